@@ -1,0 +1,70 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+// Config is one validated, immutable value built once at start-up from an optional JSON file
+// (EMBARGO_CONFIG) overlaid by environment variables. All problems are reported at once.
+
+const ConfigSchema = z
+  .object({
+    databaseUrl: z.string().url().nullable().default(null),
+    dataDir: z.string().min(1).default('./data'),
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.coerce.number().int().min(0).max(65535).default(8080),
+    publicUrl: z.string().url().nullable().default(null),
+    instanceKey: z.string().nullable().default(null),
+    instanceKeyFile: z.string().nullable().default(null),
+    /** scrypt cost parameter log2(N); 17 is OWASP's recommendation for scrypt (128 MiB with r=8). */
+    passwordCostLog2: z.coerce.number().int().min(14).max(20).default(17),
+    sessionHours: z.coerce.number().int().min(1).max(24 * 30).default(12),
+    bodyLimitBytes: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+    publicFormRatePerMinute: z.coerce.number().int().min(1).default(10),
+    trustProxy: z.coerce.boolean().default(false),
+  })
+  .strict();
+
+export type Config = Readonly<z.infer<typeof ConfigSchema>>;
+
+const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
+  DATABASE_URL: 'databaseUrl',
+  EMBARGO_DATA_DIR: 'dataDir',
+  EMBARGO_HOST: 'host',
+  EMBARGO_PORT: 'port',
+  EMBARGO_PUBLIC_URL: 'publicUrl',
+  EMBARGO_INSTANCE_KEY: 'instanceKey',
+  EMBARGO_INSTANCE_KEY_FILE: 'instanceKeyFile',
+  EMBARGO_PASSWORD_COST_LOG2: 'passwordCostLog2',
+  EMBARGO_SESSION_HOURS: 'sessionHours',
+  EMBARGO_BODY_LIMIT_BYTES: 'bodyLimitBytes',
+  EMBARGO_PUBLIC_FORM_RATE_PER_MINUTE: 'publicFormRatePerMinute',
+  EMBARGO_TRUST_PROXY: 'trustProxy',
+};
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.problems = problems;
+  }
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Record<string, unknown> = {}): Config {
+  let fromFile: Record<string, unknown> = {};
+  if (env.EMBARGO_CONFIG) {
+    try {
+      fromFile = JSON.parse(readFileSync(env.EMBARGO_CONFIG, 'utf8')) as Record<string, unknown>;
+    } catch (e) {
+      throw new ConfigError([`EMBARGO_CONFIG (${env.EMBARGO_CONFIG}): ${(e as Error).message}`]);
+    }
+  }
+  const fromEnv: Record<string, unknown> = {};
+  for (const [name, key] of Object.entries(envNames)) {
+    const v = env[name];
+    if (v !== undefined && v !== '') fromEnv[key] = v;
+  }
+  const parsed = ConfigSchema.safeParse({ ...fromFile, ...fromEnv, ...overrides });
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+  }
+  const config = parsed.data;
+  return Object.freeze({ ...config, instanceKeyFile: config.instanceKeyFile ?? `${config.dataDir}/instance.key` });
+}

@@ -1,0 +1,76 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { EmbargoError } from '../domain/errors.ts';
+
+// At-rest encryption of sensitive columns with an AES-256-GCM envelope:
+// each value gets its own random data key; the data key is wrapped with the instance key (the key
+// encryption key). The AAD binds a value to its place (table, column, row id), so a ciphertext
+// copied into another row or column fails to open instead of showing someone else's secret.
+//
+// Format (text, so it fits any column and JSON): v1.<kid>.<wrapped dek>.<iv>.<ciphertext>.<tag>
+// with base64url parts. The kid names the instance key, for rotation.
+
+const VERSION = 'v1';
+
+export interface Sealer {
+  seal(plaintext: string, aad: string): string;
+  open(sealed: string, aad: string): string;
+  sealJson(value: unknown, aad: string): string;
+  openJson<T>(sealed: string, aad: string): T;
+}
+
+function gcmEncrypt(key: Buffer, plaintext: Buffer, aad: Buffer): [Buffer, Buffer, Buffer] {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  cipher.setAAD(aad);
+  const ct = Buffer.concat([cipher.update(plaintext), cipher.final()]);
+  return [iv, ct, cipher.getAuthTag()];
+}
+
+function gcmDecrypt(key: Buffer, iv: Buffer, ct: Buffer, tag: Buffer, aad: Buffer): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, iv);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(tag);
+  return Buffer.concat([decipher.update(ct), decipher.final()]);
+}
+
+const b64 = (b: Buffer) => b.toString('base64url');
+const unb64 = (s: string) => Buffer.from(s, 'base64url');
+
+export function createSealer(instanceKey: Buffer, kid = 'k1'): Sealer {
+  if (instanceKey.length !== 32) throw new Error('The instance key must be 32 bytes (AES-256).');
+  if (!/^[a-z0-9]+$/.test(kid)) throw new Error('The instance key id must be lowercase letters and digits.');
+
+  function seal(plaintext: string, aad: string): string {
+    const dek = randomBytes(32);
+    const aadBuf = Buffer.from(aad, 'utf8');
+    const [wiv, wct, wtag] = gcmEncrypt(instanceKey, dek, Buffer.from(`dek:${aad}`, 'utf8'));
+    const [iv, ct, tag] = gcmEncrypt(dek, Buffer.from(plaintext, 'utf8'), aadBuf);
+    dek.fill(0);
+    const wrapped = Buffer.concat([wiv, wct, wtag]);
+    return [VERSION, kid, b64(wrapped), b64(iv), b64(ct), b64(tag)].join('.');
+  }
+
+  function open(sealed: string, aad: string): string {
+    const parts = sealed.split('.');
+    if (parts.length !== 6 || parts[0] !== VERSION || parts[1] !== kid) {
+      throw new EmbargoError('internal', 'A sealed value has an unknown format or key id.');
+    }
+    const [, , wrapped, iv, ct, tag] = parts as [string, string, string, string, string, string];
+    try {
+      const w = unb64(wrapped);
+      const dek = gcmDecrypt(instanceKey, w.subarray(0, 12), w.subarray(12, w.length - 16), w.subarray(w.length - 16), Buffer.from(`dek:${aad}`, 'utf8'));
+      const plain = gcmDecrypt(dek, unb64(iv), unb64(ct), unb64(tag), Buffer.from(aad, 'utf8'));
+      dek.fill(0);
+      return plain.toString('utf8');
+    } catch {
+      throw new EmbargoError('internal', 'A sealed value failed authentication: wrong key, or the data was altered or moved.');
+    }
+  }
+
+  return {
+    seal,
+    open,
+    sealJson: (value, aad) => seal(JSON.stringify(value), aad),
+    openJson: <T>(s: string, aad: string) => JSON.parse(open(s, aad)) as T,
+  };
+}
