@@ -21,6 +21,7 @@ CREATE TABLE people (
   is_admin              boolean NOT NULL DEFAULT false,
   password_hash         text,
   totp_secret_sealed    text,
+  totp_last_step        bigint,
   enrollment_token_hash text UNIQUE,
   enrollment_expires_at timestamptz,
   disabled              boolean NOT NULL DEFAULT false,
@@ -69,6 +70,8 @@ CREATE TABLE subsystems (
   secondary_contact_id uuid REFERENCES people(id),
   UNIQUE (project_id, name)
 );
+
+CREATE SEQUENCE report_numbers;
 
 CREATE TABLE reports (
   id                 uuid PRIMARY KEY,
@@ -146,15 +149,16 @@ CREATE TABLE incident_projects (
 );
 CREATE INDEX incident_projects_project ON incident_projects (project_id, incident_id);
 
-CREATE TABLE incident_participants (
-  incident_id uuid NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+-- People pulled into one case (before or after it became an incident): access to that case only.
+CREATE TABLE case_participants (
+  report_id   uuid NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
   person_id   uuid NOT NULL REFERENCES people(id),
   role        text NOT NULL CHECK (role IN ('collaborator', 'assignee')),
   added_by    uuid REFERENCES people(id),
   added_at    timestamptz NOT NULL,
-  PRIMARY KEY (incident_id, person_id, role)
+  PRIMARY KEY (report_id, person_id, role)
 );
-CREATE INDEX incident_participants_person ON incident_participants (person_id, incident_id);
+CREATE INDEX case_participants_person ON case_participants (person_id, report_id);
 
 CREATE TABLE messages (
   id           uuid PRIMARY KEY,

@@ -1,0 +1,58 @@
+import type { Config } from '../config.ts';
+import type { Db, Queryable } from '../store/db.ts';
+import type { Sealer } from '../crypto/sealed.ts';
+import type { Principal, PersonPrincipal } from '../domain/access.ts';
+import { EmbargoError, NotFoundError } from '../domain/errors.ts';
+import { appendAudit, type AuditInput } from '../store/audit.ts';
+
+// Every door (HTTP, web, CLI, jobs) builds a Ctx and calls use cases with it. The clock is injected
+// so SLA and embargo behaviour is exact in tests.
+
+export interface App {
+  readonly db: Db;
+  readonly sealer: Sealer;
+  readonly config: Config;
+  readonly clock: () => Date;
+}
+
+export interface Ctx {
+  readonly app: App;
+  readonly principal: Principal;
+}
+
+export function requirePerson(ctx: Ctx): PersonPrincipal {
+  if (ctx.principal.kind !== 'person') throw new EmbargoError('unauthenticated', 'Sign in first.');
+  return ctx.principal;
+}
+
+export function requireAdmin(ctx: Ctx): PersonPrincipal {
+  const p = requirePerson(ctx);
+  if (!p.isAdmin) throw new EmbargoError('forbidden', 'Only an admin may do this.');
+  return p;
+}
+
+export function actorLabel(p: Principal): string {
+  switch (p.kind) {
+    case 'person':
+      return p.name;
+    case 'reporter':
+      return 'reporter';
+    default:
+      return 'anonymous';
+  }
+}
+
+export function actorId(p: Principal): string | null {
+  return p.kind === 'person' ? p.personId : null;
+}
+
+export function audit(ctx: Ctx, tx: Queryable, now: Date, e: Omit<AuditInput, 'actorId' | 'actorLabel'>) {
+  return appendAudit(tx, now, { actorId: actorId(ctx.principal), actorLabel: actorLabel(ctx.principal), ...e });
+}
+
+/** Where a use case finds nothing it may show, it says "not found" rather than "forbidden". */
+export function hidden(what: string): never {
+  throw new NotFoundError(what);
+}
+
+export const aad = (table: string, column: string, id: string) => `${table}.${column}:${id}`;

@@ -1,0 +1,94 @@
+import type { Queryable } from '../store/db.ts';
+import { EmbargoError } from '../domain/errors.ts';
+import { findLeaks } from '../domain/redaction.ts';
+import { aad, actorId, type Ctx } from './context.ts';
+import { openReporter, type LoadedCase } from './cases.ts';
+import type { ProfileRules, Stage } from './profile-rules.ts';
+
+// Messages in a case's thread, and mail queued in the outbox in the same transaction (transactional
+// outbox): nothing is sent for a change that rolled back. The mail gateway delivers the outbox.
+
+export interface Envelope {
+  to: string[];
+  cc: string[];
+  subject: string;
+  body: string;
+}
+
+export async function queueMail(
+  ctx: Ctx, tx: Queryable, at: Date,
+  opts: { reportId: string; incidentId: string | null; templateId: string | null; envelope: Envelope; sensitiveValues?: string[] },
+): Promise<string> {
+  // Leak guard: a message to anyone but the reporter must not carry the reporter's sensitive values.
+  if (opts.sensitiveValues?.length) {
+    const leaks = findLeaks(`${opts.envelope.subject}\n${opts.envelope.body}`, opts.sensitiveValues);
+    if (leaks.length > 0) {
+      throw new EmbargoError('leak_blocked', `The message contains ${leaks.length} sensitive value(s) of the reporter; remove them before sending.`);
+    }
+  }
+  const id = crypto.randomUUID();
+  await tx.query(
+    `INSERT INTO outbox (id, report_id, incident_id, template_id, envelope_sealed, next_attempt_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $6)`,
+    [id, opts.reportId, opts.incidentId, opts.templateId, ctx.app.sealer.sealJson(opts.envelope, aad('outbox', 'envelope', id)), at],
+  );
+  return id;
+}
+
+/** Which stage's copy rule applies: project handling once a single project's team runs the case. */
+export function stageOf(c: LoadedCase): Stage {
+  return c.row.incidentId ? 'project' : 'triage';
+}
+
+/**
+ * A message to the reporter: stored in the thread (the reporter reads it on their status page) and,
+ * if the reporter gave an address, queued as mail with the copy rules' cc.
+ */
+export async function messageReporter(
+  ctx: Ctx, tx: Queryable, at: Date, rules: ProfileRules, c: LoadedCase,
+  content: { templateId: string | null; subject: string; body: string },
+): Promise<{ messageId: string; outboxId: string | null }> {
+  const reporter = openReporter(ctx, c);
+  const cc = rules.ccFor(stageOf(c), c.projects.map((p) => p.slug));
+  const outboxId = reporter.email
+    ? await queueMail(ctx, tx, at, {
+        reportId: c.row.reportId, incidentId: c.row.incidentId, templateId: content.templateId,
+        envelope: { to: [reporter.email], cc, subject: content.subject, body: content.body },
+      })
+    : null;
+  const messageId = await addMessage(ctx, tx, at, c, 'to_reporter', `Subject: ${content.subject}\n\n${content.body}`, outboxId);
+  return { messageId, outboxId };
+}
+
+export async function addMessage(
+  ctx: Ctx, tx: Queryable, at: Date, c: LoadedCase, kind: 'from_reporter' | 'to_reporter' | 'note', body: string, outboxId: string | null = null,
+): Promise<string> {
+  const id = crypto.randomUUID();
+  await tx.query(
+    `INSERT INTO messages (id, report_id, incident_id, kind, author_id, body_sealed, outbox_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [id, c.row.reportId, c.row.incidentId, kind, actorId(ctx.principal), ctx.app.sealer.seal(body, aad('messages', 'body', id)), outboxId, at],
+  );
+  return id;
+}
+
+/** Template variables every reporter-facing template may use. */
+export async function templateVars(ctx: Ctx, tx: Queryable, rules: ProfileRules, c: LoadedCase, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const reporter = openReporter(ctx, c);
+  const names = await tx.query<{ id: string; name: string }>('SELECT id, name FROM people WHERE id = ANY($1)', [
+    [c.row.triagerId, c.row.contactId, ...c.projects.map((p) => p.handlerId)].filter((x): x is string => x !== null),
+  ]);
+  const nameOf = (id: string | null) => names.rows.find((r) => r.id === id)?.name ?? '';
+  const me = ctx.principal.kind === 'person' ? ctx.principal.name : rules.teamName;
+  return {
+    reporter_name: reporter.name ?? reporter.handle ?? 'reporter',
+    report_id: String(c.row.number),
+    incident_id: c.row.incidentRef ?? `report ${c.row.number}`,
+    team_name: rules.teamName,
+    coordinator_name: me,
+    triager_name: nameOf(c.row.triagerId) || me,
+    handler_name: nameOf(c.row.contactId) || me,
+    project_name: c.projects.map((p) => p.name).join(', '),
+    ...extra,
+  };
+}

@@ -1,0 +1,52 @@
+import { randomBytes, scrypt, timingSafeEqual, createHash } from 'node:crypto';
+
+// Passwords: scrypt from Node's own OpenSSL binding (no native add-on to build), with the
+// parameters stored next to each hash so the cost can be raised later without breaking old hashes.
+// Format: scrypt$<log2N>$<r>$<p>$<salt b64url>$<hash b64url>
+
+const KEYLEN = 32;
+
+function scryptAsync(password: string, salt: Buffer, N: number, r: number, p: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(password.normalize('NFKC'), salt, KEYLEN, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
+  });
+}
+
+export async function hashPassword(password: string, log2N: number): Promise<string> {
+  const salt = randomBytes(16);
+  const r = 8;
+  const p = 1;
+  const key = await scryptAsync(password, salt, 2 ** log2N, r, p);
+  return ['scrypt', log2N, r, p, salt.toString('base64url'), key.toString('base64url')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [, log2N, r, p, salt, hash] = parts as [string, string, string, string, string, string];
+  const expected = Buffer.from(hash, 'base64url');
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64url'), 2 ** Number(log2N), Number(r), Number(p));
+  return actual.length === expected.length && timingSafeEqual(actual, expected);
+}
+
+/** A hash that verifyPassword never accepts, for spending the same time on unknown accounts. */
+export const DUMMY_PASSWORD_HASH = `scrypt$14$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`;
+
+/** Random bearer secrets (sessions, API tokens, enrollment and reporter links): 256 bits. */
+export function newSecret(prefix: string): string {
+  return `${prefix}_${randomBytes(32).toString('base64url')}`;
+}
+
+/** Bearer secrets are stored only as SHA-256: they are high-entropy, so no slow hash is needed. */
+export function secretHash(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Password policy from NIST SP 800-63B: length, not composition rules. */
+export function passwordProblem(password: string): string | null {
+  if ([...password].length < 12) return 'The password must be at least 12 characters long.';
+  if (password.length > 1024) return 'The password must be at most 1024 characters long.';
+  return null;
+}
