@@ -289,13 +289,10 @@ function checkTemplateText(template: string, path: readonly PathSegment[], r: Re
   try {
     tokens = Mustache.parse(template) as Token[];
   } catch (e) {
-    // Mustache reports "Unclosed tag at 123": point at that offset's fragment when it has one.
-    const message = (e as Error).message;
-    const at = /at (\d+)$/.exec(message);
-    const fragment = at ? template.slice(Number(at[1]), Number(at[1]) + 2) : '';
-    const occurrence = at ? countBefore(template, fragment, Number(at[1])) : 0;
-    if (fragment) r.inString(path, fragment, occurrence, `template does not parse: ${message}`);
-    else r.error(path, `template does not parse: ${message}`);
+    const message = `template does not parse: ${(e as Error).message}`;
+    const at = parseErrorFragment(template, (e as Error).message);
+    if (at) r.inString(path, at.fragment, countBefore(template, at.fragment, at.index), message);
+    else r.error(path, message);
     return;
   }
   const walk = (list: readonly Token[], inSection: boolean): void => {
@@ -314,6 +311,23 @@ function checkTemplateText(template: string, path: readonly PathSegment[], r: Re
     }
   };
   walk(tokens, false);
+}
+
+/**
+ * Mustache's parse errors give the offset where it gave up ("Unclosed tag at 15", the end of the
+ * text); the tag to fix is the opening one before that offset.
+ */
+function parseErrorFragment(template: string, message: string): { fragment: string; index: number } | undefined {
+  const m = /^(?:(Unclosed|Unopened) section "(.*)"|Unclosed tag) at (\d+)$/.exec(message);
+  if (!m) return undefined;
+  const offset = Number(m[3]);
+  const opener = m[1] === 'Unclosed' ? `{{#${m[2]}` : m[1] === 'Unopened' ? `{{/${m[2]}` : '{{';
+  let index = template.lastIndexOf(opener, offset);
+  if (index < 0 && m[1] === 'Unclosed') index = template.lastIndexOf(`{{^${m[2]}`, offset);
+  if (index < 0) return undefined;
+  // The fragment runs to the end of its line: unique enough to find in the YAML source.
+  const lineEnd = template.indexOf('\n', index);
+  return { fragment: template.slice(index, lineEnd < 0 ? undefined : lineEnd), index };
 }
 
 function countBefore(text: string, fragment: string, offset: number): number {

@@ -47,8 +47,17 @@ export function parseProfileText(text: string, source: string): ParsedText {
     problems.push(located(0, `profile is larger than ${MAX_PROFILE_BYTES} bytes`, 'error'));
     return { problems, data: undefined, locator };
   }
-  for (const e of doc.errors) problems.push(located(e.pos[0], yamlMessage(e.message), 'error'));
+  // Once the token stream is broken every later token is "unexpected": keep the first of those.
+  let unexpectedSeen = false;
+  for (const e of doc.errors) {
+    if (e.code === 'UNEXPECTED_TOKEN' && unexpectedSeen) continue;
+    unexpectedSeen ||= e.code === 'UNEXPECTED_TOKEN';
+    problems.push(located(e.pos[0], yamlMessage(e.message), 'error'));
+  }
   for (const w of doc.warnings) problems.push(located(w.pos[0], yamlMessage(w.message), 'warning'));
+  // After a syntax error the structure is the parser's guess; schema errors against a guess send
+  // people to fix lines that are fine. Syntax first, then everything else in the next round.
+  if (doc.errors.length > 0) return { problems: sortProblems(problems), data: undefined, locator };
 
   let data: unknown;
   try {
@@ -63,8 +72,6 @@ export function parseProfileText(text: string, source: string): ParsedText {
     return { problems: sortProblems(problems), data, locator };
   }
 
-  // Validate even after a syntax error: the parser recovers well, and one round trip that shows
-  // every problem beats fixing them one at a time.
   const result = ProcessProfileSchema.safeParse(data);
   if (!result.success) {
     for (const issue of result.error.issues) {

@@ -60,7 +60,12 @@ export function suggest(word: string, candidates: Iterable<string>): string | un
     const d = c.toLowerCase() === word.toLowerCase() ? 0 : editDistance(word, c);
     if (d < bestDistance) [best, bestDistance] = [c, d];
   }
-  return bestDistance <= Math.max(1, Math.floor(word.length / 4)) ? best : undefined;
+  if (bestDistance <= Math.max(1, Math.floor(word.length / 4))) return best;
+  // A truncated name ("incident" for "incident_id") is a typo too, if it is long enough to mean it.
+  if (word.length >= 4) {
+    for (const c of candidates) if (c.startsWith(word)) return c;
+  }
+  return undefined;
 }
 
 export function didYouMean(word: string, candidates: Iterable<string>): string {

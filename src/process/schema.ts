@@ -111,7 +111,8 @@ const ident = z
   .string()
   .regex(/^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/, 'must be a lower-case id like "status_update" or "incident-handler"');
 
-const text = z.string().trim().min(1, 'must not be empty');
+// Not trimmed: a template body keeps its final newline exactly as written.
+const text = z.string().refine((s) => s.trim() !== '', 'must not be empty');
 
 // "{project}" is the one placeholder an address may hold: it is replaced by the project's slug.
 const ADDRESS = /^(?:[A-Za-z0-9._%+-]|\{project\})+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
