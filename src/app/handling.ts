@@ -22,6 +22,9 @@ async function withProjectPart<T>(
     const c = await visibleCase(ctx, tx, reportId, true);
     const part = c.projects.find((p) => p.slug === projectSlug);
     if (!part) throw new NotFoundError('project on this incident');
+    if (action === 'project.claim' && part.handlerId !== null && part.rmState === 'received') {
+      throw new ConflictError('Someone else claimed this incident first.');
+    }
     if (!projectActions(ctx.principal, c.facts, part.projectId).includes(action)) {
       throw new ForbiddenError(`You cannot ${action.replace('.', ': ').replace('_', ' ')} for ${projectSlug} now.`);
     }

@@ -122,7 +122,7 @@ export async function reporterView(ctx: Ctx, token: string): Promise<ReporterVie
   const reportId = await reportIdForToken(tx, token);
   const c = (await loadCase(tx, reportId))!;
   const msgs = await tx.query<{ id: string; kind: 'from_reporter' | 'to_reporter'; body_sealed: string; created_at: Date }>(
-    `SELECT id, kind, body_sealed, created_at FROM messages WHERE report_id = $1 AND kind IN ('from_reporter', 'to_reporter') ORDER BY created_at, id`,
+    `SELECT id, kind, body_sealed, created_at FROM messages WHERE report_id = $1 AND kind IN ('from_reporter', 'to_reporter') ORDER BY seq`,
     [reportId],
   );
   return {

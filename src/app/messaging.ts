@@ -35,9 +35,13 @@ export async function queueMail(
   return id;
 }
 
-/** Which stage's copy rule applies: project handling once a single project's team runs the case. */
+/**
+ * Which stage's copy rule applies. The reporter's point of contact decides: while it is the triager
+ * (in triage, and for multi-project incidents throughout) the central list is copied; once a project
+ * incident handler is the contact, that project's list is.
+ */
 export function stageOf(c: LoadedCase): Stage {
-  return c.row.incidentId ? 'project' : 'triage';
+  return c.row.incidentId && c.row.contactId !== null && c.row.contactId !== c.row.triagerId ? 'project' : 'triage';
 }
 
 /**
@@ -86,6 +90,7 @@ export async function templateVars(ctx: Ctx, tx: Queryable, rules: ProfileRules,
     incident_id: c.row.incidentRef ?? `report ${c.row.number}`,
     team_name: rules.teamName,
     coordinator_name: me,
+    sender_name: me,
     triager_name: nameOf(c.row.triagerId) || me,
     handler_name: nameOf(c.row.contactId) || me,
     project_name: c.projects.map((p) => p.name).join(', '),

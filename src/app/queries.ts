@@ -105,7 +105,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
       'SELECT machine, participant, from_state, to_state, actor_id, at, reason FROM transitions WHERE subject_id = $1 ORDER BY id', [reportId],
     );
     const messages = await tx.query<{ id: string; kind: string; author_id: string | null; body_sealed: string; created_at: Date; outbox_id: string | null }>(
-      'SELECT id, kind, author_id, body_sealed, created_at, outbox_id FROM messages WHERE report_id = $1 ORDER BY created_at, id', [reportId],
+      'SELECT id, kind, author_id, body_sealed, created_at, outbox_id FROM messages WHERE report_id = $1 ORDER BY seq', [reportId],
     );
     const attachments = await tx.query<{ id: string; filename_sealed: string; content_type: string; size: number }>(
       'SELECT id, filename_sealed, content_type, size FROM attachments WHERE report_id = $1 ORDER BY created_at', [reportId],

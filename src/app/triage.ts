@@ -33,6 +33,8 @@ async function withCase<T>(ctx: Ctx, reportId: string, fn: (tx: Queryable, c: Lo
 export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
   const me = requirePerson(ctx);
   await withCase(ctx, reportId, async (tx, c, rules, now) => {
+    // The loser of a race gets a conflict that says so, not a bare "not allowed".
+    if (c.row.triagerId !== null && c.row.rmState === 'received') throw new ConflictError('Someone else claimed this report first.');
     requireAction(ctx, c, rules, 'triage.claim');
     const won = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id IS NULL', [reportId, me.personId, now]);
     if (won.rowCount !== 1) throw new ConflictError('Someone else claimed this report first.');

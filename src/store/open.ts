@@ -13,5 +13,6 @@ export async function openStore(config: StoreConfig): Promise<Db> {
   if (config.databaseUrl) {
     return openPostgres({ connectionString: config.databaseUrl, ...(config.schema ? { schema: config.schema } : {}) });
   }
-  return openPglite(`${config.dataDir}/pglite`);
+  // ":memory:" keeps the embedded database in memory (tests, trying things out).
+  return openPglite(config.dataDir === ':memory:' ? null : `${config.dataDir}/pglite`);
 }

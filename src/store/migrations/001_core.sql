@@ -162,6 +162,7 @@ CREATE INDEX case_participants_person ON case_participants (person_id, report_id
 
 CREATE TABLE messages (
   id           uuid PRIMARY KEY,
+  seq          bigserial NOT NULL,
   report_id    uuid NOT NULL REFERENCES reports(id),
   incident_id  uuid REFERENCES incidents(id),
   kind         text NOT NULL CHECK (kind IN ('from_reporter', 'to_reporter', 'note')),
@@ -174,6 +175,7 @@ CREATE INDEX messages_report ON messages (report_id, created_at);
 
 CREATE TABLE outbox (
   id              uuid PRIMARY KEY,
+  seq             bigserial NOT NULL,
   report_id       uuid REFERENCES reports(id),
   incident_id     uuid REFERENCES incidents(id),
   template_id     text,

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { defineRoutes } from '../route.ts';
+import { EmbargoError } from '../../domain/errors.ts';
+import { beginEnrollment, completeEnrollment, createApiToken } from '../../app/auth.ts';
+import { submitReport, reporterView, replyAsReporter, ReportInput } from '../../app/intake.ts';
+import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/triage.ts';
+import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/handling.ts';
+import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/thread.ts';
+import { caseView, queue, QueueQuery } from '../../app/queries.ts';
+import { reportIdOfIncident } from '../../app/cases.ts';
+import {
+  addPerson, AvailabilityInput, ContactsInput, createProject, createTeam, listPeople, listProjects, listTeams, PersonInput, ProjectInput,
+  reissueEnrollment, setSubsystemContacts, setTeamMember, TeamInput, updateAvailability,
+} from '../../app/admin.ts';
+import { verifyAudit } from '../../store/audit.ts';
+import { requireAdmin } from '../../app/context.ts';
+
+// The JSON API. Inputs are validated by the use cases with the same Zod schemas listed here, which
+// also generate the OpenAPI document.
+
+const Reason = z.strictObject({ reason: z.string() });
+const Email = z.strictObject({ email: z.string() });
+const Body = z.strictObject({ body: z.string() });
+const ok = { ok: true };
+
+export const apiRoutes = defineRoutes([
+  // --- Reporters ---
+  {
+    method: 'POST', url: '/api/reports', policy: 'public', tag: 'intake', status: 201, body: ReportInput,
+    summary: 'Submit a vulnerability report (web form or API). Returns the secret status link token once.',
+    rateLimitPerMinute: (c) => c.publicFormRatePerMinute,
+    handler: ({ ctx, body }) => submitReport(ctx, ctx.principal.kind === 'person' ? 'api' : 'web', body),
+  },
+  {
+    method: 'GET', url: '/api/reporter/:token', policy: 'reporter-link', tag: 'intake',
+    summary: "The reporter's view of their report through the secret link.",
+    handler: ({ ctx, params }) => reporterView(ctx, params.token!),
+  },
+  {
+    method: 'POST', url: '/api/reporter/:token/messages', policy: 'reporter-link', tag: 'intake', status: 201, body: Body,
+    summary: 'The reporter adds a message to their report.', rateLimitPerMinute: (c) => c.publicFormRatePerMinute,
+    handler: ({ ctx, params, body }) => replyAsReporter(ctx, params.token!, body),
+  },
+  // --- Account ---
+  {
+    method: 'GET', url: '/api/enrollment/:token', policy: 'public', tag: 'account',
+    summary: 'Start enrollment: returns the TOTP secret to add to an authenticator app.', rateLimitPerMinute: () => 30,
+    handler: ({ ctx, params }) => beginEnrollment(ctx.app, params.token!),
+  },
+  {
+    method: 'POST', url: '/api/enrollment/:token', policy: 'public', tag: 'account',
+    body: z.strictObject({ password: z.string(), totp: z.string() }),
+    summary: 'Finish enrollment: set the password and confirm the authenticator code.', rateLimitPerMinute: () => 30,
+    handler: async ({ ctx, params, body }) => completeEnrollment(ctx.app, { token: params.token!, ...(body as { password: string; totp: string }) }),
+  },
+  {
+    method: 'GET', url: '/api/me', policy: 'signed-in', tag: 'account', summary: 'Who am I.',
+    handler: async ({ ctx }) => ctx.principal,
+  },
+  {
+    method: 'POST', url: '/api/tokens', policy: 'signed-in', tag: 'account', status: 201, body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
+    summary: 'Create an API token for the CLI or automation; shown once, stored hashed.',
+    handler: ({ ctx, body }) => createApiToken(ctx, z.strictObject({ name: z.string().trim().min(1).max(100) }).parse(body)),
+  },
+  {
+    method: 'PATCH', url: '/api/people/:id/availability', policy: 'signed-in', tag: 'account', body: AvailabilityInput,
+    summary: 'Set availability, out-of-office, time zone or working week (own, or anyone for an admin).',
+    handler: async ({ ctx, params, body }) => (await updateAvailability(ctx, params.id!, body), ok),
+  },
+  // --- Queue and cases ---
+  {
+    method: 'GET', url: '/api/queue', policy: 'signed-in', tag: 'cases', query: QueueQuery,
+    summary: 'Reports in triage and incidents this person may see, earliest due first.',
+    handler: ({ ctx, query }) => queue(ctx, query),
+  },
+  {
+    method: 'GET', url: '/api/reports/:id', policy: 'signed-in', tag: 'cases',
+    summary: 'A case: report, incident, projects, deadlines, timeline, thread, and the actions allowed now.',
+    handler: ({ ctx, params }) => caseView(ctx, params.id!),
+  },
+  {
+    method: 'GET', url: '/api/incidents/:ref', policy: 'signed-in', tag: 'cases', summary: 'A case by incident id (e.g. TF-2026-0007).',
+    handler: async ({ ctx, params }) => caseView(ctx, await reportIdOfIncident(ctx.app.db, params.ref!)),
+  },
+  caseAction('claim', 'Claim the triager role (TF).', undefined, (ctx, id) => claimTriage(ctx, id)),
+  caseAction('take-over', "Take over the triager's duties (TF).", Reason, takeOverTriage),
+  caseAction('accept', 'Accept in triage: create the incident and forward it to the project team(s) (TF).',
+    z.strictObject({ title: z.string(), projects: z.array(z.string()) }), acceptReport),
+  caseAction('reject', 'Reject with specific reasoning: the standard rejection response goes to the reporter.', Reason, rejectReport),
+  caseAction('acknowledge', 'Acknowledge receipt to the reporter (Tock).', undefined, (ctx, id) => acknowledgeReport(ctx, id)),
+  caseAction('assess', 'Initial assessment: severity, priority, affected components (Tock).',
+    z.strictObject({ title: z.string(), severity: z.string(), priority: z.string().optional(), components: z.array(z.string()), project: z.string() }), assessReport),
+  caseAction('assign', 'Assign through the subsystem contact table (Tock).', z.strictObject({ subsystem: z.string() }), assignBySubsystem),
+  caseAction('pull-in', 'Pull a person into this case only.', Email, pullIn),
+  caseAction('notes', 'Add an internal note.', Body, addNote),
+  caseAction('replies', 'Reply to the reporter (copied as the profile says).', z.strictObject({ subject: z.string().optional(), body: z.string() }), replyToReporter),
+  caseAction('status-updates', 'Send the status update template to the reporter.',
+    z.strictObject({ status: z.string(), resolutionDate: z.string().optional(), details: z.string().optional() }), sendStatusUpdate),
+  caseAction('close', 'Close the incident task.', Reason, closeIncident),
+  caseAction('reopen', 'Reopen a closed incident task.', Reason, reopenIncident),
+  projectAction('claim', 'Become the project incident handler.', undefined, (ctx, id, slug) => claimHandler(ctx, id, slug)),
+  projectAction('take-over', "Take over the project incident handler's duties.", Reason, takeOverHandler),
+  projectAction('reject', 'Not a security vulnerability: standard rejection response, task closed.', Reason, handlerReject),
+  projectAction('downgrade', 'A normal bug: record the public bug link and close the task.',
+    z.strictObject({ reason: z.string(), bugLink: z.string() }), downgradeToBug),
+  projectAction('confirm', 'Confirm it is (or may be) a vulnerability.', z.strictObject({ note: z.string().optional() }), confirmVulnerability),
+  // --- Admin ---
+  { method: 'GET', url: '/api/people', policy: 'admin', tag: 'admin', summary: 'List people.', handler: ({ ctx }) => listPeople(ctx) },
+  {
+    method: 'POST', url: '/api/people', policy: 'admin', tag: 'admin', status: 201, body: PersonInput,
+    summary: 'Add a person; returns their one-time enrollment link token.', handler: ({ ctx, body }) => addPerson(ctx, body),
+  },
+  {
+    method: 'POST', url: '/api/people/:id/enrollment', policy: 'admin', tag: 'admin',
+    summary: 'Reset a person\'s password and second factor and issue a new enrollment link.',
+    handler: ({ ctx, params }) => reissueEnrollment(ctx, params.id!),
+  },
+  { method: 'GET', url: '/api/teams', policy: 'admin', tag: 'admin', summary: 'List teams and members.', handler: ({ ctx }) => listTeams(ctx) },
+  { method: 'POST', url: '/api/teams', policy: 'admin', tag: 'admin', status: 201, body: TeamInput, summary: 'Create a stakeholder group (ESS, trusted).', handler: ({ ctx, body }) => createTeam(ctx, body) },
+  {
+    method: 'POST', url: '/api/teams/:slug/members', policy: 'admin', tag: 'admin', body: Email, summary: 'Add a member to a team.',
+    handler: async ({ ctx, params, body }) => (await setTeamMember(ctx, params.slug!, body, true), ok),
+  },
+  {
+    method: 'DELETE', url: '/api/teams/:slug/members/:email', policy: 'admin', tag: 'admin', summary: 'Remove a member from a team.',
+    handler: async ({ ctx, params }) => (await setTeamMember(ctx, params.slug!, { email: params.email }, false), ok),
+  },
+  { method: 'GET', url: '/api/projects', policy: 'signed-in', tag: 'admin', summary: 'List projects and their subsystem contacts.', handler: ({ ctx }) => listProjects(ctx) },
+  { method: 'POST', url: '/api/projects', policy: 'admin', tag: 'admin', status: 201, body: ProjectInput, summary: 'Create a project with its security team.', handler: ({ ctx, body }) => createProject(ctx, body) },
+  {
+    method: 'PUT', url: '/api/projects/:slug/subsystems/:name', policy: 'admin', tag: 'admin', body: ContactsInput,
+    summary: 'Set the primary and secondary contact of a subsystem.',
+    handler: async ({ ctx, params, body }) => (await setSubsystemContacts(ctx, params.slug!, params.name!, body), ok),
+  },
+  {
+    method: 'GET', url: '/api/audit/verify', policy: 'admin', tag: 'admin', summary: 'Verify the hash chain of the audit log.',
+    handler: async ({ ctx }) => (requireAdmin(ctx), verifyAudit(ctx.app.db)),
+  },
+]);
+
+type CaseHandler = (ctx: Parameters<typeof caseView>[0], reportId: string, body: unknown) => Promise<unknown>;
+
+function caseAction(name: string, summary: string, body: z.ZodType | undefined, fn: CaseHandler) {
+  return {
+    method: 'POST' as const, url: `/api/reports/:id/${name}`, policy: 'signed-in' as const, tag: 'cases', summary, ...(body ? { body } : {}),
+    handler: async ({ ctx, params, body: b }: Parameters<(typeof apiRoutes)[number]['handler']>[0]) => (await fn(ctx, params.id!, b ?? {})) ?? ok,
+  };
+}
+
+type ProjectHandler = (ctx: Parameters<typeof caseView>[0], reportId: string, slug: string, body: unknown) => Promise<unknown>;
+
+function projectAction(name: string, summary: string, body: z.ZodType | undefined, fn: ProjectHandler) {
+  return {
+    method: 'POST' as const, url: `/api/reports/:id/projects/:slug/${name}`, policy: 'signed-in' as const, tag: 'cases', summary, ...(body ? { body } : {}),
+    handler: async ({ ctx, params, body: b }: Parameters<(typeof apiRoutes)[number]['handler']>[0]) => (await fn(ctx, params.id!, params.slug!, b ?? {})) ?? ok,
+  };
+}
+
+export function unreachable(): never {
+  throw new EmbargoError('internal', 'unreachable');
+}

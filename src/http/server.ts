@@ -1,0 +1,145 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import { timingSafeEqual } from 'node:crypto';
+import { ZodError } from 'zod';
+import type { App, Ctx } from '../app/context.ts';
+import { principalFromApiToken, principalFromSession } from '../app/auth.ts';
+import { EmbargoError, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
+import type { Principal } from '../domain/access.ts';
+import type { RouteDef } from './route.ts';
+import { apiRoutes } from './routes/api.ts';
+import { sessionRoutes, SESSION_COOKIE } from './routes/session.ts';
+import { openApiDocument } from './openapi.ts';
+
+// The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
+// and maps every error to one JSON shape: { error: { code, message, details } }.
+
+export interface ServerOptions {
+  /** Extra routes from other doors (the web UI), registered with the same policy machinery. */
+  extraRoutes?: RouteDef[];
+  /** Raw Fastify plugins (web UI pages) that do their own rendering. */
+  plugins?: ((app: FastifyInstance, deps: { app: App; authenticate: (r: FastifyRequest) => Promise<AuthResult> }) => Promise<void>)[];
+  logger?: boolean;
+}
+
+export interface AuthResult {
+  principal: Principal;
+  /** Set when authenticated by a session cookie: unsafe methods must echo it (CSRF). */
+  csrfToken: string | null;
+}
+
+export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
+  return [...sessionRoutes, ...apiRoutes, ...extra];
+}
+
+function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: { path?: string; message: string }[] = []) {
+  return reply.status(httpStatusOf[code]).type('application/json').send({ error: { code, message, details } });
+}
+
+export function toErrorBody(error: unknown): { status: number; code: ErrorCode; message: string; details: { path?: string; message: string }[] } {
+  if (error instanceof EmbargoError) return { status: httpStatusOf[error.code], code: error.code, message: error.message, details: error.details };
+  if (error instanceof ZodError) {
+    return {
+      status: 400, code: 'validation_failed', message: 'The input is not valid.',
+      details: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+    };
+  }
+  const e = error as { statusCode?: number; code?: string; message?: string };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'payload_too_large', message: 'The request body is too large.', details: [] };
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415 as number, code: 'bad_request', message: 'Send JSON (application/json) or a form.', details: [] };
+  if (e.statusCode === 429) return { status: 429, code: 'rate_limited', message: 'Too many requests; wait a minute and try again.', details: [] };
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
+    return { status: 400, code: 'bad_request', message: e.message ?? 'Bad request.', details: [] };
+  }
+  return { status: 500, code: 'internal', message: 'Something went wrong on the server; it has been logged.', details: [] };
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+export async function buildServer(app: App, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  const server = Fastify({
+    logger: opts.logger ?? false,
+    bodyLimit: app.config.bodyLimitBytes,
+    trustProxy: app.config.trustProxy,
+    routerOptions: { ignoreTrailingSlash: true },
+  });
+  await server.register(cookie);
+  await server.register(formbody, { bodyLimit: app.config.bodyLimitBytes });
+  await server.register(rateLimit, { global: false });
+
+  server.addHook('onSend', async (_req, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('cache-control', 'no-store');
+    if (!reply.hasHeader('content-security-policy')) {
+      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+    }
+    return payload;
+  });
+
+  const authenticate = async (request: FastifyRequest): Promise<AuthResult> => {
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) {
+      const principal = await principalFromApiToken(app, header.slice(7).trim());
+      if (!principal) throw new EmbargoError('unauthenticated', 'The API token is unknown or revoked.');
+      return { principal, csrfToken: null };
+    }
+    const token = request.cookies[SESSION_COOKIE];
+    if (token) {
+      const s = await principalFromSession(app, token);
+      if (s) return { principal: s.principal, csrfToken: s.csrfToken };
+    }
+    return { principal: { kind: 'anonymous' }, csrfToken: null };
+  };
+
+  server.setErrorHandler((error, request, reply) => {
+    const body = toErrorBody(error);
+    if (body.status >= 500) request.log.error(error);
+    return sendError(reply.status(body.status), body.code, body.message, body.details);
+  });
+  server.setNotFoundHandler((_req, reply) => sendError(reply, 'not_found', 'No such page or resource.'));
+
+  for (const route of allRoutes(opts.extraRoutes)) {
+    server.route({
+      method: route.method,
+      url: route.url,
+      ...(route.rateLimitPerMinute ? { config: { rateLimit: { max: route.rateLimitPerMinute(app.config), timeWindow: '1 minute' } } } : {}),
+      handler: async (request, reply) => {
+        const auth = await authenticate(request);
+        const { principal } = auth;
+        if (route.policy === 'signed-in' || route.policy === 'admin') {
+          if (principal.kind !== 'person') throw new EmbargoError('unauthenticated', 'Sign in first.');
+          if (route.policy === 'admin' && !principal.isAdmin) throw new EmbargoError('forbidden', 'Only an admin may do this.');
+        }
+        // CSRF: a cookie-authenticated unsafe request must carry the session's token (header or form field).
+        if (auth.csrfToken && request.method !== 'GET' && request.method !== 'HEAD') {
+          const sent = (request.headers['x-csrf-token'] as string | undefined) ?? (request.body as { _csrf?: string } | undefined)?._csrf;
+          if (!sent || !safeEqual(sent, auth.csrfToken)) throw new EmbargoError('forbidden', 'The CSRF token is missing or wrong; reload the page.');
+        }
+        const ctx: Ctx = { app, principal };
+        const result = await route.handler({
+          ctx, request, reply,
+          params: request.params as Record<string, string>,
+          query: request.query as Record<string, unknown>,
+          body: request.body ?? undefined,
+        });
+        if (reply.sent) return reply;
+        reply.status(route.status ?? 200);
+        return result;
+      },
+    });
+  }
+
+  server.get('/api/openapi.json', async () => openApiDocument(allRoutes(opts.extraRoutes)));
+  server.get('/api/health', async () => ({ ok: true }));
+
+  for (const plugin of opts.plugins ?? []) await plugin(server, { app, authenticate });
+  return server;
+}
