@@ -129,7 +129,7 @@ const CHECKS: Check[] = [
   }),
 
   // --- severity and priority ---------------------------------------------------------------
-  check(['severity', 'sla'], (p, r) => {
+  check(['severity'], (p, r) => {
     const { levels, priorities, priorityRequired } = p.severity;
     duplicates(levels, ['severity', 'levels'], 'severity level', r);
     duplicates(priorities, ['severity', 'priorities'], 'priority', r);
@@ -146,13 +146,7 @@ const CHECKS: Check[] = [
         r.error(['severity', 'levels', i, 'priority'], unknown('priority', level.priority, priorityIds));
       }
     });
-    const usedForDeadlines = p.sla.some((rule) => rule.durationFrom === 'priority');
     priorities.forEach((priority, i) => {
-      if (priority.resolutionDays === undefined) {
-        const message = `priority "${priority.id}" has no resolutionDays`;
-        if (usedForDeadlines) r.error(['severity', 'priorities', i], `${message}, but an SLA clock takes its duration from it`);
-        else r.warning(['severity', 'priorities', i], message);
-      }
       if (!levels.some((level) => level.priority === priority.id)) {
         r.warning(['severity', 'priorities', i], `no severity level maps to priority "${priority.id}"`);
       }
@@ -167,6 +161,17 @@ const CHECKS: Check[] = [
       if (i > 0 && level.cvssMin !== undefined && previous !== undefined && level.cvssMin >= previous) {
         r.error(['severity', 'levels', i, 'cvssMin'], 'list severity levels from highest to lowest cvssMin');
       }
+    });
+  }),
+
+  check(['severity', 'sla'], (p, r) => {
+    // Missing days are fatal only when a clock needs them; otherwise the priority is just a label.
+    const usedForDeadlines = p.sla.some((rule) => rule.durationFrom === 'priority');
+    p.severity.priorities.forEach((priority, i) => {
+      if (priority.resolutionDays !== undefined) return;
+      const message = `priority "${priority.id}" has no resolutionDays`;
+      if (usedForDeadlines) r.error(['severity', 'priorities', i], `${message}, but an SLA clock takes its duration from it`);
+      else r.warning(['severity', 'priorities', i], message);
     });
   }),
 
