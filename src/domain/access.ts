@@ -15,6 +15,8 @@ export type Principal =
       projectIds: readonly string[];
     }
   | { kind: 'reporter'; reportId: string }
+  /** The operator at the server's shell (the CLI): may administer the instance, sees no case. */
+  | { kind: 'system'; label: string }
   | { kind: 'anonymous' };
 
 export type PersonPrincipal = Extract<Principal, { kind: 'person' }>;
