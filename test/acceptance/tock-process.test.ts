@@ -1,0 +1,105 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, setupDesk, addMember, addProject, api, outbox, auditActions, type Harness, type Member } from '../support/harness.ts';
+import { setSubsystemContacts, updateAvailability } from '../../src/app/admin.ts';
+
+// Tock's process over HTTP: report → acknowledge → assess (severity, components, priority) → assign
+// through the subsystem contact table (primary, else secondary), with the resolution target stored.
+
+let h: Harness;
+let admin: Member, coord: Member, kim: Member, ivan: Member, kate: Member;
+
+before(async () => {
+  h = await startHarness({ clock: '2026-11-27T17:30:00Z' }); // Friday evening
+  admin = await setupDesk(h, 'tock', 'America/New_York');
+  await addProject(admin, 'tock', 'Tock');
+  coord = await addMember(h, admin, { name: 'Charles Coordinator', email: 'charles@tock.example', timeZone: 'America/New_York', teams: ['security'] });
+  kim = await addMember(h, admin, { name: 'Kim Kernel', email: 'kim@tock.example', teams: ['tock-security'] });
+  kate = await addMember(h, admin, { name: 'Kate Kernel2', email: 'kate@tock.example', teams: ['tock-security'] });
+  ivan = await addMember(h, admin, { name: 'Ivan IPC', email: 'ivan@tock.example', teams: ['tock-security'] });
+  await setSubsystemContacts(admin.ctx, 'tock', 'Kernel', { primary: 'kim@tock.example', secondary: 'kate@tock.example' });
+  await setSubsystemContacts(admin.ctx, 'tock', 'IPC', { primary: 'ivan@tock.example', secondary: 'kim@tock.example' });
+});
+after(() => h.close());
+
+async function submit(title: string) {
+  const r = await api(h, 'POST', '/api/reports', {
+    body: { title, body: 'An app can read kernel memory through a crafted IPC buffer length.', reporter: { name: 'Rae Reporter', email: 'rae@example.net' } },
+  });
+  assert.equal(r.status, 201, r.body);
+  return r.json.reportId as string;
+}
+
+test('Tock: report → acknowledge → assess → assign by subsystem (primary)', async () => {
+  h.clock.set('2026-11-27T17:30:00Z');
+  const reportId = await submit('IPC buffer length check missing');
+  let view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  const clocks = Object.fromEntries(view.deadlines.map((d: any) => [d.clock, d.dueAt]));
+  // 2 and 3 working days from Friday evening in the desk's zone (New York): end of Tuesday / Wednesday.
+  assert.deepEqual(clocks, { 'initial-review': '2026-12-02T05:00:00.000Z', assignment: '2026-12-03T05:00:00.000Z' });
+  assert.deepEqual(view.actions.slice(0, 3), ['triage.acknowledge', 'triage.assess', 'triage.reject']);
+
+  h.clock.set('2026-11-30T14:00:00Z');
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/acknowledge`, { as: coord })).status, 200);
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/acknowledge`, { as: coord })).status, 403, 'acknowledged once');
+  let mail = await outbox(h, reportId);
+  assert.equal(mail.length, 1);
+  assert.equal(mail[0]!.templateId, 'acknowledgment');
+  assert.equal(mail[0]!.subject, '[Tock Security] Acknowledgment of Security Report');
+  assert.deepEqual(mail[0]!.to, ['rae@example.net']);
+  assert.deepEqual(mail[0]!.cc, ['security@lists.tockos.org']);
+  assert.match(mail[0]!.body, /^Dear Rae Reporter,\n\nThank you for reporting this potential security issue to the Tock team\./);
+  assert.match(mail[0]!.body, /Best regards,\nCharles Coordinator\nTock Security Team/);
+
+  // Unknown severity is refused and changes nothing.
+  const bad = await api(h, 'POST', `/api/reports/${reportId}/assess`, { as: coord, body: { title: 'IPC overflow', severity: 'catastrophic', components: ['IPC'], project: 'tock' } });
+  assert.equal(bad.status, 400);
+  assert.equal((await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json.incident, null);
+
+  const assessed = await api(h, 'POST', `/api/reports/${reportId}/assess`, { as: coord, body: { title: 'IPC buffer overflow', severity: 'high', components: ['IPC', 'Kernel'], project: 'tock' } });
+  assert.equal(assessed.status, 200, assessed.body);
+  assert.match(assessed.json.incidentRef, /^TOCK-2026-\d{4}$/);
+  assert.equal(assessed.json.priority, 'P1');
+  // Resolution target: High → P1 → 14 days from the report (Friday 17:30 UTC = 12:30 in New York).
+  assert.equal(assessed.json.resolutionDueAt, '2026-12-11T17:30:00.000Z');
+
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  assert.equal(view.rmState, 'valid');
+  assert.equal(view.incident.severity, 'high');
+  assert.equal(view.incident.priority, 'P1');
+  assert.deepEqual(view.incident.affectedComponents, ['IPC', 'Kernel']);
+  assert.ok(view.deadlines.find((d: any) => d.clock === 'initial-review').stoppedAt);
+  assert.ok(view.actions.includes('incident.assign'));
+
+  const assign = await api(h, 'POST', `/api/reports/${reportId}/assign`, { as: coord, body: { subsystem: 'IPC' } });
+  assert.equal(assign.status, 200, assign.body);
+  assert.equal(assign.json.via, 'primary');
+  assert.equal(assign.json.assigneeId, ivan.personId);
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: ivan })).json;
+  assert.equal(view.rmState, 'accepted');
+  assert.equal(view.projects[0].handler, 'Ivan IPC');
+  const running = view.deadlines.filter((d: any) => !d.stoppedAt).map((d: any) => d.clock);
+  assert.deepEqual(running, ['resolution']);
+  assert.deepEqual((await auditActions(h, reportId)).filter((a) => !a.endsWith('sensitive_read')), [
+    'report.received', 'triage.acknowledged', 'triage.assessed', 'incident.assigned',
+  ]);
+
+  // Status update template.
+  const su = await api(h, 'POST', `/api/reports/${reportId}/status-updates`, { as: coord, body: { status: 'In Development', resolutionDate: '2026-12-11' } });
+  assert.equal(su.status, 200, su.body);
+  mail = await outbox(h, reportId);
+  assert.match(mail.at(-1)!.subject, /^\[Tock Security\] Status Update on Report #\d+$/);
+  assert.match(mail.at(-1)!.body, /Current status: In Development\nEstimated resolution timeline: 2026-12-11/);
+});
+
+test('Tock: the secondary contact is assigned when the primary is out of office', async () => {
+  const reportId = await submit('Kernel scheduler leaks timing');
+  await updateAvailability(kim.ctx, kim.personId, { awayUntil: '2026-12-24T00:00:00Z' });
+  await api(h, 'POST', `/api/reports/${reportId}/acknowledge`, { as: coord });
+  const a = await api(h, 'POST', `/api/reports/${reportId}/assess`, { as: coord, body: { title: 'Scheduler timing leak', severity: 'low', components: ['Kernel'], project: 'tock' } });
+  assert.equal(a.json.priority, 'P3');
+  const assign = await api(h, 'POST', `/api/reports/${reportId}/assign`, { as: coord, body: { subsystem: 'kernel' } });
+  assert.equal(assign.status, 200, assign.body);
+  assert.equal(assign.json.via, 'secondary');
+  assert.equal(assign.json.assigneeId, kate.personId);
+});
