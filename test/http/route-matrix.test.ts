@@ -1,0 +1,150 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, setupDesk, addMember, addProject, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
+import { allRoutes } from '../../src/http/server.ts';
+import { addPerson, createTeam } from '../../src/app/admin.ts';
+import { enroll } from '../support/harness.ts';
+
+// Every API route against every role. Each role either may use the route (by its declared policy and
+// need-to-know on the case) or gets 401/403/404 — and a refused request changes nothing: the audit
+// chain head and the outbox are the same before and after it.
+
+let h: Harness;
+const as: Record<string, Member | null> = {};
+let reportId: string;
+let otherReportId: string;
+let incidentRef: string;
+let reporterToken: string;
+
+// A body each route would accept from someone allowed, so a refusal is never a mere validation error.
+const bodies: Record<string, unknown> = {
+  'POST /api/reports': sampleReport,
+  'POST /api/reporter/:token/messages': { body: 'More details from me.' },
+  'POST /api/enrollment/:token': { password: 'a long enough password', totp: '123456' },
+  'POST /api/tokens': { name: 'probe' },
+  'PATCH /api/people/:id/availability': { available: false },
+  'POST /api/reports/:id/take-over': { reason: 'triager is away' },
+  'POST /api/reports/:id/accept': { title: 'Probe title', projects: ['tf-a'] },
+  'POST /api/reports/:id/reject': { reason: 'Not a vulnerability at all.' },
+  'POST /api/reports/:id/assess': { title: 'Probe title', severity: 'high', components: ['x'], project: 'tf-a' },
+  'POST /api/reports/:id/assign': { subsystem: 'Kernel' },
+  'POST /api/reports/:id/pull-in': { email: 'sam@tf.example' },
+  'POST /api/reports/:id/notes': { body: 'probe note' },
+  'POST /api/reports/:id/replies': { body: 'probe reply' },
+  'POST /api/reports/:id/status-updates': { status: 'Assessment' },
+  'POST /api/reports/:id/close': { reason: 'probe close' },
+  'POST /api/reports/:id/reopen': { reason: 'probe reopen' },
+  'POST /api/reports/:id/projects/:slug/take-over': { reason: 'handler is away' },
+  'POST /api/reports/:id/projects/:slug/reject': { reason: 'Not a vulnerability at all.' },
+  'POST /api/reports/:id/projects/:slug/downgrade': { reason: 'Just a normal bug here.', bugLink: 'https://bugs.example/1' },
+  'POST /api/reports/:id/projects/:slug/confirm': {},
+  'POST /api/people': { name: 'Probe Person', emails: ['probe@x.example'], timeZone: 'UTC' },
+  'POST /api/teams': { slug: 'probe-ess', name: 'Probe ESS', kind: 'ess' },
+  'POST /api/teams/:slug/members': { email: 'sam@tf.example' },
+  'POST /api/projects': { slug: 'probe', name: 'Probe' },
+  'PUT /api/projects/:slug/subsystems/:name': { primary: null, secondary: null },
+  'POST /api/session': { email: 'nobody@x.example', password: 'wrong password!', totp: '000000' },
+  'POST /api/setup': { setupToken: 'wrong', instance: {} },
+};
+
+before(async () => {
+  h = await startHarness();
+  const admin = await setupDesk(h, 'trusted-firmware');
+  await addProject(admin, 'tf-a', 'TF-A');
+  await addProject(admin, 'tf-m', 'TF-M');
+  await createTeam(admin.ctx, { slug: 'tf-a-ess', name: 'TF-A ESS', kind: 'ess' });
+  const pureAdmin = await addPerson(admin.ctx, { name: 'Ann Admin', emails: ['ann@tf.example'], timeZone: 'UTC', isAdmin: true });
+  as.anonymous = null;
+  as.admin = { personId: pureAdmin.personId, ...(await enroll(h, pureAdmin.personId, pureAdmin.enrollmentToken)) };
+  as.central = await addMember(h, admin, { name: 'Tom Triager', email: 'tom@tf.example', teams: ['security'] });
+  as.projectTeam = await addMember(h, admin, { name: 'Hank Handler', email: 'hank@tf.example', teams: ['tf-a-security'] });
+  as.otherProject = await addMember(h, admin, { name: 'Paula Project', email: 'paula@tf.example', teams: ['tf-m-security'] });
+  as.stakeholder = await addMember(h, admin, { name: 'Stan Stakeholder', email: 'stan@ess.example', teams: ['tf-a-ess'] });
+  as.collaborator = await addMember(h, admin, { name: 'Cora Collaborator', email: 'cora@tf.example' });
+  as.otherCollaborator = await addMember(h, admin, { name: 'Olga Other', email: 'olga@tf.example' });
+  await addMember(h, admin, { name: 'Sam Spare', email: 'sam@tf.example' });
+
+  const r = await api(h, 'POST', '/api/reports', { body: sampleReport });
+  reportId = r.json.reportId;
+  reporterToken = r.json.statusToken;
+  otherReportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: as.central! });
+  incidentRef = (await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: as.central!, body: { title: 'Matrix incident', projects: ['tf-a'] } })).json.incidentRef;
+  await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: as.central!, body: { email: 'cora@tf.example' } });
+  await api(h, 'POST', `/api/reports/${otherReportId}/pull-in`, { as: as.central!, body: { email: 'olga@tf.example' } });
+});
+after(() => h.close());
+
+/** Who may see the matrix case (an accepted TF-A incident). */
+const seesCase = new Set(['central', 'projectTeam', 'collaborator']);
+
+function fill(url: string): string {
+  return url
+    .replace('/reports/:id', `/reports/${reportId}`)
+    .replace(':ref', incidentRef).replace(':token', reporterToken).replace(':slug/subsystems', 'tf-a/subsystems')
+    .replace('/teams/:slug', '/teams/tf-a-ess').replace(':slug', 'tf-a').replace(':name', 'Kernel').replace(':email', 'sam@tf.example')
+    .replace('/people/:id', `/people/${as.projectTeam!.personId}`);
+}
+
+async function snapshot() {
+  const a = await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_head');
+  const o = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
+  const m = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages');
+  return `${a.rows[0]!.seq}/${o.rows[0]!.n}/${m.rows[0]!.n}`;
+}
+
+test('every route × every role: no read or write where the policy says no', async () => {
+  const routes = allRoutes().filter((r) => r.url.startsWith('/api/'));
+  assert.ok(routes.length >= 35, `expected the whole API, got ${routes.length} routes`);
+  const checked: string[] = [];
+  for (const route of routes) {
+    const key = `${route.method} ${route.url}`;
+    for (const [role, member] of Object.entries(as)) {
+      const isCaseRoute = route.url.startsWith('/api/reports/:id') || route.url.startsWith('/api/incidents/');
+      const isSelfRoute = route.url === '/api/people/:id/availability';
+      let expected: number | null = null; // null: allowed (anything but 401/403/404)
+      if (route.policy === 'signed-in' || route.policy === 'admin') {
+        if (!member) expected = 401;
+        else if (route.policy === 'admin' && role !== 'admin') expected = 403;
+        else if (isCaseRoute && !seesCase.has(role)) expected = 404;
+        else if (isSelfRoute && role !== 'admin' && role !== 'projectTeam') expected = 404;
+      }
+      // A secret link of the wrong kind (a reporter's link used as an enrollment link) opens nothing.
+      if (route.url.startsWith('/api/enrollment/')) expected = 404;
+      // Allowed writes are exercised by the acceptance tests; here only refusals and reads are sent.
+      if (expected === null && route.method !== 'GET') continue;
+      const before = await snapshot();
+      const res = await api(h, route.method, fill(route.url), { ...(member ? { as: member } : {}), ...(bodies[key] !== undefined ? { body: bodies[key] } : {}) });
+      if (expected !== null) {
+        assert.equal(res.status, expected, `${key} as ${role}: ${res.body}`);
+        assert.equal(typeof res.json?.error?.code, 'string', `${key} as ${role}: error shape`);
+        assert.equal(await snapshot(), before, `${key} as ${role} changed state although refused`);
+      } else {
+        assert.ok(![401, 403, 404].includes(res.status), `${key} as ${role} should be allowed, got ${res.status}: ${res.body}`);
+      }
+      checked.push(`${key} ${role}`);
+    }
+  }
+  assert.ok(checked.length > 150, `checked ${checked.length} combinations`);
+});
+
+test('case actions a visible role may not take are refused with 403 and change nothing', async () => {
+  // The collaborator sees the case but may not accept, reject, reply or close it.
+  for (const [url, body] of [
+    [`/api/reports/${reportId}/replies`, { body: 'hi' }],
+    [`/api/reports/${reportId}/close`, { reason: 'closing it' }],
+    [`/api/reports/${reportId}/projects/tf-a/claim`, undefined],
+    [`/api/reports/${reportId}/pull-in`, { email: 'sam@tf.example' }],
+  ] as const) {
+    const before = await snapshot();
+    const res = await api(h, 'POST', url, { as: as.collaborator!, ...(body ? { body } : {}) });
+    assert.equal(res.status, 403, `${url}: ${res.body}`);
+    assert.equal(await snapshot(), before);
+  }
+  // The collaborator does not see the reporter's identity.
+  const v = (await api(h, 'GET', `/api/reports/${reportId}`, { as: as.collaborator! })).json;
+  assert.deepEqual(v.reporter, { redacted: true });
+  assert.deepEqual(v.sensitive, { redacted: true });
+  // A reporter link opens only its own report.
+  assert.equal((await api(h, 'GET', `/api/reporter/rpt_${'x'.repeat(43)}`)).status, 404);
+});
