@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ConflictError } from '../domain/errors.ts';
 import { reportManagement, type ReportState } from '../domain/report-management.ts';
 import { audit, requirePerson, type Ctx } from './context.ts';
-import { recordTransition, visibleCase } from './cases.ts';
+import { moveReportState, recordTransition, visibleCase } from './cases.ts';
 import { stopAllClocks } from './clocks.ts';
 import { addMessage, messageReporter, templateVars } from './messaging.ts';
 import { rulesOf } from './instance.ts';
@@ -79,9 +79,12 @@ export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): P
   await ctx.app.db.transaction(async (tx) => {
     const c = await visibleCase(ctx, tx, reportId, true);
     requireAction(ctx, c, await rulesOf(tx), 'incident.close');
-    // Vultron never closes from Valid (a valid report must first be accepted or deferred).
+    // Each participant still handling the case closes by a direct, legal move: Vultron never closes
+    // from Valid (accept or defer it first) nor from Received (reject or confirm it first).
     for (const p of c.projects) {
-      if (p.rmState !== 'closed') reportManagement.pathTo(p.rmState, 'closed');
+      if (p.rmState === 'closed') continue;
+      reportManagement.assertMove(p.rmState, 'closed', p.rmState === 'valid' ? 'accept or defer it first' : 'decide on it first');
+      await moveReportState(ctx, tx, reportId, { kind: 'project', incidentId: c.row.incidentId!, projectId: p.projectId }, p.rmState, 'closed', now, reason);
     }
     const r = await tx.query(`UPDATE incidents SET status = 'closed', outcome = COALESCE(outcome, 'closed'), closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'`, [c.row.incidentId, now]);
     if (r.rowCount !== 1) throw new ConflictError('The incident is already closed.');
