@@ -4,11 +4,11 @@ import type { Queryable } from '../store/db.ts';
 import { EmbargoError, ValidationError } from '../domain/errors.ts';
 import { isValidTimeZone } from '../domain/calendar.ts';
 import { parseProfile, loadShippedProfileText } from '../process/loader.ts';
-import { formatProblems } from '../process/lint.ts';
+import { checkProfileText, formatProblems } from '../process/lint.ts';
 import type { ProfileRules } from './profile-rules.ts';
 import { rulesFromProfile } from './rules-from-profile.ts';
 import { issueEnrollment } from './auth.ts';
-import { audit, type App } from './context.ts';
+import { audit, requireAdmin, requirePerson, type App, type Ctx } from './context.ts';
 
 // The instance: its name, its active process profile (a copy the team may edit), its default time
 // zone, and the central security team. Created once, by `embargo init` or the first-run setup page.
@@ -80,4 +80,35 @@ export async function initInstance(app: App, raw: unknown): Promise<{ adminId: s
 
 export function assertTimeZone(tz: string): void {
   if (!isValidTimeZone(tz)) throw new ValidationError(`Unknown time zone ${tz}.`, [{ path: 'timeZone', message: 'unknown time zone' }]);
+}
+
+/**
+ * Replaces the desk's process profile with a team's edited copy. The text is validated and linted
+ * first; any error refuses the change and lists every problem with its line and column.
+ * Workflow modes cannot change under running cases, so a profile with another workflow is refused.
+ */
+export async function updateProfile(ctx: Ctx, yaml: string): Promise<{ profileId: string }> {
+  requireAdmin(ctx);
+  if (typeof yaml !== 'string' || yaml.length > 500_000) throw new ValidationError('Send the profile as YAML text of at most 500 kB.');
+  const problems = checkProfileText(yaml, 'profile').filter((p) => p.severity === 'error');
+  const { profile } = parseProfile(yaml, 'profile');
+  if (!profile || problems.length) {
+    throw new EmbargoError('profile_invalid', 'The process profile has problems.', problems.map((p) => ({ path: `${p.line}:${p.column} ${p.path}`, message: p.message })));
+  }
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const current = await rulesOf(tx);
+    if (current.workflow.triage !== profile.workflow.triage || current.workflow.assignment !== profile.workflow.assignment) {
+      throw new EmbargoError('conflict', `The new profile changes the workflow (${profile.workflow.triage}/${profile.workflow.assignment}); set up a new desk for a different workflow.`);
+    }
+    await tx.query('UPDATE instance SET profile_id = $1, profile_yaml = $2 WHERE id = 1', [profile.id, yaml]);
+    await audit(ctx, tx, now, { action: 'instance.profile_updated', subjectType: 'instance', subjectId: '1', data: { profile: profile.id, version: profile.version } });
+    return { profileId: profile.id };
+  });
+}
+
+export async function currentProfileText(ctx: Ctx): Promise<string> {
+  requirePerson(ctx);
+  const r = await ctx.app.db.query<{ profile_yaml: string }>('SELECT profile_yaml FROM instance WHERE id = 1');
+  return r.rows[0]?.profile_yaml ?? '';
 }

@@ -3,6 +3,7 @@ import { canSeeSensitive, caseActions, projectActions, type PersonPrincipal } fr
 import { aad, audit, requirePerson, type Ctx } from './context.ts';
 import { openReporter, openTitle, visibleCase } from './cases.ts';
 import { rulesOf } from './instance.ts';
+import { NotFoundError } from '../domain/errors.ts';
 
 // Read models: the queue and the case page. Reads of sensitive data are audited.
 
@@ -167,3 +168,18 @@ export async function caseView(ctx: Ctx, reportId: string) {
 }
 
 export type CaseView = Awaited<ReturnType<typeof caseView>>;
+
+/** An attachment's bytes, for people who may see the case; served as a download, never inline. */
+export async function attachmentContent(ctx: Ctx, reportId: string, attachmentId: string) {
+  requirePerson(ctx);
+  const c = await visibleCase(ctx, ctx.app.db, reportId);
+  const r = await ctx.app.db.query<{ id: string; filename_sealed: string; data_sealed: string }>(
+    'SELECT id, filename_sealed, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2', [c.row.reportId, attachmentId],
+  );
+  const row = r.rows[0];
+  if (!row) throw new NotFoundError('attachment');
+  return {
+    filename: ctx.app.sealer.open(row.filename_sealed, aad('attachments', 'filename', row.id)),
+    data: Buffer.from(ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)), 'base64'),
+  };
+}

@@ -21,7 +21,7 @@ async function state() {
   const r = await h.app.db.query<{ a: number; r: number; o: number }>(
     'SELECT (SELECT seq FROM audit_head) AS a, (SELECT count(*)::int FROM reports) AS r, (SELECT count(*)::int FROM outbox) AS o',
   );
-  return r.rows[0];
+  return r.rows[0]!;
 }
 
 async function expectError(res: Awaited<ReturnType<typeof api>>, status: number, code: string) {

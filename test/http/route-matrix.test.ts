@@ -15,6 +15,7 @@ let reportId: string;
 let otherReportId: string;
 let incidentRef: string;
 let reporterToken: string;
+let attachmentId: string;
 
 // A body each route would accept from someone allowed, so a refusal is never a mere validation error.
 const bodies: Record<string, unknown> = {
@@ -45,6 +46,7 @@ const bodies: Record<string, unknown> = {
   'PUT /api/projects/:slug/subsystems/:name': { primary: null, secondary: null },
   'POST /api/session': { email: 'nobody@x.example', password: 'wrong password!', totp: '000000' },
   'POST /api/setup': { setupToken: 'wrong', instance: {} },
+  'PUT /api/profile': { yaml: 'id: probe' },
 };
 
 before(async () => {
@@ -64,8 +66,11 @@ before(async () => {
   as.otherCollaborator = await addMember(h, admin, { name: 'Olga Other', email: 'olga@tf.example' });
   await addMember(h, admin, { name: 'Sam Spare', email: 'sam@tf.example' });
 
-  const r = await api(h, 'POST', '/api/reports', { body: sampleReport });
+  const r = await api(h, 'POST', '/api/reports', {
+    body: { ...sampleReport, attachments: [{ filename: 'poc.c', contentType: 'text/x-c', contentBase64: Buffer.from('int main(){}').toString('base64') }] },
+  });
   reportId = r.json.reportId;
+  attachmentId = (await h.app.db.query<{ id: string }>('SELECT id FROM attachments WHERE report_id = $1', [reportId])).rows[0]!.id;
   reporterToken = r.json.statusToken;
   otherReportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
   await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: as.central! });
@@ -80,7 +85,7 @@ const seesCase = new Set(['central', 'projectTeam', 'collaborator']);
 
 function fill(url: string): string {
   return url
-    .replace('/reports/:id', `/reports/${reportId}`)
+    .replace('/reports/:id', `/reports/${reportId}`).replace(':attachmentId', attachmentId)
     .replace(':ref', incidentRef).replace(':token', reporterToken).replace(':slug/subsystems', 'tf-a/subsystems')
     .replace('/teams/:slug', '/teams/tf-a-ess').replace(':slug', 'tf-a').replace(':name', 'Kernel').replace(':email', 'sam@tf.example')
     .replace('/people/:id', `/people/${as.projectTeam!.personId}`);

@@ -6,8 +6,9 @@ import { submitReport, reporterView, replyAsReporter, ReportInput } from '../../
 import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/triage.ts';
 import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/handling.ts';
 import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/thread.ts';
-import { caseView, queue, QueueQuery } from '../../app/queries.ts';
+import { attachmentContent, caseView, queue, QueueQuery } from '../../app/queries.ts';
 import { reportIdOfIncident } from '../../app/cases.ts';
+import { currentProfileText, updateProfile } from '../../app/instance.ts';
 import {
   addPerson, AvailabilityInput, ContactsInput, createProject, createTeam, listPeople, listProjects, listTeams, PersonInput, ProjectInput,
   reissueEnrollment, setSubsystemContacts, setTeamMember, TeamInput, updateAvailability,
@@ -82,6 +83,18 @@ export const apiRoutes = defineRoutes([
     method: 'GET', url: '/api/incidents/:ref', policy: 'signed-in', tag: 'cases', summary: 'A case by incident id (e.g. TF-2026-0007).',
     handler: async ({ ctx, params }) => caseView(ctx, await reportIdOfIncident(ctx.app.db, params.ref!)),
   },
+  {
+    method: 'GET', url: '/api/reports/:id/attachments/:attachmentId', policy: 'signed-in', tag: 'cases',
+    summary: 'Download an attachment (always as a file, never rendered).',
+    handler: async ({ ctx, params, reply }) => {
+      const a = await attachmentContent(ctx, params.id!, params.attachmentId!);
+      // The name is the reporter's: keep it out of the header except as an RFC 5987 encoded value.
+      reply.header('content-type', 'application/octet-stream');
+      reply.header('content-disposition', `attachment; filename="attachment"; filename*=UTF-8''${encodeURIComponent(a.filename)}`);
+      reply.header('content-security-policy', "default-src 'none'; sandbox");
+      return reply.send(a.data);
+    },
+  },
   caseAction('claim', 'Claim the triager role (TF).', undefined, (ctx, id) => claimTriage(ctx, id)),
   caseAction('take-over', "Take over the triager's duties (TF).", Reason, takeOverTriage),
   caseAction('accept', 'Accept in triage: create the incident and forward it to the project team(s) (TF).',
@@ -131,6 +144,15 @@ export const apiRoutes = defineRoutes([
     method: 'PUT', url: '/api/projects/:slug/subsystems/:name', policy: 'admin', tag: 'admin', body: ContactsInput,
     summary: 'Set the primary and secondary contact of a subsystem.',
     handler: async ({ ctx, params, body }) => (await setSubsystemContacts(ctx, params.slug!, params.name!, body), ok),
+  },
+  {
+    method: 'GET', url: '/api/profile', policy: 'signed-in', tag: 'admin', summary: "The desk's process profile (YAML).",
+    handler: async ({ ctx, reply }) => reply.type('text/yaml; charset=utf-8').send(await currentProfileText(ctx)),
+  },
+  {
+    method: 'PUT', url: '/api/profile', policy: 'admin', tag: 'admin', body: z.strictObject({ yaml: z.string() }),
+    summary: "Replace the desk's process profile with an edited copy; every problem is reported with its line and column.",
+    handler: ({ ctx, body }) => updateProfile(ctx, z.strictObject({ yaml: z.string() }).parse(body).yaml),
   },
   {
     method: 'GET', url: '/api/audit/verify', policy: 'admin', tag: 'admin', summary: 'Verify the hash chain of the audit log.',
