@@ -1,0 +1,337 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ZodError } from 'zod';
+import type { App, Ctx } from '../app/context.ts';
+import type { PersonPrincipal } from '../domain/access.ts';
+import { EmbargoError, httpStatusOf } from '../domain/errors.ts';
+import type { AuthResult } from '../http/server.ts';
+import { html, raw, type Html, type Interpolation } from './html.ts';
+
+// Shared machinery of the web pages: layout, authentication guards, CSRF, form fields, and turning
+// errors into sentences a person can act on.
+
+export interface WebDeps {
+  app: App;
+  authenticate: (r: FastifyRequest) => Promise<AuthResult>;
+}
+
+/** Pages allow only this site's stylesheet: no scripts at all, no inline styles, forms post here only. */
+export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+export interface Viewer {
+  principal: PersonPrincipal | null;
+  csrfToken: string | null;
+}
+
+export interface PageOptions {
+  title: string;
+  viewer: Viewer;
+  body: Html;
+  /** A confirmation after a successful action (POST-redirect-GET). */
+  flash?: string | null;
+  /** What went wrong, as a sentence. */
+  error?: string | null;
+  /** Pages whose heading is part of the body set this false. */
+  heading?: boolean;
+}
+
+export function layout(o: PageOptions): Html {
+  const p = o.viewer.principal;
+  const nav = p
+    ? html`<ul class="nav">
+        <li><a href="/">Queue</a></li>
+        ${p.isAdmin ? html`<li><a href="/admin/people">Admin</a></li>` : ''}
+      </ul>
+      <div class="who">
+        <span>Signed in as <strong>${p.name}</strong></span>
+        <form method="post" action="/signout" class="inline">
+          <input type="hidden" name="_csrf" value="${o.viewer.csrfToken ?? ''}">
+          <button type="submit" class="link">Sign out</button>
+        </form>
+      </div>`
+    : html`<ul class="nav"><li><a href="/report">Report a vulnerability</a></li><li><a href="/signin">Sign in</a></li></ul>`;
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="referrer" content="no-referrer">
+<title>${o.title} · Embargo</title>
+<link rel="stylesheet" href="/static/style.css">
+</head>
+<body>
+<a class="skip" href="#main">Skip to the content</a>
+<header class="site">
+  <a class="brand" href="${p ? '/' : '/report'}">Embargo</a>
+  <nav aria-label="Main">${nav}</nav>
+</header>
+<main id="main">
+${o.flash ? html`<p class="flash" role="status">${o.flash}</p>` : ''}
+${o.error ? html`<div class="error" role="alert"><p>${o.error}</p></div>` : ''}
+${o.heading === false ? '' : html`<h1>${o.title}</h1>`}
+${o.body}
+</main>
+<footer class="site"><p>Embargo — coordinated vulnerability disclosure desk</p></footer>
+</body>
+</html>
+`;
+}
+
+export function sendHtml(reply: FastifyReply, status: number, page: Html): FastifyReply {
+  return reply.status(status).header('content-security-policy', PAGE_CSP).type('text/html; charset=utf-8').send(page.value);
+}
+
+export function notFoundPage(reply: FastifyReply, viewer: Viewer): FastifyReply {
+  return sendHtml(reply, 404, layout({
+    title: 'Not found', viewer,
+    body: html`<p>There is no such page, or you may not see it.</p><p><a href="${viewer.principal ? '/' : '/report'}">Back to the start</a></p>`,
+  }));
+}
+
+/** A redirect after a form POST: 303 makes the browser follow with GET. */
+export function seeOther(reply: FastifyReply, location: string): FastifyReply {
+  return reply.status(303).header('location', location).send();
+}
+
+export async function viewerOf(deps: WebDeps, request: FastifyRequest): Promise<Viewer> {
+  try {
+    const auth = await deps.authenticate(request);
+    if (auth.principal.kind === 'person') return { principal: auth.principal, csrfToken: auth.csrfToken };
+  } catch {
+    // A bad bearer token on a page request: treat as signed out.
+  }
+  return { principal: null, csrfToken: null };
+}
+
+export const ctxOf = (app: App, viewer: Viewer): Ctx => ({ app, principal: viewer.principal ?? { kind: 'anonymous' } });
+export const anonymousCtx = (app: App): Ctx => ({ app, principal: { kind: 'anonymous' } });
+
+/** Only local paths are followed after sign-in, so the sign-in page cannot send anyone elsewhere. */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[\x21-\x7e]*$/.test(next) && !next.startsWith('/signin') ? next : '/';
+}
+
+function safeEqual(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** The session's CSRF token must come back in the form field _csrf (or the x-csrf-token header). */
+export function csrfOk(request: FastifyRequest, expected: string | null): boolean {
+  if (!expected) return false;
+  const header = request.headers['x-csrf-token'];
+  const sent = typeof header === 'string' ? header : field(request.body, '_csrf');
+  return sent !== '' && safeEqual(sent, expected);
+}
+
+// --- Form fields (application/x-www-form-urlencoded: a repeated name arrives as an array). ---
+
+export type FormBody = Record<string, string | string[] | undefined>;
+
+export function formOf(body: unknown): FormBody {
+  return body && typeof body === 'object' && !Array.isArray(body) ? (body as FormBody) : {};
+}
+
+/** One text field; the last value if the name was repeated. */
+export function field(body: unknown, name: string): string {
+  const v = formOf(body)[name];
+  if (Array.isArray(v)) return v.at(-1) ?? '';
+  return typeof v === 'string' ? v : '';
+}
+
+/** A field left empty is "not given". */
+export function optional(body: unknown, name: string): string | undefined {
+  const v = field(body, name).trim();
+  return v === '' ? undefined : v;
+}
+
+export function nullable(body: unknown, name: string): string | null {
+  return optional(body, name) ?? null;
+}
+
+/** All values of a repeated field (checkboxes). */
+export function fieldList(body: unknown, name: string): string[] {
+  const v = formOf(body)[name];
+  if (Array.isArray(v)) return v.filter((x): x is string => typeof x === 'string');
+  return typeof v === 'string' ? [v] : [];
+}
+
+/** A comma- or newline-separated list field. */
+export function splitList(text: string): string[] {
+  return text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+}
+
+// --- Errors as sentences ---
+
+export interface FormProblem {
+  status: number;
+  code: string;
+  message: string;
+  /** Per-field messages, by form field name. */
+  fields: Record<string, string>;
+}
+
+const DEFAULT_ZOD_MESSAGE = /^(Too small|Too big|Invalid|Expected|Required)/;
+
+function describeIssue(issue: ZodError['issues'][number]): string {
+  if (!DEFAULT_ZOD_MESSAGE.test(issue.message)) return issue.message;
+  const i = issue as unknown as Record<string, unknown>;
+  switch (issue.code) {
+    case 'too_small':
+      if (i.origin === 'string') return i.minimum === 1 ? 'is required' : `must be at least ${String(i.minimum)} characters`;
+      if (i.origin === 'array') return `needs at least ${String(i.minimum)}`;
+      return `must be at least ${String(i.minimum)}`;
+    case 'too_big':
+      if (i.origin === 'string') return `must be at most ${String(i.maximum)} characters`;
+      if (i.origin === 'array') return `may have at most ${String(i.maximum)}`;
+      return `must be at most ${String(i.maximum)}`;
+    case 'invalid_format':
+      if (i.format === 'email') return 'must be an e-mail address like name@example.org';
+      if (i.format === 'url') return 'must be a link like https://example.org/...';
+      if (i.format === 'datetime') return 'must be a date and time like 2026-12-01T09:00:00Z';
+      return 'is not in the expected format';
+    case 'invalid_value':
+      return Array.isArray(i.values) ? `must be one of ${(i.values as unknown[]).map(String).join(', ')}` : 'is not an allowed value';
+    case 'invalid_type':
+      return i.input === undefined || i.input === null ? 'is required' : 'has the wrong kind of value';
+    default:
+      return 'is not valid';
+  }
+}
+
+/**
+ * Turns a use case's error into a sentence and per-field messages. `labels` maps an input path
+ * ("reporter.email") to the form field name and its label ("email", "E-mail").
+ */
+export function problemOf(error: unknown, labels: Record<string, [field: string, label: string]> = {}): FormProblem {
+  if (error instanceof ZodError) {
+    const fields: Record<string, string> = {};
+    const sentences: string[] = [];
+    for (const issue of error.issues) {
+      const path = issue.path.map(String).join('.');
+      const key = labels[path] ?? labels[issue.path.map(String)[0] ?? ''] ?? [path || 'form', path || 'The form'];
+      const text = describeIssue(issue);
+      fields[key[0]] ??= text;
+      sentences.push(`${key[1]} ${text}.`);
+    }
+    return { status: 400, code: 'validation_failed', message: `Please correct the form: ${[...new Set(sentences)].join(' ')}`, fields };
+  }
+  if (error instanceof EmbargoError) {
+    const fields: Record<string, string> = {};
+    for (const d of error.details) {
+      if (!d.path) continue;
+      const key = labels[d.path] ?? [d.path, d.path];
+      fields[key[0]] ??= d.message;
+    }
+    return { status: httpStatusOf[error.code], code: error.code, message: error.message, fields };
+  }
+  const e = error as { statusCode?: number; code?: string };
+  if (e.statusCode === 429) return { status: 429, code: 'rate_limited', message: 'Too many requests from your address; wait a minute and try again.', fields: {} };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'payload_too_large', message: 'What you sent is too large.', fields: {} };
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return { status: 400, code: 'bad_request', message: 'The request was not understood; reload the page and try again.', fields: {} };
+  return { status: 500, code: 'internal', message: 'Something went wrong on the server; it has been logged. Try again, or tell an admin.', fields: {} };
+}
+
+/** The error handler of every web route: an HTML page instead of the API's JSON shape. */
+export function htmlErrorHandler(deps: WebDeps) {
+  return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
+    const p = problemOf(error);
+    if (p.status >= 500) request.log.error(error);
+    const viewer = await viewerOf(deps, request).catch(() => ({ principal: null, csrfToken: null }));
+    if (p.status === 404) return notFoundPage(reply, viewer);
+    return sendHtml(reply, p.status, layout({ title: p.status === 429 ? 'Slow down' : 'Something went wrong', viewer, error: p.message, body: html`<p><a href="${viewer.principal ? '/' : '/report'}">Back to the start</a></p>` }));
+  };
+}
+
+// --- Form widgets ---
+
+export function hiddenCsrf(viewer: Viewer): Html {
+  return html`<input type="hidden" name="_csrf" value="${viewer.csrfToken ?? ''}">`;
+}
+
+let idCounter = 0;
+/** A unique id for label/input pairs within one rendering. */
+export function uid(prefix: string): string {
+  idCounter = (idCounter + 1) % 1_000_000;
+  return `${prefix}-${idCounter}`;
+}
+
+export interface InputOptions {
+  name: string;
+  label: string;
+  value?: string | null;
+  type?: string;
+  required?: boolean;
+  hint?: Interpolation;
+  error?: string | null | undefined;
+  autocomplete?: string;
+  attrs?: Html;
+}
+
+export function input(o: InputOptions): Html {
+  const id = uid(o.name);
+  const hintId = o.hint ? `${id}-hint` : null;
+  const errId = o.error ? `${id}-err` : null;
+  const described = [hintId, errId].filter(Boolean).join(' ');
+  return html`<div class="field${o.error ? ' has-error' : ''}">
+  <label for="${id}">${o.label}${o.required ? html` <span class="req">(required)</span>` : ''}</label>
+  ${o.hint ? html`<p class="hint" id="${hintId}">${o.hint}</p>` : ''}
+  ${o.error ? html`<p class="field-error" id="${errId}">${o.error}</p>` : ''}
+  <input id="${id}" name="${o.name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${o.required ? raw(' required') : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${described ? html` aria-describedby="${described}"` : ''}${o.error ? raw(' aria-invalid="true"') : ''}${o.attrs ? html` ${o.attrs}` : ''}>
+</div>`;
+}
+
+export function textarea(o: InputOptions & { rows?: number }): Html {
+  const id = uid(o.name);
+  const hintId = o.hint ? `${id}-hint` : null;
+  const errId = o.error ? `${id}-err` : null;
+  const described = [hintId, errId].filter(Boolean).join(' ');
+  return html`<div class="field${o.error ? ' has-error' : ''}">
+  <label for="${id}">${o.label}${o.required ? html` <span class="req">(required)</span>` : ''}</label>
+  ${o.hint ? html`<p class="hint" id="${hintId}">${o.hint}</p>` : ''}
+  ${o.error ? html`<p class="field-error" id="${errId}">${o.error}</p>` : ''}
+  <textarea id="${id}" name="${o.name}" rows="${o.rows ?? 5}"${o.required ? raw(' required') : ''}${described ? html` aria-describedby="${described}"` : ''}${o.error ? raw(' aria-invalid="true"') : ''}>${o.value ?? ''}</textarea>
+</div>`;
+}
+
+export function select(o: InputOptions & { options: readonly { value: string; label: string }[]; blank?: string }): Html {
+  const id = uid(o.name);
+  const errId = o.error ? `${id}-err` : null;
+  return html`<div class="field${o.error ? ' has-error' : ''}">
+  <label for="${id}">${o.label}${o.required ? html` <span class="req">(required)</span>` : ''}</label>
+  ${o.hint ? html`<p class="hint">${o.hint}</p>` : ''}
+  ${o.error ? html`<p class="field-error" id="${errId}">${o.error}</p>` : ''}
+  <select id="${id}" name="${o.name}"${o.required ? raw(' required') : ''}${errId ? html` aria-describedby="${errId}" aria-invalid="true"` : ''}>
+    ${o.blank !== undefined ? html`<option value="">${o.blank}</option>` : ''}
+    ${o.options.map((x) => html`<option value="${x.value}"${x.value === o.value ? raw(' selected') : ''}>${x.label}</option>`)}
+  </select>
+</div>`;
+}
+
+// --- Route registration ---
+
+export interface WebRoute {
+  method: 'GET' | 'POST';
+  url: string;
+  /** For unauthenticated writes: requests per minute per address (@fastify/rate-limit). */
+  rateLimitPerMinute?: number;
+  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
+}
+
+/** Registers a page route with the HTML error handler (also for rate-limit and body-parsing errors). */
+export function webRoute(fastify: FastifyInstance, deps: WebDeps, r: WebRoute): void {
+  fastify.route({
+    method: r.method,
+    url: r.url,
+    errorHandler: htmlErrorHandler(deps),
+    ...(r.rateLimitPerMinute ? { config: { rateLimit: { max: r.rateLimitPerMinute, timeWindow: '1 minute' } } } : {}),
+    handler: r.handler,
+  });
+}
+
+/** The site's own address for links shown to people: the configured public URL, else this request's. */
+export function baseUrl(app: App, request: FastifyRequest): string {
+  if (app.config.publicUrl) return app.config.publicUrl.replace(/\/+$/, '');
+  return `${request.protocol}://${request.host}`;
+}

@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { loadConfig } from '../src/config.ts';
+import { createApp } from '../src/app/bootstrap.ts';
+import { buildServer } from '../src/http/server.ts';
+import { webPlugin } from '../src/web/index.ts';
+import { totpCode } from '../src/crypto/totp.ts';
+import { TestClock, type Harness, type Member } from '../test/support/harness.ts';
+
+// The browser-test harness: the real app on embedded PGlite with an injected clock, the real server
+// with the web plugin listening on 127.0.0.1, and headless Chromium from Debian (/usr/bin/chromium).
+
+export const CHROMIUM = process.env.EMBARGO_CHROMIUM ?? '/usr/bin/chromium';
+
+/**
+ * Why the browser tests are skipped, or false to run them. On CI (CI=true) a missing Chromium is
+ * never a skip: the tests run and fail with a message saying what to install.
+ */
+export const skipBrowser: string | false = existsSync(CHROMIUM) || process.env.CI === 'true'
+  ? false
+  : `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) to run the browser tests.`;
+
+if (skipBrowser) console.warn(`# SKIP browser tests: ${skipBrowser}`);
+
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; install it with apt-get install -y chromium (CI must have it).`);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  });
+}
+
+export interface WebHarness extends Harness {
+  baseUrl: string;
+}
+
+/**
+ * The clock starts at the real current time (to the second): session cookies carry an expiry from
+ * the app clock, and Chromium drops cookies that expired by its own clock.
+ */
+export async function startWebHarness(opts: { clock?: string; config?: Record<string, unknown> } = {}): Promise<WebHarness> {
+  const clock = new TestClock(opts.clock ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString());
+  const config = loadConfig({}, {
+    databaseUrl: null,
+    dataDir: ':memory:',
+    instanceKey: randomBytes(32).toString('base64'),
+    passwordCostLog2: 14,
+    publicFormRatePerMinute: 1000,
+    ...opts.config,
+  });
+  const app = await createApp(config, { clock: clock.fn });
+  const server = await buildServer(app, { plugins: [webPlugin] });
+  await server.listen({ host: '127.0.0.1', port: 0 });
+  const address = server.server.address();
+  if (!address || typeof address === 'string') throw new Error('server did not listen on a port');
+  return {
+    app, server, clock, baseUrl: `http://localhost:${address.port}`,
+    async close() {
+      await server.close();
+      await app.db.close();
+    },
+  };
+}
+
+/** Signs in through the sign-in page; moves the clock one TOTP step on so the code is never a replay. */
+export async function signInAs(page: Page, h: WebHarness, m: Pick<Member, 'email' | 'password' | 'totpSecret'>): Promise<void> {
+  h.clock.advance(31_000);
+  await page.goto(`${h.baseUrl}/signin`);
+  await page.getByLabel('E-mail').fill(m.email);
+  await page.getByLabel('Password').fill(m.password);
+  await page.getByLabel('Authenticator code').fill(totpCode(m.totpSecret, h.clock.now));
+  await Promise.all([page.waitForURL((u) => !u.pathname.startsWith('/signin')), page.getByRole('button', { name: 'Sign in' }).click()]);
+}
+
+/** A fresh browser context (own cookies) whose page fails the test on any dialog or page error. */
+export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; dialogs: string[]; errors: string[] }> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const dialogs: string[] = [];
+  const errors: string[] = [];
+  page.on('dialog', (d) => {
+    dialogs.push(`${d.type()}: ${d.message()}`);
+    void d.dismiss();
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  // No request may leave the test server.
+  await context.route((url) => !/^http:\/\/localhost:\d+\//.test(url.href), (route) => {
+    errors.push(`unexpected request to ${route.request().url()}`);
+    return route.abort();
+  });
+  return { context, page, dialogs, errors };
+}
+
+export function resultsDir(): string {
+  const dir = new URL('../test-results/', import.meta.url).pathname;
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+/** The visible text of the main region, whitespace-collapsed, for assertions. */
+export async function mainText(page: Page): Promise<string> {
+  return (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+}

@@ -1,0 +1,176 @@
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { setupDesk, addMember, addProject, sampleReport, type Member } from '../test/support/harness.ts';
+import { totpCode } from '../src/crypto/totp.ts';
+import { setSetupToken } from '../src/http/routes/session.ts';
+import { startWebHarness, type WebHarness } from './support.ts';
+
+// The web pages over in-process HTTP (no browser): access rules, CSRF, headers, escaping, errors.
+
+let h: WebHarness;
+let admin: Member, tina: Member, hank: Member;
+
+async function session(m: Member): Promise<{ cookie: string; csrf: string }> {
+  h.clock.advance(31_000);
+  const r = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
+  assert.equal(r.statusCode, 200, r.body);
+  const set = String(r.headers['set-cookie']);
+  return { cookie: set.split(';')[0]!, csrf: r.json().csrfToken };
+}
+
+async function get(url: string, cookie?: string) {
+  return h.server.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
+}
+
+async function postForm(url: string, form: Record<string, string | string[]>, cookie?: string) {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) for (const x of [v].flat()) body.append(k, x);
+  return h.server.inject({
+    method: 'POST', url, payload: body.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+  });
+}
+
+describe('setup page', () => {
+  test('first run: needs the setup token, then shows the enrollment link; afterwards 404', async () => {
+    const fresh = await startWebHarness();
+    try {
+      setSetupToken('setup-secret-123');
+      const page = await fresh.server.inject({ method: 'GET', url: '/setup?token=setup-secret-123' });
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /name="setupToken" value="setup-secret-123"/);
+      const form = { profile: 'tock', name: 'Tock Security Team', timeZone: 'Europe/Berlin', adminName: 'Ada', adminEmail: 'ada@example.org' };
+      const enc = (o: Record<string, string>) => new URLSearchParams(o).toString();
+      const post = (o: Record<string, string>) => fresh.server.inject({ method: 'POST', url: '/setup', payload: enc(o), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const wrong = await post({ ...form, setupToken: 'nope' });
+      assert.equal(wrong.statusCode, 403);
+      assert.match(wrong.body, /setup token is wrong/);
+      assert.match(wrong.body, /value="Tock Security Team"/, 'what was typed is kept');
+      const bad = await post({ ...form, setupToken: 'setup-secret-123', adminEmail: 'not-an-address' });
+      assert.equal(bad.statusCode, 400);
+      assert.match(bad.body, /e-mail/i);
+      const ok = await post({ ...form, setupToken: 'setup-secret-123' });
+      assert.equal(ok.statusCode, 201, ok.body);
+      assert.match(ok.body, /\/enroll\/enr_[\w-]+/);
+      assert.equal((await fresh.server.inject({ method: 'GET', url: '/setup' })).statusCode, 404);
+    } finally {
+      setSetupToken(null);
+      await fresh.close();
+    }
+  });
+});
+
+describe('pages', () => {
+  before(async () => {
+    h = await startWebHarness({ clock: '2026-11-23T09:00:00Z' });
+    admin = await setupDesk(h, 'trusted-firmware');
+    await addProject(admin, 'tf-a', 'TF-A');
+    tina = await addMember(h, admin, { name: 'Tina Triager', email: 'tina@tf.example', teams: ['security'] });
+    hank = await addMember(h, admin, { name: 'Hank Handler', email: 'hank@tf.example', teams: ['tf-a-security'] });
+  });
+  after(() => h.close());
+
+  test('pages set their own strict CSP and serve the stylesheet', async () => {
+    const r = await get('/report');
+    assert.equal(r.statusCode, 200);
+    assert.match(String(r.headers['content-type']), /text\/html/);
+    const csp = String(r.headers['content-security-policy']);
+    assert.match(csp, /default-src 'none'/);
+    assert.match(csp, /style-src 'self'/);
+    assert.doesNotMatch(csp, /script-src|unsafe-inline/);
+    assert.doesNotMatch(r.body, /<script|style=/i);
+    const css = await get('/static/style.css');
+    assert.equal(css.statusCode, 200);
+    assert.match(String(css.headers['content-type']), /text\/css/);
+  });
+
+  test('signed-out visitors are sent to sign in; the queue needs a session', async () => {
+    const r = await get('/');
+    assert.equal(r.statusCode, 303);
+    assert.equal(r.headers.location, '/signin');
+  });
+
+  test('sign-in form: the double-submit value is required, and next= stays on this site', async () => {
+    const page = await get('/signin?next=//evil.example/x');
+    assert.match(page.body, /name="next" value="\/"/);
+    const r = await postForm('/signin', { email: tina.email, password: tina.password, totp: '000000' });
+    assert.equal(r.statusCode, 403);
+    assert.match(r.body, /sign-in form expired/);
+  });
+
+  test('hostile report text is escaped on the queue and case pages', async () => {
+    const title = '<script>alert(1)</script><img src=x onerror=alert(2)>';
+    const rep = await h.server.inject({ method: 'POST', url: '/api/reports', payload: { ...sampleReport, title, body: `${title} and </pre><b>bold</b>` } });
+    assert.equal(rep.statusCode, 201);
+    const { cookie } = await session(tina);
+    const q = await get('/', cookie);
+    assert.equal(q.statusCode, 200);
+    assert.ok(q.body.includes('&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;'));
+    assert.doesNotMatch(q.body, /<script|<img/);
+    const c = await get(`/cases/${rep.json().reportId}`, cookie);
+    assert.equal(c.statusCode, 200);
+    assert.doesNotMatch(c.body, /<script|<img|<b>bold/);
+    assert.ok(c.body.includes('&lt;/pre&gt;&lt;b&gt;bold&lt;/b&gt;'));
+  });
+
+  test('a case someone may not see is the 404 page; admin pages are 404 for non-admins', async () => {
+    const rep = await h.server.inject({ method: 'POST', url: '/api/reports', payload: sampleReport });
+    const { cookie } = await session(hank);
+    const c = await get(`/cases/${rep.json().reportId}`, cookie);
+    assert.equal(c.statusCode, 404);
+    assert.match(c.body, /no such page, or you may not see it/);
+    assert.doesNotMatch(c.body, /BL2/);
+    assert.equal((await get('/cases/not-a-uuid', cookie)).statusCode, 404);
+    assert.equal((await get('/admin/people', cookie)).statusCode, 404);
+    const asAdmin = await session(admin);
+    assert.equal((await get('/admin/people', asAdmin.cookie)).statusCode, 200);
+  });
+
+  test('case actions need the CSRF token; with it they run and redirect back', async () => {
+    const rep = await h.server.inject({ method: 'POST', url: '/api/reports', payload: sampleReport });
+    const id = rep.json().reportId as string;
+    const { cookie, csrf } = await session(tina);
+    const refused = await postForm(`/cases/${id}/claim`, {}, cookie);
+    assert.equal(refused.statusCode, 403);
+    assert.match(refused.body, /security token is missing or wrong/);
+    const wrong = await postForm(`/cases/${id}/claim`, { _csrf: 'csrf_wrong' }, cookie);
+    assert.equal(wrong.statusCode, 403);
+    let view = await get(`/cases/${id}`, cookie);
+    assert.match(view.body, /Claim the triage/, 'nothing changed');
+    const ok = await postForm(`/cases/${id}/claim`, { _csrf: csrf }, cookie);
+    assert.equal(ok.statusCode, 303);
+    assert.equal(ok.headers.location, `/cases/${id}?done=triage.claim`);
+    view = await get(String(ok.headers.location), cookie);
+    assert.match(view.body, /You are now the triager/);
+    // A refused action shows the reason and keeps what was typed.
+    const bad = await postForm(`/cases/${id}/reject`, { _csrf: csrf, reason: 'no <b>!' }, cookie);
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /at least 10 characters/);
+    assert.ok(bad.body.includes('no &lt;b&gt;!</textarea>'));
+    const noProject = await postForm(`/cases/${id}/accept`, { _csrf: csrf, title: 'Kept title' }, cookie);
+    assert.equal(noProject.statusCode, 400);
+    assert.match(noProject.body, /at least one affected project/);
+    assert.match(noProject.body, /value="Kept title"/);
+  });
+
+  test('signing out needs the token too', async () => {
+    const { cookie, csrf } = await session(tina);
+    assert.equal((await postForm('/signout', {}, cookie)).statusCode, 403);
+    const out = await postForm('/signout', { _csrf: csrf }, cookie);
+    assert.equal(out.statusCode, 303);
+    assert.equal((await get('/', cookie)).statusCode, 303, 'the session is gone');
+  });
+
+  test('the reporter status page never shows internal notes', async () => {
+    const rep = await h.server.inject({ method: 'POST', url: '/api/reports', payload: sampleReport });
+    const { reportId, statusToken } = rep.json();
+    const { cookie, csrf } = await session(tina);
+    assert.equal((await postForm(`/cases/${reportId}/note`, { _csrf: csrf, body: 'INTERNAL-ONLY note text' }, cookie)).statusCode, 303);
+    assert.equal((await postForm(`/cases/${reportId}/reply`, { _csrf: csrf, body: 'Thanks, we are looking.' }, cookie)).statusCode, 303);
+    const page = await get(`/status/${statusToken}`);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /Thanks, we are looking/);
+    assert.doesNotMatch(page.body, /INTERNAL-ONLY/);
+    assert.equal((await get('/status/rpt_unknown')).statusCode, 404);
+  });
+});
