@@ -3,6 +3,11 @@ import { defineRoutes } from '../route.ts';
 import { signIn, signOut } from '../../app/auth.ts';
 import { initInstance, isInitialised, InitInput } from '../../app/instance.ts';
 import { EmbargoError } from '../../domain/errors.ts';
+import { secretHash } from '../../crypto/password.ts';
+import { timingSafeEqual } from 'node:crypto';
+
+/** Compares secrets in constant time (over their hashes, so lengths do not leak either). */
+const sameSecret = (a: string, b: string) => timingSafeEqual(Buffer.from(secretHash(a), 'hex'), Buffer.from(secretHash(b), 'hex'));
 
 export const SESSION_COOKIE = 'embargo_session';
 
@@ -43,7 +48,7 @@ export const sessionRoutes = defineRoutes([
     handler: async ({ ctx, body }) => {
       const input = z.strictObject({ setupToken: z.string(), instance: z.unknown() }).parse(body);
       if (await isInitialised(ctx.app.db)) throw new EmbargoError('conflict', 'This desk is already set up.');
-      if (!setupToken || input.setupToken !== setupToken) throw new EmbargoError('forbidden', 'The setup token is wrong; use the one `embargo serve` printed.');
+      if (!setupToken || !sameSecret(input.setupToken, setupToken)) throw new EmbargoError('forbidden', 'The setup token is wrong; use the one `embargo serve` printed.');
       const result = await initInstance(ctx.app, input.instance);
       setupToken = null;
       return result;
