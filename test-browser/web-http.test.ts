@@ -174,3 +174,61 @@ describe('pages', () => {
     assert.equal((await get('/status/rpt_unknown')).statusCode, 404);
   });
 });
+
+describe('Tock forms', () => {
+  let t: WebHarness;
+  let coord: Member, kernelDev: Member;
+  before(async () => {
+    t = await startWebHarness({ clock: '2026-11-23T09:00:00Z' });
+    const a = await setupDesk(t, 'tock');
+    await addProject(a, 'tock', 'Tock');
+    coord = await addMember(t, a, { name: 'Charles Coordinator', email: 'charles@tock.example', teams: ['security'] });
+    kernelDev = await addMember(t, a, { name: 'Kim Kernel', email: 'kim@tock.example', teams: ['tock-security'] });
+    const { setSubsystemContacts } = await import('../src/app/admin.ts');
+    await setSubsystemContacts(a.ctx, 'tock', 'Kernel', { primary: kernelDev.email, secondary: null });
+  });
+  after(() => t.close());
+
+  test('acknowledge → assess (severity select, components) → assign by subsystem', async () => {
+    h = t;
+    const rep = await t.server.inject({ method: 'POST', url: '/api/reports', payload: sampleReport });
+    const id = rep.json().reportId as string;
+    const { cookie, csrf } = await session(coord);
+    let page = await get(`/cases/${id}`, cookie);
+    assert.match(page.body, /Acknowledge receipt/);
+    assert.match(page.body, /<option value="critical">critical<\/option>/);
+    assert.match(page.body, /<option value="P0">P0<\/option>/);
+    assert.equal((await postForm(`/cases/${id}/acknowledge`, { _csrf: csrf }, cookie)).statusCode, 303);
+    const bad = await postForm(`/cases/${id}/assess`, { _csrf: csrf, title: 'Kernel grant overflow', severity: 'high', priority: '', components: '', project: 'tock' }, cookie);
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /at least one affected component/);
+    assert.match(bad.body, /<option value="high" selected>/, 'the chosen severity is kept');
+    const ok = await postForm(`/cases/${id}/assess`, { _csrf: csrf, title: 'Kernel grant overflow', severity: 'high', priority: '', components: 'kernel, grants', project: 'tock' }, cookie);
+    assert.equal(ok.statusCode, 303, ok.body);
+    page = await get(String(ok.headers.location), cookie);
+    assert.match(page.body, /Assessed: the incident is created/);
+    assert.match(page.body, /kernel, grants/);
+    assert.match(page.body, /<option value="Kernel">Kernel — primary kim@tock\.example, secondary none<\/option>/);
+    const assigned = await postForm(`/cases/${id}/assign`, { _csrf: csrf, subsystem: 'Kernel' }, cookie);
+    assert.equal(assigned.statusCode, 303, assigned.body);
+    page = await get(String(assigned.headers.location), cookie);
+    assert.match(page.body, /Assigned through the subsystem contact table/);
+    assert.match(page.body, /Kim Kernel/);
+  });
+});
+
+describe('rate limit on the public form', () => {
+  test('a visitor over the limit gets an HTML page saying to wait', async () => {
+    const r = await startWebHarness({ config: { publicFormRatePerMinute: 1 } });
+    try {
+      const post = () => r.server.inject({ method: 'POST', url: '/report', payload: 'title=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      assert.equal((await post()).statusCode, 400);
+      const limited = await post();
+      assert.equal(limited.statusCode, 429);
+      assert.match(String(limited.headers['content-type']), /text\/html/);
+      assert.match(limited.body, /wait a minute/);
+    } finally {
+      await r.close();
+    }
+  });
+});

@@ -245,7 +245,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
   const attachments = html`<section aria-labelledby="att-h" class="card">
     <h2 id="att-h">Attachments</h2>
     ${v.attachments.length
-      ? html`<ul>${v.attachments.map((a) => html`<li>${a.filename} <span class="muted">(${a.contentType}, ${a.size} bytes)</span></li>`)}</ul>`
+      ? html`<ul>${v.attachments.map((a) => html`<li><a href="/api/reports/${v.reportId}/attachments/${a.id}" download>${a.filename}</a> <span class="muted">(${a.contentType}, ${a.size} bytes; downloads as a file)</span></li>`)}</ul>`
       : html`<p class="muted">None.</p>`}
   </section>`;
 
