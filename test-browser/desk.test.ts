@@ -191,6 +191,7 @@ describe('the desk in Chromium', { skip: skipBrowser }, () => {
     h.clock.set(new Date(new Date(item.dueAt).getTime() + 3600_000).toISOString());
     await p.reload();
     assert.match((await row.innerText()), /Overdue/);
+    await p.screenshot({ path: `${resultsDir()}queue-page.png`, fullPage: true });
     // The closed filter has no reports table.
     await p.getByRole('link', { name: 'Closed' }).click();
     assert.equal(await p.locator('table.queue', { hasText: 'Reports in triage' }).count(), 0);
