@@ -1,14 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { loadConfig } from '../src/config.ts';
-import { createApp } from '../src/app/bootstrap.ts';
-import { buildServer } from '../src/http/server.ts';
 import { webPlugin } from '../src/web/index.ts';
 import { totpCode } from '../src/crypto/totp.ts';
-import { TestClock, type Harness, type Member } from '../test/support/harness.ts';
+import { startHarness, type Harness, type Member } from '../test/support/harness.ts';
 
-// The browser-test harness: the real app on embedded PGlite with an injected clock, the real server
+// The browser-test harness: the real app on the test database with an injected clock, the real server
 // with the web plugin listening on 127.0.0.1, and headless Chromium from Debian (/usr/bin/chromium).
 
 export const CHROMIUM = process.env.EMBARGO_CHROMIUM ?? '/usr/bin/chromium';
@@ -37,34 +33,20 @@ export interface WebHarness extends Harness {
 }
 
 /**
- * The clock starts at the real current time (to the second): session cookies carry an expiry from
- * the app clock, and Chromium drops cookies that expired by its own clock.
+ * The desk with the web UI on a real socket. The clock starts at the real current time (to the
+ * second): session cookies carry an expiry from the app clock, and Chromium drops cookies that
+ * expired by its own clock.
  */
 export async function startWebHarness(opts: { clock?: string; config?: Record<string, unknown> } = {}): Promise<WebHarness> {
-  const clock = new TestClock(opts.clock ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString());
-  const config = loadConfig({}, {
-    databaseUrl: null,
-    dataDir: ':memory:',
-    instanceKey: randomBytes(32).toString('base64'),
-    passwordCostLog2: 14,
-    publicFormRatePerMinute: 1000,
-    ...opts.config,
+  const h = await startHarness({
+    clock: opts.clock ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
+    plugins: [webPlugin],
+    listen: true,
+    ...(opts.config ? { config: opts.config } : {}),
   });
-  const app = await createApp(config, { clock: clock.fn });
-  const server = await buildServer(app, { plugins: [webPlugin] });
-  await server.listen({ host: '127.0.0.1', port: 0 });
-  const address = server.server.address();
-  if (!address || typeof address === 'string') throw new Error('server did not listen on a port');
-  return {
-    app, server, clock, baseUrl: `http://localhost:${address.port}`,
-    async close() {
-      await server.close();
-      await app.db.close();
-    },
-  };
+  return { ...h, baseUrl: h.baseUrl! };
 }
 
-/** Signs in through the sign-in page; moves the clock one TOTP step on so the code is never a replay. */
 export async function signInAs(page: Page, h: WebHarness, m: Pick<Member, 'email' | 'password' | 'totpSecret'>): Promise<void> {
   h.clock.advance(31_000);
   await page.goto(`${h.baseUrl}/signin`);

@@ -15,6 +15,7 @@ import { processCheckCommand } from '../process/cli.ts';
 import { buildServer, toErrorBody } from '../http/server.ts';
 import { setSetupToken } from '../http/routes/session.ts';
 import { EmbargoError } from '../domain/errors.ts';
+import { webPlugin } from '../web/index.ts';
 import { parse, UsageError } from './args.ts';
 
 // `embargo`: the command-line door. Commands that act on the desk open the database directly
@@ -229,7 +230,7 @@ const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').
 async function serve(out: Out): Promise<number> {
   const config = loadConfig();
   const app = await createApp(config);
-  const server = await buildServer(app, { logger: false });
+  const server = await buildServer(app, { plugins: [webPlugin], logger: false });
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

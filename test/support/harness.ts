@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
 import type { App } from '../../src/app/context.ts';
-import { buildServer } from '../../src/http/server.ts';
+import { buildServer, type ServerOptions } from '../../src/http/server.ts';
 import { initInstance } from '../../src/app/instance.ts';
 import { addPerson, createProject, setTeamMember } from '../../src/app/admin.ts';
 import { beginEnrollment, completeEnrollment, createApiToken, loadPrincipal, signIn } from '../../src/app/auth.ts';
@@ -35,12 +35,22 @@ export interface Harness {
   app: App;
   server: FastifyInstance;
   clock: TestClock;
+  /** Set when the harness listens on a real socket (browser tests). */
+  baseUrl: string | null;
   close(): Promise<void>;
 }
 
 export const backend = process.env.EMBARGO_TEST_DATABASE_URL ? 'postgres' : 'pglite';
 
-export async function startHarness(opts: { clock?: string; config?: Record<string, unknown> } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  clock?: string;
+  config?: Record<string, unknown>;
+  plugins?: ServerOptions['plugins'];
+  /** Listen on 127.0.0.1 (a random port) and give the base URL, for a real browser. */
+  listen?: boolean;
+}
+
+export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const clock = new TestClock(opts.clock);
   const url = process.env.EMBARGO_TEST_DATABASE_URL ?? null;
   const schema = url ? `t_${randomBytes(6).toString('hex')}` : undefined;
@@ -53,9 +63,16 @@ export async function startHarness(opts: { clock?: string; config?: Record<strin
     ...opts.config,
   });
   const app = await createApp(config, { clock: clock.fn, ...(schema ? { schema } : {}) });
-  const server = await buildServer(app);
+  const server = await buildServer(app, opts.plugins ? { plugins: opts.plugins } : {});
+  let baseUrl: string | null = null;
+  if (opts.listen) {
+    await server.listen({ host: '127.0.0.1', port: 0 });
+    const address = server.server.address();
+    if (!address || typeof address === 'string') throw new Error('server did not listen on a port');
+    baseUrl = `http://localhost:${address.port}`;
+  }
   return {
-    app, server, clock,
+    app, server, clock, baseUrl,
     async close() {
       await server.close();
       if (schema) await app.db.query(`DROP SCHEMA ${schema} CASCADE`);

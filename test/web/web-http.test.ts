@@ -1,9 +1,9 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { setupDesk, addMember, addProject, sampleReport, type Member } from '../test/support/harness.ts';
-import { totpCode } from '../src/crypto/totp.ts';
-import { setSetupToken } from '../src/http/routes/session.ts';
-import { startWebHarness, type WebHarness } from './support.ts';
+import { setupDesk, addMember, addProject, sampleReport, type Member } from '../support/harness.ts';
+import { totpCode } from '../../src/crypto/totp.ts';
+import { setSetupToken } from '../../src/http/routes/session.ts';
+import { startWebHarness, type WebHarness } from '../../test-browser/support.ts';
 
 // The web pages over in-process HTTP (no browser): access rules, CSRF, headers, escaping, errors.
 
@@ -184,7 +184,7 @@ describe('Tock forms', () => {
     await addProject(a, 'tock', 'Tock');
     coord = await addMember(t, a, { name: 'Charles Coordinator', email: 'charles@tock.example', teams: ['security'] });
     kernelDev = await addMember(t, a, { name: 'Kim Kernel', email: 'kim@tock.example', teams: ['tock-security'] });
-    const { setSubsystemContacts } = await import('../src/app/admin.ts');
+    const { setSubsystemContacts } = await import('../../src/app/admin.ts');
     await setSubsystemContacts(a.ctx, 'tock', 'Kernel', { primary: kernelDev.email, secondary: null });
   });
   after(() => t.close());

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { escapeHtml, html, join, raw, safeHref } from '../src/web/html.ts';
+import { escapeHtml, html, join, raw, safeHref } from '../../src/web/html.ts';
 
 // The auto-escaping template helper, with hostile strings. (No browser needed.)
 
