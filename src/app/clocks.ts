@@ -22,6 +22,14 @@ export async function ownerCalendar(tx: Queryable, ownerId: string | null): Prom
   return { timeZone: i.rows[0]?.default_time_zone ?? 'UTC', workingWeek: [1, 2, 3, 4, 5] };
 }
 
+async function insertDeadline(tx: Queryable, scope: ClockScope, clock: string, ownerId: string | null, timeZone: string, start: Date, due: Date): Promise<void> {
+  await tx.query(
+    `INSERT INTO deadlines (id, report_id, incident_id, project_id, clock, owner_id, time_zone, started_at, due_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [crypto.randomUUID(), scope.reportId, scope.incidentId ?? null, scope.projectId ?? null, clock, ownerId, timeZone, start, due],
+  );
+}
+
 export async function startClocks(
   tx: Queryable,
   rules: ProfileRules,
@@ -37,11 +45,7 @@ export async function startClocks(
     if (amount === null) continue;
     const ownerId = ownerFor(rule.ownerRole);
     const cal = await ownerCalendar(tx, ownerId);
-    await tx.query(
-      `INSERT INTO deadlines (id, report_id, incident_id, project_id, clock, owner_id, time_zone, started_at, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [crypto.randomUUID(), scope.reportId, scope.incidentId ?? null, scope.projectId ?? null, rule.id, ownerId, cal.timeZone, start, dueAt({ amount, unit: rule.unit }, start, cal)],
-    );
+    await insertDeadline(tx, scope, rule.id, ownerId, cal.timeZone, start, dueAt({ amount, unit: rule.unit }, start, cal));
   }
   await refreshNextDue(tx, scope.reportId);
 }
@@ -91,11 +95,8 @@ export async function reassignClocks(
     if (!rule || rule.amount === null) continue;
     await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE id = $1', [d.id, at, `reassigned: ${reason}`]);
     const start = new Date(d.started_at);
-    await tx.query(
-      `INSERT INTO deadlines (id, report_id, incident_id, project_id, clock, owner_id, time_zone, started_at, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [crypto.randomUUID(), scope.reportId, d.incident_id, d.project_id, d.clock, newOwnerId, cal.timeZone, start, dueAt({ amount: rule.amount, unit: rule.unit }, start, cal)],
-    );
+    const where = { reportId: scope.reportId, incidentId: d.incident_id, projectId: d.project_id };
+    await insertDeadline(tx, where, d.clock, newOwnerId, cal.timeZone, start, dueAt({ amount: rule.amount, unit: rule.unit }, start, cal));
   }
   await refreshNextDue(tx, scope.reportId);
 }
@@ -115,11 +116,7 @@ export async function startPriorityClocks(
     const cal = await ownerCalendar(tx, ownerId);
     const due = dueAt({ amount: days, unit: rule.unit }, start, cal);
     await tx.query(`UPDATE deadlines SET stopped_at = $3, stop_reason = 'priority changed' WHERE report_id = $1 AND clock = $2 AND stopped_at IS NULL`, [scope.reportId, rule.id, start]);
-    await tx.query(
-      `INSERT INTO deadlines (id, report_id, incident_id, project_id, clock, owner_id, time_zone, started_at, due_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [crypto.randomUUID(), scope.reportId, scope.incidentId ?? null, scope.projectId ?? null, rule.id, ownerId, cal.timeZone, start, due],
-    );
+    await insertDeadline(tx, scope, rule.id, ownerId, cal.timeZone, start, due);
     if (!latest || due > latest) latest = due;
   }
   await refreshNextDue(tx, scope.reportId);
