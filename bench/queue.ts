@@ -14,9 +14,10 @@
 //   raw       INCIDENT_QUEUE_SQL with incidentQueueParams on the Db: the incident query alone
 // and prints HTTP/raw ratios, with the GC pauses that fell into each mode and the load average.
 // Then, raw SQL only, it probes the incident query for other principals and pages (each project's
-// team, a collaborator on no team, closed, deep offsets) next to a candidate rewrite
-// (bench/candidates.ts) that must return the same rows, and times one sealer.open (the queue opens
-// the title of every report in triage it lists).
+// team, a collaborator on no team, closed, deep offsets) next to candidate rewrites
+// (bench/candidates.ts: "paged", "inline", and last "denorm", which first adds columns and an index to
+// the bench's own schema), each checked to return the same rows; and it times one sealer.open (the
+// queue opens the title of every report in triage it lists).
 //
 // PostgreSQL runs in a schema of its own (EMBARGO_BENCH_DATABASE_URL, default
 // postgres://postgres@127.0.0.1:5432/postgres), dropped at the end; EXPLAIN (ANALYZE, BUFFERS) of the
@@ -32,7 +33,7 @@ import { principalFromApiToken } from '../src/app/auth.ts';
 import { aad, type Ctx } from '../src/app/context.ts';
 import type { PersonPrincipal } from '../src/domain/access.ts';
 import type { Member } from '../test/support/harness.ts';
-import { PAGED_QUEUE_SQL } from './candidates.ts';
+import { DENORMALIZED_MEMBER_QUEUE_SQL, DENORMALIZED_SETUP_SQL, INLINE_QUEUE_SQL, PAGED_QUEUE_SQL } from './candidates.ts';
 import {
   bulkLoad, gcShare, openBench, principalOf, setupBenchDesk, stats, timeLoop, watchGc,
   type Backend, type BenchDesk, type BenchEnv, type BulkResult, type GcShare, type Sample, type Stats,
@@ -162,11 +163,18 @@ interface ProbeResult {
   query: { status: 'open' | 'closed'; limit: number; offset: number };
   rows: number;
   current: Stats;
-  paged: Stats;
+  /** Candidate rewrites (bench/candidates.ts), each checked to return the same rows. */
+  candidates: Record<string, Stats>;
 }
 
-/** Raw SQL only: the incident query for other principals and pages, next to the candidate rewrite. */
-async function probes(h: BenchEnv, desk: BenchDesk): Promise<ProbeResult[]> {
+const CANDIDATES: [string, string][] = [['paged', PAGED_QUEUE_SQL], ['inline', INLINE_QUEUE_SQL]];
+
+/**
+ * Raw SQL only: the incident query for other principals and pages, next to the candidate rewrites.
+ * Last, it adds the denormalized columns and index to the bench's own schema and times that
+ * candidate for the principals who are not on the central team.
+ */
+async function probes(h: BenchEnv, desk: BenchDesk): Promise<{ list: ProbeResult[]; denormSetupMs: number }> {
   const member = await principalOf(h.app, desk.projectMember);
   const central = await principalOf(h.app, desk.central);
   const open = { status: 'open' as const, limit: 50, offset: 0 };
@@ -181,28 +189,45 @@ async function probes(h: BenchEnv, desk: BenchDesk): Promise<ProbeResult[]> {
     { label: 'central, offset 1000', p: central, q: { ...open, offset: 1000 } },
     { label: 'central, offset 10000', p: central, q: { ...open, offset: 10000 } },
   ];
-  const out: ProbeResult[] = [];
+  const warm = Math.min(3, PROBE_ITERATIONS);
+  const measure = async (label: string, name: string, sql: string, params: unknown[], expected: string | null) => {
+    if (expected !== null && JSON.stringify((await h.app.db.query(sql, params)).rows) !== expected) {
+      throw new Error(`probe ${label}: the ${name} query returns different rows`);
+    }
+    await timeLoop(warm, () => h.app.db.query(sql, params));
+    return stats(await timeLoop(PROBE_ITERATIONS, () => h.app.db.query(sql, params)));
+  };
+  const out: (ProbeResult & { params: unknown[]; expected: string; central: boolean })[] = [];
   for (const x of list) {
     const params = incidentQueueParams(x.p, QueueQuery.parse(x.q));
     const a = await h.app.db.query(INCIDENT_QUEUE_SQL, params);
-    const b = await h.app.db.query(PAGED_QUEUE_SQL, params);
-    if (JSON.stringify(a.rows) !== JSON.stringify(b.rows)) throw new Error(`probe ${x.label}: the candidate query returns different rows`);
-    const warm = Math.min(3, PROBE_ITERATIONS);
-    await timeLoop(warm, () => h.app.db.query(INCIDENT_QUEUE_SQL, params));
-    const current = stats(await timeLoop(PROBE_ITERATIONS, () => h.app.db.query(INCIDENT_QUEUE_SQL, params)));
-    await timeLoop(warm, () => h.app.db.query(PAGED_QUEUE_SQL, params));
-    const paged = stats(await timeLoop(PROBE_ITERATIONS, () => h.app.db.query(PAGED_QUEUE_SQL, params)));
-    out.push({ label: x.label, query: x.q, rows: a.rows.length, current, paged });
+    const expected = JSON.stringify(a.rows);
+    const current = await measure(x.label, 'current', INCIDENT_QUEUE_SQL, params, null);
+    const candidates: Record<string, Stats> = {};
+    for (const [name, sql] of CANDIDATES) candidates[name] = await measure(x.label, name, sql, params, expected);
+    out.push({ label: x.label, query: x.q, rows: a.rows.length, current, candidates, params, expected, central: x.p.central });
   }
-  return out;
+  const t = performance.now();
+  const [alter, vacuum] = DENORMALIZED_SETUP_SQL.split(/;\s*(?=VACUUM)/);
+  await h.app.db.transaction((tx) => tx.exec(alter!));
+  await h.app.db.exec(vacuum!);
+  const denormSetupMs = performance.now() - t;
+  for (const x of out) {
+    if (!x.central) x.candidates.denorm = await measure(x.label, 'denorm', DENORMALIZED_MEMBER_QUEUE_SQL, x.params, x.expected);
+  }
+  return { list: out.map(({ params: _p, expected: _e, central: _c, ...r }) => r), denormSetupMs };
 }
 
 function printProbes(backend: Backend, list: ProbeResult[]) {
-  const head = ['probe (raw incident query)', 'rows', 'current p50', 'p99', 'paged p50', 'p99'];
-  const rows = list.map((r) => [r.label, String(r.rows), ms(r.current.p50), ms(r.current.p99), ms(r.paged.p50), ms(r.paged.p99)]);
+  const names = [...CANDIDATES.map(([n]) => n), 'denorm'];
+  const head = ['probe (raw incident query)', 'rows', 'current p50', 'p99', ...names.flatMap((n) => [`${n} p50`, 'p99'])];
+  const rows = list.map((r) => [
+    r.label, String(r.rows), ms(r.current.p50), ms(r.current.p99),
+    ...names.flatMap((n) => (r.candidates[n] ? [ms(r.candidates[n].p50), ms(r.candidates[n].p99)] : ['-', '-'])),
+  ]);
   const widths = head.map((x, i) => Math.max(x.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  log(`\n${backend}: ${PROBE_ITERATIONS} runs each, ms; "paged" is bench/candidates.ts (same rows, checked)`);
+  log(`\n${backend}: ${PROBE_ITERATIONS} runs each, ms; candidates from bench/candidates.ts return the same rows (checked)`);
   log(line(head));
   log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) log(line(r));
@@ -277,14 +302,17 @@ async function runBackend(backend: Backend) {
       (load.loadavgAtEnd[0]! > load.cores ? ': the machine was busy with other work; tail latencies include waiting for a CPU' : ''));
     const openMicros = sealerOpenMicros(h);
     log(`sealer.open of one title: ${openMicros.toFixed(0)} µs (x ${TRIAGE} reports in triage listed for the central member)`);
-    const probeResults = args['skip-probes'] ? [] : await probes(h, desk);
-    if (probeResults.length) printProbes(backend, probeResults);
+    const probeResults = args['skip-probes'] ? null : await probes(h, desk);
+    if (probeResults) {
+      printProbes(backend, probeResults.list);
+      log(`(denorm: adding the columns and index to ${data.incidentProjects} incident_projects rows took ${(probeResults.denormSetupMs / 1000).toFixed(1)} s)`);
+    }
 
     const elapsed = (performance.now() - started) / 1000;
     const out = {
       benchmark: 'queue', backend, at: new Date().toISOString(), node: process.version, elapsedSeconds: elapsed, load,
       options: { incidents: INCIDENTS, requests: REQUESTS, warmup: WARMUP, triage: TRIAGE, memberProject: MEMBER_PROJECT },
-      data, results, sealerOpenMicros: openMicros, probes: probeResults, explain: plans,
+      data, results, sealerOpenMicros: openMicros, probes: probeResults?.list ?? [], denormSetupMs: probeResults?.denormSetupMs ?? null, explain: plans,
     };
     const dir = new URL('./results/', import.meta.url);
     mkdirSync(dir, { recursive: true });
