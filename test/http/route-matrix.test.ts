@@ -153,3 +153,20 @@ test('case actions a visible role may not take are refused with 403 and change n
   // A reporter link opens only its own report.
   assert.equal((await api(h, 'GET', `/api/reporter/rpt_${'x'.repeat(43)}`)).status, 404);
 });
+
+test('the queue lists exactly the cases each role may see, earliest due first', async () => {
+  const q = async (m: Member) => (await api(h, 'GET', '/api/queue', { as: m })).json;
+  const central = await q(as.central!);
+  assert.deepEqual(central.incidents.map((i: any) => i.ref), [incidentRef]);
+  assert.deepEqual(central.reports.map((r: any) => r.reportId), [otherReportId], 'the other report is still in triage');
+  assert.equal(central.incidents[0].title, 'Matrix incident');
+  assert.ok(central.incidents[0].dueAt, 'the project analysis clock runs');
+  assert.deepEqual((await q(as.projectTeam!)).incidents.map((i: any) => i.ref), [incidentRef]);
+  assert.deepEqual((await q(as.collaborator!)).incidents.map((i: any) => i.ref), [incidentRef]);
+  const other = await q(as.otherCollaborator!);
+  assert.deepEqual([other.incidents.length, other.reports.map((r: any) => r.reportId)], [0, [otherReportId]]);
+  for (const role of ['otherProject', 'stakeholder', 'admin'] as const) {
+    const x = await q(as[role]!);
+    assert.deepEqual([x.incidents.length, x.reports.length], [0, 0], role);
+  }
+});
