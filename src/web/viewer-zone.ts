@@ -1,14 +1,8 @@
 import type { App } from '../app/context.ts';
+import { viewerTimeZone as storedZone } from '../app/viewer.ts';
 import { zoneOr } from './format.ts';
 
-/**
- * The time zone dates are shown in: the signed-in person's own, else the desk's default. A read
- * only (no use case exposes it yet); it reveals nothing the person does not already know.
- */
+/** The time zone dates are shown in: the signed-in person's own, else the desk's default. */
 export async function viewerTimeZone(app: App, personId: string | null): Promise<string> {
-  const r = await app.db.query<{ tz: string | null }>(
-    `SELECT COALESCE((SELECT time_zone FROM people WHERE id = $1), (SELECT default_time_zone FROM instance WHERE id = 1)) AS tz`,
-    [personId],
-  );
-  return zoneOr(r.rows[0]?.tz);
+  return zoneOr(await storedZone(app, personId));
 }
