@@ -269,30 +269,29 @@ export interface InputOptions {
   attrs?: Html;
 }
 
-export function input(o: InputOptions): Html {
+/** A labelled form field with its hint and error, around the control that `control` builds. */
+function labelledField(o: InputOptions, control: (id: string, aria: Html) => Html): Html {
   const id = uid(o.name);
   const hintId = o.hint ? `${id}-hint` : null;
   const errId = o.error ? `${id}-err` : null;
   const described = [hintId, errId].filter(Boolean).join(' ');
+  const aria = html`${described ? html` aria-describedby="${described}"` : ''}${o.error ? raw(' aria-invalid="true"') : ''}`;
   return html`<div class="field${o.error ? ' has-error' : ''}">
   <label for="${id}">${o.label}${o.required ? html` <span class="req">(required)</span>` : ''}</label>
   ${o.hint ? html`<p class="hint" id="${hintId}">${o.hint}</p>` : ''}
   ${o.error ? html`<p class="field-error" id="${errId}">${o.error}</p>` : ''}
-  <input id="${id}" name="${o.name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${o.required ? raw(' required') : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${described ? html` aria-describedby="${described}"` : ''}${o.error ? raw(' aria-invalid="true"') : ''}${o.attrs ? html` ${o.attrs}` : ''}>
+  ${control(id, aria)}
 </div>`;
 }
 
+export function input(o: InputOptions): Html {
+  return labelledField(o, (id, aria) =>
+    html`<input id="${id}" name="${o.name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${o.required ? raw(' required') : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${aria}${o.attrs ? html` ${o.attrs}` : ''}>`);
+}
+
 export function textarea(o: InputOptions & { rows?: number }): Html {
-  const id = uid(o.name);
-  const hintId = o.hint ? `${id}-hint` : null;
-  const errId = o.error ? `${id}-err` : null;
-  const described = [hintId, errId].filter(Boolean).join(' ');
-  return html`<div class="field${o.error ? ' has-error' : ''}">
-  <label for="${id}">${o.label}${o.required ? html` <span class="req">(required)</span>` : ''}</label>
-  ${o.hint ? html`<p class="hint" id="${hintId}">${o.hint}</p>` : ''}
-  ${o.error ? html`<p class="field-error" id="${errId}">${o.error}</p>` : ''}
-  <textarea id="${id}" name="${o.name}" rows="${o.rows ?? 5}"${o.required ? raw(' required') : ''}${described ? html` aria-describedby="${described}"` : ''}${o.error ? raw(' aria-invalid="true"') : ''}>${o.value ?? ''}</textarea>
-</div>`;
+  return labelledField(o, (id, aria) =>
+    html`<textarea id="${id}" name="${o.name}" rows="${o.rows ?? 5}"${o.required ? raw(' required') : ''}${aria}>${o.value ?? ''}</textarea>`);
 }
 
 export function select(o: InputOptions & { options: readonly { value: string; label: string }[]; blank?: string }): Html {
