@@ -107,6 +107,7 @@ export async function reassignClocks(
  */
 export async function startPriorityClocks(
   tx: Queryable, rules: ProfileRules, scope: ClockScope, eventTimes: Partial<Record<CaseEvent, Date>>, ownerId: string | null, days: number,
+  now: Date, why = 'priority changed',
 ): Promise<Date | null> {
   let latest: Date | null = null;
   for (const rule of rules.clocks) {
@@ -115,7 +116,7 @@ export async function startPriorityClocks(
     if (!start) continue;
     const cal = await ownerCalendar(tx, ownerId);
     const due = dueAt({ amount: days, unit: rule.unit }, start, cal);
-    await tx.query(`UPDATE deadlines SET stopped_at = $3, stop_reason = 'priority changed' WHERE report_id = $1 AND clock = $2 AND stopped_at IS NULL`, [scope.reportId, rule.id, start]);
+    await tx.query(`UPDATE deadlines SET stopped_at = $3, stop_reason = $4 WHERE report_id = $1 AND clock = $2 AND stopped_at IS NULL`, [scope.reportId, rule.id, now, `reassigned: ${why}`]);
     await insertDeadline(tx, scope, rule.id, ownerId, cal.timeZone, start, due);
     if (!latest || due > latest) latest = due;
   }

@@ -31,6 +31,7 @@ export interface ProfileRules {
   projectAlias(projectSlug: string): string;
   readonly defaultSubsystems: readonly string[];
   readonly severities: readonly string[];
+  readonly priorities: readonly string[];
   priorityOf(severity: string): string | null;
   resolutionDays(priority: string): number | null;
   clocksStartingOn(event: CaseEvent): ClockRule[];

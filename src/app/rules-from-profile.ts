@@ -43,6 +43,7 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
     projectAlias: (slug) => (projectEntry ? projectEntry[1].address.replaceAll('{project}', slug) : centralAlias),
     defaultSubsystems: profile.subsystems.map((s) => s.name),
     severities: profile.severity.levels.map((l) => l.id),
+    priorities: profile.severity.priorities.map((p) => p.id),
     priorityOf: (severity) => profile.severity.levels.find((l) => l.id === severity)?.priority ?? null,
     resolutionDays: (priority) => profile.severity.priorities.find((p) => p.id === priority)?.resolutionDays ?? null,
     clocks,

@@ -206,7 +206,7 @@ export async function assessReport(ctx: Ctx, reportId: string, raw: unknown): Pr
     const days = priority ? rules.resolutionDays(priority) : null;
     const owner = c.row.triagerId ?? me.personId;
     const resolutionDueAt = days === null ? null
-      : await startPriorityClocks(tx, rules, { reportId, incidentId }, { report_received: c.row.receivedAt, severity_assessed: now }, owner, days);
+      : await startPriorityClocks(tx, rules, { reportId, incidentId }, { report_received: c.row.receivedAt, severity_assessed: now }, owner, days, now);
     await startClocks(tx, rules, 'severity_assessed', { reportId, incidentId }, now, () => owner);
     await tx.query('UPDATE incidents SET resolution_due_at = $2 WHERE id = $1', [incidentId, resolutionDueAt]);
     await audit(ctx, tx, now, {

@@ -59,6 +59,7 @@ export type CaseAction =
   | 'case.note'
   | 'case.reply'
   | 'case.status_update'
+  | 'incident.change_severity'
   | 'incident.close'
   | 'incident.reopen';
 
@@ -114,6 +115,7 @@ export function caseActions(p: Principal, c: CaseFacts, wf: WorkflowModes): Case
   actions.push('case.note');
   if (teamMember) actions.push('case.reply', 'case.status_update');
   if (c.incidentId !== null && (p.central || c.projects.some((x) => x.handlerId === p.personId))) {
+    if (c.incidentOpen) actions.push('incident.change_severity');
     actions.push(c.incidentOpen ? 'incident.close' : 'incident.reopen');
   }
   return actions;

@@ -103,3 +103,26 @@ test('Tock: the secondary contact is assigned when the primary is out of office'
   assert.equal(assign.json.via, 'secondary');
   assert.equal(assign.json.assigneeId, kate.personId);
 });
+
+test('Tock: a changed severity moves the resolution target and records why', async () => {
+  h.clock.set('2026-12-07T09:00:00Z');
+  const reportId = await submit('Driver DMA misuse');
+  const a = await api(h, 'POST', `/api/reports/${reportId}/assess`, { as: coord, body: { title: 'Driver DMA misuse', severity: 'medium', components: ['Drivers'], project: 'tock' } });
+  assert.equal(a.json.resolutionDueAt, '2027-01-06T09:00:00.000Z'); // P2: 30 days from the report
+  h.clock.set('2026-12-08T12:00:00Z');
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/severity`, { as: kim, body: { severity: 'critical', reason: 'exploit seen' } })).status, 403, 'on the project team but not handling it');
+  const bad = await api(h, 'POST', `/api/reports/${reportId}/severity`, { as: coord, body: { severity: 'apocalyptic', reason: 'typo' } });
+  assert.equal(bad.status, 400);
+  const r = await api(h, 'POST', `/api/reports/${reportId}/severity`, { as: coord, body: { severity: 'critical', reason: 'a public exploit appeared' } });
+  assert.equal(r.status, 200, r.body);
+  assert.deepEqual(r.json, { severity: 'critical', priority: 'P0', resolutionDueAt: '2026-12-14T09:00:00.000Z' }); // P0: 7 days from the report
+  const view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  assert.equal(view.incident.priority, 'P0');
+  assert.equal(view.incident.resolutionDueAt, '2026-12-14T09:00:00.000Z');
+  const resolution = view.deadlines.filter((d: any) => d.clock === 'resolution');
+  assert.equal(resolution.length, 2);
+  assert.equal(resolution[0].stoppedAt, '2026-12-08T12:00:00.000Z');
+  assert.match(resolution[0].stopReason, /^reassigned: medium\/P2 → critical\/P0: a public exploit appeared$/);
+  assert.equal(resolution[1].stoppedAt, null);
+  assert.deepEqual(view.timeline.filter((t: any) => t.machine === 'severity').map((t: any) => [t.from, t.to, t.reason]), [['medium/P2', 'critical/P0', 'a public exploit appeared']]);
+});

@@ -34,6 +34,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/reports/:id/replies': { body: 'probe reply' },
   'POST /api/reports/:id/status-updates': { status: 'Assessment' },
   'POST /api/reports/:id/close': { reason: 'probe close' },
+  'POST /api/reports/:id/severity': { severity: 'high', reason: 'probe severity' },
   'POST /api/reports/:id/reopen': { reason: 'probe reopen' },
   'POST /api/reports/:id/projects/:slug/take-over': { reason: 'handler is away' },
   'POST /api/reports/:id/projects/:slug/reject': { reason: 'Not a vulnerability at all.' },

@@ -9,6 +9,7 @@ import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpda
 import { attachmentContent, caseView, queue, QueueQuery } from '../../app/queries.ts';
 import { reportIdOfIncident } from '../../app/cases.ts';
 import { currentProfileText, updateProfile } from '../../app/instance.ts';
+import { changeSeverity } from '../../app/severity.ts';
 import {
   addPerson, AvailabilityInput, ContactsInput, createProject, createTeam, listPeople, listProjects, listTeams, PersonInput, ProjectInput,
   reissueEnrollment, setSubsystemContacts, setTeamMember, TeamInput, updateAvailability,
@@ -109,6 +110,8 @@ export const apiRoutes = defineRoutes([
   caseAction('replies', 'Reply to the reporter (copied as the profile says).', z.strictObject({ subject: z.string().optional(), body: z.string() }), replyToReporter),
   caseAction('status-updates', 'Send the status update template to the reporter.',
     z.strictObject({ status: z.string(), resolutionDate: z.string().optional(), details: z.string().optional() }), sendStatusUpdate),
+  caseAction('severity', 'Change severity (and priority); the resolution target moves with it, and the reason is recorded.',
+    z.strictObject({ severity: z.string(), priority: z.string().optional(), reason: z.string() }), changeSeverity),
   caseAction('close', 'Close the incident task.', Reason, closeIncident),
   caseAction('reopen', 'Reopen a closed incident task.', Reason, reopenIncident),
   projectAction('claim', 'Become the project incident handler.', undefined, (ctx, id, slug) => claimHandler(ctx, id, slug)),

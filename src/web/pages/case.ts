@@ -4,8 +4,8 @@ import { caseView, type CaseView } from '../../app/queries.ts';
 import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/triage.ts';
 import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/handling.ts';
 import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/thread.ts';
+import { changeSeverity } from '../../app/severity.ts';
 import { listProjects } from '../../app/admin.ts';
-import { rulesOf } from '../../app/instance.ts';
 import type { CaseAction } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, safeHref, type Html } from '../html.ts';
@@ -84,6 +84,11 @@ const CASE_ACTIONS: CaseActionDef[] = [
       ...(optional(b, 'resolutionDate') ? { resolutionDate: optional(b, 'resolutionDate') } : {}),
       ...(optional(b, 'details') ? { details: optional(b, 'details') } : {}),
     }),
+  },
+  {
+    action: 'incident.change_severity', slug: 'severity', title: 'Change the severity', done: 'Severity changed; the resolution target moved with it.',
+    labels: { severity: ['severity', 'The severity'], priority: ['priority', 'The priority'], reason: ['reason', 'The reason'] },
+    run: (ctx, id, b) => changeSeverity(ctx, id, { severity: field(b, 'severity'), ...(optional(b, 'priority') ? { priority: optional(b, 'priority') } : {}), reason: field(b, 'reason') }),
   },
   { action: 'incident.close', slug: 'close', title: 'Close the incident', done: 'The incident is closed.', labels: reasonLabels, run: (ctx, id, b) => closeIncident(ctx, id, { reason: field(b, 'reason') }) },
   { action: 'incident.reopen', slug: 'reopen', title: 'Reopen the incident', done: 'The incident is open again.', labels: reasonLabels, run: (ctx, id, b) => reopenIncident(ctx, id, { reason: field(b, 'reason') }) },
@@ -309,6 +314,10 @@ function caseFields(action: CaseAction, v: CaseView, extras: Extras, f: Failed |
     case 'incident.close':
     case 'incident.reopen':
       return reasonField(f, 'Recorded in the timeline.');
+    case 'incident.change_severity':
+      return html`${select({ name: 'severity', label: 'Severity', required: true, value: val(f, 'severity'), error: err(f, 'severity'), blank: 'Choose…', options: v.severities.map((s) => ({ value: s, label: s })) })}
+        ${select({ name: 'priority', label: 'Priority', value: val(f, 'priority'), error: err(f, 'priority'), blank: 'As the severity says', options: extras.priorities.map((p) => ({ value: p, label: p })) })}
+        ${reasonField(f, 'Why it changed (recorded in the timeline).')}`;
     case 'triage.accept': {
       const chosen = f ? fieldList(f.values, 'projects') : [];
       return html`${input({ name: 'title', label: 'Incident title', required: true, value: val(f, 'title', v.title), error: err(f, 'title'), hint: 'Shown to the project teams; leave out sensitive details.' })}
@@ -369,12 +378,7 @@ function projectFields(action: CaseAction, f: Failed | null): Html {
 async function extrasFor(ctx: Ctx, v: CaseView, personId: string): Promise<Extras> {
   const needProjects = v.actions.includes('triage.accept') || v.actions.includes('triage.assess') || v.actions.includes('incident.assign');
   const projects = needProjects ? await listProjects(ctx) : [];
-  let priorities: string[] = [];
-  if (v.actions.includes('triage.assess')) {
-    const rules = await rulesOf(ctx.app.db);
-    priorities = [...new Set(rules.severities.map((s) => rules.priorityOf(s)).filter((p): p is string => p !== null))];
-  }
-  return { projects, priorities, tz: await viewerTimeZone(ctx.app, personId) };
+  return { projects, priorities: [...v.priorities], tz: await viewerTimeZone(ctx.app, personId) };
 }
 
 export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void {
