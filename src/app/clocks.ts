@@ -124,14 +124,50 @@ export async function startPriorityClocks(
   return latest;
 }
 
+/** Pauses the running clocks whose rule pauses on this event; a paused clock is not due. */
+export async function pauseClocks(tx: Queryable, rules: ProfileRules, event: CaseEvent, reportId: string, at: Date): Promise<number> {
+  const ids = rules.clocks.filter((c) => c.pausesOn.includes(event)).map((c) => c.id);
+  if (ids.length === 0) return 0;
+  const r = await tx.query(
+    'UPDATE deadlines SET paused_at = $3 WHERE report_id = $1 AND clock = ANY($2) AND stopped_at IS NULL AND paused_at IS NULL',
+    [reportId, ids, at],
+  );
+  await refreshNextDue(tx, reportId);
+  return r.rowCount;
+}
+
+/**
+ * Resumes paused clocks whose rule resumes on this event: each is replaced by a clock due later by
+ * the elapsed time it was paused (the old row stays, stopped, with the pause in its reason).
+ */
+export async function resumeClocks(tx: Queryable, rules: ProfileRules, event: CaseEvent, reportId: string, at: Date): Promise<number> {
+  const ids = rules.clocks.filter((c) => c.resumesOn.includes(event)).map((c) => c.id);
+  if (ids.length === 0) return 0;
+  const paused = await tx.query<{ id: string; incident_id: string | null; project_id: string | null; clock: string; owner_id: string | null; time_zone: string; started_at: Date; due_at: Date; paused_at: Date }>(
+    `SELECT id, incident_id, project_id, clock, owner_id, time_zone, started_at, due_at, paused_at FROM deadlines
+      WHERE report_id = $1 AND clock = ANY($2) AND stopped_at IS NULL AND paused_at IS NOT NULL FOR UPDATE`,
+    [reportId, ids],
+  );
+  for (const d of paused.rows) {
+    const pausedAt = new Date(d.paused_at);
+    const due = new Date(new Date(d.due_at).getTime() + (at.getTime() - pausedAt.getTime()));
+    await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE id = $1', [
+      d.id, at, `reassigned: paused from ${pausedAt.toISOString()} until ${event}`,
+    ]);
+    await insertDeadline(tx, { reportId, incidentId: d.incident_id, projectId: d.project_id }, d.clock, d.owner_id, d.time_zone, new Date(d.started_at), due);
+  }
+  await refreshNextDue(tx, reportId);
+  return paused.rows.length;
+}
+
 export async function refreshNextDue(tx: Queryable, reportId: string): Promise<void> {
   await tx.query(
-    `WITH next AS (SELECT min(due_at) AS due FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL)
+    `WITH next AS (SELECT min(due_at) AS due FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL AND paused_at IS NULL)
      UPDATE reports SET next_due_at = (SELECT due FROM next) WHERE id = $1`,
     [reportId],
   );
   await tx.query(
-    `UPDATE incidents SET next_due_at = (SELECT min(due_at) FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL)
+    `UPDATE incidents SET next_due_at = (SELECT min(due_at) FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL AND paused_at IS NULL)
       WHERE report_id = $1`,
     [reportId],
   );

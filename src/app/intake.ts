@@ -3,7 +3,7 @@ import type { Queryable } from '../store/db.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { newSecret, secretHash } from '../crypto/password.ts';
 import { aad, audit, type Ctx } from './context.ts';
-import { startClocks } from './clocks.ts';
+import { resumeClocks, startClocks } from './clocks.ts';
 import { loadCase, openTitle, type Reporter } from './cases.ts';
 import { addMessage } from './messaging.ts';
 import { rulesOf } from './instance.ts';
@@ -150,7 +150,8 @@ export async function replyAsReporter(ctx: Ctx, token: string, raw: unknown): Pr
     const c = (await loadCase(tx, reportId))!;
     const reporterCtx: Ctx = { app: ctx.app, principal: { kind: 'reporter', reportId } };
     const messageId = await addMessage(reporterCtx, tx, now, c, 'from_reporter', body);
-    await audit(reporterCtx, tx, now, { action: 'case.reporter_replied', subjectType: 'report', subjectId: reportId, data: { messageId } });
+    const resumed = await resumeClocks(tx, await rulesOf(tx), 'reporter_replied', reportId, now);
+    await audit(reporterCtx, tx, now, { action: 'case.reporter_replied', subjectType: 'report', subjectId: reportId, data: { messageId, clocksResumed: resumed } });
     return { messageId };
   });
 }

@@ -12,6 +12,8 @@ export interface ClockRule {
   amount: number | null;
   unit: ClockUnit;
   startsOn: CaseEvent;
+  pausesOn: readonly CaseEvent[];
+  resumesOn: readonly CaseEvent[];
   /** Who owns the clock: resolved by the use case that starts it. */
   ownerRole: string;
 }

@@ -103,8 +103,8 @@ export async function caseView(ctx: Ctx, reportId: string) {
       [reportId],
     );
     const nameOf = (id: string | null) => (id ? (people.rows.find((x) => x.id === id)?.name ?? null) : null);
-    const deadlines = await tx.query<{ clock: string; owner_id: string | null; time_zone: string; started_at: Date; due_at: Date; stopped_at: Date | null; stop_reason: string | null; project_id: string | null }>(
-      'SELECT clock, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason, project_id FROM deadlines WHERE report_id = $1 ORDER BY started_at, stopped_at NULLS LAST, due_at', [reportId],
+    const deadlines = await tx.query<{ clock: string; owner_id: string | null; time_zone: string; started_at: Date; due_at: Date; stopped_at: Date | null; stop_reason: string | null; project_id: string | null; paused_at: Date | null }>(
+      'SELECT clock, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason, project_id, paused_at FROM deadlines WHERE report_id = $1 ORDER BY started_at, stopped_at NULLS LAST, due_at', [reportId],
     );
     const transitions = await tx.query<{ machine: string; participant: string; from_state: string; to_state: string; actor_id: string | null; at: Date; reason: string | null }>(
       'SELECT machine, participant, from_state, to_state, actor_id, at, reason FROM transitions WHERE subject_id = $1 ORDER BY id', [reportId],
@@ -155,8 +155,8 @@ export async function caseView(ctx: Ctx, reportId: string) {
       priorities: rules.priorities,
       deadlines: deadlines.rows.map((d) => ({
         clock: d.clock, project: d.project_id ? projectName(d.project_id) : null, owner: nameOf(d.owner_id), timeZone: d.time_zone,
-        startedAt: iso(d.started_at), dueAt: iso(d.due_at), stoppedAt: iso(d.stopped_at), stopReason: d.stop_reason,
-        overdue: !d.stopped_at && new Date(d.due_at) < now,
+        startedAt: iso(d.started_at), dueAt: iso(d.due_at), stoppedAt: iso(d.stopped_at), stopReason: d.stop_reason, pausedAt: iso(d.paused_at),
+        overdue: !d.stopped_at && !d.paused_at && new Date(d.due_at) < now,
       })),
       timeline: transitions.rows.map((t) => ({
         machine: t.machine, participant: t.participant.startsWith('project:') ? `project ${projectName(t.participant.slice(8))}` : t.participant,

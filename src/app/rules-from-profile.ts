@@ -24,6 +24,8 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
     amount: r.duration?.amount ?? null,
     unit: unitOf(r.duration?.unit ?? 'days'),
     startsOn: r.startsOn as CaseEvent,
+    pausesOn: (r.pausesOn ?? []) as CaseEvent[],
+    resumesOn: (r.resumesOn ?? []) as CaseEvent[],
     ownerRole: r.owner,
   }));
   const stages = profile.workflow.stages.map((s) => s.id);

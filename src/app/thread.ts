@@ -3,7 +3,7 @@ import { ConflictError } from '../domain/errors.ts';
 import { reportManagement, type ReportState } from '../domain/report-management.ts';
 import { audit, requirePerson, type Ctx } from './context.ts';
 import { moveReportState, recordTransition, visibleCase } from './cases.ts';
-import { stopAllClocks } from './clocks.ts';
+import { pauseClocks, stopAllClocks } from './clocks.ts';
 import { addMessage, messageReporter, templateVars } from './messaging.ts';
 import { rulesOf } from './instance.ts';
 import { requireAction } from './triage.ts';
@@ -26,7 +26,12 @@ export async function addNote(ctx: Ctx, reportId: string, raw: unknown): Promise
   });
 }
 
-const ReplyInput = z.strictObject({ subject: z.string().trim().min(1).max(300).optional(), body: z.string().trim().min(1).max(100_000) });
+const ReplyInput = z.strictObject({
+  subject: z.string().trim().min(1).max(300).optional(),
+  body: z.string().trim().min(1).max(100_000),
+  /** The reply asks the reporter something: clocks whose profile rule pauses while waiting pause. */
+  waitForReporter: z.boolean().default(false),
+});
 
 /** A free-text reply to the reporter, copied to the list as the profile's copy rules say. */
 export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string; outboxId: string | null }> {
@@ -39,7 +44,8 @@ export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown):
     requireAction(ctx, c, rules, 'case.reply');
     const ref = c.row.incidentRef ?? `report ${c.row.number}`;
     const result = await messageReporter(ctx, tx, now, rules, c, { templateId: null, subject: input.subject ?? `[${ref}] ${rules.teamName}`, body: input.body });
-    await audit(ctx, tx, now, { action: 'case.replied', subjectType: 'report', subjectId: reportId, data: { messageId: result.messageId } });
+    const paused = input.waitForReporter ? await pauseClocks(tx, rules, 'waiting_for_reporter', reportId, now) : 0;
+    await audit(ctx, tx, now, { action: 'case.replied', subjectType: 'report', subjectId: reportId, data: { messageId: result.messageId, waitForReporter: input.waitForReporter, clocksPaused: paused } });
     return result;
   });
 }

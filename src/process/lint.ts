@@ -112,6 +112,11 @@ const CHECKS: Check[] = [
         if (!(event in KNOWN_EVENTS)) r.error(at('stopsOn', j), unknown('event', event, events));
         else if (event === rule.startsOn) r.error(at('stopsOn', j), `clock stops on the event that starts it ("${event}")`);
       });
+      for (const key of ['pausesOn', 'resumesOn'] as const) {
+        (rule[key] ?? []).forEach((event, j) => {
+          if (!(event in KNOWN_EVENTS)) r.error(at(key, j), unknown('event', event, events));
+        });
+      }
     });
   }),
   check(['sla', 'severity'], (p, r) => {

@@ -68,6 +68,8 @@ export const KNOWN_EVENTS = {
   fix_published: 'The fix was made public.',
   advisory_published: 'The advisory was made public.',
   incident_closed: 'The incident was closed.',
+  waiting_for_reporter: 'The team asked the reporter for information and waits for the answer.',
+  reporter_replied: 'The reporter answered.',
 } as const satisfies Record<string, string>;
 export type KnownEvent = keyof typeof KNOWN_EVENTS;
 
@@ -213,8 +215,14 @@ const SlaRule = z
     durationFrom: z.literal('priority').optional(),
     owner: ident,
     workingWeek: WorkingWeek.default(DEFAULT_WORKING_WEEK),
+    // Optional pause, e.g. while waiting for the reporter, where the team's process allows it.
+    pausesOn: z.array(ident).min(1).optional(),
+    resumesOn: z.array(ident).min(1).optional(),
   })
   .superRefine((rule, ctx) => {
+    if ((rule.pausesOn === undefined) !== (rule.resumesOn === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [rule.pausesOn ? 'resumesOn' : 'pausesOn'], message: 'a clock that pauses needs both "pausesOn" and "resumesOn"' });
+    }
     if ((rule.duration === undefined) === (rule.durationFrom === undefined)) {
       ctx.addIssue({
         code: 'custom',
