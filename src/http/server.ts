@@ -11,6 +11,7 @@ import type { Principal } from '../domain/access.ts';
 import type { RouteDef } from './route.ts';
 import { apiRoutes } from './routes/api.ts';
 import { sessionRoutes, SESSION_COOKIE } from './routes/session.ts';
+import { slaRoutes } from './routes/sla.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -31,7 +32,7 @@ export interface AuthResult {
 }
 
 export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
-  return [...sessionRoutes, ...apiRoutes, ...extra];
+  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...extra];
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: { path?: string; message: string }[] = []) {

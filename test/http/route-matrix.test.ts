@@ -100,7 +100,7 @@ async function snapshot() {
 }
 
 test('every route × every role: no read or write where the policy says no', async () => {
-  const routes = allRoutes().filter((r) => r.url.startsWith('/api/'));
+  const routes = allRoutes().filter((r) => r.url.startsWith('/api/') || r.url === '/metrics');
   assert.ok(routes.length >= 35, `expected the whole API, got ${routes.length} routes`);
   const checked: string[] = [];
   for (const route of routes) {
@@ -114,6 +114,8 @@ test('every route × every role: no read or write where the policy says no', asy
         else if (route.policy === 'admin' && role !== 'admin') expected = 403;
         else if (isCaseRoute && !seesCase.has(role)) expected = 404;
         else if (isSelfRoute && role !== 'admin' && role !== 'projectTeam') expected = 404;
+        // Desk-wide metrics: admins and the central team only.
+        else if (route.url === '/metrics' && role !== 'admin' && role !== 'central') expected = 403;
       }
       // A secret link of the wrong kind (a reporter's link used as an enrollment link) opens nothing.
       if (route.url.startsWith('/api/enrollment/')) expected = 404;
