@@ -1,6 +1,7 @@
 import type { Queryable } from '../store/db.ts';
 import { dueAt, type OwnerCalendar } from '../domain/deadline.ts';
 import type { CaseEvent, ProfileRules } from './profile-rules.ts';
+import { personCalendarExtras } from './calendars.ts';
 
 // SLA clocks are rows in `deadlines`: started when the profile's start event happens, stopped by its
 // stop events, and recomputed (old row stopped with a reason, new row started) when the owner changes.
@@ -12,11 +13,16 @@ export interface ClockScope {
   projectId?: string | null;
 }
 
+/**
+ * The calendar a clock's deadline is counted in: the owner's time zone and working week, the public
+ * holidays of their holiday region and their days off (src/app/calendars.ts). Unowned clocks use the
+ * desk's default time zone, Monday to Friday.
+ */
 export async function ownerCalendar(tx: Queryable, ownerId: string | null): Promise<OwnerCalendar> {
   if (ownerId) {
     const r = await tx.query<{ time_zone: string; working_week: number[] }>('SELECT time_zone, working_week FROM people WHERE id = $1', [ownerId]);
     const row = r.rows[0];
-    if (row) return { timeZone: row.time_zone, workingWeek: row.working_week };
+    if (row) return { timeZone: row.time_zone, workingWeek: row.working_week, ...(await personCalendarExtras(tx, ownerId)) };
   }
   const i = await tx.query<{ default_time_zone: string }>('SELECT default_time_zone FROM instance WHERE id = 1');
   return { timeZone: i.rows[0]?.default_time_zone ?? 'UTC', workingWeek: [1, 2, 3, 4, 5] };

@@ -12,6 +12,7 @@ import type { RouteDef } from './route.ts';
 import { apiRoutes } from './routes/api.ts';
 import { sessionRoutes, SESSION_COOKIE } from './routes/session.ts';
 import { slaRoutes } from './routes/sla.ts';
+import { calendarRoutes } from './routes/calendars.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -32,7 +33,7 @@ export interface AuthResult {
 }
 
 export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
-  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...extra];
+  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...extra];
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: { path?: string; message: string }[] = []) {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
 import { allRoutes } from '../../src/http/server.ts';
 import { addPerson, createTeam } from '../../src/app/admin.ts';
+import { addDaysOff } from '../../src/app/calendars.ts';
 import { enroll } from '../support/harness.ts';
 
 // Every API route against every role. Each role either may use the route (by its declared policy and
@@ -16,6 +17,7 @@ let otherReportId: string;
 let incidentRef: string;
 let reporterToken: string;
 let attachmentId: string;
+let daysOffId: string;
 
 // A body each route would accept from someone allowed, so a refusal is never a mere validation error.
 const bodies: Record<string, unknown> = {
@@ -24,6 +26,8 @@ const bodies: Record<string, unknown> = {
   'POST /api/enrollment/:token': { password: 'a long enough password', totp: '123456' },
   'POST /api/tokens': { name: 'probe' },
   'PATCH /api/people/:id/availability': { available: false },
+  'PUT /api/people/:id/holiday-region': { region: 'GB-ENG' },
+  'POST /api/people/:id/days-off': { startsOn: '2027-01-05', endsOn: '2027-01-06' },
   'POST /api/reports/:id/take-over': { reason: 'triager is away' },
   'POST /api/reports/:id/accept': { title: 'Probe title', projects: ['tf-a'] },
   'POST /api/reports/:id/reject': { reason: 'Not a vulnerability at all.' },
@@ -72,6 +76,7 @@ before(async () => {
   });
   reportId = r.json.reportId;
   attachmentId = (await h.app.db.query<{ id: string }>('SELECT id FROM attachments WHERE report_id = $1', [reportId])).rows[0]!.id;
+  daysOffId = (await addDaysOff(as.projectTeam!.ctx, as.projectTeam!.personId, { startsOn: '2027-01-04' })).id;
   reporterToken = r.json.statusToken;
   otherReportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
   await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: as.central! });
@@ -81,12 +86,17 @@ before(async () => {
 });
 after(() => h.close());
 
+/** Routes about one person that only they or an admin may use. */
+const selfRoutes = new Set([
+  '/api/people/:id/availability', '/api/people/:id/calendar', '/api/people/:id/holiday-region', '/api/people/:id/days-off', '/api/people/:id/days-off/:daysOffId',
+]);
+
 /** Who may see the matrix case (an accepted TF-A incident). */
 const seesCase = new Set(['central', 'projectTeam', 'collaborator']);
 
 function fill(url: string): string {
   return url
-    .replace('/reports/:id', `/reports/${reportId}`).replace(':attachmentId', attachmentId)
+    .replace('/reports/:id', `/reports/${reportId}`).replace(':attachmentId', attachmentId).replace(':daysOffId', daysOffId)
     .replace(':ref', incidentRef).replace(':token', reporterToken).replace(':slug/subsystems', 'tf-a/subsystems')
     .replace('/teams/:slug', '/teams/tf-a-ess').replace(':slug', 'tf-a').replace(':name', 'Kernel').replace(':email', 'sam@tf.example')
     .replace('/people/:id', `/people/${as.projectTeam!.personId}`);
@@ -107,7 +117,8 @@ test('every route × every role: no read or write where the policy says no', asy
     const key = `${route.method} ${route.url}`;
     for (const [role, member] of Object.entries(as)) {
       const isCaseRoute = route.url.startsWith('/api/reports/:id') || route.url.startsWith('/api/incidents/');
-      const isSelfRoute = route.url === '/api/people/:id/availability';
+      // A person's own availability and calendar: themselves (the project member is the sample) or an admin.
+      const isSelfRoute = selfRoutes.has(route.url);
       let expected: number | null = null; // null: allowed (anything but 401/403/404)
       if (route.policy === 'signed-in' || route.policy === 'admin') {
         if (!member) expected = 401;
