@@ -17,6 +17,7 @@ import { setSetupToken } from '../http/routes/session.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { webPlugin } from '../web/index.ts';
 import { parse, UsageError } from './args.ts';
+import { slaCommand, SLA_DUE_HELP, SLA_REGIONS_HELP } from './sla.ts';
 
 // `embargo`: the command-line door. Commands that act on the desk open the database directly
 // (they run on the server, with its config and instance key) and call the same use cases as the API.
@@ -37,6 +38,7 @@ Commands:
   incident show    Show one case
   user add         Add a person and print their enrollment link
   audit verify     Verify the audit log's hash chain
+  sla due          Compute when an SLA clock is due (no desk data; also: sla regions)
 
 Run "embargo COMMAND --help" for a command's options.
 Configuration comes from the environment: DATABASE_URL (PostgreSQL; otherwise the embedded
@@ -58,6 +60,8 @@ FILE is JSON: { "title", "body", "reporter": { "name", "email", "organisation", 
   'user add': `Usage: embargo user add --name NAME --email EMAIL [--email EMAIL...] --time-zone ZONE [--admin] [--team SLUG...]
 Prints the one-time enrollment link where the person sets a password and a second factor.\n`,
   'audit verify': 'Usage: embargo audit verify\nExits 0 if the chain is intact, 1 with every broken link listed otherwise.\n',
+  'sla due': SLA_DUE_HELP,
+  'sla regions': SLA_REGIONS_HELP,
 };
 
 function link(config: Config, path: string): string {
@@ -103,7 +107,7 @@ export async function run(argv: string[], out: Out = process.stdout, err: Out = 
     return 0;
   }
   try {
-    return await dispatch(key, rest, out);
+    return await dispatch(key, rest, out, err);
   } catch (e) {
     if (e instanceof UsageError) {
       err.write(`embargo ${key}: ${e.message}\n\n${HELP[key]}`);
@@ -120,8 +124,11 @@ export async function run(argv: string[], out: Out = process.stdout, err: Out = 
   }
 }
 
-async function dispatch(key: string, args: string[], out: Out): Promise<number> {
+async function dispatch(key: string, args: string[], out: Out, err: Out): Promise<number> {
   switch (key) {
+    case 'sla due':
+    case 'sla regions':
+      return slaCommand([key.slice('sla '.length), ...args], out, err);
     case 'init': {
       const { values } = parse(args, {
         profile: { type: 'string' }, name: { type: 'string' }, 'time-zone': { type: 'string' }, 'admin-name': { type: 'string' }, 'admin-email': { type: 'string' },
