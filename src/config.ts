@@ -19,6 +19,10 @@ const ConfigSchema = z
     bodyLimitBytes: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
     publicFormRatePerMinute: z.coerce.number().int().min(1).default(10),
     trustProxy: z.coerce.boolean().default(false),
+    /** Reminder lead before a clock is due, for SLA rules whose profile entry sets no remindBefore. */
+    slaRemindBeforeHours: z.coerce.number().int().min(1).max(24 * 60).default(24),
+    /** How often `serve` runs a pass of the SLA scheduler (reminders and escalations). */
+    schedulerIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(60),
   })
   .strict();
 
@@ -37,6 +41,8 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_BODY_LIMIT_BYTES: 'bodyLimitBytes',
   EMBARGO_PUBLIC_FORM_RATE_PER_MINUTE: 'publicFormRatePerMinute',
   EMBARGO_TRUST_PROXY: 'trustProxy',
+  EMBARGO_SLA_REMIND_BEFORE_HOURS: 'slaRemindBeforeHours',
+  EMBARGO_SCHEDULER_INTERVAL_SECONDS: 'schedulerIntervalSeconds',
 };
 
 export class ConfigError extends Error {

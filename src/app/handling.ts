@@ -141,8 +141,8 @@ export async function assignBySubsystem(ctx: Ctx, reportId: string, raw: unknown
     const rules = await rulesOf(tx);
     requireAction(ctx, c, rules, 'incident.assign');
     const part = c.projects[0]!;
-    const s = await tx.query<{ name: string; primary_contact_id: string | null; secondary_contact_id: string | null; p_ok: boolean | null; s_ok: boolean | null }>(
-      `SELECT s.name, s.primary_contact_id, s.secondary_contact_id,
+    const s = await tx.query<{ id: string; name: string; primary_contact_id: string | null; secondary_contact_id: string | null; p_ok: boolean | null; s_ok: boolean | null }>(
+      `SELECT s.id, s.name, s.primary_contact_id, s.secondary_contact_id,
               (pp.available AND NOT pp.disabled AND (pp.away_until IS NULL OR pp.away_until <= $3)) AS p_ok,
               (sp.available AND NOT sp.disabled AND (sp.away_until IS NULL OR sp.away_until <= $3)) AS s_ok
          FROM subsystems s
@@ -160,7 +160,10 @@ export async function assignBySubsystem(ctx: Ctx, reportId: string, raw: unknown
       `INSERT INTO case_participants (report_id, person_id, role, added_by, added_at) VALUES ($1, $2, 'assignee', $3, $4) ON CONFLICT DO NOTHING`,
       [reportId, assigneeId, requirePerson(ctx).personId, now],
     );
-    await tx.query('UPDATE incident_projects SET handler_id = $3 WHERE incident_id = $1 AND project_id = $2', [c.row.incidentId, part.projectId, assigneeId]);
+    // The subsystem is kept: its secondary contact is the backup when the resolution target passes.
+    await tx.query('UPDATE incident_projects SET handler_id = $3, subsystem_id = $4 WHERE incident_id = $1 AND project_id = $2', [
+      c.row.incidentId, part.projectId, assigneeId, row.id,
+    ]);
     await moveReportState(ctx, tx, reportId, { kind: 'report' }, c.row.rmState, 'accepted', now, `assigned to the ${row.name} ${via} contact`);
     await stopClocks(tx, rules, 'subsystem_assigned', { reportId }, now);
     await audit(ctx, tx, now, { action: 'incident.assigned', subjectType: 'report', subjectId: reportId, data: { subsystem: row.name, assigneeId, via } });

@@ -2,7 +2,7 @@
 // the validated data in src/process; use cases ask it questions instead of walking the profile.
 
 import type { WorkflowModes } from '../domain/access.ts';
-import type { KnownEvent } from '../process/schema.ts';
+import type { EscalationTarget, KnownEvent } from '../process/schema.ts';
 
 export type ClockUnit = 'working-days' | 'days' | 'hours';
 
@@ -16,6 +16,16 @@ export interface ClockRule {
   resumesOn: readonly CaseEvent[];
   /** Who owns the clock: resolved by the use case that starts it. */
   ownerRole: string;
+  /** The clock's name in the profile (its id when the profile gives none). */
+  name: string;
+  /** Lead time of the owner's reminder; null: the desk's default (config slaRemindBeforeHours). */
+  remindBefore: { amount: number; unit: 'hours' | 'working-days' } | null;
+  /** Who is told when the clock passes its deadline (the central team unless the profile says). */
+  escalateTo: readonly EscalationTarget[];
+  /** The team the owner role comes from: reminded while the clock has no owner, or the owner is away. */
+  ownerTeam: 'central' | 'project' | 'subsystem';
+  /** The owner role is the workflow's triage or handler role, whose duties can be claimed or taken over. */
+  ownerDuty: 'triage' | 'handler' | null;
 }
 
 /** The events use cases emit; profiles start and stop clocks on them (src/process/schema.ts). */

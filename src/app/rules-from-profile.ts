@@ -27,6 +27,11 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
     pausesOn: (r.pausesOn ?? []) as CaseEvent[],
     resumesOn: (r.resumesOn ?? []) as CaseEvent[],
     ownerRole: r.owner,
+    name: r.name ?? r.id,
+    remindBefore: r.remindBefore ?? null,
+    escalateTo: r.escalateTo ?? ['central-team'],
+    ownerTeam: profile.roles[r.owner]?.team ?? 'central',
+    ownerDuty: r.owner === profile.workflow.triageRole ? 'triage' : r.owner === profile.workflow.handlerRole ? 'handler' : null,
   }));
   const stages = profile.workflow.stages.map((s) => s.id);
   const stageId = (stage: Stage) => (stage === 'triage' ? stages[0] : (stages[1] ?? stages[0]));

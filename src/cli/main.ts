@@ -17,6 +17,7 @@ import { setSetupToken } from '../http/routes/session.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { webPlugin } from '../web/index.ts';
 import { parse, UsageError } from './args.ts';
+import { startScheduler } from '../jobs/sla-scheduler.ts';
 import { slaCommand, SLA_DUE_HELP, SLA_REGIONS_HELP } from './sla.ts';
 
 // `embargo`: the command-line door. Commands that act on the desk open the database directly
@@ -251,7 +252,11 @@ async function serve(out: Out): Promise<number> {
   } else {
     out.write(`Sign in at ${base}/signin\n`);
   }
+  // Reminders and escalations: every server runs the scheduler; notices are claimed in the database,
+  // so several servers never send one twice.
+  const scheduler = startScheduler(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
   const stop = async () => {
+    await scheduler.stop();
     await server.close();
     await app.db.close();
     process.exit(0);

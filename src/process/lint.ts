@@ -119,6 +119,37 @@ const CHECKS: Check[] = [
       }
     });
   }),
+  // Reminders and escalation (src/jobs/sla-scheduler.ts).
+  check(['sla', 'workflow'], (p, r) => {
+    p.sla.forEach((rule, i) => {
+      const at = (...rest: PathSegment[]) => ['sla', i, ...rest];
+      const lead = rule.remindBefore;
+      if (lead && rule.duration && !leadShorterThanClock(lead, rule.duration)) {
+        r.warning(
+          at('remindBefore'),
+          `the reminder lead (${lead.amount} ${lead.unit}) is not shorter than the clock ` +
+            `(${rule.duration.amount} ${rule.duration.unit}): the reminder goes out as soon as the clock starts`,
+        );
+      }
+      const seen = new Set<string>();
+      (rule.escalateTo ?? []).forEach((target, j) => {
+        if (seen.has(target)) r.warning(at('escalateTo', j), `"${target}" is listed twice`);
+        seen.add(target);
+        if (target === 'secondary-contact' && p.workflow.assignment !== 'subsystem-contacts') {
+          r.error(
+            at('escalateTo', j),
+            `"secondary-contact" needs "subsystem-contacts" assignment; with "${p.workflow.assignment}" there are no subsystem contacts`,
+          );
+        }
+        if (target === 'triage-role' && rule.owner === p.workflow.triageRole) {
+          r.warning(
+            at('escalateTo', j),
+            `"triage-role" is the clock's own owner role ("${rule.owner}"); the owner is never their own backup, so this target adds no one`,
+          );
+        }
+      });
+    });
+  }),
   check(['sla', 'severity'], (p, r) => {
     const fromPriority = p.sla.findIndex((rule) => rule.durationFrom === 'priority');
     if (fromPriority < 0) return;
@@ -360,4 +391,14 @@ function unknown(what: string, name: string, known: readonly string[]): string {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Whether a reminder lead is shorter than the clock it belongs to, where the two can be compared
+ * (working hours and calendar days against working days cannot: the answer depends on the calendar).
+ */
+function leadShorterThanClock(lead: { amount: number; unit: string }, clock: { amount: number; unit: string }): boolean {
+  if (lead.unit === clock.unit) return lead.amount < clock.amount;
+  if (lead.unit === 'hours' && clock.unit === 'days') return lead.amount < clock.amount * 24;
+  return true;
 }

@@ -37,6 +37,23 @@ export type DurationUnit = (typeof DURATION_UNITS)[number];
 
 export const SCORING_SYSTEMS = ['cvss-3.0', 'cvss-3.1', 'cvss-4.0'] as const;
 
+/** Units of a reminder's lead time before a clock is due. */
+export const REMINDER_UNITS = ['hours', 'working-days'] as const;
+
+/**
+ * Who is told when a clock passes its deadline (the owner never is their own backup):
+ * - central-team: the members of the central security team (TF: "the other members of security@
+ *   are responsible for picking up the duties of the triager");
+ * - project-team: the members of the security team of the project the clock belongs to;
+ * - secondary-contact: the secondary contact of the incident's subsystem (Tock's contact table), or
+ *   the primary when the secondary is the one who has the work;
+ * - triage-role: whoever holds the workflow's triage role on the case (TF: the triager "is
+ *   responsible for ensuring the relevant project security team is handling the process").
+ * When none of them is available, the central team is told.
+ */
+export const ESCALATION_TARGETS = ['central-team', 'project-team', 'secondary-contact', 'triage-role'] as const;
+export type EscalationTarget = (typeof ESCALATION_TARGETS)[number];
+
 /** Fields held encrypted and redacted outside the security teams unless a profile says otherwise. */
 export const SENSITIVE_FIELDS = [
   'reporter_identity',
@@ -203,6 +220,11 @@ const Duration = z.strictObject({
   unit: z.enum(DURATION_UNITS),
 });
 
+const RemindBefore = z.strictObject({
+  amount: z.number().int().positive(),
+  unit: z.enum(REMINDER_UNITS),
+});
+
 const SlaRule = z
   .strictObject({
     id: ident,
@@ -218,6 +240,10 @@ const SlaRule = z
     // Optional pause, e.g. while waiting for the reporter, where the team's process allows it.
     pausesOn: z.array(ident).min(1).optional(),
     resumesOn: z.array(ident).min(1).optional(),
+    // How long before the deadline the owner is reminded; absent: the desk's default (24 hours).
+    remindBefore: RemindBefore.optional(),
+    // Who is told when the deadline passes; absent: the central team.
+    escalateTo: z.array(z.enum(ESCALATION_TARGETS)).min(1, 'name at least one escalation target, or leave escalateTo out').optional(),
   })
   .superRefine((rule, ctx) => {
     if ((rule.pausesOn === undefined) !== (rule.resumesOn === undefined)) {

@@ -1,0 +1,46 @@
+import { addDaysToLocalDate, isWorkingDay, localDate, startOfLocalDay, type WorkingCalendar } from './calendar.ts';
+
+// When a running clock's owner is reminded: a lead time before the due instant, in hours or in the
+// owner's working days.
+
+export interface ReminderLead {
+  amount: number;
+  unit: 'hours' | 'working-days';
+}
+
+const HOUR = 3_600_000;
+
+/**
+ * The reminder instant of a deadline.
+ *
+ * - hours: exactly that many hours before the due instant.
+ * - working-days: the start (local midnight) of the n-th working day before the due instant,
+ *   counted backwards in the owner's calendar; the day on which the deadline falls counts when some
+ *   of it lies before the due instant. A deadline at the end of Friday with a lead of 1 working day
+ *   is reminded at the start of that Friday; with 2, at the start of Thursday. Non-working days are
+ *   skipped: a deadline at the end of Monday, lead 1, is reminded at the start of Monday; lead 2, at
+ *   the start of the Friday before.
+ */
+export function reminderAt(due: Date, lead: ReminderLead, cal: WorkingCalendar): Date {
+  if (lead.unit === 'hours') return new Date(due.getTime() - lead.amount * HOUR);
+  let day = localDate(new Date(due.getTime() - 1), cal.timeZone);
+  let counted = 0;
+  // Every week has a working day; holidays and days off can only add a bounded number of days.
+  const limit = (lead.amount + (cal.holidays?.length ?? 0) + (cal.daysOff?.length ?? 0) + 2) * 7;
+  for (let steps = 0; steps <= limit; steps++) {
+    if (isWorkingDay(day, cal)) {
+      counted++;
+      if (counted >= lead.amount) return startOfLocalDay(day, cal.timeZone);
+    }
+    day = addDaysToLocalDate(day, -1);
+  }
+  throw new Error('reminderAt: no working day found; the calendar is inconsistent.');
+}
+
+/**
+ * An upper bound of any reminder lead in milliseconds, for selecting deadlines that may be due for a
+ * reminder without computing each one's calendar: at most (n + 1) weeks for n working days.
+ */
+export function maxLeadMs(lead: ReminderLead): number {
+  return lead.unit === 'hours' ? lead.amount * HOUR : (lead.amount + 1) * 7 * 24 * HOUR;
+}
