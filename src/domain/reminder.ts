@@ -38,9 +38,10 @@ export function reminderAt(due: Date, lead: ReminderLead, cal: WorkingCalendar):
 }
 
 /**
- * An upper bound of any reminder lead in milliseconds, for selecting deadlines that may be due for a
- * reminder without computing each one's calendar: at most (n + 1) weeks for n working days.
+ * How far before the due instant to look for deadlines that may need a reminder, without computing
+ * each one's calendar: n working days reach back at most n + 1 weeks in any working week, plus three
+ * weeks for holidays and days off. (A lead reaching back further still is reminded from this bound.)
  */
 export function maxLeadMs(lead: ReminderLead): number {
-  return lead.unit === 'hours' ? lead.amount * HOUR : (lead.amount + 1) * 7 * 24 * HOUR;
+  return lead.unit === 'hours' ? lead.amount * HOUR : (lead.amount + 4) * 7 * 24 * HOUR;
 }

@@ -8,7 +8,8 @@ import type { ClockRule, ProfileRules } from '../app/profile-rules.ts';
 import type { Reporter } from '../app/cases.ts';
 import type { EscalationTarget } from '../process/schema.ts';
 import { EmbargoError } from '../domain/errors.ts';
-import { isoWithOffset } from '../domain/calendar.ts';
+import { addDaysToLocalDate, isoWithOffset, localDate, type WorkingCalendar } from '../domain/calendar.ts';
+import { isHolidayRegion, publicHolidays } from '../domain/holidays.ts';
 import { maxLeadMs, reminderAt, type ReminderLead } from '../domain/reminder.ts';
 
 // The SLA scheduler: reminders before a clock is due and escalations once it has passed.
@@ -66,6 +67,9 @@ interface DeadlineRow {
   time_zone: string;
   due_at: Date;
   owner_working_week: number[] | null;
+  /** Reminder candidates only: the owner's holiday region and days-off periods near the deadline. */
+  owner_holiday_region?: string | null;
+  owner_days_off?: string[];
 }
 
 /** One pass of the scheduler at the instant `now`. */
@@ -81,16 +85,13 @@ export async function runSlaScheduler(app: App, now: Date): Promise<SchedulerRes
   const soon = await candidates(app.db, 'reminder', 'd.due_at > $1 AND d.due_at <= $2', [now, horizon]);
   const work: [NoticeKind, DeadlineRow][] = [];
   for (const d of soon) {
-    const cal = { timeZone: d.time_zone, workingWeek: d.owner_working_week ?? [1, 2, 3, 4, 5] };
-    if (reminderAt(new Date(d.due_at), leadOf(d.clock), cal) <= now) work.push(['reminder', d]);
+    if (reminderAt(new Date(d.due_at), leadOf(d.clock), reminderCalendar(d)) <= now) work.push(['reminder', d]);
   }
   for (const d of overdue) work.push(['escalation', d]);
-  if (work.length === 0) return result;
 
-  const daysOff = await hasDaysOffTable(app.db);
   for (const [kind, d] of work) {
     try {
-      const sent = await notify(app, rules, kind, d, now, daysOff);
+      const sent = await notify(app, rules, kind, d, now);
       if (kind === 'reminder') result.reminders += sent;
       else result.escalations += sent;
     } catch (e) {
@@ -101,10 +102,17 @@ export async function runSlaScheduler(app: App, now: Date): Promise<SchedulerRes
 }
 
 function candidates(db: Queryable, kind: NoticeKind, when: string, params: unknown[]): Promise<DeadlineRow[]> {
+  // For reminders, the owner's calendar too: a lead in working days counts in it.
+  const calendar = kind === 'reminder'
+    ? `, o.holiday_region AS owner_holiday_region,
+         ARRAY(SELECT x.starts_on::text || '/' || x.ends_on::text FROM person_days_off x
+                WHERE x.person_id = d.owner_id AND x.ends_on >= (d.due_at - interval '120 days')::date
+                  AND x.starts_on <= (d.due_at + interval '1 day')::date) AS owner_days_off`
+    : '';
   return db
     .query<DeadlineRow>(
       `SELECT d.id, d.report_id, d.incident_id, d.project_id, d.clock, d.owner_id, d.time_zone, d.due_at,
-              o.working_week AS owner_working_week
+              o.working_week AS owner_working_week ${calendar}
          FROM deadlines d LEFT JOIN people o ON o.id = d.owner_id
         WHERE d.stopped_at IS NULL AND d.paused_at IS NULL AND ${when}
           AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.deadline_id = d.id AND n.kind = '${kind}')
@@ -115,10 +123,25 @@ function candidates(db: Queryable, kind: NoticeKind, when: string, params: unkno
     .then((r) => r.rows);
 }
 
-/** Personal days off come with the calendars migration; skip that check on a database without it. */
-async function hasDaysOffTable(db: Queryable): Promise<boolean> {
-  const r = await db.query<{ t: string | null }>(`SELECT to_regclass('person_days_off')::text AS t`);
-  return r.rows[0]?.t != null;
+/**
+ * The calendar a reminder lead in working days counts in: the one the deadline was computed in (the
+ * owner's zone, working week, public holidays of their region and days off; Monday to Friday in the
+ * deadline's zone for a clock without an owner).
+ */
+function reminderCalendar(d: DeadlineRow): WorkingCalendar {
+  const daysOff = new Set<string>();
+  for (const period of d.owner_days_off ?? []) {
+    const [from, to] = period.split('/') as [string, string];
+    for (let day = from; day <= to; day = addDaysToLocalDate(day, 1)) daysOff.add(day);
+  }
+  const region = d.owner_holiday_region && isHolidayRegion(d.owner_holiday_region) ? d.owner_holiday_region : null;
+  const year = Number(localDate(new Date(d.due_at), d.time_zone).slice(0, 4));
+  return {
+    timeZone: d.time_zone,
+    workingWeek: d.owner_working_week ?? [1, 2, 3, 4, 5],
+    holidays: region ? publicHolidays(region, year - 1, year) : [],
+    daysOff: [...daysOff],
+  };
 }
 
 interface CaseFacts {
@@ -184,9 +207,7 @@ interface Decision {
   subsystemName: string | null;
 }
 
-async function decideRecipients(
-  tx: Queryable, kind: NoticeKind, d: DeadlineRow, rule: ClockRule | undefined, c: CaseFacts, now: Date, daysOff: boolean,
-): Promise<Decision> {
+async function decideRecipients(tx: Queryable, kind: NoticeKind, d: DeadlineRow, rule: ClockRule | undefined, c: CaseFacts, now: Date): Promise<Decision> {
   const scope = d.project_id ? c.projects.filter((p) => p.projectId === d.project_id) : c.projects;
   const central = await members(tx, `SELECT tm.person_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.kind = 'central'`, []);
   const projectTeam = scope.length
@@ -220,7 +241,7 @@ async function decideRecipients(
   }
 
   const ids = [...new Set([...wanted.map(([id]) => id), ...(d.owner_id ? [d.owner_id] : [])])];
-  const people = await loadPeople(tx, ids, now, daysOff);
+  const people = await loadPeople(tx, ids, now);
   const owner = d.owner_id ? (people.get(d.owner_id) ?? null) : null;
   const reachable = (id: string) => {
     const p = people.get(id);
@@ -263,16 +284,15 @@ async function subsystemsOf(tx: Queryable, scope: CaseFacts['projects'], compone
   return r.rows;
 }
 
-async function loadPeople(tx: Queryable, ids: string[], now: Date, daysOff: boolean): Promise<Map<string, Person>> {
+/** The people, with whether they are present now: available, not disabled, not away, not on a day off today (in their zone). */
+async function loadPeople(tx: Queryable, ids: string[], now: Date): Promise<Map<string, Person>> {
   if (ids.length === 0) return new Map();
-  const offToday = daysOff
-    ? `AND NOT EXISTS (SELECT 1 FROM person_days_off o WHERE o.person_id = p.id
-                         AND ($2::timestamptz AT TIME ZONE p.time_zone)::date BETWEEN o.starts_on AND o.ends_on)`
-    : '';
   const r = await tx.query<{ id: string; name: string; time_zone: string; email: string | null; present: boolean }>(
     `SELECT p.id, p.name, p.time_zone,
             (SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.is_primary DESC, e.email LIMIT 1) AS email,
-            (p.available AND NOT p.disabled AND (p.away_until IS NULL OR p.away_until <= $2) ${offToday}) AS present
+            (p.available AND NOT p.disabled AND (p.away_until IS NULL OR p.away_until <= $2)
+             AND NOT EXISTS (SELECT 1 FROM person_days_off o WHERE o.person_id = p.id
+                               AND ($2::timestamptz AT TIME ZONE p.time_zone)::date BETWEEN o.starts_on AND o.ends_on)) AS present
        FROM people p WHERE p.id = ANY($1::uuid[])`,
     [ids, now],
   );
@@ -288,7 +308,7 @@ function sensitiveValues(app: App, reportId: string, c: CaseFacts): string[] {
 }
 
 /** Sends the notices of one kind for one deadline, in one transaction; returns how many it sent. */
-async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: DeadlineRow, now: Date, daysOff: boolean): Promise<number> {
+async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: DeadlineRow, now: Date): Promise<number> {
   const ctx: Ctx = { app, principal: SYSTEM };
   return app.db.transaction(async (tx) => {
     // The lock orders this pass after any use case that is stopping or reassigning the clock.
@@ -296,7 +316,7 @@ async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: Deadli
     if (live.rows.length === 0) return 0;
     const rule = rules.clockRule(d.clock);
     const c = await loadFacts(tx, d.report_id);
-    const decision = await decideRecipients(tx, kind, d, rule, c, now, daysOff);
+    const decision = await decideRecipients(tx, kind, d, rule, c, now);
     if (decision.recipients.length === 0) return 0;
     const guard = sensitiveValues(app, d.report_id, c);
     const events: Parameters<typeof audit>[3][] = [];

@@ -24,9 +24,9 @@ for (const [name, due, lead, cal, expected] of cases) {
   });
 }
 
-test('maxLeadMs bounds every working-day lead of a calendar without holidays', () => {
+test('maxLeadMs bounds every working-day lead in any working week', () => {
   assert.equal(maxLeadMs({ amount: 24, unit: 'hours' }), 24 * 3_600_000);
-  // A one-day working week is the worst case: n working days back reach at most n weeks and a day.
+  // A one-day working week is the worst case without holidays: n working days back reach at most n weeks and a day.
   for (const amount of [1, 2, 5]) {
     const due = new Date('2026-11-25T00:00:00Z');
     const remind = reminderAt(due, { amount, unit: 'working-days' }, { timeZone: 'UTC', workingWeek: [3] });

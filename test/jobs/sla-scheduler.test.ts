@@ -7,6 +7,7 @@ import { submitReport } from '../../src/app/intake.ts';
 import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport } from '../../src/app/triage.ts';
 import { assignBySubsystem, claimHandler, confirmVulnerability } from '../../src/app/handling.ts';
 import { setSubsystemContacts, updateAvailability } from '../../src/app/admin.ts';
+import { addDaysOff } from '../../src/app/calendars.ts';
 import type { Ctx } from '../../src/app/context.ts';
 
 // The SLA scheduler against a real database: who is reminded before a deadline, who is told when it
@@ -141,6 +142,26 @@ test('TF: an owner out of office is skipped (their team is reminded instead); ba
     assert.ok(reminders[0]!.body.includes('Its owner, Tina Triager, is away; you are on the team it falls to.'));
     assert.ok(reminders[0]!.body.includes('You can take over in one click'));
 
+    assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-27T08:00:00Z'))), { ...none, escalations: 2 });
+    assert.deepEqual((await noticeSummary(d.h, reportId)).escalation, ['admin@example.org', 'tess@tf.example']);
+  } finally {
+    await d.h.close();
+  }
+});
+
+test('TF: days off count: the owner is reminded on their last working day before the deadline; a backup on a day off (in their zone) is skipped', async () => {
+  const d = await tfDesk();
+  try {
+    const reportId = await submitAt(d, '2026-11-23T09:00:00Z');
+    d.h.clock.set('2026-11-23T10:00:00Z');
+    await claimTriage(d.tina.ctx, reportId); // due Friday 00:00 in Los Angeles
+    // Booked after the deadline was set: the deadline stays; Thursday is no longer a working day for Tina.
+    await addDaysOff(d.tina.ctx, d.tina.personId, { startsOn: '2026-11-26' });
+    await addDaysOff(d.tom.ctx, d.tom.personId, { startsOn: '2026-11-27', endsOn: '2026-11-30' });
+    assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-25T07:59:59Z'))), none);
+    assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-25T08:00:00Z'))), { ...none, reminders: 1 }, 'start of Wednesday in Los Angeles');
+    assert.deepEqual(await noticeSummary(d.h, reportId), { reminder: ['tina@tf.example'] });
+    // Friday 08:00 UTC is Friday in London: Tom's day off.
     assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-27T08:00:00Z'))), { ...none, escalations: 2 });
     assert.deepEqual((await noticeSummary(d.h, reportId)).escalation, ['admin@example.org', 'tess@tf.example']);
   } finally {
