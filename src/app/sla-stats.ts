@@ -4,6 +4,7 @@ import type { Queryable } from '../store/db.ts';
 import type { PersonPrincipal } from '../domain/access.ts';
 import { isValidTimeZone } from '../domain/calendar.ts';
 import { ForbiddenError, ValidationError } from '../domain/errors.ts';
+import { SUPERSEDING_PREFIX, SUPERSEDING_REASONS } from '../domain/sla-outcome.ts';
 import { parseProfile } from '../process/loader.ts';
 import { requirePerson, type Ctx } from './context.ts';
 import { rulesOf } from './instance.ts';
@@ -16,7 +17,8 @@ import { viewerTimeZone } from './viewer.ts';
 //
 // A deadline row counts unless it was superseded: a row stopped because the owner changed, the
 // clock resumed after a pause ('reassigned: ...'), the priority changed or the deadline was
-// recomputed is history, replaced by the row that carries on. For each counted row:
+// recomputed is history, replaced by the row that carries on (src/domain/sla-outcome.ts has the same
+// rule for one row). For each counted row:
 //   met       stopped on or before its due time                      (counted when it stopped)
 //   missed    stopped after its due time                             (counted when it stopped)
 //   breached  its due time passed before it was stopped, whether it was stopped later or still
@@ -69,7 +71,7 @@ const visible = (reportId: string) => `($1::boolean OR ${reportId} IN (
       SELECT i.report_id FROM incident_projects ip JOIN incidents i ON i.id = ip.incident_id WHERE ip.project_id = ANY($2::uuid[])))`;
 
 /** Rows replaced by another row of the same clock (owner change, resumed pause, priority change, recomputation). */
-export const SUPERSEDED_SQL = `(dl.stop_reason IS NOT NULL AND (dl.stop_reason LIKE 'reassigned%' OR dl.stop_reason IN ('priority changed', 'recomputed')))`;
+export const SUPERSEDED_SQL = `(dl.stop_reason IS NOT NULL AND (dl.stop_reason LIKE '${SUPERSEDING_PREFIX}%' OR dl.stop_reason IN (${SUPERSEDING_REASONS.map((r) => `'${r}'`).join(', ')})))`;
 
 /** Counted deadline rows that matter for the period, with their effective due time (later by a pause). */
 const COUNTED_DEADLINES = `
@@ -404,4 +406,51 @@ export async function slaMetrics(ctx: Ctx): Promise<SlaMetrics> {
   ]);
   const q = queue.rows[0]!;
   return { clocks: counts, distributions: dist, queue: { inTriage: q.in_triage, awaitingTriage: q.awaiting_triage, openIncidents: q.open_incidents } };
+}
+
+// --- Running clocks of listed cases (the queue) ---
+
+/**
+ * The running clocks of the given cases, earliest due first within each case (paused ones last), for
+ * the cases among them this person may see. $4: the report ids.
+ */
+export const RUNNING_CLOCKS_SQL = `
+SELECT dl.report_id, dl.clock, dl.due_at, dl.paused_at, p.name AS owner, pr.slug AS project
+  FROM deadlines dl
+  LEFT JOIN people p ON p.id = dl.owner_id
+  LEFT JOIN projects pr ON pr.id = dl.project_id
+ WHERE dl.report_id = ANY($4::uuid[]) AND dl.stopped_at IS NULL
+   AND ${visible('dl.report_id')}
+ ORDER BY dl.report_id, dl.paused_at IS NOT NULL, dl.due_at, dl.clock`;
+
+export interface RunningClock {
+  clock: string;
+  name: string;
+  project: string | null;
+  owner: string | null;
+  dueAt: string;
+  paused: boolean;
+  overdue: boolean;
+}
+
+/** Which clocks run on each of these cases, and who owns them (the queue shows the first of each). */
+export async function runningClocks(ctx: Ctx, reportIds: readonly string[]): Promise<Map<string, RunningClock[]>> {
+  const p = requirePerson(ctx);
+  const out = new Map<string, RunningClock[]>();
+  if (reportIds.length === 0) return out;
+  const now = ctx.app.clock();
+  const clocks = await profileClocks(ctx.app.db);
+  const r = await ctx.app.db.query<{ report_id: string; clock: string; due_at: Date; paused_at: Date | null; owner: string | null; project: string | null }>(
+    RUNNING_CLOCKS_SQL, [p.central, p.projectIds, p.personId, [...new Set(reportIds)]],
+  );
+  for (const row of r.rows) {
+    const list = out.get(row.report_id) ?? [];
+    const due = new Date(row.due_at);
+    list.push({
+      clock: row.clock, name: infoOf(clocks, row.clock).name, project: row.project, owner: row.owner, dueAt: due.toISOString(),
+      paused: row.paused_at !== null, overdue: row.paused_at === null && due < now,
+    });
+    out.set(row.report_id, list);
+  }
+  return out;
 }

@@ -40,6 +40,7 @@ export function layout(o: PageOptions): Html {
   const nav = p
     ? html`<ul class="nav">
         <li><a href="/">Queue</a></li>
+        <li><a href="/dashboard">Dashboard</a></li>
         ${p.isAdmin ? html`<li><a href="/admin/people">Admin</a></li>` : ''}
       </ul>
       <div class="who">

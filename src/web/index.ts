@@ -7,6 +7,7 @@ import { registerQueuePage } from './pages/queue.ts';
 import { registerCasePages } from './pages/case.ts';
 import { registerAdminPages } from './pages/admin.ts';
 import { registerReporterPages } from './pages/reporter.ts';
+import { registerDashboardPage } from './pages/dashboard.ts';
 
 // The web UI: server-rendered HTML pages and plain forms (no JavaScript), on the same server and use
 // cases as the JSON API. Wire it with buildServer(app, { plugins: [webPlugin] }).
@@ -22,4 +23,5 @@ export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDe
   registerCasePages(fastify, deps);
   registerAdminPages(fastify, deps);
   registerReporterPages(fastify, deps);
+  registerDashboardPage(fastify, deps);
 };

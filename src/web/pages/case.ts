@@ -15,6 +15,7 @@ import {
 } from '../common.ts';
 import { due, when, zoneOr } from '../format.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
+import { clockTimeline, outcomeBadge } from '../clock-timeline.ts';
 import { csrfRefused } from './account.ts';
 
 // The case page: everything caseView returns, and one form per action the person may take now.
@@ -137,6 +138,7 @@ interface Extras {
   projects: Awaited<ReturnType<typeof listProjects>>;
   priorities: string[];
   tz: string;
+  now: Date;
 }
 
 const KIND_LABEL: Record<string, string> = { note: 'Internal note', to_reporter: 'To the reporter', from_reporter: 'From the reporter' };
@@ -216,6 +218,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
 
   const deadlines = html`<section aria-labelledby="dl-h" class="card">
     <h2 id="dl-h">Deadlines</h2>
+    ${clockTimeline(v.deadlines, extras.now, tz)}
     ${v.deadlines.length
       ? html`<table class="deadlines">
         <thead><tr><th scope="col">Clock</th><th scope="col">Project</th><th scope="col">Owner</th><th scope="col">Started</th><th scope="col">Due</th><th scope="col">Stopped</th></tr></thead>
@@ -224,7 +227,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
           return html`<tr${d.stoppedAt ? html` class="stopped"` : ''}>
             <td>${d.clock}</td><td>${d.project ?? '—'}</td><td>${d.owner ?? html`<span class="muted">nobody yet</span>`}<br><span class="muted">${z}</span></td>
             <td>${when(d.startedAt, z)}</td><td>${due(d.dueAt, z, d.overdue)}</td>
-            <td>${d.stoppedAt ? html`${when(d.stoppedAt, z)}<br><span class="muted">${d.stopReason ?? ''}</span>` : html`<span class="running">running</span>`}</td>
+            <td>${outcomeBadge(d, extras.now)} ${d.stoppedAt ? html`${when(d.stoppedAt, z)}<br><span class="muted">${d.stopReason ?? ''}</span>` : html`<span class="running">running</span>`}</td>
           </tr>`;
         })}</tbody></table>`
       : html`<p class="muted">No clocks.</p>`}
@@ -378,7 +381,7 @@ function projectFields(action: CaseAction, f: Failed | null): Html {
 async function extrasFor(ctx: Ctx, v: CaseView, personId: string): Promise<Extras> {
   const needProjects = v.actions.includes('triage.accept') || v.actions.includes('triage.assess') || v.actions.includes('incident.assign');
   const projects = needProjects ? await listProjects(ctx) : [];
-  return { projects, priorities: [...v.priorities], tz: await viewerTimeZone(ctx.app, personId) };
+  return { projects, priorities: [...v.priorities], tz: await viewerTimeZone(ctx.app, personId), now: ctx.app.clock() };
 }
 
 export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void {
