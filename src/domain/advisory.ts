@@ -98,6 +98,9 @@ const Instant = z.iso
   .transform(canonicalInstant);
 
 function isHttpUrl(value: string): boolean {
+  // Characters that URLs never carry raw; rejecting them keeps every output (JSON "uri" formats,
+  // Markdown links, mail text) well-formed.
+  if (/[\s<>"{}|\\^`]/.test(value)) return false;
   try {
     const url = new URL(value);
     return (url.protocol === 'https:' || url.protocol === 'http:') && url.hostname !== '';
