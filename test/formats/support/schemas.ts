@@ -60,7 +60,7 @@ export function validators(): Validators {
   addFormats.default(osvAjv);
   const osvSchema = load('osv/schema.json');
   const osv = osvAjv.compile(osvSchema);
-  const osvEcosystems = ((osvSchema.$defs as Record<string, { enum: string[] }>).ecosystemName).enum;
+  const osvEcosystems = (osvSchema.$defs as Record<string, { enum: string[] }> | undefined)?.ecosystemName?.enum ?? [];
 
   const cvssRefs = (ajv: InstanceType<typeof Ajv2020.default>) => {
     for (const v of ['2.0', '3.0', '3.1', '4.0']) ajv.addSchema(bare(load(`csaf/cvss/cvss-v${v}.json`)), `https://www.first.org/cvss/cvss-v${v}.json`);
