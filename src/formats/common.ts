@@ -69,3 +69,30 @@ export function wrap(text: string, width = 72, indent = ''): string {
     })
     .join('\n');
 }
+
+/**
+ * Wraps the paragraphs and list items of Markdown text at `width` columns for a plain-text mail,
+ * keeping its meaning: fenced code blocks, indented code, tables, headings and quotes are left as
+ * they are; a list item's continuation lines are indented under its text.
+ */
+export function wrapMarkdown(text: string, width = 72): string {
+  let fence: string | undefined;
+  return text
+    .split('\n')
+    .map((line) => {
+      const marker = /^\s*(```+|~~~+)/.exec(line)?.[1];
+      if (marker) {
+        if (!fence) fence = marker[0];
+        else if (marker[0] === fence) fence = undefined;
+        return line;
+      }
+      if (fence || line.length <= width || /^(\s|\||#|>)/.test(line)) return line;
+      const item = /^([-*+]|\d+[.)]) /.exec(line);
+      if (item) {
+        const pad = ' '.repeat(item[0].length);
+        return item[0] + wrap(line.slice(item[0].length), width - pad.length).split('\n').join(`\n${pad}`);
+      }
+      return wrap(line, width);
+    })
+    .join('\n');
+}

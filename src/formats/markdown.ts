@@ -17,11 +17,16 @@ import { cweById } from '../domain/cwe.ts';
 import { describeCvss } from './cvss.ts';
 import { day, plain, type ExportOptions } from './common.ts';
 
-/** Backslash-escapes CommonMark punctuation that could start markup; newlines become spaces. */
+/** Backslash-escapes CommonMark punctuation that could start inline markup; newlines become spaces. */
 export function escapeMarkdown(text: string): string {
   return plain(text)
     .replace(/\s*\n\s*/g, ' ')
-    .replace(/[\\`*_{}[\]<>#!|~&]/g, (c) => `\\${c}`)
+    .replace(/[\\`*_{}[\]<>#!|~&]/g, (c) => `\\${c}`);
+}
+
+/** escapeMarkdown for text that starts a block: a leading "-", "+", "=" or "1." stays text too. */
+export function escapeMarkdownBlock(text: string): string {
+  return escapeMarkdown(text)
     .replace(/^([-+=])/, '\\$1')
     .replace(/^(\d+)([.)])/, '$1\\$2');
 }
@@ -57,7 +62,7 @@ export function toMarkdown(advisory: Advisory, _options: ExportOptions = {}): st
   if (a.url) rows.push(['Advisory', link(a.url, a.url)]);
   if (rows.length) out.push(['| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)].join('\n'));
 
-  if (a.summary) out.push(`## Summary\n\n${escapeMarkdown(a.summary)}`);
+  if (a.summary) out.push(`## Summary\n\n${escapeMarkdownBlock(a.summary)}`);
   if (a.affected.length) {
     const lines = ['| Product | Affected versions | Fixed in | Components |', '| --- | --- | --- | --- |'];
     for (const p of a.affected) {

@@ -1,7 +1,7 @@
 // The plain-text announcement for mailing lists (UTF-8, lines of at most 72 columns where the
 // text allows): heading facts, summary, affected products with their fixed versions, description,
 // mitigation, upgrade instructions, credits as each party chose, timeline and references. The
-// Markdown sections are passed through as written: Markdown reads as plain text. A withdrawn
+// Markdown sections keep their Markdown (it reads as plain text), with paragraphs re-wrapped. A withdrawn
 // advisory opens with the withdrawal and its reason.
 
 import {
@@ -15,7 +15,7 @@ import {
 } from '../domain/advisory.ts';
 import { cweById } from '../domain/cwe.ts';
 import { describeCvss } from './cvss.ts';
-import { day, plain, wrap, type ExportOptions } from './common.ts';
+import { day, plain, wrap, wrapMarkdown, type ExportOptions } from './common.ts';
 
 function section(title: string, body: string): string {
   return `${title}\n${'-'.repeat(title.length)}\n\n${body.trimEnd()}\n`;
@@ -24,8 +24,8 @@ function section(title: string, body: string): string {
 export function toText(advisory: Advisory, _options: ExportOptions = {}): string {
   const a = advisory;
   const out: string[] = [];
-  const heading = `${a.id}: ${a.title}`;
-  out.push(`${heading}\n${'='.repeat(Math.min(heading.length, 72))}\n`);
+  const heading = wrap(`${a.id}: ${a.title}`);
+  out.push(`${heading}\n${'='.repeat(Math.max(...heading.split('\n').map((l) => l.length)))}\n`);
   if (a.withdrawn) {
     out.push(wrap(`WITHDRAWN on ${day(a.withdrawn)}: ${a.withdrawnReason ?? ''}`.trim()) + '\n');
   }
@@ -70,9 +70,9 @@ export function toText(advisory: Advisory, _options: ExportOptions = {}): string
     out.push(section('Affected products', lines.join('\n')));
   }
 
-  if (a.description) out.push(section('Description', a.description));
-  if (a.mitigation) out.push(section('Mitigation', a.mitigation));
-  if (a.upgrade) out.push(section('Upgrade instructions', a.upgrade));
+  if (a.description) out.push(section('Description', wrapMarkdown(a.description)));
+  if (a.mitigation) out.push(section('Mitigation', wrapMarkdown(a.mitigation)));
+  if (a.upgrade) out.push(section('Upgrade instructions', wrapMarkdown(a.upgrade)));
   if (a.credits.length) out.push(section('Credits', a.credits.map((c) => wrap(creditLine(c), 72, '  ')).join('\n')));
   if (a.timeline.length) {
     const entries = [...a.timeline].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
