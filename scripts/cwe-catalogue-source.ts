@@ -1,6 +1,7 @@
 // Builds the shipped CWE catalogue (src/domain/cwe-catalogue.json) from
 // @secvisogram/csaf-validator-lib: the newest CWE release it carries. See scripts/cwe-catalogue.ts.
 
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -16,7 +17,7 @@ interface LibWeakness {
 export async function buildCweCatalogue(): Promise<CweCatalogue> {
   const require = createRequire(import.meta.url);
   const pkgFile = require.resolve('@secvisogram/csaf-validator-lib/package.json');
-  const pkg = JSON.parse((await import('node:fs')).readFileSync(pkgFile, 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { version: string };
   const root = dirname(pkgFile);
   const index = (await import(pathToFileURL(join(root, 'lib', 'cwec.js')).href)) as {
     cwecMap: Map<string, () => Promise<{ default: { date?: string; weaknesses: LibWeakness[] } }>>;

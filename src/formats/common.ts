@@ -43,7 +43,6 @@ export function clip(text: string, max: number): string {
 
 /** Removes control characters (except newline and tab) that could disturb a terminal or mail reader. */
 export function plain(text: string): string {
-  // eslint-disable-next-line no-control-regex
   return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, '');
 }
 

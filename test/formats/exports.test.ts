@@ -17,7 +17,7 @@ import { toMarkdown } from '../../src/formats/markdown.ts';
 import { explain, validators } from './support/schemas.ts';
 import { ANONYMOUS_SECRETS, FIXTURES, TOCK_PUBLISHER } from './fixtures.ts';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 const advisories: { name: string; advisory: Advisory }[] = FIXTURES.map((f) => ({ name: f.name, advisory: parseAdvisory(f.input) }));
 const byName = (name: string): Advisory => {
