@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../store/db.ts';
 import { aad, audit, type App, type Ctx } from '../app/context.ts';
-import { isInitialised, rulesOf } from '../app/instance.ts';
+import { rulesOf } from '../app/instance.ts';
 import { queueMail, type Envelope } from '../app/messaging.ts';
 import type { ClockRule, ProfileRules } from '../app/profile-rules.ts';
 import type { Reporter } from '../app/cases.ts';
@@ -54,8 +54,8 @@ export interface SchedulerResult {
 }
 
 const SYSTEM: Ctx['principal'] = { kind: 'system', label: 'sla-scheduler' };
-/** At most this many deadlines of each kind per pass; the rest wait for the next pass. */
-const BATCH = 500;
+/** At most this many deadlines per pass, earliest due first; the rest wait for the next pass. */
+const BATCH = 1000;
 
 interface DeadlineRow {
   id: string;
@@ -75,20 +75,22 @@ interface DeadlineRow {
 /** One pass of the scheduler at the instant `now`. */
 export async function runSlaScheduler(app: App, now: Date): Promise<SchedulerResult> {
   const result: SchedulerResult = { reminders: 0, escalations: 0, failures: [] };
-  if (!(await isInitialised(app.db))) return result;
-  const rules = await rulesOf(app.db);
+  let rules: ProfileRules;
+  try {
+    rules = await rulesOf(app.db);
+  } catch (e) {
+    if (e instanceof EmbargoError && e.code === 'conflict') return result; // a desk not set up yet has no clocks
+    throw e;
+  }
   const defaultLead: ReminderLead = { amount: app.config.slaRemindBeforeHours, unit: 'hours' };
   const leadOf = (clock: string): ReminderLead => rules.clockRule(clock)?.remindBefore ?? defaultLead;
   const horizon = new Date(now.getTime() + Math.max(maxLeadMs(defaultLead), ...rules.clocks.map((c) => maxLeadMs(leadOf(c.id)))));
 
-  const overdue = await candidates(app.db, 'escalation', 'd.due_at <= $1', [now]);
-  const soon = await candidates(app.db, 'reminder', 'd.due_at > $1 AND d.due_at <= $2', [now, horizon]);
   const work: [NoticeKind, DeadlineRow][] = [];
-  for (const d of soon) {
-    if (reminderAt(new Date(d.due_at), leadOf(d.clock), reminderCalendar(d)) <= now) work.push(['reminder', d]);
+  for (const d of await candidates(app.db, now, horizon)) {
+    if (d.kind === 'escalation') work.push(['escalation', d]);
+    else if (reminderInstant(d, leadOf(d.clock)) <= now.getTime()) work.push(['reminder', d]);
   }
-  for (const d of overdue) work.push(['escalation', d]);
-
   for (const [kind, d] of work) {
     try {
       const sent = await notify(app, rules, kind, d, now);
@@ -101,26 +103,45 @@ export async function runSlaScheduler(app: App, now: Date): Promise<SchedulerRes
   return result;
 }
 
-function candidates(db: Queryable, kind: NoticeKind, when: string, params: unknown[]): Promise<DeadlineRow[]> {
-  // For reminders, the owner's calendar too: a lead in working days counts in it.
-  const calendar = kind === 'reminder'
-    ? `, o.holiday_region AS owner_holiday_region,
-         ARRAY(SELECT x.starts_on::text || '/' || x.ends_on::text FROM person_days_off x
-                WHERE x.person_id = d.owner_id AND x.ends_on >= (d.due_at - interval '120 days')::date
-                  AND x.starts_on <= (d.due_at + interval '1 day')::date) AS owner_days_off`
-    : '';
-  return db
-    .query<DeadlineRow>(
-      `SELECT d.id, d.report_id, d.incident_id, d.project_id, d.clock, d.owner_id, d.time_zone, d.due_at,
-              o.working_week AS owner_working_week ${calendar}
-         FROM deadlines d LEFT JOIN people o ON o.id = d.owner_id
-        WHERE d.stopped_at IS NULL AND d.paused_at IS NULL AND ${when}
-          AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.deadline_id = d.id AND n.kind = '${kind}')
-        ORDER BY d.due_at, d.id
-        LIMIT ${BATCH}`,
-      params,
-    )
-    .then((r) => r.rows);
+/**
+ * Running clocks past their deadline without an escalation, and clocks due within the horizon without
+ * a reminder (with their owner's calendar: a lead in working days counts in it), in one scan of the
+ * running deadlines, earliest due first.
+ */
+async function candidates(db: Queryable, now: Date, horizon: Date): Promise<(DeadlineRow & { kind: NoticeKind })[]> {
+  const r = await db.query<DeadlineRow & { kind: NoticeKind }>(
+    `SELECT CASE WHEN d.due_at <= $1 THEN 'escalation' ELSE 'reminder' END AS kind,
+            d.id, d.report_id, d.incident_id, d.project_id, d.clock, d.owner_id, d.time_zone, d.due_at,
+            o.working_week AS owner_working_week, o.holiday_region AS owner_holiday_region,
+            CASE WHEN d.owner_id IS NULL OR d.due_at <= $1 THEN NULL
+                 ELSE ARRAY(SELECT x.starts_on::text || '/' || x.ends_on::text FROM person_days_off x
+                             WHERE x.person_id = d.owner_id AND x.ends_on >= (d.due_at - interval '120 days')::date
+                               AND x.starts_on <= (d.due_at + interval '1 day')::date ORDER BY x.starts_on) END AS owner_days_off
+       FROM deadlines d LEFT JOIN people o ON o.id = d.owner_id
+      WHERE d.stopped_at IS NULL AND d.paused_at IS NULL AND d.due_at <= $2
+        AND NOT EXISTS (SELECT 1 FROM notices n
+                         WHERE n.deadline_id = d.id AND n.kind = CASE WHEN d.due_at <= $1 THEN 'escalation' ELSE 'reminder' END)
+      ORDER BY d.due_at
+      LIMIT ${BATCH}`,
+    [now, horizon],
+  );
+  return r.rows;
+}
+
+// A deadline row's due instant never changes (a moved deadline is a new row), so its reminder instant
+// is computed once per calendar and kept, bounded, across passes.
+const reminderCache = new Map<string, number>();
+const REMINDER_CACHE_SIZE = 20_000;
+
+function reminderInstant(d: DeadlineRow, lead: ReminderLead): number {
+  const key = `${d.id}|${new Date(d.due_at).getTime()}|${lead.amount} ${lead.unit}|${d.time_zone}|${d.owner_working_week?.join() ?? ''}|${d.owner_holiday_region ?? ''}|${d.owner_days_off?.join() ?? ''}`;
+  let at = reminderCache.get(key);
+  if (at === undefined) {
+    at = reminderAt(new Date(d.due_at), lead, reminderCalendar(d)).getTime();
+    if (reminderCache.size >= REMINDER_CACHE_SIZE) reminderCache.clear();
+    reminderCache.set(key, at);
+  }
+  return at;
 }
 
 /**
@@ -159,25 +180,20 @@ async function loadFacts(tx: Queryable, reportId: string): Promise<CaseFacts> {
   const r = await tx.query<{
     number: number; triager_id: string | null; incident_id: string | null; ref: string | null; affected_components: string[] | null;
     reporter_sealed: string; sensitive_sealed: string;
+    projects: { project_id: string; slug: string; name: string; security_team_id: string; handler_id: string | null; subsystem_id: string | null }[] | null;
   }>(
-    `SELECT r.number, r.triager_id, i.id AS incident_id, i.ref, i.affected_components, r.reporter_sealed, r.sensitive_sealed
+    `SELECT r.number, r.triager_id, i.id AS incident_id, i.ref, i.affected_components, r.reporter_sealed, r.sensitive_sealed,
+            (SELECT json_agg(json_build_object('project_id', ip.project_id, 'slug', p.slug, 'name', p.name, 'security_team_id', p.security_team_id,
+                                               'handler_id', ip.handler_id, 'subsystem_id', ip.subsystem_id) ORDER BY p.slug)
+               FROM incident_projects ip JOIN projects p ON p.id = ip.project_id WHERE ip.incident_id = i.id) AS projects
        FROM reports r LEFT JOIN incidents i ON i.id = r.incident_id WHERE r.id = $1`,
     [reportId],
   );
   const row = r.rows[0]!;
-  const projects = row.incident_id
-    ? (
-        await tx.query<{ project_id: string; slug: string; name: string; security_team_id: string; handler_id: string | null; subsystem_id: string | null }>(
-          `SELECT ip.project_id, p.slug, p.name, p.security_team_id, ip.handler_id, ip.subsystem_id
-             FROM incident_projects ip JOIN projects p ON p.id = ip.project_id WHERE ip.incident_id = $1 ORDER BY p.slug`,
-          [row.incident_id],
-        )
-      ).rows
-    : [];
   return {
     number: Number(row.number), triagerId: row.triager_id, incidentId: row.incident_id, ref: row.ref,
     components: row.affected_components ?? [], reporterSealed: row.reporter_sealed, sensitiveSealed: row.sensitive_sealed,
-    projects: projects.map((p) => ({
+    projects: (row.projects ?? []).map((p) => ({
       projectId: p.project_id, slug: p.slug, name: p.name, teamId: p.security_team_id, handlerId: p.handler_id, subsystemId: p.subsystem_id,
     })),
   };
@@ -209,10 +225,13 @@ interface Decision {
 
 async function decideRecipients(tx: Queryable, kind: NoticeKind, d: DeadlineRow, rule: ClockRule | undefined, c: CaseFacts, now: Date): Promise<Decision> {
   const scope = d.project_id ? c.projects.filter((p) => p.projectId === d.project_id) : c.projects;
-  const central = await members(tx, `SELECT tm.person_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.kind = 'central'`, []);
-  const projectTeam = scope.length
-    ? await members(tx, 'SELECT person_id FROM team_members WHERE team_id = ANY($1)', [scope.map((p) => p.teamId)])
-    : [];
+  const teams = await tx.query<{ person_id: string; central: boolean }>(
+    `SELECT DISTINCT tm.person_id, t.kind = 'central' AS central FROM team_members tm JOIN teams t ON t.id = tm.team_id
+      WHERE t.kind = 'central' OR t.id = ANY($1::uuid[]) ORDER BY 1`,
+    [scope.map((p) => p.teamId)],
+  );
+  const central = teams.rows.filter((m) => m.central).map((m) => m.person_id);
+  const projectTeam = [...new Set(teams.rows.filter((m) => !m.central).map((m) => m.person_id))];
   const stageTeam = (rule?.ownerTeam ?? 'central') === 'central' || scope.length === 0 ? central : projectTeam;
 
   // Who the profile's targets name, in order, each with the reason they are told.
@@ -267,10 +286,6 @@ async function decideRecipients(tx: Queryable, kind: NoticeKind, d: DeadlineRow,
   };
 }
 
-async function members(tx: Queryable, sql: string, params: unknown[]): Promise<string[]> {
-  return (await tx.query<{ person_id: string }>(`${sql} ORDER BY 1`, params)).rows.map((r) => r.person_id);
-}
-
 async function subsystemsOf(tx: Queryable, scope: CaseFacts['projects'], components: readonly string[]) {
   const assigned = scope.map((p) => p.subsystemId).filter((x): x is string => x !== null);
   // Assigned subsystems first; before assignment, the subsystems named by the affected components.
@@ -311,7 +326,11 @@ function sensitiveValues(app: App, reportId: string, c: CaseFacts): string[] {
 async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: DeadlineRow, now: Date): Promise<number> {
   const ctx: Ctx = { app, principal: SYSTEM };
   return app.db.transaction(async (tx) => {
-    // The lock orders this pass after any use case that is stopping or reassigning the clock.
+    // Locks in the use cases' order, case before clock: a use case locks the report (FOR UPDATE), then
+    // stops or reassigns its clocks. Taking the report's key-share lock first (which the outbox row's
+    // foreign key takes anyway) and then the deadline's means the two wait for each other instead of
+    // deadlocking, and a clock stopped meanwhile is seen as stopped.
+    await tx.query('SELECT 1 FROM reports WHERE id = $1 FOR KEY SHARE', [d.report_id]);
     const live = await tx.query('SELECT id FROM deadlines WHERE id = $1 AND stopped_at IS NULL AND paused_at IS NULL FOR UPDATE', [d.id]);
     if (live.rows.length === 0) return 0;
     const rule = rules.clockRule(d.clock);
@@ -328,17 +347,15 @@ async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: Deadli
         [noticeId, d.id, kind, r.person.id, now],
       );
       if (claimed.rows.length === 0) continue; // another scheduler sent this one
-      const full = composeNotice({ kind, d, rule, c, rules, recipient: r, decision, now, base: baseUrl(app) });
+      const mail = { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, sensitiveValues: guard };
       let redacted = false;
       let outboxId: string;
       try {
-        outboxId = await queueMail(ctx, tx, now, { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, envelope: full, sensitiveValues: guard });
+        outboxId = await queueMail(ctx, tx, now, { ...mail, envelope: composeNotice({ kind, d, rule, c, rules, recipient: r, decision, now, base: baseUrl(app) }) });
       } catch (e) {
         if (!(e instanceof EmbargoError && e.code === 'leak_blocked')) throw e;
         redacted = true;
-        outboxId = await queueMail(ctx, tx, now, {
-          reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, envelope: minimalNotice(kind, d, c, r.person), sensitiveValues: guard,
-        });
+        outboxId = await queueMail(ctx, tx, now, { ...mail, envelope: minimalNotice(kind, d, c, r.person) });
       }
       await tx.query('UPDATE notices SET outbox_id = $2 WHERE id = $1', [noticeId, outboxId]);
       events.push({

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, addProject, sampleReport, auditActions, type Harness, type Member } from '../support/harness.ts';
+import { startHarness, setupDesk, addProject, sampleReport, auditActions, backend, type Harness, type Member } from '../support/harness.ts';
 import { person, queuedNotices, noticeSummary, type Person } from './support.ts';
 import { runSlaScheduler, startScheduler, type SchedulerResult } from '../../src/jobs/sla-scheduler.ts';
 import { submitReport } from '../../src/app/intake.ts';
@@ -244,6 +244,36 @@ test('two passes at once send each notice once', async () => {
     assert.equal(a.reminders + b.reminders, 0, 'the reminder window has passed: no late reminders');
     assert.equal((await queuedNotices(d.h)).length, 20);
     for (const id of ids) assert.equal((await noticeSummary(d.h, id)).escalation?.length, 4);
+  } finally {
+    await d.h.close();
+  }
+});
+
+test('a use case stopping a clock while a pass is about to notify: no deadlock, and nothing is sent for the stopped clock', async () => {
+  const d = await tfDesk();
+  try {
+    const reportId = await submitAt(d, '2026-11-23T09:00:00Z');
+    const due = at('2026-11-27T00:00:00Z');
+    // A use case's shape: lock the case (FOR UPDATE), then stop its clocks, then commit.
+    let pass: Promise<SchedulerResult> | null = null;
+    await d.h.app.db.transaction(async (tx) => {
+      await tx.query('SELECT 1 FROM reports WHERE id = $1 FOR UPDATE', [reportId]);
+      if (backend === 'postgres') {
+        // On a server, start the pass now and wait until it is blocked by this transaction.
+        const me = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+        pass = runSlaScheduler(d.h.app, due);
+        for (;;) {
+          const blocked = await d.h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [me]);
+          if (blocked.rows[0]!.n > 0) break;
+          await new Promise((r) => setImmediate(r));
+        }
+      }
+      await tx.query(`UPDATE deadlines SET stopped_at = $2, stop_reason = 'report_rejected' WHERE report_id = $1 AND stopped_at IS NULL`, [reportId, due]);
+    });
+    // PGlite runs one transaction at a time: there the pass simply comes after.
+    const result = await (pass ?? runSlaScheduler(d.h.app, due));
+    assert.deepEqual(counts(result), none);
+    assert.deepEqual(await noticeSummary(d.h, reportId), {});
   } finally {
     await d.h.close();
   }
