@@ -19,6 +19,7 @@ import { webPlugin } from '../web/index.ts';
 import { parse, UsageError } from './args.ts';
 import { startScheduler } from '../jobs/sla-scheduler.ts';
 import { slaCommand, SLA_DUE_HELP, SLA_REGIONS_HELP } from './sla.ts';
+import { advisoryExportCommand, cvssCommand } from '../formats/cli.ts';
 
 // `embargo`: the command-line door. Commands that act on the desk open the database directly
 // (they run on the server, with its config and instance key) and call the same use cases as the API.
@@ -40,6 +41,8 @@ Commands:
   user add         Add a person and print their enrollment link
   audit verify     Verify the audit log's hash chain
   sla due          Compute when an SLA clock is due (no desk data; also: sla regions)
+  cvss             Score CVSS 3.1 and 4.0 vectors
+  advisory export  Export an advisory (JSON file) as CVE, OSV, CSAF 2.0/2.1, text or Markdown
 
 Run "embargo COMMAND --help" for a command's options.
 Configuration comes from the environment: DATABASE_URL (PostgreSQL; otherwise the embedded
@@ -99,6 +102,9 @@ export async function run(argv: string[], out: Out = process.stdout, err: Out = 
     return first ? 0 : 2;
   }
   if (first === 'process') return processCheckCommand(argv.slice(1), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
+  // Pure commands on files and vectors: no desk data, no database.
+  if (first === 'cvss') return cvssCommand(argv.slice(1), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
+  if (first === 'advisory' && second === 'export') return advisoryExportCommand(argv.slice(2), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
   if (!key) {
     err.write(`embargo: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${USAGE}`);
     return 2;

@@ -113,3 +113,16 @@ test('embargo process check reports problems with their location', async () => {
   assert.equal(r.code, 1);
   assert.match(r.out + r.err, /p\.yaml:3:1: error: .*foo/);
 });
+
+test('embargo cvss and advisory export are reachable from the CLI', async () => {
+  const { vars } = env();
+  let r = await embargo(vars, 'cvss', 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /^9\.8 critical/);
+  r = await embargo(vars, 'cvss', 'CVSS:3.1/AV:X');
+  assert.equal(r.code, 1);
+  r = await embargo(vars, 'advisory', 'export', '--help');
+  assert.equal(r.code, 0);
+  assert.match(r.out, /--format/);
+  assert.match((await embargo(vars, '--help')).out, /advisory export/);
+});
