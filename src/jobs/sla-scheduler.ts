@@ -339,14 +339,19 @@ async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: Deadli
     if (decision.recipients.length === 0) return 0;
     const guard = sensitiveValues(app, d.report_id, c);
     const events: Parameters<typeof audit>[3][] = [];
+    // Claim every recipient's notice in one statement; the rows that went in are this pass's to send.
+    const ids = decision.recipients.map(() => crypto.randomUUID());
+    const claimed = await tx.query<{ id: string; person_id: string }>(
+      `INSERT INTO notices (id, deadline_id, kind, person_id, created_at)
+       SELECT n.id, $3, $4, n.person_id, $5 FROM unnest($1::uuid[], $2::uuid[]) AS n(id, person_id)
+       ON CONFLICT (deadline_id, kind, person_id) DO NOTHING RETURNING id, person_id`,
+      [ids, decision.recipients.map((r) => r.person.id), d.id, kind, now],
+    );
+    const won = new Map(claimed.rows.map((row) => [row.person_id, row.id]));
+    const sent: [string, string][] = [];
     for (const r of decision.recipients) {
-      const noticeId = crypto.randomUUID();
-      const claimed = await tx.query(
-        `INSERT INTO notices (id, deadline_id, kind, person_id, created_at) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (deadline_id, kind, person_id) DO NOTHING RETURNING id`,
-        [noticeId, d.id, kind, r.person.id, now],
-      );
-      if (claimed.rows.length === 0) continue; // another scheduler sent this one
+      const noticeId = won.get(r.person.id);
+      if (!noticeId) continue; // another scheduler sent this one
       const mail = { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, sensitiveValues: guard };
       let redacted = false;
       let outboxId: string;
@@ -357,7 +362,7 @@ async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: Deadli
         redacted = true;
         outboxId = await queueMail(ctx, tx, now, { ...mail, envelope: minimalNotice(kind, d, c, r.person) });
       }
-      await tx.query('UPDATE notices SET outbox_id = $2 WHERE id = $1', [noticeId, outboxId]);
+      sent.push([noticeId, outboxId]);
       events.push({
         action: kind === 'reminder' ? 'sla.reminder_sent' : 'sla.escalated',
         subjectType: 'report',
@@ -369,6 +374,12 @@ async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: Deadli
           leakGuard: true,
         },
       });
+    }
+    if (sent.length) {
+      await tx.query(
+        'UPDATE notices SET outbox_id = s.outbox_id FROM unnest($1::uuid[], $2::uuid[]) AS s(id, outbox_id) WHERE notices.id = s.id',
+        [sent.map(([n]) => n), sent.map(([, o]) => o)],
+      );
     }
     // Appending to the audit chain locks its head until commit: last, as in every use case.
     for (const e of events) await audit(ctx, tx, now, e);
