@@ -48,7 +48,6 @@ const DAY_MS = 86_400_000;
  * Upper bounds included, as Prometheus's "le" buckets are.
  */
 export const DURATION_BOUNDS_SECONDS = [4 * 3600, 86_400, 2 * 86_400, 3 * 86_400, 5 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 60 * 86_400, 90 * 86_400] as const;
-const BUCKET_OF_SECS = `CASE ${DURATION_BOUNDS_SECONDS.map((b, i) => `WHEN secs <= ${b} THEN ${i + 1}`).join(' ')} ELSE ${DURATION_BOUNDS_SECONDS.length + 1} END`;
 
 export const MEASURES = ['acknowledge', 'triage', 'fix', 'disclose'] as const;
 export type Measure = (typeof MEASURES)[number];
@@ -64,11 +63,16 @@ const MEASURE_LABEL: Record<Measure, string> = {
 // Parameters shared by every statement: $1 central (boolean), $2 the person's project ids (uuid[]),
 // $3 the person's id, $4 the start of the period, $5 its end ("as of": never later than now).
 
-/** The queue's visibility rule for a report id column. */
-const visible = (reportId: string) => `($1::boolean OR ${reportId} IN (
-      SELECT cp.report_id FROM case_participants cp WHERE cp.person_id = $3::uuid
-      UNION ALL
-      SELECT i.report_id FROM incident_projects ip JOIN incidents i ON i.id = ip.incident_id WHERE ip.project_id = ANY($2::uuid[])))`;
+/**
+ * The queue's visibility rule: the cases a person was pulled into and the incidents of their projects,
+ * computed once per statement (only when it is needed: not for the central team).
+ */
+const VISIBLE_CTE = `vis AS MATERIALIZED (
+  SELECT cp.report_id FROM case_participants cp WHERE cp.person_id = $3::uuid
+  UNION
+  SELECT i.report_id FROM incident_projects ip JOIN incidents i ON i.id = ip.incident_id WHERE ip.project_id = ANY($2::uuid[]))`;
+/** For a report id column; the statement's WITH must include VISIBLE_CTE. */
+const visible = (reportId: string) => `($1::boolean OR ${reportId} IN (SELECT report_id FROM vis))`;
 
 /** Rows replaced by another row of the same clock (owner change, resumed pause, priority change, recomputation). */
 export const SUPERSEDED_SQL = `(dl.stop_reason IS NOT NULL AND (dl.stop_reason LIKE '${SUPERSEDING_PREFIX}%' OR dl.stop_reason IN (${SUPERSEDING_REASONS.map((r) => `'${r}'`).join(', ')})))`;
@@ -88,7 +92,8 @@ const COUNTED_DEADLINES = `
 
 /** Per clock: finished, met, missed, breached in the period; running, paused, overdue at its end. */
 export const SLA_CLOCK_COUNTS_SQL = `
-WITH d AS (${COUNTED_DEADLINES})
+WITH ${VISIBLE_CTE},
+d AS (${COUNTED_DEADLINES})
 SELECT clock,
        count(*) FILTER (WHERE stopped_at BETWEEN $4 AND $5)::int AS finished,
        count(*) FILTER (WHERE stopped_at BETWEEN $4 AND $5 AND stopped_at <= eff_due)::int AS met,
@@ -106,7 +111,8 @@ SELECT clock,
  * (listed even without data). Every bucket of the period is listed, empty ones with zeros.
  */
 export const SLA_SERIES_SQL = `
-WITH d AS (${COUNTED_DEADLINES}),
+WITH ${VISIBLE_CTE},
+d AS (${COUNTED_DEADLINES}),
 ev AS (
   SELECT clock, date_trunc($6::text, stopped_at AT TIME ZONE $7::text) AS b, 1 AS met, 0 AS breached
     FROM d WHERE stopped_at BETWEEN $4 AND $5 AND stopped_at <= eff_due
@@ -127,52 +133,67 @@ SELECT c.clock, (bk.b AT TIME ZONE $7::text) AS bucket_start, COALESCE(a.met, 0)
 /**
  * Distributions, one row per measure, of events in the period, in seconds:
  *   acknowledge  report received → acknowledged: the acknowledgment to the reporter (Tock) or the stop
- *                of the first-response clock ($6: TF triage, Tock initial-review), whichever came first
- *   triage       report received → the coordinator's first decision (Received → Valid/Invalid/Accepted)
+ *                of the first-response clock ($6: TF triage, Tock initial-review), whichever came first;
+ *                one sample per counted row of that clock (a report has one)
+ *   triage       report received → the coordinator's first decision (Received → Valid/Invalid/Accepted;
+ *                a decision after a reopening is not a first one)
  *   fix          report received → fix ready (Vultron F, incidents.fix_ready_at)
  *   disclose     report received → public aware (Vultron P, incidents.public_aware_at)
- * n, p50 and p90 (nearest rank: observed values), the sum, and counts per histogram bucket
- * (DURATION_BOUNDS_SECONDS). A measure without data has n = 0, no percentiles and empty buckets.
+ * n, p50 and p90 (nearest rank: observed values; left out for the metrics, which do not show them),
+ * the sum, and counts per histogram bucket (DURATION_BOUNDS_SECONDS), all in one pass over the samples.
+ * A measure without data has n = 0, no percentiles and empty buckets.
  */
-export const SLA_DURATIONS_SQL = `
-WITH samples AS (
-  SELECT 'acknowledge'::text AS measure, GREATEST(extract(epoch FROM a.ack_at - a.received_at)::float8, 0) AS secs
-    FROM (SELECT r.received_at, LEAST(r.acknowledged_at, f.stopped_at) AS ack_at
-            FROM reports r
-            LEFT JOIN (SELECT dl.report_id, min(dl.stopped_at) AS stopped_at FROM deadlines dl
-                        WHERE dl.clock = ANY($6::text[]) AND dl.stopped_at IS NOT NULL AND NOT ${SUPERSEDED_SQL}
-                        GROUP BY dl.report_id) f ON f.report_id = r.id
-           WHERE ${visible('r.id')}) a
-   WHERE a.ack_at BETWEEN $4 AND $5
+function durationsSql(percentiles: boolean): string {
+  const bounds: readonly number[] = DURATION_BOUNDS_SECONDS;
+  const buckets = [...bounds, null].map((upper, i) => {
+    const lower = i === 0 ? null : bounds[i - 1]!;
+    const cond = [lower === null ? null : `secs > ${lower}`, upper === null ? null : `secs <= ${upper}`].filter(Boolean).join(' AND ');
+    return `count(*) FILTER (WHERE ${cond})::int`;
+  });
+  return `
+WITH ${VISIBLE_CTE},
+samples AS (
+  SELECT 'acknowledge'::text AS measure, GREATEST(extract(epoch FROM LEAST(r.acknowledged_at, dl.stopped_at) - r.received_at)::float8, 0) AS secs
+    FROM deadlines dl JOIN reports r ON r.id = dl.report_id
+   WHERE dl.clock = ANY($6::text[]) AND NOT ${SUPERSEDED_SQL}
+     AND (dl.stopped_at IS NULL OR dl.stopped_at >= $4)
+     AND LEAST(r.acknowledged_at, dl.stopped_at) BETWEEN $4 AND $5
+     AND ${visible('dl.report_id')}
   UNION ALL
-  SELECT 'triage', GREATEST(extract(epoch FROM t.decided_at - r.received_at)::float8, 0)
-    FROM (SELECT subject_id, min(at) AS decided_at FROM transitions
-           WHERE machine = 'report-management' AND participant = 'coordinator' AND from_state = 'received'
-           GROUP BY subject_id) t
-    JOIN reports r ON r.id = t.subject_id
-   WHERE t.decided_at BETWEEN $4 AND $5 AND ${visible('r.id')}
+  SELECT 'triage', GREATEST(extract(epoch FROM t.at - r.received_at)::float8, 0)
+    FROM transitions t JOIN reports r ON r.id = t.subject_id
+   WHERE t.machine = 'report-management' AND t.participant = 'coordinator' AND t.from_state = 'received'
+     AND t.at BETWEEN $4 AND $5
+     AND NOT EXISTS (SELECT 1 FROM transitions e
+                      WHERE e.subject_id = t.subject_id AND e.id < t.id
+                        AND e.machine = 'report-management' AND e.participant = 'coordinator' AND e.from_state = 'received')
+     AND ${visible('r.id')}
   UNION ALL
-  SELECT 'fix', GREATEST(extract(epoch FROM i.fix_ready_at - r.received_at)::float8, 0)
+  SELECT v.measure, GREATEST(extract(epoch FROM v.at - r.received_at)::float8, 0)
     FROM incidents i JOIN reports r ON r.id = i.report_id
-   WHERE i.fix_ready_at BETWEEN $4 AND $5 AND ${visible('r.id')}
-  UNION ALL
-  SELECT 'disclose', GREATEST(extract(epoch FROM i.public_aware_at - r.received_at)::float8, 0)
-    FROM incidents i JOIN reports r ON r.id = i.report_id
-   WHERE i.public_aware_at BETWEEN $4 AND $5 AND ${visible('r.id')}
+   CROSS JOIN LATERAL (VALUES ('fix', i.fix_ready_at), ('disclose', i.public_aware_at)) AS v(measure, at)
+   WHERE (i.fix_ready_at BETWEEN $4 AND $5 OR i.public_aware_at BETWEEN $4 AND $5)
+     AND v.at BETWEEN $4 AND $5
+     AND ${visible('r.id')}
 ),
 stats AS (
-  SELECT measure, count(*)::int AS n, sum(secs)::float8 AS total,
-         (percentile_disc(0.5) WITHIN GROUP (ORDER BY secs))::float8 AS p50,
-         (percentile_disc(0.9) WITHIN GROUP (ORDER BY secs))::float8 AS p90
+  -- The sum in numeric: exact, so a parallel plan adds up to the same value every time.
+  SELECT measure, count(*)::int AS n, sum(secs::numeric)::float8 AS total,
+         ${percentiles ? '(percentile_disc(0.5) WITHIN GROUP (ORDER BY secs))::float8' : 'NULL::float8'} AS p50,
+         ${percentiles ? '(percentile_disc(0.9) WITHIN GROUP (ORDER BY secs))::float8' : 'NULL::float8'} AS p90,
+         ARRAY[${buckets.join(', ')}] AS histogram
     FROM samples GROUP BY measure
-),
-hist AS (SELECT measure, ${BUCKET_OF_SECS} AS b, count(*)::int AS n FROM samples GROUP BY 1, 2)
+)
 SELECT m.measure, COALESCE(s.n, 0) AS n, COALESCE(s.total, 0)::float8 AS total, s.p50, s.p90,
-       ARRAY(SELECT COALESCE(h.n, 0) FROM generate_series(1, ${DURATION_BOUNDS_SECONDS.length + 1}) AS g(b)
-               LEFT JOIN hist h ON h.measure = m.measure AND h.b = g.b ORDER BY g.b) AS histogram
+       COALESCE(s.histogram, array_fill(0, ARRAY[${bounds.length + 1}])) AS histogram
   FROM unnest(ARRAY['acknowledge', 'triage', 'fix', 'disclose']) WITH ORDINALITY AS m(measure, ord)
   LEFT JOIN stats s ON s.measure = m.measure
  ORDER BY m.ord`;
+}
+
+export const SLA_DURATIONS_SQL = durationsSql(true);
+/** The same without percentiles, for /metrics (Prometheus derives quantiles from the buckets). */
+export const SLA_METRICS_DURATIONS_SQL = durationsSql(false);
 
 /** Desk-wide queue gauges for /metrics. */
 export const SLA_QUEUE_GAUGES_SQL = `
@@ -312,10 +333,10 @@ export async function clockCounts(db: Queryable, scope: SlaScope, from: Date | n
   });
 }
 
-export async function distributions(db: Queryable, scope: SlaScope, from: Date | null, asOf: Date, ackClocks: string[]): Promise<Distribution[]> {
+export async function distributions(db: Queryable, scope: SlaScope, from: Date | null, asOf: Date, ackClocks: string[], sql = SLA_DURATIONS_SQL): Promise<Distribution[]> {
   const bounds: readonly number[] = DURATION_BOUNDS_SECONDS;
   const r = await db.query<{ measure: Measure; n: number; total: number; p50: number | null; p90: number | null; histogram: number[] }>(
-    SLA_DURATIONS_SQL, [...slaParams(scope, from, asOf), ackClocks],
+    sql, [...slaParams(scope, from, asOf), ackClocks],
   );
   return r.rows.map((x) => ({
     measure: x.measure, label: MEASURE_LABEL[x.measure], source: sourceOf(x.measure, ackClocks),
@@ -384,6 +405,7 @@ const pick = (c: ClockInfo) => ({ name: c.name, stage: c.stage });
 
 export interface SlaMetrics {
   clocks: ClockCounts[];
+  /** Without percentiles: Prometheus derives quantiles from the histogram buckets. */
   distributions: Distribution[];
   queue: { inTriage: number; awaitingTriage: number; openIncidents: number };
 }
@@ -401,7 +423,7 @@ export async function slaMetrics(ctx: Ctx): Promise<SlaMetrics> {
   const ackClocks = await acknowledgeClocks(db);
   const [counts, dist, queue] = await Promise.all([
     clockCounts(db, DESK_SCOPE, null, now, clocks),
-    distributions(db, DESK_SCOPE, null, now, ackClocks),
+    distributions(db, DESK_SCOPE, null, now, ackClocks, SLA_METRICS_DURATIONS_SQL),
     db.query<{ in_triage: number; awaiting_triage: number; open_incidents: number }>(SLA_QUEUE_GAUGES_SQL),
   ]);
   const q = queue.rows[0]!;
@@ -415,6 +437,7 @@ export async function slaMetrics(ctx: Ctx): Promise<SlaMetrics> {
  * the cases among them this person may see. $4: the report ids.
  */
 export const RUNNING_CLOCKS_SQL = `
+WITH ${VISIBLE_CTE}
 SELECT dl.report_id, dl.clock, dl.due_at, dl.paused_at, p.name AS owner, pr.slug AS project
   FROM deadlines dl
   LEFT JOIN people p ON p.id = dl.owner_id
