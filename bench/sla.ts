@@ -2,7 +2,7 @@
 // incidents), on PGlite and PostgreSQL.
 //
 //   PATH=$PWD/node_modules/.bin:$PATH node bench/sla.ts [--backend=pglite|postgres|both]
-//        [--incidents=100000] [--rounds=8] [--metrics-rounds=4] [--warmup=2] [--member-project=tf-m] [--explain]
+//        [--incidents=100000] [--rounds=6] [--metrics-rounds=3] [--warmup=1] [--member-project=tf-m] [--explain]
 //
 // 1. Due dates, in JS: dueAt (src/domain/deadline.ts) for every clock of every incident — the triage
 //    clock (3 working days in the triager's zone, public holidays of England and Wales) and one
@@ -42,9 +42,9 @@ const { values: args } = parseArgs({
   options: {
     backend: { type: 'string', default: 'both' },
     incidents: { type: 'string', default: '100000' },
-    rounds: { type: 'string', default: '8' },
-    'metrics-rounds': { type: 'string', default: '4' },
-    warmup: { type: 'string', default: '2' },
+    rounds: { type: 'string', default: '6' },
+    'metrics-rounds': { type: 'string', default: '3' },
+    warmup: { type: 'string', default: '1' },
     'member-project': { type: 'string', default: 'tf-m' },
     explain: { type: 'boolean', default: false },
   },
@@ -142,8 +142,11 @@ async function computeDueDates(h: BenchEnv): Promise<DueDates> {
   };
 }
 
-// A deterministic number in [0, 1) from an integer and a salt: the same data on both back ends.
-const u = (expr: string, salt: number) => `((hashint4((${expr}) * 16 + ${salt}) & 2147483647)::float8 / 2147483648.0)`;
+// A deterministic whole number in [0, modulus) from an integer and a salt. Integer arithmetic only,
+// so both back ends make exactly the same rows.
+const u = (expr: string, salt: number, modulus: number) => `((hashint4((${expr}) * 16 + ${salt}) & 2147483647) % ${modulus})`;
+/** An instant from epoch milliseconds, exactly. */
+const ms2ts = (expr: string) => `(timestamptz 'epoch' + (${expr})::bigint * interval '1 millisecond')`;
 
 /**
  * The deadline rows, set-based, with the due dates computed in JS: every report's triage clock
@@ -153,24 +156,24 @@ const u = (expr: string, salt: number) => `((hashint4((${expr}) * 16 + ${salt}) 
  */
 const INSERT_TRIAGE_SQL = `
 INSERT INTO deadlines (id, report_id, incident_id, project_id, clock, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason)
-SELECT gen_random_uuid(), r.id, NULL, NULL, 'triage', v.owner, 'Europe/London', r.received_at, to_timestamp(v.due / 1000.0), v.stopped, v.reason
-  FROM unnest($1::uuid[], $2::float8[], $3::float8[]) AS x(report_id, due, unowned_due)
+SELECT gen_random_uuid(), r.id, NULL, NULL, 'triage', v.owner, 'Europe/London', r.received_at, ${ms2ts('v.due')}, v.stopped, v.reason
+  FROM unnest($1::uuid[], $2::int8[], $3::int8[]) AS x(report_id, due, unowned_due)
   JOIN reports r ON r.id = x.report_id
   CROSS JOIN LATERAL (
     SELECT $4::uuid AS owner, x.due,
-           CASE WHEN r.incident_id IS NULL THEN NULL ELSE r.received_at + interval '2 hours' + ${u('r.number', 2)} * interval '7 days' END AS stopped,
+           CASE WHEN r.incident_id IS NULL THEN NULL ELSE r.received_at + interval '2 hours' + ${u('r.number', 2, 7 * 86_400)} * interval '1 second' END AS stopped,
            CASE WHEN r.incident_id IS NULL THEN NULL ELSE 'report_accepted' END AS reason
     UNION ALL
-    SELECT NULL, x.unowned_due, r.received_at + interval '1 hour', 'reassigned: claimed triage' WHERE ${u('r.number', 1)} < 0.33
+    SELECT NULL, x.unowned_due, r.received_at + interval '1 hour', 'reassigned: claimed triage' WHERE ${u('r.number', 1, 100)} < 33
   ) AS v`;
 
 const INSERT_PROJECT_SQL = `
 INSERT INTO deadlines (id, report_id, incident_id, project_id, clock, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason)
 SELECT gen_random_uuid(), i.report_id, i.id, ip.project_id, 'project-analysis', ip.handler_id, COALESCE(p.time_zone, 'Europe/London'),
-       ip.received_at, to_timestamp(x.due / 1000.0),
-       CASE WHEN i.status = 'open' AND ip.rm_state = 'received' THEN NULL ELSE ip.received_at + ${u('hashtext(i.ref) & 134217727', 3)} * interval '12 days' END,
+       ip.received_at, ${ms2ts('x.due')},
+       CASE WHEN i.status = 'open' AND ip.rm_state = 'received' THEN NULL ELSE ip.received_at + ${u('hashtext(i.ref) & 134217727', 3, 12 * 86_400)} * interval '1 second' END,
        CASE WHEN i.status = 'open' AND ip.rm_state = 'received' THEN NULL ELSE 'vulnerability_confirmed' END
-  FROM unnest($1::uuid[], $2::uuid[], $3::float8[]) AS x(incident_id, project_id, due)
+  FROM unnest($1::uuid[], $2::uuid[], $3::int8[]) AS x(incident_id, project_id, due)
   JOIN incident_projects ip ON ip.incident_id = x.incident_id AND ip.project_id = x.project_id
   JOIN incidents i ON i.id = ip.incident_id
   LEFT JOIN people p ON p.id = ip.handler_id`;
@@ -190,7 +193,9 @@ async function loadDeadlines(h: BenchEnv, due: DueDates, triagerId: string): Pro
   await h.app.db.transaction(async (tx) => {
     await tx.query(INSERT_TRIAGE_SQL, [due.reportIds, due.triageDue, due.unownedDue, triagerId]);
     await tx.query(INSERT_PROJECT_SQL, [due.incidentIds, due.projectIds, due.projectDue]);
-    // Stops after the bench's "now" have not happened yet.
+    // Stops after the bench's "now" have not happened yet: a claim not yet made supersedes nothing,
+    // a decision not yet taken leaves its clock running.
+    await tx.query(`DELETE FROM deadlines WHERE stopped_at > $1 AND stop_reason LIKE 'reassigned%'`, [now]);
     await tx.query('UPDATE deadlines SET stopped_at = NULL, stop_reason = NULL WHERE stopped_at > $1', [now]);
     insertMs = performance.now() - t;
     t = performance.now();
