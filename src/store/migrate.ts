@@ -11,10 +11,18 @@ export interface Migration {
 }
 
 export function listMigrations(): Migration[] {
-  return readdirSync(dir)
+  const migrations = readdirSync(dir)
     .filter((f) => /^\d{3}_[a-z0-9_]+\.sql$/.test(f))
     .sort()
     .map((f) => ({ version: Number(f.slice(0, 3)), name: f, sql: readFileSync(dir + f, 'utf8') }));
+  // Two files with one number would leave the second silently unapplied on databases that have the first.
+  const seen = new Map<number, string>();
+  for (const m of migrations) {
+    const other = seen.get(m.version);
+    if (other) throw new Error(`Migrations ${other} and ${m.name} share the number ${m.version}; renumber one.`);
+    seen.set(m.version, m.name);
+  }
+  return migrations;
 }
 
 /**
