@@ -26,19 +26,6 @@ export const PAGED_QUEUE_SQL = `
    ORDER BY page.next_due_at ASC NULLS LAST, page.id`;
 
 /**
- * "inline": the same idea with the smallest change to INCIDENT_QUEUE_SQL: the filtered, ordered,
- * limited rows come from a subquery (LIMIT keeps the planner from flattening it), and the two
- * per-row subqueries move to the outer SELECT, so they run only for the rows of the page.
- */
-export const INLINE_QUEUE_SQL = `
-  SELECT p.report_id, p.ref, p.title, p.status, p.severity, p.priority, p.next_due_at, p.created_at,
-         (SELECT name FROM people WHERE id = p.contact_id) AS owner,
-         (SELECT string_agg(ip.rm_state, ',' ORDER BY ip.project_id) FROM incident_projects ip WHERE ip.incident_id = p.id) AS rm_states
-    FROM (SELECT i.id, i.report_id, i.ref, i.title, i.status, i.severity, i.priority, i.next_due_at, i.created_at, i.contact_id
-            FROM incidents i ${PAGE_FILTER}) AS p
-   ORDER BY p.next_due_at ASC NULLS LAST, p.id`;
-
-/**
  * "denorm" (schema change): incident_projects carries a copy of its incident's status and
  * next_due_at, indexed per project in queue order. The application would keep the copies in step
  * wherever incidents.status or incidents.next_due_at change (or a trigger would). The bench applies

@@ -11,6 +11,9 @@ export const QueueQuery = z.strictObject({
   status: z.enum(['open', 'closed']).default('open'),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  /** Only cases due before this instant (with offset); `overdue=true` means due before now. */
+  dueBefore: z.string().datetime({ offset: true }).optional(),
+  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
 });
 
 export interface QueueItem {
@@ -38,12 +41,18 @@ export const INCIDENT_QUEUE_SQL = `
              AND ($2::boolean
                   OR EXISTS (SELECT 1 FROM incident_projects ip WHERE ip.incident_id = i.id AND ip.project_id = ANY($3::uuid[]))
                   OR EXISTS (SELECT 1 FROM case_participants cp WHERE cp.report_id = i.report_id AND cp.person_id = $4))
+             AND ($7::timestamptz IS NULL OR i.next_due_at < $7)
            ORDER BY i.next_due_at ASC NULLS LAST, i.id
            LIMIT $5 OFFSET $6) AS p
    ORDER BY p.next_due_at ASC NULLS LAST, p.id`;
 
-export function incidentQueueParams(p: PersonPrincipal, q: z.output<typeof QueueQuery>): unknown[] {
-  return [q.status, p.central, p.projectIds, p.personId, q.limit, q.offset];
+export function incidentQueueParams(p: PersonPrincipal, q: z.output<typeof QueueQuery>, now: Date = new Date()): unknown[] {
+  return [q.status, p.central, p.projectIds, p.personId, q.limit, q.offset, dueBefore(q, now)];
+}
+
+function dueBefore(q: z.output<typeof QueueQuery>, now: Date): Date | null {
+  const times = [q.dueBefore ? new Date(q.dueBefore) : null, q.overdue ? now : null].filter((t): t is Date => t !== null);
+  return times.length ? new Date(Math.min(...times.map((t) => t.getTime()))) : null;
 }
 
 export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueItem[]; incidents: QueueItem[] }> {
@@ -52,7 +61,7 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
   const now = ctx.app.clock();
   const db = ctx.app.db;
   const incidents = await db.query<{ report_id: string; ref: string; title: string; status: string; next_due_at: Date | null; created_at: Date; owner: string | null; rm_states: string | null; severity: string | null; priority: string | null }>(
-    INCIDENT_QUEUE_SQL, incidentQueueParams(p, q),
+    INCIDENT_QUEUE_SQL, incidentQueueParams(p, q, now),
   );
   // Reports still in triage: the central team's work, and those someone was pulled into.
   const reports = q.status === 'open' && q.offset === 0
@@ -61,8 +70,9 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
            FROM reports r
           WHERE r.incident_id IS NULL AND r.rm_state <> 'closed'
             AND ($1::boolean OR EXISTS (SELECT 1 FROM case_participants cp WHERE cp.report_id = r.id AND cp.person_id = $2))
+            AND ($3::timestamptz IS NULL OR r.next_due_at < $3)
           ORDER BY r.next_due_at ASC NULLS LAST, r.id LIMIT 200`,
-        [p.central, p.personId],
+        [p.central, p.personId, dueBefore(q, now)],
       )
     : { rows: [] };
   const due = (d: Date | null) => (d ? new Date(d).toISOString() : null);

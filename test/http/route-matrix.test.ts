@@ -184,3 +184,17 @@ test('the queue lists exactly the cases each role may see, earliest due first', 
     assert.deepEqual([x.incidents.length, x.reports.length], [0, 0], role);
   }
 });
+
+test('the queue filters to what is due before an instant, or overdue now', async () => {
+  const all = (await api(h, 'GET', '/api/queue', { as: as.central! })).json;
+  const due = all.incidents[0].dueAt as string;
+  const before = (await api(h, 'GET', `/api/queue?dueBefore=${encodeURIComponent(due)}`, { as: as.central! })).json;
+  assert.equal(before.incidents.length, 0, 'due exactly then is not before it');
+  const after = new Date(new Date(due).getTime() + 1).toISOString();
+  assert.equal((await api(h, 'GET', `/api/queue?dueBefore=${after}`, { as: as.central! })).json.incidents.length, 1);
+  assert.equal((await api(h, 'GET', '/api/queue?overdue=true', { as: as.central! })).json.incidents.length, 0, 'nothing is overdue yet');
+  h.clock.set(after);
+  const overdue = (await api(h, 'GET', '/api/queue?overdue=true', { as: as.central! })).json;
+  assert.deepEqual(overdue.incidents.map((i: any) => [i.ref, i.overdue]), [[incidentRef, true]]);
+  assert.equal((await api(h, 'GET', '/api/queue?dueBefore=2026-12-01', { as: as.central! })).status, 400, 'an instant needs its offset');
+});
