@@ -35,7 +35,7 @@ import type { PersonPrincipal } from '../src/domain/access.ts';
 import type { Member } from '../test/support/harness.ts';
 import { DENORMALIZED_MEMBER_QUEUE_SQL, DENORMALIZED_SETUP_SQL, PAGED_QUEUE_SQL } from './candidates.ts';
 import {
-  bulkLoad, gcShare, openBench, principalOf, setupBenchDesk, stats, timeLoop, watchGc,
+  backendsArg, bulkLoad, gcShare, intArg, openBench, principalOf, setupBenchDesk, stats, timeLoop, watchGc,
   type Backend, type BenchDesk, type BenchEnv, type BulkResult, type GcShare, type Sample, type Stats,
 } from './support.ts';
 
@@ -54,14 +54,7 @@ const { values: args } = parseArgs({
   strict: true,
 });
 
-function intArg(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
-  return n;
-}
-
-const backends: Backend[] = args.backend === 'both' ? ['pglite', 'postgres'] : args.backend === 'pglite' || args.backend === 'postgres' ? [args.backend] : [];
-if (!backends.length) throw new Error('--backend must be pglite, postgres or both');
+const backends = backendsArg(args.backend);
 const INCIDENTS = intArg('incidents', args.incidents, 10, 2_000_000);
 const REQUESTS = intArg('requests', args.requests, 10, 100_000);
 const WARMUP = intArg('warmup', args.warmup, 0, 10_000);

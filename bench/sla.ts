@@ -36,7 +36,7 @@ import {
 } from '../src/app/sla-stats.ts';
 import type { Ctx } from '../src/app/context.ts';
 import type { Member } from '../test/support/harness.ts';
-import { bulkLoad, openBench, principalOf, setupBenchDesk, stats, timeLoop, type Backend, type BenchEnv, type Stats } from './support.ts';
+import { backendsArg, bulkLoad, intArg, openBench, principalOf, setupBenchDesk, stats, timeLoop, type Backend, type BenchEnv, type Stats } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -51,14 +51,7 @@ const { values: args } = parseArgs({
   strict: true,
 });
 
-function intArg(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
-  return n;
-}
-
-const backends: Backend[] = args.backend === 'both' ? ['pglite', 'postgres'] : args.backend === 'pglite' || args.backend === 'postgres' ? [args.backend] : [];
-if (!backends.length) throw new Error('--backend must be pglite, postgres or both');
+const backends = backendsArg(args.backend);
 const INCIDENTS = intArg('incidents', args.incidents, 10, 2_000_000);
 const ROUNDS = intArg('rounds', args.rounds, 1, 10_000);
 const WARMUP = intArg('warmup', args.warmup, 0, 1000);

@@ -17,6 +17,20 @@ import { TestClock, setupDesk, addMember, addProject, type Harness, type Member 
 
 export type Backend = 'pglite' | 'postgres';
 
+/** A command-line integer within bounds, or a clear error naming the flag. */
+export function intArg(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer from ${min} to ${max}`);
+  return n;
+}
+
+/** --backend=pglite|postgres|both as the list of back ends to run. */
+export function backendsArg(value: string): Backend[] {
+  const backends: Backend[] = value === 'both' ? ['pglite', 'postgres'] : value === 'pglite' || value === 'postgres' ? [value] : [];
+  if (!backends.length) throw new Error('--backend must be pglite, postgres or both');
+  return backends;
+}
+
 export const POSTGRES_URL = process.env.EMBARGO_BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface BenchEnv extends Harness {
