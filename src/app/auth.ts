@@ -84,12 +84,19 @@ export async function principalFromSession(app: App, sessionToken: string): Prom
 }
 
 export async function principalFromApiToken(app: App, token: string): Promise<PersonPrincipal | null> {
-  const r = await app.db.query<{ person_id: string }>(
-    'UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1 AND revoked_at IS NULL RETURNING person_id',
-    [secretHash(token), app.clock()],
+  const now = app.clock();
+  const hash = secretHash(token);
+  const r = await app.db.query<{ person_id: string; last_used_at: Date | null }>(
+    'SELECT person_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
+    [hash],
   );
   const row = r.rows[0];
-  return row ? loadPrincipal(app.db, row.person_id) : null;
+  if (!row) return null;
+  // "Last used" to the minute is enough to spot a forgotten or stolen token; it saves a write per request.
+  if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
+    await app.db.query('UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1', [hash, now]);
+  }
+  return loadPrincipal(app.db, row.person_id);
 }
 
 export async function createApiToken(ctx: Ctx, input: { name: string }): Promise<{ id: string; token: string }> {
@@ -161,5 +168,27 @@ export async function completeEnrollment(app: App, input: { token: string; passw
     const principal = await loadPrincipal(tx, row.id);
     await audit({ app, principal: principal ?? ANON }, tx, now, { action: 'auth.enrolled', subjectType: 'person', subjectId: row.id });
     return { personId: row.id };
+  });
+}
+
+/** A person's own API tokens (never the secrets: only their names and when they were used). */
+export async function listApiTokens(ctx: Ctx) {
+  const p = requirePerson(ctx);
+  const r = await ctx.app.db.query<{ id: string; name: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }>(
+    'SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE person_id = $1 ORDER BY created_at', [p.personId],
+  );
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return r.rows.map((t) => ({ id: t.id, name: t.name, createdAt: iso(t.created_at), lastUsedAt: iso(t.last_used_at), revokedAt: iso(t.revoked_at) }));
+}
+
+/** Revokes one of the person's own tokens; someone else's token is "not found". */
+export async function revokeApiToken(ctx: Ctx, tokenId: string): Promise<void> {
+  const p = requirePerson(ctx);
+  const now = ctx.app.clock();
+  if (!/^[0-9a-f-]{36}$/i.test(tokenId)) throw new EmbargoError('not_found', 'No such API token.');
+  await ctx.app.db.transaction(async (tx) => {
+    const r = await tx.query('UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND person_id = $2 AND revoked_at IS NULL', [tokenId, p.personId, now]);
+    if (r.rowCount !== 1) throw new EmbargoError('not_found', 'No such API token, or it is already revoked.');
+    await audit(ctx, tx, now, { action: 'auth.api_token_revoked', subjectType: 'person', subjectId: p.personId, data: { tokenId } });
   });
 }

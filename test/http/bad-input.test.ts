@@ -135,3 +135,20 @@ test('sign-in: wrong password, wrong or replayed code all give the same answer',
   const withCsrf = await api(h, 'POST', `/api/reports/${reportId}/notes`, { headers: { cookie: session, 'x-csrf-token': good.json.csrfToken }, body: { body: 'note' } });
   assert.equal(withCsrf.status, 200, withCsrf.body);
 });
+
+test('API tokens: listed without secrets, revoked by their owner only, then refused', async () => {
+  const made = await api(h, 'POST', '/api/tokens', { as: tina, body: { name: 'ci bot' } });
+  assert.equal(made.status, 201, made.body);
+  const bot = { ...tina, token: made.json.token as string };
+  assert.equal((await api(h, 'GET', '/api/me', { as: bot })).status, 200);
+  const list = (await api(h, 'GET', '/api/tokens', { as: tina })).json;
+  assert.ok(list.some((t: any) => t.id === made.json.id && t.name === 'ci bot'));
+  assert.doesNotMatch(JSON.stringify(list), /emb_/, 'no secrets in the list');
+  assert.equal((await api(h, 'DELETE', `/api/tokens/${made.json.id}`, { as: tom })).status, 404, "someone else's token");
+  assert.equal((await api(h, 'GET', '/api/me', { as: bot })).status, 200);
+  assert.equal((await api(h, 'DELETE', `/api/tokens/${made.json.id}`, { as: tina })).status, 200);
+  const refused = await api(h, 'GET', '/api/me', { as: bot });
+  assert.equal(refused.status, 401);
+  assert.equal(refused.json.error.code, 'unauthenticated');
+  assert.equal((await api(h, 'DELETE', `/api/tokens/${made.json.id}`, { as: tina })).status, 404, 'already revoked');
+});

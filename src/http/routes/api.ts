@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
 import { EmbargoError } from '../../domain/errors.ts';
-import { beginEnrollment, completeEnrollment, createApiToken } from '../../app/auth.ts';
+import { beginEnrollment, completeEnrollment, createApiToken, listApiTokens, revokeApiToken } from '../../app/auth.ts';
 import { submitReport, reporterView, replyAsReporter, ReportInput } from '../../app/intake.ts';
 import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/triage.ts';
 import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/handling.ts';
@@ -63,6 +63,11 @@ export const apiRoutes = defineRoutes([
     method: 'POST', url: '/api/tokens', policy: 'signed-in', tag: 'account', status: 201, body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
     summary: 'Create an API token for the CLI or automation; shown once, stored hashed.',
     handler: ({ ctx, body }) => createApiToken(ctx, z.strictObject({ name: z.string().trim().min(1).max(100) }).parse(body)),
+  },
+  { method: 'GET', url: '/api/tokens', policy: 'signed-in', tag: 'account', summary: 'Your API tokens (names and use, never the secrets).', handler: ({ ctx }) => listApiTokens(ctx) },
+  {
+    method: 'DELETE', url: '/api/tokens/:id', policy: 'signed-in', tag: 'account', summary: 'Revoke one of your API tokens.',
+    handler: async ({ ctx, params }) => (await revokeApiToken(ctx, params.id!), ok),
   },
   {
     method: 'PATCH', url: '/api/people/:id/availability', policy: 'signed-in', tag: 'account', body: AvailabilityInput,
