@@ -41,6 +41,7 @@ export function layout(o: PageOptions): Html {
     ? html`<ul class="nav">
         <li><a href="/">Queue</a></li>
         <li><a href="/dashboard">Dashboard</a></li>
+        <li><a href="/me">My calendar</a></li>
         ${p.isAdmin ? html`<li><a href="/admin/people">Admin</a></li>` : ''}
       </ul>
       <div class="who">

@@ -7,6 +7,7 @@ import { registerQueuePage } from './pages/queue.ts';
 import { registerCasePages } from './pages/case.ts';
 import { registerAdminPages } from './pages/admin.ts';
 import { registerReporterPages } from './pages/reporter.ts';
+import { registerMePages } from './pages/me.ts';
 import { registerDashboardPage } from './pages/dashboard.ts';
 
 // The web UI: server-rendered HTML pages and plain forms (no JavaScript), on the same server and use
@@ -23,5 +24,6 @@ export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDe
   registerCasePages(fastify, deps);
   registerAdminPages(fastify, deps);
   registerReporterPages(fastify, deps);
+  registerMePages(fastify, deps);
   registerDashboardPage(fastify, deps);
 };
