@@ -24,7 +24,6 @@
 // incident query is printed for both principals there (and on PGlite with --explain).
 // Results go to bench/results/queue-<backend>.json (gitignored).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
@@ -35,7 +34,7 @@ import type { PersonPrincipal } from '../src/domain/access.ts';
 import type { Member } from '../test/support/harness.ts';
 import { DENORMALIZED_MEMBER_QUEUE_SQL, DENORMALIZED_SETUP_SQL, PAGED_QUEUE_SQL } from './candidates.ts';
 import {
-  backendsArg, bulkLoad, gcShare, intArg, openBench, principalOf, setupBenchDesk, stats, timeLoop, watchGc,
+  backendsArg, writeResults, bulkLoad, gcShare, intArg, openBench, principalOf, setupBenchDesk, stats, timeLoop, watchGc,
   type Backend, type BenchDesk, type BenchEnv, type BulkResult, type GcShare, type Sample, type Stats,
 } from './support.ts';
 
@@ -309,11 +308,7 @@ async function runBackend(backend: Backend) {
       options: { incidents: INCIDENTS, requests: REQUESTS, warmup: WARMUP, triage: TRIAGE, memberProject: MEMBER_PROJECT },
       data, results, sealerOpenMicros: openMicros, probes: probeResults?.list ?? [], denormSetupMs: probeResults?.denormSetupMs ?? null, explain: plans,
     };
-    const dir = new URL('./results/', import.meta.url);
-    mkdirSync(dir, { recursive: true });
-    const file = new URL(`queue-${backend}.json`, dir);
-    writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-    log(`${backend} done in ${elapsed.toFixed(0)} s; wrote ${file.pathname}`);
+    log(`${backend} done in ${elapsed.toFixed(0)} s; wrote ${writeResults('queue', backend, out)}`);
   } finally {
     await h.close();
   }

@@ -25,7 +25,6 @@
 // postgres://postgres@127.0.0.1:5432/postgres), dropped at the end. Results go to
 // bench/results/sla-<backend>.json (gitignored).
 
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
@@ -36,7 +35,7 @@ import {
 } from '../src/app/sla-stats.ts';
 import type { Ctx } from '../src/app/context.ts';
 import type { Member } from '../test/support/harness.ts';
-import { backendsArg, bulkLoad, intArg, openBench, principalOf, setupBenchDesk, stats, timeLoop, type Backend, type BenchEnv, type Stats } from './support.ts';
+import { backendsArg, writeResults, bulkLoad, intArg, openBench, principalOf, setupBenchDesk, stats, timeLoop, type Backend, type BenchEnv, type Stats } from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -442,11 +441,7 @@ async function runBackend(backend: Backend) {
       options: { incidents: INCIDENTS, rounds: ROUNDS, metricsRounds: METRICS_ROUNDS, warmup: WARMUP, memberProject: MEMBER_PROJECT },
       data: { ...data, deadlines: rows.length, deadlineLoad }, dueAt: timings, scenarios, explain: plans,
     };
-    const dir = new URL('./results/', import.meta.url);
-    mkdirSync(dir, { recursive: true });
-    const file = new URL(`sla-${backend}.json`, dir);
-    writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-    log(`${backend} done in ${elapsed.toFixed(0)} s; wrote ${file.pathname}`);
+    log(`${backend} done in ${elapsed.toFixed(0)} s; wrote ${writeResults('sla', backend, out)}`);
   } finally {
     await h.close();
   }

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +16,15 @@ import { TestClock, setupDesk, addMember, addProject, type Harness, type Member 
 // bypasses the use cases but keeps every constraint of the schema valid.
 
 export type Backend = 'pglite' | 'postgres';
+
+/** Writes a run's figures to bench/results/<name>-<backend>.json (gitignored) and returns the path. */
+export function writeResults(name: string, backend: Backend, out: unknown): string {
+  const dir = new URL('./results/', import.meta.url);
+  mkdirSync(dir, { recursive: true });
+  const file = new URL(`${name}-${backend}.json`, dir);
+  writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
+  return file.pathname;
+}
 
 /** A command-line integer within bounds, or a clear error naming the flag. */
 export function intArg(name: string, value: string, min: number, max: number): number {

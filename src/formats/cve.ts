@@ -139,25 +139,10 @@ export function toCveRecord(advisory: Advisory, cveId: string, options: ExportOp
   const providerMetadata = { orgId: cna.orgId, shortName: cna.shortName, dateUpdated: updated };
 
   if (a.withdrawn) {
-    return {
-      dataType: 'CVE_RECORD',
-      dataVersion: CVE_DATA_VERSION,
-      cveMetadata: {
-        cveId,
-        assignerOrgId: cna.orgId,
-        assignerShortName: cna.shortName,
-        state: 'REJECTED',
-        ...(a.published ? { datePublished: a.published } : {}),
-        dateUpdated: updated,
-        dateRejected: a.withdrawn,
-      },
-      containers: {
-        cna: {
-          providerMetadata,
-          rejectedReasons: [{ lang: LANG, value: clip(`${a.withdrawnReason ?? 'Withdrawn.'} (${a.id}: ${a.title})`, 4096) }],
-        },
-      },
-    };
+    return cveRecord(cveId, cna, 'REJECTED', a.published, updated, {
+      providerMetadata,
+      rejectedReasons: [{ lang: LANG, value: clip(`${a.withdrawnReason ?? 'Withdrawn.'} (${a.id}: ${a.title})`, 4096) }],
+    }, { dateRejected: a.withdrawn });
   }
 
   const problems: ErrorDetail[] = [];
@@ -205,6 +190,14 @@ export function toCveRecord(advisory: Advisory, cveId: string, options: ExportOp
   if (a.timeline.length) container.timeline = dedupe(a.timeline.map((t) => ({ time: t.at, lang: LANG, value: clip(t.event, 4096) })));
   container.x_generator = { engine: `${GENERATOR.name} ${GENERATOR.version}` };
 
+  return cveRecord(cveId, cna, 'PUBLISHED', a.published, updated, container);
+}
+
+/** The record envelope shared by published and rejected records. */
+function cveRecord(
+  cveId: string, cna: { orgId: string; shortName: string }, state: 'PUBLISHED' | 'REJECTED', published: string | null | undefined,
+  updated: string, container: Record<string, unknown>, extraMetadata: Record<string, unknown> = {},
+): CveRecord {
   return {
     dataType: 'CVE_RECORD',
     dataVersion: CVE_DATA_VERSION,
@@ -212,9 +205,10 @@ export function toCveRecord(advisory: Advisory, cveId: string, options: ExportOp
       cveId,
       assignerOrgId: cna.orgId,
       assignerShortName: cna.shortName,
-      state: 'PUBLISHED',
-      ...(a.published ? { datePublished: a.published } : {}),
+      state,
+      ...(published ? { datePublished: published } : {}),
       dateUpdated: updated,
+      ...extraMetadata,
     },
     containers: { cna: container },
   };
