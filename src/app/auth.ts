@@ -192,3 +192,9 @@ export async function revokeApiToken(ctx: Ctx, tokenId: string): Promise<void> {
     await audit(ctx, tx, now, { action: 'auth.api_token_revoked', subjectType: 'person', subjectId: p.personId, data: { tokenId } });
   });
 }
+
+/** The principal of the active person with this address (the CLI's --as), or null. */
+export async function principalByEmail(db: Queryable, email: string): Promise<PersonPrincipal | null> {
+  const r = await db.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [email.trim().toLowerCase()]);
+  return r.rows[0] ? loadPrincipal(db, r.rows[0].person_id) : null;
+}

@@ -8,7 +8,7 @@ import { addPerson, setTeamMember } from '../app/admin.ts';
 import { submitReport } from '../app/intake.ts';
 import { queue, caseView } from '../app/queries.ts';
 import { reportIdOfIncident } from '../app/cases.ts';
-import { loadPrincipal } from '../app/auth.ts';
+import { principalByEmail } from '../app/auth.ts';
 import { verifyAudit } from '../store/audit.ts';
 import { migrate } from '../store/migrate.ts';
 import { processCheckCommand } from '../process/cli.ts';
@@ -86,8 +86,7 @@ const system: (app: App) => Ctx = (app) => ({ app, principal: { kind: 'system', 
 
 async function asPerson(app: App, email: string | undefined): Promise<Ctx> {
   if (!email) throw new UsageError('--as EMAIL is required: case commands act as a person, with their access.');
-  const r = await app.db.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [email.toLowerCase()]);
-  const principal = r.rows[0] ? await loadPrincipal(app.db, r.rows[0].person_id) : null;
+  const principal = await principalByEmail(app.db, email);
   if (!principal) throw new EmbargoError('not_found', `No active person with the address ${email}.`);
   return { app, principal };
 }
