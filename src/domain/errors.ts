@@ -13,6 +13,8 @@ export type ErrorCode =
   | 'payload_too_large'
   | 'leak_blocked'
   | 'profile_invalid'
+  | 'cve_pool_empty'
+  | 'upstream_failed'
   | 'internal';
 
 export interface ErrorDetail {
@@ -88,5 +90,9 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   payload_too_large: 413,
   leak_blocked: 422,
   profile_invalid: 422,
+  // No free CVE id in the team's pool: add a reserved block or reserve ids through the CNA account.
+  cve_pool_empty: 409,
+  // A service outside the desk (the CVE Services API) refused or failed; the message says which and why.
+  upstream_failed: 502,
   internal: 500,
 };
