@@ -4,6 +4,7 @@ import { findLeaks } from '../domain/redaction.ts';
 import { aad, actorId, type Ctx } from './context.ts';
 import { openReporter, type LoadedCase } from './cases.ts';
 import type { ProfileRules, Stage } from './profile-rules.ts';
+import { planDeliveries } from './deliveries.ts';
 
 // Messages in a case's thread, and mail queued in the outbox in the same transaction (transactional
 // outbox): nothing is sent for a change that rolled back. The mail gateway delivers the outbox.
@@ -32,6 +33,8 @@ export async function queueMail(
      VALUES ($1, $2, $3, $4, $5, $6, $6)`,
     [id, opts.reportId, opts.incidentId, opts.templateId, ctx.app.sealer.sealJson(opts.envelope, aad('outbox', 'envelope', id)), at],
   );
+  // One delivery per recipient, each with its Message-ID fixed now (retries never change it).
+  await planDeliveries(ctx, tx, at, { outboxId: id, reportId: opts.reportId, envelope: opts.envelope });
   return id;
 }
 
