@@ -45,6 +45,15 @@ export interface ProfileRules {
   readonly severities: readonly string[];
   readonly priorities: readonly string[];
   priorityOf(severity: string): string | null;
+  /**
+   * The profile's severity for a CVSS score: the first level (highest first) whose cvssMin the score
+   * reaches. Null when the profile maps no scores (no cvssMin) or the score is below every level.
+   */
+  severityForCvssScore(score: number): string | null;
+  /** Whether the profile maps CVSS scores to its severities at all (severity.levels[].cvssMin). */
+  readonly mapsCvss: boolean;
+  /** CVSS versions in the profile's order of preference (severity.scoring), e.g. ['3.1']. */
+  readonly cvssPreference: readonly string[];
   resolutionDays(priority: string): number | null;
   clocksStartingOn(event: CaseEvent): ClockRule[];
   clockRule(id: string): ClockRule | undefined;

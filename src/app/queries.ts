@@ -4,6 +4,7 @@ import { aad, audit, requirePerson, type Ctx } from './context.ts';
 import { openReporter, openTitle, visibleCase } from './cases.ts';
 import { rulesOf } from './instance.ts';
 import { NotFoundError } from '../domain/errors.ts';
+import { scoredVectors } from './scoring.ts';
 
 // Read models: the queue and the case page. Reads of sensitive data are audited.
 
@@ -103,7 +104,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
     const sensitive = canSeeSensitive(p, c.facts);
     const report = await tx.query<{ body_sealed: string; sensitive_sealed: string }>('SELECT body_sealed, sensitive_sealed FROM reports WHERE id = $1', [reportId]);
     const incident = c.row.incidentId
-      ? (await tx.query<Record<string, unknown>>('SELECT ref, title, status, outcome, severity, priority, affected_components, bug_link, resolution_due_at, created_at, closed_at, vendor_aware_at, fix_ready_at, public_aware_at, exploit_public_at, attacks_observed_at FROM incidents WHERE id = $1', [c.row.incidentId])).rows[0]
+      ? (await tx.query<Record<string, unknown>>('SELECT ref, title, status, outcome, severity, priority, cvss_vectors, affected_components, bug_link, resolution_due_at, created_at, closed_at, vendor_aware_at, fix_ready_at, public_aware_at, exploit_public_at, attacks_observed_at FROM incidents WHERE id = $1', [c.row.incidentId])).rows[0]
       : null;
     const people = await tx.query<{ id: string; name: string }>(
       `SELECT id, name FROM people WHERE id IN (SELECT triager_id FROM reports WHERE id = $1 UNION SELECT contact_id FROM incidents WHERE report_id = $1
@@ -150,6 +151,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
       incident: incident
         ? {
             ref: incident.ref, title: incident.title, status: incident.status, outcome: incident.outcome, severity: incident.severity, priority: incident.priority,
+            cvss: scoredVectors(incident.cvss_vectors as string[]),
             affectedComponents: incident.affected_components, bugLink: incident.bug_link, resolutionDueAt: iso(incident.resolution_due_at as Date | null),
             pointOfContact: nameOf(c.row.contactId), createdAt: iso(incident.created_at as Date), closedAt: iso(incident.closed_at as Date | null),
             caseState: {

@@ -13,6 +13,7 @@ import { apiRoutes } from './routes/api.ts';
 import { sessionRoutes, SESSION_COOKIE } from './routes/session.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { calendarRoutes } from './routes/calendars.ts';
+import { scoringRoutes } from './routes/scoring.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -33,7 +34,7 @@ export interface AuthResult {
 }
 
 export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
-  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...extra];
+  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...scoringRoutes, ...extra];
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: { path?: string; message: string }[] = []) {

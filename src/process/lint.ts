@@ -192,6 +192,10 @@ const CHECKS: Check[] = [
     if (withCvss > 0 && withCvss < levels.length) {
       r.error(['severity', 'levels'], 'give cvssMin for every severity level or for none', { key: true });
     }
+    // A profile that prefers a CVSS version but maps no score to a severity cannot score incidents.
+    if (withCvss === 0 && p.severity.scoring.length > 0) {
+      r.warning(['severity', 'scoring'], 'CVSS scoring is listed, but no severity level has cvssMin: CVSS scores cannot set the severity');
+    }
     levels.forEach((level, i) => {
       const previous = levels[i - 1]?.cvssMin;
       if (i > 0 && level.cvssMin !== undefined && previous !== undefined && level.cvssMin >= previous) {

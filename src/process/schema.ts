@@ -262,7 +262,9 @@ const SeverityLevel = z.strictObject({
   id: ident,
   name: text,
   priority: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
-  // Lowest CVSS base score that maps to this level (CVSS v3/v4 qualitative rating scale).
+  // Lowest CVSS score that maps to this level (CVSS v3/v4 qualitative rating scale): scoring an
+  // incident sets the level whose cvssMin its score reaches. The score is that of the vector as
+  // written (base, or with threat/environmental metrics when the team gives them).
   cvssMin: z.number().min(0).max(10).optional(),
 });
 

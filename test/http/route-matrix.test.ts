@@ -52,6 +52,14 @@ const bodies: Record<string, unknown> = {
   'POST /api/session': { email: 'nobody@x.example', password: 'wrong password!', totp: '000000' },
   'POST /api/setup': { setupToken: 'wrong', instance: {} },
   'PUT /api/profile': { yaml: 'id: probe' },
+  'PUT /api/reports/:id/cvss': { vectors: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },
+  'PUT /api/incidents/:ref/cvss': { vectors: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },
+};
+
+// A query string each GET route would accept from someone allowed.
+const queries: Record<string, string> = {
+  'GET /api/cvss': '?vector=CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N',
+  'GET /api/cwe': '?q=out-of-bounds',
 };
 
 before(async () => {
@@ -133,7 +141,7 @@ test('every route × every role: no read or write where the policy says no', asy
       // Allowed writes are exercised by the acceptance tests; here only refusals and reads are sent.
       if (expected === null && route.method !== 'GET') continue;
       const before = await snapshot();
-      const res = await api(h, route.method, fill(route.url), { ...(member ? { as: member } : {}), ...(bodies[key] !== undefined ? { body: bodies[key] } : {}) });
+      const res = await api(h, route.method, fill(route.url) + (queries[key] ?? ''), { ...(member ? { as: member } : {}), ...(bodies[key] !== undefined ? { body: bodies[key] } : {}) });
       if (expected !== null) {
         assert.equal(res.status, expected, `${key} as ${role}: ${res.body}`);
         assert.equal(typeof res.json?.error?.code, 'string', `${key} as ${role}: error shape`);
