@@ -23,6 +23,19 @@ const ConfigSchema = z
     slaRemindBeforeHours: z.coerce.number().int().min(1).max(24 * 60).default(24),
     /** How often `serve` runs a pass of the SLA scheduler (reminders and escalations). */
     schedulerIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(60),
+    /**
+     * The team's CNA account at CVE Services. When set here it wins over the one an admin saves in the
+     * web UI (which then shows it read-only): operators who keep secrets in config keep control of it.
+     */
+    cveServices: z
+      .strictObject({
+        url: z.string().url(),
+        shortName: z.string().trim().min(2).max(32),
+        user: z.string().trim().min(1).max(128),
+        apiKey: z.string().min(1).max(512),
+      })
+      .nullable()
+      .default(null),
   })
   .strict();
 

@@ -14,6 +14,8 @@ import { sessionRoutes, SESSION_COOKIE } from './routes/session.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { calendarRoutes } from './routes/calendars.ts';
 import { scoringRoutes } from './routes/scoring.ts';
+import { advisoryRoutes } from './routes/advisories.ts';
+import { cveRoutes } from './routes/cve.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -34,7 +36,7 @@ export interface AuthResult {
 }
 
 export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
-  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...scoringRoutes, ...extra];
+  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...scoringRoutes, ...advisoryRoutes, ...cveRoutes, ...extra];
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: { path?: string; message: string }[] = []) {

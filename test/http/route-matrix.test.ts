@@ -52,6 +52,9 @@ const bodies: Record<string, unknown> = {
   'POST /api/session': { email: 'nobody@x.example', password: 'wrong password!', totp: '000000' },
   'POST /api/setup': { setupToken: 'wrong', instance: {} },
   'PUT /api/profile': { yaml: 'id: probe' },
+  'POST /api/cve/pool': { block: 'CVE-2026-1000..CVE-2026-1001' },
+  'POST /api/cve/pool/reserve': { amount: 1 },
+  'PUT /api/cve/account': { url: 'https://cveawg-test.mitre.org/api', shortName: 'probe', user: 'probe@x.example', apiKey: 'probe-key' },
   'PUT /api/reports/:id/cvss': { vectors: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },
   'PUT /api/incidents/:ref/cvss': { vectors: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },
 };
@@ -135,6 +138,10 @@ test('every route × every role: no read or write where the policy says no', asy
         else if (isSelfRoute && role !== 'admin' && role !== 'projectTeam') expected = 404;
         // Desk-wide metrics: admins and the central team only.
         else if (route.url === '/metrics' && role !== 'admin' && role !== 'central') expected = 403;
+        // The team's CVE pool: the central team and admins only.
+        else if (route.url.startsWith('/api/cve/pool') && role !== 'admin' && role !== 'central') expected = 403;
+        // No advisory exists in this matrix: every role gets "not found", as for one it may not see.
+        else if (route.url.startsWith('/api/cve/advisories/')) expected = 404;
       }
       // A secret link of the wrong kind (a reporter's link used as an enrollment link) opens nothing.
       if (route.url.startsWith('/api/enrollment/')) expected = 404;
