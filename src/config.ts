@@ -36,6 +36,32 @@ const ConfigSchema = z
       })
       .nullable()
       .default(null),
+    /** Mail ingress (src/mail): the SMTP listener runs when smtpPort is set. */
+    smtpHost: z.string().min(1).default('127.0.0.1'),
+    smtpPort: z.coerce.number().int().min(0).max(65535).nullable().default(null),
+    /** PEM files; with both set the listener offers STARTTLS. */
+    smtpTlsCertFile: z.string().min(1).nullable().default(null),
+    smtpTlsKeyFile: z.string().min(1).nullable().default(null),
+    /** Addresses the gateway accepts mail for, besides the teams' aliases stored in the desk. */
+    mailAliases: z.preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((a) => a.trim()).filter(Boolean) : v),
+      z.array(z.string().trim().toLowerCase().email()).default([]),
+    ),
+    /** Largest message accepted (SMTP SIZE, IMAP, import). */
+    mailMaxBytes: z.coerce.number().int().min(64 * 1024).max(200 * 1024 * 1024).default(25 * 1024 * 1024),
+    /** How often `serve` looks for received mail to process (the intake job). */
+    mailIntakeIntervalSeconds: z.coerce.number().min(0.05).max(3600).default(1),
+    /** A message being processed is someone else's to retry after this long (its processor crashed). */
+    mailLeaseSeconds: z.coerce.number().min(1).max(86400).default(300),
+    /** IMAP poller: runs when imapHost is set. */
+    imapHost: z.string().min(1).nullable().default(null),
+    imapPort: z.coerce.number().int().min(1).max(65535).default(993),
+    imapTls: z.preprocess((v) => (v === 'false' || v === '0' ? false : v === 'true' || v === '1' ? true : v), z.boolean()).default(true),
+    imapUser: z.string().min(1).nullable().default(null),
+    imapPassword: z.string().min(1).nullable().default(null),
+    imapMailbox: z.string().min(1).default('INBOX'),
+    imapProcessedFolder: z.string().min(1).default('Embargo/Processed'),
+    imapIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(60),
   })
   .strict();
 
@@ -56,6 +82,22 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_TRUST_PROXY: 'trustProxy',
   EMBARGO_SLA_REMIND_BEFORE_HOURS: 'slaRemindBeforeHours',
   EMBARGO_SCHEDULER_INTERVAL_SECONDS: 'schedulerIntervalSeconds',
+  EMBARGO_SMTP_HOST: 'smtpHost',
+  EMBARGO_SMTP_PORT: 'smtpPort',
+  EMBARGO_SMTP_TLS_CERT_FILE: 'smtpTlsCertFile',
+  EMBARGO_SMTP_TLS_KEY_FILE: 'smtpTlsKeyFile',
+  EMBARGO_MAIL_ALIASES: 'mailAliases',
+  EMBARGO_MAIL_MAX_BYTES: 'mailMaxBytes',
+  EMBARGO_MAIL_INTAKE_INTERVAL_SECONDS: 'mailIntakeIntervalSeconds',
+  EMBARGO_MAIL_LEASE_SECONDS: 'mailLeaseSeconds',
+  EMBARGO_IMAP_HOST: 'imapHost',
+  EMBARGO_IMAP_PORT: 'imapPort',
+  EMBARGO_IMAP_TLS: 'imapTls',
+  EMBARGO_IMAP_USER: 'imapUser',
+  EMBARGO_IMAP_PASSWORD: 'imapPassword',
+  EMBARGO_IMAP_MAILBOX: 'imapMailbox',
+  EMBARGO_IMAP_PROCESSED_FOLDER: 'imapProcessedFolder',
+  EMBARGO_IMAP_INTERVAL_SECONDS: 'imapIntervalSeconds',
 };
 
 export class ConfigError extends Error {
