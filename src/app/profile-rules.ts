@@ -40,6 +40,8 @@ export interface ProfileRules {
   readonly teamName: string;
   readonly workflow: WorkflowModes & { singleProjectHandlerIsContact: boolean };
   readonly centralAlias: string;
+  /** Whether mail to an outsider without a usable key may go in clear (keyPolicy.unencryptedMail). */
+  readonly unencryptedMail: 'allow' | 'refuse';
   projectAlias(projectSlug: string): string;
   readonly defaultSubsystems: readonly string[];
   readonly severities: readonly string[];

@@ -47,6 +47,7 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
       singleProjectHandlerIsContact: profile.workflow.singleProjectHandOff,
     },
     centralAlias,
+    unencryptedMail: profile.keyPolicy.unencryptedMail ?? 'refuse',
     projectAlias: (slug) => (projectEntry ? projectEntry[1].address.replaceAll('{project}', slug) : centralAlias),
     defaultSubsystems: profile.subsystems.map((s) => s.name),
     severities: profile.severity.levels.map((l) => l.id),

@@ -265,6 +265,9 @@ const CHECKS: Check[] = [
     if (existing > fresh) {
       r.error(['keyPolicy', 'existingKeyMinSecurityBits'], 'existing keys cannot need more strength than new keys');
     }
+    if (p.keyPolicy.unencryptedMail === undefined) {
+      r.warning(['keyPolicy'], 'say whether mail to a reporter without a usable key may go out in clear: unencryptedMail: allow or refuse (absent means refuse)');
+    }
     for (const field of ['newKeyMinSecurityBits', 'existingKeyMinSecurityBits'] as const) {
       if (!SECURITY_BANDS.includes(p.keyPolicy[field])) {
         r.warning(

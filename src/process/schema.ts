@@ -318,6 +318,10 @@ const KeyPolicy = z.strictObject({
   existingKeyMinSecurityBits: z.number().int().positive(),
   // TF: outbound mail from team members is signed with the member's personal key.
   signOutbound: z.boolean(),
+  // Mail to someone outside the desk (the reporter) with no usable key: sent in clear (allow) or held
+  // as a failed delivery with the reason (refuse). Absent means refuse; the linter asks to state it.
+  // Team members never get content in clear: without a key they get a notice that a message waits.
+  unencryptedMail: z.enum(['allow', 'refuse']).optional(),
   note: text.optional(),
 });
 

@@ -63,6 +63,7 @@ keyPolicy:
   newKeyMinSecurityBits: 128
   existingKeyMinSecurityBits: 112
   signOutbound: false
+  unencryptedMail: refuse
 `;
 
 /** Replaces exactly one occurrence of `from`, so a fixture edit that stops matching fails loudly. */
