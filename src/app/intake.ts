@@ -54,15 +54,21 @@ const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 
 export async function submitReport(ctx: Ctx, channel: Channel, raw: unknown): Promise<SubmittedReport> {
   const input = ReportInput.parse(raw);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction((tx) => submitReportIn(ctx, tx, now, channel, input));
+}
+
+/** submitReport inside a caller's transaction (the mail gateway commits it with the inbox row). */
+export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel: Channel, raw: unknown): Promise<SubmittedReport> {
+  const input = ReportInput.parse(raw);
   const decoded = input.attachments.map((a) => ({ ...a, data: Buffer.from(a.contentBase64, 'base64') }));
   for (const a of decoded) {
     if (a.data.length > MAX_ATTACHMENT_BYTES) throw new ValidationError(`Attachment ${a.filename} is larger than 5 MB.`);
   }
-  const now = ctx.app.clock();
   const id = crypto.randomUUID();
   const statusToken = newSecret('rpt');
   const { sealer } = ctx.app;
-  return ctx.app.db.transaction(async (tx) => {
+  {
     const rules = await rulesOf(tx);
     const n = await tx.query<{ n: number }>("SELECT nextval('report_numbers') AS n");
     const number = Number(n.rows[0]!.n);
@@ -95,12 +101,12 @@ export async function submitReport(ctx: Ctx, channel: Channel, raw: unknown): Pr
     await startClocks(tx, rules, 'report_received', { reportId: id }, now, () => null);
     await audit(ctx, tx, now, { action: 'report.received', subjectType: 'report', subjectId: id, data: { channel, number, attachments: decoded.length } });
     return { reportId: id, number, statusToken };
-  });
+  }
 }
 
 // --- The reporter's own view, through the secret link. ---
 
-async function reportIdForToken(tx: Queryable, token: string): Promise<string> {
+export async function reportIdForToken(tx: Queryable, token: string): Promise<string> {
   const r = await tx.query<{ id: string }>('SELECT id FROM reports WHERE status_token_hash = $1', [secretHash(token)]);
   const row = r.rows[0];
   if (!row) throw new NotFoundError('report');
@@ -113,6 +119,8 @@ export interface ReporterView {
   receivedAt: string;
   status: string;
   incidentRef: string | null;
+  /** How the reporter wants to be credited in the advisory, and the other name or handle for 'handle'. */
+  credit: { preference: 'name' | 'handle' | 'anonymous'; alias: string | null };
   messages: { kind: 'from_reporter' | 'to_reporter'; body: string; at: string }[];
 }
 
@@ -131,8 +139,17 @@ export async function reporterView(ctx: Ctx, token: string): Promise<ReporterVie
     receivedAt: c.row.receivedAt.toISOString(),
     status: reporterStatus(c.row.rmState, c.row.incidentStatus),
     incidentRef: c.row.incidentRef,
+    credit: await creditOf(ctx, tx, reportId),
     messages: msgs.rows.map((m) => ({ kind: m.kind, body: ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)), at: new Date(m.created_at).toISOString() })),
   };
+}
+
+async function creditOf(ctx: Ctx, tx: Queryable, reportId: string): Promise<ReporterView['credit']> {
+  const r = await tx.query<{ credit_preference: ReporterView['credit']['preference']; credit_alias_sealed: string | null }>(
+    'SELECT credit_preference, credit_alias_sealed FROM reports WHERE id = $1', [reportId],
+  );
+  const row = r.rows[0]!;
+  return { preference: row.credit_preference, alias: row.credit_alias_sealed ? ctx.app.sealer.open(row.credit_alias_sealed, aad('reports', 'credit_alias', reportId)) : null };
 }
 
 function reporterStatus(rm: string, incident: string | null): string {
@@ -147,11 +164,20 @@ export async function replyAsReporter(ctx: Ctx, token: string, raw: unknown): Pr
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const reportId = await reportIdForToken(tx, token);
-    const c = (await loadCase(tx, reportId))!;
-    const reporterCtx: Ctx = { app: ctx.app, principal: { kind: 'reporter', reportId } };
-    const messageId = await addMessage(reporterCtx, tx, now, c, 'from_reporter', body);
-    const resumed = await resumeClocks(tx, await rulesOf(tx), 'reporter_replied', reportId, now);
-    await audit(reporterCtx, tx, now, { action: 'case.reporter_replied', subjectType: 'report', subjectId: reportId, data: { messageId, clocksResumed: resumed } });
-    return { messageId };
+    return recordReporterReply(ctx.app, tx, now, reportId, body);
   });
+}
+
+/**
+ * A message from the reporter on their case (status page, or a reply by mail): stored in the thread,
+ * and the clocks that wait for the reporter resume.
+ */
+export async function recordReporterReply(app: Ctx['app'], tx: Queryable, now: Date, reportId: string, body: string): Promise<{ messageId: string }> {
+  const c = await loadCase(tx, reportId);
+  if (!c) throw new NotFoundError('report');
+  const reporterCtx: Ctx = { app, principal: { kind: 'reporter', reportId } };
+  const messageId = await addMessage(reporterCtx, tx, now, c, 'from_reporter', body);
+  const resumed = await resumeClocks(tx, await rulesOf(tx), 'reporter_replied', reportId, now);
+  await audit(reporterCtx, tx, now, { action: 'case.reporter_replied', subjectType: 'report', subjectId: reportId, data: { messageId, clocksResumed: resumed } });
+  return { messageId };
 }
