@@ -52,8 +52,8 @@ interface KeyRing {
 }
 
 function findKey(keys: readonly Key[], keyIdHex: string): Key | undefined {
-  const id = openpgp.KeyID.fromID(keyIdHex.toLowerCase());
-  return keys.find((k) => k.getKeys(id).length > 0);
+  const id = keyIdHex.toLowerCase();
+  return keys.find((k) => k.getKeys().some((part) => part.getKeyID().toHex() === id));
 }
 
 const STATUS_RANK: Record<SignatureInfo['status'], number> = { valid: 6, valid_offered_key: 5, bad_key: 4, invalid: 3, unknown_key: 2, none: 1 };
@@ -132,7 +132,22 @@ function teamKeyFor(teamKeys: readonly PrivateKey[], recipientIds: readonly stri
 interface Decrypted {
   data: Uint8Array;
   signature: SignatureInfo;
+  /** The signatures found inside, to check again once keys attached inside the encryption are known. */
+  detachedSignatures: openpgp.Signature[];
   teamFingerprint: string;
+}
+
+/** Verifies signatures taken out of a signed+encrypted message against its decrypted literal data. */
+async function reverify(data: Uint8Array, signatures: openpgp.Signature[], ring: KeyRing): Promise<SignatureInfo> {
+  let best: SignatureInfo = { status: 'none' };
+  for (const signature of signatures) {
+    const isText = signature.packets.some((p) => p.signatureType === openpgp.enums.signature.text);
+    const message = isText ? await openpgp.createMessage({ text: new TextDecoder('utf-8').decode(data) }) : await openpgp.createMessage({ binary: data });
+    const result = await openpgp.verify({ message, signature, verificationKeys: [...ring.known, ...ring.offered], expectSigned: false, format: 'binary' });
+    const info = await judge(result.signatures, ring, 'encrypted-signed');
+    if (STATUS_RANK[info.status] > STATUS_RANK[best.status]) best = info;
+  }
+  return best;
 }
 
 async function decryptOpenPgp(input: Uint8Array | string, keys: InboundKeys, ring: KeyRing, limits: MimeLimits, inline: boolean): Promise<Decrypted> {
@@ -184,8 +199,17 @@ async function decryptOpenPgp(input: Uint8Array | string, keys: InboundKeys, rin
     );
   }
   const signature = await judge(result.signatures, ring, inline ? 'inline-signed' : 'encrypted-signed');
+  const detachedSignatures: openpgp.Signature[] = [];
+  for (const r of result.signatures) {
+    try {
+      detachedSignatures.push(await r.signature);
+    } catch {
+      /* a signature packet that did not even parse: judged above */
+    }
+  }
   return {
     data: result.data as Uint8Array,
+    detachedSignatures,
     signature: signature.status === 'none' ? signature : { ...signature, shape: 'encrypted-signed' },
     teamFingerprint: hexUpper((teamKey ?? keys.teamKeys[0]!).getFingerprint()),
   };
@@ -342,10 +366,15 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
       security.encrypted = true;
       security.encryptionShape = 'pgp-mime';
       security.decryptedWithFingerprint = decrypted.teamFingerprint;
-      keepSignature(decrypted.signature);
       state = { root: entity(decrypted.data, limits, warnings), raw: decrypted.data, insideCrypto: true };
-      // Keys attached inside the encryption may verify the inner signed part.
+      // Keys attached inside the encryption (first contact) may verify the signature made with them.
+      const before = offeredParsed.length;
       await collectOfferedKeys(outer, [messageFromRoot(decrypted.data, state.root, [])], offeredKeys, offeredParsed);
+      const signature =
+        decrypted.signature.status === 'unknown_key' && offeredParsed.length > before
+          ? await reverify(decrypted.data, decrypted.detachedSignatures, ring)
+          : decrypted.signature;
+      keepSignature(signature);
       continue;
     }
     if (isPgpSigned(root) && root.children.length >= 2) {
