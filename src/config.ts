@@ -11,6 +11,8 @@ const ConfigSchema = z
     host: z.string().min(1).default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65535).default(8080),
     publicUrl: z.string().url().nullable().default(null),
+    /** The public advisory site's URL when it is hosted elsewhere (a static export); default publicUrl + /advisories/. */
+    advisorySiteUrl: z.string().url().refine((u) => /^https?:/i.test(u), 'must be an http(s) URL').nullable().default(null),
     instanceKey: z.string().nullable().default(null),
     instanceKeyFile: z.string().nullable().default(null),
     /** scrypt cost parameter log2(N); 17 is OWASP's recommendation for scrypt (128 MiB with r=8). */
@@ -73,6 +75,7 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_HOST: 'host',
   EMBARGO_PORT: 'port',
   EMBARGO_PUBLIC_URL: 'publicUrl',
+  EMBARGO_ADVISORY_SITE_URL: 'advisorySiteUrl',
   EMBARGO_INSTANCE_KEY: 'instanceKey',
   EMBARGO_INSTANCE_KEY_FILE: 'instanceKeyFile',
   EMBARGO_PASSWORD_COST_LOG2: 'passwordCostLog2',

@@ -16,6 +16,8 @@ import { buildServer, toErrorBody } from '../http/server.ts';
 import { setSetupToken } from '../http/routes/session.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { webPlugin } from '../web/index.ts';
+import { publicSitePlugin } from '../public/index.ts';
+import { exportSite } from '../public/export.ts';
 import { parse, UsageError } from './args.ts';
 import { startScheduler } from '../jobs/sla-scheduler.ts';
 import { slaCommand, SLA_DUE_HELP, SLA_REGIONS_HELP } from './sla.ts';
@@ -43,6 +45,7 @@ Commands:
   sla due          Compute when an SLA clock is due (no desk data; also: sla regions)
   cvss             Score CVSS 3.1 and 4.0 vectors
   advisory export  Export an advisory (JSON file) as CVE, OSV, CSAF 2.0/2.1, text or Markdown
+  site export      Write the public advisory site (/advisories/) as static files
 
 Run "embargo COMMAND --help" for a command's options.
 Configuration comes from the environment: DATABASE_URL (PostgreSQL; otherwise the embedded
@@ -64,6 +67,13 @@ FILE is JSON: { "title", "body", "reporter": { "name", "email", "organisation", 
   'user add': `Usage: embargo user add --name NAME --email EMAIL [--email EMAIL...] --time-zone ZONE [--admin] [--team SLUG...]
 Prints the one-time enrollment link where the person sets a password and a second factor.\n`,
   'audit verify': 'Usage: embargo audit verify\nExits 0 if the chain is intact, 1 with every broken link listed otherwise.\n',
+  'site export': `Usage: embargo site export DIR
+Writes the public advisory site as it is served under /advisories/ now, byte for byte: index.html,
+feed.atom, index.json, style.css and, per published advisory, ID/index.html with its records
+(ID/osv.json, ID/csaf-2.0.json, ID/csaf-2.1.json, ID/cve/CVE-ID.json, ID/advisory.txt, ID/advisory.md).
+Only advisories whose publication time has come are written. DIR must be new or empty.
+The feed and the JSON index carry absolute links: set EMBARGO_ADVISORY_SITE_URL to where DIR will
+be hosted (default: EMBARGO_PUBLIC_URL + /advisories/; one of the two is required).\n`,
   'sla due': SLA_DUE_HELP,
   'sla regions': SLA_REGIONS_HELP,
 };
@@ -226,6 +236,15 @@ async function dispatch(key: string, args: string[], out: Out, err: Out): Promis
         return 0;
       });
     }
+    case 'site export': {
+      const { positionals } = parse(args, {});
+      if (positionals.length !== 1) throw new UsageError('give exactly one DIR');
+      return withApp(async (app) => {
+        const r = await exportSite(app, positionals[0]!);
+        out.write(`Wrote ${r.files} files (${r.advisories} published advisories) to ${r.dir}\n`);
+        return 0;
+      });
+    }
     case 'audit verify': {
       parse(args, {}, false);
       return withApp(async (app) => {
@@ -243,7 +262,7 @@ const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').
 async function serve(out: Out): Promise<number> {
   const config = loadConfig();
   const app = await createApp(config);
-  const server = await buildServer(app, { plugins: [webPlugin], logger: false });
+  const server = await buildServer(app, { plugins: [webPlugin, publicSitePlugin], logger: false });
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
