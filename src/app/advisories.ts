@@ -527,9 +527,9 @@ export const DiffQuery = z.strictObject({
 
 /** What changed between two versions, section by section. */
 export async function diffVersions(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ from: number; to: number; sections: SectionDiff[] }> {
-  const q = DiffQuery.parse(raw);
   return ctx.app.db.transaction(async (tx) => {
     await visibleAdvisory(ctx, tx, advisoryId);
+    const q = DiffQuery.parse(raw);
     const a = await readVersion(ctx, tx, advisoryId, q.from);
     const b = await readVersion(ctx, tx, advisoryId, q.to);
     return { from: q.from, to: q.to, sections: advisoryDiff(a.document, b.document) };
@@ -546,10 +546,10 @@ export const ExportQuery = z.strictObject({
  * current time as its date; the reporter's credit in it is as the reporter wants it.
  */
 export async function exportVersion(ctx: Ctx, advisoryId: string, raw: unknown): Promise<ExportResult & { version: number }> {
-  const q = ExportQuery.parse(raw);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const { row } = await visibleAdvisory(ctx, tx, advisoryId);
+    const q = ExportQuery.parse(raw);
     const version = q.version ?? row.headVersion;
     const v = await readVersion(ctx, tx, advisoryId, version);
     const result = exportAdvisory(v.document, q.format as ExportFormat, { now: now.toISOString() });

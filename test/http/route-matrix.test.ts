@@ -18,6 +18,7 @@ let incidentRef: string;
 let reporterToken: string;
 let attachmentId: string;
 let daysOffId: string;
+let advisoryId: string;
 
 // A body each route would accept from someone allowed, so a refusal is never a mere validation error.
 const bodies: Record<string, unknown> = {
@@ -57,6 +58,12 @@ const bodies: Record<string, unknown> = {
   'PUT /api/cve/account': { url: 'https://cveawg-test.mitre.org/api', shortName: 'probe', user: 'probe@x.example', apiKey: 'probe-key' },
   'PUT /api/reports/:id/cvss': { vectors: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },
   'PUT /api/incidents/:ref/cvss': { vectors: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },
+  'POST /api/advisories/:advisoryId/versions': { document: { title: 'Probe advisory', publisher: { name: 'Probe', namespace: 'https://probe.example' } } },
+  'POST /api/advisories/:advisoryId/reviews': { version: 1, verdict: 'approved' },
+  'POST /api/advisories/:advisoryId/circulations': { audience: 'reporter' },
+  'POST /api/advisories/:advisoryId/publication': {},
+  'POST /api/advisories/:advisoryId/withdrawal': { reason: 'probe withdrawal reason' },
+  'PUT /api/reporter/:token/credit': { preference: 'anonymous' },
 };
 
 // A query string each GET route would accept from someone allowed.
@@ -93,6 +100,7 @@ before(async () => {
   await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: as.central! });
   incidentRef = (await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: as.central!, body: { title: 'Matrix incident', projects: ['tf-a'] } })).json.incidentRef;
   await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: as.central!, body: { email: 'cora@tf.example' } });
+  advisoryId = (await api(h, 'POST', `/api/reports/${reportId}/advisories`, { as: as.central! })).json.advisoryId;
   await api(h, 'POST', `/api/reports/${otherReportId}/pull-in`, { as: as.central!, body: { email: 'olga@tf.example' } });
 });
 after(() => h.close());
@@ -107,6 +115,7 @@ const seesCase = new Set(['central', 'projectTeam', 'collaborator']);
 
 function fill(url: string): string {
   return url
+    .replace(':advisoryId', advisoryId).replace('/versions/:version', '/versions/1')
     .replace('/reports/:id', `/reports/${reportId}`).replace(':attachmentId', attachmentId).replace(':daysOffId', daysOffId)
     .replace(':ref', incidentRef).replace(':token', reporterToken).replace(':slug/subsystems', 'tf-a/subsystems')
     .replace('/teams/:slug', '/teams/tf-a-ess').replace(':slug', 'tf-a').replace(':name', 'Kernel').replace(':email', 'sam@tf.example')
@@ -127,7 +136,9 @@ test('every route × every role: no read or write where the policy says no', asy
   for (const route of routes) {
     const key = `${route.method} ${route.url}`;
     for (const [role, member] of Object.entries(as)) {
-      const isCaseRoute = route.url.startsWith('/api/reports/:id') || route.url.startsWith('/api/incidents/');
+      const isCaseRoute = route.url.startsWith('/api/reports/:id') || route.url.startsWith('/api/incidents/') || route.url.startsWith('/api/advisories/');
+      // Advisories carry the reporter's identity in their credits: the security teams only, not people pulled into the case.
+      const isAdvisoryRoute = route.url.startsWith('/api/advisories/') || route.url === '/api/reports/:id/advisories';
       // A person's own availability and calendar: themselves (the project member is the sample) or an admin.
       const isSelfRoute = selfRoutes.has(route.url);
       let expected: number | null = null; // null: allowed (anything but 401/403/404)
@@ -135,13 +146,14 @@ test('every route × every role: no read or write where the policy says no', asy
         if (!member) expected = 401;
         else if (route.policy === 'admin' && role !== 'admin') expected = 403;
         else if (isCaseRoute && !seesCase.has(role)) expected = 404;
+        else if (isAdvisoryRoute && role === 'collaborator') expected = 403;
         else if (isSelfRoute && role !== 'admin' && role !== 'projectTeam') expected = 404;
         // Desk-wide metrics: admins and the central team only.
         else if (route.url === '/metrics' && role !== 'admin' && role !== 'central') expected = 403;
         // The team's CVE pool: the central team and admins only.
         else if (route.url.startsWith('/api/cve/pool') && role !== 'admin' && role !== 'central') expected = 403;
-        // No advisory exists in this matrix: every role gets "not found", as for one it may not see.
-        else if (route.url.startsWith('/api/cve/advisories/')) expected = 404;
+        // The matrix incident's advisory: its security teams only; everyone else gets "not found".
+        else if (route.url.startsWith('/api/cve/advisories/') && role !== 'central' && role !== 'projectTeam') expected = 404;
       }
       // A secret link of the wrong kind (a reporter's link used as an enrollment link) opens nothing.
       if (route.url.startsWith('/api/enrollment/')) expected = 404;
