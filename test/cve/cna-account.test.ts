@@ -174,3 +174,15 @@ test('an account in the configuration file wins and is read-only through the API
     await h2.close();
   }
 });
+
+test('the request text of a draft advisory, for its team only, as text/plain', async () => {
+  const draft = await storeAdvisory(h, { ...FIXTURES[0]!.input, id: 'TFV-2026-0077', cveIds: [], published: undefined }, {});
+  const r = await api(h, 'GET', `/api/cve/advisories/${draft.publicId}/request`, { as: tom });
+  assert.equal(r.status, 200, r.body);
+  assert.match(String(r.headers['content-type']), /^text\/plain/);
+  assert.match(r.body, /^CVE request for TFV-2026-0077: /);
+  assert.match(r.body, /\[Vulnerability type\]\nBuffer Overflow/);
+  assert.ok(!r.body.includes('Zelda Quietwater'), 'the anonymous reporter stays anonymous');
+  assert.equal((await api(h, 'GET', `/api/cve/advisories/${draft.publicId}/request`, { as: hank })).status, 404);
+  assert.equal((await api(h, 'GET', `/api/cve/advisories/${draft.publicId}/request`)).status, 401);
+});
