@@ -13,7 +13,7 @@ import * as openpgp from 'openpgp';
 import type { Key, PublicKey, PrivateKey } from 'openpgp';
 
 type VerificationResult = Awaited<ReturnType<typeof openpgp.verify>>['signatures'][number];
-import { DEFAULT_MIME_LIMITS, MessageRejectedError, UndecryptableError, type InboundKeys, type MimeLimits, type MimePart, type OfferedKey, type OpenedMessage, type ParsedMessage, type SecurityInfo, type SignatureInfo } from './types.ts';
+import { DEFAULT_MIME_LIMITS, MessageRejectedError, UndecryptableError, type InboundKeys, type MimeLimits, type MimePart, type OfferedKey, type OpenedMessage, type ParsedMessage, type SecurityInfo, type SignatureInfo, type SignedEntity } from './types.ts';
 import { decodeText, messageFromRoot, parseEntity, parseMessage } from './mime.ts';
 
 export { UndecryptableError } from './types.ts';
@@ -352,6 +352,7 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
     if (STATUS_RANK[s.status] > STATUS_RANK[security.signature.status]) security.signature = s;
   };
   let state: State = { root: outer.root, raw, insideCrypto: false };
+  let signedEntity: SignedEntity | undefined;
 
   // Signed layers are verified against the keys known plus those offered outside the layer; keys found
   // inside an encrypted layer are collected first so a first-contact signed+encrypted report can be checked.
@@ -380,6 +381,7 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
     if (isPgpSigned(root) && root.children.length >= 2) {
       const [content, sigPart] = root.children;
       keepSignature(await verifyDetached(content!.raw, sigPart!, ring));
+      signedEntity = { kind: 'multipart-signed', raw: root.raw };
       state = { root: content!, raw: content!.raw, insideCrypto: true };
       continue;
     }
@@ -411,6 +413,7 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
           if (innerSigned) {
             const cleartext = await verifyClearsigned(innerSigned, ring);
             keepSignature(cleartext.signature);
+            signedEntity = { kind: 'clearsigned', text: innerSigned };
             state = { ...state, inlineText: cleartext.text ?? plaintext, insideCrypto: true };
           } else {
             state = { ...state, inlineText: plaintext, insideCrypto: true };
@@ -420,6 +423,7 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
         if (signedBlock) {
           const cleartext = await verifyClearsigned(signedBlock, ring);
           keepSignature(cleartext.signature);
+          signedEntity = { kind: 'clearsigned', text: signedBlock };
           state = { ...state, inlineText: cleartext.text ?? text, insideCrypto: true };
           break;
         }
@@ -428,7 +432,7 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
     break;
   }
 
-  return { outer, inner: innerMessage(outer, state, security, warnings), security, offeredKeys };
+  return { outer, inner: innerMessage(outer, state, security, warnings), security, offeredKeys, ...(signedEntity ? { signedEntity } : {}) };
 }
 
 async function verifyClearsigned(block: string, ring: KeyRing): Promise<{ text?: string; signature: SignatureInfo }> {

@@ -202,7 +202,11 @@ export interface OpenedMessage {
   security: SecurityInfo;
   /** Keys the sender offered; to be stored as unverified, never trusted silently. */
   offeredKeys: OfferedKey[];
+  /** The signed content exactly as signed, to hand to relaySigned (a member's reply relayed with their signature). */
+  signedEntity?: SignedEntity;
 }
+
+export type SignedEntity = { kind: 'multipart-signed'; raw: Uint8Array } | { kind: 'clearsigned'; text: string };
 
 export interface InboundKeys {
   teamKeys: PrivateKey[];
@@ -244,7 +248,7 @@ export interface RelayOptions {
   subject: string;
   headers: Record<string, string>;
   /** The member's signed content: the exact raw bytes of a multipart/signed entity, or clearsigned text. */
-  signed: { kind: 'multipart-signed'; raw: Uint8Array } | { kind: 'clearsigned'; text: string };
+  signed: SignedEntity;
   recipientKeys: PublicKey[];
   date?: Date;
   outerSubject?: string;
