@@ -1,0 +1,81 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { loadConfig } from '../../src/config.ts';
+import { createApp } from '../../src/app/bootstrap.ts';
+import { insertPublished } from '../support/published-advisories.ts';
+import { FIXTURES } from '../formats/fixtures.ts';
+
+// `embargo site export DIR` as an operator runs it: a real process of bin/embargo on the embedded
+// database or the PostgreSQL server of the test run, with the real clock deciding what is public.
+
+const run = promisify(execFile);
+const bin = new URL('../../bin/embargo', import.meta.url).pathname;
+
+async function embargo(env: NodeJS.ProcessEnv, ...args: string[]) {
+  try {
+    const r = await run(bin, args, { env });
+    return { code: 0, out: r.stdout, err: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, out: x.stdout, err: x.stderr };
+  }
+}
+
+test('embargo site export: --help, writes only what is public now, refuses a non-empty directory and a missing URL', async (t) => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'embargo-site-cli-'));
+  const server = process.env.EMBARGO_TEST_DATABASE_URL;
+  const schema = server ? `site_cli_${randomBytes(5).toString('hex')}` : null;
+  const databaseUrl = server && schema ? `${server}${server.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}` : '';
+  if (server && schema) {
+    const pg = (await import('pg')).default;
+    const c = new pg.Client({ connectionString: server });
+    await c.connect();
+    await c.query(`CREATE SCHEMA ${schema}`);
+    t.after(async () => {
+      await c.query(`DROP SCHEMA ${schema} CASCADE`);
+      await c.end();
+    });
+  }
+  const env = { ...process.env, EMBARGO_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, EMBARGO_PUBLIC_URL: 'https://desk.example.org' };
+
+  // The desk's database, with one advisory public since yesterday and one public only tomorrow.
+  const app = await createApp(loadConfig(env));
+  const day = 24 * 3600 * 1000;
+  const [first, second] = [FIXTURES[0]!.input, FIXTURES[3]!.input];
+  await insertPublished(app, [first], { publishAt: new Date(Date.now() - day).toISOString() });
+  await insertPublished(app, [second], { publishAt: new Date(Date.now() + day).toISOString() });
+  await app.db.close();
+
+  let r = await embargo(env, 'site', 'export', '--help');
+  assert.equal(r.code, 0);
+  assert.match(r.out, /Usage: embargo site export DIR/);
+  r = await embargo(env, '--help');
+  assert.match(r.out, /site export +Write the public advisory site/);
+  r = await embargo(env, 'site', 'export');
+  assert.equal(r.code, 2);
+  assert.match(r.err, /give exactly one DIR/);
+
+  const out = join(mkdtempSync(join(tmpdir(), 'embargo-site-out-')), 'public');
+  r = await embargo(env, 'site', 'export', out);
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /Wrote 11 files \(1 published advisories\)/);
+  assert.deepEqual(readdirSync(out).sort(), [first.id, 'feed.atom', 'index.html', 'index.json', 'style.css'].sort());
+  assert.ok(!existsSync(join(out, second.id)));
+  assert.ok(!readFileSync(join(out, 'feed.atom'), 'utf8').includes(second.id));
+  assert.match(readFileSync(join(out, 'feed.atom'), 'utf8'), /<id>https:\/\/desk\.example\.org\/advisories\/TFV-2026-0001\/<\/id>/);
+
+  r = await embargo(env, 'site', 'export', out);
+  assert.equal(r.code, 1);
+  assert.match(r.err, /is not empty: export into a new or empty directory/);
+
+  r = await embargo({ ...env, EMBARGO_PUBLIC_URL: '' }, 'site', 'export', join(out, '..', 'other'));
+  assert.equal(r.code, 1);
+  assert.match(r.err, /Set EMBARGO_PUBLIC_URL/);
+  assert.ok(!existsSync(join(out, '..', 'other')));
+});
