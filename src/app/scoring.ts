@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { CVSS_VERSIONS, cvssJson, describeCvss, parseCvss, type CvssScore, type CvssVersion } from '../formats/cvss.ts';
 import { CWE_CATALOGUE, searchCwe, type CweEntry } from '../domain/cwe.ts';
-import { EmbargoError, ValidationError, type ErrorDetail } from '../domain/errors.ts';
+import { caseActions } from '../domain/access.ts';
+import { EmbargoError, NotFoundError, ValidationError, type ErrorDetail } from '../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from './context.ts';
 import { recordTransition, visibleCase } from './cases.ts';
 import { rulesOf } from './instance.ts';
@@ -214,4 +215,35 @@ export function findCwe(ctx: Ctx, raw: unknown): { version: string; source: stri
   requirePerson(ctx);
   const { q, limit } = CweQuery.parse(raw);
   return { version: CWE_CATALOGUE.version, source: CWE_CATALOGUE.source, query: q, matches: searchCwe(q, limit) };
+}
+
+export interface IncidentScoring {
+  reportId: string;
+  ref: string;
+  title: string;
+  severity: string | null;
+  priority: string | null;
+  resolutionDueAt: string | null;
+  vectors: ScoredVector[];
+  /** Whether this person may change the vectors (the severity) of this case now. */
+  canChange: boolean;
+}
+
+/** The incident's scoring for the calculator page; "not found" for people who may not see the case. */
+export async function incidentScoring(ctx: Ctx, reportId: string): Promise<IncidentScoring> {
+  requirePerson(ctx);
+  return ctx.app.db.transaction(async (tx) => {
+    const c = await visibleCase(ctx, tx, reportId);
+    if (!c.row.incidentId) throw new NotFoundError('incident');
+    const rules = await rulesOf(tx);
+    const row = (await tx.query<{ ref: string; title: string; severity: string | null; priority: string | null; resolution_due_at: Date | null; cvss_vectors: string[] }>(
+      'SELECT ref, title, severity, priority, resolution_due_at, cvss_vectors FROM incidents WHERE id = $1', [c.row.incidentId],
+    )).rows[0]!;
+    return {
+      reportId, ref: row.ref, title: row.title, severity: row.severity, priority: row.priority,
+      resolutionDueAt: row.resolution_due_at ? new Date(row.resolution_due_at).toISOString() : null,
+      vectors: scoredVectors(row.cvss_vectors),
+      canChange: caseActions(ctx.principal, c.facts, rules.workflow).includes('incident.change_severity'),
+    };
+  });
 }

@@ -9,7 +9,8 @@ import { registerAdminPages } from './pages/admin.ts';
 import { registerReporterPages } from './pages/reporter.ts';
 import { registerMePages } from './pages/me.ts';
 import { registerDashboardPage } from './pages/dashboard.ts';
-import { registerCvePages } from './pages/cve.ts';
+import { registerCvssCalculatorPages } from './pages/cvss-calculator.ts';
+import { registerCwePages } from './pages/cwe-search.ts';
 
 // The web UI: server-rendered HTML pages and plain forms (no JavaScript), on the same server and use
 // cases as the JSON API. Wire it with buildServer(app, { plugins: [webPlugin] }).
@@ -27,5 +28,6 @@ export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDe
   registerReporterPages(fastify, deps);
   registerMePages(fastify, deps);
   registerDashboardPage(fastify, deps);
-  registerCvePages(fastify, deps);
+  registerCvssCalculatorPages(fastify, deps);
+  registerCwePages(fastify, deps);
 };

@@ -17,6 +17,7 @@ import { due, when, zoneOr } from '../format.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
 import { clockTimeline, outcomeBadge } from '../clock-timeline.ts';
 import { csrfRefused } from './account.ts';
+import { CVSS_DONE, cvssSection } from './cvss-calculator.ts';
 
 // The case page: everything caseView returns, and one form per action the person may take now.
 // Every form POSTs to /cases/:reportId/<action> (or .../projects/:slug/<action>), calls the use case
@@ -125,7 +126,7 @@ const PROJECT_ACTIONS: ProjectActionDef[] = [
   },
 ];
 
-const DONE: Record<string, string> = Object.fromEntries([...CASE_ACTIONS, ...PROJECT_ACTIONS].map((a) => [a.action, a.done]));
+const DONE: Record<string, string> = { ...Object.fromEntries([...CASE_ACTIONS, ...PROJECT_ACTIONS].map((a) => [a.action, a.done])), ...CVSS_DONE };
 
 /** A form that failed: which one, what was typed, and what was wrong. */
 interface Failed {
@@ -261,7 +262,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
 
   return html`<p class="muted"><a href="/">← Queue</a> · times in ${tz}</p>
     ${forms}
-    ${reportSection}${incidentSection}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
+    ${reportSection}${incidentSection}${cvssSection(v, viewer)}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
 }
 
 function actionForms(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null): Html {
