@@ -22,6 +22,8 @@ import { parse, UsageError } from './args.ts';
 import { startScheduler } from '../jobs/sla-scheduler.ts';
 import { slaCommand, SLA_DUE_HELP, SLA_REGIONS_HELP } from './sla.ts';
 import { advisoryExportCommand, cvssCommand } from '../formats/cli.ts';
+import { CVE_REQUEST_HELP, cveRequestFromFile, isAdvisoryFile } from '../cve/cli.ts';
+import { cveRequestText } from '../app/cve-request.ts';
 
 // `embargo`: the command-line door. Commands that act on the desk open the database directly
 // (they run on the server, with its config and instance key) and call the same use cases as the API.
@@ -46,6 +48,7 @@ Commands:
   cvss             Score CVSS 3.1 and 4.0 vectors
   advisory export  Export an advisory (JSON file) as CVE, OSV, CSAF 2.0/2.1, text or Markdown
   site export      Write the public advisory site (/advisories/) as static files
+  cve request      A ready-to-paste CVE request for an advisory (JSON file, or its id on the desk)
 
 Run "embargo COMMAND --help" for a command's options.
 Configuration comes from the environment: DATABASE_URL (PostgreSQL; otherwise the embedded
@@ -53,6 +56,7 @@ database in EMBARGO_DATA_DIR, default ./data), EMBARGO_HOST, EMBARGO_PORT, EMBAR
 `;
 
 const HELP: Record<string, string> = {
+  'cve request': CVE_REQUEST_HELP,
   init: `Usage: embargo init --profile trusted-firmware|tock|FILE --name NAME --time-zone ZONE --admin-name NAME --admin-email EMAIL
 Creates the desk and prints the admin's one-time enrollment link.\n`,
   serve: `Usage: embargo serve
@@ -187,6 +191,19 @@ async function dispatch(key: string, args: string[], out: Out, err: Out): Promis
         const ctx = values.as ? await asPerson(app, values.as) : system(app);
         const r = await submitReport(ctx, 'import', json);
         out.write(`${r.reportId}\n`);
+        return 0;
+      });
+    }
+    case 'cve request': {
+      const { values, positionals } = parse(args, { as: { type: 'string' } });
+      if (positionals.length !== 1) throw new UsageError('give exactly one FILE or advisory ID');
+      const target = positionals[0]!;
+      if (isAdvisoryFile(target)) {
+        out.write(cveRequestFromFile(target));
+        return 0;
+      }
+      return withApp(async (app) => {
+        out.write(await cveRequestText(await asPerson(app, values.as), target));
         return 0;
       });
     }
