@@ -64,6 +64,27 @@ const ConfigSchema = z
     imapMailbox: z.string().min(1).default('INBOX'),
     imapProcessedFolder: z.string().min(1).default('Embargo/Processed'),
     imapIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(60),
+    /**
+     * Outbound mail (src/app/mail-settings.ts). Set here, the relay and the aliases below are written
+     * to the desk at every start and shown read-only in the admin UI (the file wins); left unset, they
+     * are edited in the admin UI.
+     */
+    smtpRelayHost: z.string().min(1).nullable().default(null),
+    smtpRelayPort: z.coerce.number().int().min(1).max(65535).default(587),
+    smtpRelayTls: z.enum(['none', 'starttls', 'tls']).default('starttls'),
+    smtpRelayUser: z.string().min(1).nullable().default(null),
+    smtpRelayPassword: z.string().min(1).nullable().default(null),
+    /** Envelope sender of outbound mail: bounces come back to it (with +TOKEN added). */
+    mailBounceAddress: z.string().trim().toLowerCase().email().nullable().default(null),
+    /** Extra aliases and the team each belongs to: { "security@example.org": "security" } (or "addr=team,addr=team"). */
+    mailAliasTeams: z.preprocess(
+      (v) => (typeof v === 'string' ? Object.fromEntries(v.split(',').filter(Boolean).map((p) => p.split('=').map((x) => x.trim()))) : v),
+      z.record(z.string().trim().toLowerCase().email(), z.string().min(1)).default({}),
+    ),
+    /** Delivery job: seconds between passes, attempts before a delivery fails, first retry delay (doubling each time, at most 6 hours). */
+    mailDeliveryIntervalSeconds: z.coerce.number().min(0.05).max(3600).default(5),
+    mailDeliveryMaxAttempts: z.coerce.number().int().min(1).max(50).default(10),
+    mailDeliveryBackoffSeconds: z.coerce.number().int().min(1).max(3600).default(60),
   })
   .strict();
 
@@ -101,6 +122,16 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_IMAP_MAILBOX: 'imapMailbox',
   EMBARGO_IMAP_PROCESSED_FOLDER: 'imapProcessedFolder',
   EMBARGO_IMAP_INTERVAL_SECONDS: 'imapIntervalSeconds',
+  EMBARGO_SMTP_RELAY_HOST: 'smtpRelayHost',
+  EMBARGO_SMTP_RELAY_PORT: 'smtpRelayPort',
+  EMBARGO_SMTP_RELAY_TLS: 'smtpRelayTls',
+  EMBARGO_SMTP_RELAY_USER: 'smtpRelayUser',
+  EMBARGO_SMTP_RELAY_PASSWORD: 'smtpRelayPassword',
+  EMBARGO_MAIL_BOUNCE_ADDRESS: 'mailBounceAddress',
+  EMBARGO_MAIL_ALIAS_TEAMS: 'mailAliasTeams',
+  EMBARGO_MAIL_DELIVERY_INTERVAL_SECONDS: 'mailDeliveryIntervalSeconds',
+  EMBARGO_MAIL_DELIVERY_MAX_ATTEMPTS: 'mailDeliveryMaxAttempts',
+  EMBARGO_MAIL_DELIVERY_BACKOFF_SECONDS: 'mailDeliveryBackoffSeconds',
 };
 
 export class ConfigError extends Error {

@@ -16,6 +16,8 @@ import { calendarRoutes } from './routes/calendars.ts';
 import { scoringRoutes } from './routes/scoring.ts';
 import { advisoryRoutes } from './routes/advisories.ts';
 import { cveRoutes } from './routes/cve.ts';
+import { keyRoutes } from './routes/keys.ts';
+import { mailRoutes } from './routes/mail.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -36,7 +38,7 @@ export interface AuthResult {
 }
 
 export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
-  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...scoringRoutes, ...advisoryRoutes, ...cveRoutes, ...extra];
+  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...scoringRoutes, ...advisoryRoutes, ...cveRoutes, ...keyRoutes, ...mailRoutes, ...extra];
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: { path?: string; message: string }[] = []) {

@@ -95,6 +95,8 @@ before(async () => {
   reportId = r.json.reportId;
   attachmentId = (await h.app.db.query<{ id: string }>('SELECT id FROM attachments WHERE report_id = $1', [reportId])).rows[0]!.id;
   daysOffId = (await addDaysOff(as.projectTeam!.ctx, as.projectTeam!.personId, { startsOn: '2027-01-04' })).id;
+  // The team's public key is public: there has to be one.
+  assert.equal((await api(h, 'POST', '/api/admin/team-keys/generate', { as: as.admin!, body: {} })).status, 201);
   reporterToken = r.json.statusToken;
   otherReportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
   await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: as.central! });
@@ -154,6 +156,10 @@ test('every route × every role: no read or write where the policy says no', asy
         else if (route.url.startsWith('/api/cve/pool') && role !== 'admin' && role !== 'central') expected = 403;
         // The matrix incident's advisory: its security teams only; everyone else gets "not found".
         else if (route.url.startsWith('/api/cve/advisories/') && role !== 'central' && role !== 'projectTeam') expected = 404;
+        // Failed deliveries: admins and the central team only.
+        else if (route.url.startsWith('/api/deliveries/') && role !== 'admin' && role !== 'central') expected = 403;
+        // Keys the reporter offered carry their identity: not for people pulled into the case.
+        else if (route.url === '/api/reports/:id/keys' && role === 'collaborator') expected = 404;
       }
       // A secret link of the wrong kind (a reporter's link used as an enrollment link) opens nothing.
       if (route.url.startsWith('/api/enrollment/')) expected = 404;

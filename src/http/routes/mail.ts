@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { defineRoutes } from '../route.ts';
+import { listFailedDeliveries, resendDelivery } from '../../app/deliveries.ts';
+import {
+  AliasInput, ImapAccountInput, mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay, SmtpRelayInput,
+} from '../../app/mail-settings.ts';
+
+// Mail: the failed-delivery list with resend (admins and the central team), and the mail settings
+// (admins): aliases, SMTP relay, IMAP accounts. Passwords go in, never come back out.
+
+export const mailRoutes = defineRoutes([
+  {
+    method: 'GET', url: '/api/deliveries/failed', policy: 'signed-in', tag: 'mail', query: z.strictObject({}),
+    summary: 'Deliveries that failed (refused, bounced, held for want of a key, given up), newest first, with the reason.',
+    handler: async ({ ctx }) => ({ deliveries: await listFailedDeliveries(ctx) }),
+  },
+  {
+    method: 'POST', url: '/api/deliveries/:id/resend', policy: 'signed-in', tag: 'mail',
+    summary: 'Queue a failed delivery again (same Message-ID; built afresh with the keys on file now).',
+    handler: async ({ ctx, params }) => (await resendDelivery(ctx, params.id!), { ok: true }),
+  },
+  {
+    method: 'GET', url: '/api/admin/mail-settings', policy: 'admin', tag: 'mail',
+    summary: 'Aliases, SMTP relay and IMAP accounts (no passwords), each marked as set in the config file or here.',
+    handler: ({ ctx }) => mailSettings(ctx),
+  },
+  {
+    method: 'PUT', url: '/api/admin/mail-settings/smtp-relay', policy: 'admin', tag: 'mail', body: SmtpRelayInput,
+    summary: 'Set the SMTP relay (a password left out keeps the stored one; null removes it).',
+    handler: async ({ ctx, body }) => (await setSmtpRelay(ctx, body), { ok: true }),
+  },
+  {
+    method: 'PUT', url: '/api/admin/mail-settings/aliases', policy: 'admin', tag: 'mail', body: AliasInput,
+    summary: 'Add or change an alias: the address and the team (slug) whose mail it is.',
+    handler: async ({ ctx, body }) => (await setAlias(ctx, body), { ok: true }),
+  },
+  {
+    method: 'DELETE', url: '/api/admin/mail-settings/aliases/:address', policy: 'admin', tag: 'mail',
+    summary: 'Remove an alias added here (not a team\'s own alias, not one from the config file).',
+    handler: async ({ ctx, params }) => (await removeAlias(ctx, params.address!), { ok: true }),
+  },
+  {
+    method: 'PUT', url: '/api/admin/mail-settings/imap-accounts', policy: 'admin', tag: 'mail', body: ImapAccountInput,
+    summary: 'Add or change an IMAP account by name (a password left out keeps the stored one).',
+    handler: async ({ ctx, body }) => saveImapAccount(ctx, body),
+  },
+  {
+    method: 'DELETE', url: '/api/admin/mail-settings/imap-accounts/:name', policy: 'admin', tag: 'mail',
+    summary: 'Remove an IMAP account added here.',
+    handler: async ({ ctx, params }) => (await removeImapAccount(ctx, params.name!), { ok: true }),
+  },
+]);

@@ -1,0 +1,256 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startHarness, setupDesk, addMember, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
+import { startSmtpSink, headerValue, type SmtpSink, type SinkMessage } from '../support/smtp-sink.ts';
+import { startGpg, validSigPrimary, type GpgPeer, type GpgKey } from '../support/gpg.ts';
+import { setSmtpRelay } from '../../src/app/mail-settings.ts';
+import { generateTeamKeyFor, recordOfferedKey, teamPublicKey, uploadMyKey } from '../../src/app/keys.ts';
+import { loadCase } from '../../src/app/cases.ts';
+import { addMessage } from '../../src/app/messaging.ts';
+import { fanOutMessage } from '../../src/app/fan-out.ts';
+import { handleBounce } from '../../src/app/deliveries.ts';
+import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
+import type { Ctx } from '../../src/app/context.ts';
+
+// Outbound delivery against a real SMTP server on loopback, every copy decrypted and verified by
+// GnuPG: fan-out to each member's own key, the notice for a member without one, the reporter's copy
+// held where the profile refuses mail in clear, retries with backoff and the same Message-ID, 5xx,
+// resend from the failed list, bounces.
+
+let h: Harness;
+let sink: SmtpSink;
+let admin: Member, alice: Member, bob: Member;
+let aliceGpg: GpgPeer, ritaGpg: GpgPeer;
+let aliceKey: GpgKey, ritaKey: GpgKey;
+let teamFingerprint: string;
+
+const SYSTEM: Ctx['principal'] = { kind: 'system', label: 'test' };
+
+before(async () => {
+  // GnuPG dates its keys by the real clock; the desk's clock starts there so no key is from the future.
+  h = await startHarness({ clock: new Date().toISOString(), config: { publicUrl: 'https://desk.example.org' } });
+  admin = await setupDesk(h, 'trusted-firmware');
+  alice = await addMember(h, admin, { name: 'Alice Central', email: 'alice@tf.example', teams: ['security'] });
+  bob = await addMember(h, admin, { name: 'Bob Keyless', email: 'bob@tf.example', teams: ['security'] });
+  sink = await startSmtpSink();
+  await setSmtpRelay(admin.ctx, { host: '127.0.0.1', port: sink.port, tls: 'none', bounceAddress: 'bounces@desk.example.org' });
+  // Enrolment moved the desk's clock ahead; OpenPGP.js signs by the real clock, so the team key must not be newer.
+  h.clock.set(new Date().toISOString());
+  const team = await generateTeamKeyFor(admin.ctx, {});
+  teamFingerprint = team.fingerprint;
+
+  aliceGpg = await startGpg();
+  aliceKey = await aliceGpg.generateKey('Alice Central <alice@tf.example>', { algorithm: 'ed25519' });
+  ritaGpg = await startGpg();
+  ritaKey = await ritaGpg.generateKey('Rita Reporter <rita@research.example>', { algorithm: 'rsa3072' });
+  const teamPublic = (await teamPublicKey(h.app.db))!.armored;
+  await aliceGpg.importKey(teamPublic);
+  await ritaGpg.importKey(teamPublic);
+  h.clock.set(new Date().toISOString()); // after the GnuPG keys were made
+  await uploadMyKey(alice.ctx, { armored: aliceKey.publicArmored });
+});
+after(async () => {
+  await sink?.close();
+  await aliceGpg?.close();
+  await ritaGpg?.close();
+  await h.close();
+});
+
+async function submit(): Promise<string> {
+  const r = await api(h, 'POST', '/api/reports', { body: sampleReport });
+  assert.equal(r.status, 201, r.body);
+  return r.json.reportId;
+}
+
+async function deliveries(reportId: string) {
+  const r = await h.app.db.query<{ id: string; recipient: string; status: string; mode: string | null; message_id: string; attempts: number; failure: string | null; next_attempt_at: Date }>(
+    'SELECT id, recipient, status, mode, message_id, attempts, failure, next_attempt_at FROM deliveries WHERE report_id = $1 ORDER BY recipient, created_at',
+    [reportId],
+  );
+  return r.rows;
+}
+
+function copiesTo(address: string): SinkMessage[] {
+  return sink.received.filter((m) => m.rcptTo.includes(address));
+}
+
+async function decryptAndVerify(peer: GpgPeer, m: SinkMessage): Promise<string> {
+  // PGP/MIME: the second part of multipart/encrypted carries the armored OpenPGP message.
+  const text = m.raw.toString('latin1');
+  assert.match(headerValue(m.raw, 'Content-Type') ?? '', /multipart\/encrypted/i);
+  const armored = /-----BEGIN PGP MESSAGE-----[\s\S]+?-----END PGP MESSAGE-----/.exec(text);
+  assert.ok(armored, 'an armored OpenPGP message in the copy');
+  const r = await peer.decrypt(armored[0]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(validSigPrimary(r.status), teamFingerprint, `VALIDSIG by the team key: ${r.status.join('\n')}`);
+  return decodeQuotedPrintable(r.stdout.toString('latin1'));
+}
+
+/** The decrypted entity's text, quoted-printable undone (the body is QP-encoded inside the encryption). */
+function decodeQuotedPrintable(s: string): string {
+  const bytes = s.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+test('fan-out: each member with a key gets a copy encrypted to it and signed by the team key; a member without one gets a notice only', async () => {
+  const reportId = await submit();
+  const body = 'Second message from the reporter: the overflow also reaches BL31 through the SMC handler.';
+  await h.app.db.transaction(async (tx) => {
+    const c = (await loadCase(tx, reportId))!;
+    const ctx: Ctx = { app: h.app, principal: { kind: 'reporter', reportId } };
+    const messageId = await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', body);
+    const r = await fanOutMessage(ctx, tx, h.clock.now, { reportId, messageId });
+    assert.equal(r.recipients, 3); // the admin (on the central team as the desk's first member), alice and bob
+  });
+  const before = sink.received.length;
+  const pass = await runDeliveryPass(h.app);
+  assert.equal(pass.sent, 3);
+  assert.equal(sink.received.length, before + 3);
+
+  const [toAlice] = copiesTo('alice@tf.example');
+  assert.ok(toAlice);
+  assert.ok(!toAlice.raw.toString('latin1').includes('BL31'), 'no plaintext outside the encryption');
+  assert.match(toAlice.mailFrom, /^bounces\+[0-9a-f]{32}@desk\.example\.org$/);
+  const plain = await decryptAndVerify(aliceGpg, toAlice);
+  assert.ok(plain.includes(body), plain);
+
+  const [toBob] = copiesTo('bob@tf.example');
+  assert.ok(toBob);
+  const raw = toBob.raw.toString('utf8');
+  for (const secret of ['BL31', 'SMC handler', sampleReport.title, sampleReport.reporter.name, sampleReport.reporter.email]) {
+    assert.ok(!raw.includes(secret), `the notice carries no content (${secret})`);
+  }
+  assert.ok(raw.replace(/=\r?\n/g, '').includes(`https://desk.example.org/cases/${reportId}`), raw);
+  assert.equal(headerValue(toBob.raw, 'Auto-Submitted'), 'auto-generated');
+
+  const rows = await deliveries(reportId);
+  assert.deepEqual(rows.map((d) => [d.recipient, d.status, d.mode]), [
+    ['admin@example.org', 'sent', 'notice'], ['alice@tf.example', 'sent', 'encrypted'], ['bob@tf.example', 'sent', 'notice'],
+  ]);
+  assert.equal(toAlice.messageId, rows[1]!.message_id);
+});
+
+test('a reply to a reporter without a key is held where the profile refuses mail in clear; a key offered by mail is not used until confirmed', async () => {
+  const reportId = await submit();
+  const reply = await api(h, 'POST', `/api/reports/${reportId}/replies`, { as: alice, body: { body: 'Thanks, we are looking at the BL2 loader.' } });
+  assert.equal(reply.status, 200, reply.body);
+  await runDeliveryPass(h.app);
+  let rita = (await deliveries(reportId)).find((d) => d.recipient === 'rita@research.example')!;
+  assert.equal(rita.status, 'failed');
+  assert.match(rita.failure!, /unencryptedMail: refuse/);
+  assert.equal(copiesTo('rita@research.example').length, 0);
+  // The list copy (cc security@) reached the members, each by their own route.
+  const listCopies = (await deliveries(reportId)).filter((d) => d.recipient !== 'rita@research.example');
+  assert.deepEqual(listCopies.map((d) => [d.recipient, d.status, d.mode, d.failure]), [
+    ['admin@example.org', 'sent', 'notice', null], ['alice@tf.example', 'sent', 'encrypted', null], ['bob@tf.example', 'sent', 'notice', null],
+  ]);
+
+  // The failed list shows it with the reason; resending while the key is only a candidate fails again.
+  const failed = await api(h, 'GET', '/api/deliveries/failed', { as: alice });
+  assert.equal(failed.status, 200);
+  assert.ok(failed.json.deliveries.some((d: any) => d.id === rita.id && /unencryptedMail/.test(d.failure)));
+  const offered = await h.app.db.transaction((tx) =>
+    recordOfferedKey({ app: h.app, principal: SYSTEM }, tx, h.clock.now, { email: 'rita@research.example', armored: ritaKey.publicArmored, source: 'autocrypt', reportId }));
+  assert.equal(offered.stored, true);
+  assert.equal((await api(h, 'POST', `/api/deliveries/${rita.id}/resend`, { as: alice })).status, 200);
+  await runDeliveryPass(h.app);
+  rita = (await deliveries(reportId)).find((d) => d.recipient === 'rita@research.example')!;
+  assert.equal(rita.status, 'failed', 'an unconfirmed candidate key is never used');
+
+  // A team member confirms the reporter's key; the resent copy is encrypted to it, same Message-ID.
+  const candidates = await api(h, 'GET', `/api/reports/${reportId}/keys`, { as: alice });
+  assert.equal(candidates.status, 200, candidates.body);
+  assert.equal(candidates.json.keys[0].fingerprint, ritaKey.fingerprint);
+  assert.equal(candidates.json.keys[0].status, 'candidate');
+  assert.equal((await api(h, 'POST', `/api/keys/${offered.stored ? offered.keyId : ''}/confirm`, { as: alice })).status, 200);
+  assert.equal((await api(h, 'POST', `/api/deliveries/${rita.id}/resend`, { as: alice })).status, 200);
+  await runDeliveryPass(h.app);
+  const after = (await deliveries(reportId)).find((d) => d.recipient === 'rita@research.example')!;
+  assert.equal(after.status, 'sent');
+  assert.equal(after.message_id, rita.message_id);
+  const [copy] = copiesTo('rita@research.example');
+  assert.equal(copy!.messageId, rita.message_id);
+  const plain = await decryptAndVerify(ritaGpg, copy!);
+  assert.ok(plain.includes('we are looking at the BL2 loader'));
+});
+
+test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at once; resend; a bounce marks a sent delivery failed', async () => {
+  const reportId = await submit();
+  let refusals = 0;
+  sink.reply = (m) => (m.rcptTo.includes('alice@tf.example') && refusals++ < 2 ? { code: 451, message: '4.7.1 Try again later' } : undefined);
+  await h.app.db.transaction(async (tx) => {
+    const c = (await loadCase(tx, reportId))!;
+    const ctx: Ctx = { app: h.app, principal: { kind: 'reporter', reportId } };
+    await fanOutMessage(ctx, tx, h.clock.now, { reportId, messageId: await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', 'retry me') });
+  });
+  const t0 = h.clock.now.getTime();
+  let p = await runDeliveryPass(h.app);
+  assert.deepEqual([p.sent, p.retried], [2, 1]); // the notices to the admin and bob went; alice's copy got 451
+  let alice_ = (await deliveries(reportId)).find((d) => d.recipient === 'alice@tf.example')!;
+  assert.equal(alice_.status, 'queued');
+  assert.equal(new Date(alice_.next_attempt_at).getTime(), t0 + 60_000);
+  assert.equal((await runDeliveryPass(h.app)).claimed, 0, 'not before its time');
+  h.clock.advance(60_000);
+  p = await runDeliveryPass(h.app);
+  assert.equal(p.retried, 1);
+  alice_ = (await deliveries(reportId)).find((d) => d.recipient === 'alice@tf.example')!;
+  assert.equal(new Date(alice_.next_attempt_at).getTime(), h.clock.now.getTime() + 120_000, 'the delay doubles');
+  h.clock.advance(120_000);
+  p = await runDeliveryPass(h.app);
+  assert.equal(p.sent, 1);
+  alice_ = (await deliveries(reportId)).find((d) => d.recipient === 'alice@tf.example')!;
+  assert.equal(alice_.status, 'sent');
+  assert.equal(alice_.attempts, 3);
+  const attempts = [...sink.refused, ...sink.received].filter((m) => m.rcptTo.includes('alice@tf.example') && m.messageId === alice_.message_id);
+  assert.equal(attempts.length, 3, 'three attempts, one Message-ID');
+  assert.equal(new Set(attempts.map((m) => m.raw.toString('base64'))).size, 1, 'every retry sends the same bytes');
+
+  // 550: failed at once, with the server's reply.
+  const r2 = await submit();
+  sink.reply = (m) => (m.rcptTo.includes('bob@tf.example') ? { code: 550, message: '5.1.1 No such user' } : undefined);
+  await h.app.db.transaction(async (tx) => {
+    const c = (await loadCase(tx, r2))!;
+    const ctx: Ctx = { app: h.app, principal: { kind: 'reporter', reportId: r2 } };
+    await fanOutMessage(ctx, tx, h.clock.now, { reportId: r2, messageId: await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', 'fail me') });
+  });
+  p = await runDeliveryPass(h.app);
+  assert.deepEqual([p.sent, p.failed], [2, 1]);
+  const bobRow = (await deliveries(r2)).find((d) => d.recipient === 'bob@tf.example')!;
+  assert.equal(bobRow.status, 'failed');
+  assert.equal(bobRow.attempts, 1);
+  assert.match(bobRow.failure!, /SMTP 550.*No such user/);
+  const outboxStatus = await h.app.db.query<{ status: string }>('SELECT o.status FROM outbox o JOIN deliveries d ON d.outbox_id = o.id WHERE d.id = $1', [bobRow.id]);
+  assert.equal(outboxStatus.rows[0]!.status, 'failed');
+
+  // Only admins and the central team see the list; resend puts it back in the queue.
+  const carol = await addMember(h, admin, { name: 'Carol Project', email: 'carol@tf.example' });
+  assert.equal((await api(h, 'GET', '/api/deliveries/failed', { as: carol })).status, 403);
+  assert.equal((await api(h, 'POST', `/api/deliveries/${bobRow.id}/resend`, { as: carol })).status, 403);
+  const list = await api(h, 'GET', '/api/deliveries/failed', { as: admin });
+  assert.ok(list.json.deliveries.some((d: any) => d.id === bobRow.id));
+  sink.reply = null;
+  assert.equal((await api(h, 'POST', `/api/deliveries/${bobRow.id}/resend`, { as: admin })).status, 200);
+  assert.equal((await api(h, 'POST', `/api/deliveries/${bobRow.id}/resend`, { as: admin })).status, 409, 'only a failed delivery is resent');
+  p = await runDeliveryPass(h.app);
+  assert.equal(p.sent, 1);
+  const resent = (await deliveries(r2)).find((d) => d.recipient === 'bob@tf.example')!;
+  assert.equal(resent.status, 'sent');
+  assert.equal(resent.message_id, bobRow.message_id);
+
+  // A DSN for a delivered copy (found by its Message-ID) marks it failed with the reason.
+  const bounced = await h.app.db.transaction((tx) => handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, {
+    originalMessageId: `<${alice_.message_id}>`, recipient: 'alice@tf.example', status: '5.2.2', action: 'failed', diagnostic: 'smtp; 552 mailbox full',
+  }));
+  assert.deepEqual(bounced, { deliveryId: alice_.id, failed: true });
+  const afterBounce = (await deliveries(reportId)).find((d) => d.recipient === 'alice@tf.example')!;
+  assert.equal(afterBounce.status, 'failed');
+  assert.match(afterBounce.failure!, /bounced.*5\.2\.2.*mailbox full/);
+  // By the VERP token in the bounce address too; a delayed DSN changes nothing; an unknown id is ignored.
+  const bobNotice = (await deliveries(reportId)).find((d) => d.recipient === 'bob@tf.example')!;
+  const viaToken = await h.app.db.transaction((tx) => handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, {
+    bounceAddress: `bounces+${bobNotice.id.replaceAll('-', '')}@desk.example.org`, status: '4.4.7', action: 'delayed',
+  }));
+  assert.deepEqual(viaToken, { deliveryId: bobNotice.id, failed: false });
+  assert.equal((await deliveries(reportId)).find((d) => d.recipient === 'bob@tf.example')!.status, 'sent');
+  assert.equal(await h.app.db.transaction((tx) => handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, { originalMessageId: 'nobody@nowhere' })), null);
+});
