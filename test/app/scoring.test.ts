@@ -4,6 +4,8 @@ import { startHarness, setupDesk, addMember, addProject, api, auditActions, samp
 import { assessReport } from '../../src/app/triage.ts';
 import { removeCvssVector, saveCvssVector, setCvssVectors } from '../../src/app/scoring.ts';
 import { caseView } from '../../src/app/queries.ts';
+import { updateProfile } from '../../src/app/instance.ts';
+import { loadShippedProfileText } from '../../src/process/loader.ts';
 import { ZodError } from 'zod';
 import { EmbargoError } from '../../src/domain/errors.ts';
 
@@ -208,6 +210,19 @@ describe('Trusted Firmware: CVSS 3.1 preferred, no priorities', () => {
   test('a report still in triage has no incident to score (403)', async () => {
     const other = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId as string;
     await refusal(setCvssVectors(tina.ctx, other, { vectors: [V31_MEDIUM] }), 'forbidden');
+  });
+
+  test('a profile without CVSS bands refuses to score (422), naming what the admin must add', async () => {
+    const shipped = loadShippedProfileText('trusted-firmware');
+    await updateProfile(admin.ctx, shipped.replace(/, cvssMin: [0-9.]+ \}/g, ' }'));
+    try {
+      const before = await state(h, reportId);
+      const e = await refusal(setCvssVectors(tina.ctx, reportId, { vectors: [V31_MEDIUM] }), 'profile_invalid');
+      assert.match(e.message, /adds cvssMin to each of severity\.levels/);
+      assert.equal(await state(h, reportId), before);
+    } finally {
+      await updateProfile(admin.ctx, shipped);
+    }
   });
 
   test('a closed incident is not rescored', async () => {
