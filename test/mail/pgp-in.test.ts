@@ -227,6 +227,7 @@ test('inline clearsigned text: valid; altered text: invalid; inline signed (not 
   assert.equal(ok.security.signature.status, 'valid');
   assert.equal(ok.security.signature.shape, 'inline-clearsigned');
   assert.equal(ok.inner.text, 'I confirm the embargo date.');
+  assert.equal(ok.signedEntity?.kind, 'clearsigned', 'ready to relay with the signature intact');
   const bad = await openInbound(mk(signed.replace('embargo date', 'embargo dates')), keys());
   assert.equal(bad.security.signature.status, 'invalid');
 
