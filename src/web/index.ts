@@ -9,6 +9,7 @@ import { registerAdminPages } from './pages/admin.ts';
 import { registerReporterPages } from './pages/reporter.ts';
 import { registerMePages } from './pages/me.ts';
 import { registerDashboardPage } from './pages/dashboard.ts';
+import { registerAdvisoryPages } from './pages/advisory.ts';
 import { registerCvePages } from './pages/cve.ts';
 import { registerCvssCalculatorPages } from './pages/cvss-calculator.ts';
 import { registerCwePages } from './pages/cwe-search.ts';
@@ -29,6 +30,7 @@ export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDe
   registerReporterPages(fastify, deps);
   registerMePages(fastify, deps);
   registerDashboardPage(fastify, deps);
+  registerAdvisoryPages(fastify, deps);
   registerCvePages(fastify, deps);
   registerCvssCalculatorPages(fastify, deps);
   registerCwePages(fastify, deps);

@@ -1,5 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { replyAsReporter, reporterView, submitReport } from '../../app/intake.ts';
+import { setCreditPreference } from '../../app/advisory-credit.ts';
+import { creditPreferenceSection } from './advisory-credit.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, type Html } from '../html.ts';
 import {
@@ -144,6 +146,7 @@ export function registerReporterPages(fastify: FastifyInstance, deps: WebDeps): 
               </article>`)
             : html`<p class="muted">No messages yet.</p>`}
         </section>
+        ${creditPreferenceSection(token, r.credit)}
         <section aria-labelledby="add-h" class="card">
           <h2 id="add-h">Write to the team</h2>
           <form method="post" action="/status/${token}" class="stack">
@@ -158,7 +161,7 @@ export function registerReporterPages(fastify: FastifyInstance, deps: WebDeps): 
     method: 'GET', url: '/status/:token', rateLimitPerMinute: Math.max(rate * 6, 60),
     handler: async (request, reply) => {
       const { token } = request.params as { token: string };
-      const flash = field(request.query, 'sent') ? 'Your message is sent to the team.' : null;
+      const flash = field(request.query, 'sent') ? 'Your message is sent to the team.' : field(request.query, 'credit') ? 'Your credit preference is saved; the team sees it.' : null;
       return statusPage(reply, await viewerOf(deps, request), token, 200, { flash });
     },
   });
@@ -178,6 +181,25 @@ export function registerReporterPages(fastify: FastifyInstance, deps: WebDeps): 
         return statusPage(reply, viewer, token, problem.status, { error: problem.message, draft: body });
       }
       return seeOther(reply, `/status/${encodeURIComponent(token)}?sent=1`);
+    },
+  });
+
+  webRoute(fastify, deps, {
+    method: 'POST', url: '/status/:token/credit', rateLimitPerMinute: rate,
+    handler: async (request, reply) => {
+      const { token } = request.params as { token: string };
+      const viewer = await viewerOf(deps, request);
+      const preference = field(request.body, 'preference');
+      const alias = field(request.body, 'alias').trim();
+      try {
+        await setCreditPreference(anonymousCtx(app), token, { preference, ...(alias && preference === 'handle' ? { alias } : {}) });
+      } catch (err) {
+        const problem = problemOf(err, { preference: ['preference', 'The choice'], alias: ['alias', 'The other name or handle'] });
+        if (problem.status === 404) return notFoundPage(reply, viewer);
+        if (problem.status >= 500) request.log.error(err);
+        return statusPage(reply, viewer, token, problem.status, { error: problem.message });
+      }
+      return seeOther(reply, `/status/${encodeURIComponent(token)}?credit=1`);
     },
   });
 }

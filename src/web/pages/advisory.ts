@@ -1,0 +1,409 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  advisoryVersion, advisoryView, createAdvisory, diffVersions, exportVersion, listAdvisories, saveAdvisory, type AdvisoryView,
+} from '../../app/advisories.ts';
+import { assignCveFromPool, reviewAdvisory, schedulePublication, withdrawAdvisory } from '../../app/advisory-review.ts';
+import { circulateAdvisory } from '../../app/advisory-circulation.ts';
+import { listProjects } from '../../app/admin.ts';
+import { viewerTimeZone } from '../../app/viewer.ts';
+import type { Ctx } from '../../app/context.ts';
+import { creditLine, describeRange, productName, productVendor, type Advisory } from '../../domain/advisory.ts';
+import { cweById } from '../../domain/cwe.ts';
+import { EmbargoError, ValidationError } from '../../domain/errors.ts';
+import { describeCvss } from '../../formats/cvss.ts';
+import { EXPORT_FORMATS, isExportFormat } from '../../formats/export.ts';
+import { html, safeHref, type Html } from '../html.ts';
+import { renderMarkdown } from '../markdown.ts';
+import { when, zoneOr } from '../format.ts';
+import {
+  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, problemOf, sendHtml, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
+} from '../common.ts';
+import { csrfRefused } from './account.ts';
+import { documentFromModel, modelFromAdvisory, modelFromForm, renderEditor, withEmptyRows, type EditorModel } from './advisory-form.ts';
+
+// The advisory pages: the list of an incident's advisories, an advisory's overview (publication
+// checklist, versions with diffs, reviews, circulations and the forms that act on it), the
+// structured editor, a preview of any version with its Markdown rendered safely, and downloads in
+// every export format. No JavaScript; every action is a form with the session's CSRF token.
+
+const enc = encodeURIComponent;
+
+const DONE: Record<string, string> = {
+  created: 'The advisory is started from the incident. Edit it and save a version.',
+  saved: 'Saved as a new version.',
+  approved: 'Approved.',
+  changes_requested: 'Changes requested.',
+  circulated: 'The draft is sent; the version sent is recorded.',
+  scheduled: 'Publication is scheduled.',
+  withdrawn: 'The advisory is withdrawn.',
+  cve: 'A CVE id from the team\'s pool is added.',
+};
+
+const STATE_WORDS: Record<string, string> = { draft: 'Draft', approved: 'Approved', published: 'Published', withdrawn: 'Withdrawn' };
+
+function facts(rows: [string, Html | string | null][]): Html {
+  return html`<dl class="facts">${rows.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v === null || v === '' ? html`<span class="muted">—</span>` : v}</dd></div>`)}</dl>`;
+}
+
+/** The document as readers will see it: structured parts as HTML, the Markdown parts rendered safely. */
+export function renderPreview(doc: Advisory): Html {
+  const link = (url: string, label?: string) => {
+    const href = safeHref(url);
+    return href ? html`<a href="${href}" rel="noopener noreferrer nofollow">${label ?? url}</a>` : html`${label ?? url}`;
+  };
+  return html`<article class="advisory-preview" id="preview">
+    <h2>${doc.id}: ${doc.title}</h2>
+    ${doc.withdrawn ? html`<p class="error"><strong>Withdrawn</strong> ${doc.withdrawn}: ${doc.withdrawnReason ?? ''}</p>` : ''}
+    ${facts([
+      ['CVE', doc.cveIds.join(', ') || null],
+      ['Severity', doc.cvss.length ? html`${doc.cvss.map((s) => html`<div>${describeCvss(s)} <code>${s.vector}</code></div>`)}` : null],
+      ['Weaknesses', doc.cweIds.length ? doc.cweIds.map((id) => `${id} ${cweById(id)?.name ?? ''}`.trim()).join('; ') : null],
+      ['Published', doc.published ?? null],
+    ])}
+    ${doc.summary ? html`<h3>Summary</h3><p>${doc.summary}</p>` : ''}
+    <h3>Affected products</h3>
+    ${doc.affected.length
+      ? html`<table><thead><tr><th scope="col">Product</th><th scope="col">Affected</th><th scope="col">Components</th></tr></thead><tbody>
+          ${doc.affected.map((p) => html`<tr><td>${productVendor(p, doc.publisher)} ${productName(p)}${p.package ? html` <span class="muted">(${p.package.ecosystem} ${p.package.name})</span>` : ''}</td>
+            <td>${p.ranges.length ? html`<ul>${p.ranges.map((r) => html`<li>${describeRange(r)}</li>`)}</ul>` : html`<span class="muted">no range yet</span>`}</td>
+            <td>${p.components.join(', ')}</td></tr>`)}
+        </tbody></table>`
+      : html`<p class="muted">None yet.</p>`}
+    ${doc.description ? html`<h3>Description</h3><div class="markdown" id="preview-description">${renderMarkdown(doc.description)}</div>` : ''}
+    ${doc.mitigation ? html`<h3>Mitigation</h3><div class="markdown">${renderMarkdown(doc.mitigation)}</div>` : ''}
+    ${doc.upgrade ? html`<h3>Upgrade instructions</h3><div class="markdown">${renderMarkdown(doc.upgrade)}</div>` : ''}
+    ${doc.credits.length ? html`<h3>Credits</h3><ul>${doc.credits.map((c) => html`<li>${creditLine(c)}</li>`)}</ul>` : ''}
+    ${doc.timeline.length ? html`<h3>Timeline</h3><ul>${doc.timeline.map((t) => html`<li>${t.at.slice(0, 10)}: ${t.event}</li>`)}</ul>` : ''}
+    ${doc.references.length ? html`<h3>References</h3><ul>${doc.references.map((r) => html`<li>${link(r.url, r.name)} <span class="muted">(${r.type})</span></li>`)}</ul>` : ''}
+    <p class="muted">${doc.publisher.name}${doc.publisher.contact ? ` · ${doc.publisher.contact}` : ''}</p>
+  </article>`;
+}
+
+function checklist(v: AdvisoryView): Html {
+  const approved = v.approvedVersion === v.headVersion;
+  return html`<section aria-labelledby="check-h" class="card" id="checklist"><h2 id="check-h">Before publication</h2>
+    ${v.requiredSections.length ? html`<p class="hint">The process requires: ${v.requiredSections.join('; ')}.</p>` : ''}
+    <ul class="checklist">
+      ${v.problems.map((p) => html`<li class="problem"><span aria-hidden="true">☐</span> <span class="visually-hidden">Missing:</span> ${p}</li>`)}
+      ${v.problems.length === 0 ? html`<li class="ok"><span aria-hidden="true">☑</span> Every section publication needs is there.</li>` : ''}
+      <li class="${approved ? 'ok' : 'problem'}"><span aria-hidden="true">${approved ? '☑' : '☐'}</span> ${approved ? `Version ${v.headVersion} is approved by a second team member.` : `Version ${v.headVersion} is not approved by a second team member yet.`}</li>
+      <li class="${v.publishAt ? 'ok' : 'problem'}"><span aria-hidden="true">${v.publishAt ? '☑' : '☐'}</span> ${v.publishAt ? `Publication at ${v.publishAt}${v.isPublic ? ' (public now)' : ''}.` : 'No publication time: schedule it below.'}</li>
+    </ul></section>`;
+}
+
+function overview(v: AdvisoryView, viewer: Viewer, tz: string): Html {
+  const base = `/advisories/${enc(v.id)}`;
+  const csrf = hiddenCsrf(viewer);
+  const versionOptions = v.versions.map((x) => html`<option value="${x.version}">${x.version}</option>`);
+  return html`
+    <p><a href="/cases/${enc(v.reportId)}">Back to ${v.incidentRef}</a> · <a href="/cases/${enc(v.reportId)}/advisories">All advisories of ${v.incidentRef}</a></p>
+    ${facts([
+      ['Advisory id', v.publicId], ['State', STATE_WORDS[v.state] ?? v.state], ['Latest version', String(v.headVersion)],
+      ['Approved version', v.approvedVersion ? String(v.approvedVersion) : null], ['Published version', v.publishedVersion ? String(v.publishedVersion) : null],
+      ['Public from', v.publishAt ? when(v.publishAt, tz) : null],
+    ])}
+    <p class="actions-row">${v.can.edit ? html`<a href="${base}/edit">Edit (new version)</a> · ` : ''}<a href="${base}/versions/${v.headVersion}">Preview version ${v.headVersion}</a>
+      · Download: ${EXPORT_FORMATS.map((f, i) => html`${i ? ', ' : ''}<a href="${base}/export?format=${f}">${f}</a>`)}</p>
+    ${checklist(v)}
+    <section aria-labelledby="versions-h" class="card"><h2 id="versions-h">Versions</h2>
+      <table><thead><tr><th scope="col">Version</th><th scope="col">By</th><th scope="col">When</th><th scope="col">What changed</th><th scope="col"></th></tr></thead>
+      <tbody>${v.versions.map((x) => html`<tr><td>${x.version}</td><td>${x.author ?? html`<span class="muted">the desk</span>`}</td><td>${when(x.at, tz)}</td><td>${x.comment ?? ''}</td>
+        <td><a href="${base}/versions/${x.version}">preview</a>${x.version > 1 ? html` · <a href="${base}/diff?from=${x.version - 1}&amp;to=${x.version}">changes</a>` : ''}</td></tr>`)}</tbody></table>
+      <form method="get" action="${base}/diff" class="inline">
+        <label for="diff-from">Compare version</label> <select id="diff-from" name="from">${versionOptions}</select>
+        <label for="diff-to">with version</label> <select id="diff-to" name="to">${versionOptions}</select>
+        <button type="submit" class="secondary">Show changes</button>
+      </form>
+    </section>
+    <section aria-labelledby="review-h" class="card"><h2 id="review-h">Review</h2>
+      ${v.reviews.length ? html`<ul>${v.reviews.map((r) => html`<li>Version ${r.version}: <strong>${r.verdict === 'approved' ? 'approved' : 'changes requested'}</strong> by ${r.reviewer}, ${when(r.at, tz)}${r.comment ? html` — ${r.comment}` : ''}</li>`)}</ul>` : html`<p class="muted">No review yet.</p>`}
+      ${v.can.approve || v.can.requestChanges
+        ? html`<form method="post" action="${base}/review" class="stack">${csrf}<input type="hidden" name="version" value="${v.headVersion}">
+            <fieldset><legend>Your review of version ${v.headVersion}</legend>
+              ${v.can.approve ? html`<div class="choice"><label><input type="radio" name="verdict" value="approved" checked> Approve</label></div>` : ''}
+              <div class="choice"><label><input type="radio" name="verdict" value="changes_requested"${v.can.approve ? '' : html` checked`}> Request changes</label></div>
+            </fieldset>
+            <div class="field"><label for="review-comment">Comment</label><textarea id="review-comment" name="comment" rows="3"></textarea></div>
+            <p><button type="submit">Send the review</button></p></form>`
+        : html`<p class="muted">${v.state === 'withdrawn' ? 'The advisory is withdrawn.' : 'You wrote the latest version: a second team member reviews it.'}</p>`}
+    </section>
+    <section aria-labelledby="circ-h" class="card"><h2 id="circ-h">Circulate a draft</h2>
+      ${v.circulations.length
+        ? html`<table><caption>Sent so far</caption><thead><tr><th scope="col">Version</th><th scope="col">To</th><th scope="col">By</th><th scope="col">When</th></tr></thead>
+            <tbody>${v.circulations.map((c) => html`<tr><td>${c.version}</td><td>${c.audience}: ${c.recipients.to.join(', ')}${c.recipients.cc.length ? ` (cc ${c.recipients.cc.join(', ')})` : ''}</td><td>${c.sentBy ?? ''}</td><td>${when(c.at, tz)}</td></tr>`)}</tbody></table>`
+        : html`<p class="muted">Not circulated yet.</p>`}
+      <form method="post" action="${base}/circulate" class="stack">${csrf}
+        <fieldset><legend>Send to</legend>
+          <div class="choice"><label><input type="radio" name="audience" value="reporter" checked> The reporter (their status page, and mail if they gave an address)</label></div>
+          <div class="choice"><label><input type="radio" name="audience" value="stakeholders"> Stakeholders (never told who reported)</label></div>
+        </fieldset>
+        <div class="field"><label for="circ-version">Version</label><select id="circ-version" name="version">${v.versions.map((x) => html`<option value="${x.version}"${x.version === v.headVersion ? html` selected` : ''}>${x.version}</option>`)}</select></div>
+        <div class="field"><label for="circ-recipients">Stakeholder addresses</label><p class="hint">One per line or comma-separated; empty: the members of the projects' ESS and trusted teams.</p><textarea id="circ-recipients" name="recipients" rows="2"></textarea></div>
+        <div class="field"><label for="circ-message">Note above the draft</label><textarea id="circ-message" name="message" rows="3"></textarea></div>
+        <p><button type="submit">Send version</button></p>
+      </form>
+    </section>
+    <section aria-labelledby="pub-h" class="card"><h2 id="pub-h">Publication</h2>
+      ${v.can.schedule
+        ? html`<form method="post" action="${base}/schedule" class="stack">${csrf}
+            <div class="field"><label for="pub-at">Publish at</label><p class="hint">Date and time with offset, like 2026-12-01T09:00:00Z; empty: now. ${v.isPublic ? 'The advisory is public: an update is published at once.' : ''}</p><input id="pub-at" name="publishAt"></div>
+            <div class="choice"><label><input type="checkbox" name="notifyReporter" value="1"> Send the disclosure notification to the reporter (it asks how they want to be credited)</label></div>
+            <p><button type="submit">Schedule publication of version ${v.headVersion}</button></p></form>`
+        : html`<p class="muted">Publication needs the latest version approved and nothing missing (see the list above).</p>`}
+      ${v.can.withdraw
+        ? html`<form method="post" action="${base}/withdraw" class="stack">${csrf}
+            <div class="field"><label for="wd-reason">Reason for withdrawal</label><textarea id="wd-reason" name="reason" rows="2"></textarea></div>
+            <p><button type="submit" class="secondary">Withdraw the advisory</button></p></form>`
+        : ''}
+      ${v.can.assignCve
+        ? html`<form method="post" action="${base}/cve" class="inline">${csrf}<button type="submit" class="secondary">Assign a CVE id from the team's pool</button></form>`
+        : ''}
+    </section>`;
+}
+
+async function tzOf(ctx: Ctx, viewer: Viewer): Promise<string> {
+  return zoneOr(await viewerTimeZone(ctx.app, viewer.principal?.personId ?? null));
+}
+
+export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): void {
+  const { app } = deps;
+
+  /** Signed-in viewer or a redirect to sign in. */
+  const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<Viewer | null> => {
+    const viewer = await viewerOf(deps, request);
+    if (!viewer.principal) {
+      await seeOther(reply, `/signin?next=${enc(request.url)}`);
+      return null;
+    }
+    return viewer;
+  };
+
+  /** Runs a page; "not found" becomes the 404 page, other refusals the error page. */
+  const page = async (reply: FastifyReply, viewer: Viewer, fn: () => Promise<FastifyReply>): Promise<FastifyReply> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
+      const problem = problemOf(e);
+      return sendHtml(reply, problem.status, layout({ title: 'Refused', viewer, error: problem.message, body: html`<p><a href="/">Back to the queue</a></p>` }));
+    }
+  };
+
+  const showOverview = async (reply: FastifyReply, viewer: Viewer, id: string, status: number, flash: string | null, error: string | null) => {
+    const ctx = ctxOf(app, viewer);
+    const v = await advisoryView(ctx, id);
+    return sendHtml(reply, status, layout({
+      title: `Advisory ${v.publicId}: ${v.head.document.title}`, viewer, flash, error, body: overview(v, viewer, await tzOf(ctx, viewer)),
+    }));
+  };
+
+  webRoute(fastify, deps, {
+    method: 'GET', url: '/cases/:reportId/advisories',
+    handler: async (request, reply) => {
+      const viewer = await signedIn(request, reply);
+      if (!viewer) return reply;
+      const { reportId } = request.params as { reportId: string };
+      return page(reply, viewer, async () => {
+        const list = await listAdvisories(ctxOf(app, viewer), reportId);
+        return sendHtml(reply, 200, layout({
+          title: 'Advisories', viewer,
+          body: html`<p><a href="/cases/${enc(reportId)}">Back to the case</a></p>
+            ${list.length
+              ? html`<table><thead><tr><th scope="col">Advisory</th><th scope="col">Title</th><th scope="col">State</th><th scope="col">Version</th></tr></thead>
+                <tbody>${list.map((a) => html`<tr><td><a href="/advisories/${enc(a.id)}">${a.publicId}</a></td><td>${a.title}</td><td>${STATE_WORDS[a.state]}</td><td>${a.headVersion}</td></tr>`)}</tbody></table>`
+              : html`<p class="muted">No advisory yet.</p>`}
+            <form method="post" action="/cases/${enc(reportId)}/advisories">${hiddenCsrf(viewer)}<button type="submit">Start an advisory from the incident</button></form>`,
+        }));
+      });
+    },
+  });
+
+  webRoute(fastify, deps, {
+    method: 'POST', url: '/cases/:reportId/advisories',
+    handler: async (request, reply) => {
+      const viewer = await signedIn(request, reply);
+      if (!viewer) return reply;
+      if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
+      const { reportId } = request.params as { reportId: string };
+      return page(reply, viewer, async () => {
+        const r = await createAdvisory(ctxOf(app, viewer), reportId);
+        return seeOther(reply, `/advisories/${enc(r.advisoryId)}/edit?done=created`);
+      });
+    },
+  });
+
+  webRoute(fastify, deps, {
+    method: 'GET', url: '/advisories/:id',
+    handler: async (request, reply) => {
+      const viewer = await signedIn(request, reply);
+      if (!viewer) return reply;
+      const { id } = request.params as { id: string };
+      return page(reply, viewer, () => showOverview(reply, viewer, id, 200, DONE[field(request.query, 'done')] ?? null, null));
+    },
+  });
+
+  // --- The editor ---
+
+  const showEditor = async (reply: FastifyReply, viewer: Viewer, id: string, status: number, model: EditorModel | null, add: string | null,
+    problem: { message: string; fields: Record<string, string>; list: string[] } | null, flash: string | null) => {
+    const ctx = ctxOf(app, viewer);
+    const v = await advisoryView(ctx, id);
+    const m = model ?? modelFromAdvisory(v.head.document, v.head.reporterCredit, v.headVersion);
+    const projects = (await listProjects(ctx)).map((p) => p.slug);
+    return sendHtml(reply, status, layout({
+      title: `Edit ${v.publicId}`, viewer, flash, error: problem?.message ?? null,
+      body: html`<p><a href="/advisories/${enc(id)}">Back to the advisory</a> · editing on top of version ${m.baseVersion}</p>
+        ${problem?.list.length ? html`<ul class="problems" id="problems">${problem.list.map((p) => html`<li>${p}</li>`)}</ul>` : ''}
+        ${renderEditor(withEmptyRows(m, add), { action: `/advisories/${enc(id)}/edit`, viewer, errors: problem?.fields ?? {}, projects })}`,
+    }));
+  };
+
+  webRoute(fastify, deps, {
+    method: 'GET', url: '/advisories/:id/edit',
+    handler: async (request, reply) => {
+      const viewer = await signedIn(request, reply);
+      if (!viewer) return reply;
+      const { id } = request.params as { id: string };
+      return page(reply, viewer, () => showEditor(reply, viewer, id, 200, null, null, null, DONE[field(request.query, 'done')] ?? null));
+    },
+  });
+
+  webRoute(fastify, deps, {
+    method: 'POST', url: '/advisories/:id/edit',
+    handler: async (request, reply) => {
+      const viewer = await signedIn(request, reply);
+      if (!viewer) return reply;
+      if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
+      const { id } = request.params as { id: string };
+      const model = modelFromForm(request.body);
+      const add = field(request.body, 'add');
+      // "Add a row" redraws the form with what was typed and one more empty row; nothing is saved.
+      if (add) return page(reply, viewer, () => showEditor(reply, viewer, id, 200, model, add, null, null));
+      const { document, reporterCredit, fieldOf } = documentFromModel(model);
+      const base = Number.parseInt(model.baseVersion, 10);
+      try {
+        await saveAdvisory(ctxOf(app, viewer), id, {
+          document, reporterCredit, ...(model.comment.trim() ? { comment: model.comment.trim() } : {}), ...(Number.isFinite(base) && base > 0 ? { baseVersion: base } : {}),
+        });
+      } catch (e) {
+        if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
+        const problem = problemOf(e);
+        if (problem.status >= 500) request.log.error(e);
+        const fields: Record<string, string> = {};
+        const list: string[] = [];
+        if (e instanceof ValidationError) {
+          for (const d of e.details) {
+            if (d.path) fields[fieldOf(d.path)] ??= d.message;
+            list.push(d.path ? `${d.path}: ${d.message}` : d.message);
+          }
+        }
+        return page(reply, viewer, () => showEditor(reply, viewer, id, problem.status, model, null, { message: problem.message, fields, list }, null));
+      }
+      return seeOther(reply, `/advisories/${enc(id)}?done=saved`);
+    },
+  });
+
+  // --- Preview, diff, export ---
+
+  webRoute(fastify, deps, {
+    method: 'GET', url: '/advisories/:id/versions/:version',
+    handler: async (request, reply) => {
+      const viewer = await signedIn(request, reply);
+      if (!viewer) return reply;
+      const { id, version } = request.params as { id: string; version: string };
+      if (!/^[1-9][0-9]{0,8}$/.test(version)) return notFoundPage(reply, viewer);
+      return page(reply, viewer, async () => {
+        const v = await advisoryVersion(ctxOf(app, viewer), id, Number(version));
+        return sendHtml(reply, 200, layout({
+          title: `Preview of version ${v.version}`, viewer,
+          body: html`<p><a href="/advisories/${enc(id)}">Back to the advisory</a> · version ${v.version} by ${v.author ?? 'the desk'}${v.comment ? ` — ${v.comment}` : ''}</p>
+            ${renderPreview(v.document)}`,
+        }));
+      });
+    },
+  });
+
+  webRoute(fastify, deps, {
+    method: 'GET', url: '/advisories/:id/diff',
+    handler: async (request, reply) => {
+      const viewer = await signedIn(request, reply);
+      if (!viewer) return reply;
+      const { id } = request.params as { id: string };
+      return page(reply, viewer, async () => {
+        const d = await diffVersions(ctxOf(app, viewer), id, { from: field(request.query, 'from'), to: field(request.query, 'to') });
+        return sendHtml(reply, 200, layout({
+          title: `Changes from version ${d.from} to ${d.to}`, viewer,
+          body: html`<p><a href="/advisories/${enc(id)}">Back to the advisory</a></p>
+            ${d.sections.length === 0 ? html`<p>The two versions say the same.</p>` : ''}
+            ${d.sections.map((s) => html`<section class="card diff" aria-labelledby="d-${s.section}"><h2 id="d-${s.section}">${s.label}</h2>
+              <pre class="diff">${s.parts.map((p) => (p.kind === 'added' ? html`<ins>${p.text}</ins>` : p.kind === 'removed' ? html`<del>${p.text}</del>` : html`${p.text}`))}</pre></section>`)}`,
+        }));
+      });
+    },
+  });
+
+  webRoute(fastify, deps, {
+    method: 'GET', url: '/advisories/:id/export',
+    handler: async (request, reply) => {
+      const viewer = await signedIn(request, reply);
+      if (!viewer) return reply;
+      const { id } = request.params as { id: string };
+      const format = field(request.query, 'format');
+      const version = field(request.query, 'version');
+      return page(reply, viewer, async () => {
+        if (!isExportFormat(format)) throw new ValidationError(`Unknown format; choose one of ${EXPORT_FORMATS.join(', ')}.`);
+        const r = await exportVersion(ctxOf(app, viewer), id, { format, ...(version ? { version } : {}) });
+        // Several CVE records: one JSON array; every other format is one file.
+        const file = r.files.length === 1 ? r.files[0]! : { name: `${id}-cve.json`, mediaType: 'application/json', content: `${JSON.stringify(r.files.map((f) => f.json), null, 2)}\n` };
+        return reply.status(200)
+          .header('content-type', file.mediaType.startsWith('text/') ? file.mediaType : `${file.mediaType}; charset=utf-8`)
+          .header('content-disposition', `attachment; filename="${file.name.replace(/[^\w.+-]/g, '_')}"`)
+          .header('content-security-policy', "default-src 'none'; sandbox")
+          .send(file.content);
+      });
+    },
+  });
+
+  // --- Actions ---
+
+  const action = (slug: string, run: (ctx: Ctx, id: string, body: unknown) => Promise<unknown>, done: (body: unknown) => string) => {
+    webRoute(fastify, deps, {
+      method: 'POST', url: `/advisories/:id/${slug}`,
+      handler: async (request, reply) => {
+        const viewer = await signedIn(request, reply);
+        if (!viewer) return reply;
+        if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
+        const { id } = request.params as { id: string };
+        try {
+          await run(ctxOf(app, viewer), id, request.body);
+        } catch (e) {
+          if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
+          const problem = problemOf(e);
+          if (problem.status >= 500) request.log.error(e);
+          const details = e instanceof EmbargoError && e.details.length ? ` ${e.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}.` : '';
+          return page(reply, viewer, () => showOverview(reply, viewer, id, problem.status, null, `${problem.message}${details}`));
+        }
+        return seeOther(reply, `/advisories/${enc(id)}?done=${done(request.body)}`);
+      },
+    });
+  };
+  const num = (b: unknown, name: string) => {
+    const n = Number.parseInt(field(b, name), 10);
+    return Number.isFinite(n) ? n : undefined;
+  };
+  action('review', (ctx, id, b) => reviewAdvisory(ctx, id, {
+    version: num(b, 'version'), verdict: field(b, 'verdict'), ...(field(b, 'comment').trim() ? { comment: field(b, 'comment') } : {}),
+  }), (b) => (field(b, 'verdict') === 'approved' ? 'approved' : 'changes_requested'));
+  action('circulate', (ctx, id, b) => {
+    const recipients = field(b, 'recipients').split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
+    return circulateAdvisory(ctx, id, {
+      audience: field(b, 'audience'), ...(num(b, 'version') ? { version: num(b, 'version') } : {}),
+      ...(recipients.length ? { recipients } : {}), ...(field(b, 'message').trim() ? { message: field(b, 'message') } : {}),
+    });
+  }, () => 'circulated');
+  action('schedule', (ctx, id, b) => schedulePublication(ctx, id, {
+    ...(field(b, 'publishAt').trim() ? { publishAt: field(b, 'publishAt').trim() } : {}), notifyReporter: field(b, 'notifyReporter') === '1',
+  }), () => 'scheduled');
+  action('withdraw', (ctx, id, b) => withdrawAdvisory(ctx, id, { reason: field(b, 'reason') }), () => 'withdrawn');
+  action('cve', (ctx, id) => assignCveFromPool(ctx, id), () => 'cve');
+}
