@@ -21,9 +21,13 @@ import { exportSite } from '../public/export.ts';
 import { parse, UsageError } from './args.ts';
 import { startScheduler } from '../jobs/sla-scheduler.ts';
 import { slaCommand, SLA_DUE_HELP, SLA_REGIONS_HELP } from './sla.ts';
-import { advisoryExportCommand, cvssCommand } from '../formats/cli.ts';
+import { cvssCommand } from '../formats/cli.ts';
+import { advisoryExport } from './advisory.ts';
 import { CVE_REQUEST_HELP, cveRequestFromFile, isAdvisoryFile } from '../cve/cli.ts';
 import { cveRequestText } from '../app/cve-request.ts';
+import { generateTeamKeyFor, importTeamKeyFor, teamPublicKey } from '../app/keys.ts';
+import { applyMailConfig } from '../app/mail-settings.ts';
+import { startMailDelivery } from '../jobs/mail-delivery.ts';
 
 // `embargo`: the command-line door. Commands that act on the desk open the database directly
 // (they run on the server, with its config and instance key) and call the same use cases as the API.
@@ -46,9 +50,10 @@ Commands:
   audit verify     Verify the audit log's hash chain
   sla due          Compute when an SLA clock is due (no desk data; also: sla regions)
   cvss             Score CVSS 3.1 and 4.0 vectors
-  advisory export  Export an advisory (JSON file) as CVE, OSV, CSAF 2.0/2.1, text or Markdown
+  advisory export  Export an advisory (from the desk by id, or a JSON file) as CVE, OSV, CSAF 2.0/2.1, text or Markdown
   site export      Write the public advisory site (/advisories/) as static files
   cve request      A ready-to-paste CVE request for an advisory (JSON file, or its id on the desk)
+  keys team-public Print the team's armored OpenPGP public key (also: keys generate, keys import)
 
 Run "embargo COMMAND --help" for a command's options.
 Configuration comes from the environment: DATABASE_URL (PostgreSQL; otherwise the embedded
@@ -79,6 +84,17 @@ Only advisories whose publication time has come are written. DIR must be new or 
 The feed and the JSON index carry absolute links: set EMBARGO_ADVISORY_SITE_URL to where DIR will
 be hosted (default: EMBARGO_PUBLIC_URL + /advisories/; one of the two is required).\n`,
   'sla due': SLA_DUE_HELP,
+  'keys team-public': `Usage: embargo keys team-public
+Prints the team's active OpenPGP public key, ASCII-armored (what reporters encrypt to). Exit 1 if the
+desk has no team key yet (embargo keys generate, or keys import).\n`,
+  'keys generate': `Usage: embargo keys generate [--rsa4096]
+Generates a new team key (Curve25519: Ed25519 signing, X25519 encryption; --rsa4096 for RSA-4096)
+with the profile's team name and central alias as its user ID, makes it the active key (earlier keys
+are kept to decrypt old mail) and prints its fingerprint. The private key is sealed with the instance key.\n`,
+  'keys import': `Usage: embargo keys import FILE|- [--passphrase-file FILE]
+Imports the team's existing private key (gpg --armor --export-secret-keys KEYID) as the active key;
+it must be able to sign and decrypt. A protected key is unlocked with the passphrase in the file
+(first line). Prints the fingerprint.\n`,
   'sla regions': SLA_REGIONS_HELP,
 };
 
@@ -117,7 +133,8 @@ export async function run(argv: string[], out: Out = process.stdout, err: Out = 
   if (first === 'process') return processCheckCommand(argv.slice(1), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
   // Pure commands on files and vectors: no desk data, no database.
   if (first === 'cvss') return cvssCommand(argv.slice(1), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
-  if (first === 'advisory' && second === 'export') return advisoryExportCommand(argv.slice(2), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
+  // An advisory from a JSON file, or from the database by its id (which opens the database itself).
+  if (first === 'advisory' && second === 'export') return advisoryExport(argv.slice(2), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
   if (!key) {
     err.write(`embargo: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${USAGE}`);
     return 2;
@@ -262,6 +279,37 @@ async function dispatch(key: string, args: string[], out: Out, err: Out): Promis
         return 0;
       });
     }
+    case 'keys team-public': {
+      parse(args, {}, false);
+      return withApp(async (app) => {
+        const k = await teamPublicKey(app.db);
+        if (!k) {
+          err.write('embargo: the desk has no team key yet; run: embargo keys generate (or keys import FILE)\n');
+          return 1;
+        }
+        out.write(k.armored.endsWith('\n') ? k.armored : `${k.armored}\n`);
+        return 0;
+      });
+    }
+    case 'keys generate': {
+      const { values } = parse(args, { rsa4096: { type: 'boolean' } }, false);
+      return withApp(async (app) => {
+        const k = await generateTeamKeyFor(system(app), { algorithm: values.rsa4096 ? 'rsa4096' : 'curve25519' });
+        out.write(`${k.fingerprint}\n`);
+        return 0;
+      });
+    }
+    case 'keys import': {
+      const { values, positionals } = parse(args, { 'passphrase-file': { type: 'string' } });
+      if (positionals.length !== 1) throw new UsageError('give exactly one FILE (or - for standard input)');
+      const armored = readFileSync(positionals[0] === '-' ? 0 : positionals[0]!, 'utf8');
+      const passphrase = values['passphrase-file'] ? readFileSync(values['passphrase-file'], 'utf8').split(/\r?\n/)[0] : undefined;
+      return withApp(async (app) => {
+        const k = await importTeamKeyFor(system(app), { armored, ...(passphrase !== undefined ? { passphrase } : {}) });
+        out.write(`${k.fingerprint}\n`);
+        return 0;
+      });
+    }
     case 'audit verify': {
       parse(args, {}, false);
       return withApp(async (app) => {
@@ -296,7 +344,12 @@ async function serve(out: Out): Promise<number> {
   // Reminders and escalations: every server runs the scheduler; notices are claimed in the database,
   // so several servers never send one twice.
   const scheduler = startScheduler(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
+  // Outbound mail: the config file's relay, aliases and IMAP account win over the admin UI's; then
+  // the delivery job sends the outbox (every server runs it; rows are claimed with SKIP LOCKED).
+  if (await isInitialised(app.db)) await applyMailConfig(app);
+  const delivery = startMailDelivery(app, { intervalMs: config.mailDeliveryIntervalSeconds * 1000 });
   const stop = async () => {
+    await delivery.stop();
     await scheduler.stop();
     await server.close();
     await app.db.close();
