@@ -19,9 +19,22 @@ export function xmlText(text: string): string {
 
 const EPOCH = '1970-01-01T00:00:00Z';
 
+/**
+ * The feed is about changes: its entries are the most recently changed advisories (a withdrawal or
+ * an update brings an old one back to the top, which is what a feed reader must notice), at most
+ * this many; the JSON index and the index page list them all.
+ */
+export const FEED_ENTRIES = 100;
+
+const byUpdatedDesc = (x: PublicAdvisory, y: PublicAdvisory) => {
+  const [a, b] = [updatedAt(x), updatedAt(y)];
+  return a < b ? 1 : a > b ? -1 : x.advisory.id < y.advisory.id ? -1 : x.advisory.id > y.advisory.id ? 1 : 0;
+};
+
 export function atomFeed(siteUrl: string, site: SiteInfo, advisories: readonly PublicAdvisory[]): string {
-  const updated = advisories.map(updatedAt).sort().at(-1) ?? EPOCH;
-  const entries = advisories.map((p) => {
+  const latest = [...advisories].sort(byUpdatedDesc).slice(0, FEED_ENTRIES);
+  const updated = latest[0] ? updatedAt(latest[0]) : EPOCH;
+  const entries = latest.map((p) => {
     const a = p.advisory;
     const page = `${absolute(siteUrl, a.id)}/`;
     const severity = advisorySeverity(a);

@@ -248,9 +248,11 @@ test('the Atom feed is well-formed Atom 1.0 with one entry per public advisory, 
   assert.deepEqual(feed.authors, ['Tock Security Team']);
   assert.deepEqual(feed.links.find((l) => l.rel === 'self'), { rel: 'self', type: 'application/atom+xml', href: `${SITE}feed.atom` });
   assert.equal(feed.entries.length, FIXTURES.length);
-  const published = FIXTURES.map((f) => f.input.published!).sort().reverse();
-  assert.deepEqual(feed.entries.map((e) => e.published), published, 'newest first');
-  assert.equal(feed.updated, FIXTURES.map((f) => [f.input.published, f.input.modified, f.input.withdrawn]).flat().filter((d): d is string => !!d).sort().at(-1));
+  const lastChange = (f: AdvisoryInput) => [f.published, f.modified, f.withdrawn].filter((d): d is string => !!d).sort().at(-1)!;
+  assert.deepEqual(feed.entries.map((e) => e.updated), FIXTURES.map((f) => lastChange(f.input)).sort().reverse(), 'most recently changed first');
+  assert.equal(feed.updated, feed.entries[0]!.updated);
+  const withdrawnEntry = feed.entries.find((e) => e.id.endsWith('/TFV-2026-0004/'))!;
+  assert.deepEqual([withdrawnEntry.published, withdrawnEntry.updated], ['2026-03-20T09:00:00Z', '2026-04-01T09:00:00Z']);
   for (const e of feed.entries) {
     assert.match(e.id, /^https:\/\/desk\.example\.org\/advisories\/[A-Z]+-2026-\d{4}\/$/);
     assert.deepEqual(e.links, [{ rel: 'alternate', type: 'text/html', href: e.id }]);
@@ -375,4 +377,28 @@ test('site paths: only plain names, never traversal; hostile URLs get the plain 
   assert.equal(cond.body, '');
   // No page of the site carries a script.
   for (const url of ['/advisories/', '/advisories/TFV-2026-0001/', '/advisories/NOPE-1/']) assert.ok(!/<script/i.test((await get(h, url)).body), url);
+});
+
+test('the feed carries the 100 most recently changed advisories; a withdrawal brings an old one back to the top', async (t) => {
+  const h = await start();
+  t.after(() => h.close());
+  const base = fixture('tock-registers-crate');
+  const old = await insertPublished(h.app, [{ ...base, id: 'OLD-0001', published: '2025-01-01T00:00:00Z' }], { publishAt: '2025-01-01T00:00:00Z' });
+  for (let i = 0; i < 100; i++) {
+    const published = new Date(Date.UTC(2026, 0, 1) + i * 3600_000).toISOString().replace('.000Z', 'Z');
+    await insertPublished(h.app, [{ ...base, id: `NEW-${String(i).padStart(4, '0')}`, published }], { publishAt: published });
+  }
+  let feed = parseAtom((await get(h, '/advisories/feed.atom')).body);
+  assert.equal(feed.entries.length, 100);
+  assert.equal(feed.entries[0]!.id, `${SITE}NEW-0099/`);
+  assert.ok(!feed.entries.some((e) => e.id.endsWith('/OLD-0001/')), 'the oldest of 101 is left out of the feed');
+  assert.equal((await indexIds(h)).length, 101, 'the JSON index lists every one');
+  assert.ok((await get(h, '/advisories/')).body.includes('./OLD-0001/'), 'so does the index page');
+
+  await publishNewVersion(h.app, old, { ...base, id: 'OLD-0001', published: '2025-01-01T00:00:00Z', withdrawn: '2026-11-23T08:00:00Z', withdrawnReason: 'Duplicate.' });
+  feed = parseAtom((await get(h, '/advisories/feed.atom')).body);
+  assert.equal(feed.entries.length, 100);
+  assert.deepEqual([feed.entries[0]!.id, feed.entries[0]!.title, feed.entries[0]!.updated], [`${SITE}OLD-0001/`, `[Withdrawn] OLD-0001: ${base.title}`, '2026-11-23T08:00:00Z']);
+  assert.equal(feed.updated, '2026-11-23T08:00:00Z');
+  assert.ok(!feed.entries.some((e) => e.id.endsWith('/NEW-0000/')), 'now the least recently changed is left out');
 });
