@@ -557,3 +557,17 @@ export async function exportVersion(ctx: Ctx, advisoryId: string, raw: unknown):
     return { ...result, version };
   });
 }
+
+/**
+ * The public record of an advisory (by its public id or id) in one format: its published version,
+ * once its publication time has come. Anything else is "not found", as on the public site.
+ */
+export async function exportPublished(ctx: Ctx, idOrPublicId: string, format: ExportFormat): Promise<ExportResult & { version: number }> {
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const row = await loadAdvisoryRow(tx, await advisoryIdOf(tx, idOrPublicId), false);
+    if (!row || row.publishedVersion === null || !row.publishAt || row.publishAt > now) throw new NotFoundError('published advisory');
+    const v = await readVersion(ctx, tx, row.id, row.publishedVersion);
+    return { ...exportAdvisory(v.document, format), version: v.version };
+  });
+}

@@ -1,0 +1,138 @@
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../config.ts';
+import { createApp } from '../app/bootstrap.ts';
+import type { Ctx } from '../app/context.ts';
+import { principalByEmail } from '../app/auth.ts';
+import { advisoryIdOf, exportPublished, exportVersion } from '../app/advisories.ts';
+import { EmbargoError } from '../domain/errors.ts';
+import { EXPORT_FORMATS, isExportFormat, type ExportedFile } from '../formats/export.ts';
+import { advisoryExportCommand } from '../formats/cli.ts';
+
+// `embargo advisory export ID|FILE`: an advisory from the desk's database (ID: its public id such
+// as TF-2026-0001, or its id) or from a JSON file. The argument is a file when it is "-" or names
+// an existing file; anything else is looked up in the database. With --as EMAIL the person's access
+// applies and any version can be written (a draft is dated now); without it, only the published
+// version of a public advisory, as the public site shows it.
+
+type Out = NodeJS.WritableStream;
+
+export const ADVISORY_EXPORT_DB_USAGE = `Usage: embargo advisory export ID|FILE --format FORMAT [options]
+
+ID is an advisory in the desk's database: its public id (TF-2026-0001) or its id.
+FILE is an advisory as a JSON file ("-" for standard input); an argument that is "-" or an
+existing file is read as a file, anything else is looked up as an ID.
+Formats: ${EXPORT_FORMATS.join(', ')}
+Options:
+  --format FORMAT     the format (required)
+  --version N         (ID) the version to write; default the latest (with --as) or the published one
+  --as EMAIL          (ID) act as this person: their access applies, drafts can be written
+  --cve ID            with --format cve and several CVE ids: the record to print
+  --output-dir DIR    write the file(s) into DIR instead of printing
+  --now INSTANT       (FILE) generation time for a draft preview
+Without --as, only a published advisory whose publication time has come is written.
+Exit status: 0 done, 1 not found or cannot be written in that format, 2 bad usage.
+`;
+
+function isFileArgument(arg: string): boolean {
+  if (arg === '-') return true;
+  try {
+    return existsSync(arg) && statSync(arg).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export async function advisoryExport(args: string[], out: Out, err: Out): Promise<number> {
+  if (args.includes('--help') || args.includes('-h')) {
+    out.write(ADVISORY_EXPORT_DB_USAGE);
+    return 0;
+  }
+  const first = args.find((a) => !a.startsWith('-') || a === '-');
+  // Options that take a value: the first word that is not one of those values is the argument.
+  const positional = (() => {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === '-' || !a.startsWith('-')) return a;
+      if (!a.includes('=') && ['--format', '-f', '--cve', '--output-dir', '-o', '--now', '--version', '--as'].includes(a)) i++;
+    }
+    return first;
+  })();
+  if (positional !== undefined && isFileArgument(positional)) {
+    if (args.includes('--version') || args.includes('--as')) {
+      err.write(`error: --version and --as are for an advisory in the database, not a file\n\n${ADVISORY_EXPORT_DB_USAGE}`);
+      return 2;
+    }
+    return advisoryExportCommand(args, out, err);
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args, allowPositionals: true, strict: true,
+      options: { format: { type: 'string', short: 'f' }, version: { type: 'string' }, as: { type: 'string' }, cve: { type: 'string' }, 'output-dir': { type: 'string', short: 'o' } },
+    });
+  } catch (e) {
+    err.write(`error: ${(e as Error).message}\n\n${ADVISORY_EXPORT_DB_USAGE}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const usage = (m: string) => (err.write(`error: ${m}\n\n${ADVISORY_EXPORT_DB_USAGE}`), 2);
+  if (positionals.length !== 1) return usage('give exactly one ID or FILE');
+  if (!values.format) return usage('--format is required');
+  if (!isExportFormat(values.format)) return usage(`unknown format "${values.format}"`);
+  if (values.version !== undefined && !/^[1-9][0-9]{0,8}$/.test(values.version)) return usage('--version must be a version number');
+  if (values.version !== undefined && !values.as) return usage('--version needs --as EMAIL (without it, only the published version is written)');
+  if (values.cve && values.format !== 'cve') return usage('--cve goes with --format cve');
+
+  let app;
+  try {
+    app = await createApp(loadConfig());
+  } catch (e) {
+    err.write(`error: ${(e as Error).message}\n`);
+    return 1;
+  }
+  try {
+    const id = positionals[0]!;
+    let files: ExportedFile[];
+    if (values.as) {
+      const principal = await principalByEmail(app.db, values.as);
+      if (!principal) throw new EmbargoError('not_found', `No active person with the address ${values.as}.`);
+      const ctx: Ctx = { app, principal };
+      const advisoryId = await advisoryIdOf(app.db, id);
+      files = (await exportVersion(ctx, advisoryId, { format: values.format, ...(values.version ? { version: values.version } : {}) })).files;
+    } else {
+      files = (await exportPublished({ app, principal: { kind: 'system', label: 'cli' } }, id, values.format)).files;
+    }
+    if (values.cve) {
+      files = files.filter((f) => f.name === `${values.cve}.json`);
+      if (files.length === 0) {
+        err.write(`error: ${values.cve} is not one of the advisory's CVE ids\n`);
+        return 1;
+      }
+    }
+    const dir = values['output-dir'];
+    if (dir) {
+      mkdirSync(dir, { recursive: true });
+      for (const f of files) {
+        writeFileSync(join(dir, f.name), f.content);
+        out.write(`${join(dir, f.name)}\n`);
+      }
+      return 0;
+    }
+    if (files.length !== 1) {
+      err.write(`error: the advisory has ${files.length} CVE records; choose one with --cve ID or write all with --output-dir DIR\n`);
+      return 1;
+    }
+    out.write(files[0]!.content);
+    return 0;
+  } catch (e) {
+    if (e instanceof EmbargoError) {
+      err.write(`error: ${e.message}\n${e.details.map((d) => `  ${d.path ? `${d.path}: ` : ''}${d.message}\n`).join('')}`);
+      return 1;
+    }
+    throw e;
+  } finally {
+    await app.db.close();
+  }
+}
