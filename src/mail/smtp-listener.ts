@@ -26,6 +26,8 @@ export interface SmtpListenerOptions {
   /** Name in the greeting. */
   name?: string;
   onError?: (e: unknown) => void;
+  /** Called after a message is committed (the intake job is kicked, so it is processed at once). */
+  onStored?: (inboxId: string) => void;
 }
 
 export interface SmtpListener {
@@ -85,7 +87,10 @@ export async function startSmtpListener(app: App, opts: SmtpListenerOptions): Pr
           raw: Buffer.concat(chunks, size), via: 'smtp', envelopeFrom: from,
           envelopeTo: session.envelope.rcptTo.map((r) => r.address),
         })
-          .then((stored) => callback(null, `Stored as ${stored.id}`))
+          .then((stored) => {
+            callback(null, `Stored as ${stored.id}`);
+            opts.onStored?.(stored.id);
+          })
           .catch((e) => {
             onError(e);
             // Not stored: a temporary failure, the sender keeps the message and retries.

@@ -21,9 +21,9 @@ import { secretHash } from '../crypto/password.ts';
 // Aliases
 
 /** Every address the desk takes mail for: configured ones, the teams' aliases, the stored extra aliases. */
-export async function acceptedAliases(app: App, extra: readonly string[] = []): Promise<Set<string>> {
+export async function acceptedAliases(app: App, extra: readonly string[] = [], db: Queryable = app.db): Promise<Set<string>> {
   const out = new Set<string>([...app.config.mailAliases, ...extra].map((a) => a.toLowerCase()));
-  const r = await app.db.query<{ address: string }>(
+  const r = await db.query<{ address: string }>(
     `SELECT lower(alias) AS address FROM teams WHERE alias IS NOT NULL
      UNION SELECT address FROM mail_aliases`,
   );
