@@ -90,7 +90,8 @@ export async function visibleCase(ctx: Ctx, tx: Queryable, reportId: string, loc
 export async function reportIdOfIncident(tx: Queryable, ref: string): Promise<string> {
   const r = await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE ref = $1', [ref.toUpperCase()]);
   const row = r.rows[0];
-  if (!row) throw new NotFoundError('incident');
+  // The same words as visibleCase's refusal: an unknown id and a case one may not see read alike.
+  if (!row) throw new NotFoundError('report');
   return row.report_id;
 }
 

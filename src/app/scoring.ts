@@ -164,11 +164,16 @@ async function rescore(ctx: Ctx, reportId: string, reason: string | undefined, n
   });
 }
 
+/** Checks a set of vectors (the body of PUT .../cvss) without looking at any case: 400 with every reason. */
+export function checkCvssVectors(raw: unknown): { vectors: Map<CvssVersion, CvssScore>; reason: string | undefined } {
+  const input = CvssVectorsInput.parse(raw);
+  return { vectors: parseAll(input.vectors), reason: input.reason };
+}
+
 /** Replaces the incident's vectors with this set (PUT); [] removes them, leaving the severity as it is. */
 export async function setCvssVectors(ctx: Ctx, reportId: string, raw: unknown): Promise<ScoringOutcome> {
-  const input = CvssVectorsInput.parse(raw);
-  const wanted = parseAll(input.vectors);
-  return rescore(ctx, reportId, input.reason, () => wanted);
+  const { vectors, reason } = checkCvssVectors(raw);
+  return rescore(ctx, reportId, reason, () => vectors);
 }
 
 /** Sets the vector of one version (the calculator's "Save to incident"), keeping the other version's. */

@@ -106,6 +106,12 @@ test('PUT refuses invalid vectors with the reasons and changes nothing; outsider
   const unknownRef = await api(h, 'PUT', '/api/incidents/TOCK-2026-9999/cvss', { as: outsider, body: { vectors: [V31_HIGH] } });
   assert.equal(outsiderByRef.status, 404);
   assert.deepEqual(outsiderByRef.json, unknownRef.json, 'the same answer whether the incident exists or not');
+  const badBody = { vectors: ['CVSS:3.1/AV:N'] };
+  const badKnown = await api(h, 'PUT', `/api/incidents/${incidentRef}/cvss`, { as: outsider, body: badBody });
+  const badUnknown = await api(h, 'PUT', '/api/incidents/TOCK-2026-9999/cvss', { as: outsider, body: badBody });
+  assert.deepEqual([badKnown.status, badKnown.json], [400, badUnknown.json], 'a bad body reads the same either way');
+  const readByRef = await api(h, 'GET', `/api/incidents/${incidentRef}`, { as: outsider });
+  assert.deepEqual([readByRef.status, readByRef.json], [404, (await api(h, 'GET', '/api/incidents/TOCK-2026-9999', { as: outsider })).json], 'reading too');
   assert.equal((await api(h, 'PUT', `/api/reports/${reportId}/cvss`, { as: outsider, body: { vectors: [V31_HIGH] } })).status, 404);
   const afterView = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
   assert.deepEqual([afterView.incident, afterView.timeline, afterView.deadlines], [before.incident, before.timeline, before.deadlines]);

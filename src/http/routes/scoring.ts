@@ -1,7 +1,6 @@
 import { defineRoutes } from '../route.ts';
-import { EmbargoError, NotFoundError } from '../../domain/errors.ts';
 import { reportIdOfIncident } from '../../app/cases.ts';
-import { CvssQuery, CvssVectorsInput, CweQuery, findCwe, scoreVector, setCvssVectors } from '../../app/scoring.ts';
+import { checkCvssVectors, CvssQuery, CvssVectorsInput, CweQuery, findCwe, scoreVector, setCvssVectors } from '../../app/scoring.ts';
 
 // Scoring: an incident's CVSS vectors (the severity, priority and resolution target follow from the
 // profile), scoring a vector for tools, and the shipped CWE list. PUT replaces the incident's whole
@@ -18,13 +17,10 @@ export const scoringRoutes = defineRoutes([
     method: 'PUT', url: '/api/incidents/:ref/cvss', policy: 'signed-in', tag: 'cases', body: CvssVectorsInput,
     summary: 'The same, by incident id (e.g. TF-2026-0007).',
     handler: async ({ ctx, params, body }) => {
-      // One answer for "no such incident" and "not yours to see", word for word.
-      try {
-        return await setCvssVectors(ctx, await reportIdOfIncident(ctx.app.db, params.ref!), body);
-      } catch (e) {
-        if (e instanceof EmbargoError && e.code === 'not_found') throw new NotFoundError('incident');
-        throw e;
-      }
+      // The body is judged before the id is looked up, so a bad body gets the same 400 whether the
+      // incident exists or not, and a good one the same 404 for "no such incident" and "not yours".
+      checkCvssVectors(body);
+      return setCvssVectors(ctx, await reportIdOfIncident(ctx.app.db, params.ref!), body);
     },
   },
   {
