@@ -291,6 +291,20 @@ test('scheduled publication of the approved head; withdrawal after it is public'
   assert.equal(early.status, 409, 'not public yet');
   h.clock.set('2026-12-02T09:00:00Z');
   assert.equal((await head()).isPublic, true);
+  // An update of the public advisory: a new version, approved, published at once; the first publication stays.
+  await save(tina, { ...v.head.document, upgrade: 'Upgrade to 2.10.1.' });
+  assert.equal((await head()).state, 'published', 'the published version stays public while the update is drafted');
+  const draftVersion = (await head()).headVersion;
+  assert.equal((await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, { as: tina, body: {} })).status, 409, 'the update is not approved yet');
+  await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: tom, body: { version: draftVersion, verdict: 'approved' } });
+  const upd = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, { as: tina, body: {} });
+  assert.equal(upd.status, 200, upd.body);
+  assert.equal(upd.json.publishAt, '2026-12-01T09:00:00.000Z');
+  v = await head();
+  assert.equal(v.publishedVersion, draftVersion + 1);
+  assert.equal(v.head.document.published, '2026-12-01T09:00:00Z');
+  assert.equal(v.head.document.modified, '2026-12-02T09:00:00Z');
+  assert.equal(v.head.document.upgrade, 'Upgrade to 2.10.1.');
   const w = await api(h, 'POST', `/api/advisories/${advisoryId}/withdrawal`, { as: tom, body: { reason: 'Duplicate of another advisory.' } });
   assert.equal(w.status, 200, w.body);
   v = await head();
