@@ -19,6 +19,7 @@ import { webPlugin } from '../web/index.ts';
 import { publicSitePlugin } from '../public/index.ts';
 import { exportSite } from '../public/export.ts';
 import { parse, UsageError } from './args.ts';
+import { MAIL_IMPORT_HELP, MAIL_INBOX_HELP, MAIL_RETRY_HELP, mailImport, mailInbox, mailRetry, startMailIngress } from '../mail/inbound-cli.ts';
 import { startScheduler } from '../jobs/sla-scheduler.ts';
 import { slaCommand, SLA_DUE_HELP, SLA_REGIONS_HELP } from './sla.ts';
 import { cvssCommand } from '../formats/cli.ts';
@@ -48,6 +49,8 @@ Commands:
   incident show    Show one case
   user add         Add a person and print their enrollment link
   audit verify     Verify the audit log's hash chain
+  mail import      Store and process one e-mail message (file or standard input; for an MTA pipe)
+  mail inbox       List failed and rejected mail (also: mail retry ID)
   sla due          Compute when an SLA clock is due (no desk data; also: sla regions)
   cvss             Score CVSS 3.1 and 4.0 vectors
   advisory export  Export an advisory (from the desk by id, or a JSON file) as CVE, OSV, CSAF 2.0/2.1, text or Markdown
@@ -66,7 +69,8 @@ const HELP: Record<string, string> = {
 Creates the desk and prints the admin's one-time enrollment link.\n`,
   serve: `Usage: embargo serve
 Runs the desk on EMBARGO_HOST:EMBARGO_PORT (default 127.0.0.1:8080). On an empty desk it prints a
-one-time setup link.\n`,
+one-time setup link. With EMBARGO_SMTP_PORT set it receives mail for the aliases by SMTP on
+EMBARGO_SMTP_HOST:EMBARGO_SMTP_PORT (default host 127.0.0.1); configured IMAP accounts are polled.\n`,
   migrate: 'Usage: embargo migrate\nApplies pending migrations and prints their names.\n',
   'report import': `Usage: embargo report import FILE|- [--as EMAIL]
 FILE is JSON: { "title", "body", "reporter": { "name", "email", "organisation", "handle" }, "product",
@@ -83,6 +87,9 @@ feed.atom, index.json, style.css and, per published advisory, ID/index.html with
 Only advisories whose publication time has come are written. DIR must be new or empty.
 The feed and the JSON index carry absolute links: set EMBARGO_ADVISORY_SITE_URL to where DIR will
 be hosted (default: EMBARGO_PUBLIC_URL + /advisories/; one of the two is required).\n`,
+  'mail import': MAIL_IMPORT_HELP,
+  'mail inbox': MAIL_INBOX_HELP,
+  'mail retry': MAIL_RETRY_HELP,
   'sla due': SLA_DUE_HELP,
   'keys team-public': `Usage: embargo keys team-public
 Prints the team's active OpenPGP public key, ASCII-armored (what reporters encrypt to). Exit 1 if the
@@ -310,6 +317,20 @@ async function dispatch(key: string, args: string[], out: Out, err: Out): Promis
         return 0;
       });
     }
+    case 'mail import': {
+      const { positionals } = parse(args, {});
+      if (positionals.length > 1) throw new UsageError('give at most one FILE (without it, the message is read from standard input)');
+      return withApp((app) => mailImport(app, positionals[0] && positionals[0] !== '-' ? positionals[0] : null, out, err));
+    }
+    case 'mail inbox': {
+      const { values } = parse(args, { all: { type: 'boolean' } }, false);
+      return withApp((app) => mailInbox(system(app), values.all ?? false, out));
+    }
+    case 'mail retry': {
+      const { positionals } = parse(args, {});
+      if (positionals.length !== 1) throw new UsageError('give exactly one ID (see embargo mail inbox)');
+      return withApp((app) => mailRetry(system(app), positionals[0]!, out));
+    }
     case 'audit verify': {
       parse(args, {}, false);
       return withApp(async (app) => {
@@ -348,7 +369,10 @@ async function serve(out: Out): Promise<number> {
   // the delivery job sends the outbox (every server runs it; rows are claimed with SKIP LOCKED).
   if (await isInitialised(app.db)) await applyMailConfig(app);
   const delivery = startMailDelivery(app, { intervalMs: config.mailDeliveryIntervalSeconds * 1000 });
+  // Incoming mail: the intake job, and the SMTP listener and IMAP pollers where configured.
+  const ingress = await startMailIngress(app, out);
   const stop = async () => {
+    await ingress.stop();
     await delivery.stop();
     await scheduler.stop();
     await server.close();
