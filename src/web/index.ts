@@ -13,6 +13,8 @@ import { registerAdvisoryPages } from './pages/advisory.ts';
 import { registerCvePages } from './pages/cve.ts';
 import { registerCvssCalculatorPages } from './pages/cvss-calculator.ts';
 import { registerCwePages } from './pages/cwe-search.ts';
+import { registerMailSettingsPages } from './pages/mail-settings.ts';
+import { registerDeliveriesPages } from './pages/deliveries.ts';
 
 // The web UI: server-rendered HTML pages and plain forms (no JavaScript), on the same server and use
 // cases as the JSON API. Wire it with buildServer(app, { plugins: [webPlugin] }).
@@ -34,4 +36,6 @@ export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDe
   registerCvePages(fastify, deps);
   registerCvssCalculatorPages(fastify, deps);
   registerCwePages(fastify, deps);
+  registerMailSettingsPages(fastify, deps);
+  registerDeliveriesPages(fastify, deps);
 };

@@ -40,7 +40,7 @@ const e = (f: Failed | null, form: string, name: string) => (f && f.form === for
 function adminNav(current: string): Html {
   const item = (href: string, label: string) =>
     href === current ? html`<li><a href="${href}" aria-current="page">${label}</a></li>` : html`<li><a href="${href}">${label}</a></li>`;
-  return html`<nav aria-label="Admin" class="tabs"><ul>${item('/admin/people', 'People')}${item('/admin/teams', 'Teams')}${item('/admin/projects', 'Projects')}${item('/cve', 'CVE ids')}</ul></nav>`;
+  return html`<nav aria-label="Admin" class="tabs"><ul>${item('/admin/people', 'People')}${item('/admin/teams', 'Teams')}${item('/admin/projects', 'Projects')}${item('/cve', 'CVE ids')}${item('/admin/mail', 'Mail')}${item('/admin/deliveries', 'Failed deliveries')}</ul></nav>`;
 }
 
 export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): void {

@@ -1,0 +1,189 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { html, type Html } from '../html.ts';
+import {
+  csrfOk, ctxOf, field, input, layout, notFoundPage, problemOf, select, sendHtml, seeOther, textarea, hiddenCsrf, viewerOf, webRoute,
+  type Viewer, type WebDeps,
+} from '../common.ts';
+import { csrfRefused } from './account.ts';
+import {
+  mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay,
+} from '../../app/mail-settings.ts';
+import { generateTeamKeyFor, importTeamKeyFor, memberKeyStatuses, teamKeys } from '../../app/keys.ts';
+
+// Admin page /admin/mail: the team key (generate or import), each member's key status, the SMTP
+// relay, aliases and IMAP accounts. What the config file sets is shown read-only. Passwords are never
+// shown: a password field left blank keeps the stored one.
+
+const DONE: Record<string, string> = {
+  key: 'The new team key is active; earlier keys stay to decrypt old mail.',
+  relay: 'The SMTP relay is saved.',
+  alias: 'The alias is saved.',
+  alias_removed: 'The alias is removed.',
+  imap: 'The IMAP account is saved.',
+  imap_removed: 'The IMAP account is removed.',
+};
+const TLS_OPTIONS = [
+  { value: 'starttls', label: 'STARTTLS (port 587)' },
+  { value: 'tls', label: 'TLS from the start (port 465 / 993)' },
+  { value: 'none', label: 'None (a relay on this machine only)' },
+];
+
+const fromConfig = html`<span class="badge">from the config file</span>`;
+
+export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDeps): void {
+  const { app } = deps;
+
+  const guard = async (request: FastifyRequest, reply: FastifyReply, post: boolean): Promise<Viewer | null> => {
+    const viewer = await viewerOf(deps, request);
+    if (!viewer.principal) {
+      await seeOther(reply, `/signin?next=${encodeURIComponent('/admin/mail')}`);
+      return null;
+    }
+    if (!viewer.principal.isAdmin) {
+      await notFoundPage(reply, viewer);
+      return null;
+    }
+    if (post && !csrfOk(request, viewer.csrfToken)) {
+      await csrfRefused(reply, viewer);
+      return null;
+    }
+    return viewer;
+  };
+
+  const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
+    const ctx = ctxOf(app, viewer);
+    const [s, keys, members] = await Promise.all([mailSettings(ctx), teamKeys(ctx), memberKeyStatuses(ctx)]);
+    const active = keys.find((k) => k.active);
+    const relay = s.smtpRelay;
+    const relayLocked = relay?.source === 'config';
+    const nav = html`<nav aria-label="Admin" class="tabs"><ul><li><a href="/admin/people">People</a></li><li><a href="/admin/teams">Teams</a></li><li><a href="/admin/projects">Projects</a></li><li><a href="/admin/mail" aria-current="page">Mail</a></li><li><a href="/admin/deliveries">Failed deliveries</a></li></ul></nav>`;
+    const body: Html = html`${nav}
+      <section class="card" aria-labelledby="teamkey-h">
+        <h2 id="teamkey-h">Team key</h2>
+        ${active
+          ? html`<p>Active: <code>${active.fingerprint}</code> (${active.algorithm}, ${active.source}), ${active.userIds.join(', ')}.
+              Reporters encrypt to it (<a href="/api/team-key">download the public key</a>); outbound mail is signed with it.</p>`
+          : html`<p><strong>No team key yet.</strong> Outbound mail waits until there is one: generate one or import the team's existing key.</p>`}
+        ${keys.filter((k) => !k.active).length ? html`<p class="muted">Earlier keys, kept to decrypt old mail: ${keys.filter((k) => !k.active).map((k) => html`<code>${k.fingerprint}</code> `)}</p>` : ''}
+        <form method="post" action="/admin/mail/team-key/generate" class="stack">
+          ${hiddenCsrf(viewer)}
+          ${select({ name: 'algorithm', label: 'Generate a new key', options: [{ value: 'curve25519', label: 'Curve25519 (Ed25519 + X25519), recommended' }, { value: 'rsa4096', label: 'RSA-4096' }] })}
+          <p><button type="submit">Generate and make active</button></p>
+        </form>
+        <form method="post" action="/admin/mail/team-key/import" class="stack">
+          ${hiddenCsrf(viewer)}
+          ${textarea({ name: 'armored', label: 'Or import the team\'s private key', hint: 'gpg --armor --export-secret-keys KEYID; it is sealed with the instance key.', rows: 4 })}
+          ${input({ name: 'passphrase', label: 'Its passphrase', type: 'password', autocomplete: 'off' })}
+          <p><button type="submit">Import and make active</button></p>
+        </form>
+      </section>
+      <section class="card" aria-labelledby="memberkeys-h">
+        <h2 id="memberkeys-h">Members' keys</h2>
+        <p class="muted">A member without a usable key gets a notice that a message is waiting, never the message.</p>
+        <table><caption class="visually-hidden">Each member's OpenPGP key</caption>
+          <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Key</th><th scope="col">Status</th></tr></thead>
+          <tbody>${members.map((m) => html`<tr><td>${m.name}</td><td>${m.email}</td><td>${m.fingerprint ? html`<code>${m.fingerprint}</code>` : html`<span class="muted">none</span>`}</td>
+            <td>${m.usable ? 'usable' : html`<strong>${m.reason ?? m.status}</strong>`}</td></tr>`)}</tbody>
+        </table>
+      </section>
+      <section class="card" aria-labelledby="relay-h">
+        <h2 id="relay-h">SMTP relay ${relayLocked ? fromConfig : ''}</h2>
+        ${relay ? html`<p>${relay.host}:${relay.port}, TLS ${relay.tls}${relay.username ? html`, user ${relay.username}, password ${relay.hasPassword ? 'set' : 'not set'}` : ''}; bounces to ${relay.bounceAddress}.</p>`
+          : html`<p><strong>No relay yet:</strong> nothing is sent until one is set.</p>`}
+        ${relayLocked ? html`<p class="muted">Set in the config file, which wins: change it there and restart.</p>` : html`<form method="post" action="/admin/mail/relay" class="stack">
+          ${hiddenCsrf(viewer)}
+          ${input({ name: 'host', label: 'Host', required: true, value: relay?.host ?? '' })}
+          ${input({ name: 'port', label: 'Port', required: true, value: String(relay?.port ?? 587) })}
+          ${select({ name: 'tls', label: 'TLS', value: relay?.tls ?? 'starttls', options: TLS_OPTIONS })}
+          ${input({ name: 'username', label: 'User name', value: relay?.username ?? '' })}
+          ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: relay?.hasPassword ? 'Leave blank to keep the stored password.' : '' })}
+          ${input({ name: 'bounceAddress', label: 'Bounce address (envelope sender)', required: true, value: relay?.bounceAddress ?? '' })}
+          <p><button type="submit">Save relay</button></p>
+        </form>`}
+      </section>
+      <section class="card" aria-labelledby="aliases-h">
+        <h2 id="aliases-h">Aliases</h2>
+        <table><caption class="visually-hidden">Addresses the desk receives mail for</caption>
+          <thead><tr><th scope="col">Address</th><th scope="col">Team</th><th scope="col">Set by</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+          <tbody>${s.aliases.map((a) => html`<tr><td>${a.address}</td><td>${a.teamName}</td><td>${a.source === 'profile' ? 'the team (profile)' : a.source === 'config' ? 'config file' : 'admin'}</td>
+            <td>${a.source === 'admin' ? html`<form method="post" action="/admin/mail/aliases/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="address" value="${a.address}"><button type="submit" class="secondary">Remove</button></form>` : ''}</td></tr>`)}</tbody>
+        </table>
+        <form method="post" action="/admin/mail/aliases" class="stack">
+          ${hiddenCsrf(viewer)}
+          ${input({ name: 'address', label: 'Alias address', required: true })}
+          ${select({ name: 'team', label: 'Team', options: s.teams.map((t) => ({ value: t.slug, label: t.name })) })}
+          <p><button type="submit">Add alias</button></p>
+        </form>
+      </section>
+      <section class="card" aria-labelledby="imap-h">
+        <h2 id="imap-h">IMAP accounts</h2>
+        ${s.imapAccounts.length ? html`<table><caption class="visually-hidden">Mailboxes the poller reads</caption>
+          <thead><tr><th scope="col">Name</th><th scope="col">Server</th><th scope="col">User</th><th scope="col">Folder</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+          <tbody>${s.imapAccounts.map((a) => html`<tr><td>${a.name} ${a.source === 'config' ? fromConfig : ''}${a.enabled ? '' : ' (disabled)'}</td><td>${a.host}:${a.port} (${a.tls})</td><td>${a.username}</td><td>${a.folder}</td>
+            <td>${a.source === 'admin' ? html`<form method="post" action="/admin/mail/imap/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="name" value="${a.name}"><button type="submit" class="secondary">Remove</button></form>` : ''}</td></tr>`)}</tbody></table>`
+          : html`<p class="muted">None.</p>`}
+        <form method="post" action="/admin/mail/imap" class="stack">
+          ${hiddenCsrf(viewer)}
+          ${input({ name: 'name', label: 'Name', required: true, hint: 'Saving an existing name changes that account.' })}
+          ${input({ name: 'host', label: 'Host', required: true })}
+          ${input({ name: 'port', label: 'Port', required: true, value: '993' })}
+          ${select({ name: 'tls', label: 'TLS', value: 'tls', options: TLS_OPTIONS })}
+          ${input({ name: 'username', label: 'User name', required: true })}
+          ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: 'Required for a new account; blank keeps the stored one.' })}
+          ${input({ name: 'folder', label: 'Folder', value: 'INBOX' })}
+          <p><button type="submit">Save account</button></p>
+        </form>
+      </section>`;
+    return sendHtml(reply, status, layout({ title: 'Mail settings', viewer, flash, error, body }));
+  };
+
+  webRoute(fastify, deps, {
+    method: 'GET', url: '/admin/mail',
+    handler: async (request, reply) => {
+      const viewer = await guard(request, reply, false);
+      if (!viewer) return reply;
+      return page(reply, viewer, 200, DONE[field(request.query, 'done')] ?? null, null);
+    },
+  });
+
+  const post = (url: string, done: keyof typeof DONE, run: (viewer: Viewer, body: unknown) => Promise<unknown>) =>
+    webRoute(fastify, deps, {
+      method: 'POST', url,
+      handler: async (request, reply) => {
+        const viewer = await guard(request, reply, true);
+        if (!viewer) return reply;
+        try {
+          await run(viewer, request.body);
+        } catch (err) {
+          const problem = problemOf(err);
+          if (problem.status >= 500) request.log.error(err);
+          return page(reply, viewer, problem.status, null, problem.message);
+        }
+        return seeOther(reply, `/admin/mail?done=${done}`);
+      },
+    });
+  const blankToUndefined = (s: string) => (s === '' ? undefined : s);
+
+  post('/admin/mail/team-key/generate', 'key', (viewer, b) => generateTeamKeyFor(ctxOf(app, viewer), { algorithm: field(b, 'algorithm') || 'curve25519' }));
+  post('/admin/mail/team-key/import', 'key', (viewer, b) => {
+    const passphrase = blankToUndefined(field(b, 'passphrase'));
+    return importTeamKeyFor(ctxOf(app, viewer), { armored: field(b, 'armored'), ...(passphrase !== undefined ? { passphrase } : {}) });
+  });
+  post('/admin/mail/relay', 'relay', (viewer, b) => {
+    const password = blankToUndefined(field(b, 'password'));
+    return setSmtpRelay(ctxOf(app, viewer), {
+      host: field(b, 'host'), port: field(b, 'port'), tls: field(b, 'tls'), username: field(b, 'username') || null,
+      bounceAddress: field(b, 'bounceAddress'), ...(password !== undefined ? { password } : {}),
+    });
+  });
+  post('/admin/mail/aliases', 'alias', (viewer, b) => setAlias(ctxOf(app, viewer), { address: field(b, 'address'), team: field(b, 'team') }));
+  post('/admin/mail/aliases/remove', 'alias_removed', (viewer, b) => removeAlias(ctxOf(app, viewer), field(b, 'address')));
+  post('/admin/mail/imap', 'imap', (viewer, b) => {
+    const password = blankToUndefined(field(b, 'password'));
+    return saveImapAccount(ctxOf(app, viewer), {
+      name: field(b, 'name'), host: field(b, 'host'), port: field(b, 'port'), tls: field(b, 'tls'), username: field(b, 'username'),
+      folder: field(b, 'folder') || 'INBOX', ...(password !== undefined ? { password } : {}),
+    });
+  });
+  post('/admin/mail/imap/remove', 'imap_removed', (viewer, b) => removeImapAccount(ctxOf(app, viewer), field(b, 'name')));
+}
