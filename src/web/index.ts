@@ -13,6 +13,7 @@ import { registerAdvisoryPages } from './pages/advisory.ts';
 import { registerCvePages } from './pages/cve.ts';
 import { registerCvssCalculatorPages } from './pages/cvss-calculator.ts';
 import { registerCwePages } from './pages/cwe-search.ts';
+import { registerSignedReplyPages } from './pages/signed-reply.ts';
 import { registerMailSettingsPages } from './pages/mail-settings.ts';
 import { registerDeliveriesPages } from './pages/deliveries.ts';
 
@@ -36,6 +37,7 @@ export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDe
   registerCvePages(fastify, deps);
   registerCvssCalculatorPages(fastify, deps);
   registerCwePages(fastify, deps);
+  registerSignedReplyPages(fastify, deps);
   registerMailSettingsPages(fastify, deps);
   registerDeliveriesPages(fastify, deps);
 };

@@ -64,6 +64,7 @@ const bodies: Record<string, unknown> = {
   'POST /api/advisories/:advisoryId/publication': {},
   'POST /api/advisories/:advisoryId/withdrawal': { reason: 'probe withdrawal reason' },
   'PUT /api/reporter/:token/credit': { preference: 'anonymous' },
+  'POST /api/reports/:id/signed-replies': { entity: 'Content-Type: text/plain; charset=utf-8\r\n\r\nprobe\r\n', signature: '-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----' },
 };
 
 // A query string each GET route would accept from someone allowed.
