@@ -62,11 +62,19 @@ async function ensureFolder(client: ImapFlow, folder: string): Promise<string> {
   return created.path;
 }
 
-function returnPathOf(raw: Buffer): string {
+/**
+ * The envelope sender as the provider recorded it (Return-Path; '' for the null sender <> of a
+ * bounce), else the From address: the hygiene checks tell bounces from people by it.
+ */
+function envelopeSenderOf(raw: Buffer): string {
   const head = raw.subarray(0, Math.min(raw.length, 64 * 1024)).toString('latin1');
   const end = head.search(/\r?\n\r?\n/);
-  const m = /^return-path:[ \t]*<([^>\r\n]*)>/im.exec(end >= 0 ? head.slice(0, end) : head);
-  return m ? m[1]!.trim() : '';
+  const block = end >= 0 ? head.slice(0, end) : head;
+  const rp = /^return-path:[ \t]*<([^>\r\n]*)>/im.exec(block);
+  if (rp) return rp[1]!.trim();
+  const from = /^from:[^\r\n]*?<?([^<>\s@]+@[^<>\s]+?)>?[ \t]*$/im.exec(block);
+  // Not the null sender: a message without any sender is still a person's until shown otherwise.
+  return from ? from[1]!.trim() : '(unknown)';
 }
 
 /** One poll of one mailbox. */
@@ -94,7 +102,7 @@ export async function pollImapOnce(app: App, account: ImapAccount, maxBytes = ap
         if (!msg || !msg.source) continue;
         const raw = Buffer.from(msg.source);
         const stored = await storeRaw(app, {
-          raw, via: 'imap', envelopeFrom: returnPathOf(raw), envelopeTo: account.alias ? [account.alias] : [],
+          raw, via: 'imap', envelopeFrom: envelopeSenderOf(raw), envelopeTo: account.alias ? [account.alias] : [],
         });
         if (stored.duplicate) result.duplicates++;
         else result.stored++;

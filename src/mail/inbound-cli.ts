@@ -62,7 +62,7 @@ export async function mailImport(app: App, file: string | null, out: Out, err: O
   try {
     const returnPath = /^return-path:[ \t]*<>/im.test(raw.subarray(0, 64 * 1024).toString('latin1')) ? '' : null;
     id = (await storeRaw(app, {
-      raw, via: 'import', envelopeFrom: returnPath ?? headerAddress(raw, 'return-path') ?? headerAddress(raw, 'from') ?? '', envelopeTo: [],
+      raw, via: 'import', envelopeFrom: returnPath ?? headerAddress(raw, 'return-path') ?? headerAddress(raw, 'from') ?? '(unknown)', envelopeTo: [],
     })).id;
   } catch (e) {
     err.write(`embargo mail import: the message could not be stored: ${(e as Error).message}\n`);
