@@ -33,7 +33,10 @@ async function imap<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
   }
 }
 
-const statusOf = (path: string) => imap(async (c) => (await c.status(path, { messages: true })).messages ?? 0);
+const statusOf = (path: string) => imap(async (c) => {
+  const s = await c.status(path, { messages: true });
+  return s ? (s.messages ?? 0) : 0;
+});
 
 test('IMAP: messages are stored, then moved to the processed folder (created), and become reports', async () => {
   await imap(async (c) => {
