@@ -3,7 +3,10 @@ import type { Queryable } from '../store/db.ts';
 import { canSeeCase, canSeeSensitive, type CaseFacts, type PersonPrincipal } from '../domain/access.ts';
 import { EmbargoError, NotFoundError } from '../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from './context.ts';
-import { loadCase } from './cases.ts';
+import { loadCase, openReporter, visibleCase } from './cases.ts';
+import { rulesOf } from './instance.ts';
+import { confirmedKeyFor } from './keys.ts';
+import { keyUsability } from '../mail/key-quality.ts';
 import type { Envelope } from './messaging.ts';
 
 // Per-recipient deliveries of outbox mail: planned in the transaction that queues the mail (so the
@@ -263,4 +266,21 @@ export async function handleBounce(ctx: Ctx, tx: Queryable, at: Date, input: Bou
   await syncOutboxStatus(tx, row.outbox_id, at);
   await audit(ctx, tx, at, { action: 'mail.delivery_bounced', subjectType: 'delivery', subjectId: row.id, data: { status: status || null, previousStatus: row.status } });
   return { deliveryId: row.id, failed: true };
+}
+
+/**
+ * What will happen to a reply's mail to the reporter, in words for the reply form (said before
+ * sending): encrypted to their confirmed key, in clear where the profile allows it, or held.
+ */
+export async function reporterMailNote(ctx: Ctx, reportId: string): Promise<string> {
+  const c = await visibleCase(ctx, ctx.app.db, reportId);
+  const email = openReporter(ctx, c).email;
+  if (!email) return 'The reporter gave no e-mail address: they read the reply on their status page.';
+  const key = await confirmedKeyFor(ctx.app.db, email);
+  const usable = key ? await keyUsability(key, ctx.app.clock(), email) : null;
+  if (key && usable?.usable) return `Mailed encrypted to the reporter's key ${key.getFingerprint().toUpperCase()} and signed with the team key.`;
+  const why = key ? `their key cannot be used (${usable?.reason ?? usable?.code})` : 'no confirmed key of theirs is on file';
+  return (await rulesOf(ctx.app.db)).unencryptedMail === 'allow'
+    ? `Not encrypted: ${why}, so this reply is mailed to the reporter in clear (the process profile allows it).`
+    : `Not mailed: ${why} and the process profile refuses mail in clear, so the mail is held as a failed delivery; the reporter still reads it on their status page.`;
 }

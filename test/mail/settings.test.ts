@@ -1,6 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { setupDesk, addMember, api, type Member } from '../support/harness.ts';
+import { setupDesk, addMember, api, sampleReport, type Member } from '../support/harness.ts';
+import { startGpg } from '../support/gpg.ts';
 import { totpCode } from '../../src/crypto/totp.ts';
 import { startWebHarness, type WebHarness } from '../../test-browser/support.ts';
 import { applyMailConfig, aliasTeam, imapAccountsForPoller, smtpRelay } from '../../src/app/mail-settings.ts';
@@ -122,4 +123,33 @@ test('the config file wins: its relay, aliases and IMAP account are written at s
   await applyMailConfig({ ...h.app });
   assert.equal((await smtpRelay(h.app))!.source, 'admin');
   assert.equal((await api(h, 'DELETE', '/api/admin/mail-settings/aliases/security-ext@tf.example', { as: admin })).status, 200);
+});
+
+test('/me: a member uploads their key through the form; the case reply form says before sending what happens to the mail', async () => {
+  const gpg = await startGpg();
+  try {
+    const key = await gpg.generateKey('Alice <alice@tf.example>');
+    h.clock.set(new Date(Math.max(Date.now(), h.clock.now.getTime())).toISOString());
+    const s = await session(alice);
+    let me = await h.server.inject({ method: 'GET', url: '/me', headers: { cookie: s.cookie } });
+    assert.match(me.body, /No key yet/);
+    const form = (armored: string) => h.server.inject({
+      method: 'POST', url: '/me/keys', payload: new URLSearchParams({ _csrf: s.csrf, armored }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie },
+    });
+    const bad = await form(key.secretArmored);
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /private key/);
+    assert.equal((await form(key.publicArmored)).statusCode, 303);
+    me = await h.server.inject({ method: 'GET', url: '/me?done=key-uploaded', headers: { cookie: s.cookie } });
+    assert.ok(me.body.includes(key.fingerprint));
+    assert.match(me.body, /mail to you is encrypted to it/);
+
+    const reportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
+    const casePage = await h.server.inject({ method: 'GET', url: `/cases/${reportId}`, headers: { cookie: s.cookie } });
+    assert.equal(casePage.statusCode, 200);
+    assert.match(casePage.body, /id="reply-mail-note">Not mailed: no confirmed key of theirs is on file and the process profile refuses mail in clear/);
+  } finally {
+    await gpg.close();
+  }
 });

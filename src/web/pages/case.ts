@@ -4,6 +4,7 @@ import { caseView, type CaseView } from '../../app/queries.ts';
 import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/triage.ts';
 import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/handling.ts';
 import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/thread.ts';
+import { reporterMailNote } from '../../app/deliveries.ts';
 import { changeSeverity } from '../../app/severity.ts';
 import { listProjects } from '../../app/admin.ts';
 import type { CaseAction } from '../../domain/access.ts';
@@ -140,6 +141,8 @@ interface Extras {
   priorities: string[];
   tz: string;
   now: Date;
+  /** How the reply form's mail reaches the reporter (encrypted, in clear, held), said before sending. */
+  replyMail: string | null;
 }
 
 const KIND_LABEL: Record<string, string> = { note: 'Internal note', to_reporter: 'To the reporter', from_reporter: 'From the reporter' };
@@ -353,7 +356,8 @@ function caseFields(action: CaseAction, v: CaseView, extras: Extras, f: Failed |
       return textarea({ name: 'body', label: 'Note', required: true, value: val(f, 'body'), error: err(f, 'body'), hint: 'Internal: the reporter never sees notes.', rows: 4 });
     case 'case.reply':
       return html`${input({ name: 'subject', label: 'Subject', value: val(f, 'subject'), error: err(f, 'subject'), hint: 'Optional; a subject with the case reference is used otherwise.' })}
-        ${textarea({ name: 'body', label: 'Message to the reporter', required: true, value: val(f, 'body'), error: err(f, 'body'), rows: 5 })}`;
+        ${textarea({ name: 'body', label: 'Message to the reporter', required: true, value: val(f, 'body'), error: err(f, 'body'), rows: 5 })}
+        ${extras.replyMail ? html`<p class="hint" id="reply-mail-note">${extras.replyMail}</p>` : ''}`;
     case 'case.status_update':
       return html`${input({ name: 'status', label: 'Status', required: true, value: val(f, 'status'), error: err(f, 'status'), hint: 'For example "fix in review".' })}
         ${input({ name: 'resolutionDate', label: 'Expected resolution date', value: val(f, 'resolutionDate'), error: err(f, 'resolutionDate'), hint: 'Optional, e.g. 2026-12-15.' })}
@@ -382,7 +386,8 @@ function projectFields(action: CaseAction, f: Failed | null): Html {
 async function extrasFor(ctx: Ctx, v: CaseView, personId: string): Promise<Extras> {
   const needProjects = v.actions.includes('triage.accept') || v.actions.includes('triage.assess') || v.actions.includes('incident.assign');
   const projects = needProjects ? await listProjects(ctx) : [];
-  return { projects, priorities: [...v.priorities], tz: await viewerTimeZone(ctx.app, personId), now: ctx.app.clock() };
+  const replyMail = v.actions.includes('case.reply') ? await reporterMailNote(ctx, v.reportId) : null;
+  return { projects, priorities: [...v.priorities], tz: await viewerTimeZone(ctx.app, personId), now: ctx.app.clock(), replyMail };
 }
 
 export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void {

@@ -7,6 +7,7 @@ import {
   csrfOk, ctxOf, field, hiddenCsrf, input, layout, notFoundPage, optional, problemOf, sendHtml, seeOther, viewerOf, webRoute,
   type Viewer, type WebDeps,
 } from '../common.ts';
+import { KEY_DONE, myKeySection, registerMyKeyForms } from './me-keys.ts';
 
 // "My calendar and access": the signed-in person's own availability, holiday region, days off and
 // out-of-office periods (which move their deadlines and decide who is reminded), and API tokens.
@@ -18,6 +19,7 @@ const DONE: Record<string, string> = {
   'days-off': 'Days off added.',
   'days-off-removed': 'Days off removed.',
   'token-revoked': 'The API token is revoked.',
+  ...KEY_DONE,
 };
 
 const WEEKDAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -30,6 +32,7 @@ export function registerMePages(fastify: FastifyInstance, deps: WebDeps): void {
     const ctx = ctxOf(app, viewer);
     const cal = await personCalendar(ctx, p.personId);
     const tokens = await listApiTokens(ctx);
+    const keySection = await myKeySection(app, viewer);
     const body = html`${extra}
 <section class="card"><h2>Availability</h2>
   <p>Reminders and escalations skip people who are unavailable or away.</p>
@@ -72,7 +75,8 @@ export function registerMePages(fastify: FastifyInstance, deps: WebDeps): void {
     ${input({ name: 'name', label: 'Token name', required: true, hint: 'What it is for, e.g. "laptop CLI".' })}
     <button type="submit">Create a token</button>
   </form>
-</section>`;
+</section>
+${keySection}`;
     return sendHtml(reply, status, layout({ title: 'My calendar and access', viewer, flash, error, body }));
   };
 
@@ -131,6 +135,7 @@ export function registerMePages(fastify: FastifyInstance, deps: WebDeps): void {
     return page(reply, viewer, 201, 'API token created. Copy it now: it is not shown again.', null,
       html`<section class="card"><h2>Your new token</h2><p><code>${t.token}</code></p></section>`);
   });
+  registerMyKeyForms(app, guarded);
   guarded('/me/tokens/:id/revoke', async (request, viewer, reply) => {
     await revokeApiToken(ctxOf(app, viewer), (request.params as { id: string }).id);
     return seeOther(reply, '/me?done=token-revoked');

@@ -1,0 +1,50 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { App } from '../../app/context.ts';
+import { confirmKey, myKeys, removeMyKey, uploadMyKey } from '../../app/keys.ts';
+import { html, type Html } from '../html.ts';
+import { ctxOf, field, hiddenCsrf, seeOther, textarea, type Viewer } from '../common.ts';
+
+// The /me page's OpenPGP section: your key (mail to you is encrypted to it; without a usable one you
+// get only notices that a message waits), keys offered by mail to confirm, upload and removal.
+
+export const KEY_DONE: Record<string, string> = {
+  'key-uploaded': 'Your key is saved: mail to you is encrypted to it from now on.',
+  'key-confirmed': 'The key is confirmed and replaces any earlier one.',
+  'key-removed': 'The key is removed: mail to you becomes notices until you upload another.',
+};
+
+export async function myKeySection(app: App, viewer: Viewer): Promise<Html> {
+  const keys = await myKeys(ctxOf(app, viewer));
+  const confirmed = keys.find((k) => k.status === 'confirmed');
+  const candidates = keys.filter((k) => k.status === 'candidate');
+  return html`<section class="card" aria-labelledby="key-h"><h2 id="key-h">Your OpenPGP key</h2>
+  ${confirmed
+    ? html`<p><code>${confirmed.fingerprint}</code> (${confirmed.algorithm}) for ${confirmed.email}${confirmed.expiresAt ? `, expires ${confirmed.expiresAt.toISOString().slice(0, 10)}` : ''}:
+        ${confirmed.usability.usable ? 'mail to you is encrypted to it.' : html`<strong>not usable (${confirmed.usability.reason ?? confirmed.usability.code}); you get notices only.</strong>`}</p>
+       <form method="post" action="/me/keys/${confirmed.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">Remove</button></form>`
+    : html`<p><strong>No key yet.</strong> Mail about cases reaches you only as a notice that a message is waiting here.</p>`}
+  ${candidates.map((k) => html`<p>Offered by mail (${k.source}): <code>${k.fingerprint}</code>. Check the fingerprint is yours before you confirm it.</p>
+    <form method="post" action="/me/keys/${k.id}/confirm" class="inline">${hiddenCsrf(viewer)}<button type="submit">Confirm this key</button></form>`)}
+  <form method="post" action="/me/keys">${hiddenCsrf(viewer)}
+    ${textarea({ name: 'armored', label: 'Upload your public key', required: true, rows: 4, hint: 'gpg --armor --export YOUR@ADDRESS; it must carry one of your addresses and be usable for encryption.' })}
+    <button type="submit">Upload key</button>
+  </form>
+</section>`;
+}
+
+type Guarded = (url: string, act: (request: FastifyRequest, viewer: Viewer, reply: FastifyReply) => Promise<unknown>) => void;
+
+export function registerMyKeyForms(app: App, guarded: Guarded): void {
+  guarded('/me/keys', async (request, viewer, reply) => {
+    await uploadMyKey(ctxOf(app, viewer), { armored: field(request.body, 'armored') });
+    return seeOther(reply, '/me?done=key-uploaded');
+  });
+  guarded('/me/keys/:id/confirm', async (request, viewer, reply) => {
+    await confirmKey(ctxOf(app, viewer), (request.params as { id: string }).id);
+    return seeOther(reply, '/me?done=key-confirmed');
+  });
+  guarded('/me/keys/:id/remove', async (request, viewer, reply) => {
+    await removeMyKey(ctxOf(app, viewer), (request.params as { id: string }).id);
+    return seeOther(reply, '/me?done=key-removed');
+  });
+}
