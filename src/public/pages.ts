@@ -2,7 +2,6 @@ import {
   advisorySeverity,
   creditTypeWords,
   describeRange,
-  lastChanged,
   productName,
   productVendor,
   publicCredit,
@@ -16,7 +15,7 @@ import { cweById } from '../domain/cwe.ts';
 import type { Severity } from '../domain/severity.ts';
 import { html, safeHref, type Html } from '../web/html.ts';
 import { renderMarkdown } from '../web/markdown.ts';
-import { publishedAt, type PublicAdvisory } from './read-model.ts';
+import { publishedAt, updatedAt, type PublicAdvisory } from './read-model.ts';
 import type { AdvisoryRecord } from './records.ts';
 
 // The public site's HTML: the index and one page per advisory. Server-rendered with the escaping
@@ -33,8 +32,6 @@ export interface SiteInfo {
 const seg = (s: string) => encodeURIComponent(s);
 export const siteTitle = (site: SiteInfo): string => (site.owner ? `Security advisories of ${site.owner}` : 'Security advisories');
 
-export { publishedAt };
-export const updatedAt = (p: PublicAdvisory): string => lastChanged(p.advisory) ?? p.publishAt;
 
 const SEVERITY_WORDS: Record<Severity, string> = { none: 'None', low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
 

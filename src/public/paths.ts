@@ -32,8 +32,8 @@ export function isSafeSitePath(path: string): boolean {
   return segments.length >= 1 && segments.length <= 3 && segments.every(isSafeSegment);
 }
 
-export const advisoryDir = (id: string) => `${id}/`;
-export const advisoryPage = (id: string) => `${id}/index.html`;
+/** The site path of an advisory's page: its directory's index. */
+export const advisoryPagePath = (id: string) => `${id}/index.html`;
 
 /**
  * The absolute URL of the site root, ending in "/": EMBARGO_ADVISORY_SITE_URL when the site is

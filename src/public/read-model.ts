@@ -1,6 +1,6 @@
 import type { App } from '../app/context.ts';
 import { aad } from '../app/context.ts';
-import { parseAdvisory, type Advisory } from '../domain/advisory.ts';
+import { lastChanged, parseAdvisory, type Advisory } from '../domain/advisory.ts';
 import { EmbargoError } from '../domain/errors.ts';
 
 // What the public may see of the advisories: an advisory is public when a version of it was
@@ -70,6 +70,9 @@ function toPublic(row: Row, advisory: Advisory): PublicAdvisory {
 
 /** The publication time an advisory shows: its document's own, else the time it went public. */
 export const publishedAt = (p: PublicAdvisory): string => p.advisory.published ?? p.publishAt;
+
+/** When it last changed (published, updated or withdrawn), as it shows it. */
+export const updatedAt = (p: PublicAdvisory): string => lastChanged(p.advisory) ?? p.publishAt;
 
 /** Every public advisory, newest publication first (as each shows it; ties by id, so the order is stable). */
 export async function listPublicAdvisories(app: App): Promise<PublicAdvisory[]> {

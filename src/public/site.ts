@@ -3,7 +3,7 @@ import type { App } from '../app/context.ts';
 import type { Advisory } from '../domain/advisory.ts';
 import { atomFeed, jsonIndex } from './feed.ts';
 import { advisoryPage, indexPage, type SiteInfo } from './pages.ts';
-import { advisoryPage as advisoryPagePath, siteUrl } from './paths.ts';
+import { advisoryPagePath, siteUrl } from './paths.ts';
 import { findPublicAdvisory, listPublicAdvisories, siteOwner, type PublicAdvisory } from './read-model.ts';
 import { advisoryRecords, type AdvisoryRecord, type SiteFile } from './records.ts';
 
