@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { acceptReport, ALIAS, count, deliver, inboxRow, outboxTo, plainMail, startMailDesk, threadOf, type MailDesk } from './inbound-support.ts';
+import { acceptReport, ALIAS, casePage, count, deliver, inboxRow, outboxTo, plainMail, startMailDesk, threadOf, type MailDesk } from './inbound-support.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
 import { caseView } from '../../src/app/queries.ts';
 import { replyAddress } from '../../src/mail/threading.ts';
@@ -115,6 +115,10 @@ test('a member\'s signed and encrypted reply is recorded with the signed entity;
   const entity = JSON.parse(h.app.sealer.open(m.rows[0]!.signed_entity_sealed!, `message_mail.signed_entity:${m.rows[0]!.message_id}`));
   assert.equal(entity.kind, 'multipart-signed');
   assert.match(Buffer.from(entity.rawBase64, 'base64').toString(), /multipart\/signed/);
+  // The case thread says how each mail came in.
+  const page = await casePage(h, d.triager, reportId);
+  assert.match(page, new RegExp(`by mail · encrypted \\(PGP/MIME\\) · signed by Tess Triager \\(${triagerKey.fingerprint}\\), verified`));
+  assert.match(page, /by mail · not encrypted · not signed/);
 
   // The same From without a signature: not recorded.
   const before = (await threadOf(h, reportId)).length;

@@ -5,6 +5,8 @@ import { acceptReport as accept, claimTriage } from '../../src/app/triage.ts';
 import { generateTeamKeyFor, teamPublicKey, uploadMyKey } from '../../src/app/keys.ts';
 import { storeRaw } from '../../src/mail/inbox.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
+import { webPlugin } from '../../src/web/index.ts';
+import { totpCode } from '../../src/crypto/totp.ts';
 import { startGpg, type GpgKey, type GpgPeer } from '../support/gpg.ts';
 
 // Shared set-up of the ingress tests: a TF desk with a team key, a central member with their own
@@ -26,7 +28,7 @@ export interface MailDesk {
 export async function startMailDesk(config: Record<string, unknown> = {}): Promise<MailDesk> {
   // GnuPG makes keys and signatures at the real time, the desk at its clock: the desk's clock starts at
   // the real time (its team key is not from GnuPG's future) and moves on once GnuPG's keys exist.
-  const h = await startHarness({ clock: new Date().toISOString(), config: { mailAliases: [ALIAS], ...config } });
+  const h = await startHarness({ clock: new Date().toISOString(), plugins: [webPlugin], config: { mailAliases: [ALIAS], ...config } });
   const admin = await setupDesk(h, 'trusted-firmware');
   const triager = await addMember(h, admin, { name: 'Tess Triager', email: 'tess@tf.example', teams: ['security'] });
   h.clock.set(new Date(Date.now() - 1000).toISOString()); // enrolling moved the clock on
@@ -120,4 +122,14 @@ export async function acceptReport(d: MailDesk, reportId: string): Promise<strin
   if (!projects.rows.length) await addProject(d.admin, 'tf-a', 'TF-A');
   await claimTriage(d.triager.ctx, reportId);
   return (await accept(d.triager.ctx, reportId, { title: 'Incident from mail', projects: ['tf-a'] })).incidentRef;
+}
+
+/** The case page as a signed-in member's browser gets it (HTML). */
+export async function casePage(h: Harness, m: Member, reportId: string): Promise<string> {
+  h.clock.advance(31_000);
+  const s = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
+  const cookie = String(s.headers['set-cookie']).split(';')[0]!;
+  const r = await h.server.inject({ method: 'GET', url: `/cases/${reportId}`, headers: { cookie } });
+  if (r.statusCode !== 200) throw new Error(`GET /cases/${reportId}: ${r.statusCode}`);
+  return r.body;
 }

@@ -19,6 +19,7 @@ import { viewerTimeZone } from '../viewer-zone.ts';
 import { clockTimeline, outcomeBadge } from '../clock-timeline.ts';
 import { csrfRefused } from './account.ts';
 import { CVSS_DONE, cvssSection } from './cvss-calculator.ts';
+import { describeMailFacts, mailFactsOfCase } from '../../mail/inbound-view.ts';
 
 // The case page: everything caseView returns, and one form per action the person may take now.
 // Every form POSTs to /cases/:reportId/<action> (or .../projects/:slug/<action>), calls the use case
@@ -143,6 +144,8 @@ interface Extras {
   now: Date;
   /** How the reply form's mail reaches the reporter (encrypted, in clear, held), said before sending. */
   replyMail: string | null;
+  /** Thread messages that came in by mail: encryption, signature and signer, in words. */
+  mailFacts: Map<string, string>;
 }
 
 const KIND_LABEL: Record<string, string> = { note: 'Internal note', to_reporter: 'To the reporter', from_reporter: 'From the reporter' };
@@ -248,7 +251,8 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
     ${v.thread.length
       ? v.thread.map((m) => html`<article class="message kind-${m.kind}" aria-label="${KIND_LABEL[m.kind] ?? m.kind}">
         <header><strong class="badge ${m.kind === 'note' ? 'internal' : ''}">${KIND_LABEL[m.kind] ?? m.kind}</strong>
-          ${m.author ?? 'unknown'} · ${when(m.at, tz)}${m.queuedMail ? html` · <span class="muted">sent by mail</span>` : ''}</header>
+          ${m.author ?? 'unknown'} · ${when(m.at, tz)}${m.queuedMail ? html` · <span class="muted">sent by mail</span>` : ''}
+          ${extras.mailFacts.has(m.id) ? html`<br><span class="muted mail-facts">${extras.mailFacts.get(m.id)}</span>` : ''}</header>
         <pre class="body">${m.body}</pre>
       </article>`)
       : html`<p class="muted">No messages yet.</p>`}
@@ -387,7 +391,8 @@ async function extrasFor(ctx: Ctx, v: CaseView, personId: string): Promise<Extra
   const needProjects = v.actions.includes('triage.accept') || v.actions.includes('triage.assess') || v.actions.includes('incident.assign');
   const projects = needProjects ? await listProjects(ctx) : [];
   const replyMail = v.actions.includes('case.reply') ? await reporterMailNote(ctx, v.reportId) : null;
-  return { projects, priorities: [...v.priorities], tz: await viewerTimeZone(ctx.app, personId), now: ctx.app.clock(), replyMail };
+  const mailFacts = new Map([...(await mailFactsOfCase(ctx, v.reportId))].map(([id, f]) => [id, describeMailFacts(f)]));
+  return { projects, priorities: [...v.priorities], tz: await viewerTimeZone(ctx.app, personId), now: ctx.app.clock(), replyMail, mailFacts };
 }
 
 export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void {
