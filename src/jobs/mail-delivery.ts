@@ -11,6 +11,7 @@ import { smtpRelay, type SmtpRelay } from '../app/mail-settings.ts';
 import { syncOutboxStatus, verpAddress } from '../app/deliveries.ts';
 import { keyUsability } from '../mail/key-quality.ts';
 import { sealOutbound } from '../mail/pgp-out.ts';
+import { replyAddress } from '../mail/threading.ts';
 import { EmbargoError } from '../domain/errors.ts';
 
 // The delivery job: sends the outbox's per-recipient deliveries over the SMTP relay.
@@ -125,9 +126,11 @@ async function buildCopy(app: App, tx: Queryable, d: ClaimedRow, teamKey: Privat
   const fromAddress = projectAlias ?? rules.centralAlias;
   const from = `"${rules.teamName.replace(/["\\\r\n]/g, '')}" <${fromAddress}>`;
   const automatic = templateId === 'fan-out' || (templateId ?? '').startsWith('sla.');
+  // Replies to a case's mail go to its reply address (alias+token), which threads them onto the case.
+  const replyTo = (d.report_id ? await replyAddress(tx, app.sealer, d.report_id, now, app.config.mailAliases) : null) ?? fromAddress;
   const headers: Record<string, string> = {
     'Message-ID': `<${d.message_id}>`,
-    'Reply-To': fromAddress,
+    'Reply-To': replyTo,
     ...(automatic ? { 'Auto-Submitted': 'auto-generated' } : {}),
   };
   // A fan-out copy names only its recipient; other mail shows its real addressees.
@@ -151,7 +154,7 @@ async function buildCopy(app: App, tx: Queryable, d: ClaimedRow, teamKey: Privat
     const raw = await composePlain({
       from, to: [d.recipient], subject: `[${rules.teamName}] A message is waiting for you`,
       text: `A message is waiting for you at ${link}\n\nIts content is not in this mail because ${why}.\n`,
-      messageId: d.message_id, date: now, headers: { 'Reply-To': fromAddress, 'Auto-Submitted': 'auto-generated' },
+      messageId: d.message_id, date: now, headers: { 'Reply-To': replyTo, 'Auto-Submitted': 'auto-generated' },
     });
     return { mode: 'notice', raw };
   }

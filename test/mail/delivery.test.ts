@@ -122,6 +122,8 @@ test('fan-out: each member with a key gets a copy encrypted to it and signed by 
   }
   assert.ok(raw.replace(/=\r?\n/g, '').includes(`https://desk.example.org/cases/${reportId}`), raw);
   assert.equal(headerValue(toBob.raw, 'Auto-Submitted'), 'auto-generated');
+  // Replies thread onto the case through its reply address.
+  for (const m of [toAlice, toBob]) assert.match(headerValue(m.raw, 'Reply-To') ?? '', /^security\+[0-9a-f]{32}@lists\.trustedfirmware\.org$/);
 
   const rows = await deliveries(reportId);
   assert.deepEqual(rows.map((d) => [d.recipient, d.status, d.mode]), [
