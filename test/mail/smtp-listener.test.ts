@@ -2,7 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect } from 'node:net';
 import { ALIAS, count, inboxRow, plainMail, sendWithNodemailer, startMailDesk, type MailDesk } from './inbound-support.ts';
 import { startSmtpListener, type SmtpListener } from '../../src/mail/smtp-listener.ts';
@@ -27,10 +29,10 @@ after(async () => {
   await d?.close();
 });
 
-async function swaks(args: string[]) {
+async function swaks(args: string[], port = smtp.port) {
   if (!existsSync(SWAKS)) throw new Error('swaks is not installed (Debian package swaks)');
   try {
-    const r = await run(SWAKS, ['--server', '127.0.0.1', '--port', String(smtp.port), '--hide-informational', ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const r = await run(SWAKS, ['--server', '127.0.0.1', '--port', String(port), '--hide-informational', ...args], { maxBuffer: 64 * 1024 * 1024 });
     return { code: 0, out: r.stdout };
   } catch (e) {
     const x = e as { code: number; stdout: string };
@@ -119,3 +121,22 @@ function rawSmtp(port: number, body: string): Promise<string> {
     sock.on('close', () => resolve(last));
   });
 }
+
+test('STARTTLS is offered with a configured certificate, and a message sent over TLS is stored', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'embargo-smtp-tls-'));
+  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
+  const tls = await startSmtpListener(d.h.app, { host: '127.0.0.1', port: 0, maxBytes: MAX, tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } });
+  try {
+    const before = await inboxCount();
+    const r = await swaks(['--tls', '--from', 'rita@research.example', '--to', ALIAS, '--header', 'Subject: Over TLS', '--body', 'Sent after STARTTLS.'], tls.port);
+    assert.equal(r.code, 0, r.out);
+    assert.match(r.out, /STARTTLS/);
+    assert.match(r.out, /250 .*Stored as/);
+    assert.equal(await inboxCount(), before + 1);
+    // Without a certificate, STARTTLS is not offered.
+    const plain = await swaks(['--tls', '--from', 'rita@research.example', '--to', ALIAS, '--body', 'x']);
+    assert.notEqual(plain.code, 0);
+  } finally {
+    await tls.close();
+  }
+});
