@@ -71,7 +71,7 @@ export function checkReplyEntity(entity: string): string {
 const MICALG: Record<string, string> = { sha256: 'pgp-sha256', sha384: 'pgp-sha384', sha512: 'pgp-sha512', sha224: 'pgp-sha224', sha3_256: 'pgp-sha3-256', sha3_512: 'pgp-sha3-512' };
 
 /** The RFC 3156 multipart/signed entity of the browser's entity and detached signature. */
-export async function multipartSigned(entity: string, armoredSignature: string): Promise<Uint8Array> {
+export async function multipartSigned(entity: string | Uint8Array, armoredSignature: string): Promise<Uint8Array> {
   let signature: openpgp.Signature;
   try {
     signature = await openpgp.readSignature({ armoredSignature });
@@ -89,13 +89,19 @@ export async function multipartSigned(entity: string, armoredSignature: string):
   const boundary = `emb-signed-${randomBytes(12).toString('hex')}`;
   // Re-armored by us: the signature part carries nothing but the parsed packet.
   const armored = signature.armor().replace(/\r?\n/g, '\r\n').replace(/\r\n$/, '');
-  return new TextEncoder().encode(
-    `Content-Type: multipart/signed; micalg=${micalg}; protocol="application/pgp-signature"; boundary="${boundary}"\r\n\r\n` +
-      `This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n` +
-      `--${boundary}\r\n${entity}\r\n` +
-      `--${boundary}\r\nContent-Type: application/pgp-signature; name="signature.asc"\r\nContent-Description: OpenPGP digital signature\r\n` +
-      `Content-Disposition: attachment; filename="signature.asc"\r\n\r\n${armored}\r\n--${boundary}--\r\n`,
-  );
+  const content = typeof entity === 'string' ? Buffer.from(entity, 'utf8') : Buffer.from(entity);
+  if (content.includes(`--${boundary}`)) throw new ValidationError('The signed entity contains the boundary chosen for it; send it again.');
+  return new Uint8Array(Buffer.concat([
+    Buffer.from(
+      `Content-Type: multipart/signed; micalg=${micalg}; protocol="application/pgp-signature"; boundary="${boundary}"\r\n\r\n` +
+        `This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n--${boundary}\r\n`,
+    ),
+    content,
+    Buffer.from(
+      `\r\n--${boundary}\r\nContent-Type: application/pgp-signature; name="signature.asc"\r\nContent-Description: OpenPGP digital signature\r\n` +
+        `Content-Disposition: attachment; filename="signature.asc"\r\n\r\n${armored}\r\n--${boundary}--\r\n`,
+    ),
+  ]));
 }
 
 /** A reply signed in the browser: verified against the member's own confirmed key, then relayed. */

@@ -6,6 +6,7 @@ import { loadCase, openReporter, type LoadedCase } from '../app/cases.ts';
 import { addMessage, queueMail } from '../app/messaging.ts';
 import { recordReporterReply, submitReportIn } from '../app/intake.ts';
 import { fanOutMessage } from '../app/fan-out.ts';
+import { memberMailToReplyAddress } from '../app/relay-mail.ts';
 import { handleBounce, messageIdDomain, principalsOf } from '../app/deliveries.ts';
 import { allTeamKeys, confirmedKeyOfPerson, confirmedKeys, recordOfferedKey, teamPublicKey } from '../app/keys.ts';
 import { rulesOf } from '../app/instance.ts';
@@ -45,7 +46,9 @@ const MAX_TEXT = 190_000;
 
 export type Outcome =
   | 'new_report' | 'reporter_reply' | 'member_reply' | 'third_party' | 'bounce' | 'auto_reply' | 'loop'
-  | 'member_unverified' | 'rejected';
+  | 'member_unverified' | 'rejected'
+  // Issue 3.5 (src/app/relay-mail.ts): a member's mail to a case's reply address.
+  | 'member_relayed' | 'member_not_relayed';
 
 export interface ProcessResult {
   status: 'done' | 'rejected' | 'failed';
@@ -216,9 +219,16 @@ async function record(app: App, tx: Queryable, claim: Claim, p: Prepared): Promi
       ' The encrypted message is kept as an attachment; the sender was asked to send it again.]'
     : p.text.trim() || '(The message had no text.)';
 
+  // [Relay, issue 3.5: src/app/relay-mail.ts] A desk person's mail to the case's reply address is a
+  // reply to the reporter: relayed with their signature intact, or kept as a team note with the reason
+  // (the sender is told). Mail reaching a case any other way goes on below as before.
+  const relayed = thread && thread.via === 'reply address' && thread.role !== 'reporter' && !p.undecryptable
+    ? await memberMailToReplyAddress(app, tx, now, { c: thread.c, sender, raw: claim.raw, opened: p.opened, subject, text: body })
+    : null;
+
   // Who signed, and is it the member they say they are?
-  let signerPersonId: string | null = null;
-  if (thread?.role === 'member' && thread.personId) {
+  let signerPersonId: string | null = relayed?.signerPersonId ?? null;
+  if (thread?.role === 'member' && thread.personId && !relayed) {
     const own = await confirmedKeyOfPerson(tx, thread.personId);
     const sig = p.opened?.security.signature;
     const fp = sig?.signerFingerprint?.toUpperCase();
@@ -249,8 +259,11 @@ async function record(app: App, tx: Queryable, claim: Claim, p: Prepared): Promi
     role = 'reporter';
   } else {
     reportId = thread.c.row.reportId;
-    role = thread.role;
-    if (role === 'reporter') {
+    role = relayed?.role ?? thread.role;
+    if (relayed) {
+      messageId = relayed.messageId;
+      outcome = relayed.outcome;
+    } else if (role === 'reporter') {
       messageId = (await recordReporterReply(app, tx, now, reportId, body)).messageId;
       outcome = 'reporter_reply';
     } else if (role === 'member') {
@@ -279,7 +292,8 @@ async function record(app: App, tx: Queryable, claim: Claim, p: Prepared): Promi
   if (p.undecryptable && hygiene.mayAutoReply && sender) {
     await queueUndecryptableReply(ctx, tx, now, reportId, sender, subject, p.undecryptable);
   }
-  await fanOutMessage(ctx, tx, now, { reportId, messageId });
+  // A relayed reply reaches the team through the profile's copy rules, as a web reply does.
+  if (relayed?.outcome !== 'member_relayed') await fanOutMessage(ctx, tx, now, { reportId, messageId });
   await done('done', outcome, reportId, null, facts);
   return { status: 'done', outcome, reportId, error: null };
 }
