@@ -13,7 +13,7 @@ import { rulesOf } from '../app/instance.ts';
 import { canSeeCase } from '../domain/access.ts';
 import { parseMessage } from './mime.ts';
 import { openInbound } from './pgp-in.ts';
-import { DEFAULT_MIME_LIMITS, MessageRejectedError, UndecryptableError, type OpenedMessage, type ParsedMessage, type PrivateKey } from './types.ts';
+import { DEFAULT_MIME_LIMITS, MessageRejectedError, UndecryptableError, type OpenedMessage, type ParsedMessage } from './types.ts';
 import { failClaim, finishClaim, holdClaim, NO_FACTS, type Claim, type MailFacts } from './inbox.ts';
 import { checkHygiene, type Hygiene } from './inbound-hygiene.ts';
 import { acceptedAliases, aliasOf, caseOfMessageIds, caseOfReplyToken, caseOfTag, recordMessageIds, subjectTags } from './threading.ts';
@@ -65,7 +65,6 @@ interface Prepared {
   hygiene: Hygiene | null;
   text: string;
   htmlConverted: boolean;
-  teamKeys: PrivateKey[];
 }
 
 /** Runs one claimed message through the pipeline; a throw marks it failed (kept, retryable). */
@@ -85,7 +84,7 @@ export async function processClaim(app: App, claim: Claim): Promise<ProcessResul
 }
 
 async function prepare(app: App, claim: Claim): Promise<Prepared> {
-  const base: Prepared = { outer: null, opened: null, undecryptable: null, rejected: null, hygiene: null, text: '', htmlConverted: false, teamKeys: [] };
+  const base: Prepared = { outer: null, opened: null, undecryptable: null, rejected: null, hygiene: null, text: '', htmlConverted: false };
   const limits = { ...DEFAULT_MIME_LIMITS, maxBytes: app.config.mailMaxBytes };
   let outer: ParsedMessage;
   try {
@@ -104,7 +103,7 @@ async function prepare(app: App, claim: Claim): Promise<Prepared> {
   try {
     opened = await openInbound(claim.raw, { teamKeys, knownKeys: known }, limits);
   } catch (e) {
-    if (e instanceof UndecryptableError) return { ...base, outer, hygiene, undecryptable: e, teamKeys };
+    if (e instanceof UndecryptableError) return { ...base, outer, hygiene, undecryptable: e };
     if (e instanceof MessageRejectedError) return { ...base, outer, hygiene, rejected: e };
     throw e;
   }
@@ -118,7 +117,7 @@ async function prepare(app: App, claim: Claim): Promise<Prepared> {
   // eslint-disable-next-line no-control-regex
   text = text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
   if (text.length > MAX_TEXT) text = `${text.slice(0, MAX_TEXT)}\n\n[The text was longer and has been cut here; the whole message is kept in the mail inbox.]`;
-  return { ...base, outer, opened, hygiene, text, htmlConverted, teamKeys };
+  return { ...base, outer, opened, hygiene, text, htmlConverted };
 }
 
 function factsOf(p: Prepared, signerPersonId: string | null): MailFacts {

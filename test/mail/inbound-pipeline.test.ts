@@ -4,6 +4,9 @@ import { acceptReport, ALIAS, casePage, count, deliver, inboxRow, outboxTo, plai
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
 import { caseView } from '../../src/app/queries.ts';
 import { replyAddress } from '../../src/mail/threading.ts';
+import { claimNext, listInbox, retryInbox, storeRaw } from '../../src/mail/inbox.ts';
+import { processClaim } from '../../src/mail/inbound.ts';
+import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 
 // The inbound pipeline end to end in process: messages made by GnuPG (the reporter's and a member's
 // mail client) are stored as a door stores them and processed by the intake job.
@@ -207,4 +210,42 @@ test('the same bytes stored twice are one message, processed once', async () => 
   assert.equal(b.stored.id, a.stored.id);
   assert.equal(await count(h, 'SELECT count(*) AS n FROM reports r WHERE r.id = $1', [a.row.report_id]), 1);
   assert.equal((await inboxRow(h, a.stored.id)).attempts, 1);
+});
+
+test('a message whose processing throws is kept, marked failed with the error, listed for admins and processed again on retry', async () => {
+  const { h, admin } = d;
+  // A real failure inside the pipeline's transaction: the database refuses the report.
+  await h.app.db.exec(`CREATE FUNCTION refuse_report() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full (simulated)'; END; $$;
+    CREATE TRIGGER refuse_report BEFORE INSERT ON reports FOR EACH ROW EXECUTE FUNCTION refuse_report();`);
+  const reportsBefore = await count(h, 'SELECT count(*) AS n FROM reports');
+  const r = await deliver(h, plainMail({ subject: 'Fails once', messageId: 'fails-once@research.example' }));
+  assert.equal(r.row.status, 'failed');
+  assert.match(r.row.error!, /disk full \(simulated\)/);
+  assert.equal(await count(h, 'SELECT count(*) AS n FROM reports'), reportsBefore, 'nothing half-written');
+  const listed = await listInbox(admin.ctx);
+  assert.ok(listed.some((e) => e.id === r.stored.id && e.status === 'failed'));
+  await assert.rejects(listInbox(d.triager.ctx), /admin/);
+  await h.app.db.exec('DROP TRIGGER refuse_report ON reports; DROP FUNCTION refuse_report();');
+  await retryInbox(admin.ctx, r.stored.id);
+  await runIntakePass(h.app, { leaseMs: 60_000 });
+  const after = await inboxRow(h, r.stored.id);
+  assert.equal(after.status, 'done');
+  assert.equal(after.outcome, 'new_report');
+  await assert.rejects(retryInbox(admin.ctx, r.stored.id), /only a failed message/);
+});
+
+test('a claim whose lease ran out is taken over; the slow processor\'s late finish writes nothing', async () => {
+  const { h } = d;
+  const stored = await storeRaw(h.app, { raw: Buffer.from(plainMail({ subject: 'Slow processor', messageId: 'slow@research.example' })), via: 'smtp', envelopeFrom: 'rita@research.example', envelopeTo: [ALIAS] });
+  const slow = (await claimNext(h.app, 1000))!;
+  assert.equal(slow.id, stored.id);
+  assert.equal(await claimNext(h.app, 1000), null, 'claimed: nobody else takes it');
+  h.clock.advance(2000);
+  const fast = (await claimNext(h.app, 60_000))!;
+  assert.equal(fast.id, stored.id);
+  assert.equal(fast.attempt, slow.attempt + 1);
+  assert.equal((await processClaim(h.app, fast)).outcome, 'new_report');
+  const late = await processClaim(h.app, slow);
+  assert.equal(late.outcome, null);
+  assert.equal(await count(h, `SELECT count(*) AS n FROM audit_events WHERE action = 'mail.new_report' AND data->>'inboxId' = $1`, [stored.id]), 1);
 });
