@@ -68,40 +68,38 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
   const id = crypto.randomUUID();
   const statusToken = newSecret('rpt');
   const { sealer } = ctx.app;
-  {
-    const rules = await rulesOf(tx);
-    const n = await tx.query<{ n: number }>("SELECT nextval('report_numbers') AS n");
-    const number = Number(n.rows[0]!.n);
-    const reporter: Reporter = input.reporter;
+  const rules = await rulesOf(tx);
+  const n = await tx.query<{ n: number }>("SELECT nextval('report_numbers') AS n");
+  const number = Number(n.rows[0]!.n);
+  const reporter: Reporter = input.reporter;
+  await tx.query(
+    `INSERT INTO reports (id, number, channel, received_at, title_sealed, body_sealed, reporter_sealed, sensitive_sealed,
+                          credit_preference, rm_state, status_token_hash, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'received', $10, $4)`,
+    [
+      id, number, channel, now,
+      sealer.seal(input.title, aad('reports', 'title', id)),
+      sealer.seal(input.body, aad('reports', 'body', id)),
+      sealer.sealJson(reporter, aad('reports', 'reporter', id)),
+      sealer.sealJson({ product: input.product, fields: input.sensitive }, aad('reports', 'sensitive', id)),
+      input.creditPreference, secretHash(statusToken),
+    ],
+  );
+  for (const a of decoded) {
+    const aid = crypto.randomUUID();
     await tx.query(
-      `INSERT INTO reports (id, number, channel, received_at, title_sealed, body_sealed, reporter_sealed, sensitive_sealed,
-                            credit_preference, rm_state, status_token_hash, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'received', $10, $4)`,
-      [
-        id, number, channel, now,
-        sealer.seal(input.title, aad('reports', 'title', id)),
-        sealer.seal(input.body, aad('reports', 'body', id)),
-        sealer.sealJson(reporter, aad('reports', 'reporter', id)),
-        sealer.sealJson({ product: input.product, fields: input.sensitive }, aad('reports', 'sensitive', id)),
-        input.creditPreference, secretHash(statusToken),
-      ],
+      `INSERT INTO attachments (id, report_id, filename_sealed, content_type, size, data_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [aid, id, sealer.seal(a.filename, aad('attachments', 'filename', aid)), a.contentType, a.data.length, sealer.seal(a.data.toString('base64'), aad('attachments', 'data', aid)), now],
     );
-    for (const a of decoded) {
-      const aid = crypto.randomUUID();
-      await tx.query(
-        `INSERT INTO attachments (id, report_id, filename_sealed, content_type, size, data_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-        [aid, id, sealer.seal(a.filename, aad('attachments', 'filename', aid)), a.contentType, a.data.length, sealer.seal(a.data.toString('base64'), aad('attachments', 'data', aid)), now],
-      );
-    }
-    await tx.query(
-      `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
-       VALUES ('report-management', 'report', $1, 'coordinator', 'start', 'received', NULL, $2, $3)`,
-      [id, now, `received via ${channel}`],
-    );
-    await startClocks(tx, rules, 'report_received', { reportId: id }, now, () => null);
-    await audit(ctx, tx, now, { action: 'report.received', subjectType: 'report', subjectId: id, data: { channel, number, attachments: decoded.length } });
-    return { reportId: id, number, statusToken };
   }
+  await tx.query(
+    `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
+     VALUES ('report-management', 'report', $1, 'coordinator', 'start', 'received', NULL, $2, $3)`,
+    [id, now, `received via ${channel}`],
+  );
+  await startClocks(tx, rules, 'report_received', { reportId: id }, now, () => null);
+  await audit(ctx, tx, now, { action: 'report.received', subjectType: 'report', subjectId: id, data: { channel, number, attachments: decoded.length } });
+  return { reportId: id, number, statusToken };
 }
 
 // --- The reporter's own view, through the secret link. ---
