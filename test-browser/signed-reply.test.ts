@@ -1,6 +1,6 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as openpgp from 'openpgp';
@@ -31,11 +31,12 @@ let aliceKey: GpgKey, ritaKey: GpgKey;
 let keyFile: string;
 let protectedArmored: string;
 let reportId: string;
+let admin: Member;
 
 describe('signing a reply in the browser', { skip: skipBrowser }, () => {
   before(async () => {
     h = await startWebHarness({ config: { mailAliases: [ALIAS] } });
-    const admin = await setupDesk(h, 'trusted-firmware');
+    admin = await setupDesk(h, 'trusted-firmware');
     alice = await addMember(h, admin, { name: 'Alice Central', email: 'alice@tf.example', teams: ['security'] });
     sink = await startSmtpSink();
     await setSmtpRelay(admin.ctx, { host: '127.0.0.1', port: sink.port, tls: 'none', bounceAddress: 'bounces@desk.example.org' });
@@ -78,7 +79,11 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
     });
     await signInAs(page, h, alice);
 
-    const response = await page.goto(`${h.baseUrl}/cases/${reportId}/signed-reply`);
+    await page.goto(`${h.baseUrl}/cases/${reportId}`);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === `/cases/${reportId}/signed-reply`),
+      page.getByRole('link', { name: 'Sign the reply with your own OpenPGP key instead' }).click(),
+    ]);
     const csp = response!.headers()['content-security-policy'] ?? '';
     assert.match(csp, /script-src 'self'(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|nonce-|sha256-/);
@@ -153,6 +158,27 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
     assert.match(text, /needs JavaScript/);
     assert.match(text, /reply from your own mail client: write to security\+[0-9a-f]{32}@lists\.trustedfirmware\.org/);
     assert.equal(await page.getByRole('button', { name: 'Sign and send' }).isDisabled(), true);
+    await context.close();
+  });
+
+  test('for a reporter without a key the page says before signing what the profile allows: refused, or sent in clear', async () => {
+    const noKey = (await api(h, 'POST', '/api/reports', { body: { ...sampleReport, reporter: { ...sampleReport.reporter, email: 'nokey@research.example' } } })).json.reportId;
+    const { context, page, errors } = await newPage(browser);
+    await signInAs(page, h, alice);
+    await page.goto(`${h.baseUrl}/cases/${noKey}/signed-reply`);
+    assert.match(await mainText(page), /does not allow mail in clear/);
+    assert.equal(await page.getByRole('button', { name: 'Sign and send' }).count(), 0, 'nothing to sign when nothing may be sent');
+
+    const tf = readFileSync(new URL('../src/process/profiles/trusted-firmware.yaml', import.meta.url), 'utf8');
+    assert.equal((await api(h, 'PUT', '/api/profile', { as: admin, body: { yaml: tf.replace('unencryptedMail: refuse', 'unencryptedMail: allow') } })).status, 200);
+    try {
+      await page.goto(`${h.baseUrl}/cases/${noKey}/signed-reply`);
+      assert.match(await page.locator('[role=alert]').first().innerText(), /This reply will be sent to the reporter unencrypted/);
+      await page.locator('button:has-text("Sign and send"):not([disabled])').waitFor();
+    } finally {
+      assert.equal((await api(h, 'PUT', '/api/profile', { as: admin, body: { yaml: tf } })).status, 200);
+    }
+    assert.deepEqual(errors, []);
     await context.close();
   });
 });

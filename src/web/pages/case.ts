@@ -361,7 +361,8 @@ function caseFields(action: CaseAction, v: CaseView, extras: Extras, f: Failed |
     case 'case.reply':
       return html`${input({ name: 'subject', label: 'Subject', value: val(f, 'subject'), error: err(f, 'subject'), hint: 'Optional; a subject with the case reference is used otherwise.' })}
         ${textarea({ name: 'body', label: 'Message to the reporter', required: true, value: val(f, 'body'), error: err(f, 'body'), rows: 5 })}
-        ${extras.replyMail ? html`<p class="hint" id="reply-mail-note">${extras.replyMail}</p>` : ''}`;
+        ${extras.replyMail ? html`<p class="hint" id="reply-mail-note">${extras.replyMail}</p>` : ''}
+        <p class="hint"><a href="/cases/${v.reportId}/signed-reply">Sign the reply with your own OpenPGP key instead</a>: your browser signs it, and the reporter gets your signature.</p>`;
     case 'case.status_update':
       return html`${input({ name: 'status', label: 'Status', required: true, value: val(f, 'status'), error: err(f, 'status'), hint: 'For example "fix in review".' })}
         ${input({ name: 'resolutionDate', label: 'Expected resolution date', value: val(f, 'resolutionDate'), error: err(f, 'resolutionDate'), hint: 'Optional, e.g. 2026-12-15.' })}
