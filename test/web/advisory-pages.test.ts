@@ -95,16 +95,16 @@ test('the case page links to the advisories; a team member starts one from a for
 });
 
 test('editor: "add a row" redraws without saving; a bad range is refused at its field with what was typed kept; a good save is a version', async () => {
-  const page = await get(`/advisories/${advisoryId}/edit`, tina);
+  const page = await get(`/desk/advisories/${advisoryId}/edit`, tina);
   const fields = formFields(page.body);
   assert.equal(fields.ref_n, '2', 'two empty reference rows');
-  const added = await post(`/advisories/${advisoryId}/edit`, { ...fields, summary: 'Typed, not saved', add: 'reference' }, tina);
+  const added = await post(`/desk/advisories/${advisoryId}/edit`, { ...fields, summary: 'Typed, not saved', add: 'reference' }, tina);
   assert.equal(added.statusCode, 200);
   assert.equal(formFields(added.body).ref_n, '3');
   assert.match(added.body, /Typed, not saved/);
   assert.equal((await api(h, 'GET', `/api/advisories/${advisoryId}`, { as: tina })).json.headVersion, 1, 'adding a row saves nothing');
 
-  const bad = await post(`/advisories/${advisoryId}/edit`, {
+  const bad = await post(`/desk/advisories/${advisoryId}/edit`, {
     ...fields, p0_r0_type: 'semver', p0_r0_introduced: '2.10.0', p0_r0_fixed: '2.9.0', description: 'Careful <script>alert(1)</script>',
   }, tina);
   assert.equal(bad.statusCode, 400, bad.body.slice(0, 500));
@@ -113,7 +113,7 @@ test('editor: "add a row" redraws without saving; a bad range is refused at its 
   assert.match(bad.body, /Careful &lt;script&gt;/);
   assert.doesNotMatch(bad.body, /<script>alert/);
 
-  const ok = await post(`/advisories/${advisoryId}/edit`, {
+  const ok = await post(`/desk/advisories/${advisoryId}/edit`, {
     ...fields, summary: 'A stack overflow in BL2.', description: 'It **overflows**. <script>window.__pwned = 1</script> [click](javascript:alert(1))',
     p0_r0_type: 'semver', p0_r0_introduced: '2.8.0', p0_r0_fixed: '2.10.1', ref0_url: 'https://example.org/fix', ref0_type: 'fix',
     tl1_at: '2026-11-30', tl1_event: 'Fix merged', comment: 'first real draft',
@@ -129,18 +129,18 @@ test('editor: "add a row" redraws without saving; a bad range is refused at its 
 });
 
 test('preview renders Markdown safely; the diff shows what changed; the overview lists what is missing', async () => {
-  const preview = await get(`/advisories/${advisoryId}/versions/2`, tina);
+  const preview = await get(`/desk/advisories/${advisoryId}/versions/2`, tina);
   assert.equal(preview.statusCode, 200);
   assert.match(preview.body, /<strong>overflows<\/strong>/);
   assert.doesNotMatch(preview.body, /<script>window/);
   assert.match(preview.body, /&lt;script&gt;window/);
   assert.doesNotMatch(preview.body, /href="javascript:/i);
   assert.doesNotMatch(String(preview.headers['content-security-policy']), /script-src|unsafe-inline/);
-  const diff = await get(`/advisories/${advisoryId}/diff?from=1&to=2`, tina);
+  const diff = await get(`/desk/advisories/${advisoryId}/diff?from=1&to=2`, tina);
   assert.equal(diff.statusCode, 200);
   assert.match(diff.body, /<h2 id="d-summary">Summary<\/h2>/);
   assert.match(diff.body, /<ins>A stack overflow in BL2\.\n<\/ins>/);
-  const overview = await get(`/advisories/${advisoryId}`, tina);
+  const overview = await get(`/desk/advisories/${advisoryId}`, tina);
   assert.match(overview.body, /id="checklist"/);
   assert.match(overview.body, /Missing:<\/span> cveIds: no CVE identifier/);
   assert.match(overview.body, /not approved by a second team member yet/);
@@ -149,24 +149,24 @@ test('preview renders Markdown safely; the diff shows what changed; the overview
 });
 
 test('a second member approves through the form; a refused action shows why', async () => {
-  const early = await post(`/advisories/${advisoryId}/schedule`, {}, tom);
+  const early = await post(`/desk/advisories/${advisoryId}/schedule`, {}, tom);
   assert.equal(early.statusCode, 409);
   assert.match(early.body, /not approved yet/);
-  const page = await get(`/advisories/${advisoryId}`, tom);
+  const page = await get(`/desk/advisories/${advisoryId}`, tom);
   assert.match(page.body, /name="verdict" value="approved" checked/);
-  const approved = await post(`/advisories/${advisoryId}/review`, { version: '2', verdict: 'approved', comment: 'Good.' }, tom);
+  const approved = await post(`/desk/advisories/${advisoryId}/review`, { version: '2', verdict: 'approved', comment: 'Good.' }, tom);
   assert.equal(approved.statusCode, 303);
   const after = await get(String(approved.headers.location), tom);
   assert.match(after.body, /Approved\./);
   assert.match(after.body, /Version 2 is approved by a second team member/);
-  const refused = await post(`/advisories/${advisoryId}/schedule`, {}, tina);
+  const refused = await post(`/desk/advisories/${advisoryId}/schedule`, {}, tina);
   assert.equal(refused.statusCode, 400);
   assert.match(refused.body, /cannot be published yet/);
   assert.match(refused.body, /cveIds: no CVE identifier/);
 });
 
 test('outsiders get the 404 page, a collaborator is refused, the signed-out are sent to sign in', async () => {
-  for (const url of [`/advisories/${advisoryId}`, `/advisories/${advisoryId}/edit`, `/advisories/${advisoryId}/versions/1`, `/advisories/${advisoryId}/diff?from=1&to=2`, `/cases/${reportId}/advisories`, `/advisories/${advisoryId}/export?format=osv`]) {
+  for (const url of [`/desk/advisories/${advisoryId}`, `/desk/advisories/${advisoryId}/edit`, `/desk/advisories/${advisoryId}/versions/1`, `/desk/advisories/${advisoryId}/diff?from=1&to=2`, `/cases/${reportId}/advisories`, `/desk/advisories/${advisoryId}/export?format=osv`]) {
     const r = await get(url, paula);
     assert.equal(r.statusCode, 404, url);
     assert.doesNotMatch(r.body, /BL2/);
@@ -177,18 +177,18 @@ test('outsiders get the 404 page, a collaborator is refused, the signed-out are 
     assert.equal(anon.statusCode, 303);
     assert.match(String(anon.headers.location), /^\/signin\?next=/);
   }
-  assert.equal((await post(`/advisories/${advisoryId}/review`, { version: '2', verdict: 'changes_requested' }, paula)).statusCode, 404);
+  assert.equal((await post(`/desk/advisories/${advisoryId}/review`, { version: '2', verdict: 'changes_requested' }, paula)).statusCode, 404);
 });
 
 test('downloads: each format as a file', async () => {
-  const r = await get(`/advisories/${advisoryId}/export?format=markdown`, tina);
+  const r = await get(`/desk/advisories/${advisoryId}/export?format=markdown`, tina);
   assert.equal(r.statusCode, 200);
   assert.match(String(r.headers['content-disposition']), /^attachment; filename="TF-2026-\d{4}\.md"$/);
   assert.match(r.body, /Rita Reporter/);
-  const osv = await get(`/advisories/${advisoryId}/export?format=osv&version=1`, tina);
+  const osv = await get(`/desk/advisories/${advisoryId}/export?format=osv&version=1`, tina);
   assert.equal(osv.statusCode, 200);
   assert.equal(JSON.parse(osv.body).summary, 'BL2 image loader overflow');
-  assert.equal((await get(`/advisories/${advisoryId}/export?format=pdf`, tina)).statusCode, 400);
+  assert.equal((await get(`/desk/advisories/${advisoryId}/export?format=pdf`, tina)).statusCode, 400);
 });
 
 test("the reporter sets their credit on the status page; the advisory follows", async () => {
@@ -208,7 +208,7 @@ test("the reporter sets their credit on the status page; the advisory follows", 
   const v = (await api(h, 'GET', `/api/advisories/${advisoryId}`, { as: tina })).json;
   assert.deepEqual(v.head.document.credits, [{ type: 'reporter', preference: 'alias', alias: 'ritasec42', contact: [] }]);
   assert.equal(v.state, 'draft', 'the approved version changed, so it needs approval again');
-  const preview = await get(`/advisories/${advisoryId}/versions/${v.headVersion}`, tina);
+  const preview = await get(`/desk/advisories/${advisoryId}/versions/${v.headVersion}`, tina);
   assert.match(preview.body, /ritasec42, reporter/);
   assert.doesNotMatch(preview.body, /Rita Reporter/);
   assert.equal((await post(`/status/rpt_${'x'.repeat(43)}/credit`, { preference: 'anonymous' })).statusCode, 404);

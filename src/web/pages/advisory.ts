@@ -92,7 +92,7 @@ function checklist(v: AdvisoryView): Html {
 }
 
 function overview(v: AdvisoryView, viewer: Viewer, tz: string): Html {
-  const base = `/advisories/${enc(v.id)}`;
+  const base = `/desk/advisories/${enc(v.id)}`;
   const csrf = hiddenCsrf(viewer);
   const versionOptions = v.versions.map((x) => html`<option value="${x.version}">${x.version}</option>`);
   return html`
@@ -210,7 +210,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
           body: html`<p><a href="/cases/${enc(reportId)}">Back to the case</a></p>
             ${list.length
               ? html`<table><thead><tr><th scope="col">Advisory</th><th scope="col">Title</th><th scope="col">State</th><th scope="col">Version</th></tr></thead>
-                <tbody>${list.map((a) => html`<tr><td><a href="/advisories/${enc(a.id)}">${a.publicId}</a></td><td>${a.title}</td><td>${STATE_WORDS[a.state]}</td><td>${a.headVersion}</td></tr>`)}</tbody></table>`
+                <tbody>${list.map((a) => html`<tr><td><a href="/desk/advisories/${enc(a.id)}">${a.publicId}</a></td><td>${a.title}</td><td>${STATE_WORDS[a.state]}</td><td>${a.headVersion}</td></tr>`)}</tbody></table>`
               : html`<p class="muted">No advisory yet.</p>`}
             <form method="post" action="/cases/${enc(reportId)}/advisories">${hiddenCsrf(viewer)}<button type="submit">Start an advisory from the incident</button></form>`,
         }));
@@ -227,13 +227,13 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
       const { reportId } = request.params as { reportId: string };
       return page(reply, viewer, async () => {
         const r = await createAdvisory(ctxOf(app, viewer), reportId);
-        return seeOther(reply, `/advisories/${enc(r.advisoryId)}/edit?done=created`);
+        return seeOther(reply, `/desk/advisories/${enc(r.advisoryId)}/edit?done=created`);
       });
     },
   });
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/advisories/:id',
+    method: 'GET', url: '/desk/advisories/:id',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -252,14 +252,14 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
     const projects = (await listProjects(ctx)).map((p) => p.slug);
     return sendHtml(reply, status, layout({
       title: `Edit ${v.publicId}`, viewer, flash, error: problem?.message ?? null,
-      body: html`<p><a href="/advisories/${enc(id)}">Back to the advisory</a> · editing on top of version ${m.baseVersion}</p>
+      body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · editing on top of version ${m.baseVersion}</p>
         ${problem?.list.length ? html`<ul class="problems" id="problems">${problem.list.map((p) => html`<li>${p}</li>`)}</ul>` : ''}
-        ${renderEditor(withEmptyRows(m, add), { action: `/advisories/${enc(id)}/edit`, viewer, errors: problem?.fields ?? {}, projects })}`,
+        ${renderEditor(withEmptyRows(m, add), { action: `/desk/advisories/${enc(id)}/edit`, viewer, errors: problem?.fields ?? {}, projects })}`,
     }));
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/advisories/:id/edit',
+    method: 'GET', url: '/desk/advisories/:id/edit',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -269,7 +269,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/advisories/:id/edit',
+    method: 'POST', url: '/desk/advisories/:id/edit',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -299,14 +299,14 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
         }
         return page(reply, viewer, () => showEditor(reply, viewer, id, problem.status, model, null, { message: problem.message, fields, list }, null));
       }
-      return seeOther(reply, `/advisories/${enc(id)}?done=saved`);
+      return seeOther(reply, `/desk/advisories/${enc(id)}?done=saved`);
     },
   });
 
   // --- Preview, diff, export ---
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/advisories/:id/versions/:version',
+    method: 'GET', url: '/desk/advisories/:id/versions/:version',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -316,7 +316,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
         const v = await advisoryVersion(ctxOf(app, viewer), id, Number(version));
         return sendHtml(reply, 200, layout({
           title: `Preview of version ${v.version}`, viewer,
-          body: html`<p><a href="/advisories/${enc(id)}">Back to the advisory</a> · version ${v.version} by ${v.author ?? 'the desk'}${v.comment ? ` — ${v.comment}` : ''}</p>
+          body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · version ${v.version} by ${v.author ?? 'the desk'}${v.comment ? ` — ${v.comment}` : ''}</p>
             ${renderPreview(v.document)}`,
         }));
       });
@@ -324,7 +324,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
   });
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/advisories/:id/diff',
+    method: 'GET', url: '/desk/advisories/:id/diff',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -333,7 +333,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
         const d = await diffVersions(ctxOf(app, viewer), id, { from: field(request.query, 'from'), to: field(request.query, 'to') });
         return sendHtml(reply, 200, layout({
           title: `Changes from version ${d.from} to ${d.to}`, viewer,
-          body: html`<p><a href="/advisories/${enc(id)}">Back to the advisory</a></p>
+          body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a></p>
             ${d.sections.length === 0 ? html`<p>The two versions say the same.</p>` : ''}
             ${d.sections.map((s) => html`<section class="card diff" aria-labelledby="d-${s.section}"><h2 id="d-${s.section}">${s.label}</h2>
               <pre class="diff">${s.parts.map((p) => (p.kind === 'added' ? html`<ins>${p.text}</ins>` : p.kind === 'removed' ? html`<del>${p.text}</del>` : html`${p.text}`))}</pre></section>`)}`,
@@ -343,7 +343,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
   });
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/advisories/:id/export',
+    method: 'GET', url: '/desk/advisories/:id/export',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -368,7 +368,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
 
   const action = (slug: string, run: (ctx: Ctx, id: string, body: unknown) => Promise<unknown>, done: (body: unknown) => string) => {
     webRoute(fastify, deps, {
-      method: 'POST', url: `/advisories/:id/${slug}`,
+      method: 'POST', url: `/desk/advisories/:id/${slug}`,
       handler: async (request, reply) => {
         const viewer = await signedIn(request, reply);
         if (!viewer) return reply;
@@ -383,7 +383,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
           const details = e instanceof EmbargoError && e.details.length ? ` ${e.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}.` : '';
           return page(reply, viewer, () => showOverview(reply, viewer, id, problem.status, null, `${problem.message}${details}`));
         }
-        return seeOther(reply, `/advisories/${enc(id)}?done=${done(request.body)}`);
+        return seeOther(reply, `/desk/advisories/${enc(id)}?done=${done(request.body)}`);
       },
     });
   };
