@@ -24,7 +24,7 @@ import { replyAddress } from '../mail/threading.ts';
 // The reply is a thread message like any reply to the reporter (the status page shows it, the copy
 // rules' cc apply, "waiting for the reporter" pauses clocks as for a web reply); what differs is the
 // reporter's copy. It is built here, once, in the transaction that records the reply, and stored in
-// the delivery row before the delivery job can see it (migration 013 keeps it through a resend):
+// the delivery row before the delivery job can see it (migration 012 keeps it through a resend):
 // - the reporter has a confirmed, usable key: the member's signed entity, byte for byte, inside the
 //   encryption to that key (relaySigned). The reporter's client verifies the member's signature.
 // - no usable key, and the profile allows mail in clear (keyPolicy.unencryptedMail: allow): the
