@@ -143,6 +143,24 @@ export async function mailSettings(ctx: Ctx): Promise<MailSettingsView> {
   };
 }
 
+/**
+ * A blank password field keeps the stored password only for the same server reached the same way:
+ * otherwise the desk itself would hand the secret it never shows to whatever host an admin names
+ * (SMTP AUTH, IMAP LOGIN), or send it in clear after a TLS downgrade. Whoever moves it types it again.
+ */
+function refuseKeptSecretElsewhere(
+  stored: { host: string; port: number; tls: TlsMode; username: string | null },
+  next: { host: string; port: number; tls: TlsMode; username: string | null },
+): void {
+  const changed = (['host', 'port', 'tls', 'username'] as const).filter((k) =>
+    k === 'host' ? stored.host.toLowerCase() !== next.host.toLowerCase() : stored[k] !== next[k]);
+  if (changed.length === 0) return;
+  throw new ValidationError(
+    `The stored password is kept only for the same server, port, TLS mode and user; you changed ${changed.join(', ')}: enter the password again.`,
+    [{ path: 'password', message: 'required when the server, port, TLS mode or user changes' }],
+  );
+}
+
 const fromConfig = (what: string) => new ConflictError(`${what} is set in the config file (EMBARGO_CONFIG or the environment); change it there and restart.`);
 
 export async function setSmtpRelay(ctx: Ctx, raw: unknown): Promise<void> {
@@ -150,9 +168,12 @@ export async function setSmtpRelay(ctx: Ctx, raw: unknown): Promise<void> {
   const input = SmtpRelayInput.parse(raw);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
-    const cur = await tx.query<{ source: string; password_sealed: string | null }>('SELECT source, password_sealed FROM smtp_relay WHERE id = 1 FOR UPDATE');
+    const cur = await tx.query<{ source: string; password_sealed: string | null; host: string; port: number; tls: TlsMode; username: string | null }>(
+      'SELECT source, password_sealed, host, port, tls, username FROM smtp_relay WHERE id = 1 FOR UPDATE');
     if (cur.rows[0]?.source === 'config') throw fromConfig('The SMTP relay');
-    const password = input.password === undefined || input.password === ''
+    const keep = input.password === undefined || input.password === '';
+    if (keep && cur.rows[0]?.password_sealed) refuseKeptSecretElsewhere(cur.rows[0], input);
+    const password = keep
       ? (cur.rows[0]?.password_sealed ?? null)
       : input.password === null ? null : ctx.app.sealer.seal(input.password, aad('smtp_relay', 'password', '1'));
     if (password !== null && !input.username) throw new ValidationError('A password needs a user name.', [{ path: 'username', message: 'required with a password' }]);
@@ -219,9 +240,11 @@ export async function saveImapAccount(ctx: Ctx, raw: unknown): Promise<{ id: str
   const input = ImapAccountInput.parse(raw);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
-    const cur = await tx.query<{ id: string; source: string; password_sealed: string }>('SELECT id, source, password_sealed FROM imap_accounts WHERE name = $1 FOR UPDATE', [input.name]);
+    const cur = await tx.query<{ id: string; source: string; password_sealed: string; host: string; port: number; tls: TlsMode; username: string }>(
+      'SELECT id, source, password_sealed, host, port, tls, username FROM imap_accounts WHERE name = $1 FOR UPDATE', [input.name]);
     const existing = cur.rows[0];
     if (existing?.source === 'config') throw fromConfig(`The IMAP account ${input.name}`);
+    if (existing && !input.password) refuseKeptSecretElsewhere(existing, input);
     const id = existing?.id ?? randomUUID();
     const password = input.password ? ctx.app.sealer.seal(input.password, aad('imap_accounts', 'password', id)) : existing?.password_sealed;
     if (!password) throw new ValidationError('A new IMAP account needs its password.', [{ path: 'password', message: 'required' }]);

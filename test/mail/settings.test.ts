@@ -52,9 +52,11 @@ test('admin API: relay, aliases, IMAP accounts; passwords sealed and never shown
   assert.deepEqual((await imapAccountsForPoller(h.app)).map((a) => [a.name, a.password]), [['provider', 'imap-secret-2']]);
   assert.equal((await aliasTeam(h.app.db, 'TF-A-Security@desk.example.org'))?.slug, 'tf-a-security');
 
-  // A form left blank keeps the password.
-  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', { as: admin, body: { host: 'smtp2.example.org', port: 465, tls: 'tls', username: 'desk', bounceAddress: 'bounces@desk.example.org' } })).status, 200);
+  // A form left blank keeps the password for the same server; another server needs it typed again
+  // (test/security/stored-secrets.test.ts).
+  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', { as: admin, body: { host: 'smtp.example.org', port: 587, tls: 'starttls', username: 'desk', bounceAddress: 'bounces@desk.example.org' } })).status, 200);
   assert.equal((await smtpRelay(h.app))!.password, 'relay-secret-1');
+  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', { as: admin, body: { host: 'smtp2.example.org', port: 465, tls: 'tls', username: 'desk', password: 'relay-secret-1', bounceAddress: 'bounces@desk.example.org' } })).status, 200);
 
   // Bad input is refused and changes nothing; a member is refused.
   for (const body of [

@@ -79,7 +79,7 @@ ${account ? accountSection(viewer, account) : ''}`;
     ${input({ name: 'url', label: 'CVE Services URL', required: true, value: a.url ?? 'https://cveawg.mitre.org/api', hint: 'The API root: https://cveawg.mitre.org/api, or https://cveawg-test.mitre.org/api to try things out.' })}
     ${input({ name: 'shortName', label: 'Organisation short name', required: true, value: a.shortName ?? '' })}
     ${input({ name: 'user', label: 'User', required: true, value: a.user ?? '', hint: 'The CVE Services user name, usually an e-mail address.' })}
-    ${input({ name: 'apiKey', label: 'API key', type: 'password', autocomplete: 'new-password', hint: a.apiKeySet ? 'Leave empty to keep the key that is set; it is never shown.' : 'Stored encrypted; never shown again.' })}
+    ${input({ name: 'apiKey', label: 'API key', type: 'password', autocomplete: 'new-password', hint: a.apiKeySet ? 'Leave empty to keep the key that is set (same URL only); it is never shown.' : 'Stored encrypted; never shown again.' })}
     <p><button type="submit">Save the CNA account</button></p>
   </form>`}
   ${a.source !== 'none' ? html`<form method="post" action="/cve/account/check" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">Check the credentials</button></form>` : ''}

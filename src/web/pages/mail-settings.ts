@@ -96,7 +96,7 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
           ${input({ name: 'port', label: 'Port', required: true, value: String(relay?.port ?? 587) })}
           ${select({ name: 'tls', label: 'TLS', value: relay?.tls ?? 'starttls', options: TLS_OPTIONS })}
           ${input({ name: 'username', label: 'User name', value: relay?.username ?? '' })}
-          ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: relay?.hasPassword ? 'Leave blank to keep the stored password.' : '' })}
+          ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: relay?.hasPassword ? 'Leave blank to keep the stored password (same server, port, TLS mode and user only).' : '' })}
           ${input({ name: 'bounceAddress', label: 'Bounce address (envelope sender)', required: true, value: relay?.bounceAddress ?? '' })}
           <p><button type="submit">Save relay</button></p>
         </form>`}
@@ -129,7 +129,7 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
           ${input({ name: 'port', label: 'Port', required: true, value: '993' })}
           ${select({ name: 'tls', label: 'TLS', value: 'tls', options: TLS_OPTIONS })}
           ${input({ name: 'username', label: 'User name', required: true })}
-          ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: 'Required for a new account; blank keeps the stored one.' })}
+          ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: 'Required for a new account; blank keeps the stored one (same server, port, TLS mode and user only).' })}
           ${input({ name: 'folder', label: 'Folder', value: 'INBOX' })}
           <p><button type="submit">Save account</button></p>
         </form>
