@@ -175,7 +175,7 @@ export async function setSmtpRelay(ctx: Ctx, raw: unknown): Promise<void> {
     if (keep && cur.rows[0]?.password_sealed) refuseKeptSecretElsewhere(cur.rows[0], input);
     const password = keep
       ? (cur.rows[0]?.password_sealed ?? null)
-      : input.password === null ? null : ctx.app.sealer.seal(input.password, aad('smtp_relay', 'password', '1'));
+      : input.password === null || input.password === undefined ? null : ctx.app.sealer.seal(input.password, aad('smtp_relay', 'password', '1'));
     if (password !== null && !input.username) throw new ValidationError('A password needs a user name.', [{ path: 'username', message: 'required with a password' }]);
     await upsertRelay(tx, { ...input, passwordSealed: password, source: 'admin' }, now);
     await audit(ctx, tx, now, {
