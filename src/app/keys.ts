@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { readKey, readPrivateKey, type PrivateKey, type PublicKey } from 'openpgp';
 import type { Queryable } from '../store/db.ts';
-import { canSeeSensitive } from '../domain/access.ts';
+import { canSeeSensitive, type PersonPrincipal } from '../domain/access.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { aad, audit, requireAdmin, requirePerson, type App, type Ctx } from './context.ts';
 import { loadCase } from './cases.ts';
@@ -226,19 +226,9 @@ export async function caseKeyCandidates(ctx: Ctx, reportId: string): Promise<Sto
  */
 export async function confirmKey(ctx: Ctx, keyId: string): Promise<StoredKey> {
   const me = requirePerson(ctx);
-  if (!/^[0-9a-f-]{36}$/i.test(keyId)) throw new NotFoundError('key');
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
-    const r = await tx.query<KeyRow>('SELECT * FROM correspondent_keys WHERE id = $1 FOR UPDATE', [keyId]);
-    const row = r.rows[0];
-    if (!row) throw new NotFoundError('key');
-    if (row.person_id !== null) {
-      if (row.person_id !== me.personId) throw new NotFoundError('key');
-    } else {
-      const c = row.report_id ? await loadCase(tx, row.report_id) : null;
-      if (!c || !canSeeSensitive(me, c.facts)) throw new NotFoundError('key');
-    }
-    if (row.status !== 'candidate') throw new ConflictError(`This key is ${row.status}; only a candidate can be confirmed.`);
+    const row = await lockCandidate(tx, me, keyId, 'confirmed');
     const key = await readKey({ armoredKey: row.armored });
     const usability = await keyUsability(key, now, row.email);
     if (!usability.usable) throw new ValidationError(`This key cannot be used: ${usability.reason ?? usability.code}.`);
@@ -247,6 +237,39 @@ export async function confirmKey(ctx: Ctx, keyId: string): Promise<StoredKey> {
     });
     await audit(ctx, tx, now, { action: 'key.confirmed', subjectType: row.report_id ? 'report' : 'person', subjectId: row.report_id ?? me.personId, data: { fingerprint: row.fingerprint, keyId } });
     return toStored(stored, now);
+  });
+}
+
+/**
+ * Locks a candidate key for the one who may decide on it (the person it belongs to; for a reporter's
+ * key offered on a case, a team member who may see the reporter's identity). Anyone else: not found.
+ */
+async function lockCandidate(tx: Queryable, me: PersonPrincipal, keyId: string, verb: string): Promise<KeyRow> {
+  if (!/^[0-9a-f-]{36}$/i.test(keyId)) throw new NotFoundError('key');
+  const r = await tx.query<KeyRow>('SELECT * FROM correspondent_keys WHERE id = $1 FOR UPDATE', [keyId]);
+  const row = r.rows[0];
+  if (!row) throw new NotFoundError('key');
+  if (row.person_id !== null) {
+    if (row.person_id !== me.personId) throw new NotFoundError('key');
+  } else {
+    const c = row.report_id ? await loadCase(tx, row.report_id) : null;
+    if (!c || !canSeeSensitive(me, c.facts)) throw new NotFoundError('key');
+  }
+  if (row.status !== 'candidate') throw new ConflictError(`This key is ${row.status}; only a candidate can be ${verb}.`);
+  return row;
+}
+
+/**
+ * Dismisses a candidate key (it did not match what the person said out of band, or nobody asked for
+ * it): it is marked rejected, never used, and the same key offered again by mail stays dismissed.
+ */
+export async function dismissKey(ctx: Ctx, keyId: string): Promise<void> {
+  const me = requirePerson(ctx);
+  const now = ctx.app.clock();
+  await ctx.app.db.transaction(async (tx) => {
+    const row = await lockCandidate(tx, me, keyId, 'dismissed');
+    await tx.query(`UPDATE correspondent_keys SET status = 'rejected' WHERE id = $1`, [row.id]);
+    await audit(ctx, tx, now, { action: 'key.dismissed', subjectType: row.report_id ? 'report' : 'person', subjectId: row.report_id ?? me.personId, data: { fingerprint: row.fingerprint, keyId } });
   });
 }
 

@@ -19,6 +19,7 @@ import { cveRoutes } from './routes/cve.ts';
 import { keyRoutes } from './routes/keys.ts';
 import { mailRoutes } from './routes/mail.ts';
 import { relayRoutes } from './routes/relay.ts';
+import { mailInboxRoutes } from './routes/mail-inbox.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -39,7 +40,7 @@ export interface AuthResult {
 }
 
 export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
-  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...scoringRoutes, ...advisoryRoutes, ...cveRoutes, ...keyRoutes, ...mailRoutes, ...relayRoutes, ...extra];
+  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...scoringRoutes, ...advisoryRoutes, ...cveRoutes, ...keyRoutes, ...mailRoutes, ...mailInboxRoutes, ...relayRoutes, ...extra];
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: { path?: string; message: string }[] = []) {

@@ -208,6 +208,65 @@ export async function listInbox(ctx: Ctx, filter: { status?: InboxStatus[]; limi
   return r.rows.map(toEntry);
 }
 
+/**
+ * What an admin sees of a stored message that needs attention: metadata, the envelope sender (to tell
+ * a loop, a bounce or a misconfigured relay from a person's mail) and the reason. Never the content,
+ * and not the case it may have landed on: the sender next to a case would tell an admin, who does not
+ * see cases, who reported what.
+ */
+export interface InboxAttention {
+  id: string;
+  receivedAt: string;
+  via: Via;
+  envelopeFrom: string;
+  size: number;
+  status: InboxStatus;
+  /** Waiting (received or processing) longer than it should: no intake job took it, or its processor died. */
+  stuck: boolean;
+  attempts: number;
+  outcome: string | null;
+  /** Why it failed or was rejected; for a stuck message, what it is waiting for. */
+  reason: string | null;
+  retryable: boolean;
+}
+
+/**
+ * A waiting message is stuck when nothing finished it in time: a processing one whose lease passed
+ * (its processor died and no intake job took it over), a received one not taken within the lease
+ * period (or, after a retry, within the lease period from the retry, which sets lease_until).
+ */
+const STUCK_SQL = `(m.status = 'processing' AND m.lease_until < $1)
+                   OR (m.status = 'received' AND coalesce(m.lease_until, m.received_at + make_interval(secs => $2)) < $1)`;
+
+/** Failed, rejected and stuck messages, newest first, for the admin page and API (admins only). */
+export async function inboxAttention(ctx: Ctx, filter: { limit?: number } = {}): Promise<InboxAttention[]> {
+  requireAdmin(ctx);
+  const { app } = ctx;
+  const now = app.clock();
+  const stuckAfterSeconds = app.config.mailLeaseSeconds;
+  const r = await app.db.query<EntryRow & { envelope_from_sealed: string; stuck: boolean }>(
+    `SELECT m.id, m.received_at, m.via, m.size, m.status, m.attempts, m.outcome, m.error, m.envelope_from_sealed, (${STUCK_SQL}) AS stuck
+       FROM mail_inbox m
+      WHERE m.status IN ('failed', 'rejected') OR ${STUCK_SQL}
+      ORDER BY m.seq DESC LIMIT $3`,
+    [now, stuckAfterSeconds, Math.min(Math.max(filter.limit ?? 200, 1), 1000)],
+  );
+  return r.rows.map((row) => {
+    const stuck = row.stuck === true && (row.status === 'received' || row.status === 'processing');
+    return {
+      id: row.id, receivedAt: new Date(row.received_at).toISOString(), via: row.via,
+      envelopeFrom: app.sealer.open(row.envelope_from_sealed, aad('mail_inbox', 'envelope_from', row.id)),
+      size: row.size, status: row.status, stuck, attempts: row.attempts, outcome: row.outcome,
+      reason: row.error ?? (stuck
+        ? row.status === 'processing'
+          ? 'Its processor stopped before finishing (the lease passed); the intake job of a running server takes it over.'
+          : 'Not taken by the intake job yet: is a server running (embargo serve)?'
+        : null),
+      retryable: row.status === 'failed',
+    };
+  });
+}
+
 /** Puts a failed message back in the queue; the intake job processes it again. */
 export async function retryInbox(ctx: Ctx, id: string): Promise<void> {
   requireAdmin(ctx);
@@ -218,7 +277,9 @@ export async function retryInbox(ctx: Ctx, id: string): Promise<void> {
     const row = cur.rows[0];
     if (!row) throw new NotFoundError('stored message');
     if (row.status !== 'failed') throw new ConflictError(`The message is ${row.status}; only a failed message can be retried.`);
-    await tx.query(`UPDATE mail_inbox SET status = 'received', attempts = 0, error = NULL, lease_until = NULL WHERE id = $1`, [id]);
+    // lease_until on a received message is the time it should have been taken by (see STUCK_SQL).
+    const takeBy = new Date(now.getTime() + ctx.app.config.mailLeaseSeconds * 1000);
+    await tx.query(`UPDATE mail_inbox SET status = 'received', attempts = 0, error = NULL, lease_until = $2 WHERE id = $1`, [id, takeBy]);
     await audit(ctx, tx, now, { action: 'mail.retried', subjectType: 'mail', subjectId: id });
   });
 }

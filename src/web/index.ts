@@ -16,6 +16,7 @@ import { registerCwePages } from './pages/cwe-search.ts';
 import { registerSignedReplyPages } from './pages/signed-reply.ts';
 import { registerMailSettingsPages } from './pages/mail-settings.ts';
 import { registerDeliveriesPages } from './pages/deliveries.ts';
+import { registerMailInboxPages } from './pages/mail-inbox.ts';
 
 // The web UI: server-rendered HTML pages and plain forms (no JavaScript), on the same server and use
 // cases as the JSON API. Wire it with buildServer(app, { plugins: [webPlugin] }).
@@ -40,4 +41,5 @@ export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDe
   registerSignedReplyPages(fastify, deps);
   registerMailSettingsPages(fastify, deps);
   registerDeliveriesPages(fastify, deps);
+  registerMailInboxPages(fastify, deps);
 };

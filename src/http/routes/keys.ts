@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
 import {
-  caseKeyCandidates, confirmKey, generateTeamKeyFor, GenerateTeamKeyInput, importTeamKeyFor, ImportTeamKeyInput, memberKeyStatuses, myKeys,
+  caseKeyCandidates, confirmKey, dismissKey, generateTeamKeyFor, GenerateTeamKeyInput, importTeamKeyFor, ImportTeamKeyInput, memberKeyStatuses, myKeys,
   removeMyKey, teamKeys, teamPublicKey, uploadMyKey, UploadKeyInput,
 } from '../../app/keys.ts';
 import { NotFoundError } from '../../domain/errors.ts';
@@ -38,6 +38,11 @@ export const keyRoutes = defineRoutes([
     method: 'POST', url: '/api/keys/:id/confirm', policy: 'signed-in', tag: 'keys',
     summary: 'Confirm a key offered by mail: your own, or a reporter\'s on a case where you see the reporter\'s identity.',
     handler: ({ ctx, params }) => confirmKey(ctx, params.id!),
+  },
+  {
+    method: 'POST', url: '/api/keys/:id/dismiss', policy: 'signed-in', tag: 'keys',
+    summary: 'Dismiss a key offered by mail (it did not match what its owner said out of band): never used; offered again, it stays dismissed.',
+    handler: async ({ ctx, params }) => (await dismissKey(ctx, params.id!), { ok: true }),
   },
   {
     method: 'GET', url: '/api/reports/:id/keys', policy: 'signed-in', tag: 'keys',

@@ -37,10 +37,10 @@ const v = (f: Failed | null, form: string, name: string, fallback = '') => {
 };
 const e = (f: Failed | null, form: string, name: string) => (f && f.form === form ? f.problem.fields[name] : undefined);
 
-function adminNav(current: string): Html {
+export function adminNav(current: string): Html {
   const item = (href: string, label: string) =>
     href === current ? html`<li><a href="${href}" aria-current="page">${label}</a></li>` : html`<li><a href="${href}">${label}</a></li>`;
-  return html`<nav aria-label="Admin" class="tabs"><ul>${item('/admin/people', 'People')}${item('/admin/teams', 'Teams')}${item('/admin/projects', 'Projects')}${item('/cve', 'CVE ids')}${item('/admin/mail', 'Mail')}${item('/admin/deliveries', 'Failed deliveries')}</ul></nav>`;
+  return html`<nav aria-label="Admin" class="tabs"><ul>${item('/admin/people', 'People')}${item('/admin/teams', 'Teams')}${item('/admin/projects', 'Projects')}${item('/cve', 'CVE ids')}${item('/admin/mail', 'Mail')}${item('/admin/deliveries', 'Failed deliveries')}${item('/admin/inbox', 'Inbound mail')}</ul></nav>`;
 }
 
 export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): void {

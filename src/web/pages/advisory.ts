@@ -19,6 +19,8 @@ import {
   csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, problemOf, sendHtml, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
 } from '../common.ts';
 import { csrfRefused } from './account.ts';
+import { CVE_RECORDS_DONE, cveRecordsSection } from './advisory-cve-records.ts';
+import { publishCveRecords } from '../../app/cve-cna.ts';
 import { documentFromModel, modelFromAdvisory, modelFromForm, renderEditor, withEmptyRows, type EditorModel } from './advisory-form.ts';
 
 // The advisory pages: the list of an incident's advisories, an advisory's overview (publication
@@ -37,6 +39,7 @@ const DONE: Record<string, string> = {
   scheduled: 'Publication is scheduled.',
   withdrawn: 'The advisory is withdrawn.',
   cve: 'A CVE id from the team\'s pool is added.',
+  cve_records: CVE_RECORDS_DONE,
 };
 
 const STATE_WORDS: Record<string, string> = { draft: 'Draft', approved: 'Approved', published: 'Published', withdrawn: 'Withdrawn' };
@@ -91,7 +94,7 @@ function checklist(v: AdvisoryView): Html {
     </ul></section>`;
 }
 
-function overview(v: AdvisoryView, viewer: Viewer, tz: string): Html {
+function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html): Html {
   const base = `/desk/advisories/${enc(v.id)}`;
   const csrf = hiddenCsrf(viewer);
   const versionOptions = v.versions.map((x) => html`<option value="${x.version}">${x.version}</option>`);
@@ -158,7 +161,8 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string): Html {
       ${v.can.assignCve
         ? html`<form method="post" action="${base}/cve" class="inline">${csrf}<button type="submit" class="secondary">Assign a CVE id from the team's pool</button></form>`
         : ''}
-    </section>`;
+    </section>
+    ${cveRecords}`;
 }
 
 async function tzOf(ctx: Ctx, viewer: Viewer): Promise<string> {
@@ -192,8 +196,9 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
   const showOverview = async (reply: FastifyReply, viewer: Viewer, id: string, status: number, flash: string | null, error: string | null) => {
     const ctx = ctxOf(app, viewer);
     const v = await advisoryView(ctx, id);
+    const tz = await tzOf(ctx, viewer);
     return sendHtml(reply, status, layout({
-      title: `Advisory ${v.publicId}: ${v.head.document.title}`, viewer, flash, error, body: overview(v, viewer, await tzOf(ctx, viewer)),
+      title: `Advisory ${v.publicId}: ${v.head.document.title}`, viewer, flash, error, body: overview(v, viewer, tz, await cveRecordsSection(ctx, v, viewer, tz)),
     }));
   };
 
@@ -406,4 +411,5 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
   }), () => 'scheduled');
   action('withdraw', (ctx, id, b) => withdrawAdvisory(ctx, id, { reason: field(b, 'reason') }), () => 'withdrawn');
   action('cve', (ctx, id) => assignCveFromPool(ctx, id), () => 'cve');
+  action('cve-records', (ctx, id) => publishCveRecords(ctx, id), () => 'cve_records');
 }

@@ -20,6 +20,7 @@ import { clockTimeline, outcomeBadge } from '../clock-timeline.ts';
 import { csrfRefused } from './account.ts';
 import { CVSS_DONE, cvssSection } from './cvss-calculator.ts';
 import { describeMailFacts, mailFactsOfCase } from '../../mail/inbound-view.ts';
+import { CASE_KEY_DONE, caseKeysSection, registerCaseKeyForms } from './case-keys.ts';
 
 // The case page: everything caseView returns, and one form per action the person may take now.
 // Every form POSTs to /cases/:reportId/<action> (or .../projects/:slug/<action>), calls the use case
@@ -128,7 +129,7 @@ const PROJECT_ACTIONS: ProjectActionDef[] = [
   },
 ];
 
-const DONE: Record<string, string> = { ...Object.fromEntries([...CASE_ACTIONS, ...PROJECT_ACTIONS].map((a) => [a.action, a.done])), ...CVSS_DONE };
+const DONE: Record<string, string> = { ...Object.fromEntries([...CASE_ACTIONS, ...PROJECT_ACTIONS].map((a) => [a.action, a.done])), ...CVSS_DONE, ...CASE_KEY_DONE };
 
 /** A form that failed: which one, what was typed, and what was wrong. */
 interface Failed {
@@ -146,6 +147,8 @@ interface Extras {
   replyMail: string | null;
   /** Thread messages that came in by mail: encryption, signature and signer, in words. */
   mailFacts: Map<string, string>;
+  /** Keys the reporter offered by mail, to confirm or dismiss (empty for those who may not see them). */
+  offeredKeys: Html;
 }
 
 const KIND_LABEL: Record<string, string> = { note: 'Internal note', to_reporter: 'To the reporter', from_reporter: 'From the reporter' };
@@ -269,7 +272,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
 
   return html`<p class="muted"><a href="/">← Queue</a> · times in ${tz}</p>
     ${forms}
-    ${reportSection}${incidentSection}${cvssSection(v, viewer)}${inc && reporter ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
+    ${reportSection}${extras.offeredKeys}${incidentSection}${cvssSection(v, viewer)}${inc && reporter ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
 }
 
 function actionForms(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null): Html {
@@ -388,12 +391,14 @@ function projectFields(action: CaseAction, f: Failed | null): Html {
   }
 }
 
-async function extrasFor(ctx: Ctx, v: CaseView, personId: string): Promise<Extras> {
+async function extrasFor(ctx: Ctx, v: CaseView, viewer: Viewer): Promise<Extras> {
   const needProjects = v.actions.includes('triage.accept') || v.actions.includes('triage.assess') || v.actions.includes('incident.assign');
   const projects = needProjects ? await listProjects(ctx) : [];
   const replyMail = v.actions.includes('case.reply') ? await reporterMailNote(ctx, v.reportId) : null;
   const mailFacts = new Map([...(await mailFactsOfCase(ctx, v.reportId))].map(([id, f]) => [id, describeMailFacts(f)]));
-  return { projects, priorities: [...v.priorities], tz: await viewerTimeZone(ctx.app, personId), now: ctx.app.clock(), replyMail, mailFacts };
+  const tz = await viewerTimeZone(ctx.app, viewer.principal!.personId);
+  const offeredKeys = await caseKeysSection(ctx, v, viewer, tz);
+  return { projects, priorities: [...v.priorities], tz, now: ctx.app.clock(), replyMail, mailFacts, offeredKeys };
 }
 
 export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void {
@@ -408,7 +413,7 @@ export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void
       if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
       throw e;
     }
-    const extras = await extrasFor(ctx, v, viewer.principal!.personId);
+    const extras = await extrasFor(ctx, v, viewer);
     const ref = v.incident ? String(v.incident.ref) : `#${v.number}`;
     return sendHtml(reply, status, layout({
       title: `${ref}: ${v.title}`, viewer, flash, error: failed?.problem.message ?? null, body: renderCase(v, viewer, extras, failed),
@@ -455,6 +460,8 @@ export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void
       },
     });
   }
+  registerCaseKeyForms(fastify, deps, show);
+
   for (const a of PROJECT_ACTIONS) {
     webRoute(fastify, deps, {
       method: 'POST', url: `/cases/:reportId/projects/:project/${a.slug}`,
