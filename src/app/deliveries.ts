@@ -165,10 +165,14 @@ export async function listFailedDeliveries(ctx: Ctx, limit = 200): Promise<Faile
     caseLabel: row.ref ?? (row.number !== null ? `report #${row.number}` : null),
     messageId: row.message_id,
     attempts: row.attempts,
-    failure: row.failure ?? 'failed',
+    // The reason is text from elsewhere (a bounce names the recipient; SMTP servers repeat it in their
+    // replies, sometimes rewritten): every address in it goes, not only the recipient's.
+    failure: row.recipient_kind === 'external' && !showExternal ? withoutAddresses(row.failure ?? 'failed') : (row.failure ?? 'failed'),
     failedAt: new Date(row.failed_at),
   }));
 }
+
+const withoutAddresses = (text: string): string => text.replace(/[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]+/g, '(an external address)');
 
 /**
  * Queues a failed delivery again, with the same Message-ID (a recipient who did get it after all
