@@ -49,17 +49,25 @@ export interface BenchEnv extends Harness {
   baseUrl: string | null;
 }
 
+export interface OpenBenchOptions {
+  /** Extra config settings (e.g. mailAliases for the mail benches). */
+  config?: Record<string, unknown>;
+  /** Prefix of the PostgreSQL schema's name (a random suffix follows). */
+  schemaPrefix?: string;
+}
+
 /** Opens an App and its HTTP server; close() drops the PostgreSQL schema and removes the temp dir. */
-export async function openBench(backend: Backend, clockIso = '2026-11-23T09:00:00Z'): Promise<BenchEnv> {
+export async function openBench(backend: Backend, clockIso = '2026-11-23T09:00:00Z', opts: OpenBenchOptions = {}): Promise<BenchEnv> {
   const clock = new TestClock(clockIso);
   const dataDir = backend === 'postgres' ? mkdtempSync(join(tmpdir(), 'embargo-bench-')) : ':memory:';
-  const schema = backend === 'postgres' ? `bench_queue_${randomBytes(5).toString('hex')}` : null;
+  const schema = backend === 'postgres' ? `${opts.schemaPrefix ?? 'bench_queue'}_${randomBytes(5).toString('hex')}` : null;
   // loadConfig gets an empty environment: the bench never picks up DATABASE_URL or EMBARGO_CONFIG by accident.
   const config = loadConfig({}, {
     databaseUrl: backend === 'postgres' ? POSTGRES_URL : null,
     dataDir,
     instanceKey: randomBytes(32).toString('base64'),
     passwordCostLog2: 14,
+    ...opts.config,
   });
   const app = await createApp(config, { clock: clock.fn, ...(schema ? { schema } : {}) });
   const server = await buildServer(app);
@@ -335,6 +343,7 @@ export interface Stats {
   n: number;
   p50: number;
   p90: number;
+  p95: number;
   p99: number;
   mean: number;
   min: number;
@@ -346,7 +355,7 @@ export function stats(samples: number[]): Stats {
   const s = [...samples].sort((a, b) => a - b);
   const at = (q: number) => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]!;
   const sum = s.reduce((a, b) => a + b, 0);
-  return { n: s.length, p50: at(0.5), p90: at(0.9), p99: at(0.99), mean: sum / s.length, min: s[0]!, max: s[s.length - 1]! };
+  return { n: s.length, p50: at(0.5), p90: at(0.9), p95: at(0.95), p99: at(0.99), mean: sum / s.length, min: s[0]!, max: s[s.length - 1]! };
 }
 
 export async function timeLoop(iterations: number, fn: () => Promise<unknown>): Promise<number[]> {
