@@ -180,7 +180,7 @@ const withoutAddresses = (text: string): string => text.replace(/[^\s<>()\[\]"',
  */
 export async function resendDelivery(ctx: Ctx, deliveryId: string): Promise<void> {
   requireMailOperator(ctx);
-  if (!/^[0-9a-f-]{36}$/i.test(deliveryId)) throw new NotFoundError('delivery');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(deliveryId)) throw new NotFoundError('delivery');
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
     const r = await tx.query<{ outbox_id: string; status: string }>('SELECT outbox_id, status FROM deliveries WHERE id = $1 FOR UPDATE', [deliveryId]);
