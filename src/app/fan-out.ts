@@ -57,7 +57,8 @@ export async function fanOutMessage(ctx: Ctx, tx: Queryable, at: Date, opts: { r
     incidentId: c.row.incidentId,
     templateId: 'fan-out',
     // Only inside each encrypted copy; the outer subject of an encrypted message says nothing.
-    envelope: { to: recipients.map((r) => r.email), cc: [], subject: `[${label}] ${what}`, body },
+    // A copy the desk distributes, not a message a person wrote to this recipient (RFC 3834).
+    envelope: { to: recipients.map((r) => r.email), cc: [], subject: `[${label}] ${what}`, body, automatic: 'auto-generated' },
   });
   await audit(ctx, tx, at, {
     action: 'mail.fanned_out', subjectType: 'report', subjectId: opts.reportId,

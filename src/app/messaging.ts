@@ -14,6 +14,31 @@ export interface Envelope {
   cc: string[];
   subject: string;
   body: string;
+  /**
+   * Set by the code that queues automatic mail (RFC 3834 Auto-Submitted): 'auto-replied' for an
+   * automatic answer to a message, 'auto-generated' for other mail no person wrote (notices,
+   * reminders). Absent: a person's message.
+   */
+  automatic?: AutoSubmitted;
+  /** Message-ID (without angle brackets) of the message this one answers: In-Reply-To and References. */
+  inReplyTo?: string;
+  /** Files sent with the message, sealed with the envelope; only public material belongs here. */
+  attachments?: EnvelopeAttachment[];
+  /**
+   * The message holds nothing confidential (it quotes nothing of a report), so where the recipient has
+   * no usable key it may go in clear even if the profile refuses mail in clear. Encrypted as usual
+   * when the recipient has a usable key.
+   */
+  nothingSecret?: boolean;
+}
+
+export type AutoSubmitted = 'auto-replied' | 'auto-generated';
+
+export interface EnvelopeAttachment {
+  filename: string;
+  contentType: string;
+  /** The bytes, base64: the envelope is sealed as JSON. */
+  contentBase64: string;
 }
 
 export async function queueMail(

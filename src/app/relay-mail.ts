@@ -10,6 +10,7 @@ import { allTeamKeys, confirmedKeyOfPerson } from './keys.ts';
 import { planDeliveries, principalsOf } from './deliveries.ts';
 import { rulesOf } from './instance.ts';
 import { recordSignedReply, RelayRefusedError } from './relay.ts';
+import type { Envelope } from './messaging.ts';
 import { multipartSigned } from './relay-web.ts';
 import { keyUsability } from '../mail/key-quality.ts';
 import { openInbound } from '../mail/pgp-in.ts';
@@ -44,6 +45,8 @@ export interface MemberMail {
   subject: string;
   /** The decrypted text, as the pipeline records it. */
   text: string;
+  /** The mail's Message-ID, which the notice to the sender answers. */
+  messageId?: string | null;
 }
 
 export interface MemberMailOutcome {
@@ -176,7 +179,11 @@ async function tellSender(ctx: Ctx, tx: Queryable, now: Date, m: MemberMail, lab
   ].join('\n');
   // Tied to no case: someone without access to the case is told only this much.
   const outboxId = randomUUID();
-  const envelope = { to: [m.sender], cc: [], subject: `Not relayed to the reporter${m.subject ? `: ${m.subject.slice(0, 100)}` : ''}`, body };
+  // An automatic answer to their message (RFC 3834): marked so their responder never answers it.
+  const envelope: Envelope = {
+    to: [m.sender], cc: [], subject: `Not relayed to the reporter${m.subject ? `: ${m.subject.slice(0, 100)}` : ''}`, body,
+    automatic: 'auto-replied', ...(m.messageId ? { inReplyTo: m.messageId } : {}),
+  };
   await tx.query(
     `INSERT INTO outbox (id, report_id, incident_id, template_id, envelope_sealed, next_attempt_at, created_at) VALUES ($1, NULL, NULL, $2, $3, $4, $4)`,
     [outboxId, NOT_RELAYED_TEMPLATE, ctx.app.sealer.sealJson(envelope, aad('outbox', 'envelope', outboxId)), now],

@@ -8,7 +8,9 @@ import { rulesOf } from '../app/instance.ts';
 import { stageOf, type Envelope } from '../app/messaging.ts';
 import { activeTeamKey, confirmedKeyFor, confirmedKeyOfPerson } from '../app/keys.ts';
 import { smtpRelay, type SmtpRelay } from '../app/mail-settings.ts';
-import { syncOutboxStatus, verpAddress } from '../app/deliveries.ts';
+import { messageIdDomain, syncOutboxStatus, verpAddress } from '../app/deliveries.ts';
+import { LOOP_HEADER, loopMarker } from '../mail/inbound-hygiene.ts';
+import type { OutboundAttachment } from '../mail/types.ts';
 import { keyUsability } from '../mail/key-quality.ts';
 import { sealOutbound } from '../mail/pgp-out.ts';
 import { replyAddress } from '../mail/threading.ts';
@@ -107,12 +109,38 @@ function baseUrl(app: App): string {
   return (publicUrl ?? `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, '');
 }
 
-async function composePlain(m: { from: string; to: string[]; cc?: string[]; subject: string; text: string; messageId: string; date: Date; headers: Record<string, string> }): Promise<Uint8Array> {
+async function composePlain(m: {
+  from: string; to: string[]; cc?: string[]; subject: string; text: string; messageId: string; date: Date; headers: Record<string, string>; attachments?: OutboundAttachment[];
+}): Promise<Uint8Array> {
   const mail = new MailComposer({
     from: m.from, to: m.to, ...(m.cc?.length ? { cc: m.cc } : {}), subject: m.subject, text: m.text,
     messageId: `<${m.messageId}>`, date: m.date, headers: m.headers, textEncoding: 'quoted-printable',
+    ...(m.attachments?.length
+      ? { attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.bytes), contentDisposition: 'attachment' as const })) }
+      : {}),
   });
   return mail.compile().build();
+}
+
+/**
+ * Every copy the job sends carries the desk's X-Loop marker, whoever built it (copies prebuilt
+ * elsewhere, such as a relayed signed reply, included): the inbound hygiene check recognises it when
+ * the copy comes back (a forward, an auto-reply quoting headers, a misrouted alias). Outer headers are
+ * outside any signature or encryption, so adding one changes nothing a recipient verifies.
+ */
+export function withLoopHeader(raw: Uint8Array, marker: string): Uint8Array {
+  const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const head = end >= 0 ? text.slice(0, end) : text;
+  const present = new RegExp(`^${LOOP_HEADER}:[ \\t]*(.*)$`, 'gim');
+  for (const m of head.replace(/\r?\n[ \t]+/g, ' ').matchAll(present)) {
+    if (m[1]!.trim().toLowerCase() === marker) return raw;
+  }
+  return new Uint8Array(Buffer.concat([Buffer.from(`${LOOP_HEADER}: ${marker}\r\n`, 'latin1'), Buffer.from(raw)]));
+}
+
+function attachmentsOf(env: Envelope): OutboundAttachment[] {
+  return (env.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, bytes: new Uint8Array(Buffer.from(a.contentBase64, 'base64')) }));
 }
 
 /** Builds the copy for one delivery, with the keys and policy as they are now. */
@@ -125,21 +153,26 @@ async function buildCopy(app: App, tx: Queryable, d: ClaimedRow, teamKey: Privat
   const projectAlias = c && stageOf(c) === 'project' ? c.projects.find((p) => p.alias)?.alias : undefined;
   const fromAddress = projectAlias ?? rules.centralAlias;
   const from = `"${rules.teamName.replace(/["\\\r\n]/g, '')}" <${fromAddress}>`;
-  const automatic = templateId === 'fan-out' || (templateId ?? '').startsWith('sla.');
   // Replies to a case's mail go to its reply address (alias+token), which threads them onto the case.
   const replyTo = (d.report_id ? await replyAddress(tx, app.sealer, d.report_id, now, app.config.mailAliases) : null) ?? fromAddress;
+  const loop = { [LOOP_HEADER]: loopMarker(await messageIdDomain({ app, principal: SYSTEM }, tx)) };
+  const answers = env.inReplyTo && /^[^\s<>]+@[^\s<>]+$/.test(env.inReplyTo) ? `<${env.inReplyTo}>` : null;
+  // Auto-Submitted is what the queueing code said the mail is (RFC 3834), never guessed here.
   const headers: Record<string, string> = {
     'Message-ID': `<${d.message_id}>`,
     'Reply-To': replyTo,
-    ...(automatic ? { 'Auto-Submitted': 'auto-generated' } : {}),
+    ...(answers ? { 'In-Reply-To': answers, References: answers } : {}),
+    ...(env.automatic ? { 'Auto-Submitted': env.automatic } : {}),
+    ...loop,
   };
+  const attachments = attachmentsOf(env);
   // A fan-out copy names only its recipient; other mail shows its real addressees.
   const to = templateId === 'fan-out' ? [d.recipient] : env.to;
   const cc = templateId === 'fan-out' ? [] : env.cc;
 
   const encrypted = async (key: Awaited<ReturnType<typeof confirmedKeyFor>>): Promise<Built> => {
     if (!teamKey) return { wait: 'the desk has no team key yet (generate or import one under Mail settings)' };
-    const raw = await sealOutbound({ from, to, cc, subject: env.subject, text: env.body, headers, recipientKeys: [key!], signingKey: teamKey, date: now });
+    const raw = await sealOutbound({ from, to, cc, subject: env.subject, text: env.body, attachments, headers, recipientKeys: [key!], signingKey: teamKey, date: now });
     return { mode: 'encrypted', raw };
   };
 
@@ -154,17 +187,18 @@ async function buildCopy(app: App, tx: Queryable, d: ClaimedRow, teamKey: Privat
     const raw = await composePlain({
       from, to: [d.recipient], subject: `[${rules.teamName}] A message is waiting for you`,
       text: `A message is waiting for you at ${link}\n\nIts content is not in this mail because ${why}.\n`,
-      messageId: d.message_id, date: now, headers: { 'Reply-To': replyTo, 'Auto-Submitted': 'auto-generated' },
+      messageId: d.message_id, date: now, headers: { 'Reply-To': replyTo, 'Auto-Submitted': 'auto-generated', ...loop },
     });
     return { mode: 'notice', raw };
   }
   const key = await confirmedKeyFor(tx, d.recipient);
   const usability = key ? await keyUsability(key, now, d.recipient) : { usable: false, reason: 'no confirmed OpenPGP key is on file for this address' };
   if (usability.usable) return encrypted(key);
-  if (rules.unencryptedMail !== 'allow') {
+  // Mail that holds nothing confidential (the answer to undecryptable mail) may go in clear.
+  if (rules.unencryptedMail !== 'allow' && !env.nothingSecret) {
     return { refuse: `not sent: ${usability.reason ?? 'no usable key'}, and the process profile does not allow unencrypted mail (unencryptedMail: refuse)` };
   }
-  const raw = await composePlain({ from, to, cc, subject: env.subject, text: env.body, messageId: d.message_id, date: now, headers });
+  const raw = await composePlain({ from, to, cc, subject: env.subject, text: env.body, attachments, messageId: d.message_id, date: now, headers });
   return { mode: 'plaintext', raw };
 }
 
@@ -224,6 +258,7 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
   result.claimed = claimed.length;
   if (claimed.length === 0) return result;
   const teamKey = await activeTeamKey(app);
+  const marker = loopMarker(await messageIdDomain({ app, principal: SYSTEM }, app.db));
   const transport = transportFor(relay);
   try {
     for (const d of claimed) {
@@ -260,7 +295,7 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
         continue;
       }
       try {
-        await transport.sendMail({ envelope: { from: verpAddress(relay.bounceAddress, d.id), to: [d.recipient] }, raw: Buffer.from(raw) });
+        await transport.sendMail({ envelope: { from: verpAddress(relay.bounceAddress, d.id), to: [d.recipient] }, raw: Buffer.from(withLoopHeader(raw, marker)) });
       } catch (e) {
         const f = classify(e);
         if (f.permanent || d.attempts >= maxAttempts) {

@@ -460,7 +460,7 @@ function composeNotice(n: NoticeInput): Envelope {
   const action = oneClickAction(n);
   if (action) lines.push('', action);
   lines.push('', `Open the case: ${link}`, '', 'This notice does not repeat the report; open the case to read it.', '', 'Embargo SLA scheduler', '');
-  return { to: [recipient.person.email!], cc: [], subject, body: lines.join('\n') };
+  return { to: [recipient.person.email!], cc: [], subject, body: lines.join('\n'), automatic: 'auto-generated' };
 }
 
 function becauseText(because: Because, project: string | null, subsystem: string | null): string {
@@ -505,6 +505,7 @@ function oneClickAction(n: NoticeInput): string | null {
 function minimalNotice(kind: NoticeKind, d: DeadlineRow, c: CaseFacts, to: Person): Envelope {
   const state = kind === 'reminder' ? 'is due soon' : 'is overdue';
   return {
+    automatic: 'auto-generated',
     to: [to.email!], cc: [],
     subject: `[Embargo] ${kind === 'reminder' ? 'Reminder' : 'Overdue'}: a clock of case ${c.number} ${state}`,
     body: `A clock of case ${c.number} ${state} (due ${new Date(d.due_at).toISOString()}).\n\nOpen the desk at /cases/${d.report_id} to see it.\n`,

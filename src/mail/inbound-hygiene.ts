@@ -9,8 +9,16 @@ import { decodeText } from './mime.ts';
 // - Loops: mail the gateway itself sent coming back (its X-Loop marker, a Message-ID of its own
 //   domain, or From one of its own aliases) is kept but not processed further.
 
-/** Header the gateway adds to everything it sends; its value is the sending alias (or embargo@domain). */
+/** Header the delivery job adds to everything it sends (src/jobs/mail-delivery.ts), with loopMarker's value. */
 export const LOOP_HEADER = 'X-Loop';
+
+/**
+ * The X-Loop value of this desk: embargo@ its Message-ID domain (the bounce address's domain). One
+ * function for both sides, so what the delivery job writes is exactly what this check recognises.
+ */
+export function loopMarker(messageIdDomain: string): string {
+  return `embargo@${messageIdDomain.trim().toLowerCase()}`;
+}
 
 export interface Hygiene {
   /** May the gateway ever answer this message automatically? */
@@ -40,7 +48,9 @@ export function checkHygiene(
   const reasons: string[] = [];
   if (autoSubmitted && autoSubmitted !== 'no') reasons.push(`Auto-Submitted: ${autoSubmitted}`);
   if (precedence && ['bulk', 'junk', 'list'].includes(precedence)) reasons.push(`Precedence: ${precedence}`);
-  if (m.list.id) reasons.push('mailing-list mail (List-Id)');
+  // RFC 3834 2: List-Id, and any other List-* field (RFC 2369), marks mail from a list or a bulk sender.
+  const listField = (Object.keys(m.list) as (keyof typeof m.list)[]).find((k) => m.list[k] !== undefined);
+  if (listField) reasons.push(`mailing-list mail (List-${listField === 'id' ? 'Id' : listField[0]!.toUpperCase() + listField.slice(1)})`);
   if (nullSender) reasons.push('null sender (a bounce or delivery report)');
   // Common auto-responders that do not set Auto-Submitted.
   if (m.headers.has('x-autoreply') || m.headers.has('x-autorespond') || /^auto_reply$/i.test(m.headers.get('x-auto-response-suppress') ?? '')) {
@@ -53,7 +63,7 @@ export function checkHygiene(
   const loopValues = m.headers.getAll(LOOP_HEADER).map((v) => v.trim().toLowerCase());
   const fromAddress = m.from?.address.toLowerCase() ?? '';
   const domain = ours.messageIdDomain.toLowerCase();
-  if (loopValues.some((v) => ours.aliases.has(v) || v === `embargo@${domain}`)) loop = `${LOOP_HEADER} names this desk`;
+  if (loopValues.some((v) => ours.aliases.has(v) || (domain !== '' && v === loopMarker(domain)))) loop = `${LOOP_HEADER} names this desk`;
   else if (fromAddress && ours.aliases.has(fromAddress)) loop = `From is the desk's own alias ${fromAddress}`;
   else if (m.messageId && domain && m.messageId.toLowerCase().endsWith(`@${domain}`) && m.autoSubmitted) loop = 'an automatic message with a Message-ID of this desk';
 

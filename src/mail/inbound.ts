@@ -222,7 +222,7 @@ async function record(app: App, tx: Queryable, claim: Claim, p: Prepared): Promi
   // reply to the reporter: relayed with their signature intact, or kept as a team note with the reason
   // (the sender is told). Mail reaching a case any other way goes on below as before.
   const relayed = thread && thread.via === 'reply address' && thread.role !== 'reporter' && !p.undecryptable
-    ? await memberMailToReplyAddress(app, tx, now, { c: thread.c, sender, raw: claim.raw, opened: p.opened, subject, text: body })
+    ? await memberMailToReplyAddress(app, tx, now, { c: thread.c, sender, raw: claim.raw, opened: p.opened, subject, text: body, messageId: outer.messageId })
     : null;
 
   // Who signed, and is it the member they say they are?
@@ -289,7 +289,7 @@ async function record(app: App, tx: Queryable, claim: Claim, p: Prepared): Promi
     }
   }
   if (p.undecryptable && hygiene.mayAutoReply && sender) {
-    await queueUndecryptableReply(ctx, tx, now, reportId, sender, subject, p.undecryptable);
+    await queueUndecryptableReply(ctx, tx, now, reportId, sender, outer.messageId ?? null, p.undecryptable);
   }
   // A relayed reply reaches the team through the profile's copy rules, as a web reply does.
   if (relayed?.outcome !== 'member_relayed') await fanOutMessage(ctx, tx, now, { reportId, messageId });
@@ -316,30 +316,52 @@ async function storeAttachments(app: App, tx: Queryable, reportId: string, p: Pr
   }
 }
 
-/** Template id of the automatic answer to undecryptable mail (the delivery side sends it plain, Auto-Submitted). */
+/** Template id of the automatic answer to undecryptable mail. */
 export const UNDECRYPTABLE_TEMPLATE = 'mail.undecryptable';
 
-async function queueUndecryptableReply(ctx: Ctx, tx: Queryable, now: Date, reportId: string, to: string, subject: string, e: UndecryptableError): Promise<void> {
+/** At most one automatic answer to undecryptable mail per sender in this period (RFC 3834 2, backscatter). */
+const UNDECRYPTABLE_REPLY_PERIOD_MS = 24 * 3600_000;
+
+/**
+ * The automatic answer to undecryptable mail (RFC 3834: the caller checked the mail is no bounce,
+ * auto-reply, list or loop mail). It says what went wrong and carries the team's public key as an
+ * application/pgp-keys attachment. It quotes nothing of the message, not even its subject (which a
+ * reporter may have meant to protect), so it holds nothing secret and may go in clear to a sender
+ * without a usable key even where the profile refuses mail in clear; to a sender with a confirmed
+ * usable key it is encrypted as usual.
+ */
+async function queueUndecryptableReply(ctx: Ctx, tx: Queryable, now: Date, reportId: string, to: string, inReplyTo: string | null, e: UndecryptableError): Promise<void> {
+  const recent = await tx.query(
+    `SELECT 1 FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
+      WHERE o.template_id = $1 AND d.recipient = $2 AND d.created_at > $3 LIMIT 1`,
+    [UNDECRYPTABLE_TEMPLATE, to.toLowerCase(), new Date(now.getTime() - UNDECRYPTABLE_REPLY_PERIOD_MS)],
+  );
+  if (recent.rows.length) return;
   const rules = await rulesOf(tx);
   const key = await teamPublicKey(tx);
   const c = await loadCase(tx, reportId);
   const body = [
     `Hello,`,
     ``,
-    `${rules.teamName} received your message${subject ? ` "${subject.slice(0, 120)}"` : ''}, but could not decrypt it:`,
+    `${rules.teamName} received your encrypted message, but could not decrypt it:`,
     ``,
     `  ${e.message}`,
     ...(e.recipientKeyIds.length ? [``, `It was encrypted to key ID ${e.recipientKeyIds.join(', ')}, which is not the team's key.`] : []),
     ``,
     key
-      ? `Please encrypt it again to the team's current public key (fingerprint ${key.fingerprint}), which follows below, and send it again. Your message is kept; nobody has read it.`
+      ? `Please encrypt it again to the team's current public key (fingerprint ${key.fingerprint}), attached to this mail, and send it again. Your message is kept; nobody has read it.`
       : `Please send it again; your message is kept and nobody has read it.`,
     ``,
     `This is an automatic reply; the team has been told that your message arrived.`,
-    ...(key ? [``, key.armored.trim()] : []),
   ].join('\n');
   await queueMail(ctx, tx, now, {
     reportId, incidentId: c?.row.incidentId ?? null, templateId: UNDECRYPTABLE_TEMPLATE,
-    envelope: { to: [to], cc: [], subject: `Could not decrypt your message${subject ? `: ${subject.slice(0, 100)}` : ''}`, body },
+    envelope: {
+      to: [to], cc: [], subject: `Could not decrypt your message`, body,
+      automatic: 'auto-replied',
+      ...(inReplyTo ? { inReplyTo } : {}),
+      ...(key ? { attachments: [{ filename: `${key.fingerprint}.asc`, contentType: 'application/pgp-keys', contentBase64: Buffer.from(key.armored, 'utf8').toString('base64') }] } : {}),
+      nothingSecret: true,
+    },
   });
 }

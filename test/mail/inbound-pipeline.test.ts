@@ -144,7 +144,9 @@ test('undecryptable mail is kept, marked and answered once with the team key; ne
   assert.deepEqual(v.attachments.map((a) => a.filename), ['undecrypted-message.eml']);
   const replies = (await outboxTo(h, 'rita@research.example')).filter((o) => o.templateId === 'mail.undecryptable');
   assert.equal(replies.length, 1);
-  assert.match(replies[0]!.body, /BEGIN PGP PUBLIC KEY BLOCK/);
+  // The key travels as an application/pgp-keys attachment (test/mail/outbound-hygiene.test.ts imports it with GnuPG).
+  assert.doesNotMatch(replies[0]!.body, /BEGIN PGP PUBLIC KEY BLOCK/);
+  assert.match(JSON.stringify(replies[0]), /application\/pgp-keys/);
   assert.match(replies[0]!.body, new RegExp(d.team.fingerprint));
 
   // PGP garbage, from an auto-responder: kept, no reply.
