@@ -108,6 +108,9 @@ before(async () => {
 });
 after(() => h.close());
 
+/** A well-formed id for the routes that take a stored message's or a key's id (refusals come before any lookup). */
+const MAIL_SAMPLE_ID = '00000000-0000-4000-8000-000000000001';
+
 /** Routes about one person that only they or an admin may use. */
 const selfRoutes = new Set([
   '/api/people/:id/availability', '/api/people/:id/calendar', '/api/people/:id/holiday-region', '/api/people/:id/days-off', '/api/people/:id/days-off/:daysOffId',
@@ -122,7 +125,8 @@ function fill(url: string): string {
     .replace('/reports/:id', `/reports/${reportId}`).replace(':attachmentId', attachmentId).replace(':daysOffId', daysOffId)
     .replace(':ref', incidentRef).replace(':token', reporterToken).replace(':slug/subsystems', 'tf-a/subsystems')
     .replace('/teams/:slug', '/teams/tf-a-ess').replace(':slug', 'tf-a').replace(':name', 'Kernel').replace(':email', 'sam@tf.example')
-    .replace('/people/:id', `/people/${as.projectTeam!.personId}`);
+    .replace('/people/:id', `/people/${as.projectTeam!.personId}`).replace('/mail-inbox/:id', `/mail-inbox/${MAIL_SAMPLE_ID}`)
+    .replace('/keys/:id', `/keys/${MAIL_SAMPLE_ID}`);
 }
 
 async function snapshot() {
