@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { App, Ctx } from '../app/context.ts';
 import { EmbargoError } from '../domain/errors.ts';
@@ -110,7 +111,77 @@ export async function mailRetry(ctx: Ctx, id: string, out: Out): Promise<number>
 
 export interface MailIngress {
   smtp: SmtpListener | null;
+  /** Re-reads the stored IMAP accounts now (they are re-read every imapIntervalSeconds anyway). */
+  refreshImap(): Promise<void>;
+  /** Names of the IMAP accounts being polled. */
+  imapPolled(): string[];
   stop(): Promise<void>;
+}
+
+interface ImapSupervisor {
+  refresh(): Promise<void>;
+  polled(): string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * The IMAP pollers follow the stored accounts (imap_accounts: the config file's, applied at start, and
+ * those saved under Mail settings): read at start and again every refreshMs, a new account starts
+ * being polled, a removed or disabled one stops, a changed one (host, port, TLS, user, password,
+ * folder) is restarted with its new settings. A failed read keeps the pollers as they are.
+ */
+function superviseImapPollers(app: App, opts: { intervalMs: number; refreshMs: number; processedFolder: string; onStored: () => void; out: Out }): ImapSupervisor {
+  const running = new Map<string, { name: string; settings: string; handle: ImapPollerHandle }>();
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  let chain: Promise<void> = Promise.resolve();
+  const settingsOf = (a: Awaited<ReturnType<typeof imapAccountsForPoller>>[number]) =>
+    createHash('sha256').update(JSON.stringify([a.host, a.port, a.tls, a.username, a.password, a.folder])).digest('hex');
+
+  const reconcile = async () => {
+    if (stopped) return;
+    let accounts: Awaited<ReturnType<typeof imapAccountsForPoller>>;
+    try {
+      accounts = await imapAccountsForPoller(app);
+    } catch (e) {
+      if (!(e instanceof EmbargoError)) console.error(`embargo mail: cannot read the IMAP accounts: ${e instanceof Error ? e.message : String(e)}`);
+      return;
+    }
+    const wanted = new Map(accounts.map((a) => [a.id, a]));
+    for (const [id, r] of running) {
+      const a = wanted.get(id);
+      if (a && settingsOf(a) === r.settings) continue;
+      running.delete(id);
+      await r.handle.stop();
+      if (!a) opts.out.write(`Stopped polling IMAP account ${r.name}.\n`);
+    }
+    for (const a of accounts) {
+      if (running.has(a.id) || stopped) continue;
+      const handle = startImapPoller(app, {
+        host: a.host, port: a.port, tls: a.tls, user: a.username, password: a.password, mailbox: a.folder, processedFolder: opts.processedFolder,
+      }, { intervalMs: opts.intervalMs, onPoll: (r) => (r.stored ? opts.onStored() : undefined) });
+      running.set(a.id, { name: a.name, settings: settingsOf(a), handle });
+      opts.out.write(`Polling IMAP ${a.username}@${a.host}:${a.port} (${a.folder}) for account ${a.name}.\n`);
+    }
+  };
+  const refresh = () => (chain = chain.then(reconcile));
+  const schedule = () => {
+    if (stopped) return;
+    timer = setTimeout(() => void refresh().finally(schedule), opts.refreshMs);
+    timer.unref?.();
+  };
+  void refresh().finally(schedule);
+  return {
+    refresh,
+    polled: () => [...running.values()].map((r) => r.name).sort(),
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await chain;
+      for (const r of running.values()) await r.handle.stop();
+      running.clear();
+    },
+  };
 }
 
 /** What `embargo serve` runs for incoming mail: the intake job, the SMTP listener, the IMAP pollers. */
@@ -123,24 +194,18 @@ export async function startMailIngress(app: App, out: Out): Promise<MailIngress>
     smtp = await startSmtpListener(app, { ...smtpOptions, onStored: () => void intake.kick() });
     out.write(`Receiving mail by SMTP on ${smtp.host}:${smtp.port}${smtpOptions.tls ? ' (STARTTLS offered)' : ''}.\n`);
   }
-  const pollers: ImapPollerHandle[] = [];
-  let accounts: Awaited<ReturnType<typeof imapAccountsForPoller>> = [];
-  try {
-    accounts = await imapAccountsForPoller(app);
-  } catch (e) {
-    if (!(e instanceof EmbargoError)) throw e;
-  }
-  for (const a of accounts) {
-    pollers.push(startImapPoller(app, {
-      host: a.host, port: a.port, tls: a.tls, user: a.username, password: a.password, mailbox: a.folder, processedFolder: c.imapProcessedFolder,
-    }, { intervalMs: c.imapIntervalSeconds * 1000, onPoll: (r) => (r.stored ? void intake.kick() : undefined) }));
-    out.write(`Polling IMAP ${a.username}@${a.host}:${a.port} (${a.folder}).\n`);
-  }
+  const imap = superviseImapPollers(app, {
+    intervalMs: c.imapIntervalSeconds * 1000, refreshMs: c.imapIntervalSeconds * 1000, processedFolder: c.imapProcessedFolder,
+    onStored: () => void intake.kick(), out,
+  });
+  await imap.refresh(); // the accounts stored now are polled from the start
   return {
     smtp,
+    refreshImap: imap.refresh,
+    imapPolled: imap.polled,
     async stop() {
       await smtp?.close();
-      for (const p of pollers) await p.stop();
+      await imap.stop();
       await intake.stop();
     },
   };
