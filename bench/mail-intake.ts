@@ -2,7 +2,7 @@
 //
 //   PATH=$PWD/node_modules/.bin:$PATH node bench/mail-intake.ts [--backend=pglite|postgres|both]
 //        [--algorithms=curve25519,rsa4096] [--reports=30] [--warmup=3] [--burst=30] [--members=10]
-//        [--size=20480] [--probe-iterations=20]
+//        [--size=20480] [--probe-iterations=20] [--burst-concurrency=4] [--sink=prompt|smtp-server]
 //
 // For each back end and team key algorithm, a fresh desk (Trusted Firmware profile) through the real use
 // cases: the admin and members-1 more people on the central team, each with their own Curve25519 key
