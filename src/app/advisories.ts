@@ -13,6 +13,7 @@ import { aad, actorId, audit, requirePerson, type Ctx } from './context.ts';
 import { openReporter, visibleCase, type LoadedCase } from './cases.ts';
 import { rulesOf } from './instance.ts';
 import { advisoryDiff, type SectionDiff } from './advisory-diff.ts';
+import { isUuid } from '../domain/ids.ts';
 
 // Advisories drafted on the desk from an incident: every save is a new, sealed version; the head
 // version is what reviewers approve, what is circulated and what is published. Access follows the
@@ -40,10 +41,9 @@ export interface AdvisoryRow {
   updatedAt: Date;
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function loadAdvisoryRow(tx: Queryable, advisoryId: string, lock: boolean): Promise<AdvisoryRow | null> {
-  if (!UUID.test(advisoryId)) return null;
+  if (!isUuid(advisoryId)) return null;
   const r = await tx.query<{
     id: string; public_id: string; incident_id: string; state: AdvisoryState; head_version: number; approved_version: number | null;
     published_version: number | null; publish_at: Date | null; created_by: string | null; created_at: Date; updated_at: Date;
@@ -94,7 +94,7 @@ export async function visibleAdvisory(ctx: Ctx, tx: Queryable, advisoryId: strin
 /** An advisory's id from its public id (e.g. "TF-2026-0001") or its own id; "not found" when neither. */
 export async function advisoryIdOf(tx: Queryable, idOrPublicId: string): Promise<string> {
   const r = await tx.query<{ id: string }>(
-    UUID.test(idOrPublicId) ? 'SELECT id FROM advisories WHERE id = $1' : 'SELECT id FROM advisories WHERE upper(public_id) = upper($1)',
+    isUuid(idOrPublicId) ? 'SELECT id FROM advisories WHERE id = $1' : 'SELECT id FROM advisories WHERE upper(public_id) = upper($1)',
     [idOrPublicId],
   );
   const id = r.rows[0]?.id;

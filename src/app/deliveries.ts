@@ -8,6 +8,7 @@ import { rulesOf } from './instance.ts';
 import { confirmedKeyFor } from './keys.ts';
 import { keyUsability } from '../mail/key-quality.ts';
 import type { Envelope } from './messaging.ts';
+import { isUuid } from '../domain/ids.ts';
 
 // Per-recipient deliveries of outbox mail: planned in the transaction that queues the mail (so the
 // Message-ID is fixed before anything is sent), delivered by src/jobs/mail-delivery.ts.
@@ -180,7 +181,7 @@ const withoutAddresses = (text: string): string => text.replace(/[^\s<>()\[\]"',
  */
 export async function resendDelivery(ctx: Ctx, deliveryId: string): Promise<void> {
   requireMailOperator(ctx);
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(deliveryId)) throw new NotFoundError('delivery');
+  if (!isUuid(deliveryId)) throw new NotFoundError('delivery');
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
     const r = await tx.query<{ outbox_id: string; status: string }>('SELECT outbox_id, status FROM deliveries WHERE id = $1 FOR UPDATE', [deliveryId]);

@@ -10,6 +10,7 @@ import { rulesOf } from './instance.ts';
 import { keyUsability } from '../mail/key-quality.ts';
 import { exportPublicArmored, generateTeamKey, importTeamKey } from '../mail/team-key.ts';
 import type { KeyUsability } from '../mail/types.ts';
+import { isUuid } from '../domain/ids.ts';
 
 // OpenPGP keys the desk holds.
 // - The team key: one active key signs outbound mail and is the key reporters encrypt to; earlier
@@ -152,7 +153,7 @@ export async function myKeys(ctx: Ctx): Promise<StoredKey[]> {
 /** Removes one's own key (confirmed or candidate): mail to them becomes notices until a new one is uploaded. */
 export async function removeMyKey(ctx: Ctx, keyId: string): Promise<void> {
   const me = requirePerson(ctx);
-  if (!/^[0-9a-f-]{36}$/i.test(keyId)) throw new NotFoundError('key');
+  if (!isUuid(keyId)) throw new NotFoundError('key');
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
     const r = await tx.query<{ fingerprint: string }>(
@@ -245,7 +246,7 @@ export async function confirmKey(ctx: Ctx, keyId: string): Promise<StoredKey> {
  * key offered on a case, a team member who may see the reporter's identity). Anyone else: not found.
  */
 async function lockCandidate(tx: Queryable, me: PersonPrincipal, keyId: string, verb: string): Promise<KeyRow> {
-  if (!/^[0-9a-f-]{36}$/i.test(keyId)) throw new NotFoundError('key');
+  if (!isUuid(keyId)) throw new NotFoundError('key');
   const r = await tx.query<KeyRow>('SELECT * FROM correspondent_keys WHERE id = $1 FOR UPDATE', [keyId]);
   const row = r.rows[0];
   if (!row) throw new NotFoundError('key');

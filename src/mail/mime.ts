@@ -37,12 +37,19 @@ function decodeHeaderBytes(bytes: Uint8Array): string {
   }
 }
 
+/**
+ * Decodes RFC 2047 encoded words. An encoded word can carry CR, LF or NUL ("=?UTF-8?B?...?=");
+ * a decoded header value is one line, so they become spaces: a subject quoted into mail the desk
+ * sends can never inject a header or be refused at sending time.
+ */
 function safeDecodeWords(value: string): string {
+  let decoded: string;
   try {
-    return decodeWords(value);
+    decoded = decodeWords(value);
   } catch {
-    return value;
+    decoded = value;
   }
+  return decoded.replace(/[\r\n\0]+/g, ' ');
 }
 
 class HeaderBlock implements MailHeaders {

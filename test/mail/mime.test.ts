@@ -217,3 +217,10 @@ Content-Disposition: attachment; filename*0*=utf-8''r%C3%A9p; filename*1="ort.pd
   assert.equal(m.returnPath, '');
   assert.equal(m.attachments[0]!.filename, 'réport.pdf');
 });
+
+test('an encoded word hiding CR/LF in a header decodes to one line (no header injection downstream)', () => {
+  const hidden = Buffer.from('Hello\r\nBcc: victim@example.org\r\n\0x').toString('base64');
+  const m = parseMessage(enc(crlf(`From: a@example.org\nTo: security@example.org\nSubject: =?UTF-8?B?${hidden}?=\n\nbody\n`)));
+  assert.equal(m.subject, 'Hello Bcc: victim@example.org x');
+  assert.doesNotMatch(m.subject ?? '', /[\r\n\0]/);
+});
