@@ -9,6 +9,7 @@ import {
   mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay,
 } from '../../app/mail-settings.ts';
 import { generateTeamKeyFor, importTeamKeyFor, memberKeyStatuses, teamKeys } from '../../app/keys.ts';
+import { adminNav } from './admin.ts';
 
 // Admin page /admin/mail: the team key (generate or import), each member's key status, the SMTP
 // relay, aliases and IMAP accounts. What the config file sets is shown read-only. Passwords are never
@@ -56,7 +57,7 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
     const active = keys.find((k) => k.active);
     const relay = s.smtpRelay;
     const relayLocked = relay?.source === 'config';
-    const nav = html`<nav aria-label="Admin" class="tabs"><ul><li><a href="/admin/people">People</a></li><li><a href="/admin/teams">Teams</a></li><li><a href="/admin/projects">Projects</a></li><li><a href="/admin/mail" aria-current="page">Mail</a></li><li><a href="/admin/deliveries">Failed deliveries</a></li></ul></nav>`;
+    const nav = adminNav('/admin/mail');
     const body: Html = html`${nav}
       <section class="card" aria-labelledby="teamkey-h">
         <h2 id="teamkey-h">Team key</h2>
