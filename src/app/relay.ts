@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { PublicKey } from 'openpgp';
 import type { Queryable } from '../store/db.ts';
 import type { PersonPrincipal } from '../domain/access.ts';
@@ -95,6 +96,9 @@ export async function recordSignedReply(ctx: Ctx, tx: Queryable, now: Date, c: L
     throw new EmbargoError('internal', 'A signed reply is recorded in the name of its signer only.');
   }
   requireAction(ctx, c, rules, 'case.reply');
+  const signedSha256 = signedEntityDigest(reply.signed);
+  const replayed = await tx.query('SELECT 1 FROM relayed_replies WHERE signed_sha256 = $1', [signedSha256]);
+  if (replayed.rows.length > 0) throw new RelayRefusedError('Not sent: this signed message was relayed to the reporter already; a signed reply is relayed once (a copy sent again is a replay).');
   const plan = await reporterMailPlan(ctx, tx, c, rules, now);
   if (plan.mode === 'refused') throw new RelayRefusedError(refusalOf(plan));
 
@@ -132,9 +136,9 @@ export async function recordSignedReply(ctx: Ctx, tx: Queryable, now: Date, c: L
     deliveryId = row.id;
   }
   await tx.query(
-    `INSERT INTO relayed_replies (message_id, report_id, delivery_id, signer_person_id, signer_fingerprint, via, mode, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [messageId, c.row.reportId, deliveryId, reply.signer.personId, reply.signerFingerprint.toUpperCase(), reply.via, plan.mode, now],
+    `INSERT INTO relayed_replies (message_id, report_id, delivery_id, signer_person_id, signer_fingerprint, via, mode, signed_sha256, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [messageId, c.row.reportId, deliveryId, reply.signer.personId, reply.signerFingerprint.toUpperCase(), reply.via, plan.mode, signedSha256, now],
   );
   const paused = reply.waitForReporter ? await pauseClocks(tx, rules, 'waiting_for_reporter', c.row.reportId, now) : 0;
   await audit(ctx, tx, now, {
@@ -142,6 +146,12 @@ export async function recordSignedReply(ctx: Ctx, tx: Queryable, now: Date, c: L
     data: { messageId, signed: true, via: reply.via, signerFingerprint: reply.signerFingerprint.toUpperCase(), mode: plan.mode, waitForReporter: reply.waitForReporter, clocksPaused: paused },
   });
   return { messageId, outboxId, deliveryId, mode: plan.mode };
+}
+
+/** Identifies a signed entity byte for byte (the signature inside it included). */
+function signedEntityDigest(signed: SignedEntity): string {
+  const bytes = signed.kind === 'multipart-signed' ? signed.raw : new TextEncoder().encode(signed.text);
+  return createHash('sha256').update(bytes).digest('hex');
 }
 
 /** Template id of the outbox row of a signed reply (its cc copies are built by the delivery job). */

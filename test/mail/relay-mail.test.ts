@@ -119,6 +119,25 @@ test('PGP/MIME: multipart/signed inside the encryption to the reply address is r
   assert.deepEqual(rel.rows, [{ via: 'mail', mode: 'encrypted', signer_fingerprint: aliceKey.fingerprint }]);
 });
 
+test('a relayed signed reply sent again (by anyone who received it) is a replay: kept as a team note, not relayed twice', async () => {
+  const { reportId, address } = await newCase();
+  const signed = await signedEntity(gpg, CONTENT.replace('Hello Rita', 'Hello again Rita'), aliceKey.fingerprint);
+  const send = async () => {
+    const armored = await gpg.encrypt(crlf(signed), { recipients: [team] });
+    const raw = pgpMime({ From: 'Alice Central <alice@tf.example>', To: address, Subject: '...', 'Message-ID': `<${crypto.randomUUID()}@tf.example>`, Date: new Date().toUTCString() }, armored);
+    return mailIn(raw, 'alice@tf.example', address);
+  };
+  assert.equal((await send()).outcome, 'member_relayed');
+  assert.equal((await deliveredTo('rita@research.example', sink.received.length)).length, 1);
+  const since = sink.received.length;
+  const replay = await send();
+  assert.deepEqual([replay.status, replay.outcome], ['done', 'member_not_relayed'], replay.error ?? '');
+  assert.equal((await deliveredTo('rita@research.example', since)).length, 0, 'the reporter does not get it twice');
+  const rel = await h.app.db.query('SELECT 1 FROM relayed_replies WHERE report_id = $1', [reportId]);
+  assert.equal(rel.rows.length, 1);
+  assert.match((await thread(reportId)).at(-1)!.body, /NOT relayed to the reporter: Not sent: this signed message was relayed to the reporter already/);
+});
+
 test('signed and encrypted in one pass (RFC 3156 6.2, as Thunderbird and GnuPG do) is relayed with the member\'s own signature', async () => {
   const { reportId, address } = await newCase();
   const armored = await gpg.encrypt(crlf(CONTENT), { recipients: [team], signWith: aliceKey.fingerprint });

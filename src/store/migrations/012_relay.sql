@@ -17,6 +17,9 @@ CREATE TABLE relayed_replies (
   via                 text NOT NULL CHECK (via IN ('mail', 'web')),
   -- encrypted: to the reporter's confirmed key; plaintext: signed only (profile allows it); none: no address.
   mode                text NOT NULL CHECK (mode IN ('encrypted', 'plaintext', 'none')),
+  -- SHA-256 of the signed entity: a signed reply relayed once cannot be replayed (anyone who received
+  -- it could send it again to the reply address and it would still verify as the member's).
+  signed_sha256       text NOT NULL UNIQUE,
   created_at          timestamptz NOT NULL
 );
 CREATE INDEX relayed_replies_report ON relayed_replies (report_id);
