@@ -4,10 +4,10 @@ import {
 } from '../../app/admin.ts';
 import { html, type Html } from '../html.ts';
 import {
-  baseUrl, csrfOk, ctxOf, field, fieldList, formOf, hiddenCsrf, input, layout, notFoundPage, nullable, optional, problemOf, select, sendHtml, seeOther,
-  splitList, textarea, viewerOf, webRoute, type FormBody, type FormProblem, type Viewer, type WebDeps,
+  baseUrl, ctxOf, field, fieldList, formOf, hiddenCsrf, input, layout, notFoundPage, nullable, optional, problemOf, select, sendHtml, seeOther,
+  splitList, textarea, webRoute, type FormBody, type FormProblem, type Viewer, type WebDeps,
 } from '../common.ts';
-import { csrfRefused } from './account.ts';
+import { adminsOnly, guardPage } from './guard.ts';
 
 // Admin pages: people, teams and projects (with the subsystem contact table). Admins only; anyone
 // else gets the not-found page.
@@ -46,23 +46,7 @@ export function adminNav(current: string): Html {
 export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  /** Admins only: others see "not found", people not signed in are sent to sign in. */
-  const guard = async (request: FastifyRequest, reply: FastifyReply, post: boolean): Promise<Viewer | null> => {
-    const viewer = await viewerOf(deps, request);
-    if (!viewer.principal) {
-      await seeOther(reply, `/signin?next=${encodeURIComponent(request.url.split('?')[0]!)}`);
-      return null;
-    }
-    if (!viewer.principal.isAdmin) {
-      await notFoundPage(reply, viewer);
-      return null;
-    }
-    if (post && !csrfOk(request, viewer.csrfToken)) {
-      await csrfRefused(reply, viewer);
-      return null;
-    }
-    return viewer;
-  };
+  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) => guardPage(deps, request, reply, { post, allow: adminsOnly });
 
   /** Runs an admin use case from a form: redirect with a confirmation, or the page again with the error. */
   const act = async (

@@ -4,10 +4,10 @@ import { checkCveAccount, cveAccountView, setCveAccount } from '../../app/cve-ac
 import { reserveFromCna } from '../../app/cve-cna.ts';
 import { html, type Html } from '../html.ts';
 import {
-  csrfOk, ctxOf, field, hiddenCsrf, input, layout, notFoundPage, problemOf, sendHtml, seeOther, textarea, viewerOf, webRoute,
+  ctxOf, field, hiddenCsrf, input, layout, notFoundPage, problemOf, sendHtml, seeOther, textarea, webRoute,
   type Viewer, type WebDeps,
 } from '../common.ts';
-import { csrfRefused } from './account.ts';
+import { adminsAndCentral, guardPage } from './guard.ts';
 
 // The CVE page: the team's pool of CVE ids (add a reserved block, reserve ids through the CNA
 // account, remove a free id) for the central team and admins, and the CNA account at CVE Services
@@ -23,23 +23,7 @@ const DONE: Record<string, string> = {
 export function registerCvePages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  /** Central team and admins; anyone else sees "not found", people not signed in are sent to sign in. */
-  const guard = async (request: FastifyRequest, reply: FastifyReply, post: boolean): Promise<Viewer | null> => {
-    const viewer = await viewerOf(deps, request);
-    if (!viewer.principal) {
-      await seeOther(reply, `/signin?next=${encodeURIComponent('/cve')}`);
-      return null;
-    }
-    if (!viewer.principal.isAdmin && !viewer.principal.central) {
-      await notFoundPage(reply, viewer);
-      return null;
-    }
-    if (post && !csrfOk(request, viewer.csrfToken)) {
-      await csrfRefused(reply, viewer);
-      return null;
-    }
-    return viewer;
-  };
+  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) => guardPage(deps, request, reply, { post, allow: adminsAndCentral, signInNext: '/cve' });
 
   const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null, extra: Html = html``, blockValue = '') => {
     const ctx = ctxOf(app, viewer);

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../html.ts';
-import { csrfOk, ctxOf, field, layout, notFoundPage, problemOf, sendHtml, seeOther, hiddenCsrf, viewerOf, webRoute, type Viewer, type WebDeps } from '../common.ts';
-import { csrfRefused } from './account.ts';
+import { ctxOf, field, layout, notFoundPage, problemOf, sendHtml, seeOther, hiddenCsrf, webRoute, type Viewer, type WebDeps } from '../common.ts';
 import { listFailedDeliveries, resendDelivery } from '../../app/deliveries.ts';
+import { adminsAndCentral, guardPage } from './guard.ts';
 
 // /admin/deliveries: deliveries that failed (refused by a server, bounced, held because the recipient
 // has no key and the profile refuses mail in clear, given up after retries), with the reason and a
@@ -11,22 +11,7 @@ import { listFailedDeliveries, resendDelivery } from '../../app/deliveries.ts';
 export function registerDeliveriesPages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  const guard = async (request: FastifyRequest, reply: FastifyReply, post: boolean): Promise<Viewer | null> => {
-    const viewer = await viewerOf(deps, request);
-    if (!viewer.principal) {
-      await seeOther(reply, `/signin?next=${encodeURIComponent('/admin/deliveries')}`);
-      return null;
-    }
-    if (!viewer.principal.isAdmin && !viewer.principal.central) {
-      await notFoundPage(reply, viewer);
-      return null;
-    }
-    if (post && !csrfOk(request, viewer.csrfToken)) {
-      await csrfRefused(reply, viewer);
-      return null;
-    }
-    return viewer;
-  };
+  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) => guardPage(deps, request, reply, { post, allow: adminsAndCentral, signInNext: '/admin/deliveries' });
 
   const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
     const rows = await listFailedDeliveries(ctxOf(app, viewer));

@@ -3,9 +3,9 @@ import { inboxAttention, retryInbox, type InboxAttention } from '../../mail/inbo
 import { viewerTimeZone } from '../viewer-zone.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
-import { csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, problemOf, sendHtml, seeOther, viewerOf, webRoute, type Viewer, type WebDeps } from '../common.ts';
-import { csrfRefused } from './account.ts';
+import { ctxOf, field, hiddenCsrf, layout, notFoundPage, problemOf, sendHtml, seeOther, webRoute, type Viewer, type WebDeps } from '../common.ts';
 import { adminNav } from './admin.ts';
+import { adminsOnly, guardPage } from './guard.ts';
 
 // /admin/inbox: inbound mail that needs an admin — failed (processing threw; kept and retryable),
 // rejected (not an e-mail message, a member's mail without a valid signature, ...) and stuck (no
@@ -41,22 +41,7 @@ function row(m: InboxAttention, viewer: Viewer, tz: string): Html {
 export function registerMailInboxPages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  const guard = async (request: FastifyRequest, reply: FastifyReply, post: boolean): Promise<Viewer | null> => {
-    const viewer = await viewerOf(deps, request);
-    if (!viewer.principal) {
-      await seeOther(reply, `/signin?next=${encodeURIComponent('/admin/inbox')}`);
-      return null;
-    }
-    if (!viewer.principal.isAdmin) {
-      await notFoundPage(reply, viewer);
-      return null;
-    }
-    if (post && !csrfOk(request, viewer.csrfToken)) {
-      await csrfRefused(reply, viewer);
-      return null;
-    }
-    return viewer;
-  };
+  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) => guardPage(deps, request, reply, { post, allow: adminsOnly, signInNext: '/admin/inbox' });
 
   const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
     const rows = await inboxAttention(ctxOf(app, viewer));

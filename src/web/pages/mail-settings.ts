@@ -1,15 +1,15 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type Html } from '../html.ts';
 import {
-  csrfOk, ctxOf, field, input, layout, notFoundPage, problemOf, select, sendHtml, seeOther, textarea, hiddenCsrf, viewerOf, webRoute,
+  ctxOf, field, input, layout, problemOf, select, sendHtml, seeOther, textarea, hiddenCsrf, webRoute,
   type Viewer, type WebDeps,
 } from '../common.ts';
-import { csrfRefused } from './account.ts';
 import {
   mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay,
 } from '../../app/mail-settings.ts';
 import { generateTeamKeyFor, importTeamKeyFor, memberKeyStatuses, teamKeys } from '../../app/keys.ts';
 import { adminNav } from './admin.ts';
+import { adminsOnly, guardPage } from './guard.ts';
 
 // Admin page /admin/mail: the team key (generate or import), each member's key status, the SMTP
 // relay, aliases and IMAP accounts. What the config file sets is shown read-only. Passwords are never
@@ -34,22 +34,7 @@ const fromConfig = html`<span class="badge">from the config file</span>`;
 export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  const guard = async (request: FastifyRequest, reply: FastifyReply, post: boolean): Promise<Viewer | null> => {
-    const viewer = await viewerOf(deps, request);
-    if (!viewer.principal) {
-      await seeOther(reply, `/signin?next=${encodeURIComponent('/admin/mail')}`);
-      return null;
-    }
-    if (!viewer.principal.isAdmin) {
-      await notFoundPage(reply, viewer);
-      return null;
-    }
-    if (post && !csrfOk(request, viewer.csrfToken)) {
-      await csrfRefused(reply, viewer);
-      return null;
-    }
-    return viewer;
-  };
+  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) => guardPage(deps, request, reply, { post, allow: adminsOnly, signInNext: '/admin/mail' });
 
   const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
     const ctx = ctxOf(app, viewer);
