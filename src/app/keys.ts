@@ -408,21 +408,77 @@ export async function teamPublicKey(db: Queryable): Promise<{ fingerprint: strin
   return row ? { fingerprint: row.fingerprint, armored: row.public_armored } : null;
 }
 
+// Parsing keys is the costly part of reading them (an RSA-4096 private key: milliseconds; every
+// confirmed key on the desk: grows with each one), and the mail jobs read them for every message and
+// every pass. Parsed keys are kept in the process's memory only, per App, and are found again only
+// under the identity of the stored row they came from: a team key by its row id and exact sealed
+// text, a public key by its row id and a digest of its armor. The rows are read every time, so a
+// rotated team key, a key confirmed or withdrawn a moment ago, is seen at once; a row that is gone
+// drops out of the cache on the next read.
+
+type TeamKeyCache = Map<string, { sealed: string; key: PrivateKey }>;
+type PublicKeyCache = Map<string, { digest: string; key: PublicKey }>;
+const teamKeyCaches = new WeakMap<App, TeamKeyCache>();
+const publicKeyCaches = new WeakMap<object, PublicKeyCache>();
+
+function cacheOf<K extends object, V>(caches: WeakMap<K, V>, owner: K, make: () => V): V {
+  let c = caches.get(owner);
+  if (!c) caches.set(owner, (c = make()));
+  return c;
+}
+
+async function openTeamKeys(app: App, rows: readonly { id: string; private_sealed: string }[]): Promise<PrivateKey[]> {
+  const cache = cacheOf(teamKeyCaches, app, (): TeamKeyCache => new Map());
+  const keys = await Promise.all(rows.map(async (row) => {
+    const hit = cache.get(row.id);
+    if (hit && hit.sealed === row.private_sealed) return hit.key;
+    const key = await readPrivateKey({ armoredKey: app.sealer.open(row.private_sealed, aad('team_keys', 'private', row.id)) });
+    cache.set(row.id, { sealed: row.private_sealed, key });
+    return key;
+  }));
+  return keys;
+}
+
 /** The active team key, unsealed, for signing; null when the desk has none yet. */
 export async function activeTeamKey(app: App, tx: Queryable = app.db): Promise<PrivateKey | null> {
   const r = await tx.query<{ id: string; private_sealed: string }>('SELECT id, private_sealed FROM team_keys WHERE active');
-  const row = r.rows[0];
-  return row ? readPrivateKey({ armoredKey: app.sealer.open(row.private_sealed, aad('team_keys', 'private', row.id)) }) : null;
+  return r.rows[0] ? (await openTeamKeys(app, r.rows))[0]! : null;
 }
 
 /** Every team key, active first: the ingress decrypts with whichever one a message was encrypted to. */
 export async function allTeamKeys(app: App, tx: Queryable = app.db): Promise<PrivateKey[]> {
   const r = await tx.query<{ id: string; private_sealed: string }>('SELECT id, private_sealed FROM team_keys ORDER BY active DESC, created_at DESC');
-  return Promise.all(r.rows.map((row) => readPrivateKey({ armoredKey: app.sealer.open(row.private_sealed, aad('team_keys', 'private', row.id)) })));
+  const keys = await openTeamKeys(app, r.rows);
+  const cache = teamKeyCaches.get(app)!;
+  const present = new Set(r.rows.map((row) => row.id));
+  for (const id of cache.keys()) if (!present.has(id)) cache.delete(id);
+  return keys;
 }
 
-/** Public keys of every confirmed key, for verifying signatures (the ingress side). */
-export async function confirmedKeys(tx: Queryable): Promise<{ personId: string | null; email: string; key: PublicKey }[]> {
-  const r = await tx.query<{ person_id: string | null; email: string; armored: string }>(`SELECT person_id, email, armored FROM correspondent_keys WHERE status = 'confirmed'`);
-  return Promise.all(r.rows.map(async (row) => ({ personId: row.person_id, email: row.email, key: await readKey({ armoredKey: row.armored }) })));
+/**
+ * Public keys of every confirmed key, for verifying signatures (the ingress side). With a cache
+ * owner (the App of a job), a key parsed once is reused while its row is unchanged; the armor is
+ * fetched only for rows not seen before.
+ */
+export async function confirmedKeys(tx: Queryable, cacheOwner?: object): Promise<{ personId: string | null; email: string; key: PublicKey }[]> {
+  if (!cacheOwner) {
+    const r = await tx.query<{ person_id: string | null; email: string; armored: string }>(`SELECT person_id, email, armored FROM correspondent_keys WHERE status = 'confirmed'`);
+    return Promise.all(r.rows.map(async (row) => ({ personId: row.person_id, email: row.email, key: await readKey({ armoredKey: row.armored }) })));
+  }
+  const cache = cacheOf(publicKeyCaches, cacheOwner, (): PublicKeyCache => new Map());
+  const r = await tx.query<{ id: string; person_id: string | null; email: string; digest: string }>(
+    `SELECT id, person_id, email, md5(armored) AS digest FROM correspondent_keys WHERE status = 'confirmed' ORDER BY id`,
+  );
+  const missing = r.rows.filter((row) => cache.get(row.id)?.digest !== row.digest).map((row) => row.id);
+  if (missing.length) {
+    const a = await tx.query<{ id: string; armored: string; digest: string }>('SELECT id, armored, md5(armored) AS digest FROM correspondent_keys WHERE id = ANY($1)', [missing]);
+    for (const row of a.rows) cache.set(row.id, { digest: row.digest, key: await readKey({ armoredKey: row.armored }) });
+  }
+  const present = new Set(r.rows.map((row) => row.id));
+  for (const id of cache.keys()) if (!present.has(id)) cache.delete(id);
+  // A row confirmed and changed between the two reads is left out of this message's check rather than guessed at.
+  return r.rows.flatMap((row) => {
+    const hit = cache.get(row.id);
+    return hit && hit.digest === row.digest ? [{ personId: row.person_id, email: row.email, key: hit.key }] : [];
+  });
 }

@@ -97,8 +97,10 @@ async function prepare(app: App, claim: Claim): Promise<Prepared> {
   const aliases = await acceptedAliases(app);
   const hygiene = checkHygiene(outer, claim.envelopeFrom, { aliases, messageIdDomain: await messageIdDomain(ctx, app.db) });
   if (hygiene.loop || hygiene.bounce) return { ...base, outer, hygiene };
+  // Both come from the job's key cache: only rows not parsed before (a new or rotated team key, a key
+  // confirmed since the last message) are parsed; the rows themselves are read for every message.
   const teamKeys = await allTeamKeys(app);
-  const known = (await confirmedKeys(app.db)).map((k) => k.key);
+  const known = (await confirmedKeys(app.db, app)).map((k) => k.key);
   let opened: OpenedMessage;
   try {
     opened = await openInbound(claim.raw, { teamKeys, knownKeys: known }, limits);

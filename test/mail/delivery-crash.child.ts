@@ -1,5 +1,6 @@
 // The delivery job as a process of its own, for the crash test (test/mail/delivery-crash.test.ts):
-// opens the test's database, runs passes of one row each until nothing is left to send, exits 0.
+// opens the test's database, runs passes of EMBARGO_TEST_DELIVERY_BATCH rows (default 1) until nothing
+// is left to send, exits 0.
 // The parent kills it with SIGKILL at random points and starts it again. Its clock runs
 // EMBARGO_TEST_CLOCK_OFFSET_MS ahead of real time, so a restart sees the dead run's leases expired.
 import { loadConfig } from '../../src/config.ts';
@@ -10,7 +11,7 @@ const offset = Number(process.env.EMBARGO_TEST_CLOCK_OFFSET_MS ?? '0');
 const schema = process.env.EMBARGO_TEST_SCHEMA;
 const app = await createApp(loadConfig(), { clock: () => new Date(Date.now() + offset), ...(schema ? { schema } : {}) });
 for (;;) {
-  const r = await runDeliveryPass(app, { batch: 1, leaseMs: 60_000 });
+  const r = await runDeliveryPass(app, { batch: Number(process.env.EMBARGO_TEST_DELIVERY_BATCH ?? '1'), leaseMs: 60_000 });
   if (r.claimed === 0) {
     const left = await app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status IN ('queued', 'sending')`);
     if (left.rows[0]!.n === 0) break;
