@@ -514,14 +514,15 @@ async function probes(d: Desk, reportId: string): Promise<Probe[]> {
   const member = d.members[1] ?? d.members[0]!;
   const parsed = await openpgp.readKey({ armoredKey: member.key.toPublic().armor() });
   const list: [string, number, () => Promise<unknown>][] = [
-    ['intake: allTeamKeys (unseal + parse the private team key)', 1, () => allTeamKeys(app)],
-    [`intake: confirmedKeys (parse every confirmed key; ${(await confirmedKeys(app.db)).length} now)`, 1, () => confirmedKeys(app.db)],
+    ['intake: allTeamKeys (rows read; parsed keys from the job\'s cache)', 1, () => allTeamKeys(app)],
+    [`intake: confirmedKeys (rows read, parsed keys cached; ${(await confirmedKeys(app.db)).length} now)`, 1, () => confirmedKeys(app.db, app)],
+    ['(before: confirmedKeys parsing every confirmed key, no cache)', 0, () => confirmedKeys(app.db)],
     ['delivery: activeTeamKey (once per pass)', 1, () => activeTeamKey(app)],
     ['delivery per copy: confirmedKeyOfPerson (query + parse)', MEMBERS, () => confirmedKeyOfPerson(app.db, member.member.personId)],
     ['delivery per copy: keyUsability of the member key', MEMBERS, () => keyUsability(parsed, now, member.email)],
-    ['delivery per copy: rulesOf (profile rules)', MEMBERS, () => rulesOf(app.db)],
-    ['delivery per copy: loadCase', MEMBERS, () => loadCase(app.db, reportId)],
-    ['delivery per copy: replyAddress (INSERT .. ON CONFLICT + SELECT)', MEMBERS, () => replyAddress(app.db, app.sealer, reportId, now, app.config.mailAliases)],
+    ['delivery per pass: rulesOf (profile rules)', 1, () => rulesOf(app.db)],
+    ['delivery per outbox row: loadCase', 1, () => loadCase(app.db, reportId)],
+    ['delivery per outbox row: replyAddress (INSERT .. ON CONFLICT + SELECT)', 1, () => replyAddress(app.db, app.sealer, reportId, now, app.config.mailAliases)],
   ];
   const out: Probe[] = [];
   for (const [name, perReport, fn] of list) {
