@@ -2,7 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupDesk, addMember, api, sampleReport, type Member } from '../support/harness.ts';
 import { startGpg } from '../support/gpg.ts';
-import { totpCode } from '../../src/crypto/totp.ts';
+import { webSession } from '../support/web-client.ts';
 import { startWebHarness, type WebHarness } from '../../test-browser/support.ts';
 import { applyMailConfig, aliasTeam, imapAccountsForPoller, smtpRelay } from '../../src/app/mail-settings.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -22,12 +22,7 @@ before(async () => {
 });
 after(() => h.close());
 
-async function session(m: Member) {
-  h.clock.advance(31_000);
-  const r = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
-  assert.equal(r.statusCode, 200, r.body);
-  return { cookie: String(r.headers['set-cookie']).split(';')[0]!, csrf: r.json().csrfToken as string };
-}
+const session = (m: Member) => webSession(h, m);
 
 test('admin API: relay, aliases, IMAP accounts; passwords sealed and never shown back; others refused', async () => {
   const relay = await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', {

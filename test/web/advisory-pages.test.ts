@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupDesk, addMember, addProject, sampleReport, api, type Member } from '../support/harness.ts';
-import { totpCode } from '../../src/crypto/totp.ts';
+import { webSession } from '../support/web-client.ts';
 import { startWebHarness, type WebHarness } from '../../test-browser/support.ts';
 
 // The advisory pages over in-process HTTP (no browser): the editor's rows and errors, preview,
@@ -17,10 +17,7 @@ const cookies = new Map<Member, { cookie: string; csrf: string }>();
 async function session(m: Member): Promise<{ cookie: string; csrf: string }> {
   const known = cookies.get(m);
   if (known) return known;
-  h.clock.advance(31_000);
-  const r = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
-  assert.equal(r.statusCode, 200, r.body);
-  const s = { cookie: String(r.headers['set-cookie']).split(';')[0]!, csrf: r.json().csrfToken as string };
+  const s = await webSession(h, m);
   cookies.set(m, s);
   return s;
 }

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupDesk, addMember, addProject, api, type Member } from '../support/harness.ts';
-import { totpCode } from '../../src/crypto/totp.ts';
+import { webSession } from '../support/web-client.ts';
 import { startWebHarness, type WebHarness } from '../../test-browser/support.ts';
 
 // The CVSS calculator of the case page over in-process HTTP (no JavaScript anywhere): radio groups
@@ -18,12 +18,7 @@ let admin: Member, coord: Member, outsider: Member, helper: Member;
 let reportId: string;
 let coordSession: { cookie: string; csrf: string };
 
-async function session(m: Member): Promise<{ cookie: string; csrf: string }> {
-  h.clock.advance(31_000);
-  const r = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
-  assert.equal(r.statusCode, 200, r.body);
-  return { cookie: String(r.headers['set-cookie']).split(';')[0]!, csrf: r.json().csrfToken };
-}
+const session = (m: Member) => webSession(h, m);
 
 const get = (url: string, cookie?: string) => h.server.inject({ method: 'GET', url, headers: cookie ? { cookie } : {} });
 
