@@ -23,3 +23,8 @@ test('a 36-character non-UUID delivery id is "not found", not a server error', a
   const r2 = await api(h, 'POST', `/api/deliveries/${'g'.repeat(36)}/resend`, { as: admin });
   assert.equal(r2.status, 404, r2.body);
 });
+
+test('a 36-character non-UUID key id is "not found", not a server error (confirm, remove)', async () => {
+  assert.equal((await api(h, 'POST', `/api/keys/${NOT_A_UUID}/confirm`, { as: admin })).status, 404);
+  assert.equal((await api(h, 'DELETE', `/api/me/keys/${NOT_A_UUID}`, { as: admin })).status, 404);
+});
