@@ -3,8 +3,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
@@ -17,43 +15,20 @@ import { acceptReport, claimTriage } from '../../src/app/triage.ts';
 import { advisoryView, createAdvisory, saveAdvisory } from '../../src/app/advisories.ts';
 import { reviewAdvisory, schedulePublication } from '../../src/app/advisory-review.ts';
 import { sampleReport } from '../support/harness.ts';
+import { cliDatabase, runEmbargo } from '../support/cli.ts';
 
 // `embargo advisory export ID` as a real process, reading advisories from the desk's database (the
 // embedded one on disk, or a schema of its own on the PostgreSQL server of the test run), and the
 // FILE form still working beside it.
 
-const run = promisify(execFile);
-const bin = new URL('../../bin/embargo', import.meta.url).pathname;
-
-async function embargo(vars: NodeJS.ProcessEnv, ...args: string[]) {
-  try {
-    const r = await run(bin, args, { env: vars });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+const embargo = (vars: NodeJS.ProcessEnv, ...args: string[]) => runEmbargo(vars, args);
 
 test('embargo advisory export ID: published without --as, any version with --as and access, files still work', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-adv-cli-'));
   const key = randomBytes(32).toString('base64');
   const url = process.env.EMBARGO_TEST_DATABASE_URL;
-  const schema = url ? `cli_${randomBytes(5).toString('hex')}` : undefined;
-  const vars: NodeJS.ProcessEnv = {
-    ...process.env, EMBARGO_DATA_DIR: dir, EMBARGO_INSTANCE_KEY: key, EMBARGO_PASSWORD_COST_LOG2: '14',
-    DATABASE_URL: url ? `${url}${url.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}` : '',
-  };
-  if (schema) {
-    const pg = (await import('pg')).default;
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`CREATE SCHEMA ${schema}`);
-    t.after(async () => {
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
-    });
-  }
+  const { databaseUrl, schema } = await cliDatabase(t, 'cli');
+  const vars: NodeJS.ProcessEnv = { ...process.env, EMBARGO_DATA_DIR: dir, EMBARGO_INSTANCE_KEY: key, EMBARGO_PASSWORD_COST_LOG2: '14', DATABASE_URL: databaseUrl };
 
   // The desk, set up through the use cases in this process, then closed before the CLI opens it.
   const app = await createApp(loadConfig({}, { databaseUrl: url ?? null, dataDir: dir, instanceKey: key, passwordCostLog2: 14 }), schema ? { schema } : {});

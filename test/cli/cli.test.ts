@@ -3,51 +3,20 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { randomBytes } from 'node:crypto';
+import { cliDatabase, runEmbargo } from '../support/cli.ts';
 
 // The CLI as a user runs it: a real process of bin/embargo, against the embedded database or the
 // PostgreSQL server of the test run.
 
-const run = promisify(execFile);
-const bin = new URL('../../bin/embargo', import.meta.url).pathname;
-
-function env() {
+function env(databaseUrl = '') {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-cli-'));
-  const url = process.env.EMBARGO_TEST_DATABASE_URL;
-  let databaseUrl: string | undefined;
-  if (url) {
-    // A database of its own on the server, dropped by nobody: schemas are per pool, so use options.
-    const schema = `cli_${randomBytes(5).toString('hex')}`;
-    databaseUrl = `${url}${url.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`;
-    return { dir, schema, vars: { ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: databaseUrl, EMBARGO_PASSWORD_COST_LOG2: '14' } };
-  }
-  return { dir, schema: null, vars: { ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: '', EMBARGO_PASSWORD_COST_LOG2: '14' } };
+  return { dir, vars: { ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: databaseUrl, EMBARGO_PASSWORD_COST_LOG2: '14' } };
 }
 
-async function embargo(vars: NodeJS.ProcessEnv, ...args: string[]) {
-  try {
-    const r = await run(bin, args, { env: vars });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+const embargo = (vars: NodeJS.ProcessEnv, ...args: string[]) => runEmbargo(vars, args);
 
 test('embargo CLI: init, user add, report import, incident list/show, audit verify, bad usage', async (t) => {
-  const { dir, schema, vars } = env();
-  if (schema) {
-    const pg = (await import('pg')).default;
-    const c = new pg.Client({ connectionString: process.env.EMBARGO_TEST_DATABASE_URL });
-    await c.connect();
-    await c.query(`CREATE SCHEMA ${schema}`);
-    t.after(async () => {
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
-    });
-  }
+  const { dir, vars } = env((await cliDatabase(t, 'cli')).databaseUrl);
   let r = await embargo(vars, '--help');
   assert.equal(r.code, 0);
   assert.match(r.out, /incident list/);

@@ -3,26 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runEmbargo } from '../support/cli.ts';
 
 // `embargo sla due` as a user runs it: a real process of bin/embargo. It must not open a database:
 // the data directory stays empty and the PostgreSQL address given points nowhere.
 
-const run = promisify(execFile);
-const bin = new URL('../../bin/embargo', import.meta.url).pathname;
 const dataDir = mkdtempSync(join(tmpdir(), 'embargo-sla-'));
 const env = { ...process.env, EMBARGO_DATA_DIR: dataDir, DATABASE_URL: 'postgres://nobody@127.0.0.1:9/nowhere' };
 
-async function embargo(...args: string[]) {
-  try {
-    const r = await run(bin, args, { env });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+const embargo = (...args: string[]) => runEmbargo(env, args);
 
 const FRIDAY_EVENING_LONDON = '2026-11-27T18:00:00Z';
 

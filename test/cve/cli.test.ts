@@ -3,26 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { runEmbargo } from '../support/cli.ts';
 import { FIXTURES, ANONYMOUS_SECRETS } from '../formats/fixtures.ts';
 
 // `embargo cve request FILE` as a user runs it: a real process of bin/embargo, no database.
 
-const run = promisify(execFile);
-const bin = new URL('../../bin/embargo', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'embargo-cve-cli-'));
 const vars = { ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: '' };
 
-async function embargo(...args: string[]) {
-  try {
-    const r = await run(bin, args, { env: vars });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+const embargo = (...args: string[]) => runEmbargo(vars, args);
 
 test('embargo cve request FILE prints the request; bad input exits 1, bad usage 2', async () => {
   const file = join(dir, 'advisory.json');

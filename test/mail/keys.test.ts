@@ -3,11 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { startHarness, setupDesk, addMember, api, type Harness, type Member } from '../support/harness.ts';
 import { startGpg, type GpgPeer } from '../support/gpg.ts';
+import { cliDatabase, runEmbargo } from '../support/cli.ts';
 import { encryptKey, readPrivateKey } from 'openpgp';
 import { recordOfferedKey } from '../../src/app/keys.ts';
 import type { Ctx } from '../../src/app/context.ts';
@@ -148,35 +146,12 @@ test('team key: generated (Curve25519) or imported through the API by admins; th
   assert.ok(!row.rows[0]!.private_sealed.includes('PRIVATE KEY'));
 });
 
-const run = promisify(execFile);
-const bin = new URL('../../bin/embargo', import.meta.url).pathname;
-
-async function embargo(vars: NodeJS.ProcessEnv, ...args: string[]) {
-  try {
-    const r = await run(bin, args, { env: vars });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+const embargo = (vars: NodeJS.ProcessEnv, ...args: string[]) => runEmbargo(vars, args);
 
 test('CLI: keys team-public before and after keys generate / keys import; GnuPG reads what it prints', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-keys-'));
-  const url = process.env.EMBARGO_TEST_DATABASE_URL;
-  let vars: NodeJS.ProcessEnv = { ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: '', EMBARGO_PASSWORD_COST_LOG2: '14' };
-  if (url) {
-    const schema = `keys_${randomBytes(5).toString('hex')}`;
-    const pg = (await import('pg')).default;
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`CREATE SCHEMA ${schema}`);
-    t.after(async () => {
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
-    });
-    vars = { ...vars, DATABASE_URL: `${url}${url.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}` };
-  }
+  const { databaseUrl } = await cliDatabase(t, 'keys');
+  const vars: NodeJS.ProcessEnv = { ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: databaseUrl, EMBARGO_PASSWORD_COST_LOG2: '14' };
   let r = await embargo(vars, 'keys', 'team-public', '--help');
   assert.equal(r.code, 0);
   assert.match(r.out, /armored/);

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
@@ -10,6 +9,8 @@ import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 import { ALIAS, plainMail, sendWithNodemailer } from './inbound-support.ts';
+import { cliDatabase, runEmbargo } from '../support/cli.ts';
+import { freePort } from '../support/free-port.ts';
 
 // Crash safety of receiving: the mail ingress of `embargo serve` (startMailIngress: SMTP listener and
 // intake job; smtp-crash-child.ts) runs as a child process
@@ -17,33 +18,9 @@ import { ALIAS, plainMail, sendWithNodemailer } from './inbound-support.ts';
 // until it gets a 250, as an MTA does. After the last restart, every message that got a 250 is
 // stored exactly once and processed exactly once (one report each, one processing audit event each).
 
-const bin = new URL('../../bin/embargo', import.meta.url).pathname;
 const childScript = new URL('./smtp-crash-child.ts', import.meta.url).pathname;
 const MESSAGES = 40;
 const KILLS = 4;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function runCli(env: NodeJS.ProcessEnv, args: string[]): Promise<{ code: number; out: string; err: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-  });
-}
 
 function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
@@ -69,25 +46,13 @@ async function kill(child: ChildProcess): Promise<void> {
 test('SMTP receiving survives SIGKILL at random points: every 250 is stored once and processed once', { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-smtp-crash-'));
   const smtpPort = await freePort();
-  const url = process.env.EMBARGO_TEST_DATABASE_URL;
+  const { databaseUrl } = await cliDatabase(t, 'crash');
   const env: NodeJS.ProcessEnv = {
-    ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: '', EMBARGO_PORT: '0', EMBARGO_PASSWORD_COST_LOG2: '14',
+    ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: databaseUrl, EMBARGO_PORT: '0', EMBARGO_PASSWORD_COST_LOG2: '14',
     EMBARGO_INSTANCE_KEY: randomBytes(32).toString('base64'), EMBARGO_SMTP_PORT: String(smtpPort), EMBARGO_MAIL_ALIASES: ALIAS,
     EMBARGO_MAIL_INTAKE_INTERVAL_SECONDS: '0.2', EMBARGO_MAIL_LEASE_SECONDS: '1', EMBARGO_SCHEDULER_INTERVAL_SECONDS: '3600',
   };
-  if (url) {
-    const schema = `crash_${randomBytes(5).toString('hex')}`;
-    env.DATABASE_URL = `${url}${url.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`;
-    const pg = (await import('pg')).default;
-    const c = new pg.Client({ connectionString: url });
-    await c.connect();
-    await c.query(`CREATE SCHEMA ${schema}`);
-    t.after(async () => {
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
-    });
-  }
-  const init = await runCli(env, ['init', '--profile', 'trusted-firmware', '--name', 'TF Security', '--time-zone', 'Europe/London', '--admin-name', 'Ada', '--admin-email', 'ada@tf.example']);
+  const init = await runEmbargo(env, ['init', '--profile', 'trusted-firmware', '--name', 'TF Security', '--time-zone', 'Europe/London', '--admin-name', 'Ada', '--admin-email', 'ada@tf.example']);
   assert.equal(init.code, 0, init.err);
 
   const messages = Array.from({ length: MESSAGES }, (_, i) => plainMail({ subject: `Crash report ${i}`, messageId: `crash-${i}@research.example` }, `Report number ${i} of the crash test, with enough text to be a report.`));

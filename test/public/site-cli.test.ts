@@ -3,45 +3,20 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
 import { insertPublished } from '../support/published-advisories.ts';
 import { FIXTURES } from '../formats/fixtures.ts';
+import { cliDatabase, runEmbargo } from '../support/cli.ts';
 
 // `embargo site export DIR` as an operator runs it: a real process of bin/embargo on the embedded
 // database or the PostgreSQL server of the test run, with the real clock deciding what is public.
 
-const run = promisify(execFile);
-const bin = new URL('../../bin/embargo', import.meta.url).pathname;
-
-async function embargo(env: NodeJS.ProcessEnv, ...args: string[]) {
-  try {
-    const r = await run(bin, args, { env });
-    return { code: 0, out: r.stdout, err: r.stderr };
-  } catch (e) {
-    const x = e as { code: number; stdout: string; stderr: string };
-    return { code: x.code, out: x.stdout, err: x.stderr };
-  }
-}
+const embargo = (env: NodeJS.ProcessEnv, ...args: string[]) => runEmbargo(env, args);
 
 test('embargo site export: --help, writes only what is public now, refuses a non-empty directory and a missing URL', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'embargo-site-cli-'));
-  const server = process.env.EMBARGO_TEST_DATABASE_URL;
-  const schema = server ? `site_cli_${randomBytes(5).toString('hex')}` : null;
-  const databaseUrl = server && schema ? `${server}${server.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}` : '';
-  if (server && schema) {
-    const pg = (await import('pg')).default;
-    const c = new pg.Client({ connectionString: server });
-    await c.connect();
-    await c.query(`CREATE SCHEMA ${schema}`);
-    t.after(async () => {
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
-    });
-  }
+  const { databaseUrl } = await cliDatabase(t, 'site_cli');
   const env = { ...process.env, EMBARGO_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, EMBARGO_PUBLIC_URL: 'https://desk.example.org' };
 
   // The desk's database, with one advisory public since yesterday and one public only tomorrow.

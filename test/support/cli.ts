@@ -1,0 +1,51 @@
+import type { TestContext } from 'node:test';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+// bin/embargo as a user, an operator or an MTA runs it: a real process, judged by its exit code and
+// its output, against the embedded database or the PostgreSQL server of the test run.
+
+export const embargoBin = new URL('../../bin/embargo', import.meta.url).pathname;
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** Runs bin/embargo; its standard input gets `stdin` (nothing by default) and is then closed, so a
+ * command that reads it sees the end instead of waiting forever. */
+export function runEmbargo(env: NodeJS.ProcessEnv, args: string[], stdin: string | Buffer = ''): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(embargoBin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    // Decoded as a stream, so a character split across two chunks is not mangled.
+    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+    child.stdin.end(stdin);
+  });
+}
+
+/**
+ * The DATABASE_URL for the bin/embargo processes of one test: '' (the embedded database in the data
+ * directory) on PGlite; on the PostgreSQL server of the test run, a schema of its own, created now
+ * and dropped when the test ends. The schema is chosen through the connection's options because
+ * every process opens its own pool.
+ */
+export async function cliDatabase(t: TestContext, prefix: string): Promise<{ databaseUrl: string; schema: string | null }> {
+  const server = process.env.EMBARGO_TEST_DATABASE_URL;
+  if (!server) return { databaseUrl: '', schema: null };
+  const schema = `${prefix}_${randomBytes(5).toString('hex')}`;
+  const pg = (await import('pg')).default;
+  const c = new pg.Client({ connectionString: server });
+  await c.connect();
+  await c.query(`CREATE SCHEMA ${schema}`);
+  t.after(async () => {
+    await c.query(`DROP SCHEMA ${schema} CASCADE`);
+    await c.end();
+  });
+  return { databaseUrl: `${server}${server.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`, schema };
+}
