@@ -1,5 +1,4 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { createApp } from '../app/bootstrap.ts';
@@ -8,7 +7,7 @@ import { principalByEmail } from '../app/auth.ts';
 import { advisoryIdOf, exportPublished, exportVersion } from '../app/advisories.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { EXPORT_FORMATS, isExportFormat, type ExportedFile } from '../formats/export.ts';
-import { advisoryExportCommand } from '../formats/cli.ts';
+import { advisoryExportCommand, printError, writeExportedFiles } from '../formats/cli.ts';
 
 // `embargo advisory export ID|FILE`: an advisory from the desk's database (ID: its public id such
 // as TF-2026-0001, or its id) or from a JSON file. The argument is a file when it is "-" or names
@@ -104,34 +103,9 @@ export async function advisoryExport(args: string[], out: Out, err: Out): Promis
     } else {
       files = (await exportPublished({ app, principal: { kind: 'system', label: 'cli' } }, id, values.format)).files;
     }
-    if (values.cve) {
-      files = files.filter((f) => f.name === `${values.cve}.json`);
-      if (files.length === 0) {
-        err.write(`error: ${values.cve} is not one of the advisory's CVE ids\n`);
-        return 1;
-      }
-    }
-    const dir = values['output-dir'];
-    if (dir) {
-      mkdirSync(dir, { recursive: true });
-      for (const f of files) {
-        writeFileSync(join(dir, f.name), f.content);
-        out.write(`${join(dir, f.name)}\n`);
-      }
-      return 0;
-    }
-    if (files.length !== 1) {
-      err.write(`error: the advisory has ${files.length} CVE records; choose one with --cve ID or write all with --output-dir DIR\n`);
-      return 1;
-    }
-    out.write(files[0]!.content);
-    return 0;
+    return writeExportedFiles(files, { cve: values.cve, outputDir: values['output-dir'] }, out, err);
   } catch (e) {
-    if (e instanceof EmbargoError) {
-      err.write(`error: ${e.message}\n${e.details.map((d) => `  ${d.path ? `${d.path}: ` : ''}${d.message}\n`).join('')}`);
-      return 1;
-    }
-    throw e;
+    return printError(err, e);
   } finally {
     await app.db.close();
   }

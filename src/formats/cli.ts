@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { parseAdvisory, publicationProblems } from '../domain/advisory.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { describeCvss, parseCvss } from './cvss.ts';
-import { EXPORT_FORMATS, exportAdvisory, isExportFormat } from './export.ts';
+import { EXPORT_FORMATS, exportAdvisory, isExportFormat, type ExportedFile } from './export.ts';
 
 type Out = NodeJS.WritableStream;
 
@@ -40,7 +40,45 @@ function usage(err: Out, text: string, message: string): number {
   return 2;
 }
 
-function printError(err: Out, e: unknown): number {
+/**
+ * Where both `advisory export` commands put what an export made: with --cve only that CVE record,
+ * with --output-dir every file into that directory (one path printed per file), otherwise the one
+ * file to standard output. `cveIds`, when known, are named in the errors. Returns the exit status.
+ */
+export function writeExportedFiles(
+  made: ExportedFile[],
+  opts: { cve?: string | undefined; outputDir?: string | undefined; cveIds?: string[] },
+  out: Out,
+  err: Out,
+): number {
+  const ids = opts.cveIds ? ` (${opts.cveIds.join(', ') || 'none'})` : '';
+  let files = made;
+  if (opts.cve) {
+    files = files.filter((f) => f.name === `${opts.cve}.json`);
+    if (files.length === 0) {
+      err.write(`error: ${opts.cve} is not one of the advisory's CVE ids${ids}\n`);
+      return 1;
+    }
+  }
+  if (opts.outputDir) {
+    mkdirSync(opts.outputDir, { recursive: true });
+    for (const f of files) {
+      writeFileSync(join(opts.outputDir, f.name), f.content);
+      out.write(`${join(opts.outputDir, f.name)}\n`);
+    }
+    return 0;
+  }
+  if (files.length !== 1) {
+    err.write(`error: the advisory has ${files.length} CVE records${ids}; choose one with --cve ID or write all with --output-dir DIR\n`);
+    return 1;
+  }
+  out.write(files[0]!.content);
+  return 0;
+}
+
+/** An EmbargoError as the commands print it (its message, then one line per detail), exit status 1;
+ * anything else is a fault and is thrown on. */
+export function printError(err: Out, e: unknown): number {
   if (e instanceof EmbargoError) {
     err.write(`error: ${e.message}\n`);
     for (const d of e.details) err.write(`  ${d.path ? `${d.path}: ` : ''}${d.message}\n`);
@@ -117,29 +155,7 @@ export async function advisoryExportCommand(args: string[], out: Out, err: Out):
     const problems = publicationProblems(advisory);
     if (problems.length) err.write(`warning: not ready for publication:\n${problems.map((p) => `  ${p}\n`).join('')}`);
     const result = exportAdvisory(advisory, values.format, values.now ? { now: values.now } : {});
-    let files = result.files;
-    if (values.cve) {
-      files = files.filter((f) => f.name === `${values.cve}.json`);
-      if (files.length === 0) {
-        err.write(`error: ${values.cve} is not one of the advisory's CVE ids (${advisory.cveIds.join(', ') || 'none'})\n`);
-        return 1;
-      }
-    }
-    const dir = values['output-dir'];
-    if (dir) {
-      mkdirSync(dir, { recursive: true });
-      for (const f of files) {
-        writeFileSync(join(dir, f.name), f.content);
-        out.write(`${join(dir, f.name)}\n`);
-      }
-      return 0;
-    }
-    if (files.length !== 1) {
-      err.write(`error: the advisory has ${files.length} CVE records (${advisory.cveIds.join(', ')}); choose one with --cve ID or write all with --output-dir DIR\n`);
-      return 1;
-    }
-    out.write(files[0]!.content);
-    return 0;
+    return writeExportedFiles(result.files, { cve: values.cve, outputDir: values['output-dir'], cveIds: advisory.cveIds }, out, err);
   } catch (e) {
     return printError(err, e);
   }
