@@ -237,6 +237,14 @@ export function problemOf(error: unknown, labels: Record<string, [field: string,
   return { status: 500, code: 'internal', message: 'Something went wrong on the server; it has been logged. Try again, or tell an admin.', fields: {} };
 }
 
+/** problemOf for a page that shows the refusal itself: a server fault is logged first, as the
+ * message shown ("it has been logged") promises. */
+export function pageProblem(request: FastifyRequest, error: unknown, labels: Record<string, [field: string, label: string]> = {}): FormProblem {
+  const p = problemOf(error, labels);
+  if (p.status >= 500) request.log.error(error);
+  return p;
+}
+
 /** The error handler of every web route: an HTML page instead of the API's JSON shape. */
 export function htmlErrorHandler(deps: WebDeps) {
   return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {

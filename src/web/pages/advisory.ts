@@ -16,7 +16,7 @@ import { html, safeHref, type Html } from '../html.ts';
 import { renderMarkdown } from '../markdown.ts';
 import { when, zoneOr } from '../format.ts';
 import {
-  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, problemOf, sendHtml, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
+  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, pageProblem, problemOf, sendHtml, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
 } from '../common.ts';
 import { csrfRefused } from './account.ts';
 import { CVE_RECORDS_DONE, cveRecordsSection } from './advisory-cve-records.ts';
@@ -292,8 +292,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
         });
       } catch (e) {
         if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
-        const problem = problemOf(e);
-        if (problem.status >= 500) request.log.error(e);
+        const problem = pageProblem(request, e);
         const fields: Record<string, string> = {};
         const list: string[] = [];
         if (e instanceof ValidationError) {
@@ -383,8 +382,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
           await run(ctxOf(app, viewer), id, request.body);
         } catch (e) {
           if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
-          const problem = problemOf(e);
-          if (problem.status >= 500) request.log.error(e);
+          const problem = pageProblem(request, e);
           const details = e instanceof EmbargoError && e.details.length ? ` ${e.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}.` : '';
           return page(reply, viewer, () => showOverview(reply, viewer, id, problem.status, null, `${problem.message}${details}`));
         }

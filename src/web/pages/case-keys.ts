@@ -4,7 +4,7 @@ import type { CaseView } from '../../app/queries.ts';
 import { caseKeyCandidates, confirmKey, dismissKey, type StoredKey } from '../../app/keys.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
-import { csrfOk, ctxOf, formOf, hiddenCsrf, notFoundPage, problemOf, seeOther, viewerOf, webRoute, type FormProblem, type FormBody, type Viewer, type WebDeps } from '../common.ts';
+import { csrfOk, ctxOf, formOf, hiddenCsrf, notFoundPage, pageProblem, seeOther, viewerOf, webRoute, type FormProblem, type FormBody, type Viewer, type WebDeps } from '../common.ts';
 import { csrfRefused } from './account.ts';
 
 // The case page's section on keys the reporter offered by mail (an Autocrypt header or an attached
@@ -96,9 +96,8 @@ export function registerCaseKeyForms(fastify: FastifyInstance, deps: WebDeps, sh
         if (!offered.some((k) => k.id === keyId)) return notFoundPage(reply, viewer);
         await run(ctxOf(app, viewer), keyId);
       } catch (e) {
-        const problem = problemOf(e);
+        const problem = pageProblem(request, e);
         if (problem.status === 404) return notFoundPage(reply, viewer);
-        if (problem.status >= 500) request.log.error(e);
         const values = { ...formOf(request.body) };
         delete values._csrf;
         return show(reply, viewer, reportId, problem.status, null, { key: `key.${slug}`, values, problem });

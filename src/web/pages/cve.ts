@@ -4,7 +4,7 @@ import { checkCveAccount, cveAccountView, setCveAccount } from '../../app/cve-ac
 import { reserveFromCna } from '../../app/cve-cna.ts';
 import { html, type Html } from '../html.ts';
 import {
-  ctxOf, field, hiddenCsrf, input, layout, notFoundPage, problemOf, sendHtml, seeOther, textarea, webRoute,
+  ctxOf, field, hiddenCsrf, input, layout, notFoundPage, pageProblem, problemOf, sendHtml, seeOther, textarea, webRoute,
   type Viewer, type WebDeps,
 } from '../common.ts';
 import { adminsAndCentral, guardPage } from './guard.ts';
@@ -151,7 +151,7 @@ ${account ? accountSection(viewer, account) : ''}`;
         const r = await checkCveAccount(ctxOf(app, viewer));
         return page(reply, viewer, 200, `CVE Services accepts the credentials: organisation ${r.org} (roles ${r.roles.join(', ') || 'none'}${r.idQuota !== null ? `, id quota ${r.idQuota}` : ''}).`, null);
       } catch (err) {
-        const problem = problemOf(err);
+        const problem = pageProblem(request, err);
         return page(reply, viewer, problem.status, null, problem.message);
       }
     },

@@ -7,7 +7,7 @@ import {
 import { CVSS_VERSIONS, type CvssVersion } from '../../formats/cvss.ts';
 import { html, raw, type Html } from '../html.ts';
 import {
-  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, problemOf, sendHtml, seeOther, uid, viewerOf, webRoute, type Viewer, type WebDeps,
+  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, pageProblem, problemOf, sendHtml, seeOther, uid, viewerOf, webRoute, type Viewer, type WebDeps,
 } from '../common.ts';
 import { when } from '../format.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
@@ -289,9 +289,8 @@ export function registerCvssCalculatorPages(fastify: FastifyInstance, deps: WebD
       const ctx: Ctx = ctxOf(app, viewer);
       const op = field(request.body, 'op');
       const refused = (e: unknown, state: CalculatorState) => {
-        const p = problemOf(e);
+        const p = pageProblem(request, e);
         if (p.status === 404) return notFoundPage(reply, viewer);
-        if (p.status >= 500) request.log.error(e);
         return show(reply, viewer, reportId, p.status, { ...state, result: null, error: p.message });
       };
       if (op === 'remove') {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../html.ts';
-import { ctxOf, field, layout, notFoundPage, problemOf, sendHtml, seeOther, hiddenCsrf, webRoute, type Viewer, type WebDeps } from '../common.ts';
+import { ctxOf, field, layout, notFoundPage, pageProblem, sendHtml, seeOther, hiddenCsrf, webRoute, type Viewer, type WebDeps } from '../common.ts';
 import { listFailedDeliveries, resendDelivery } from '../../app/deliveries.ts';
 import { adminsAndCentral, guardPage } from './guard.ts';
 
@@ -48,7 +48,7 @@ export function registerDeliveriesPages(fastify: FastifyInstance, deps: WebDeps)
       try {
         await resendDelivery(ctxOf(app, viewer), (request.params as { id: string }).id);
       } catch (err) {
-        const problem = problemOf(err);
+        const problem = pageProblem(request, err);
         if (problem.status === 404) return notFoundPage(reply, viewer);
         return page(reply, viewer, problem.status, null, problem.message);
       }

@@ -3,7 +3,7 @@ import { inboxAttention, retryInbox, type InboxAttention } from '../../mail/inbo
 import { viewerTimeZone } from '../viewer-zone.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
-import { ctxOf, field, hiddenCsrf, layout, notFoundPage, problemOf, sendHtml, seeOther, webRoute, type Viewer, type WebDeps } from '../common.ts';
+import { ctxOf, field, hiddenCsrf, layout, notFoundPage, pageProblem, sendHtml, seeOther, webRoute, type Viewer, type WebDeps } from '../common.ts';
 import { adminNav } from './admin.ts';
 import { adminsOnly, guardPage } from './guard.ts';
 
@@ -75,9 +75,8 @@ export function registerMailInboxPages(fastify: FastifyInstance, deps: WebDeps):
       try {
         await retryInbox(ctxOf(app, viewer), (request.params as { id: string }).id);
       } catch (err) {
-        const problem = problemOf(err);
+        const problem = pageProblem(request, err);
         if (problem.status === 404) return notFoundPage(reply, viewer);
-        if (problem.status >= 500) request.log.error(err);
         return page(reply, viewer, problem.status, null, problem.message);
       }
       return seeOther(reply, '/admin/inbox?done=retried');

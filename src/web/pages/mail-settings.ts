@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type Html } from '../html.ts';
 import {
-  ctxOf, field, input, layout, problemOf, select, sendHtml, seeOther, textarea, hiddenCsrf, webRoute,
+  ctxOf, field, input, layout, pageProblem, select, sendHtml, seeOther, textarea, hiddenCsrf, webRoute,
   type Viewer, type WebDeps,
 } from '../common.ts';
 import {
@@ -141,8 +141,7 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
         try {
           await run(viewer, request.body);
         } catch (err) {
-          const problem = problemOf(err);
-          if (problem.status >= 500) request.log.error(err);
+          const problem = pageProblem(request, err);
           return page(reply, viewer, problem.status, null, problem.message);
         }
         return seeOther(reply, `/admin/mail?done=${done}`);

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { signedReplyContext, signedReplyFromBrowser, checkReplyEntity, type SignedReplyContext } from '../../app/relay-web.ts';
 import { html, raw, type Html } from '../html.ts';
 import {
-  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, optional, problemOf, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
+  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, optional, pageProblem, problemOf, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
 } from '../common.ts';
 import { csrfRefused } from './account.ts';
 
@@ -120,9 +120,8 @@ export function registerSignedReplyPages(fastify: FastifyInstance, deps: WebDeps
           waitForReporter: field(b, 'waitForReporter') === 'true',
         });
       } catch (e) {
-        const p = problemOf(e);
+        const p = pageProblem(request, e);
         if (p.status === 404) return notFoundPage(reply, viewer);
-        if (p.status >= 500) request.log.error(e);
         let body = '';
         try {
           body = checkReplyEntity(field(b, 'entity'));
