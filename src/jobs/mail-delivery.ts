@@ -35,7 +35,7 @@ import { EmbargoError } from '../domain/errors.ts';
 //
 // Crash window: a job that dies after the relay answered 250 and before the row is marked sent leaves
 // the row 'sending'; once its lease runs out another pass sends it again. Since outcomes are recorded
-// together, one crash can repeat up to SETTLE_EVERY copies (before: one). Delivery is therefore at
+// together, one crash can repeat up to SETTLE_EVERY copies (those in flight at once). Delivery is therefore at
 // least once at the SMTP level, and exactly once for the recipient because the copy carries the same
 // Message-ID, by which MTAs and mail clients drop the duplicate. The crash test asserts exactly this.
 
@@ -98,9 +98,11 @@ const MAX_CONNECTIONS = 3;
 
 /**
  * Copies sent before their outcomes are recorded, at most. A crash in between sends them again (same
- * bytes, same Message-ID); recording them together costs one transaction instead of one per copy.
+ * bytes, same Message-ID). It equals the copies in flight at once: recording after each round of
+ * concurrent sends repeats, after a crash, only what was on the wire together anyway, and costs one
+ * transaction per round instead of one per copy.
  */
-export const SETTLE_EVERY = 10;
+export const SETTLE_EVERY = MAX_CONNECTIONS;
 
 /** One pooled transport per pass: the copies of a pass share a few connections (and their TLS handshakes). */
 function transportFor(relay: SmtpRelay): Transporter {

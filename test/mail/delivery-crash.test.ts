@@ -103,6 +103,7 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
     }, randomInt(50, 3000)) : undefined;
     const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => c.once('exit', (co, sig) => resolve([co, sig])));
     clearTimeout(timer);
+    if (stderr) t.diagnostic(`run ${runs}: ${stderr.trim()}`);
     if (signal === 'SIGKILL') continue;
     assert.equal(code, 0, `the delivery child failed: ${stderr}`);
     break;
