@@ -16,7 +16,7 @@ import { html, safeHref, type Html } from '../html.ts';
 import { renderMarkdown } from '../markdown.ts';
 import { when, zoneOr } from '../format.ts';
 import {
-  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, pageProblem, problemOf, sendHtml, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
+  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, pageProblem, sendHtml, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
 } from '../common.ts';
 import { csrfRefused } from './account.ts';
 import { CVE_RECORDS_DONE, cveRecordsSection } from './advisory-cve-records.ts';
@@ -188,7 +188,7 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
       return await fn();
     } catch (e) {
       if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
-      const problem = problemOf(e);
+      const problem = pageProblem(reply.request, e);
       return sendHtml(reply, problem.status, layout({ title: 'Refused', viewer, error: problem.message, body: html`<p><a href="/">Back to the queue</a></p>` }));
     }
   };
