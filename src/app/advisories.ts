@@ -79,9 +79,12 @@ export async function visibleAdvisory(ctx: Ctx, tx: Queryable, advisoryId: strin
   const peek = await loadAdvisoryRow(tx, advisoryId, false);
   if (!peek) throw new NotFoundError('advisory');
   const rep = await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE id = $1', [peek.incidentId]);
+  // The workflow drafts advisories of incidents; one stored without an incident has no team to work on it.
+  const reportId = rep.rows[0]?.report_id;
+  if (!reportId) throw new NotFoundError('advisory');
   let c: LoadedCase;
   try {
-    c = await visibleCase(ctx, tx, rep.rows[0]!.report_id, lock);
+    c = await visibleCase(ctx, tx, reportId, lock);
   } catch (e) {
     if (e instanceof NotFoundError) throw new NotFoundError('advisory');
     throw e;
