@@ -1,5 +1,5 @@
 // Candidate rewrites of the queue's incident query, measured by bench/queue.ts next to the query in
-// src/app/queries.ts on the same data; the bench checks that each returns exactly the same rows.
+// src/app/cases/queries.ts on the same data; the bench checks that each returns exactly the same rows.
 // Nothing in src/ uses these.
 
 const PAGE_FILTER = `

@@ -27,8 +27,8 @@
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
-import { INCIDENT_QUEUE_SQL, incidentQueueParams, queue, QueueQuery } from '../src/app/queries.ts';
-import { principalFromApiToken } from '../src/app/auth.ts';
+import { INCIDENT_QUEUE_SQL, incidentQueueParams, queue, QueueQuery } from '../src/app/cases/queries.ts';
+import { principalFromApiToken } from '../src/app/auth/auth.ts';
 import { aad, type Ctx } from '../src/app/context.ts';
 import type { PersonPrincipal } from '../src/domain/access.ts';
 import type { Member } from '../test/support/harness.ts';
@@ -159,7 +159,7 @@ interface ProbeResult {
   candidates: Record<string, Stats>;
 }
 
-// ("inline", which chose the page first, is now the query in src/app/queries.ts.)
+// ("inline", which chose the page first, is now the query in src/app/cases/queries.ts.)
 const CANDIDATES: [string, string][] = [['paged', PAGED_QUEUE_SQL]];
 
 /**

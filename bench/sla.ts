@@ -32,7 +32,7 @@ import { dueAt, type OwnerCalendar } from '../src/domain/deadline.ts';
 import {
   acknowledgeClocks, DESK_SCOPE, profileClocks, SLA_CLOCK_COUNTS_SQL, SLA_DURATIONS_SQL, SLA_METRICS_DURATIONS_SQL, SLA_QUEUE_GAUGES_SQL, SLA_SERIES_SQL,
   slaDashboard, slaMetrics, slaParams, scopeOf, type SlaScope,
-} from '../src/app/sla-stats.ts';
+} from '../src/app/sla/stats.ts';
 import type { Ctx } from '../src/app/context.ts';
 import type { Member } from '../test/support/harness.ts';
 import { backendsArg, writeResults, bulkLoad, intArg, openBench, principalOf, setupBenchDesk, stats, timeLoop, type Backend, type BenchEnv, type Stats } from './support.ts';

@@ -7,7 +7,7 @@ import { loadConfig } from '../src/config.ts';
 import { createApp } from '../src/app/bootstrap.ts';
 import { buildServer } from '../src/http/server.ts';
 import { aad, type App } from '../src/app/context.ts';
-import { loadPrincipal } from '../src/app/auth.ts';
+import { loadPrincipal } from '../src/app/auth/auth.ts';
 import type { PersonPrincipal } from '../src/domain/access.ts';
 import { TestClock, setupDesk, addMember, addProject, type Harness, type Member } from '../test/support/harness.ts';
 

@@ -65,7 +65,7 @@ const ConfigSchema = z
     imapProcessedFolder: z.string().min(1).default('Embargo/Processed'),
     imapIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(60),
     /**
-     * Outbound mail (src/app/mail-settings.ts). Set here, the relay and the aliases below are written
+     * Outbound mail (src/app/delivery/settings.ts). Set here, the relay and the aliases below are written
      * to the desk at every start and shown read-only in the admin UI (the file wins); left unset, they
      * are edited in the admin UI.
      */

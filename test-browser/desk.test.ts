@@ -4,8 +4,8 @@ import type { Browser, Page } from 'playwright-core';
 import { setSetupToken } from '../src/http/routes/session.ts';
 import { totpCode } from '../src/crypto/totp.ts';
 import { isoWithOffset } from '../src/domain/calendar.ts';
-import { queue } from '../src/app/queries.ts';
-import { loadPrincipal } from '../src/app/auth.ts';
+import { queue } from '../src/app/cases/queries.ts';
+import { loadPrincipal } from '../src/app/auth/auth.ts';
 import { sampleReport } from '../test/support/harness.ts';
 import { launchBrowser, mainText, newPage, resultsDir, signInAs, skipBrowser, startWebHarness, type WebHarness } from './support.ts';
 

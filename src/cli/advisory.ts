@@ -3,11 +3,11 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { createApp } from '../app/bootstrap.ts';
 import type { Ctx } from '../app/context.ts';
-import { principalByEmail } from '../app/auth.ts';
-import { advisoryIdOf, exportPublished, exportVersion } from '../app/advisories.ts';
+import { principalByEmail } from '../app/auth/auth.ts';
+import { advisoryIdOf, exportPublished, exportVersion } from '../app/advisories/advisories.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { EXPORT_FORMATS, isExportFormat, type ExportedFile } from '../formats/export.ts';
-import { advisoryExportCommand, printError, writeExportedFiles } from '../formats/cli.ts';
+import { advisoryExportCommand, printError, writeExportedFiles } from './formats.ts';
 
 // `embargo advisory export ID|FILE`: an advisory from the desk's database (ID: its public id such
 // as TF-2026-0001, or its id) or from a JSON file. The argument is a file when it is "-" or names

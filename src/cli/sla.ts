@@ -13,7 +13,7 @@ import { dueAt } from '../domain/deadline.ts';
 import { listHolidayRegions, normalizeHolidayRegion, publicHolidayDetails } from '../domain/holidays.ts';
 import { loadProfile } from '../process/loader.ts';
 import type { ProcessProfile, SlaRule } from '../process/schema.ts';
-import { rulesFromProfile } from '../app/rules-from-profile.ts';
+import { rulesFromProfile } from '../app/profile/from-profile.ts';
 import { parse, UsageError } from './args.ts';
 
 type Out = { write(s: string): unknown };

@@ -1,4 +1,4 @@
-// The outcome of one SLA deadline row, as the dashboard counts it (src/app/sla-stats.ts does the same
+// The outcome of one SLA deadline row, as the dashboard counts it (src/app/sla/stats.ts does the same
 // in SQL for many rows at once; this is the rule for one row, for the case page's clock timeline).
 
 /** Stop reasons of rows replaced by another row of the same clock: history, not a finished deadline. */

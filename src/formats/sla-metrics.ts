@@ -1,4 +1,4 @@
-import type { SlaMetrics } from '../app/sla-stats.ts';
+import type { SlaMetrics } from '../app/sla/stats.ts';
 import { exposition, histogramSamples, type MetricFamily } from './prometheus.ts';
 
 // The SLA read model as Prometheus metric families (text format 0.0.4), served at /metrics.

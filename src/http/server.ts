@@ -5,7 +5,7 @@ import rateLimit from '@fastify/rate-limit';
 import { timingSafeEqual } from 'node:crypto';
 import { ZodError } from 'zod';
 import type { App, Ctx } from '../app/context.ts';
-import { principalFromApiToken, principalFromSession } from '../app/auth.ts';
+import { principalFromApiToken, principalFromSession } from '../app/auth/auth.ts';
 import { EmbargoError, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
 import type { Principal } from '../domain/access.ts';
 import type { RouteDef } from './route.ts';

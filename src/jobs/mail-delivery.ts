@@ -3,17 +3,17 @@ import MailComposer from 'nodemailer/lib/mail-composer';
 import type { PrivateKey } from 'openpgp';
 import type { Queryable } from '../store/db.ts';
 import { aad, audit, type App, type Ctx } from '../app/context.ts';
-import { loadCase } from '../app/cases.ts';
-import { rulesOf } from '../app/instance.ts';
-import { stageOf, type Envelope } from '../app/messaging.ts';
-import { activeTeamKey, confirmedKeyFor, confirmedKeyOfPerson } from '../app/keys.ts';
-import { smtpRelay, type SmtpRelay } from '../app/mail-settings.ts';
-import { messageIdDomain, syncOutboxStatus, verpAddress } from '../app/deliveries.ts';
+import { loadCase } from '../app/cases/case.ts';
+import { rulesOf } from '../app/admin/instance.ts';
+import { stageOf, type Envelope } from '../app/cases/messaging.ts';
+import { activeTeamKey, confirmedKeyFor, confirmedKeyOfPerson } from '../app/keys/keys.ts';
+import { smtpRelay, type SmtpRelay } from '../app/delivery/settings.ts';
+import { messageIdDomain, syncOutboxStatus, verpAddress } from '../app/delivery/deliveries.ts';
 import { LOOP_HEADER, loopMarker } from '../mail/inbound-hygiene.ts';
 import type { OutboundAttachment } from '../mail/types.ts';
 import { keyUsability } from '../mail/key-quality.ts';
 import { sealOutbound } from '../mail/pgp-out.ts';
-import { replyAddress } from '../mail/threading.ts';
+import { replyAddress } from '../app/inbound/threading.ts';
 import { EmbargoError } from '../domain/errors.ts';
 
 // The delivery job: sends the outbox's per-recipient deliveries over the SMTP relay.

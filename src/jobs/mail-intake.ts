@@ -1,11 +1,11 @@
 import type { App } from '../app/context.ts';
-import { claimNext } from '../mail/inbox.ts';
-import { processClaim, type ProcessResult } from '../mail/inbound.ts';
+import { claimNext } from '../app/inbound/inbox.ts';
+import { processClaim, type ProcessResult } from '../app/inbound/pipeline.ts';
 
 // The intake job: takes stored mail from the inbox one message at a time and runs it through the
 // inbound pipeline. Every server may run it; claims with FOR UPDATE SKIP LOCKED and a lease keep two
 // servers off the same message, and a message whose processor died is claimed again once its lease
-// has passed (see src/mail/inbox.ts).
+// has passed (see src/app/inbound/inbox.ts).
 
 export interface IntakeOptions {
   /** How long a claimed message is ours (ms) before another processor may take it. */

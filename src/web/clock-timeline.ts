@@ -1,4 +1,4 @@
-import type { CaseView } from '../app/queries.ts';
+import type { CaseView } from '../app/cases/queries.ts';
 import { deadlineOutcome, effectiveDue, type DeadlineOutcome } from '../domain/sla-outcome.ts';
 import { html, type Html } from './html.ts';
 import { humanTime } from './format.ts';

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import type { App, Ctx } from '../app/context.ts';
 import type { PersonPrincipal } from '../domain/access.ts';
-import { managesCvePool } from '../app/cve-pool.ts';
+import { managesCvePool } from '../app/cve/pool.ts';
 import { EmbargoError, httpStatusOf } from '../domain/errors.ts';
 import type { AuthResult } from '../http/server.ts';
 import { html, raw, type Html, type Interpolation } from './html.ts';

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, outbox, auditActions, type Harness, type Member } from '../support/harness.ts';
-import { setSubsystemContacts, updateAvailability } from '../../src/app/admin.ts';
+import { setSubsystemContacts, updateAvailability } from '../../src/app/admin/admin.ts';
 
 // Tock's process over HTTP: report → acknowledge → assess (severity, components, priority) → assign
 // through the subsystem contact table (primary, else secondary), with the resolution target stored.

@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, api, auditActions, sampleReport, type Harness, type Member } from '../support/harness.ts';
-import { addDaysOff, personCalendar, removeDaysOff, setHolidayRegion } from '../../src/app/calendars.ts';
-import { ownerCalendar } from '../../src/app/clocks.ts';
+import { addDaysOff, personCalendar, removeDaysOff, setHolidayRegion } from '../../src/app/sla/calendars.ts';
+import { ownerCalendar } from '../../src/app/sla/clocks.ts';
 import { EmbargoError, NotFoundError, ValidationError } from '../../src/domain/errors.ts';
 
 // Holiday regions and days off, stored and used: a person sets their own (an admin anyone's), bad

@@ -1,10 +1,10 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, auditActions, sampleReport, type Harness, type Member } from '../support/harness.ts';
-import { assessReport } from '../../src/app/triage.ts';
-import { removeCvssVector, saveCvssVector, setCvssVectors } from '../../src/app/scoring.ts';
-import { caseView } from '../../src/app/queries.ts';
-import { updateProfile } from '../../src/app/instance.ts';
+import { assessReport } from '../../src/app/cases/triage.ts';
+import { removeCvssVector, saveCvssVector, setCvssVectors } from '../../src/app/scoring/scoring.ts';
+import { caseView } from '../../src/app/cases/queries.ts';
+import { updateProfile } from '../../src/app/admin/instance.ts';
 import { loadShippedProfileText } from '../../src/process/loader.ts';
 import { ZodError } from 'zod';
 import { EmbargoError } from '../../src/domain/errors.ts';

@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, enroll, backend, type Harness, type Member } from '../support/harness.ts';
-import { addPerson } from '../../src/app/admin.ts';
-import { claimCveForAdvisory } from '../../src/app/cve-pool.ts';
+import { addPerson } from '../../src/app/admin/admin.ts';
+import { claimCveForAdvisory } from '../../src/app/cve/pool.ts';
 import { EmbargoError } from '../../src/domain/errors.ts';
 import { FIXTURES } from '../formats/fixtures.ts';
 import { auditHead, poolCount, storeAdvisory, type StoredAdvisory } from './support.ts';

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startCveServicesMock, type CveServicesMock } from '../support/cve-services-mock.ts';
-import { cveServicesClient, CveServicesError, type CveServicesClient } from '../../src/cve/services-client.ts';
+import { cveServicesClient, CveServicesError, type CveServicesClient } from '../../src/integrations/cve-services.ts';
 import { parseAdvisory } from '../../src/domain/advisory.ts';
 import { toCveRecord } from '../../src/formats/cve.ts';
 import { EmbargoError } from '../../src/domain/errors.ts';

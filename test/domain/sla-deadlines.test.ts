@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { dueAt, type OwnerCalendar } from '../../src/domain/deadline.ts';
 import { isoWithOffset } from '../../src/domain/calendar.ts';
 import { loadProfile } from '../../src/process/loader.ts';
-import { rulesFromProfile } from '../../src/app/rules-from-profile.ts';
+import { rulesFromProfile } from '../../src/app/profile/from-profile.ts';
 
 // The shipped profiles' clocks, deadline by deadline. Every expected instant below was worked out by
 // hand from the written rules, not by running the code:

@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { advisoryExportCommand, cvssCommand } from '../../src/formats/cli.ts';
+import { advisoryExportCommand, cvssCommand } from '../../src/cli/formats.ts';
 import { validators } from './support/schemas.ts';
 import { FIXTURES } from './fixtures.ts';
 

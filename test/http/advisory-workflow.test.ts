@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, outbox, sampleReport, auditActions, enroll, type Harness, type Member } from '../support/harness.ts';
-import { addPerson, createTeam } from '../../src/app/admin.ts';
-import { addCveBlock } from '../../src/app/cve-pool.ts';
+import { addPerson, createTeam } from '../../src/app/admin/admin.ts';
+import { addCveBlock } from '../../src/app/cve/pool.ts';
 import { EXPORT_FORMATS } from '../../src/formats/export.ts';
 
 // The advisory workflow over HTTP, with two central members (Tina writes, Tom reviews), a project

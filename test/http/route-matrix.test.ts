@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
 import { allRoutes } from '../../src/http/server.ts';
-import { addPerson, createTeam } from '../../src/app/admin.ts';
-import { addDaysOff } from '../../src/app/calendars.ts';
+import { addPerson, createTeam } from '../../src/app/admin/admin.ts';
+import { addDaysOff } from '../../src/app/sla/calendars.ts';
 import { enroll } from '../support/harness.ts';
 
 // Every API route against every role. Each role either may use the route (by its declared policy and

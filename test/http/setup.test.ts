@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, api } from '../support/harness.ts';
 import { setSetupToken } from '../../src/http/routes/session.ts';
-import { beginEnrollment } from '../../src/app/auth.ts';
+import { beginEnrollment } from '../../src/app/auth/auth.ts';
 
 test('first run: the desk is created only with the setup token printed at start, and only once', async () => {
   const h = await startHarness();

@@ -5,11 +5,11 @@ import { person, type Person } from './support.ts';
 import { runSlaScheduler, type SchedulerResult } from '../../src/jobs/sla-scheduler.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
 import type { App, Ctx } from '../../src/app/context.ts';
-import { submitReport } from '../../src/app/intake.ts';
-import { acceptReport, claimTriage, rejectReport, takeOverTriage } from '../../src/app/triage.ts';
-import { claimHandler, confirmVulnerability, handlerReject } from '../../src/app/handling.ts';
-import { updateAvailability } from '../../src/app/admin.ts';
-import { addDaysOff } from '../../src/app/calendars.ts';
+import { submitReport } from '../../src/app/intake/intake.ts';
+import { acceptReport, claimTriage, rejectReport, takeOverTriage } from '../../src/app/cases/triage.ts';
+import { claimHandler, confirmVulnerability, handlerReject } from '../../src/app/cases/handling.ts';
+import { updateAvailability } from '../../src/app/admin/admin.ts';
+import { addDaysOff } from '../../src/app/sla/calendars.ts';
 import { localDate } from '../../src/domain/calendar.ts';
 import { reminderAt } from '../../src/domain/reminder.ts';
 

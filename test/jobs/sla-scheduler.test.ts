@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addProject, sampleReport, auditActions, backend, type Harness, type Member } from '../support/harness.ts';
 import { person, queuedNotices, noticeSummary, type Person } from './support.ts';
 import { runSlaScheduler, startScheduler, type SchedulerResult } from '../../src/jobs/sla-scheduler.ts';
-import { submitReport } from '../../src/app/intake.ts';
-import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport } from '../../src/app/triage.ts';
-import { assignBySubsystem, claimHandler, confirmVulnerability } from '../../src/app/handling.ts';
-import { setSubsystemContacts, updateAvailability } from '../../src/app/admin.ts';
-import { addDaysOff } from '../../src/app/calendars.ts';
+import { submitReport } from '../../src/app/intake/intake.ts';
+import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport } from '../../src/app/cases/triage.ts';
+import { assignBySubsystem, claimHandler, confirmVulnerability } from '../../src/app/cases/handling.ts';
+import { setSubsystemContacts, updateAvailability } from '../../src/app/admin/admin.ts';
+import { addDaysOff } from '../../src/app/sla/calendars.ts';
 import type { Ctx } from '../../src/app/context.ts';
 
 // The SLA scheduler against a real database: who is reminded before a deadline, who is told when it

@@ -1,6 +1,6 @@
 import type { Ctx } from '../../src/app/context.ts';
-import { addPerson, setTeamMember } from '../../src/app/admin.ts';
-import { loadPrincipal } from '../../src/app/auth.ts';
+import { addPerson, setTeamMember } from '../../src/app/admin/admin.ts';
+import { loadPrincipal } from '../../src/app/auth/auth.ts';
 import type { Harness, Member } from '../support/harness.ts';
 
 // Helpers for the scheduler tests: people added straight through the admin use cases (no enrollment,

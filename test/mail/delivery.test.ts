@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
 import { startSmtpSink, headerValue, type SmtpSink, type SinkMessage } from '../support/smtp-sink.ts';
 import { startGpg, validSigPrimary, type GpgPeer, type GpgKey } from '../support/gpg.ts';
-import { setSmtpRelay } from '../../src/app/mail-settings.ts';
-import { generateTeamKeyFor, recordOfferedKey, teamPublicKey, uploadMyKey } from '../../src/app/keys.ts';
-import { loadCase } from '../../src/app/cases.ts';
-import { addMessage } from '../../src/app/messaging.ts';
-import { fanOutMessage } from '../../src/app/fan-out.ts';
-import { handleBounce } from '../../src/app/deliveries.ts';
+import { setSmtpRelay } from '../../src/app/delivery/settings.ts';
+import { generateTeamKeyFor, recordOfferedKey, teamPublicKey, uploadMyKey } from '../../src/app/keys/keys.ts';
+import { loadCase } from '../../src/app/cases/case.ts';
+import { addMessage } from '../../src/app/cases/messaging.ts';
+import { fanOutMessage } from '../../src/app/delivery/fan-out.ts';
+import { handleBounce } from '../../src/app/delivery/deliveries.ts';
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
 import type { Ctx } from '../../src/app/context.ts';
 

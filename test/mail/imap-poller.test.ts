@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
 import { ALIAS, count, plainMail, startMailDesk, type MailDesk } from './inbound-support.ts';
 import { startDovecot, type Dovecot } from '../support/dovecot.ts';
-import { pollImapOnce, STORED_KEYWORD, TOO_LARGE_KEYWORD, type ImapAccount } from '../../src/mail/imap-poller.ts';
+import { pollImapOnce, STORED_KEYWORD, TOO_LARGE_KEYWORD, type ImapAccount } from '../../src/listeners/imap.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 import { skipWithoutDovecot } from '../support/tools.ts';
 

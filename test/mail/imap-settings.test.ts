@@ -4,8 +4,8 @@ import { ImapFlow } from 'imapflow';
 import { startHarness, setupDesk, type Harness, type Member } from '../support/harness.ts';
 import { startDovecot, type Dovecot } from '../support/dovecot.ts';
 import { plainMail } from './inbound-support.ts';
-import { removeImapAccount, saveImapAccount } from '../../src/app/mail-settings.ts';
-import { startMailIngress, type MailIngress } from '../../src/mail/inbound-cli.ts';
+import { removeImapAccount, saveImapAccount } from '../../src/app/delivery/settings.ts';
+import { startMailIngress, type MailIngress } from '../../src/cli/mail.ts';
 import { skipWithoutDovecot } from '../support/tools.ts';
 
 // An IMAP account saved under Mail settings (not in the config file) is polled by the mail ingress

@@ -2,10 +2,10 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { acceptReport, ALIAS, casePage, count, deliver, inboxRow, outboxTo, plainMail, startMailDesk, threadOf, type MailDesk } from './inbound-support.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
-import { caseView } from '../../src/app/queries.ts';
-import { replyAddress } from '../../src/mail/threading.ts';
-import { claimNext, listInbox, retryInbox, storeRaw } from '../../src/mail/inbox.ts';
-import { processClaim } from '../../src/mail/inbound.ts';
+import { caseView } from '../../src/app/cases/queries.ts';
+import { replyAddress } from '../../src/app/inbound/threading.ts';
+import { claimNext, listInbox, retryInbox, storeRaw } from '../../src/app/inbound/inbox.ts';
+import { processClaim } from '../../src/app/inbound/pipeline.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 
 // The inbound pipeline end to end in process: messages made by GnuPG (the reporter's and a member's

@@ -1,9 +1,9 @@
 import { createTransport } from 'nodemailer';
 import type { Harness, Member } from '../support/harness.ts';
 import { addMember, addProject, setupDesk, startHarness } from '../support/harness.ts';
-import { acceptReport as accept, claimTriage } from '../../src/app/triage.ts';
-import { generateTeamKeyFor, teamPublicKey, uploadMyKey } from '../../src/app/keys.ts';
-import { storeRaw } from '../../src/mail/inbox.ts';
+import { acceptReport as accept, claimTriage } from '../../src/app/cases/triage.ts';
+import { generateTeamKeyFor, teamPublicKey, uploadMyKey } from '../../src/app/keys/keys.ts';
+import { storeRaw } from '../../src/app/inbound/inbox.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 import { webPlugin } from '../../src/web/index.ts';
 import { totpCode } from '../../src/crypto/totp.ts';

@@ -2,9 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALIAS, deliver, startMailDesk, type MailDesk } from './inbound-support.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
-import { activeTeamKey, allTeamKeys, caseKeyCandidates, confirmKey, confirmedKeys, generateTeamKeyFor, teamPublicKey } from '../../src/app/keys.ts';
+import { activeTeamKey, allTeamKeys, caseKeyCandidates, confirmKey, confirmedKeys, generateTeamKeyFor, teamPublicKey } from '../../src/app/keys/keys.ts';
 
-// The mail jobs keep parsed keys in memory (src/app/keys.ts) instead of parsing them for every
+// The mail jobs keep parsed keys in memory (src/app/keys/keys.ts) instead of parsing them for every
 // message. These tests prove the cache never serves a stale view: a key confirmed after a first
 // message verifies the next one, and a team key made after mail was processed is the one used to
 // decrypt and to sign from then on — all in one App, whose caches were warmed by the earlier mail.

@@ -7,7 +7,7 @@ import { startHarness, setupDesk, addMember, api, type Harness, type Member } fr
 import { startGpg, type GpgPeer } from '../support/gpg.ts';
 import { cliDatabase, runEmbargo } from '../support/cli.ts';
 import { encryptKey, readPrivateKey } from 'openpgp';
-import { recordOfferedKey } from '../../src/app/keys.ts';
+import { recordOfferedKey } from '../../src/app/keys/keys.ts';
 import type { Ctx } from '../../src/app/context.ts';
 
 // Keys: a member's own key (uploaded, checked: usable, one of their addresses, public), keys offered

@@ -4,7 +4,7 @@ import { setupDesk, addMember, api, sampleReport, type Member } from '../support
 import { startGpg } from '../support/gpg.ts';
 import { webSession } from '../support/web-client.ts';
 import { startWebHarness, type WebHarness } from '../../test-browser/support.ts';
-import { applyMailConfig, aliasTeam, imapAccountsForPoller, smtpRelay } from '../../src/app/mail-settings.ts';
+import { applyMailConfig, aliasTeam, imapAccountsForPoller, smtpRelay } from '../../src/app/delivery/settings.ts';
 import { loadConfig } from '../../src/config.ts';
 import type { App } from '../../src/app/context.ts';
 

@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { ALIAS, count, inboxRow, plainMail, sendWithNodemailer, startMailDesk, type MailDesk } from './inbound-support.ts';
-import { startSmtpListener, type SmtpListener } from '../../src/mail/smtp-listener.ts';
+import { startSmtpListener, type SmtpListener } from '../../src/listeners/smtp.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
-import { caseView } from '../../src/app/queries.ts';
+import { caseView } from '../../src/app/cases/queries.ts';
 import { skipWithoutSwaks } from '../support/tools.ts';
 
 // Mail in over a real SMTP connection on loopback, from two SMTP clients nobody on the team wrote:

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { processCheckCommand } from '../../src/process/cli.ts';
+import { processCheckCommand } from '../../src/cli/process.ts';
 import { listShippedProfiles, parseProfile } from '../../src/process/loader.ts';
 import { MINIMAL, edit } from './fixtures.ts';
 

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { checkProfileText } from '../../src/process/lint.ts';
 import { loadProfile, loadShippedProfileText, parseProfile } from '../../src/process/loader.ts';
 import type { Problem } from '../../src/process/problems.ts';
-import { rulesFromProfile } from '../../src/app/rules-from-profile.ts';
+import { rulesFromProfile } from '../../src/app/profile/from-profile.ts';
 import { MINIMAL, edit } from './fixtures.ts';
 
 function brief(problems: Problem[]) {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkProfileText } from '../../src/process/lint.ts';
 import { loadProfile, loadShippedProfileText, parseProfile } from '../../src/process/loader.ts';
-import { rulesFromProfile } from '../../src/app/rules-from-profile.ts';
+import { rulesFromProfile } from '../../src/app/profile/from-profile.ts';
 import { MINIMAL } from './fixtures.ts';
 
 // How a profile turns a CVSS score into one of its severities (severity.levels[].cvssMin), and

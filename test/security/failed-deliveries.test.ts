@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, enroll, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
-import { addPerson } from '../../src/app/admin.ts';
-import { handleBounce } from '../../src/app/deliveries.ts';
+import { addPerson } from '../../src/app/admin/admin.ts';
+import { handleBounce } from '../../src/app/delivery/deliveries.ts';
 
 // The failed-delivery list promises that an admin outside the central team sees no reporter's
 // address (the recipient column says "(an external recipient)"). The failure reason is text from

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startHarness, setupDesk, api, type Harness, type Member } from '../support/harness.ts';
-import { imapAccountsForPoller, smtpRelay } from '../../src/app/mail-settings.ts';
+import { imapAccountsForPoller, smtpRelay } from '../../src/app/delivery/settings.ts';
 
 // Stored secrets (the SMTP relay and IMAP passwords, the CNA API key) are "never shown back". That
 // promise is void if an admin may point the stored secret at another server without typing it again:

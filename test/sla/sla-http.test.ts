@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, enroll, sampleReport, type Harness, type Member } from '../support/harness.ts';
-import { addPerson } from '../../src/app/admin.ts';
+import { addPerson } from '../../src/app/admin/admin.ts';
 import { totpCode } from '../../src/crypto/totp.ts';
 
 // GET /api/sla/dashboard and GET /metrics over HTTP: authentication, refusals, the JSON shape, and the

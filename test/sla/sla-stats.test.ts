@@ -1,8 +1,8 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, enroll, sampleReport, type Harness, type Member } from '../support/harness.ts';
-import { addPerson } from '../../src/app/admin.ts';
-import { slaDashboard, slaMetrics, type SlaDashboard } from '../../src/app/sla-stats.ts';
+import { addPerson } from '../../src/app/admin/admin.ts';
+import { slaDashboard, slaMetrics, type SlaDashboard } from '../../src/app/sla/stats.ts';
 import { loadShippedProfileText } from '../../src/process/loader.ts';
 import { EmbargoError } from '../../src/domain/errors.ts';
 import { ZodError } from 'zod';

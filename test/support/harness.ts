@@ -7,9 +7,9 @@ import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
 import type { App } from '../../src/app/context.ts';
 import { buildServer, type ServerOptions } from '../../src/http/server.ts';
-import { initInstance } from '../../src/app/instance.ts';
-import { addPerson, createProject, setTeamMember } from '../../src/app/admin.ts';
-import { beginEnrollment, completeEnrollment, createApiToken, loadPrincipal, signIn } from '../../src/app/auth.ts';
+import { initInstance } from '../../src/app/admin/instance.ts';
+import { addPerson, createProject, setTeamMember } from '../../src/app/admin/admin.ts';
+import { beginEnrollment, completeEnrollment, createApiToken, loadPrincipal, signIn } from '../../src/app/auth/auth.ts';
 import { totpCode } from '../../src/crypto/totp.ts';
 import type { Ctx } from '../../src/app/context.ts';
 

@@ -3,7 +3,7 @@ import type { App } from '../../src/app/context.ts';
 import { aad } from '../../src/app/context.ts';
 import { parseAdvisory, type AdvisoryInput } from '../../src/domain/advisory.ts';
 
-// Advisory rows as the drafting workflow (src/app/advisories.ts) leaves them, written directly so
+// Advisory rows as the drafting workflow (src/app/advisories/advisories.ts) leaves them, written directly so
 // the public site's tests do not depend on that workflow: each version's document is the validated
 // Advisory as JSON, sealed with AAD advisory_versions.document:<advisory uuid>/<version>, exactly as
 // the migration (006_advisories.sql) describes.

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { setupDesk, addMember, api, type Member } from '../support/harness.ts';
 import { startWebHarness, type WebHarness } from '../../test-browser/support.ts';
 import { webUser } from '../support/web-client.ts';
-import { storeRaw } from '../../src/mail/inbox.ts';
+import { storeRaw } from '../../src/app/inbound/inbox.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 import { ALIAS, inboxRow, plainMail } from '../mail/inbound-support.ts';
 

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setupDesk, addMember, addProject, api, enroll, sampleReport, type Member } from '../support/harness.ts';
-import { addPerson } from '../../src/app/admin.ts';
+import { addPerson } from '../../src/app/admin/admin.ts';
 import { totpCode } from '../../src/crypto/totp.ts';
 import { startWebHarness, type WebHarness } from '../../test-browser/support.ts';
 

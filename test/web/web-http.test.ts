@@ -184,7 +184,7 @@ describe('Tock forms', () => {
     await addProject(a, 'tock', 'Tock');
     coord = await addMember(t, a, { name: 'Charles Coordinator', email: 'charles@tock.example', teams: ['security'] });
     kernelDev = await addMember(t, a, { name: 'Kim Kernel', email: 'kim@tock.example', teams: ['tock-security'] });
-    const { setSubsystemContacts } = await import('../../src/app/admin.ts');
+    const { setSubsystemContacts } = await import('../../src/app/admin/admin.ts');
     await setSubsystemContacts(a.ctx, 'tock', 'Kernel', { primary: kernelDev.email, secondary: null });
   });
   after(() => t.close());

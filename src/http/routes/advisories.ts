@@ -1,10 +1,10 @@
 import { defineRoutes } from '../route.ts';
 import {
   AdvisorySaveInput, advisoryVersion, advisoryView, createAdvisory, diffVersions, DiffQuery, exportVersion, ExportQuery, listAdvisories, saveAdvisory,
-} from '../../app/advisories.ts';
-import { assignCveFromPool, reviewAdvisory, ReviewInput, schedulePublication, ScheduleInput, withdrawAdvisory, WithdrawInput } from '../../app/advisory-review.ts';
-import { circulateAdvisory, CirculateInput } from '../../app/advisory-circulation.ts';
-import { CreditPreferenceInput, setCreditPreference } from '../../app/advisory-credit.ts';
+} from '../../app/advisories/advisories.ts';
+import { assignCveFromPool, reviewAdvisory, ReviewInput, schedulePublication, ScheduleInput, withdrawAdvisory, WithdrawInput } from '../../app/advisories/review.ts';
+import { circulateAdvisory, CirculateInput } from '../../app/advisories/circulation.ts';
+import { CreditPreferenceInput, setCreditPreference } from '../../app/advisories/credit.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 
 // Advisories of an incident: drafting (every save a version), diffs, review and approval by a

@@ -1,19 +1,19 @@
 import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
 import { EmbargoError } from '../../domain/errors.ts';
-import { beginEnrollment, completeEnrollment, createApiToken, listApiTokens, revokeApiToken } from '../../app/auth.ts';
-import { submitReport, reporterView, replyAsReporter, ReportInput } from '../../app/intake.ts';
-import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/triage.ts';
-import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/handling.ts';
-import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/thread.ts';
-import { attachmentContent, caseView, queue, QueueQuery } from '../../app/queries.ts';
-import { reportIdOfIncident } from '../../app/cases.ts';
-import { currentProfileText, updateProfile } from '../../app/instance.ts';
-import { changeSeverity } from '../../app/severity.ts';
+import { beginEnrollment, completeEnrollment, createApiToken, listApiTokens, revokeApiToken } from '../../app/auth/auth.ts';
+import { submitReport, reporterView, replyAsReporter, ReportInput } from '../../app/intake/intake.ts';
+import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/cases/triage.ts';
+import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/cases/handling.ts';
+import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/cases/thread.ts';
+import { attachmentContent, caseView, queue, QueueQuery } from '../../app/cases/queries.ts';
+import { reportIdOfIncident } from '../../app/cases/case.ts';
+import { currentProfileText, updateProfile } from '../../app/admin/instance.ts';
+import { changeSeverity } from '../../app/scoring/severity.ts';
 import {
   addPerson, AvailabilityInput, ContactsInput, createProject, createTeam, listPeople, listProjects, listTeams, PersonInput, ProjectInput,
   reissueEnrollment, setSubsystemContacts, setTeamMember, TeamInput, updateAvailability,
-} from '../../app/admin.ts';
+} from '../../app/admin/admin.ts';
 import { verifyAudit } from '../../store/audit.ts';
 import { requireAdmin } from '../../app/context.ts';
 

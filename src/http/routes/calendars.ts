@@ -1,7 +1,7 @@
 import { defineRoutes } from '../route.ts';
 import {
   addDaysOff, DaysOffInput, HolidayRegionInput, HolidayRegionsQuery, holidayRegions, personCalendar, removeDaysOff, setHolidayRegion,
-} from '../../app/calendars.ts';
+} from '../../app/sla/calendars.ts';
 
 // Calendars: a person's holiday region and days off (their own, or anyone's for an admin), and the
 // list of holiday region codes. Deadlines in working days skip both.

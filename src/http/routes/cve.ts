@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
-import { addCveBlock, CveBlockInput, CvePoolQuery, listCvePool, removeCveFromPool } from '../../app/cve-pool.ts';
-import { checkCveAccount, CveAccountInput, cveAccountView, removeCveAccount, setCveAccount } from '../../app/cve-account.ts';
-import { cvePublications, publishCveRecords, ReserveInput, reserveFromCna } from '../../app/cve-cna.ts';
-import { cveRequestText } from '../../app/cve-request.ts';
+import { addCveBlock, CveBlockInput, CvePoolQuery, listCvePool, removeCveFromPool } from '../../app/cve/pool.ts';
+import { checkCveAccount, CveAccountInput, cveAccountView, removeCveAccount, setCveAccount } from '../../app/cve/account.ts';
+import { cvePublications, publishCveRecords, ReserveInput, reserveFromCna } from '../../app/cve/cna.ts';
+import { cveRequestText } from '../../app/cve/request.ts';
 
 // CVE identifiers: the team's pool (a reserved block entered by hand, or ids reserved through its CNA
 // account), the CNA account at CVE Services (admins; the API key is never returned), publishing an

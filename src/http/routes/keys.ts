@@ -3,7 +3,7 @@ import { defineRoutes } from '../route.ts';
 import {
   caseKeyCandidates, confirmKey, dismissKey, generateTeamKeyFor, GenerateTeamKeyInput, importTeamKeyFor, ImportTeamKeyInput, memberKeyStatuses, myKeys,
   removeMyKey, teamKeys, teamPublicKey, uploadMyKey, UploadKeyInput,
-} from '../../app/keys.ts';
+} from '../../app/keys/keys.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 
 // OpenPGP keys: the team's public key (anyone: reporters encrypt to it), one's own key, candidates

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
-import { inboxAttention, retryInbox } from '../../mail/inbox.ts';
+import { inboxAttention, retryInbox } from '../../app/inbound/inbox.ts';
 
 // The inbound mail inbox for admins: stored messages that failed, were rejected or are stuck, with
 // the envelope sender, size and reason (never their content), and a retry for a failed one. The same

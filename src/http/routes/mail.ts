@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
-import { listFailedDeliveries, resendDelivery } from '../../app/deliveries.ts';
+import { listFailedDeliveries, resendDelivery } from '../../app/delivery/deliveries.ts';
 import {
   AliasInput, ImapAccountInput, mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay, SmtpRelayInput,
-} from '../../app/mail-settings.ts';
+} from '../../app/delivery/settings.ts';
 
 // Mail: the failed-delivery list with resend (admins and the central team), and the mail settings
 // (admins): aliases, SMTP relay, IMAP accounts. Passwords go in, never come back out.

@@ -1,5 +1,5 @@
 import { defineRoutes } from '../route.ts';
-import { SignedReplyInput, signedReplyFromBrowser } from '../../app/relay-web.ts';
+import { SignedReplyInput, signedReplyFromBrowser } from '../../app/relay/relay-web.ts';
 
 // Replies to the reporter signed by the member's own key, for clients that sign themselves (the web
 // page's script, or a member's own tooling around gpg): the MIME entity exactly as signed and its

@@ -1,6 +1,6 @@
 import { defineRoutes } from '../route.ts';
-import { reportIdOfIncident } from '../../app/cases.ts';
-import { checkCvssVectors, CvssQuery, CvssVectorsInput, CweQuery, findCwe, scoreVector, setCvssVectors } from '../../app/scoring.ts';
+import { reportIdOfIncident } from '../../app/cases/case.ts';
+import { checkCvssVectors, CvssQuery, CvssVectorsInput, CweQuery, findCwe, scoreVector, setCvssVectors } from '../../app/scoring/scoring.ts';
 
 // Scoring: an incident's CVSS vectors (the severity, priority and resolution target follow from the
 // profile), scoring a vector for tools, and the shipped CWE list. PUT replaces the incident's whole

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
-import { signIn, signOut } from '../../app/auth.ts';
-import { initInstance, isInitialised, InitInput } from '../../app/instance.ts';
+import { signIn, signOut } from '../../app/auth/auth.ts';
+import { initInstance, isInitialised, InitInput } from '../../app/admin/instance.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { secretHash } from '../../crypto/password.ts';
 import { timingSafeEqual } from 'node:crypto';

@@ -1,5 +1,5 @@
 import { defineRoutes } from '../route.ts';
-import { SlaQuery, slaDashboard, slaMetrics } from '../../app/sla-stats.ts';
+import { SlaQuery, slaDashboard, slaMetrics } from '../../app/sla/stats.ts';
 import { PROMETHEUS_CONTENT_TYPE } from '../../formats/prometheus.ts';
 import { prometheusText } from '../../formats/sla-metrics.ts';
 

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { beginEnrollment, completeEnrollment, signIn, signOut } from '../../app/auth.ts';
-import { isInitialised } from '../../app/instance.ts';
+import { beginEnrollment, completeEnrollment, signIn, signOut } from '../../app/auth/auth.ts';
+import { isInitialised } from '../../app/admin/instance.ts';
 import { listShippedProfiles } from '../../process/loader.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { SESSION_COOKIE } from '../../http/routes/session.ts';

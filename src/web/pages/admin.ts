@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   addPerson, createProject, createTeam, listPeople, listProjects, listTeams, reissueEnrollment, setSubsystemContacts, setTeamMember,
-} from '../../app/admin.ts';
+} from '../../app/admin/admin.ts';
 import { html, type Html } from '../html.ts';
 import {
   baseUrl, ctxOf, field, fieldList, formOf, hiddenCsrf, input, layout, notFoundPage, nullable, optional, problemOf, select, sendHtml, seeOther,

@@ -1,10 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   advisoryVersion, advisoryView, createAdvisory, diffVersions, exportVersion, listAdvisories, saveAdvisory, type AdvisoryView,
-} from '../../app/advisories.ts';
-import { assignCveFromPool, reviewAdvisory, schedulePublication, withdrawAdvisory } from '../../app/advisory-review.ts';
-import { circulateAdvisory } from '../../app/advisory-circulation.ts';
-import { listProjects } from '../../app/admin.ts';
+} from '../../app/advisories/advisories.ts';
+import { assignCveFromPool, reviewAdvisory, schedulePublication, withdrawAdvisory } from '../../app/advisories/review.ts';
+import { circulateAdvisory } from '../../app/advisories/circulation.ts';
+import { listProjects } from '../../app/admin/admin.ts';
 import { viewerTimeZone } from '../../app/viewer.ts';
 import type { Ctx } from '../../app/context.ts';
 import { creditLine, describeRange, productName, productVendor, type Advisory } from '../../domain/advisory.ts';
@@ -20,7 +20,7 @@ import {
 } from '../common.ts';
 import { csrfRefused } from './account.ts';
 import { CVE_RECORDS_DONE, cveRecordsSection } from './advisory-cve-records.ts';
-import { publishCveRecords } from '../../app/cve-cna.ts';
+import { publishCveRecords } from '../../app/cve/cna.ts';
 import { documentFromModel, modelFromAdvisory, modelFromForm, renderEditor, withEmptyRows, type EditorModel } from './advisory-form.ts';
 
 // The advisory pages: the list of an incident's advisories, an advisory's overview (publication

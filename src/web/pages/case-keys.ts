@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Ctx } from '../../app/context.ts';
-import type { CaseView } from '../../app/queries.ts';
-import { caseKeyCandidates, confirmKey, dismissKey, type StoredKey } from '../../app/keys.ts';
+import type { CaseView } from '../../app/cases/queries.ts';
+import { caseKeyCandidates, confirmKey, dismissKey, type StoredKey } from '../../app/keys/keys.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
 import { csrfOk, ctxOf, formOf, hiddenCsrf, notFoundPage, pageProblem, seeOther, viewerOf, webRoute, type FormProblem, type FormBody, type Viewer, type WebDeps } from '../common.ts';

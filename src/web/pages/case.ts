@@ -1,12 +1,12 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Ctx } from '../../app/context.ts';
-import { caseView, type CaseView } from '../../app/queries.ts';
-import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/triage.ts';
-import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/handling.ts';
-import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/thread.ts';
-import { reporterMailNote } from '../../app/deliveries.ts';
-import { changeSeverity } from '../../app/severity.ts';
-import { listProjects } from '../../app/admin.ts';
+import { caseView, type CaseView } from '../../app/cases/queries.ts';
+import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/cases/triage.ts';
+import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/cases/handling.ts';
+import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/cases/thread.ts';
+import { reporterMailNote } from '../../app/delivery/deliveries.ts';
+import { changeSeverity } from '../../app/scoring/severity.ts';
+import { listProjects } from '../../app/admin/admin.ts';
 import type { CaseAction } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, safeHref, type Html } from '../html.ts';
@@ -19,7 +19,7 @@ import { viewerTimeZone } from '../viewer-zone.ts';
 import { clockTimeline, outcomeBadge } from '../clock-timeline.ts';
 import { csrfRefused } from './account.ts';
 import { CVSS_DONE, cvssSection } from './cvss-calculator.ts';
-import { describeMailFacts, mailFactsOfCase } from '../../mail/inbound-view.ts';
+import { describeMailFacts, mailFactsOfCase } from '../../app/inbound/view.ts';
 import { CASE_KEY_DONE, caseKeysSection, registerCaseKeyForms } from './case-keys.ts';
 
 // The case page: everything caseView returns, and one form per action the person may take now.

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addCveBlock, listCvePool, removeCveFromPool } from '../../app/cve-pool.ts';
-import { checkCveAccount, cveAccountView, setCveAccount } from '../../app/cve-account.ts';
-import { reserveFromCna } from '../../app/cve-cna.ts';
+import { addCveBlock, listCvePool, removeCveFromPool } from '../../app/cve/pool.ts';
+import { checkCveAccount, cveAccountView, setCveAccount } from '../../app/cve/account.ts';
+import { reserveFromCna } from '../../app/cve/cna.ts';
 import { html, type Html } from '../html.ts';
 import {
   ctxOf, field, hiddenCsrf, input, layout, notFoundPage, pageProblem, problemOf, sendHtml, seeOther, textarea, webRoute,

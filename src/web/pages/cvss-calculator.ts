@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../app/context.ts';
-import type { CaseView } from '../../app/queries.ts';
+import type { CaseView } from '../../app/cases/queries.ts';
 import {
   incidentScoring, removeCvssVector, saveCvssVector, scoreVector, type IncidentScoring, type ScoredVector, type VectorScore,
-} from '../../app/scoring.ts';
+} from '../../app/scoring/scoring.ts';
 import { CVSS_VERSIONS, type CvssVersion } from '../../formats/cvss.ts';
 import { html, raw, type Html } from '../html.ts';
 import {

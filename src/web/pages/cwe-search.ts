@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { findCwe } from '../../app/scoring.ts';
+import { findCwe } from '../../app/scoring/scoring.ts';
 import type { CweEntry } from '../../domain/cwe.ts';
 import { CWE_CATALOGUE } from '../../domain/cwe.ts';
 import { html, raw, type Html } from '../html.ts';

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { slaDashboard, type ClockCounts, type Distribution, type SlaDashboard } from '../../app/sla-stats.ts';
+import { slaDashboard, type ClockCounts, type Distribution, type SlaDashboard } from '../../app/sla/stats.ts';
 import { html, type Html } from '../html.ts';
 import { ctxOf, field, layout, sendHtml, seeOther, viewerOf, webRoute, type WebDeps } from '../common.ts';
 import { when } from '../format.ts';

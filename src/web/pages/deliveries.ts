@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../html.ts';
 import { ctxOf, field, layout, notFoundPage, pageProblem, sendHtml, seeOther, hiddenCsrf, webRoute, type Viewer, type WebDeps } from '../common.ts';
-import { listFailedDeliveries, resendDelivery } from '../../app/deliveries.ts';
+import { listFailedDeliveries, resendDelivery } from '../../app/delivery/deliveries.ts';
 import { adminsAndCentral, guardPage } from './guard.ts';
 
 // /admin/deliveries: deliveries that failed (refused by a server, bounced, held because the recipient

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { inboxAttention, retryInbox, type InboxAttention } from '../../mail/inbox.ts';
+import { inboxAttention, retryInbox, type InboxAttention } from '../../app/inbound/inbox.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';

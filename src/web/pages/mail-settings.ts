@@ -6,8 +6,8 @@ import {
 } from '../common.ts';
 import {
   mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay,
-} from '../../app/mail-settings.ts';
-import { generateTeamKeyFor, importTeamKeyFor, memberKeyStatuses, teamKeys } from '../../app/keys.ts';
+} from '../../app/delivery/settings.ts';
+import { generateTeamKeyFor, importTeamKeyFor, memberKeyStatuses, teamKeys } from '../../app/keys/keys.ts';
 import { adminNav } from './admin.ts';
 import { adminsOnly, guardPage } from './guard.ts';
 

@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../app/context.ts';
-import { confirmKey, myKeys, removeMyKey, uploadMyKey } from '../../app/keys.ts';
+import { confirmKey, myKeys, removeMyKey, uploadMyKey } from '../../app/keys/keys.ts';
 import { html, type Html } from '../html.ts';
 import { ctxOf, field, hiddenCsrf, seeOther, textarea, type Viewer } from '../common.ts';
 

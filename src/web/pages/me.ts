@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { addDaysOff, personCalendar, removeDaysOff, setHolidayRegion } from '../../app/calendars.ts';
-import { updateAvailability } from '../../app/admin.ts';
-import { createApiToken, listApiTokens, revokeApiToken } from '../../app/auth.ts';
+import { addDaysOff, personCalendar, removeDaysOff, setHolidayRegion } from '../../app/sla/calendars.ts';
+import { updateAvailability } from '../../app/admin/admin.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../../app/auth/auth.ts';
 import { html, type Html } from '../html.ts';
 import {
   csrfOk, ctxOf, field, hiddenCsrf, input, layout, notFoundPage, optional, problemOf, sendHtml, seeOther, viewerOf, webRoute,

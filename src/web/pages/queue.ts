@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import { queue, type QueueItem } from '../../app/queries.ts';
-import { runningClocks, type RunningClock } from '../../app/sla-stats.ts';
-import { isInitialised } from '../../app/instance.ts';
+import { queue, type QueueItem } from '../../app/cases/queries.ts';
+import { runningClocks, type RunningClock } from '../../app/sla/stats.ts';
+import { isInitialised } from '../../app/admin/instance.ts';
 import { html, type Html } from '../html.ts';
 import { ctxOf, field, layout, sendHtml, seeOther, viewerOf, webRoute, type WebDeps } from '../common.ts';
 import { due } from '../format.ts';

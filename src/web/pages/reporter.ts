@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { replyAsReporter, reporterView, submitReport } from '../../app/intake.ts';
-import { setCreditPreference } from '../../app/advisory-credit.ts';
+import { replyAsReporter, reporterView, submitReport } from '../../app/intake/intake.ts';
+import { setCreditPreference } from '../../app/advisories/credit.ts';
 import { creditPreferenceSection } from './advisory-credit.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, type Html } from '../html.ts';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { signedReplyContext, signedReplyFromBrowser, checkReplyEntity, type SignedReplyContext } from '../../app/relay-web.ts';
+import { signedReplyContext, signedReplyFromBrowser, checkReplyEntity, type SignedReplyContext } from '../../app/relay/relay-web.ts';
 import { html, raw, type Html } from '../html.ts';
 import {
   csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, optional, pageProblem, problemOf, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,

@@ -1,0 +1,241 @@
+import { z } from 'zod';
+import type { Queryable } from '../../store/db.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { isValidTimeZone } from '../../domain/calendar.ts';
+import { audit, requireAdmin, requirePerson, type Ctx } from '../context.ts';
+import { issueEnrollment } from '../auth/auth.ts';
+import { rulesOf } from './instance.ts';
+
+// Admin use cases: people, teams and projects (with their subsystem contact table).
+
+const tz = z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/London');
+const slug = z.string().trim().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'must be a lower-case slug like "tf-a"').max(60);
+
+export const PersonInput = z.strictObject({
+  name: z.string().trim().min(1).max(200),
+  emails: z.array(z.string().trim().toLowerCase().email().max(320)).min(1).max(10),
+  timeZone: tz,
+  workingWeek: z.array(z.number().int().min(1).max(7)).min(1).max(7).default([1, 2, 3, 4, 5]),
+  isAdmin: z.boolean().default(false),
+});
+
+/** Adds a person; they set their password and second factor through the enrollment link returned. */
+export async function addPerson(ctx: Ctx, raw: unknown): Promise<{ personId: string; enrollmentToken: string }> {
+  requireAdmin(ctx);
+  const input = PersonInput.parse(raw);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const taken = await tx.query('SELECT email FROM person_emails WHERE email = ANY($1)', [input.emails]);
+    if (taken.rows.length) throw new ConflictError('One of these e-mail addresses already belongs to someone.');
+    const personId = crypto.randomUUID();
+    await tx.query('INSERT INTO people (id, name, time_zone, working_week, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
+      personId, input.name, input.timeZone, [...new Set(input.workingWeek)].sort(), input.isAdmin, now,
+    ]);
+    for (const [i, email] of [...new Set(input.emails)].entries()) {
+      await tx.query('INSERT INTO person_emails (email, person_id, is_primary) VALUES ($1, $2, $3)', [email, personId, i === 0]);
+    }
+    const enrollmentToken = await issueEnrollment(tx, personId, now);
+    await audit(ctx, tx, now, { action: 'person.added', subjectType: 'person', subjectId: personId, data: { name: input.name, isAdmin: input.isAdmin } });
+    return { personId, enrollmentToken };
+  });
+}
+
+export async function reissueEnrollment(ctx: Ctx, personId: string): Promise<{ enrollmentToken: string }> {
+  requireAdmin(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    await personExists(tx, personId);
+    await tx.query('UPDATE people SET password_hash = NULL, totp_secret_sealed = NULL, totp_last_step = NULL WHERE id = $1', [personId]);
+    await tx.query('DELETE FROM sessions WHERE person_id = $1', [personId]);
+    const enrollmentToken = await issueEnrollment(tx, personId, now);
+    await audit(ctx, tx, now, { action: 'person.enrollment_reissued', subjectType: 'person', subjectId: personId });
+    return { enrollmentToken };
+  });
+}
+
+export const AvailabilityInput = z.strictObject({
+  available: z.boolean().optional(),
+  awayUntil: z.string().datetime({ offset: true }).nullable().optional(),
+  timeZone: tz.optional(),
+  workingWeek: z.array(z.number().int().min(1).max(7)).min(1).max(7).optional(),
+});
+
+/** A person updates their own availability and calendar; an admin may update anyone's. */
+export async function updateAvailability(ctx: Ctx, personId: string, raw: unknown): Promise<void> {
+  const me = requirePerson(ctx);
+  if (me.personId !== personId && !me.isAdmin) throw new NotFoundError('person');
+  const input = AvailabilityInput.parse(raw);
+  const now = ctx.app.clock();
+  await ctx.app.db.transaction(async (tx) => {
+    await personExists(tx, personId);
+    await tx.query(
+      `UPDATE people SET available = COALESCE($2, available),
+              away_until = CASE WHEN $3::boolean THEN $4::timestamptz ELSE away_until END,
+              time_zone = COALESCE($5, time_zone), working_week = COALESCE($6, working_week) WHERE id = $1`,
+      [personId, input.available ?? null, input.awayUntil !== undefined, input.awayUntil ?? null, input.timeZone ?? null, input.workingWeek ?? null],
+    );
+    await audit(ctx, tx, now, { action: 'person.availability_changed', subjectType: 'person', subjectId: personId, data: input });
+  });
+}
+
+async function personExists(tx: Queryable, personId: string): Promise<void> {
+  if (!/^[0-9a-f-]{36}$/i.test(personId)) throw new NotFoundError('person');
+  const r = await tx.query('SELECT 1 FROM people WHERE id = $1', [personId]);
+  if (!r.rows.length) throw new NotFoundError('person');
+}
+
+export const TeamInput = z.strictObject({
+  slug,
+  name: z.string().trim().min(1).max(200),
+  kind: z.enum(['ess', 'trusted']),
+  alias: z.string().trim().toLowerCase().email().nullable().default(null),
+});
+
+/** Stakeholder groups (ESS, trusted stakeholders). The central team exists from setup; project teams come with projects. */
+export async function createTeam(ctx: Ctx, raw: unknown): Promise<{ teamId: string }> {
+  requireAdmin(ctx);
+  const input = TeamInput.parse(raw);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const teamId = crypto.randomUUID();
+    await insertTeam(tx, { id: teamId, ...input }, now);
+    await audit(ctx, tx, now, { action: 'team.created', subjectType: 'team', subjectId: teamId, data: input });
+    return { teamId };
+  });
+}
+
+async function insertTeam(tx: Queryable, t: { id: string; slug: string; name: string; kind: string; alias: string | null }, now: Date): Promise<void> {
+  const r = await tx.query('INSERT INTO teams (id, slug, name, kind, alias, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING', [
+    t.id, t.slug, t.name, t.kind, t.alias, now,
+  ]);
+  if (r.rowCount !== 1) throw new ConflictError(`A team ${t.slug} exists already.`);
+}
+
+export async function setTeamMember(ctx: Ctx, teamSlug: string, raw: unknown, member: boolean): Promise<void> {
+  requireAdmin(ctx);
+  const { email } = z.strictObject({ email: z.string().trim().toLowerCase().email() }).parse(raw);
+  const now = ctx.app.clock();
+  await ctx.app.db.transaction(async (tx) => {
+    const team = await tx.query<{ id: string }>('SELECT id FROM teams WHERE slug = $1', [teamSlug]);
+    const teamId = team.rows[0]?.id;
+    if (!teamId) throw new NotFoundError('team');
+    const person = await tx.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [email]);
+    const personId = person.rows[0]?.person_id;
+    if (!personId) throw new ValidationError(`No person with the address ${email}.`, [{ path: 'email', message: 'unknown person' }]);
+    const r = member
+      ? await tx.query('INSERT INTO team_members (team_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [teamId, personId])
+      : await tx.query('DELETE FROM team_members WHERE team_id = $1 AND person_id = $2', [teamId, personId]);
+    if (r.rowCount !== 1) throw new ConflictError(member ? 'Already a member.' : 'Not a member.');
+    await audit(ctx, tx, now, { action: member ? 'team.member_added' : 'team.member_removed', subjectType: 'team', subjectId: teamId, data: { personId } });
+  });
+}
+
+export const ProjectInput = z.strictObject({
+  slug,
+  name: z.string().trim().min(1).max(200),
+  bugTrackerUrl: z.string().trim().url().max(2000).nullable().default(null),
+  /** Subsystems; defaults to the profile's table (Tock: Kernel, IPC, MPU, ...). */
+  subsystems: z.array(z.string().trim().min(1).max(100)).max(100).optional(),
+});
+
+/** Creates a project with its security team (alias from the profile, e.g. <project>-security@...). */
+export async function createProject(ctx: Ctx, raw: unknown): Promise<{ projectId: string; teamSlug: string }> {
+  requireAdmin(ctx);
+  const input = ProjectInput.parse(raw);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const rules = await rulesOf(tx);
+    const teamId = crypto.randomUUID();
+    const teamSlug = `${input.slug}-security`;
+    await insertTeam(tx, { id: teamId, slug: teamSlug, name: `${input.name} security team`, kind: 'project', alias: rules.projectAlias(input.slug) }, now);
+    const projectId = crypto.randomUUID();
+    const r = await tx.query(
+      'INSERT INTO projects (id, slug, name, security_team_id, bug_tracker_url, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING',
+      [projectId, input.slug, input.name, teamId, input.bugTrackerUrl, now],
+    );
+    if (r.rowCount !== 1) throw new ConflictError(`A project ${input.slug} exists already.`);
+    for (const name of new Set(input.subsystems ?? rules.defaultSubsystems)) {
+      await tx.query('INSERT INTO subsystems (id, project_id, name) VALUES ($1, $2, $3)', [crypto.randomUUID(), projectId, name]);
+    }
+    await audit(ctx, tx, now, { action: 'project.created', subjectType: 'project', subjectId: projectId, data: { slug: input.slug, name: input.name } });
+    return { projectId, teamSlug };
+  });
+}
+
+export const ContactsInput = z.strictObject({
+  primary: z.string().trim().toLowerCase().email().nullable(),
+  secondary: z.string().trim().toLowerCase().email().nullable(),
+});
+
+/** Sets one row of the subsystem contact table; contacts must be on the project's security team. */
+export async function setSubsystemContacts(ctx: Ctx, projectSlug: string, subsystem: string, raw: unknown): Promise<void> {
+  requireAdmin(ctx);
+  const input = ContactsInput.parse(raw);
+  const now = ctx.app.clock();
+  await ctx.app.db.transaction(async (tx) => {
+    const s = await tx.query<{ id: string; project_id: string; security_team_id: string }>(
+      `SELECT s.id, s.project_id, p.security_team_id FROM subsystems s JOIN projects p ON p.id = s.project_id
+        WHERE p.slug = $1 AND lower(s.name) = lower($2)`,
+      [projectSlug, subsystem],
+    );
+    const row = s.rows[0];
+    if (!row) throw new NotFoundError('subsystem');
+    const resolve = async (email: string | null, path: string) => {
+      if (!email) return null;
+      const r = await tx.query<{ person_id: string; member: boolean }>(
+        `SELECT e.person_id, EXISTS (SELECT 1 FROM team_members tm WHERE tm.team_id = $2 AND tm.person_id = e.person_id) AS member
+           FROM person_emails e WHERE e.email = $1`,
+        [email, row.security_team_id],
+      );
+      const p = r.rows[0];
+      if (!p) throw new ValidationError(`No person with the address ${email}.`, [{ path, message: 'unknown person' }]);
+      if (!p.member) throw new ValidationError(`${email} is not on the project's security team.`, [{ path, message: 'not on the project team' }]);
+      return p.person_id;
+    };
+    const primary = await resolve(input.primary, 'primary');
+    const secondary = await resolve(input.secondary, 'secondary');
+    await tx.query('UPDATE subsystems SET primary_contact_id = $2, secondary_contact_id = $3 WHERE id = $1', [row.id, primary, secondary]);
+    await audit(ctx, tx, now, { action: 'project.subsystem_contacts_set', subjectType: 'project', subjectId: row.project_id, data: { subsystem, primary, secondary } });
+  });
+}
+
+// --- Listings for the admin pages and the API. ---
+
+export async function listPeople(ctx: Ctx) {
+  requireAdmin(ctx);
+  const r = await ctx.app.db.query<{ id: string; name: string; time_zone: string; working_week: number[]; available: boolean; away_until: Date | null; is_admin: boolean; enrolled: boolean; emails: string[]; teams: string[] }>(
+    `SELECT p.id, p.name, p.time_zone, p.working_week, p.available, p.away_until, p.is_admin, p.password_hash IS NOT NULL AS enrolled,
+            ARRAY(SELECT email FROM person_emails e WHERE e.person_id = p.id ORDER BY is_primary DESC, email) AS emails,
+            ARRAY(SELECT t.slug FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.person_id = p.id ORDER BY t.slug) AS teams
+       FROM people p ORDER BY p.name`,
+  );
+  return r.rows.map((p) => ({
+    id: p.id, name: p.name, emails: p.emails, timeZone: p.time_zone, workingWeek: p.working_week, available: p.available,
+    awayUntil: p.away_until ? new Date(p.away_until).toISOString() : null, isAdmin: p.is_admin, enrolled: p.enrolled, teams: p.teams,
+  }));
+}
+
+export async function listTeams(ctx: Ctx) {
+  requireAdmin(ctx);
+  const r = await ctx.app.db.query<{ id: string; slug: string; name: string; kind: string; alias: string | null; members: string[] }>(
+    `SELECT t.id, t.slug, t.name, t.kind, t.alias,
+            ARRAY(SELECT e.email FROM team_members tm JOIN person_emails e ON e.person_id = tm.person_id AND e.is_primary
+                   WHERE tm.team_id = t.id ORDER BY e.email) AS members
+       FROM teams t ORDER BY t.kind, t.slug`,
+  );
+  return r.rows;
+}
+
+/** Projects are listed to every signed-in team member: the triager needs them to forward a report. */
+export async function listProjects(ctx: Ctx) {
+  requirePerson(ctx);
+  const r = await ctx.app.db.query<{ id: string; slug: string; name: string; team: string; alias: string | null; bug_tracker_url: string | null; subsystems: { name: string; primary: string | null; secondary: string | null }[] }>(
+    `SELECT p.id, p.slug, p.name, t.slug AS team, t.alias, p.bug_tracker_url,
+            COALESCE((SELECT json_agg(json_build_object('name', s.name,
+                        'primary', (SELECT email FROM person_emails WHERE person_id = s.primary_contact_id AND is_primary),
+                        'secondary', (SELECT email FROM person_emails WHERE person_id = s.secondary_contact_id AND is_primary)) ORDER BY s.name)
+                      FROM subsystems s WHERE s.project_id = p.id), '[]') AS subsystems
+       FROM projects p JOIN teams t ON t.id = p.security_team_id ORDER BY p.slug`,
+  );
+  return r.rows.map((p) => ({ id: p.id, slug: p.slug, name: p.name, team: p.team, alias: p.alias, bugTrackerUrl: p.bug_tracker_url, subsystems: p.subsystems }));
+}

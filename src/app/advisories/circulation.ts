@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import type { Queryable } from '../../store/db.ts';
+import { parseAdvisory, type Advisory } from '../../domain/advisory.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import { toText } from '../../formats/text.ts';
+import { aad, audit, requirePerson, type Ctx } from '../context.ts';
+import { openReporter, type LoadedCase } from '../cases/case.ts';
+import { addMessage, messageReporter, queueMail, stageOf } from '../cases/messaging.ts';
+import { rulesOf } from '../admin/instance.ts';
+import { readVersion, visibleAdvisory } from './advisories.ts';
+
+// Circulating a draft before publication: to the reporter (into the case thread and, when they gave
+// an address, the outbox, copied as the profile says) or to stakeholders (addresses given, or the
+// members of the incident's projects' ESS and trusted teams), one mail per stakeholder so none
+// learns who else is in the loop. Each circulation records the exact version sent and to whom.
+// Stakeholders never see who reported: the reporter's credit is shown anonymously in their copy and
+// the leak guard refuses a copy that still names the reporter anywhere.
+
+export const CirculateInput = z.strictObject({
+  audience: z.enum(['reporter', 'stakeholders']),
+  /** The version to send; default the head. */
+  version: z.number().int().min(1).optional(),
+  /** Stakeholders only: the addresses; default the members of the projects' ESS and trusted teams. */
+  recipients: z.array(z.string().trim().toLowerCase().email().max(320)).max(200).optional(),
+  /** A note above the draft. */
+  message: z.string().trim().max(10_000).optional(),
+});
+
+/** Members' addresses of the ESS and trusted teams of the incident's projects (linked, or named <project>-ess / <project>-trusted). */
+async function stakeholderAddresses(tx: Queryable, c: LoadedCase): Promise<string[]> {
+  const r = await tx.query<{ email: string }>(
+    `SELECT DISTINCT pe.email
+       FROM projects p
+       JOIN teams t ON t.id IN (p.ess_team_id, p.trusted_team_id)
+                    OR (t.kind IN ('ess', 'trusted') AND t.slug IN (p.slug || '-ess', p.slug || '-trusted'))
+       JOIN team_members tm ON tm.team_id = t.id
+       JOIN people pe0 ON pe0.id = tm.person_id AND NOT pe0.disabled
+       JOIN person_emails pe ON pe.person_id = tm.person_id AND pe.is_primary
+      WHERE p.id = ANY($1::uuid[])
+      ORDER BY pe.email`,
+    [c.projects.map((p) => p.projectId)],
+  );
+  return r.rows.map((x) => x.email);
+}
+
+function reporterSensitiveValues(ctx: Ctx, c: LoadedCase, sensitiveSealed: string): string[] {
+  const reporter = openReporter(ctx, c);
+  const extra = ctx.app.sealer.openJson<{ product: string | null; fields: { value: string }[] }>(sensitiveSealed, aad('reports', 'sensitive', c.row.reportId));
+  return [reporter.name, reporter.email, reporter.organisation, reporter.handle, extra.product, ...extra.fields.map((f) => f.value)]
+    .filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+}
+
+/** The draft as sent: the plain-text announcement, dated now, marked as a draft. */
+function draftText(doc: Advisory, version: number, now: Date, note: string | undefined): string {
+  const text = toText(doc, { now: now.toISOString() });
+  return `${note ? `${note}\n\n` : ''}DRAFT advisory ${doc.id}, version ${version}: confidential until its publication.\n\n${text}`;
+}
+
+export async function circulateAdvisory(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ version: number; recipients: string[]; outboxIds: string[] }> {
+  const input = CirculateInput.parse(raw);
+  requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const { row, c } = await visibleAdvisory(ctx, tx, advisoryId, true);
+    const version = input.version ?? row.headVersion;
+    if (version > row.headVersion) throw new ValidationError(`There is no version ${version}.`, [{ path: 'version', message: 'no such version' }]);
+    const v = await readVersion(ctx, tx, advisoryId, version);
+    const rules = await rulesOf(tx);
+    const ref = c.row.incidentRef ?? `report ${c.row.number}`;
+    const subject = `[${ref}] Draft advisory ${row.publicId} (version ${version}) for review`;
+    const record = async (audience: 'reporter' | 'stakeholders', recipients: { to: string[]; cc: string[] }, outboxId: string | null) => {
+      const id = crypto.randomUUID();
+      await tx.query(
+        `INSERT INTO advisory_circulations (id, advisory_id, version, audience, recipients_sealed, outbox_id, sent_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+        [id, advisoryId, version, audience, ctx.app.sealer.sealJson(recipients, aad('advisory_circulations', 'recipients', id)), outboxId, requirePerson(ctx).personId, now],
+      );
+    };
+
+    if (input.audience === 'reporter') {
+      if (input.recipients) throw new ValidationError('A draft for the reporter goes to the reporter only.', [{ path: 'recipients', message: 'not for the reporter' }]);
+      const body = `${draftText(v.document, version, now, input.message)}\n\nPlease tell us if anything is wrong or missing, and how you want to be credited (you can also set this on your report's status page).`;
+      const { outboxId } = await messageReporter(ctx, tx, now, rules, c, { templateId: null, subject, body });
+      const reporter = openReporter(ctx, c);
+      const recipients = { to: reporter.email ? [reporter.email] : ['reporter (status page)'], cc: outboxId ? rules.ccFor(stageOf(c), c.projects.map((p) => p.slug)) : [] };
+      await record('reporter', recipients, outboxId);
+      await audit(ctx, tx, now, { action: 'advisory.circulated', subjectType: 'advisory', subjectId: advisoryId, data: { version, audience: 'reporter', mailed: outboxId !== null } });
+      return { version, recipients: recipients.to, outboxIds: outboxId ? [outboxId] : [] };
+    }
+
+    const addresses = input.recipients ?? (await stakeholderAddresses(tx, c));
+    if (addresses.length === 0) {
+      throw new ValidationError('No stakeholders to send to: give addresses, or add members to the projects\' ESS or trusted teams.', [{ path: 'recipients', message: 'no recipients' }]);
+    }
+    // Stakeholders learn nothing about the reporter, not even a name they chose to be credited by.
+    const anonymised = parseAdvisory({
+      ...v.document,
+      credits: v.document.credits.map((cr, i) => (i === v.reporterCredit ? { type: cr.type, preference: 'anonymous', contact: [] } : cr)),
+    });
+    const report = await tx.query<{ sensitive_sealed: string }>('SELECT sensitive_sealed FROM reports WHERE id = $1', [c.row.reportId]);
+    const guard = reporterSensitiveValues(ctx, c, report.rows[0]!.sensitive_sealed);
+    const body = draftText(anonymised, version, now, input.message);
+    const outboxIds: string[] = [];
+    for (const to of [...new Set(addresses)]) {
+      const outboxId = await queueMail(ctx, tx, now, {
+        reportId: c.row.reportId, incidentId: c.row.incidentId, templateId: 'advisory.draft', envelope: { to: [to], cc: [], subject, body }, sensitiveValues: guard,
+      });
+      await record('stakeholders', { to: [to], cc: [] }, outboxId);
+      outboxIds.push(outboxId);
+    }
+    await addMessage(ctx, tx, now, c, 'note', `Draft advisory ${row.publicId} version ${version} sent to ${outboxIds.length} stakeholder${outboxIds.length === 1 ? '' : 's'}: ${[...new Set(addresses)].join(', ')}`);
+    await audit(ctx, tx, now, { action: 'advisory.circulated', subjectType: 'advisory', subjectId: advisoryId, data: { version, audience: 'stakeholders', count: outboxIds.length } });
+    return { version, recipients: [...new Set(addresses)], outboxIds };
+  });
+}

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { describeRange, parseAdvisory, publicationProblems } from '../../domain/advisory.ts';
+import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors.ts';
+import { aad, audit, requirePerson, type Ctx } from '../context.ts';
+import { messageReporter, templateVars } from '../cases/messaging.ts';
+import { rulesOf } from '../admin/instance.ts';
+import { claimCveForAdvisory } from '../cve/pool.ts';
+import { contentAuthor, readVersion, requiredSections, visibleAdvisory, writeVersion, type AdvisoryState } from './advisories.ts';
+
+// Review and approval by a second team member, scheduled publication of the approved head version,
+// and withdrawal of a published advisory.
+
+export const ReviewInput = z.strictObject({
+  /** The version reviewed: it must still be the head, so nobody approves text they did not read. */
+  version: z.number().int().min(1),
+  verdict: z.enum(['approved', 'changes_requested']),
+  comment: z.string().trim().max(10_000).optional(),
+});
+
+export async function reviewAdvisory(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ state: AdvisoryState; approvedVersion: number | null }> {
+  const input = ReviewInput.parse(raw);
+  const me = requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const { row } = await visibleAdvisory(ctx, tx, advisoryId, true);
+    if (row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn.');
+    if (input.version !== row.headVersion) {
+      throw new ConflictError(`Version ${input.version} is not the latest (version ${row.headVersion} is); review the latest version.`);
+    }
+    const author = await contentAuthor(tx, advisoryId, input.version);
+    if (author === me.personId) {
+      throw new ForbiddenError('You wrote this version: a second team member reviews and approves it.');
+    }
+    if (input.verdict === 'approved' && row.approvedVersion === input.version) throw new ConflictError(`Version ${input.version} is already approved.`);
+    const id = crypto.randomUUID();
+    await tx.query(
+      'INSERT INTO advisory_reviews (id, advisory_id, version, reviewer_id, verdict, comment_sealed, at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [id, advisoryId, input.version, me.personId, input.verdict, input.comment ? ctx.app.sealer.seal(input.comment, aad('advisory_reviews', 'comment', id)) : null, now],
+    );
+    const approved = input.verdict === 'approved' ? input.version : null;
+    const state: AdvisoryState = row.state === 'draft' || row.state === 'approved' ? (approved ? 'approved' : 'draft') : row.state;
+    await tx.query('UPDATE advisories SET approved_version = $2, state = $3, updated_at = $4 WHERE id = $1', [advisoryId, approved, state, now]);
+    await audit(ctx, tx, now, { action: input.verdict === 'approved' ? 'advisory.approved' : 'advisory.changes_requested', subjectType: 'advisory', subjectId: advisoryId, data: { version: input.version } });
+    return { state, approvedVersion: approved };
+  });
+}
+
+export const ScheduleInput = z.strictObject({
+  /** When the advisory becomes public (with offset); default now. Ignored for an update of a public advisory, which is public at once. */
+  publishAt: z.iso.datetime({ offset: true }).optional(),
+  /** Send the profile's disclosure notification to the reporter (it asks how they want to be credited). */
+  notifyReporter: z.boolean().default(false),
+});
+
+/**
+ * Publication of the approved head version at a time: the public site shows it from then on,
+ * without anyone acting. Refused, with the whole list, while anything publication needs is missing.
+ * The published document is a new version that adds only the publication time to the approved one,
+ * so it keeps that approval.
+ */
+export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ version: number; publishAt: string }> {
+  const input = ScheduleInput.parse(raw ?? {});
+  requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const va = await visibleAdvisory(ctx, tx, advisoryId, true);
+    const { row } = va;
+    if (row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn.');
+    if (row.approvedVersion !== row.headVersion) {
+      throw new ConflictError(`Only an approved version is published: version ${row.headVersion} is not approved yet. A second team member reviews it first.`);
+    }
+    const head = await readVersion(ctx, tx, advisoryId, row.headVersion);
+    const alreadyPublic = row.state === 'published' && row.publishAt !== null && row.publishAt <= now;
+    const at = alreadyPublic ? now : input.publishAt ? new Date(input.publishAt) : now;
+    if (!alreadyPublic && at.getTime() < now.getTime() - 60_000) {
+      throw new ValidationError('The publication time is in the past.', [{ path: 'publishAt', message: 'must be now or later' }]);
+    }
+    const iso = at.toISOString().replace('.000Z', 'Z');
+    const deskFields = alreadyPublic ? { published: head.document.published!, modified: iso } : { published: iso };
+    const candidate = parseAdvisory({ ...head.document, ...deskFields });
+    const { checks } = await requiredSections(tx);
+    const problems = publicationProblems(candidate, { require: checks });
+    if (problems.length) {
+      throw new ValidationError(`The advisory cannot be published yet: ${problems.length} thing${problems.length === 1 ? ' is' : 's are'} missing.`,
+        problems.map((p) => ({ path: p.slice(0, p.indexOf(':')), message: p.slice(p.indexOf(':') + 1).trim() })));
+    }
+    const { version, document } = await writeVersion(ctx, tx, va, head.document, {
+      comment: alreadyPublic ? `Update published ${iso}.` : `Publication scheduled for ${iso}.`, at: now, keepApproval: true, deskFields, reporterCredit: head.reporterCredit,
+    });
+    const publishAt = alreadyPublic ? row.publishAt! : at;
+    await tx.query(`UPDATE advisories SET state = 'published', published_version = $2, publish_at = $3, updated_at = $4 WHERE id = $1`, [advisoryId, version, publishAt, now]);
+    row.state = 'published';
+    if (input.notifyReporter && !alreadyPublic) {
+      const rules = await rulesOf(tx);
+      if (rules.hasTemplate('disclosure_notification')) {
+        const fixed = document.affected.flatMap((p) => p.ranges.filter((r) => r.type === 'semver' && r.fixed).map((r) => `${p.product ?? p.package?.name ?? p.project} ${describeRange(r).replace(/^.*before /, '')}`));
+        const vars = await templateVars(ctx, tx, rules, va.c, {
+          disclosure_date: iso, version: fixed.join(', ') || 'the fixed release', cve_id: document.cveIds.join(', '), ...(document.url ? { advisory_link: document.url } : {}),
+        });
+        const mail = rules.render('disclosure_notification', vars);
+        await messageReporter(ctx, tx, now, rules, va.c, { templateId: 'disclosure_notification', ...mail });
+      }
+    }
+    await audit(ctx, tx, now, {
+      action: alreadyPublic ? 'advisory.update_published' : 'advisory.publication_scheduled', subjectType: 'advisory', subjectId: advisoryId,
+      data: { version, publishAt: publishAt.toISOString(), notifiedReporter: input.notifyReporter && !alreadyPublic },
+    });
+    return { version, publishAt: publishAt.toISOString() };
+  });
+}
+
+export const WithdrawInput = z.strictObject({ reason: z.string().trim().min(10, 'say why (at least 10 characters)').max(5000) });
+
+/** Withdraws a public advisory: a new version with the withdrawal notice becomes the published one; it stays public. */
+export async function withdrawAdvisory(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ version: number }> {
+  const { reason } = WithdrawInput.parse(raw);
+  requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const va = await visibleAdvisory(ctx, tx, advisoryId, true);
+    const { row } = va;
+    if (row.state === 'withdrawn') throw new ConflictError('The advisory is already withdrawn.');
+    if (row.state !== 'published' || !row.publishAt || row.publishAt > now) {
+      throw new ConflictError('Only a public advisory is withdrawn; before its publication time, change or cancel the draft instead.');
+    }
+    const published = await readVersion(ctx, tx, advisoryId, row.publishedVersion!);
+    const iso = now.toISOString().replace('.000Z', 'Z');
+    const { version } = await writeVersion(ctx, tx, va, published.document, {
+      comment: `Withdrawn: ${reason}`, at: now, deskFields: { withdrawn: iso, withdrawnReason: reason }, reporterCredit: published.reporterCredit,
+    });
+    await tx.query(`UPDATE advisories SET state = 'withdrawn', published_version = $2, approved_version = NULL, updated_at = $3 WHERE id = $1`, [advisoryId, version, now]);
+    await audit(ctx, tx, now, { action: 'advisory.withdrawn', subjectType: 'advisory', subjectId: advisoryId, data: { version, reason } });
+    return { version };
+  });
+}
+
+/** Takes the next free CVE id of the team's pool and saves a new version with it added to the advisory's ids. */
+export async function assignCveFromPool(ctx: Ctx, advisoryId: string): Promise<{ cveId: string; version: number }> {
+  requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const va = await visibleAdvisory(ctx, tx, advisoryId, true);
+    if (va.row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn.');
+    const head = await readVersion(ctx, tx, advisoryId, va.row.headVersion);
+    const cveId = await claimCveForAdvisory(ctx, tx, advisoryId, now);
+    const { version } = await writeVersion(ctx, tx, va, { ...head.document, cveIds: [...head.document.cveIds, cveId] }, {
+      comment: `${cveId} assigned from the team's pool.`, at: now, reporterCredit: head.reporterCredit,
+    });
+    await audit(ctx, tx, now, { action: 'advisory.saved', subjectType: 'advisory', subjectId: advisoryId, data: { version, cveId } });
+    return { cveId, version };
+  });
+}

@@ -1,0 +1,200 @@
+import type { Queryable } from '../../store/db.ts';
+import type { PersonPrincipal } from '../../domain/access.ts';
+import { EmbargoError, ValidationError } from '../../domain/errors.ts';
+import { DUMMY_PASSWORD_HASH, hashPassword, newSecret, passwordProblem, secretHash, verifyPassword } from '../../crypto/password.ts';
+import { newTotpSecret, totpStep, totpUri } from '../../crypto/totp.ts';
+import { aad, audit, requirePerson, type App, type Ctx } from '../context.ts';
+
+const ANON: Ctx['principal'] = { kind: 'anonymous' };
+
+/** Builds a principal from the database: who the person is and which teams they are on. */
+export async function loadPrincipal(db: Queryable, personId: string): Promise<PersonPrincipal | null> {
+  const r = await db.query<{ id: string; name: string; is_admin: boolean; disabled: boolean; central: boolean; project_ids: string[] | null }>(
+    `SELECT p.id, p.name, p.is_admin, p.disabled,
+            EXISTS (SELECT 1 FROM team_members tm JOIN teams t ON t.id = tm.team_id
+                    WHERE tm.person_id = p.id AND t.kind = 'central') AS central,
+            ARRAY(SELECT pr.id FROM projects pr JOIN team_members tm ON tm.team_id = pr.security_team_id
+                  WHERE tm.person_id = p.id) AS project_ids
+       FROM people p WHERE p.id = $1`,
+    [personId],
+  );
+  const row = r.rows[0];
+  if (!row || row.disabled) return null;
+  return { kind: 'person', personId: row.id, name: row.name, isAdmin: row.is_admin, central: row.central, projectIds: row.project_ids ?? [] };
+}
+
+export interface SessionInfo {
+  token: string;
+  csrfToken: string;
+  expiresAt: Date;
+}
+
+/**
+ * Sign-in needs the password and a current TOTP code. Every failure gives the same answer and costs
+ * the same scrypt work, so the response does not tell which part was wrong or whether the account exists.
+ */
+export async function signIn(app: App, input: { email: string; password: string; totp: string }): Promise<SessionInfo & { personId: string }> {
+  const now = app.clock();
+  const failed = new EmbargoError('unauthenticated', 'The e-mail address, password or code is wrong.');
+  const r = await app.db.query<{ id: string; password_hash: string | null; totp_secret_sealed: string | null; totp_last_step: number | null; disabled: boolean }>(
+    `SELECT p.id, p.password_hash, p.totp_secret_sealed, p.totp_last_step, p.disabled
+       FROM person_emails e JOIN people p ON p.id = e.person_id WHERE e.email = $1`,
+    [input.email.trim().toLowerCase()],
+  );
+  const row = r.rows[0];
+  const passwordOk = await verifyPassword(input.password, row?.password_hash ?? DUMMY_PASSWORD_HASH);
+  if (!row || !passwordOk || row.disabled || !row.totp_secret_sealed) throw failed;
+  const secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
+  const step = totpStep(secret, input.totp, now);
+  if (step === null) throw failed;
+  return app.db.transaction(async (tx) => {
+    // A code is good once: the conditional update refuses the same or an older step (replay).
+    const used = await tx.query('UPDATE people SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)', [row.id, step]);
+    if (used.rowCount !== 1) throw failed;
+    const session = await createSession(tx, app, row.id, now);
+    const principal = await loadPrincipal(tx, row.id);
+    await audit({ app, principal: principal ?? ANON }, tx, now, { action: 'auth.sign_in', subjectType: 'person', subjectId: row.id });
+    return { ...session, personId: row.id };
+  });
+}
+
+async function createSession(tx: Queryable, app: App, personId: string, now: Date): Promise<SessionInfo> {
+  const token = newSecret('ses');
+  const csrfToken = newSecret('csrf');
+  const expiresAt = new Date(now.getTime() + app.config.sessionHours * 3600_000);
+  await tx.query('INSERT INTO sessions (token_hash, person_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
+    secretHash(token), personId, csrfToken, now, expiresAt,
+  ]);
+  return { token, csrfToken, expiresAt };
+}
+
+export async function signOut(app: App, sessionToken: string): Promise<void> {
+  await app.db.query('DELETE FROM sessions WHERE token_hash = $1', [secretHash(sessionToken)]);
+}
+
+export async function principalFromSession(app: App, sessionToken: string): Promise<{ principal: PersonPrincipal; csrfToken: string } | null> {
+  const r = await app.db.query<{ person_id: string; csrf_token: string }>(
+    'SELECT person_id, csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2',
+    [secretHash(sessionToken), app.clock()],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  const principal = await loadPrincipal(app.db, row.person_id);
+  return principal ? { principal, csrfToken: row.csrf_token } : null;
+}
+
+export async function principalFromApiToken(app: App, token: string): Promise<PersonPrincipal | null> {
+  const now = app.clock();
+  const hash = secretHash(token);
+  const r = await app.db.query<{ person_id: string; last_used_at: Date | null }>(
+    'SELECT person_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
+    [hash],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  // "Last used" to the minute is enough to spot a forgotten or stolen token; it saves a write per request.
+  if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
+    await app.db.query('UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1', [hash, now]);
+  }
+  return loadPrincipal(app.db, row.person_id);
+}
+
+export async function createApiToken(ctx: Ctx, input: { name: string }): Promise<{ id: string; token: string }> {
+  const p = requirePerson(ctx);
+  const now = ctx.app.clock();
+  const token = newSecret('emb');
+  const id = crypto.randomUUID();
+  await ctx.app.db.transaction(async (tx) => {
+    await tx.query('INSERT INTO api_tokens (id, person_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)', [id, p.personId, input.name, secretHash(token), now]);
+    await audit(ctx, tx, now, { action: 'auth.api_token_created', subjectType: 'person', subjectId: p.personId, data: { tokenId: id, name: input.name } });
+  });
+  return { id, token };
+}
+
+// --- Enrollment: a person sets a password and a TOTP factor through a one-time link. ---
+
+const ENROLLMENT_DAYS = 7;
+
+export async function issueEnrollment(tx: Queryable, personId: string, now: Date): Promise<string> {
+  const token = newSecret('enr');
+  await tx.query('UPDATE people SET enrollment_token_hash = $2, enrollment_expires_at = $3 WHERE id = $1', [
+    personId, secretHash(token), new Date(now.getTime() + ENROLLMENT_DAYS * 86400_000),
+  ]);
+  return token;
+}
+
+async function enrollee(app: App, tx: Queryable, token: string) {
+  const r = await tx.query<{ id: string; name: string; email: string; totp_secret_sealed: string | null }>(
+    `SELECT p.id, p.name, e.email, p.totp_secret_sealed FROM people p
+       JOIN person_emails e ON e.person_id = p.id AND e.is_primary
+      WHERE p.enrollment_token_hash = $1 AND p.enrollment_expires_at > $2 AND NOT p.disabled FOR UPDATE OF p`,
+    [secretHash(token), app.clock()],
+  );
+  const row = r.rows[0];
+  if (!row) throw new EmbargoError('not_found', 'This enrollment link is unknown, used or expired. Ask an admin for a new one.');
+  return row;
+}
+
+/** Shows the TOTP secret to enroll; the same secret is shown again until enrollment completes. */
+export async function beginEnrollment(app: App, token: string): Promise<{ name: string; email: string; totpSecret: string; totpUri: string }> {
+  return app.db.transaction(async (tx) => {
+    const row = await enrollee(app, tx, token);
+    let secret: string;
+    if (row.totp_secret_sealed) {
+      secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
+    } else {
+      secret = newTotpSecret();
+      await tx.query('UPDATE people SET totp_secret_sealed = $2 WHERE id = $1', [row.id, app.sealer.seal(secret, aad('people', 'totp_secret', row.id))]);
+    }
+    return { name: row.name, email: row.email, totpSecret: secret, totpUri: totpUri(secret, row.email) };
+  });
+}
+
+export async function completeEnrollment(app: App, input: { token: string; password: string; totp: string }): Promise<{ personId: string }> {
+  const problem = passwordProblem(input.password);
+  if (problem) throw new ValidationError(problem, [{ path: 'password', message: problem }]);
+  const now = app.clock();
+  const hash = await hashPassword(input.password, app.config.passwordCostLog2);
+  return app.db.transaction(async (tx) => {
+    const row = await enrollee(app, tx, input.token);
+    if (!row.totp_secret_sealed) throw new ValidationError('Open the enrollment page first to get your authenticator secret.');
+    const secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
+    const step = totpStep(secret, input.totp, now);
+    if (step === null) throw new ValidationError('The authenticator code is wrong; check the clock of your device.', [{ path: 'totp', message: 'wrong code' }]);
+    await tx.query(
+      `UPDATE people SET password_hash = $2, totp_last_step = $3, enrollment_token_hash = NULL, enrollment_expires_at = NULL WHERE id = $1`,
+      [row.id, hash, step],
+    );
+    const principal = await loadPrincipal(tx, row.id);
+    await audit({ app, principal: principal ?? ANON }, tx, now, { action: 'auth.enrolled', subjectType: 'person', subjectId: row.id });
+    return { personId: row.id };
+  });
+}
+
+/** A person's own API tokens (never the secrets: only their names and when they were used). */
+export async function listApiTokens(ctx: Ctx) {
+  const p = requirePerson(ctx);
+  const r = await ctx.app.db.query<{ id: string; name: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }>(
+    'SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE person_id = $1 ORDER BY created_at', [p.personId],
+  );
+  const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return r.rows.map((t) => ({ id: t.id, name: t.name, createdAt: iso(t.created_at), lastUsedAt: iso(t.last_used_at), revokedAt: iso(t.revoked_at) }));
+}
+
+/** Revokes one of the person's own tokens; someone else's token is "not found". */
+export async function revokeApiToken(ctx: Ctx, tokenId: string): Promise<void> {
+  const p = requirePerson(ctx);
+  const now = ctx.app.clock();
+  if (!/^[0-9a-f-]{36}$/i.test(tokenId)) throw new EmbargoError('not_found', 'No such API token.');
+  await ctx.app.db.transaction(async (tx) => {
+    const r = await tx.query('UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND person_id = $2 AND revoked_at IS NULL', [tokenId, p.personId, now]);
+    if (r.rowCount !== 1) throw new EmbargoError('not_found', 'No such API token, or it is already revoked.');
+    await audit(ctx, tx, now, { action: 'auth.api_token_revoked', subjectType: 'person', subjectId: p.personId, data: { tokenId } });
+  });
+}
+
+/** The principal of the active person with this address (the CLI's --as), or null. */
+export async function principalByEmail(db: Queryable, email: string): Promise<PersonPrincipal | null> {
+  const r = await db.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [email.trim().toLowerCase()]);
+  return r.rows[0] ? loadPrincipal(db, r.rows[0].person_id) : null;
+}

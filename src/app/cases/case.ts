@@ -1,0 +1,146 @@
+import type { Queryable } from '../../store/db.ts';
+import { canSeeCase, type CaseFacts } from '../../domain/access.ts';
+import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import { reportManagement, type ReportState } from '../../domain/report-management.ts';
+import { aad, actorId, type Ctx } from '../context.ts';
+
+// Loading a case (a report and, once accepted, its incident) with the facts the access policy needs,
+// and moving its report-management states with every step recorded.
+
+export interface CaseRow {
+  reportId: string;
+  number: number;
+  channel: string;
+  receivedAt: Date;
+  rmState: ReportState;
+  triagerId: string | null;
+  acknowledgedAt: Date | null;
+  incidentId: string | null;
+  incidentRef: string | null;
+  incidentStatus: 'open' | 'closed' | null;
+  contactId: string | null;
+  reporterSealed: string;
+  titleSealed: string;
+  creditPreference: string;
+}
+
+export interface LoadedCase {
+  row: CaseRow;
+  facts: CaseFacts;
+  projects: { projectId: string; slug: string; name: string; rmState: ReportState; handlerId: string | null; alias: string | null }[];
+}
+
+export async function loadCase(tx: Queryable, reportId: string, lock = false): Promise<LoadedCase | null> {
+  const r = await tx.query<{
+    id: string; number: number; channel: string; received_at: Date; rm_state: ReportState; triager_id: string | null;
+    acknowledged_at: Date | null; incident_id: string | null; ref: string | null; status: 'open' | 'closed' | null;
+    contact_id: string | null; reporter_sealed: string; title_sealed: string; credit_preference: string;
+  }>(
+    `SELECT r.id, r.number, r.channel, r.received_at, r.rm_state, r.triager_id, r.acknowledged_at, r.incident_id,
+            i.ref, i.status, i.contact_id, r.reporter_sealed, r.title_sealed, r.credit_preference
+       FROM reports r LEFT JOIN incidents i ON i.id = r.incident_id
+      WHERE r.id = $1 ${lock ? 'FOR UPDATE OF r' : ''}`,
+    [reportId],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  const projects = row.incident_id
+    ? (
+        await tx.query<{ project_id: string; slug: string; name: string; rm_state: ReportState; handler_id: string | null; alias: string | null }>(
+          `SELECT ip.project_id, p.slug, p.name, ip.rm_state, ip.handler_id, t.alias
+             FROM incident_projects ip JOIN projects p ON p.id = ip.project_id JOIN teams t ON t.id = p.security_team_id
+            WHERE ip.incident_id = $1 ORDER BY p.slug`,
+          [row.incident_id],
+        )
+      ).rows
+    : [];
+  const participants = await tx.query<{ person_id: string; role: 'collaborator' | 'assignee' }>(
+    'SELECT person_id, role FROM case_participants WHERE report_id = $1',
+    [reportId],
+  );
+  return {
+    row: {
+      reportId: row.id, number: row.number, channel: row.channel, receivedAt: new Date(row.received_at), rmState: row.rm_state,
+      triagerId: row.triager_id, acknowledgedAt: row.acknowledged_at, incidentId: row.incident_id, incidentRef: row.ref,
+      incidentStatus: row.status, contactId: row.contact_id, reporterSealed: row.reporter_sealed, titleSealed: row.title_sealed,
+      creditPreference: row.credit_preference,
+    },
+    facts: {
+      reportId: row.id,
+      incidentId: row.incident_id,
+      rmState: row.rm_state,
+      triagerId: row.triager_id,
+      acknowledged: row.acknowledged_at !== null,
+      incidentOpen: row.status === 'open',
+      projects: projects.map((p) => ({ projectId: p.project_id, rmState: p.rm_state, handlerId: p.handler_id })),
+      participants: participants.rows.map((p) => ({ personId: p.person_id, role: p.role })),
+    },
+    projects: projects.map((p) => ({ projectId: p.project_id, slug: p.slug, name: p.name, rmState: p.rm_state, handlerId: p.handler_id, alias: p.alias })),
+  };
+}
+
+/** Loads a case the principal may see; anything else is "not found", never "forbidden". */
+export async function visibleCase(ctx: Ctx, tx: Queryable, reportId: string, lock = false): Promise<LoadedCase> {
+  if (!/^[0-9a-f-]{36}$/i.test(reportId)) throw new NotFoundError('report');
+  const c = await loadCase(tx, reportId, lock);
+  if (!c || !canSeeCase(ctx.principal, c.facts)) throw new NotFoundError('report');
+  return c;
+}
+
+export async function reportIdOfIncident(tx: Queryable, ref: string): Promise<string> {
+  const r = await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE ref = $1', [ref.toUpperCase()]);
+  const row = r.rows[0];
+  // The same words as visibleCase's refusal: an unknown id and a case one may not see read alike.
+  if (!row) throw new NotFoundError('report');
+  return row.report_id;
+}
+
+export interface Reporter {
+  name: string | null;
+  email: string | null;
+  organisation: string | null;
+  handle: string | null;
+}
+
+export function openReporter(ctx: Ctx, c: LoadedCase): Reporter {
+  return ctx.app.sealer.openJson<Reporter>(c.row.reporterSealed, aad('reports', 'reporter', c.row.reportId));
+}
+
+export function openTitle(ctx: Ctx, c: LoadedCase): string {
+  return ctx.app.sealer.open(c.row.titleSealed, aad('reports', 'title', c.row.reportId));
+}
+
+type Participant = { kind: 'report' } | { kind: 'project'; incidentId: string; projectId: string };
+
+/**
+ * Moves one participant's report-management state along the shortest legal path of the Vultron table,
+ * recording every step. The update is conditional on the state read, so of two concurrent moves one
+ * wins and the other gets a conflict instead of silently overwriting.
+ */
+export async function moveReportState(
+  ctx: Ctx, tx: Queryable, reportId: string, who: Participant, from: ReportState, to: ReportState, at: Date, reason: string | null,
+): Promise<void> {
+  const path = reportManagement.pathTo(from, to);
+  const changed =
+    who.kind === 'report'
+      ? await tx.query('UPDATE reports SET rm_state = $3, updated_at = $4 WHERE id = $1 AND rm_state = $2', [reportId, from, to, at])
+      : await tx.query('UPDATE incident_projects SET rm_state = $4 WHERE incident_id = $1 AND project_id = $2 AND rm_state = $3', [who.incidentId, who.projectId, from, to]);
+  if (changed.rowCount !== 1) throw new ConflictError('The case changed while you were acting on it; reload and try again.');
+  for (let i = 1; i < path.length; i++) {
+    await tx.query(
+      `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
+       VALUES ('report-management', 'report', $1, $2, $3, $4, $5, $6, $7)`,
+      [reportId, who.kind === 'report' ? 'coordinator' : `project:${who.projectId}`, path[i - 1], path[i], actorId(ctx.principal), at, reason],
+    );
+  }
+}
+
+export async function recordTransition(
+  ctx: Ctx, tx: Queryable, machine: string, reportId: string, participant: string, from: string, to: string, at: Date, reason: string | null,
+): Promise<void> {
+  await tx.query(
+    `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
+     VALUES ($1, 'report', $2, $3, $4, $5, $6, $7, $8)`,
+    [machine, reportId, participant, from, to, actorId(ctx.principal), at, reason],
+  );
+}

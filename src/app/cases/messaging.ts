@@ -1,0 +1,127 @@
+import type { Queryable } from '../../store/db.ts';
+import { EmbargoError } from '../../domain/errors.ts';
+import { findLeaks } from '../../domain/redaction.ts';
+import { aad, actorId, type Ctx } from '../context.ts';
+import { openReporter, type LoadedCase } from './case.ts';
+import type { ProfileRules, Stage } from '../profile/rules.ts';
+import { planDeliveries } from '../delivery/deliveries.ts';
+
+// Messages in a case's thread, and mail queued in the outbox in the same transaction (transactional
+// outbox): nothing is sent for a change that rolled back. The mail gateway delivers the outbox.
+
+export interface Envelope {
+  to: string[];
+  cc: string[];
+  subject: string;
+  body: string;
+  /**
+   * Set by the code that queues automatic mail (RFC 3834 Auto-Submitted): 'auto-replied' for an
+   * automatic answer to a message, 'auto-generated' for other mail no person wrote (notices,
+   * reminders). Absent: a person's message.
+   */
+  automatic?: AutoSubmitted;
+  /** Message-ID (without angle brackets) of the message this one answers: In-Reply-To and References. */
+  inReplyTo?: string;
+  /** Files sent with the message, sealed with the envelope; only public material belongs here. */
+  attachments?: EnvelopeAttachment[];
+  /**
+   * The message holds nothing confidential (it quotes nothing of a report), so where the recipient has
+   * no usable key it may go in clear even if the profile refuses mail in clear. Encrypted as usual
+   * when the recipient has a usable key.
+   */
+  nothingSecret?: boolean;
+}
+
+export type AutoSubmitted = 'auto-replied' | 'auto-generated';
+
+export interface EnvelopeAttachment {
+  filename: string;
+  contentType: string;
+  /** The bytes, base64: the envelope is sealed as JSON. */
+  contentBase64: string;
+}
+
+export async function queueMail(
+  ctx: Ctx, tx: Queryable, at: Date,
+  opts: { reportId: string; incidentId: string | null; templateId: string | null; envelope: Envelope; sensitiveValues?: string[] },
+): Promise<string> {
+  // Leak guard: a message to anyone but the reporter must not carry the reporter's sensitive values.
+  if (opts.sensitiveValues?.length) {
+    const leaks = findLeaks(`${opts.envelope.subject}\n${opts.envelope.body}`, opts.sensitiveValues);
+    if (leaks.length > 0) {
+      throw new EmbargoError('leak_blocked', `The message contains ${leaks.length} sensitive value(s) of the reporter; remove them before sending.`);
+    }
+  }
+  const id = crypto.randomUUID();
+  await tx.query(
+    `INSERT INTO outbox (id, report_id, incident_id, template_id, envelope_sealed, next_attempt_at, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $6)`,
+    [id, opts.reportId, opts.incidentId, opts.templateId, ctx.app.sealer.sealJson(opts.envelope, aad('outbox', 'envelope', id)), at],
+  );
+  // One delivery per recipient, each with its Message-ID fixed now (retries never change it).
+  await planDeliveries(ctx, tx, at, { outboxId: id, reportId: opts.reportId, envelope: opts.envelope });
+  return id;
+}
+
+/**
+ * Which stage's copy rule applies. The reporter's point of contact decides: while it is the triager
+ * (in triage, and for multi-project incidents throughout) the central list is copied; once a project
+ * incident handler is the contact, that project's list is.
+ */
+export function stageOf(c: LoadedCase): Stage {
+  return c.row.incidentId && c.row.contactId !== null && c.row.contactId !== c.row.triagerId ? 'project' : 'triage';
+}
+
+/**
+ * A message to the reporter: stored in the thread (the reporter reads it on their status page) and,
+ * if the reporter gave an address, queued as mail with the copy rules' cc.
+ */
+export async function messageReporter(
+  ctx: Ctx, tx: Queryable, at: Date, rules: ProfileRules, c: LoadedCase,
+  content: { templateId: string | null; subject: string; body: string },
+): Promise<{ messageId: string; outboxId: string | null }> {
+  const reporter = openReporter(ctx, c);
+  const cc = rules.ccFor(stageOf(c), c.projects.map((p) => p.slug));
+  const outboxId = reporter.email
+    ? await queueMail(ctx, tx, at, {
+        reportId: c.row.reportId, incidentId: c.row.incidentId, templateId: content.templateId,
+        envelope: { to: [reporter.email], cc, subject: content.subject, body: content.body },
+      })
+    : null;
+  const messageId = await addMessage(ctx, tx, at, c, 'to_reporter', `Subject: ${content.subject}\n\n${content.body}`, outboxId);
+  return { messageId, outboxId };
+}
+
+export async function addMessage(
+  ctx: Ctx, tx: Queryable, at: Date, c: LoadedCase, kind: 'from_reporter' | 'to_reporter' | 'note', body: string, outboxId: string | null = null,
+): Promise<string> {
+  const id = crypto.randomUUID();
+  await tx.query(
+    `INSERT INTO messages (id, report_id, incident_id, kind, author_id, body_sealed, outbox_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    [id, c.row.reportId, c.row.incidentId, kind, actorId(ctx.principal), ctx.app.sealer.seal(body, aad('messages', 'body', id)), outboxId, at],
+  );
+  return id;
+}
+
+/** Template variables every reporter-facing template may use. */
+export async function templateVars(ctx: Ctx, tx: Queryable, rules: ProfileRules, c: LoadedCase, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+  const reporter = openReporter(ctx, c);
+  const names = await tx.query<{ id: string; name: string }>('SELECT id, name FROM people WHERE id = ANY($1)', [
+    [c.row.triagerId, c.row.contactId, ...c.projects.map((p) => p.handlerId)].filter((x): x is string => x !== null),
+  ]);
+  const nameOf = (id: string | null) => names.rows.find((r) => r.id === id)?.name ?? '';
+  const me = ctx.principal.kind === 'person' ? ctx.principal.name : rules.teamName;
+  return {
+    reporter_name: reporter.name ?? reporter.handle ?? 'reporter',
+    report_id: String(c.row.number),
+    incident_id: c.row.incidentRef ?? `report ${c.row.number}`,
+    team_name: rules.teamName,
+    coordinator_name: me,
+    sender_name: me,
+    triager_name: nameOf(c.row.triagerId) || me,
+    handler_name: nameOf(c.row.contactId) || me,
+    project_name: c.projects.map((p) => p.name).join(', '),
+    ...extra,
+  };
+}

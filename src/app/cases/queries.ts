@@ -1,0 +1,202 @@
+import { z } from 'zod';
+import { canSeeSensitive, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
+import { aad, audit, requirePerson, type Ctx } from '../context.ts';
+import { openReporter, openTitle, visibleCase } from './case.ts';
+import { rulesOf } from '../admin/instance.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import { scoredVectors } from '../scoring/scoring.ts';
+
+// Read models: the queue and the case page. Reads of sensitive data are audited.
+
+export const QueueQuery = z.strictObject({
+  status: z.enum(['open', 'closed']).default('open'),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  /** Only cases due before this instant (with offset); `overdue=true` means due before now. */
+  dueBefore: z.string().datetime({ offset: true }).optional(),
+  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+
+export interface QueueItem {
+  kind: 'report' | 'incident';
+  reportId: string;
+  ref: string;
+  title: string;
+  state: string;
+  owner: string | null;
+  dueAt: string | null;
+  overdue: boolean;
+  receivedAt: string;
+}
+
+/** The SQL behind the incident half of the queue; exported so the benchmark times the same query raw. */
+// The page is chosen first, on the incidents_queue index; the per-row look-ups (owner, project
+// states) then run only for the rows of the page, not for every row skipped by OFFSET.
+export const INCIDENT_QUEUE_SQL = `
+  SELECT p.report_id, p.ref, p.title, p.status, p.severity, p.priority, p.next_due_at, p.created_at,
+         (SELECT name FROM people WHERE id = p.contact_id) AS owner,
+         (SELECT string_agg(ip.rm_state, ',' ORDER BY ip.project_id) FROM incident_projects ip WHERE ip.incident_id = p.id) AS rm_states
+    FROM (SELECT i.id, i.report_id, i.ref, i.title, i.status, i.severity, i.priority, i.next_due_at, i.created_at, i.contact_id
+            FROM incidents i
+           WHERE i.status = $1
+             AND ($2::boolean
+                  OR EXISTS (SELECT 1 FROM incident_projects ip WHERE ip.incident_id = i.id AND ip.project_id = ANY($3::uuid[]))
+                  OR EXISTS (SELECT 1 FROM case_participants cp WHERE cp.report_id = i.report_id AND cp.person_id = $4))
+             AND ($7::timestamptz IS NULL OR i.next_due_at < $7)
+           ORDER BY i.next_due_at ASC NULLS LAST, i.id
+           LIMIT $5 OFFSET $6) AS p
+   ORDER BY p.next_due_at ASC NULLS LAST, p.id`;
+
+export function incidentQueueParams(p: PersonPrincipal, q: z.output<typeof QueueQuery>, now: Date = new Date()): unknown[] {
+  return [q.status, p.central, p.projectIds, p.personId, q.limit, q.offset, dueBefore(q, now)];
+}
+
+function dueBefore(q: z.output<typeof QueueQuery>, now: Date): Date | null {
+  const times = [q.dueBefore ? new Date(q.dueBefore) : null, q.overdue ? now : null].filter((t): t is Date => t !== null);
+  return times.length ? new Date(Math.min(...times.map((t) => t.getTime()))) : null;
+}
+
+export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueItem[]; incidents: QueueItem[] }> {
+  const p = requirePerson(ctx);
+  const q = QueueQuery.parse(raw ?? {});
+  const now = ctx.app.clock();
+  const db = ctx.app.db;
+  const incidents = await db.query<{ report_id: string; ref: string; title: string; status: string; next_due_at: Date | null; created_at: Date; owner: string | null; rm_states: string | null; severity: string | null; priority: string | null }>(
+    INCIDENT_QUEUE_SQL, incidentQueueParams(p, q, now),
+  );
+  // Reports still in triage: the central team's work, and those someone was pulled into.
+  const reports = q.status === 'open' && q.offset === 0
+    ? await db.query<{ id: string; number: number; title_sealed: string; rm_state: string; next_due_at: Date | null; received_at: Date; owner: string | null }>(
+        `SELECT r.id, r.number, r.title_sealed, r.rm_state, r.next_due_at, r.received_at, (SELECT name FROM people WHERE id = r.triager_id) AS owner
+           FROM reports r
+          WHERE r.incident_id IS NULL AND r.rm_state <> 'closed'
+            AND ($1::boolean OR EXISTS (SELECT 1 FROM case_participants cp WHERE cp.report_id = r.id AND cp.person_id = $2))
+            AND ($3::timestamptz IS NULL OR r.next_due_at < $3)
+          ORDER BY r.next_due_at ASC NULLS LAST, r.id LIMIT 200`,
+        [p.central, p.personId, dueBefore(q, now)],
+      )
+    : { rows: [] };
+  const due = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  return {
+    reports: reports.rows.map((r) => ({
+      kind: 'report', reportId: r.id, ref: `#${r.number}`,
+      title: ctx.app.sealer.open(r.title_sealed, aad('reports', 'title', r.id)),
+      state: r.rm_state === 'received' && r.owner ? 'in triage' : r.rm_state === 'received' ? 'awaiting triage' : r.rm_state,
+      owner: r.owner, dueAt: due(r.next_due_at), overdue: r.next_due_at !== null && new Date(r.next_due_at) < now, receivedAt: new Date(r.received_at).toISOString(),
+    })),
+    incidents: incidents.rows.map((i) => ({
+      kind: 'incident', reportId: i.report_id, ref: i.ref, title: i.title,
+      state: i.status === 'closed' ? 'closed' : [i.severity, i.priority, i.rm_states].filter(Boolean).join(' · '),
+      owner: i.owner, dueAt: due(i.next_due_at), overdue: i.next_due_at !== null && new Date(i.next_due_at) < now, receivedAt: new Date(i.created_at).toISOString(),
+    })),
+  };
+}
+
+const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
+
+/** Everything the case page shows, limited to what this person may see, with the actions they may take now. */
+export async function caseView(ctx: Ctx, reportId: string) {
+  const p = requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const c = await visibleCase(ctx, tx, reportId);
+    const rules = await rulesOf(tx);
+    const sensitive = canSeeSensitive(p, c.facts);
+    const report = await tx.query<{ body_sealed: string; sensitive_sealed: string }>('SELECT body_sealed, sensitive_sealed FROM reports WHERE id = $1', [reportId]);
+    const incident = c.row.incidentId
+      ? (await tx.query<Record<string, unknown>>('SELECT ref, title, status, outcome, severity, priority, cvss_vectors, affected_components, bug_link, resolution_due_at, created_at, closed_at, vendor_aware_at, fix_ready_at, public_aware_at, exploit_public_at, attacks_observed_at FROM incidents WHERE id = $1', [c.row.incidentId])).rows[0]
+      : null;
+    const people = await tx.query<{ id: string; name: string }>(
+      `SELECT id, name FROM people WHERE id IN (SELECT triager_id FROM reports WHERE id = $1 UNION SELECT contact_id FROM incidents WHERE report_id = $1
+         UNION SELECT handler_id FROM incident_projects ip JOIN incidents i ON i.id = ip.incident_id WHERE i.report_id = $1
+         UNION SELECT person_id FROM case_participants WHERE report_id = $1 UNION SELECT owner_id FROM deadlines WHERE report_id = $1
+         UNION SELECT actor_id FROM transitions WHERE subject_id = $1 UNION SELECT author_id FROM messages WHERE report_id = $1)`,
+      [reportId],
+    );
+    const nameOf = (id: string | null) => (id ? (people.rows.find((x) => x.id === id)?.name ?? null) : null);
+    const deadlines = await tx.query<{ clock: string; owner_id: string | null; time_zone: string; started_at: Date; due_at: Date; stopped_at: Date | null; stop_reason: string | null; project_id: string | null; paused_at: Date | null }>(
+      'SELECT clock, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason, project_id, paused_at FROM deadlines WHERE report_id = $1 ORDER BY started_at, stopped_at NULLS LAST, due_at', [reportId],
+    );
+    const transitions = await tx.query<{ machine: string; participant: string; from_state: string; to_state: string; actor_id: string | null; at: Date; reason: string | null }>(
+      'SELECT machine, participant, from_state, to_state, actor_id, at, reason FROM transitions WHERE subject_id = $1 ORDER BY id', [reportId],
+    );
+    const messages = await tx.query<{ id: string; kind: string; author_id: string | null; body_sealed: string; created_at: Date; outbox_id: string | null }>(
+      'SELECT id, kind, author_id, body_sealed, created_at, outbox_id FROM messages WHERE report_id = $1 ORDER BY seq', [reportId],
+    );
+    const attachments = await tx.query<{ id: string; filename_sealed: string; content_type: string; size: number }>(
+      'SELECT id, filename_sealed, content_type, size FROM attachments WHERE report_id = $1 ORDER BY created_at', [reportId],
+    );
+    const events = await tx.query<{ seq: number; at: Date; actor_label: string; action: string; data: unknown }>(
+      'SELECT seq, at, actor_label, action, data FROM audit_events WHERE subject_id = $1 ORDER BY seq', [reportId],
+    );
+    const projectName = (id: string) => c.projects.find((x) => x.projectId === id)?.slug ?? id;
+    const reporter = sensitive ? openReporter(ctx, c) : null;
+    const sensitiveFields = sensitive ? ctx.app.sealer.openJson<{ product: string | null; fields: { label: string; value: string }[] }>(report.rows[0]!.sensitive_sealed, aad('reports', 'sensitive', reportId)) : null;
+    if (sensitive) {
+      await audit(ctx, tx, now, { action: 'case.sensitive_read', subjectType: 'report', subjectId: reportId });
+    }
+    return {
+      reportId,
+      number: c.row.number,
+      channel: c.row.channel,
+      receivedAt: c.row.receivedAt.toISOString(),
+      title: openTitle(ctx, c),
+      body: ctx.app.sealer.open(report.rows[0]!.body_sealed, aad('reports', 'body', reportId)),
+      rmState: c.row.rmState,
+      triager: nameOf(c.row.triagerId),
+      acknowledgedAt: iso(c.row.acknowledgedAt),
+      reporter: reporter ?? { redacted: true },
+      sensitive: sensitiveFields ?? { redacted: true },
+      creditPreference: c.row.creditPreference,
+      incident: incident
+        ? {
+            ref: incident.ref, title: incident.title, status: incident.status, outcome: incident.outcome, severity: incident.severity, priority: incident.priority,
+            cvss: scoredVectors(incident.cvss_vectors as string[]),
+            affectedComponents: incident.affected_components, bugLink: incident.bug_link, resolutionDueAt: iso(incident.resolution_due_at as Date | null),
+            pointOfContact: nameOf(c.row.contactId), createdAt: iso(incident.created_at as Date), closedAt: iso(incident.closed_at as Date | null),
+            caseState: {
+              vendorAware: iso(incident.vendor_aware_at as Date | null), fixReady: iso(incident.fix_ready_at as Date | null), publicAware: iso(incident.public_aware_at as Date | null),
+              exploitPublic: iso(incident.exploit_public_at as Date | null), attacksObserved: iso(incident.attacks_observed_at as Date | null),
+            },
+          }
+        : null,
+      projects: c.projects.map((x) => ({ slug: x.slug, name: x.name, alias: x.alias, rmState: x.rmState, handler: nameOf(x.handlerId), actions: projectActions(p, c.facts, x.projectId) })),
+      participants: c.facts.participants.map((x) => ({ name: nameOf(x.personId), role: x.role })),
+      actions: caseActions(p, c.facts, rules.workflow),
+      severities: rules.severities,
+      priorities: rules.priorities,
+      deadlines: deadlines.rows.map((d) => ({
+        clock: d.clock, project: d.project_id ? projectName(d.project_id) : null, owner: nameOf(d.owner_id), timeZone: d.time_zone,
+        startedAt: iso(d.started_at), dueAt: iso(d.due_at), stoppedAt: iso(d.stopped_at), stopReason: d.stop_reason, pausedAt: iso(d.paused_at),
+        overdue: !d.stopped_at && !d.paused_at && new Date(d.due_at) < now,
+      })),
+      timeline: transitions.rows.map((t) => ({
+        machine: t.machine, participant: t.participant.startsWith('project:') ? `project ${projectName(t.participant.slice(8))}` : t.participant,
+        from: t.from_state, to: t.to_state, actor: nameOf(t.actor_id), at: iso(t.at), reason: t.reason,
+      })),
+      thread: messages.rows.map((m) => ({
+        id: m.id, kind: m.kind, author: m.kind === 'from_reporter' ? 'reporter' : nameOf(m.author_id), at: iso(m.created_at), queuedMail: m.outbox_id !== null,
+        body: ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)),
+      })),
+      attachments: attachments.rows.map((a) => ({ id: a.id, filename: ctx.app.sealer.open(a.filename_sealed, aad('attachments', 'filename', a.id)), contentType: a.content_type, size: a.size })),
+      audit: events.rows.map((e) => ({ seq: Number(e.seq), at: iso(e.at), actor: e.actor_label, action: e.action })),
+    };
+  });
+}
+
+export type CaseView = Awaited<ReturnType<typeof caseView>>;
+
+/** An attachment's bytes, for people who may see the case; served as a download, never inline. */
+export async function attachmentContent(ctx: Ctx, reportId: string, attachmentId: string) {
+  requirePerson(ctx);
+  const c = await visibleCase(ctx, ctx.app.db, reportId);
+  const r = await ctx.app.db.query<{ id: string; filename_sealed: string; data_sealed: string }>(
+    'SELECT id, filename_sealed, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2', [c.row.reportId, attachmentId],
+  );
+  const row = r.rows[0];
+  if (!row) throw new NotFoundError('attachment');
+  return {
+    filename: ctx.app.sealer.open(row.filename_sealed, aad('attachments', 'filename', row.id)),
+    data: Buffer.from(ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)), 'base64'),
+  };
+}

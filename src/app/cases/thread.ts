@@ -1,0 +1,125 @@
+import { z } from 'zod';
+import { ConflictError } from '../../domain/errors.ts';
+import { reportManagement, type ReportState } from '../../domain/report-management.ts';
+import { audit, requirePerson, type Ctx } from '../context.ts';
+import { moveReportState, recordTransition, visibleCase } from './case.ts';
+import { pauseClocks, stopAllClocks } from '../sla/clocks.ts';
+import { addMessage, messageReporter, templateVars } from './messaging.ts';
+import { rulesOf } from '../admin/instance.ts';
+import { requireAction } from './triage.ts';
+
+// The case thread (internal notes, replies to the reporter, status updates) and the task's own
+// open/closed status with reopening.
+
+const Body = z.strictObject({ body: z.string().trim().min(1).max(100_000) });
+
+export async function addNote(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string }> {
+  const { body } = Body.parse(raw);
+  requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const c = await visibleCase(ctx, tx, reportId);
+    requireAction(ctx, c, await rulesOf(tx), 'case.note');
+    const messageId = await addMessage(ctx, tx, now, c, 'note', body);
+    await audit(ctx, tx, now, { action: 'case.note_added', subjectType: 'report', subjectId: reportId, data: { messageId } });
+    return { messageId };
+  });
+}
+
+const ReplyInput = z.strictObject({
+  subject: z.string().trim().min(1).max(300).optional(),
+  body: z.string().trim().min(1).max(100_000),
+  /** The reply asks the reporter something: clocks whose profile rule pauses while waiting pause. */
+  waitForReporter: z.boolean().default(false),
+});
+
+/** A free-text reply to the reporter, copied to the list as the profile's copy rules say. */
+export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string; outboxId: string | null }> {
+  const input = ReplyInput.parse(raw);
+  requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const c = await visibleCase(ctx, tx, reportId);
+    const rules = await rulesOf(tx);
+    requireAction(ctx, c, rules, 'case.reply');
+    const ref = c.row.incidentRef ?? `report ${c.row.number}`;
+    const result = await messageReporter(ctx, tx, now, rules, c, { templateId: null, subject: input.subject ?? `[${ref}] ${rules.teamName}`, body: input.body });
+    const paused = input.waitForReporter ? await pauseClocks(tx, rules, 'waiting_for_reporter', reportId, now) : 0;
+    await audit(ctx, tx, now, { action: 'case.replied', subjectType: 'report', subjectId: reportId, data: { messageId: result.messageId, waitForReporter: input.waitForReporter, clocksPaused: paused } });
+    return result;
+  });
+}
+
+const StatusUpdateInput = z.strictObject({
+  status: z.string().trim().min(1).max(200),
+  resolutionDate: z.string().trim().max(100).optional(),
+  details: z.string().trim().max(20_000).optional(),
+});
+
+/** The profile's status update template (Tock), sent to the reporter. */
+export async function sendStatusUpdate(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string }> {
+  const input = StatusUpdateInput.parse(raw);
+  requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const c = await visibleCase(ctx, tx, reportId);
+    const rules = await rulesOf(tx);
+    requireAction(ctx, c, rules, 'case.status_update');
+    const vars = await templateVars(ctx, tx, rules, c, {
+      status: input.status, resolution_date: input.resolutionDate ?? 'to be determined', details: input.details ?? '',
+    });
+    const mail = rules.render('status_update', vars);
+    const { messageId } = await messageReporter(ctx, tx, now, rules, c, { templateId: 'status_update', ...mail });
+    await audit(ctx, tx, now, { action: 'case.status_update_sent', subjectType: 'report', subjectId: reportId, data: { status: input.status } });
+    return { messageId };
+  });
+}
+
+const Reason = z.strictObject({ reason: z.string().trim().min(3).max(10_000) });
+
+/** Closes the task: each participant still handling it moves to Closed where Vultron allows it. */
+export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
+  const { reason } = Reason.parse(raw);
+  requirePerson(ctx);
+  const now = ctx.app.clock();
+  await ctx.app.db.transaction(async (tx) => {
+    const c = await visibleCase(ctx, tx, reportId, true);
+    requireAction(ctx, c, await rulesOf(tx), 'incident.close');
+    // Each participant still handling the case closes by a direct, legal move: Vultron never closes
+    // from Valid (accept or defer it first) nor from Received (reject or confirm it first).
+    for (const p of c.projects) {
+      if (p.rmState === 'closed') continue;
+      reportManagement.assertMove(p.rmState, 'closed', p.rmState === 'valid' ? 'accept or defer it first' : 'decide on it first');
+      await moveReportState(ctx, tx, reportId, { kind: 'project', incidentId: c.row.incidentId!, projectId: p.projectId }, p.rmState, 'closed', now, reason);
+    }
+    const r = await tx.query(`UPDATE incidents SET status = 'closed', outcome = COALESCE(outcome, 'closed'), closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'`, [c.row.incidentId, now]);
+    if (r.rowCount !== 1) throw new ConflictError('The incident is already closed.');
+    await recordTransition(ctx, tx, 'task', reportId, 'case', 'open', 'closed', now, reason);
+    await stopAllClocks(tx, reportId, now, 'incident_closed');
+    await audit(ctx, tx, now, { action: 'incident.closed', subjectType: 'report', subjectId: reportId, data: { reason } });
+  });
+}
+
+/**
+ * Reopens a closed task. Vultron has no way out of Closed, so a reopened case begins a new
+ * report-management cycle for each closed participant (closed → received, recorded with the reason).
+ */
+export async function reopenIncident(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
+  const { reason } = Reason.parse(raw);
+  requirePerson(ctx);
+  const now = ctx.app.clock();
+  await ctx.app.db.transaction(async (tx) => {
+    const c = await visibleCase(ctx, tx, reportId, true);
+    requireAction(ctx, c, await rulesOf(tx), 'incident.reopen');
+    const r = await tx.query(`UPDATE incidents SET status = 'open', outcome = NULL, closed_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'closed'`, [c.row.incidentId, now]);
+    if (r.rowCount !== 1) throw new ConflictError('The incident is already open.');
+    await recordTransition(ctx, tx, 'task', reportId, 'case', 'closed', 'open', now, reason);
+    for (const p of c.projects) {
+      if (p.rmState !== 'closed') continue;
+      const to: ReportState = 'received';
+      await tx.query('UPDATE incident_projects SET rm_state = $3, outcome = NULL WHERE incident_id = $1 AND project_id = $2', [c.row.incidentId, p.projectId, to]);
+      await recordTransition(ctx, tx, 'report-management', reportId, `project:${p.projectId}`, 'closed', to, now, `reopened: ${reason}`);
+    }
+    await audit(ctx, tx, now, { action: 'incident.reopened', subjectType: 'report', subjectId: reportId, data: { reason } });
+  });
+}

@@ -1,0 +1,68 @@
+import type { Queryable } from '../../store/db.ts';
+import { canSeeCase } from '../../domain/access.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import { aad, audit, type Ctx } from '../context.ts';
+import { loadCase } from '../cases/case.ts';
+import { queueMail } from '../cases/messaging.ts';
+import { principalsOf } from './deliveries.ts';
+
+// Fan-out: a message on a case (a reporter's mail, a member's reply that came in by mail) goes to
+// every person with access to the case, each copy encrypted to that person's own key and signed by
+// the team key. This queues one outbox row addressed to each of them; planning (src/app/delivery/deliveries.ts)
+// turns it into one delivery per person with its own Message-ID, in this same transaction, and the
+// delivery job builds each copy with the key the person has when it is sent: encrypted, or a notice
+// that a message is waiting (no key, or a collaborator who may not see the reporter's identity).
+
+export interface FanOutResult {
+  /** null when nobody else may see the case. */
+  outboxId: string | null;
+  recipients: number;
+}
+
+/** The people (not disabled) who may see the case, by the same policy every door applies. */
+export async function peopleWithAccess(tx: Queryable, reportId: string): Promise<{ personId: string; email: string }[]> {
+  const c = await loadCase(tx, reportId);
+  if (!c) throw new NotFoundError('report');
+  const candidates = await tx.query<{ person_id: string }>(
+    `SELECT tm.person_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.kind = 'central'
+     UNION SELECT tm.person_id FROM team_members tm JOIN projects p ON p.security_team_id = tm.team_id
+            JOIN incident_projects ip ON ip.project_id = p.id WHERE ip.incident_id = $2
+     UNION SELECT person_id FROM case_participants WHERE report_id = $1`,
+    [reportId, c.row.incidentId],
+  );
+  const people = await principalsOf(tx, candidates.rows.map((r) => r.person_id));
+  return [...people.values()].filter((p) => canSeeCase(p, c.facts)).map((p) => ({ personId: p.personId, email: p.email })).sort((a, b) => a.email.localeCompare(b.email));
+}
+
+/**
+ * Queues the copies of one thread message (messages.id) to everyone with access, except its author.
+ * Call it in the transaction that stored the message: nothing is sent if that rolls back.
+ */
+export async function fanOutMessage(ctx: Ctx, tx: Queryable, at: Date, opts: { reportId: string; messageId: string }): Promise<FanOutResult> {
+  const m = await tx.query<{ kind: string; author_id: string | null; body_sealed: string; report_id: string }>(
+    'SELECT kind, author_id, body_sealed, report_id FROM messages WHERE id = $1',
+    [opts.messageId],
+  );
+  const msg = m.rows[0];
+  if (!msg || msg.report_id !== opts.reportId) throw new NotFoundError('message');
+  const c = await loadCase(tx, opts.reportId);
+  if (!c) throw new NotFoundError('report');
+  const recipients = (await peopleWithAccess(tx, opts.reportId)).filter((p) => p.personId !== msg.author_id);
+  if (recipients.length === 0) return { outboxId: null, recipients: 0 };
+  const body = ctx.app.sealer.open(msg.body_sealed, aad('messages', 'body', opts.messageId));
+  const label = c.row.incidentRef ?? `Report #${c.row.number}`;
+  const what = msg.kind === 'from_reporter' ? 'Message from the reporter' : msg.kind === 'to_reporter' ? 'Reply to the reporter' : 'Note';
+  const outboxId = await queueMail(ctx, tx, at, {
+    reportId: opts.reportId,
+    incidentId: c.row.incidentId,
+    templateId: 'fan-out',
+    // Only inside each encrypted copy; the outer subject of an encrypted message says nothing.
+    // A copy the desk distributes, not a message a person wrote to this recipient (RFC 3834).
+    envelope: { to: recipients.map((r) => r.email), cc: [], subject: `[${label}] ${what}`, body, automatic: 'auto-generated' },
+  });
+  await audit(ctx, tx, at, {
+    action: 'mail.fanned_out', subjectType: 'report', subjectId: opts.reportId,
+    data: { messageId: opts.messageId, outboxId, recipients: recipients.map((r) => r.personId) },
+  });
+  return { outboxId, recipients: recipients.length };
+}

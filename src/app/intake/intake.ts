@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import type { Queryable } from '../../store/db.ts';
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { newSecret, secretHash } from '../../crypto/password.ts';
+import { aad, audit, type Ctx } from '../context.ts';
+import { resumeClocks, startClocks } from '../sla/clocks.ts';
+import { loadCase, openTitle, type Reporter } from '../cases/case.ts';
+import { addMessage } from '../cases/messaging.ts';
+import { rulesOf } from '../admin/instance.ts';
+
+// Intake: a report arrives on any channel (web form, API, import from a file; the mail gateway and
+// GitHub later) and becomes a report in the queue with its triage clock running.
+
+const MAX_BODY = 200_000;
+
+export const SensitiveFieldInput = z.strictObject({
+  label: z.string().trim().min(1).max(200),
+  value: z.string().trim().min(1).max(5000),
+});
+
+export const AttachmentInput = z.strictObject({
+  filename: z.string().trim().min(1).max(255),
+  contentType: z.string().trim().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like text/plain'),
+  /** Base64 content; decoded size is limited below. */
+  contentBase64: z.string().max(7_000_000).regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64'),
+});
+
+export const ReportInput = z.strictObject({
+  title: z.string().trim().min(3).max(300),
+  body: z.string().trim().min(10).max(MAX_BODY),
+  reporter: z.strictObject({
+    name: z.string().trim().min(1).max(200).nullable().default(null),
+    email: z.string().trim().toLowerCase().email().max(320).nullable().default(null),
+    organisation: z.string().trim().min(1).max(200).nullable().default(null),
+    handle: z.string().trim().min(1).max(100).nullable().default(null),
+  }),
+  product: z.string().trim().max(5000).nullable().default(null),
+  sensitive: z.array(SensitiveFieldInput).max(50).default([]),
+  creditPreference: z.enum(['name', 'handle', 'anonymous']).default('name'),
+  attachments: z.array(AttachmentInput).max(10).default([]),
+});
+export type ReportInput = z.input<typeof ReportInput>;
+
+export type Channel = 'web' | 'email' | 'github' | 'api' | 'import';
+
+export interface SubmittedReport {
+  reportId: string;
+  number: number;
+  /** The reporter's secret link token: shown once, stored only as a hash. */
+  statusToken: string;
+}
+
+const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
+
+export async function submitReport(ctx: Ctx, channel: Channel, raw: unknown): Promise<SubmittedReport> {
+  const input = ReportInput.parse(raw);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction((tx) => submitReportIn(ctx, tx, now, channel, input));
+}
+
+/** submitReport inside a caller's transaction (the mail gateway commits it with the inbox row). */
+export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel: Channel, raw: unknown): Promise<SubmittedReport> {
+  const input = ReportInput.parse(raw);
+  const decoded = input.attachments.map((a) => ({ ...a, data: Buffer.from(a.contentBase64, 'base64') }));
+  for (const a of decoded) {
+    if (a.data.length > MAX_ATTACHMENT_BYTES) throw new ValidationError(`Attachment ${a.filename} is larger than 5 MB.`);
+  }
+  const id = crypto.randomUUID();
+  const statusToken = newSecret('rpt');
+  const { sealer } = ctx.app;
+  const rules = await rulesOf(tx);
+  const n = await tx.query<{ n: number }>("SELECT nextval('report_numbers') AS n");
+  const number = Number(n.rows[0]!.n);
+  const reporter: Reporter = input.reporter;
+  await tx.query(
+    `INSERT INTO reports (id, number, channel, received_at, title_sealed, body_sealed, reporter_sealed, sensitive_sealed,
+                          credit_preference, rm_state, status_token_hash, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'received', $10, $4)`,
+    [
+      id, number, channel, now,
+      sealer.seal(input.title, aad('reports', 'title', id)),
+      sealer.seal(input.body, aad('reports', 'body', id)),
+      sealer.sealJson(reporter, aad('reports', 'reporter', id)),
+      sealer.sealJson({ product: input.product, fields: input.sensitive }, aad('reports', 'sensitive', id)),
+      input.creditPreference, secretHash(statusToken),
+    ],
+  );
+  for (const a of decoded) {
+    const aid = crypto.randomUUID();
+    await tx.query(
+      `INSERT INTO attachments (id, report_id, filename_sealed, content_type, size, data_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+      [aid, id, sealer.seal(a.filename, aad('attachments', 'filename', aid)), a.contentType, a.data.length, sealer.seal(a.data.toString('base64'), aad('attachments', 'data', aid)), now],
+    );
+  }
+  await tx.query(
+    `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
+     VALUES ('report-management', 'report', $1, 'coordinator', 'start', 'received', NULL, $2, $3)`,
+    [id, now, `received via ${channel}`],
+  );
+  await startClocks(tx, rules, 'report_received', { reportId: id }, now, () => null);
+  await audit(ctx, tx, now, { action: 'report.received', subjectType: 'report', subjectId: id, data: { channel, number, attachments: decoded.length } });
+  return { reportId: id, number, statusToken };
+}
+
+// --- The reporter's own view, through the secret link. ---
+
+export async function reportIdForToken(tx: Queryable, token: string): Promise<string> {
+  const r = await tx.query<{ id: string }>('SELECT id FROM reports WHERE status_token_hash = $1', [secretHash(token)]);
+  const row = r.rows[0];
+  if (!row) throw new NotFoundError('report');
+  return row.id;
+}
+
+export interface ReporterView {
+  number: number;
+  title: string;
+  receivedAt: string;
+  status: string;
+  incidentRef: string | null;
+  /** How the reporter wants to be credited in the advisory, and the other name or handle for 'handle'. */
+  credit: { preference: 'name' | 'handle' | 'anonymous'; alias: string | null };
+  messages: { kind: 'from_reporter' | 'to_reporter'; body: string; at: string }[];
+}
+
+/** What the reporter sees: their report, its public status and the messages exchanged with them. Never internal notes. */
+export async function reporterView(ctx: Ctx, token: string): Promise<ReporterView> {
+  const tx = ctx.app.db;
+  const reportId = await reportIdForToken(tx, token);
+  const c = (await loadCase(tx, reportId))!;
+  const msgs = await tx.query<{ id: string; kind: 'from_reporter' | 'to_reporter'; body_sealed: string; created_at: Date }>(
+    `SELECT id, kind, body_sealed, created_at FROM messages WHERE report_id = $1 AND kind IN ('from_reporter', 'to_reporter') ORDER BY seq`,
+    [reportId],
+  );
+  return {
+    number: c.row.number,
+    title: openTitle(ctx, c),
+    receivedAt: c.row.receivedAt.toISOString(),
+    status: reporterStatus(c.row.rmState, c.row.incidentStatus),
+    incidentRef: c.row.incidentRef,
+    credit: await creditOf(ctx, tx, reportId),
+    messages: msgs.rows.map((m) => ({ kind: m.kind, body: ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)), at: new Date(m.created_at).toISOString() })),
+  };
+}
+
+async function creditOf(ctx: Ctx, tx: Queryable, reportId: string): Promise<ReporterView['credit']> {
+  const r = await tx.query<{ credit_preference: ReporterView['credit']['preference']; credit_alias_sealed: string | null }>(
+    'SELECT credit_preference, credit_alias_sealed FROM reports WHERE id = $1', [reportId],
+  );
+  const row = r.rows[0]!;
+  return { preference: row.credit_preference, alias: row.credit_alias_sealed ? ctx.app.sealer.open(row.credit_alias_sealed, aad('reports', 'credit_alias', reportId)) : null };
+}
+
+function reporterStatus(rm: string, incident: string | null): string {
+  if (incident === 'closed' || rm === 'closed') return 'closed';
+  if (incident === 'open') return 'being handled';
+  if (rm === 'received') return 'awaiting triage';
+  return 'in triage';
+}
+
+export async function replyAsReporter(ctx: Ctx, token: string, raw: unknown): Promise<{ messageId: string }> {
+  const { body } = z.strictObject({ body: z.string().trim().min(1).max(MAX_BODY) }).parse(raw);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const reportId = await reportIdForToken(tx, token);
+    return recordReporterReply(ctx.app, tx, now, reportId, body);
+  });
+}
+
+/**
+ * A message from the reporter on their case (status page, or a reply by mail): stored in the thread,
+ * and the clocks that wait for the reporter resume.
+ */
+export async function recordReporterReply(app: Ctx['app'], tx: Queryable, now: Date, reportId: string, body: string): Promise<{ messageId: string }> {
+  const c = await loadCase(tx, reportId);
+  if (!c) throw new NotFoundError('report');
+  const reporterCtx: Ctx = { app, principal: { kind: 'reporter', reportId } };
+  const messageId = await addMessage(reporterCtx, tx, now, c, 'from_reporter', body);
+  const resumed = await resumeClocks(tx, await rulesOf(tx), 'reporter_replied', reportId, now);
+  await audit(reporterCtx, tx, now, { action: 'case.reporter_replied', subjectType: 'report', subjectId: reportId, data: { messageId, clocksResumed: resumed } });
+  return { messageId };
+}
