@@ -16,7 +16,17 @@
 import { parseArgs } from 'node:util';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { constants, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from 'node:crypto';
+import {
+  constants,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  type KeyObject,
+} from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { intArg, stats, timeLoop, type Stats } from './support.ts';
 import { openInbound } from '../src/mail/pgp-in.ts';
@@ -49,7 +59,10 @@ function toB64url(b: Uint8Array): string {
 
 /** The same RSA key material as the OpenPGP key's decryption subkey, as a node:crypto KeyObject. */
 function rsaKeyObject(key: PrivateKey): { priv: KeyObject; pub: KeyObject } {
-  const sub = key.subkeys[0]!.keyPacket as unknown as { publicParams: { n: Uint8Array; e: Uint8Array }; privateParams: { d: Uint8Array; p: Uint8Array; q: Uint8Array; u: Uint8Array } };
+  const sub = key.subkeys[0]!.keyPacket as unknown as {
+    publicParams: { n: Uint8Array; e: Uint8Array };
+    privateParams: { d: Uint8Array; p: Uint8Array; q: Uint8Array; u: Uint8Array };
+  };
   const { n, e } = sub.publicParams;
   const { d, p, q } = sub.privateParams;
   const big = (b: Uint8Array) => BigInt(`0x${Buffer.from(b).toString('hex')}`);
@@ -58,7 +71,9 @@ function rsaKeyObject(key: PrivateKey): { priv: KeyObject; pub: KeyObject } {
     if (h.length % 2) h = `0${h}`;
     return new Uint8Array(Buffer.from(h, 'hex'));
   };
-  const P = big(p), Q = big(q), D = big(d);
+  const P = big(p),
+    Q = big(q),
+    D = big(d);
   const modInv = (a: bigint, m: bigint): bigint => {
     let [r0, r1, s0, s1] = [m, ((a % m) + m) % m, 0n, 1n];
     while (r1) {
@@ -68,7 +83,17 @@ function rsaKeyObject(key: PrivateKey): { priv: KeyObject; pub: KeyObject } {
     }
     return ((s0 % m) + m) % m;
   };
-  const jwk = { kty: 'RSA', n: toB64url(n), e: toB64url(e), d: toB64url(d), p: toB64url(p), q: toB64url(q), dp: toB64url(toBytes(D % (P - 1n))), dq: toB64url(toBytes(D % (Q - 1n))), qi: toB64url(toBytes(modInv(Q, P))) };
+  const jwk = {
+    kty: 'RSA',
+    n: toB64url(n),
+    e: toB64url(e),
+    d: toB64url(d),
+    p: toB64url(p),
+    q: toB64url(q),
+    dp: toB64url(toBytes(D % (P - 1n))),
+    dq: toB64url(toBytes(D % (Q - 1n))),
+    qi: toB64url(toBytes(modInv(Q, P))),
+  };
   const priv = createPrivateKey({ key: jwk, format: 'jwk' });
   return { priv, pub: createPublicKey(priv) };
 }
@@ -82,10 +107,13 @@ interface Scenario {
 }
 
 async function main(): Promise<void> {
-  console.log(`mail-crypto bench: ${rounds} rounds (+${warmup} warm-up), ${memberCount} members, ${size} byte report; node ${process.version}, OpenSSL ${process.versions.openssl}, ${cpus().length} CPUs`);
+  console.log(
+    `mail-crypto bench: ${rounds} rounds (+${warmup} warm-up), ${memberCount} members, ${size} byte report; node ${process.version}, OpenSSL ${process.versions.openssl}, ${cpus().length} CPUs`,
+  );
   const reporter = await generateTeamKey({ name: 'Rita Reporter', email: 'rita@example.org' });
   const members: PublicKey[] = [];
-  for (let i = 0; i < memberCount; i++) members.push((await generateTeamKey({ name: `Member ${i}`, email: `m${i}@project.test` })).toPublic());
+  for (let i = 0; i < memberCount; i++)
+    members.push((await generateTeamKey({ name: `Member ${i}`, email: `m${i}@project.test` })).toPublic());
   const text = reportText(size);
 
   const scenarios: Scenario[] = [];
@@ -101,38 +129,91 @@ async function main(): Promise<void> {
         team,
         opensslLabel: 'privateDecrypt PKCS#1 v1.5 (implicit rejection)',
         openssl: () => void privateDecrypt({ key: priv, padding: constants.RSA_PKCS1_PADDING }, ct),
-        opensslAlt: { label: 'privateDecrypt RSA_NO_PADDING', fn: () => void privateDecrypt({ key: priv, padding: constants.RSA_NO_PADDING }, ct) },
+        opensslAlt: {
+          label: 'privateDecrypt RSA_NO_PADDING',
+          fn: () => void privateDecrypt({ key: priv, padding: constants.RSA_NO_PADDING }, ct),
+        },
       });
     } else {
       const a = generateKeyPairSync('x25519');
       const b = generateKeyPairSync('x25519');
-      scenarios.push({ name: 'Curve25519', team, opensslLabel: 'X25519 derivation', openssl: () => void diffieHellman({ privateKey: a.privateKey, publicKey: b.publicKey }) });
+      scenarios.push({
+        name: 'Curve25519',
+        team,
+        opensslLabel: 'X25519 derivation',
+        openssl: () => void diffieHellman({ privateKey: a.privateKey, publicKey: b.publicKey }),
+      });
     }
   }
 
   const results: Record<string, unknown> = {};
   for (const sc of scenarios) {
-    const report = await sealOutbound({ from: 'Rita Reporter <rita@example.org>', to: ['security@project.test'], subject: 'Heap overflow', text, headers: { 'Message-ID': '<bench@example.org>' }, recipientKeys: [sc.team.toPublic()], signingKey: reporter });
+    const report = await sealOutbound({
+      from: 'Rita Reporter <rita@example.org>',
+      to: ['security@project.test'],
+      subject: 'Heap overflow',
+      text,
+      headers: { 'Message-ID': '<bench@example.org>' },
+      recipientKeys: [sc.team.toPublic()],
+      signingKey: reporter,
+    });
     const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(new TextDecoder().decode(report))![0];
     const keys = { teamKeys: [sc.team], knownKeys: [reporter.toPublic()] };
     const check = await openInbound(report, keys);
-    if (check.security.signature.status !== 'valid' || !check.inner.text?.startsWith(text.slice(0, 50))) throw new Error('bench setup: the report did not open');
+    if (check.security.signature.status !== 'valid' || !check.inner.text?.startsWith(text.slice(0, 50)))
+      throw new Error('bench setup: the report did not open');
     const innerEntity = check.inner.raw;
 
-    const fanOut = () => Promise.all(members.map((m, i) => sealOutbound({ from: 'security@project.test', to: [`m${i}@project.test`], subject: check.inner.subject, text: check.inner.text!, headers: {}, recipientKeys: [m], signingKey: sc.team })));
+    const fanOut = () =>
+      Promise.all(
+        members.map((m, i) =>
+          sealOutbound({
+            from: 'security@project.test',
+            to: [`m${i}@project.test`],
+            subject: check.inner.subject,
+            text: check.inner.text!,
+            headers: {},
+            recipientKeys: [m],
+            signingKey: sc.team,
+          }),
+        ),
+      );
     const modes: Record<string, () => Promise<unknown>> = {
       intake: async () => {
         const o = await openInbound(report, keys);
-        await Promise.all(members.map((m, i) => sealOutbound({ from: 'security@project.test', to: [`m${i}@project.test`], subject: o.inner.subject, text: o.inner.text!, headers: {}, recipientKeys: [m], signingKey: sc.team })));
+        await Promise.all(
+          members.map((m, i) =>
+            sealOutbound({
+              from: 'security@project.test',
+              to: [`m${i}@project.test`],
+              subject: o.inner.subject,
+              text: o.inner.text!,
+              headers: {},
+              recipientKeys: [m],
+              signingKey: sc.team,
+            }),
+          ),
+        );
       },
       in: () => openInbound(report, keys),
       'raw-decrypt': async () => {
-        const r = await openpgp.decrypt({ message: await openpgp.readMessage({ armoredMessage: armored }), decryptionKeys: sc.team, verificationKeys: reporter.toPublic(), format: 'binary' });
+        const r = await openpgp.decrypt({
+          message: await openpgp.readMessage({ armoredMessage: armored }),
+          decryptionKeys: sc.team,
+          verificationKeys: reporter.toPublic(),
+          format: 'binary',
+        });
         await Promise.all(r.signatures.map((s) => s.verified));
       },
       out: fanOut,
-      'raw-encrypt': () => Promise.all(members.map(async (m) => openpgp.encrypt({ message: await openpgp.createMessage({ binary: innerEntity }), encryptionKeys: m, signingKeys: sc.team }))),
-      pkesk: async () => openpgp.decryptSessionKeys({ message: await openpgp.readMessage({ armoredMessage: armored }), decryptionKeys: sc.team }),
+      'raw-encrypt': () =>
+        Promise.all(
+          members.map(async (m) =>
+            openpgp.encrypt({ message: await openpgp.createMessage({ binary: innerEntity }), encryptionKeys: m, signingKeys: sc.team }),
+          ),
+        ),
+      pkesk: async () =>
+        openpgp.decryptSessionKeys({ message: await openpgp.readMessage({ armoredMessage: armored }), decryptionKeys: sc.team }),
       openssl: async () => sc.openssl(),
       ...(sc.opensslAlt ? { 'openssl-alt': async () => sc.opensslAlt!.fn() } : {}),
     };
@@ -156,12 +237,26 @@ async function main(): Promise<void> {
     for (const [k, v] of Object.entries(ratios)) console.log(`  ${k}: ${v.toFixed(2)}`);
     results[sc.name] = { stats: st, ratios };
   }
-  const out = { when: new Date().toISOString(), node: process.version, openssl: process.versions.openssl, loadavg: loadavg(), rounds, warmup, members: memberCount, size, results };
+  const out = {
+    when: new Date().toISOString(),
+    node: process.version,
+    openssl: process.versions.openssl,
+    loadavg: loadavg(),
+    rounds,
+    warmup,
+    members: memberCount,
+    size,
+    results,
+  };
   const dir = new URL('./results/', import.meta.url);
   mkdirSync(dir, { recursive: true });
   const file = new URL('mail-crypto.json', dir);
   writeFileSync(file, `${JSON.stringify(out, null, 2)}\n`);
-  console.log(`\nload average ${loadavg().map((l) => l.toFixed(2)).join(' ')}; results in ${file.pathname}`);
+  console.log(
+    `\nload average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}; results in ${file.pathname}`,
+  );
 }
 
 await main();

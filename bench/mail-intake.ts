@@ -40,8 +40,18 @@
 import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
 import {
-  constants, createCipheriv, createDecipheriv, createHash, diffieHellman, generateKeyPairSync, privateDecrypt, publicEncrypt,
-  randomBytes, sign, verify, type KeyObject,
+  constants,
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  diffieHellman,
+  generateKeyPairSync,
+  privateDecrypt,
+  publicEncrypt,
+  randomBytes,
+  sign,
+  verify,
+  type KeyObject,
 } from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { createTransport, type Transporter } from 'nodemailer';
@@ -49,7 +59,15 @@ import { setupDesk, addMember, type Member } from '../test/support/harness.ts';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { headerValue, startSmtpSink, type SmtpSink } from '../test/support/smtp-sink.ts';
 import { setSmtpRelay } from '../src/app/delivery/settings.ts';
-import { activeTeamKey, allTeamKeys, confirmedKeyOfPerson, confirmedKeys, generateTeamKeyFor, teamPublicKey, uploadMyKey } from '../src/app/keys/keys.ts';
+import {
+  activeTeamKey,
+  allTeamKeys,
+  confirmedKeyOfPerson,
+  confirmedKeys,
+  generateTeamKeyFor,
+  teamPublicKey,
+  uploadMyKey,
+} from '../src/app/keys/keys.ts';
 import { rulesOf } from '../src/app/admin/instance.ts';
 import { loadCase } from '../src/app/cases/case.ts';
 import { keyUsability } from '../src/mail/key-quality.ts';
@@ -80,7 +98,8 @@ const { values: args } = parseArgs({
 
 const backends = backendsArg(args.backend);
 const ALGORITHMS = args.algorithms.split(',').map((a) => a.trim());
-for (const a of ALGORITHMS) if (a !== 'curve25519' && a !== 'rsa4096') throw new Error('--algorithms takes curve25519 and/or rsa4096, comma-separated');
+for (const a of ALGORITHMS)
+  if (a !== 'curve25519' && a !== 'rsa4096') throw new Error('--algorithms takes curve25519 and/or rsa4096, comma-separated');
 const REPORTS = intArg('reports', args.reports, 1, 10_000);
 const WARMUP = intArg('warmup', args.warmup, 0, 100);
 const BURST = intArg('burst', args.burst, 0, 10_000);
@@ -102,7 +121,8 @@ type Algorithm = 'curve25519' | 'rsa4096';
 
 /** ~bytes of report text that does not repeat (a hex dump after the prose), so nothing compresses it away. */
 function reportText(i: number, bytes: number): string {
-  const head = `Report ${i}: heap overflow in the FIP image parser of BL2.\n\n` +
+  const head =
+    `Report ${i}: heap overflow in the FIP image parser of BL2.\n\n` +
     'The parser trusts the length field of the TLV header; a crafted value makes memcpy write past the\n' +
     'end of the image buffer. Steps to reproduce, the crash log and a proof of concept follow.\n\nCrash dump:\n';
   const lines: string[] = [head];
@@ -134,8 +154,13 @@ async function makeReport(i: number, teamPublic: openpgp.PublicKey, tag: string)
   const addr = `reporter${i}.${tag}@research.example`;
   const reporter = await generateTeamKey({ name: `Reporter ${i}`, email: addr });
   const sealed = await sealOutbound({
-    from: `Reporter ${i} <${addr}>`, to: [ALIAS], subject: `Heap overflow in the FIP parser (${tag} ${i})`, text: reportText(i, SIZE),
-    headers: { 'Message-ID': `<${randomBytes(12).toString('hex')}@research.example>` }, recipientKeys: [teamPublic], signingKey: reporter,
+    from: `Reporter ${i} <${addr}>`,
+    to: [ALIAS],
+    subject: `Heap overflow in the FIP parser (${tag} ${i})`,
+    text: reportText(i, SIZE),
+    headers: { 'Message-ID': `<${randomBytes(12).toString('hex')}@research.example>` },
+    recipientKeys: [teamPublic],
+    signingKey: reporter,
   });
   const raw = Buffer.concat([Buffer.from(autocryptHeader(addr, reporter.toPublic())), Buffer.from(sealed)]);
   const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(raw.toString('latin1'))![0];
@@ -180,9 +205,10 @@ function makeFloor(algorithm: Algorithm, members: number): Floor {
     return diffieHellman({ privateKey: e.privateKey, publicKey: pub });
   };
   return {
-    label: algorithm === 'rsa4096'
-      ? 'RSA-4096 PKCS#1 v1.5 decrypt + Ed25519 verify + AES/SHA over the entity; per member X25519 + RSA-4096 sign + AES/SHA + base64'
-      : 'X25519 + Ed25519 verify + AES/SHA over the entity; per member X25519 + Ed25519 sign + AES/SHA + base64',
+    label:
+      algorithm === 'rsa4096'
+        ? 'RSA-4096 PKCS#1 v1.5 decrypt + Ed25519 verify + AES/SHA over the entity; per member X25519 + RSA-4096 sign + AES/SHA + base64'
+        : 'X25519 + Ed25519 verify + AES/SHA over the entity; per member X25519 + Ed25519 sign + AES/SHA + base64',
     run(entity) {
       teamPrivateOp();
       const plain = aes(true, entity);
@@ -228,7 +254,13 @@ async function startPromptSink(): Promise<SmtpSink> {
         if (inData) {
           const end = buf.indexOf('\r\n.\r\n');
           if (end < 0) return;
-          const raw = Buffer.from(buf.subarray(0, end + 2).toString('latin1').replace(/^\.\./gm, '.'), 'latin1');
+          const raw = Buffer.from(
+            buf
+              .subarray(0, end + 2)
+              .toString('latin1')
+              .replace(/^\.\./gm, '.'),
+            'latin1',
+          );
           buf = buf.subarray(end + 5);
           inData = false;
           const m = { mailFrom: from, rcptTo: rcpt, raw, messageId: headerValue(raw, 'Message-ID')?.replace(/^<|>$/g, '') ?? null };
@@ -244,21 +276,34 @@ async function startPromptSink(): Promise<SmtpSink> {
         const verb = line.slice(0, 4).toUpperCase();
         if (verb === 'EHLO') socket.write('250-bench-relay\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n');
         else if (verb === 'HELO' || verb === 'NOOP') socket.write('250 ok\r\n');
-        else if (verb === 'RSET') { from = ''; rcpt = []; socket.write('250 ok\r\n'); }
-        else if (verb === 'MAIL') { from = /<([^>]*)>/.exec(line)?.[1] ?? ''; rcpt = []; socket.write('250 ok\r\n'); }
-        else if (verb === 'RCPT') { rcpt.push((/<([^>]*)>/.exec(line)?.[1] ?? '').toLowerCase()); socket.write('250 ok\r\n'); }
-        else if (verb === 'DATA') { inData = true; socket.write('354 go ahead\r\n'); }
-        else if (verb === 'QUIT') { socket.end('221 bye\r\n'); return; }
-        else socket.write('502 not implemented\r\n');
+        else if (verb === 'RSET') {
+          from = '';
+          rcpt = [];
+          socket.write('250 ok\r\n');
+        } else if (verb === 'MAIL') {
+          from = /<([^>]*)>/.exec(line)?.[1] ?? '';
+          rcpt = [];
+          socket.write('250 ok\r\n');
+        } else if (verb === 'RCPT') {
+          rcpt.push((/<([^>]*)>/.exec(line)?.[1] ?? '').toLowerCase());
+          socket.write('250 ok\r\n');
+        } else if (verb === 'DATA') {
+          inData = true;
+          socket.write('354 go ahead\r\n');
+        } else if (verb === 'QUIT') {
+          socket.end('221 bye\r\n');
+          return;
+        } else socket.write('502 not implemented\r\n');
       }
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   sink.port = (server.address() as AddressInfo).port;
-  sink.close = () => new Promise<void>((resolve) => {
-    server.close(() => resolve());
-    for (const so of sockets) so.destroy();
-  });
+  sink.close = () =>
+    new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      for (const so of sockets) so.destroy();
+    });
   return sink;
 }
 
@@ -281,14 +326,14 @@ function countQueries(db: Db): QueryCounter {
     c.bySql.set(k, (c.bySql.get(k) ?? 0) + 1);
   };
   const wrapQ = (q: Queryable): Queryable => ({
-    query: <R,>(sql: string, params?: unknown[]) => (note(sql), q.query<R>(sql, params)),
+    query: <R>(sql: string, params?: unknown[]) => (note(sql), q.query<R>(sql, params)),
     exec: (sql: string) => (note(sql), q.exec(sql)),
   });
   const query = db.query.bind(db);
   const transaction = db.transaction.bind(db);
   Object.assign(db, {
-    query: <R,>(sql: string, params?: unknown[]) => (note(sql), query<R>(sql, params)),
-    transaction: <T,>(fn: (tx: Queryable) => Promise<T>) => (c.transactions++, transaction((tx) => fn(wrapQ(tx)))),
+    query: <R>(sql: string, params?: unknown[]) => (note(sql), query<R>(sql, params)),
+    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => (c.transactions++, transaction((tx) => fn(wrapQ(tx)))),
   });
   return c;
 }
@@ -343,7 +388,16 @@ async function openDesk(backend: Backend, algorithm: Algorithm): Promise<Desk> {
   log(`  ${algorithm} team key generated by the desk in ${(performance.now() - t0).toFixed(0)} ms`);
   const teamPrivate = (await activeTeamKey(h.app))!;
   const teamPublic = await openpgp.readKey({ armoredKey: (await teamPublicKey(h.app.db))!.armored });
-  return { h, admin, members, teamPrivate, teamPublic, sink, memberEmails: new Set(members.map((m) => m.email)), counter: countQueries(h.app.db) };
+  return {
+    h,
+    admin,
+    members,
+    teamPrivate,
+    teamPublic,
+    sink,
+    memberEmails: new Set(members.map((m) => m.email)),
+    counter: countQueries(h.app.db),
+  };
 }
 
 async function sendSmtp(transport: Transporter, r: PreparedReport): Promise<string> {
@@ -392,7 +446,8 @@ async function oneReport(d: Desk, transport: Transporter, r: PreparedReport, flo
   const t3 = performance.now();
   const q3 = snapshot(d.counter);
   const outcome = intake.results[0];
-  if (intake.processed !== 1 || outcome?.outcome !== 'new_report') throw new Error(`intake did not open a report: ${JSON.stringify(intake.results)}`);
+  if (intake.processed !== 1 || outcome?.outcome !== 'new_report')
+    throw new Error(`intake did not open a report: ${JSON.stringify(intake.results)}`);
   const copies = memberCopies(d, before);
   if (copies !== MEMBERS) throw new Error(`expected ${MEMBERS} member copies at the sink, got ${copies} (${sent} deliveries sent)`);
   if (check) await checkCopies(d, before);
@@ -400,19 +455,33 @@ async function oneReport(d: Desk, transport: Transporter, r: PreparedReport, flo
   // The raw baseline, interleaved: the same report's OpenPGP operations with keys already parsed.
   const u0 = performance.now();
   const opened = await openpgp.decrypt({
-    message: await openpgp.readMessage({ armoredMessage: r.armored }), decryptionKeys: d.teamPrivate,
-    verificationKeys: r.reporter.toPublic(), expectSigned: true, format: 'binary',
+    message: await openpgp.readMessage({ armoredMessage: r.armored }),
+    decryptionKeys: d.teamPrivate,
+    verificationKeys: r.reporter.toPublic(),
+    expectSigned: true,
+    format: 'binary',
   });
   const u1 = performance.now();
   for (const m of d.members) {
-    await openpgp.encrypt({ message: await openpgp.createMessage({ binary: opened.data }), encryptionKeys: m.key.toPublic(), signingKeys: d.teamPrivate });
+    await openpgp.encrypt({
+      message: await openpgp.createMessage({ binary: opened.data }),
+      encryptionKeys: m.key.toPublic(),
+      signingKeys: d.teamPrivate,
+    });
   }
   const u2 = performance.now();
   floor.run(opened.data);
   const u3 = performance.now();
   return {
-    receive: t1 - t0, intake: t2 - t1, delivery: t3 - t2, total: t3 - t0,
-    rawIn: u1 - u0, rawOut: u2 - u1, raw: u2 - u0, floor: u3 - u2, deliveries: sent,
+    receive: t1 - t0,
+    intake: t2 - t1,
+    delivery: t3 - t2,
+    total: t3 - t0,
+    rawIn: u1 - u0,
+    rawOut: u2 - u1,
+    raw: u2 - u0,
+    floor: u3 - u2,
+    deliveries: sent,
     statements: { receive: diff(q0, q1), intake: diff(q1, q2), delivery: diff(q2, q3) },
   };
 }
@@ -424,9 +493,15 @@ async function checkCopies(d: Desk, from: number): Promise<void> {
     if (!member) continue;
     const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(m.raw.toString('latin1'));
     if (!armored) throw new Error(`the copy for ${member.email} is not encrypted`);
-    const out = await openpgp.decrypt({ message: await openpgp.readMessage({ armoredMessage: armored[0] }), decryptionKeys: member.key, verificationKeys: d.teamPublic, expectSigned: true });
+    const out = await openpgp.decrypt({
+      message: await openpgp.readMessage({ armoredMessage: armored[0] }),
+      decryptionKeys: member.key,
+      verificationKeys: d.teamPublic,
+      expectSigned: true,
+    });
     const text = String(out.data).replace(/=\r?\n/g, '');
-    if (!text.includes(`Report `) || !text.includes('Crash dump:')) throw new Error(`the copy for ${member.email} does not carry the report`);
+    if (!text.includes(`Report `) || !text.includes('Crash dump:'))
+      throw new Error(`the copy for ${member.email} does not carry the report`);
   }
 }
 
@@ -456,23 +531,39 @@ async function burst(d: Desk, reports: PreparedReport[]): Promise<BurstResult> {
   };
   const errors: unknown[] = [];
   const delivery = startMailDelivery(app, { intervalMs: 500, batch: 50, onError: (e) => errors.push(e) });
-  const intake = startMailIntake(app, { leaseMs: 600_000, intervalMs: 500, onError: (e) => errors.push(e), onPass: () => void delivery.kick() });
+  const intake = startMailIntake(app, {
+    leaseMs: 600_000,
+    intervalMs: 500,
+    onError: (e) => errors.push(e),
+    onPass: () => void delivery.kick(),
+  });
   const listener: SmtpListener = await startSmtpListener(app, {
-    host: '127.0.0.1', port: 0, maxBytes: app.config.mailMaxBytes, aliases: [ALIAS], onStored: () => void intake.kick(),
+    host: '127.0.0.1',
+    port: 0,
+    maxBytes: app.config.mailMaxBytes,
+    aliases: [ALIAS],
+    onStored: () => void intake.kick(),
   });
   const transport = createTransport({ host: '127.0.0.1', port: listener.port, secure: false, ignoreTLS: true });
   const t0 = performance.now();
   try {
     // Like an MTA flushing its queue: a few connections at once, each message on its own connection.
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(BURST_CONCURRENCY, reports.length) }, async () => {
-      while (next < reports.length) {
-        const r = reports[next++]!;
-        const s = performance.now();
-        sentAt.set(await sendSmtp(transport, r), s);
-      }
-    }));
-    const timeout = new Promise<never>((_, rej) => setTimeout(() => rej(new Error(`burst: ${copies}/${expected} copies after 10 minutes; errors: ${errors.map(String).join('; ')}`)), 600_000).unref());
+    await Promise.all(
+      Array.from({ length: Math.min(BURST_CONCURRENCY, reports.length) }, async () => {
+        while (next < reports.length) {
+          const r = reports[next++]!;
+          const s = performance.now();
+          sentAt.set(await sendSmtp(transport, r), s);
+        }
+      }),
+    );
+    const timeout = new Promise<never>((_, rej) =>
+      setTimeout(
+        () => rej(new Error(`burst: ${copies}/${expected} copies after 10 minutes; errors: ${errors.map(String).join('; ')}`)),
+        600_000,
+      ).unref(),
+    );
     await Promise.race([all, timeout]);
   } finally {
     transport.close();
@@ -514,15 +605,23 @@ async function probes(d: Desk, reportId: string): Promise<Probe[]> {
   const member = d.members[1] ?? d.members[0]!;
   const parsed = await openpgp.readKey({ armoredKey: member.key.toPublic().armor() });
   const list: [string, number, () => Promise<unknown>][] = [
-    ['intake: allTeamKeys (rows read; parsed keys from the job\'s cache)', 1, () => allTeamKeys(app)],
-    [`intake: confirmedKeys (rows read, parsed keys cached; ${(await confirmedKeys(app.db)).length} now)`, 1, () => confirmedKeys(app.db, app)],
+    ["intake: allTeamKeys (rows read; parsed keys from the job's cache)", 1, () => allTeamKeys(app)],
+    [
+      `intake: confirmedKeys (rows read, parsed keys cached; ${(await confirmedKeys(app.db)).length} now)`,
+      1,
+      () => confirmedKeys(app.db, app),
+    ],
     ['(before: confirmedKeys parsing every confirmed key, no cache)', 0, () => confirmedKeys(app.db)],
     ['delivery: activeTeamKey (once per pass)', 1, () => activeTeamKey(app)],
     ['delivery per copy: confirmedKeyOfPerson (query + parse)', MEMBERS, () => confirmedKeyOfPerson(app.db, member.member.personId)],
     ['delivery per copy: keyUsability of the member key', MEMBERS, () => keyUsability(parsed, now, member.email)],
     ['delivery per pass: rulesOf (profile rules)', 1, () => rulesOf(app.db)],
     ['delivery per outbox row: loadCase', 1, () => loadCase(app.db, reportId)],
-    ['delivery per outbox row: replyAddress (INSERT .. ON CONFLICT + SELECT)', 1, () => replyAddress(app.db, app.sealer, reportId, now, app.config.mailAliases)],
+    [
+      'delivery per outbox row: replyAddress (INSERT .. ON CONFLICT + SELECT)',
+      1,
+      () => replyAddress(app.db, app.sealer, reportId, now, app.config.mailAliases),
+    ],
   ];
   const out: Probe[] = [];
   for (const [name, perReport, fn] of list) {
@@ -544,7 +643,9 @@ const f = (x: number, digits = 1) => x.toFixed(digits);
 
 async function runOne(backend: Backend, algorithm: Algorithm) {
   const started = performance.now();
-  log(`\n=== ${backend}, ${algorithm} team key: ${REPORTS} reports (+${WARMUP} warm-up) one at a time, then a burst of ${BURST}; ${MEMBERS} members ===`);
+  log(
+    `\n=== ${backend}, ${algorithm} team key: ${REPORTS} reports (+${WARMUP} warm-up) one at a time, then a burst of ${BURST}; ${MEMBERS} members ===`,
+  );
   const d = await openDesk(backend, algorithm);
   let transport: Transporter | null = null;
   let listener: SmtpListener | null = null;
@@ -553,7 +654,9 @@ async function runOne(backend: Backend, algorithm: Algorithm) {
     const tag = `${backend}-${algorithm}`;
     const prepared: PreparedReport[] = [];
     for (let i = 0; i < WARMUP + REPORTS + BURST; i++) prepared.push(await makeReport(i, d.teamPublic, tag));
-    log(`  ${prepared.length} reports made (PGP/MIME, ${f(prepared[0]!.raw.length / 1024)} KiB each, encrypted to the team key, signed by the reporter) in ${f((performance.now() - t0) / 1000)} s`);
+    log(
+      `  ${prepared.length} reports made (PGP/MIME, ${f(prepared[0]!.raw.length / 1024)} KiB each, encrypted to the team key, signed by the reporter) in ${f((performance.now() - t0) / 1000)} s`,
+    );
     const floor = makeFloor(algorithm, MEMBERS);
 
     listener = await startSmtpListener(d.h.app, { host: '127.0.0.1', port: 0, maxBytes: d.h.app.config.mailMaxBytes, aliases: [ALIAS] });
@@ -568,10 +671,16 @@ async function runOne(backend: Backend, algorithm: Algorithm) {
     await listener.close();
     listener = null;
 
-    const st = Object.fromEntries((['receive', 'intake', 'delivery', 'total', 'raw', 'rawIn', 'rawOut', 'floor'] as const).map((k) => [k, stats(samples.map((s) => s[k]))])) as Record<keyof Phases, Stats>;
+    const st = Object.fromEntries(
+      (['receive', 'intake', 'delivery', 'total', 'raw', 'rawIn', 'rawOut', 'floor'] as const).map((k) => [
+        k,
+        stats(samples.map((s) => s[k])),
+      ]),
+    ) as Record<keyof Phases, Stats>;
     const deliveriesPerReport = stats(samples.map((s) => s.deliveries)).p50;
     log(`\n  one report at a time (ms; ${REPORTS} reports)          p50       p95      mean`);
-    const row = (label: string, s: Stats) => log(`  ${label.padEnd(48)} ${f(s.p50).padStart(8)}  ${f(s.p95).padStart(8)}  ${f(s.mean).padStart(8)}`);
+    const row = (label: string, s: Stats) =>
+      log(`  ${label.padEnd(48)} ${f(s.p50).padStart(8)}  ${f(s.p95).padStart(8)}  ${f(s.mean).padStart(8)}`);
     row('receive (SMTP to 250, stored)', st.receive);
     row('intake (decrypt, verify, record, plan fan-out)', st.intake);
     row(`delivery (${deliveriesPerReport} sent: build, seal, SMTP, record)`, st.delivery);
@@ -589,44 +698,86 @@ async function runOne(backend: Backend, algorithm: Algorithm) {
       schleuderOverEndToEnd: SCHLEUDER_MS / st.total.p50,
     };
     const reportsPerSecond = (REPORTS * 1000) / loopMs;
-    log(`  ratios (p50): desk/raw ${f(ratios.endToEndOverRaw, 2)} (intake/raw-in ${f(ratios.intakeOverRawIn, 2)}, delivery/raw-out ${f(ratios.deliveryOverRawOut, 2)}); ` +
-      `desk/floor ${f(ratios.endToEndOverFloor, 1)}, raw/floor ${f(ratios.rawOverFloor, 1)}`);
-    log(`  ${f(1000 / st.total.p50, 1)} reports/s at the median (${f(reportsPerSecond, 1)}/s over the loop, which also ran the raw baseline); ` +
-      `Schleuder's ~3.5 s per message to 10 subscribers is ${f(ratios.schleuderOverEndToEnd, 0)}x the desk's median`);
+    log(
+      `  ratios (p50): desk/raw ${f(ratios.endToEndOverRaw, 2)} (intake/raw-in ${f(ratios.intakeOverRawIn, 2)}, delivery/raw-out ${f(ratios.deliveryOverRawOut, 2)}); ` +
+        `desk/floor ${f(ratios.endToEndOverFloor, 1)}, raw/floor ${f(ratios.rawOverFloor, 1)}`,
+    );
+    log(
+      `  ${f(1000 / st.total.p50, 1)} reports/s at the median (${f(reportsPerSecond, 1)}/s over the loop, which also ran the raw baseline); ` +
+        `Schleuder's ~3.5 s per message to 10 subscribers is ${f(ratios.schleuderOverEndToEnd, 0)}x the desk's median`,
+    );
     log(`  node:crypto floor: ${floor.label}`);
-    const perPhase = Object.fromEntries((['receive', 'intake', 'delivery'] as const).map((ph) => {
-      const last = samples[samples.length - 1]!.statements[ph];
-      return [ph, { statements: stats(samples.map((x) => x.statements[ph].queries)).p50, transactions: stats(samples.map((x) => x.statements[ph].transactions)).p50,
-        top: [...last.bySql].sort((a, b) => b[1] - a[1]).slice(0, 12).map(([sql, n]) => ({ n, sql })) }];
-    })) as Record<'receive' | 'intake' | 'delivery', { statements: number; transactions: number; top: { n: number; sql: string }[] }>;
-    log(`  SQL statements per report (p50): receive ${perPhase.receive.statements} in ${perPhase.receive.transactions} transactions, ` +
-      `intake ${perPhase.intake.statements} in ${perPhase.intake.transactions}, delivery ${perPhase.delivery.statements} in ${perPhase.delivery.transactions}`);
+    const perPhase = Object.fromEntries(
+      (['receive', 'intake', 'delivery'] as const).map((ph) => {
+        const last = samples[samples.length - 1]!.statements[ph];
+        return [
+          ph,
+          {
+            statements: stats(samples.map((x) => x.statements[ph].queries)).p50,
+            transactions: stats(samples.map((x) => x.statements[ph].transactions)).p50,
+            top: [...last.bySql]
+              .sort((a, b) => b[1] - a[1])
+              .slice(0, 12)
+              .map(([sql, n]) => ({ n, sql })),
+          },
+        ];
+      }),
+    ) as Record<'receive' | 'intake' | 'delivery', { statements: number; transactions: number; top: { n: number; sql: string }[] }>;
+    log(
+      `  SQL statements per report (p50): receive ${perPhase.receive.statements} in ${perPhase.receive.transactions} transactions, ` +
+        `intake ${perPhase.intake.statements} in ${perPhase.intake.transactions}, delivery ${perPhase.delivery.statements} in ${perPhase.delivery.transactions}`,
+    );
     log('  most frequent in delivery (last report):');
     for (const t of perPhase.delivery.top) log(`    ${String(t.n).padStart(3)}  ${t.sql}`);
 
     let burstResult: BurstResult | null = null;
     if (BURST > 0) {
       burstResult = await burst(d, prepared.slice(WARMUP + REPORTS));
-      log(`\n  burst of ${burstResult.reports} into the listener, jobs wired as in serve: ${f(burstResult.wallMs / 1000, 2)} s to the last copy, ` +
-        `${f(burstResult.reportsPerSecond, 1)} reports/s (${f((burstResult.reportsPerSecond * MEMBERS), 0)} copies/s); ` +
-        `latency send -> last copy p50 ${f(burstResult.latency.p50, 0)} ms, p95 ${f(burstResult.latency.p95, 0)} ms`);
+      log(
+        `\n  burst of ${burstResult.reports} into the listener, jobs wired as in serve: ${f(burstResult.wallMs / 1000, 2)} s to the last copy, ` +
+          `${f(burstResult.reportsPerSecond, 1)} reports/s (${f(burstResult.reportsPerSecond * MEMBERS, 0)} copies/s); ` +
+          `latency send -> last copy p50 ${f(burstResult.latency.p50, 0)} ms, p95 ${f(burstResult.latency.p95, 0)} ms`,
+      );
     }
 
-    const lastReport = (await d.h.app.db.query<{ report_id: string }>(`SELECT report_id FROM mail_inbox WHERE report_id IS NOT NULL ORDER BY received_at DESC LIMIT 1`)).rows[0]!.report_id;
+    const lastReport = (
+      await d.h.app.db.query<{ report_id: string }>(
+        `SELECT report_id FROM mail_inbox WHERE report_id IS NOT NULL ORDER BY received_at DESC LIMIT 1`,
+      )
+    ).rows[0]!.report_id;
     const probeList = await probes(d, lastReport);
     log(`\n  probes: what the jobs do besides cryptography (ms, p50 x calls per report = ms per report)`);
-    for (const p of probeList) log(`  ${p.name.padEnd(72)} ${f(p.ms.p50, 2).padStart(7)} x ${String(p.perReport).padStart(3)} = ${f(p.ms.p50 * p.perReport, 1).padStart(6)}`);
+    for (const p of probeList)
+      log(
+        `  ${p.name.padEnd(72)} ${f(p.ms.p50, 2).padStart(7)} x ${String(p.perReport).padStart(3)} = ${f(p.ms.p50 * p.perReport, 1).padStart(6)}`,
+      );
 
     const byTemplate = await d.h.app.db.query<{ template_id: string | null; kind: string; status: string; mode: string | null; n: number }>(
       `SELECT o.template_id, d.recipient_kind AS kind, d.status, d.mode, count(*)::int AS n FROM deliveries d JOIN outbox o ON o.id = d.outbox_id GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
     );
-    log(`  deliveries: ${byTemplate.rows.map((r) => `${r.template_id ?? '-'}/${r.kind}/${r.status}${r.mode ? `/${r.mode}` : ''} ${r.n}`).join(', ')}`);
+    log(
+      `  deliveries: ${byTemplate.rows.map((r) => `${r.template_id ?? '-'}/${r.kind}/${r.status}${r.mode ? `/${r.mode}` : ''} ${r.n}`).join(', ')}`,
+    );
     const load = loadavg();
-    log(`  load average ${load.map((x) => f(x, 2)).join(' ')} on ${cpus().length} cores${load[0]! > cpus().length ? ': the machine was busy with other work' : ''}`);
+    log(
+      `  load average ${load.map((x) => f(x, 2)).join(' ')} on ${cpus().length} cores${load[0]! > cpus().length ? ': the machine was busy with other work' : ''}`,
+    );
     return {
-      backend, algorithm, elapsedSeconds: (performance.now() - started) / 1000, loadavgAtEnd: load,
-      reportBytes: prepared[0]!.raw.length, deliveriesPerReport, phases: st, ratios, reportsPerSecondAtMedian: 1000 / st.total.p50,
-      reportsPerSecondOverLoop: reportsPerSecond, statements: perPhase, burst: burstResult, probes: probeList, deliveries: byTemplate.rows, floor: floor.label,
+      backend,
+      algorithm,
+      elapsedSeconds: (performance.now() - started) / 1000,
+      loadavgAtEnd: load,
+      reportBytes: prepared[0]!.raw.length,
+      deliveriesPerReport,
+      phases: st,
+      ratios,
+      reportsPerSecondAtMedian: 1000 / st.total.p50,
+      reportsPerSecondOverLoop: reportsPerSecond,
+      statements: perPhase,
+      burst: burstResult,
+      probes: probeList,
+      deliveries: byTemplate.rows,
+      floor: floor.label,
     };
   } finally {
     transport?.close();
@@ -636,14 +787,23 @@ async function runOne(backend: Backend, algorithm: Algorithm) {
   }
 }
 
-log(`mail-intake bench: node ${process.version}, OpenSSL ${process.versions.openssl}, ${cpus().length} CPUs, load ${loadavg().map((x) => f(x, 2)).join(' ')}; ` +
-  `reference: Schleuder ~${SCHLEUDER_MS / 1000} s per message to 10 subscribers`);
+log(
+  `mail-intake bench: node ${process.version}, OpenSSL ${process.versions.openssl}, ${cpus().length} CPUs, load ${loadavg()
+    .map((x) => f(x, 2))
+    .join(' ')}; ` + `reference: Schleuder ~${SCHLEUDER_MS / 1000} s per message to 10 subscribers`,
+);
 for (const backend of backends) {
   const results = [];
   for (const algorithm of ALGORITHMS as Algorithm[]) results.push(await runOne(backend, algorithm));
   const out = {
-    benchmark: 'mail-intake', backend, at: new Date().toISOString(), node: process.version, openssl: process.versions.openssl, cores: cpus().length,
-    options: { reports: REPORTS, warmup: WARMUP, burst: BURST, members: MEMBERS, size: SIZE, algorithms: ALGORITHMS }, results,
+    benchmark: 'mail-intake',
+    backend,
+    at: new Date().toISOString(),
+    node: process.version,
+    openssl: process.versions.openssl,
+    cores: cpus().length,
+    options: { reports: REPORTS, warmup: WARMUP, burst: BURST, members: MEMBERS, size: SIZE, algorithms: ALGORITHMS },
+    results,
   };
   log(`wrote ${writeResults('mail-intake', backend, out)}`);
 }

@@ -34,8 +34,24 @@ import type { PersonPrincipal } from '../src/domain/access.ts';
 import type { Member } from '../test/support/harness.ts';
 import { DENORMALIZED_MEMBER_QUEUE_SQL, DENORMALIZED_SETUP_SQL, PAGED_QUEUE_SQL } from './candidates.ts';
 import {
-  backendsArg, writeResults, bulkLoad, gcShare, intArg, openBench, principalOf, setupBenchDesk, stats, timeLoop, watchGc,
-  type Backend, type BenchDesk, type BenchEnv, type BulkResult, type GcShare, type Sample, type Stats,
+  backendsArg,
+  writeResults,
+  bulkLoad,
+  gcShare,
+  intArg,
+  openBench,
+  principalOf,
+  setupBenchDesk,
+  stats,
+  timeLoop,
+  watchGc,
+  type Backend,
+  type BenchDesk,
+  type BenchEnv,
+  type BulkResult,
+  type GcShare,
+  type Sample,
+  type Stats,
 } from './support.ts';
 
 const { values: args } = parseArgs({
@@ -81,7 +97,10 @@ const log = (s: string) => process.stdout.write(`${s}\n`);
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 
 async function explain(h: BenchEnv, p: PersonPrincipal): Promise<string> {
-  const r = await h.app.db.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${INCIDENT_QUEUE_SQL}`, incidentQueueParams(p, QueueQuery.parse({})));
+  const r = await h.app.db.query<{ 'QUERY PLAN': string }>(
+    `EXPLAIN (ANALYZE, BUFFERS) ${INCIDENT_QUEUE_SQL}`,
+    incidentQueueParams(p, QueueQuery.parse({})),
+  );
   return r.rows.map((x) => x['QUERY PLAN']).join('\n');
 }
 
@@ -101,7 +120,8 @@ async function benchPrincipal(h: BenchEnv, baseUrl: string, label: string, m: Me
     throw new Error(`${label}: the HTTP answer and the raw query disagree`);
   }
   const injected = await h.server.inject({ method: 'GET', url: '/api/queue', headers });
-  if (injected.statusCode !== 200 || injected.body !== text) throw new Error(`${label}: inject answered differently (${injected.statusCode})`);
+  if (injected.statusCode !== 200 || injected.body !== text)
+    throw new Error(`${label}: inject answered differently (${injected.statusCode})`);
 
   const run: Record<Mode, () => Promise<unknown>> = {
     http: async () => {
@@ -140,12 +160,19 @@ async function benchPrincipal(h: BenchEnv, baseUrl: string, label: string, m: Me
     gcByMode[mode] = gcShare(samples[mode], pauses);
   }
   return {
-    label, central: principal.central, projectIds: principal.projectIds,
-    incidentsReturned: body.incidents.length, reportsReturned: body.reports.length, responseBytes: Buffer.byteLength(text),
-    modes, gc: gcByMode,
+    label,
+    central: principal.central,
+    projectIds: principal.projectIds,
+    incidentsReturned: body.incidents.length,
+    reportsReturned: body.reports.length,
+    responseBytes: Buffer.byteLength(text),
+    modes,
+    gc: gcByMode,
     ratio: {
-      httpP50: modes.http.p50 / modes.raw.p50, httpP99: modes.http.p99 / modes.raw.p99,
-      injectP50: modes.inject.p50 / modes.raw.p50, injectP99: modes.inject.p99 / modes.raw.p99,
+      httpP50: modes.http.p50 / modes.raw.p50,
+      httpP99: modes.http.p99 / modes.raw.p99,
+      injectP50: modes.inject.p50 / modes.raw.p50,
+      injectP99: modes.inject.p99 / modes.raw.p99,
     },
   };
 }
@@ -171,9 +198,15 @@ async function probes(h: BenchEnv, desk: BenchDesk): Promise<{ list: ProbeResult
   const member = await principalOf(h.app, desk.projectMember);
   const central = await principalOf(h.app, desk.central);
   const open = { status: 'open' as const, limit: 50, offset: 0 };
-  const cases = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM case_participants WHERE person_id = $1', [member.personId]);
+  const cases = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM case_participants WHERE person_id = $1', [
+    member.personId,
+  ]);
   const list: { label: string; p: PersonPrincipal; q: ProbeResult['query'] }[] = [
-    ...desk.projects.map((x) => ({ label: `team ${x.slug} (${Math.round(x.weight * 100)}% of incidents)`, p: { ...member, projectIds: [x.id] }, q: open })),
+    ...desk.projects.map((x) => ({
+      label: `team ${x.slug} (${Math.round(x.weight * 100)}% of incidents)`,
+      p: { ...member, projectIds: [x.id] },
+      q: open,
+    })),
     { label: `collaborator on no team (${cases.rows[0]!.n} cases)`, p: { ...member, projectIds: [] }, q: open },
     { label: `team ${desk.memberProject.slug}, offset 1000`, p: member, q: { ...open, offset: 1000 } },
     { label: `team ${desk.memberProject.slug}, closed`, p: member, q: { ...open, status: 'closed' } },
@@ -216,7 +249,10 @@ function printProbes(backend: Backend, list: ProbeResult[]) {
   const names = [...CANDIDATES.map(([n]) => n), 'denorm'];
   const head = ['probe (raw incident query)', 'rows', 'current p50', 'p99', ...names.flatMap((n) => [`${n} p50`, 'p99'])];
   const rows = list.map((r) => [
-    r.label, String(r.rows), ms(r.current.p50), ms(r.current.p99),
+    r.label,
+    String(r.rows),
+    ms(r.current.p50),
+    ms(r.current.p99),
     ...names.flatMap((n) => (r.candidates[n] ? [ms(r.candidates[n].p50), ms(r.candidates[n].p99)] : ['-', '-'])),
   ]);
   const widths = head.map((x, i) => Math.max(x.length, ...rows.map((r) => r[i]!.length)));
@@ -245,7 +281,18 @@ function printTable(backend: Backend, results: PrincipalResult[]) {
     for (const mode of MODES) {
       const s = r.modes[mode];
       const g = r.gc[mode];
-      rows.push([backend, r.label, mode, String(s.n), ms(s.p50), ms(s.p90), ms(s.p99), ms(s.mean), ms(s.max), `${ms(g.totalMs)} (${g.over5ms})`]);
+      rows.push([
+        backend,
+        r.label,
+        mode,
+        String(s.n),
+        ms(s.p50),
+        ms(s.p90),
+        ms(s.p99),
+        ms(s.mean),
+        ms(s.max),
+        `${ms(g.totalMs)} (${g.over5ms})`,
+      ]);
     }
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
@@ -255,8 +302,10 @@ function printTable(backend: Backend, results: PrincipalResult[]) {
   for (const r of rows) log(line(r));
   log('');
   for (const r of results) {
-    log(`${backend} ${r.label}: HTTP/raw p50 ${r.ratio.httpP50.toFixed(1)}x, p99 ${r.ratio.httpP99.toFixed(1)}x; inject/raw p50 ${r.ratio.injectP50.toFixed(1)}x, p99 ${r.ratio.injectP99.toFixed(1)}x` +
-      ` (${r.incidentsReturned} incidents + ${r.reportsReturned} reports, ${r.responseBytes} bytes)`);
+    log(
+      `${backend} ${r.label}: HTTP/raw p50 ${r.ratio.httpP50.toFixed(1)}x, p99 ${r.ratio.httpP99.toFixed(1)}x; inject/raw p50 ${r.ratio.injectP50.toFixed(1)}x, p99 ${r.ratio.injectP99.toFixed(1)}x` +
+        ` (${r.incidentsReturned} incidents + ${r.reportsReturned} reports, ${r.responseBytes} bytes)`,
+    );
   }
 }
 
@@ -269,13 +318,18 @@ async function runBackend(backend: Backend) {
     const desk = await setupBenchDesk(h, MEMBER_PROJECT);
     log(`desk set up (${((performance.now() - started) / 1000).toFixed(1)} s)${h.schema ? `, schema ${h.schema}` : ''}`);
     const data: BulkResult = await bulkLoad(h, desk, { incidents: INCIDENTS, triage: TRIAGE, staff: 20 });
-    log(`loaded ${data.incidents} incidents (${data.openIncidents} open), ${data.reports} reports (${data.triageReports} in triage), ` +
-      `${data.incidentProjects} incident_projects, ${data.caseParticipants} case_participants in ${(data.loadMs / 1000).toFixed(1)} s; ` +
-      `VACUUM ANALYZE ${(data.analyzeMs / 1000).toFixed(1)} s; the ${desk.memberProject.slug} member may see ${data.openVisibleToProjectMember} open incidents`);
+    log(
+      `loaded ${data.incidents} incidents (${data.openIncidents} open), ${data.reports} reports (${data.triageReports} in triage), ` +
+        `${data.incidentProjects} incident_projects, ${data.caseParticipants} case_participants in ${(data.loadMs / 1000).toFixed(1)} s; ` +
+        `VACUUM ANALYZE ${(data.analyzeMs / 1000).toFixed(1)} s; the ${desk.memberProject.slug} member may see ${data.openVisibleToProjectMember} open incidents`,
+    );
 
     const plans: Record<string, string> = {};
     if (backend === 'postgres' || args.explain) {
-      for (const [label, m] of [['central', desk.central], ['project member', desk.projectMember]] as const) {
+      for (const [label, m] of [
+        ['central', desk.central],
+        ['project member', desk.projectMember],
+      ] as const) {
         plans[label] = await explain(h, await principalOf(h.app, m));
         log(`\n--- EXPLAIN (ANALYZE, BUFFERS) incident queue, ${label} (${backend}) ---\n${plans[label]}`);
       }
@@ -292,21 +346,35 @@ async function runBackend(backend: Backend) {
     ];
     printTable(backend, results);
     load.loadavgAtEnd = loadavg();
-    log(`load average ${load.loadavgAtEnd.map((x) => x.toFixed(2)).join(' ')} on ${load.cores} cores` +
-      (load.loadavgAtEnd[0]! > load.cores ? ': the machine was busy with other work; tail latencies include waiting for a CPU' : ''));
+    log(
+      `load average ${load.loadavgAtEnd.map((x) => x.toFixed(2)).join(' ')} on ${load.cores} cores` +
+        (load.loadavgAtEnd[0]! > load.cores ? ': the machine was busy with other work; tail latencies include waiting for a CPU' : ''),
+    );
     const openMicros = sealerOpenMicros(h);
     log(`sealer.open of one title: ${openMicros.toFixed(0)} µs (x ${TRIAGE} reports in triage listed for the central member)`);
     const probeResults = args['skip-probes'] ? null : await probes(h, desk);
     if (probeResults) {
       printProbes(backend, probeResults.list);
-      log(`(denorm: adding the columns and index to ${data.incidentProjects} incident_projects rows took ${(probeResults.denormSetupMs / 1000).toFixed(1)} s)`);
+      log(
+        `(denorm: adding the columns and index to ${data.incidentProjects} incident_projects rows took ${(probeResults.denormSetupMs / 1000).toFixed(1)} s)`,
+      );
     }
 
     const elapsed = (performance.now() - started) / 1000;
     const out = {
-      benchmark: 'queue', backend, at: new Date().toISOString(), node: process.version, elapsedSeconds: elapsed, load,
+      benchmark: 'queue',
+      backend,
+      at: new Date().toISOString(),
+      node: process.version,
+      elapsedSeconds: elapsed,
+      load,
       options: { incidents: INCIDENTS, requests: REQUESTS, warmup: WARMUP, triage: TRIAGE, memberProject: MEMBER_PROJECT },
-      data, results, sealerOpenMicros: openMicros, probes: probeResults?.list ?? [], denormSetupMs: probeResults?.denormSetupMs ?? null, explain: plans,
+      data,
+      results,
+      sealerOpenMicros: openMicros,
+      probes: probeResults?.list ?? [],
+      denormSetupMs: probeResults?.denormSetupMs ?? null,
+      explain: plans,
     };
     log(`${backend} done in ${elapsed.toFixed(0)} s; wrote ${writeResults('queue', backend, out)}`);
   } finally {

@@ -30,12 +30,36 @@ import { parseArgs } from 'node:util';
 import type { AddressInfo } from 'node:net';
 import { dueAt, type OwnerCalendar } from '../src/domain/deadline.ts';
 import {
-  acknowledgeClocks, DESK_SCOPE, profileClocks, SLA_CLOCK_COUNTS_SQL, SLA_DURATIONS_SQL, SLA_METRICS_DURATIONS_SQL, SLA_QUEUE_GAUGES_SQL, SLA_SERIES_SQL,
-  slaDashboard, slaMetrics, slaParams, scopeOf, type SlaScope,
+  acknowledgeClocks,
+  DESK_SCOPE,
+  profileClocks,
+  SLA_CLOCK_COUNTS_SQL,
+  SLA_DURATIONS_SQL,
+  SLA_METRICS_DURATIONS_SQL,
+  SLA_QUEUE_GAUGES_SQL,
+  SLA_SERIES_SQL,
+  slaDashboard,
+  slaMetrics,
+  slaParams,
+  scopeOf,
+  type SlaScope,
 } from '../src/app/sla/stats.ts';
 import type { Ctx } from '../src/app/context.ts';
 import type { Member } from '../test/support/harness.ts';
-import { backendsArg, writeResults, bulkLoad, intArg, openBench, principalOf, setupBenchDesk, stats, timeLoop, type Backend, type BenchEnv, type Stats } from './support.ts';
+import {
+  backendsArg,
+  writeResults,
+  bulkLoad,
+  intArg,
+  openBench,
+  principalOf,
+  setupBenchDesk,
+  stats,
+  timeLoop,
+  type Backend,
+  type BenchEnv,
+  type Stats,
+} from './support.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -128,9 +152,20 @@ async function computeDueDates(h: BenchEnv): Promise<DueDates> {
   // Untimed: the unowned deadline of the rows a claim superseded.
   const unownedDue = triageStarts.map((s) => dueAt({ amount: 3, unit: 'working-days' }, s, unowned).getTime());
   return {
-    reportIds: reports.rows.map((r) => r.id), triageDue, unownedDue,
-    incidentIds: parts.rows.map((p) => p.incident_id), projectIds: parts.rows.map((p) => p.project_id), projectDue,
-    timings: { triageCalls: triageStarts.length, triageMs, projectCalls: partStarts.length, projectMs, baselineCalls: triageStarts.length, baselineMs },
+    reportIds: reports.rows.map((r) => r.id),
+    triageDue,
+    unownedDue,
+    incidentIds: parts.rows.map((p) => p.incident_id),
+    projectIds: parts.rows.map((p) => p.project_id),
+    projectDue,
+    timings: {
+      triageCalls: triageStarts.length,
+      triageMs,
+      projectCalls: partStarts.length,
+      projectMs,
+      baselineCalls: triageStarts.length,
+      baselineMs,
+    },
   };
 }
 
@@ -178,7 +213,11 @@ interface Row {
   stopReason: string | null;
 }
 
-async function loadDeadlines(h: BenchEnv, due: DueDates, triagerId: string): Promise<{ insertMs: number; transitionsMs: number; analyzeMs: number; rows: Row[] }> {
+async function loadDeadlines(
+  h: BenchEnv,
+  due: DueDates,
+  triagerId: string,
+): Promise<{ insertMs: number; transitionsMs: number; analyzeMs: number; rows: Row[] }> {
   const now = h.app.clock();
   let t = performance.now();
   let insertMs = 0;
@@ -210,7 +249,11 @@ async function loadDeadlines(h: BenchEnv, due: DueDates, triagerId: string): Pro
     'SELECT clock, started_at, due_at, stopped_at, stop_reason FROM deadlines',
   );
   const rows = back.rows.map((r) => ({
-    clock: r.clock, startedAt: new Date(r.started_at), dueAt: new Date(r.due_at), stoppedAt: r.stopped_at ? new Date(r.stopped_at) : null, stopReason: r.stop_reason,
+    clock: r.clock,
+    startedAt: new Date(r.started_at),
+    dueAt: new Date(r.due_at),
+    stoppedAt: r.stopped_at ? new Date(r.stopped_at) : null,
+    stopReason: r.stop_reason,
   }));
   return { insertMs, transitionsMs, analyzeMs, rows };
 }
@@ -291,7 +334,9 @@ async function benchDashboard(h: BenchEnv, baseUrl: string, label: string, m: Me
     const a = JSON.stringify(direct);
     let i = 0;
     while (i < a.length && a[i] === text[i]) i++;
-    throw new Error(`${label}: the HTTP answer and the use case disagree at ${i}: …${a.slice(Math.max(0, i - 200), i + 100)}… vs …${text.slice(Math.max(0, i - 200), i + 100)}…`);
+    throw new Error(
+      `${label}: the HTTP answer and the use case disagree at ${i}: …${a.slice(Math.max(0, i - 200), i + 100)}… vs …${text.slice(Math.max(0, i - 200), i + 100)}…`,
+    );
   }
 
   const run: Record<Mode, () => Promise<unknown>> = {
@@ -307,8 +352,15 @@ async function benchDashboard(h: BenchEnv, baseUrl: string, label: string, m: Me
   const modes = (await interleave(run)) as Record<Mode, Stats>;
   const each = await interleave(statements);
   return {
-    label: `${label}, ${days} days`, modes, statements: each, responseBytes: Buffer.byteLength(text),
-    ratio: { httpP50: modes.http.p50 / modes.raw.p50, usecaseP50: modes.usecase.p50 / modes.raw.p50, httpMean: modes.http.mean / modes.raw.mean },
+    label: `${label}, ${days} days`,
+    modes,
+    statements: each,
+    responseBytes: Buffer.byteLength(text),
+    ratio: {
+      httpP50: modes.http.p50 / modes.raw.p50,
+      usecaseP50: modes.usecase.p50 / modes.raw.p50,
+      httpMean: modes.http.mean / modes.raw.mean,
+    },
   };
 }
 
@@ -339,8 +391,15 @@ async function benchMetrics(h: BenchEnv, baseUrl: string, m: Member): Promise<Sc
   const modes = (await interleave(run, METRICS_ROUNDS, Math.min(1, WARMUP))) as Record<Mode, Stats>;
   const each = await interleave(statements, METRICS_ROUNDS, 0);
   return {
-    label: '/metrics (central, all time)', modes, statements: each, responseBytes: Buffer.byteLength(text),
-    ratio: { httpP50: modes.http.p50 / modes.raw.p50, usecaseP50: modes.usecase.p50 / modes.raw.p50, httpMean: modes.http.mean / modes.raw.mean },
+    label: '/metrics (central, all time)',
+    modes,
+    statements: each,
+    responseBytes: Buffer.byteLength(text),
+    ratio: {
+      httpP50: modes.http.p50 / modes.raw.p50,
+      usecaseP50: modes.usecase.p50 / modes.raw.p50,
+      httpMean: modes.http.mean / modes.raw.mean,
+    },
   };
 }
 
@@ -352,7 +411,8 @@ function printScenarios(backend: Backend, list: Scenario[]) {
       const x = s.modes[mode];
       rows.push([backend, s.label, mode, String(x.n), ms(x.p50), ms(x.p90), ms(x.mean), ms(x.max)]);
     }
-    for (const [name, x] of Object.entries(s.statements)) rows.push([backend, s.label, `  raw ${name}`, String(x.n), ms(x.p50), ms(x.p90), ms(x.mean), ms(x.max)]);
+    for (const [name, x] of Object.entries(s.statements))
+      rows.push([backend, s.label, `  raw ${name}`, String(x.n), ms(x.p50), ms(x.p90), ms(x.mean), ms(x.max)]);
   }
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => (i < 3 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -361,7 +421,9 @@ function printScenarios(backend: Backend, list: Scenario[]) {
   for (const r of rows) log(line(r));
   log('');
   for (const s of list) {
-    log(`${backend} ${s.label}: HTTP/raw p50 ${s.ratio.httpP50.toFixed(2)}x (mean ${s.ratio.httpMean.toFixed(2)}x), use case/raw p50 ${s.ratio.usecaseP50.toFixed(2)}x (${s.responseBytes} bytes)`);
+    log(
+      `${backend} ${s.label}: HTTP/raw p50 ${s.ratio.httpP50.toFixed(2)}x (mean ${s.ratio.httpMean.toFixed(2)}x), use case/raw p50 ${s.ratio.usecaseP50.toFixed(2)}x (${s.responseBytes} bytes)`,
+    );
   }
 }
 
@@ -387,19 +449,27 @@ async function runBackend(backend: Backend) {
   try {
     const desk = await setupBenchDesk(h, MEMBER_PROJECT);
     const data = await bulkLoad(h, desk, { incidents: INCIDENTS, triage: 40, staff: 20 });
-    log(`loaded ${data.incidents} incidents (${data.openIncidents} open), ${data.reports} reports, ${data.incidentProjects} incident_projects in ${(data.loadMs / 1000).toFixed(1)} s`);
+    log(
+      `loaded ${data.incidents} incidents (${data.openIncidents} open), ${data.reports} reports, ${data.incidentProjects} incident_projects in ${(data.loadMs / 1000).toFixed(1)} s`,
+    );
 
     const due = await computeDueDates(h);
     const timings = due.timings;
     const per = (msTotal: number, n: number) => `${((msTotal * 1000) / n).toFixed(2)} µs/call`;
-    log(`dueAt in JS: ${timings.triageCalls} triage clocks (3 working days, London + GB-ENG holidays) ${ms(timings.triageMs)} ms, ${per(timings.triageMs, timings.triageCalls)}; ` +
-      `${timings.projectCalls} project-analysis clocks (7 days, 4 zones) ${ms(timings.projectMs)} ms, ${per(timings.projectMs, timings.projectCalls)}; ` +
-      `baseline 72 hours ${ms(timings.baselineMs)} ms, ${per(timings.baselineMs, timings.baselineCalls)}`);
-    log(`  working days/baseline ${(timings.triageMs / timings.baselineMs).toFixed(1)}x, calendar days/baseline ${((timings.projectMs / timings.projectCalls) / (timings.baselineMs / timings.baselineCalls)).toFixed(1)}x per call; ` +
-      `all ${timings.triageCalls + timings.projectCalls} clocks ${ms(timings.triageMs + timings.projectMs)} ms`);
+    log(
+      `dueAt in JS: ${timings.triageCalls} triage clocks (3 working days, London + GB-ENG holidays) ${ms(timings.triageMs)} ms, ${per(timings.triageMs, timings.triageCalls)}; ` +
+        `${timings.projectCalls} project-analysis clocks (7 days, 4 zones) ${ms(timings.projectMs)} ms, ${per(timings.projectMs, timings.projectCalls)}; ` +
+        `baseline 72 hours ${ms(timings.baselineMs)} ms, ${per(timings.baselineMs, timings.baselineCalls)}`,
+    );
+    log(
+      `  working days/baseline ${(timings.triageMs / timings.baselineMs).toFixed(1)}x, calendar days/baseline ${(timings.projectMs / timings.projectCalls / (timings.baselineMs / timings.baselineCalls)).toFixed(1)}x per call; ` +
+        `all ${timings.triageCalls + timings.projectCalls} clocks ${ms(timings.triageMs + timings.projectMs)} ms`,
+    );
     const { rows, ...deadlineLoad } = await loadDeadlines(h, due, desk.central.personId);
-    log(`loaded ${rows.length} deadline rows (${rows.filter((r) => r.stopReason?.startsWith('reassigned')).length} superseded, ${rows.filter((r) => !r.stoppedAt).length} running) ` +
-      `in ${(deadlineLoad.insertMs / 1000).toFixed(1)} s, the triage transitions in ${(deadlineLoad.transitionsMs / 1000).toFixed(1)} s, VACUUM ANALYZE ${(deadlineLoad.analyzeMs / 1000).toFixed(1)} s`);
+    log(
+      `loaded ${rows.length} deadline rows (${rows.filter((r) => r.stopReason?.startsWith('reassigned')).length} superseded, ${rows.filter((r) => !r.stoppedAt).length} running) ` +
+        `in ${(deadlineLoad.insertMs / 1000).toFixed(1)} s, the triage transitions in ${(deadlineLoad.transitionsMs / 1000).toFixed(1)} s, VACUUM ANALYZE ${(deadlineLoad.analyzeMs / 1000).toFixed(1)} s`,
+    );
 
     // The check: the central member's counts equal the same counts computed in JS.
     const central = await principalOf(h.app, desk.central);
@@ -407,19 +477,28 @@ async function runBackend(backend: Backend) {
     for (const days of [90, 365]) {
       const from = new Date(now.getTime() - days * DAY);
       const d = await slaDashboard({ app: h.app, principal: central }, { from: from.toISOString(), to: now.toISOString() });
-      const got = Object.fromEntries(d.clocks.map((c) => [c.clock, { finished: c.finished, met: c.met, missed: c.missed, breached: c.breached, running: c.running, overdue: c.overdue }]));
+      const got = Object.fromEntries(
+        d.clocks.map((c) => [
+          c.clock,
+          { finished: c.finished, met: c.met, missed: c.missed, breached: c.breached, running: c.running, overdue: c.overdue },
+        ]),
+      );
       const want = expectedCounts(rows, from, now);
       if (JSON.stringify(got) !== JSON.stringify(Object.fromEntries(Object.keys(got).map((k) => [k, want[k]])))) {
         throw new Error(`counts for ${days} days differ from the JS check:\n${JSON.stringify(got)}\n${JSON.stringify(want)}`);
       }
-      log(`checked ${days} days: ${JSON.stringify(got)}; distributions n = ${d.distributions.map((x) => `${x.measure} ${x.n}`).join(', ')}`);
+      log(
+        `checked ${days} days: ${JSON.stringify(got)}; distributions n = ${d.distributions.map((x) => `${x.measure} ${x.n}`).join(', ')}`,
+      );
     }
 
     const plans: Record<string, string> = {};
     if (backend === 'postgres' || args.explain) {
       plans.central = await explain(h, scopeOf(central));
       plans.member = await explain(h, scopeOf(await principalOf(h.app, desk.projectMember)));
-      log(`\n--- EXPLAIN (ANALYZE, BUFFERS), central, 90 days (${backend}) ---\n${plans.central}\n--- project member ---\n${plans.member}\n`);
+      log(
+        `\n--- EXPLAIN (ANALYZE, BUFFERS), central, 90 days (${backend}) ---\n${plans.central}\n--- project member ---\n${plans.member}\n`,
+      );
     }
 
     await h.server.listen({ host: '127.0.0.1', port: 0 });
@@ -437,9 +516,17 @@ async function runBackend(backend: Backend) {
     log(`load average ${load.loadavgAtEnd.map((x) => x.toFixed(2)).join(' ')} on ${load.cores} cores`);
     const elapsed = (performance.now() - started) / 1000;
     const out = {
-      benchmark: 'sla', backend, at: new Date().toISOString(), node: process.version, elapsedSeconds: elapsed, load,
+      benchmark: 'sla',
+      backend,
+      at: new Date().toISOString(),
+      node: process.version,
+      elapsedSeconds: elapsed,
+      load,
       options: { incidents: INCIDENTS, rounds: ROUNDS, metricsRounds: METRICS_ROUNDS, warmup: WARMUP, memberProject: MEMBER_PROJECT },
-      data: { ...data, deadlines: rows.length, deadlineLoad }, dueAt: timings, scenarios, explain: plans,
+      data: { ...data, deadlines: rows.length, deadlineLoad },
+      dueAt: timings,
+      scenarios,
+      explain: plans,
     };
     log(`${backend} done in ${elapsed.toFixed(0)} s; wrote ${writeResults('sla', backend, out)}`);
   } finally {

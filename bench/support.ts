@@ -62,18 +62,26 @@ export async function openBench(backend: Backend, clockIso = '2026-11-23T09:00:0
   const dataDir = backend === 'postgres' ? mkdtempSync(join(tmpdir(), 'embargo-bench-')) : ':memory:';
   const schema = backend === 'postgres' ? `${opts.schemaPrefix ?? 'bench_queue'}_${randomBytes(5).toString('hex')}` : null;
   // loadConfig gets an empty environment: the bench never picks up DATABASE_URL or EMBARGO_CONFIG by accident.
-  const config = loadConfig({}, {
-    databaseUrl: backend === 'postgres' ? POSTGRES_URL : null,
-    dataDir,
-    instanceKey: randomBytes(32).toString('base64'),
-    passwordCostLog2: 14,
-    ...opts.config,
-  });
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: backend === 'postgres' ? POSTGRES_URL : null,
+      dataDir,
+      instanceKey: randomBytes(32).toString('base64'),
+      passwordCostLog2: 14,
+      ...opts.config,
+    },
+  );
   const app = await createApp(config, { clock: clock.fn, ...(schema ? { schema } : {}) });
   const server = await buildServer(app);
   let closed = false;
   return {
-    backend, schema, app, server, clock, baseUrl: null,
+    backend,
+    schema,
+    app,
+    server,
+    clock,
+    baseUrl: null,
     async close() {
       if (closed) return;
       closed = true;
@@ -125,7 +133,11 @@ export async function setupBenchDesk(h: Harness, memberProjectSlug: string): Pro
   const memberProject = projects.find((p) => p.slug === memberProjectSlug);
   if (!memberProject) throw new Error(`unknown project ${memberProjectSlug}; one of ${projects.map((p) => p.slug).join(', ')}`);
   const central = await addMember(h, admin, { name: 'Cora Central', email: 'cora@tf.example', teams: ['security'] });
-  const projectMember = await addMember(h, admin, { name: 'Pete Project', email: 'pete@tf.example', teams: [`${memberProject.slug}-security`] });
+  const projectMember = await addMember(h, admin, {
+    name: 'Pete Project',
+    email: 'pete@tf.example',
+    teams: [`${memberProject.slug}-security`],
+  });
   return { admin, central, projectMember, memberProject, projects };
 }
 
@@ -271,10 +283,27 @@ export async function bulkLoad(h: BenchEnv, desk: BenchDesk, opts: BulkOptions):
          FROM generate_series(1, $1::int) AS g JOIN projects pr ON pr.id = ($2::uuid[])[1 + (g % cardinality($2::uuid[]))]`,
       [opts.staff, projectIds],
     );
-    const staff = (await tx.query<{ id: string }>(`SELECT md5('bench-person-' || g)::uuid AS id FROM generate_series(1, $1::int) AS g`, [opts.staff])).rows.map((r) => r.id);
-    const r = await tx.query<{ reports: number; incidents: number; incident_projects: number; case_participants: number; open_incidents: number }>(BULK_SQL, [
-      opts.incidents, now, projectIds, thresholds, staff, desk.central.personId,
-      placeholder.title, placeholder.body, placeholder.reporter, placeholder.sensitive, desk.projectMember.personId,
+    const staff = (
+      await tx.query<{ id: string }>(`SELECT md5('bench-person-' || g)::uuid AS id FROM generate_series(1, $1::int) AS g`, [opts.staff])
+    ).rows.map((r) => r.id);
+    const r = await tx.query<{
+      reports: number;
+      incidents: number;
+      incident_projects: number;
+      case_participants: number;
+      open_incidents: number;
+    }>(BULK_SQL, [
+      opts.incidents,
+      now,
+      projectIds,
+      thresholds,
+      staff,
+      desk.central.personId,
+      placeholder.title,
+      placeholder.body,
+      placeholder.reporter,
+      placeholder.sensitive,
+      desk.projectMember.personId,
     ]);
 
     // Reports in triage, sealed per row (AAD binds the row id) in one multi-row INSERT with parameters.
@@ -284,15 +313,21 @@ export async function bulkLoad(h: BenchEnv, desk: BenchDesk, opts: BulkOptions):
     for (let i = 0; i < opts.triage; i++) {
       const id = crypto.randomUUID();
       const received = new Date(now.getTime() - (i % 5) * 86400_000 - i * 3600_000);
-      const due = i % 7 === 6 ? null : new Date(now.getTime() + ((i * 37) % 96 - 24) * 3600_000);
+      const due = i % 7 === 6 ? null : new Date(now.getTime() + (((i * 37) % 96) - 24) * 3600_000);
       const row = [
-        id, opts.incidents + 1 + i, i % 4 === 0 ? 'import' : 'email', received,
+        id,
+        opts.incidents + 1 + i,
+        i % 4 === 0 ? 'import' : 'email',
+        received,
         app.sealer.seal(`Triage report ${i + 1}: possible memory corruption in BL31`, aad('reports', 'title', id)),
         app.sealer.seal('Details of the issue. '.repeat(10), aad('reports', 'body', id)),
         app.sealer.sealJson({ name: `Reporter ${i + 1}`, email: `r${i + 1}@research.example` }, aad('reports', 'reporter', id)),
         app.sealer.sealJson({ product: null, fields: [] }, aad('reports', 'sensitive', id)),
         i % 2 === 0 ? desk.central.personId : null,
-        randomBytes(32).toString('hex'), due, received, 'name',
+        randomBytes(32).toString('hex'),
+        due,
+        received,
+        'name',
       ];
       values.push(`(${row.map((_, k) => `$${i * cols + k + 1}`).join(', ')}, 'received')`);
       params.push(...row);
@@ -333,7 +368,8 @@ export async function bulkLoad(h: BenchEnv, desk: BenchDesk, opts: BulkOptions):
     caseParticipants: Number(counts.case_participants) + (opts.triage > 0 ? Math.min(2, opts.triage) : 0),
     triageReports: opts.triage,
     openVisibleToProjectMember: visible.rows[0]!.n,
-    loadMs, analyzeMs,
+    loadMs,
+    analyzeMs,
   };
 }
 

@@ -12,17 +12,36 @@ const ConfigSchema = z
     port: z.coerce.number().int().min(0).max(65535).default(8080),
     publicUrl: z.string().url().nullable().default(null),
     /** The public advisory site's URL when it is hosted elsewhere (a static export); default publicUrl + /advisories/. */
-    advisorySiteUrl: z.string().url().refine((u) => /^https?:/i.test(u), 'must be an http(s) URL').nullable().default(null),
+    advisorySiteUrl: z
+      .string()
+      .url()
+      .refine((u) => /^https?:/i.test(u), 'must be an http(s) URL')
+      .nullable()
+      .default(null),
     instanceKey: z.string().nullable().default(null),
     instanceKeyFile: z.string().nullable().default(null),
     /** scrypt cost parameter log2(N); 17 is OWASP's recommendation for scrypt (128 MiB with r=8). */
     passwordCostLog2: z.coerce.number().int().min(14).max(20).default(17),
-    sessionHours: z.coerce.number().int().min(1).max(24 * 30).default(12),
-    bodyLimitBytes: z.coerce.number().int().min(1024).default(2 * 1024 * 1024),
+    sessionHours: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 30)
+      .default(12),
+    bodyLimitBytes: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(2 * 1024 * 1024),
     publicFormRatePerMinute: z.coerce.number().int().min(1).default(10),
     trustProxy: z.coerce.boolean().default(false),
     /** Reminder lead before a clock is due, for SLA rules whose profile entry sets no remindBefore. */
-    slaRemindBeforeHours: z.coerce.number().int().min(1).max(24 * 60).default(24),
+    slaRemindBeforeHours: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(24),
     /** How often `serve` runs a pass of the SLA scheduler (reminders and escalations). */
     schedulerIntervalSeconds: z.coerce.number().int().min(1).max(3600).default(60),
     /**
@@ -46,11 +65,22 @@ const ConfigSchema = z
     smtpTlsKeyFile: z.string().min(1).nullable().default(null),
     /** Addresses the gateway accepts mail for, besides the teams' aliases stored in the desk. */
     mailAliases: z.preprocess(
-      (v) => (typeof v === 'string' ? v.split(',').map((a) => a.trim()).filter(Boolean) : v),
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((a) => a.trim())
+              .filter(Boolean)
+          : v,
       z.array(z.string().trim().toLowerCase().email()).default([]),
     ),
     /** Largest message accepted (SMTP SIZE, IMAP, import). */
-    mailMaxBytes: z.coerce.number().int().min(64 * 1024).max(200 * 1024 * 1024).default(25 * 1024 * 1024),
+    mailMaxBytes: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(200 * 1024 * 1024)
+      .default(25 * 1024 * 1024),
     /** How often `serve` looks for received mail to process (the intake job). */
     mailIntakeIntervalSeconds: z.coerce.number().min(0.05).max(3600).default(1),
     /** A message being processed is someone else's to retry after this long (its processor crashed). */
@@ -78,7 +108,15 @@ const ConfigSchema = z
     mailBounceAddress: z.string().trim().toLowerCase().email().nullable().default(null),
     /** Extra aliases and the team each belongs to: { "security@example.org": "security" } (or "addr=team,addr=team"). */
     mailAliasTeams: z.preprocess(
-      (v) => (typeof v === 'string' ? Object.fromEntries(v.split(',').filter(Boolean).map((p) => p.split('=').map((x) => x.trim()))) : v),
+      (v) =>
+        typeof v === 'string'
+          ? Object.fromEntries(
+              v
+                .split(',')
+                .filter(Boolean)
+                .map((p) => p.split('=').map((x) => x.trim())),
+            )
+          : v,
       z.record(z.string().trim().toLowerCase().email(), z.string().min(1)).default({}),
     ),
     /** Delivery job: seconds between passes, attempts before a delivery fails, first retry delay (doubling each time, at most 6 hours). */

@@ -79,7 +79,11 @@ describe('advisory editor and preview in Chromium', { skip: skipBrowser }, () =>
     }
     assert.equal(await description.locator('a[href^="javascript:" i]').count(), 0);
     assert.match(page.url(), /\/versions\/2$/, 'clicking went nowhere');
-    assert.equal(await page.evaluate(() => (window as unknown as { __advisoryPwned?: number }).__advisoryPwned ?? null), null, 'no script set the flag');
+    assert.equal(
+      await page.evaluate(() => (window as unknown as { __advisoryPwned?: number }).__advisoryPwned ?? null),
+      null,
+      'no script set the flag',
+    );
     assert.deepEqual(dialogs, [], 'no dialog opened');
     assert.deepEqual(errors, []);
   });

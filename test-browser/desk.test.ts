@@ -40,7 +40,7 @@ async function enrollThroughBrowser(link: string): Promise<{ email: string; totp
   const totpSecret = (await p.locator('#totp-secret').getAttribute('data-secret'))!;
   assert.match(totpSecret, /^[A-Z2-7]+$/);
   assert.match(await p.locator('#totp-uri').innerText(), /^otpauth:\/\/totp\/Embargo:/);
-  const email = (await p.locator('input[name=username]').inputValue());
+  const email = await p.locator('input[name=username]').inputValue();
   await p.getByLabel('New password').fill(PASSWORD);
   await p.getByLabel('The same password again').fill(PASSWORD);
   h.clock.advance(31_000);
@@ -97,7 +97,10 @@ describe('the desk in Chromium', { skip: skipBrowser }, () => {
     assert.match(await mainText(p), /TF-A \(tf-a\)/);
 
     const links: Record<string, string> = {};
-    for (const [key, name, email] of [['tina', 'Tina Triager', 'tina@tf.example'], ['hank', 'Hank Handler', 'hank@tf.example']] as const) {
+    for (const [key, name, email] of [
+      ['tina', 'Tina Triager', 'tina@tf.example'],
+      ['hank', 'Hank Handler', 'hank@tf.example'],
+    ] as const) {
       await p.goto(`${h.baseUrl}/admin/people`);
       await p.locator('main form.stack input[name=name]').fill(name);
       await p.locator('textarea[name=emails]').fill(email);
@@ -114,7 +117,10 @@ describe('the desk in Chromium', { skip: skipBrowser }, () => {
     assert.equal(await p.locator('main form.stack input[name=name]').inputValue(), 'Nobody');
 
     await p.goto(`${h.baseUrl}/admin/teams`);
-    for (const [team, email] of [['security', 'tina@tf.example'], ['tf-a-security', 'hank@tf.example']] as const) {
+    for (const [team, email] of [
+      ['security', 'tina@tf.example'],
+      ['tf-a-security', 'hank@tf.example'],
+    ] as const) {
       const form = p.locator(`form[action="/admin/teams/${team}/members"]`);
       await form.locator('input[name=email]').fill(email);
       await form.getByRole('button', { name: 'Add member' }).click();
@@ -179,7 +185,12 @@ describe('the desk in Chromium', { skip: skipBrowser }, () => {
     assert.match(text, /awaiting triage/);
     assert.match(text, /unclaimed/);
     // The due date is the same instant the use case computes, shown in Tina's zone with its offset.
-    const tina = (await loadPrincipal(h.app.db, (await h.app.db.query<{ person_id: string }>("SELECT person_id FROM person_emails WHERE email = 'tina@tf.example'")).rows[0]!.person_id))!;
+    const tina = (await loadPrincipal(
+      h.app.db,
+      (
+        await h.app.db.query<{ person_id: string }>("SELECT person_id FROM person_emails WHERE email = 'tina@tf.example'")
+      ).rows[0]!.person_id,
+    ))!;
     const q = await queue({ app: h.app, principal: tina }, {});
     const item = q.reports.find((x) => x.reportId === reportId)!;
     assert.ok(item.dueAt);
@@ -190,7 +201,7 @@ describe('the desk in Chromium', { skip: skipBrowser }, () => {
     // step once used may not be used again.)
     h.clock.set(new Date(new Date(item.dueAt).getTime() + 3600_000).toISOString());
     await p.reload();
-    assert.match((await row.innerText()), /Overdue/);
+    assert.match(await row.innerText(), /Overdue/);
     await p.screenshot({ path: `${resultsDir()}queue-page.png`, fullPage: true });
     // The closed filter has no reports table.
     await p.getByRole('link', { name: 'Closed' }).click();
@@ -286,7 +297,9 @@ describe('the desk in Chromium', { skip: skipBrowser }, () => {
     await form.getByRole('button').click();
     assert.match(await mainText(p), /security token is missing or wrong/);
     // A request from the same browser (cookies attached) with a wrong token.
-    const res = await p.context().request.post(`${h.baseUrl}/cases/${reportId}/note`, { form: { _csrf: 'csrf_forged', body: 'forged' }, maxRedirects: 0 });
+    const res = await p
+      .context()
+      .request.post(`${h.baseUrl}/cases/${reportId}/note`, { form: { _csrf: 'csrf_forged', body: 'forged' }, maxRedirects: 0 });
     assert.equal(res.status(), 403);
     // And through the JSON API with the cookie but no header.
     const api = await p.context().request.post(`${h.baseUrl}/api/reports/${reportId}/notes`, { data: { body: 'forged' } });

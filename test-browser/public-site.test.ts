@@ -19,16 +19,17 @@ const ID = 'TOCK-2026-0042';
 const PUBLISH_AT = '2026-11-23T12:00:00Z';
 
 // Each payload, if it ever ran, would leave a mark in window.__pwned or open a dialog.
-const payloads = (where: string) => [
-  `<script>window.__pwned = (window.__pwned || []).concat('${where}: script')</script>`,
-  `<img src="x" onerror="window.__pwned = (window.__pwned || []).concat('${where}: img')">`,
-  `<svg onload="alert('${where}: svg')"></svg>`,
-  `<iframe srcdoc="<script>parent.alert('${where}: iframe')</script>"></iframe>`,
-  `[a link](javascript:alert('${where}: link'))`,
-  `<javascript:alert('${where}: autolink')>`,
-  `[data link](data:text/html,<script>alert('${where}: data')</script>)`,
-  `<a href="javascript:alert('${where}: anchor')">anchor</a>`,
-].join('\n\n');
+const payloads = (where: string) =>
+  [
+    `<script>window.__pwned = (window.__pwned || []).concat('${where}: script')</script>`,
+    `<img src="x" onerror="window.__pwned = (window.__pwned || []).concat('${where}: img')">`,
+    `<svg onload="alert('${where}: svg')"></svg>`,
+    `<iframe srcdoc="<script>parent.alert('${where}: iframe')</script>"></iframe>`,
+    `[a link](javascript:alert('${where}: link'))`,
+    `<javascript:alert('${where}: autolink')>`,
+    `[data link](data:text/html,<script>alert('${where}: data')</script>)`,
+    `<a href="javascript:alert('${where}: anchor')">anchor</a>`,
+  ].join('\n\n');
 
 describe('the public advisory site in Chromium', { skip: skipBrowser }, () => {
   before(async () => {
@@ -40,16 +41,22 @@ describe('the public advisory site in Chromium', { skip: skipBrowser }, () => {
     });
     h = { ...started, baseUrl: started.baseUrl! };
     const base = FIXTURES.find((f) => f.name === 'tock-kernel-git-range')!.input;
-    await insertPublished(h.app, [{
-      ...base,
-      id: ID,
-      title: `Console escape <script>alert('title')</script>`,
-      summary: `Summary <img src=x onerror="alert('summary')">`,
-      description: `A description with **bold** text.\n\n${payloads('description')}`,
-      mitigation: `Mitigate it.\n\n${payloads('mitigation')}`,
-      upgrade: `Upgrade it.\n\n${payloads('upgrade')}`,
-      published: PUBLISH_AT,
-    }], { publishAt: PUBLISH_AT });
+    await insertPublished(
+      h.app,
+      [
+        {
+          ...base,
+          id: ID,
+          title: `Console escape <script>alert('title')</script>`,
+          summary: `Summary <img src=x onerror="alert('summary')">`,
+          description: `A description with **bold** text.\n\n${payloads('description')}`,
+          mitigation: `Mitigate it.\n\n${payloads('mitigation')}`,
+          upgrade: `Upgrade it.\n\n${payloads('upgrade')}`,
+          published: PUBLISH_AT,
+        },
+      ],
+      { publishAt: PUBLISH_AT },
+    );
     browser = await launchBrowser();
   });
   after(async () => {
@@ -97,8 +104,12 @@ describe('the public advisory site in Chromium', { skip: skipBrowser }, () => {
     const dom = await page.evaluate(() => ({
       scripts: document.querySelectorAll('script').length,
       frames: document.querySelectorAll('iframe, frame, object, embed, svg, img').length,
-      handlers: [...document.querySelectorAll('*')].flatMap((el) => [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName} ${a.name}`)),
-      badLinks: [...document.querySelectorAll('a[href]')].map((a) => a.getAttribute('href')!).filter((href) => !/^(https?:|\.{0,2}\/|[a-z0-9.-]+\.(json|txt|md|atom)$|cve\/|#)/i.test(href)),
+      handlers: [...document.querySelectorAll('*')].flatMap((el) =>
+        [...el.attributes].filter((a) => /^on/i.test(a.name)).map((a) => `${el.tagName} ${a.name}`),
+      ),
+      badLinks: [...document.querySelectorAll('a[href]')]
+        .map((a) => a.getAttribute('href')!)
+        .filter((href) => !/^(https?:|\.{0,2}\/|[a-z0-9.-]+\.(json|txt|md|atom)$|cve\/|#)/i.test(href)),
     }));
     assert.deepEqual(dom, { scripts: 0, frames: 0, handlers: [], badLinks: [] });
     assert.deepEqual(violations, [], 'there was nothing for the CSP to block');
@@ -106,7 +117,10 @@ describe('the public advisory site in Chromium', { skip: skipBrowser }, () => {
     // The reader sees the text as written.
     for (const section of ['description', 'mitigation', 'upgrade']) {
       const text = await page.locator(`#${section}`).innerText();
-      assert.ok(text.includes(`<script>window.__pwned = (window.__pwned || []).concat('${section}: script')</script>`), `${section}: ${text}`);
+      assert.ok(
+        text.includes(`<script>window.__pwned = (window.__pwned || []).concat('${section}: script')</script>`),
+        `${section}: ${text}`,
+      );
       assert.ok(text.includes(`<img src="x" onerror=`), section);
     }
     assert.equal(await page.locator('#description strong').innerText(), 'bold', 'Markdown still renders');

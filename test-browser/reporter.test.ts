@@ -36,7 +36,9 @@ describe('the public report form in Chromium', { skip: skipBrowser }, () => {
     assert.equal(await page.locator('input[name=title]').inputValue(), 'Heap overflow in the TF-M crypto service');
     assert.equal(await page.locator('input[name=email]').inputValue(), 'rita@research.example');
 
-    await page.locator('textarea[name=body]').fill('A crafted PSA call with an oversized input length overflows a heap buffer in the crypto partition.');
+    await page
+      .locator('textarea[name=body]')
+      .fill('A crafted PSA call with an oversized input length overflows a heap buffer in the crypto partition.');
     await page.locator('input[name=name]').fill('Rita Reporter');
     await page.locator('input[name=organisation]').fill('Example Research Ltd');
     await page.locator('input[name=handle]').fill('rita');
@@ -68,7 +70,11 @@ describe('the public report form in Chromium', { skip: skipBrowser }, () => {
 
     // The team sees the report with the reporter's message and the sensitive fields.
     const reportId = (await h.app.db.query<{ id: string }>('SELECT id FROM reports ORDER BY number DESC LIMIT 1')).rows[0]!.id;
-    const view = await h.server.inject({ method: 'GET', url: `/api/reports/${reportId}`, headers: { authorization: `Bearer ${tina.token}` } });
+    const view = await h.server.inject({
+      method: 'GET',
+      url: `/api/reports/${reportId}`,
+      headers: { authorization: `Bearer ${tina.token}` },
+    });
     const json = view.json();
     assert.equal(json.channel, 'web');
     assert.equal(json.creditPreference, 'handle');
@@ -78,7 +84,12 @@ describe('the public report form in Chromium', { skip: skipBrowser }, () => {
     assert.equal(json.thread.at(-1).kind, 'from_reporter');
 
     // A reply from the team shows on the status page; an unknown link is "not found".
-    await h.server.inject({ method: 'POST', url: `/api/reports/${reportId}/replies`, headers: { authorization: `Bearer ${tina.token}` }, payload: { body: 'Thank you, we are on it.' } });
+    await h.server.inject({
+      method: 'POST',
+      url: `/api/reports/${reportId}/replies`,
+      headers: { authorization: `Bearer ${tina.token}` },
+      payload: { body: 'Thank you, we are on it.' },
+    });
     await page.reload();
     assert.match(await mainText(page), /The security team[\s\S]*Thank you, we are on it/);
     const missing = await page.goto(`${h.baseUrl}/status/rpt_not_a_real_token`);

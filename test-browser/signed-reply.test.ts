@@ -51,14 +51,24 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
     h.clock.now = deskNow;
     await uploadMyKey(alice.ctx, { armored: aliceKey.publicArmored });
     // Alice's private key file as her own tools keep it: protected by a passphrase.
-    const locked = await openpgp.encryptKey({ privateKey: await openpgp.readPrivateKey({ armoredKey: aliceKey.secretArmored }), passphrase: PASSPHRASE });
+    const locked = await openpgp.encryptKey({
+      privateKey: await openpgp.readPrivateKey({ armoredKey: aliceKey.secretArmored }),
+      passphrase: PASSPHRASE,
+    });
     protectedArmored = locked.armor();
     keyFile = join(mkdtempSync(join(tmpdir(), 'emb-key-')), 'alice-secret.asc');
     writeFileSync(keyFile, protectedArmored);
 
     reportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
     const system: Ctx = { app: h.app, principal: { kind: 'system', label: 'test' } };
-    const offered = await h.app.db.transaction((tx) => recordOfferedKey(system, tx, h.clock.now, { email: 'rita@research.example', armored: ritaKey.publicArmored, source: 'attachment', reportId }));
+    const offered = await h.app.db.transaction((tx) =>
+      recordOfferedKey(system, tx, h.clock.now, {
+        email: 'rita@research.example',
+        armored: ritaKey.publicArmored,
+        source: 'attachment',
+        reportId,
+      }),
+    );
     assert.ok(offered.stored);
     await confirmKey(alice.ctx, offered.keyId);
     browser = await launchBrowser();
@@ -95,7 +105,9 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
     // Inline script does not run on this page.
     const ran = await page.evaluate(async () => {
       const w = window as unknown as { __inline?: boolean };
-      const seen = new Promise<string>((resolve) => document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), { once: true }));
+      const seen = new Promise<string>((resolve) =>
+        document.addEventListener('securitypolicyviolation', (e) => resolve(e.violatedDirective), { once: true }),
+      );
       const s = document.createElement('script');
       s.textContent = 'window.__inline = true';
       document.body.append(s);
@@ -105,7 +117,9 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
     assert.deepEqual(ran, { ran: false, directive: 'script-src-elem' });
 
     await page.getByLabel('Subject').fill('About your BL2 report');
-    await page.getByLabel(/Message to the reporter/).fill('Thank you. We reproduced it and a fix is in review.\nWe will tell you the release date.');
+    await page
+      .getByLabel(/Message to the reporter/)
+      .fill('Thank you. We reproduced it and a fix is in review.\nWe will tell you the release date.');
     await page.getByLabel(/Your private key file/).setInputFiles(keyFile);
     // A wrong passphrase first: the page says so, nothing is sent.
     await page.getByLabel('Passphrase of the key').fill('not the passphrase');
@@ -128,16 +142,17 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
     for (const body of posted) {
       const decoded = decodeURIComponent(body.replace(/\+/g, ' '));
       assert.ok(!decoded.includes('PRIVATE KEY'), 'no private key block in a request');
-      for (const line of protectedArmored.split('\n').filter((l) => l.length > 40)) assert.ok(!decoded.includes(line), 'no line of the key file in a request');
+      for (const line of protectedArmored.split('\n').filter((l) => l.length > 40))
+        assert.ok(!decoded.includes(line), 'no line of the key file in a request');
       assert.ok(!decoded.includes(PASSPHRASE), 'no passphrase in a request');
     }
 
     const before = sink.received.length;
     await runDeliveryPass(h.app);
     const copy = sink.received.slice(before).find((m) => m.rcptTo.includes('rita@research.example'));
-    assert.ok(copy, 'the reporter\'s copy reached the SMTP server');
+    assert.ok(copy, "the reporter's copy reached the SMTP server");
     const opened = await openRelayed(gpg, copy);
-    assert.equal(opened.signer, aliceKey.fingerprint, 'GnuPG: VALIDSIG by Alice\'s key');
+    assert.equal(opened.signer, aliceKey.fingerprint, "GnuPG: VALIDSIG by Alice's key");
     assert.match(opened.text, /a fix is in review\.\r?\nWe will tell you the release date\./);
     assert.match(opened.inner.toString('utf8'), /Subject: About your BL2 report/);
     await context.close();
@@ -162,7 +177,11 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
   });
 
   test('for a reporter without a key the page says before signing what the profile allows: refused, or sent in clear', async () => {
-    const noKey = (await api(h, 'POST', '/api/reports', { body: { ...sampleReport, reporter: { ...sampleReport.reporter, email: 'nokey@research.example' } } })).json.reportId;
+    const noKey = (
+      await api(h, 'POST', '/api/reports', {
+        body: { ...sampleReport, reporter: { ...sampleReport.reporter, email: 'nokey@research.example' } },
+      })
+    ).json.reportId;
     const { context, page, errors } = await newPage(browser);
     await signInAs(page, h, alice);
     await page.goto(`${h.baseUrl}/cases/${noKey}/signed-reply`);
@@ -170,7 +189,11 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
     assert.equal(await page.getByRole('button', { name: 'Sign and send' }).count(), 0, 'nothing to sign when nothing may be sent');
 
     const tf = readFileSync(new URL('../src/process/profiles/trusted-firmware.yaml', import.meta.url), 'utf8');
-    assert.equal((await api(h, 'PUT', '/api/profile', { as: admin, body: { yaml: tf.replace('unencryptedMail: refuse', 'unencryptedMail: allow') } })).status, 200);
+    assert.equal(
+      (await api(h, 'PUT', '/api/profile', { as: admin, body: { yaml: tf.replace('unencryptedMail: refuse', 'unencryptedMail: allow') } }))
+        .status,
+      200,
+    );
     try {
       await page.goto(`${h.baseUrl}/cases/${noKey}/signed-reply`);
       assert.match(await page.locator('[role=alert]').first().innerText(), /This reply will be sent to the reporter unencrypted/);

@@ -25,7 +25,11 @@ describe('SLA views in Chromium', { skip: skipBrowser }, () => {
     const base = h.clock.now.getTime();
     const at = (hours: number) => h.clock.set(new Date(base + hours * 3600_000).toISOString());
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await api(h, 'POST', '/api/reports', { body: { ...sampleReport, title: `Report ${i + 1}: stack overflow in BL2` } })).json.reportId);
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (await api(h, 'POST', '/api/reports', { body: { ...sampleReport, title: `Report ${i + 1}: stack overflow in BL2` } })).json
+          .reportId,
+      );
     const ok = async (url: string, as: Member, body?: unknown) => {
       const r = await api(h, 'POST', url, { as, ...(body !== undefined ? { body } : {}) });
       assert.ok(r.status < 300, `${url}: ${r.body}`);
@@ -54,7 +58,9 @@ describe('SLA views in Chromium', { skip: skipBrowser }, () => {
   test('the dashboard draws the share met and the distributions as visible SVG charts, with the numbers in tables', async () => {
     const { page, dialogs, errors } = await newPage(browser);
     const console: string[] = [];
-    page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') console.push(m.text()); });
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') console.push(m.text());
+    });
     await signInAs(page, h, tina);
     await page.getByRole('link', { name: 'Dashboard' }).click();
     assert.equal(new URL(page.url()).pathname, '/dashboard');
@@ -72,11 +78,11 @@ describe('SLA views in Chromium', { skip: skipBrowser }, () => {
     const triage = page.getByRole('img', { name: 'Share of "Triage within 3 working days" deadlines met per week' });
     assert.ok(await triage.isVisible());
     assert.match((await triage.getAttribute('aria-labelledby'))!, /-t .*-d$/);
-    assert.match(await triage.locator('desc').textContent() ?? '', /2 met and 3 breached/);
+    assert.match((await triage.locator('desc').textContent()) ?? '', /2 met and 3 breached/);
     // Bars are drawn: the week with decided deadlines has a bar of real height, coloured by share.
     const bars = page.locator('svg.share-chart rect.bar:not(.none)');
     assert.ok((await bars.count()) >= 2);
-    const tallest = Math.max(...await Promise.all((await bars.all()).map(async (b) => (await b.boundingBox())?.height ?? 0)));
+    const tallest = Math.max(...(await Promise.all((await bars.all()).map(async (b) => (await b.boundingBox())?.height ?? 0))));
     assert.ok(tallest > 20, `a bar has height: ${tallest}`);
     const histBars = page.locator('#dist-triage svg rect.bar');
     assert.equal(await histBars.count(), 11);
@@ -85,7 +91,10 @@ describe('SLA views in Chromium', { skip: skipBrowser }, () => {
     assert.match(await page.locator('#dist-fix').innerText(), /No data in this period/);
 
     // The same numbers in tables.
-    const row = (await page.locator('table.sla-counts tbody tr', { hasText: 'Triage within 3 working days' }).innerText()).replace(/\s+/g, ' ');
+    const row = (await page.locator('table.sla-counts tbody tr', { hasText: 'Triage within 3 working days' }).innerText()).replace(
+      /\s+/g,
+      ' ',
+    );
     assert.match(row, /triage .*2 1 3 40% 2 0 2/, row);
     const text = await mainText(page);
     assert.match(text, /Time to triage .*3 in the period; median 1 d 6 h, 90th percentile 8 d/);

@@ -13,18 +13,27 @@ export const CHROMIUM = process.env.EMBARGO_CHROMIUM ?? '/usr/bin/chromium';
  * Why the browser tests are skipped, or false to run them. On CI (CI=true) a missing Chromium is
  * never a skip: the tests run and fail with a message saying what to install.
  */
-export const skipBrowser: string | false = existsSync(CHROMIUM) || process.env.CI === 'true'
-  ? false
-  : `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) to run the browser tests.`;
+export const skipBrowser: string | false =
+  existsSync(CHROMIUM) || process.env.CI === 'true'
+    ? false
+    : `Chromium not found at ${CHROMIUM}: install it (apt-get install -y chromium) to run the browser tests.`;
 
 if (skipBrowser) console.warn(`# SKIP browser tests: ${skipBrowser}`);
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}; install it with apt-get install -y chromium (CI must have it).`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}; install it with apt-get install -y chromium (CI must have it).`);
   return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -68,10 +77,13 @@ export async function newPage(browser: Browser): Promise<{ context: BrowserConte
   });
   page.on('pageerror', (e) => errors.push(e.message));
   // No request may leave the test server.
-  await context.route((url) => !/^http:\/\/localhost:\d+\//.test(url.href), (route) => {
-    errors.push(`unexpected request to ${route.request().url()}`);
-    return route.abort();
-  });
+  await context.route(
+    (url) => !/^http:\/\/localhost:\d+\//.test(url.href),
+    (route) => {
+      errors.push(`unexpected request to ${route.request().url()}`);
+      return route.abort();
+    },
+  );
   return { context, page, dialogs, errors };
 }
 

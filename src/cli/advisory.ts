@@ -68,8 +68,16 @@ export async function advisoryExport(args: string[], out: Out, err: Out): Promis
   let parsed;
   try {
     parsed = parseArgs({
-      args, allowPositionals: true, strict: true,
-      options: { format: { type: 'string', short: 'f' }, version: { type: 'string' }, as: { type: 'string' }, cve: { type: 'string' }, 'output-dir': { type: 'string', short: 'o' } },
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        format: { type: 'string', short: 'f' },
+        version: { type: 'string' },
+        as: { type: 'string' },
+        cve: { type: 'string' },
+        'output-dir': { type: 'string', short: 'o' },
+      },
     });
   } catch (e) {
     err.write(`error: ${(e as Error).message}\n\n${ADVISORY_EXPORT_DB_USAGE}`);
@@ -81,7 +89,8 @@ export async function advisoryExport(args: string[], out: Out, err: Out): Promis
   if (!values.format) return usage('--format is required');
   if (!isExportFormat(values.format)) return usage(`unknown format "${values.format}"`);
   if (values.version !== undefined && !/^[1-9][0-9]{0,8}$/.test(values.version)) return usage('--version must be a version number');
-  if (values.version !== undefined && !values.as) return usage('--version needs --as EMAIL (without it, only the published version is written)');
+  if (values.version !== undefined && !values.as)
+    return usage('--version needs --as EMAIL (without it, only the published version is written)');
   if (values.cve && values.format !== 'cve') return usage('--cve goes with --format cve');
 
   let app;
@@ -99,7 +108,8 @@ export async function advisoryExport(args: string[], out: Out, err: Out): Promis
       if (!principal) throw new EmbargoError('not_found', `No active person with the address ${values.as}.`);
       const ctx: Ctx = { app, principal };
       const advisoryId = await advisoryIdOf(app.db, id);
-      files = (await exportVersion(ctx, advisoryId, { format: values.format, ...(values.version ? { version: values.version } : {}) })).files;
+      files = (await exportVersion(ctx, advisoryId, { format: values.format, ...(values.version ? { version: values.version } : {}) }))
+        .files;
     } else {
       files = (await exportPublished({ app, principal: { kind: 'system', label: 'cli' } }, id, values.format)).files;
     }

@@ -91,7 +91,12 @@ export function printError(err: Out, e: unknown): number {
 export async function cvssCommand(args: string[], out: Out, err: Out): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } }, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args,
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     return usage(err, CVSS_USAGE, (e as Error).message);
   }
@@ -140,7 +145,8 @@ export async function advisoryExportCommand(args: string[], out: Out, err: Out):
   if (!values.format) return usage(err, ADVISORY_EXPORT_USAGE, '--format is required');
   if (!isExportFormat(values.format)) return usage(err, ADVISORY_EXPORT_USAGE, `unknown format "${values.format}"`);
   if (values.cve && values.format !== 'cve') return usage(err, ADVISORY_EXPORT_USAGE, '--cve goes with --format cve');
-  if (values.now !== undefined && Number.isNaN(Date.parse(values.now))) return usage(err, ADVISORY_EXPORT_USAGE, `--now: "${values.now}" is not a date and time`);
+  if (values.now !== undefined && Number.isNaN(Date.parse(values.now)))
+    return usage(err, ADVISORY_EXPORT_USAGE, `--now: "${values.now}" is not a date and time`);
 
   const file = positionals[0]!;
   let data: unknown;

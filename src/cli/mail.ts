@@ -43,7 +43,13 @@ function headerAddress(raw: Buffer, name: string): string | null {
 const landedOn = (e: InboxEntry) => e.incidentRef ?? e.reportId;
 
 /** `embargo mail import`: store, process, print where it landed. */
-export async function mailImport(app: App, file: string | null, out: Out, err: Out, stdin: NodeJS.ReadableStream = process.stdin): Promise<number> {
+export async function mailImport(
+  app: App,
+  file: string | null,
+  out: Out,
+  err: Out,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<number> {
   let raw: Buffer;
   try {
     raw = file ? readFileSync(file) : await readAll(stdin);
@@ -56,15 +62,22 @@ export async function mailImport(app: App, file: string | null, out: Out, err: O
     return 1;
   }
   if (raw.length > app.config.mailMaxBytes) {
-    err.write(`embargo mail import: the message is ${raw.length} bytes, over the limit of ${app.config.mailMaxBytes} bytes (mailMaxBytes).\n`);
+    err.write(
+      `embargo mail import: the message is ${raw.length} bytes, over the limit of ${app.config.mailMaxBytes} bytes (mailMaxBytes).\n`,
+    );
     return 1;
   }
   let id: string;
   try {
     const returnPath = /^return-path:[ \t]*<>/im.test(raw.subarray(0, 64 * 1024).toString('latin1')) ? '' : null;
-    id = (await storeRaw(app, {
-      raw, via: 'import', envelopeFrom: returnPath ?? headerAddress(raw, 'return-path') ?? headerAddress(raw, 'from') ?? '(unknown)', envelopeTo: [],
-    })).id;
+    id = (
+      await storeRaw(app, {
+        raw,
+        via: 'import',
+        envelopeFrom: returnPath ?? headerAddress(raw, 'return-path') ?? headerAddress(raw, 'from') ?? '(unknown)',
+        envelopeTo: [],
+      })
+    ).id;
   } catch (e) {
     err.write(`embargo mail import: the message could not be stored: ${(e as Error).message}\n`);
     return 75; // EX_TEMPFAIL: the MTA keeps it and tries again
@@ -83,7 +96,9 @@ export async function mailImport(app: App, file: string | null, out: Out, err: O
       return 0;
     }
     if (e.status === 'rejected' || e.status === 'failed') {
-      err.write(`embargo mail import: ${e.status}: ${e.error ?? 'no reason recorded'} (stored as ${id}${e.status === 'failed' ? '; an admin can retry it with embargo mail retry' : ''})\n`);
+      err.write(
+        `embargo mail import: ${e.status}: ${e.error ?? 'no reason recorded'} (stored as ${id}${e.status === 'failed' ? '; an admin can retry it with embargo mail retry' : ''})\n`,
+      );
       return 1;
     }
     if (waited > 120_000) {
@@ -97,7 +112,9 @@ export async function mailImport(app: App, file: string | null, out: Out, err: O
 export async function mailInbox(ctx: Ctx, all: boolean, out: Out): Promise<number> {
   const rows = await listInbox(ctx, all ? { status: ['received', 'processing', 'done', 'rejected', 'failed'] } : {});
   for (const r of rows) {
-    out.write(`${r.id}  ${r.receivedAt}  ${r.via.padEnd(6)} ${r.status.padEnd(9)} ${(r.outcome ?? '-').padEnd(17)} ${String(landedOn(r) ?? '-').padEnd(36)} ${(r.error ?? '').replace(/\s+/g, ' ').slice(0, 120)}\n`);
+    out.write(
+      `${r.id}  ${r.receivedAt}  ${r.via.padEnd(6)} ${r.status.padEnd(9)} ${(r.outcome ?? '-').padEnd(17)} ${String(landedOn(r) ?? '-').padEnd(36)} ${(r.error ?? '').replace(/\s+/g, ' ').slice(0, 120)}\n`,
+    );
   }
   if (!rows.length) out.write(all ? 'The mail inbox is empty.\n' : 'No failed or rejected mail.\n');
   return 0;
@@ -130,13 +147,18 @@ interface ImapSupervisor {
  * being polled, a removed or disabled one stops, a changed one (host, port, TLS, user, password,
  * folder) is restarted with its new settings. A failed read keeps the pollers as they are.
  */
-function superviseImapPollers(app: App, opts: { intervalMs: number; refreshMs: number; processedFolder: string; onStored: () => void; out: Out }): ImapSupervisor {
+function superviseImapPollers(
+  app: App,
+  opts: { intervalMs: number; refreshMs: number; processedFolder: string; onStored: () => void; out: Out },
+): ImapSupervisor {
   const running = new Map<string, { name: string; settings: string; handle: ImapPollerHandle }>();
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let chain: Promise<void> = Promise.resolve();
   const settingsOf = (a: Awaited<ReturnType<typeof imapAccountsForPoller>>[number]) =>
-    createHash('sha256').update(JSON.stringify([a.host, a.port, a.tls, a.username, a.password, a.folder])).digest('hex');
+    createHash('sha256')
+      .update(JSON.stringify([a.host, a.port, a.tls, a.username, a.password, a.folder]))
+      .digest('hex');
 
   const reconcile = async () => {
     if (stopped) return;
@@ -144,7 +166,8 @@ function superviseImapPollers(app: App, opts: { intervalMs: number; refreshMs: n
     try {
       accounts = await imapAccountsForPoller(app);
     } catch (e) {
-      if (!(e instanceof EmbargoError)) console.error(`embargo mail: cannot read the IMAP accounts: ${e instanceof Error ? e.message : String(e)}`);
+      if (!(e instanceof EmbargoError))
+        console.error(`embargo mail: cannot read the IMAP accounts: ${e instanceof Error ? e.message : String(e)}`);
       return;
     }
     const wanted = new Map(accounts.map((a) => [a.id, a]));
@@ -157,9 +180,19 @@ function superviseImapPollers(app: App, opts: { intervalMs: number; refreshMs: n
     }
     for (const a of accounts) {
       if (running.has(a.id) || stopped) continue;
-      const handle = startImapPoller(app, {
-        host: a.host, port: a.port, tls: a.tls, user: a.username, password: a.password, mailbox: a.folder, processedFolder: opts.processedFolder,
-      }, { intervalMs: opts.intervalMs, onPoll: (r) => (r.stored ? opts.onStored() : undefined) });
+      const handle = startImapPoller(
+        app,
+        {
+          host: a.host,
+          port: a.port,
+          tls: a.tls,
+          user: a.username,
+          password: a.password,
+          mailbox: a.folder,
+          processedFolder: opts.processedFolder,
+        },
+        { intervalMs: opts.intervalMs, onPoll: (r) => (r.stored ? opts.onStored() : undefined) },
+      );
       running.set(a.id, { name: a.name, settings: settingsOf(a), handle });
       opts.out.write(`Polling IMAP ${a.username}@${a.host}:${a.port} (${a.folder}) for account ${a.name}.\n`);
     }
@@ -195,8 +228,11 @@ export async function startMailIngress(app: App, out: Out): Promise<MailIngress>
     out.write(`Receiving mail by SMTP on ${smtp.host}:${smtp.port}${smtpOptions.tls ? ' (STARTTLS offered)' : ''}.\n`);
   }
   const imap = superviseImapPollers(app, {
-    intervalMs: c.imapIntervalSeconds * 1000, refreshMs: c.imapIntervalSeconds * 1000, processedFolder: c.imapProcessedFolder,
-    onStored: () => void intake.kick(), out,
+    intervalMs: c.imapIntervalSeconds * 1000,
+    refreshMs: c.imapIntervalSeconds * 1000,
+    processedFolder: c.imapProcessedFolder,
+    onStored: () => void intake.kick(),
+    out,
   });
   await imap.refresh(); // the accounts stored now are polled from the start
   return {

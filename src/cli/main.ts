@@ -141,7 +141,8 @@ export async function run(argv: string[], out: Out = process.stdout, err: Out = 
   // Pure commands on files and vectors: no desk data, no database.
   if (first === 'cvss') return cvssCommand(argv.slice(1), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
   // An advisory from a JSON file, or from the database by its id (which opens the database itself).
-  if (first === 'advisory' && second === 'export') return advisoryExport(argv.slice(2), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
+  if (first === 'advisory' && second === 'export')
+    return advisoryExport(argv.slice(2), out as NodeJS.WritableStream, err as NodeJS.WritableStream);
   if (!key) {
     err.write(`embargo: unknown command "${argv.slice(0, 2).join(' ')}"\n\n${USAGE}`);
     return 2;
@@ -174,15 +175,25 @@ async function dispatch(key: string, args: string[], out: Out, err: Out): Promis
     case 'sla regions':
       return slaCommand([key.slice('sla '.length), ...args], out, err);
     case 'init': {
-      const { values } = parse(args, {
-        profile: { type: 'string' }, name: { type: 'string' }, 'time-zone': { type: 'string' }, 'admin-name': { type: 'string' }, 'admin-email': { type: 'string' },
-      }, false);
-      for (const k of ['profile', 'name', 'time-zone', 'admin-name', 'admin-email'] as const) if (!values[k]) throw new UsageError(`--${k} is required`);
+      const { values } = parse(
+        args,
+        {
+          profile: { type: 'string' },
+          name: { type: 'string' },
+          'time-zone': { type: 'string' },
+          'admin-name': { type: 'string' },
+          'admin-email': { type: 'string' },
+        },
+        false,
+      );
+      for (const k of ['profile', 'name', 'time-zone', 'admin-name', 'admin-email'] as const)
+        if (!values[k]) throw new UsageError(`--${k} is required`);
       const profile = values.profile!;
       const isFile = profile.includes('/') || profile.endsWith('.yaml') || profile.endsWith('.yml');
       return withApp(async (app) => {
         const r = await initInstance(app, {
-          name: values.name, timeZone: values['time-zone'],
+          name: values.name,
+          timeZone: values['time-zone'],
           ...(isFile ? { profileYaml: readFileSync(profile, 'utf8') } : { profile }),
           admin: { name: values['admin-name'], email: values['admin-email'] },
         });
@@ -238,7 +249,9 @@ async function dispatch(key: string, args: string[], out: Out, err: Out): Promis
         if (values.json) out.write(`${JSON.stringify(q, null, 2)}\n`);
         else {
           for (const i of [...q.reports, ...q.incidents]) {
-            out.write(`${i.ref.padEnd(14)} ${(i.dueAt ?? '-').padEnd(24)} ${i.overdue ? 'OVERDUE ' : ''}${i.state.padEnd(18)} ${(i.owner ?? '-').padEnd(16)} ${oneLine(i.title)}\n`);
+            out.write(
+              `${i.ref.padEnd(14)} ${(i.dueAt ?? '-').padEnd(24)} ${i.overdue ? 'OVERDUE ' : ''}${i.state.padEnd(18)} ${(i.owner ?? '-').padEnd(16)} ${oneLine(i.title)}\n`,
+            );
           }
         }
         return 0;
@@ -257,21 +270,40 @@ async function dispatch(key: string, args: string[], out: Out, err: Out): Promis
           return 0;
         }
         out.write(`${v.incident?.ref ?? `#${v.number}`}  ${oneLine(String(v.incident?.title ?? v.title))}\n`);
-        out.write(`state: ${v.rmState}${v.incident ? `, incident ${v.incident.status}` : ''}   triager: ${v.triager ?? '-'}   contact: ${v.incident?.pointOfContact ?? '-'}\n`);
+        out.write(
+          `state: ${v.rmState}${v.incident ? `, incident ${v.incident.status}` : ''}   triager: ${v.triager ?? '-'}   contact: ${v.incident?.pointOfContact ?? '-'}\n`,
+        );
         for (const p of v.projects) out.write(`project ${p.slug}: ${p.rmState}, handler ${p.handler ?? '-'}\n`);
-        for (const d of v.deadlines) out.write(`clock ${d.clock}: due ${d.dueAt} (${d.owner ?? 'unowned'}, ${d.timeZone})${d.stoppedAt ? ` stopped ${d.stoppedAt}` : d.overdue ? ' OVERDUE' : ''}\n`);
+        for (const d of v.deadlines)
+          out.write(
+            `clock ${d.clock}: due ${d.dueAt} (${d.owner ?? 'unowned'}, ${d.timeZone})${d.stoppedAt ? ` stopped ${d.stoppedAt}` : d.overdue ? ' OVERDUE' : ''}\n`,
+          );
         out.write(`actions now: ${v.actions.join(', ') || '-'}\n`);
         return 0;
       });
     }
     case 'user add': {
-      const { values } = parse(args, {
-        name: { type: 'string' }, email: { type: 'string', multiple: true }, 'time-zone': { type: 'string' }, admin: { type: 'boolean' }, team: { type: 'string', multiple: true },
-      }, false);
-      if (!values.name || !values.email?.length || !values['time-zone']) throw new UsageError('--name, --email and --time-zone are required');
+      const { values } = parse(
+        args,
+        {
+          name: { type: 'string' },
+          email: { type: 'string', multiple: true },
+          'time-zone': { type: 'string' },
+          admin: { type: 'boolean' },
+          team: { type: 'string', multiple: true },
+        },
+        false,
+      );
+      if (!values.name || !values.email?.length || !values['time-zone'])
+        throw new UsageError('--name, --email and --time-zone are required');
       return withApp(async (app) => {
         const ctx = system(app);
-        const r = await addPerson(ctx, { name: values.name, emails: values.email, timeZone: values['time-zone'], isAdmin: values.admin ?? false });
+        const r = await addPerson(ctx, {
+          name: values.name,
+          emails: values.email,
+          timeZone: values['time-zone'],
+          isAdmin: values.admin ?? false,
+        });
         for (const team of values.team ?? []) await setTeamMember(ctx, team, { email: values.email![0] }, true);
         out.write(`${r.personId}\nEnrollment link (one use, 7 days):\n  ${link(app.config, `/enroll/${r.enrollmentToken}`)}\n`);
         return 0;
@@ -335,7 +367,11 @@ async function dispatch(key: string, args: string[], out: Out, err: Out): Promis
       parse(args, {}, false);
       return withApp(async (app) => {
         const r = await verifyAudit(app.db);
-        out.write(r.ok ? `Audit chain intact: ${r.checked} events verified.\n` : `Audit chain BROKEN (${r.problems.length} problems):\n${r.problems.map((p) => `  ${p}\n`).join('')}`);
+        out.write(
+          r.ok
+            ? `Audit chain intact: ${r.checked} events verified.\n`
+            : `Audit chain BROKEN (${r.problems.length} problems):\n${r.problems.map((p) => `  ${p}\n`).join('')}`,
+        );
         return r.ok ? 0 : 1;
       });
     }
@@ -357,8 +393,10 @@ async function serve(out: Out): Promise<number> {
   if (!(await isInitialised(app.db))) {
     const token = randomBytes(24).toString('base64url');
     setSetupToken(token);
-    out.write(`\nThis desk is new. Create it and its first admin at:\n  ${base}/setup?token=${token}\n` +
-      `(or stop the server and run: embargo init --help)\n`);
+    out.write(
+      `\nThis desk is new. Create it and its first admin at:\n  ${base}/setup?token=${token}\n` +
+        `(or stop the server and run: embargo init --help)\n`,
+    );
   } else {
     out.write(`Sign in at ${base}/signin\n`);
   }

@@ -6,7 +6,14 @@
 
 import { EmbargoError, ValidationError } from '../domain/errors.ts';
 import {
-  addDaysToLocalDate, assertTimeZone, isoWeekday, isoWithOffset, localDate, localDayExists, parseLocalDate, parseWorkingWeek,
+  addDaysToLocalDate,
+  assertTimeZone,
+  isoWeekday,
+  isoWithOffset,
+  localDate,
+  localDayExists,
+  parseLocalDate,
+  parseWorkingWeek,
   type WorkingWeek,
 } from '../domain/calendar.ts';
 import { dueAt } from '../domain/deadline.ts';
@@ -90,7 +97,10 @@ export async function slaCommand(args: string[], out: Out, err: Out): Promise<nu
 
 function detailLines(e: Error): string {
   if (!(e instanceof ValidationError)) return '';
-  return e.details.filter((d) => d.path && !e.message.includes(d.message)).map((d) => `  ${d.path}: ${d.message}\n`).join('');
+  return e.details
+    .filter((d) => d.path && !e.message.includes(d.message))
+    .map((d) => `  ${d.path}: ${d.message}\n`)
+    .join('');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -118,14 +128,23 @@ export function parseArrival(text: string): Date {
         'write it with Z or its offset, e.g. 2026-11-27T18:00:00Z or 2026-11-28T07:00:00+13:00.',
     );
   }
-  const [, date, hh, mm, ss = '00', frac = '', zone] = m as unknown as [string, string, string, string, string | undefined, string | undefined, string];
+  const [, date, hh, mm, ss = '00', frac = '', zone] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+    string | undefined,
+    string,
+  ];
   try {
     parseLocalDate(date);
   } catch {
     throw new Usage(`--arrival "${text}": ${date} is not a calendar date.`);
   }
   const offsetOk = zone.toUpperCase() === 'Z' || (Number(zone.slice(1, 3)) <= 23 && Number(zone.slice(4, 6)) <= 59);
-  if (Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 59 || !offsetOk) throw new Usage(`--arrival "${text}" has an impossible time or offset.`);
+  if (Number(hh) > 23 || Number(mm) > 59 || Number(ss) > 59 || !offsetOk)
+    throw new Usage(`--arrival "${text}" has an impossible time or offset.`);
   const ms = frac ? `.${frac.slice(0, 3).padEnd(3, '0')}` : '';
   const instant = new Date(`${date}T${hh}:${mm}:${ss}${ms}${zone.toUpperCase()}`);
   if (Number.isNaN(instant.getTime())) throw new Usage(`--arrival "${text}" is not a valid instant.`);
@@ -150,7 +169,8 @@ export function parseDaysOff(values: readonly string[]): string[] {
         }
       }
       if (extra !== undefined || to < from) throw new Usage(`--days-off: "${item}" is not a range FROM..TO with TO on or after FROM.`);
-      if (addDaysToLocalDate(from, MAX_PERIOD_DAYS - 1) < to) throw new Usage(`--days-off: "${item}" is longer than ${MAX_PERIOD_DAYS} days.`);
+      if (addDaysToLocalDate(from, MAX_PERIOD_DAYS - 1) < to)
+        throw new Usage(`--days-off: "${item}" is longer than ${MAX_PERIOD_DAYS} days.`);
       for (let d = from; d <= to; d = addDaysToLocalDate(d, 1)) days.add(d);
     }
   }
@@ -161,7 +181,9 @@ function parseWeek(text: string | undefined): WorkingWeek {
   if (text === undefined) return parseWorkingWeek(undefined);
   const parts = text.split(',').map((s) => s.trim());
   if (parts.some((p) => !/^[1-7]$/.test(p))) {
-    throw new Usage(`--working-week "${text}" must list ISO weekdays 1..7 separated by commas (1 = Monday ... 7 = Sunday), e.g. 1,2,3,4,5.`);
+    throw new Usage(
+      `--working-week "${text}" must list ISO weekdays 1..7 separated by commas (1 = Monday ... 7 = Sunday), e.g. 1,2,3,4,5.`,
+    );
   }
   return parseWorkingWeek(parts.map(Number), 'working-week');
 }
@@ -174,7 +196,10 @@ interface Selected {
   unit: 'working-days' | 'days' | 'hours';
 }
 
-function selectClock(profile: ProcessProfile, v: { stage?: string | undefined; clock?: string | undefined; priority?: string | undefined }): Selected {
+function selectClock(
+  profile: ProcessProfile,
+  v: { stage?: string | undefined; clock?: string | undefined; priority?: string | undefined },
+): Selected {
   const clocks = profile.sla;
   const clockList = clocks.map((c) => `${c.id} (stage ${c.stage})`).join(', ');
   if (v.stage !== undefined && v.clock !== undefined) throw new Usage('give either --stage or --clock, not both');
@@ -194,8 +219,12 @@ function selectClock(profile: ProcessProfile, v: { stage?: string | undefined; c
     }
   } else if (v.priority !== undefined) {
     candidates = clocks.filter((c) => c.durationFrom === 'priority');
-    if (candidates.length === 0) throw new Usage(`profile ${profile.id} has no clock whose length comes from the priority; its clocks: ${clockList}.`);
-    if (candidates.length > 1) throw new Usage(`several clocks take their length from the priority (${candidates.map((c) => c.id).join(', ')}); choose one with --clock.`);
+    if (candidates.length === 0)
+      throw new Usage(`profile ${profile.id} has no clock whose length comes from the priority; its clocks: ${clockList}.`);
+    if (candidates.length > 1)
+      throw new Usage(
+        `several clocks take their length from the priority (${candidates.map((c) => c.id).join(', ')}); choose one with --clock.`,
+      );
   } else {
     throw new Usage(`give --stage, --clock or --priority; profile ${profile.id} has the clocks ${clockList}.`);
   }
@@ -204,15 +233,22 @@ function selectClock(profile: ProcessProfile, v: { stage?: string | undefined; c
   const clock = rulesFromProfile(profile, profile.name).clockRule(rule.id)!;
   if (clock.amount !== null) {
     if (v.priority !== undefined) {
-      throw new Usage(`clock ${rule.id} lasts ${clock.amount} ${clock.unit} whatever the priority; --priority applies only to a clock whose length comes from the priority.`);
+      throw new Usage(
+        `clock ${rule.id} lasts ${clock.amount} ${clock.unit} whatever the priority; --priority applies only to a clock whose length comes from the priority.`,
+      );
     }
     return { rule, priority: null, amount: clock.amount, unit: clock.unit };
   }
   const priorities = profile.severity.priorities;
-  const known = priorities.filter((p) => p.resolutionDays !== undefined).map((p) => `${p.id} (${p.resolutionDays} days)`).join(', ');
-  if (v.priority === undefined) throw new Usage(`clock ${rule.id} takes its length from the priority; give --priority (${known || 'the profile sets none'}).`);
+  const known = priorities
+    .filter((p) => p.resolutionDays !== undefined)
+    .map((p) => `${p.id} (${p.resolutionDays} days)`)
+    .join(', ');
+  if (v.priority === undefined)
+    throw new Usage(`clock ${rule.id} takes its length from the priority; give --priority (${known || 'the profile sets none'}).`);
   const p = priorities.find((x) => x.id === v.priority || x.id.toLowerCase() === v.priority!.toLowerCase());
-  if (!p || p.resolutionDays === undefined) throw new Usage(`profile ${profile.id} has no priority "${v.priority}" with a resolution time; its priorities: ${known || 'none'}.`);
+  if (!p || p.resolutionDays === undefined)
+    throw new Usage(`profile ${profile.id} has no priority "${v.priority}" with a resolution time; its priorities: ${known || 'none'}.`);
   return { rule, priority: p.id, amount: p.resolutionDays, unit: clock.unit };
 }
 
@@ -274,7 +310,14 @@ function due(args: string[], out: Out): number {
   const result = {
     due: dueText,
     dueUtc: dueInstant.toISOString(),
-    clock: { id: sel.rule.id, name: sel.rule.name ?? null, stage: sel.rule.stage, startsOn: sel.rule.startsOn, stopsOn: sel.rule.stopsOn, owner: sel.rule.owner },
+    clock: {
+      id: sel.rule.id,
+      name: sel.rule.name ?? null,
+      stage: sel.rule.stage,
+      startsOn: sel.rule.startsOn,
+      stopsOn: sel.rule.stopsOn,
+      owner: sel.rule.owner,
+    },
     rule: { amount: sel.amount, unit: sel.unit, ...(sel.priority ? { durationFrom: 'priority', priority: sel.priority } : {}) },
     inputs: {
       profile: profile.id,

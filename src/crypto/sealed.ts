@@ -58,7 +58,13 @@ export function createSealer(instanceKey: Buffer, kid = 'k1'): Sealer {
     const [, , wrapped, iv, ct, tag] = parts as [string, string, string, string, string, string];
     try {
       const w = unb64(wrapped);
-      const dek = gcmDecrypt(instanceKey, w.subarray(0, 12), w.subarray(12, w.length - 16), w.subarray(w.length - 16), Buffer.from(`dek:${aad}`, 'utf8'));
+      const dek = gcmDecrypt(
+        instanceKey,
+        w.subarray(0, 12),
+        w.subarray(12, w.length - 16),
+        w.subarray(w.length - 16),
+        Buffer.from(`dek:${aad}`, 'utf8'),
+      );
       const plain = gcmDecrypt(dek, unb64(iv), unb64(ct), unb64(tag), Buffer.from(aad, 'utf8'));
       dek.fill(0);
       return plain.toString('utf8');

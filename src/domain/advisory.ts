@@ -33,12 +33,54 @@ import { parseCvss, type CvssScore } from '../formats/cvss.ts';
  * schema's.
  */
 export const OSV_ECOSYSTEMS = [
-  'AlmaLinux', 'Alpaquita', 'Alpine', 'Android', 'Azure Linux', 'BellSoft Hardened Containers',
-  'Bioconductor', 'Bitnami', 'Chainguard', 'CleanStart', 'ConanCenter', 'CRAN', 'crates.io', 'Debian',
-  'Docker Hardened Images', 'Echo', 'FreeBSD', 'GHC', 'GitHub Actions', 'Go', 'Hackage', 'Hex', 'Julia',
-  'Kubernetes', 'Linux', 'Mageia', 'Maven', 'MinimOS', 'npm', 'NuGet', 'opam', 'openEuler', 'openSUSE',
-  'OSS-Fuzz', 'Packagist', 'Photon OS', 'Pub', 'PyPI', 'Red Hat', 'Rocky Linux', 'Root', 'RubyGems',
-  'SUSE', 'SwiftURL', 'TuxCare', 'Ubuntu', 'VSCode', 'Wolfi',
+  'AlmaLinux',
+  'Alpaquita',
+  'Alpine',
+  'Android',
+  'Azure Linux',
+  'BellSoft Hardened Containers',
+  'Bioconductor',
+  'Bitnami',
+  'Chainguard',
+  'CleanStart',
+  'ConanCenter',
+  'CRAN',
+  'crates.io',
+  'Debian',
+  'Docker Hardened Images',
+  'Echo',
+  'FreeBSD',
+  'GHC',
+  'GitHub Actions',
+  'Go',
+  'Hackage',
+  'Hex',
+  'Julia',
+  'Kubernetes',
+  'Linux',
+  'Mageia',
+  'Maven',
+  'MinimOS',
+  'npm',
+  'NuGet',
+  'opam',
+  'openEuler',
+  'openSUSE',
+  'OSS-Fuzz',
+  'Packagist',
+  'Photon OS',
+  'Pub',
+  'PyPI',
+  'Red Hat',
+  'Rocky Linux',
+  'Root',
+  'RubyGems',
+  'SUSE',
+  'SwiftURL',
+  'TuxCare',
+  'Ubuntu',
+  'VSCode',
+  'Wolfi',
 ] as const;
 
 /** Credit types of the CVE and OSV formats (CVE writes "remediation developer", OSV REMEDIATION_DEVELOPER). */
@@ -117,7 +159,11 @@ const ContactUrl = z
   .refine((v) => isHttpUrl(v) || /^mailto:[^@\s]+@[^@\s]+$/.test(v), { message: 'must be an http(s) URL or a mailto: address' });
 
 const Text = z.string().trim().min(1, { message: 'must not be empty' });
-const OptionalText = z.string().trim().optional().transform((v) => (v ? v : undefined));
+const OptionalText = z
+  .string()
+  .trim()
+  .optional()
+  .transform((v) => (v ? v : undefined));
 
 const CVE_ID = /^CVE-[0-9]{4}-[0-9]{4,19}$/;
 const COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
@@ -145,10 +191,13 @@ const SemverRangeSchema = z
   })
   .superRefine((r, ctx) => {
     const bad = (key: 'introduced' | 'fixed' | 'lastAffected', message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
-    if (r.introduced !== '0' && !isSemVer(r.introduced)) bad('introduced', `"${r.introduced}" is not a semantic version (like 1.4.2) or "0"`);
+    if (r.introduced !== '0' && !isSemVer(r.introduced))
+      bad('introduced', `"${r.introduced}" is not a semantic version (like 1.4.2) or "0"`);
     if (r.fixed !== undefined && !isSemVer(r.fixed)) bad('fixed', `"${r.fixed}" is not a semantic version (like 1.4.2)`);
-    if (r.lastAffected !== undefined && !isSemVer(r.lastAffected)) bad('lastAffected', `"${r.lastAffected}" is not a semantic version (like 1.4.2)`);
-    if (r.fixed !== undefined && r.lastAffected !== undefined) bad('lastAffected', 'a range has either a fixed version or a last affected version, not both');
+    if (r.lastAffected !== undefined && !isSemVer(r.lastAffected))
+      bad('lastAffected', `"${r.lastAffected}" is not a semantic version (like 1.4.2)`);
+    if (r.fixed !== undefined && r.lastAffected !== undefined)
+      bad('lastAffected', 'a range has either a fixed version or a last affected version, not both');
     const start = r.introduced === '0' ? undefined : r.introduced;
     if (start && isSemVer(start)) {
       if (r.fixed !== undefined && isSemVer(r.fixed) && compareSemVer(r.fixed, start) <= 0) {
@@ -169,7 +218,11 @@ const GitRangeSchema = z
   })
   .superRefine((r, ctx) => {
     if (r.introduced === r.fixed) {
-      ctx.addIssue({ code: 'custom', path: ['fixed'], message: 'the range ends where it starts: fixed and introduced are the same commit' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['fixed'],
+        message: 'the range ends where it starts: fixed and introduced are the same commit',
+      });
     }
   });
 
@@ -212,10 +265,11 @@ const AffectedProductSchema = z
     }
     p.ranges.forEach((r, i) => {
       if (r.type === 'git' && !p.repo) {
-        ctx.addIssue({ code: 'custom', path: ['ranges', i], message: 'a range by git commit needs the product\'s repository (repo)' });
+        ctx.addIssue({ code: 'custom', path: ['ranges', i], message: "a range by git commit needs the product's repository (repo)" });
       }
     });
-    if (new Set(p.components).size !== p.components.length) ctx.addIssue({ code: 'custom', path: ['components'], message: 'a component is listed twice' });
+    if (new Set(p.components).size !== p.components.length)
+      ctx.addIssue({ code: 'custom', path: ['components'], message: 'a component is listed twice' });
   });
 export type AffectedProduct = z.output<typeof AffectedProductSchema>;
 
@@ -254,9 +308,24 @@ const CvssSchema = CvssInputSchema.transform((input, ctx): CvssScore => {
     return z.NEVER;
   }
   if (typeof input !== 'string') {
-    for (const key of ['version', 'baseScore', 'baseSeverity', 'temporalScore', 'threatScore', 'environmentalScore', 'score', 'severity', 'nomenclature'] as const) {
+    for (const key of [
+      'version',
+      'baseScore',
+      'baseSeverity',
+      'temporalScore',
+      'threatScore',
+      'environmentalScore',
+      'score',
+      'severity',
+      'nomenclature',
+    ] as const) {
       if (input[key] !== undefined && input[key] !== score[key]) {
-        ctx.addIssue({ code: 'custom', path: [key], message: `${key} ${String(input[key])} does not match the vector (${String(score[key])})`, input });
+        ctx.addIssue({
+          code: 'custom',
+          path: [key],
+          message: `${key} ${String(input[key])} does not match the vector (${String(score[key])})`,
+          input,
+        });
       }
     }
   }
@@ -281,7 +350,8 @@ const CreditSchema = z
   })
   .superRefine((c, ctx) => {
     if (c.preference === 'name' && !c.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'a credit by name needs the name' });
-    if (c.preference === 'alias' && !c.alias) ctx.addIssue({ code: 'custom', path: ['alias'], message: 'a credit by another name or handle needs it (alias)' });
+    if (c.preference === 'alias' && !c.alias)
+      ctx.addIssue({ code: 'custom', path: ['alias'], message: 'a credit by another name or handle needs it (alias)' });
   });
 export type Credit = z.output<typeof CreditSchema>;
 
@@ -350,25 +420,27 @@ export const AdvisorySchema = z
     cveIds: z.array(z.string().trim().regex(CVE_ID, { message: 'must be a CVE id like CVE-2026-12345' })).default([]),
     cweIds: z
       .array(
-        z
-          .string()
-          .transform((v, ctx) => {
-            const id = normalizeCweId(v);
-            if (!id) {
-              ctx.addIssue({ code: 'custom', message: `"${v}" is not a CWE id (like CWE-79)`, input: v });
-              return z.NEVER;
-            }
-            const entry = cweById(id);
-            if (!entry) {
-              ctx.addIssue({ code: 'custom', message: `${id} is not a weakness in the CWE list the desk ships`, input: v });
-              return z.NEVER;
-            }
-            if (entry.usage === 'Prohibited') {
-              ctx.addIssue({ code: 'custom', message: `${id} (${entry.name}) is marked by MITRE as prohibited for mapping vulnerabilities`, input: v });
-              return z.NEVER;
-            }
-            return id;
-          }),
+        z.string().transform((v, ctx) => {
+          const id = normalizeCweId(v);
+          if (!id) {
+            ctx.addIssue({ code: 'custom', message: `"${v}" is not a CWE id (like CWE-79)`, input: v });
+            return z.NEVER;
+          }
+          const entry = cweById(id);
+          if (!entry) {
+            ctx.addIssue({ code: 'custom', message: `${id} is not a weakness in the CWE list the desk ships`, input: v });
+            return z.NEVER;
+          }
+          if (entry.usage === 'Prohibited') {
+            ctx.addIssue({
+              code: 'custom',
+              message: `${id} (${entry.name}) is marked by MITRE as prohibited for mapping vulnerabilities`,
+              input: v,
+            });
+            return z.NEVER;
+          }
+          return id;
+        }),
       )
       .default([]),
     /** CVSS vectors, at most one per version (3.1 and/or 4.0); scores are computed. */
@@ -397,7 +469,8 @@ export const AdvisorySchema = z
     const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
     for (const i of uniqueBy(a.cveIds, (v) => v)) issue(['cveIds', i], `${a.cveIds[i]} is listed twice`);
     for (const i of uniqueBy(a.cweIds, (v) => v)) issue(['cweIds', i], `${a.cweIds[i]} is listed twice`);
-    for (const i of uniqueBy(a.cvss, (v) => v.version)) issue(['cvss', i], `a second CVSS ${a.cvss[i]!.version} vector; give one per version`);
+    for (const i of uniqueBy(a.cvss, (v) => v.version))
+      issue(['cvss', i], `a second CVSS ${a.cvss[i]!.version} vector; give one per version`);
     for (const i of uniqueBy(a.references, (v) => v.url)) issue(['references', i], 'this URL is listed twice');
     if (a.modified && !a.published) issue(['modified'], 'a modification time needs a publication time');
     if (a.modified && a.published && a.modified < a.published) issue(['modified'], 'modified is before published');
@@ -414,9 +487,11 @@ export const AdvisorySchema = z
       });
       const first = a.revisions[0];
       const last = a.revisions[a.revisions.length - 1];
-      if (first && a.published && first.date !== a.published) issue(['revisions', 0, 'date'], `the first revision is the initial release (${a.published})`);
+      if (first && a.published && first.date !== a.published)
+        issue(['revisions', 0, 'date'], `the first revision is the initial release (${a.published})`);
       const latest = latestChange(a);
-      if (last && latest && last.date !== latest) issue(['revisions', a.revisions.length - 1, 'date'], `the last revision is the latest change (${latest})`);
+      if (last && latest && last.date !== latest)
+        issue(['revisions', a.revisions.length - 1, 'date'], `the last revision is the latest change (${latest})`);
     }
   });
 
@@ -424,7 +499,10 @@ export type Advisory = z.output<typeof AdvisorySchema>;
 export type AdvisoryInput = z.input<typeof AdvisorySchema>;
 
 function latestChange(a: Pick<Advisory, 'published' | 'modified' | 'withdrawn'>): string | undefined {
-  return [a.published, a.modified, a.withdrawn].filter((d): d is string => !!d).sort().at(-1);
+  return [a.published, a.modified, a.withdrawn]
+    .filter((d): d is string => !!d)
+    .sort()
+    .at(-1);
 }
 
 /** "affected[0].ranges[1].fixed" from a Zod path. */
@@ -443,7 +521,10 @@ export function parseAdvisory(input: unknown): Advisory {
   if (result.success) return result.data;
   const details: ErrorDetail[] = result.error.issues.map((i) => ({
     path: formatPath(i.path),
-    message: i.code === 'unrecognized_keys' ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}` : i.message.replace(/^Invalid input: /, ''),
+    message:
+      i.code === 'unrecognized_keys'
+        ? `unknown field${i.keys.length > 1 ? 's' : ''} ${i.keys.join(', ')}`
+        : i.message.replace(/^Invalid input: /, ''),
   }));
   const first = details[0];
   throw new ValidationError(
@@ -470,7 +551,13 @@ export interface PublicCredit {
 export function publicCredit(credit: Credit): PublicCredit {
   switch (credit.preference) {
     case 'name':
-      return { type: credit.type, anonymous: false, name: credit.name!, ...(credit.organization ? { organization: credit.organization } : {}), contact: [...credit.contact] };
+      return {
+        type: credit.type,
+        anonymous: false,
+        name: credit.name!,
+        ...(credit.organization ? { organization: credit.organization } : {}),
+        contact: [...credit.contact],
+      };
     case 'alias':
       return { type: credit.type, anonymous: false, name: credit.alias!, contact: [...credit.contact] };
     case 'anonymous':
@@ -514,7 +601,10 @@ export function advisorySeverity(advisory: Pick<Advisory, 'cvss'>): Severity | u
 
 /** The highest severity among the given scores (e.g. to show both versions' agreement). */
 export function highestSeverity(scores: readonly CvssScore[]): Severity | undefined {
-  return scores.map((s) => s.severity).sort(compareSeverity).at(-1);
+  return scores
+    .map((s) => s.severity)
+    .sort(compareSeverity)
+    .at(-1);
 }
 
 /** Display name of a product: "Trusted Firmware-A" or "crates.io/tock-registers". */
@@ -550,7 +640,9 @@ export function revisionHistory(advisory: Advisory): { number: number; date: str
         ...(advisory.modified && advisory.modified > advisory.published && (!advisory.withdrawn || advisory.modified < advisory.withdrawn)
           ? [{ date: advisory.modified, summary: 'Advisory updated.' }]
           : []),
-        ...(advisory.withdrawn ? [{ date: advisory.withdrawn, summary: `Advisory withdrawn: ${advisory.withdrawnReason ?? ''}`.trim() }] : []),
+        ...(advisory.withdrawn
+          ? [{ date: advisory.withdrawn, summary: `Advisory withdrawn: ${advisory.withdrawnReason ?? ''}`.trim() }]
+          : []),
       ];
   return entries.map((e, i) => ({ number: i + 1, date: e.date, summary: e.summary }));
 }
@@ -587,7 +679,8 @@ export function publicationProblems(advisory: Advisory, options: PublicationOpti
   if (a.cveIds.length === 0) problems.push('cveIds: no CVE identifier');
   if (a.cvss.length === 0) problems.push('cvss: no CVSS vector, so no severity');
   if (!a.published) problems.push('published: no publication time');
-  if (a.references.length === 0 && !a.url) problems.push('references: no reference and no advisory URL (the CVE record needs at least one)');
+  if (a.references.length === 0 && !a.url)
+    problems.push('references: no reference and no advisory URL (the CVE record needs at least one)');
   const anyFix = a.affected.some((p) => p.ranges.some((r) => r.type === 'git' || r.fixed !== undefined || r.lastAffected !== undefined));
   if (a.affected.length > 0 && !anyFix && !a.mitigation) problems.push('affected: no fixed version and no mitigation');
   if (a.description.length > 16384) problems.push('description: longer than 16,384 characters (the CVE record cannot carry it)');

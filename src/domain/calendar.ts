@@ -104,9 +104,7 @@ export function parseLocalDate(date: string, path = 'date'): { year: number; mon
   const month = Number(m?.[2]);
   const day = Number(m?.[3]);
   if (!m || year < 1 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month)) {
-    throw new ValidationError(`"${String(date)}" is not a date of the form YYYY-MM-DD.`, [
-      { path, message: 'expected YYYY-MM-DD' },
-    ]);
+    throw new ValidationError(`"${String(date)}" is not a date of the form YYYY-MM-DD.`, [{ path, message: 'expected YYYY-MM-DD' }]);
   }
   return { year, month, day };
 }
@@ -271,12 +269,7 @@ export type Disambiguation = 'compatible' | 'earlier' | 'later' | 'reject';
 const LOCAL_TIME = /^(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
 
 /** The instant at which the zone's clocks read `date` `time` ('HH:MM' or 'HH:MM:SS[.mmm]'). */
-export function instantFromLocal(
-  date: string,
-  time: string,
-  timeZone: string,
-  disambiguation: Disambiguation = 'compatible',
-): Date {
+export function instantFromLocal(date: string, time: string, timeZone: string, disambiguation: Disambiguation = 'compatible'): Date {
   const { year, month, day } = parseLocalDate(date);
   assertTimeZone(timeZone);
   const m = typeof time === 'string' ? LOCAL_TIME.exec(time) : null;
@@ -339,7 +332,8 @@ export function isoWithOffset(instant: Date, timeZone: string): string {
 
 function dateSet(dates: readonly string[] | undefined, path: string): ReadonlySet<string> {
   if (dates === undefined) return new Set();
-  if (!Array.isArray(dates)) throw new ValidationError(`${path} must be a list of dates YYYY-MM-DD.`, [{ path, message: 'expected a list' }]);
+  if (!Array.isArray(dates))
+    throw new ValidationError(`${path} must be a list of dates YYYY-MM-DD.`, [{ path, message: 'expected a list' }]);
   dates.forEach((d, i) => parseLocalDate(d, `${path}[${i}]`));
   return new Set(dates);
 }
@@ -363,12 +357,7 @@ function resolveCalendar(opts: WorkingCalendar): ResolvedCalendar {
 }
 
 function worksOn(date: string, cal: ResolvedCalendar): boolean {
-  return (
-    cal.week.has(isoWeekday(date)) &&
-    !cal.holidays.has(date) &&
-    !cal.daysOff.has(date) &&
-    localDayExists(date, cal.timeZone)
-  );
+  return cal.week.has(isoWeekday(date)) && !cal.holidays.has(date) && !cal.daysOff.has(date) && localDayExists(date, cal.timeZone);
 }
 
 /** True if the local date is a working day: in the working week, not a holiday, not a day off. */

@@ -12,14 +12,7 @@
 
 import { IllegalTransitionError, ValidationError } from './errors.ts';
 
-export const FLAGS = [
-  'vendorAware',
-  'fixReady',
-  'fixDeployed',
-  'publicAware',
-  'exploitPublic',
-  'attacksObserved',
-] as const;
+export const FLAGS = ['vendorAware', 'fixReady', 'fixDeployed', 'publicAware', 'exploitPublic', 'attacksObserved'] as const;
 
 export type Flag = (typeof FLAGS)[number];
 
@@ -77,9 +70,7 @@ export function parseCaseState(text: string): CaseFlags {
     if (ch === upper) flags[f] = true;
     else if (ch === upper.toLowerCase()) flags[f] = false;
     else {
-      throw new ValidationError(
-        `Case state "${text}": position ${i + 1} must be ${upper} or ${upper.toLowerCase()}, got "${ch}".`,
-      );
+      throw new ValidationError(`Case state "${text}": position ${i + 1} must be ${upper} or ${upper.toLowerCase()}, got "${ch}".`);
     }
   });
   const problems = flagInconsistencies(flags);
@@ -102,11 +93,9 @@ export function flagInconsistencies(flags: CaseFlags): string[] {
  * Throws IllegalTransitionError('case state', "vfdpxa", "vFdpxa", why) when a prerequisite is missing.
  * `alsoSet` lists flags set as a consequence (exploitPublic → publicAware).
  */
-export function setFlag(
-  flags: CaseFlags,
-  flag: Flag,
-): { flags: CaseFlags; alsoSet: Flag[]; changed: boolean } {
-  if (!isFlag(flag)) throw new ValidationError(`Unknown case flag "${String(flag)}".`, [{ path: 'flag', message: `expected one of ${FLAGS.join(', ')}` }]);
+export function setFlag(flags: CaseFlags, flag: Flag): { flags: CaseFlags; alsoSet: Flag[]; changed: boolean } {
+  if (!isFlag(flag))
+    throw new ValidationError(`Unknown case flag "${String(flag)}".`, [{ path: 'flag', message: `expected one of ${FLAGS.join(', ')}` }]);
   if (flags[flag]) return { flags, alsoSet: [], changed: false };
   const next: Record<Flag, boolean> = { ...flags, [flag]: true };
   const required = REQUIRES[flag];
@@ -132,10 +121,7 @@ export function setFlag(
  * Set several flags in order (e.g. ['vendorAware', 'fixReady']). `set` lists the flags asked for
  * that were not set before; `alsoSet` the flags set as a consequence that were not asked for.
  */
-export function setFlags(
-  flags: CaseFlags,
-  toSet: readonly Flag[],
-): { flags: CaseFlags; set: Flag[]; alsoSet: Flag[] } {
+export function setFlags(flags: CaseFlags, toSet: readonly Flag[]): { flags: CaseFlags; set: Flag[]; alsoSet: Flag[] } {
   let current = flags;
   for (const f of toSet) current = setFlag(current, f).flags;
   const changed = FLAGS.filter((f) => current[f] && !flags[f]);

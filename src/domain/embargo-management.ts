@@ -57,12 +57,7 @@ function disclosureReason(flags: DisclosureFlags): string {
  */
 export function assertEmbargoMayStart(flags: DisclosureFlags, from: EmbargoState = 'proposed'): void {
   if (embargoMustEnd(flags)) {
-    throw new IllegalTransitionError(
-      embargoManagement.name,
-      from,
-      'active',
-      `an embargo cannot start once ${disclosureReason(flags)}`,
-    );
+    throw new IllegalTransitionError(embargoManagement.name, from, 'active', `an embargo cannot start once ${disclosureReason(flags)}`);
   }
 }
 
@@ -70,20 +65,10 @@ export function assertEmbargoMayStart(flags: DisclosureFlags, from: EmbargoState
  * Full check of one EM move against the table and the case flags. Once the embargo must end,
  * the only moves left are proposed → none and active|revise → exited.
  */
-export function assertEmbargoMove(
-  from: EmbargoState,
-  to: EmbargoState,
-  flags: DisclosureFlags,
-  why?: string,
-): void {
+export function assertEmbargoMove(from: EmbargoState, to: EmbargoState, flags: DisclosureFlags, why?: string): void {
   embargoManagement.assertMove(from, to, why);
   if (embargoMustEnd(flags) && to !== 'none' && to !== 'exited') {
-    throw new IllegalTransitionError(
-      embargoManagement.name,
-      from,
-      to,
-      `no embargo is possible once ${disclosureReason(flags)}`,
-    );
+    throw new IllegalTransitionError(embargoManagement.name, from, to, `no embargo is possible once ${disclosureReason(flags)}`);
   }
 }
 
@@ -103,8 +88,7 @@ export function embargoInForce(state: EmbargoState): boolean {
   return state === 'active' || state === 'revise';
 }
 
-const INSTANT =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
+const INSTANT = /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/;
 
 /**
  * Parse an embargo end: ISO 8601 extended date-time with seconds optional, fraction optional,
@@ -114,9 +98,7 @@ const INSTANT =
  */
 export function parseEmbargoEnd(value: string, path = 'endsAt'): Date {
   const fail = (why: string): never => {
-    throw new ValidationError(`Embargo end "${String(value)}" is not an unambiguous instant: ${why}.`, [
-      { path, message: why },
-    ]);
+    throw new ValidationError(`Embargo end "${String(value)}" is not an unambiguous instant: ${why}.`, [{ path, message: why }]);
   };
   if (typeof value !== 'string') return fail('expected a string');
   const m = INSTANT.exec(value.trim());

@@ -67,10 +67,7 @@ export class IllegalTransitionError extends EmbargoError {
   readonly from: string;
   readonly to: string;
   constructor(machine: string, from: string, to: string, why?: string) {
-    super(
-      'illegal_transition',
-      `${machine}: cannot go from ${from} to ${to}${why ? ` (${why})` : ''}.`,
-    );
+    super('illegal_transition', `${machine}: cannot go from ${from} to ${to}${why ? ` (${why})` : ''}.`);
     this.name = 'IllegalTransitionError';
     this.machine = machine;
     this.from = from;

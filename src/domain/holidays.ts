@@ -107,7 +107,9 @@ export function isHolidayRegion(region: string): boolean {
  */
 export function listHolidayRegions(country?: string): HolidayRegionEntry[] {
   if (country === undefined || country === '') {
-    return Object.entries(countryList()).map(([code, name]) => ({ code, name })).sort((a, b) => a.code.localeCompare(b.code));
+    return Object.entries(countryList())
+      .map(([code, name]) => ({ code, name }))
+      .sort((a, b) => a.code.localeCompare(b.code));
   }
   const c = normalizeHolidayRegion(country, 'country');
   if (c.includes('-')) throw invalid(country, 'give a country code alone to list its subdivisions.', 'country');
@@ -159,9 +161,14 @@ function holidaysBeginningIn(region: string, year: number): readonly PublicHolid
 }
 
 function checkYears(fromYear: number, toYear: number): void {
-  for (const [path, y] of [['fromYear', fromYear], ['toYear', toYear]] as const) {
+  for (const [path, y] of [
+    ['fromYear', fromYear],
+    ['toYear', toYear],
+  ] as const) {
     if (!Number.isInteger(y) || y < MIN_YEAR || y > MAX_YEAR) {
-      throw new ValidationError(`${path} must be a year from ${MIN_YEAR} to ${MAX_YEAR}, got ${String(y)}.`, [{ path, message: 'bad year' }]);
+      throw new ValidationError(`${path} must be a year from ${MIN_YEAR} to ${MAX_YEAR}, got ${String(y)}.`, [
+        { path, message: 'bad year' },
+      ]);
     }
   }
   if (toYear < fromYear || toYear - fromYear > MAX_SPAN_YEARS) {

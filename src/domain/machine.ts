@@ -38,10 +38,7 @@ const has = Object.prototype.hasOwnProperty;
  * enforces it for literal unions); every target must itself be a state (checked here).
  * Self-moves are only allowed when listed, like any other move.
  */
-export function defineMachine<S extends string>(
-  name: string,
-  table: { readonly [K in S]: readonly NoInfer<S>[] },
-): Machine<S> {
+export function defineMachine<S extends string>(name: string, table: { readonly [K in S]: readonly NoInfer<S>[] }): Machine<S> {
   const states = Object.freeze(Object.keys(table) as S[]);
   const known = new Set<string>(states);
   const frozen = {} as { [K in S]: readonly S[] };
@@ -56,13 +53,11 @@ export function defineMachine<S extends string>(
   }
   Object.freeze(frozen);
 
-  const isState = (value: unknown): value is S =>
-    typeof value === 'string' && has.call(frozen, value);
+  const isState = (value: unknown): value is S => typeof value === 'string' && has.call(frozen, value);
 
   const nextStates = (from: S): readonly S[] => (isState(from) ? frozen[from] : []);
 
-  const canMove = (from: S, to: S): boolean =>
-    isState(from) && isState(to) && frozen[from].includes(to);
+  const canMove = (from: S, to: S): boolean => isState(from) && isState(to) && frozen[from].includes(to);
 
   const assertMove = (from: S, to: S, why?: string): void => {
     if (!isState(from)) throw new IllegalTransitionError(name, String(from), String(to), why ?? `unknown state ${String(from)}`);

@@ -11,15 +11,7 @@
 
 import { defineMachine } from './machine.ts';
 
-export const REPORT_STATES = [
-  'start',
-  'received',
-  'invalid',
-  'valid',
-  'accepted',
-  'deferred',
-  'closed',
-] as const;
+export const REPORT_STATES = ['start', 'received', 'invalid', 'valid', 'accepted', 'deferred', 'closed'] as const;
 
 export type ReportState = (typeof REPORT_STATES)[number];
 
@@ -57,10 +49,7 @@ export function pathTo(from: ReportState, to: ReportState): ReportState[] {
 }
 
 /** The same path as consecutive steps, one per transition row to record. [] when from === to. */
-export function stepsTo(
-  from: ReportState,
-  to: ReportState,
-): { from: ReportState; to: ReportState }[] {
+export function stepsTo(from: ReportState, to: ReportState): { from: ReportState; to: ReportState }[] {
   const path = pathTo(from, to);
   const steps: { from: ReportState; to: ReportState }[] = [];
   for (let i = 1; i < path.length; i++) {

@@ -57,8 +57,10 @@ export function validateSeverityMapping(mapping: SeverityMapping, path = 'severi
     if (!isSeverity(level?.severity)) details.push({ path: `${at}.severity`, message: `unknown severity ${String(level?.severity)}` });
     else if (seenSeverity.has(level.severity)) details.push({ path: `${at}.severity`, message: `${level.severity} appears twice` });
     else seenSeverity.add(level.severity);
-    if (typeof level?.priority !== 'string' || level.priority.trim() === '') details.push({ path: `${at}.priority`, message: 'priority label is required' });
-    else if (seenPriority.has(level.priority)) details.push({ path: `${at}.priority`, message: `priority ${level.priority} appears twice` });
+    if (typeof level?.priority !== 'string' || level.priority.trim() === '')
+      details.push({ path: `${at}.priority`, message: 'priority label is required' });
+    else if (seenPriority.has(level.priority))
+      details.push({ path: `${at}.priority`, message: `priority ${level.priority} appears twice` });
     else seenPriority.add(level.priority);
     if (!Number.isInteger(level?.resolutionDays) || level.resolutionDays < 1) {
       details.push({ path: `${at}.resolutionDays`, message: 'resolution days must be a whole number of at least 1' });

@@ -89,7 +89,12 @@ export function wrapMarkdown(text: string, width = 72): string {
       const item = /^([-*+]|\d+[.)]) /.exec(line);
       if (item) {
         const pad = ' '.repeat(item[0].length);
-        return item[0] + wrap(line.slice(item[0].length), width - pad.length).split('\n').join(`\n${pad}`);
+        return (
+          item[0] +
+          wrap(line.slice(item[0].length), width - pad.length)
+            .split('\n')
+            .join(`\n${pad}`)
+        );
       }
       return wrap(line, width);
     })

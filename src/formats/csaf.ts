@@ -247,9 +247,7 @@ function vulnerabilities(a: Advisory, version: CsafVersion, tree: Tree): Record<
   const v4 = a.cvss.find((s) => s.version === '4.0');
   const cwes = a.cweIds.map((id) => ({ id, name: cweById(id)!.name }));
 
-  const notes: Record<string, unknown>[] = [
-    { category: 'description', title: 'Description', text: a.summary || a.description || a.title },
-  ];
+  const notes: Record<string, unknown>[] = [{ category: 'description', title: 'Description', text: a.summary || a.description || a.title }];
   if (version === '2.0' && v4) {
     notes.push({
       category: 'other',
@@ -261,7 +259,10 @@ function vulnerabilities(a: Advisory, version: CsafVersion, tree: Tree): Record<
     notes.push({
       category: 'other',
       title: 'Additional weaknesses',
-      text: cwes.slice(1).map((c) => `${c.id}: ${c.name}`).join('\n'),
+      text: cwes
+        .slice(1)
+        .map((c) => `${c.id}: ${c.name}`)
+        .join('\n'),
     });
   }
 
@@ -296,7 +297,9 @@ export function buildCsaf(advisory: Advisory, version: CsafVersion, options: Exp
     return version === '2.1' ? { $schema: CSAF_21_SCHEMA, ...doc } : doc;
   }
   if (a.affected.length === 0) {
-    throw new ValidationError('A CSAF security advisory needs an affected product.', [{ path: 'affected', message: 'no affected product' }]);
+    throw new ValidationError('A CSAF security advisory needs an affected product.', [
+      { path: 'affected', message: 'no affected product' },
+    ]);
   }
   const tree = buildTree(a, version);
   const doc: CsafDocument = {

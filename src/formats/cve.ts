@@ -70,7 +70,8 @@ export type CveRecord = Record<string, unknown> & {
 
 function requireCna(a: Advisory): { orgId: string; shortName: string } {
   const problems: ErrorDetail[] = [];
-  if (!a.publisher.cve) problems.push({ path: 'publisher.cve', message: "the team's CNA account (orgId, shortName) is needed for a CVE record" });
+  if (!a.publisher.cve)
+    problems.push({ path: 'publisher.cve', message: "the team's CNA account (orgId, shortName) is needed for a CVE record" });
   if (a.cveIds.length === 0) problems.push({ path: 'cveIds', message: 'no CVE id' });
   if (problems.length || !a.publisher.cve) throw new ValidationError('A CVE record cannot be generated for this advisory.', problems);
   return a.publisher.cve;
@@ -139,10 +140,18 @@ export function toCveRecord(advisory: Advisory, cveId: string, options: ExportOp
   const providerMetadata = { orgId: cna.orgId, shortName: cna.shortName, dateUpdated: updated };
 
   if (a.withdrawn) {
-    return cveRecord(cveId, cna, 'REJECTED', a.published, updated, {
-      providerMetadata,
-      rejectedReasons: [{ lang: LANG, value: clip(`${a.withdrawnReason ?? 'Withdrawn.'} (${a.id}: ${a.title})`, 4096) }],
-    }, { dateRejected: a.withdrawn });
+    return cveRecord(
+      cveId,
+      cna,
+      'REJECTED',
+      a.published,
+      updated,
+      {
+        providerMetadata,
+        rejectedReasons: [{ lang: LANG, value: clip(`${a.withdrawnReason ?? 'Withdrawn.'} (${a.id}: ${a.title})`, 4096) }],
+      },
+      { dateRejected: a.withdrawn },
+    );
   }
 
   const problems: ErrorDetail[] = [];
@@ -195,8 +204,13 @@ export function toCveRecord(advisory: Advisory, cveId: string, options: ExportOp
 
 /** The record envelope shared by published and rejected records. */
 function cveRecord(
-  cveId: string, cna: { orgId: string; shortName: string }, state: 'PUBLISHED' | 'REJECTED', published: string | null | undefined,
-  updated: string, container: Record<string, unknown>, extraMetadata: Record<string, unknown> = {},
+  cveId: string,
+  cna: { orgId: string; shortName: string },
+  state: 'PUBLISHED' | 'REJECTED',
+  published: string | null | undefined,
+  updated: string,
+  container: Record<string, unknown>,
+  extraMetadata: Record<string, unknown> = {},
 ): CveRecord {
   return {
     dataType: 'CVE_RECORD',

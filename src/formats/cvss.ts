@@ -150,7 +150,9 @@ function checkGrammar(vector: string, defs: readonly MetricDef[], strictOrder: b
       continue;
     }
     if (!def.values.includes(value)) {
-      problems.push(`${key}:${value} is not a valid value (expected one of ${def.values.filter((v) => !(def.base && v === 'X')).join(', ')})`);
+      problems.push(
+        `${key}:${value} is not a valid value (expected one of ${def.values.filter((v) => !(def.base && v === 'X')).join(', ')})`,
+      );
     } else if (def.base && value === 'X') {
       problems.push(`base metric ${key} must be defined`);
     }

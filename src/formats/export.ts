@@ -58,9 +58,15 @@ export function exportAdvisory(advisory: Advisory, format: ExportFormat, options
     case 'csaf-2.1':
       return { format, files: [json(csafFileName(advisory.id), toCsaf21(advisory, options), 'application/csaf+json')] };
     case 'text':
-      return { format, files: [{ name: `${advisory.id}.txt`, mediaType: 'text/plain; charset=utf-8', content: toText(advisory, options) }] };
+      return {
+        format,
+        files: [{ name: `${advisory.id}.txt`, mediaType: 'text/plain; charset=utf-8', content: toText(advisory, options) }],
+      };
     case 'markdown':
-      return { format, files: [{ name: `${advisory.id}.md`, mediaType: 'text/markdown; charset=utf-8', content: toMarkdown(advisory, options) }] };
+      return {
+        format,
+        files: [{ name: `${advisory.id}.md`, mediaType: 'text/markdown; charset=utf-8', content: toMarkdown(advisory, options) }],
+      };
     default:
       throw new ValidationError(`Unknown export format "${String(format)}".`, [
         { path: 'format', message: `expected one of ${EXPORT_FORMATS.join(', ')}` },

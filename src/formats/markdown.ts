@@ -54,7 +54,9 @@ export function toMarkdown(advisory: Advisory, _options: ExportOptions = {}): st
   if (a.cweIds.length) {
     rows.push([
       'CWE',
-      a.cweIds.map((id) => `${link(id, `https://cwe.mitre.org/data/definitions/${id.slice(4)}.html`)} ${escapeMarkdown(cweById(id)?.name ?? '')}`).join('<br>'),
+      a.cweIds
+        .map((id) => `${link(id, `https://cwe.mitre.org/data/definitions/${id.slice(4)}.html`)} ${escapeMarkdown(cweById(id)?.name ?? '')}`)
+        .join('<br>'),
     ]);
   }
   if (a.published) rows.push(['Published', day(a.published)]);
@@ -69,7 +71,15 @@ export function toMarkdown(advisory: Advisory, _options: ExportOptions = {}): st
       const name = `${productVendor(p, a.publisher)} ${productName(p)}${p.package ? ` (${p.package.ecosystem}: ${p.package.name})` : ''}`;
       const ranges = p.ranges.length ? p.ranges : [undefined];
       for (const r of ranges) {
-        const fixed = !r ? '' : r.type === 'git' ? `\`${r.fixed}\`` : r.fixed ? escapeMarkdown(r.fixed) : r.lastAffected ? `after ${escapeMarkdown(r.lastAffected)}` : 'not yet fixed';
+        const fixed = !r
+          ? ''
+          : r.type === 'git'
+            ? `\`${r.fixed}\``
+            : r.fixed
+              ? escapeMarkdown(r.fixed)
+              : r.lastAffected
+                ? `after ${escapeMarkdown(r.lastAffected)}`
+                : 'not yet fixed';
         const affected = !r ? 'not yet known' : r.type === 'git' ? `commits from \`${r.introduced}\`` : escapeMarkdown(describeRange(r));
         lines.push(`| ${cell(name)} | ${affected} | ${fixed || ' '} | ${cell(p.components.join(', '))} |`);
       }
@@ -87,7 +97,8 @@ export function toMarkdown(advisory: Advisory, _options: ExportOptions = {}): st
   const refs = a.references.filter((r) => r.url !== a.url);
   if (refs.length) out.push(`## References\n\n${refs.map((r) => `- ${link(r.name ?? r.url, r.url)} (${r.type})`).join('\n')}`);
   const history = revisionHistory(a);
-  if (history.length > 1) out.push(`## Revisions\n\n${history.map((h) => `${h.number}. ${day(h.date)}: ${escapeMarkdown(h.summary)}`).join('\n')}`);
+  if (history.length > 1)
+    out.push(`## Revisions\n\n${history.map((h) => `${h.number}. ${day(h.date)}: ${escapeMarkdown(h.summary)}`).join('\n')}`);
   out.push(`---\n\n${escapeMarkdown(a.publisher.name)}${a.publisher.contact ? ` · ${escapeMarkdown(a.publisher.contact)}` : ''}`);
   return out.join('\n\n') + '\n';
 }

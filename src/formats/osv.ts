@@ -11,13 +11,7 @@
 // - credits: names as the credited party chose; anonymous credits appear as "Anonymous" with
 //   their type and no contact.
 
-import {
-  advisorySeverity,
-  publicCredit,
-  type Advisory,
-  type AffectedProduct,
-  type ReferenceType,
-} from '../domain/advisory.ts';
+import { advisorySeverity, publicCredit, type Advisory, type AffectedProduct, type ReferenceType } from '../domain/advisory.ts';
 import { modifiedDate, type ExportOptions } from './common.ts';
 
 export const OSV_SCHEMA_VERSION = '1.7.4';

@@ -61,7 +61,12 @@ export function exposition(families: readonly MetricFamily[]): string {
  * (one fewer than the counts: the last bucket has none). Prometheus wants cumulative buckets by upper
  * bound (le, inclusive), the last one +Inf, then _sum and _count.
  */
-export function histogramSamples(labels: Record<string, string>, upperBounds: readonly number[], counts: readonly number[], sum: number): MetricSample[] {
+export function histogramSamples(
+  labels: Record<string, string>,
+  upperBounds: readonly number[],
+  counts: readonly number[],
+  sum: number,
+): MetricSample[] {
   if (counts.length !== upperBounds.length + 1) throw new Error('a histogram needs one count more than upper bounds');
   const out: MetricSample[] = [];
   let acc = 0;

@@ -78,7 +78,10 @@ export function toText(advisory: Advisory, _options: ExportOptions = {}): string
     const entries = [...a.timeline].sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
     out.push(section('Timeline', entries.map((t) => `  ${day(t.at)}  ${t.event}`).join('\n')));
   }
-  const refs = [...(a.url ? [{ url: a.url, label: 'advisory' }] : []), ...a.references.filter((r) => r.url !== a.url).map((r) => ({ url: r.url, label: r.name ?? r.type }))];
+  const refs = [
+    ...(a.url ? [{ url: a.url, label: 'advisory' }] : []),
+    ...a.references.filter((r) => r.url !== a.url).map((r) => ({ url: r.url, label: r.name ?? r.type })),
+  ];
   if (refs.length) out.push(section('References', refs.map((r) => `  ${r.url}\n    (${r.label})`).join('\n')));
   if (history.length > 1) out.push(section('Revisions', history.map((h) => `  ${h.number}. ${day(h.date)}  ${h.summary}`).join('\n')));
 

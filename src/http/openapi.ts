@@ -32,7 +32,12 @@ export function openApiDocument(routes: RouteDef[]) {
     const path = r.url.replace(/:(\w+)/g, '{$1}');
     const params = [...r.url.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const query = r.query
-      ? Object.entries((jsonSchema(r.query).properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({ name, in: 'query', required: false, schema }))
+      ? Object.entries((jsonSchema(r.query).properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({
+          name,
+          in: 'query',
+          required: false,
+          schema,
+        }))
       : [];
     paths[path] ??= {};
     paths[path][r.method.toLowerCase()] = {
@@ -50,13 +55,22 @@ export function openApiDocument(routes: RouteDef[]) {
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Embargo API', version: '0.1.0', description: 'Coordinated vulnerability disclosure desk. Every route names its access policy in x-policy.' },
+    info: {
+      title: 'Embargo API',
+      version: '0.1.0',
+      description: 'Coordinated vulnerability disclosure desk. Every route names its access policy in x-policy.',
+    },
     paths,
     components: {
       schemas: { Error: ErrorSchema },
       securitySchemes: {
         bearer: { type: 'http', scheme: 'bearer', description: 'API token from POST /api/tokens' },
-        session: { type: 'apiKey', in: 'cookie', name: 'embargo_session', description: 'Browser session; unsafe methods also need the x-csrf-token header.' },
+        session: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'embargo_session',
+          description: 'Browser session; unsafe methods also need the x-csrf-token header.',
+        },
       },
     },
   };

@@ -40,25 +40,49 @@ export interface AuthResult {
 }
 
 export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
-  return [...sessionRoutes, ...apiRoutes, ...slaRoutes, ...calendarRoutes, ...scoringRoutes, ...advisoryRoutes, ...cveRoutes, ...keyRoutes, ...mailRoutes, ...mailInboxRoutes, ...relayRoutes, ...extra];
+  return [
+    ...sessionRoutes,
+    ...apiRoutes,
+    ...slaRoutes,
+    ...calendarRoutes,
+    ...scoringRoutes,
+    ...advisoryRoutes,
+    ...cveRoutes,
+    ...keyRoutes,
+    ...mailRoutes,
+    ...mailInboxRoutes,
+    ...relayRoutes,
+    ...extra,
+  ];
 }
 
 function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: { path?: string; message: string }[] = []) {
   return reply.status(httpStatusOf[code]).type('application/json').send({ error: { code, message, details } });
 }
 
-export function toErrorBody(error: unknown): { status: number; code: ErrorCode; message: string; details: { path?: string; message: string }[] } {
-  if (error instanceof EmbargoError) return { status: httpStatusOf[error.code], code: error.code, message: error.message, details: error.details };
+export function toErrorBody(error: unknown): {
+  status: number;
+  code: ErrorCode;
+  message: string;
+  details: { path?: string; message: string }[];
+} {
+  if (error instanceof EmbargoError)
+    return { status: httpStatusOf[error.code], code: error.code, message: error.message, details: error.details };
   if (error instanceof ZodError) {
     return {
-      status: 400, code: 'validation_failed', message: 'The input is not valid.',
+      status: 400,
+      code: 'validation_failed',
+      message: 'The input is not valid.',
       details: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
     };
   }
   const e = error as { statusCode?: number; code?: string; message?: string };
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'payload_too_large', message: 'The request body is too large.', details: [] };
-  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return { status: 415 as number, code: 'bad_request', message: 'Send JSON (application/json) or a form.', details: [] };
-  if (e.statusCode === 429) return { status: 429, code: 'rate_limited', message: 'Too many requests; wait a minute and try again.', details: [] };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return { status: 413, code: 'payload_too_large', message: 'The request body is too large.', details: [] };
+  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
+    return { status: 415 as number, code: 'bad_request', message: 'Send JSON (application/json) or a form.', details: [] };
+  if (e.statusCode === 429)
+    return { status: 429, code: 'rate_limited', message: 'Too many requests; wait a minute and try again.', details: [] };
   if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
     return { status: 400, code: 'bad_request', message: e.message ?? 'Bad request.', details: [] };
   }
@@ -130,11 +154,14 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
         // CSRF: a cookie-authenticated unsafe request must carry the session's token (header or form field).
         if (auth.csrfToken && request.method !== 'GET' && request.method !== 'HEAD') {
           const sent = (request.headers['x-csrf-token'] as string | undefined) ?? (request.body as { _csrf?: string } | undefined)?._csrf;
-          if (!sent || !safeEqual(sent, auth.csrfToken)) throw new EmbargoError('forbidden', 'The CSRF token is missing or wrong; reload the page.');
+          if (!sent || !safeEqual(sent, auth.csrfToken))
+            throw new EmbargoError('forbidden', 'The CSRF token is missing or wrong; reload the page.');
         }
         const ctx: Ctx = { app, principal };
         const result = await route.handler({
-          ctx, request, reply,
+          ctx,
+          request,
+          reply,
           params: request.params as Record<string, string>,
           query: request.query as Record<string, unknown>,
           body: request.body ?? undefined,

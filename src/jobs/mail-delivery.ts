@@ -130,13 +130,35 @@ function baseUrl(app: App): string {
 }
 
 async function composePlain(m: {
-  from: string; to: string[]; cc?: string[]; subject: string; text: string; messageId: string; date: Date; headers: Record<string, string>; attachments?: OutboundAttachment[];
+  from: string;
+  to: string[];
+  cc?: string[];
+  subject: string;
+  text: string;
+  messageId: string;
+  date: Date;
+  headers: Record<string, string>;
+  attachments?: OutboundAttachment[];
 }): Promise<Uint8Array> {
   const mail = new MailComposer({
-    from: m.from, to: m.to, ...(m.cc?.length ? { cc: m.cc } : {}), subject: m.subject, text: m.text,
-    messageId: `<${m.messageId}>`, date: m.date, headers: m.headers, textEncoding: 'quoted-printable',
+    from: m.from,
+    to: m.to,
+    ...(m.cc?.length ? { cc: m.cc } : {}),
+    subject: m.subject,
+    text: m.text,
+    messageId: `<${m.messageId}>`,
+    date: m.date,
+    headers: m.headers,
+    textEncoding: 'quoted-printable',
     ...(m.attachments?.length
-      ? { attachments: m.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, content: Buffer.from(a.bytes), contentDisposition: 'attachment' as const })) }
+      ? {
+          attachments: m.attachments.map((a) => ({
+            filename: a.filename,
+            contentType: a.contentType,
+            content: Buffer.from(a.bytes),
+            contentDisposition: 'attachment' as const,
+          })),
+        }
       : {}),
   });
   return mail.compile().build();
@@ -160,7 +182,11 @@ export function withLoopHeader(raw: Uint8Array, marker: string): Uint8Array {
 }
 
 function attachmentsOf(env: Envelope): OutboundAttachment[] {
-  return (env.attachments ?? []).map((a) => ({ filename: a.filename, contentType: a.contentType, bytes: new Uint8Array(Buffer.from(a.contentBase64, 'base64')) }));
+  return (env.attachments ?? []).map((a) => ({
+    filename: a.filename,
+    contentType: a.contentType,
+    bytes: new Uint8Array(Buffer.from(a.contentBase64, 'base64')),
+  }));
 }
 
 /** What every copy of one outbox row shares: loaded once per row and pass, not once per copy. */
@@ -177,7 +203,10 @@ interface Shared {
 
 /** The outbox row's envelope (unsealed), its sender, its reply address: the same for all its copies. */
 async function loadShared(app: App, tx: Queryable, outboxId: string, reportId: string | null, now: Date, pass: PassFacts): Promise<Shared> {
-  const o = await tx.query<{ envelope_sealed: string; template_id: string | null }>('SELECT envelope_sealed, template_id FROM outbox WHERE id = $1', [outboxId]);
+  const o = await tx.query<{ envelope_sealed: string; template_id: string | null }>(
+    'SELECT envelope_sealed, template_id FROM outbox WHERE id = $1',
+    [outboxId],
+  );
   const env = app.sealer.openJson<Envelope>(o.rows[0]!.envelope_sealed, aad('outbox', 'envelope', outboxId));
   const rules = await pass.rules();
   const c = reportId ? await loadCase(tx, reportId) : null;
@@ -186,9 +215,14 @@ async function loadShared(app: App, tx: Queryable, outboxId: string, reportId: s
   // Replies to a case's mail go to its reply address (alias+token), which threads them onto the case.
   const replyTo = (reportId ? await replyAddress(tx, app.sealer, reportId, now, app.config.mailAliases) : null) ?? fromAddress;
   return {
-    env, templateId: o.rows[0]!.template_id, replyTo, teamName: rules.teamName, unencryptedMail: rules.unencryptedMail,
+    env,
+    templateId: o.rows[0]!.template_id,
+    replyTo,
+    teamName: rules.teamName,
+    unencryptedMail: rules.unencryptedMail,
     from: `"${rules.teamName.replace(/["\\\r\n]/g, '')}" <${fromAddress}>`,
-    loop: { [LOOP_HEADER]: pass.marker }, attachments: attachmentsOf(env),
+    loop: { [LOOP_HEADER]: pass.marker },
+    attachments: attachmentsOf(env),
   };
 }
 
@@ -216,7 +250,18 @@ async function buildCopy(app: App, tx: Queryable, d: ClaimedRow, shared: Shared,
 
   const encrypted = async (key: Awaited<ReturnType<typeof confirmedKeyFor>>): Promise<Built> => {
     if (!teamKey) return { wait: 'the desk has no team key yet (generate or import one under Mail settings)' };
-    const raw = await sealOutbound({ from, to, cc, subject: env.subject, text: env.body, attachments, headers, recipientKeys: [key!], signingKey: teamKey, date: now });
+    const raw = await sealOutbound({
+      from,
+      to,
+      cc,
+      subject: env.subject,
+      text: env.body,
+      attachments,
+      headers,
+      recipientKeys: [key!],
+      signingKey: teamKey,
+      date: now,
+    });
     return { mode: 'encrypted', raw };
   };
 
@@ -226,23 +271,41 @@ async function buildCopy(app: App, tx: Queryable, d: ClaimedRow, shared: Shared,
     if (!d.notice_only && usability.usable) return encrypted(own!.key);
     const link = d.report_id ? `${baseUrl(app)}/cases/${d.report_id}` : `${baseUrl(app)}/`;
     const why = d.notice_only
-      ? 'this case is shared with you without the reporter\'s details, so its messages are shown only on the desk'
+      ? "this case is shared with you without the reporter's details, so its messages are shown only on the desk"
       : `it could not be encrypted to you: ${usability.reason ?? 'no usable key'}. Upload your OpenPGP public key at ${baseUrl(app)}/me to receive messages encrypted to it`;
     const raw = await composePlain({
-      from, to: [d.recipient], subject: `[${shared.teamName}] A message is waiting for you`,
+      from,
+      to: [d.recipient],
+      subject: `[${shared.teamName}] A message is waiting for you`,
       text: `A message is waiting for you at ${link}\n\nIts content is not in this mail because ${why}.\n`,
-      messageId: d.message_id, date: now, headers: { 'Reply-To': replyTo, 'Auto-Submitted': 'auto-generated', ...loop },
+      messageId: d.message_id,
+      date: now,
+      headers: { 'Reply-To': replyTo, 'Auto-Submitted': 'auto-generated', ...loop },
     });
     return { mode: 'notice', raw };
   }
   const key = await confirmedKeyFor(tx, d.recipient);
-  const usability = key ? await keyUsability(key, now, d.recipient) : { usable: false, reason: 'no confirmed OpenPGP key is on file for this address' };
+  const usability = key
+    ? await keyUsability(key, now, d.recipient)
+    : { usable: false, reason: 'no confirmed OpenPGP key is on file for this address' };
   if (usability.usable) return encrypted(key);
   // Mail that holds nothing confidential (the answer to undecryptable mail) may go in clear.
   if (shared.unencryptedMail !== 'allow' && !env.nothingSecret) {
-    return { refuse: `not sent: ${usability.reason ?? 'no usable key'}, and the process profile does not allow unencrypted mail (unencryptedMail: refuse)` };
+    return {
+      refuse: `not sent: ${usability.reason ?? 'no usable key'}, and the process profile does not allow unencrypted mail (unencryptedMail: refuse)`,
+    };
   }
-  const raw = await composePlain({ from, to, cc, subject: env.subject, text: env.body, attachments, messageId: d.message_id, date: now, headers });
+  const raw = await composePlain({
+    from,
+    to,
+    cc,
+    subject: env.subject,
+    text: env.body,
+    attachments,
+    messageId: d.message_id,
+    date: now,
+    headers,
+  });
   return { mode: 'plaintext', raw };
 }
 
@@ -292,7 +355,9 @@ async function settle(app: App, attempts: readonly Attempt[], now: Date): Promis
         WHERE d.id = u.id AND d.status = 'sending' AND d.attempts = u.attempts
         RETURNING d.id`,
       [
-        attempts.map((a) => a.d.id), attempts.map((a) => a.d.attempts), attempts.map((a) => status(a.outcome)),
+        attempts.map((a) => a.d.id),
+        attempts.map((a) => a.d.attempts),
+        attempts.map((a) => status(a.outcome)),
         attempts.map(({ outcome: o }) => ('failed' in o ? o.failed : 'error' in o ? o.error : null)),
         attempts.map(({ outcome: o }) => ('retryAt' in o ? o.retryAt.toISOString() : null)),
         attempts.map(({ outcome: o }) => ('refund' in o && o.refund ? 1 : 0)),
@@ -304,9 +369,19 @@ async function settle(app: App, attempts: readonly Attempt[], now: Date): Promis
     for (const outboxId of new Set(recorded.map((a) => a.d.outbox_id))) await syncOutboxStatus(tx, outboxId, now);
     for (const { d, outcome } of recorded) {
       if ('sent' in outcome) {
-        await audit(ctx, tx, now, { action: 'mail.delivered', subjectType: 'delivery', subjectId: d.id, data: { reportId: d.report_id, kind: d.recipient_kind, mode: outcome.mode, attempt: d.attempts } });
+        await audit(ctx, tx, now, {
+          action: 'mail.delivered',
+          subjectType: 'delivery',
+          subjectId: d.id,
+          data: { reportId: d.report_id, kind: d.recipient_kind, mode: outcome.mode, attempt: d.attempts },
+        });
       } else if ('failed' in outcome) {
-        await audit(ctx, tx, now, { action: 'mail.delivery_failed', subjectType: 'delivery', subjectId: d.id, data: { reportId: d.report_id, kind: d.recipient_kind, reason: outcome.failed, attempt: d.attempts } });
+        await audit(ctx, tx, now, {
+          action: 'mail.delivery_failed',
+          subjectType: 'delivery',
+          subjectId: d.id,
+          data: { reportId: d.report_id, kind: d.recipient_kind, reason: outcome.failed, attempt: d.attempts },
+        });
       }
     }
     return ours;
@@ -344,7 +419,11 @@ const retryOrFail = (d: ClaimedRow, message: string, p: PassSettings): Outcome =
  * shared parts loaded once) and stored sealed, all in one statement, before any of them is sent.
  * Deliveries that cannot be built now come back as outcomes to record.
  */
-async function copiesOf(app: App, group: readonly ClaimedRow[], p: PassSettings): Promise<{ ready: Ready[]; early: Attempt[]; waiting: string | null }> {
+async function copiesOf(
+  app: App,
+  group: readonly ClaimedRow[],
+  p: PassSettings,
+): Promise<{ ready: Ready[]; early: Attempt[]; waiting: string | null }> {
   const ready: Ready[] = [];
   const early: Attempt[] = [];
   const built: Ready[] = [];
@@ -360,7 +439,8 @@ async function copiesOf(app: App, group: readonly ClaimedRow[], p: PassSettings)
       const b = await buildCopy(app, app.db, d, await shared, p.teamKey, p.now);
       if ('refuse' in b) early.push({ d, outcome: { failed: b.refuse } });
       // Not the recipient's fault: the attempt is not counted.
-      else if ('wait' in b) early.push({ d, outcome: { retryAt: new Date(p.now.getTime() + p.baseMs), error: (waiting = b.wait), refund: true } });
+      else if ('wait' in b)
+        early.push({ d, outcome: { retryAt: new Date(p.now.getTime() + p.baseMs), error: (waiting = b.wait), refund: true } });
       else built.push({ d, raw: b.raw, mode: b.mode });
     } catch (e) {
       const message = `could not build the message: ${e instanceof Error ? e.message : String(e)}`;
@@ -373,7 +453,12 @@ async function copiesOf(app: App, group: readonly ClaimedRow[], p: PassSettings)
          FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS u(id, attempts, raw, mode)
         WHERE d.id = u.id AND d.status = 'sending' AND d.attempts = u.attempts AND d.raw_sealed IS NULL
         RETURNING d.id`,
-      [built.map((b) => b.d.id), built.map((b) => b.d.attempts), built.map((b) => app.sealer.seal(Buffer.from(b.raw).toString('base64'), aad('deliveries', 'raw', b.d.id))), built.map((b) => b.mode)],
+      [
+        built.map((b) => b.d.id),
+        built.map((b) => b.d.attempts),
+        built.map((b) => app.sealer.seal(Buffer.from(b.raw).toString('base64'), aad('deliveries', 'raw', b.d.id))),
+        built.map((b) => b.mode),
+      ],
     );
     const ours = new Set(stored.rows.map((row) => row.id));
     for (const b of built) if (ours.has(b.d.id)) ready.push(b); // else taken over meanwhile: the other pass sends its own build
@@ -400,7 +485,10 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
   };
   const send = async (c: Ready): Promise<Outcome> => {
     try {
-      await transport.sendMail({ envelope: { from: verpAddress(relay.bounceAddress, c.d.id), to: [c.d.recipient] }, raw: Buffer.from(withLoopHeader(c.raw, p.facts.marker)) });
+      await transport.sendMail({
+        envelope: { from: verpAddress(relay.bounceAddress, c.d.id), to: [c.d.recipient] },
+        raw: Buffer.from(withLoopHeader(c.raw, p.facts.marker)),
+      });
       return { sent: true, mode: c.mode };
     } catch (e) {
       const f = classify(e);
@@ -422,7 +510,9 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
       if (waiting) result.waiting = waiting;
       let pending = early;
       for (let i = 0; i === 0 || i < ready.length; i += SETTLE_EVERY) {
-        const sent = await Promise.all(ready.slice(i, i + SETTLE_EVERY).map(async (c): Promise<Attempt> => ({ d: c.d, outcome: await send(c) })));
+        const sent = await Promise.all(
+          ready.slice(i, i + SETTLE_EVERY).map(async (c): Promise<Attempt> => ({ d: c.d, outcome: await send(c) })),
+        );
         const attempts = [...pending, ...sent];
         pending = [];
         count(attempts, await settle(app, attempts, now));
@@ -441,7 +531,10 @@ export interface DeliveryHandle {
 }
 
 /** Runs passes every intervalMs until stopped (`embargo serve`). */
-export function startMailDelivery(app: App, opts: DeliveryOptions & { intervalMs: number; onError?: (e: unknown) => void; onPass?: (r: DeliveryPassResult) => void }): DeliveryHandle {
+export function startMailDelivery(
+  app: App,
+  opts: DeliveryOptions & { intervalMs: number; onError?: (e: unknown) => void; onPass?: (r: DeliveryPassResult) => void },
+): DeliveryHandle {
   const onError = opts.onError ?? ((e: unknown) => console.error(`embargo mail delivery: ${e instanceof Error ? e.message : String(e)}`));
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;

@@ -42,7 +42,10 @@ export interface IntakeHandle {
 }
 
 /** Runs passes every intervalMs, and at once when kicked (the SMTP listener kicks after each 250). */
-export function startMailIntake(app: App, opts: IntakeOptions & { intervalMs: number; onError?: (e: unknown) => void; onPass?: (r: IntakePassResult) => void }): IntakeHandle {
+export function startMailIntake(
+  app: App,
+  opts: IntakeOptions & { intervalMs: number; onError?: (e: unknown) => void; onPass?: (r: IntakePassResult) => void },
+): IntakeHandle {
   const onError = opts.onError ?? ((e: unknown) => console.error(`embargo mail intake: ${e instanceof Error ? e.message : String(e)}`));
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;

@@ -178,9 +178,23 @@ interface CaseFacts {
 
 async function loadFacts(tx: Queryable, reportId: string): Promise<CaseFacts> {
   const r = await tx.query<{
-    number: number; triager_id: string | null; incident_id: string | null; ref: string | null; affected_components: string[] | null;
-    reporter_sealed: string; sensitive_sealed: string;
-    projects: { project_id: string; slug: string; name: string; security_team_id: string; handler_id: string | null; subsystem_id: string | null }[] | null;
+    number: number;
+    triager_id: string | null;
+    incident_id: string | null;
+    ref: string | null;
+    affected_components: string[] | null;
+    reporter_sealed: string;
+    sensitive_sealed: string;
+    projects:
+      | {
+          project_id: string;
+          slug: string;
+          name: string;
+          security_team_id: string;
+          handler_id: string | null;
+          subsystem_id: string | null;
+        }[]
+      | null;
   }>(
     `SELECT r.number, r.triager_id, i.id AS incident_id, i.ref, i.affected_components, r.reporter_sealed, r.sensitive_sealed,
             (SELECT json_agg(json_build_object('project_id', ip.project_id, 'slug', p.slug, 'name', p.name, 'security_team_id', p.security_team_id,
@@ -191,10 +205,20 @@ async function loadFacts(tx: Queryable, reportId: string): Promise<CaseFacts> {
   );
   const row = r.rows[0]!;
   return {
-    number: Number(row.number), triagerId: row.triager_id, incidentId: row.incident_id, ref: row.ref,
-    components: row.affected_components ?? [], reporterSealed: row.reporter_sealed, sensitiveSealed: row.sensitive_sealed,
+    number: Number(row.number),
+    triagerId: row.triager_id,
+    incidentId: row.incident_id,
+    ref: row.ref,
+    components: row.affected_components ?? [],
+    reporterSealed: row.reporter_sealed,
+    sensitiveSealed: row.sensitive_sealed,
     projects: (row.projects ?? []).map((p) => ({
-      projectId: p.project_id, slug: p.slug, name: p.name, teamId: p.security_team_id, handlerId: p.handler_id, subsystemId: p.subsystem_id,
+      projectId: p.project_id,
+      slug: p.slug,
+      name: p.name,
+      teamId: p.security_team_id,
+      handlerId: p.handler_id,
+      subsystemId: p.subsystem_id,
     })),
   };
 }
@@ -223,7 +247,14 @@ interface Decision {
   subsystemName: string | null;
 }
 
-async function decideRecipients(tx: Queryable, kind: NoticeKind, d: DeadlineRow, rule: ClockRule | undefined, c: CaseFacts, now: Date): Promise<Decision> {
+async function decideRecipients(
+  tx: Queryable,
+  kind: NoticeKind,
+  d: DeadlineRow,
+  rule: ClockRule | undefined,
+  c: CaseFacts,
+  now: Date,
+): Promise<Decision> {
   const scope = d.project_id ? c.projects.filter((p) => p.projectId === d.project_id) : c.projects;
   const teams = await tx.query<{ person_id: string; central: boolean }>(
     `SELECT DISTINCT tm.person_id, t.kind = 'central' AS central FROM team_members tm JOIN teams t ON t.id = tm.team_id
@@ -275,7 +306,8 @@ async function decideRecipients(tx: Queryable, kind: NoticeKind, d: DeadlineRow,
       if (because === 'fallback' || id === d.owner_id || chosen.has(id) || !reachable(id)) continue;
       chosen.set(id, because);
     }
-    if (chosen.size === 0) for (const [id, because] of wanted) if (because === 'fallback' && id !== d.owner_id && reachable(id)) chosen.set(id, because);
+    if (chosen.size === 0)
+      for (const [id, because] of wanted) if (because === 'fallback' && id !== d.owner_id && reachable(id)) chosen.set(id, because);
   }
   return {
     recipients: [...chosen].map(([id, because]) => ({ person: people.get(id)!, because })),
@@ -317,9 +349,13 @@ async function loadPeople(tx: Queryable, ids: string[], now: Date): Promise<Map<
 /** The reporter's values the leak guard keeps out of every notice. */
 function sensitiveValues(app: App, reportId: string, c: CaseFacts): string[] {
   const reporter = app.sealer.openJson<Reporter>(c.reporterSealed, aad('reports', 'reporter', reportId));
-  const extra = app.sealer.openJson<{ product: string | null; fields: { value: string }[] }>(c.sensitiveSealed, aad('reports', 'sensitive', reportId));
-  return [reporter.name, reporter.email, reporter.organisation, reporter.handle, extra.product, ...extra.fields.map((f) => f.value)]
-    .filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+  const extra = app.sealer.openJson<{ product: string | null; fields: { value: string }[] }>(
+    c.sensitiveSealed,
+    aad('reports', 'sensitive', reportId),
+  );
+  return [reporter.name, reporter.email, reporter.organisation, reporter.handle, extra.product, ...extra.fields.map((f) => f.value)].filter(
+    (v): v is string => typeof v === 'string' && v.trim() !== '',
+  );
 }
 
 /** Sends the notices of one kind for one deadline, in one transaction; returns how many it sent. */
@@ -356,7 +392,10 @@ async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: Deadli
       let redacted = false;
       let outboxId: string;
       try {
-        outboxId = await queueMail(ctx, tx, now, { ...mail, envelope: composeNotice({ kind, d, rule, c, rules, recipient: r, decision, now, base: baseUrl(app) }) });
+        outboxId = await queueMail(ctx, tx, now, {
+          ...mail,
+          envelope: composeNotice({ kind, d, rule, c, rules, recipient: r, decision, now, base: baseUrl(app) }),
+        });
       } catch (e) {
         if (!(e instanceof EmbargoError && e.code === 'leak_blocked')) throw e;
         redacted = true;
@@ -368,8 +407,16 @@ async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: Deadli
         subjectType: 'report',
         subjectId: d.report_id,
         data: {
-          noticeId, deadlineId: d.id, clock: d.clock, projectId: d.project_id, ownerId: d.owner_id, recipientId: r.person.id, because: r.because,
-          dueAt: new Date(d.due_at).toISOString(), outboxId, redacted,
+          noticeId,
+          deadlineId: d.id,
+          clock: d.clock,
+          projectId: d.project_id,
+          ownerId: d.owner_id,
+          recipientId: r.person.id,
+          because: r.because,
+          dueAt: new Date(d.due_at).toISOString(),
+          outboxId,
+          redacted,
           // The reporter's sensitive values were opened only to check this notice against them.
           leakGuard: true,
         },
@@ -415,7 +462,15 @@ function caseLabel(c: CaseFacts): string {
  */
 function when(instant: Date, timeZone: string): { long: string; short: string } {
   const parts = new Intl.DateTimeFormat('en-GB', {
-    timeZone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    timeZone,
+    weekday: 'long',
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZoneName: 'short',
   }).formatToParts(instant);
   const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   const time = `${get('hour')}:${get('minute')}`;
@@ -459,14 +514,22 @@ function composeNotice(n: NoticeInput): Envelope {
   }
   const action = oneClickAction(n);
   if (action) lines.push('', action);
-  lines.push('', `Open the case: ${link}`, '', 'This notice does not repeat the report; open the case to read it.', '', 'Embargo SLA scheduler', '');
+  lines.push(
+    '',
+    `Open the case: ${link}`,
+    '',
+    'This notice does not repeat the report; open the case to read it.',
+    '',
+    'Embargo SLA scheduler',
+    '',
+  );
   return { to: [recipient.person.email!], cc: [], subject, body: lines.join('\n'), automatic: 'auto-generated' };
 }
 
 function becauseText(because: Because, project: string | null, subsystem: string | null): string {
   switch (because) {
     case 'central-team':
-      return 'the members of the central security team pick up the owner\'s duties';
+      return "the members of the central security team pick up the owner's duties";
     case 'project-team':
       return `you are on the ${project ?? 'project'} security team, which can take the duties over`;
     case 'secondary-contact':
@@ -485,15 +548,28 @@ function oneClickAction(n: NoticeInput): string | null {
   const { d, rule, c, rules, recipient, decision } = n;
   const me = recipient.person.id;
   const api = `/api/reports/${d.report_id}`;
-  if (rule?.ownerDuty === 'triage' && rules.workflow.triage === 'claim' && c.incidentId === null && decision.centralIds.has(me) && d.owner_id !== me) {
+  if (
+    rule?.ownerDuty === 'triage' &&
+    rules.workflow.triage === 'claim' &&
+    c.incidentId === null &&
+    decision.centralIds.has(me) &&
+    d.owner_id !== me
+  ) {
     return d.owner_id === null
       ? `You can claim it in one click: "Claim" on the case page (API: POST ${api}/claim).`
       : `You can take over in one click: "Take over the triager's duties" on the case page (API: POST ${api}/take-over with a reason).`;
   }
   const project = d.project_id
     ? c.projects.find((p) => p.projectId === d.project_id)
-    : recipient.because === 'secondary-contact' ? c.projects[0] : undefined;
-  if (project && decision.projectTeamIds.has(me) && project.handlerId !== me && (rule?.ownerDuty === 'handler' || recipient.because === 'secondary-contact')) {
+    : recipient.because === 'secondary-contact'
+      ? c.projects[0]
+      : undefined;
+  if (
+    project &&
+    decision.projectTeamIds.has(me) &&
+    project.handlerId !== me &&
+    (rule?.ownerDuty === 'handler' || recipient.because === 'secondary-contact')
+  ) {
     return project.handlerId === null
       ? `You can claim it in one click: "${project.name}: Become the incident handler" on the case page (API: POST ${api}/projects/${project.slug}/claim).`
       : `You can take over in one click: "${project.name}: Take over the handler's duties" on the case page (API: POST ${api}/projects/${project.slug}/take-over with a reason).`;
@@ -506,7 +582,8 @@ function minimalNotice(kind: NoticeKind, d: DeadlineRow, c: CaseFacts, to: Perso
   const state = kind === 'reminder' ? 'is due soon' : 'is overdue';
   return {
     automatic: 'auto-generated',
-    to: [to.email!], cc: [],
+    to: [to.email!],
+    cc: [],
     subject: `[Embargo] ${kind === 'reminder' ? 'Reminder' : 'Overdue'}: a clock of case ${c.number} ${state}`,
     body: `A clock of case ${c.number} ${state} (due ${new Date(d.due_at).toISOString()}).\n\nOpen the desk at /cases/${d.report_id} to see it.\n`,
   };

@@ -102,7 +102,10 @@ export async function pollImapOnce(app: App, account: ImapAccount, maxBytes = ap
         if (!msg || !msg.source) continue;
         const raw = Buffer.from(msg.source);
         const stored = await storeRaw(app, {
-          raw, via: 'imap', envelopeFrom: envelopeSenderOf(raw), envelopeTo: account.alias ? [account.alias] : [],
+          raw,
+          via: 'imap',
+          envelopeFrom: envelopeSenderOf(raw),
+          envelopeTo: account.alias ? [account.alias] : [],
         });
         if (stored.duplicate) result.duplicates++;
         else result.stored++;
@@ -131,8 +134,14 @@ export interface ImapPollerHandle {
 }
 
 /** Polls every intervalMs; an error is reported and the next poll tries again. */
-export function startImapPoller(app: App, account: ImapAccount, opts: { intervalMs: number; onError?: (e: unknown) => void; onPoll?: (r: PollResult) => void }): ImapPollerHandle {
-  const onError = opts.onError ?? ((e: unknown) => console.error(`embargo imap (${account.user}@${account.host}): ${e instanceof Error ? e.message : String(e)}`));
+export function startImapPoller(
+  app: App,
+  account: ImapAccount,
+  opts: { intervalMs: number; onError?: (e: unknown) => void; onPoll?: (r: PollResult) => void },
+): ImapPollerHandle {
+  const onError =
+    opts.onError ??
+    ((e: unknown) => console.error(`embargo imap (${account.user}@${account.host}): ${e instanceof Error ? e.message : String(e)}`));
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let running: Promise<PollResult | null> | null = null;
@@ -177,7 +186,13 @@ export function imapAccountFromConfig(app: App): ImapAccount | null {
   const c = app.config;
   if (!c.imapHost || !c.imapUser || !c.imapPassword) return null;
   return {
-    host: c.imapHost, port: c.imapPort, tls: c.imapTls ? 'tls' : 'none', user: c.imapUser, password: c.imapPassword,
-    mailbox: c.imapMailbox, processedFolder: c.imapProcessedFolder, alias: c.mailAliases[0] ?? null,
+    host: c.imapHost,
+    port: c.imapPort,
+    tls: c.imapTls ? 'tls' : 'none',
+    user: c.imapUser,
+    password: c.imapPassword,
+    mailbox: c.imapMailbox,
+    processedFolder: c.imapProcessedFolder,
+    alias: c.mailAliases[0] ?? null,
   };
 }

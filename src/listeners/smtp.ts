@@ -84,7 +84,9 @@ export async function startSmtpListener(app: App, opts: SmtpListenerOptions): Pr
         }
         const from = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
         storeRaw(app, {
-          raw: Buffer.concat(chunks, size), via: 'smtp', envelopeFrom: from,
+          raw: Buffer.concat(chunks, size),
+          via: 'smtp',
+          envelopeFrom: from,
           envelopeTo: session.envelope.rcptTo.map((r) => r.address),
         })
           .then((stored) => {

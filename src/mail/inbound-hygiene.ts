@@ -40,7 +40,9 @@ export interface Bounce {
 }
 
 export function checkHygiene(
-  m: ParsedMessage, envelopeFrom: string, ours: { aliases: ReadonlySet<string>; messageIdDomain: string },
+  m: ParsedMessage,
+  envelopeFrom: string,
+  ours: { aliases: ReadonlySet<string>; messageIdDomain: string },
 ): Hygiene {
   const autoSubmitted = m.autoSubmitted?.split(';')[0]?.trim().toLowerCase();
   const precedence = m.precedence?.trim().toLowerCase();
@@ -53,7 +55,11 @@ export function checkHygiene(
   if (listField) reasons.push(`mailing-list mail (List-${listField === 'id' ? 'Id' : listField[0]!.toUpperCase() + listField.slice(1)})`);
   if (nullSender) reasons.push('null sender (a bounce or delivery report)');
   // Common auto-responders that do not set Auto-Submitted.
-  if (m.headers.has('x-autoreply') || m.headers.has('x-autorespond') || /^auto_reply$/i.test(m.headers.get('x-auto-response-suppress') ?? '')) {
+  if (
+    m.headers.has('x-autoreply') ||
+    m.headers.has('x-autorespond') ||
+    /^auto_reply$/i.test(m.headers.get('x-auto-response-suppress') ?? '')
+  ) {
     reasons.push('auto-responder header');
   }
 
@@ -65,11 +71,12 @@ export function checkHygiene(
   const domain = ours.messageIdDomain.toLowerCase();
   if (loopValues.some((v) => ours.aliases.has(v) || (domain !== '' && v === loopMarker(domain)))) loop = `${LOOP_HEADER} names this desk`;
   else if (fromAddress && ours.aliases.has(fromAddress)) loop = `From is the desk's own alias ${fromAddress}`;
-  else if (m.messageId && domain && m.messageId.toLowerCase().endsWith(`@${domain}`) && m.autoSubmitted) loop = 'an automatic message with a Message-ID of this desk';
+  else if (m.messageId && domain && m.messageId.toLowerCase().endsWith(`@${domain}`) && m.autoSubmitted)
+    loop = 'an automatic message with a Message-ID of this desk';
 
   return {
     mayAutoReply: reasons.length === 0 && loop === null && bounce === null,
-    noReplyReason: loop ?? (bounce ? 'bounce' : reasons[0] ?? null),
+    noReplyReason: loop ?? (bounce ? 'bounce' : (reasons[0] ?? null)),
     automatic: reasons.length > 0 || bounce !== null,
     bounce,
     loop,
@@ -77,7 +84,9 @@ export function checkHygiene(
 }
 
 function isDsn(root: MimePart): boolean {
-  return root.contentType.value === 'multipart/report' && (root.contentType.params['report-type'] ?? '').toLowerCase() === 'delivery-status';
+  return (
+    root.contentType.value === 'multipart/report' && (root.contentType.params['report-type'] ?? '').toLowerCase() === 'delivery-status'
+  );
 }
 
 function walk(root: MimePart, visit: (p: MimePart) => void): void {

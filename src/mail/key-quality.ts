@@ -18,12 +18,26 @@ function strength(part: Key | Subkey, what: string): KeyUsability | undefined {
   const info = part.getAlgorithmInfo();
   const algo = String(info.algorithm);
   if (algo === 'dsa' || algo === 'elgamal') {
-    return { usable: false, code: 'too_weak', reason: `The ${what} uses ${algo === 'dsa' ? 'DSA' : 'ElGamal'}, which is no longer accepted; please create a Curve25519 or RSA-3072+ key.` };
+    return {
+      usable: false,
+      code: 'too_weak',
+      reason: `The ${what} uses ${algo === 'dsa' ? 'DSA' : 'ElGamal'}, which is no longer accepted; please create a Curve25519 or RSA-3072+ key.`,
+    };
   }
   if (algo.startsWith('rsa')) {
     const bits = info.bits ?? 0;
-    if (bits < RSA_MIN_BITS) return { usable: false, code: 'too_weak', reason: `The ${what} is RSA-${bits}; at least ${RSA_MIN_BITS} bits are required (3072 or more recommended).` };
-    if (bits < RSA_WARN_BELOW_BITS) return { usable: true, code: 'weak_warning', reason: `The ${what} is RSA-${bits}: usable, but below the recommended ${RSA_WARN_BELOW_BITS} bits.` };
+    if (bits < RSA_MIN_BITS)
+      return {
+        usable: false,
+        code: 'too_weak',
+        reason: `The ${what} is RSA-${bits}; at least ${RSA_MIN_BITS} bits are required (3072 or more recommended).`,
+      };
+    if (bits < RSA_WARN_BELOW_BITS)
+      return {
+        usable: true,
+        code: 'weak_warning',
+        reason: `The ${what} is RSA-${bits}: usable, but below the recommended ${RSA_WARN_BELOW_BITS} bits.`,
+      };
   }
   return undefined;
 }
@@ -37,7 +51,8 @@ export async function keyUsability(key: PublicKey | undefined | null, now: Date,
   try {
     const primaryProblem = strength(key, 'primary key');
     if (primaryProblem && !primaryProblem.usable) return primaryProblem;
-    if (await key.isRevoked(undefined, undefined, now)) return { usable: false, code: 'revoked', reason: 'The key has been revoked by its owner.' };
+    if (await key.isRevoked(undefined, undefined, now))
+      return { usable: false, code: 'revoked', reason: 'The key has been revoked by its owner.' };
     let expiry: Date | number | null;
     try {
       expiry = await key.getExpirationTime();
@@ -50,11 +65,16 @@ export async function keyUsability(key: PublicKey | undefined | null, now: Date,
     if (forEmail !== undefined) {
       const wanted = normalizeEmail(forEmail);
       const matching = key.users.filter((u) => u.userID && normalizeEmail(u.userID.email) === wanted);
-      if (!matching.length) return { usable: false, code: 'no_matching_user_id', reason: `No user ID of the key carries the address ${forEmail}.` };
+      if (!matching.length)
+        return { usable: false, code: 'no_matching_user_id', reason: `No user ID of the key carries the address ${forEmail}.` };
       try {
         await key.getPrimaryUser(now, { email: matching[0]!.userID!.email });
       } catch {
-        return { usable: false, code: 'no_matching_user_id', reason: `The user ID for ${forEmail} is revoked, expired or not validly self-signed.` };
+        return {
+          usable: false,
+          code: 'no_matching_user_id',
+          reason: `The user ID for ${forEmail} is revoked, expired or not validly self-signed.`,
+        };
       }
     }
     let encryptionKey: Key | Subkey;

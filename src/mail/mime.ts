@@ -89,7 +89,13 @@ export function parseHeaderBlock(bytes: Uint8Array): MailHeaders {
     if (colon <= 0) continue; // not a header (an mbox "From " line, garbage): ignored, not fatal
     const name = line.slice(0, colon).trim();
     if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) continue;
-    fields.push({ name, rawValue: line.slice(colon + 1).replace(/\r$/, '').trim() });
+    fields.push({
+      name,
+      rawValue: line
+        .slice(colon + 1)
+        .replace(/\r$/, '')
+        .trim(),
+    });
   }
   return new HeaderBlock(fields);
 }
@@ -344,7 +350,10 @@ function makePart(
     bodyStart = looksLikeHeader ? end : start;
   }
   if (headerBytes.length > limits.maxHeaderBytes) {
-    throw new MessageRejectedError('header_too_large', `A header block is ${headerBytes.length} bytes; the limit is ${limits.maxHeaderBytes}.`);
+    throw new MessageRejectedError(
+      'header_too_large',
+      `A header block is ${headerBytes.length} bytes; the limit is ${limits.maxHeaderBytes}.`,
+    );
   }
   const headers = parseHeaderBlock(headerBytes);
   const contentType = parseStructured(headers.getRaw('content-type'), defaultType);
@@ -395,7 +404,10 @@ export function parseEntity(raw: Uint8Array, limits: MimeLimits, warnings: strin
   while (work.length) {
     const w = work.pop()!;
     if (w.depth > limits.maxDepth) {
-      throw new MessageRejectedError('too_deep', `MIME parts are nested more than ${limits.maxDepth} levels deep; no mail client does that.`);
+      throw new MessageRejectedError(
+        'too_deep',
+        `MIME parts are nested more than ${limits.maxDepth} levels deep; no mail client does that.`,
+      );
     }
     if (++count > limits.maxParts) {
       throw new MessageRejectedError('too_many_parts', `The message has more than ${limits.maxParts} MIME parts.`);
@@ -409,7 +421,9 @@ export function parseEntity(raw: Uint8Array, limits: MimeLimits, warnings: strin
       const split = boundary && boundary.length <= 200 ? splitMultipart(w.buf, bodyStart, w.end, boundary) : { parts: [], closed: false };
       if (!split.parts.length) {
         // Wrong or missing boundary: keep the body readable as text rather than lose it.
-        warnings.push(`part ${w.path || 'root'}: ${type} without ${boundary ? 'a part delimited by its boundary' : 'a boundary'}; read as text`);
+        warnings.push(
+          `part ${w.path || 'root'}: ${type} without ${boundary ? 'a part delimited by its boundary' : 'a boundary'}; read as text`,
+        );
         part.contentType = { value: 'text/plain', params: { charset: 'utf-8' } };
         continue;
       }
@@ -420,11 +434,30 @@ export function parseEntity(raw: Uint8Array, limits: MimeLimits, warnings: strin
       // Pushed in reverse so that parts are numbered and visited in document order.
       for (let i = split.parts.length - 1; i >= 0; i--) {
         const [s, e] = split.parts[i]!;
-        work.push({ buf: w.buf, start: s, end: e, depth: w.depth + 1, path: childPath(w.path, i + 1), defaultType: childDefault, attach: (p) => (slots[i] = p) });
+        work.push({
+          buf: w.buf,
+          start: s,
+          end: e,
+          depth: w.depth + 1,
+          path: childPath(w.path, i + 1),
+          defaultType: childDefault,
+          attach: (p) => (slots[i] = p),
+        });
       }
     } else if (type === 'message/rfc822' || type === 'message/global') {
-      const inner = part.transferEncoding === 'base64' || part.transferEncoding === 'quoted-printable' ? Buffer.from(part.decodedBody()) : w.buf.subarray(w.end - part.rawBody.length, w.end);
-      work.push({ buf: inner, start: 0, end: inner.length, depth: w.depth + 1, path: childPath(w.path, 1), defaultType: 'text/plain', attach: (p) => (part.children = [p]) });
+      const inner =
+        part.transferEncoding === 'base64' || part.transferEncoding === 'quoted-printable'
+          ? Buffer.from(part.decodedBody())
+          : w.buf.subarray(w.end - part.rawBody.length, w.end);
+      work.push({
+        buf: inner,
+        start: 0,
+        end: inner.length,
+        depth: w.depth + 1,
+        path: childPath(w.path, 1),
+        defaultType: 'text/plain',
+        attach: (p) => (part.children = [p]),
+      });
     }
   }
   return root!;
@@ -464,10 +497,22 @@ export function sanitizeFilename(name: string | undefined, contentType: string):
   let n = (name ?? '').normalize('NFC');
   n = n.split(/[/\\]/).pop() ?? '';
   n = n.replace(/[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2066-\u2069<>:"|?*]/g, '_');
-  n = n.replace(/^[\s.]+/, '').replace(/[\s.]+$/, '').replace(/\s+/g, ' ');
+  n = n
+    .replace(/^[\s.]+/, '')
+    .replace(/[\s.]+$/, '')
+    .replace(/\s+/g, ' ');
   if (RESERVED_WINDOWS.test(n)) n = `_${n}`;
   if (!n) {
-    const ext = contentType === 'text/plain' ? 'txt' : contentType === 'text/html' ? 'html' : contentType === 'message/rfc822' ? 'eml' : contentType === 'application/pdf' ? 'pdf' : 'bin';
+    const ext =
+      contentType === 'text/plain'
+        ? 'txt'
+        : contentType === 'text/html'
+          ? 'html'
+          : contentType === 'message/rfc822'
+            ? 'eml'
+            : contentType === 'application/pdf'
+              ? 'pdf'
+              : 'bin';
     n = `attachment.${ext}`;
   }
   const enc = new TextEncoder();
@@ -514,7 +559,9 @@ function collectBodies(root: MimePart, warnings: string[]): { text?: string; htm
       filename: sanitizeFilename(filenameOf(part), type),
       contentType: type,
       disposition: part.disposition?.value === 'inline' ? 'inline' : 'attachment',
-      ...(part.headers.get('content-id') ? { contentId: messageIds(part.headers.get('content-id'))[0] ?? part.headers.get('content-id')! } : {}),
+      ...(part.headers.get('content-id')
+        ? { contentId: messageIds(part.headers.get('content-id'))[0] ?? part.headers.get('content-id')! }
+        : {}),
       bytes: part.decodedBody(),
       partPath: part.path,
     });

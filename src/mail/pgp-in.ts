@@ -13,7 +13,20 @@ import * as openpgp from 'openpgp';
 import type { Key, PublicKey, PrivateKey } from 'openpgp';
 
 type VerificationResult = Awaited<ReturnType<typeof openpgp.verify>>['signatures'][number];
-import { DEFAULT_MIME_LIMITS, MessageRejectedError, UndecryptableError, type InboundKeys, type MimeLimits, type MimePart, type OfferedKey, type OpenedMessage, type ParsedMessage, type SecurityInfo, type SignatureInfo, type SignedEntity } from './types.ts';
+import {
+  DEFAULT_MIME_LIMITS,
+  MessageRejectedError,
+  UndecryptableError,
+  type InboundKeys,
+  type MimeLimits,
+  type MimePart,
+  type OfferedKey,
+  type OpenedMessage,
+  type ParsedMessage,
+  type SecurityInfo,
+  type SignatureInfo,
+  type SignedEntity,
+} from './types.ts';
 import { decodeText, messageFromRoot, parseEntity, parseMessage } from './mime.ts';
 
 export { UndecryptableError } from './types.ts';
@@ -56,7 +69,14 @@ function findKey(keys: readonly Key[], keyIdHex: string): Key | undefined {
   return keys.find((k) => k.getKeys().some((part) => part.getKeyID().toHex() === id));
 }
 
-const STATUS_RANK: Record<SignatureInfo['status'], number> = { valid: 6, valid_offered_key: 5, bad_key: 4, invalid: 3, unknown_key: 2, none: 1 };
+const STATUS_RANK: Record<SignatureInfo['status'], number> = {
+  valid: 6,
+  valid_offered_key: 5,
+  bad_key: 4,
+  invalid: 3,
+  unknown_key: 2,
+  none: 1,
+};
 
 /** Judges openpgp's verification results: the best signature wins (a message may carry several). */
 async function judge(results: VerificationResult[], ring: KeyRing, shape: NonNullable<SignatureInfo['shape']>): Promise<SignatureInfo> {
@@ -81,16 +101,36 @@ async function judge(results: VerificationResult[], ring: KeyRing, shape: NonNul
         ...(signer ? { signerFingerprint: hexUpper(signer.getFingerprint()) } : {}),
         shape,
         ...(createdAt ? { createdAt } : {}),
-        ...(knownKey ? {} : { detail: 'Verified only with a key attached to this same message; that proves nothing about who sent it until the key is confirmed.' }),
+        ...(knownKey
+          ? {}
+          : {
+              detail:
+                'Verified only with a key attached to this same message; that proves nothing about who sent it until the key is confirmed.',
+            }),
       };
     } catch (e) {
       const msg = (e as Error).message ?? String(e);
       if (!signer || /could not find signing key/i.test(msg)) {
         info = { status: 'unknown_key', signerKeyId: keyId, shape, detail: `Signed by key ${keyId}, which is not on record.` };
-      } else if (/expired|revoked|no longer valid|not valid|weak|rejected|hash algorithm/i.test(msg) && !/digest did not match|signature did not verify|invalid signature/i.test(msg)) {
-        info = { status: 'bad_key', signerKeyId: keyId, signerFingerprint: hexUpper(signer.getFingerprint()), shape, detail: `The signature could not be accepted: ${msg}` };
+      } else if (
+        /expired|revoked|no longer valid|not valid|weak|rejected|hash algorithm/i.test(msg) &&
+        !/digest did not match|signature did not verify|invalid signature/i.test(msg)
+      ) {
+        info = {
+          status: 'bad_key',
+          signerKeyId: keyId,
+          signerFingerprint: hexUpper(signer.getFingerprint()),
+          shape,
+          detail: `The signature could not be accepted: ${msg}`,
+        };
       } else {
-        info = { status: 'invalid', signerKeyId: keyId, signerFingerprint: hexUpper(signer.getFingerprint()), shape, detail: 'The signature does not match the content: the message was altered after signing, or was mangled in transit.' };
+        info = {
+          status: 'invalid',
+          signerKeyId: keyId,
+          signerFingerprint: hexUpper(signer.getFingerprint()),
+          shape,
+          detail: 'The signature does not match the content: the message was altered after signing, or was mangled in transit.',
+        };
       }
     }
     if (STATUS_RANK[info.status] > STATUS_RANK[best.status]) best = info;
@@ -107,14 +147,24 @@ async function verifyDetached(content: Uint8Array, signaturePart: MimePart, ring
       ? await openpgp.readSignature({ armoredSignature: text })
       : await openpgp.readSignature({ binarySignature: body });
   } catch (e) {
-    return { status: 'invalid', shape: 'multipart-signed', detail: `The signature part is not a readable OpenPGP signature (${(e as Error).message}).` };
+    return {
+      status: 'invalid',
+      shape: 'multipart-signed',
+      detail: `The signature part is not a readable OpenPGP signature (${(e as Error).message}).`,
+    };
   }
   const canonical = canonicalCrlf(content);
   const isText = signature.packets.some((p) => p.signatureType === openpgp.enums.signature.text);
   const message = isText
     ? await openpgp.createMessage({ text: new TextDecoder('utf-8').decode(canonical) })
     : await openpgp.createMessage({ binary: canonical });
-  const result = await openpgp.verify({ message, signature, verificationKeys: [...ring.known, ...ring.offered], expectSigned: false, format: 'binary' });
+  const result = await openpgp.verify({
+    message,
+    signature,
+    verificationKeys: [...ring.known, ...ring.offered],
+    expectSigned: false,
+    format: 'binary',
+  });
   return judge(result.signatures, ring, 'multipart-signed');
 }
 
@@ -142,15 +192,29 @@ async function reverify(data: Uint8Array, signatures: openpgp.Signature[], ring:
   let best: SignatureInfo = { status: 'none' };
   for (const signature of signatures) {
     const isText = signature.packets.some((p) => p.signatureType === openpgp.enums.signature.text);
-    const message = isText ? await openpgp.createMessage({ text: new TextDecoder('utf-8').decode(data) }) : await openpgp.createMessage({ binary: data });
-    const result = await openpgp.verify({ message, signature, verificationKeys: [...ring.known, ...ring.offered], expectSigned: false, format: 'binary' });
+    const message = isText
+      ? await openpgp.createMessage({ text: new TextDecoder('utf-8').decode(data) })
+      : await openpgp.createMessage({ binary: data });
+    const result = await openpgp.verify({
+      message,
+      signature,
+      verificationKeys: [...ring.known, ...ring.offered],
+      expectSigned: false,
+      format: 'binary',
+    });
     const info = await judge(result.signatures, ring, 'encrypted-signed');
     if (STATUS_RANK[info.status] > STATUS_RANK[best.status]) best = info;
   }
   return best;
 }
 
-async function decryptOpenPgp(input: Uint8Array | string, keys: InboundKeys, ring: KeyRing, limits: MimeLimits, inline: boolean): Promise<Decrypted> {
+async function decryptOpenPgp(
+  input: Uint8Array | string,
+  keys: InboundKeys,
+  ring: KeyRing,
+  limits: MimeLimits,
+  inline: boolean,
+): Promise<Decrypted> {
   let message: openpgp.Message<Uint8Array>;
   try {
     message =
@@ -165,7 +229,10 @@ async function decryptOpenPgp(input: Uint8Array | string, keys: InboundKeys, rin
   }
   const recipientIds = message.getEncryptionKeyIDs().map((id) => hexUpper(id.toHex()));
   if (!recipientIds.length) {
-    throw new UndecryptableError('garbage', 'The message claims to be OpenPGP-encrypted but holds no encrypted session key. Please send it again, encrypted to the team key attached to this reply.');
+    throw new UndecryptableError(
+      'garbage',
+      'The message claims to be OpenPGP-encrypted but holds no encrypted session key. Please send it again, encrypted to the team key attached to this reply.',
+    );
   }
   const wildcard = recipientIds.some((id) => /^0+$/.test(id));
   const teamKey = teamKeyFor(keys.teamKeys, recipientIds);
@@ -190,7 +257,10 @@ async function decryptOpenPgp(input: Uint8Array | string, keys: InboundKeys, rin
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
     if (/decompressed message size/i.test(msg)) {
-      throw new MessageRejectedError('too_large', `Once decompressed, the encrypted content exceeds ${(limits.maxBytes / 1048576).toFixed(0)} MiB.`);
+      throw new MessageRejectedError(
+        'too_large',
+        `Once decompressed, the encrypted content exceeds ${(limits.maxBytes / 1048576).toFixed(0)} MiB.`,
+      );
     }
     throw new UndecryptableError(
       'corrupt',
@@ -229,19 +299,27 @@ function parseAutocrypt(value: string): { addr?: string; keydata?: string } | un
     attrs[name] = val;
   }
   // Autocrypt Level 1, 2.1: an unknown critical attribute (not starting with '_') invalidates the header.
-  for (const name of Object.keys(attrs)) if (!['addr', 'keydata', 'prefer-encrypt'].includes(name) && !name.startsWith('_')) return undefined;
+  for (const name of Object.keys(attrs))
+    if (!['addr', 'keydata', 'prefer-encrypt'].includes(name) && !name.startsWith('_')) return undefined;
   if (!attrs.addr || !attrs.keydata) return undefined;
   return { addr: attrs.addr, keydata: attrs.keydata };
 }
 
-async function offer(keyObjects: Key[], source: OfferedKey['source'], sender: string | undefined, out: OfferedKey[], parsed: PublicKey[]): Promise<void> {
+async function offer(
+  keyObjects: Key[],
+  source: OfferedKey['source'],
+  sender: string | undefined,
+  out: OfferedKey[],
+  parsed: PublicKey[],
+): Promise<void> {
   for (const k of keyObjects) {
     if (out.length >= MAX_OFFERED_KEYS) return;
     const pub = (k.isPrivate() ? k.toPublic() : k) as PublicKey; // a secret key sent by mistake: only its public part is kept
     const fingerprint = hexUpper(pub.getFingerprint());
     if (out.some((o) => o.fingerprint === fingerprint)) continue;
     const userIds = pub.getUserIDs();
-    const matchesSender = sender !== undefined && pub.users.some((u) => u.userID?.email && u.userID.email.toLowerCase() === sender.toLowerCase());
+    const matchesSender =
+      sender !== undefined && pub.users.some((u) => u.userID?.email && u.userID.email.toLowerCase() === sender.toLowerCase());
     out.push({ source, armored: pub.armor(), fingerprint, userIds, matchesSender });
     parsed.push(pub);
   }
@@ -268,7 +346,9 @@ async function collectOfferedKeys(outer: ParsedMessage, inners: ParsedMessage[],
       const isKey = a.contentType === 'application/pgp-keys' || /-----BEGIN PGP (PUBLIC|PRIVATE) KEY BLOCK-----/.test(text);
       if (!isKey) continue;
       try {
-        const keysFound = text.includes('-----BEGIN PGP') ? await openpgp.readKeys({ armoredKeys: text }) : await openpgp.readKeys({ binaryKeys: a.bytes });
+        const keysFound = text.includes('-----BEGIN PGP')
+          ? await openpgp.readKeys({ armoredKeys: text })
+          : await openpgp.readKeys({ binaryKeys: a.bytes });
         await offer(keysFound, 'attachment', sender, out, parsed);
       } catch {
         /* not a readable key: it stays an ordinary attachment */
@@ -312,7 +392,10 @@ interface State {
 }
 
 function isPgpMime(part: MimePart): boolean {
-  return part.contentType.value === 'multipart/encrypted' && (part.contentType.params.protocol ?? '').toLowerCase() === 'application/pgp-encrypted';
+  return (
+    part.contentType.value === 'multipart/encrypted' &&
+    (part.contentType.params.protocol ?? '').toLowerCase() === 'application/pgp-encrypted'
+  );
 }
 
 function isPgpSigned(part: MimePart): boolean {
@@ -360,7 +443,11 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
     const root = state.root;
     if (isPgpMime(root)) {
       const [control, payload] = root.children;
-      if (!control || !payload) throw new UndecryptableError('bad_structure', 'The message is marked PGP/MIME-encrypted but lacks its encrypted part (RFC 3156 needs two parts). Please send it again from your mail program.');
+      if (!control || !payload)
+        throw new UndecryptableError(
+          'bad_structure',
+          'The message is marked PGP/MIME-encrypted but lacks its encrypted part (RFC 3156 needs two parts). Please send it again from your mail program.',
+        );
       const text = new TextDecoder('utf-8').decode(payload.decodedBody());
       const armored = ARMOR_MESSAGE.exec(text)?.[0];
       const decrypted = await decryptOpenPgp(armored ?? payload.decodedBody(), keys, ring, limits, false);
@@ -395,7 +482,15 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
           const msg = await openpgp.readMessage({ armoredMessage: messageBlock }).catch(() => undefined);
           if (msg && !msg.getEncryptionKeyIDs().length) {
             // Signed but not encrypted (gpg --sign --armor).
-            const verified = await openpgp.verify({ message: msg, verificationKeys: [...ring.known, ...ring.offered], expectSigned: false, format: 'binary', config: { maxDecompressedMessageSize: limits.maxBytes } }).catch(() => undefined);
+            const verified = await openpgp
+              .verify({
+                message: msg,
+                verificationKeys: [...ring.known, ...ring.offered],
+                expectSigned: false,
+                format: 'binary',
+                config: { maxDecompressedMessageSize: limits.maxBytes },
+              })
+              .catch(() => undefined);
             if (verified) {
               keepSignature(await judge(verified.signatures, ring, 'inline-signed'));
               state = { ...state, inlineText: decodeText(verified.data, 'utf-8', warnings), insideCrypto: true };
@@ -441,7 +536,13 @@ async function verifyClearsigned(block: string, ring: KeyRing): Promise<{ text?:
     const result = await openpgp.verify({ message, verificationKeys: [...ring.known, ...ring.offered], expectSigned: false });
     return { text: message.getText(), signature: await judge(result.signatures, ring, 'inline-clearsigned') };
   } catch (e) {
-    return { signature: { status: 'invalid', shape: 'inline-clearsigned', detail: `The clearsigned block is malformed (${(e as Error).message}).` } };
+    return {
+      signature: {
+        status: 'invalid',
+        shape: 'inline-clearsigned',
+        detail: `The clearsigned block is malformed (${(e as Error).message}).`,
+      },
+    };
   }
 }
 

@@ -75,7 +75,18 @@ function boundary(): string {
   return `emb-${randomBytes(12).toString('hex')}`;
 }
 
-const STRUCTURAL = new Set(['content-type', 'content-transfer-encoding', 'mime-version', 'content-disposition', 'from', 'to', 'cc', 'bcc', 'subject', 'date']);
+const STRUCTURAL = new Set([
+  'content-type',
+  'content-transfer-encoding',
+  'mime-version',
+  'content-disposition',
+  'from',
+  'to',
+  'cc',
+  'bcc',
+  'subject',
+  'date',
+]);
 
 function extraHeaders(headers: Record<string, string>): string {
   let out = '';
@@ -119,12 +130,18 @@ export function quotedPrintable(text: string): string {
 }
 
 function base64Lines(bytes: Uint8Array): string {
-  return (Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64').match(/.{1,76}/g) ?? []).join('\r\n');
+  return (
+    Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+      .toString('base64')
+      .match(/.{1,76}/g) ?? []
+  ).join('\r\n');
 }
 
 function filenameParam(name: string): string {
   const clean = name.replace(/[\r\n\0"\\/]/g, '_') || 'attachment.bin';
-  return isAscii(clean) ? `filename="${clean}"` : `filename*=utf-8''${encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+  return isAscii(clean)
+    ? `filename="${clean}"`
+    : `filename*=utf-8''${encodeURIComponent(clean).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
 function attachmentPart(a: OutboundAttachment): string {
@@ -157,7 +174,12 @@ async function encryptEntity(entity: Uint8Array, recipientKeys: openpgp.PublicKe
   if (!recipientKeys.length) throw new KeyProblemError('No recipient key: refusing to send this message unencrypted.');
   const message = await openpgp.createMessage({ binary: entity });
   try {
-    return await openpgp.encrypt({ message, encryptionKeys: recipientKeys, ...(signingKey ? { signingKeys: signingKey } : {}), format: 'armored' });
+    return await openpgp.encrypt({
+      message,
+      encryptionKeys: recipientKeys,
+      ...(signingKey ? { signingKeys: signingKey } : {}),
+      format: 'armored',
+    });
   } catch (e) {
     throw new KeyProblemError(`Could not encrypt: ${(e as Error).message}`);
   }
@@ -179,7 +201,14 @@ function envelope(v: Visible, extra: Record<string, string>, outerSubject: strin
   return enc.encode(head + body);
 }
 
-function visibleOf(opts: { from: string; to: string[]; cc?: string[]; subject: string; headers: Record<string, string>; date?: Date }): Visible {
+function visibleOf(opts: {
+  from: string;
+  to: string[];
+  cc?: string[];
+  subject: string;
+  headers: Record<string, string>;
+  date?: Date;
+}): Visible {
   assertNoLineBreak('Subject', opts.subject);
   if (!opts.to.length) throw new ValidationError('A message needs at least one recipient.');
   const messageId = Object.entries(opts.headers).find(([k]) => k.toLowerCase() === 'message-id')?.[1];
@@ -228,7 +257,10 @@ export async function relaySigned(opts: RelayOptions): Promise<Uint8Array> {
       throw new ValidationError('The entity to relay is not a multipart/signed part with content and signature.');
     }
     const ct = part.headers.getRaw('content-type')!;
-    const keep = part.headers.fields.filter((f) => /^content-/i.test(f.name) && f.name.toLowerCase() !== 'content-type').map((f) => `${f.name}: ${f.rawValue}\r\n`).join('');
+    const keep = part.headers.fields
+      .filter((f) => /^content-/i.test(f.name) && f.name.toLowerCase() !== 'content-type')
+      .map((f) => `${f.name}: ${f.rawValue}\r\n`)
+      .join('');
     const head = `Content-Type: ${ct}; protected-headers="v1"\r\n${keep}${protectedHeaderLines(v)}\r\n`;
     const body = toCrlf(part.rawBody);
     inner = new Uint8Array(enc.encode(head).length + body.length);

@@ -52,7 +52,8 @@ export async function importTeamKey(armored: string, passphrase?: string, now: D
   }
   // A secret-subkey stub (exported with --export-secret-subkeys or kept on a card) cannot decrypt.
   const enc = await key.getDecryptionKeys(undefined, now);
-  if (!enc.length || enc.every((k) => (k.keyPacket as { isDummy?: () => boolean }).isDummy?.() === true)) throw new KeyProblemError('The team key has no usable decryption key (its secret part is missing).');
+  if (!enc.length || enc.every((k) => (k.keyPacket as { isDummy?: () => boolean }).isDummy?.() === true))
+    throw new KeyProblemError('The team key has no usable decryption key (its secret part is missing).');
   return key;
 }
 

@@ -259,18 +259,22 @@ export interface KeyUsability {
   /** Why not (or a warning when usable, e.g. RSA below 3072 bits). */
   reason?: string;
   /** Machine-readable cause. */
-  code?: 'ok' | 'weak_warning' | 'no_key' | 'expired' | 'revoked' | 'too_weak' | 'no_encryption_key' | 'no_matching_user_id' | 'unparseable';
+  code?:
+    | 'ok'
+    | 'weak_warning'
+    | 'no_key'
+    | 'expired'
+    | 'revoked'
+    | 'too_weak'
+    | 'no_encryption_key'
+    | 'no_matching_user_id'
+    | 'unparseable';
 }
 
 // ---------------------------------------------------------------------------------------------
 // Errors
 
-export type RejectionCode =
-  | 'too_large'
-  | 'too_deep'
-  | 'too_many_parts'
-  | 'header_too_large'
-  | 'malformed';
+export type RejectionCode = 'too_large' | 'too_deep' | 'too_many_parts' | 'header_too_large' | 'malformed';
 
 /** A message refused before any use: size, depth, part count, or structure beyond repair. */
 export class MessageRejectedError extends EmbargoError {

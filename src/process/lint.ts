@@ -4,11 +4,7 @@
 // sections are valid, so a profile with a schema error elsewhere still gets all its lint findings.
 
 import Mustache from 'mustache';
-import {
-  KNOWN_EVENTS,
-  ProcessProfileSchema,
-  TEMPLATE_VARIABLES,
-} from './schema.ts';
+import { KNOWN_EVENTS, ProcessProfileSchema, TEMPLATE_VARIABLES } from './schema.ts';
 import type { ProcessProfile } from './schema.ts';
 import { nowhere } from './locate.ts';
 import type { Locator } from './locate.ts';
@@ -266,7 +262,10 @@ const CHECKS: Check[] = [
       r.error(['keyPolicy', 'existingKeyMinSecurityBits'], 'existing keys cannot need more strength than new keys');
     }
     if (p.keyPolicy.unencryptedMail === undefined) {
-      r.warning(['keyPolicy'], 'say whether mail to a reporter without a usable key may go out in clear: unencryptedMail: allow or refuse (absent means refuse)');
+      r.warning(
+        ['keyPolicy'],
+        'say whether mail to a reporter without a usable key may go out in clear: unencryptedMail: allow or refuse (absent means refuse)',
+      );
     }
     for (const field of ['newKeyMinSecurityBits', 'existingKeyMinSecurityBits'] as const) {
       if (!SECURITY_BANDS.includes(p.keyPolicy[field])) {

@@ -39,7 +39,9 @@ export function resolveProfilePath(nameOrPath: string): string {
   const shipped = listShippedProfiles().find((p) => p.id === nameOrPath);
   if (shipped) return shipped.path;
   if (existsSync(nameOrPath)) return nameOrPath;
-  const ids = listShippedProfiles().map((p) => p.id).join(', ');
+  const ids = listShippedProfiles()
+    .map((p) => p.id)
+    .join(', ');
   throw new EmbargoError('not_found', `No process profile "${nameOrPath}": not a shipped profile (${ids}) nor a file.`);
 }
 
@@ -47,7 +49,9 @@ export function resolveProfilePath(nameOrPath: string): string {
 export function loadShippedProfileText(id: string): string {
   const shipped = listShippedProfiles().find((p) => p.id === id);
   if (!shipped) {
-    const ids = listShippedProfiles().map((p) => p.id).join(', ');
+    const ids = listShippedProfiles()
+      .map((p) => p.id)
+      .join(', ');
     throw new EmbargoError('not_found', `No shipped process profile "${id}"; shipped: ${ids}.`);
   }
   return readFileSync(shipped.path, 'utf8');
@@ -77,8 +81,7 @@ export function loadProfile(nameOrPath: string, options: LoadOptions = {}): Proc
     const errors = problems.filter((p) => p.severity === 'error');
     throw new EmbargoError(
       'profile_invalid',
-      `Process profile ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n` +
-        formatProblems(errors),
+      `Process profile ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n` + formatProblems(errors),
       errors.map((p) => ({ path: `${p.source}:${p.line}:${p.column}${p.path ? ` ${p.path}` : ''}`, message: p.message })),
     );
   }

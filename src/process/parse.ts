@@ -86,12 +86,7 @@ export function parseProfileText(text: string, source: string): ParsedText {
   return { profile, problems, data, locator };
 }
 
-function issueProblems(
-  issue: z.core.$ZodIssue,
-  data: unknown,
-  source: string,
-  locator: Locator,
-): Problem[] {
+function issueProblems(issue: z.core.$ZodIssue, data: unknown, source: string, locator: Locator): Problem[] {
   const path = issue.path.filter((s): s is PathSegment => typeof s !== 'symbol');
   const problem = (at: readonly PathSegment[], message: string, key = false): Problem => ({
     source,
@@ -104,9 +99,7 @@ function issueProblems(
   switch (issue.code) {
     case 'unrecognized_keys':
       // One problem per key, on the key itself, with the likely intended spelling.
-      return issue.keys.map((k) =>
-        problem([...path, k], `unknown key "${k}"${didYouMean(k, allowedKeys(path))}`, true),
-      );
+      return issue.keys.map((k) => problem([...path, k], `unknown key "${k}"${didYouMean(k, allowedKeys(path))}`, true));
     case 'invalid_key': {
       const why = issue.issues[0]?.message ?? issue.message;
       return [problem(path, `invalid key "${String(path.at(-1))}": ${why}`, true)];
@@ -118,8 +111,7 @@ function issueProblems(
       return [
         problem(
           path,
-          `${JSON.stringify(given)} is not one of ${options.join(', ')}` +
-            (typeof given === 'string' ? didYouMean(given, options) : ''),
+          `${JSON.stringify(given)} is not one of ${options.join(', ')}` + (typeof given === 'string' ? didYouMean(given, options) : ''),
         ),
       ];
     }

@@ -128,10 +128,7 @@ export function copyProfile(profile: ProcessProfile, newId: string, newName: str
   const version = profile.version.replace(/\s+/g, ' ');
   const origin = `# Copied from process profile "${profile.id}" version ${version}; edit to fit your process.\n`;
   const source = sourceTextOf(profile);
-  const body =
-    source === undefined
-      ? new Document({ ...profile, id: newId, name }).toString()
-      : withIdAndName(source, newId, name);
+  const body = source === undefined ? new Document({ ...profile, id: newId, name }).toString() : withIdAndName(source, newId, name);
   const text = origin + body;
 
   // The copy must load; if it does not, that is a bug here, not the caller's mistake.

@@ -55,11 +55,7 @@ export const ESCALATION_TARGETS = ['central-team', 'project-team', 'secondary-co
 export type EscalationTarget = (typeof ESCALATION_TARGETS)[number];
 
 /** Fields held encrypted and redacted outside the security teams unless a profile says otherwise. */
-export const SENSITIVE_FIELDS = [
-  'reporter_identity',
-  'reporter_organisation',
-  'product_information',
-] as const;
+export const SENSITIVE_FIELDS = ['reporter_identity', 'reporter_organisation', 'product_information'] as const;
 
 /**
  * Incident events an SLA clock can start or stop on. The use cases emit exactly these names; a
@@ -121,23 +117,17 @@ export type TemplateVariable = keyof typeof TEMPLATE_VARIABLES;
 // Building blocks
 // ---------------------------------------------------------------------------------------------
 
-const slug = z
-  .string()
-  .regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'must be a lower-case slug like "trusted-firmware"');
+const slug = z.string().regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'must be a lower-case slug like "trusted-firmware"');
 
 /** Ids of roles, templates, stages, events, ...: lower case, words joined by "-" or "_". */
-const ident = z
-  .string()
-  .regex(/^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/, 'must be a lower-case id like "status_update" or "incident-handler"');
+const ident = z.string().regex(/^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/, 'must be a lower-case id like "status_update" or "incident-handler"');
 
 // Not trimmed: a template body keeps its final newline exactly as written.
 const text = z.string().refine((s) => s.trim() !== '', 'must not be empty');
 
 // "{project}" is the one placeholder an address may hold: it is replaced by the project's slug.
 const ADDRESS = /^(?:[A-Za-z0-9._%+-]|\{project\})+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
-const address = z
-  .string()
-  .regex(ADDRESS, 'must be an e-mail address; "{project}" is the only placeholder allowed');
+const address = z.string().regex(ADDRESS, 'must be an e-mail address; "{project}" is the only placeholder allowed');
 
 const timeZone = z.string().refine(isTimeZone, {
   message: 'must be "owner" (the time zone of the clock\'s owner) or an IANA time zone like "Europe/London"',
@@ -176,9 +166,7 @@ const Intake = z.strictObject({
   aliases: z.record(ident, Alias),
   github: z
     .strictObject({
-      repositories: z
-        .array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/repository"'))
-        .min(1),
+      repositories: z.array(z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'must be "owner/repository"')).min(1),
     })
     .optional(),
 });
@@ -247,7 +235,11 @@ const SlaRule = z
   })
   .superRefine((rule, ctx) => {
     if ((rule.pausesOn === undefined) !== (rule.resumesOn === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [rule.pausesOn ? 'resumesOn' : 'pausesOn'], message: 'a clock that pauses needs both "pausesOn" and "resumesOn"' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [rule.pausesOn ? 'resumesOn' : 'pausesOn'],
+        message: 'a clock that pauses needs both "pausesOn" and "resumesOn"',
+      });
     }
     if ((rule.duration === undefined) === (rule.durationFrom === undefined)) {
       ctx.addIssue({
@@ -261,7 +253,10 @@ const SlaRule = z
 const SeverityLevel = z.strictObject({
   id: ident,
   name: text,
-  priority: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  priority: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
   // Lowest CVSS score that maps to this level (CVSS v3/v4 qualitative rating scale): scoring an
   // incident sets the level whose cvssMin its score reaches. The score is that of the vector as
   // written (base, or with threat/environmental metrics when the team gives them).
@@ -339,9 +334,7 @@ export const ProcessProfileSchema = z.strictObject({
   version: z.string({ error: 'must be a string; quote it, e.g. version: "1.0"' }).min(1),
   description: text,
   // Incident ids look like TF-2026-0007.
-  incidentPrefix: z
-    .string()
-    .regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1–10 upper-case letters or digits, like "TF"'),
+  incidentPrefix: z.string().regex(/^[A-Z][A-Z0-9]{0,9}$/, 'must be 1–10 upper-case letters or digits, like "TF"'),
   roles: z.record(ident, Role),
   intake: Intake,
   workflow: Workflow,
@@ -367,10 +360,4 @@ export type Priority = ProcessProfile['severity']['priorities'][number];
 export type WorkingWeek = SlaRule['workingWeek'];
 
 /** Template ids the desk itself sends; which are required depends on the workflow (see lint.ts). */
-export const STANDARD_TEMPLATES = [
-  'acknowledgment',
-  'holding',
-  'rejection',
-  'status_update',
-  'disclosure_notification',
-] as const;
+export const STANDARD_TEMPLATES = ['acknowledgment', 'holding', 'rejection', 'status_update', 'disclosure_notification'] as const;

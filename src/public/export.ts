@@ -24,7 +24,10 @@ export interface SiteExportResult {
 
 export async function exportSite(app: App, dirArg: string): Promise<SiteExportResult> {
   if (!siteUrlConfigured(app.config)) {
-    throw new EmbargoError('bad_request', 'Set EMBARGO_PUBLIC_URL (or EMBARGO_ADVISORY_SITE_URL, where the exported site will be hosted): the feed and the JSON index carry absolute links.');
+    throw new EmbargoError(
+      'bad_request',
+      'Set EMBARGO_PUBLIC_URL (or EMBARGO_ADVISORY_SITE_URL, where the exported site will be hosted): the feed and the JSON index carry absolute links.',
+    );
   }
   const dir = resolve(dirArg);
   if (existsSync(dir)) {
@@ -39,15 +42,18 @@ export async function exportSite(app: App, dirArg: string): Promise<SiteExportRe
   for (const file of files) {
     if (!isSafeSitePath(file.path)) throw new EmbargoError('internal', `Refusing to write an unsafe path: ${JSON.stringify(file.path)}.`);
     const target = resolve(dir, file.path);
-    if (!target.startsWith(dir + sep)) throw new EmbargoError('internal', `Refusing to write outside ${dirArg}: ${JSON.stringify(file.path)}.`);
+    if (!target.startsWith(dir + sep))
+      throw new EmbargoError('internal', `Refusing to write outside ${dirArg}: ${JSON.stringify(file.path)}.`);
     // Two ids that differ only in case would overwrite each other on case-insensitive file systems.
     const folded = file.path.toLowerCase();
     const other = seen.get(folded);
-    if (other !== undefined) throw new EmbargoError('conflict', `Two files differ only in case (${other} and ${file.path}); rename one advisory.`);
+    if (other !== undefined)
+      throw new EmbargoError('conflict', `Two files differ only in case (${other} and ${file.path}); rename one advisory.`);
     seen.set(folded, file.path);
     const top = file.path.split('/')[0]!;
     if (file.path.includes('/')) {
-      if (RESERVED.has(top)) throw new EmbargoError('conflict', `The advisory id "${top}" is the name of a site file; it cannot be exported.`);
+      if (RESERVED.has(top))
+        throw new EmbargoError('conflict', `The advisory id "${top}" is the name of a site file; it cannot be exported.`);
       ids.add(top);
     }
   }

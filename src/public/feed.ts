@@ -14,7 +14,9 @@ const NOT_XML = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
 
 /** Escapes text for XML element content and double-quoted attributes, dropping characters XML cannot carry. */
 export function xmlText(text: string): string {
-  return text.replace(NOT_XML, '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
+  return text
+    .replace(NOT_XML, '')
+    .replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
 }
 
 const EPOCH = '1970-01-01T00:00:00Z';
@@ -69,7 +71,11 @@ ${entries.join('')}</feed>
 }
 
 /** The JSON index: one entry per public advisory with its page and records as absolute URLs. */
-export function jsonIndex(siteUrl: string, site: SiteInfo, advisories: readonly { pub: PublicAdvisory; records: readonly AdvisoryRecord[] }[]): string {
+export function jsonIndex(
+  siteUrl: string,
+  site: SiteInfo,
+  advisories: readonly { pub: PublicAdvisory; records: readonly AdvisoryRecord[] }[],
+): string {
   const index = {
     title: siteTitle(site),
     url: siteUrl,

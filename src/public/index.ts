@@ -70,45 +70,53 @@ function notFound(reply: FastifyReply): FastifyReply {
 const pathOf = (request: FastifyRequest) => request.url.split('?')[0]!;
 
 export const publicSitePlugin: Plugin = async (server: FastifyInstance, { app }) => {
-  await server.register(async (site) => {
-    // The server sets "no-store" on every response; the site's own cache policy comes after it.
-    site.addHook('onSend', async (_request, reply, payload) => {
-      reply.header('cache-control', reply.statusCode === 200 || reply.statusCode === 304 ? CACHE_PUBLIC : 'no-store');
-      return payload;
-    });
-    site.setNotFoundHandler((_request, reply) => notFound(reply));
+  await server.register(
+    async (site) => {
+      // The server sets "no-store" on every response; the site's own cache policy comes after it.
+      site.addHook('onSend', async (_request, reply, payload) => {
+        reply.header('cache-control', reply.statusCode === 200 || reply.statusCode === 304 ? CACHE_PUBLIC : 'no-store');
+        return payload;
+      });
+      site.setNotFoundHandler((_request, reply) => notFound(reply));
 
-    const listing = (path: Listing) => async (request: FastifyRequest, reply: FastifyReply) => send(request, reply, await listingFile(app, path));
+      const listing = (path: Listing) => async (request: FastifyRequest, reply: FastifyReply) =>
+        send(request, reply, await listingFile(app, path));
 
-    site.get('/', async (request, reply) => {
-      // The index is a directory: "/advisories" becomes "/advisories/" so relative links resolve.
-      if (!pathOf(request).endsWith('/')) return reply.status(301).header('location', `${SITE_PREFIX}/`).send();
-      return listing('index.html')(request, reply);
-    });
-    site.get('/index.html', listing('index.html'));
-    site.get('/feed.atom', listing('feed.atom'));
-    site.get('/index.json', listing('index.json'));
-    site.get('/style.css', async (request, reply) => send(request, reply, STYLESHEET));
+      site.get('/', async (request, reply) => {
+        // The index is a directory: "/advisories" becomes "/advisories/" so relative links resolve.
+        if (!pathOf(request).endsWith('/')) return reply.status(301).header('location', `${SITE_PREFIX}/`).send();
+        return listing('index.html')(request, reply);
+      });
+      site.get('/index.html', listing('index.html'));
+      site.get('/feed.atom', listing('feed.atom'));
+      site.get('/index.json', listing('index.json'));
+      site.get('/style.css', async (request, reply) => send(request, reply, STYLESHEET));
 
-    site.get<{ Params: { id: string } }>('/:id', async (request, reply) => {
-      const { id } = request.params;
-      if (!isSafeSegment(id)) return notFound(reply);
-      // Redirected whether or not the id exists, so the redirect says nothing about it.
-      if (!pathOf(request).endsWith('/')) return reply.status(301).header('location', `${SITE_PREFIX}/${encodeURIComponent(id)}/`).send();
-      const file = await advisoryFile(app, id, 'index.html');
-      return file ? send(request, reply, file) : notFound(reply);
-    });
-    site.get<{ Params: { id: string; file: string } }>('/:id/:file', async (request, reply) => {
-      const { id, file } = request.params;
-      if (!isSafeSegment(id) || !isSafeSegment(file)) return notFound(reply);
-      const found = await advisoryFile(app, id, file);
-      return found ? send(request, reply, found) : notFound(reply);
-    });
-    site.get<{ Params: { id: string; file: string } }>('/:id/cve/:file', async (request, reply) => {
-      const { id, file } = request.params;
-      if (!isSafeSegment(id) || !isSafeSegment(file)) return notFound(reply);
-      const found = await advisoryFile(app, id, `cve/${file}`);
-      return found ? send(request, reply, found) : notFound(reply);
-    });
-  }, { prefix: SITE_PREFIX });
+      site.get<{ Params: { id: string } }>('/:id', async (request, reply) => {
+        const { id } = request.params;
+        if (!isSafeSegment(id)) return notFound(reply);
+        // Redirected whether or not the id exists, so the redirect says nothing about it.
+        if (!pathOf(request).endsWith('/'))
+          return reply
+            .status(301)
+            .header('location', `${SITE_PREFIX}/${encodeURIComponent(id)}/`)
+            .send();
+        const file = await advisoryFile(app, id, 'index.html');
+        return file ? send(request, reply, file) : notFound(reply);
+      });
+      site.get<{ Params: { id: string; file: string } }>('/:id/:file', async (request, reply) => {
+        const { id, file } = request.params;
+        if (!isSafeSegment(id) || !isSafeSegment(file)) return notFound(reply);
+        const found = await advisoryFile(app, id, file);
+        return found ? send(request, reply, found) : notFound(reply);
+      });
+      site.get<{ Params: { id: string; file: string } }>('/:id/cve/:file', async (request, reply) => {
+        const { id, file } = request.params;
+        if (!isSafeSegment(id) || !isSafeSegment(file)) return notFound(reply);
+        const found = await advisoryFile(app, id, `cve/${file}`);
+        return found ? send(request, reply, found) : notFound(reply);
+      });
+    },
+    { prefix: SITE_PREFIX },
+  );
 };

@@ -32,7 +32,6 @@ export interface SiteInfo {
 const seg = (s: string) => encodeURIComponent(s);
 export const siteTitle = (site: SiteInfo): string => (site.owner ? `Security advisories of ${site.owner}` : 'Security advisories');
 
-
 const SEVERITY_WORDS: Record<Severity, string> = { none: 'None', low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
 
 function day(iso: string): Html {
@@ -94,7 +93,8 @@ export function indexPage(site: SiteInfo, advisories: readonly PublicAdvisory[])
 </tr>`;
   });
   const body = html`<h1>${siteTitle(site)}</h1>
-${advisories.length === 0
+${
+  advisories.length === 0
     ? html`<p>No advisories have been published yet.</p>`
     : html`<table class="advisories">
 <caption class="muted">Newest first. Withdrawn advisories stay listed with their withdrawal notice.</caption>
@@ -102,7 +102,8 @@ ${advisories.length === 0
 <tbody>
 ${rows}
 </tbody>
-</table>`}
+</table>`
+}
 <p>Machine-readable: the <a href="./feed.atom">Atom feed</a> and the <a href="./index.json">JSON index</a>; each advisory links its CVE, OSV and CSAF records.</p>`;
   return layout({ title: siteTitle(site), site, root: './', body });
 }
@@ -146,9 +147,9 @@ function productBlock(p: AffectedProduct, a: Advisory): Html {
 function creditItem(credit: Credit): Html {
   const c = publicCredit(credit);
   if (c.anonymous) return html`<li>An anonymous ${creditTypeWords(c.type)}</li>`;
-  return html`<li>${c.name}${c.organization ? html` (${c.organization})` : ''}, ${creditTypeWords(c.type)}${c.contact.length
-    ? html` — ${c.contact.map((u, i) => html`${i ? ', ' : ''}${link(u, u)}`)}`
-    : ''}</li>`;
+  return html`<li>${c.name}${c.organization ? html` (${c.organization})` : ''}, ${creditTypeWords(c.type)}${
+    c.contact.length ? html` — ${c.contact.map((u, i) => html`${i ? ', ' : ''}${link(u, u)}`)}` : ''
+  }</li>`;
 }
 
 function cweItem(id: string): Html {
@@ -163,11 +164,15 @@ export function advisoryPage(site: SiteInfo, p: PublicAdvisory, records: readonl
   const revisions = revisionHistory(a.published ? a : { ...a, published: p.publishAt });
   const body = html`<p class="advisory-id">${a.id}${a.withdrawn ? html` ${withdrawnBadge}` : ''}</p>
 <h1>${a.title}</h1>
-${a.withdrawn ? html`<div class="notice withdrawn" id="withdrawal" role="note">
+${
+  a.withdrawn
+    ? html`<div class="notice withdrawn" id="withdrawal" role="note">
   <p><strong>This advisory was withdrawn on ${day(a.withdrawn)}.</strong></p>
   <p>${a.withdrawnReason ?? ''}</p>
   <p>It stays here so that links to it keep working; the records below say the same (OSV "withdrawn", CVE "REJECTED", CSAF withdrawal).</p>
-</div>` : ''}
+</div>`
+    : ''
+}
 ${a.summary ? html`<p class="summary">${a.summary}</p>` : ''}
 <dl class="facts">
   <dt>Published</dt><dd>${instant(publishedAt(p))}</dd>
@@ -182,17 +187,29 @@ ${a.affected.length ? a.affected.map((product) => productBlock(product, a)) : ht
 </section>
 ${markdownSection('mitigation', 'Mitigation', a.mitigation)}
 ${markdownSection('upgrade', 'Upgrade', a.upgrade)}
-${a.cvss.length || a.cweIds.length ? html`<section id="scores"><h2>Severity and weakness</h2>
-${a.cvss.length ? html`<table class="cvss">
+${
+  a.cvss.length || a.cweIds.length
+    ? html`<section id="scores"><h2>Severity and weakness</h2>
+${
+  a.cvss.length
+    ? html`<table class="cvss">
 <thead><tr><th scope="col">CVSS</th><th scope="col">Vector</th><th scope="col">Score</th><th scope="col">Severity</th></tr></thead>
 <tbody>${a.cvss.map((s) => html`<tr><th scope="row">${s.version}</th><td><code>${s.vector}</code></td><td>${s.score.toFixed(1)} <span class="muted">(${s.nomenclature}; base ${s.baseScore.toFixed(1)})</span></td><td>${severityBadge(s.severity)}</td></tr>`)}</tbody>
-</table>` : ''}
+</table>`
+    : ''
+}
 ${a.cweIds.length ? html`<ul class="plain">${a.cweIds.map(cweItem)}</ul>` : ''}
-</section>` : ''}
-${a.references.length || a.url ? html`<section id="references"><h2>References</h2><ul class="plain">
+</section>`
+    : ''
+}
+${
+  a.references.length || a.url
+    ? html`<section id="references"><h2>References</h2><ul class="plain">
 ${a.url ? html`<li>${link(a.url, a.url)} <span class="muted">(advisory)</span></li>` : ''}
 ${a.references.map((r) => html`<li>${link(r.url, r.name ?? r.url)} <span class="muted">(${r.type})</span></li>`)}
-</ul></section>` : ''}
+</ul></section>`
+    : ''
+}
 ${a.credits.length ? html`<section id="credits"><h2>Credits</h2><ul class="plain">${a.credits.map(creditItem)}</ul></section>` : ''}
 ${a.timeline.length ? html`<section id="timeline"><h2>Timeline</h2><ul class="plain">${a.timeline.map((t) => html`<li>${instant(t.at)}: ${t.event}</li>`)}</ul></section>` : ''}
 <section id="revisions"><h2>Revision history</h2>
@@ -200,7 +217,14 @@ ${a.timeline.length ? html`<section id="timeline"><h2>Timeline</h2><ul class="pl
 <tbody>${revisions.map((r) => html`<tr><td>${r.number}</td><td>${instant(r.date)}</td><td>${r.summary}</td></tr>`)}</tbody></table>
 </section>
 <section id="records"><h2>Machine-readable records</h2>
-<ul class="records">${records.map((r) => html`<li><a href="${r.path.slice(a.id.length + 1).split('/').map(seg).join('/')}">${r.label}</a> <span class="muted">(${r.mediaType.split(';')[0]!})</span></li>`)}</ul>
+<ul class="records">${records.map(
+    (r) =>
+      html`<li><a href="${r.path
+        .slice(a.id.length + 1)
+        .split('/')
+        .map(seg)
+        .join('/')}">${r.label}</a> <span class="muted">(${r.mediaType.split(';')[0]!})</span></li>`,
+  )}</ul>
 </section>
 <p><a href="../">All advisories</a></p>`;
   return layout({ title: `${a.id}: ${a.title}`, site, root: '../', body });

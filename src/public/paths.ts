@@ -42,7 +42,8 @@ export const advisoryPagePath = (id: string) => `${id}/index.html`;
  */
 export function siteUrl(config: Config): string {
   if (config.advisorySiteUrl) return config.advisorySiteUrl.endsWith('/') ? config.advisorySiteUrl : `${config.advisorySiteUrl}/`;
-  const base = config.publicUrl ?? `http://${config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  const base =
+    config.publicUrl ?? `http://${config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   return `${base.replace(/\/+$/, '')}${SITE_PREFIX}/`;
 }
 

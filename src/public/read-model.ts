@@ -45,7 +45,8 @@ function openedOf(app: App): Map<string, Advisory> {
 
 /** The public id is the URL: a document naming another id would publish under a wrong name. */
 function checkId(row: Row, advisory: Advisory): Advisory {
-  if (advisory.id !== row.public_id) throw new EmbargoError('internal', `Advisory ${row.id}: its published document's id does not match its public id.`);
+  if (advisory.id !== row.public_id)
+    throw new EmbargoError('internal', `Advisory ${row.id}: its published document's id does not match its public id.`);
   return advisory;
 }
 
@@ -76,7 +77,9 @@ export const updatedAt = (p: PublicAdvisory): string => lastChanged(p.advisory) 
 
 /** Every public advisory, newest publication first (as each shows it; ties by id, so the order is stable). */
 export async function listPublicAdvisories(app: App): Promise<PublicAdvisory[]> {
-  const r = await app.db.query<Row>(`SELECT a.id, a.public_id, a.published_version, a.publish_at FROM advisories a WHERE ${PUBLIC}`, [app.clock()]);
+  const r = await app.db.query<Row>(`SELECT a.id, a.public_id, a.published_version, a.publish_at FROM advisories a WHERE ${PUBLIC}`, [
+    app.clock(),
+  ]);
   const found = new Map<string, Advisory>();
   const missing: Row[] = [];
   for (const row of r.rows) {
@@ -93,13 +96,24 @@ export async function listPublicAdvisories(app: App): Promise<PublicAdvisory[]> 
     const sealed = new Map(docs.rows.map((d) => [`${d.advisory_id}/${d.version}`, d.document_sealed]));
     for (const row of missing) {
       const text = sealed.get(keyOf(row));
-      if (text === undefined) throw new EmbargoError('internal', `Advisory ${row.id}: its published version ${row.published_version} is missing.`);
+      if (text === undefined)
+        throw new EmbargoError('internal', `Advisory ${row.id}: its published version ${row.published_version} is missing.`);
       found.set(keyOf(row), openDocument(app, row, text));
     }
   }
   return r.rows
     .map((row) => toPublic(row, found.get(keyOf(row))!))
-    .sort((x, y) => (publishedAt(x) < publishedAt(y) ? 1 : publishedAt(x) > publishedAt(y) ? -1 : x.advisory.id < y.advisory.id ? -1 : x.advisory.id > y.advisory.id ? 1 : 0));
+    .sort((x, y) =>
+      publishedAt(x) < publishedAt(y)
+        ? 1
+        : publishedAt(x) > publishedAt(y)
+          ? -1
+          : x.advisory.id < y.advisory.id
+            ? -1
+            : x.advisory.id > y.advisory.id
+              ? 1
+              : 0,
+    );
 }
 
 /** One public advisory by its public id, or null: for an unknown id and for one not yet public alike. */

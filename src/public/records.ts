@@ -59,9 +59,21 @@ export function advisoryRecords(advisory: Advisory, publishAt: string): Advisory
     for (const file of tryExport(advisory, format, publishAt)) {
       if (format === 'cve') {
         const cveId = file.name.replace(/\.json$/, '');
-        records.push({ format, label: `${LABELS.cve} ${cveId}`, path: `${dir}/cve/${cveId}.json`, mediaType: file.mediaType, body: file.content });
+        records.push({
+          format,
+          label: `${LABELS.cve} ${cveId}`,
+          path: `${dir}/cve/${cveId}.json`,
+          mediaType: file.mediaType,
+          body: file.content,
+        });
       } else {
-        records.push({ format, label: LABELS[format], path: `${dir}/${FILE_NAMES[format]}`, mediaType: file.mediaType, body: file.content });
+        records.push({
+          format,
+          label: LABELS[format],
+          path: `${dir}/${FILE_NAMES[format]}`,
+          mediaType: file.mediaType,
+          body: file.content,
+        });
       }
     }
   }

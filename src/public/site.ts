@@ -67,7 +67,15 @@ function renderListing(s: SiteState, path: Listing): SiteFile {
     case 'feed.atom':
       return { path, mediaType: ATOM, body: atomFeed(s.url, s.site, s.advisories) };
     case 'index.json':
-      return { path, mediaType: JSON_INDEX, body: jsonIndex(s.url, s.site, s.advisories.map((pub) => ({ pub, records: recordsOf(pub) }))) };
+      return {
+        path,
+        mediaType: JSON_INDEX,
+        body: jsonIndex(
+          s.url,
+          s.site,
+          s.advisories.map((pub) => ({ pub, records: recordsOf(pub) })),
+        ),
+      };
   }
 }
 

@@ -63,7 +63,18 @@ export async function appendAudit(tx: Queryable, at: Date, input: AuditInput): P
   await tx.query(
     `INSERT INTO audit_events (seq, at, actor_id, actor_label, action, subject_type, subject_id, data, prev_hash, hash)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [event.seq, event.at, event.actorId, event.actorLabel, event.action, event.subjectType, event.subjectId, JSON.stringify(event.data), prevHash, hash],
+    [
+      event.seq,
+      event.at,
+      event.actorId,
+      event.actorLabel,
+      event.action,
+      event.subjectType,
+      event.subjectId,
+      JSON.stringify(event.data),
+      prevHash,
+      hash,
+    ],
   );
   await tx.query('UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1', [event.seq, hash]);
   return { ...event, prevHash, hash };
@@ -102,8 +113,14 @@ export async function verifyAudit(db: Queryable, pageSize = 5000): Promise<Verif
       if (row.prev_hash !== prevHash) problems.push(`event ${seq}: prev_hash does not match the hash of the event before it`);
       const at = row.at instanceof Date ? row.at.toISOString() : new Date(row.at).toISOString();
       const computed = eventHash(row.prev_hash, {
-        seq, at, actorId: row.actor_id, actorLabel: row.actor_label, action: row.action,
-        subjectType: row.subject_type, subjectId: row.subject_id, data: row.data,
+        seq,
+        at,
+        actorId: row.actor_id,
+        actorLabel: row.actor_label,
+        action: row.action,
+        subjectType: row.subject_type,
+        subjectId: row.subject_id,
+        data: row.data,
       });
       if (computed !== row.hash) problems.push(`event ${seq}: content does not match its hash (altered)`);
       prevHash = row.hash;
@@ -115,7 +132,9 @@ export async function verifyAudit(db: Queryable, pageSize = 5000): Promise<Verif
   const head = await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM audit_head WHERE id = 1');
   const h = head.rows[0];
   if (h && (Number(h.seq) !== expectedSeq - 1 || h.hash !== prevHash)) {
-    problems.push(`the chain head (event ${h.seq}) does not match the last stored event (${expectedSeq - 1}): events were removed from the end`);
+    problems.push(
+      `the chain head (event ${h.seq}) does not match the last stored event (${expectedSeq - 1}): events were removed from the end`,
+    );
   }
   return { ok: problems.length === 0, checked, problems };
 }

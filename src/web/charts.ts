@@ -46,9 +46,11 @@ function yAxis(f: Frame, ticks: { at: number; label: string }[]): Html {
 function xLabels(f: Frame, labels: string[], max: number): Html {
   const step = Math.max(1, Math.ceil(labels.length / max));
   const slot = plotW(f) / Math.max(1, labels.length);
-  return html`<g class="axis" aria-hidden="true">${labels.map((l, i) => (i % step === 0
-    ? html`<text class="tick" x="${r1(f.left + slot * (i + 0.5))}" y="${f.height - f.bottom + 16}" text-anchor="middle">${l}</text>`
-    : ''))}</g>`;
+  return html`<g class="axis" aria-hidden="true">${labels.map((l, i) =>
+    i % step === 0
+      ? html`<text class="tick" x="${r1(f.left + slot * (i + 0.5))}" y="${f.height - f.bottom + 16}" text-anchor="middle">${l}</text>`
+      : '',
+  )}</g>`;
 }
 
 export interface ShareBar {
@@ -74,9 +76,23 @@ export function shareChart(o: { title: string; desc: string; bars: ShareBar[] })
     const grade = b.share >= 0.9 ? 'good' : b.share >= 0.5 ? 'fair' : 'poor';
     return html`<rect class="bar ${grade}" x="${x}" y="${r1(base - hgt)}" width="${w}" height="${hgt}"><title>${b.title}</title></rect>`;
   });
-  return svg(f, 'share-chart', o.title, o.desc, html`${yAxis(f, [{ at: 0, label: '0%' }, { at: 0.5, label: '50%' }, { at: 1, label: '100%' }])}
+  return svg(
+    f,
+    'share-chart',
+    o.title,
+    o.desc,
+    html`${yAxis(f, [
+      { at: 0, label: '0%' },
+      { at: 0.5, label: '50%' },
+      { at: 1, label: '100%' },
+    ])}
 <g class="bars">${bars}</g>
-${xLabels(f, o.bars.map((b) => b.label), 9)}`);
+${xLabels(
+  f,
+  o.bars.map((b) => b.label),
+  9,
+)}`,
+  );
 }
 
 export interface CountBar {
@@ -98,11 +114,24 @@ export function histogramChart(o: { title: string; desc: string; bars: CountBar[
     const hgt = r1(b.count === 0 ? 0 : Math.max(2, (plotH(f) * b.count) / top));
     return html`<rect class="bar count" x="${x}" y="${r1(base - hgt)}" width="${w}" height="${hgt}"><title>${b.title}</title></rect>`;
   });
-  const ticks = max === 0 ? [{ at: 0, label: '0' }] : [{ at: 0, label: '0' }, ...(max > 1 ? [{ at: 0.5, label: String(r1(max / 2)) }] : []), { at: 1, label: String(max) }];
-  return svg(f, 'histogram', o.title, o.desc, html`${yAxis(f, ticks)}
+  const ticks =
+    max === 0
+      ? [{ at: 0, label: '0' }]
+      : [{ at: 0, label: '0' }, ...(max > 1 ? [{ at: 0.5, label: String(r1(max / 2)) }] : []), { at: 1, label: String(max) }];
+  return svg(
+    f,
+    'histogram',
+    o.title,
+    o.desc,
+    html`${yAxis(f, ticks)}
 <g class="bars">${bars}</g>
 ${max === 0 ? html`<text class="empty" x="${r1(f.left + plotW(f) / 2)}" y="${r1(f.top + plotH(f) / 2)}" text-anchor="middle">${o.empty}</text>` : ''}
-${xLabels(f, o.bars.map((b) => b.label), 12)}`);
+${xLabels(
+  f,
+  o.bars.map((b) => b.label),
+  12,
+)}`,
+  );
 }
 
 export interface GanttRow {
@@ -131,9 +160,10 @@ export function ganttChart(o: { title: string; desc: string; rows: GanttRow[]; n
   const span = t1 - t0;
   const tickLabel = (t: number) => {
     const d = new Date(t);
-    const opts: Intl.DateTimeFormatOptions = span < 3 * 86_400_000
-      ? { timeZone: o.timeZone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }
-      : { timeZone: o.timeZone, day: 'numeric', month: 'short' };
+    const opts: Intl.DateTimeFormatOptions =
+      span < 3 * 86_400_000
+        ? { timeZone: o.timeZone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }
+        : { timeZone: o.timeZone, day: 'numeric', month: 'short' };
     return new Intl.DateTimeFormat('en-GB', opts).format(d);
   };
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((q) => t0 + q * span);
@@ -148,9 +178,15 @@ export function ganttChart(o: { title: string; desc: string; rows: GanttRow[]; n
 <line class="due" x1="${x(r.due.getTime())}" x2="${x(r.due.getTime())}" y1="${y + 2}" y2="${y + 22}"><title>due ${humanTime(r.due.toISOString(), o.timeZone)}</title></line>
 </g>`;
   });
-  return svg(f, 'gantt', o.title, o.desc, html`<g class="axis" aria-hidden="true">${ticks.map((t) => html`<line class="grid" x1="${x(t)}" x2="${x(t)}" y1="${f.top}" y2="${bottom}"></line><text class="tick" x="${x(t)}" y="${bottom + 16}" text-anchor="middle">${tickLabel(t)}</text>`)}</g>
+  return svg(
+    f,
+    'gantt',
+    o.title,
+    o.desc,
+    html`<g class="axis" aria-hidden="true">${ticks.map((t) => html`<line class="grid" x1="${x(t)}" x2="${x(t)}" y1="${f.top}" y2="${bottom}"></line><text class="tick" x="${x(t)}" y="${bottom + 16}" text-anchor="middle">${tickLabel(t)}</text>`)}</g>
 ${rows}
-<line class="now" x1="${x(o.now.getTime())}" x2="${x(o.now.getTime())}" y1="${f.top - 4}" y2="${bottom + 2}"><title>now</title></line>`);
+<line class="now" x1="${x(o.now.getTime())}" x2="${x(o.now.getTime())}" y1="${f.top - 4}" y2="${bottom + 2}"><title>now</title></line>`,
+  );
 }
 
 /** A duration as a person says it: "3 h", "1 d 2 h", "12 d". */

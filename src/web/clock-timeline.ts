@@ -11,13 +11,21 @@ import { ganttChart } from './charts.ts';
 type Deadline = CaseView['deadlines'][number];
 
 const WORDS: Record<DeadlineOutcome, string> = {
-  met: 'met', missed: 'missed', superseded: 'superseded', paused: 'paused', overdue: 'overdue', running: 'running',
+  met: 'met',
+  missed: 'missed',
+  superseded: 'superseded',
+  paused: 'paused',
+  overdue: 'overdue',
+  running: 'running',
 };
 
 function times(d: Deadline) {
   return {
-    startedAt: new Date(d.startedAt!), dueAt: new Date(d.dueAt!), stoppedAt: d.stoppedAt ? new Date(d.stoppedAt) : null,
-    stopReason: d.stopReason, pausedAt: d.pausedAt ? new Date(d.pausedAt) : null,
+    startedAt: new Date(d.startedAt!),
+    dueAt: new Date(d.dueAt!),
+    stoppedAt: d.stoppedAt ? new Date(d.stoppedAt) : null,
+    stopReason: d.stopReason,
+    pausedAt: d.pausedAt ? new Date(d.pausedAt) : null,
   };
 }
 
@@ -37,11 +45,16 @@ export function clockTimeline(deadlines: readonly Deadline[], now: Date, timeZon
   const rows = deadlines.map((d) => {
     const t = times(d);
     const state = deadlineOutcome(t, now);
-    const end = t.stoppedAt && t.stoppedAt <= now ? t.stoppedAt : (t.pausedAt && t.pausedAt <= now ? t.pausedAt : now);
+    const end = t.stoppedAt && t.stoppedAt <= now ? t.stoppedAt : t.pausedAt && t.pausedAt <= now ? t.pausedAt : now;
     const label = `${d.clock}${d.project ? ` (${d.project})` : ''}`;
     const due = effectiveDue(t, now);
-    const title = `${label}, ${d.owner ?? 'nobody yet'}: started ${at(d.startedAt!)}, due ${at(due.toISOString())}` +
-      (d.stoppedAt ? `, stopped ${at(d.stoppedAt)} (${d.stopReason ?? 'stopped'})` : d.pausedAt ? `, paused since ${at(d.pausedAt)}` : ', running') +
+    const title =
+      `${label}, ${d.owner ?? 'nobody yet'}: started ${at(d.startedAt!)}, due ${at(due.toISOString())}` +
+      (d.stoppedAt
+        ? `, stopped ${at(d.stoppedAt)} (${d.stopReason ?? 'stopped'})`
+        : d.pausedAt
+          ? `, paused since ${at(d.pausedAt)}`
+          : ', running') +
       ` — ${WORDS[state]}`;
     return { label, start: t.startedAt, end, due, state, title };
   });
@@ -51,7 +64,9 @@ export function clockTimeline(deadlines: readonly Deadline[], now: Date, timeZon
   ${ganttChart({
     title: 'Clock timeline of this case',
     desc: `${rows.length} clock rows, from start to stop or now, with the due time marked: ${rows.map((r) => r.title).join('; ')}.`,
-    rows, now, timeZone,
+    rows,
+    now,
+    timeZone,
   })}
   <figcaption class="muted">Bars run from a clock's start to its stop (or now); the tick is its due time; the dashed line is now.
     ${[...counts].map(([s, n]) => html`<span class="badge outcome-${s}">${n} ${WORDS[s as DeadlineOutcome]}</span> `)}</figcaption>

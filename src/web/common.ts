@@ -86,10 +86,15 @@ export function sendHtml(reply: FastifyReply, status: number, page: Html): Fasti
 }
 
 export function notFoundPage(reply: FastifyReply, viewer: Viewer): FastifyReply {
-  return sendHtml(reply, 404, layout({
-    title: 'Not found', viewer,
-    body: html`<p>There is no such page, or you may not see it.</p><p><a href="${viewer.principal ? '/' : '/report'}">Back to the start</a></p>`,
-  }));
+  return sendHtml(
+    reply,
+    404,
+    layout({
+      title: 'Not found',
+      viewer,
+      body: html`<p>There is no such page, or you may not see it.</p><p><a href="${viewer.principal ? '/' : '/report'}">Back to the start</a></p>`,
+    }),
+  );
 }
 
 /** A redirect after a form POST: 303 makes the browser follow with GET. */
@@ -163,7 +168,10 @@ export function fieldList(body: unknown, name: string): string[] {
 
 /** A comma- or newline-separated list field. */
 export function splitList(text: string): string[] {
-  return text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+  return text
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 // --- Errors as sentences ---
@@ -231,15 +239,27 @@ export function problemOf(error: unknown, labels: Record<string, [field: string,
     return { status: httpStatusOf[error.code], code: error.code, message: error.message, fields };
   }
   const e = error as { statusCode?: number; code?: string };
-  if (e.statusCode === 429) return { status: 429, code: 'rate_limited', message: 'Too many requests from your address; wait a minute and try again.', fields: {} };
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return { status: 413, code: 'payload_too_large', message: 'What you sent is too large.', fields: {} };
-  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return { status: 400, code: 'bad_request', message: 'The request was not understood; reload the page and try again.', fields: {} };
-  return { status: 500, code: 'internal', message: 'Something went wrong on the server; it has been logged. Try again, or tell an admin.', fields: {} };
+  if (e.statusCode === 429)
+    return { status: 429, code: 'rate_limited', message: 'Too many requests from your address; wait a minute and try again.', fields: {} };
+  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return { status: 413, code: 'payload_too_large', message: 'What you sent is too large.', fields: {} };
+  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500)
+    return { status: 400, code: 'bad_request', message: 'The request was not understood; reload the page and try again.', fields: {} };
+  return {
+    status: 500,
+    code: 'internal',
+    message: 'Something went wrong on the server; it has been logged. Try again, or tell an admin.',
+    fields: {},
+  };
 }
 
 /** problemOf for a page that shows the refusal itself: a server fault is logged first, as the
  * message shown ("it has been logged") promises. */
-export function pageProblem(request: FastifyRequest, error: unknown, labels: Record<string, [field: string, label: string]> = {}): FormProblem {
+export function pageProblem(
+  request: FastifyRequest,
+  error: unknown,
+  labels: Record<string, [field: string, label: string]> = {},
+): FormProblem {
   const p = problemOf(error, labels);
   if (p.status >= 500) request.log.error(error);
   return p;
@@ -252,7 +272,16 @@ export function htmlErrorHandler(deps: WebDeps) {
     if (p.status >= 500) request.log.error(error);
     const viewer = await viewerOf(deps, request).catch(() => ({ principal: null, csrfToken: null }));
     if (p.status === 404) return notFoundPage(reply, viewer);
-    return sendHtml(reply, p.status, layout({ title: p.status === 429 ? 'Slow down' : 'Something went wrong', viewer, error: p.message, body: html`<p><a href="${viewer.principal ? '/' : '/report'}">Back to the start</a></p>` }));
+    return sendHtml(
+      reply,
+      p.status,
+      layout({
+        title: p.status === 429 ? 'Slow down' : 'Something went wrong',
+        viewer,
+        error: p.message,
+        body: html`<p><a href="${viewer.principal ? '/' : '/report'}">Back to the start</a></p>`,
+      }),
+    );
   };
 }
 
@@ -297,13 +326,19 @@ function labelledField(o: InputOptions, control: (id: string, aria: Html) => Htm
 }
 
 export function input(o: InputOptions): Html {
-  return labelledField(o, (id, aria) =>
-    html`<input id="${id}" name="${o.name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${o.required ? raw(' required') : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${aria}${o.attrs ? html` ${o.attrs}` : ''}>`);
+  return labelledField(
+    o,
+    (id, aria) =>
+      html`<input id="${id}" name="${o.name}" type="${o.type ?? 'text'}" value="${o.value ?? ''}"${o.required ? raw(' required') : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${aria}${o.attrs ? html` ${o.attrs}` : ''}>`,
+  );
 }
 
 export function textarea(o: InputOptions & { rows?: number }): Html {
-  return labelledField(o, (id, aria) =>
-    html`<textarea id="${id}" name="${o.name}" rows="${o.rows ?? 5}"${o.required ? raw(' required') : ''}${aria}>${o.value ?? ''}</textarea>`);
+  return labelledField(
+    o,
+    (id, aria) =>
+      html`<textarea id="${id}" name="${o.name}" rows="${o.rows ?? 5}"${o.required ? raw(' required') : ''}${aria}>${o.value ?? ''}</textarea>`,
+  );
 }
 
 export function select(o: InputOptions & { options: readonly { value: string; label: string }[]; blank?: string }): Html {

@@ -11,7 +11,14 @@ export function zoneOr(tz: string | null | undefined, fallback = 'UTC'): string 
 export function humanTime(iso: string, timeZone: string): string {
   const d = new Date(iso);
   return new Intl.DateTimeFormat('en-GB', {
-    timeZone, weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', timeZoneName: 'short',
+    timeZone,
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
   }).format(d);
 }
 

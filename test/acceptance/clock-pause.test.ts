@@ -32,7 +32,10 @@ test('the triage clock pauses while waiting for the reporter and resumes, due la
   assert.equal(view.deadlines.at(-1).dueAt, '2026-11-27T00:00:00.000Z'); // end of Thursday
 
   h.clock.set('2026-11-24T10:00:00Z');
-  const ask = await api(h, 'POST', `/api/reports/${reportId}/replies`, { as: tom, body: { body: 'Which board revision did you use?', waitForReporter: true } });
+  const ask = await api(h, 'POST', `/api/reports/${reportId}/replies`, {
+    as: tom,
+    body: { body: 'Which board revision did you use?', waitForReporter: true },
+  });
   assert.equal(ask.status, 200, ask.body);
   view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: tom })).json;
   const paused = view.deadlines.filter((d: any) => !d.stoppedAt);
@@ -69,8 +72,14 @@ test('a profile that pauses without resuming, or on an unknown event, is refused
     '    stopsOn: [report_accepted, report_rejected]\n    pausesOn: [waiting_for_godot]\n',
   );
   const problems = checkProfileText(text, 'p.yaml').filter((p) => p.severity === 'error');
-  assert.ok(problems.some((p) => p.path === 'sla[0].resumesOn' && /resumesOn/.test(p.message)), JSON.stringify(problems));
-  const withResume = text.replace('    pausesOn: [waiting_for_godot]\n', '    pausesOn: [waiting_for_godot]\n    resumesOn: [reporter_replied]\n');
+  assert.ok(
+    problems.some((p) => p.path === 'sla[0].resumesOn' && /resumesOn/.test(p.message)),
+    JSON.stringify(problems),
+  );
+  const withResume = text.replace(
+    '    pausesOn: [waiting_for_godot]\n',
+    '    pausesOn: [waiting_for_godot]\n    resumesOn: [reporter_replied]\n',
+  );
   const p2 = checkProfileText(withResume, 'p.yaml').filter((p) => p.severity === 'error');
   assert.equal(p2.length, 1, JSON.stringify(p2));
   assert.equal(p2[0]!.path, 'sla[0].pausesOn[0]');

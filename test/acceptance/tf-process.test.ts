@@ -1,6 +1,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, addMember, addProject, api, outbox, auditActions, sampleReport, type Harness, type Member } from '../support/harness.ts';
+import {
+  startHarness,
+  setupDesk,
+  addMember,
+  addProject,
+  api,
+  outbox,
+  auditActions,
+  sampleReport,
+  type Harness,
+  type Member,
+} from '../support/harness.ts';
 
 // The Trusted Firmware process, replayed step by step over HTTP: report → claim → accept → forward →
 // handler claims → downgrade to a normal bug; and a second report → ... → confirm.
@@ -14,7 +25,12 @@ before(async () => {
   admin = await setupDesk(h, 'trusted-firmware');
   await addProject(admin, 'tf-a', 'TF-A');
   await addProject(admin, 'tf-m', 'TF-M');
-  tina = await addMember(h, admin, { name: 'Tina Triager', email: 'tina@tf.example', timeZone: 'America/Los_Angeles', teams: ['security'] });
+  tina = await addMember(h, admin, {
+    name: 'Tina Triager',
+    email: 'tina@tf.example',
+    timeZone: 'America/Los_Angeles',
+    teams: ['security'],
+  });
   tom = await addMember(h, admin, { name: 'Tom Triager', email: 'tom@tf.example', teams: ['security'] });
   hank = await addMember(h, admin, { name: 'Hank Handler', email: 'hank@tf.example', timeZone: 'Asia/Kolkata', teams: ['tf-a-security'] });
   paula = await addMember(h, admin, { name: 'Paula Project', email: 'paula@tf.example', teams: ['tf-m-security'] });
@@ -60,10 +76,16 @@ test('TF: report → claim → accept → handler claims → downgrade to a norm
   assert.equal(running[0].owner, view.triager);
 
   // Only the triager accepts or rejects; the other may take over with a reason.
-  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: loser, body: { title: 'Not my triage', projects: ['tf-a'] } })).status, 403);
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: loser, body: { title: 'Not my triage', projects: ['tf-a'] } })).status,
+    403,
+  );
 
   h.clock.set('2026-11-30T10:00:00Z');
-  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: winner, body: { title: 'BL2 FIP header overflow', projects: ['tf-a'] } });
+  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, {
+    as: winner,
+    body: { title: 'BL2 FIP header overflow', projects: ['tf-a'] },
+  });
   assert.equal(acc.status, 200, acc.body);
   assert.match(acc.json.incidentRef, /^TF-2026-\d{4}$/);
 
@@ -92,7 +114,11 @@ test('TF: report → claim → accept → handler claims → downgrade to a norm
   assert.deepEqual(view.projects[0].actions, ['project.reject', 'project.downgrade', 'project.confirm']);
 
   const down = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/downgrade`, {
-    as: hank, body: { reason: 'This needs physical access that the threat model excludes.', bugLink: 'https://github.com/TrustedFirmware-A/issues/12' },
+    as: hank,
+    body: {
+      reason: 'This needs physical access that the threat model excludes.',
+      bugLink: 'https://github.com/TrustedFirmware-A/issues/12',
+    },
   });
   assert.equal(down.status, 200, down.body);
   view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: hank })).json;
@@ -105,13 +131,25 @@ test('TF: report → claim → accept → handler claims → downgrade to a norm
   assert.deepEqual(mail[1]!.cc, ['tf-a-security@lists.trustedfirmware.org']);
   assert.match(mail[1]!.body, /threat model excludes/);
   assert.deepEqual(await auditActions(h, reportId), [
-    'report.received', 'case.sensitive_read', 'triage.claimed', 'case.sensitive_read', 'triage.accepted',
-    'case.sensitive_read', 'project.handler_claimed', 'case.sensitive_read', 'project.downgraded', 'case.sensitive_read',
+    'report.received',
+    'case.sensitive_read',
+    'triage.claimed',
+    'case.sensitive_read',
+    'triage.accepted',
+    'case.sensitive_read',
+    'project.handler_claimed',
+    'case.sensitive_read',
+    'project.downgraded',
+    'case.sensitive_read',
   ]);
   const rm = view.timeline.filter((t: any) => t.machine === 'report-management').map((t: any) => `${t.participant}:${t.from}>${t.to}`);
   assert.deepEqual(rm, [
-    'coordinator:start>received', 'coordinator:received>valid', 'coordinator:valid>accepted', 'project tf-a:start>received',
-    'project tf-a:received>invalid', 'project tf-a:invalid>closed',
+    'coordinator:start>received',
+    'coordinator:received>valid',
+    'coordinator:valid>accepted',
+    'project tf-a:start>received',
+    'project tf-a:received>invalid',
+    'project tf-a:invalid>closed',
   ]);
 });
 
@@ -119,7 +157,10 @@ test('TF: multi-project incident keeps the triager as point of contact; handler 
   h.clock.set('2026-12-01T09:00:00Z');
   const reportId = await submit();
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom })).status, 200);
-  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'Shared crypto bug', projects: ['tf-a', 'tf-m'] } });
+  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, {
+    as: tom,
+    body: { title: 'Shared crypto bug', projects: ['tf-a', 'tf-m'] },
+  });
   assert.equal(acc.status, 200, acc.body);
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/claim`, { as: hank })).status, 200);
   let view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: tom })).json;
@@ -140,7 +181,10 @@ test('TF: the triager rejects with specific reasoning', async () => {
   const bad = await api(h, 'POST', `/api/reports/${reportId}/reject`, { as: tom, body: { reason: 'no' } });
   assert.equal(bad.status, 400);
   assert.equal(bad.json.error.code, 'validation_failed');
-  const r = await api(h, 'POST', `/api/reports/${reportId}/reject`, { as: tom, body: { reason: 'This is the documented behaviour of the debug build only.' } });
+  const r = await api(h, 'POST', `/api/reports/${reportId}/reject`, {
+    as: tom,
+    body: { reason: 'This is the documented behaviour of the debug build only.' },
+  });
   assert.equal(r.status, 200, r.body);
   const view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: tom })).json;
   assert.equal(view.rmState, 'closed');

@@ -1,6 +1,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, addMember, addProject, api, outbox, auditActions, type Harness, type Member } from '../support/harness.ts';
+import {
+  startHarness,
+  setupDesk,
+  addMember,
+  addProject,
+  api,
+  outbox,
+  auditActions,
+  type Harness,
+  type Member,
+} from '../support/harness.ts';
 import { setSubsystemContacts, updateAvailability } from '../../src/app/admin/admin.ts';
 
 // Tock's process over HTTP: report → acknowledge → assess (severity, components, priority) → assign
@@ -13,7 +23,12 @@ before(async () => {
   h = await startHarness({ clock: '2026-11-27T17:30:00Z' }); // Friday evening
   admin = await setupDesk(h, 'tock', 'America/New_York');
   await addProject(admin, 'tock', 'Tock');
-  coord = await addMember(h, admin, { name: 'Charles Coordinator', email: 'charles@tock.example', timeZone: 'America/New_York', teams: ['security'] });
+  coord = await addMember(h, admin, {
+    name: 'Charles Coordinator',
+    email: 'charles@tock.example',
+    timeZone: 'America/New_York',
+    teams: ['security'],
+  });
   kim = await addMember(h, admin, { name: 'Kim Kernel', email: 'kim@tock.example', teams: ['tock-security'] });
   kate = await addMember(h, admin, { name: 'Kate Kernel2', email: 'kate@tock.example', teams: ['tock-security'] });
   ivan = await addMember(h, admin, { name: 'Ivan IPC', email: 'ivan@tock.example', teams: ['tock-security'] });
@@ -24,7 +39,11 @@ after(() => h.close());
 
 async function submit(title: string) {
   const r = await api(h, 'POST', '/api/reports', {
-    body: { title, body: 'An app can read kernel memory through a crafted IPC buffer length.', reporter: { name: 'Rae Reporter', email: 'rae@example.net' } },
+    body: {
+      title,
+      body: 'An app can read kernel memory through a crafted IPC buffer length.',
+      reporter: { name: 'Rae Reporter', email: 'rae@example.net' },
+    },
   });
   assert.equal(r.status, 201, r.body);
   return r.json.reportId as string;
@@ -52,11 +71,17 @@ test('Tock: report → acknowledge → assess → assign by subsystem (primary)'
   assert.match(mail[0]!.body, /Best regards,\nCharles Coordinator\nTock Security Team/);
 
   // Unknown severity is refused and changes nothing.
-  const bad = await api(h, 'POST', `/api/reports/${reportId}/assess`, { as: coord, body: { title: 'IPC overflow', severity: 'catastrophic', components: ['IPC'], project: 'tock' } });
+  const bad = await api(h, 'POST', `/api/reports/${reportId}/assess`, {
+    as: coord,
+    body: { title: 'IPC overflow', severity: 'catastrophic', components: ['IPC'], project: 'tock' },
+  });
   assert.equal(bad.status, 400);
   assert.equal((await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json.incident, null);
 
-  const assessed = await api(h, 'POST', `/api/reports/${reportId}/assess`, { as: coord, body: { title: 'IPC buffer overflow', severity: 'high', components: ['IPC', 'Kernel'], project: 'tock' } });
+  const assessed = await api(h, 'POST', `/api/reports/${reportId}/assess`, {
+    as: coord,
+    body: { title: 'IPC buffer overflow', severity: 'high', components: ['IPC', 'Kernel'], project: 'tock' },
+  });
   assert.equal(assessed.status, 200, assessed.body);
   assert.match(assessed.json.incidentRef, /^TOCK-2026-\d{4}$/);
   assert.equal(assessed.json.priority, 'P1');
@@ -80,12 +105,16 @@ test('Tock: report → acknowledge → assess → assign by subsystem (primary)'
   assert.equal(view.projects[0].handler, 'Ivan IPC');
   const running = view.deadlines.filter((d: any) => !d.stoppedAt).map((d: any) => d.clock);
   assert.deepEqual(running, ['resolution']);
-  assert.deepEqual((await auditActions(h, reportId)).filter((a) => !a.endsWith('sensitive_read')), [
-    'report.received', 'triage.acknowledged', 'triage.assessed', 'incident.assigned',
-  ]);
+  assert.deepEqual(
+    (await auditActions(h, reportId)).filter((a) => !a.endsWith('sensitive_read')),
+    ['report.received', 'triage.acknowledged', 'triage.assessed', 'incident.assigned'],
+  );
 
   // Status update template.
-  const su = await api(h, 'POST', `/api/reports/${reportId}/status-updates`, { as: coord, body: { status: 'In Development', resolutionDate: '2026-12-11' } });
+  const su = await api(h, 'POST', `/api/reports/${reportId}/status-updates`, {
+    as: coord,
+    body: { status: 'In Development', resolutionDate: '2026-12-11' },
+  });
   assert.equal(su.status, 200, su.body);
   mail = await outbox(h, reportId);
   assert.match(mail.at(-1)!.subject, /^\[Tock Security\] Status Update on Report #\d+$/);
@@ -96,7 +125,10 @@ test('Tock: the secondary contact is assigned when the primary is out of office'
   const reportId = await submit('Kernel scheduler leaks timing');
   await updateAvailability(kim.ctx, kim.personId, { awayUntil: '2026-12-24T00:00:00Z' });
   await api(h, 'POST', `/api/reports/${reportId}/acknowledge`, { as: coord });
-  const a = await api(h, 'POST', `/api/reports/${reportId}/assess`, { as: coord, body: { title: 'Scheduler timing leak', severity: 'low', components: ['Kernel'], project: 'tock' } });
+  const a = await api(h, 'POST', `/api/reports/${reportId}/assess`, {
+    as: coord,
+    body: { title: 'Scheduler timing leak', severity: 'low', components: ['Kernel'], project: 'tock' },
+  });
   assert.equal(a.json.priority, 'P3');
   const assign = await api(h, 'POST', `/api/reports/${reportId}/assign`, { as: coord, body: { subsystem: 'kernel' } });
   assert.equal(assign.status, 200, assign.body);
@@ -107,13 +139,23 @@ test('Tock: the secondary contact is assigned when the primary is out of office'
 test('Tock: a changed severity moves the resolution target and records why', async () => {
   h.clock.set('2026-12-07T09:00:00Z');
   const reportId = await submit('Driver DMA misuse');
-  const a = await api(h, 'POST', `/api/reports/${reportId}/assess`, { as: coord, body: { title: 'Driver DMA misuse', severity: 'medium', components: ['Drivers'], project: 'tock' } });
+  const a = await api(h, 'POST', `/api/reports/${reportId}/assess`, {
+    as: coord,
+    body: { title: 'Driver DMA misuse', severity: 'medium', components: ['Drivers'], project: 'tock' },
+  });
   assert.equal(a.json.resolutionDueAt, '2027-01-06T09:00:00.000Z'); // P2: 30 days from the report
   h.clock.set('2026-12-08T12:00:00Z');
-  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/severity`, { as: kim, body: { severity: 'critical', reason: 'exploit seen' } })).status, 403, 'on the project team but not handling it');
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${reportId}/severity`, { as: kim, body: { severity: 'critical', reason: 'exploit seen' } })).status,
+    403,
+    'on the project team but not handling it',
+  );
   const bad = await api(h, 'POST', `/api/reports/${reportId}/severity`, { as: coord, body: { severity: 'apocalyptic', reason: 'typo' } });
   assert.equal(bad.status, 400);
-  const r = await api(h, 'POST', `/api/reports/${reportId}/severity`, { as: coord, body: { severity: 'critical', reason: 'a public exploit appeared' } });
+  const r = await api(h, 'POST', `/api/reports/${reportId}/severity`, {
+    as: coord,
+    body: { severity: 'critical', reason: 'a public exploit appeared' },
+  });
   assert.equal(r.status, 200, r.body);
   assert.deepEqual(r.json, { severity: 'critical', priority: 'P0', resolutionDueAt: '2026-12-14T09:00:00.000Z' }); // P0: 7 days from the report
   const view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
@@ -124,5 +166,8 @@ test('Tock: a changed severity moves the resolution target and records why', asy
   assert.equal(resolution[0].stoppedAt, '2026-12-08T12:00:00.000Z');
   assert.match(resolution[0].stopReason, /^reassigned: medium\/P2 → critical\/P0: a public exploit appeared$/);
   assert.equal(resolution[1].stoppedAt, null);
-  assert.deepEqual(view.timeline.filter((t: any) => t.machine === 'severity').map((t: any) => [t.from, t.to, t.reason]), [['medium/P2', 'critical/P0', 'a public exploit appeared']]);
+  assert.deepEqual(
+    view.timeline.filter((t: any) => t.machine === 'severity').map((t: any) => [t.from, t.to, t.reason]),
+    [['medium/P2', 'critical/P0', 'a public exploit appeared']],
+  );
 });

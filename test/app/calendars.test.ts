@@ -22,7 +22,9 @@ after(() => h.close());
 
 async function state() {
   const a = await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_head');
-  const p = await h.app.db.query<{ r: string | null }>("SELECT string_agg(id || ':' || coalesce(holiday_region, '-'), ',' ORDER BY id) AS r FROM people");
+  const p = await h.app.db.query<{ r: string | null }>(
+    "SELECT string_agg(id || ':' || coalesce(holiday_region, '-'), ',' ORDER BY id) AS r FROM people",
+  );
   const d = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM person_days_off');
   return `${a.rows[0]!.seq}|${p.rows[0]!.r}|${d.rows[0]!.n}`;
 }
@@ -34,7 +36,10 @@ async function refusedWithoutChange(fn: () => Promise<unknown>, type: new (...a:
 }
 
 async function runningDue(reportId: string): Promise<string[]> {
-  const r = await h.app.db.query<{ due_at: Date }>('SELECT due_at FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL ORDER BY due_at', [reportId]);
+  const r = await h.app.db.query<{ due_at: Date }>(
+    'SELECT due_at FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL ORDER BY due_at',
+    [reportId],
+  );
   return r.rows.map((x) => new Date(x.due_at).toISOString());
 }
 
@@ -48,7 +53,10 @@ async function submitAt(iso: string): Promise<string> {
 test('holiday region: own or by an admin, validated, audited', async () => {
   assert.deepEqual(await setHolidayRegion(tom.ctx, tom.personId, { region: 'gb-eng' }), { region: 'GB-ENG' });
   assert.deepEqual(await setHolidayRegion(admin.ctx, ida.personId, { region: 'IN' }), { region: 'IN' });
-  assert.deepEqual((await auditActions(h, tom.personId)).filter((a) => a.startsWith('person.holiday')), ['person.holiday_region_set']);
+  assert.deepEqual(
+    (await auditActions(h, tom.personId)).filter((a) => a.startsWith('person.holiday')),
+    ['person.holiday_region_set'],
+  );
 
   await refusedWithoutChange(() => setHolidayRegion(tom.ctx, ida.personId, { region: 'GB-ENG' }), NotFoundError, "someone else's");
   await refusedWithoutChange(() => setHolidayRegion(tom.ctx, tom.personId, { region: 'XX' }), ValidationError, 'unknown region');
@@ -67,7 +75,10 @@ test('holiday region: own or by an admin, validated, audited', async () => {
   assert.equal(cal.holidayRegion, 'GB-ENG');
   assert.equal(cal.timeZone, 'Europe/London');
   assert.ok(cal.publicHolidays.some((x) => x.date === '2026-12-28' && /Boxing Day/.test(x.name)));
-  assert.ok(cal.publicHolidays.some((x) => x.date === '2027-12-27'), 'this year and next');
+  assert.ok(
+    cal.publicHolidays.some((x) => x.date === '2027-12-27'),
+    'this year and next',
+  );
   await assert.rejects(personCalendar(tom.ctx, ida.personId), NotFoundError);
 
   assert.deepEqual(await setHolidayRegion(tom.ctx, tom.personId, { region: null }), { region: null });
@@ -79,12 +90,24 @@ test('days off: added and removed by the person or an admin, validated, reason k
   assert.deepEqual([one.startsOn, one.endsOn], ['2027-03-01', '2027-03-01']);
   const trip = await addDaysOff(admin.ctx, tom.personId, { startsOn: '2027-03-10', endsOn: '2027-03-12' });
   const cal = await personCalendar(tom.ctx, tom.personId);
-  assert.deepEqual(cal.daysOff.map((d) => [d.startsOn, d.endsOn, d.reason]), [['2027-03-01', '2027-03-01', 'dentist (private)'], ['2027-03-10', '2027-03-12', null]]);
+  assert.deepEqual(
+    cal.daysOff.map((d) => [d.startsOn, d.endsOn, d.reason]),
+    [
+      ['2027-03-01', '2027-03-01', 'dentist (private)'],
+      ['2027-03-10', '2027-03-12', null],
+    ],
+  );
   const extras = await ownerCalendar(h.app.db, tom.personId);
   assert.deepEqual(extras.daysOff, ['2027-03-01', '2027-03-10', '2027-03-11', '2027-03-12']);
 
-  const events = await h.app.db.query<{ action: string; data: unknown }>("SELECT action, data FROM audit_events WHERE subject_id = $1 AND action LIKE 'person.days_off%' ORDER BY seq", [tom.personId]);
-  assert.deepEqual(events.rows.map((e) => e.action), ['person.days_off_added', 'person.days_off_added']);
+  const events = await h.app.db.query<{ action: string; data: unknown }>(
+    "SELECT action, data FROM audit_events WHERE subject_id = $1 AND action LIKE 'person.days_off%' ORDER BY seq",
+    [tom.personId],
+  );
+  assert.deepEqual(
+    events.rows.map((e) => e.action),
+    ['person.days_off_added', 'person.days_off_added'],
+  );
   assert.ok(!JSON.stringify(events.rows).includes('dentist'));
 
   for (const [what, body] of [
@@ -104,7 +127,11 @@ test('days off: added and removed by the person or an admin, validated, reason k
 
   await refusedWithoutChange(() => addDaysOff(ida.ctx, tom.personId, { startsOn: '2027-03-05' }), NotFoundError, "someone else's days off");
   await refusedWithoutChange(() => removeDaysOff(ida.ctx, tom.personId, trip.id), NotFoundError, "removing someone else's");
-  await refusedWithoutChange(() => removeDaysOff(ida.ctx, ida.personId, trip.id), NotFoundError, "another person's period under one's own id");
+  await refusedWithoutChange(
+    () => removeDaysOff(ida.ctx, ida.personId, trip.id),
+    NotFoundError,
+    "another person's period under one's own id",
+  );
   await refusedWithoutChange(() => removeDaysOff(tom.ctx, tom.personId, 'not-an-id'), NotFoundError, 'malformed id');
 
   await removeDaysOff(tom.ctx, tom.personId, trip.id);
@@ -114,10 +141,12 @@ test('days off: added and removed by the person or an admin, validated, reason k
   assert.ok((await auditActions(h, tom.personId)).includes('person.days_off_removed'));
 
   // The database refuses a reversed period on its own too.
-  await assert.rejects(h.app.db.query(
-    "INSERT INTO person_days_off (id, person_id, starts_on, ends_on, created_at) VALUES ($1, $2, '2027-01-02', '2027-01-01', now())",
-    [crypto.randomUUID(), tom.personId],
-  ));
+  await assert.rejects(
+    h.app.db.query(
+      "INSERT INTO person_days_off (id, person_id, starts_on, ends_on, created_at) VALUES ($1, $2, '2027-01-02', '2027-01-01', now())",
+      [crypto.randomUUID(), tom.personId],
+    ),
+  );
 });
 
 test('a holiday region and days off move the stored triage deadline of the person who claims', async () => {
@@ -174,7 +203,10 @@ test('calendar routes over HTTP: own calendar, admin for anyone, errors in the o
   assert.equal(r.json.error.details[0].path, 'endsOn');
   r = await api(h, 'GET', `/api/people/${ida.personId}/calendar`, { as: admin });
   assert.equal(r.status, 200);
-  assert.deepEqual(r.json.daysOff.map((d: any) => d.id), [id]);
+  assert.deepEqual(
+    r.json.daysOff.map((d: any) => d.id),
+    [id],
+  );
   assert.equal(r.json.holidayRegion, 'IN');
   assert.equal((await api(h, 'DELETE', `/api/people/${ida.personId}/days-off/${id}`, { as: tom })).status, 404);
   assert.equal((await api(h, 'DELETE', `/api/people/${ida.personId}/days-off/${id}`, { as: ida })).status, 200);

@@ -1,6 +1,16 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, addMember, addProject, api, auditActions, sampleReport, type Harness, type Member } from '../support/harness.ts';
+import {
+  startHarness,
+  setupDesk,
+  addMember,
+  addProject,
+  api,
+  auditActions,
+  sampleReport,
+  type Harness,
+  type Member,
+} from '../support/harness.ts';
 import { assessReport } from '../../src/app/cases/triage.ts';
 import { removeCvssVector, saveCvssVector, setCvssVectors } from '../../src/app/scoring/scoring.ts';
 import { caseView } from '../../src/app/cases/queries.ts';
@@ -22,8 +32,13 @@ const V31_NONE = 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:N'; // 0.0
 
 /** Everything a refused request must leave as it was. */
 async function state(h: Harness, reportId: string) {
-  const inc = await h.app.db.query('SELECT severity, priority, cvss_vectors, resolution_due_at, updated_at FROM incidents WHERE report_id = $1', [reportId]);
-  const dl = await h.app.db.query('SELECT clock, due_at, stopped_at FROM deadlines WHERE report_id = $1 ORDER BY started_at, due_at', [reportId]);
+  const inc = await h.app.db.query(
+    'SELECT severity, priority, cvss_vectors, resolution_due_at, updated_at FROM incidents WHERE report_id = $1',
+    [reportId],
+  );
+  const dl = await h.app.db.query('SELECT clock, due_at, stopped_at FROM deadlines WHERE report_id = $1 ORDER BY started_at, due_at', [
+    reportId,
+  ]);
   const tr = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM transitions WHERE subject_id = $1', [reportId]);
   const head = await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_head');
   return JSON.stringify({ inc: inc.rows, dl: dl.rows, tr: tr.rows[0]!.n, head: head.rows[0]!.seq });
@@ -31,7 +46,10 @@ async function state(h: Harness, reportId: string) {
 
 /** The use case refused with this error code (a Zod error is the HTTP door's validation_failed). */
 async function refusal(p: Promise<unknown>, code: string): Promise<{ message: string; details: { path?: string }[] }> {
-  const e = await p.then(() => null, (x: unknown) => x);
+  const e = await p.then(
+    () => null,
+    (x: unknown) => x,
+  );
   if (e instanceof ZodError) {
     assert.equal('validation_failed', code, e.message);
     return { message: e.message, details: e.issues.map((i) => ({ path: i.path.join('.') })) };
@@ -42,9 +60,12 @@ async function refusal(p: Promise<unknown>, code: string): Promise<{ message: st
 }
 
 const resolutionRows = async (h: Harness, reportId: string) =>
-  (await h.app.db.query<{ due_at: Date; stopped_at: Date | null; stop_reason: string | null }>(
-    "SELECT due_at, stopped_at, stop_reason FROM deadlines WHERE report_id = $1 AND clock = 'resolution' ORDER BY stopped_at NULLS FIRST, due_at", [reportId],
-  )).rows;
+  (
+    await h.app.db.query<{ due_at: Date; stopped_at: Date | null; stop_reason: string | null }>(
+      "SELECT due_at, stopped_at, stop_reason FROM deadlines WHERE report_id = $1 AND clock = 'resolution' ORDER BY stopped_at NULLS FIRST, due_at",
+      [reportId],
+    )
+  ).rows;
 
 describe('Tock: severity, priority and resolution target follow the CVSS score', () => {
   let h: Harness;
@@ -62,9 +83,22 @@ describe('Tock: severity, priority and resolution target follow the CVSS score',
     coord = await addMember(h, admin, { name: 'Charles Coordinator', email: 'charles@tock.example', teams: ['security'] });
     outsider = await addMember(h, admin, { name: 'Olive Outsider', email: 'olive@other.example', teams: ['other-security'] });
     h.clock.set(received);
-    reportId = (await api(h, 'POST', '/api/reports', { body: { title: 'Grant region overlap', body: 'Two grants can overlap and an app reads kernel memory.', reporter: { name: 'Rae', email: 'rae@example.net' } } })).json.reportId;
+    reportId = (
+      await api(h, 'POST', '/api/reports', {
+        body: {
+          title: 'Grant region overlap',
+          body: 'Two grants can overlap and an app reads kernel memory.',
+          reporter: { name: 'Rae', email: 'rae@example.net' },
+        },
+      })
+    ).json.reportId;
     h.clock.set('2026-11-24T09:00:00Z');
-    const assessed = await assessReport(coord.ctx, reportId, { title: 'Grant overlap', severity: 'high', components: ['Kernel'], project: 'tock' });
+    const assessed = await assessReport(coord.ctx, reportId, {
+      title: 'Grant overlap',
+      severity: 'high',
+      components: ['Kernel'],
+      project: 'tock',
+    });
     assert.equal(assessed.priority, 'P1');
     assert.equal(assessed.resolutionDueAt, plusDays(14), 'High → P1 → 14 days from the report');
   });
@@ -77,10 +111,18 @@ describe('Tock: severity, priority and resolution target follow the CVSS score',
       [out.changed, out.severityChanged, out.governing, out.severity, out.priority, out.resolutionDueAt],
       [true, true, '4.0', 'critical', 'P0', plusDays(7)],
     );
-    assert.deepEqual(out.vectors.map((v) => [v.vector, v.score, v.severity]), [[V40_CRITICAL, 9.3, 'critical']]);
+    assert.deepEqual(
+      out.vectors.map((v) => [v.vector, v.score, v.severity]),
+      [[V40_CRITICAL, 9.3, 'critical']],
+    );
 
-    const row = (await h.app.db.query('SELECT severity, priority, cvss_vectors, resolution_due_at FROM incidents WHERE report_id = $1', [reportId])).rows[0] as any;
-    assert.deepEqual([row.severity, row.priority, row.cvss_vectors, new Date(row.resolution_due_at).toISOString()], ['critical', 'P0', [V40_CRITICAL], plusDays(7)]);
+    const row = (
+      await h.app.db.query('SELECT severity, priority, cvss_vectors, resolution_due_at FROM incidents WHERE report_id = $1', [reportId])
+    ).rows[0] as any;
+    assert.deepEqual(
+      [row.severity, row.priority, row.cvss_vectors, new Date(row.resolution_due_at).toISOString()],
+      ['critical', 'P0', [V40_CRITICAL], plusDays(7)],
+    );
 
     // The resolution clock was recomputed from its start (the report), the old one kept with why.
     const rows = await resolutionRows(h, reportId);
@@ -93,27 +135,43 @@ describe('Tock: severity, priority and resolution target follow the CVSS score',
     // Timeline: the vector change with old/new vector and score, then the severity change.
     const view = await caseView(coord.ctx, reportId);
     const tl = view.timeline.filter((t) => t.machine === 'cvss' || t.machine === 'severity');
-    assert.deepEqual(tl.map((t) => [t.machine, t.participant, t.from, t.to]), [
-      ['cvss', 'CVSS 4.0', 'none', V40_CRITICAL],
-      ['severity', 'case', 'high/P1', 'critical/P0'],
-    ]);
+    assert.deepEqual(
+      tl.map((t) => [t.machine, t.participant, t.from, t.to]),
+      [
+        ['cvss', 'CVSS 4.0', 'none', V40_CRITICAL],
+        ['severity', 'case', 'high/P1', 'critical/P0'],
+      ],
+    );
     assert.match(tl[0]!.reason!, /^9\.3 critical \(CVSS-B, CVSS 4\.0\): remote, no privileges$/);
-    assert.deepEqual(view.incident!.cvss.map((v) => v.score), [9.3]);
+    assert.deepEqual(
+      view.incident!.cvss.map((v) => v.score),
+      [9.3],
+    );
 
     // Audit: the vectors (old/new vector, score, severity), then the severity change.
     const actions = (await auditActions(h, reportId)).filter((a) => a.startsWith('incident.'));
     assert.deepEqual(actions.slice(-2), ['incident.cvss_changed', 'incident.severity_changed']);
-    const ev = (await h.app.db.query<{ data: any }>("SELECT data FROM audit_events WHERE subject_id = $1 AND action = 'incident.cvss_changed' ORDER BY seq DESC LIMIT 1", [reportId])).rows[0]!.data;
+    const ev = (
+      await h.app.db.query<{ data: any }>(
+        "SELECT data FROM audit_events WHERE subject_id = $1 AND action = 'incident.cvss_changed' ORDER BY seq DESC LIMIT 1",
+        [reportId],
+      )
+    ).rows[0]!.data;
     assert.deepEqual(ev, {
       changes: [{ version: '4.0', from: null, to: { vector: V40_CRITICAL, score: 9.3, severity: 'critical' } }],
-      governing: '4.0', severity: { from: 'high', to: 'critical' }, reason: 'remote, no privileges',
+      governing: '4.0',
+      severity: { from: 'high', to: 'critical' },
+      reason: 'remote, no privileges',
     });
   });
 
   test('adding a 3.1 vector keeps 4.0 in charge (Tock names no preference); the same set again writes nothing', async () => {
     const out = await saveCvssVector(coord.ctx, reportId, { vector: V31_MEDIUM });
     assert.deepEqual([out.changed, out.severityChanged, out.governing, out.severity, out.priority], [true, false, '4.0', 'critical', 'P0']);
-    assert.deepEqual(out.vectors.map((v) => v.version), ['3.1', '4.0']);
+    assert.deepEqual(
+      out.vectors.map((v) => v.version),
+      ['3.1', '4.0'],
+    );
     const before = await state(h, reportId);
     const again = await setCvssVectors(coord.ctx, reportId, { vectors: [V40_CRITICAL, V31_MEDIUM] });
     assert.equal(again.changed, false);
@@ -132,15 +190,24 @@ describe('Tock: severity, priority and resolution target follow the CVSS score',
   test('removing the 4.0 vector hands the severity to the 3.1 one: medium, P2, 30 days', async () => {
     const out = await removeCvssVector(coord.ctx, reportId, { version: '4.0', reason: 'scored by mistake' });
     assert.deepEqual([out.governing, out.severity, out.priority, out.resolutionDueAt], ['3.1', 'medium', 'P2', plusDays(30)]);
-    assert.deepEqual(out.vectors.map((v) => v.vector), [V31_MEDIUM]);
+    assert.deepEqual(
+      out.vectors.map((v) => v.vector),
+      [V31_MEDIUM],
+    );
   });
 
   test('invalid vectors are refused with the reasons, and nothing changes', async () => {
     const before = await state(h, reportId);
-    const e = await refusal(setCvssVectors(coord.ctx, reportId, { vectors: ['CVSS:4.0/AV:N/AC:L', 'CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] }), 'validation_failed');
+    const e = await refusal(
+      setCvssVectors(coord.ctx, reportId, { vectors: ['CVSS:4.0/AV:N/AC:L', 'CVSS:3.1/AV:X/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] }),
+      'validation_failed',
+    );
     assert.match(e.message, /missing base metrics AT, PR, UI, VC, VI, VA, SC, SI, SA/);
     assert.match(e.message, /AV:X is not a valid value/);
-    assert.deepEqual(e.details.map((d) => d.path), ['vectors[0]', 'vectors[1]']);
+    assert.deepEqual(
+      e.details.map((d) => d.path),
+      ['vectors[0]', 'vectors[1]'],
+    );
     const two = await refusal(setCvssVectors(coord.ctx, reportId, { vectors: [V31_HIGH, V31_CRITICAL] }), 'validation_failed');
     assert.match(two.message, /two CVSS 3\.1 vectors/);
     await refusal(setCvssVectors(coord.ctx, reportId, { vectors: ['CVSS:3.0/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] }), 'validation_failed');
@@ -179,7 +246,10 @@ describe('Trusted Firmware: CVSS 3.1 preferred, no priorities', () => {
     cora = await addMember(h, admin, { name: 'Cora Collaborator', email: 'cora@tf.example' });
     reportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
     assert.equal((await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tina })).status, 200);
-    assert.equal((await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tina, body: { title: 'BL2 overflow', projects: ['tf-a'] } })).status, 200);
+    assert.equal(
+      (await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tina, body: { title: 'BL2 overflow', projects: ['tf-a'] } })).status,
+      200,
+    );
     assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/claim`, { as: hank })).status, 200);
     assert.equal((await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: hank, body: { email: 'cora@tf.example' } })).status, 200);
   });
@@ -191,13 +261,22 @@ describe('Trusted Firmware: CVSS 3.1 preferred, no priorities', () => {
     const view = await caseView(tina.ctx, reportId);
     assert.equal(view.incident!.severity, 'critical');
     assert.equal(view.deadlines.filter((d) => d.clock === 'resolution').length, 0);
-    assert.deepEqual(view.timeline.filter((t) => t.machine === 'severity').map((t) => [t.from, t.to]), [['none/none', 'critical/none']]);
+    assert.deepEqual(
+      view.timeline.filter((t) => t.machine === 'severity').map((t) => [t.from, t.to]),
+      [['none/none', 'critical/none']],
+    );
   });
 
-  test('with both versions the profile\'s preference (CVSS 3.1) sets the severity', async () => {
+  test("with both versions the profile's preference (CVSS 3.1) sets the severity", async () => {
     const out = await setCvssVectors(tina.ctx, reportId, { vectors: [V40_CRITICAL, V31_HIGH] });
     assert.deepEqual([out.governing, out.severity], ['3.1', 'high']);
-    assert.deepEqual(out.vectors.map((v) => [v.version, v.score]), [['3.1', 8.1], ['4.0', 9.3]]);
+    assert.deepEqual(
+      out.vectors.map((v) => [v.version, v.score]),
+      [
+        ['3.1', 8.1],
+        ['4.0', 9.3],
+      ],
+    );
   });
 
   test('a collaborator sees the case but may not score it (403); another project gets 404; nothing changes', async () => {
@@ -227,7 +306,10 @@ describe('Trusted Firmware: CVSS 3.1 preferred, no priorities', () => {
 
   test('a closed incident is not rescored', async () => {
     assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/confirm`, { as: hank, body: {} })).status, 200);
-    assert.equal((await api(h, 'POST', `/api/reports/${reportId}/close`, { as: tina, body: { reason: 'fixed and published' } })).status, 200);
+    assert.equal(
+      (await api(h, 'POST', `/api/reports/${reportId}/close`, { as: tina, body: { reason: 'fixed and published' } })).status,
+      200,
+    );
     const before = await state(h, reportId);
     await refusal(setCvssVectors(tina.ctx, reportId, { vectors: [V31_MEDIUM] }), 'forbidden');
     assert.equal(await state(h, reportId), before);

@@ -28,12 +28,26 @@ test('embargo advisory export ID: published without --as, any version with --as 
   const key = randomBytes(32).toString('base64');
   const url = process.env.EMBARGO_TEST_DATABASE_URL;
   const { databaseUrl, schema } = await cliDatabase(t, 'cli');
-  const vars: NodeJS.ProcessEnv = { ...process.env, EMBARGO_DATA_DIR: dir, EMBARGO_INSTANCE_KEY: key, EMBARGO_PASSWORD_COST_LOG2: '14', DATABASE_URL: databaseUrl };
+  const vars: NodeJS.ProcessEnv = {
+    ...process.env,
+    EMBARGO_DATA_DIR: dir,
+    EMBARGO_INSTANCE_KEY: key,
+    EMBARGO_PASSWORD_COST_LOG2: '14',
+    DATABASE_URL: databaseUrl,
+  };
 
   // The desk, set up through the use cases in this process, then closed before the CLI opens it.
-  const app = await createApp(loadConfig({}, { databaseUrl: url ?? null, dataDir: dir, instanceKey: key, passwordCostLog2: 14 }), schema ? { schema } : {});
+  const app = await createApp(
+    loadConfig({}, { databaseUrl: url ?? null, dataDir: dir, instanceKey: key, passwordCostLog2: 14 }),
+    schema ? { schema } : {},
+  );
   const system: Ctx = { app, principal: { kind: 'system', label: 'test' } };
-  await initInstance(app, { name: 'Trusted Firmware Security Team', profile: 'trusted-firmware', timeZone: 'Europe/London', admin: { name: 'Ada', email: 'ada@tf.example' } });
+  await initInstance(app, {
+    name: 'Trusted Firmware Security Team',
+    profile: 'trusted-firmware',
+    timeZone: 'Europe/London',
+    admin: { name: 'Ada', email: 'ada@tf.example' },
+  });
   await createProject(system, { slug: 'tf-a', name: 'TF-A' });
   await createProject(system, { slug: 'tf-m', name: 'TF-M' });
   const person = async (name: string, email: string, team: string): Promise<Ctx> => {
@@ -51,9 +65,19 @@ test('embargo advisory export ID: published without --as, any version with --as 
   const doc = (await advisoryView(tina, first.advisoryId)).head.document;
   await saveAdvisory(tina, first.advisoryId, {
     document: {
-      ...doc, summary: 'A stack overflow in BL2.', description: 'BL2 trusts the header length.', cveIds: ['CVE-2026-4242'],
+      ...doc,
+      summary: 'A stack overflow in BL2.',
+      description: 'BL2 trusts the header length.',
+      cveIds: ['CVE-2026-4242'],
       cvss: ['CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'],
-      affected: [{ project: 'tf-a', vendor: 'Trusted Firmware', product: 'TF-A', ranges: [{ type: 'semver', introduced: '2.8.0', fixed: '2.10.1' }] }],
+      affected: [
+        {
+          project: 'tf-a',
+          vendor: 'Trusted Firmware',
+          product: 'TF-A',
+          ranges: [{ type: 'semver', introduced: '2.8.0', fixed: '2.10.1' }],
+        },
+      ],
       references: [{ url: 'https://example.org/fix', type: 'fix' }],
     },
   });

@@ -30,10 +30,36 @@ test('embargo CLI: init, user add, report import, incident list/show, audit veri
   assert.equal(r.code, 0);
   assert.match(r.out, /--admin-email/);
 
-  r = await embargo(vars, 'init', '--profile', 'trusted-firmware', '--name', 'TF Security', '--time-zone', 'Europe/London', '--admin-name', 'Ada', '--admin-email', 'ada@tf.example');
+  r = await embargo(
+    vars,
+    'init',
+    '--profile',
+    'trusted-firmware',
+    '--name',
+    'TF Security',
+    '--time-zone',
+    'Europe/London',
+    '--admin-name',
+    'Ada',
+    '--admin-email',
+    'ada@tf.example',
+  );
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /\/enroll\/enr_[\w-]{43}/);
-  r = await embargo(vars, 'init', '--profile', 'tock', '--name', 'Again', '--time-zone', 'UTC', '--admin-name', 'A', '--admin-email', 'a@b.example');
+  r = await embargo(
+    vars,
+    'init',
+    '--profile',
+    'tock',
+    '--name',
+    'Again',
+    '--time-zone',
+    'UTC',
+    '--admin-name',
+    'A',
+    '--admin-email',
+    'a@b.example',
+  );
   assert.equal(r.code, 1);
   assert.match(r.err, /already set up/);
 
@@ -44,7 +70,14 @@ test('embargo CLI: init, user add, report import, incident list/show, audit veri
   assert.equal(r.code, 0, r.err);
 
   const file = join(dir, 'report.json');
-  writeFileSync(file, JSON.stringify({ title: 'Imported\u001b[31m report', body: 'A report imported from a file by the CLI.', reporter: { name: 'Imp Orter', email: 'imp@example.net' } }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      title: 'Imported\u001b[31m report',
+      body: 'A report imported from a file by the CLI.',
+      reporter: { name: 'Imp Orter', email: 'imp@example.net' },
+    }),
+  );
   r = await embargo(vars, 'report', 'import', file);
   assert.equal(r.code, 0, r.err);
   const reportId = r.out.trim();

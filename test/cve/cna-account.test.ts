@@ -38,21 +38,55 @@ after(async () => {
 
 test('an admin sets the CNA account; the key is sealed and never shown back', async () => {
   assert.equal((await call('GET', '/api/cve/account', { as: admin })).json.source, 'none');
-  const noKey = await call('PUT', '/api/cve/account', { as: admin, body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example' } });
+  const noKey = await call('PUT', '/api/cve/account', {
+    as: admin,
+    body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example' },
+  });
   assert.equal(noKey.status, 400, 'the key is required the first time');
-  assert.equal((await call('PUT', '/api/cve/account', { as: admin, body: { url: 'http://cveawg.mitre.org/api', shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY } })).status, 400, 'no key over plain http');
-  assert.equal((await call('PUT', '/api/cve/account', { as: tom, body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY } })).status, 403);
+  assert.equal(
+    (
+      await call('PUT', '/api/cve/account', {
+        as: admin,
+        body: { url: 'http://cveawg.mitre.org/api', shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY },
+      })
+    ).status,
+    400,
+    'no key over plain http',
+  );
+  assert.equal(
+    (
+      await call('PUT', '/api/cve/account', {
+        as: tom,
+        body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY },
+      })
+    ).status,
+    403,
+  );
 
-  const set = await call('PUT', '/api/cve/account', { as: admin, body: { url: `${mock.url}/`, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY } });
+  const set = await call('PUT', '/api/cve/account', {
+    as: admin,
+    body: { url: `${mock.url}/`, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY },
+  });
   assert.equal(set.status, 200, set.body);
-  assert.deepEqual({ ...set.json, updatedAt: undefined }, { source: 'database', url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKeySet: true, updatedAt: undefined });
+  assert.deepEqual(
+    { ...set.json, updatedAt: undefined },
+    { source: 'database', url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKeySet: true, updatedAt: undefined },
+  );
   const check = await call('POST', '/api/cve/account/check', { as: admin });
   assert.equal(check.status, 200, check.body);
   assert.equal(check.json.org, 'TrustedFW');
   assert.deepEqual(check.json.roles, ['CNA']);
 
   // Changing the user keeps the stored key.
-  assert.equal((await call('PUT', '/api/cve/account', { as: admin, body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: '' } })).status, 200);
+  assert.equal(
+    (
+      await call('PUT', '/api/cve/account', {
+        as: admin,
+        body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: '' },
+      })
+    ).status,
+    200,
+  );
   assert.equal((await call('POST', '/api/cve/account/check', { as: admin })).status, 200);
 
   const row = await h.app.db.query<{ api_key_sealed: string }>('SELECT api_key_sealed FROM cve_services_account');
@@ -66,9 +100,14 @@ test('the team reserves ids from its CNA account into the pool', async () => {
   assert.deepEqual(r.json.added, ['CVE-2026-1000', 'CVE-2026-1001', 'CVE-2026-1002']);
   assert.equal(r.json.remainingQuota, 17);
   const pool = (await call('GET', '/api/cve/pool', { as: tom })).json;
-  assert.deepEqual(pool.ids.map((x: any) => [x.cveId, x.source, x.state]), [
-    ['CVE-2026-1000', 'cna', 'free'], ['CVE-2026-1001', 'cna', 'free'], ['CVE-2026-1002', 'cna', 'free'],
-  ]);
+  assert.deepEqual(
+    pool.ids.map((x: any) => [x.cveId, x.source, x.state]),
+    [
+      ['CVE-2026-1000', 'cna', 'free'],
+      ['CVE-2026-1001', 'cna', 'free'],
+      ['CVE-2026-1002', 'cna', 'free'],
+    ],
+  );
   assert.equal((await call('POST', '/api/cve/pool/reserve', { as: tom, body: { amount: 0 } })).status, 400);
   assert.equal((await call('POST', '/api/cve/pool/reserve', { as: tom, body: { amount: 500 } })).status, 400);
 });
@@ -98,7 +137,13 @@ test('the CVE records are published with the advisory, never before its publicat
   assert.equal(rec.containers.cna.title, base.title);
   assert.equal(rec.cveMetadata.assignerShortName, 'TrustedFW');
   const listed = (await call('GET', `/api/cve/advisories/${adv.publicId}/records`, { as: tom })).json;
-  assert.deepEqual(listed.map((x: any) => [x.cveId, x.state, x.version]), [['CVE-2026-1000', 'PUBLISHED', 1], ['CVE-2026-1001', 'PUBLISHED', 1]]);
+  assert.deepEqual(
+    listed.map((x: any) => [x.cveId, x.state, x.version]),
+    [
+      ['CVE-2026-1000', 'PUBLISHED', 1],
+      ['CVE-2026-1001', 'PUBLISHED', 1],
+    ],
+  );
 });
 
 test('a later published version updates the records; a withdrawal rejects them; all audited', async () => {
@@ -106,20 +151,34 @@ test('a later published version updates the records; a withdrawal rejects them; 
   await publishNewVersion(h, adv, { ...base, title: 'Out-of-bounds write in BL31 (updated)', modified: '2026-12-05T09:00:00Z' });
   const r = await call('POST', `/api/cve/advisories/${adv.publicId}/records`, { as: tom });
   assert.equal(r.status, 200, r.body);
-  assert.deepEqual(r.json.records.map((x: any) => x.action), ['updated', 'updated']);
+  assert.deepEqual(
+    r.json.records.map((x: any) => x.action),
+    ['updated', 'updated'],
+  );
   assert.equal((mock.records.get('CVE-2026-1001') as any).containers.cna.title, 'Out-of-bounds write in BL31 (updated)');
 
   h.clock.set('2026-12-06T09:00:00Z');
-  await publishNewVersion(h, adv, { ...base, withdrawn: '2026-12-06T09:00:00Z', withdrawnReason: 'Not a vulnerability: the buffer is checked earlier.' });
+  await publishNewVersion(h, adv, {
+    ...base,
+    withdrawn: '2026-12-06T09:00:00Z',
+    withdrawnReason: 'Not a vulnerability: the buffer is checked earlier.',
+  });
   const w = await call('POST', `/api/cve/advisories/${adv.publicId}/records`, { as: tom });
   assert.equal(w.status, 200, w.body);
-  assert.deepEqual(w.json.records.map((x: any) => [x.action, x.state]), [['rejected', 'REJECTED'], ['rejected', 'REJECTED']]);
+  assert.deepEqual(
+    w.json.records.map((x: any) => [x.action, x.state]),
+    [
+      ['rejected', 'REJECTED'],
+      ['rejected', 'REJECTED'],
+    ],
+  );
   assert.equal(mock.ids.get('CVE-2026-1000')!.state, 'REJECTED');
 
   const ev = await h.app.db.query<{ action: string }>('SELECT action FROM audit_events WHERE subject_id = $1 ORDER BY seq', [adv.id]);
-  assert.deepEqual(ev.rows.map((x) => x.action), [
-    'cve.record_created', 'cve.record_created', 'cve.record_updated', 'cve.record_updated', 'cve.record_rejected', 'cve.record_rejected',
-  ]);
+  assert.deepEqual(
+    ev.rows.map((x) => x.action),
+    ['cve.record_created', 'cve.record_created', 'cve.record_updated', 'cve.record_updated', 'cve.record_rejected', 'cve.record_rejected'],
+  );
 });
 
 test('failures of CVE Services are clear and change nothing on the desk', async () => {
@@ -133,7 +192,10 @@ test('failures of CVE Services are clear and change nothing on the desk', async 
   mock.failNext(0, 0);
 
   // A wrong key: the admin learns which setting to fix, and the key appears nowhere.
-  await call('PUT', '/api/cve/account', { as: admin, body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: 'typo-in-the-key' } });
+  await call('PUT', '/api/cve/account', {
+    as: admin,
+    body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: 'typo-in-the-key' },
+  });
   const bad = await call('POST', '/api/cve/account/check', { as: admin });
   assert.equal(bad.status, 502);
   assert.match(bad.json.error.message, /refused the CNA account's credentials/);
@@ -142,7 +204,10 @@ test('failures of CVE Services are clear and change nothing on the desk', async 
   assert.ok(!pub.body.includes('typo-in-the-key'));
   assert.equal(mock.records.has('CVE-2026-1002'), false);
 
-  await call('PUT', '/api/cve/account', { as: admin, body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY } });
+  await call('PUT', '/api/cve/account', {
+    as: admin,
+    body: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY },
+  });
   const ok = await call('POST', `/api/cve/advisories/${other.publicId}/records`, { as: tom });
   assert.equal(ok.status, 200, ok.body);
 });
@@ -160,13 +225,21 @@ test('the key never appears in any API response, audit event or the OpenAPI docu
 });
 
 test('an account in the configuration file wins and is read-only through the API', async () => {
-  const h2 = await startHarness({ config: { cveServices: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY } } });
+  const h2 = await startHarness({
+    config: { cveServices: { url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY } },
+  });
   try {
     const admin2 = await setupDesk(h2, 'trusted-firmware');
     const view = await api(h2, 'GET', '/api/cve/account', { as: admin2 });
-    assert.deepEqual({ ...view.json }, { source: 'config', url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKeySet: true, updatedAt: null });
+    assert.deepEqual(
+      { ...view.json },
+      { source: 'config', url: mock.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKeySet: true, updatedAt: null },
+    );
     assert.ok(!view.body.includes(KEY));
-    const put = await api(h2, 'PUT', '/api/cve/account', { as: admin2, body: { url: mock.url, shortName: 'Other', user: 'x@y.example', apiKey: 'k' } });
+    const put = await api(h2, 'PUT', '/api/cve/account', {
+      as: admin2,
+      body: { url: mock.url, shortName: 'Other', user: 'x@y.example', apiKey: 'k' },
+    });
     assert.equal(put.status, 409);
     assert.match(put.json.error.message, /configuration file/);
     assert.equal((await api(h2, 'POST', '/api/cve/account/check', { as: admin2 })).status, 200);

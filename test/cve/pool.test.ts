@@ -36,13 +36,26 @@ test('a reserved block is added, listed in numeric order, and refused whole when
   assert.equal(r.status, 201, r.body);
   assert.deepEqual(r.json.added, ['CVE-2026-9998', 'CVE-2026-9999', 'CVE-2026-10000', 'CVE-2026-10001']);
   // A list with commas and new lines, mixed with a range; an admin may enter it too.
-  const r2 = await api(h, 'POST', '/api/cve/pool', { as: ann, body: { block: 'CVE-2026-1000, CVE-2026-1002\nCVE-2026-1004..CVE-2026-1005' } });
+  const r2 = await api(h, 'POST', '/api/cve/pool', {
+    as: ann,
+    body: { block: 'CVE-2026-1000, CVE-2026-1002\nCVE-2026-1004..CVE-2026-1005' },
+  });
   assert.equal(r2.status, 201, r2.body);
 
   const list = (await api(h, 'GET', '/api/cve/pool', { as: tom })).json;
-  assert.deepEqual(list.ids.map((x: any) => x.cveId), [
-    'CVE-2026-1000', 'CVE-2026-1002', 'CVE-2026-1004', 'CVE-2026-1005', 'CVE-2026-9998', 'CVE-2026-9999', 'CVE-2026-10000', 'CVE-2026-10001',
-  ]);
+  assert.deepEqual(
+    list.ids.map((x: any) => x.cveId),
+    [
+      'CVE-2026-1000',
+      'CVE-2026-1002',
+      'CVE-2026-1004',
+      'CVE-2026-1005',
+      'CVE-2026-9998',
+      'CVE-2026-9999',
+      'CVE-2026-10000',
+      'CVE-2026-10001',
+    ],
+  );
   assert.equal(list.free, 8);
   assert.equal(list.assigned, 0);
   assert.ok(list.ids.every((x: any) => x.state === 'free' && x.source === 'reserved_block'));
@@ -73,7 +86,10 @@ test('bad blocks are refused with the reason and change nothing', async () => {
     const r = await api(h, 'POST', '/api/cve/pool', { as: tom, body: { block } });
     assert.equal(r.status, 400, `${block}: ${r.body}`);
     assert.equal(r.json.error.code, 'validation_failed');
-    assert.ok(r.json.error.details.some((d: any) => why.test(d.message)), `${block}: ${JSON.stringify(r.json.error.details)}`);
+    assert.ok(
+      r.json.error.details.some((d: any) => why.test(d.message)),
+      `${block}: ${JSON.stringify(r.json.error.details)}`,
+    );
   }
   for (const body of [{}, { block: 42 }, { block: 'CVE-2026-3000', extra: true }]) {
     assert.equal((await api(h, 'POST', '/api/cve/pool', { as: tom, body })).status, 400, JSON.stringify(body));
@@ -101,12 +117,23 @@ test(`concurrent claims never get the same id: ten claims on eight free ids give
   const failed = results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason);
   assert.equal(got.length, 8, `claims that succeeded: ${got.join(', ')}; failures: ${failed.map(String).join('; ')}`);
   assert.equal(new Set(got).size, 8, `an id was given twice: ${got.join(', ')}`);
-  assert.deepEqual([...got].sort(), ['CVE-2026-1000', 'CVE-2026-10000', 'CVE-2026-10001', 'CVE-2026-1002', 'CVE-2026-1004', 'CVE-2026-1005', 'CVE-2026-9998', 'CVE-2026-9999']);
+  assert.deepEqual([...got].sort(), [
+    'CVE-2026-1000',
+    'CVE-2026-10000',
+    'CVE-2026-10001',
+    'CVE-2026-1002',
+    'CVE-2026-1004',
+    'CVE-2026-1005',
+    'CVE-2026-9998',
+    'CVE-2026-9999',
+  ]);
   assert.equal(failed.length, 2);
   for (const e of failed) assert.ok(e instanceof EmbargoError && e.code === 'cve_pool_empty', String(e));
 
   // Every assignment is stored once and audited.
-  const rows = await h.app.db.query<{ cve_id: string; advisory_id: string }>('SELECT cve_id, advisory_id FROM cve_pool WHERE advisory_id IS NOT NULL');
+  const rows = await h.app.db.query<{ cve_id: string; advisory_id: string }>(
+    'SELECT cve_id, advisory_id FROM cve_pool WHERE advisory_id IS NOT NULL',
+  );
   assert.equal(rows.rows.length, 8);
   assert.equal(new Set(rows.rows.map((r) => r.advisory_id)).size, 8);
   const audited = await h.app.db.query<{ n: number }>("SELECT count(*)::int AS n FROM audit_events WHERE action = 'cve.assigned'");
@@ -128,9 +155,15 @@ test('the list shows which advisory holds an id to the central team only; remova
   const central = (await api(h, 'GET', '/api/cve/pool?state=assigned', { as: tom })).json;
   assert.equal(central.assigned, 10);
   assert.equal(central.ids.length, 10);
-  assert.ok(central.ids.every((x: any) => /^TFV-2026-01\d\d$/.test(x.advisory)), JSON.stringify(central.ids[0]));
+  assert.ok(
+    central.ids.every((x: any) => /^TFV-2026-01\d\d$/.test(x.advisory)),
+    JSON.stringify(central.ids[0]),
+  );
   const adminView = (await api(h, 'GET', '/api/cve/pool?state=assigned', { as: ann })).json;
-  assert.ok(adminView.ids.every((x: any) => x.advisory === null), 'an admin who sees no cases does not learn advisory ids');
+  assert.ok(
+    adminView.ids.every((x: any) => x.advisory === null),
+    'an admin who sees no cases does not learn advisory ids',
+  );
   assert.equal((await api(h, 'GET', '/api/cve/pool?state=bogus', { as: tom })).status, 400);
 
   await api(h, 'POST', '/api/cve/pool', { as: tom, body: { block: 'CVE-2026-4242' } });
@@ -142,5 +175,8 @@ test('the list shows which advisory holds an id to the central team only; remova
   assert.equal((await api(h, 'DELETE', '/api/cve/pool/CVE-2026-4242', { as: tom })).status, 200);
   assert.equal(await poolCount(h), before[0]! - 1);
   const ev = await h.app.db.query<{ action: string }>("SELECT action FROM audit_events WHERE subject_id = 'CVE-2026-4242' ORDER BY seq");
-  assert.deepEqual(ev.rows.map((r) => r.action), ['cve.block_added', 'cve.removed_from_pool']);
+  assert.deepEqual(
+    ev.rows.map((r) => r.action),
+    ['cve.block_added', 'cve.removed_from_pool'],
+  );
 });

@@ -8,12 +8,21 @@ import { ANONYMOUS_SECRETS, FIXTURES } from '../formats/fixtures.ts';
 // the advisory keeps private (an anonymous finder's real name, organisation, contact).
 
 const FIELDS = [
-  'Vulnerability type', 'Vendor of the product(s)', 'Affected product(s)/code base: product and version',
-  'Has vendor confirmed or acknowledged the vulnerability?', 'Attack type', 'Impact', 'Affected component(s)', 'Attack vector(s)',
-  'Suggested description of the vulnerability for use in the CVE', 'Discoverer(s)/Credits', 'Reference(s)', 'Additional information',
+  'Vulnerability type',
+  'Vendor of the product(s)',
+  'Affected product(s)/code base: product and version',
+  'Has vendor confirmed or acknowledged the vulnerability?',
+  'Attack type',
+  'Impact',
+  'Affected component(s)',
+  'Attack vector(s)',
+  'Suggested description of the vulnerability for use in the CVE',
+  'Discoverer(s)/Credits',
+  'Reference(s)',
+  'Additional information',
 ];
 
-test('every fixture gives a request with all of the form\'s fields, in order, and no anonymous secret', () => {
+test("every fixture gives a request with all of the form's fields, in order, and no anonymous secret", () => {
   for (const f of FIXTURES) {
     const text = toCveRequest(parseAdvisory(f.input));
     let at = -1;
@@ -33,7 +42,10 @@ test('the TF-A overflow: type from its CWE, product and ranges, attack and impac
   const section = (name: string) => text.split(`[${name}]\n`)[1]!.split('\n[')[0]!.trim();
   assert.equal(section('Vulnerability type'), 'Buffer Overflow (CWE-787 Out-of-bounds Write)');
   assert.equal(section('Vendor of the product(s)'), 'Trusted Firmware');
-  assert.match(section('Affected product(s)/code base: product and version'), /^Trusted Firmware-A: 2\.8\.0 and later, before 2\.10\.1; commits from 1a1a1a1a1a1a up to, not including, 2b2b2b2b2b2b$/);
+  assert.match(
+    section('Affected product(s)/code base: product and version'),
+    /^Trusted Firmware-A: 2\.8\.0 and later, before 2\.10\.1; commits from 1a1a1a1a1a1a up to, not including, 2b2b2b2b2b2b$/,
+  );
   assert.match(section('Attack type'), /^Local {2}\[derived from CVSS:4\.0\/AV:L/);
   assert.match(section('Impact'), /^Code Execution\nEscalation of Privileges/);
   assert.equal(section('Affected component(s)'), 'BL31, SMC handler');
@@ -46,11 +58,14 @@ test('the TF-A overflow: type from its CWE, product and ranges, attack and impac
 });
 
 test('an advisory with no CWE, no CVSS and no credits still gives a complete, honest request', () => {
-  const text = toCveRequest(parseAdvisory({
-    id: 'X-2026-1', title: 'Crash on a malformed packet',
-    affected: [{ project: 'p', vendor: 'Widget Inc', product: 'Widget', ranges: [] }],
-    publisher: { name: 'Widget Team', namespace: 'https://widget.example' },
-  }));
+  const text = toCveRequest(
+    parseAdvisory({
+      id: 'X-2026-1',
+      title: 'Crash on a malformed packet',
+      affected: [{ project: 'p', vendor: 'Widget Inc', product: 'Widget', ranges: [] }],
+      publisher: { name: 'Widget Team', namespace: 'https://widget.example' },
+    }),
+  );
   assert.match(text, /\[Vulnerability type\]\nOther or Unknown\n/);
   assert.match(text, /\[Attack type\]\nOther\n/);
   assert.match(text, /\[Discoverer\(s\)\/Credits\]\n\(none\)\n/);

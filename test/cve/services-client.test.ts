@@ -35,7 +35,10 @@ test('reserve ids, read them back, and read the organisation', async () => {
   const org = await client.getOrg();
   assert.equal(org.short_name, 'TrustedFW');
   const r = await client.reserveIds({ amount: 3, year: 2026 });
-  assert.deepEqual(r.ids.map((i) => i.cve_id), ['CVE-2026-1000', 'CVE-2026-1001', 'CVE-2026-1002']);
+  assert.deepEqual(
+    r.ids.map((i) => i.cve_id),
+    ['CVE-2026-1000', 'CVE-2026-1001', 'CVE-2026-1002'],
+  );
   assert.equal(r.remainingQuota, 7);
   assert.equal(r.partial, false);
   assert.ok(r.ids.every((i) => i.state === 'RESERVED' && i.owning_cna === 'TrustedFW'));
@@ -55,16 +58,25 @@ test('publish a record from the CNA container, then update it; the service valid
   assert.equal((mock.records.get('CVE-2026-1000') as any).containers.cna.title, FIXTURES[0]!.input.title);
   assert.equal(mock.ids.get('CVE-2026-1000')!.state, 'PUBLISHED');
 
-  const updated = await client.updateRecord('CVE-2026-1000', container('CVE-2026-1000', org.UUID, (c) => { c.title = 'Updated title'; }));
+  const updated = await client.updateRecord(
+    'CVE-2026-1000',
+    container('CVE-2026-1000', org.UUID, (c) => {
+      c.title = 'Updated title';
+    }),
+  );
   assert.equal((updated.containers.cna as any).title, 'Updated title');
   assert.equal((mock.records.get('CVE-2026-1000') as any).containers.cna.title, 'Updated title');
 
   // Publishing twice is refused by the service with its documented error, which the client names.
-  await assert.rejects(client.createRecord('CVE-2026-1000', container('CVE-2026-1000', org.UUID)), (e: unknown) =>
-    e instanceof CveServicesError && e.status === 403 && e.serviceError === 'CVE_RECORD_EXISTS');
+  await assert.rejects(
+    client.createRecord('CVE-2026-1000', container('CVE-2026-1000', org.UUID)),
+    (e: unknown) => e instanceof CveServicesError && e.status === 403 && e.serviceError === 'CVE_RECORD_EXISTS',
+  );
   // Updating a record that does not exist, likewise.
-  await assert.rejects(client.updateRecord('CVE-2026-1001', container('CVE-2026-1001', org.UUID)), (e: unknown) =>
-    e instanceof CveServicesError && e.serviceError === 'CVE_RECORD_DNE');
+  await assert.rejects(
+    client.updateRecord('CVE-2026-1001', container('CVE-2026-1001', org.UUID)),
+    (e: unknown) => e instanceof CveServicesError && e.serviceError === 'CVE_RECORD_DNE',
+  );
 });
 
 test('an invalid record is refused by the service with the schema errors, and nothing is stored', async () => {
@@ -78,8 +90,14 @@ test('an invalid record is refused by the service with the schema errors, and no
     assert.equal(e.code, 'upstream_failed');
     assert.equal(e.status, 400);
     assert.equal(e.serviceError, 'INVALID_JSON_SCHEMA');
-    assert.match(e.message, /CVE Services refused to publish the record of CVE-2026-1001 \(HTTP 400 \(INVALID_JSON_SCHEMA: CVE JSON schema validation FAILED/);
-    assert.ok(e.details.some((d) => d.path === '/descriptions'), JSON.stringify(e.details));
+    assert.match(
+      e.message,
+      /CVE Services refused to publish the record of CVE-2026-1001 \(HTTP 400 \(INVALID_JSON_SCHEMA: CVE JSON schema validation FAILED/,
+    );
+    assert.ok(
+      e.details.some((d) => d.path === '/descriptions'),
+      JSON.stringify(e.details),
+    );
     return true;
   });
   assert.equal(mock.records.has('CVE-2026-1001'), false);
@@ -101,20 +119,38 @@ test('a bad API key gives a clear error that never contains the key', async () =
 
 test('a failing service (500) gives a clear error; the next call works again', async () => {
   mock.failNext(500);
-  await assert.rejects(client.reserveIds({ amount: 1, year: 2026 }), (e: unknown) =>
-    e instanceof CveServicesError && e.status === 500 && /CVE Services failed to reserve 1 CVE id for 2026 \(HTTP 500 \(INTERNAL_SERVER_ERROR/.test(e.message));
+  await assert.rejects(
+    client.reserveIds({ amount: 1, year: 2026 }),
+    (e: unknown) =>
+      e instanceof CveServicesError &&
+      e.status === 500 &&
+      /CVE Services failed to reserve 1 CVE id for 2026 \(HTTP 500 \(INTERNAL_SERVER_ERROR/.test(e.message),
+  );
   const r = await client.reserveIds({ amount: 1, year: 2026 });
-  assert.deepEqual(r.ids.map((i) => i.cve_id), ['CVE-2026-1003']);
+  assert.deepEqual(
+    r.ids.map((i) => i.cve_id),
+    ['CVE-2026-1003'],
+  );
 });
 
-test('documented refusals: another CNA\'s id, the quota, a year out of range, a rejected record', async () => {
+test("documented refusals: another CNA's id, the quota, a year out of range, a rejected record", async () => {
   const other = cveServicesClient({ baseUrl: mock.url, org: 'OtherCNA', user: 'other@x.example', apiKey: 'other-key' });
   const org = await other.getOrg();
-  await assert.rejects(other.createRecord('CVE-2026-1002', container('CVE-2026-1002', org.UUID)), (e: unknown) =>
-    e instanceof CveServicesError && e.status === 403 && e.serviceError === 'ORG_DOES_NOT_OWN_ID');
-  await assert.rejects(client.reserveIds({ amount: 8, year: 2026 }), (e: unknown) =>
-    e instanceof CveServicesError && e.serviceError === 'EXCEEDED_ID_QUOTA' && /does not allow the CNA account to reserve 8 CVE ids/.test(e.message));
-  await assert.rejects(client.reserveIds({ amount: 1, year: 2031 }), (e: unknown) => e instanceof CveServicesError && e.serviceError === 'CANNOT_RESERVE_FOR_YEAR');
+  await assert.rejects(
+    other.createRecord('CVE-2026-1002', container('CVE-2026-1002', org.UUID)),
+    (e: unknown) => e instanceof CveServicesError && e.status === 403 && e.serviceError === 'ORG_DOES_NOT_OWN_ID',
+  );
+  await assert.rejects(
+    client.reserveIds({ amount: 8, year: 2026 }),
+    (e: unknown) =>
+      e instanceof CveServicesError &&
+      e.serviceError === 'EXCEEDED_ID_QUOTA' &&
+      /does not allow the CNA account to reserve 8 CVE ids/.test(e.message),
+  );
+  await assert.rejects(
+    client.reserveIds({ amount: 1, year: 2031 }),
+    (e: unknown) => e instanceof CveServicesError && e.serviceError === 'CANNOT_RESERVE_FOR_YEAR',
+  );
 
   const rejected = await client.rejectRecord('CVE-2026-1002', [{ lang: 'en', value: 'Duplicate of CVE-2026-1000.' }]);
   assert.equal(rejected.cveMetadata.state, 'REJECTED');
@@ -124,19 +160,34 @@ test('documented refusals: another CNA\'s id, the quota, a year out of range, a 
 test('a service that does not answer in time, an unreachable one, and a plain-http remote URL', async () => {
   const slow = cveServicesClient({ baseUrl: mock.url, org: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY }, { timeoutMs: 200 });
   mock.delayNext(1500);
-  await assert.rejects(slow.getOrg(), (e: unknown) => e instanceof CveServicesError && e.serviceError === 'TIMEOUT' && /did not answer within/.test(e.message));
+  await assert.rejects(
+    slow.getOrg(),
+    (e: unknown) => e instanceof CveServicesError && e.serviceError === 'TIMEOUT' && /did not answer within/.test(e.message),
+  );
 
   const down = cveServicesClient({ baseUrl: 'http://127.0.0.1:9/api', org: 'TrustedFW', user: 'u', apiKey: KEY });
-  await assert.rejects(down.getOrg(), (e: unknown) => e instanceof CveServicesError && e.serviceError === 'NETWORK' && !e.message.includes(KEY));
+  await assert.rejects(
+    down.getOrg(),
+    (e: unknown) => e instanceof CveServicesError && e.serviceError === 'NETWORK' && !e.message.includes(KEY),
+  );
 
-  assert.throws(() => cveServicesClient({ baseUrl: 'http://cveawg.mitre.org/api', org: 'x', user: 'u', apiKey: KEY }), (e: unknown) =>
-    e instanceof EmbargoError && /must use https/.test(e.message));
+  assert.throws(
+    () => cveServicesClient({ baseUrl: 'http://cveawg.mitre.org/api', org: 'x', user: 'u', apiKey: KEY }),
+    (e: unknown) => e instanceof EmbargoError && /must use https/.test(e.message),
+  );
   await assert.rejects(client.getId('CVE-../../org'), (e: unknown) => e instanceof EmbargoError && e.code === 'validation_failed');
 });
 
 test('a response of an unexpected shape is refused, not trusted', async () => {
-  const liar = cveServicesClient({ baseUrl: 'https://cve.example/api', org: 'TrustedFW', user: 'u', apiKey: KEY }, {
-    fetch: async () => new Response(JSON.stringify({ cve_ids: [{ cve_id: 'CVE-2026-1; DROP TABLE', state: 'RESERVED' }] }), { status: 200 }),
-  });
-  await assert.rejects(liar.reserveIds({ amount: 1, year: 2026 }), (e: unknown) => e instanceof CveServicesError && e.serviceError === 'UNEXPECTED_RESPONSE');
+  const liar = cveServicesClient(
+    { baseUrl: 'https://cve.example/api', org: 'TrustedFW', user: 'u', apiKey: KEY },
+    {
+      fetch: async () =>
+        new Response(JSON.stringify({ cve_ids: [{ cve_id: 'CVE-2026-1; DROP TABLE', state: 'RESERVED' }] }), { status: 200 }),
+    },
+  );
+  await assert.rejects(
+    liar.reserveIds({ amount: 1, year: 2026 }),
+    (e: unknown) => e instanceof CveServicesError && e.serviceError === 'UNEXPECTED_RESPONSE',
+  );
 });

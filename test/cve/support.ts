@@ -27,13 +27,25 @@ export async function storeAdvisory(
     await tx.query(
       `INSERT INTO advisories (id, public_id, incident_id, state, head_version, approved_version, published_version, publish_at, created_at, updated_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-      [id, docs[0]!.id, opts.incidentId ?? null, published ? (withdrawn ? 'withdrawn' : 'published') : 'draft', head,
-        published ? head : null, published ? head : null, published, now],
+      [
+        id,
+        docs[0]!.id,
+        opts.incidentId ?? null,
+        published ? (withdrawn ? 'withdrawn' : 'published') : 'draft',
+        head,
+        published ? head : null,
+        published ? head : null,
+        published,
+        now,
+      ],
     );
     for (const [i, doc] of docs.entries()) {
       const v = i + 1;
       await tx.query('INSERT INTO advisory_versions (advisory_id, version, document_sealed, created_at) VALUES ($1, $2, $3, $4)', [
-        id, v, h.app.sealer.sealJson(doc, aad('advisory_versions', 'document', `${id}/${v}`)), now,
+        id,
+        v,
+        h.app.sealer.sealJson(doc, aad('advisory_versions', 'document', `${id}/${v}`)),
+        now,
       ]);
     }
   });
@@ -47,10 +59,15 @@ export async function publishNewVersion(h: Harness, a: StoredAdvisory, input: Ad
     const r = await tx.query<{ head_version: number }>('SELECT head_version FROM advisories WHERE id = $1 FOR UPDATE', [a.id]);
     const v = r.rows[0]!.head_version + 1;
     await tx.query('INSERT INTO advisory_versions (advisory_id, version, document_sealed, created_at) VALUES ($1, $2, $3, $4)', [
-      a.id, v, h.app.sealer.sealJson(doc, aad('advisory_versions', 'document', `${a.id}/${v}`)), h.clock.now,
+      a.id,
+      v,
+      h.app.sealer.sealJson(doc, aad('advisory_versions', 'document', `${a.id}/${v}`)),
+      h.clock.now,
     ]);
     await tx.query(`UPDATE advisories SET head_version = $2, approved_version = $2, published_version = $2, state = $3 WHERE id = $1`, [
-      a.id, v, doc.withdrawn ? 'withdrawn' : 'published',
+      a.id,
+      v,
+      doc.withdrawn ? 'withdrawn' : 'published',
     ]);
   });
 }

@@ -30,7 +30,10 @@ test('lookup by id in any usual spelling', () => {
 test('search by id or by words of the name', () => {
   assert.equal(searchCwe('CWE-787')[0]?.id, 'CWE-787');
   const sql = searchCwe('sql injection');
-  assert.ok(sql.some((w) => w.id === 'CWE-89'), JSON.stringify(sql));
+  assert.ok(
+    sql.some((w) => w.id === 'CWE-89'),
+    JSON.stringify(sql),
+  );
   assert.ok(sql.every((w) => /sql/i.test(w.name) && /injection/i.test(w.name)));
   assert.ok(searchCwe('out-of-bounds').length >= 2);
   assert.equal(searchCwe('buffer', 3).length, 3);

@@ -23,8 +23,9 @@ function flagsOf(...set: Flag[]): CaseFlags {
 }
 
 /** All 64 combinations. */
-const ALL: CaseFlags[] = Array.from({ length: 64 }, (_, i) =>
-  Object.fromEntries(FLAGS.map((f, bit) => [f, Boolean(i & (1 << bit))])) as unknown as CaseFlags,
+const ALL: CaseFlags[] = Array.from(
+  { length: 64 },
+  (_, i) => Object.fromEntries(FLAGS.map((f, bit) => [f, Boolean(i & (1 << bit))])) as unknown as CaseFlags,
 );
 const consistent = (f: CaseFlags) =>
   (!f.fixReady || f.vendorAware) && (!f.fixDeployed || f.fixReady) && (!f.exploitPublic || f.publicAware);
@@ -86,10 +87,7 @@ test('setFlag: each flag from nothing; F and D need their prerequisite', () => {
   );
   assert.throws(() => setFlag(NO_FLAGS, 'fixDeployed'), IllegalTransitionError);
   assert.deepEqual(setFlag(flagsOf('vendorAware'), 'fixReady').flags, flagsOf('vendorAware', 'fixReady'));
-  assert.deepEqual(
-    setFlag(flagsOf('vendorAware', 'fixReady'), 'fixDeployed').flags,
-    flagsOf('vendorAware', 'fixReady', 'fixDeployed'),
-  );
+  assert.deepEqual(setFlag(flagsOf('vendorAware', 'fixReady'), 'fixDeployed').flags, flagsOf('vendorAware', 'fixReady', 'fixDeployed'));
 });
 
 test('setFlag: exploit public also sets public aware', () => {
@@ -122,10 +120,7 @@ test('setFlag from every consistent state: result consistent, only ever adds fla
         r = setFlag(f, flag);
       } catch (e) {
         assert.ok(e instanceof IllegalTransitionError);
-        assert.ok(
-          (flag === 'fixReady' && !f.vendorAware) || (flag === 'fixDeployed' && !f.fixReady),
-          `${renderCaseState(f)} + ${flag}`,
-        );
+        assert.ok((flag === 'fixReady' && !f.vendorAware) || (flag === 'fixDeployed' && !f.fixReady), `${renderCaseState(f)} + ${flag}`);
         continue;
       }
       assert.ok(consistent(r.flags));
@@ -156,8 +151,7 @@ test('flags are one-way: unsetting is a typed error', () => {
     const f = { ...flagsOf(...FLAGS) };
     assert.throws(
       () => unsetFlag(f, flag),
-      (e: unknown) =>
-        e instanceof IllegalTransitionError && e.from === 'VFDPXA' && /one-way/.test(e.message),
+      (e: unknown) => e instanceof IllegalTransitionError && e.from === 'VFDPXA' && /one-way/.test(e.message),
       flag,
     );
     assert.equal(unsetFlag(NO_FLAGS, flag), NO_FLAGS);

@@ -53,8 +53,7 @@ test('every one of the 25 moves: exactly the allowed set passes', () => {
       } else {
         assert.throws(
           () => assertEmbargoMove(from, to, QUIET),
-          (e: unknown) =>
-            e instanceof IllegalTransitionError && e.machine === 'embargo management' && e.from === from && e.to === to,
+          (e: unknown) => e instanceof IllegalTransitionError && e.machine === 'embargo management' && e.from === from && e.to === to,
         );
       }
     }

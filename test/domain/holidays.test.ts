@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  isHolidayRegion, listHolidayRegions, normalizeHolidayRegion, publicHolidayDetails, publicHolidays,
+  isHolidayRegion,
+  listHolidayRegions,
+  normalizeHolidayRegion,
+  publicHolidayDetails,
+  publicHolidays,
 } from '../../src/domain/holidays.ts';
 import { addWorkingDays, isoWithOffset } from '../../src/domain/calendar.ts';
 import { dueAt } from '../../src/domain/deadline.ts';
@@ -9,10 +13,19 @@ import { ValidationError } from '../../src/domain/errors.ts';
 
 test('publicHolidays: public holidays as local dates, substitute days included', () => {
   assert.deepEqual(publicHolidays('GB-ENG', 2026, 2026), [
-    '2026-01-01', '2026-04-03', '2026-04-06', '2026-05-04', '2026-05-25', '2026-08-31', '2026-12-25', '2026-12-26', '2026-12-28',
+    '2026-01-01',
+    '2026-04-03',
+    '2026-04-06',
+    '2026-05-04',
+    '2026-05-25',
+    '2026-08-31',
+    '2026-12-25',
+    '2026-12-26',
+    '2026-12-28',
   ]);
   const nz = publicHolidays('NZ', 2027, 2027);
-  for (const d of ['2027-01-01', '2027-01-02', '2027-01-04', '2027-02-06', '2027-02-08', '2027-12-27', '2027-12-28']) assert.ok(nz.includes(d), d);
+  for (const d of ['2027-01-01', '2027-01-02', '2027-01-04', '2027-02-06', '2027-02-08', '2027-12-27', '2027-12-28'])
+    assert.ok(nz.includes(d), d);
   assert.ok(publicHolidays('IN', 2027, 2027).includes('2027-01-26'), 'Republic Day');
   assert.ok(!publicHolidays('IN', 2027, 2027).includes('2027-01-01'), 'India has no New Year holiday');
   const ca = publicHolidays('US-CA', 2026, 2026);
@@ -30,9 +43,14 @@ test('publicHolidays: several years, sorted, a holiday of several days gives eac
   const two = publicHolidays('GB-ENG', 2026, 2027);
   assert.deepEqual(two, [...two].sort());
   assert.ok(two.includes('2026-12-28') && two.includes('2027-12-28'));
-  assert.deepEqual(two.filter((d) => d.startsWith('2027-12')), ['2027-12-25', '2027-12-26', '2027-12-27', '2027-12-28']);
+  assert.deepEqual(
+    two.filter((d) => d.startsWith('2027-12')),
+    ['2027-12-25', '2027-12-26', '2027-12-27', '2027-12-28'],
+  );
   // Eid al-Fitr in the UAE lasts three days.
-  const ae = publicHolidayDetails('AE', 2026, 2026).filter((h) => h.name.includes('Eid al-Fitr')).map((h) => h.date);
+  const ae = publicHolidayDetails('AE', 2026, 2026)
+    .filter((h) => h.name.includes('Eid al-Fitr'))
+    .map((h) => h.date);
   assert.equal(ae.length, 3);
   assert.deepEqual(publicHolidayDetails('GB-ENG', 2026, 2026).at(-1), { date: '2026-12-28', name: 'Boxing Day (substitute day)' });
   // Cached results are not shared mutable state.
@@ -48,20 +66,32 @@ test('holiday regions: codes are validated, matched without case, and can be lis
   assert.equal(isHolidayRegion('US-CA'), true);
   for (const bad of ['', 'X', 'XX', 'GB-XX', 'GB_ENG', 'US-CA-XX', '12', 'GB-ENG-LONDON-X', 'gb/eng']) {
     assert.equal(isHolidayRegion(bad), false, bad);
-    assert.throws(() => normalizeHolidayRegion(bad), (e: unknown) => {
-      assert.ok(e instanceof ValidationError, bad);
-      assert.match(e.message, /embargo sla regions/, 'says how to find the codes');
-      return true;
-    });
+    assert.throws(
+      () => normalizeHolidayRegion(bad),
+      (e: unknown) => {
+        assert.ok(e instanceof ValidationError, bad);
+        assert.match(e.message, /embargo sla regions/, 'says how to find the codes');
+        return true;
+      },
+    );
   }
   assert.throws(() => normalizeHolidayRegion('GB-XX'), /known: ALD, ENG, NIR, SCT, WLS/);
   assert.throws(() => publicHolidays('Narnia', 2026, 2026), ValidationError);
-  for (const [from, to] of [[2026, 2025], [1800, 2026], [2026, 2300], [2026.5, 2027], [1950, 2100]]) {
+  for (const [from, to] of [
+    [2026, 2025],
+    [1800, 2026],
+    [2026, 2300],
+    [2026.5, 2027],
+    [1950, 2100],
+  ]) {
     assert.throws(() => publicHolidays('GB-ENG', from!, to!), ValidationError, `${from}..${to}`);
   }
   const countries = listHolidayRegions();
   assert.ok(countries.length > 150);
-  assert.deepEqual(countries.find((c) => c.code === 'NZ'), { code: 'NZ', name: 'New Zealand' });
+  assert.deepEqual(
+    countries.find((c) => c.code === 'NZ'),
+    { code: 'NZ', name: 'New Zealand' },
+  );
   const gb = listHolidayRegions('gb').map((r) => r.code);
   assert.ok(gb.includes('GB') && gb.includes('GB-ENG') && gb.includes('GB-SCT'));
   assert.ok(listHolidayRegions('DE').some((r) => r.code === 'DE-BY-A'));

@@ -70,15 +70,18 @@ test('e-mail addresses in disguise', () => {
     'jane.doe\nat\nexample.org',
   ];
   for (const text of disguised) assert.deepEqual(findLeaks(`contact: ${text}.`, [EMAIL]), [EMAIL], text);
-  const different = ['jane.doe@example.com', 'jane@example.org', 'jane.doe example.org', 'jane.doeat example.org', 'john.doe at example.org'];
+  const different = [
+    'jane.doe@example.com',
+    'jane@example.org',
+    'jane.doe example.org',
+    'jane.doeat example.org',
+    'john.doe at example.org',
+  ];
   for (const text of different) assert.deepEqual(findLeaks(text, [EMAIL]), [], text);
 });
 
 test('redact replaces every occurrence in every form', () => {
-  assert.equal(
-    redact('Jane Doe (jane.doe at example dot org) from ACME Widgets Ltd', VALUES),
-    '[redacted] ([redacted]) from [redacted]',
-  );
+  assert.equal(redact('Jane Doe (jane.doe at example dot org) from ACME Widgets Ltd', VALUES), '[redacted] ([redacted]) from [redacted]');
   assert.equal(redact('jane\ndoe and JANE DOE', ['Jane Doe'], '***'), '*** and ***');
   assert.equal(redact('nothing here', VALUES), 'nothing here');
   assert.equal(redact('ab ab', ['ab']), 'ab ab');

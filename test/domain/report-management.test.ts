@@ -44,8 +44,7 @@ test('every one of the 49 moves: exactly the allowed set passes', () => {
       } else {
         assert.throws(
           () => assertReportMove(from, to),
-          (e: unknown) =>
-            e instanceof IllegalTransitionError && e.machine === 'report management' && e.from === from && e.to === to,
+          (e: unknown) => e instanceof IllegalTransitionError && e.machine === 'report management' && e.from === from && e.to === to,
           `${from} → ${to} must be refused`,
         );
       }

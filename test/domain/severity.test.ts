@@ -61,12 +61,30 @@ test('validateSeverityMapping accepts Tock and refuses broken tables with all pr
       JSON.stringify(mapping),
     );
   check([{ severity: 'severe', priority: 'P0', resolutionDays: 7 }], 1);
-  check([{ severity: 'high', priority: 'P0', resolutionDays: 7 }, { severity: 'high', priority: 'P1', resolutionDays: 7 }], 1);
-  check([{ severity: 'high', priority: 'P0', resolutionDays: 7 }, { severity: 'low', priority: 'P0', resolutionDays: 9 }], 1);
+  check(
+    [
+      { severity: 'high', priority: 'P0', resolutionDays: 7 },
+      { severity: 'high', priority: 'P1', resolutionDays: 7 },
+    ],
+    1,
+  );
+  check(
+    [
+      { severity: 'high', priority: 'P0', resolutionDays: 7 },
+      { severity: 'low', priority: 'P0', resolutionDays: 9 },
+    ],
+    1,
+  );
   check([{ severity: 'high', priority: '', resolutionDays: 0 }], 2);
   check([{ severity: 'high', priority: 'P1', resolutionDays: 1.5 }], 1);
   // More severe must not get longer than less severe.
-  check([{ severity: 'critical', priority: 'P0', resolutionDays: 30 }, { severity: 'low', priority: 'P3', resolutionDays: 7 }], 1);
+  check(
+    [
+      { severity: 'critical', priority: 'P0', resolutionDays: 30 },
+      { severity: 'low', priority: 'P3', resolutionDays: 7 },
+    ],
+    1,
+  );
   assert.doesNotThrow(() =>
     validateSeverityMapping([
       { severity: 'high', priority: 'P1', resolutionDays: 14 },

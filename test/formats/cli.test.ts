@@ -32,7 +32,11 @@ const fixtureFile = (name: string): string => {
 };
 
 test('embargo cvss prints score and severity for each vector', async () => {
-  const r = await run(cvssCommand, 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U');
+  const r = await run(
+    cvssCommand,
+    'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+    'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N/E:U',
+  );
   assert.equal(r.code, 0);
   assert.equal(
     r.out,

@@ -19,7 +19,12 @@ function vectors(name: string): { vector: string; expected: number[] }[] {
     .map((line) => {
       const [vector, scores] = line.split(' - ');
       assert.ok(vector && scores, `malformed line in ${name}: ${line}`);
-      const expected = scores.replace(/[()]/g, '').split(',').map((s) => s.trim()).filter(Boolean).map(Number);
+      const expected = scores
+        .replace(/[()]/g, '')
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+        .map(Number);
       assert.ok(expected.length > 0 && expected.every(Number.isFinite), `malformed scores in ${name}: ${line}`);
       return { vector: vector.trim(), expected };
     });
@@ -110,7 +115,10 @@ test('invalid vectors are refused with a ValidationError naming each problem', (
     );
     assert.equal(isCvssVector(vector), false, vector);
   }
-  assert.throws(() => parseCvss('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/A:L', 'cvss[1]'), (e: ValidationError) => e.details.every((d) => d.path === 'cvss[1]'));
+  assert.throws(
+    () => parseCvss('CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H/A:L', 'cvss[1]'),
+    (e: ValidationError) => e.details.every((d) => d.path === 'cvss[1]'),
+  );
 });
 
 test('FIRST JSON objects: CVSS 3.1 and 4.0 with our vector and scores', () => {

@@ -32,18 +32,54 @@ test('the fixture set is large and varied enough', () => {
   assert.ok(all.length >= 10, `${all.length} fixtures`);
   assert.ok(new Set(all.flatMap((a) => a.affected.map((p) => p.project))).size >= 4, 'several projects');
   assert.ok(new Set(all.map((a) => a.publisher.name)).size >= 2, 'several publishers');
-  assert.ok(all.some((a) => a.affected.some((p) => p.ranges.some((r) => r.type === 'semver'))), 'ranges by version');
-  assert.ok(all.some((a) => a.affected.some((p) => p.ranges.some((r) => r.type === 'git'))), 'ranges by commit');
-  assert.ok(all.some((a) => a.affected.length > 1), 'several products in one advisory');
-  assert.ok(all.some((a) => a.cveIds.length > 1), 'several CVEs');
-  assert.ok(all.some((a) => a.credits.some((c) => c.preference === 'anonymous')), 'anonymous credits');
-  assert.ok(all.some((a) => a.credits.some((c) => c.preference === 'name')), 'named credits');
-  assert.ok(all.some((a) => a.credits.some((c) => c.preference === 'alias')), 'credits by handle');
-  assert.ok(all.some((a) => a.cvss.some((s) => s.version === '3.1')), 'CVSS 3.1');
-  assert.ok(all.some((a) => a.cvss.some((s) => s.version === '4.0')), 'CVSS 4.0');
-  assert.ok(all.some((a) => a.cvss.length === 2), 'both versions in one advisory');
-  assert.ok(all.some((a) => a.withdrawn), 'withdrawn');
-  assert.ok(all.some((a) => a.affected.some((p) => p.package)), 'packages');
+  assert.ok(
+    all.some((a) => a.affected.some((p) => p.ranges.some((r) => r.type === 'semver'))),
+    'ranges by version',
+  );
+  assert.ok(
+    all.some((a) => a.affected.some((p) => p.ranges.some((r) => r.type === 'git'))),
+    'ranges by commit',
+  );
+  assert.ok(
+    all.some((a) => a.affected.length > 1),
+    'several products in one advisory',
+  );
+  assert.ok(
+    all.some((a) => a.cveIds.length > 1),
+    'several CVEs',
+  );
+  assert.ok(
+    all.some((a) => a.credits.some((c) => c.preference === 'anonymous')),
+    'anonymous credits',
+  );
+  assert.ok(
+    all.some((a) => a.credits.some((c) => c.preference === 'name')),
+    'named credits',
+  );
+  assert.ok(
+    all.some((a) => a.credits.some((c) => c.preference === 'alias')),
+    'credits by handle',
+  );
+  assert.ok(
+    all.some((a) => a.cvss.some((s) => s.version === '3.1')),
+    'CVSS 3.1',
+  );
+  assert.ok(
+    all.some((a) => a.cvss.some((s) => s.version === '4.0')),
+    'CVSS 4.0',
+  );
+  assert.ok(
+    all.some((a) => a.cvss.length === 2),
+    'both versions in one advisory',
+  );
+  assert.ok(
+    all.some((a) => a.withdrawn),
+    'withdrawn',
+  );
+  assert.ok(
+    all.some((a) => a.affected.some((p) => p.package)),
+    'packages',
+  );
 });
 
 const schemaCases: [ExportFormat, keyof ReturnType<typeof validators>][] = [
@@ -82,7 +118,7 @@ test('every CSAF 2.0 export passes ALL mandatory tests of @secvisogram/csaf-vali
   }
 });
 
-test('CSAF 2.1 exports pass the library\'s (experimental) CSAF 2.1 mandatory tests', async () => {
+test("CSAF 2.1 exports pass the library's (experimental) CSAF 2.1 mandatory tests", async () => {
   // Two tests of the library's CSAF 2.1 set are not run, for reasons of the library, not the documents:
   // - 6.1.8 validates CVSS objects with Ajv without a multipleOf precision, so it rejects one-decimal
   //   scores such as 6.3 ("must be multiple of 0.1"); the schema test above validates the same objects
@@ -120,7 +156,12 @@ test('anonymous credits never carry a name, organisation or contact in any outpu
   assert.ok(cna.credits.some((c: Json) => c.value === 'Grace Hopper' && c.type === 'remediation developer'));
   const acks = toCsaf20(a).document.acknowledgments as Json[];
   assert.deepEqual(acks[1], { summary: 'anonymous reporter' });
-  assert.deepEqual(acks[0], { names: ['Ada Lovelace'], organization: 'Analytical Engines Ltd', summary: 'finder', urls: ['https://ada.example.org'] });
+  assert.deepEqual(acks[0], {
+    names: ['Ada Lovelace'],
+    organization: 'Analytical Engines Ltd',
+    summary: 'finder',
+    urls: ['https://ada.example.org'],
+  });
   assert.match(toText(a), /An anonymous reporter/);
   assert.match(toMarkdown(a), /An anonymous reporter/);
   // A credit by handle shows the handle, never the name behind it.
@@ -145,18 +186,25 @@ test('withdrawn advisories: OSV withdrawn, CVE REJECTED, CSAF withdrawal profile
     assert.deepEqual(Object.keys(cna).sort(), ['providerMetadata', 'rejectedReasons']);
   }
 
-  for (const [doc, category] of [[toCsaf20(a), 'csaf_base'], [toCsaf21(a), 'csaf_withdrawn']] as const) {
+  for (const [doc, category] of [
+    [toCsaf20(a), 'csaf_base'],
+    [toCsaf21(a), 'csaf_withdrawn'],
+  ] as const) {
     assert.equal(doc.document.category, category);
     assert.equal(doc.product_tree, undefined);
     assert.equal(doc.vulnerabilities, undefined);
     const notes = doc.document.notes as Json[];
-    assert.deepEqual(notes.filter((n) => n.title === 'Reasoning for Withdrawal'), [
-      { category: 'description', title: 'Reasoning for Withdrawal', text: a.withdrawnReason },
-    ]);
+    assert.deepEqual(
+      notes.filter((n) => n.title === 'Reasoning for Withdrawal'),
+      [{ category: 'description', title: 'Reasoning for Withdrawal', text: a.withdrawnReason }],
+    );
     const tracking = doc.document.tracking as Json;
     assert.equal(tracking.status, 'final');
     assert.equal(tracking.version, '2');
-    assert.deepEqual(tracking.revision_history.map((r: Json) => r.number), ['1', '2']);
+    assert.deepEqual(
+      tracking.revision_history.map((r: Json) => r.number),
+      ['1', '2'],
+    );
     assert.match(tracking.revision_history[1].summary, /^Advisory withdrawn: Not a vulnerability/);
     assert.equal(tracking.current_release_date, '2026-04-01T09:00:00Z');
   }
@@ -184,8 +232,14 @@ test('CSAF 2.0 leaves CVSS v4.0 out of its scores and notes it; CSAF 2.1, CVE an
   assert.equal(v21[0]!.metrics[0].content.cvss_v4.vectorString, 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:P/VC:N/VI:H/VA:N/SC:N/SI:N/SA:N');
   assert.equal(v21[0]!.metrics[0].content.cvss_v3.vectorString, 'CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:N/I:H/A:N');
   const metrics = (toCveRecords(a)[0]!.containers.cna as Json).metrics as Json[];
-  assert.deepEqual(metrics.map((m) => Object.keys(m).find((k) => k.startsWith('cvss'))), ['cvssV3_1', 'cvssV4_0']);
-  assert.deepEqual(toOsv(a).severity!.map((s) => s.type), ['CVSS_V3', 'CVSS_V4']);
+  assert.deepEqual(
+    metrics.map((m) => Object.keys(m).find((k) => k.startsWith('cvss'))),
+    ['cvssV3_1', 'cvssV4_0'],
+  );
+  assert.deepEqual(
+    toOsv(a).severity!.map((s) => s.type),
+    ['CVSS_V3', 'CVSS_V4'],
+  );
 });
 
 test('ranges by version and by commit in every format', () => {
@@ -193,7 +247,11 @@ test('ranges by version and by commit in every format', () => {
   const [commitIn, commitFix] = ['1a'.repeat(20), '2b'.repeat(20)];
   const osv = toOsv(a);
   assert.deepEqual(osv.affected![0]!.ranges, [
-    { type: 'GIT', repo: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a.git', events: [{ introduced: commitIn }, { fixed: commitFix }] },
+    {
+      type: 'GIT',
+      repo: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a.git',
+      events: [{ introduced: commitIn }, { fixed: commitFix }],
+    },
   ]);
   assert.deepEqual(osv.affected![0]!.database_specific!.semver_ranges, [[{ introduced: '2.8.0' }, { fixed: '2.10.1' }]]);
 
@@ -209,12 +267,15 @@ test('ranges by version and by commit in every format', () => {
 
   const tree = toCsaf20(a).product_tree as Json;
   const leaves = tree.branches[0].branches[0].branches as Json[];
-  assert.deepEqual(leaves.map((l) => [l.category, l.name]), [
-    ['product_version_range', 'vers:semver/>=2.8.0|<2.10.1'],
-    ['product_version', '2.10.1'],
-    ['product_version_range', `commits from ${commitIn} up to, not including, ${commitFix}`],
-    ['product_version', commitFix],
-  ]);
+  assert.deepEqual(
+    leaves.map((l) => [l.category, l.name]),
+    [
+      ['product_version_range', 'vers:semver/>=2.8.0|<2.10.1'],
+      ['product_version', '2.10.1'],
+      ['product_version_range', `commits from ${commitIn} up to, not including, ${commitFix}`],
+      ['product_version', commitFix],
+    ],
+  );
   const status = (toCsaf20(a).vulnerabilities as Json[])[0]!.product_status;
   assert.deepEqual(status, { known_affected: ['CSAFPID-0001', 'CSAFPID-0003'], fixed: ['CSAFPID-0002', 'CSAFPID-0004'] });
 
@@ -248,15 +309,27 @@ test('ranges by version and by commit in every format', () => {
 
 test('several CVEs: one CVE record each, one CSAF vulnerability each, OSV aliases', () => {
   const a = byName('tf-m-two-cves');
-  assert.deepEqual(exportAdvisory(a, 'cve').files.map((f) => f.name), ['CVE-2026-10002.json', 'CVE-2026-10003.json']);
-  assert.deepEqual((toCsaf20(a).vulnerabilities as Json[]).map((v) => v.cve), ['CVE-2026-10002', 'CVE-2026-10003']);
+  assert.deepEqual(
+    exportAdvisory(a, 'cve').files.map((f) => f.name),
+    ['CVE-2026-10002.json', 'CVE-2026-10003.json'],
+  );
+  assert.deepEqual(
+    (toCsaf20(a).vulnerabilities as Json[]).map((v) => v.cve),
+    ['CVE-2026-10002', 'CVE-2026-10003'],
+  );
   assert.deepEqual(toOsv(a).aliases, ['CVE-2026-10002', 'CVE-2026-10003']);
   // CSAF 2.0 has room for one CWE per vulnerability; the others are noted. CSAF 2.1 lists them all.
   const v20 = (toCsaf20(a).vulnerabilities as Json[])[0]!;
   assert.deepEqual(v20.cwe, { id: 'CWE-125', name: 'Out-of-bounds Read' });
   assert.match(v20.notes.find((n: Json) => n.title === 'Additional weaknesses').text, /CWE-20: Improper Input Validation/);
   const v21 = (toCsaf21(a).vulnerabilities as Json[])[0]!;
-  assert.deepEqual(v21.cwes.map((c: Json) => [c.id, c.version]), [['CWE-125', '4.17'], ['CWE-20', '4.17']]);
+  assert.deepEqual(
+    v21.cwes.map((c: Json) => [c.id, c.version]),
+    [
+      ['CWE-125', '4.17'],
+      ['CWE-20', '4.17'],
+    ],
+  );
 });
 
 test('a long description goes whole into the CVE record as Markdown, with a short plain value', () => {
@@ -303,7 +376,10 @@ test('revision history: given revisions are numbered in order; CSAF version is t
     assert.equal(tracking.version, '3');
     assert.equal(tracking.initial_release_date, '2026-06-10T10:00:00Z');
     assert.equal(tracking.current_release_date, '2026-06-20T10:00:00Z');
-    assert.deepEqual(tracking.revision_history.map((r: Json) => r.number), ['1', '2', '3']);
+    assert.deepEqual(
+      tracking.revision_history.map((r: Json) => r.number),
+      ['1', '2', '3'],
+    );
   }
   assert.match(toText(a), /Revisions\n---------\n\n {2}1\. 2026-06-10 {2}Initial public release\./);
 });
@@ -329,7 +405,7 @@ test('a draft (not yet published) exports as a preview only with a generation ti
   assert.equal(validators().cve(cve), true, explain(validators().cve));
 });
 
-test('a CVE record needs the team\'s CNA account and a CVE id', () => {
+test("a CVE record needs the team's CNA account and a CVE id", () => {
   const { cve: _cve, ...noCna } = TOCK_PUBLISHER;
   const a = parseAdvisory({ ...FIXTURES[3]!.input, publisher: noCna });
   assert.throws(
@@ -337,7 +413,10 @@ test('a CVE record needs the team\'s CNA account and a CVE id', () => {
     (e: unknown) => e instanceof ValidationError && e.details.some((d) => d.path === 'publisher.cve'),
   );
   const noIds = parseAdvisory({ ...FIXTURES[3]!.input, cveIds: [] });
-  assert.throws(() => toCveRecords(noIds), (e: unknown) => e instanceof ValidationError && e.details.some((d) => d.path === 'cveIds'));
+  assert.throws(
+    () => toCveRecords(noIds),
+    (e: unknown) => e instanceof ValidationError && e.details.some((d) => d.path === 'cveIds'),
+  );
   // Every other format works without them.
   for (const format of EXPORT_FORMATS.filter((f) => f !== 'cve')) assert.equal(exportAdvisory(a, format).files.length, 1);
 });
@@ -375,6 +454,6 @@ test('exports are pure: the same advisory gives the same bytes, and the advisory
   }
 });
 
-test('the domain\'s OSV ecosystem list is the OSV schema\'s', () => {
+test("the domain's OSV ecosystem list is the OSV schema's", () => {
   assert.deepEqual([...OSV_ECOSYSTEMS].sort(), [...validators().osvEcosystems].sort());
 });

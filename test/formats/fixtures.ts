@@ -25,7 +25,13 @@ export const TOCK_PUBLISHER = {
 } as const;
 
 /** Real names stored on anonymous credits: must appear in no output. */
-export const ANONYMOUS_SECRETS = ['Zelda Quietwater', 'Orlando Hushby', 'Secret Labs GmbH', 'mailto:zelda@quietwater.example', 'Hidden Handle'];
+export const ANONYMOUS_SECRETS = [
+  'Zelda Quietwater',
+  'Orlando Hushby',
+  'Secret Labs GmbH',
+  'mailto:zelda@quietwater.example',
+  'Hidden Handle',
+];
 
 const C = (n: number) => n.toString(16).padStart(2, '0').repeat(20); // a 40-hex commit
 const C256 = (n: number) => n.toString(16).padStart(2, '0').repeat(32); // a 64-hex (SHA-256) commit
@@ -36,8 +42,7 @@ export const FIXTURES: { name: string; input: AdvisoryInput }[] = [
     input: {
       id: 'TFV-2026-0001',
       title: 'Out-of-bounds write in the BL31 SMC handler of Trusted Firmware-A',
-      summary:
-        'A crafted SMC from the normal world can write past a stack buffer in BL31 and take control of EL3.',
+      summary: 'A crafted SMC from the normal world can write past a stack buffer in BL31 and take control of EL3.',
       description:
         'The `SMCCC_ARCH_FEATURES` handler copies the caller-supplied length without checking it.\n\n' +
         'An attacker with kernel privileges in the normal world can **overwrite the return address** and run code at EL3.\n\n' +
@@ -65,8 +70,20 @@ export const FIXTURES: { name: string; input: AdvisoryInput }[] = [
         { url: 'https://trustedfirmware-a.readthedocs.io/en/latest/security_advisories/', type: 'advisory' },
       ],
       credits: [
-        { type: 'finder', preference: 'name', name: 'Ada Lovelace', organization: 'Analytical Engines Ltd', contact: ['https://ada.example.org'] },
-        { type: 'reporter', preference: 'anonymous', name: 'Zelda Quietwater', organization: 'Secret Labs GmbH', contact: ['mailto:zelda@quietwater.example'] },
+        {
+          type: 'finder',
+          preference: 'name',
+          name: 'Ada Lovelace',
+          organization: 'Analytical Engines Ltd',
+          contact: ['https://ada.example.org'],
+        },
+        {
+          type: 'reporter',
+          preference: 'anonymous',
+          name: 'Zelda Quietwater',
+          organization: 'Secret Labs GmbH',
+          contact: ['mailto:zelda@quietwater.example'],
+        },
         { type: 'remediation_developer', preference: 'name', name: 'Grace Hopper' },
       ],
       timeline: [
@@ -100,7 +117,9 @@ export const FIXTURES: { name: string; input: AdvisoryInput }[] = [
       cvss: ['CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N'],
       upgrade: 'Upgrade to 2.1.0.',
       references: [{ url: 'https://git.trustedfirmware.org/TF-M/trusted-firmware-m.git/commit/?id=' + C(0x3c), type: 'fix' }],
-      credits: [{ type: 'finder', preference: 'alias', alias: 'bytewrangler', name: 'Hidden Handle', contact: ['https://github.com/bytewrangler'] }],
+      credits: [
+        { type: 'finder', preference: 'alias', alias: 'bytewrangler', name: 'Hidden Handle', contact: ['https://github.com/bytewrangler'] },
+      ],
       published: '2026-03-15T09:00:00Z',
       publisher: TF_PUBLISHER,
     },
@@ -134,7 +153,9 @@ export const FIXTURES: { name: string; input: AdvisoryInput }[] = [
       cweIds: ['CWE-208'],
       cvss: ['CVSS:4.0/AV:N/AC:H/AT:P/PR:N/UI:N/VC:H/VI:N/VA:N/SC:N/SI:N/SA:N'],
       upgrade: 'Mbed TLS: upgrade to 2.28.9 or 3.6.1. TF-M: upgrade to 2.1.1, which bundles Mbed TLS 3.6.1.',
-      references: [{ url: 'https://mbed-tls.readthedocs.io/en/latest/security-advisories/', type: 'advisory', name: 'Mbed TLS security advisories' }],
+      references: [
+        { url: 'https://mbed-tls.readthedocs.io/en/latest/security-advisories/', type: 'advisory', name: 'Mbed TLS security advisories' },
+      ],
       credits: [
         { type: 'finder', preference: 'name', name: 'Hubert Kario' },
         { type: 'coordinator', preference: 'name', name: 'CERT/CC', organization: 'Carnegie Mellon University' },
@@ -362,7 +383,10 @@ export const FIXTURES: { name: string; input: AdvisoryInput }[] = [
       summary: 'The process console echoed control sequences: \u001b[31mred\u001b[0m and [a link](javascript:alert(1)).',
       description:
         '# Details\n\n<script>alert("xss")</script>\n\n<img src=x onerror=alert(1)>\n\n' +
-        Array.from({ length: 60 }, (_, i) => `Paragraph ${i + 1}: the console echoed bytes it should have filtered, and the terminal interpreted them.`).join('\n\n'),
+        Array.from(
+          { length: 60 },
+          (_, i) => `Paragraph ${i + 1}: the console echoed bytes it should have filtered, and the terminal interpreted them.`,
+        ).join('\n\n'),
       affected: [
         {
           project: 'tock',

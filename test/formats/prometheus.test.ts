@@ -6,7 +6,9 @@ import { escapeLabelValue, exposition, formatValue, histogramSamples } from '../
 
 test('label values escape backslash, quote and line feed; HELP escapes backslash and line feed', () => {
   assert.equal(escapeLabelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
-  const text = exposition([{ name: 'x_total', help: 'Line one\nback\\slash "quoted"', type: 'counter', samples: [{ labels: { clock: 'tri"age\n' }, value: 3 }] }]);
+  const text = exposition([
+    { name: 'x_total', help: 'Line one\nback\\slash "quoted"', type: 'counter', samples: [{ labels: { clock: 'tri"age\n' }, value: 3 }] },
+  ]);
   assert.equal(text, '# HELP x_total Line one\\nback\\\\slash "quoted"\n# TYPE x_total counter\nx_total{clock="tri\\"age\\n"} 3\n');
 });
 
@@ -16,8 +18,14 @@ test('values: integers, fractions, infinities and NaN', () => {
 
 test('names and label names are checked', () => {
   assert.throws(() => exposition([{ name: 'bad-name', help: '', type: 'gauge', samples: [] }]), /invalid metric name/);
-  assert.throws(() => exposition([{ name: 'ok', help: '', type: 'gauge', samples: [{ labels: { 'bad-label': 'x' }, value: 1 }] }]), /invalid label name/);
-  assert.throws(() => exposition([{ name: 'ok', help: '', type: 'gauge', samples: [{ labels: { __reserved: 'x' }, value: 1 }] }]), /invalid label name/);
+  assert.throws(
+    () => exposition([{ name: 'ok', help: '', type: 'gauge', samples: [{ labels: { 'bad-label': 'x' }, value: 1 }] }]),
+    /invalid label name/,
+  );
+  assert.throws(
+    () => exposition([{ name: 'ok', help: '', type: 'gauge', samples: [{ labels: { __reserved: 'x' }, value: 1 }] }]),
+    /invalid label name/,
+  );
 });
 
 test('a histogram from per-bucket counts: cumulative le buckets, +Inf, _sum and _count', () => {

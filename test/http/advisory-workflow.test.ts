@@ -1,6 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, addMember, addProject, api, outbox, sampleReport, auditActions, enroll, type Harness, type Member } from '../support/harness.ts';
+import {
+  startHarness,
+  setupDesk,
+  addMember,
+  addProject,
+  api,
+  outbox,
+  sampleReport,
+  auditActions,
+  enroll,
+  type Harness,
+  type Member,
+} from '../support/harness.ts';
 import { addPerson, createTeam } from '../../src/app/admin/admin.ts';
 import { addCveBlock } from '../../src/app/cve/pool.ts';
 import { EXPORT_FORMATS } from '../../src/formats/export.ts';
@@ -38,11 +50,16 @@ before(async () => {
   reportId = r.json.reportId;
   statusToken = r.json.statusToken;
   await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tina });
-  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tina, body: { title: 'BL2 image loader overflow', projects: ['tf-a'] } });
+  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, {
+    as: tina,
+    body: { title: 'BL2 image loader overflow', projects: ['tf-a'] },
+  });
   assert.equal(acc.status, 200, acc.body);
   await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: tina, body: { email: 'cora@tf.example' } });
   // The handler's score (the CVSS calculator on the incident page stores it here).
-  await h.app.db.query(`UPDATE incidents SET cvss_vectors = ARRAY['CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] WHERE report_id = $1`, [reportId]);
+  await h.app.db.query(`UPDATE incidents SET cvss_vectors = ARRAY['CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] WHERE report_id = $1`, [
+    reportId,
+  ]);
 });
 after(() => h.close());
 
@@ -58,8 +75,19 @@ function complete(doc: any) {
     ...doc,
     summary: 'A crafted FIP image overflows a stack buffer in BL2.',
     description: 'BL2 copies the image header into a fixed-size stack buffer without checking its length.',
-    affected: [{ project: 'tf-a', vendor: 'Trusted Firmware', product: 'TF-A', repo: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a',
-      ranges: [{ type: 'semver', introduced: '2.8.0', fixed: '2.10.1' }, { type: 'git', introduced: GIT_A, fixed: GIT_B }], components: ['BL2'] }],
+    affected: [
+      {
+        project: 'tf-a',
+        vendor: 'Trusted Firmware',
+        product: 'TF-A',
+        repo: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a',
+        ranges: [
+          { type: 'semver', introduced: '2.8.0', fixed: '2.10.1' },
+          { type: 'git', introduced: GIT_A, fixed: GIT_B },
+        ],
+        components: ['BL2'],
+      },
+    ],
     references: [{ url: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a/+/fix', type: 'fix' }],
     mitigation: 'Only boot images signed by your own key.',
     // The team's CNA account, which a CVE record names.
@@ -68,7 +96,11 @@ function complete(doc: any) {
 }
 
 test('a team member starts an advisory pre-filled from the incident; the other roles cannot', async () => {
-  for (const [who, status] of [[paula, 404], [adminOnly, 404], [cora, 403]] as const) {
+  for (const [who, status] of [
+    [paula, 404],
+    [adminOnly, 404],
+    [cora, 403],
+  ] as const) {
     const r = await api(h, 'POST', `/api/reports/${reportId}/advisories`, { as: who });
     assert.equal(r.status, status, r.body);
   }
@@ -83,29 +115,48 @@ test('a team member starts an advisory pre-filled from the incident; the other r
   const doc = v.head.document;
   assert.equal(doc.id, r.json.publicId);
   assert.equal(doc.title, 'BL2 image loader overflow');
-  assert.deepEqual(doc.affected.map((p: any) => [p.project, p.product]), [['tf-a', 'TF-A']]);
+  assert.deepEqual(
+    doc.affected.map((p: any) => [p.project, p.product]),
+    [['tf-a', 'TF-A']],
+  );
   assert.equal(doc.publisher.name, 'Trusted Firmware Security Team');
-  assert.deepEqual(doc.cvss.map((s: any) => [s.version, s.baseScore]), [['3.1', 8.4]]);
+  assert.deepEqual(
+    doc.cvss.map((s: any) => [s.version, s.baseScore]),
+    [['3.1', 8.4]],
+  );
   assert.deepEqual(doc.credits, [{ type: 'reporter', preference: 'name', name: 'Rita Reporter', contact: [] }]);
   assert.equal(v.head.reporterCredit, 0);
   assert.ok(v.problems.includes('cveIds: no CVE identifier'), v.problems.join('\n'));
   // The project member sees it too; the list of the case's advisories names it.
   assert.equal((await api(h, 'GET', `/api/advisories/${advisoryId}`, { as: hank })).status, 200);
   const list = await api(h, 'GET', `/api/reports/${reportId}/advisories`, { as: hank });
-  assert.deepEqual(list.json.map((a: any) => a.id), [advisoryId]);
+  assert.deepEqual(
+    list.json.map((a: any) => a.id),
+    [advisoryId],
+  );
 });
 
 test('outsiders get 404, a collaborator 403, for every advisory route; nothing changes', async () => {
   const before = (await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_head')).rows[0]!.seq;
   const calls: [string, string, unknown?][] = [
-    ['GET', `/api/advisories/${advisoryId}`], ['GET', `/api/advisories/${advisoryId}/versions/1`], ['GET', `/api/advisories/${advisoryId}/diff?from=1&to=1`],
-    ['GET', `/api/advisories/${advisoryId}/export?format=osv`], ['POST', `/api/advisories/${advisoryId}/versions`, { document: { title: 'x' } }],
-    ['POST', `/api/advisories/${advisoryId}/reviews`, { version: 1, verdict: 'approved' }], ['POST', `/api/advisories/${advisoryId}/circulations`, { audience: 'reporter' }],
-    ['POST', `/api/advisories/${advisoryId}/publication`, {}], ['POST', `/api/advisories/${advisoryId}/withdrawal`, { reason: 'a probe of access' }],
-    ['POST', `/api/advisories/${advisoryId}/cve`], ['GET', `/api/reports/${reportId}/advisories`],
+    ['GET', `/api/advisories/${advisoryId}`],
+    ['GET', `/api/advisories/${advisoryId}/versions/1`],
+    ['GET', `/api/advisories/${advisoryId}/diff?from=1&to=1`],
+    ['GET', `/api/advisories/${advisoryId}/export?format=osv`],
+    ['POST', `/api/advisories/${advisoryId}/versions`, { document: { title: 'x' } }],
+    ['POST', `/api/advisories/${advisoryId}/reviews`, { version: 1, verdict: 'approved' }],
+    ['POST', `/api/advisories/${advisoryId}/circulations`, { audience: 'reporter' }],
+    ['POST', `/api/advisories/${advisoryId}/publication`, {}],
+    ['POST', `/api/advisories/${advisoryId}/withdrawal`, { reason: 'a probe of access' }],
+    ['POST', `/api/advisories/${advisoryId}/cve`],
+    ['GET', `/api/reports/${reportId}/advisories`],
   ];
   for (const [method, url, body] of calls) {
-    for (const [who, status] of [[paula, 404], [adminOnly, 404], [cora, 403]] as const) {
+    for (const [who, status] of [
+      [paula, 404],
+      [adminOnly, 404],
+      [cora, 403],
+    ] as const) {
       const r = await api(h, method, url, { as: who, ...(body ? { body } : {}) });
       assert.equal(r.status, status, `${method} ${url}: ${r.body}`);
     }
@@ -117,9 +168,15 @@ test('outsiders get 404, a collaborator 403, for every advisory route; nothing c
 
 test('saving: each save is a version; an invalid document changes nothing and says what is wrong', async () => {
   const doc = (await head()).head.document;
-  const bad = await save(tina, { ...doc, affected: [{ project: 'tf-a', vendor: 'TF', product: 'TF-A', ranges: [{ type: 'semver', introduced: '2.10.0', fixed: '2.9.0' }] }] });
+  const bad = await save(tina, {
+    ...doc,
+    affected: [{ project: 'tf-a', vendor: 'TF', product: 'TF-A', ranges: [{ type: 'semver', introduced: '2.10.0', fixed: '2.9.0' }] }],
+  });
   assert.equal(bad.status, 400);
-  assert.ok(bad.json.error.details.some((d: any) => d.path === 'affected[0].ranges[0].fixed' && /ends before it starts/.test(d.message)), bad.body);
+  assert.ok(
+    bad.json.error.details.some((d: any) => d.path === 'affected[0].ranges[0].fixed' && /ends before it starts/.test(d.message)),
+    bad.body,
+  );
   assert.equal((await head()).headVersion, 1, 'nothing saved');
   const ok = await save(tina, { ...doc, summary: 'A stack overflow in BL2.' }, { comment: 'summary', baseVersion: 1 });
   assert.equal(ok.status, 201, ok.body);
@@ -133,23 +190,35 @@ test('saving: each save is a version; an invalid document changes nothing and sa
   assert.equal(v3.id, doc.id);
   assert.equal(v3.published, undefined);
   const diff = await api(h, 'GET', `/api/advisories/${advisoryId}/diff?from=1&to=2`, { as: tom });
-  assert.deepEqual(diff.json.sections.map((s: any) => s.section), ['summary']);
+  assert.deepEqual(
+    diff.json.sections.map((s: any) => s.section),
+    ['summary'],
+  );
   assert.deepEqual(diff.json.sections[0].parts, [{ kind: 'added', text: 'A stack overflow in BL2.\n' }]);
 });
 
 test('approval: never by the author of the version; by a second member; a new save resets it', async () => {
   const v = await head();
-  const own = await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: tina, body: { version: v.headVersion, verdict: 'approved' } });
+  const own = await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, {
+    as: tina,
+    body: { version: v.headVersion, verdict: 'approved' },
+  });
   assert.equal(own.status, 403, own.body);
   assert.match(own.json.error.message, /second team member/);
   const stale = await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: tom, body: { version: 1, verdict: 'approved' } });
   assert.equal(stale.status, 409, 'only the head version is reviewed');
-  const ok = await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: tom, body: { version: v.headVersion, verdict: 'approved', comment: 'Reads well.' } });
+  const ok = await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, {
+    as: tom,
+    body: { version: v.headVersion, verdict: 'approved', comment: 'Reads well.' },
+  });
   assert.equal(ok.status, 201, ok.body);
   let now = await head();
   assert.equal(now.state, 'approved');
   assert.equal(now.approvedVersion, v.headVersion);
-  assert.deepEqual(now.reviews.map((r: any) => [r.reviewer, r.verdict, r.comment]), [['Tom Second', 'approved', 'Reads well.']]);
+  assert.deepEqual(
+    now.reviews.map((r: any) => [r.reviewer, r.verdict, r.comment]),
+    [['Tom Second', 'approved', 'Reads well.']],
+  );
   await save(tina, { ...now.head.document, description: 'More detail.' });
   now = await head();
   assert.equal(now.state, 'draft', 'a save after approval returns the advisory to draft');
@@ -159,12 +228,18 @@ test('approval: never by the author of the version; by a second member; a new sa
 
 test('circulation records the exact version sent, to the reporter and to stakeholders', async () => {
   const v = await head();
-  const sent = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, { as: tina, body: { audience: 'reporter', version: v.headVersion, message: 'Here is our draft.' } });
+  const sent = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
+    as: tina,
+    body: { audience: 'reporter', version: v.headVersion, message: 'Here is our draft.' },
+  });
   assert.equal(sent.status, 201, sent.body);
   await save(tina, { ...v.head.document, description: 'Even more detail after circulation.' });
   const after = await head();
   assert.equal(after.headVersion, v.headVersion + 1);
-  assert.deepEqual(after.circulations.map((c: any) => [c.version, c.audience, c.recipients.to]), [[v.headVersion, 'reporter', ['rita@research.example']]]);
+  assert.deepEqual(
+    after.circulations.map((c: any) => [c.version, c.audience, c.recipients.to]),
+    [[v.headVersion, 'reporter', ['rita@research.example']]],
+  );
   const mail = (await outbox(h, reportId)).filter((m) => /Draft advisory/.test(m.subject));
   assert.equal(mail.length, 1);
   assert.deepEqual(mail[0]!.to, ['rita@research.example']);
@@ -172,7 +247,10 @@ test('circulation records the exact version sent, to the reporter and to stakeho
   assert.match(mail[0]!.body, /More detail\./);
   assert.doesNotMatch(mail[0]!.body, /Even more detail/);
   const thread = (await api(h, 'GET', `/api/reporter/${statusToken}`)).json.messages;
-  assert.ok(thread.some((m: any) => m.kind === 'to_reporter' && /Draft advisory/.test(m.body)), 'the reporter reads it on their status page');
+  assert.ok(
+    thread.some((m: any) => m.kind === 'to_reporter' && /Draft advisory/.test(m.body)),
+    'the reporter reads it on their status page',
+  );
 
   // Stakeholders: the TF-A ESS team by default, one mail each, never naming the reporter.
   const st = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, { as: hank, body: { audience: 'stakeholders' } });
@@ -182,12 +260,24 @@ test('circulation records the exact version sent, to the reporter and to stakeho
   assert.equal(toStan.length, 1);
   assert.doesNotMatch(toStan[0]!.body, /Rita|rita@|Example Research/);
   assert.match(toStan[0]!.body, /anonymous reporter/);
-  const rows = await h.app.db.query<{ version: number; audience: string }>('SELECT version, audience FROM advisory_circulations WHERE advisory_id = $1 ORDER BY at, audience', [advisoryId]);
-  assert.deepEqual(rows.rows.map((r) => [r.version, r.audience]), [[v.headVersion, 'reporter'], [after.headVersion, 'stakeholders']]);
+  const rows = await h.app.db.query<{ version: number; audience: string }>(
+    'SELECT version, audience FROM advisory_circulations WHERE advisory_id = $1 ORDER BY at, audience',
+    [advisoryId],
+  );
+  assert.deepEqual(
+    rows.rows.map((r) => [r.version, r.audience]),
+    [
+      [v.headVersion, 'reporter'],
+      [after.headVersion, 'stakeholders'],
+    ],
+  );
   // A description that names the reporter is refused for stakeholders, and nothing is queued.
   await save(tina, { ...after.head.document, description: 'Found by Rita Reporter of Example Research Ltd.' });
   const outboxBefore = (await outbox(h, reportId)).length;
-  const leak = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, { as: tina, body: { audience: 'stakeholders', recipients: ['ext@vendor.example'] } });
+  const leak = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
+    as: tina,
+    body: { audience: 'stakeholders', recipients: ['ext@vendor.example'] },
+  });
   assert.equal(leak.status, 422, leak.body);
   assert.equal((await outbox(h, reportId)).length, outboxBefore);
   await save(tina, { ...after.head.document });
@@ -271,7 +361,10 @@ test('scheduled publication of the approved head; withdrawal after it is public'
   await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: hank, body: { version: v.headVersion, verdict: 'approved' } });
   const past = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, { as: tina, body: { publishAt: '2026-11-01T00:00:00Z' } });
   assert.equal(past.status, 400);
-  const sched = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, { as: tina, body: { publishAt: '2026-12-01T09:00:00Z', notifyReporter: true } });
+  const sched = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, {
+    as: tina,
+    body: { publishAt: '2026-12-01T09:00:00Z', notifyReporter: true },
+  });
   assert.equal(sched.status, 200, sched.body);
   v = await head();
   assert.equal(v.state, 'published');
@@ -284,10 +377,18 @@ test('scheduled publication of the approved head; withdrawal after it is public'
   assert.match(notice[0]!.body, /2026-12-01/);
   assert.match(notice[0]!.body, /prefer not to be credited, or to be credited differently/);
   // The public-site contract: published_version set, public from publish_at.
-  const row = (await h.app.db.query<{ published_version: number; publish_at: Date }>('SELECT published_version, publish_at FROM advisories WHERE id = $1', [advisoryId])).rows[0]!;
+  const row = (
+    await h.app.db.query<{ published_version: number; publish_at: Date }>(
+      'SELECT published_version, publish_at FROM advisories WHERE id = $1',
+      [advisoryId],
+    )
+  ).rows[0]!;
   assert.equal(row.published_version, v.headVersion);
 
-  const early = await api(h, 'POST', `/api/advisories/${advisoryId}/withdrawal`, { as: tina, body: { reason: 'Duplicate of another advisory.' } });
+  const early = await api(h, 'POST', `/api/advisories/${advisoryId}/withdrawal`, {
+    as: tina,
+    body: { reason: 'Duplicate of another advisory.' },
+  });
   assert.equal(early.status, 409, 'not public yet');
   h.clock.set('2026-12-02T09:00:00Z');
   assert.equal((await head()).isPublic, true);
@@ -295,7 +396,11 @@ test('scheduled publication of the approved head; withdrawal after it is public'
   await save(tina, { ...v.head.document, upgrade: 'Upgrade to 2.10.1.' });
   assert.equal((await head()).state, 'published', 'the published version stays public while the update is drafted');
   const draftVersion = (await head()).headVersion;
-  assert.equal((await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, { as: tina, body: {} })).status, 409, 'the update is not approved yet');
+  assert.equal(
+    (await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, { as: tina, body: {} })).status,
+    409,
+    'the update is not approved yet',
+  );
   await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: tom, body: { version: draftVersion, verdict: 'approved' } });
   const upd = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, { as: tina, body: {} });
   assert.equal(upd.status, 200, upd.body);
@@ -305,7 +410,10 @@ test('scheduled publication of the approved head; withdrawal after it is public'
   assert.equal(v.head.document.published, '2026-12-01T09:00:00Z');
   assert.equal(v.head.document.modified, '2026-12-02T09:00:00Z');
   assert.equal(v.head.document.upgrade, 'Upgrade to 2.10.1.');
-  const w = await api(h, 'POST', `/api/advisories/${advisoryId}/withdrawal`, { as: tom, body: { reason: 'Duplicate of another advisory.' } });
+  const w = await api(h, 'POST', `/api/advisories/${advisoryId}/withdrawal`, {
+    as: tom,
+    body: { reason: 'Duplicate of another advisory.' },
+  });
   assert.equal(w.status, 200, w.body);
   v = await head();
   assert.equal(v.state, 'withdrawn');
@@ -315,7 +423,15 @@ test('scheduled publication of the approved head; withdrawal after it is public'
   assert.equal(v.head.document.published, '2026-12-01T09:00:00Z');
   assert.equal((await save(tina, v.head.document)).status, 409, 'a withdrawn advisory takes no edits');
   const actions = await auditActions(h, advisoryId);
-  for (const a of ['advisory.created', 'advisory.saved', 'advisory.approved', 'advisory.circulated', 'advisory.publication_scheduled', 'advisory.withdrawn', 'cve.assigned']) {
+  for (const a of [
+    'advisory.created',
+    'advisory.saved',
+    'advisory.approved',
+    'advisory.circulated',
+    'advisory.publication_scheduled',
+    'advisory.withdrawn',
+    'cve.assigned',
+  ]) {
     assert.ok(actions.includes(a), `audited: ${a}`);
   }
 });

@@ -33,14 +33,30 @@ async function expectError(res: Awaited<ReturnType<typeof api>>, status: number,
 
 test('malformed JSON, wrong types, unknown fields and oversized bodies are refused', async () => {
   const before = await state();
-  await expectError(await api(h, 'POST', '/api/reports', { body: '{"title": "x",', headers: { 'content-type': 'application/json' } }), 400, 'bad_request');
+  await expectError(
+    await api(h, 'POST', '/api/reports', { body: '{"title": "x",', headers: { 'content-type': 'application/json' } }),
+    400,
+    'bad_request',
+  );
   await expectError(await api(h, 'POST', '/api/reports', { body: { ...sampleReport, title: 42 } }), 400, 'validation_failed');
   const unknown = await api(h, 'POST', '/api/reports', { body: { ...sampleReport, isAdmin: true } });
   await expectError(unknown, 400, 'validation_failed');
   assert.match(JSON.stringify(unknown.json.error.details), /isAdmin|Unrecognized/i);
-  await expectError(await api(h, 'POST', '/api/reports', { body: { ...sampleReport, reporter: { ...sampleReport.reporter, email: 'not-an-address' } } }), 400, 'validation_failed');
-  await expectError(await api(h, 'POST', '/api/reports', { body: { ...sampleReport, body: 'x'.repeat(70 * 1024) } }), 413, 'payload_too_large');
-  await expectError(await api(h, 'POST', '/api/reports', { body: { ...sampleReport, creditPreference: 'loud' } }), 400, 'validation_failed');
+  await expectError(
+    await api(h, 'POST', '/api/reports', { body: { ...sampleReport, reporter: { ...sampleReport.reporter, email: 'not-an-address' } } }),
+    400,
+    'validation_failed',
+  );
+  await expectError(
+    await api(h, 'POST', '/api/reports', { body: { ...sampleReport, body: 'x'.repeat(70 * 1024) } }),
+    413,
+    'payload_too_large',
+  );
+  await expectError(
+    await api(h, 'POST', '/api/reports', { body: { ...sampleReport, creditPreference: 'loud' } }),
+    400,
+    'validation_failed',
+  );
   await expectError(await api(h, 'GET', '/api/reports/not-a-uuid', { as: tom }), 404, 'not_found');
   await expectError(await api(h, 'GET', '/api/incidents/TF-2026-9999', { as: tom }), 404, 'not_found');
   await expectError(await api(h, 'GET', '/api/queue?limit=100000', { as: tom }), 400, 'validation_failed');
@@ -53,9 +69,15 @@ test('illegal transitions get a typed error and change nothing', async () => {
   const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'Valid incident', projects: ['tf-a'] } });
   const before = await state();
   // Accepting twice: the report is no longer in triage.
-  await expectError(await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'Again', projects: ['tf-a'] } }), 403, 'forbidden');
+  await expectError(
+    await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'Again', projects: ['tf-a'] } }),
+    403,
+    'forbidden',
+  );
   // Closing a project's report that is only Valid is illegal in Vultron (never close from Valid).
-  await h.app.db.query(`UPDATE incident_projects SET rm_state = 'valid' WHERE incident_id = (SELECT id FROM incidents WHERE ref = $1)`, [acc.json.incidentRef]);
+  await h.app.db.query(`UPDATE incident_projects SET rm_state = 'valid' WHERE incident_id = (SELECT id FROM incidents WHERE ref = $1)`, [
+    acc.json.incidentRef,
+  ]);
   const beforeClose = await state();
   const close = await api(h, 'POST', `/api/reports/${reportId}/close`, { as: tom, body: { reason: 'trying to close' } });
   await expectError(close, 409, 'illegal_transition');
@@ -65,7 +87,11 @@ test('illegal transitions get a typed error and change nothing', async () => {
   // Unknown project on accept.
   const other = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
   await api(h, 'POST', `/api/reports/${other}/claim`, { as: tom });
-  await expectError(await api(h, 'POST', `/api/reports/${other}/accept`, { as: tom, body: { title: 'Valid incident', projects: ['nope'] } }), 400, 'validation_failed');
+  await expectError(
+    await api(h, 'POST', `/api/reports/${other}/accept`, { as: tom, body: { title: 'Valid incident', projects: ['nope'] } }),
+    400,
+    'validation_failed',
+  );
   assert.equal((await api(h, 'GET', `/api/reports/${other}`, { as: tom })).json.incident, null);
 });
 
@@ -100,11 +126,17 @@ test('the audit chain verifies, and tampering with it is detected', async () => 
   const last = await h.app.db.query<{ seq: number }>('SELECT max(seq) AS seq FROM audit_events');
   await h.app.db.query('DELETE FROM audit_events WHERE seq = $1', [last.rows[0]!.seq]);
   r = await verifyAudit(h.app.db, 7);
-  assert.ok(r.problems.some((p) => p.includes('chain head')), r.problems.join('\n'));
+  assert.ok(
+    r.problems.some((p) => p.includes('chain head')),
+    r.problems.join('\n'),
+  );
   // Removing one in the middle breaks the link.
   await h.app.db.query('DELETE FROM audit_events WHERE seq = 8');
   r = await verifyAudit(h.app.db, 7);
-  assert.ok(r.problems.some((p) => p.includes('event 8..8 missing')), r.problems.join('\n'));
+  assert.ok(
+    r.problems.some((p) => p.includes('event 8..8 missing')),
+    r.problems.join('\n'),
+  );
   await h.app.db.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');
 });
 
@@ -132,7 +164,10 @@ test('sign-in: wrong password, wrong or replayed code all give the same answer',
   const reportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
   const noCsrf = await api(h, 'POST', `/api/reports/${reportId}/notes`, { headers: { cookie: session }, body: { body: 'note' } });
   await expectError(noCsrf, 403, 'forbidden');
-  const withCsrf = await api(h, 'POST', `/api/reports/${reportId}/notes`, { headers: { cookie: session, 'x-csrf-token': good.json.csrfToken }, body: { body: 'note' } });
+  const withCsrf = await api(h, 'POST', `/api/reports/${reportId}/notes`, {
+    headers: { cookie: session, 'x-csrf-token': good.json.csrfToken },
+    body: { body: 'note' },
+  });
   assert.equal(withCsrf.status, 200, withCsrf.body);
 });
 

@@ -19,7 +19,9 @@ test('a team edits its copy of the profile; a broken one is refused with every p
   const current = await api(h, 'GET', '/api/profile', { as: tom });
   assert.equal(current.status, 200);
   assert.match(current.body, /^# |id: trusted-firmware/m);
-  const edited = loadShippedProfileText('trusted-firmware').replace(/^id: trusted-firmware$/m, 'id: acme-firmware').replace('amount: 3, unit: working-days', 'amount: 2, unit: working-days');
+  const edited = loadShippedProfileText('trusted-firmware')
+    .replace(/^id: trusted-firmware$/m, 'id: acme-firmware')
+    .replace('amount: 3, unit: working-days', 'amount: 2, unit: working-days');
   assert.equal((await api(h, 'PUT', '/api/profile', { as: tom, body: { yaml: edited } })).status, 403, 'admins only');
   const ok = await api(h, 'PUT', '/api/profile', { as: admin, body: { yaml: edited } });
   assert.equal(ok.status, 200, ok.body);
@@ -41,10 +43,15 @@ test('a team edits its copy of the profile; a broken one is refused with every p
 test('attachments are stored sealed and downloaded only by people who may see the case', async () => {
   const content = Buffer.from('<html><script>alert(1)</script></html>');
   const r = await api(h, 'POST', '/api/reports', {
-    body: { ...sampleReport, attachments: [{ filename: '../../etc/"poc".html', contentType: 'text/html', contentBase64: content.toString('base64') }] },
+    body: {
+      ...sampleReport,
+      attachments: [{ filename: '../../etc/"poc".html', contentType: 'text/html', contentBase64: content.toString('base64') }],
+    },
   });
   assert.equal(r.status, 201, r.body);
-  const stored = await h.app.db.query<{ data_sealed: string; filename_sealed: string }>('SELECT data_sealed, filename_sealed FROM attachments');
+  const stored = await h.app.db.query<{ data_sealed: string; filename_sealed: string }>(
+    'SELECT data_sealed, filename_sealed FROM attachments',
+  );
   assert.ok(stored.rows.every((x) => !x.data_sealed.includes(content.toString('base64')) && !x.filename_sealed.includes('poc')));
   const view = (await api(h, 'GET', `/api/reports/${r.json.reportId}`, { as: tom })).json;
   const att = view.attachments[0];
@@ -53,7 +60,10 @@ test('attachments are stored sealed and downloaded only by people who may see th
   assert.equal(dl.status, 200);
   assert.equal(dl.body, content.toString());
   assert.equal(dl.headers['content-type'], 'application/octet-stream');
-  assert.match(String(dl.headers['content-disposition']), /^attachment; filename="attachment"; filename\*=UTF-8''\.\.%2F\.\.%2Fetc%2F%22poc%22\.html$/);
+  assert.match(
+    String(dl.headers['content-disposition']),
+    /^attachment; filename="attachment"; filename\*=UTF-8''\.\.%2F\.\.%2Fetc%2F%22poc%22\.html$/,
+  );
   assert.equal((await api(h, 'GET', `/api/reports/${r.json.reportId}/attachments/${att.id}`, { as: paula })).status, 404);
 });
 
@@ -73,6 +83,7 @@ test('the OpenAPI document lists every route with its policy and request schema'
   assert.deepEqual(accept.requestBody.content['application/json'].schema.required.sort(), ['projects', 'title']);
   assert.equal(doc.paths['/api/reports'].post.requestBody.content['application/json'].schema.additionalProperties, false);
   for (const [path, ops] of Object.entries<any>(doc.paths)) {
-    for (const [method, op] of Object.entries<any>(ops)) assert.ok(['public', 'reporter-link', 'signed-in', 'admin'].includes(op['x-policy']), `${method} ${path}`);
+    for (const [method, op] of Object.entries<any>(ops))
+      assert.ok(['public', 'reporter-link', 'signed-in', 'admin'].includes(op['x-policy']), `${method} ${path}`);
   }
 });

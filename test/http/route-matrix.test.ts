@@ -58,13 +58,18 @@ const bodies: Record<string, unknown> = {
   'PUT /api/cve/account': { url: 'https://cveawg-test.mitre.org/api', shortName: 'probe', user: 'probe@x.example', apiKey: 'probe-key' },
   'PUT /api/reports/:id/cvss': { vectors: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },
   'PUT /api/incidents/:ref/cvss': { vectors: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },
-  'POST /api/advisories/:advisoryId/versions': { document: { title: 'Probe advisory', publisher: { name: 'Probe', namespace: 'https://probe.example' } } },
+  'POST /api/advisories/:advisoryId/versions': {
+    document: { title: 'Probe advisory', publisher: { name: 'Probe', namespace: 'https://probe.example' } },
+  },
   'POST /api/advisories/:advisoryId/reviews': { version: 1, verdict: 'approved' },
   'POST /api/advisories/:advisoryId/circulations': { audience: 'reporter' },
   'POST /api/advisories/:advisoryId/publication': {},
   'POST /api/advisories/:advisoryId/withdrawal': { reason: 'probe withdrawal reason' },
   'PUT /api/reporter/:token/credit': { preference: 'anonymous' },
-  'POST /api/reports/:id/signed-replies': { entity: 'Content-Type: text/plain; charset=utf-8\r\n\r\nprobe\r\n', signature: '-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----' },
+  'POST /api/reports/:id/signed-replies': {
+    entity: 'Content-Type: text/plain; charset=utf-8\r\n\r\nprobe\r\n',
+    signature: '-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----',
+  },
 };
 
 // A query string each GET route would accept from someone allowed.
@@ -91,7 +96,10 @@ before(async () => {
   await addMember(h, admin, { name: 'Sam Spare', email: 'sam@tf.example' });
 
   const r = await api(h, 'POST', '/api/reports', {
-    body: { ...sampleReport, attachments: [{ filename: 'poc.c', contentType: 'text/x-c', contentBase64: Buffer.from('int main(){}').toString('base64') }] },
+    body: {
+      ...sampleReport,
+      attachments: [{ filename: 'poc.c', contentType: 'text/x-c', contentBase64: Buffer.from('int main(){}').toString('base64') }],
+    },
   });
   reportId = r.json.reportId;
   attachmentId = (await h.app.db.query<{ id: string }>('SELECT id FROM attachments WHERE report_id = $1', [reportId])).rows[0]!.id;
@@ -101,7 +109,9 @@ before(async () => {
   reporterToken = r.json.statusToken;
   otherReportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
   await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: as.central! });
-  incidentRef = (await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: as.central!, body: { title: 'Matrix incident', projects: ['tf-a'] } })).json.incidentRef;
+  incidentRef = (
+    await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: as.central!, body: { title: 'Matrix incident', projects: ['tf-a'] } })
+  ).json.incidentRef;
   await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: as.central!, body: { email: 'cora@tf.example' } });
   advisoryId = (await api(h, 'POST', `/api/reports/${reportId}/advisories`, { as: as.central! })).json.advisoryId;
   await api(h, 'POST', `/api/reports/${otherReportId}/pull-in`, { as: as.central!, body: { email: 'olga@tf.example' } });
@@ -113,7 +123,11 @@ const MAIL_SAMPLE_ID = '00000000-0000-4000-8000-000000000001';
 
 /** Routes about one person that only they or an admin may use. */
 const selfRoutes = new Set([
-  '/api/people/:id/availability', '/api/people/:id/calendar', '/api/people/:id/holiday-region', '/api/people/:id/days-off', '/api/people/:id/days-off/:daysOffId',
+  '/api/people/:id/availability',
+  '/api/people/:id/calendar',
+  '/api/people/:id/holiday-region',
+  '/api/people/:id/days-off',
+  '/api/people/:id/days-off/:daysOffId',
 ]);
 
 /** Who may see the matrix case (an accepted TF-A incident). */
@@ -121,11 +135,20 @@ const seesCase = new Set(['central', 'projectTeam', 'collaborator']);
 
 function fill(url: string): string {
   return url
-    .replace(':advisoryId', advisoryId).replace('/versions/:version', '/versions/1')
-    .replace('/reports/:id', `/reports/${reportId}`).replace(':attachmentId', attachmentId).replace(':daysOffId', daysOffId)
-    .replace(':ref', incidentRef).replace(':token', reporterToken).replace(':slug/subsystems', 'tf-a/subsystems')
-    .replace('/teams/:slug', '/teams/tf-a-ess').replace(':slug', 'tf-a').replace(':name', 'Kernel').replace(':email', 'sam@tf.example')
-    .replace('/people/:id', `/people/${as.projectTeam!.personId}`).replace('/mail-inbox/:id', `/mail-inbox/${MAIL_SAMPLE_ID}`)
+    .replace(':advisoryId', advisoryId)
+    .replace('/versions/:version', '/versions/1')
+    .replace('/reports/:id', `/reports/${reportId}`)
+    .replace(':attachmentId', attachmentId)
+    .replace(':daysOffId', daysOffId)
+    .replace(':ref', incidentRef)
+    .replace(':token', reporterToken)
+    .replace(':slug/subsystems', 'tf-a/subsystems')
+    .replace('/teams/:slug', '/teams/tf-a-ess')
+    .replace(':slug', 'tf-a')
+    .replace(':name', 'Kernel')
+    .replace(':email', 'sam@tf.example')
+    .replace('/people/:id', `/people/${as.projectTeam!.personId}`)
+    .replace('/mail-inbox/:id', `/mail-inbox/${MAIL_SAMPLE_ID}`)
     .replace('/keys/:id', `/keys/${MAIL_SAMPLE_ID}`);
 }
 
@@ -143,7 +166,8 @@ test('every route × every role: no read or write where the policy says no', asy
   for (const route of routes) {
     const key = `${route.method} ${route.url}`;
     for (const [role, member] of Object.entries(as)) {
-      const isCaseRoute = route.url.startsWith('/api/reports/:id') || route.url.startsWith('/api/incidents/') || route.url.startsWith('/api/advisories/');
+      const isCaseRoute =
+        route.url.startsWith('/api/reports/:id') || route.url.startsWith('/api/incidents/') || route.url.startsWith('/api/advisories/');
       // Advisories carry the reporter's identity in their credits: the security teams only, not people pulled into the case.
       const isAdvisoryRoute = route.url.startsWith('/api/advisories/') || route.url === '/api/reports/:id/advisories';
       // A person's own availability and calendar: themselves (the project member is the sample) or an admin.
@@ -171,7 +195,10 @@ test('every route × every role: no read or write where the policy says no', asy
       // Allowed writes are exercised by the acceptance tests; here only refusals and reads are sent.
       if (expected === null && route.method !== 'GET') continue;
       const before = await snapshot();
-      const res = await api(h, route.method, fill(route.url) + (queries[key] ?? ''), { ...(member ? { as: member } : {}), ...(bodies[key] !== undefined ? { body: bodies[key] } : {}) });
+      const res = await api(h, route.method, fill(route.url) + (queries[key] ?? ''), {
+        ...(member ? { as: member } : {}),
+        ...(bodies[key] !== undefined ? { body: bodies[key] } : {}),
+      });
       if (expected !== null) {
         assert.equal(res.status, expected, `${key} as ${role}: ${res.body}`);
         assert.equal(typeof res.json?.error?.code, 'string', `${key} as ${role}: error shape`);
@@ -209,12 +236,25 @@ test('case actions a visible role may not take are refused with 403 and change n
 test('the queue lists exactly the cases each role may see, earliest due first', async () => {
   const q = async (m: Member) => (await api(h, 'GET', '/api/queue', { as: m })).json;
   const central = await q(as.central!);
-  assert.deepEqual(central.incidents.map((i: any) => i.ref), [incidentRef]);
-  assert.deepEqual(central.reports.map((r: any) => r.reportId), [otherReportId], 'the other report is still in triage');
+  assert.deepEqual(
+    central.incidents.map((i: any) => i.ref),
+    [incidentRef],
+  );
+  assert.deepEqual(
+    central.reports.map((r: any) => r.reportId),
+    [otherReportId],
+    'the other report is still in triage',
+  );
   assert.equal(central.incidents[0].title, 'Matrix incident');
   assert.ok(central.incidents[0].dueAt, 'the project analysis clock runs');
-  assert.deepEqual((await q(as.projectTeam!)).incidents.map((i: any) => i.ref), [incidentRef]);
-  assert.deepEqual((await q(as.collaborator!)).incidents.map((i: any) => i.ref), [incidentRef]);
+  assert.deepEqual(
+    (await q(as.projectTeam!)).incidents.map((i: any) => i.ref),
+    [incidentRef],
+  );
+  assert.deepEqual(
+    (await q(as.collaborator!)).incidents.map((i: any) => i.ref),
+    [incidentRef],
+  );
   const other = await q(as.otherCollaborator!);
   assert.deepEqual([other.incidents.length, other.reports.map((r: any) => r.reportId)], [0, [otherReportId]]);
   for (const role of ['otherProject', 'stakeholder', 'admin'] as const) {
@@ -233,6 +273,9 @@ test('the queue filters to what is due before an instant, or overdue now', async
   assert.equal((await api(h, 'GET', '/api/queue?overdue=true', { as: as.central! })).json.incidents.length, 0, 'nothing is overdue yet');
   h.clock.set(after);
   const overdue = (await api(h, 'GET', '/api/queue?overdue=true', { as: as.central! })).json;
-  assert.deepEqual(overdue.incidents.map((i: any) => [i.ref, i.overdue]), [[incidentRef, true]]);
+  assert.deepEqual(
+    overdue.incidents.map((i: any) => [i.ref, i.overdue]),
+    [[incidentRef, true]],
+  );
   assert.equal((await api(h, 'GET', '/api/queue?dueBefore=2026-12-01', { as: as.central! })).status, 400, 'an instant needs its offset');
 });

@@ -7,9 +7,18 @@ import { beginEnrollment } from '../../src/app/auth/auth.ts';
 test('first run: the desk is created only with the setup token printed at start, and only once', async () => {
   const h = await startHarness();
   after(() => h.close());
-  const instance = { name: 'Tock Security Team', profile: 'tock', timeZone: 'Europe/Berlin', admin: { name: 'Ada', email: 'ada@tock.example' } };
+  const instance = {
+    name: 'Tock Security Team',
+    profile: 'tock',
+    timeZone: 'Europe/Berlin',
+    admin: { name: 'Ada', email: 'ada@tock.example' },
+  };
   // Before setup, nothing works that needs the desk.
-  assert.equal((await api(h, 'POST', '/api/reports', { body: { title: 'Early report', body: 'Reported before the desk exists.', reporter: {} } })).status, 409);
+  assert.equal(
+    (await api(h, 'POST', '/api/reports', { body: { title: 'Early report', body: 'Reported before the desk exists.', reporter: {} } }))
+      .status,
+    409,
+  );
   setSetupToken('the-printed-token');
   const wrong = await api(h, 'POST', '/api/setup', { body: { setupToken: 'guess', instance } });
   assert.equal(wrong.status, 403);

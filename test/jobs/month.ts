@@ -95,7 +95,12 @@ export async function simulateMonth(t: TestContext, two: boolean): Promise<void>
         await person(h, admin, { name: 'Mia Maintainer', email: 'mia@tf.example', timeZone: 'Europe/Berlin', teams: ['tf-m-security'] }),
       ],
     };
-    const cast: Cast = { admin, central, teams, byId: new Map([...central, ...teams['tf-a'], ...teams['tf-m']].map((p) => [p.personId, p])) };
+    const cast: Cast = {
+      admin,
+      central,
+      teams,
+      byId: new Map([...central, ...teams['tf-a'], ...teams['tf-m']].map((p) => [p.personId, p])),
+    };
     const [, tina, tom, tess] = central as [Person, Person, Person, Person];
     const [hank, hana] = teams['tf-a'] as [Person, Person];
     const [mo] = teams['tf-m'] as [Person, Person];
@@ -208,7 +213,10 @@ export async function simulateMonth(t: TestContext, two: boolean): Promise<void>
           c.handlers.set(slug, handler);
           const next = rnd.next();
           if (next < 0.5) at(claimStep + hours(1, 100), () => confirmVulnerability(handler.ctx, c.reportId, slug, {}));
-          else if (next < 0.65) at(claimStep + hours(1, 100), () => handlerReject(handler.ctx, c.reportId, slug, { reason: 'Not reachable from the non-secure world.' }));
+          else if (next < 0.65)
+            at(claimStep + hours(1, 100), () =>
+              handlerReject(handler.ctx, c.reportId, slug, { reason: 'Not reachable from the non-secure world.' }),
+            );
         });
       }
     }
@@ -258,13 +266,17 @@ export async function simulateMonth(t: TestContext, two: boolean): Promise<void>
       const envelope = h.app.sealer.openJson<{ to: string[] }>(m.envelope_sealed, `outbox.envelope:${m.id}`);
       assert.deepEqual(envelope.to, [cast.byId.get(n.person_id)!.email]);
     }
-    const audited = await h.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_events WHERE action IN ('sla.reminder_sent', 'sla.escalated')`);
+    const audited = await h.app.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_events WHERE action IN ('sla.reminder_sent', 'sla.escalated')`,
+    );
     assert.equal(audited.rows[0]!.n, sent.rows.length);
 
     // The month exercised what it should: both kinds, owned and unowned clocks, and absences.
     const kinds = (k: string) => sent.rows.filter((n) => n.kind === k).length;
     assert.ok(kinds('reminder') > 100 && kinds('escalation') > 100, `reminders ${kinds('reminder')}, escalations ${kinds('escalation')}`);
-    t.diagnostic(`${cases.length} reports, ${rowsCount(expected)} deadline rows with notices; ${kinds('reminder')} reminders, ${kinds('escalation')} escalations`);
+    t.diagnostic(
+      `${cases.length} reports, ${rowsCount(expected)} deadline rows with notices; ${kinds('reminder')} reminders, ${kinds('escalation')} escalations`,
+    );
   } finally {
     if (second && second !== h.app) await second.db.close();
     await h.close();
@@ -281,13 +293,29 @@ const rowsCount = (expected: Set<string>) => new Set([...expected].map((k) => k.
  */
 async function expectation(h: Harness, cast: Cast, absences: Absences): Promise<Set<string>> {
   const rows = await h.app.db.query<{
-    id: string; report_id: string; clock: string; project_id: string | null; owner_id: string | null; time_zone: string;
-    started_at: Date; due_at: Date; stopped_at: Date | null; stop_reason: string | null;
+    id: string;
+    report_id: string;
+    clock: string;
+    project_id: string | null;
+    owner_id: string | null;
+    time_zone: string;
+    started_at: Date;
+    due_at: Date;
+    stopped_at: Date | null;
+    stop_reason: string | null;
   }>('SELECT id, report_id, clock, project_id, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason FROM deadlines');
   const triagers = new Map(
-    (await h.app.db.query<{ id: string; triager_id: string | null }>('SELECT id, triager_id FROM reports')).rows.map((r) => [r.id, r.triager_id]),
+    (await h.app.db.query<{ id: string; triager_id: string | null }>('SELECT id, triager_id FROM reports')).rows.map((r) => [
+      r.id,
+      r.triager_id,
+    ]),
   );
-  const projectSlug = new Map((await h.app.db.query<{ id: string; slug: string }>('SELECT id, slug FROM projects')).rows.map((p) => [p.id, p.slug as 'tf-a' | 'tf-m']));
+  const projectSlug = new Map(
+    (await h.app.db.query<{ id: string; slug: string }>('SELECT id, slug FROM projects')).rows.map((p) => [
+      p.id,
+      p.slug as 'tf-a' | 'tf-m',
+    ]),
+  );
 
   // When each row became visible: a row that replaced a reassigned one, when that one stopped.
   const chains = new Map<string, typeof rows.rows>();
@@ -312,7 +340,8 @@ async function expectation(h: Harness, cast: Cast, absences: Absences): Promise<
   };
   const zones = new Map<string, string>();
   const zoneOf = (p: Person) => zones.get(p.personId)!;
-  for (const r of (await h.app.db.query<{ id: string; time_zone: string }>('SELECT id, time_zone FROM people')).rows) zones.set(r.id, r.time_zone);
+  for (const r of (await h.app.db.query<{ id: string; time_zone: string }>('SELECT id, time_zone FROM people')).rows)
+    zones.set(r.id, r.time_zone);
 
   const centralIds = cast.central.map((p) => p.personId);
   const teamIds = (projectId: string) => cast.teams[projectSlug.get(projectId)!].map((p) => p.personId);
@@ -338,7 +367,9 @@ async function expectation(h: Harness, cast: Cast, absences: Absences): Promise<
     const lead = r.clock === 'triage' ? ({ amount: 1, unit: 'working-days' } as const) : ({ amount: 48, unit: 'hours' } as const);
     const owner = r.owner_id ? cast.byId.get(r.owner_id)! : null;
     const remind = +reminderAt(new Date(due), lead, {
-      timeZone: r.time_zone, workingWeek: [1, 2, 3, 4, 5], daysOff: owner ? (absences.daysOff.get(owner.personId) ?? []) : [],
+      timeZone: r.time_zone,
+      workingWeek: [1, 2, 3, 4, 5],
+      daysOff: owner ? (absences.daysOff.get(owner.personId) ?? []) : [],
     });
     const first = (lo: number, hi: number, to: (t: number) => string[]) => {
       for (let step = Math.max(0, Math.ceil((lo - START) / STEP)); step < STEPS; step++) {
@@ -349,7 +380,8 @@ async function expectation(h: Harness, cast: Cast, absences: Absences): Promise<
       }
       return undefined;
     };
-    for (const id of first(Math.max(from, remind), Math.min(until, due), (t) => reminderTo(r, t)) ?? []) out.add(`${r.id} reminder ${email(id)}`);
+    for (const id of first(Math.max(from, remind), Math.min(until, due), (t) => reminderTo(r, t)) ?? [])
+      out.add(`${r.id} reminder ${email(id)}`);
     for (const id of first(Math.max(from, due), until, (t) => escalationTo(r, t)) ?? []) out.add(`${r.id} escalation ${email(id)}`);
   }
   return out;

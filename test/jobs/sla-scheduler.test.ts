@@ -33,7 +33,9 @@ async function tfDesk(config: Record<string, unknown> = {}): Promise<TfDesk> {
   const admin = await setupDesk(h, 'trusted-firmware'); // Ada Admin, London, on the central team
   await addProject(admin, 'tf-a', 'TF-A');
   return {
-    h, admin, anonymous: { app: h.app, principal: { kind: 'anonymous' } },
+    h,
+    admin,
+    anonymous: { app: h.app, principal: { kind: 'anonymous' } },
     tina: await person(h, admin, { name: 'Tina Triager', email: 'tina@tf.example', timeZone: 'America/Los_Angeles', teams: ['security'] }),
     tom: await person(h, admin, { name: 'Tom Triager', email: 'tom@tf.example', teams: ['security'] }),
     tess: await person(h, admin, { name: 'Tess Triager', email: 'tess@tf.example', timeZone: 'Asia/Kolkata', teams: ['security'] }),
@@ -51,7 +53,15 @@ async function away(d: { h: Harness; admin: Member }, who: Person, change: { ava
   await updateAvailability(d.admin.ctx, who.personId, change);
 }
 
-const reporterValues = ['Rita Reporter', 'rita@research.example', 'Example Research', 'Megacorp Automotive', 'ExampleCorp secure boot', 'Stack overflow in the BL2', 'crafted FIP image'];
+const reporterValues = [
+  'Rita Reporter',
+  'rita@research.example',
+  'Example Research',
+  'Megacorp Automotive',
+  'ExampleCorp secure boot',
+  'Stack overflow in the BL2',
+  'crafted FIP image',
+];
 
 test('TF: the owner is reminded before the deadline; at breach the other central members are told and can take over; nothing twice', async () => {
   const d = await tfDesk();
@@ -68,7 +78,10 @@ test('TF: the owner is reminded before the deadline; at breach the other central
     const [reminder] = await queuedNotices(d.h, reportId);
     assert.deepEqual(reminder!.to, ['tina@tf.example']);
     assert.equal(reminder!.subject, '[Embargo] Reminder: Triage within 3 working days for report #1 is due Fri 27 Nov 00:00 GMT-8');
-    assert.match(reminder!.body, /^Hello Tina Triager,\n\nReminder: the clock "Triage within 3 working days" of report #1 is due on Friday 27 November 2026 at 00:00 \(America\/Los_Angeles; 2026-11-27T00:00:00-08:00\), in 24 hours\.\n\nYou own this clock\./);
+    assert.match(
+      reminder!.body,
+      /^Hello Tina Triager,\n\nReminder: the clock "Triage within 3 working days" of report #1 is due on Friday 27 November 2026 at 00:00 \(America\/Los_Angeles; 2026-11-27T00:00:00-08:00\), in 24 hours\.\n\nYou own this clock\./,
+    );
     assert.ok(reminder!.body.includes(`Open the case: http://localhost:8080/cases/${reportId}`));
 
     assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-27T07:59:59Z'))), none);
@@ -83,10 +96,19 @@ test('TF: the owner is reminded before the deadline; at breach the other central
     const tess = (await queuedNotices(d.h, reportId)).find((n) => n.to[0] === 'tess@tf.example')!;
     assert.equal(tess.subject, '[Embargo] Overdue: Triage within 3 working days for report #1 (owner Tina Triager)');
     // Due instant in Tess's own zone (Kolkata).
-    assert.ok(tess.body.includes('passed its deadline on Friday 27 November 2026 at 13:30 (Asia/Kolkata; 2026-11-27T13:30:00+05:30), less than an hour ago.'), tess.body);
+    assert.ok(
+      tess.body.includes(
+        'passed its deadline on Friday 27 November 2026 at 13:30 (Asia/Kolkata; 2026-11-27T13:30:00+05:30), less than an hour ago.',
+      ),
+      tess.body,
+    );
     assert.ok(tess.body.includes('Its owner is Tina Triager.'));
     assert.ok(tess.body.includes("You are told as a backup: the members of the central security team pick up the owner's duties."));
-    assert.ok(tess.body.includes(`You can take over in one click: "Take over the triager's duties" on the case page (API: POST /api/reports/${reportId}/take-over with a reason).`));
+    assert.ok(
+      tess.body.includes(
+        `You can take over in one click: "Take over the triager's duties" on the case page (API: POST /api/reports/${reportId}/take-over with a reason).`,
+      ),
+    );
 
     // Never the reporter's identity, their sensitive values, the title or the body.
     for (const n of await queuedNotices(d.h, reportId)) {
@@ -97,7 +119,10 @@ test('TF: the owner is reminded before the deadline; at breach the other central
     assert.deepEqual(actions, ['sla.reminder_sent', 'sla.escalated', 'sla.escalated', 'sla.escalated']);
     const rows = await d.h.app.db.query<{ kind: string; outbox_id: string | null }>('SELECT kind, outbox_id FROM notices');
     assert.equal(rows.rows.length, 4);
-    assert.ok(rows.rows.every((r) => r.outbox_id !== null), 'every notice names its outbox row');
+    assert.ok(
+      rows.rows.every((r) => r.outbox_id !== null),
+      'every notice names its outbox row',
+    );
   } finally {
     await d.h.close();
   }
@@ -159,7 +184,11 @@ test('TF: days off count: the owner is reminded on their last working day before
     await addDaysOff(d.tina.ctx, d.tina.personId, { startsOn: '2026-11-26' });
     await addDaysOff(d.tom.ctx, d.tom.personId, { startsOn: '2026-11-27', endsOn: '2026-11-30' });
     assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-25T07:59:59Z'))), none);
-    assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-25T08:00:00Z'))), { ...none, reminders: 1 }, 'start of Wednesday in Los Angeles');
+    assert.deepEqual(
+      counts(await runSlaScheduler(d.h.app, at('2026-11-25T08:00:00Z'))),
+      { ...none, reminders: 1 },
+      'start of Wednesday in Los Angeles',
+    );
     assert.deepEqual(await noticeSummary(d.h, reportId), { reminder: ['tina@tf.example'] });
     // Friday 08:00 UTC is Friday in London: Tom's day off.
     assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-27T08:00:00Z'))), { ...none, escalations: 2 });
@@ -189,9 +218,15 @@ test('TF: stopped clocks send nothing; project analysis reminds the project team
     // Project analysis: 7 days from 2026-11-24T10:00Z, unclaimed, reminded 48 hours before: the tf-a team.
     assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-29T09:59:59Z'))), none);
     assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-29T10:00:00Z'))), { ...none, reminders: 4 });
-    for (const id of [accepted, confirmed]) assert.deepEqual(await noticeSummary(d.h, id), { reminder: ['hana@tf.example', 'hank@tf.example'] });
+    for (const id of [accepted, confirmed])
+      assert.deepEqual(await noticeSummary(d.h, id), { reminder: ['hana@tf.example', 'hank@tf.example'] });
     const hana = (await queuedNotices(d.h, accepted)).find((n) => n.to[0] === 'hana@tf.example')!;
-    assert.ok(hana.body.includes(`You can claim it in one click: "TF-A: Become the incident handler" on the case page (API: POST /api/reports/${accepted}/projects/tf-a/claim).`), hana.body);
+    assert.ok(
+      hana.body.includes(
+        `You can claim it in one click: "TF-A: Become the incident handler" on the case page (API: POST /api/reports/${accepted}/projects/tf-a/claim).`,
+      ),
+      hana.body,
+    );
     assert.match(hana.subject, /^\[Embargo\] Reminder: Project analysis within 7 days for TF-2026-000\d is due Tue 1 Dec 10:00 GMT$/);
 
     // Hank claims one: its clock is a new row with an owner, within its reminder window: Hank is reminded.
@@ -215,10 +250,13 @@ test('TF: stopped clocks send nothing; project analysis reminds the project team
   }
 });
 
-test('a team member who shares the reporter\'s name gets a minimal notice: the leak guard refuses the full one', async () => {
+test("a team member who shares the reporter's name gets a minimal notice: the leak guard refuses the full one", async () => {
   const d = await tfDesk();
   try {
-    const reportId = await submitAt(d, '2026-11-23T09:00:00Z', { ...sampleReport, reporter: { ...sampleReport.reporter, name: 'Tina Triager' } });
+    const reportId = await submitAt(d, '2026-11-23T09:00:00Z', {
+      ...sampleReport,
+      reporter: { ...sampleReport.reporter, name: 'Tina Triager' },
+    });
     d.h.clock.set('2026-11-23T10:00:00Z');
     await claimTriage(d.tina.ctx, reportId);
     assert.deepEqual(counts(await runSlaScheduler(d.h.app, at('2026-11-26T08:00:00Z'))), { ...none, reminders: 1 });
@@ -238,7 +276,10 @@ test('two passes at once send each notice once', async () => {
   try {
     const ids: string[] = [];
     for (let i = 0; i < 5; i++) ids.push(await submitAt(d, '2026-11-23T09:00:00Z'));
-    const [a, b] = await Promise.all([runSlaScheduler(d.h.app, at('2026-11-27T00:00:00Z')), runSlaScheduler(d.h.app, at('2026-11-27T00:00:00Z'))]);
+    const [a, b] = await Promise.all([
+      runSlaScheduler(d.h.app, at('2026-11-27T00:00:00Z')),
+      runSlaScheduler(d.h.app, at('2026-11-27T00:00:00Z')),
+    ]);
     // Five unclaimed reports, four central members each: 20 escalations in all, split between the passes.
     assert.equal(a.escalations + b.escalations, 20);
     assert.equal(a.reminders + b.reminders, 0, 'the reminder window has passed: no late reminders');
@@ -263,12 +304,18 @@ test('a use case stopping a clock while a pass is about to notify: no deadlock, 
         const me = (await tx.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
         pass = runSlaScheduler(d.h.app, due);
         for (;;) {
-          const blocked = await d.h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))', [me]);
+          const blocked = await d.h.app.db.query<{ n: number }>(
+            'SELECT count(*)::int AS n FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))',
+            [me],
+          );
           if (blocked.rows[0]!.n > 0) break;
           await new Promise((r) => setImmediate(r));
         }
       }
-      await tx.query(`UPDATE deadlines SET stopped_at = $2, stop_reason = 'report_rejected' WHERE report_id = $1 AND stopped_at IS NULL`, [reportId, due]);
+      await tx.query(`UPDATE deadlines SET stopped_at = $2, stop_reason = 'report_rejected' WHERE report_id = $1 AND stopped_at IS NULL`, [
+        reportId,
+        due,
+      ]);
     });
     // PGlite runs one transaction at a time: there the pass simply comes after.
     const result = await (pass ?? runSlaScheduler(d.h.app, due));
@@ -284,9 +331,19 @@ test('Tock: the resolution target escalates to the secondary contact of the assi
   try {
     const admin = await setupDesk(h, 'tock', 'America/New_York');
     await addProject(admin, 'tock', 'Tock');
-    const charles = await person(h, admin, { name: 'Charles Coordinator', email: 'charles@tock.example', timeZone: 'America/New_York', teams: ['security'] });
+    const charles = await person(h, admin, {
+      name: 'Charles Coordinator',
+      email: 'charles@tock.example',
+      timeZone: 'America/New_York',
+      teams: ['security'],
+    });
     const kim = await person(h, admin, { name: 'Kim Kernel', email: 'kim@tock.example', teams: ['tock-security'] });
-    const kate = await person(h, admin, { name: 'Kate Kernel', email: 'kate@tock.example', timeZone: 'Europe/Berlin', teams: ['tock-security'] });
+    const kate = await person(h, admin, {
+      name: 'Kate Kernel',
+      email: 'kate@tock.example',
+      timeZone: 'Europe/Berlin',
+      teams: ['tock-security'],
+    });
     await setSubsystemContacts(admin.ctx, 'tock', 'Kernel', { primary: 'kim@tock.example', secondary: 'kate@tock.example' });
     const anonymous: Ctx = { app: h.app, principal: { kind: 'anonymous' } };
 
@@ -307,8 +364,14 @@ test('Tock: the resolution target escalates to the secondary contact of the assi
     assert.deepEqual(counts(await runSlaScheduler(h.app, at('2026-11-30T14:00:00Z'))), { ...none, escalations: 1 });
     assert.deepEqual(await noticeSummary(h, first.reportId), { reminder: ['charles@tock.example'], escalation: ['kate@tock.example'] });
     const kateMail = (await queuedNotices(h, first.reportId)).find((n) => n.kind === 'escalation')!;
-    assert.ok(kateMail.body.includes('You are told as a backup: you are a contact of the Kernel subsystem and back up the one who has the work.'));
-    assert.ok(kateMail.body.includes(`You can take over in one click: "Tock: Take over the handler's duties" on the case page (API: POST /api/reports/${first.reportId}/projects/tock/take-over with a reason).`));
+    assert.ok(
+      kateMail.body.includes('You are told as a backup: you are a contact of the Kernel subsystem and back up the one who has the work.'),
+    );
+    assert.ok(
+      kateMail.body.includes(
+        `You can take over in one click: "Tock: Take over the handler's duties" on the case page (API: POST /api/reports/${first.reportId}/projects/tock/take-over with a reason).`,
+      ),
+    );
     assert.ok(kateMail.body.includes('(Europe/Berlin; 2026-11-30T15:00:00+01:00)'));
 
     // Kim away at assignment: Kate (secondary) is assigned, so the primary, Kim, backs her up.
@@ -340,7 +403,8 @@ test('startScheduler runs passes on a timer, records a heartbeat, and stops clea
     let done!: () => void;
     const twoPasses = new Promise<void>((resolve) => (done = resolve));
     const handle = startScheduler(d.h.app, {
-      intervalMs: 5, id: 'test-scheduler',
+      intervalMs: 5,
+      id: 'test-scheduler',
       onPass: (r) => {
         results.push(r);
         if (results.length === 2) done();
@@ -352,7 +416,9 @@ test('startScheduler runs passes on a timer, records a heartbeat, and stops clea
     const after = results.length;
     assert.deepEqual(results.slice(0, 2).map(counts), [{ ...none, escalations: 4 }, none]);
     assert.equal((await noticeSummary(d.h, reportId)).escalation?.length, 4);
-    const hb = await d.h.app.db.query<{ scheduler_id: string; last_error: string | null }>('SELECT scheduler_id, last_error FROM scheduler_heartbeats');
+    const hb = await d.h.app.db.query<{ scheduler_id: string; last_error: string | null }>(
+      'SELECT scheduler_id, last_error FROM scheduler_heartbeats',
+    );
     assert.deepEqual(hb.rows, [{ scheduler_id: 'test-scheduler', last_error: null }]);
     // Stopped: no pass starts afterwards.
     await new Promise((r) => setTimeout(r, 20));

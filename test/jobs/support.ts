@@ -13,7 +13,11 @@ export interface Person {
   ctx: Ctx;
 }
 
-export async function person(h: Harness, admin: Member, p: { name: string; email: string; timeZone?: string; teams: string[] }): Promise<Person> {
+export async function person(
+  h: Harness,
+  admin: Member,
+  p: { name: string; email: string; timeZone?: string; teams: string[] },
+): Promise<Person> {
   const { personId } = await addPerson(admin.ctx, { name: p.name, emails: [p.email], timeZone: p.timeZone ?? 'Europe/London' });
   for (const team of p.teams) await setTeamMember(admin.ctx, team, { email: p.email }, true);
   const principal = (await loadPrincipal(h.app.db, personId))!;
@@ -41,7 +45,10 @@ export async function queuedNotices(h: Harness, reportId?: string): Promise<Queu
     outboxId: row.id,
     kind: row.template_id === 'sla.reminder' ? 'reminder' : 'escalation',
     reportId: row.report_id,
-    ...h.app.sealer.openJson<{ to: string[]; cc: string[]; subject: string; body: string }>(row.envelope_sealed, `outbox.envelope:${row.id}`),
+    ...h.app.sealer.openJson<{ to: string[]; cc: string[]; subject: string; body: string }>(
+      row.envelope_sealed,
+      `outbox.envelope:${row.id}`,
+    ),
   }));
 }
 

@@ -16,7 +16,8 @@ for (;;) {
     const left = await app.db.query<{ n: number; next: Date | null; errors: string[] | null }>(
       `SELECT count(*)::int AS n, min(CASE WHEN status = 'queued' THEN next_attempt_at ELSE lease_until END) AS next,
               array_agg(DISTINCT last_error) FILTER (WHERE last_error IS NOT NULL) AS errors
-         FROM deliveries WHERE status IN ('queued', 'sending')`);
+         FROM deliveries WHERE status IN ('queued', 'sending')`,
+    );
     const { n, next, errors } = left.rows[0]!;
     if (n === 0) break;
     // A copy put back with a backoff (a connection cut by a kill of the previous run, say) is due

@@ -40,7 +40,9 @@ const WINDOW = Math.min(BATCH, SETTLE_EVERY);
 const childScript = new URL('./delivery-crash.child.ts', import.meta.url).pathname;
 const nodeBin = process.execPath;
 
-test('delivery survives SIGKILL at random points: every delivery made, repeats only from the 250 window, byte-identical', { timeout: 600_000 }, async (t) => {
+test('delivery survives SIGKILL at random points: every delivery made, repeats only from the 250 window, byte-identical', {
+  timeout: 600_000,
+}, async (t) => {
   const url = process.env.EMBARGO_TEST_DATABASE_URL ?? null;
   const schema = url ? `crash_${randomBytes(5).toString('hex')}` : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'embargo-crash-'));
@@ -54,7 +56,12 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
   // The desk, three members (one with a key), a team key, the relay, and MESSAGES fanned-out messages.
   let app = await createApp(config, schema ? { schema } : {});
   const system: Ctx = { app, principal: { kind: 'system', label: 'test' } };
-  await initInstance(app, { name: 'TF Security', profile: 'trusted-firmware', timeZone: 'Europe/London', admin: { name: 'Ada', email: 'ada@tf.example' } });
+  await initInstance(app, {
+    name: 'TF Security',
+    profile: 'trusted-firmware',
+    timeZone: 'Europe/London',
+    admin: { name: 'Ada', email: 'ada@tf.example' },
+  });
   const alice = await addPerson(system, { name: 'Alice', emails: ['alice@tf.example'], timeZone: 'Europe/London' });
   await addPerson(system, { name: 'Bob', emails: ['bob@tf.example'], timeZone: 'Europe/London' });
   for (const email of ['alice@tf.example', 'bob@tf.example']) await setTeamMember(system, 'security', { email }, true);
@@ -67,7 +74,10 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
     await app.db.transaction(async (tx) => {
       const ctx: Ctx = { app, principal: { kind: 'reporter', reportId } };
       const c = (await loadCase(tx, reportId))!;
-      await fanOutMessage(ctx, tx, new Date(), { reportId, messageId: await addMessage(ctx, tx, new Date(), c, 'from_reporter', `message ${i}`) });
+      await fanOutMessage(ctx, tx, new Date(), {
+        reportId,
+        messageId: await addMessage(ctx, tx, new Date(), c, 'from_reporter', `message ${i}`),
+      });
     });
   }
   const queued = (await app.db.query<{ id: string; message_id: string }>('SELECT id, message_id FROM deliveries')).rows;
@@ -76,7 +86,12 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
 
   // Passes of BATCH rows: several copies of one message are built, sent and recorded together.
   const env = {
-    ...process.env, EMBARGO_TEST_DELIVERY_BATCH: String(BATCH), DATABASE_URL: url ?? '', EMBARGO_DATA_DIR: dataDir, EMBARGO_INSTANCE_KEY: instanceKey, EMBARGO_PUBLIC_URL: 'https://desk.example.org',
+    ...process.env,
+    EMBARGO_TEST_DELIVERY_BATCH: String(BATCH),
+    DATABASE_URL: url ?? '',
+    EMBARGO_DATA_DIR: dataDir,
+    EMBARGO_INSTANCE_KEY: instanceKey,
+    EMBARGO_PUBLIC_URL: 'https://desk.example.org',
     ...(schema ? { EMBARGO_TEST_SCHEMA: schema } : {}),
   };
   let child: ChildProcess | null = null;
@@ -93,15 +108,26 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
   for (;;) {
     runs++;
     assert.ok(runs < 200, 'the job finishes eventually');
-    const c = spawn(nodeBin, [childScript], { env: { ...env, EMBARGO_TEST_CLOCK_OFFSET_MS: String(runs * 61_000) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(nodeBin, [childScript], {
+      env: { ...env, EMBARGO_TEST_CLOCK_OFFSET_MS: String(runs * 61_000) },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child = c;
     let stderr = '';
     c.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
     // And, in every other run, at a random instant (start-up, claiming, building, sending, recording).
-    const timer = randomInt(2) === 0 ? setTimeout(() => {
-      if (c.exitCode === null && c.kill('SIGKILL')) randomKills++;
-    }, randomInt(50, 3000)) : undefined;
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => c.once('exit', (co, sig) => resolve([co, sig])));
+    const timer =
+      randomInt(2) === 0
+        ? setTimeout(
+            () => {
+              if (c.exitCode === null && c.kill('SIGKILL')) randomKills++;
+            },
+            randomInt(50, 3000),
+          )
+        : undefined;
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      c.once('exit', (co, sig) => resolve([co, sig])),
+    );
     clearTimeout(timer);
     if (stderr) t.diagnostic(`run ${runs}: ${stderr.trim()}`);
     if (signal === 'SIGKILL') continue;
@@ -109,27 +135,45 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
     break;
   }
   child = null;
-  t.diagnostic(`runs ${runs}, kills after 250: ${killsAfter250}, random kills: ${randomKills}, messages at the sink: ${sink.received.length} for ${queued.length} deliveries`);
+  t.diagnostic(
+    `runs ${runs}, kills after 250: ${killsAfter250}, random kills: ${randomKills}, messages at the sink: ${sink.received.length} for ${queued.length} deliveries`,
+  );
 
   app = await createApp(config, schema ? { schema } : {});
   t.after(async () => {
     if (schema) await app.db.query(`DROP SCHEMA ${schema} CASCADE`);
     await app.db.close();
   });
-  const final = (await app.db.query<{ message_id: string; status: string; recipient: string }>('SELECT message_id, status, recipient FROM deliveries')).rows;
-  assert.deepEqual(final.filter((d) => d.status !== 'sent'), [], 'every delivery is sent');
+  const final = (
+    await app.db.query<{ message_id: string; status: string; recipient: string }>('SELECT message_id, status, recipient FROM deliveries')
+  ).rows;
+  assert.deepEqual(
+    final.filter((d) => d.status !== 'sent'),
+    [],
+    'every delivery is sent',
+  );
 
   const byId = new Map<string, SinkMessage[]>();
   for (const m of sink.received) byId.set(m.messageId!, [...(byId.get(m.messageId!) ?? []), m]);
-  assert.deepEqual([...byId.keys()].sort(), queued.map((d) => d.message_id).sort(), 'each delivery reached the server under its own Message-ID, and nothing else did');
+  assert.deepEqual(
+    [...byId.keys()].sort(),
+    queued.map((d) => d.message_id).sort(),
+    'each delivery reached the server under its own Message-ID, and nothing else did',
+  );
   let repeats = 0;
   for (const d of final) {
     const copies = byId.get(d.message_id)!;
-    assert.ok(copies.every((m) => m.rcptTo.length === 1 && m.rcptTo[0] === d.recipient), 'to its recipient only');
+    assert.ok(
+      copies.every((m) => m.rcptTo.length === 1 && m.rcptTo[0] === d.recipient),
+      'to its recipient only',
+    );
     for (const m of copies.slice(1)) assert.ok(m.raw.equals(copies[0]!.raw), 'a repeat is the same message, byte for byte');
     repeats += copies.length - 1;
   }
   // Any kill can fall between a 250 and its recording (those made right after a 250 always do).
-  assert.ok(repeats <= (killsAfter250 + randomKills) * WINDOW, `repeats (${repeats}) only from kills (${killsAfter250} after a 250, ${randomKills} at random), at most ${WINDOW} each`);
+  assert.ok(
+    repeats <= (killsAfter250 + randomKills) * WINDOW,
+    `repeats (${repeats}) only from kills (${killsAfter250} after a 250, ${randomKills} at random), at most ${WINDOW} each`,
+  );
   assert.ok(runs > 1, 'the job was killed at least once');
 });

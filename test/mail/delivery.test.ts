@@ -63,7 +63,16 @@ async function submit(): Promise<string> {
 }
 
 async function deliveries(reportId: string) {
-  const r = await h.app.db.query<{ id: string; recipient: string; status: string; mode: string | null; message_id: string; attempts: number; failure: string | null; next_attempt_at: Date }>(
+  const r = await h.app.db.query<{
+    id: string;
+    recipient: string;
+    status: string;
+    mode: string | null;
+    message_id: string;
+    attempts: number;
+    failure: string | null;
+    next_attempt_at: Date;
+  }>(
     'SELECT id, recipient, status, mode, message_id, attempts, failure, next_attempt_at FROM deliveries WHERE report_id = $1 ORDER BY recipient, created_at',
     [reportId],
   );
@@ -123,18 +132,27 @@ test('fan-out: each member with a key gets a copy encrypted to it and signed by 
   assert.ok(raw.replace(/=\r?\n/g, '').includes(`https://desk.example.org/cases/${reportId}`), raw);
   assert.equal(headerValue(toBob.raw, 'Auto-Submitted'), 'auto-generated');
   // Replies thread onto the case through its reply address.
-  for (const m of [toAlice, toBob]) assert.match(headerValue(m.raw, 'Reply-To') ?? '', /^security\+[0-9a-f]{32}@lists\.trustedfirmware\.org$/);
+  for (const m of [toAlice, toBob])
+    assert.match(headerValue(m.raw, 'Reply-To') ?? '', /^security\+[0-9a-f]{32}@lists\.trustedfirmware\.org$/);
 
   const rows = await deliveries(reportId);
-  assert.deepEqual(rows.map((d) => [d.recipient, d.status, d.mode]), [
-    ['admin@example.org', 'sent', 'notice'], ['alice@tf.example', 'sent', 'encrypted'], ['bob@tf.example', 'sent', 'notice'],
-  ]);
+  assert.deepEqual(
+    rows.map((d) => [d.recipient, d.status, d.mode]),
+    [
+      ['admin@example.org', 'sent', 'notice'],
+      ['alice@tf.example', 'sent', 'encrypted'],
+      ['bob@tf.example', 'sent', 'notice'],
+    ],
+  );
   assert.equal(toAlice.messageId, rows[1]!.message_id);
 });
 
 test('a reply to a reporter without a key is held where the profile refuses mail in clear; a key offered by mail is not used until confirmed', async () => {
   const reportId = await submit();
-  const reply = await api(h, 'POST', `/api/reports/${reportId}/replies`, { as: alice, body: { body: 'Thanks, we are looking at the BL2 loader.' } });
+  const reply = await api(h, 'POST', `/api/reports/${reportId}/replies`, {
+    as: alice,
+    body: { body: 'Thanks, we are looking at the BL2 loader.' },
+  });
   assert.equal(reply.status, 200, reply.body);
   await runDeliveryPass(h.app);
   let rita = (await deliveries(reportId)).find((d) => d.recipient === 'rita@research.example')!;
@@ -143,16 +161,27 @@ test('a reply to a reporter without a key is held where the profile refuses mail
   assert.equal(copiesTo('rita@research.example').length, 0);
   // The list copy (cc security@) reached the members, each by their own route.
   const listCopies = (await deliveries(reportId)).filter((d) => d.recipient !== 'rita@research.example');
-  assert.deepEqual(listCopies.map((d) => [d.recipient, d.status, d.mode, d.failure]), [
-    ['admin@example.org', 'sent', 'notice', null], ['alice@tf.example', 'sent', 'encrypted', null], ['bob@tf.example', 'sent', 'notice', null],
-  ]);
+  assert.deepEqual(
+    listCopies.map((d) => [d.recipient, d.status, d.mode, d.failure]),
+    [
+      ['admin@example.org', 'sent', 'notice', null],
+      ['alice@tf.example', 'sent', 'encrypted', null],
+      ['bob@tf.example', 'sent', 'notice', null],
+    ],
+  );
 
   // The failed list shows it with the reason; resending while the key is only a candidate fails again.
   const failed = await api(h, 'GET', '/api/deliveries/failed', { as: alice });
   assert.equal(failed.status, 200);
   assert.ok(failed.json.deliveries.some((d: any) => d.id === rita.id && /unencryptedMail/.test(d.failure)));
   const offered = await h.app.db.transaction((tx) =>
-    recordOfferedKey({ app: h.app, principal: SYSTEM }, tx, h.clock.now, { email: 'rita@research.example', armored: ritaKey.publicArmored, source: 'autocrypt', reportId }));
+    recordOfferedKey({ app: h.app, principal: SYSTEM }, tx, h.clock.now, {
+      email: 'rita@research.example',
+      armored: ritaKey.publicArmored,
+      source: 'autocrypt',
+      reportId,
+    }),
+  );
   assert.equal(offered.stored, true);
   assert.equal((await api(h, 'POST', `/api/deliveries/${rita.id}/resend`, { as: alice })).status, 200);
   await runDeliveryPass(h.app);
@@ -179,11 +208,15 @@ test('a reply to a reporter without a key is held where the profile refuses mail
 test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at once; resend; a bounce marks a sent delivery failed', async () => {
   const reportId = await submit();
   let refusals = 0;
-  sink.reply = (m) => (m.rcptTo.includes('alice@tf.example') && refusals++ < 2 ? { code: 451, message: '4.7.1 Try again later' } : undefined);
+  sink.reply = (m) =>
+    m.rcptTo.includes('alice@tf.example') && refusals++ < 2 ? { code: 451, message: '4.7.1 Try again later' } : undefined;
   await h.app.db.transaction(async (tx) => {
     const c = (await loadCase(tx, reportId))!;
     const ctx: Ctx = { app: h.app, principal: { kind: 'reporter', reportId } };
-    await fanOutMessage(ctx, tx, h.clock.now, { reportId, messageId: await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', 'retry me') });
+    await fanOutMessage(ctx, tx, h.clock.now, {
+      reportId,
+      messageId: await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', 'retry me'),
+    });
   });
   const t0 = h.clock.now.getTime();
   let p = await runDeliveryPass(h.app);
@@ -203,7 +236,9 @@ test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at
   alice_ = (await deliveries(reportId)).find((d) => d.recipient === 'alice@tf.example')!;
   assert.equal(alice_.status, 'sent');
   assert.equal(alice_.attempts, 3);
-  const attempts = [...sink.refused, ...sink.received].filter((m) => m.rcptTo.includes('alice@tf.example') && m.messageId === alice_.message_id);
+  const attempts = [...sink.refused, ...sink.received].filter(
+    (m) => m.rcptTo.includes('alice@tf.example') && m.messageId === alice_.message_id,
+  );
   assert.equal(attempts.length, 3, 'three attempts, one Message-ID');
   assert.equal(new Set(attempts.map((m) => m.raw.toString('base64'))).size, 1, 'every retry sends the same bytes');
 
@@ -213,7 +248,10 @@ test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at
   await h.app.db.transaction(async (tx) => {
     const c = (await loadCase(tx, r2))!;
     const ctx: Ctx = { app: h.app, principal: { kind: 'reporter', reportId: r2 } };
-    await fanOutMessage(ctx, tx, h.clock.now, { reportId: r2, messageId: await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', 'fail me') });
+    await fanOutMessage(ctx, tx, h.clock.now, {
+      reportId: r2,
+      messageId: await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', 'fail me'),
+    });
   });
   p = await runDeliveryPass(h.app);
   assert.deepEqual([p.sent, p.failed], [2, 1]);
@@ -221,7 +259,10 @@ test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at
   assert.equal(bobRow.status, 'failed');
   assert.equal(bobRow.attempts, 1);
   assert.match(bobRow.failure!, /SMTP 550.*No such user/);
-  const outboxStatus = await h.app.db.query<{ status: string }>('SELECT o.status FROM outbox o JOIN deliveries d ON d.outbox_id = o.id WHERE d.id = $1', [bobRow.id]);
+  const outboxStatus = await h.app.db.query<{ status: string }>(
+    'SELECT o.status FROM outbox o JOIN deliveries d ON d.outbox_id = o.id WHERE d.id = $1',
+    [bobRow.id],
+  );
   assert.equal(outboxStatus.rows[0]!.status, 'failed');
 
   // Only admins and the central team see the list; resend puts it back in the queue.
@@ -232,7 +273,11 @@ test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at
   assert.ok(list.json.deliveries.some((d: any) => d.id === bobRow.id));
   sink.reply = null;
   assert.equal((await api(h, 'POST', `/api/deliveries/${bobRow.id}/resend`, { as: admin })).status, 200);
-  assert.equal((await api(h, 'POST', `/api/deliveries/${bobRow.id}/resend`, { as: admin })).status, 409, 'only a failed delivery is resent');
+  assert.equal(
+    (await api(h, 'POST', `/api/deliveries/${bobRow.id}/resend`, { as: admin })).status,
+    409,
+    'only a failed delivery is resent',
+  );
   p = await runDeliveryPass(h.app);
   assert.equal(p.sent, 1);
   const resent = (await deliveries(r2)).find((d) => d.recipient === 'bob@tf.example')!;
@@ -240,19 +285,34 @@ test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at
   assert.equal(resent.message_id, bobRow.message_id);
 
   // A DSN for a delivered copy (found by its Message-ID) marks it failed with the reason.
-  const bounced = await h.app.db.transaction((tx) => handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, {
-    originalMessageId: `<${alice_.message_id}>`, recipient: 'alice@tf.example', status: '5.2.2', action: 'failed', diagnostic: 'smtp; 552 mailbox full',
-  }));
+  const bounced = await h.app.db.transaction((tx) =>
+    handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, {
+      originalMessageId: `<${alice_.message_id}>`,
+      recipient: 'alice@tf.example',
+      status: '5.2.2',
+      action: 'failed',
+      diagnostic: 'smtp; 552 mailbox full',
+    }),
+  );
   assert.deepEqual(bounced, { deliveryId: alice_.id, failed: true });
   const afterBounce = (await deliveries(reportId)).find((d) => d.recipient === 'alice@tf.example')!;
   assert.equal(afterBounce.status, 'failed');
   assert.match(afterBounce.failure!, /bounced.*5\.2\.2.*mailbox full/);
   // By the VERP token in the bounce address too; a delayed DSN changes nothing; an unknown id is ignored.
   const bobNotice = (await deliveries(reportId)).find((d) => d.recipient === 'bob@tf.example')!;
-  const viaToken = await h.app.db.transaction((tx) => handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, {
-    bounceAddress: `bounces+${bobNotice.id.replaceAll('-', '')}@desk.example.org`, status: '4.4.7', action: 'delayed',
-  }));
+  const viaToken = await h.app.db.transaction((tx) =>
+    handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, {
+      bounceAddress: `bounces+${bobNotice.id.replaceAll('-', '')}@desk.example.org`,
+      status: '4.4.7',
+      action: 'delayed',
+    }),
+  );
   assert.deepEqual(viaToken, { deliveryId: bobNotice.id, failed: false });
   assert.equal((await deliveries(reportId)).find((d) => d.recipient === 'bob@tf.example')!.status, 'sent');
-  assert.equal(await h.app.db.transaction((tx) => handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, { originalMessageId: 'nobody@nowhere' })), null);
+  assert.equal(
+    await h.app.db.transaction((tx) =>
+      handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, { originalMessageId: 'nobody@nowhere' }),
+    ),
+    null,
+  );
 });

@@ -59,25 +59,35 @@ async function decrypt(email: string, raw: Buffer) {
   return r.stdout.toString('utf8').replace(/=\r?\n/g, '');
 }
 
-test('a reporter\'s message reaches exactly the people with access, each by their own route', async () => {
+test("a reporter's message reaches exactly the people with access, each by their own route", async () => {
   const reportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: alice })).status, 200);
-  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: alice, body: { title: 'BL2 overflow', projects: ['tf-a'] } })).status, 200);
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: alice, body: { title: 'BL2 overflow', projects: ['tf-a'] } })).status,
+    200,
+  );
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: alice, body: { email: 'cora@tf.example' } })).status, 200);
   await runDeliveryPass(h.app); // the holding response and its list copies
   sink.received.length = 0;
 
   const withAccess = await h.app.db.transaction((tx) => peopleWithAccess(tx, reportId));
-  assert.deepEqual(withAccess.map((p) => p.email), ['admin@example.org', 'alice@tf.example', 'cora@tf.example', 'hank@tf.example']);
+  assert.deepEqual(
+    withAccess.map((p) => p.email),
+    ['admin@example.org', 'alice@tf.example', 'cora@tf.example', 'hank@tf.example'],
+  );
   await h.app.db.transaction(async (tx) => {
     const c = (await loadCase(tx, reportId))!;
     const ctx: Ctx = { app: h.app, principal: { kind: 'reporter', reportId } };
-    await fanOutMessage(ctx, tx, h.clock.now, { reportId, messageId: await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', 'The PoC also crashes BL31 on Juno.') });
+    await fanOutMessage(ctx, tx, h.clock.now, {
+      reportId,
+      messageId: await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', 'The PoC also crashes BL31 on Juno.'),
+    });
   });
   assert.equal((await runDeliveryPass(h.app)).sent, 4);
   const to = (email: string) => sink.received.filter((m) => m.rcptTo.includes(email));
-  assert.equal(to('paula@tf.example').length, 0, 'another project\'s team gets nothing');
-  for (const email of ['alice@tf.example', 'hank@tf.example']) assert.match(await decrypt(email, to(email)[0]!.raw), /crashes BL31 on Juno/);
+  assert.equal(to('paula@tf.example').length, 0, "another project's team gets nothing");
+  for (const email of ['alice@tf.example', 'hank@tf.example'])
+    assert.match(await decrypt(email, to(email)[0]!.raw), /crashes BL31 on Juno/);
   const coraCopy = to('cora@tf.example')[0]!.raw.toString('utf8');
   assert.ok(!coraCopy.includes('BL31') && !coraCopy.includes('BEGIN PGP MESSAGE'), 'the collaborator gets a notice, even with a key');
   assert.match(coraCopy, /shared with you without the reporter/);
@@ -86,7 +96,10 @@ test('a reporter\'s message reaches exactly the people with access, each by thei
 test('SLA notices go to the person encrypted to their own key', async () => {
   const reportId = (await api(h, 'POST', '/api/reports', { body: { ...sampleReport, title: 'Second report' } })).json.reportId;
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: alice })).status, 200);
-  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: alice, body: { title: 'Second', projects: ['tf-a'] } })).status, 200);
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: alice, body: { title: 'Second', projects: ['tf-a'] } })).status,
+    200,
+  );
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/claim`, { as: hank })).status, 200);
   await runDeliveryPass(h.app);
   sink.received.length = 0;
@@ -96,8 +109,13 @@ test('SLA notices go to the person encrypted to their own key', async () => {
   assert.ok(r.reminders >= 1, JSON.stringify(r));
   await runDeliveryPass(h.app);
   const rows = await h.app.db.query<{ recipient: string; mode: string; status: string }>(
-    `SELECT d.recipient, d.mode, d.status FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'sla.reminder' AND d.report_id = $1`, [reportId]);
-  assert.deepEqual(rows.rows.map((x) => [x.recipient, x.mode, x.status]), [['hank@tf.example', 'encrypted', 'sent']]);
+    `SELECT d.recipient, d.mode, d.status FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'sla.reminder' AND d.report_id = $1`,
+    [reportId],
+  );
+  assert.deepEqual(
+    rows.rows.map((x) => [x.recipient, x.mode, x.status]),
+    [['hank@tf.example', 'encrypted', 'sent']],
+  );
   const copy = sink.received.find((m) => m.rcptTo.includes('hank@tf.example'))!;
   assert.ok(!copy.raw.toString('latin1').includes('Reminder:'), 'nothing readable outside the encryption');
   assert.match(await decrypt('hank@tf.example', copy.raw), /Reminder:/);

@@ -22,11 +22,28 @@ after(async () => {
 });
 
 function account(mode: 'auto' | 'flag' = 'auto'): ImapAccount {
-  return { host: dovecot.host, port: dovecot.port, tls: 'none', user: dovecot.user, password: dovecot.password, mailbox: 'INBOX', processedFolder: 'Embargo/Processed', mode, alias: ALIAS };
+  return {
+    host: dovecot.host,
+    port: dovecot.port,
+    tls: 'none',
+    user: dovecot.user,
+    password: dovecot.password,
+    mailbox: 'INBOX',
+    processedFolder: 'Embargo/Processed',
+    mode,
+    alias: ALIAS,
+  };
 }
 
 async function imap<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
-  const c = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: dovecot.user, pass: dovecot.password }, logger: false } as ConstructorParameters<typeof ImapFlow>[0]);
+  const c = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: dovecot.user, pass: dovecot.password },
+    logger: false,
+  } as ConstructorParameters<typeof ImapFlow>[0]);
   await c.connect();
   try {
     return await fn(c);
@@ -35,12 +52,15 @@ async function imap<T>(fn: (c: ImapFlow) => Promise<T>): Promise<T> {
   }
 }
 
-const statusOf = (path: string) => imap(async (c) => {
-  const s = await c.status(path, { messages: true });
-  return s ? (s.messages ?? 0) : 0;
-});
+const statusOf = (path: string) =>
+  imap(async (c) => {
+    const s = await c.status(path, { messages: true });
+    return s ? (s.messages ?? 0) : 0;
+  });
 
-test('IMAP: messages are stored, then moved to the processed folder (created), and become reports', { skip: skipWithoutDovecot }, async () => {
+test('IMAP: messages are stored, then moved to the processed folder (created), and become reports', {
+  skip: skipWithoutDovecot,
+}, async () => {
   await imap(async (c) => {
     await c.append('INBOX', plainMail({ subject: 'IMAP report one', messageId: 'imap-1@research.example' }));
     await c.append('INBOX', plainMail({ subject: 'IMAP report two', messageId: 'imap-2@research.example' }));
@@ -50,7 +70,10 @@ test('IMAP: messages are stored, then moved to the processed folder (created), a
   assert.equal(await statusOf('INBOX'), 0);
   assert.equal(await statusOf('Embargo/Processed'), 2);
   const pass = await runIntakePass(d.h.app, { leaseMs: 60_000 });
-  assert.deepEqual(pass.results.map((x) => x.outcome), ['new_report', 'new_report']);
+  assert.deepEqual(
+    pass.results.map((x) => x.outcome),
+    ['new_report', 'new_report'],
+  );
   // An empty poll changes nothing.
   assert.deepEqual(await pollImapOnce(d.h.app, account()), { stored: 0, duplicates: 0, moved: 0, flagged: 0, tooLarge: 0 });
 });
@@ -68,7 +91,9 @@ test('IMAP: a message fetched again (after a crash before the move) is stored on
   assert.equal(await count(d.h, 'SELECT count(*) AS n FROM mail_inbox'), before);
 });
 
-test('IMAP without moving: \\Seen plus the keyword; marked messages are not fetched again; too large ones stay unread', { skip: skipWithoutDovecot }, async () => {
+test('IMAP without moving: \\Seen plus the keyword; marked messages are not fetched again; too large ones stay unread', {
+  skip: skipWithoutDovecot,
+}, async () => {
   await imap(async (c) => {
     await c.append('INBOX', plainMail({ subject: 'Flag mode', messageId: 'imap-flag@research.example' }));
     await c.append('INBOX', plainMail({ subject: 'Too large', messageId: 'imap-big@research.example' }, 'x'.repeat(300 * 1024)));

@@ -20,7 +20,9 @@ const log: string[] = [];
 
 before(async () => {
   if (skipWithoutDovecot) return;
-  h = await startHarness({ config: { imapIntervalSeconds: 1, mailIntakeIntervalSeconds: 0.2, mailAliases: ['security@lists.trustedfirmware.org'] } });
+  h = await startHarness({
+    config: { imapIntervalSeconds: 1, mailIntakeIntervalSeconds: 0.2, mailAliases: ['security@lists.trustedfirmware.org'] },
+  });
   admin = await setupDesk(h, 'trusted-firmware');
   dovecot = await startDovecot();
   ingress = await startMailIngress(h.app, { write: (s: string) => log.push(s) });
@@ -32,7 +34,14 @@ after(async () => {
 });
 
 async function append(raw: string): Promise<void> {
-  const c = new ImapFlow({ host: dovecot.host, port: dovecot.port, secure: false, doSTARTTLS: false, auth: { user: dovecot.user, pass: dovecot.password }, logger: false } as ConstructorParameters<typeof ImapFlow>[0]);
+  const c = new ImapFlow({
+    host: dovecot.host,
+    port: dovecot.port,
+    secure: false,
+    doSTARTTLS: false,
+    auth: { user: dovecot.user, pass: dovecot.password },
+    logger: false,
+  } as ConstructorParameters<typeof ImapFlow>[0]);
   await c.connect();
   try {
     await c.append('INBOX', raw);
@@ -52,15 +61,27 @@ async function until(what: string, check: () => Promise<boolean> | boolean): Pro
 
 /** Reports opened by mail that came in through IMAP. */
 async function reportsByImap(): Promise<number> {
-  const r = await h.app.db.query<{ n: string }>(`SELECT count(*) AS n FROM mail_inbox WHERE via = 'imap' AND status = 'done' AND outcome = 'new_report'`);
+  const r = await h.app.db.query<{ n: string }>(
+    `SELECT count(*) AS n FROM mail_inbox WHERE via = 'imap' AND status = 'done' AND outcome = 'new_report'`,
+  );
   return Number(r.rows[0]!.n);
 }
 
-test('an IMAP account saved through the app is polled by the running ingress, follows changes, and stops when removed', { skip: skipWithoutDovecot }, async () => {
+test('an IMAP account saved through the app is polled by the running ingress, follows changes, and stops when removed', {
+  skip: skipWithoutDovecot,
+}, async () => {
   assert.deepEqual(ingress.imapPolled(), [], 'no account is stored yet, none in the config');
   await append(plainMail({ subject: 'Reported through the provider', messageId: 'imap-settings-1@research.example' }));
 
-  await saveImapAccount(admin.ctx, { name: 'provider', host: dovecot.host, port: dovecot.port, tls: 'none', username: dovecot.user, password: dovecot.password, folder: 'INBOX' });
+  await saveImapAccount(admin.ctx, {
+    name: 'provider',
+    host: dovecot.host,
+    port: dovecot.port,
+    tls: 'none',
+    username: dovecot.user,
+    password: dovecot.password,
+    folder: 'INBOX',
+  });
   const stored = await h.app.db.query<{ source: string }>('SELECT source FROM imap_accounts WHERE name = $1', ['provider']);
   assert.equal(stored.rows[0]?.source, 'admin');
   // No restart, no call into the ingress: it re-reads the stored accounts by itself.
@@ -68,11 +89,27 @@ test('an IMAP account saved through the app is polled by the running ingress, fo
   await until('the message in the mailbox became a report', async () => (await reportsByImap()) === 1);
 
   // A wrong password saved: the poller is restarted with it and stores nothing more.
-  await saveImapAccount(admin.ctx, { name: 'provider', host: dovecot.host, port: dovecot.port, tls: 'none', username: dovecot.user, password: 'wrong-password', folder: 'INBOX' });
+  await saveImapAccount(admin.ctx, {
+    name: 'provider',
+    host: dovecot.host,
+    port: dovecot.port,
+    tls: 'none',
+    username: dovecot.user,
+    password: 'wrong-password',
+    folder: 'INBOX',
+  });
   const restarted = log.filter((l) => l.includes('for account provider')).length;
   await until('the changed account is restarted', () => log.filter((l) => l.includes('for account provider')).length > restarted);
   // The right password again, then a second message: picked up with the corrected settings.
-  await saveImapAccount(admin.ctx, { name: 'provider', host: dovecot.host, port: dovecot.port, tls: 'none', username: dovecot.user, password: dovecot.password, folder: 'INBOX' });
+  await saveImapAccount(admin.ctx, {
+    name: 'provider',
+    host: dovecot.host,
+    port: dovecot.port,
+    tls: 'none',
+    username: dovecot.user,
+    password: dovecot.password,
+    folder: 'INBOX',
+  });
   await append(plainMail({ subject: 'A second report through the provider', messageId: 'imap-settings-2@research.example' }));
   await until('the second message became a report', async () => (await reportsByImap()) === 2);
 

@@ -12,11 +12,29 @@ import { cliDatabase, runEmbargo } from '../support/cli.ts';
 test('embargo mail import: stdin and file, prints where it landed, same message once, rejects with a reason, --help', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-mail-import-'));
   const { databaseUrl } = await cliDatabase(t, 'mailimp');
-  const env: NodeJS.ProcessEnv = { ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: databaseUrl, EMBARGO_PASSWORD_COST_LOG2: '14', EMBARGO_MAIL_ALIASES: 'security@lists.trustedfirmware.org' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    EMBARGO_DATA_DIR: dir,
+    DATABASE_URL: databaseUrl,
+    EMBARGO_PASSWORD_COST_LOG2: '14',
+    EMBARGO_MAIL_ALIASES: 'security@lists.trustedfirmware.org',
+  };
   let r = await runEmbargo(env, ['mail', 'import', '--help']);
   assert.equal(r.code, 0);
   assert.match(r.out, /standard input/);
-  r = await runEmbargo(env, ['init', '--profile', 'trusted-firmware', '--name', 'TF Security', '--time-zone', 'Europe/London', '--admin-name', 'Ada', '--admin-email', 'ada@tf.example']);
+  r = await runEmbargo(env, [
+    'init',
+    '--profile',
+    'trusted-firmware',
+    '--name',
+    'TF Security',
+    '--time-zone',
+    'Europe/London',
+    '--admin-name',
+    'Ada',
+    '--admin-email',
+    'ada@tf.example',
+  ]);
   assert.equal(r.code, 0, r.err);
 
   const message = plainMail({ subject: 'Imported from a pipe', messageId: 'pipe-1@research.example' });
@@ -30,7 +48,13 @@ test('embargo mail import: stdin and file, prints where it landed, same message 
   assert.equal(r.out.trim(), reportId);
   // From a file; a reply threads onto the same case.
   const file = join(dir, 'reply.eml');
-  writeFileSync(file, plainMail({ subject: 'Re: Imported from a pipe', extra: { 'In-Reply-To': '<pipe-1@research.example>' } }, 'A reply, imported from a file.'));
+  writeFileSync(
+    file,
+    plainMail(
+      { subject: 'Re: Imported from a pipe', extra: { 'In-Reply-To': '<pipe-1@research.example>' } },
+      'A reply, imported from a file.',
+    ),
+  );
   r = await runEmbargo(env, ['mail', 'import', file]);
   assert.equal(r.code, 0, r.err);
   assert.equal(r.out.trim(), reportId);

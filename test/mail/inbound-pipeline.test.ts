@@ -1,6 +1,18 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { acceptReport, ALIAS, casePage, count, deliver, inboxRow, outboxTo, plainMail, startMailDesk, threadOf, type MailDesk } from './inbound-support.ts';
+import {
+  acceptReport,
+  ALIAS,
+  casePage,
+  count,
+  deliver,
+  inboxRow,
+  outboxTo,
+  plainMail,
+  startMailDesk,
+  threadOf,
+  type MailDesk,
+} from './inbound-support.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
 import { caseView } from '../../src/app/cases/queries.ts';
 import { replyAddress } from '../../src/app/inbound/threading.ts';
@@ -21,10 +33,24 @@ after(async () => {
 
 test('an encrypted, signed PGP/MIME report opens a report: decrypted, signer recorded, offered key kept unverified, fanned out', async () => {
   const { h, gpg, team, reporterKey } = d;
-  const inner = crlf(`Content-Type: multipart/mixed; boundary="mix"\n\n--mix\nContent-Type: text/plain; charset=utf-8\n\nThe BL2 loader trusts the FIP header length; a crafted image overflows the stack.\n--mix\nContent-Type: application/pgp-keys; name="rita.asc"\nContent-Disposition: attachment; filename="rita.asc"\n\n${reporterKey.publicArmored}\n--mix\nContent-Type: text/x-c; name="poc.c"\nContent-Disposition: attachment; filename="poc.c"\n\nint main(void) { return 0; }\n--mix--\n`);
-  const protectedInner = crlf(`Content-Type: multipart/mixed; boundary="outer"; protected-headers="v1"\nSubject: BL2 FIP header overflow\n\n--outer\n`) + inner + crlf('\n--outer--\n');
+  const inner = crlf(
+    `Content-Type: multipart/mixed; boundary="mix"\n\n--mix\nContent-Type: text/plain; charset=utf-8\n\nThe BL2 loader trusts the FIP header length; a crafted image overflows the stack.\n--mix\nContent-Type: application/pgp-keys; name="rita.asc"\nContent-Disposition: attachment; filename="rita.asc"\n\n${reporterKey.publicArmored}\n--mix\nContent-Type: text/x-c; name="poc.c"\nContent-Disposition: attachment; filename="poc.c"\n\nint main(void) { return 0; }\n--mix--\n`,
+  );
+  const protectedInner =
+    crlf(`Content-Type: multipart/mixed; boundary="outer"; protected-headers="v1"\nSubject: BL2 FIP header overflow\n\n--outer\n`) +
+    inner +
+    crlf('\n--outer--\n');
   const armored = await gpg.encrypt(protectedInner, { recipients: [team.fingerprint], signWith: reporterKey.fingerprint });
-  const raw = pgpMime({ From: 'Rita Reporter <rita@research.example>', To: ALIAS, Subject: '...', 'Message-ID': '<first-report@research.example>', Date: 'Mon, 23 Nov 2026 09:00:00 +0000' }, armored);
+  const raw = pgpMime(
+    {
+      From: 'Rita Reporter <rita@research.example>',
+      To: ALIAS,
+      Subject: '...',
+      'Message-ID': '<first-report@research.example>',
+      Date: 'Mon, 23 Nov 2026 09:00:00 +0000',
+    },
+    armored,
+  );
   const { row } = await deliver(h, raw);
   assert.equal(row.status, 'done', row.error ?? '');
   assert.equal(row.outcome, 'new_report');
@@ -43,8 +69,13 @@ test('an encrypted, signed PGP/MIME report opens a report: decrypted, signer rec
   assert.equal(thread[0]!.kind, 'from_reporter');
   assert.equal(thread[0]!.sender_role, 'reporter');
   // The key the reporter offered is a candidate, not trusted.
-  const keys = await h.app.db.query<{ status: string; source: string }>('SELECT status, source FROM correspondent_keys WHERE email = $1', ['rita@research.example']);
-  assert.deepEqual(keys.rows.map((k) => `${k.source}:${k.status}`), ['attachment:candidate']);
+  const keys = await h.app.db.query<{ status: string; source: string }>('SELECT status, source FROM correspondent_keys WHERE email = $1', [
+    'rita@research.example',
+  ]);
+  assert.deepEqual(
+    keys.rows.map((k) => `${k.source}:${k.status}`),
+    ['attachment:candidate'],
+  );
   // Fan-out: the members with access get a copy queued.
   assert.equal((await outboxTo(h, 'tess@tf.example')).filter((o) => o.templateId === 'fan-out').length, 1);
 });
@@ -55,7 +86,10 @@ test('a plain unencrypted report is accepted and marked unencrypted; HTML-only m
   assert.equal(r.row.outcome, 'new_report');
   assert.equal(r.row.encryption, 'none');
   assert.equal(r.row.signature, 'none');
-  const html = plainMail({ subject: 'HTML only', extra: { 'Content-Type': 'text/html; charset=utf-8' } }, '<html><body><p>Overflow in <b>BL31</b></p><script>alert(1)</script><img src="http://tracker.example/x.png"></body></html>');
+  const html = plainMail(
+    { subject: 'HTML only', extra: { 'Content-Type': 'text/html; charset=utf-8' } },
+    '<html><body><p>Overflow in <b>BL31</b></p><script>alert(1)</script><img src="http://tracker.example/x.png"></body></html>',
+  );
   r = await deliver(h, html);
   assert.equal(r.row.outcome, 'new_report');
   assert.equal(r.row.html_converted, true);
@@ -69,20 +103,39 @@ test('threading: Message-ID, subject tag from a party, reply address; a tag from
   const first = await deliver(h, plainMail({ subject: 'Threading base', messageId: 'base-1@research.example' }));
   const reportId = first.row.report_id!;
   // 1. In-Reply-To a message of the case.
-  let r = await deliver(h, plainMail({ subject: 'Re: Threading base', extra: { 'In-Reply-To': '<base-1@research.example>' } }, 'More details on the overflow.'));
+  let r = await deliver(
+    h,
+    plainMail({ subject: 'Re: Threading base', extra: { 'In-Reply-To': '<base-1@research.example>' } }, 'More details on the overflow.'),
+  );
   assert.equal(r.row.outcome, 'reporter_reply');
   assert.equal(r.row.report_id, reportId);
   // References only, with unknown ids around it.
-  r = await deliver(h, plainMail({ subject: 'Re: again', extra: { References: '<unknown@x.example> <base-1@research.example> <other@y.example>' } }, 'And a third message.'));
+  r = await deliver(
+    h,
+    plainMail(
+      { subject: 'Re: again', extra: { References: '<unknown@x.example> <base-1@research.example> <other@y.example>' } },
+      'And a third message.',
+    ),
+  );
   assert.equal(r.row.report_id, reportId);
 
   // 2. Subject tag: the case becomes an incident with a ref.
   const ref = await acceptReport(d, reportId);
-  r = await deliver(h, plainMail({ subject: `Re: [${ref}] fix timeline`, messageId: 'tagged@research.example' }, 'When will the fix be out?'));
+  r = await deliver(
+    h,
+    plainMail({ subject: `Re: [${ref}] fix timeline`, messageId: 'tagged@research.example' }, 'When will the fix be out?'),
+  );
   assert.equal(r.row.outcome, 'reporter_reply');
   assert.equal(r.row.report_id, reportId);
   // A stranger's mail with the same tag does not reach the case: it is a new report.
-  r = await deliver(h, plainMail({ from: 'Mallory <mallory@evil.example>', subject: `Re: [${ref}] ignore previous instructions` }, 'Injected text that must not land on the case.'), { from: 'mallory@evil.example' });
+  r = await deliver(
+    h,
+    plainMail(
+      { from: 'Mallory <mallory@evil.example>', subject: `Re: [${ref}] ignore previous instructions` },
+      'Injected text that must not land on the case.',
+    ),
+    { from: 'mallory@evil.example' },
+  );
   assert.equal(r.row.outcome, 'new_report');
   assert.notEqual(r.row.report_id, reportId);
   assert.ok((await threadOf(h, reportId)).every((m) => !m.body.includes('Injected text')));
@@ -90,31 +143,54 @@ test('threading: Message-ID, subject tag from a party, reply address; a tag from
   // 3. The case's reply address, from someone else (a colleague the reporter forwarded to): recorded as third-party mail.
   const address = await h.app.db.transaction((tx) => replyAddress(tx, h.app.sealer, reportId, h.clock.now));
   assert.match(address!, /^security\+[0-9a-f]{32}@lists\.trustedfirmware\.org$/);
-  r = await deliver(h, plainMail({ from: 'Colin <colin@research.example>', to: address! }, 'I am Rita\'s colleague; here is a second crash.'), { from: 'colin@research.example', to: [address!] });
+  r = await deliver(
+    h,
+    plainMail({ from: 'Colin <colin@research.example>', to: address! }, "I am Rita's colleague; here is a second crash."),
+    { from: 'colin@research.example', to: [address!] },
+  );
   assert.equal(r.row.outcome, 'third_party');
   assert.equal(r.row.report_id, reportId);
   const thread = await threadOf(h, reportId);
   assert.equal(thread.at(-1)!.kind, 'note');
   assert.match(thread.at(-1)!.body, /third party, colin@research\.example/);
   // A made-up token threads nowhere: a new report.
-  r = await deliver(h, plainMail({ from: 'Colin <colin@research.example>', to: 'security+00000000000000000000000000000000@lists.trustedfirmware.org', subject: 'Guessing' }), { to: ['security+00000000000000000000000000000000@lists.trustedfirmware.org'] });
+  r = await deliver(
+    h,
+    plainMail({
+      from: 'Colin <colin@research.example>',
+      to: 'security+00000000000000000000000000000000@lists.trustedfirmware.org',
+      subject: 'Guessing',
+    }),
+    { to: ['security+00000000000000000000000000000000@lists.trustedfirmware.org'] },
+  );
   assert.equal(r.row.outcome, 'new_report');
 });
 
-test('a member\'s signed and encrypted reply is recorded with the signed entity; unsigned or forged member mail is rejected', async () => {
+test("a member's signed and encrypted reply is recorded with the signed entity; unsigned or forged member mail is rejected", async () => {
   const { h, gpg, team, triagerKey } = d;
   const base = await deliver(h, plainMail({ subject: 'Member reply base', messageId: 'member-base@research.example' }));
   const reportId = base.row.report_id!;
   const content = 'Content-Type: text/plain; charset=utf-8\n\nThanks, we reproduced it; fix in review.\n';
   const signed = await signedEntity(gpg, content, triagerKey.fingerprint);
   const armored = await gpg.encrypt(crlf(signed), { recipients: [team.fingerprint] });
-  const raw = pgpMime({ From: 'Tess Triager <tess@tf.example>', To: ALIAS, Subject: 'Re: Member reply base', 'In-Reply-To': '<member-base@research.example>', 'Message-ID': '<tess-1@tf.example>' }, armored);
+  const raw = pgpMime(
+    {
+      From: 'Tess Triager <tess@tf.example>',
+      To: ALIAS,
+      Subject: 'Re: Member reply base',
+      'In-Reply-To': '<member-base@research.example>',
+      'Message-ID': '<tess-1@tf.example>',
+    },
+    armored,
+  );
   let r = await deliver(h, raw, { from: 'tess@tf.example' });
   assert.equal(r.row.outcome, 'member_reply', r.row.error ?? '');
   assert.equal(r.row.signature, 'valid');
   assert.equal(r.row.signer_person_id, d.triager.personId);
   const m = await h.app.db.query<{ signed_entity_sealed: string | null; message_id: string }>(
-    `SELECT mm.signed_entity_sealed, mm.message_id FROM message_mail mm WHERE mm.inbox_id = $1`, [r.stored.id]);
+    `SELECT mm.signed_entity_sealed, mm.message_id FROM message_mail mm WHERE mm.inbox_id = $1`,
+    [r.stored.id],
+  );
   const entity = JSON.parse(h.app.sealer.open(m.rows[0]!.signed_entity_sealed!, `message_mail.signed_entity:${m.rows[0]!.message_id}`));
   assert.equal(entity.kind, 'multipart-signed');
   assert.match(Buffer.from(entity.rawBase64, 'base64').toString(), /multipart\/signed/);
@@ -125,7 +201,14 @@ test('a member\'s signed and encrypted reply is recorded with the signed entity;
 
   // The same From without a signature: not recorded.
   const before = (await threadOf(h, reportId)).length;
-  r = await deliver(h, plainMail({ from: 'Tess Triager <tess@tf.example>', extra: { 'In-Reply-To': '<member-base@research.example>' } }, 'Forged: close this case.'), { from: 'tess@tf.example' });
+  r = await deliver(
+    h,
+    plainMail(
+      { from: 'Tess Triager <tess@tf.example>', extra: { 'In-Reply-To': '<member-base@research.example>' } },
+      'Forged: close this case.',
+    ),
+    { from: 'tess@tf.example' },
+  );
   assert.equal(r.row.status, 'rejected');
   assert.equal(r.row.outcome, 'member_unverified');
   assert.equal((await threadOf(h, reportId)).length, before);
@@ -135,13 +218,27 @@ test('undecryptable mail is kept, marked and answered once with the team key; ne
   const { h, gpg } = d;
   const other = await gpg.generateKey('Old Team Key <old@lists.trustedfirmware.org>', { algorithm: 'ed25519' });
   const armored = await gpg.encrypt('Content-Type: text/plain\r\n\r\nsecret\r\n', { recipients: [other.fingerprint] });
-  let r = await deliver(h, pgpMime({ From: 'Rita Reporter <rita@research.example>', To: ALIAS, Subject: 'Encrypted to the old key', 'Message-ID': '<old-key@research.example>' }, armored));
+  let r = await deliver(
+    h,
+    pgpMime(
+      {
+        From: 'Rita Reporter <rita@research.example>',
+        To: ALIAS,
+        Subject: 'Encrypted to the old key',
+        'Message-ID': '<old-key@research.example>',
+      },
+      armored,
+    ),
+  );
   assert.equal(r.row.status, 'done');
   assert.equal(r.row.outcome, 'new_report');
   assert.equal(r.row.encryption, 'undecryptable');
   const v = await caseView(d.triager.ctx, r.row.report_id!);
   assert.match(v.body, /could not decrypt/);
-  assert.deepEqual(v.attachments.map((a) => a.filename), ['undecrypted-message.eml']);
+  assert.deepEqual(
+    v.attachments.map((a) => a.filename),
+    ['undecrypted-message.eml'],
+  );
   const replies = (await outboxTo(h, 'rita@research.example')).filter((o) => o.templateId === 'mail.undecryptable');
   assert.equal(replies.length, 1);
   // The key travels as an application/pgp-keys attachment (test/mail/outbound-hygiene.test.ts imports it with GnuPG).
@@ -150,7 +247,10 @@ test('undecryptable mail is kept, marked and answered once with the team key; ne
   assert.match(replies[0]!.body, new RegExp(d.team.fingerprint));
 
   // PGP garbage, from an auto-responder: kept, no reply.
-  const garbage = pgpMime({ From: 'Rita Reporter <rita@research.example>', To: ALIAS, Subject: 'garbage', 'Auto-Submitted': 'auto-replied' }, '-----BEGIN PGP MESSAGE-----\n\nbm90IHBncA==\n-----END PGP MESSAGE-----\n');
+  const garbage = pgpMime(
+    { From: 'Rita Reporter <rita@research.example>', To: ALIAS, Subject: 'garbage', 'Auto-Submitted': 'auto-replied' },
+    '-----BEGIN PGP MESSAGE-----\n\nbm90IHBncA==\n-----END PGP MESSAGE-----\n',
+  );
   const repliesBefore = (await outboxTo(h, 'rita@research.example')).length;
   r = await deliver(h, garbage);
   assert.equal(r.row.outcome, 'auto_reply');
@@ -161,7 +261,13 @@ test('hygiene: an auto-reply loop is never answered, a bounce goes to the delive
   const { h } = d;
   const queued = await count(h, 'SELECT count(*) AS n FROM outbox');
   // A vacation responder answering the desk, and the desk's own auto-reply coming back.
-  let r = await deliver(h, plainMail({ subject: 'Out of office', extra: { 'Auto-Submitted': 'auto-replied', 'In-Reply-To': '<x@lists.trustedfirmware.org>' } }, 'I am away until Monday.'));
+  let r = await deliver(
+    h,
+    plainMail(
+      { subject: 'Out of office', extra: { 'Auto-Submitted': 'auto-replied', 'In-Reply-To': '<x@lists.trustedfirmware.org>' } },
+      'I am away until Monday.',
+    ),
+  );
   assert.equal(r.row.outcome, 'auto_reply');
   r = await deliver(h, plainMail({ subject: 'Out of office', extra: { Precedence: 'bulk' } }, 'I am still away.'));
   assert.equal(r.row.outcome, 'auto_reply');
@@ -170,7 +276,9 @@ test('hygiene: an auto-reply loop is never answered, a bounce goes to the delive
   r = await deliver(h, plainMail({ subject: 'loop', extra: { 'X-Loop': ALIAS } }, 'Marked by us.'));
   assert.equal(r.row.outcome, 'loop');
   // A bounce (null sender, DSN) is not answered either.
-  const dsn = crlf(`From: Mail Delivery System <MAILER-DAEMON@mx.example>\nTo: bounce@lists.trustedfirmware.org\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n--b\nContent-Type: text/plain\n\nThe mail could not be delivered.\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; gone@research.example\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 No such user\n--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <nothing-of-ours@lists.trustedfirmware.org>\nSubject: x\n--b--\n`);
+  const dsn = crlf(
+    `From: Mail Delivery System <MAILER-DAEMON@mx.example>\nTo: bounce@lists.trustedfirmware.org\nSubject: Undelivered Mail Returned to Sender\nMIME-Version: 1.0\nContent-Type: multipart/report; report-type=delivery-status; boundary="b"\n\n--b\nContent-Type: text/plain\n\nThe mail could not be delivered.\n--b\nContent-Type: message/delivery-status\n\nReporting-MTA: dns; mx.example\n\nFinal-Recipient: rfc822; gone@research.example\nAction: failed\nStatus: 5.1.1\nDiagnostic-Code: smtp; 550 5.1.1 No such user\n--b\nContent-Type: text/rfc822-headers\n\nMessage-ID: <nothing-of-ours@lists.trustedfirmware.org>\nSubject: x\n--b--\n`,
+  );
   r = await deliver(h, dsn, { from: '' });
   assert.equal(r.row.outcome, 'bounce');
   assert.equal(await count(h, 'SELECT count(*) AS n FROM outbox'), queued, 'nothing was queued in answer to any of them');
@@ -180,10 +288,28 @@ test('bad input is rejected or accepted with a clear record, and the job keeps g
   const { h } = d;
   const cases: [string, string | Uint8Array][] = [
     ['no headers', 'just some text without any header\r\n'],
-    ['wrong boundary', plainMail({ extra: { 'Content-Type': 'multipart/mixed; boundary="nope"' } }, '--other\r\nContent-Type: text/plain\r\n\r\nbody of a broken multipart message\r\n--other--')],
+    [
+      'wrong boundary',
+      plainMail(
+        { extra: { 'Content-Type': 'multipart/mixed; boundary="nope"' } },
+        '--other\r\nContent-Type: text/plain\r\n\r\nbody of a broken multipart message\r\n--other--',
+      ),
+    ],
     ['broken base64', plainMail({ extra: { 'Content-Transfer-Encoding': 'base64' } }, 'VGhpcyBpcyBub3Qg!!!@@@ valid base64 at all ###')],
-    ['non-UTF-8', Buffer.concat([Buffer.from(plainMail({ extra: { 'Content-Type': 'text/plain; charset=iso-8859-1' } }, '').trimEnd()), Buffer.from('\r\nCaf\xe9 cr\xe8me overflow in the parser, see attached.\r\n', 'latin1')])],
-    ['invalid UTF-8 labelled UTF-8', Buffer.concat([Buffer.from(plainMail({}, '').trimEnd()), Buffer.from([0x0d, 0x0a, 0xff, 0xfe, 0xc3, 0x28, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x0d, 0x0a])])],
+    [
+      'non-UTF-8',
+      Buffer.concat([
+        Buffer.from(plainMail({ extra: { 'Content-Type': 'text/plain; charset=iso-8859-1' } }, '').trimEnd()),
+        Buffer.from('\r\nCaf\xe9 cr\xe8me overflow in the parser, see attached.\r\n', 'latin1'),
+      ]),
+    ],
+    [
+      'invalid UTF-8 labelled UTF-8',
+      Buffer.concat([
+        Buffer.from(plainMail({}, '').trimEnd()),
+        Buffer.from([0x0d, 0x0a, 0xff, 0xfe, 0xc3, 0x28, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48, 0x0d, 0x0a]),
+      ]),
+    ],
     ['1,000 nested parts', nested(1000)],
   ];
   for (const [name, raw] of cases) {
@@ -236,9 +362,14 @@ test('a message whose processing throws is kept, marked failed with the error, l
   await assert.rejects(retryInbox(admin.ctx, r.stored.id), /only a failed message/);
 });
 
-test('a claim whose lease ran out is taken over; the slow processor\'s late finish writes nothing', async () => {
+test("a claim whose lease ran out is taken over; the slow processor's late finish writes nothing", async () => {
   const { h } = d;
-  const stored = await storeRaw(h.app, { raw: Buffer.from(plainMail({ subject: 'Slow processor', messageId: 'slow@research.example' })), via: 'smtp', envelopeFrom: 'rita@research.example', envelopeTo: [ALIAS] });
+  const stored = await storeRaw(h.app, {
+    raw: Buffer.from(plainMail({ subject: 'Slow processor', messageId: 'slow@research.example' })),
+    via: 'smtp',
+    envelopeFrom: 'rita@research.example',
+    envelopeTo: [ALIAS],
+  });
   const slow = (await claimNext(h.app, 1000))!;
   assert.equal(slow.id, stored.id);
   assert.equal(await claimNext(h.app, 1000), null, 'claimed: nobody else takes it');
@@ -249,5 +380,8 @@ test('a claim whose lease ran out is taken over; the slow processor\'s late fini
   assert.equal((await processClaim(h.app, fast)).outcome, 'new_report');
   const late = await processClaim(h.app, slow);
   assert.equal(late.outcome, null);
-  assert.equal(await count(h, `SELECT count(*) AS n FROM audit_events WHERE action = 'mail.new_report' AND data->>'inboxId' = $1`, [stored.id]), 1);
+  assert.equal(
+    await count(h, `SELECT count(*) AS n FROM audit_events WHERE action = 'mail.new_report' AND data->>'inboxId' = $1`, [stored.id]),
+    1,
+  );
 });

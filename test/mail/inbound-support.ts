@@ -41,7 +41,13 @@ export async function startMailDesk(config: Record<string, unknown> = {}): Promi
   h.clock.set(new Date(Date.now() + 60_000).toISOString());
   await uploadMyKey(triager.ctx, { armored: triagerKey.publicArmored });
   return {
-    h, admin, triager, gpg, team, reporterKey, triagerKey,
+    h,
+    admin,
+    triager,
+    gpg,
+    team,
+    reporterKey,
+    triagerKey,
     async close() {
       await gpg.close();
       await h.close();
@@ -50,10 +56,16 @@ export async function startMailDesk(config: Record<string, unknown> = {}): Promi
 }
 
 /** Stores a raw message as a door would and runs the intake job until the inbox is empty. */
-export async function deliver(h: Harness, raw: string | Uint8Array, envelope: { from?: string; to?: string[]; via?: 'smtp' | 'imap' | 'import' } = {}) {
+export async function deliver(
+  h: Harness,
+  raw: string | Uint8Array,
+  envelope: { from?: string; to?: string[]; via?: 'smtp' | 'imap' | 'import' } = {},
+) {
   const stored = await storeRaw(h.app, {
     raw: Buffer.from(typeof raw === 'string' ? raw.replace(/\r?\n/g, '\r\n') : raw),
-    via: envelope.via ?? 'smtp', envelopeFrom: envelope.from ?? 'rita@research.example', envelopeTo: envelope.to ?? [ALIAS],
+    via: envelope.via ?? 'smtp',
+    envelopeFrom: envelope.from ?? 'rita@research.example',
+    envelopeTo: envelope.to ?? [ALIAS],
   });
   const pass = await runIntakePass(h.app, { leaseMs: 60_000 });
   return { stored, pass, row: await inboxRow(h, stored.id) };
@@ -61,9 +73,21 @@ export async function deliver(h: Harness, raw: string | Uint8Array, envelope: { 
 
 export async function inboxRow(h: Harness, id: string) {
   const r = await h.app.db.query<{
-    status: string; outcome: string | null; error: string | null; report_id: string | null; encryption: string | null; signature: string | null;
-    signer_fingerprint: string | null; signer_person_id: string | null; protected_subject: boolean | null; html_converted: boolean | null; attempts: number;
-  }>('SELECT status, outcome, error, report_id, encryption, signature, signer_fingerprint, signer_person_id, protected_subject, html_converted, attempts FROM mail_inbox WHERE id = $1', [id]);
+    status: string;
+    outcome: string | null;
+    error: string | null;
+    report_id: string | null;
+    encryption: string | null;
+    signature: string | null;
+    signer_fingerprint: string | null;
+    signer_person_id: string | null;
+    protected_subject: boolean | null;
+    html_converted: boolean | null;
+    attempts: number;
+  }>(
+    'SELECT status, outcome, error, report_id, encryption, signature, signer_fingerprint, signer_person_id, protected_subject, html_converted, attempts FROM mail_inbox WHERE id = $1',
+    [id],
+  );
   return r.rows[0]!;
 }
 
@@ -82,14 +106,23 @@ export async function count(h: Harness, sql: string, params: unknown[] = []): Pr
 
 /** Outbox mail to an address (the envelopes queued), newest last. */
 export async function outboxTo(h: Harness, address: string) {
-  const r = await h.app.db.query<{ id: string; template_id: string | null; envelope_sealed: string }>('SELECT id, template_id, envelope_sealed FROM outbox ORDER BY seq');
+  const r = await h.app.db.query<{ id: string; template_id: string | null; envelope_sealed: string }>(
+    'SELECT id, template_id, envelope_sealed FROM outbox ORDER BY seq',
+  );
   return r.rows
-    .map((o) => ({ id: o.id, templateId: o.template_id, ...h.app.sealer.openJson<{ to: string[]; cc: string[]; subject: string; body: string }>(o.envelope_sealed, `outbox.envelope:${o.id}`) }))
+    .map((o) => ({
+      id: o.id,
+      templateId: o.template_id,
+      ...h.app.sealer.openJson<{ to: string[]; cc: string[]; subject: string; body: string }>(o.envelope_sealed, `outbox.envelope:${o.id}`),
+    }))
     .filter((o) => o.to.includes(address));
 }
 
 /** A plain RFC 5322 message. */
-export function plainMail(h: { from?: string; to?: string; subject?: string; messageId?: string; extra?: Record<string, string> } = {}, body = 'A crafted FIP image overflows a stack buffer in BL2 and runs code before the kernel.'): string {
+export function plainMail(
+  h: { from?: string; to?: string; subject?: string; messageId?: string; extra?: Record<string, string> } = {},
+  body = 'A crafted FIP image overflows a stack buffer in BL2 and runs code before the kernel.',
+): string {
   const headers: Record<string, string> = {
     From: h.from ?? 'Rita Reporter <rita@research.example>',
     To: h.to ?? ALIAS,
@@ -100,16 +133,37 @@ export function plainMail(h: { from?: string; to?: string; subject?: string; mes
     'Content-Type': 'text/plain; charset=utf-8',
     ...h.extra,
   };
-  return `${Object.entries(headers).map(([k, v]) => `${k}: ${v}`).join('\r\n')}\r\n\r\n${body.replace(/\r?\n/g, '\r\n')}\r\n`;
+  return `${Object.entries(headers)
+    .map(([k, v]) => `${k}: ${v}`)
+    .join('\r\n')}\r\n\r\n${body.replace(/\r?\n/g, '\r\n')}\r\n`;
 }
 
 /** Sends a message with nodemailer (a real SMTP client) to a listener on loopback. */
-export async function sendWithNodemailer(port: number, mail: { from: string; to: string[]; raw?: string | Buffer; subject?: string; text?: string; attachments?: { filename: string; content: Buffer }[]; envelopeFrom?: string }) {
+export async function sendWithNodemailer(
+  port: number,
+  mail: {
+    from: string;
+    to: string[];
+    raw?: string | Buffer;
+    subject?: string;
+    text?: string;
+    attachments?: { filename: string; content: Buffer }[];
+    envelopeFrom?: string;
+  },
+) {
   const transport = createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true, tls: { rejectUnauthorized: false } });
   try {
     return await transport.sendMail({
       envelope: { from: mail.envelopeFrom ?? mail.from, to: mail.to },
-      ...(mail.raw !== undefined ? { raw: mail.raw } : { from: mail.from, to: mail.to, subject: mail.subject ?? 'test', text: mail.text ?? 'hello', attachments: mail.attachments ?? [] }),
+      ...(mail.raw !== undefined
+        ? { raw: mail.raw }
+        : {
+            from: mail.from,
+            to: mail.to,
+            subject: mail.subject ?? 'test',
+            text: mail.text ?? 'hello',
+            attachments: mail.attachments ?? [],
+          }),
     });
   } finally {
     transport.close();
@@ -127,7 +181,11 @@ export async function acceptReport(d: MailDesk, reportId: string): Promise<strin
 /** The case page as a signed-in member's browser gets it (HTML). */
 export async function casePage(h: Harness, m: Member, reportId: string): Promise<string> {
   h.clock.advance(31_000);
-  const s = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
+  const s = await h.server.inject({
+    method: 'POST',
+    url: '/api/session',
+    payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) },
+  });
   const cookie = String(s.headers['set-cookie']).split(';')[0]!;
   const r = await h.server.inject({ method: 'GET', url: `/cases/${reportId}`, headers: { cookie } });
   if (r.statusCode !== 200) throw new Error(`GET /cases/${reportId}: ${r.statusCode}`);

@@ -98,11 +98,20 @@ test('team key import: passphrase required, wrong passphrase, public key, garbag
   const ok = await importTeamKey(locked, 'correct horse');
   assert.equal(fingerprintOf(ok), fingerprintOf(key));
   assert.ok(ok.isDecrypted());
-  await assert.rejects(importTeamKey(exportPublicArmored(key)), (e: unknown) => e instanceof KeyProblemError && /public key/.test(e.message));
-  await assert.rejects(importTeamKey('-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nzzzz\n-----END PGP PRIVATE KEY BLOCK-----\n'), KeyProblemError);
+  await assert.rejects(
+    importTeamKey(exportPublicArmored(key)),
+    (e: unknown) => e instanceof KeyProblemError && /public key/.test(e.message),
+  );
+  await assert.rejects(
+    importTeamKey('-----BEGIN PGP PRIVATE KEY BLOCK-----\n\nzzzz\n-----END PGP PRIVATE KEY BLOCK-----\n'),
+    KeyProblemError,
+  );
   // A gpg key exported with a passphrase is unlocked the same way.
   const signOnly = await gpg.generateKey('SO <so@project.test>', { encryptionSubkey: false });
-  await assert.rejects(importTeamKey(signOnly.secretArmored), (e: unknown) => e instanceof KeyProblemError && /cannot be used|decryption/.test(e.message));
+  await assert.rejects(
+    importTeamKey(signOnly.secretArmored),
+    (e: unknown) => e instanceof KeyProblemError && /cannot be used|decryption/.test(e.message),
+  );
   // Weak team keys are refused like weak member keys.
   const weak = await gpg.generateKey('W <w@project.test>', { algorithm: 'rsa1024' });
   await assert.rejects(importTeamKey(weak.secretArmored), (e: unknown) => e instanceof KeyProblemError && /RSA-1024/.test(e.message));

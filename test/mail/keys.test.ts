@@ -31,7 +31,11 @@ after(async () => {
 });
 
 async function keyRows() {
-  return (await h.app.db.query<{ email: string; status: string; fingerprint: string }>('SELECT email, status, fingerprint FROM correspondent_keys ORDER BY created_at')).rows;
+  return (
+    await h.app.db.query<{ email: string; status: string; fingerprint: string }>(
+      'SELECT email, status, fingerprint FROM correspondent_keys ORDER BY created_at',
+    )
+  ).rows;
 }
 
 test('a member uploads their own key; bad keys are refused with the reason and change nothing', async () => {
@@ -62,7 +66,10 @@ test('a member uploads their own key; bad keys are refused with the reason and c
   assert.equal(ok.json.status, 'confirmed');
   assert.equal(ok.json.usability.usable, true);
   const mine = await api(h, 'GET', '/api/me/keys', { as: alice });
-  assert.deepEqual(mine.json.keys.map((k: any) => [k.fingerprint, k.status]), [[good.fingerprint, 'confirmed']]);
+  assert.deepEqual(
+    mine.json.keys.map((k: any) => [k.fingerprint, k.status]),
+    [[good.fingerprint, 'confirmed']],
+  );
   // Another member's view of their own keys is their own.
   assert.deepEqual((await api(h, 'GET', '/api/me/keys', { as: bob })).json.keys, []);
 
@@ -81,7 +88,9 @@ test('an expiring key: accepted while valid, reported expired to admins once it 
   h.clock.set(new Date().toISOString());
   assert.equal((await api(h, 'POST', '/api/me/keys', { as: bob, body: { armored: expiring.publicArmored } })).status, 201);
   h.clock.advance(3 * 86_400_000);
-  const bobStatus = (await api(h, 'GET', '/api/admin/member-keys', { as: admin })).json.members.find((m: any) => m.email === 'bob@tf.example');
+  const bobStatus = (await api(h, 'GET', '/api/admin/member-keys', { as: admin })).json.members.find(
+    (m: any) => m.email === 'bob@tf.example',
+  );
   assert.equal(bobStatus.usable, false);
   assert.equal(bobStatus.status, 'expired');
   h.clock.set(new Date().toISOString());
@@ -92,17 +101,40 @@ test('a key offered by mail is a candidate until its owner confirms it; mismatch
   h.clock.set(new Date().toISOString());
   const system: Ctx = { app: h.app, principal: { kind: 'system', label: 'test' } };
   const before = (await keyRows()).length;
-  const mismatched = await h.app.db.transaction((tx) => recordOfferedKey(system, tx, h.clock.now, { email: 'mallory@evil.example', armored: offeredKey.publicArmored, source: 'autocrypt', reportId: null }));
+  const mismatched = await h.app.db.transaction((tx) =>
+    recordOfferedKey(system, tx, h.clock.now, {
+      email: 'mallory@evil.example',
+      armored: offeredKey.publicArmored,
+      source: 'autocrypt',
+      reportId: null,
+    }),
+  );
   assert.deepEqual(mismatched, { stored: false, reason: 'no user ID of the key is mallory@evil.example' });
-  const garbage = await h.app.db.transaction((tx) => recordOfferedKey(system, tx, h.clock.now, { email: 'bob@tf.example', armored: 'garbage', source: 'attachment', reportId: null }));
+  const garbage = await h.app.db.transaction((tx) =>
+    recordOfferedKey(system, tx, h.clock.now, { email: 'bob@tf.example', armored: 'garbage', source: 'attachment', reportId: null }),
+  );
   assert.equal(garbage.stored, false);
   assert.equal((await keyRows()).length, before);
 
-  const offered = await h.app.db.transaction((tx) => recordOfferedKey(system, tx, h.clock.now, { email: 'bob@tf.example', armored: offeredKey.publicArmored, source: 'autocrypt', reportId: null }));
+  const offered = await h.app.db.transaction((tx) =>
+    recordOfferedKey(system, tx, h.clock.now, {
+      email: 'bob@tf.example',
+      armored: offeredKey.publicArmored,
+      source: 'autocrypt',
+      reportId: null,
+    }),
+  );
   assert.equal(offered.stored, true);
   assert.ok(offered.stored && offered.status === 'candidate');
   // Offered twice: still one candidate.
-  const again = await h.app.db.transaction((tx) => recordOfferedKey(system, tx, h.clock.now, { email: 'bob@tf.example', armored: offeredKey.publicArmored, source: 'autocrypt', reportId: null }));
+  const again = await h.app.db.transaction((tx) =>
+    recordOfferedKey(system, tx, h.clock.now, {
+      email: 'bob@tf.example',
+      armored: offeredKey.publicArmored,
+      source: 'autocrypt',
+      reportId: null,
+    }),
+  );
   assert.ok(again.stored && offered.stored && again.keyId === offered.keyId);
   const keyId = offered.stored ? offered.keyId : '';
   let mine = (await api(h, 'GET', '/api/me/keys', { as: bob })).json.keys;
@@ -113,7 +145,11 @@ test('a key offered by mail is a candidate until its owner confirms it; mismatch
   assert.equal(confirmed.status, 200, confirmed.body);
   assert.equal(confirmed.json.status, 'confirmed');
   mine = (await api(h, 'GET', '/api/me/keys', { as: bob })).json.keys;
-  assert.deepEqual(mine.filter((k: any) => k.status === 'confirmed').map((k: any) => k.fingerprint), [offeredKey.fingerprint], 'the expired key was replaced');
+  assert.deepEqual(
+    mine.filter((k: any) => k.status === 'confirmed').map((k: any) => k.fingerprint),
+    [offeredKey.fingerprint],
+    'the expired key was replaced',
+  );
   assert.equal((await api(h, 'POST', `/api/keys/${keyId}/confirm`, { as: bob })).status, 409);
 });
 
@@ -139,7 +175,13 @@ test('team key: generated (Curve25519) or imported through the API by admins; th
   assert.equal(imported.json.fingerprint, existing.fingerprint);
   assert.equal((await api(h, 'POST', '/api/admin/team-keys/import', { as: admin, body: { armored: existing.secretArmored } })).status, 409);
   const keys = (await api(h, 'GET', '/api/admin/team-keys', { as: admin })).json.keys;
-  assert.deepEqual(keys.map((k: any) => [k.fingerprint, k.active, k.source]), [[existing.fingerprint, true, 'imported'], [gen.json.fingerprint, false, 'generated']]);
+  assert.deepEqual(
+    keys.map((k: any) => [k.fingerprint, k.active, k.source]),
+    [
+      [existing.fingerprint, true, 'imported'],
+      [gen.json.fingerprint, false, 'generated'],
+    ],
+  );
   assert.equal((await api(h, 'GET', '/api/team-key')).headers['x-fingerprint'], existing.fingerprint);
   // The private key is sealed at rest.
   const row = await h.app.db.query<{ private_sealed: string }>('SELECT private_sealed FROM team_keys WHERE active');
@@ -155,7 +197,25 @@ test('CLI: keys team-public before and after keys generate / keys import; GnuPG 
   let r = await embargo(vars, 'keys', 'team-public', '--help');
   assert.equal(r.code, 0);
   assert.match(r.out, /armored/);
-  assert.equal((await embargo(vars, 'init', '--profile', 'tock', '--name', 'Tock Security Team', '--time-zone', 'UTC', '--admin-name', 'Ada', '--admin-email', 'ada@tock.example')).code, 0);
+  assert.equal(
+    (
+      await embargo(
+        vars,
+        'init',
+        '--profile',
+        'tock',
+        '--name',
+        'Tock Security Team',
+        '--time-zone',
+        'UTC',
+        '--admin-name',
+        'Ada',
+        '--admin-email',
+        'ada@tock.example',
+      )
+    ).code,
+    0,
+  );
   r = await embargo(vars, 'keys', 'team-public');
   assert.equal(r.code, 1);
   assert.match(r.err, /no team key yet/);
@@ -175,7 +235,9 @@ test('CLI: keys team-public before and after keys generate / keys import; GnuPG 
 
   // Import an existing key protected by a passphrase.
   const existing = await peer.generateKey('Tock Security <security@lists.tockos.org>', { algorithm: 'ed25519' });
-  const exported = (await encryptKey({ privateKey: await readPrivateKey({ armoredKey: existing.secretArmored }), passphrase: 'hunter2 hunter2' })).armor();
+  const exported = (
+    await encryptKey({ privateKey: await readPrivateKey({ armoredKey: existing.secretArmored }), passphrase: 'hunter2 hunter2' })
+  ).armor();
   const keyFile = join(dir, 'team.asc');
   const passFile = join(dir, 'pass.txt');
   writeFileSync(keyFile, exported);

@@ -60,9 +60,15 @@ epilogue
   const m = parseMessage(raw);
   assert.equal(m.subject, 'Vuln: élévation de privilèges');
   assert.deepEqual(m.from, { name: 'Alïce', address: 'alice@example.org' });
-  assert.deepEqual(m.to.map((a) => a.address), ['security@project.test', 'bob@project.test']);
+  assert.deepEqual(
+    m.to.map((a) => a.address),
+    ['security@project.test', 'bob@project.test'],
+  );
   assert.equal(m.to[1]!.name, 'Bob, B.');
-  assert.deepEqual(m.cc.map((a) => a.address), ['carol@project.test']);
+  assert.deepEqual(
+    m.cc.map((a) => a.address),
+    ['carol@project.test'],
+  );
   assert.equal(m.messageId, 'm1@example.org');
   assert.deepEqual(m.inReplyTo, ['m0@project.test']);
   assert.deepEqual(m.references, ['a@x', 'm0@project.test']);
@@ -86,17 +92,32 @@ epilogue
   assert.ok(text.startsWith('Content-Type: multipart/alternative; boundary=inner\r\n\r\n--inner\r\n'));
   assert.ok(text.endsWith('--inner--'), JSON.stringify(text.slice(-20)));
   const plain = new TextDecoder().decode(alt.children[0]!.raw);
-  assert.equal(plain, 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=C3=A9 overflow in parse()=\r\n here.');
+  assert.equal(
+    plain,
+    'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nCaf=C3=A9 overflow in parse()=\r\n here.',
+  );
 });
 
 test('LF-only mail (as an MTA pipe may deliver it) parses the same', () => {
-  const m = parseMessage(enc('From: a@b.test\nSubject: hi\nContent-Type: multipart/mixed; boundary=x\n\n--x\n\nbody one\n--x\nContent-Type: text/plain\n\nbody two\n--x--\n'));
+  const m = parseMessage(
+    enc(
+      'From: a@b.test\nSubject: hi\nContent-Type: multipart/mixed; boundary=x\n\n--x\n\nbody one\n--x\nContent-Type: text/plain\n\nbody two\n--x--\n',
+    ),
+  );
   assert.equal(m.text, 'body one\nbody two');
   assert.equal(new TextDecoder().decode(m.root.children[0]!.raw), '\nbody one');
 });
 
 test('non-UTF-8 text: ISO-8859-1 and Shift_JIS declared are decoded; a wrong or unknown charset never crashes', () => {
-  const latin = new Uint8Array([...enc('From: a@b.test\r\nSubject: =?ISO-8859-1?Q?r=E9sum=E9?=\r\nContent-Type: text/plain; charset=ISO-8859-1\r\n\r\n'), 0x72, 0xe9, 0x73, 0x75, 0x6d, 0xe9]);
+  const latin = new Uint8Array([
+    ...enc('From: a@b.test\r\nSubject: =?ISO-8859-1?Q?r=E9sum=E9?=\r\nContent-Type: text/plain; charset=ISO-8859-1\r\n\r\n'),
+    0x72,
+    0xe9,
+    0x73,
+    0x75,
+    0x6d,
+    0xe9,
+  ]);
   const m1 = parseMessage(latin);
   assert.equal(m1.subject, 'résumé');
   assert.equal(m1.text, 'résumé');
@@ -126,19 +147,29 @@ test('broken base64 decodes what it can and warns', () => {
 });
 
 test('wrong boundaries: the body stays readable as text, with a warning; a missing close boundary keeps the last part', () => {
-  const wrong = parseMessage(enc(crlf('From: a@b.test\nContent-Type: multipart/mixed; boundary="expected"\n\n--other\nContent-Type: text/plain\n\nsecret report\n--other--\n')));
+  const wrong = parseMessage(
+    enc(
+      crlf(
+        'From: a@b.test\nContent-Type: multipart/mixed; boundary="expected"\n\n--other\nContent-Type: text/plain\n\nsecret report\n--other--\n',
+      ),
+    ),
+  );
   assert.match(wrong.text ?? '', /secret report/);
   assert.match(wrong.warnings.join(), /boundary/);
 
   const missingParam = parseMessage(enc(crlf('From: a@b.test\nContent-Type: multipart/mixed\n\nreport text\n')));
   assert.equal(missingParam.text, 'report text\r\n');
 
-  const unclosed = parseMessage(enc(crlf('From: a@b.test\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nfirst\n--b\n\nsecond, never closed\n')));
+  const unclosed = parseMessage(
+    enc(crlf('From: a@b.test\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nfirst\n--b\n\nsecond, never closed\n')),
+  );
   assert.equal(unclosed.text, 'first\nsecond, never closed\r\n');
   assert.match(unclosed.warnings.join(), /closing boundary/);
 
   // A line that merely starts with the boundary text is not a delimiter.
-  const prefix = parseMessage(enc(crlf('From: a@b.test\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--bb not a delimiter\n--b--\n')));
+  const prefix = parseMessage(
+    enc(crlf('From: a@b.test\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\none\n--bb not a delimiter\n--b--\n')),
+  );
   assert.equal(prefix.text, 'one\r\n--bb not a delimiter');
 });
 
@@ -164,12 +195,19 @@ test('1,000 nested multiparts: a typed too_deep error, no stack overflow', () =>
 
 test('too many sibling parts: typed error', () => {
   const parts = Array.from({ length: 600 }, () => '--b\r\n\r\nx\r\n').join('');
-  assert.throws(() => parseMessage(enc(`From: a@b.test\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n${parts}--b--\r\n`)), rejectedWith('too_many_parts'));
+  assert.throws(
+    () => parseMessage(enc(`From: a@b.test\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n${parts}--b--\r\n`)),
+    rejectedWith('too_many_parts'),
+  );
 });
 
 test('a 30 MB attachment: typed too_large error before any parsing', () => {
-  const payload = Buffer.alloc(30 * 1024 * 1024, 7).toString('base64').replace(/.{76}/g, '$&\r\n');
-  const raw = enc(`From: a@b.test\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${payload}\r\n--b--\r\n`);
+  const payload = Buffer.alloc(30 * 1024 * 1024, 7)
+    .toString('base64')
+    .replace(/.{76}/g, '$&\r\n');
+  const raw = enc(
+    `From: a@b.test\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\r\n${payload}\r\n--b--\r\n`,
+  );
   assert.ok(raw.length > MAX_MESSAGE_BYTES);
   assert.throws(() => parseMessage(raw), rejectedWith('too_large'));
   // A caller may lower the limit; the error still says what the limit is.
@@ -182,7 +220,13 @@ test('a huge header block is refused', () => {
 });
 
 test('embedded message/rfc822 is one attachment; its tree is still parsed within the limits', () => {
-  const m = parseMessage(enc(crlf('From: a@b.test\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nsee forwarded\n--b\nContent-Type: message/rfc822\n\nFrom: x@y.test\nSubject: inner\n\ninner body\n--b--\n')));
+  const m = parseMessage(
+    enc(
+      crlf(
+        'From: a@b.test\nContent-Type: multipart/mixed; boundary=b\n\n--b\n\nsee forwarded\n--b\nContent-Type: message/rfc822\n\nFrom: x@y.test\nSubject: inner\n\ninner body\n--b--\n',
+      ),
+    ),
+  );
   assert.equal(m.text, 'see forwarded');
   assert.equal(m.attachments.length, 1);
   assert.equal(m.attachments[0]!.filename, 'attachment.eml');
@@ -203,7 +247,9 @@ test('file names are sanitised', () => {
 });
 
 test('RFC 2231 continuations and a bounce return path', () => {
-  const m = parseMessage(enc(crlf(`Return-Path: <>
+  const m = parseMessage(
+    enc(
+      crlf(`Return-Path: <>
 From: MAILER-DAEMON@b.test
 Content-Type: multipart/mixed; boundary=b
 
@@ -213,7 +259,9 @@ Content-Disposition: attachment; filename*0*=utf-8''r%C3%A9p; filename*1="ort.pd
 
 %PDF
 --b--
-`)));
+`),
+    ),
+  );
   assert.equal(m.returnPath, '');
   assert.equal(m.attachments[0]!.filename, 'réport.pdf');
 });

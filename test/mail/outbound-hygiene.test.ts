@@ -56,7 +56,9 @@ async function fingerprintsImportedBy(armored: string): Promise<string[]> {
 }
 
 async function undecryptableFrom(from: string, secretSubject: string, secretBody: string, extra: Record<string, string> = {}) {
-  const stranger = await d.gpg.generateKey(`Someone Else <else-${crypto.randomUUID().slice(0, 8)}@elsewhere.example>`, { algorithm: 'ed25519' });
+  const stranger = await d.gpg.generateKey(`Someone Else <else-${crypto.randomUUID().slice(0, 8)}@elsewhere.example>`, {
+    algorithm: 'ed25519',
+  });
   const armored = await d.gpg.encrypt(`Content-Type: text/plain\r\n\r\n${secretBody}\r\n`, { recipients: [stranger.fingerprint] });
   const messageId = `${crypto.randomUUID()}@research.example`;
   const raw = pgpMime({ From: from, To: ALIAS, Subject: secretSubject, 'Message-ID': `<${messageId}>`, ...extra }, armored);
@@ -121,12 +123,18 @@ test('the answer to undecryptable mail: auto-replied, X-Loop, in clear despite u
   assert.equal(copiesTo('nora@research.example').length, before);
 });
 
-test('the answer to undecryptable mail is encrypted to the sender\'s confirmed key, the team key attached inside', async () => {
+test("the answer to undecryptable mail is encrypted to the sender's confirmed key, the team key attached inside", async () => {
   // Rita's key is on file and confirmed (first a report that offers it, then a member confirms it).
   const first = await deliver(d.h, plainMail({}, 'A first report in clear, long enough to open a report.'));
   const reportId = first.row.report_id!;
   const offered = await d.h.app.db.transaction((tx) =>
-    recordOfferedKey({ app: d.h.app, principal: SYSTEM }, tx, d.h.clock.now, { email: 'rita@research.example', armored: d.reporterKey.publicArmored, source: 'attachment', reportId }));
+    recordOfferedKey({ app: d.h.app, principal: SYSTEM }, tx, d.h.clock.now, {
+      email: 'rita@research.example',
+      armored: d.reporterKey.publicArmored,
+      source: 'attachment',
+      reportId,
+    }),
+  );
   assert.ok(offered.stored);
   const confirmed = await api(d.h, 'POST', `/api/keys/${offered.stored ? offered.keyId : ''}/confirm`, { as: d.triager });
   assert.equal(confirmed.status, 200, confirmed.body);
@@ -157,12 +165,22 @@ test('no answer to undecryptable list mail (List-Post alone), nor to an auto-rep
 });
 
 test('the relay\'s "not relayed" notice is auto-replied, answers the member\'s mail, and carries X-Loop', async () => {
-  const first = await deliver(d.h, plainMail({ from: 'Rita Reporter <rita@research.example>', subject: 'Another report' }, 'Another report in clear, long enough to open a report.'));
+  const first = await deliver(
+    d.h,
+    plainMail(
+      { from: 'Rita Reporter <rita@research.example>', subject: 'Another report' },
+      'Another report in clear, long enough to open a report.',
+    ),
+  );
   const reportId = first.row.report_id!;
   const to = (await d.h.app.db.transaction((tx) => replyAddress(tx, d.h.app.sealer, reportId, d.h.clock.now, [ALIAS])))!;
   const messageId = `${crypto.randomUUID()}@tf.example`;
   // Tess writes to the reply address without signing: not relayed, and she is told why.
-  const r = await deliver(d.h, plainMail({ from: 'Tess Triager <tess@tf.example>', to, subject: 'Unsigned answer', messageId }, 'We will fix it next week.'), { from: 'tess@tf.example', to: [to] });
+  const r = await deliver(
+    d.h,
+    plainMail({ from: 'Tess Triager <tess@tf.example>', to, subject: 'Unsigned answer', messageId }, 'We will fix it next week.'),
+    { from: 'tess@tf.example', to: [to] },
+  );
   assert.equal(r.row.outcome, 'member_not_relayed');
   await runDeliveryPass(d.h.app);
   const notice = copiesTo('tess@tf.example').find((m) => headerValue(m.raw, 'In-Reply-To') === `<${messageId}>`);

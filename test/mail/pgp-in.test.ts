@@ -19,7 +19,13 @@ let teamRsaGpg: GpgKey;
 let ritaPublic: PublicKey;
 let teamFpr: string;
 
-const OUTER = { From: 'Rita Reporter <rita@example.org>', To: 'security@project.test', Subject: '...', 'Message-ID': '<r1@example.org>', Date: 'Tue, 03 Nov 2026 10:00:00 +0000' };
+const OUTER = {
+  From: 'Rita Reporter <rita@example.org>',
+  To: 'security@project.test',
+  Subject: '...',
+  'Message-ID': '<r1@example.org>',
+  Date: 'Tue, 03 Nov 2026 10:00:00 +0000',
+};
 
 before(async () => {
   gpg = await startGpg();
@@ -83,7 +89,10 @@ test('PGP/MIME signed and encrypted in one OpenPGP message (Thunderbird): decryp
   assert.equal(opened.inner.subject, 'Heap overflow in parse_header()');
   assert.equal(opened.inner.text?.trim(), 'Sending a crafted header overflows the heap. Überprüft.');
   assert.equal(opened.inner.messageId, 'r1@example.org');
-  assert.deepEqual(opened.inner.attachments.map((a) => [a.filename, a.contentType]), [['poc.c', 'text/x-c']]);
+  assert.deepEqual(
+    opened.inner.attachments.map((a) => [a.filename, a.contentType]),
+    [['poc.c', 'text/x-c']],
+  );
   assert.equal(new TextDecoder().decode(opened.inner.attachments[0]!.bytes), 'int main() { return 0; }\n');
 });
 
@@ -96,7 +105,8 @@ test('the RSA team key (made by gpg, imported) decrypts too, and is reported as 
 });
 
 test('multipart/signed inside the encryption (Enigmail/Mutt: sign, then encrypt the signed entity)', async () => {
-  const content = 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nDetails with trailing space=20\r\nand more.\r\n';
+  const content =
+    'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nDetails with trailing space=20\r\nand more.\r\n';
   const entity = await signedEntity(gpg, content, rita.fingerprint);
   const armored = await gpg.encrypt(entity, { recipients: [teamFpr] });
   const opened = await openInbound(pgpMime(OUTER, armored), keys());
@@ -111,7 +121,9 @@ test('multipart/signed inside the encryption (Enigmail/Mutt: sign, then encrypt 
 test('multipart/signed without encryption: valid; a changed byte makes it invalid; a text-mode signature verifies too', async () => {
   const content = 'Content-Type: text/plain; charset=us-ascii\r\n\r\nThe fix is in commit abc123.\r\n';
   const entity = await signedEntity(gpg, content, rita.fingerprint);
-  const raw = bytes(headersBlock({ From: 'rita@example.org', To: 'security@project.test', Subject: 'fix', 'MIME-Version': '1.0' }) + entity);
+  const raw = bytes(
+    headersBlock({ From: 'rita@example.org', To: 'security@project.test', Subject: 'fix', 'MIME-Version': '1.0' }) + entity,
+  );
   const ok = await openInbound(raw, keys());
   assert.equal(ok.security.encrypted, false);
   assert.equal(ok.security.signature.status, 'valid');
@@ -195,7 +207,9 @@ ${other.publicArmored}
 test('Autocrypt header: a key for the From address is offered; one for another address is ignored (Autocrypt 1.1)', async () => {
   const keydata = (await gpg.run(['--export', rita.fingerprint])).stdout.toString('base64').replace(/.{72}/g, '$&\r\n ');
   const mk = (addr: string) =>
-    bytes(`From: Rita Reporter <rita@example.org>\r\nTo: security@project.test\r\nSubject: hello\r\nAutocrypt: addr=${addr}; prefer-encrypt=mutual; keydata=\r\n ${keydata}\r\n\r\nplain hello\r\n`);
+    bytes(
+      `From: Rita Reporter <rita@example.org>\r\nTo: security@project.test\r\nSubject: hello\r\nAutocrypt: addr=${addr}; prefer-encrypt=mutual; keydata=\r\n ${keydata}\r\n\r\nplain hello\r\n`,
+    );
   const ok = await openInbound(mk('rita@example.org'), { teamKeys: [team], knownKeys: [] });
   assert.equal(ok.offeredKeys.length, 1);
   assert.equal(ok.offeredKeys[0]!.source, 'autocrypt');
@@ -210,7 +224,11 @@ test('Autocrypt header: a key for the From address is offered; one for another a
 
 test('inline PGP: an armored block in text/plain, signed and encrypted', async () => {
   const armored = await gpg.encrypt('Inline report: the token is logged.\n', { recipients: [teamFpr], signWith: rita.fingerprint });
-  const raw = bytes(headersBlock({ From: 'rita@example.org', To: 'security@project.test', Subject: 'inline' }) + 'Content-Type: text/plain; charset=us-ascii\r\n\r\n' + crlf(armored));
+  const raw = bytes(
+    headersBlock({ From: 'rita@example.org', To: 'security@project.test', Subject: 'inline' }) +
+      'Content-Type: text/plain; charset=us-ascii\r\n\r\n' +
+      crlf(armored),
+  );
   const opened = await openInbound(raw, keys());
   assert.equal(opened.security.encrypted, true);
   assert.equal(opened.security.encryptionShape, 'inline');
@@ -222,7 +240,8 @@ test('inline PGP: an armored block in text/plain, signed and encrypted', async (
 
 test('inline clearsigned text: valid; altered text: invalid; inline signed (not clearsigned): valid', async () => {
   const signed = await gpg.clearsign('I confirm the embargo date.\n', rita.fingerprint);
-  const mk = (body: string) => bytes(`From: rita@example.org\r\nSubject: confirm\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\n${crlf(body)}`);
+  const mk = (body: string) =>
+    bytes(`From: rita@example.org\r\nSubject: confirm\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello,\r\n\r\n${crlf(body)}`);
   const ok = await openInbound(mk(signed), keys());
   assert.equal(ok.security.signature.status, 'valid');
   assert.equal(ok.security.signature.shape, 'inline-clearsigned');
@@ -252,10 +271,16 @@ test('a message encrypted to another key: UndecryptableError not_for_us naming t
 
 test('PGP garbage and broken packets: UndecryptableError, never a crash', async () => {
   const garbage = '-----BEGIN PGP MESSAGE-----\n\nThis is not base64 at all!!\n-----END PGP MESSAGE-----\n';
-  await assert.rejects(openInbound(pgpMime(OUTER, garbage), keys()), (e: unknown) => e instanceof UndecryptableError && e.reason === 'garbage');
+  await assert.rejects(
+    openInbound(pgpMime(OUTER, garbage), keys()),
+    (e: unknown) => e instanceof UndecryptableError && e.reason === 'garbage',
+  );
 
   // Real ciphertext with bytes flipped in the encrypted data packet: the integrity check fails.
-  const binary = Buffer.from((await gpg.encrypt(crlf('Content-Type: text/plain\n\nintegrity\n'), { recipients: [teamFpr], armor: false })), 'latin1');
+  const binary = Buffer.from(
+    await gpg.encrypt(crlf('Content-Type: text/plain\n\nintegrity\n'), { recipients: [teamFpr], armor: false }),
+    'latin1',
+  );
   const flipped = Buffer.from(binary);
   for (let i = flipped.length - 20; i < flipped.length - 10; i++) flipped[i] = flipped[i]! ^ 0xff;
   const rearmored = openpgp.armor(openpgp.enums.armor.message, new Uint8Array(flipped));
@@ -270,7 +295,8 @@ test('PGP garbage and broken packets: UndecryptableError, never a crash', async 
   await assert.rejects(openInbound(pgpMime(OUTER, truncated), keys()), UndecryptableError);
 
   // multipart/encrypted with only the control part.
-  const broken = bytes(crlf(`From: rita@example.org
+  const broken = bytes(
+    crlf(`From: rita@example.org
 Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary=b
 
 --b
@@ -278,20 +304,27 @@ Content-Type: application/pgp-encrypted
 
 Version: 1
 --b--
-`));
+`),
+  );
   await assert.rejects(openInbound(broken, keys()), (e: unknown) => e instanceof UndecryptableError && e.reason === 'bad_structure');
 });
 
 test('a compression bomb is a typed too_large error, not an out-of-memory', async () => {
   const zeros = new Uint8Array(40 * 1024 * 1024);
-  const armored = await gpg.run(['--armor', '--compress-algo', 'zlib', '--compress-level', '9', '--recipient', teamFpr, '--encrypt'], zeros);
+  const armored = await gpg.run(
+    ['--armor', '--compress-algo', 'zlib', '--compress-level', '9', '--recipient', teamFpr, '--encrypt'],
+    zeros,
+  );
   assert.equal(armored.code, 0);
   assert.ok(armored.stdout.length < 1024 * 1024);
-  await assert.rejects(openInbound(pgpMime(OUTER, armored.stdout.toString('utf8')), keys(), { maxBytes: 10 * 1024 * 1024 }), (e: unknown) => {
-    assert.ok(e instanceof MessageRejectedError, String(e));
-    assert.equal(e.rejection, 'too_large');
-    return true;
-  });
+  await assert.rejects(
+    openInbound(pgpMime(OUTER, armored.stdout.toString('utf8')), keys(), { maxBytes: 10 * 1024 * 1024 }),
+    (e: unknown) => {
+      assert.ok(e instanceof MessageRejectedError, String(e));
+      assert.equal(e.rejection, 'too_large');
+      return true;
+    },
+  );
 });
 
 test('plain mail is accepted and marked as such; MIME limits apply before any crypto', async () => {

@@ -41,7 +41,12 @@ after(async () => {
   await gpg?.close();
 });
 
-const HEADERS = { 'Message-ID': '<out-1@project.test>', 'In-Reply-To': '<r1@example.org>', References: '<r1@example.org>', 'Auto-Submitted': 'auto-generated' };
+const HEADERS = {
+  'Message-ID': '<out-1@project.test>',
+  'In-Reply-To': '<r1@example.org>',
+  References: '<r1@example.org>',
+  'Auto-Submitted': 'auto-generated',
+};
 
 for (const which of ['curve25519', 'rsa'] as const) {
   test(`sealOutbound (${which} team key): gpg decrypts, VALIDSIG is the team's, the real Subject is only inside`, async () => {
@@ -80,7 +85,10 @@ for (const which of ['curve25519', 'rsa'] as const) {
     assert.equal(inner.headers.get('subject'), '[TF-2026-0007] Heap overflow — confirmed');
     assert.equal(inner.headers.get('to'), 'Rita Reporter <rita@example.org>');
     const body = inner.children[0]!;
-    assert.equal(decodeText(body.decodedBody(), 'utf-8', []), 'Thanks, we reproduced it.\r\n\r\nLine with trailing space \r\nFrom the team.\r\n.\r\n');
+    assert.equal(
+      decodeText(body.decodedBody(), 'utf-8', []),
+      'Thanks, we reproduced it.\r\n\r\nLine with trailing space \r\nFrom the team.\r\n.\r\n',
+    );
     const att = inner.children[1]!;
     assert.equal(att.disposition?.params.filename, 'patch ü.diff');
     assert.equal(new TextDecoder().decode(att.decodedBody()), '--- a\n+++ b\n');
@@ -107,12 +115,17 @@ test('sealOutbound output opens with openInbound (round trip), protected Subject
 });
 
 test('relaySigned (multipart/signed): the reporter decrypts and the member signature verifies with gpg', async () => {
-  const content = crlf('Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nWe will publish on 2026-12-01.=20\nMaya\n');
+  const content = crlf(
+    'Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\nWe will publish on 2026-12-01.=20\nMaya\n',
+  );
   const entity = await signedEntity(gpg, content, maya.fingerprint);
   // The member sends it encrypted to the team; the gateway opens it, finds the signed entity and relays it.
   const armoredIn = await gpg.encrypt(entity, { recipients: [fingerprintOf(team)] });
   const { pgpMime } = await import('./pgp-support.ts');
-  const opened = await openInbound(pgpMime({ From: 'Maya Member <maya@project.test>', To: 'reply+tok@project.test', Subject: '...' }, armoredIn), { teamKeys: [team], knownKeys: [mayaPub] });
+  const opened = await openInbound(
+    pgpMime({ From: 'Maya Member <maya@project.test>', To: 'reply+tok@project.test', Subject: '...' }, armoredIn),
+    { teamKeys: [team], knownKeys: [mayaPub] },
+  );
   assert.equal(opened.security.signature.status, 'valid');
   assert.equal(opened.security.signature.signerFingerprint, maya.fingerprint);
   assert.equal(opened.signedEntity?.kind, 'multipart-signed');
@@ -164,18 +177,40 @@ test('relaySigned (clearsigned): gpg decrypts, and the clearsigned text inside v
 });
 
 test('refusals: header injection, no recipient key, a non-signed entity to relay', async () => {
-  const base = { from: 'security@project.test', to: ['rita@example.org'], subject: 's', text: 't', headers: {}, recipientKeys: [ritaPub], signingKey: team };
+  const base = {
+    from: 'security@project.test',
+    to: ['rita@example.org'],
+    subject: 's',
+    text: 't',
+    headers: {},
+    recipientKeys: [ritaPub],
+    signingKey: team,
+  };
   await assert.rejects(sealOutbound({ ...base, subject: 'x\r\nBcc: evil@evil.test' }), ValidationError);
   await assert.rejects(sealOutbound({ ...base, headers: { 'X-Foo': 'a\nBcc: evil@evil.test' } }), ValidationError);
   await assert.rejects(sealOutbound({ ...base, headers: { Subject: 'override' } }), ValidationError);
   await assert.rejects(sealOutbound({ ...base, to: ['not an address'] }), ValidationError);
   await assert.rejects(sealOutbound({ ...base, recipientKeys: [] }), /unencrypted/);
   await assert.rejects(
-    relaySigned({ from: 'security@project.test', to: ['rita@example.org'], subject: 's', headers: {}, signed: { kind: 'multipart-signed', raw: bytes('Content-Type: text/plain\r\n\r\nnot signed') }, recipientKeys: [ritaPub] }),
+    relaySigned({
+      from: 'security@project.test',
+      to: ['rita@example.org'],
+      subject: 's',
+      headers: {},
+      signed: { kind: 'multipart-signed', raw: bytes('Content-Type: text/plain\r\n\r\nnot signed') },
+      recipientKeys: [ritaPub],
+    }),
     ValidationError,
   );
   await assert.rejects(
-    relaySigned({ from: 'security@project.test', to: ['rita@example.org'], subject: 's', headers: {}, signed: { kind: 'clearsigned', text: 'plain' }, recipientKeys: [ritaPub] }),
+    relaySigned({
+      from: 'security@project.test',
+      to: ['rita@example.org'],
+      subject: 's',
+      headers: {},
+      signed: { kind: 'clearsigned', text: 'plain' },
+      recipientKeys: [ritaPub],
+    }),
     ValidationError,
   );
 });

@@ -26,11 +26,18 @@ export function pgpMime(outer: Record<string, string>, armored: string, boundary
 }
 
 /** RFC 3156 section 5: multipart/signed entity (headers + body) over `content` (a MIME part, CRLF). */
-export async function signedEntity(gpg: GpgPeer, content: string, signer: string, opts: { boundary?: string; textmode?: boolean } = {}): Promise<string> {
+export async function signedEntity(
+  gpg: GpgPeer,
+  content: string,
+  signer: string,
+  opts: { boundary?: string; textmode?: boolean } = {},
+): Promise<string> {
   const b = opts.boundary ?? 'sig-boundary-7';
   const canonical = crlf(content);
   const sig = opts.textmode
-    ? (await gpg.run(['--armor', '--textmode', '--digest-algo', 'SHA256', '--local-user', signer, '--detach-sign'], canonical)).stdout.toString('utf8')
+    ? (
+        await gpg.run(['--armor', '--textmode', '--digest-algo', 'SHA256', '--local-user', signer, '--detach-sign'], canonical)
+      ).stdout.toString('utf8')
     : await gpg.signDetached(canonical, signer);
   return (
     `Content-Type: multipart/signed; micalg=pgp-sha256; protocol="application/pgp-signature"; boundary="${b}"\r\n\r\n` +

@@ -63,7 +63,14 @@ async function newCase(): Promise<{ reportId: string; token: string; address: st
   assert.equal(r.status, 201, r.body);
   const reportId = r.json.reportId as string;
   const system: Ctx = { app: h.app, principal: { kind: 'system', label: 'test' } };
-  const offered = await h.app.db.transaction((tx) => recordOfferedKey(system, tx, h.clock.now, { email: 'rita@research.example', armored: ritaKey.publicArmored, source: 'attachment', reportId }));
+  const offered = await h.app.db.transaction((tx) =>
+    recordOfferedKey(system, tx, h.clock.now, {
+      email: 'rita@research.example',
+      armored: ritaKey.publicArmored,
+      source: 'attachment',
+      reportId,
+    }),
+  );
   assert.ok(offered.stored);
   if (offered.status === 'candidate') await confirmKey(alice.ctx, offered.keyId);
   const address = await h.app.db.transaction((tx) => replyAddress(tx, h.app.sealer, reportId, h.clock.now, [ALIAS]));
@@ -76,14 +83,19 @@ async function mailIn(raw: Uint8Array, from: string, to: string) {
   await sendWithNodemailer(smtp.port, { from, to: [to], raw: Buffer.from(raw) });
   await runIntakePass(h.app, { leaseMs: 60_000 });
   const r = await h.app.db.query<{ status: string; outcome: string | null; error: string | null; signer_person_id: string | null }>(
-    'SELECT status, outcome, error, signer_person_id FROM mail_inbox ORDER BY seq DESC LIMIT 1');
+    'SELECT status, outcome, error, signer_person_id FROM mail_inbox ORDER BY seq DESC LIMIT 1',
+  );
   return r.rows[0]!;
 }
 
-const CONTENT = 'Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nHello Rita,\n\nwe reproduced the overflow; the fix lands in v2.12 — thanks!\n\nAlice\n';
+const CONTENT =
+  'Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: 8bit\n\nHello Rita,\n\nwe reproduced the overflow; the fix lands in v2.12 — thanks!\n\nAlice\n';
 
 async function thread(reportId: string) {
-  const r = await h.app.db.query<{ id: string; kind: string; author_id: string | null; body_sealed: string }>('SELECT id, kind, author_id, body_sealed FROM messages WHERE report_id = $1 ORDER BY seq', [reportId]);
+  const r = await h.app.db.query<{ id: string; kind: string; author_id: string | null; body_sealed: string }>(
+    'SELECT id, kind, author_id, body_sealed FROM messages WHERE report_id = $1 ORDER BY seq',
+    [reportId],
+  );
   return r.rows.map((m) => ({ kind: m.kind, authorId: m.author_id, body: h.app.sealer.open(m.body_sealed, `messages.body:${m.id}`) }));
 }
 
@@ -92,11 +104,20 @@ async function deliveredTo(address: string, since: number) {
   return sink.received.slice(since).filter((m) => m.rcptTo.includes(address));
 }
 
-test('PGP/MIME: multipart/signed inside the encryption to the reply address is relayed to the reporter with the member\'s signature intact', async () => {
+test("PGP/MIME: multipart/signed inside the encryption to the reply address is relayed to the reporter with the member's signature intact", async () => {
   const { reportId, token, address } = await newCase();
   const signed = await signedEntity(gpg, CONTENT, aliceKey.fingerprint);
   const armored = await gpg.encrypt(crlf(signed), { recipients: [team] });
-  const raw = pgpMime({ From: 'Alice Central <alice@tf.example>', To: address, Subject: '...', 'Message-ID': `<${crypto.randomUUID()}@tf.example>`, Date: new Date().toUTCString() }, armored);
+  const raw = pgpMime(
+    {
+      From: 'Alice Central <alice@tf.example>',
+      To: address,
+      Subject: '...',
+      'Message-ID': `<${crypto.randomUUID()}@tf.example>`,
+      Date: new Date().toUTCString(),
+    },
+    armored,
+  );
   const row = await mailIn(raw, 'alice@tf.example', address);
   assert.deepEqual([row.status, row.outcome, row.signer_person_id], ['done', 'member_relayed', alice.personId], row.error ?? '');
 
@@ -105,7 +126,7 @@ test('PGP/MIME: multipart/signed inside the encryption to the reply address is r
   assert.equal(copies.length, 1);
   assert.ok(!copies[0]!.raw.toString('latin1').includes('reproduced'), 'nothing readable outside the encryption');
   const opened = await openRelayed(gpg, copies[0]!);
-  assert.equal(opened.signer, aliceKey.fingerprint, 'VALIDSIG with the member\'s fingerprint');
+  assert.equal(opened.signer, aliceKey.fingerprint, "VALIDSIG with the member's fingerprint");
   assert.match(opened.text, /the fix lands in v2\.12 — thanks!/);
   // The entity is byte for byte what Alice's client signed.
   assert.ok(opened.inner.includes(Buffer.from(crlf(CONTENT))));
@@ -115,7 +136,10 @@ test('PGP/MIME: multipart/signed inside the encryption to the reply address is r
   assert.equal(t.at(-1)!.authorId, alice.personId);
   const view = await api(h, 'GET', `/api/reporter/${token}`);
   assert.match(view.json.messages.at(-1).body, /the fix lands in v2\.12/);
-  const rel = await h.app.db.query<{ via: string; mode: string; signer_fingerprint: string }>('SELECT via, mode, signer_fingerprint FROM relayed_replies WHERE report_id = $1', [reportId]);
+  const rel = await h.app.db.query<{ via: string; mode: string; signer_fingerprint: string }>(
+    'SELECT via, mode, signer_fingerprint FROM relayed_replies WHERE report_id = $1',
+    [reportId],
+  );
   assert.deepEqual(rel.rows, [{ via: 'mail', mode: 'encrypted', signer_fingerprint: aliceKey.fingerprint }]);
 });
 
@@ -124,7 +148,16 @@ test('a relayed signed reply sent again (by anyone who received it) is a replay:
   const signed = await signedEntity(gpg, CONTENT.replace('Hello Rita', 'Hello again Rita'), aliceKey.fingerprint);
   const send = async () => {
     const armored = await gpg.encrypt(crlf(signed), { recipients: [team] });
-    const raw = pgpMime({ From: 'Alice Central <alice@tf.example>', To: address, Subject: '...', 'Message-ID': `<${crypto.randomUUID()}@tf.example>`, Date: new Date().toUTCString() }, armored);
+    const raw = pgpMime(
+      {
+        From: 'Alice Central <alice@tf.example>',
+        To: address,
+        Subject: '...',
+        'Message-ID': `<${crypto.randomUUID()}@tf.example>`,
+        Date: new Date().toUTCString(),
+      },
+      armored,
+    );
     return mailIn(raw, 'alice@tf.example', address);
   };
   assert.equal((await send()).outcome, 'member_relayed');
@@ -135,13 +168,24 @@ test('a relayed signed reply sent again (by anyone who received it) is a replay:
   assert.equal((await deliveredTo('rita@research.example', since)).length, 0, 'the reporter does not get it twice');
   const rel = await h.app.db.query('SELECT 1 FROM relayed_replies WHERE report_id = $1', [reportId]);
   assert.equal(rel.rows.length, 1);
-  assert.match((await thread(reportId)).at(-1)!.body, /NOT relayed to the reporter: Not sent: this signed message was relayed to the reporter already/);
+  assert.match(
+    (await thread(reportId)).at(-1)!.body,
+    /NOT relayed to the reporter: Not sent: this signed message was relayed to the reporter already/,
+  );
 });
 
-test('signed and encrypted in one pass (RFC 3156 6.2, as Thunderbird and GnuPG do) is relayed with the member\'s own signature', async () => {
+test("signed and encrypted in one pass (RFC 3156 6.2, as Thunderbird and GnuPG do) is relayed with the member's own signature", async () => {
   const { reportId, address } = await newCase();
   const armored = await gpg.encrypt(crlf(CONTENT), { recipients: [team], signWith: aliceKey.fingerprint });
-  const raw = pgpMime({ From: 'Alice Central <alice@tf.example>', To: address, Subject: 'Re: your report', 'Message-ID': `<${crypto.randomUUID()}@tf.example>` }, armored);
+  const raw = pgpMime(
+    {
+      From: 'Alice Central <alice@tf.example>',
+      To: address,
+      Subject: 'Re: your report',
+      'Message-ID': `<${crypto.randomUUID()}@tf.example>`,
+    },
+    armored,
+  );
   const row = await mailIn(raw, 'alice@tf.example', address);
   assert.equal(row.outcome, 'member_relayed', row.error ?? '');
   const copies = await deliveredTo('rita@research.example', sink.received.length);
@@ -152,7 +196,13 @@ test('signed and encrypted in one pass (RFC 3156 6.2, as Thunderbird and GnuPG d
   assert.equal((await thread(reportId)).at(-1)!.kind, 'to_reporter');
 });
 
-async function assertNotRelayed(reportId: string, row: { outcome: string | null; error: string | null }, since: number, reason: RegExp, tell: string) {
+async function assertNotRelayed(
+  reportId: string,
+  row: { outcome: string | null; error: string | null },
+  since: number,
+  reason: RegExp,
+  tell: string,
+) {
   assert.equal(row.outcome, 'member_not_relayed', row.error ?? '');
   const t = await thread(reportId);
   assert.equal(t.at(-1)!.kind, 'note');
@@ -164,26 +214,34 @@ async function assertNotRelayed(reportId: string, row: { outcome: string | null;
   assert.equal(out.filter((m) => m.rcptTo.includes('rita@research.example')).length, 0, 'nothing to the reporter');
   // The sender's notice (members with access also get the team note's fan-out copy).
   const notices = await h.app.db.query<{ message_id: string }>(
-    `SELECT d.message_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'relay.not_relayed' AND d.recipient = $1 AND d.status = 'sent'`, [tell]);
+    `SELECT d.message_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'relay.not_relayed' AND d.recipient = $1 AND d.status = 'sent'`,
+    [tell],
+  );
   const told = out.filter((m) => m.rcptTo.includes(tell) && notices.rows.some((n) => n.message_id === m.messageId));
   assert.equal(told.length, 1, `the sender ${tell} is told`);
   const n = await h.app.db.query<{ n: string }>(`SELECT count(*) AS n FROM relayed_replies WHERE report_id = $1`, [reportId]);
   assert.equal(Number(n.rows[0]!.n), 0);
 }
 
-test('a signature by another key with the member\'s address is not relayed: a team note with the reason, the member is told', async () => {
+test("a signature by another key with the member's address is not relayed: a team note with the reason, the member is told", async () => {
   const { reportId, address } = await newCase();
   const since = sink.received.length;
   const signed = await signedEntity(gpg, 'Content-Type: text/plain\n\nSend me the exploit at evil@example.net\n', malloryKey.fingerprint);
   const armored = await gpg.encrypt(crlf(signed), { recipients: [team] });
-  const row = await mailIn(pgpMime({ From: 'Alice Central <alice@tf.example>', To: address, Subject: 'urgent' }, armored), 'alice@tf.example', address);
+  const row = await mailIn(
+    pgpMime({ From: 'Alice Central <alice@tf.example>', To: address, Subject: 'urgent' }, armored),
+    'alice@tf.example',
+    address,
+  );
   await assertNotRelayed(reportId, row, since, /not with your key on the desk/, 'alice@tf.example');
 });
 
-test('unsigned mail in the member\'s name, and a signature that does not verify, are not relayed', async () => {
+test("unsigned mail in the member's name, and a signature that does not verify, are not relayed", async () => {
   const { reportId, address } = await newCase();
   let since = sink.received.length;
-  const plain = crlf(`From: Alice Central <alice@tf.example>\nTo: ${address}\nSubject: plain\nMIME-Version: 1.0\nContent-Type: text/plain\n\nClose this, it is not a bug.\n`);
+  const plain = crlf(
+    `From: Alice Central <alice@tf.example>\nTo: ${address}\nSubject: plain\nMIME-Version: 1.0\nContent-Type: text/plain\n\nClose this, it is not a bug.\n`,
+  );
   let row = await mailIn(new TextEncoder().encode(plain), 'alice@tf.example', address);
   await assertNotRelayed(reportId, row, since, /not signed/, 'alice@tf.example');
 
@@ -192,18 +250,28 @@ test('unsigned mail in the member\'s name, and a signature that does not verify,
   const signed = await signedEntity(gpg, 'Content-Type: text/plain\n\nThe original words.\n', aliceKey.fingerprint);
   const tampered = signed.replace('original', 'tampered');
   const armored = await gpg.encrypt(crlf(tampered), { recipients: [team] });
-  row = await mailIn(pgpMime({ From: 'Alice Central <alice@tf.example>', To: second.address, Subject: 'tampered' }, armored), 'alice@tf.example', second.address);
+  row = await mailIn(
+    pgpMime({ From: 'Alice Central <alice@tf.example>', To: second.address, Subject: 'tampered' }, armored),
+    'alice@tf.example',
+    second.address,
+  );
   await assertNotRelayed(second.reportId, row, since, /does not verify/, 'alice@tf.example');
 });
 
-test('a desk member without access to the case, signing with their own key, is not relayed and is told without the case\'s name', async () => {
+test("a desk member without access to the case, signing with their own key, is not relayed and is told without the case's name", async () => {
   const { reportId, address } = await newCase();
   const since = sink.received.length;
   const signed = await signedEntity(gpg, 'Content-Type: text/plain\n\nHello from someone not on this case.\n', olgaKey.fingerprint);
   const armored = await gpg.encrypt(crlf(signed), { recipients: [team] });
-  const row = await mailIn(pgpMime({ From: 'Olga Outsider <olga@tf.example>', To: address, Subject: 'hi' }, armored), 'olga@tf.example', address);
+  const row = await mailIn(
+    pgpMime({ From: 'Olga Outsider <olga@tf.example>', To: address, Subject: 'hi' }, armored),
+    'olga@tf.example',
+    address,
+  );
   await assertNotRelayed(reportId, row, since, /do not have access/, 'olga@tf.example');
-  const notice = await h.app.db.query<{ envelope_sealed: string; id: string; report_id: string | null }>(`SELECT id, envelope_sealed, report_id FROM outbox WHERE template_id = 'relay.not_relayed' ORDER BY seq DESC LIMIT 1`);
+  const notice = await h.app.db.query<{ envelope_sealed: string; id: string; report_id: string | null }>(
+    `SELECT id, envelope_sealed, report_id FROM outbox WHERE template_id = 'relay.not_relayed' ORDER BY seq DESC LIMIT 1`,
+  );
   const env = h.app.sealer.openJson<{ body: string }>(notice.rows[0]!.envelope_sealed, `outbox.envelope:${notice.rows[0]!.id}`);
   assert.equal(notice.rows[0]!.report_id, null);
   assert.match(env.body, /reply address of a case/);

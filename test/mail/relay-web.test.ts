@@ -59,7 +59,14 @@ async function newCase(withReporterKey: boolean): Promise<{ reportId: string; to
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: alice, body: { email: 'cora@tf.example' } })).status, 200);
   if (withReporterKey) {
     const system: Ctx = { app: h.app, principal: { kind: 'system', label: 'test' } };
-    const offered = await h.app.db.transaction((tx) => recordOfferedKey(system, tx, h.clock.now, { email: 'rita@research.example', armored: ritaKey.publicArmored, source: 'attachment', reportId }));
+    const offered = await h.app.db.transaction((tx) =>
+      recordOfferedKey(system, tx, h.clock.now, {
+        email: 'rita@research.example',
+        armored: ritaKey.publicArmored,
+        source: 'attachment',
+        reportId,
+      }),
+    );
     assert.ok(offered.stored);
     if (offered.status === 'candidate') await confirmKey(alice.ctx, offered.keyId);
   }
@@ -80,11 +87,15 @@ async function state(reportId: string) {
   };
 }
 
-test('a reply signed by the member is relayed to the reporter encrypted to their key, the member\'s signature intact; the status page shows it', async () => {
+test("a reply signed by the member is relayed to the reporter encrypted to their key, the member's signature intact; the status page shows it", async () => {
   const { reportId, token } = await newCase(true);
-  const text = 'Thanks for the report.\nWe reproduced the overflow in BL2; a fix is in review.\nTrailing space here: \n.\nFrom here on: ünïcödé ✓';
+  const text =
+    'Thanks for the report.\nWe reproduced the overflow in BL2; a fix is in review.\nTrailing space here: \n.\nFrom here on: ünïcödé ✓';
   const body = await signed(text, aliceKey.fingerprint);
-  const r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: alice, body: { ...body, subject: 'Your report on BL2' } });
+  const r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, {
+    as: alice,
+    body: { ...body, subject: 'Your report on BL2' },
+  });
   assert.equal(r.status, 201, r.body);
   assert.equal(r.json.mode, 'encrypted');
 
@@ -101,7 +112,7 @@ test('a reply signed by the member is relayed to the reporter encrypted to their
   assert.match(headerValue(copy.raw, 'Reply-To') ?? '', /^security\+[0-9a-f]{32}@lists\.trustedfirmware\.org$/);
 
   const opened = await openRelayed(gpg, copy);
-  assert.equal(opened.signer, aliceKey.fingerprint, 'GnuPG verifies the member\'s signature (VALIDSIG with her fingerprint)');
+  assert.equal(opened.signer, aliceKey.fingerprint, "GnuPG verifies the member's signature (VALIDSIG with her fingerprint)");
   assert.equal(opened.text.replace(/\r\n/g, '\n'), `${text}\n`);
   // The signed part is byte for byte what Alice signed.
   assert.ok(opened.inner.includes(Buffer.from(body.entity)), 'the signed entity is inside unchanged');
@@ -112,23 +123,46 @@ test('a reply signed by the member is relayed to the reporter encrypted to their
   const last = view.json.messages.at(-1);
   assert.equal(last.kind, 'to_reporter');
   assert.ok(last.body.includes('a fix is in review'), last.body);
-  const row = (await h.app.db.query<{ signer_fingerprint: string; via: string; mode: string }>('SELECT signer_fingerprint, via, mode FROM relayed_replies WHERE report_id = $1', [reportId])).rows;
+  const row = (
+    await h.app.db.query<{ signer_fingerprint: string; via: string; mode: string }>(
+      'SELECT signer_fingerprint, via, mode FROM relayed_replies WHERE report_id = $1',
+      [reportId],
+    )
+  ).rows;
   assert.deepEqual(row, [{ signer_fingerprint: aliceKey.fingerprint, via: 'web', mode: 'encrypted' }]);
-  const actions = (await h.app.db.query<{ action: string; data: any }>(`SELECT action, data FROM audit_events WHERE subject_id = $1 AND action = 'case.replied'`, [reportId])).rows;
+  const actions = (
+    await h.app.db.query<{ action: string; data: any }>(
+      `SELECT action, data FROM audit_events WHERE subject_id = $1 AND action = 'case.replied'`,
+      [reportId],
+    )
+  ).rows;
   assert.equal(actions.length, 1);
 });
 
 test('a resend from the failed list sends the same member-signed bytes, never a team-signed rebuild', async () => {
   const { reportId } = await newCase(true);
-  const r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: alice, body: await signed('Resend me as I signed it.', aliceKey.fingerprint) });
+  const r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, {
+    as: alice,
+    body: await signed('Resend me as I signed it.', aliceKey.fingerprint),
+  });
   assert.equal(r.status, 201, r.body);
   sink.reply = (m) => (m.rcptTo.includes('rita@research.example') ? { code: 550, message: 'mailbox unavailable' } : undefined);
   await runDeliveryPass(h.app);
   sink.reply = null;
-  const d = (await h.app.db.query<{ id: string; status: string; raw_sealed: string }>('SELECT id, status, raw_sealed FROM deliveries WHERE id = $1', [r.json.deliveryId])).rows[0]!;
+  const d = (
+    await h.app.db.query<{ id: string; status: string; raw_sealed: string }>(
+      'SELECT id, status, raw_sealed FROM deliveries WHERE id = $1',
+      [r.json.deliveryId],
+    )
+  ).rows[0]!;
   assert.equal(d.status, 'failed');
   await resendDelivery(admin.ctx, d.id);
-  const again = (await h.app.db.query<{ status: string; raw_sealed: string; mode: string }>('SELECT status, raw_sealed, mode FROM deliveries WHERE id = $1', [d.id])).rows[0]!;
+  const again = (
+    await h.app.db.query<{ status: string; raw_sealed: string; mode: string }>(
+      'SELECT status, raw_sealed, mode FROM deliveries WHERE id = $1',
+      [d.id],
+    )
+  ).rows[0]!;
   assert.deepEqual([again.status, again.raw_sealed, again.mode], ['queued', d.raw_sealed, 'encrypted']);
   const before = sink.received.length;
   await runDeliveryPass(h.app);
@@ -146,12 +180,18 @@ test('a signature by another key, a tampered entity, an entity of the wrong shap
   assert.match(r.json.error.message, /not with your key on the desk/);
 
   const good = await signed('The original text.', aliceKey.fingerprint);
-  r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: alice, body: { ...good, entity: good.entity.replace('original', 'altered!') } });
+  r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, {
+    as: alice,
+    body: { ...good, entity: good.entity.replace('original', 'altered!') },
+  });
   assert.equal(r.status, 400, r.body);
   assert.match(r.json.error.message, /signature was not accepted/);
 
   const html = 'Content-Type: text/html; charset=utf-8\r\n\r\n<p>hi</p>\r\n';
-  r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: alice, body: { entity: html, signature: await gpg.signDetached(html, aliceKey.fingerprint) } });
+  r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, {
+    as: alice,
+    body: { entity: html, signature: await gpg.signDetached(html, aliceKey.fingerprint) },
+  });
   assert.equal(r.status, 400);
   assert.match(r.json.error.message, /text\/plain/);
   const lf = good.entity.replace(/\r\n/g, '\n');
@@ -159,9 +199,15 @@ test('a signature by another key, a tampered entity, an entity of the wrong shap
   assert.equal(r.status, 400);
   assert.match(r.json.error.message, /CRLF/);
   const extra = `Subject: injected\r\n${good.entity}`;
-  r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: alice, body: { entity: extra, signature: await gpg.signDetached(extra, aliceKey.fingerprint) } });
+  r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, {
+    as: alice,
+    body: { entity: extra, signature: await gpg.signDetached(extra, aliceKey.fingerprint) },
+  });
   assert.equal(r.status, 400);
-  r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: alice, body: { entity: good.entity, signature: 'not a signature' } });
+  r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, {
+    as: alice,
+    body: { entity: good.entity, signature: 'not a signature' },
+  });
   assert.equal(r.status, 400);
   r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: alice, body: { ...good, extra: 1 } });
   assert.equal(r.status, 400);
@@ -171,10 +217,19 @@ test('a signature by another key, a tampered entity, an entity of the wrong shap
 test('only a member who may reply on the case: a collaborator gets 403, someone without access 404, signed-out 401', async () => {
   const { reportId } = await newCase(true);
   const s0 = await state(reportId);
-  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: cora, body: await signed('hi', aliceKey.fingerprint) })).status, 403);
-  const olgaSays = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: olga, body: await signed('hi', aliceKey.fingerprint) });
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: cora, body: await signed('hi', aliceKey.fingerprint) })).status,
+    403,
+  );
+  const olgaSays = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, {
+    as: olga,
+    body: await signed('hi', aliceKey.fingerprint),
+  });
   assert.equal(olgaSays.status, 404);
-  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { body: await signed('hi', aliceKey.fingerprint) })).status, 401);
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { body: await signed('hi', aliceKey.fingerprint) })).status,
+    401,
+  );
   assert.deepEqual(await state(reportId), s0);
 });
 
@@ -188,7 +243,10 @@ test('a reporter without a key: refused where the profile refuses mail in clear;
   assert.deepEqual(await state(reportId), s0);
 
   // The same desk with a profile that allows mail in clear (as Tock's does).
-  const yaml = readFileSync(new URL('../../src/process/profiles/trusted-firmware.yaml', import.meta.url), 'utf8').replace('unencryptedMail: refuse', 'unencryptedMail: allow');
+  const yaml = readFileSync(new URL('../../src/process/profiles/trusted-firmware.yaml', import.meta.url), 'utf8').replace(
+    'unencryptedMail: refuse',
+    'unencryptedMail: allow',
+  );
   assert.equal((await api(h, 'PUT', '/api/profile', { as: admin, body: { yaml } })).status, 200);
   try {
     r = await api(h, 'POST', `/api/reports/${reportId}/signed-replies`, { as: alice, body });

@@ -26,32 +26,92 @@ const session = (m: Member) => webSession(h, m);
 
 test('admin API: relay, aliases, IMAP accounts; passwords sealed and never shown back; others refused', async () => {
   const relay = await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', {
-    as: admin, body: { host: 'smtp.example.org', port: 587, tls: 'starttls', username: 'desk', password: 'relay-secret-1', bounceAddress: 'Bounces@Desk.example.org' },
+    as: admin,
+    body: {
+      host: 'smtp.example.org',
+      port: 587,
+      tls: 'starttls',
+      username: 'desk',
+      password: 'relay-secret-1',
+      bounceAddress: 'Bounces@Desk.example.org',
+    },
   });
   assert.equal(relay.status, 200, relay.body);
-  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/aliases', { as: admin, body: { address: 'tf-a-security@desk.example.org', team: 'tf-a-security' } })).status, 200);
-  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/imap-accounts', {
-    as: admin, body: { name: 'provider', host: 'imap.example.org', port: 993, tls: 'tls', username: 'security', password: 'imap-secret-2', folder: 'INBOX' },
-  })).status, 200);
+  assert.equal(
+    (
+      await api(h, 'PUT', '/api/admin/mail-settings/aliases', {
+        as: admin,
+        body: { address: 'tf-a-security@desk.example.org', team: 'tf-a-security' },
+      })
+    ).status,
+    200,
+  );
+  assert.equal(
+    (
+      await api(h, 'PUT', '/api/admin/mail-settings/imap-accounts', {
+        as: admin,
+        body: {
+          name: 'provider',
+          host: 'imap.example.org',
+          port: 993,
+          tls: 'tls',
+          username: 'security',
+          password: 'imap-secret-2',
+          folder: 'INBOX',
+        },
+      })
+    ).status,
+    200,
+  );
 
   const view = await api(h, 'GET', '/api/admin/mail-settings', { as: admin });
   assert.equal(view.status, 200);
   assert.ok(!view.body.includes('relay-secret-1') && !view.body.includes('imap-secret-2'), 'no secret in the answer');
   assert.equal(view.json.smtpRelay.hasPassword, true);
   assert.equal(view.json.smtpRelay.bounceAddress, 'bounces@desk.example.org');
-  assert.ok(view.json.aliases.some((a: any) => a.address === 'tf-a-security@desk.example.org' && a.team === 'tf-a-security' && a.source === 'admin'));
+  assert.ok(
+    view.json.aliases.some(
+      (a: any) => a.address === 'tf-a-security@desk.example.org' && a.team === 'tf-a-security' && a.source === 'admin',
+    ),
+  );
   assert.ok(view.json.aliases.some((a: any) => a.source === 'profile' && a.team === 'security'));
   const stored = await h.app.db.query<{ password_sealed: string }>('SELECT password_sealed FROM smtp_relay');
   assert.ok(!stored.rows[0]!.password_sealed.includes('relay-secret-1'), 'sealed at rest');
   assert.equal((await smtpRelay(h.app))!.password, 'relay-secret-1');
-  assert.deepEqual((await imapAccountsForPoller(h.app)).map((a) => [a.name, a.password]), [['provider', 'imap-secret-2']]);
+  assert.deepEqual(
+    (await imapAccountsForPoller(h.app)).map((a) => [a.name, a.password]),
+    [['provider', 'imap-secret-2']],
+  );
   assert.equal((await aliasTeam(h.app.db, 'TF-A-Security@desk.example.org'))?.slug, 'tf-a-security');
 
   // A form left blank keeps the password for the same server; another server needs it typed again
   // (test/security/stored-secrets.test.ts).
-  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', { as: admin, body: { host: 'smtp.example.org', port: 587, tls: 'starttls', username: 'desk', bounceAddress: 'bounces@desk.example.org' } })).status, 200);
+  assert.equal(
+    (
+      await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', {
+        as: admin,
+        body: { host: 'smtp.example.org', port: 587, tls: 'starttls', username: 'desk', bounceAddress: 'bounces@desk.example.org' },
+      })
+    ).status,
+    200,
+  );
   assert.equal((await smtpRelay(h.app))!.password, 'relay-secret-1');
-  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', { as: admin, body: { host: 'smtp2.example.org', port: 465, tls: 'tls', username: 'desk', password: 'relay-secret-1', bounceAddress: 'bounces@desk.example.org' } })).status, 200);
+  assert.equal(
+    (
+      await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', {
+        as: admin,
+        body: {
+          host: 'smtp2.example.org',
+          port: 465,
+          tls: 'tls',
+          username: 'desk',
+          password: 'relay-secret-1',
+          bounceAddress: 'bounces@desk.example.org',
+        },
+      })
+    ).status,
+    200,
+  );
 
   // Bad input is refused and changes nothing; a member is refused.
   for (const body of [
@@ -63,11 +123,32 @@ test('admin API: relay, aliases, IMAP accounts; passwords sealed and never shown
     assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', { as: admin, body })).status, 400, JSON.stringify(body));
   }
   assert.equal((await smtpRelay(h.app))!.host, 'smtp2.example.org');
-  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/aliases', { as: admin, body: { address: 'alice@tf.example', team: 'security' } })).status, 409, 'a person\'s address is no alias');
-  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/aliases', { as: admin, body: { address: 'x@desk.example.org', team: 'nope' } })).status, 400);
-  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/imap-accounts', { as: admin, body: { name: 'new', host: 'h.example', port: 993, tls: 'tls', username: 'u' } })).status, 400, 'a new account needs its password');
+  assert.equal(
+    (await api(h, 'PUT', '/api/admin/mail-settings/aliases', { as: admin, body: { address: 'alice@tf.example', team: 'security' } }))
+      .status,
+    409,
+    "a person's address is no alias",
+  );
+  assert.equal(
+    (await api(h, 'PUT', '/api/admin/mail-settings/aliases', { as: admin, body: { address: 'x@desk.example.org', team: 'nope' } })).status,
+    400,
+  );
+  assert.equal(
+    (
+      await api(h, 'PUT', '/api/admin/mail-settings/imap-accounts', {
+        as: admin,
+        body: { name: 'new', host: 'h.example', port: 993, tls: 'tls', username: 'u' },
+      })
+    ).status,
+    400,
+    'a new account needs its password',
+  );
   assert.equal((await api(h, 'GET', '/api/admin/mail-settings', { as: alice })).status, 403);
-  assert.equal((await api(h, 'PUT', '/api/admin/mail-settings/aliases', { as: alice, body: { address: 'y@desk.example.org', team: 'security' } })).status, 403);
+  assert.equal(
+    (await api(h, 'PUT', '/api/admin/mail-settings/aliases', { as: alice, body: { address: 'y@desk.example.org', team: 'security' } }))
+      .status,
+    403,
+  );
 });
 
 test('the admin page shows the settings without secrets; its forms save through the same use cases', async () => {
@@ -79,14 +160,18 @@ test('the admin page shows the settings without secrets; its forms save through 
   assert.ok(!page.body.includes('relay-secret-1') && !page.body.includes('imap-secret-2'));
   assert.match(page.body, /alice@tf\.example/); // the members' key table
   const gen = await h.server.inject({
-    method: 'POST', url: '/admin/mail/team-key/generate', payload: new URLSearchParams({ _csrf: s.csrf, algorithm: 'curve25519' }).toString(),
+    method: 'POST',
+    url: '/admin/mail/team-key/generate',
+    payload: new URLSearchParams({ _csrf: s.csrf, algorithm: 'curve25519' }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie },
   });
   assert.equal(gen.statusCode, 303);
   const after = await h.server.inject({ method: 'GET', url: '/admin/mail?done=key', headers: { cookie: s.cookie } });
   assert.match(after.body, /Active: <code>[0-9A-F]{40}<\/code>/);
   const noCsrf = await h.server.inject({
-    method: 'POST', url: '/admin/mail/aliases', payload: new URLSearchParams({ address: 'z@desk.example.org', team: 'security' }).toString(),
+    method: 'POST',
+    url: '/admin/mail/aliases',
+    payload: new URLSearchParams({ address: 'z@desk.example.org', team: 'security' }).toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie },
   });
   assert.equal(noCsrf.statusCode, 403);
@@ -98,18 +183,30 @@ test('the admin page shows the settings without secrets; its forms save through 
 });
 
 test('the config file wins: its relay, aliases and IMAP account are written at start and read-only in the UI', async () => {
-  const config = loadConfig({}, {
-    ...h.app.config, instanceKeyFile: null,
-    smtpRelayHost: 'relay.internal', smtpRelayPort: 25, smtpRelayTls: 'none', mailBounceAddress: 'bounces@tf.example',
-    mailAliasTeams: { 'security-ext@tf.example': 'security' },
-    imapHost: 'imap.internal', imapUser: 'sec', imapPassword: 'from-config',
-  });
+  const config = loadConfig(
+    {},
+    {
+      ...h.app.config,
+      instanceKeyFile: null,
+      smtpRelayHost: 'relay.internal',
+      smtpRelayPort: 25,
+      smtpRelayTls: 'none',
+      mailBounceAddress: 'bounces@tf.example',
+      mailAliasTeams: { 'security-ext@tf.example': 'security' },
+      imapHost: 'imap.internal',
+      imapUser: 'sec',
+      imapPassword: 'from-config',
+    },
+  );
   const app: App = { ...h.app, config };
   await applyMailConfig(app);
   const relay = (await smtpRelay(app))!;
   assert.deepEqual([relay.host, relay.port, relay.tls, relay.source], ['relay.internal', 25, 'none', 'config']);
   assert.equal((await aliasTeam(app.db, 'security-ext@tf.example'))?.slug, 'security');
-  const edit = await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', { as: admin, body: { host: 'other.example', port: 25, tls: 'none', bounceAddress: 'b@tf.example' } });
+  const edit = await api(h, 'PUT', '/api/admin/mail-settings/smtp-relay', {
+    as: admin,
+    body: { host: 'other.example', port: 25, tls: 'none', bounceAddress: 'b@tf.example' },
+  });
   assert.equal(edit.status, 409);
   assert.match(edit.json.error.message, /config file/);
   assert.equal((await api(h, 'DELETE', '/api/admin/mail-settings/aliases/security-ext@tf.example', { as: admin })).status, 409);
@@ -130,10 +227,13 @@ test('/me: a member uploads their key through the form; the case reply form says
     const s = await session(alice);
     let me = await h.server.inject({ method: 'GET', url: '/me', headers: { cookie: s.cookie } });
     assert.match(me.body, /No key yet/);
-    const form = (armored: string) => h.server.inject({
-      method: 'POST', url: '/me/keys', payload: new URLSearchParams({ _csrf: s.csrf, armored }).toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie },
-    });
+    const form = (armored: string) =>
+      h.server.inject({
+        method: 'POST',
+        url: '/me/keys',
+        payload: new URLSearchParams({ _csrf: s.csrf, armored }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: s.cookie },
+      });
     const bad = await form(key.secretArmored);
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /private key/);
@@ -145,7 +245,10 @@ test('/me: a member uploads their key through the form; the case reply form says
     const reportId = (await api(h, 'POST', '/api/reports', { body: sampleReport })).json.reportId;
     const casePage = await h.server.inject({ method: 'GET', url: `/cases/${reportId}`, headers: { cookie: s.cookie } });
     assert.equal(casePage.statusCode, 200);
-    assert.match(casePage.body, /id="reply-mail-note">Not mailed: no confirmed key of theirs is on file and the process profile refuses mail in clear/);
+    assert.match(
+      casePage.body,
+      /id="reply-mail-note">Not mailed: no confirmed key of theirs is on file and the process profile refuses mail in clear/,
+    );
   } finally {
     await gpg.close();
   }

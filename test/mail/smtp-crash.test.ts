@@ -48,14 +48,39 @@ test('SMTP receiving survives SIGKILL at random points: every 250 is stored once
   const smtpPort = await freePort();
   const { databaseUrl } = await cliDatabase(t, 'crash');
   const env: NodeJS.ProcessEnv = {
-    ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: databaseUrl, EMBARGO_PORT: '0', EMBARGO_PASSWORD_COST_LOG2: '14',
-    EMBARGO_INSTANCE_KEY: randomBytes(32).toString('base64'), EMBARGO_SMTP_PORT: String(smtpPort), EMBARGO_MAIL_ALIASES: ALIAS,
-    EMBARGO_MAIL_INTAKE_INTERVAL_SECONDS: '0.2', EMBARGO_MAIL_LEASE_SECONDS: '1', EMBARGO_SCHEDULER_INTERVAL_SECONDS: '3600',
+    ...process.env,
+    EMBARGO_DATA_DIR: dir,
+    DATABASE_URL: databaseUrl,
+    EMBARGO_PORT: '0',
+    EMBARGO_PASSWORD_COST_LOG2: '14',
+    EMBARGO_INSTANCE_KEY: randomBytes(32).toString('base64'),
+    EMBARGO_SMTP_PORT: String(smtpPort),
+    EMBARGO_MAIL_ALIASES: ALIAS,
+    EMBARGO_MAIL_INTAKE_INTERVAL_SECONDS: '0.2',
+    EMBARGO_MAIL_LEASE_SECONDS: '1',
+    EMBARGO_SCHEDULER_INTERVAL_SECONDS: '3600',
   };
-  const init = await runEmbargo(env, ['init', '--profile', 'trusted-firmware', '--name', 'TF Security', '--time-zone', 'Europe/London', '--admin-name', 'Ada', '--admin-email', 'ada@tf.example']);
+  const init = await runEmbargo(env, [
+    'init',
+    '--profile',
+    'trusted-firmware',
+    '--name',
+    'TF Security',
+    '--time-zone',
+    'Europe/London',
+    '--admin-name',
+    'Ada',
+    '--admin-email',
+    'ada@tf.example',
+  ]);
   assert.equal(init.code, 0, init.err);
 
-  const messages = Array.from({ length: MESSAGES }, (_, i) => plainMail({ subject: `Crash report ${i}`, messageId: `crash-${i}@research.example` }, `Report number ${i} of the crash test, with enough text to be a report.`));
+  const messages = Array.from({ length: MESSAGES }, (_, i) =>
+    plainMail(
+      { subject: `Crash report ${i}`, messageId: `crash-${i}@research.example` },
+      `Report number ${i} of the crash test, with enough text to be a report.`,
+    ),
+  );
   const acked = new Set<number>();
   let server = await startServer(env);
   let kills = 0;
@@ -105,9 +130,14 @@ test('SMTP receiving survives SIGKILL at random points: every 250 is stored once
       if (Number(waiting.rows[0]!.n) === 0) break;
       if (pass.processed === 0) await new Promise((r) => setTimeout(r, 1100)); // a lease of a killed processor runs out
     }
-    const rows = await app.db.query<{ id: string; sha256: string; status: string; outcome: string | null; report_id: string | null; error: string | null }>(
-      'SELECT id, sha256, status, outcome, report_id, error FROM mail_inbox',
-    );
+    const rows = await app.db.query<{
+      id: string;
+      sha256: string;
+      status: string;
+      outcome: string | null;
+      report_id: string | null;
+      error: string | null;
+    }>('SELECT id, sha256, status, outcome, report_id, error FROM mail_inbox');
     const bySha = new Map(rows.rows.map((r) => [r.sha256, r]));
     for (const i of acked) {
       const sha = createHash('sha256').update(Buffer.from(messages[i]!)).digest('hex');
@@ -123,9 +153,14 @@ test('SMTP receiving survives SIGKILL at random points: every 250 is stored once
     assert.equal(Number(reports.rows[0]!.n), MESSAGES, 'one report per message');
     const allReports = await app.db.query<{ n: string }>(`SELECT count(*) AS n FROM reports`);
     assert.equal(Number(allReports.rows[0]!.n), MESSAGES, 'no report from a half-processed attempt');
-    const processed = await app.db.query<{ subject_id: string; n: string }>(`SELECT subject_id, count(*) AS n FROM audit_events WHERE action = 'mail.new_report' GROUP BY subject_id`);
+    const processed = await app.db.query<{ subject_id: string; n: string }>(
+      `SELECT subject_id, count(*) AS n FROM audit_events WHERE action = 'mail.new_report' GROUP BY subject_id`,
+    );
     assert.equal(processed.rows.length, MESSAGES);
-    assert.ok(processed.rows.every((r) => Number(r.n) === 1), 'processed exactly once');
+    assert.ok(
+      processed.rows.every((r) => Number(r.n) === 1),
+      'processed exactly once',
+    );
   } finally {
     await app.db.close();
   }

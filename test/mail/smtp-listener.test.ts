@@ -33,7 +33,9 @@ after(async () => {
 async function swaks(args: string[], port = smtp.port) {
   if (!existsSync(SWAKS)) throw new Error('swaks is not installed (Debian package swaks)');
   try {
-    const r = await run(SWAKS, ['--server', '127.0.0.1', '--port', String(port), '--hide-informational', ...args], { maxBuffer: 64 * 1024 * 1024 });
+    const r = await run(SWAKS, ['--server', '127.0.0.1', '--port', String(port), '--hide-informational', ...args], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return { code: 0, out: r.stdout };
   } catch (e) {
     const x = e as { code: number; stdout: string };
@@ -45,7 +47,16 @@ const inboxCount = () => count(d.h, 'SELECT count(*) AS n FROM mail_inbox');
 
 test('swaks: a report to the alias gets 250 after it is stored and becomes a report', { skip: skipWithoutSwaks }, async () => {
   const before = await inboxCount();
-  const r = await swaks(['--from', 'rita@research.example', '--to', ALIAS, '--header', 'Subject: Overflow via swaks', '--body', 'A report sent with swaks over SMTP on loopback.']);
+  const r = await swaks([
+    '--from',
+    'rita@research.example',
+    '--to',
+    ALIAS,
+    '--header',
+    'Subject: Overflow via swaks',
+    '--body',
+    'A report sent with swaks over SMTP on loopback.',
+  ]);
   assert.equal(r.code, 0, r.out);
   const m = /250 .*Stored as ([0-9a-f-]{36})/.exec(r.out);
   assert.ok(m, r.out);
@@ -72,7 +83,10 @@ test('swaks: any other recipient gets 550 and nothing is stored; alias+token is 
 test('nodemailer: a message with an attachment; a 30 MB attachment gets 552, nothing of it is stored, the listener keeps working', async () => {
   const before = await inboxCount();
   const sent = await sendWithNodemailer(smtp.port, {
-    from: 'rita@research.example', to: [ALIAS], subject: 'With a proof of concept', text: 'See the attached file.',
+    from: 'rita@research.example',
+    to: [ALIAS],
+    subject: 'With a proof of concept',
+    text: 'See the attached file.',
     attachments: [{ filename: 'poc.bin', content: Buffer.from([0, 1, 2, 3, 255]) }],
   });
   assert.match(sent.response, /^250 /);
@@ -81,7 +95,13 @@ test('nodemailer: a message with an attachment; a 30 MB attachment gets 552, not
 
   const huge = Buffer.alloc(30 * 1024 * 1024, 0x41);
   await assert.rejects(
-    sendWithNodemailer(smtp.port, { from: 'rita@research.example', to: [ALIAS], subject: 'huge', text: 'too big', attachments: [{ filename: 'big.bin', content: huge }] }),
+    sendWithNodemailer(smtp.port, {
+      from: 'rita@research.example',
+      to: [ALIAS],
+      subject: 'huge',
+      text: 'too big',
+      attachments: [{ filename: 'big.bin', content: huge }],
+    }),
     (e: { responseCode?: number; response?: string }) => {
       assert.equal(e.responseCode, 552, String(e.response));
       return true;
@@ -92,7 +112,11 @@ test('nodemailer: a message with an attachment; a 30 MB attachment gets 552, not
   assert.match(reply, /552 /);
   assert.equal(await inboxCount(), before + 1, 'nothing of the oversized messages was stored');
   // Still answering.
-  const ok = await sendWithNodemailer(smtp.port, { from: 'rita@research.example', to: [ALIAS], raw: plainMail({ subject: 'After the big one' }) });
+  const ok = await sendWithNodemailer(smtp.port, {
+    from: 'rita@research.example',
+    to: [ALIAS],
+    raw: plainMail({ subject: 'After the big one' }),
+  });
   assert.match(ok.response, /^250 /);
 });
 
@@ -100,7 +124,14 @@ test('nodemailer: a message with an attachment; a 30 MB attachment gets 552, not
 function rawSmtp(port: number, body: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const sock = connect(port, '127.0.0.1');
-    const steps = ['EHLO client.example\r\n', `MAIL FROM:<rita@research.example>\r\n`, `RCPT TO:<${ALIAS}>\r\n`, 'DATA\r\n', `Subject: big\r\n\r\n${body}\r\n.\r\n`, 'QUIT\r\n'];
+    const steps = [
+      'EHLO client.example\r\n',
+      `MAIL FROM:<rita@research.example>\r\n`,
+      `RCPT TO:<${ALIAS}>\r\n`,
+      'DATA\r\n',
+      `Subject: big\r\n\r\n${body}\r\n.\r\n`,
+      'QUIT\r\n',
+    ];
     let buf = '';
     let last = '';
     sock.on('data', (d) => {
@@ -125,11 +156,33 @@ function rawSmtp(port: number, body: string): Promise<string> {
 
 test('STARTTLS is offered with a configured certificate, and a message sent over TLS is stored', { skip: skipWithoutSwaks }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-smtp-tls-'));
-  await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')]);
-  const tls = await startSmtpListener(d.h.app, { host: '127.0.0.1', port: 0, maxBytes: MAX, tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) } });
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    '/CN=localhost',
+    '-keyout',
+    join(dir, 'key.pem'),
+    '-out',
+    join(dir, 'cert.pem'),
+  ]);
+  const tls = await startSmtpListener(d.h.app, {
+    host: '127.0.0.1',
+    port: 0,
+    maxBytes: MAX,
+    tls: { cert: readFileSync(join(dir, 'cert.pem')), key: readFileSync(join(dir, 'key.pem')) },
+  });
   try {
     const before = await inboxCount();
-    const r = await swaks(['--tls', '--from', 'rita@research.example', '--to', ALIAS, '--header', 'Subject: Over TLS', '--body', 'Sent after STARTTLS.'], tls.port);
+    const r = await swaks(
+      ['--tls', '--from', 'rita@research.example', '--to', ALIAS, '--header', 'Subject: Over TLS', '--body', 'Sent after STARTTLS.'],
+      tls.port,
+    );
     assert.equal(r.code, 0, r.out);
     assert.match(r.out, /STARTTLS/);
     assert.match(r.out, /250 .*Stored as/);

@@ -14,7 +14,8 @@ function brief(problems: Problem[]) {
   return problems.map(({ line, column, path, severity, message }) => ({ line, column, path, severity, message }));
 }
 
-const withKeys = (...lines: string[]) => edit(MINIMAL, '    owner: triager\n', `    owner: triager\n${lines.map((l) => `    ${l}\n`).join('')}`);
+const withKeys = (...lines: string[]) =>
+  edit(MINIMAL, '    owner: triager\n', `    owner: triager\n${lines.map((l) => `    ${l}\n`).join('')}`);
 
 test('shipped profiles: reminders and escalation targets as the processes say', () => {
   const tf = loadProfile('trusted-firmware');
@@ -53,10 +54,22 @@ test('a bad unit, amount or target is a located schema error', () => {
   assert.deepEqual(brief(problems), [
     { line: 29, column: 29, path: 'sla[0].remindBefore.amount', severity: 'error', message: 'Too small: expected number to be >0' },
     { line: 29, column: 38, path: 'sla[0].remindBefore.unit', severity: 'error', message: '"days" is not one of hours, working-days' },
-    { line: 30, column: 32, path: 'sla[0].escalateTo[1]', severity: 'error', message: '"everyone" is not one of central-team, project-team, secondary-contact, triage-role' },
+    {
+      line: 30,
+      column: 32,
+      path: 'sla[0].escalateTo[1]',
+      severity: 'error',
+      message: '"everyone" is not one of central-team, project-team, secondary-contact, triage-role',
+    },
   ]);
   assert.deepEqual(brief(checkProfileText(withKeys('escalateTo: []'), 'x.yaml')), [
-    { line: 29, column: 17, path: 'sla[0].escalateTo', severity: 'error', message: 'name at least one escalation target, or leave escalateTo out' },
+    {
+      line: 29,
+      column: 17,
+      path: 'sla[0].escalateTo',
+      severity: 'error',
+      message: 'name at least one escalation target, or leave escalateTo out',
+    },
   ]);
 });
 
@@ -67,19 +80,32 @@ test('lint: secondary-contact without subsystem contacts, the owner as its own b
   );
   assert.deepEqual(brief(problems), [
     {
-      line: 29, column: 19, path: 'sla[0].remindBefore', severity: 'warning',
-      message: 'the reminder lead (3 working-days) is not shorter than the clock (3 working-days): the reminder goes out as soon as the clock starts',
+      line: 29,
+      column: 19,
+      path: 'sla[0].remindBefore',
+      severity: 'warning',
+      message:
+        'the reminder lead (3 working-days) is not shorter than the clock (3 working-days): the reminder goes out as soon as the clock starts',
     },
     {
-      line: 30, column: 18, path: 'sla[0].escalateTo[0]', severity: 'error',
+      line: 30,
+      column: 18,
+      path: 'sla[0].escalateTo[0]',
+      severity: 'error',
       message: '"secondary-contact" needs "subsystem-contacts" assignment; with "forward-to-project" there are no subsystem contacts',
     },
     {
-      line: 30, column: 37, path: 'sla[0].escalateTo[1]', severity: 'warning',
+      line: 30,
+      column: 37,
+      path: 'sla[0].escalateTo[1]',
+      severity: 'warning',
       message: '"triage-role" is the clock\'s own owner role ("triager"); the owner is never their own backup, so this target adds no one',
     },
     {
-      line: 30, column: 50, path: 'sla[0].escalateTo[2]', severity: 'error',
+      line: 30,
+      column: 50,
+      path: 'sla[0].escalateTo[2]',
+      severity: 'error',
       message: '"secondary-contact" needs "subsystem-contacts" assignment; with "forward-to-project" there are no subsystem contacts',
     },
     { line: 30, column: 50, path: 'sla[0].escalateTo[2]', severity: 'warning', message: '"secondary-contact" is listed twice' },
@@ -88,9 +114,13 @@ test('lint: secondary-contact without subsystem contacts, the owner as its own b
 
 test('lint: hours are compared with calendar days; a shorter lead is fine', () => {
   const days = (lead: string) => edit(withKeys(lead), '{ amount: 3, unit: working-days }', '{ amount: 2, unit: days }');
-  assert.deepEqual(brief(checkProfileText(days('remindBefore: { amount: 48, unit: hours }'), 'x.yaml')).map((p) => p.message), [
-    'the reminder lead (48 hours) is not shorter than the clock (2 days): the reminder goes out as soon as the clock starts',
-  ]);
+  assert.deepEqual(
+    brief(checkProfileText(days('remindBefore: { amount: 48, unit: hours }'), 'x.yaml')).map((p) => p.message),
+    ['the reminder lead (48 hours) is not shorter than the clock (2 days): the reminder goes out as soon as the clock starts'],
+  );
   assert.deepEqual(checkProfileText(days('remindBefore: { amount: 47, unit: hours }'), 'x.yaml'), []);
-  assert.deepEqual(checkProfileText(withKeys('remindBefore: { amount: 2, unit: working-days }', 'escalateTo: [project-team, central-team]'), 'x.yaml'), []);
+  assert.deepEqual(
+    checkProfileText(withKeys('remindBefore: { amount: 2, unit: working-days }', 'escalateTo: [project-team, central-team]'), 'x.yaml'),
+    [],
+  );
 });

@@ -35,7 +35,10 @@ test('loadProfile reads a file path and refuses it with every error listed, loca
 test('loadProfile refuses a profile whose only errors are lint errors', () => {
   const file = join(dir, 'lint.yaml');
   writeFileSync(file, edit(MINIMAL, '    owner: triager', '    owner: nobody'));
-  assert.throws(() => loadProfile(file), (e: unknown) => e instanceof EmbargoError && e.code === 'profile_invalid');
+  assert.throws(
+    () => loadProfile(file),
+    (e: unknown) => e instanceof EmbargoError && e.code === 'profile_invalid',
+  );
 });
 
 test('warnings do not stop a profile from loading; they go to onWarning', () => {

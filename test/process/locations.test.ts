@@ -45,10 +45,7 @@ test('a profile broken in four ways reports all four, each at its line and colum
       message: 'unknown template variable "reporter_nmae"; did you mean "reporter_name"?',
     },
   ]);
-  assert.equal(
-    formatProblems(problems.slice(0, 1)),
-    'broken.yaml:3:10: error: must be a string; quote it, e.g. version: "1.0" (version)',
-  );
+  assert.equal(formatProblems(problems.slice(0, 1)), 'broken.yaml:3:10: error: must be a string; quote it, e.g. version: "1.0" (version)');
 });
 
 test('parseProfile (schema only) locates schema issues and gives no profile', () => {

@@ -112,8 +112,14 @@ test('a value that would put a line break in the subject is refused (header inje
 });
 
 test('an unknown template id is not_found', () => {
-  assert.throws(() => renderTemplate(tock, 'nope', {}), (e: unknown) => e instanceof EmbargoError && e.code === 'not_found');
-  assert.throws(() => renderTemplate(tock, 'toString', {}), (e: unknown) => e instanceof EmbargoError && e.code === 'not_found');
+  assert.throws(
+    () => renderTemplate(tock, 'nope', {}),
+    (e: unknown) => e instanceof EmbargoError && e.code === 'not_found',
+  );
+  assert.throws(
+    () => renderTemplate(tock, 'toString', {}),
+    (e: unknown) => e instanceof EmbargoError && e.code === 'not_found',
+  );
 });
 
 test('copyProfile gives a valid profile with the new id and name, keeping the comments', () => {
@@ -139,7 +145,16 @@ test('copyProfile works for a profile built without source text, and quotes name
 });
 
 test('copyProfile refuses a bad id or name', () => {
-  assert.throws(() => copyProfile(tf, 'Not A Slug', 'x'), (e: unknown) => e instanceof EmbargoError && e.code === 'validation_failed');
-  assert.throws(() => copyProfile(tf, 'ok', ' '), (e: unknown) => e instanceof EmbargoError && e.code === 'validation_failed');
-  assert.throws(() => copyProfile(tf, 'ok', 'a\nb'), (e: unknown) => e instanceof EmbargoError && e.code === 'validation_failed');
+  assert.throws(
+    () => copyProfile(tf, 'Not A Slug', 'x'),
+    (e: unknown) => e instanceof EmbargoError && e.code === 'validation_failed',
+  );
+  assert.throws(
+    () => copyProfile(tf, 'ok', ' '),
+    (e: unknown) => e instanceof EmbargoError && e.code === 'validation_failed',
+  );
+  assert.throws(
+    () => copyProfile(tf, 'ok', 'a\nb'),
+    (e: unknown) => e instanceof EmbargoError && e.code === 'validation_failed',
+  );
 });

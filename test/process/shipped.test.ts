@@ -8,7 +8,10 @@ import { MINIMAL } from './fixtures.ts';
 
 test('the shipped profiles are trusted-firmware and tock, named after their files', () => {
   const shipped = listShippedProfiles();
-  assert.deepEqual(shipped.map((p) => p.id), ['tock', 'trusted-firmware']);
+  assert.deepEqual(
+    shipped.map((p) => p.id),
+    ['tock', 'trusted-firmware'],
+  );
   for (const { id } of shipped) assert.equal(loadProfile(id).id, id);
 });
 
@@ -51,7 +54,7 @@ test('Tock: coordinator triage, 2 working days initial review, subsystem table, 
   assert.equal(tock.intake.aliases.security?.address, 'security@lists.tockos.org');
 });
 
-test('TF: triage within 3 working days, Mon–Fri in the triager\'s time zone, of the initial report', () => {
+test("TF: triage within 3 working days, Mon–Fri in the triager's time zone, of the initial report", () => {
   const tf = loadProfile('trusted-firmware');
   const triage = tf.sla.find((r) => r.id === 'triage');
   assert.ok(triage);
@@ -108,6 +111,12 @@ test('parseProfile gives the same profile as loadProfile for shipped text', () =
 });
 
 test('loadProfile refuses an unknown profile with not_found', () => {
-  assert.throws(() => loadProfile('no-such-profile'), (e: unknown) => e instanceof EmbargoError && e.code === 'not_found');
-  assert.throws(() => loadShippedProfileText('nope'), (e: unknown) => e instanceof EmbargoError && e.code === 'not_found');
+  assert.throws(
+    () => loadProfile('no-such-profile'),
+    (e: unknown) => e instanceof EmbargoError && e.code === 'not_found',
+  );
+  assert.throws(
+    () => loadShippedProfileText('nope'),
+    (e: unknown) => e instanceof EmbargoError && e.code === 'not_found',
+  );
 });

@@ -30,7 +30,11 @@ const fixture = (name: string): AdvisoryInput => {
 };
 
 /** The fixture as the drafting workflow would publish it: its publication time is the scheduled one. */
-const at = (input: AdvisoryInput, publishAt: string): AdvisoryInput => ({ ...input, published: publishAt, ...(input.modified ? { modified: undefined, revisions: undefined } : {}) });
+const at = (input: AdvisoryInput, publishAt: string): AdvisoryInput => ({
+  ...input,
+  published: publishAt,
+  ...(input.modified ? { modified: undefined, revisions: undefined } : {}),
+});
 
 async function get(h: Harness, url: string, headers: Record<string, string> = {}) {
   const r = await h.server.inject({ method: 'GET', url, headers });
@@ -39,7 +43,15 @@ async function get(h: Harness, url: string, headers: Record<string, string> = {}
 
 /** Every path of an advisory's files under the site root, as the page must list them. */
 function expectedFiles(input: AdvisoryInput): string[] {
-  return ['index.html', 'osv.json', ...(input.cveIds ?? []).map((c) => `cve/${c}.json`), 'csaf-2.0.json', 'csaf-2.1.json', 'advisory.txt', 'advisory.md'].map((f) => `${input.id}/${f}`);
+  return [
+    'index.html',
+    'osv.json',
+    ...(input.cveIds ?? []).map((c) => `cve/${c}.json`),
+    'csaf-2.0.json',
+    'csaf-2.1.json',
+    'advisory.txt',
+    'advisory.md',
+  ].map((f) => `${input.id}/${f}`);
 }
 
 function advisoryUrls(input: AdvisoryInput): string[] {
@@ -69,7 +81,10 @@ test('nothing is public before its publication time, then it is, without anyone 
   await insertDraft(h.app, draft);
   // A published advisory with a newer, unpublished edit: the edit never shows.
   const edited = at(fixture('tockloader-pypi'), '2026-11-01T08:00:00Z');
-  await insertPublished(h.app, [edited, { ...edited, title: 'SECRET-EDIT not yet published' }], { publishAt: edited.published!, publishedVersion: 1 });
+  await insertPublished(h.app, [edited, { ...edited, title: 'SECRET-EDIT not yet published' }], {
+    publishAt: edited.published!,
+    publishedVersion: 1,
+  });
 
   // Before: every URL of the scheduled advisory answers exactly as for an id that never existed.
   const ghost = { ...scheduled, id: 'TOCK-2099-0001', cveIds: ['CVE-2026-20001'] };
@@ -80,7 +95,8 @@ test('nothing is public before its publication time, then it is, without anyone 
     const g = await get(h, ghostUrls[i]!);
     assert.equal(r.status, 404, url);
     assert.equal(r.body, g.body, `${url}: the same 404 as for an unknown id`);
-    for (const header of ['content-type', 'content-security-policy', 'cache-control', 'content-length']) assert.equal(r.headers[header], g.headers[header], `${url} ${header}`);
+    for (const header of ['content-type', 'content-security-policy', 'cache-control', 'content-length'])
+      assert.equal(r.headers[header], g.headers[header], `${url} ${header}`);
     assert.equal(r.headers['cache-control'], 'no-store', 'a 404 is never cached: it becomes a page at publication');
     assert.ok(!r.body.includes(scheduled.id) && !r.body.includes(scheduled.title), 'the 404 names nothing');
   }
@@ -107,7 +123,10 @@ test('nothing is public before its publication time, then it is, without anyone 
   assert.ok(listings.includes(scheduled.title));
   assert.ok(!listings.includes('SECRET-EDIT') && !listings.includes(draft.id));
   const feed = parseAtom((await get(h, '/advisories/feed.atom')).body);
-  assert.deepEqual(feed.entries.map((e) => e.id), [`${SITE}${scheduled.id}/`, `${SITE}${shown.id}/`, `${SITE}${edited.id}/`]);
+  assert.deepEqual(
+    feed.entries.map((e) => e.id),
+    [`${SITE}${scheduled.id}/`, `${SITE}${shown.id}/`, `${SITE}${edited.id}/`],
+  );
   assert.equal(feed.updated, '2026-11-23T12:00:00Z');
   const page = (await get(h, `/advisories/${edited.id}/`)).body;
   assert.ok(page.includes(edited.title) && !page.includes('SECRET-EDIT'), 'the published version, not the later edit');
@@ -132,12 +151,20 @@ test('a withdrawn advisory stays, with its notice, in the page, the index, the f
   assert.equal(after.status, 200);
   assert.notEqual(after.headers.etag, etag);
   assert.equal(after.headers['cache-control'], 'public, no-cache', 'caches revalidate every time, so no copy outlives a withdrawal');
-  assert.match(after.body, /<div class="notice withdrawn" id="withdrawal" role="note">\s*<p><strong>This advisory was withdrawn on <time datetime="2026-11-23T08:30:00Z">2026-11-23<\/time>\.<\/strong><\/p>\s*<p>Not exploitable: the handler is unreachable from the normal world\.<\/p>/);
+  assert.match(
+    after.body,
+    /<div class="notice withdrawn" id="withdrawal" role="note">\s*<p><strong>This advisory was withdrawn on <time datetime="2026-11-23T08:30:00Z">2026-11-23<\/time>\.<\/strong><\/p>\s*<p>Not exploitable: the handler is unreachable from the normal world\.<\/p>/,
+  );
   assert.ok(after.body.includes(input.title), 'the content stays');
   assert.match(after.body, /Advisory withdrawn: Not exploitable/, 'the revision history says so');
 
   const index = (await get(h, '/advisories/')).body;
-  assert.match(index, new RegExp(`<tr class="is-withdrawn">\\s*<th scope="row"><a href="./${input.id}/">${input.id}</a></th>\\s*<td><span class="badge withdrawn">Withdrawn</span> `));
+  assert.match(
+    index,
+    new RegExp(
+      `<tr class="is-withdrawn">\\s*<th scope="row"><a href="./${input.id}/">${input.id}</a></th>\\s*<td><span class="badge withdrawn">Withdrawn</span> `,
+    ),
+  );
   const entry = parseAtom((await get(h, '/advisories/feed.atom')).body).entries[0]!;
   assert.equal(entry.title, `[Withdrawn] ${input.id}: ${input.title}`);
   assert.equal(entry.updated, '2026-11-23T08:30:00Z');
@@ -160,7 +187,11 @@ test('every fixture: the page lists exactly its records, each served with its me
   t.after(() => h.close());
   for (const f of FIXTURES) await insertPublished(h.app, [f.input], { publishAt: '2026-10-01T00:00:00Z' });
   const v = validators();
-  const schemaOf: Record<string, ReturnType<typeof validators>['cve']> = { 'osv.json': v.osv, 'csaf-2.0.json': v.csaf20, 'csaf-2.1.json': v.csaf21 };
+  const schemaOf: Record<string, ReturnType<typeof validators>['cve']> = {
+    'osv.json': v.osv,
+    'csaf-2.0.json': v.csaf20,
+    'csaf-2.1.json': v.csaf21,
+  };
   const failures: string[] = [];
   let validated = 0;
   const everything: string[] = [await listingsText(h)];
@@ -168,8 +199,16 @@ test('every fixture: the page lists exactly its records, each served with its me
     const page = await get(h, `/advisories/${f.input.id}/`);
     assert.equal(page.status, 200, f.name);
     everything.push(page.body);
-    const linked = [...page.body.matchAll(/<ul class="records">([\s\S]*?)<\/ul>/g)].flatMap((m) => [...m[1]!.matchAll(/href="([^"]+)"/g)].map((x) => `${f.input.id}/${x[1]}`));
-    assert.deepEqual(linked.sort(), expectedFiles(f.input).filter((p) => !p.endsWith('index.html')).sort(), `${f.name}: records listed`);
+    const linked = [...page.body.matchAll(/<ul class="records">([\s\S]*?)<\/ul>/g)].flatMap((m) =>
+      [...m[1]!.matchAll(/href="([^"]+)"/g)].map((x) => `${f.input.id}/${x[1]}`),
+    );
+    assert.deepEqual(
+      linked.sort(),
+      expectedFiles(f.input)
+        .filter((p) => !p.endsWith('index.html'))
+        .sort(),
+      `${f.name}: records listed`,
+    );
     for (const path of linked) {
       const r = await get(h, `/advisories/${path}`);
       assert.equal(r.status, 200, path);
@@ -203,7 +242,18 @@ test('an advisory page carries every section: Markdown rendered safely, products
     await insertPublished(h.app, [fixture(name)], { publishAt: '2026-10-01T00:00:00Z' });
   }
   const tf1 = (await get(h, '/advisories/TFV-2026-0001/')).body;
-  for (const section of ['description', 'affected', 'mitigation', 'upgrade', 'scores', 'references', 'credits', 'timeline', 'revisions', 'records']) {
+  for (const section of [
+    'description',
+    'affected',
+    'mitigation',
+    'upgrade',
+    'scores',
+    'references',
+    'credits',
+    'timeline',
+    'revisions',
+    'records',
+  ]) {
     assert.match(tf1, new RegExp(`<section id="${section}">`), section);
   }
   assert.match(tf1, /can <strong>overwrite the return address<\/strong>/, 'Markdown rendered');
@@ -213,7 +263,10 @@ test('an advisory page carries every section: Markdown rendered safely, products
   assert.match(tf1, /<th scope="row">3\.1<\/th><td><code>CVSS:3\.1\/AV:L\/AC:L\/PR:H\/UI:N\/S:C\/C:H\/I:H\/A:H<\/code><\/td><td>8\.2/);
   assert.match(tf1, /<th scope="row">4\.0<\/th>/);
   assert.match(tf1, /CWE-787<\/a>: Out-of-bounds Write/);
-  assert.match(tf1, /<a href="https:\/\/review.trustedfirmware.org\/c\/TF-A\/trusted-firmware-a\/\+\/30001" rel="noopener noreferrer nofollow">Fix: bound the SMC copy<\/a> <span class="muted">\(fix\)<\/span>/);
+  assert.match(
+    tf1,
+    /<a href="https:\/\/review.trustedfirmware.org\/c\/TF-A\/trusted-firmware-a\/\+\/30001" rel="noopener noreferrer nofollow">Fix: bound the SMC copy<\/a> <span class="muted">\(fix\)<\/span>/,
+  );
   assert.match(tf1, /<time datetime="2026-01-12T14:30:00Z">2026-01-12 14:30:00 UTC<\/time>: Confirmed by the TF-A team/);
 
   const revised = (await get(h, '/advisories/TFV-2026-0005/')).body;
@@ -225,10 +278,18 @@ test('an advisory page carries every section: Markdown rendered safely, products
   assert.match(board, /2\.0\.0 through 2\.1\.1/);
 
   const hostile = await get(h, '/advisories/TOCK-2026-0006/');
-  assert.ok(!/<script|<img|onerror=|javascript:/i.test(hostile.body.replace(/&lt;script&gt;|&lt;img src=x onerror=alert\(1\)&gt;|\(javascript:alert\(1\)\)/g, '')), 'no live markup from the advisory');
+  assert.ok(
+    !/<script|<img|onerror=|javascript:/i.test(
+      hostile.body.replace(/&lt;script&gt;|&lt;img src=x onerror=alert\(1\)&gt;|\(javascript:alert\(1\)\)/g, ''),
+    ),
+    'no live markup from the advisory',
+  );
   assert.ok(hostile.body.includes('&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;'), 'shown as text');
   assert.ok(!/[\u0000-\u0008\u000b\u000c\u000e-\u001f]/.test(hostile.body), 'no control characters in the page');
-  assert.equal(hostile.headers['content-security-policy'], "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'");
+  assert.equal(
+    hostile.headers['content-security-policy'],
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'",
+  );
 });
 
 test('the Atom feed is well-formed Atom 1.0 with one entry per public advisory, absolute ids and links, escaped text', async (t) => {
@@ -246,10 +307,23 @@ test('the Atom feed is well-formed Atom 1.0 with one entry per public advisory, 
   assert.equal(feed.id, `${SITE}feed.atom`);
   assert.equal(feed.title, 'Security advisories of Tock Security Team');
   assert.deepEqual(feed.authors, ['Tock Security Team']);
-  assert.deepEqual(feed.links.find((l) => l.rel === 'self'), { rel: 'self', type: 'application/atom+xml', href: `${SITE}feed.atom` });
+  assert.deepEqual(
+    feed.links.find((l) => l.rel === 'self'),
+    { rel: 'self', type: 'application/atom+xml', href: `${SITE}feed.atom` },
+  );
   assert.equal(feed.entries.length, FIXTURES.length);
-  const lastChange = (f: AdvisoryInput) => [f.published, f.modified, f.withdrawn].filter((d): d is string => !!d).sort().at(-1)!;
-  assert.deepEqual(feed.entries.map((e) => e.updated), FIXTURES.map((f) => lastChange(f.input)).sort().reverse(), 'most recently changed first');
+  const lastChange = (f: AdvisoryInput) =>
+    [f.published, f.modified, f.withdrawn]
+      .filter((d): d is string => !!d)
+      .sort()
+      .at(-1)!;
+  assert.deepEqual(
+    feed.entries.map((e) => e.updated),
+    FIXTURES.map((f) => lastChange(f.input))
+      .sort()
+      .reverse(),
+    'most recently changed first',
+  );
   assert.equal(feed.updated, feed.entries[0]!.updated);
   const withdrawnEntry = feed.entries.find((e) => e.id.endsWith('/TFV-2026-0004/'))!;
   assert.deepEqual([withdrawnEntry.published, withdrawnEntry.updated], ['2026-03-20T09:00:00Z', '2026-04-01T09:00:00Z']);
@@ -260,9 +334,20 @@ test('the Atom feed is well-formed Atom 1.0 with one entry per public advisory, 
     assert.equal(e.contentType, 'html');
   }
   const hostile = feed.entries.find((e) => e.id.endsWith('/TOCK-2026-0006/'))!;
-  assert.equal(hostile.title, 'TOCK-2026-0006: Process console <script>alert("title")</script> | *injection*', 'text, escaped for XML, read back intact');
-  assert.equal(hostile.summary, 'The process console echoed control sequences: [31mred[0m and [a link](javascript:alert(1)).', 'characters XML cannot carry are dropped');
-  assert.ok(hostile.content.includes('<p>&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;</p>'), 'the HTML content carries the script as text');
+  assert.equal(
+    hostile.title,
+    'TOCK-2026-0006: Process console <script>alert("title")</script> | *injection*',
+    'text, escaped for XML, read back intact',
+  );
+  assert.equal(
+    hostile.summary,
+    'The process console echoed control sequences: [31mred[0m and [a link](javascript:alert(1)).',
+    'characters XML cannot carry are dropped',
+  );
+  assert.ok(
+    hostile.content.includes('<p>&lt;script&gt;alert(&quot;xss&quot;)&lt;/script&gt;</p>'),
+    'the HTML content carries the script as text',
+  );
   const two = feed.entries.find((e) => e.id.endsWith('/TFV-2026-0002/'))!;
   assert.deepEqual(two.categories, ['medium', 'CVE-2026-10002', 'CVE-2026-10003']);
 });
@@ -338,7 +423,8 @@ test('the export needs a public URL, refuses ids that are site file names, and w
 
 test('site paths: only plain names, never traversal; hostile URLs get the plain 404', async (t) => {
   for (const ok of ['TFV-2026-0001', 'TOCK-2026-03', 'a', 'x.y_z:1', 'CVE-2026-10001.json', 'index.html']) assert.ok(isSafeSegment(ok), ok);
-  for (const bad of ['', '.', '..', 'a..b', '../x', 'a/b', 'a\\b', '-a', 'a-', '.hidden', 'a b', 'é', 'a\u0000', 'x'.repeat(129), '%2e%2e']) assert.ok(!isSafeSegment(bad), JSON.stringify(bad));
+  for (const bad of ['', '.', '..', 'a..b', '../x', 'a/b', 'a\\b', '-a', 'a-', '.hidden', 'a b', 'é', 'a\u0000', 'x'.repeat(129), '%2e%2e'])
+    assert.ok(!isSafeSegment(bad), JSON.stringify(bad));
   assert.ok(isSafeSitePath('TFV-1/cve/CVE-2026-1234.json'));
   for (const bad of ['/etc/passwd', 'TFV-1/../../x', 'TFV-1//x', 'a/b/c/d', '']) assert.ok(!isSafeSitePath(bad), bad);
 
@@ -348,8 +434,13 @@ test('site paths: only plain names, never traversal; hostile URLs get the plain 
   const notFound = await get(h, '/advisories/NOPE-1/');
   assert.equal(notFound.status, 404);
   for (const url of [
-    '/advisories/..%2F..%2Fetc%2Fpasswd/', '/advisories/TFV-2026-0001/..%2Fosv.json', '/advisories/TFV-2026-0001/cve/..%2F..%2Findex.json',
-    '/advisories/TFV-2026-0001/nothing.json', '/advisories/TFV-2026-0001/cve/CVE-2026-99999.json', '/advisories/TFV-2026-0001/a/b/c', '/advisories/%00/',
+    '/advisories/..%2F..%2Fetc%2Fpasswd/',
+    '/advisories/TFV-2026-0001/..%2Fosv.json',
+    '/advisories/TFV-2026-0001/cve/..%2F..%2Findex.json',
+    '/advisories/TFV-2026-0001/nothing.json',
+    '/advisories/TFV-2026-0001/cve/CVE-2026-99999.json',
+    '/advisories/TFV-2026-0001/a/b/c',
+    '/advisories/%00/',
   ]) {
     const r = await get(h, url);
     assert.equal(r.status, 404, url);
@@ -359,7 +450,12 @@ test('site paths: only plain names, never traversal; hostile URLs get the plain 
   assert.equal((await get(h, '/advisories/%2e%2e/')).status, 404);
   assert.equal((await get(h, '/advisories/TFV-2026-0001/%2e%2e/%2e%2e/%2e%2e/etc/passwd')).status, 404);
   // Directory URLs redirect to their slash form, for any well-formed id (known or not alike).
-  for (const [url, location] of [['/advisories', '/advisories/'], ['/advisories/TFV-2026-0001', '/advisories/TFV-2026-0001/'], ['/advisories/NOPE-1', '/advisories/NOPE-1/'], ['/advisories/TF%3A1', '/advisories/TF%3A1/']]) {
+  for (const [url, location] of [
+    ['/advisories', '/advisories/'],
+    ['/advisories/TFV-2026-0001', '/advisories/TFV-2026-0001/'],
+    ['/advisories/NOPE-1', '/advisories/NOPE-1/'],
+    ['/advisories/TF%3A1', '/advisories/TF%3A1/'],
+  ]) {
     const r = await get(h, url!);
     assert.equal(r.status, 301, url);
     assert.equal(r.headers.location, location);
@@ -370,20 +466,26 @@ test('site paths: only plain names, never traversal; hostile URLs get the plain 
   assert.equal(head.body, '');
   const full = await get(h, '/advisories/TFV-2026-0001/osv.json');
   assert.equal(head.headers.etag, full.headers.etag);
-  assert.equal(full.headers['content-security-policy'], "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox");
+  assert.equal(
+    full.headers['content-security-policy'],
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'; sandbox",
+  );
   assert.equal(full.headers['x-content-type-options'], 'nosniff');
   const cond = await get(h, '/advisories/TFV-2026-0001/osv.json', { 'if-none-match': `"other", ${full.headers.etag as string}` });
   assert.equal(cond.status, 304);
   assert.equal(cond.body, '');
   // No page of the site carries a script.
-  for (const url of ['/advisories/', '/advisories/TFV-2026-0001/', '/advisories/NOPE-1/']) assert.ok(!/<script/i.test((await get(h, url)).body), url);
+  for (const url of ['/advisories/', '/advisories/TFV-2026-0001/', '/advisories/NOPE-1/'])
+    assert.ok(!/<script/i.test((await get(h, url)).body), url);
 });
 
 test('the feed carries the 100 most recently changed advisories; a withdrawal brings an old one back to the top', async (t) => {
   const h = await start();
   t.after(() => h.close());
   const base = fixture('tock-registers-crate');
-  const old = await insertPublished(h.app, [{ ...base, id: 'OLD-0001', published: '2025-01-01T00:00:00Z' }], { publishAt: '2025-01-01T00:00:00Z' });
+  const old = await insertPublished(h.app, [{ ...base, id: 'OLD-0001', published: '2025-01-01T00:00:00Z' }], {
+    publishAt: '2025-01-01T00:00:00Z',
+  });
   for (let i = 0; i < 100; i++) {
     const published = new Date(Date.UTC(2026, 0, 1) + i * 3600_000).toISOString().replace('.000Z', 'Z');
     await insertPublished(h.app, [{ ...base, id: `NEW-${String(i).padStart(4, '0')}`, published }], { publishAt: published });
@@ -395,10 +497,19 @@ test('the feed carries the 100 most recently changed advisories; a withdrawal br
   assert.equal((await indexIds(h)).length, 101, 'the JSON index lists every one');
   assert.ok((await get(h, '/advisories/')).body.includes('./OLD-0001/'), 'so does the index page');
 
-  await publishNewVersion(h.app, old, { ...base, id: 'OLD-0001', published: '2025-01-01T00:00:00Z', withdrawn: '2026-11-23T08:00:00Z', withdrawnReason: 'Duplicate.' });
+  await publishNewVersion(h.app, old, {
+    ...base,
+    id: 'OLD-0001',
+    published: '2025-01-01T00:00:00Z',
+    withdrawn: '2026-11-23T08:00:00Z',
+    withdrawnReason: 'Duplicate.',
+  });
   feed = parseAtom((await get(h, '/advisories/feed.atom')).body);
   assert.equal(feed.entries.length, 100);
-  assert.deepEqual([feed.entries[0]!.id, feed.entries[0]!.title, feed.entries[0]!.updated], [`${SITE}OLD-0001/`, `[Withdrawn] OLD-0001: ${base.title}`, '2026-11-23T08:00:00Z']);
+  assert.deepEqual(
+    [feed.entries[0]!.id, feed.entries[0]!.title, feed.entries[0]!.updated],
+    [`${SITE}OLD-0001/`, `[Withdrawn] OLD-0001: ${base.title}`, '2026-11-23T08:00:00Z'],
+  );
   assert.equal(feed.updated, '2026-11-23T08:00:00Z');
   assert.ok(!feed.entries.some((e) => e.id.endsWith('/NEW-0000/')), 'now the least recently changed is left out');
 });

@@ -17,23 +17,42 @@ before(async () => {
   admin = await setupDesk(h, 'trusted-firmware');
   alice = await addMember(h, admin, { name: 'Alice Central', email: 'alice@tf.example', teams: ['security'] });
   // An admin who runs the machine and is on no security team.
-  const { personId, enrollmentToken } = await addPerson(admin.ctx, { name: 'Oscar Ops', emails: ['ops@tf.example'], timeZone: 'Europe/London', isAdmin: true });
+  const { personId, enrollmentToken } = await addPerson(admin.ctx, {
+    name: 'Oscar Ops',
+    emails: ['ops@tf.example'],
+    timeZone: 'Europe/London',
+    isAdmin: true,
+  });
   ops = { personId, ...(await enroll(h, personId, enrollmentToken)) };
 });
 after(() => h.close());
 
 test('a bounce naming the reporter does not show their address to an admin outside the central team', async () => {
-  assert.deepEqual([(ops.ctx.principal as { isAdmin: boolean }).isAdmin, (ops.ctx.principal as { central: boolean }).central], [true, false]);
+  assert.deepEqual(
+    [(ops.ctx.principal as { isAdmin: boolean }).isAdmin, (ops.ctx.principal as { central: boolean }).central],
+    [true, false],
+  );
   const report = await api(h, 'POST', '/api/reports', { body: sampleReport });
   assert.equal(report.status, 201, report.body);
   const reportId = report.json.reportId as string;
-  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/replies`, { as: alice, body: { body: 'Thanks, we are looking at it.' } })).status, 200);
-  const d = await h.app.db.query<{ id: string; message_id: string }>('SELECT id, message_id FROM deliveries WHERE report_id = $1 AND recipient = $2', [reportId, 'rita@research.example']);
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${reportId}/replies`, { as: alice, body: { body: 'Thanks, we are looking at it.' } })).status,
+    200,
+  );
+  const d = await h.app.db.query<{ id: string; message_id: string }>(
+    'SELECT id, message_id FROM deliveries WHERE report_id = $1 AND recipient = $2',
+    [reportId, 'rita@research.example'],
+  );
   const delivery = d.rows[0]!;
-  await h.app.db.transaction((tx) => handleBounce({ app: h.app, principal: { kind: 'system', label: 'test' } }, tx, h.clock.now, {
-    originalMessageId: `<${delivery.message_id}>`, recipient: 'Rita@Research.example', status: '5.1.1', action: 'failed',
-    diagnostic: 'smtp; 550 5.1.1 <rita@research.example>: Recipient address rejected: User unknown in virtual mailbox table',
-  }));
+  await h.app.db.transaction((tx) =>
+    handleBounce({ app: h.app, principal: { kind: 'system', label: 'test' } }, tx, h.clock.now, {
+      originalMessageId: `<${delivery.message_id}>`,
+      recipient: 'Rita@Research.example',
+      status: '5.1.1',
+      action: 'failed',
+      diagnostic: 'smtp; 550 5.1.1 <rita@research.example>: Recipient address rejected: User unknown in virtual mailbox table',
+    }),
+  );
 
   const asAdmin = await api(h, 'GET', '/api/deliveries/failed', { as: ops });
   assert.equal(asAdmin.status, 200, asAdmin.body);

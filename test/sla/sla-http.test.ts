@@ -1,6 +1,16 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, addMember, addProject, api, enroll, sampleReport, type Harness, type Member } from '../support/harness.ts';
+import {
+  startHarness,
+  setupDesk,
+  addMember,
+  addProject,
+  api,
+  enroll,
+  sampleReport,
+  type Harness,
+  type Member,
+} from '../support/harness.ts';
 import { addPerson } from '../../src/app/admin/admin.ts';
 import { totpCode } from '../../src/crypto/totp.ts';
 
@@ -25,10 +35,16 @@ before(async () => {
   h.clock.set('2026-11-23T12:00:00Z');
   await api(h, 'POST', `/api/reports/${ids[0]}/claim`, { as: tina });
   h.clock.set('2026-11-24T09:00:00Z'); // triage after 24 hours: met
-  assert.equal((await api(h, 'POST', `/api/reports/${ids[0]}/accept`, { as: tina, body: { title: 'Accepted one', projects: ['tf-a'] } })).status, 200);
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${ids[0]}/accept`, { as: tina, body: { title: 'Accepted one', projects: ['tf-a'] } })).status,
+    200,
+  );
   await api(h, 'POST', `/api/reports/${ids[1]}/claim`, { as: tina });
   h.clock.set('2026-11-30T09:00:00Z'); // after 7 days: missed
-  assert.equal((await api(h, 'POST', `/api/reports/${ids[1]}/reject`, { as: tina, body: { reason: 'Not a vulnerability at all.' } })).status, 200);
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${ids[1]}/reject`, { as: tina, body: { reason: 'Not a vulnerability at all.' } })).status,
+    200,
+  );
   // The third is never triaged: overdue since the end of Thursday 26 November. The project analysis
   // of the first (7 days from Tuesday 09:00) is due on Tuesday 1 December.
   h.clock.set('2026-12-01T12:00:00Z');
@@ -52,7 +68,15 @@ test('the dashboard needs a session or token; it answers with the figures this p
   );
   const pa = r.json.clocks.find((c: any) => c.clock === 'project-analysis');
   assert.deepEqual([pa.running, pa.overdue, pa.breached], [1, 1, 1]);
-  assert.deepEqual(r.json.distributions.map((d: any) => [d.measure, d.n]), [['acknowledge', 2], ['triage', 2], ['fix', 0], ['disclose', 0]]);
+  assert.deepEqual(
+    r.json.distributions.map((d: any) => [d.measure, d.n]),
+    [
+      ['acknowledge', 2],
+      ['triage', 2],
+      ['fix', 0],
+      ['disclose', 0],
+    ],
+  );
   assert.deepEqual(r.json.distributions[1].p50Seconds, 86_400);
 
   // Hank's team sees the accepted incident only.
@@ -60,11 +84,19 @@ test('the dashboard needs a session or token; it answers with the figures this p
   const ht = hk.clocks.find((c: any) => c.clock === 'triage');
   assert.deepEqual([ht.finished, ht.met, ht.running], [1, 1, 0]);
 
-  for (const [q, field] of [['from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z', 'from'], ['bucket=day', 'bucket'], ['timeZone=Nowhere/Land', 'timeZone'], ['extra=1', '']] as const) {
+  for (const [q, field] of [
+    ['from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z', 'from'],
+    ['bucket=day', 'bucket'],
+    ['timeZone=Nowhere/Land', 'timeZone'],
+    ['extra=1', ''],
+  ] as const) {
     const bad = await api(h, 'GET', `/api/sla/dashboard?${q}`, { as: tina });
     assert.equal(bad.status, 400, `${q}: ${bad.body}`);
     assert.equal(bad.json.error.code, 'validation_failed');
-    assert.ok(bad.json.error.details.some((d: any) => d.path === field), `${q}: ${bad.body}`);
+    assert.ok(
+      bad.json.error.details.some((d: any) => d.path === field),
+      `${q}: ${bad.body}`,
+    );
   }
   const doc = (await api(h, 'GET', '/api/openapi.json')).json;
   assert.equal(doc.paths['/api/sla/dashboard'].get['x-policy'], 'signed-in');
@@ -81,7 +113,9 @@ interface Parsed {
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL_PAIR = '[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\\\\n]|\\\\[\\\\"n])*"';
-const SAMPLE = new RegExp(`^(${NAME})(?:\\{(${LABEL_PAIR}(?:,${LABEL_PAIR})*)?\\})? (-?(?:\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?)|\\+Inf|-Inf|NaN)$`);
+const SAMPLE = new RegExp(
+  `^(${NAME})(?:\\{(${LABEL_PAIR}(?:,${LABEL_PAIR})*)?\\})? (-?(?:\\d+(?:\\.\\d+)?(?:e[+-]?\\d+)?)|\\+Inf|-Inf|NaN)$`,
+);
 
 function parseExposition(text: string): Parsed {
   assert.ok(text.endsWith('\n'), 'the exposition ends with a line feed');
@@ -102,7 +136,8 @@ function parseExposition(text: string): Parsed {
     const m = SAMPLE.exec(line);
     assert.ok(m, `not a sample line: ${JSON.stringify(line)}`);
     const labels: Record<string, string> = {};
-    for (const pair of m[2]?.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g) ?? []) labels[pair[1]!] = pair[2]!.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c));
+    for (const pair of m[2]?.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"/g) ?? [])
+      labels[pair[1]!] = pair[2]!.replace(/\\(.)/g, (_, c) => (c === 'n' ? '\n' : c));
     const family = m[1]!.replace(/_(bucket|sum|count)$/, '');
     const declared = out.type.has(m[1]!) ? m[1]! : family;
     assert.ok(out.type.has(declared), `sample ${m[1]} comes after its # TYPE`);
@@ -112,7 +147,12 @@ function parseExposition(text: string): Parsed {
 }
 
 const value = (p: Parsed, name: string, labels: Record<string, string> = {}) => {
-  const s = p.samples.filter((x) => x.name === name && Object.entries(labels).every(([k, v]) => x.labels[k] === v) && Object.keys(x.labels).length === Object.keys(labels).length);
+  const s = p.samples.filter(
+    (x) =>
+      x.name === name &&
+      Object.entries(labels).every(([k, v]) => x.labels[k] === v) &&
+      Object.keys(x.labels).length === Object.keys(labels).length,
+  );
   assert.equal(s.length, 1, `${name}${JSON.stringify(labels)}`);
   return s[0]!.value;
 };
@@ -151,7 +191,11 @@ test('/metrics: Prometheus text for the central team and admins (a bearer token,
     assert.equal(value(p, 'embargo_time_to_triage_seconds_bucket', { le: '604800' }), 2);
     assert.equal(value(p, 'embargo_time_to_triage_seconds_bucket', { le: '+Inf' }), 2);
     const buckets = p.samples.filter((s) => s.name === 'embargo_time_to_triage_seconds_bucket').map((s) => s.value);
-    assert.deepEqual(buckets, [...buckets].sort((a, b) => a - b), 'cumulative');
+    assert.deepEqual(
+      buckets,
+      [...buckets].sort((a, b) => a - b),
+      'cumulative',
+    );
     assert.equal(value(p, 'embargo_time_to_fix_seconds_count'), 0);
     assert.equal(value(p, 'embargo_time_to_disclose_seconds_bucket', { le: '+Inf' }), 0);
     for (const name of p.type.keys()) assert.ok(p.help.has(name), `HELP for ${name}`);
@@ -160,7 +204,11 @@ test('/metrics: Prometheus text for the central team and admins (a bearer token,
 
 test('/metrics also answers a browser session of the central team', async () => {
   h.clock.advance(31_000);
-  const s = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: tina.email, password: tina.password, totp: totpCode(tina.totpSecret, h.clock.now) } });
+  const s = await h.server.inject({
+    method: 'POST',
+    url: '/api/session',
+    payload: { email: tina.email, password: tina.password, totp: totpCode(tina.totpSecret, h.clock.now) },
+  });
   assert.equal(s.statusCode, 200, s.body);
   const cookie = String(s.headers['set-cookie']).split(';')[0]!;
   const r = await h.server.inject({ method: 'GET', url: '/metrics', headers: { cookie } });

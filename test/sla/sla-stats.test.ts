@@ -1,6 +1,16 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, addMember, addProject, api, enroll, sampleReport, type Harness, type Member } from '../support/harness.ts';
+import {
+  startHarness,
+  setupDesk,
+  addMember,
+  addProject,
+  api,
+  enroll,
+  sampleReport,
+  type Harness,
+  type Member,
+} from '../support/harness.ts';
 import { addPerson } from '../../src/app/admin/admin.ts';
 import { slaDashboard, slaMetrics, type SlaDashboard } from '../../src/app/sla/stats.ts';
 import { loadShippedProfileText } from '../../src/process/loader.ts';
@@ -23,7 +33,10 @@ const clockOf = (d: SlaDashboard, id: string) => {
 };
 const dist = (d: SlaDashboard, m: string) => d.distributions.find((x) => x.measure === m)!;
 const nonEmptyBuckets = (d: SlaDashboard, id: string) =>
-  d.series.find((s) => s.clock === id)!.buckets.filter((b) => b.met + b.breached > 0).map((b) => [b.start, b.met, b.breached]);
+  d.series
+    .find((s) => s.clock === id)!
+    .buckets.filter((b) => b.met + b.breached > 0)
+    .map((b) => [b.start, b.met, b.breached]);
 const zeros = (n = 11) => new Array<number>(n).fill(0);
 const histogram = (...hits: [index: number, count: number][]) => {
   const h = zeros();
@@ -93,32 +106,69 @@ describe('Trusted Firmware: triage and project analysis clocks', () => {
   test('the central team: exact counts per clock, share met, and what runs and is overdue now', async () => {
     const d = await slaDashboard(tina.ctx, {});
     assert.deepEqual(d.period, {
-      from: '2026-09-14T09:00:00.000Z', to: '2026-12-13T09:00:00.000Z', asOf: '2026-12-13T09:00:00.000Z', bucket: 'week', timeZone: 'Europe/London',
+      from: '2026-09-14T09:00:00.000Z',
+      to: '2026-12-13T09:00:00.000Z',
+      asOf: '2026-12-13T09:00:00.000Z',
+      bucket: 'week',
+      timeZone: 'Europe/London',
     });
-    assert.deepEqual(d.clocks.map((c) => [c.clock, c.name, c.stage]), [
-      ['triage', 'Triage within 3 working days', 'triage'],
-      ['project-analysis', 'Project analysis within 7 days', 'project-handling'],
-    ]);
+    assert.deepEqual(
+      d.clocks.map((c) => [c.clock, c.name, c.stage]),
+      [
+        ['triage', 'Triage within 3 working days', 'triage'],
+        ['project-analysis', 'Project analysis within 7 days', 'project-handling'],
+      ],
+    );
     // Triage: met r1 and r4, missed r2 (stopped late), r3 breached and still overdue, r5 running.
-    assert.deepEqual(clockOf(d, 'triage'), { finished: 3, met: 2, missed: 1, breached: 2, running: 2, paused: 0, overdue: 1, shareMet: 0.5 });
+    assert.deepEqual(clockOf(d, 'triage'), {
+      finished: 3,
+      met: 2,
+      missed: 1,
+      breached: 2,
+      running: 2,
+      paused: 0,
+      overdue: 1,
+      shareMet: 0.5,
+    });
     // Project analysis: tf-a confirmed in time; tf-m never claimed, overdue since 2 December.
-    assert.deepEqual(clockOf(d, 'project-analysis'), { finished: 1, met: 1, missed: 0, breached: 1, running: 1, paused: 0, overdue: 1, shareMet: 0.5 });
+    assert.deepEqual(clockOf(d, 'project-analysis'), {
+      finished: 1,
+      met: 1,
+      missed: 0,
+      breached: 1,
+      running: 1,
+      paused: 0,
+      overdue: 1,
+      shareMet: 0.5,
+    });
   });
 
-  test('share met per week, in the viewer\'s zone: met when stopped, breached when due', async () => {
+  test("share met per week, in the viewer's zone: met when stopped, breached when due", async () => {
     const d = await slaDashboard(tina.ctx, {});
     const weeks = d.series[0]!.buckets.map((b) => b.start);
     assert.equal(weeks.length, 13);
     assert.equal(weeks[0], '2026-09-13T23:00:00.000Z', 'Monday 14 September, 00:00 in London (summer time)');
     assert.equal(weeks.at(-1), '2026-12-07T00:00:00.000Z');
     assert.deepEqual(nonEmptyBuckets(d, 'triage'), [['2026-11-23T00:00:00.000Z', 2, 2]]);
-    assert.deepEqual(nonEmptyBuckets(d, 'project-analysis'), [['2026-11-23T00:00:00.000Z', 1, 0], ['2026-11-30T00:00:00.000Z', 0, 1]]);
+    assert.deepEqual(nonEmptyBuckets(d, 'project-analysis'), [
+      ['2026-11-23T00:00:00.000Z', 1, 0],
+      ['2026-11-30T00:00:00.000Z', 0, 1],
+    ]);
     const pa = d.series.find((s) => s.clock === 'project-analysis')!.buckets;
-    assert.deepEqual(pa.filter((b) => b.shareMet !== null).map((b) => b.shareMet), [1, 0]);
+    assert.deepEqual(
+      pa.filter((b) => b.shareMet !== null).map((b) => b.shareMet),
+      [1, 0],
+    );
 
     const months = await slaDashboard(tina.ctx, { bucket: 'month', timeZone: 'UTC' });
-    assert.deepEqual(months.series[0]!.buckets.map((b) => b.start), ['2026-09-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z']);
-    assert.deepEqual(nonEmptyBuckets(months, 'project-analysis'), [['2026-11-01T00:00:00.000Z', 1, 0], ['2026-12-01T00:00:00.000Z', 0, 1]]);
+    assert.deepEqual(
+      months.series[0]!.buckets.map((b) => b.start),
+      ['2026-09-01T00:00:00.000Z', '2026-10-01T00:00:00.000Z', '2026-11-01T00:00:00.000Z', '2026-12-01T00:00:00.000Z'],
+    );
+    assert.deepEqual(nonEmptyBuckets(months, 'project-analysis'), [
+      ['2026-11-01T00:00:00.000Z', 1, 0],
+      ['2026-12-01T00:00:00.000Z', 0, 1],
+    ]);
   });
 
   test('distributions: exact percentiles and histogram buckets; no fix or disclosure data yet means n = 0', async () => {
@@ -127,35 +177,110 @@ describe('Trusted Firmware: triage and project analysis clocks', () => {
       const x = dist(d, m);
       // r1 after 24 h, r4 after 48 h (upper bounds are inclusive), r2 after 10 days.
       assert.deepEqual([x.n, x.p50Seconds, x.p90Seconds, x.sumSeconds], [3, 2 * DAY, 10 * DAY, 13 * DAY], m);
-      assert.deepEqual(x.histogram.map((b) => b.count), histogram([1, 1], [2, 1], [6, 1]), m);
+      assert.deepEqual(
+        x.histogram.map((b) => b.count),
+        histogram([1, 1], [2, 1], [6, 1]),
+        m,
+      );
     }
-    assert.deepEqual(dist(d, 'acknowledge').histogram.slice(0, 3).map((b) => [b.fromSeconds, b.toSeconds]), [[0, 4 * HOUR], [4 * HOUR, DAY], [DAY, 2 * DAY]]);
+    assert.deepEqual(
+      dist(d, 'acknowledge')
+        .histogram.slice(0, 3)
+        .map((b) => [b.fromSeconds, b.toSeconds]),
+      [
+        [0, 4 * HOUR],
+        [4 * HOUR, DAY],
+        [DAY, 2 * DAY],
+      ],
+    );
     assert.equal(dist(d, 'acknowledge').histogram.at(-1)!.toSeconds, null);
     for (const m of ['fix', 'disclose'] as const) {
       const x = dist(d, m);
       assert.deepEqual([x.n, x.p50Seconds, x.p90Seconds, x.meanSeconds, x.sumSeconds], [0, null, null, null, 0], m);
-      assert.deepEqual(x.histogram.map((b) => b.count), zeros(), m);
+      assert.deepEqual(
+        x.histogram.map((b) => b.count),
+        zeros(),
+        m,
+      );
     }
   });
 
   test('each person sees the figures of the cases they may see, as in the queue', async () => {
     // Hank's project (tf-a) has r1: its triage clock and its project analysis.
     const hd = await slaDashboard(hank.ctx, {});
-    assert.deepEqual(clockOf(hd, 'triage'), { finished: 1, met: 1, missed: 0, breached: 0, running: 0, paused: 0, overdue: 0, shareMet: 1 });
-    assert.deepEqual(clockOf(hd, 'project-analysis'), { finished: 1, met: 1, missed: 0, breached: 0, running: 0, paused: 0, overdue: 0, shareMet: 1 });
+    assert.deepEqual(clockOf(hd, 'triage'), {
+      finished: 1,
+      met: 1,
+      missed: 0,
+      breached: 0,
+      running: 0,
+      paused: 0,
+      overdue: 0,
+      shareMet: 1,
+    });
+    assert.deepEqual(clockOf(hd, 'project-analysis'), {
+      finished: 1,
+      met: 1,
+      missed: 0,
+      breached: 0,
+      running: 0,
+      paused: 0,
+      overdue: 0,
+      shareMet: 1,
+    });
     assert.deepEqual([dist(hd, 'triage').n, dist(hd, 'triage').p50Seconds], [1, DAY]);
     // Paula's (tf-m) has r4, whose project analysis nobody claimed.
     const pd = await slaDashboard(paula.ctx, {});
-    assert.deepEqual(clockOf(pd, 'triage'), { finished: 1, met: 1, missed: 0, breached: 0, running: 0, paused: 0, overdue: 0, shareMet: 1 });
-    assert.deepEqual(clockOf(pd, 'project-analysis'), { finished: 0, met: 0, missed: 0, breached: 1, running: 1, paused: 0, overdue: 1, shareMet: 0 });
+    assert.deepEqual(clockOf(pd, 'triage'), {
+      finished: 1,
+      met: 1,
+      missed: 0,
+      breached: 0,
+      running: 0,
+      paused: 0,
+      overdue: 0,
+      shareMet: 1,
+    });
+    assert.deepEqual(clockOf(pd, 'project-analysis'), {
+      finished: 0,
+      met: 0,
+      missed: 0,
+      breached: 1,
+      running: 1,
+      paused: 0,
+      overdue: 1,
+      shareMet: 0,
+    });
     // Cora was pulled into r3 only: a report still in triage, overdue.
     const cd = await slaDashboard(cora.ctx, {});
-    assert.deepEqual(clockOf(cd, 'triage'), { finished: 0, met: 0, missed: 0, breached: 1, running: 1, paused: 0, overdue: 1, shareMet: 0 });
+    assert.deepEqual(clockOf(cd, 'triage'), {
+      finished: 0,
+      met: 0,
+      missed: 0,
+      breached: 1,
+      running: 1,
+      paused: 0,
+      overdue: 1,
+      shareMet: 0,
+    });
     assert.equal(dist(cd, 'triage').n, 0);
     // An admin on no team sees no case, so no figures.
     const ad = await slaDashboard(ann.ctx, {});
-    for (const c of ad.clocks) assert.deepEqual(clockOf(ad, c.clock), { finished: 0, met: 0, missed: 0, breached: 0, running: 0, paused: 0, overdue: 0, shareMet: null });
-    assert.deepEqual(ad.distributions.map((x) => x.n), [0, 0, 0, 0]);
+    for (const c of ad.clocks)
+      assert.deepEqual(clockOf(ad, c.clock), {
+        finished: 0,
+        met: 0,
+        missed: 0,
+        breached: 0,
+        running: 0,
+        paused: 0,
+        overdue: 0,
+        shareMet: null,
+      });
+    assert.deepEqual(
+      ad.distributions.map((x) => x.n),
+      [0, 0, 0, 0],
+    );
   });
 
   test('a period in the past: the figures as they stood at its end', async () => {
@@ -163,13 +288,40 @@ describe('Trusted Firmware: triage and project analysis clocks', () => {
     const d = await slaDashboard(tina.ctx, { from: '2026-11-01T00:00:00Z', to: '2026-11-25T00:00:00Z' });
     assert.equal(d.period.asOf, '2026-11-25T00:00:00.000Z');
     assert.deepEqual(clockOf(d, 'triage'), { finished: 1, met: 1, missed: 0, breached: 0, running: 3, paused: 0, overdue: 0, shareMet: 1 });
-    assert.deepEqual(clockOf(d, 'project-analysis'), { finished: 0, met: 0, missed: 0, breached: 0, running: 1, paused: 0, overdue: 0, shareMet: null });
+    assert.deepEqual(clockOf(d, 'project-analysis'), {
+      finished: 0,
+      met: 0,
+      missed: 0,
+      breached: 0,
+      running: 1,
+      paused: 0,
+      overdue: 0,
+      shareMet: null,
+    });
     assert.deepEqual([dist(d, 'triage').n, dist(d, 'triage').p50Seconds], [1, DAY]);
     // From Thursday 3 December on: r2's late rejection; r4's project analysis is overdue, but it fell
     // due on 2 December, before the period, so it is not a breach of this period.
     const later = await slaDashboard(tina.ctx, { from: '2026-12-03T00:00:00Z' });
-    assert.deepEqual(clockOf(later, 'triage'), { finished: 1, met: 0, missed: 1, breached: 0, running: 2, paused: 0, overdue: 1, shareMet: null });
-    assert.deepEqual(clockOf(later, 'project-analysis'), { finished: 0, met: 0, missed: 0, breached: 0, running: 1, paused: 0, overdue: 1, shareMet: null });
+    assert.deepEqual(clockOf(later, 'triage'), {
+      finished: 1,
+      met: 0,
+      missed: 1,
+      breached: 0,
+      running: 2,
+      paused: 0,
+      overdue: 1,
+      shareMet: null,
+    });
+    assert.deepEqual(clockOf(later, 'project-analysis'), {
+      finished: 0,
+      met: 0,
+      missed: 0,
+      breached: 0,
+      running: 1,
+      paused: 0,
+      overdue: 1,
+      shareMet: null,
+    });
   });
 
   test('a period that ends in the future is counted up to now', async () => {
@@ -181,10 +333,14 @@ describe('Trusted Firmware: triage and project analysis clocks', () => {
 
   test('bad periods are refused with the field that is wrong', async () => {
     const refused = async (q: unknown, path: string) => {
-      await assert.rejects(slaDashboard(tina.ctx, q), (e: unknown) => {
-        if (e instanceof ZodError) return e.issues.some((i) => i.path.join('.') === path);
-        return e instanceof EmbargoError && e.code === 'validation_failed' && e.details.some((x) => x.path === path);
-      }, JSON.stringify(q));
+      await assert.rejects(
+        slaDashboard(tina.ctx, q),
+        (e: unknown) => {
+          if (e instanceof ZodError) return e.issues.some((i) => i.path.join('.') === path);
+          return e instanceof EmbargoError && e.code === 'validation_failed' && e.details.some((x) => x.path === path);
+        },
+        JSON.stringify(q),
+      );
     };
     await refused({ from: '2026-12-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }, 'from');
     await refused({ from: '2010-01-01T00:00:00Z', to: '2026-11-01T00:00:00Z' }, 'from');
@@ -200,7 +356,10 @@ describe('Trusted Firmware: triage and project analysis clocks', () => {
     assert.deepEqual(m.queue, { inTriage: 2, awaitingTriage: 2, openIncidents: 2 });
     const c = Object.fromEntries(m.clocks.map((x) => [x.clock, [x.met, x.missed, x.running, x.overdue]]));
     assert.deepEqual(c, { triage: [2, 1, 2, 1], 'project-analysis': [1, 0, 1, 1] });
-    assert.deepEqual(m.distributions.map((x) => x.n), [3, 3, 0, 0]);
+    assert.deepEqual(
+      m.distributions.map((x) => x.n),
+      [3, 3, 0, 0],
+    );
     assert.deepEqual(await slaMetrics(tom.ctx), m);
     for (const who of [hank, paula, cora]) {
       await assert.rejects(slaMetrics(who.ctx), (e: unknown) => e instanceof EmbargoError && e.code === 'forbidden');
@@ -253,19 +412,56 @@ describe('Tock: acknowledgment, priority clocks, and a clock paused while waitin
     at(122);
 
     const d = await slaDashboard(coord.ctx, {});
-    assert.deepEqual(d.clocks.map((x) => x.clock), ['initial-review', 'assignment', 'resolution']);
-    assert.deepEqual(clockOf(d, 'initial-review'), { finished: 3, met: 2, missed: 1, breached: 1, running: 1, paused: 1, overdue: 0, shareMet: 2 / 3 });
+    assert.deepEqual(
+      d.clocks.map((x) => x.clock),
+      ['initial-review', 'assignment', 'resolution'],
+    );
+    assert.deepEqual(clockOf(d, 'initial-review'), {
+      finished: 3,
+      met: 2,
+      missed: 1,
+      breached: 1,
+      running: 1,
+      paused: 1,
+      overdue: 0,
+      shareMet: 2 / 3,
+    });
     // Assignment does not pause: a and b are overdue since Thursday 00:00, c and e were stopped late.
-    assert.deepEqual(clockOf(d, 'assignment'), { finished: 2, met: 0, missed: 2, breached: 4, running: 2, paused: 0, overdue: 2, shareMet: 0 });
-    assert.deepEqual(clockOf(d, 'resolution'), { finished: 0, met: 0, missed: 0, breached: 0, running: 1, paused: 0, overdue: 0, shareMet: null });
+    assert.deepEqual(clockOf(d, 'assignment'), {
+      finished: 2,
+      met: 0,
+      missed: 2,
+      breached: 4,
+      running: 2,
+      paused: 0,
+      overdue: 2,
+      shareMet: 0,
+    });
+    assert.deepEqual(clockOf(d, 'resolution'), {
+      finished: 0,
+      met: 0,
+      missed: 0,
+      breached: 0,
+      running: 1,
+      paused: 0,
+      overdue: 0,
+      shareMet: null,
+    });
     // Acknowledgment: a by its acknowledgment after 3 h; c and e when their first-response clock
     // stopped, after 120 and 121 h. Triage (the first decision): a after 26 h, c and e as above.
     const ack = dist(d, 'acknowledge');
     assert.deepEqual([ack.n, ack.p50Seconds, ack.p90Seconds], [3, 120 * HOUR, 121 * HOUR]);
-    assert.deepEqual(ack.histogram.map((x) => x.count), histogram([0, 1], [4, 1], [5, 1]), '120 h is exactly 5 days: bounds are inclusive');
+    assert.deepEqual(
+      ack.histogram.map((x) => x.count),
+      histogram([0, 1], [4, 1], [5, 1]),
+      '120 h is exactly 5 days: bounds are inclusive',
+    );
     const triage = dist(d, 'triage');
     assert.deepEqual([triage.n, triage.p50Seconds, triage.p90Seconds], [3, 120 * HOUR, 121 * HOUR]);
-    assert.deepEqual(triage.histogram.map((x) => x.count), histogram([2, 1], [4, 1], [5, 1]));
+    assert.deepEqual(
+      triage.histogram.map((x) => x.count),
+      histogram([2, 1], [4, 1], [5, 1]),
+    );
 
     // The reporter answers b on Saturday: its review resumes, due later by the pause; the paused row
     // is superseded and not counted twice.
@@ -273,8 +469,20 @@ describe('Tock: acknowledgment, priority clocks, and a clock paused while waitin
     const reply = await api(h, 'POST', `/api/reporter/${b.statusToken}/messages`, { body: { body: 'Revision C.' } });
     assert.equal(reply.status, 201, reply.body);
     const resumed = await slaDashboard(coord.ctx, {});
-    assert.deepEqual(clockOf(resumed, 'initial-review'), { finished: 3, met: 2, missed: 1, breached: 1, running: 1, paused: 0, overdue: 0, shareMet: 2 / 3 });
-    const rows = await h.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deadlines WHERE report_id = $1 AND clock = 'initial-review'`, [b.reportId]);
+    assert.deepEqual(clockOf(resumed, 'initial-review'), {
+      finished: 3,
+      met: 2,
+      missed: 1,
+      breached: 1,
+      running: 1,
+      paused: 0,
+      overdue: 0,
+      shareMet: 2 / 3,
+    });
+    const rows = await h.app.db.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM deadlines WHERE report_id = $1 AND clock = 'initial-review'`,
+      [b.reportId],
+    );
     assert.equal(rows.rows[0]!.n, 2, 'the resumed clock is a new row; the paused one is kept, stopped');
   });
 });

@@ -24,7 +24,8 @@ export interface Dovecot {
 async function waitForGreeting(port: number, child: ChildProcess, log: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`dovecot exited with ${child.exitCode}:\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+    if (child.exitCode !== null)
+      throw new Error(`dovecot exited with ${child.exitCode}:\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
     const ok = await new Promise<boolean>((resolve) => {
       const sock = connect(port, '127.0.0.1');
       sock.setTimeout(1000);
@@ -39,13 +40,16 @@ async function waitForGreeting(port: number, child: ChildProcess, log: string, t
       });
     });
     if (ok) return;
-    if (Date.now() > deadline) throw new Error(`dovecot did not answer on port ${port}:\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`dovecot did not answer on port ${port}:\n${existsSync(log) ? readFileSync(log, 'utf8') : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
 function systemUser(name: string): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith(`${name}:`));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${name}:`));
   if (!line) throw new Error(`no system user ${name} (installed by Debian's dovecot-core)`);
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
@@ -73,7 +77,9 @@ export async function startDovecot(opts: { user?: string; password?: string } = 
   writeFileSync(join(dir, 'passwd'), `${user}:{PLAIN}${password}:${mailOwner.uid}:${mailOwner.gid}::${join(dir, 'home', user)}\n`);
   const log = join(dir, 'dovecot.log');
   const conf = join(dir, 'dovecot.conf');
-  writeFileSync(conf, `# Written by test/support/dovecot.ts for one test run.
+  writeFileSync(
+    conf,
+    `# Written by test/support/dovecot.ts for one test run.
 base_dir = ${join(dir, 'run')}
 state_dir = ${join(dir, 'state')}
 log_path = ${log}
@@ -118,7 +124,8 @@ service auth {
 service auth-worker {
   user = ${asRoot ? 'root' : me.username}
 }
-`);
+`,
+  );
   const child = spawn(DOVECOT, ['-F', '-c', conf], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (d) => (output += d));
@@ -130,7 +137,11 @@ service auth-worker {
     throw new Error(`${(e as Error).message}\n${output}`);
   }
   return {
-    host: '127.0.0.1', port, user, password, dir,
+    host: '127.0.0.1',
+    port,
+    user,
+    password,
+    dir,
     async stop() {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

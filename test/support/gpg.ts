@@ -75,7 +75,12 @@ export interface GpgPeer {
 
 const BATCH = ['--batch', '--yes', '--no-tty', '--pinentry-mode', 'loopback', '--passphrase', '', '--trust-model', 'always'];
 
-function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: string | Uint8Array): Promise<{ code: number; stdout: Buffer; stderr: string; fd3: string }> {
+function exec(
+  cmd: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  input?: string | Uint8Array,
+): Promise<{ code: number; stdout: Buffer; stderr: string; fd3: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { env, stdio: ['pipe', 'pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
@@ -86,7 +91,12 @@ function exec(cmd: string, args: string[], env: NodeJS.ProcessEnv, input?: strin
     (child.stdio[3] as NodeJS.ReadableStream).on('data', (b: Buffer) => st.push(b));
     child.on('error', (e) => reject(new Error(`cannot run ${cmd}: ${e.message}`)));
     child.on('close', (code) =>
-      resolve({ code: code ?? -1, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString('utf8'), fd3: Buffer.concat(st).toString('utf8') }),
+      resolve({
+        code: code ?? -1,
+        stdout: Buffer.concat(out),
+        stderr: Buffer.concat(err).toString('utf8'),
+        fd3: Buffer.concat(st).toString('utf8'),
+      }),
     );
     child.stdin!.on('error', () => {}); // gpg may exit before reading everything (bad input): the exit code tells
     child.stdin!.end(input === undefined ? undefined : typeof input === 'string' ? Buffer.from(input, 'utf8') : Buffer.from(input));

@@ -54,14 +54,17 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const clock = new TestClock(opts.clock);
   const url = process.env.EMBARGO_TEST_DATABASE_URL ?? null;
   const schema = url ? `t_${randomBytes(6).toString('hex')}` : undefined;
-  const config = loadConfig({}, {
-    databaseUrl: url,
-    dataDir: url ? mkdtempSync(join(tmpdir(), 'embargo-')) : ':memory:',
-    instanceKey: randomBytes(32).toString('base64'),
-    passwordCostLog2: 14,
-    publicFormRatePerMinute: 1000,
-    ...opts.config,
-  });
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: url,
+      dataDir: url ? mkdtempSync(join(tmpdir(), 'embargo-')) : ':memory:',
+      instanceKey: randomBytes(32).toString('base64'),
+      passwordCostLog2: 14,
+      publicFormRatePerMinute: 1000,
+      ...opts.config,
+    },
+  );
   const app = await createApp(config, { clock: clock.fn, ...(schema ? { schema } : {}) });
   const server = await buildServer(app, opts.plugins ? { plugins: opts.plugins } : {});
   let baseUrl: string | null = null;
@@ -72,7 +75,10 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     baseUrl = `http://localhost:${address.port}`;
   }
   return {
-    app, server, clock, baseUrl,
+    app,
+    server,
+    clock,
+    baseUrl,
     async close() {
       await server.close();
       if (schema) await app.db.query(`DROP SCHEMA ${schema} CASCADE`);
@@ -107,13 +113,23 @@ export async function enroll(h: Harness, personId: string, enrollmentToken: stri
 export async function setupDesk(h: Harness, profile: 'trusted-firmware' | 'tock', timeZone = 'Europe/London'): Promise<Member> {
   const { adminId, enrollmentToken } = await initInstance(h.app, {
     name: profile === 'tock' ? 'Tock Security Team' : 'Trusted Firmware Security Team',
-    profile, timeZone, admin: { name: 'Ada Admin', email: 'admin@example.org' },
+    profile,
+    timeZone,
+    admin: { name: 'Ada Admin', email: 'admin@example.org' },
   });
   return { personId: adminId, ...(await enroll(h, adminId, enrollmentToken)) };
 }
 
-export async function addMember(h: Harness, admin: Member, p: { name: string; email: string; timeZone?: string; teams?: string[] }): Promise<Member> {
-  const { personId, enrollmentToken } = await addPerson(admin.ctx, { name: p.name, emails: [p.email], timeZone: p.timeZone ?? 'Europe/London' });
+export async function addMember(
+  h: Harness,
+  admin: Member,
+  p: { name: string; email: string; timeZone?: string; teams?: string[] },
+): Promise<Member> {
+  const { personId, enrollmentToken } = await addPerson(admin.ctx, {
+    name: p.name,
+    emails: [p.email],
+    timeZone: p.timeZone ?? 'Europe/London',
+  });
   for (const team of p.teams ?? []) await setTeamMember(admin.ctx, team, { email: p.email }, true);
   return { personId, ...(await enroll(h, personId, enrollmentToken)) };
 }
@@ -123,7 +139,12 @@ export async function addProject(admin: Member, slug: string, name: string, subs
 }
 
 /** An HTTP call through the real server, as a person with an API token or anonymously. */
-export async function api(h: Harness, method: string, url: string, opts: { as?: Member; body?: unknown; headers?: Record<string, string> } = {}) {
+export async function api(
+  h: Harness,
+  method: string,
+  url: string,
+  opts: { as?: Member; body?: unknown; headers?: Record<string, string> } = {},
+) {
   const res = await h.server.inject({
     method: method as 'GET',
     url,
@@ -141,11 +162,17 @@ export async function api(h: Harness, method: string, url: string, opts: { as?: 
 
 export async function outbox(h: Harness, reportId: string) {
   const r = await h.app.db.query<{ id: string; template_id: string | null; envelope_sealed: string; status: string }>(
-    'SELECT id, template_id, envelope_sealed, status FROM outbox WHERE report_id = $1 ORDER BY seq', [reportId],
+    'SELECT id, template_id, envelope_sealed, status FROM outbox WHERE report_id = $1 ORDER BY seq',
+    [reportId],
   );
   return r.rows.map((row) => ({
-    id: row.id, templateId: row.template_id, status: row.status,
-    ...h.app.sealer.openJson<{ to: string[]; cc: string[]; subject: string; body: string }>(row.envelope_sealed, `outbox.envelope:${row.id}`),
+    id: row.id,
+    templateId: row.template_id,
+    status: row.status,
+    ...h.app.sealer.openJson<{ to: string[]; cc: string[]; subject: string; body: string }>(
+      row.envelope_sealed,
+      `outbox.envelope:${row.id}`,
+    ),
   }));
 }
 

@@ -37,7 +37,12 @@ export function headerValue(raw: Buffer | string, name: string): string | null {
 
 export async function startSmtpSink(): Promise<SmtpSink> {
   const sink: SmtpSink = {
-    port: 0, host: '127.0.0.1', received: [], refused: [], reply: null, onAccepted: null,
+    port: 0,
+    host: '127.0.0.1',
+    received: [],
+    refused: [],
+    reply: null,
+    onAccepted: null,
     close: async () => {},
   };
   const server = new SMTPServer({

@@ -7,7 +7,11 @@ import type { Harness, Member } from './harness.ts';
 
 export interface WebUser {
   get(url: string): Promise<{ status: number; body: string; location: string | null }>;
-  post(url: string, form?: Record<string, string>, opts?: { csrf?: boolean }): Promise<{ status: number; body: string; location: string | null }>;
+  post(
+    url: string,
+    form?: Record<string, string>,
+    opts?: { csrf?: boolean },
+  ): Promise<{ status: number; body: string; location: string | null }>;
 }
 
 export async function webUser(h: Harness, m: Member | null): Promise<WebUser> {
@@ -18,7 +22,8 @@ export async function webUser(h: Harness, m: Member | null): Promise<WebUser> {
   if (m) {
     h.clock.advance(31_000);
     const r = await fetch(`${base}/api/session`, {
-      method: 'POST', headers: { 'content-type': 'application/json' },
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) }),
     });
     const body = await r.text();
@@ -28,7 +33,8 @@ export async function webUser(h: Harness, m: Member | null): Promise<WebUser> {
   }
   const send = async (method: 'GET' | 'POST', url: string, payload?: string) => {
     const r = await fetch(`${base}${url}`, {
-      method, redirect: 'manual',
+      method,
+      redirect: 'manual',
       headers: { ...(cookie ? { cookie } : {}), ...(payload !== undefined ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
       ...(payload !== undefined ? { body: payload } : {}),
     });
@@ -36,7 +42,8 @@ export async function webUser(h: Harness, m: Member | null): Promise<WebUser> {
   };
   return {
     get: (url) => send('GET', url),
-    post: (url, form = {}, opts = {}) => send('POST', url, new URLSearchParams({ ...form, ...(opts.csrf === false || !csrf ? {} : { _csrf: csrf }) }).toString()),
+    post: (url, form = {}, opts = {}) =>
+      send('POST', url, new URLSearchParams({ ...form, ...(opts.csrf === false || !csrf ? {} : { _csrf: csrf }) }).toString()),
   };
 }
 
@@ -45,7 +52,11 @@ export async function webUser(h: Harness, m: Member | null): Promise<WebUser> {
  * each sign-in gets a fresh TOTP code (a code is accepted once). */
 export async function webSession(h: Harness, m: Member): Promise<{ cookie: string; csrf: string }> {
   h.clock.advance(31_000);
-  const r = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
+  const r = await h.server.inject({
+    method: 'POST',
+    url: '/api/session',
+    payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) },
+  });
   assert.equal(r.statusCode, 200, r.body);
   return { cookie: String(r.headers['set-cookie']).split(';')[0]!, csrf: (r.json() as { csrfToken: string }).csrfToken };
 }

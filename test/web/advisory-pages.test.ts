@@ -29,7 +29,12 @@ async function get(url: string, m?: Member) {
 async function post(url: string, form: Record<string, string>, m?: Member, csrf = true) {
   const s = m ? await session(m) : null;
   const body = new URLSearchParams({ ...form, ...(s && csrf ? { _csrf: s.csrf } : {}) });
-  return h.server.inject({ method: 'POST', url, payload: body.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', ...(s ? { cookie: s.cookie } : {}) } });
+  return h.server.inject({
+    method: 'POST',
+    url,
+    payload: body.toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(s ? { cookie: s.cookie } : {}) },
+  });
 }
 
 /** The editor's fields as the browser would send them (every input with its current value). */
@@ -49,7 +54,14 @@ function formFields(page: string): Record<string, string> {
   return out;
 }
 
-const decode = (s: string) => s.replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&#96;/g, '`').replace(/&amp;/g, '&');
+const decode = (s: string) =>
+  s
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&#96;/g, '`')
+    .replace(/&amp;/g, '&');
 
 before(async () => {
   h = await startWebHarness({ clock: '2026-11-23T09:00:00Z' });
@@ -84,7 +96,16 @@ test('the case page links to the advisories; a team member starts one from a for
   assert.equal(editor.statusCode, 200);
   assert.match(editor.body, /The advisory is started from the incident/);
   assert.match(editor.body, /value="BL2 image loader overflow"/);
-  for (const legend of ['Title and summary', 'Description', 'Affected products', 'Identifiers and severity', 'Mitigation and upgrade', 'References', 'Credits', 'Timeline']) {
+  for (const legend of [
+    'Title and summary',
+    'Description',
+    'Affected products',
+    'Identifiers and severity',
+    'Mitigation and upgrade',
+    'References',
+    'Credits',
+    'Timeline',
+  ]) {
     assert.match(editor.body, new RegExp(`<legend>${legend}</legend>`));
   }
   assert.match(editor.body, /name="add" value="reference"/);
@@ -101,27 +122,54 @@ test('editor: "add a row" redraws without saving; a bad range is refused at its 
   assert.match(added.body, /Typed, not saved/);
   assert.equal((await api(h, 'GET', `/api/advisories/${advisoryId}`, { as: tina })).json.headVersion, 1, 'adding a row saves nothing');
 
-  const bad = await post(`/desk/advisories/${advisoryId}/edit`, {
-    ...fields, p0_r0_type: 'semver', p0_r0_introduced: '2.10.0', p0_r0_fixed: '2.9.0', description: 'Careful <script>alert(1)</script>',
-  }, tina);
+  const bad = await post(
+    `/desk/advisories/${advisoryId}/edit`,
+    {
+      ...fields,
+      p0_r0_type: 'semver',
+      p0_r0_introduced: '2.10.0',
+      p0_r0_fixed: '2.9.0',
+      description: 'Careful <script>alert(1)</script>',
+    },
+    tina,
+  );
   assert.equal(bad.statusCode, 400, bad.body.slice(0, 500));
   assert.match(bad.body, /id="p0_r0_fixed-err">the range ends before it starts/);
   assert.match(bad.body, /value="2\.9\.0"/, 'what was typed is kept');
   assert.match(bad.body, /Careful &lt;script&gt;/);
   assert.doesNotMatch(bad.body, /<script>alert/);
 
-  const ok = await post(`/desk/advisories/${advisoryId}/edit`, {
-    ...fields, summary: 'A stack overflow in BL2.', description: 'It **overflows**. <script>window.__pwned = 1</script> [click](javascript:alert(1))',
-    p0_r0_type: 'semver', p0_r0_introduced: '2.8.0', p0_r0_fixed: '2.10.1', ref0_url: 'https://example.org/fix', ref0_type: 'fix',
-    tl1_at: '2026-11-30', tl1_event: 'Fix merged', comment: 'first real draft',
-  }, tina);
+  const ok = await post(
+    `/desk/advisories/${advisoryId}/edit`,
+    {
+      ...fields,
+      summary: 'A stack overflow in BL2.',
+      description: 'It **overflows**. <script>window.__pwned = 1</script> [click](javascript:alert(1))',
+      p0_r0_type: 'semver',
+      p0_r0_introduced: '2.8.0',
+      p0_r0_fixed: '2.10.1',
+      ref0_url: 'https://example.org/fix',
+      ref0_type: 'fix',
+      tl1_at: '2026-11-30',
+      tl1_event: 'Fix merged',
+      comment: 'first real draft',
+    },
+    tina,
+  );
   assert.equal(ok.statusCode, 303, ok.body.slice(0, 800));
   const v = (await api(h, 'GET', `/api/advisories/${advisoryId}`, { as: tina })).json;
   assert.equal(v.headVersion, 2);
   assert.deepEqual(v.head.document.affected[0].ranges, [{ type: 'semver', introduced: '2.8.0', fixed: '2.10.1' }]);
-  assert.deepEqual(v.head.document.timeline.map((t: any) => t.event), ['Reported to the Trusted Firmware Security Team.', 'Fix merged']);
+  assert.deepEqual(
+    v.head.document.timeline.map((t: any) => t.event),
+    ['Reported to the Trusted Firmware Security Team.', 'Fix merged'],
+  );
   assert.equal(v.head.document.timeline[1].at, '2026-11-30T00:00:00Z', 'a date alone is midnight UTC');
-  assert.deepEqual(v.head.document.credits.map((c: any) => c.name), ['Rita Reporter'], 'the empty credit rows are ignored; the reporter credit kept');
+  assert.deepEqual(
+    v.head.document.credits.map((c: any) => c.name),
+    ['Rita Reporter'],
+    'the empty credit rows are ignored; the reporter credit kept',
+  );
   assert.equal(v.versions[0].comment, 'first real draft');
 });
 
@@ -163,7 +211,14 @@ test('a second member approves through the form; a refused action shows why', as
 });
 
 test('outsiders get the 404 page, a collaborator is refused, the signed-out are sent to sign in', async () => {
-  for (const url of [`/desk/advisories/${advisoryId}`, `/desk/advisories/${advisoryId}/edit`, `/desk/advisories/${advisoryId}/versions/1`, `/desk/advisories/${advisoryId}/diff?from=1&to=2`, `/cases/${reportId}/advisories`, `/desk/advisories/${advisoryId}/export?format=osv`]) {
+  for (const url of [
+    `/desk/advisories/${advisoryId}`,
+    `/desk/advisories/${advisoryId}/edit`,
+    `/desk/advisories/${advisoryId}/versions/1`,
+    `/desk/advisories/${advisoryId}/diff?from=1&to=2`,
+    `/cases/${reportId}/advisories`,
+    `/desk/advisories/${advisoryId}/export?format=osv`,
+  ]) {
     const r = await get(url, paula);
     assert.equal(r.statusCode, 404, url);
     assert.doesNotMatch(r.body, /BL2/);
@@ -174,7 +229,10 @@ test('outsiders get the 404 page, a collaborator is refused, the signed-out are 
     assert.equal(anon.statusCode, 303);
     assert.match(String(anon.headers.location), /^\/signin\?next=/);
   }
-  assert.equal((await post(`/desk/advisories/${advisoryId}/review`, { version: '2', verdict: 'changes_requested' }, paula)).statusCode, 404);
+  assert.equal(
+    (await post(`/desk/advisories/${advisoryId}/review`, { version: '2', verdict: 'changes_requested' }, paula)).statusCode,
+    404,
+  );
 });
 
 test('downloads: each format as a file', async () => {
@@ -188,7 +246,7 @@ test('downloads: each format as a file', async () => {
   assert.equal((await get(`/desk/advisories/${advisoryId}/export?format=pdf`, tina)).statusCode, 400);
 });
 
-test("the reporter sets their credit on the status page; the advisory follows", async () => {
+test('the reporter sets their credit on the status page; the advisory follows', async () => {
   const page = await get(`/status/${statusToken}`);
   assert.match(page.body, /How to credit you/);
   assert.match(page.body, /name="preference" value="name" checked/);

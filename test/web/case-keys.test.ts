@@ -34,15 +34,27 @@ before(async () => {
 
   const keydata = Buffer.from((await readKey({ armoredKey: acKey.publicArmored })).write()).toString('base64');
   const boundary = 'mix-1';
-  const raw = plainMail({
-    subject: 'Overflow in the FIP parser',
-    extra: { Autocrypt: `addr=rita@research.example; prefer-encrypt=mutual; keydata=${keydata.replace(/(.{76})/g, '$1\r\n ')}`, 'Content-Type': `multipart/mixed; boundary="${boundary}"` },
-  }, `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nA crafted FIP image overflows a stack buffer in BL2.\r\n--${boundary}\r\nContent-Type: application/pgp-keys; name="rita.asc"\r\nContent-Disposition: attachment; filename="rita.asc"\r\n\r\n${attachedKey.publicArmored}\r\n--${boundary}--\r\n`);
+  const raw = plainMail(
+    {
+      subject: 'Overflow in the FIP parser',
+      extra: {
+        Autocrypt: `addr=rita@research.example; prefer-encrypt=mutual; keydata=${keydata.replace(/(.{76})/g, '$1\r\n ')}`,
+        'Content-Type': `multipart/mixed; boundary="${boundary}"`,
+      },
+    },
+    `--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nA crafted FIP image overflows a stack buffer in BL2.\r\n--${boundary}\r\nContent-Type: application/pgp-keys; name="rita.asc"\r\nContent-Disposition: attachment; filename="rita.asc"\r\n\r\n${attachedKey.publicArmored}\r\n--${boundary}--\r\n`,
+  );
   const d = await deliver(h, raw);
   assert.equal(d.row.status, 'done', d.row.error ?? '');
   reportId = d.row.report_id!;
-  const keys = await h.app.db.query<{ id: string; fingerprint: string; source: string; status: string }>('SELECT id, fingerprint, source, status FROM correspondent_keys WHERE report_id = $1', [reportId]);
-  assert.deepEqual(keys.rows.map((k) => [k.source, k.status]).sort(), [['attachment', 'candidate'], ['autocrypt', 'candidate']]);
+  const keys = await h.app.db.query<{ id: string; fingerprint: string; source: string; status: string }>(
+    'SELECT id, fingerprint, source, status FROM correspondent_keys WHERE report_id = $1',
+    [reportId],
+  );
+  assert.deepEqual(keys.rows.map((k) => [k.source, k.status]).sort(), [
+    ['attachment', 'candidate'],
+    ['autocrypt', 'candidate'],
+  ]);
   for (const k of keys.rows) keyIdOf.set(k.fingerprint, k.id);
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tess })).status, 200);
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: tess, body: { email: 'cora@tf.example' } })).status, 200);
@@ -52,7 +64,8 @@ after(async () => {
   await h?.close();
 });
 
-const statusOf = async (id: string) => (await h.app.db.query<{ status: string }>('SELECT status FROM correspondent_keys WHERE id = $1', [id])).rows[0]!.status;
+const statusOf = async (id: string) =>
+  (await h.app.db.query<{ status: string }>('SELECT status FROM correspondent_keys WHERE id = $1', [id])).rows[0]!.status;
 
 test('a member who sees the reporter sees each offered key with what is needed to check it', async () => {
   const t = await webUser(h, tess);
@@ -63,7 +76,10 @@ test('a member who sees the reporter sees each offered key with what is needed t
   const section = page.body.slice(start, page.body.indexOf('</section>', start));
   assert.match(section, /out of band/);
   assert.match(section, /never by replying to the mail that carried the key/);
-  for (const [k, source] of [[acKey, 'Autocrypt header of their mail'], [attachedKey, 'key attached to their mail']] as const) {
+  for (const [k, source] of [
+    [acKey, 'Autocrypt header of their mail'],
+    [attachedKey, 'key attached to their mail'],
+  ] as const) {
     const id = keyIdOf.get(k.fingerprint)!;
     const card = section.slice(section.indexOf(`id="key-${id}"`));
     const grouped = groupedFingerprint(k.fingerprint);
@@ -108,8 +124,14 @@ test('confirming needs the CSRF token; then mail to the reporter is encrypted to
   const card = page.body.slice(page.body.indexOf(`id="key-${id}"`));
   assert.match(card.slice(0, card.indexOf('</dl>')), /<strong>Confirmed<\/strong>/);
   assert.ok(!card.slice(0, card.indexOf('</div>\n  </div>') + 1).includes(`/keys/${id}/confirm`), 'no second confirm button');
-  const ev = await h.app.db.query<{ actor_id: string }>(`SELECT actor_id FROM audit_events WHERE action = 'key.confirmed' AND subject_id = $1`, [reportId]);
-  assert.deepEqual(ev.rows.map((x) => x.actor_id), [tess.personId]);
+  const ev = await h.app.db.query<{ actor_id: string }>(
+    `SELECT actor_id FROM audit_events WHERE action = 'key.confirmed' AND subject_id = $1`,
+    [reportId],
+  );
+  assert.deepEqual(
+    ev.rows.map((x) => x.actor_id),
+    [tess.personId],
+  );
   // Confirming it again is refused with the reason, on the case page.
   const again = await t.post(`/cases/${reportId}/keys/${id}/confirm`);
   assert.equal(again.status, 409);
@@ -128,5 +150,8 @@ test('dismissing a key marks it rejected: it leaves the page and is never used',
   assert.equal((await t.post(`/cases/${reportId}/keys/${id}/dismiss`)).status, 404, 'no longer offered on this case');
   // The API says the same.
   const keys = (await api(h, 'GET', `/api/reports/${reportId}/keys`, { as: tess })).json.keys;
-  assert.deepEqual(keys.map((k: any) => [k.fingerprint, k.status]), [[acKey.fingerprint, 'confirmed']]);
+  assert.deepEqual(
+    keys.map((k: any) => [k.fingerprint, k.status]),
+    [[acKey.fingerprint, 'confirmed']],
+  );
 });

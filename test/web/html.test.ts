@@ -62,7 +62,17 @@ test('safeHref allows only local paths and http(s) links', () => {
   assert.equal(safeHref('/cases/1'), '/cases/1');
   assert.equal(safeHref('https://example.org/bug/1'), 'https://example.org/bug/1');
   assert.equal(safeHref('http://example.org'), 'http://example.org/');
-  for (const bad of ['javascript:alert(1)', ' JavaScript:alert(1)', 'data:text/html,<script>', '//evil.example/x', '/\\evil.example', 'vbscript:x', '', null, undefined]) {
+  for (const bad of [
+    'javascript:alert(1)',
+    ' JavaScript:alert(1)',
+    'data:text/html,<script>',
+    '//evil.example/x',
+    '/\\evil.example',
+    'vbscript:x',
+    '',
+    null,
+    undefined,
+  ]) {
     assert.equal(safeHref(bad), null, String(bad));
   }
 });

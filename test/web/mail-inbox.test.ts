@@ -108,8 +108,15 @@ test('Retry needs the CSRF token, refuses a rejected message, and puts a failed 
   const after = await a.get('/admin/inbox?done=retried');
   assert.match(after.body, /queued again/);
   assert.doesNotMatch(after.body, new RegExp(`mail-${failedId}`), 'waiting again, not stuck yet');
-  const audit = await h.app.db.query<{ actor_id: string | null }>(`SELECT actor_id FROM audit_events WHERE action = 'mail.retried' AND subject_id = $1`, [failedId]);
-  assert.deepEqual(audit.rows.map((x) => x.actor_id), [admin.personId], 'audited as the admin');
+  const audit = await h.app.db.query<{ actor_id: string | null }>(
+    `SELECT actor_id FROM audit_events WHERE action = 'mail.retried' AND subject_id = $1`,
+    [failedId],
+  );
+  assert.deepEqual(
+    audit.rows.map((x) => x.actor_id),
+    [admin.personId],
+    'audited as the admin',
+  );
 
   await runIntakePass(h.app, { leaseMs: 60_000 });
   const done = await inboxRow(h, failedId);
@@ -127,7 +134,19 @@ test('the admin API lists the same metadata and retries; others are refused', as
   assert.equal(list.status, 200, list.body);
   const byId = new Map(list.json.messages.map((m: any) => [m.id, m]));
   const r = byId.get(rejectedId) as any;
-  assert.deepEqual(Object.keys(r).sort(), ['attempts', 'envelopeFrom', 'id', 'outcome', 'reason', 'receivedAt', 'retryable', 'size', 'status', 'stuck', 'via']);
+  assert.deepEqual(Object.keys(r).sort(), [
+    'attempts',
+    'envelopeFrom',
+    'id',
+    'outcome',
+    'reason',
+    'receivedAt',
+    'retryable',
+    'size',
+    'status',
+    'stuck',
+    'via',
+  ]);
   assert.equal(r.envelopeFrom, 'spam@bad.example');
   assert.equal(r.retryable, false);
   assert.equal((byId.get(stuckId) as any).stuck, true);

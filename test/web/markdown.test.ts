@@ -11,7 +11,9 @@ test('raw HTML in Markdown is escaped, never passed through', () => {
 });
 
 test('links keep only http(s), mailto and same-site targets', () => {
-  const out = render('[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](//evil.example/x) [e](https://example.org/a) [f](mailto:s@example.org) [g](/advisories/TF-1)');
+  const out = render(
+    '[a](javascript:alert(1)) [b](vbscript:x) [c](data:text/html,x) [d](//evil.example/x) [e](https://example.org/a) [f](mailto:s@example.org) [g](/advisories/TF-1)',
+  );
   assert.doesNotMatch(out, /href="(?:javascript|vbscript|data|\/\/)/i);
   assert.match(out, /<a href="https:\/\/example.org\/a" rel="noopener noreferrer nofollow">e<\/a>/);
   assert.match(out, /<a href="mailto:s@example.org">f<\/a>/);
@@ -19,5 +21,8 @@ test('links keep only http(s), mailto and same-site targets', () => {
 });
 
 test('ordinary Markdown renders', () => {
-  assert.equal(render('# Title\n\nSome *text* and `code <b>`.'), '<h1>Title</h1>\n<p>Some <em>text</em> and <code>code &lt;b&gt;</code>.</p>\n');
+  assert.equal(
+    render('# Title\n\nSome *text* and `code <b>`.'),
+    '<h1>Title</h1>\n<p>Some <em>text</em> and <code>code &lt;b&gt;</code>.</p>\n',
+  );
 });

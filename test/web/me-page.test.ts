@@ -19,12 +19,21 @@ after(() => h.close());
 
 async function session(m: Member) {
   h.clock.advance(31_000);
-  const r = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
+  const r = await h.server.inject({
+    method: 'POST',
+    url: '/api/session',
+    payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) },
+  });
   return { cookie: String(r.headers['set-cookie']).split(';')[0]!, csrf: r.json().csrfToken as string };
 }
 
 const post = (url: string, form: Record<string, string>, cookie: string) =>
-  h.server.inject({ method: 'POST', url, payload: new URLSearchParams(form).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded', cookie } });
+  h.server.inject({
+    method: 'POST',
+    url,
+    payload: new URLSearchParams(form).toString(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie },
+  });
 
 test('the /me page: region, days off, availability and tokens, with CSRF and escaping', async () => {
   assert.equal((await h.server.inject({ method: 'GET', url: '/me' })).statusCode, 303, 'signed out: to the sign-in page');
@@ -57,13 +66,19 @@ test('the /me page: region, days off, availability and tokens, with CSRF and esc
   assert.match(page.body, /laptop CLI/);
   assert.doesNotMatch(page.body, new RegExp(token!), 'the token is not shown again');
 
-  const people = await h.app.db.query<{ available: boolean; away_until: Date }>('SELECT available, away_until FROM people WHERE id = $1', [tom.personId]);
+  const people = await h.app.db.query<{ available: boolean; away_until: Date }>('SELECT available, away_until FROM people WHERE id = $1', [
+    tom.personId,
+  ]);
   assert.equal(people.rows[0]!.available, false);
   assert.equal(new Date(people.rows[0]!.away_until).toISOString(), '2026-12-24T09:00:00.000Z');
 
   const revoke = /laptop CLI<\/td>.*?action="\/me\/tokens\/([0-9a-f-]{36})\/revoke"/s.exec(page.body)![1]!;
   assert.equal((await post(`/me/tokens/${revoke}/revoke`, { _csrf: s.csrf }, s.cookie)).statusCode, 303);
-  assert.equal((await h.server.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode, 401, 'revoked');
+  assert.equal(
+    (await h.server.inject({ method: 'GET', url: '/api/me', headers: { authorization: `Bearer ${token}` } })).statusCode,
+    401,
+    'revoked',
+  );
   const dayOff = /action="\/me\/days-off\/([0-9a-f-]{36})\/remove"/.exec(page.body)![1]!;
   assert.equal((await post(`/me/days-off/${dayOff}/remove`, { _csrf: s.csrf }, s.cookie)).statusCode, 303);
   page = await h.server.inject({ method: 'GET', url: '/me', headers: { cookie: s.cookie } });

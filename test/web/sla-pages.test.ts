@@ -15,7 +15,11 @@ let accepted = '';
 
 async function cookieOf(m: Member): Promise<string> {
   h.clock.advance(31_000);
-  const r = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
+  const r = await h.server.inject({
+    method: 'POST',
+    url: '/api/session',
+    payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) },
+  });
   assert.equal(r.statusCode, 200, r.body);
   return String(r.headers['set-cookie']).split(';')[0]!;
 }
@@ -33,7 +37,10 @@ before(async () => {
   await api(h, 'POST', '/api/reports', { body: { ...sampleReport, title: '<b>Late</b> & "loud"' } });
   await api(h, 'POST', `/api/reports/${accepted}/claim`, { as: tina });
   h.clock.set('2026-11-24T09:00:00Z');
-  assert.equal((await api(h, 'POST', `/api/reports/${accepted}/accept`, { as: tina, body: { title: 'Accepted', projects: ['tf-a'] } })).status, 200);
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${accepted}/accept`, { as: tina, body: { title: 'Accepted', projects: ['tf-a'] } })).status,
+    200,
+  );
   h.clock.set('2026-11-30T09:00:00Z'); // the other report is overdue since Friday 00:00
 });
 after(() => h.close());

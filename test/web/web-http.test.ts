@@ -12,7 +12,11 @@ let admin: Member, tina: Member, hank: Member;
 
 async function session(m: Member): Promise<{ cookie: string; csrf: string }> {
   h.clock.advance(31_000);
-  const r = await h.server.inject({ method: 'POST', url: '/api/session', payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) } });
+  const r = await h.server.inject({
+    method: 'POST',
+    url: '/api/session',
+    payload: { email: m.email, password: m.password, totp: totpCode(m.totpSecret, h.clock.now) },
+  });
   assert.equal(r.statusCode, 200, r.body);
   const set = String(r.headers['set-cookie']);
   return { cookie: set.split(';')[0]!, csrf: r.json().csrfToken };
@@ -26,7 +30,9 @@ async function postForm(url: string, form: Record<string, string | string[]>, co
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(form)) for (const x of [v].flat()) body.append(k, x);
   return h.server.inject({
-    method: 'POST', url, payload: body.toString(),
+    method: 'POST',
+    url,
+    payload: body.toString(),
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
   });
 }
@@ -39,9 +45,21 @@ describe('setup page', () => {
       const page = await fresh.server.inject({ method: 'GET', url: '/setup?token=setup-secret-123' });
       assert.equal(page.statusCode, 200);
       assert.match(page.body, /name="setupToken" value="setup-secret-123"/);
-      const form = { profile: 'tock', name: 'Tock Security Team', timeZone: 'Europe/Berlin', adminName: 'Ada', adminEmail: 'ada@example.org' };
+      const form = {
+        profile: 'tock',
+        name: 'Tock Security Team',
+        timeZone: 'Europe/Berlin',
+        adminName: 'Ada',
+        adminEmail: 'ada@example.org',
+      };
       const enc = (o: Record<string, string>) => new URLSearchParams(o).toString();
-      const post = (o: Record<string, string>) => fresh.server.inject({ method: 'POST', url: '/setup', payload: enc(o), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const post = (o: Record<string, string>) =>
+        fresh.server.inject({
+          method: 'POST',
+          url: '/setup',
+          payload: enc(o),
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
       const wrong = await post({ ...form, setupToken: 'nope' });
       assert.equal(wrong.statusCode, 403);
       assert.match(wrong.body, /setup token is wrong/);
@@ -100,7 +118,11 @@ describe('pages', () => {
 
   test('hostile report text is escaped on the queue and case pages', async () => {
     const title = '<script>alert(1)</script><img src=x onerror=alert(2)>';
-    const rep = await h.server.inject({ method: 'POST', url: '/api/reports', payload: { ...sampleReport, title, body: `${title} and </pre><b>bold</b>` } });
+    const rep = await h.server.inject({
+      method: 'POST',
+      url: '/api/reports',
+      payload: { ...sampleReport, title, body: `${title} and </pre><b>bold</b>` },
+    });
     assert.equal(rep.statusCode, 201);
     const { cookie } = await session(tina);
     const q = await get('/', cookie);
@@ -199,11 +221,19 @@ describe('Tock forms', () => {
     assert.match(page.body, /<option value="critical">critical<\/option>/);
     assert.match(page.body, /<option value="P0">P0<\/option>/);
     assert.equal((await postForm(`/cases/${id}/acknowledge`, { _csrf: csrf }, cookie)).statusCode, 303);
-    const bad = await postForm(`/cases/${id}/assess`, { _csrf: csrf, title: 'Kernel grant overflow', severity: 'high', priority: '', components: '', project: 'tock' }, cookie);
+    const bad = await postForm(
+      `/cases/${id}/assess`,
+      { _csrf: csrf, title: 'Kernel grant overflow', severity: 'high', priority: '', components: '', project: 'tock' },
+      cookie,
+    );
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /at least one affected component/);
     assert.match(bad.body, /<option value="high" selected>/, 'the chosen severity is kept');
-    const ok = await postForm(`/cases/${id}/assess`, { _csrf: csrf, title: 'Kernel grant overflow', severity: 'high', priority: '', components: 'kernel, grants', project: 'tock' }, cookie);
+    const ok = await postForm(
+      `/cases/${id}/assess`,
+      { _csrf: csrf, title: 'Kernel grant overflow', severity: 'high', priority: '', components: 'kernel, grants', project: 'tock' },
+      cookie,
+    );
     assert.equal(ok.statusCode, 303, ok.body);
     page = await get(String(ok.headers.location), cookie);
     assert.match(page.body, /Assessed: the incident is created/);
@@ -221,7 +251,13 @@ describe('rate limit on the public form', () => {
   test('a visitor over the limit gets an HTML page saying to wait', async () => {
     const r = await startWebHarness({ config: { publicFormRatePerMinute: 1 } });
     try {
-      const post = () => r.server.inject({ method: 'POST', url: '/report', payload: 'title=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const post = () =>
+        r.server.inject({
+          method: 'POST',
+          url: '/report',
+          payload: 'title=x',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        });
       assert.equal((await post()).statusCode, 400);
       const limited = await post();
       assert.equal(limited.statusCode, 429);

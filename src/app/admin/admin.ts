@@ -9,7 +9,11 @@ import { rulesOf } from './instance.ts';
 // Admin use cases: people, teams and projects (with their subsystem contact table).
 
 const tz = z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/London');
-const slug = z.string().trim().regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'must be a lower-case slug like "tf-a"').max(60);
+const slug = z
+  .string()
+  .trim()
+  .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'must be a lower-case slug like "tf-a"')
+  .max(60);
 
 export const PersonInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
@@ -29,13 +33,23 @@ export async function addPerson(ctx: Ctx, raw: unknown): Promise<{ personId: str
     if (taken.rows.length) throw new ConflictError('One of these e-mail addresses already belongs to someone.');
     const personId = crypto.randomUUID();
     await tx.query('INSERT INTO people (id, name, time_zone, working_week, is_admin, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      personId, input.name, input.timeZone, [...new Set(input.workingWeek)].sort(), input.isAdmin, now,
+      personId,
+      input.name,
+      input.timeZone,
+      [...new Set(input.workingWeek)].sort(),
+      input.isAdmin,
+      now,
     ]);
     for (const [i, email] of [...new Set(input.emails)].entries()) {
       await tx.query('INSERT INTO person_emails (email, person_id, is_primary) VALUES ($1, $2, $3)', [email, personId, i === 0]);
     }
     const enrollmentToken = await issueEnrollment(tx, personId, now);
-    await audit(ctx, tx, now, { action: 'person.added', subjectType: 'person', subjectId: personId, data: { name: input.name, isAdmin: input.isAdmin } });
+    await audit(ctx, tx, now, {
+      action: 'person.added',
+      subjectType: 'person',
+      subjectId: personId,
+      data: { name: input.name, isAdmin: input.isAdmin },
+    });
     return { personId, enrollmentToken };
   });
 }
@@ -72,7 +86,14 @@ export async function updateAvailability(ctx: Ctx, personId: string, raw: unknow
       `UPDATE people SET available = COALESCE($2, available),
               away_until = CASE WHEN $3::boolean THEN $4::timestamptz ELSE away_until END,
               time_zone = COALESCE($5, time_zone), working_week = COALESCE($6, working_week) WHERE id = $1`,
-      [personId, input.available ?? null, input.awayUntil !== undefined, input.awayUntil ?? null, input.timeZone ?? null, input.workingWeek ?? null],
+      [
+        personId,
+        input.available ?? null,
+        input.awayUntil !== undefined,
+        input.awayUntil ?? null,
+        input.timeZone ?? null,
+        input.workingWeek ?? null,
+      ],
     );
     await audit(ctx, tx, now, { action: 'person.availability_changed', subjectType: 'person', subjectId: personId, data: input });
   });
@@ -104,10 +125,15 @@ export async function createTeam(ctx: Ctx, raw: unknown): Promise<{ teamId: stri
   });
 }
 
-async function insertTeam(tx: Queryable, t: { id: string; slug: string; name: string; kind: string; alias: string | null }, now: Date): Promise<void> {
-  const r = await tx.query('INSERT INTO teams (id, slug, name, kind, alias, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING', [
-    t.id, t.slug, t.name, t.kind, t.alias, now,
-  ]);
+async function insertTeam(
+  tx: Queryable,
+  t: { id: string; slug: string; name: string; kind: string; alias: string | null },
+  now: Date,
+): Promise<void> {
+  const r = await tx.query(
+    'INSERT INTO teams (id, slug, name, kind, alias, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING',
+    [t.id, t.slug, t.name, t.kind, t.alias, now],
+  );
   if (r.rowCount !== 1) throw new ConflictError(`A team ${t.slug} exists already.`);
 }
 
@@ -126,7 +152,12 @@ export async function setTeamMember(ctx: Ctx, teamSlug: string, raw: unknown, me
       ? await tx.query('INSERT INTO team_members (team_id, person_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [teamId, personId])
       : await tx.query('DELETE FROM team_members WHERE team_id = $1 AND person_id = $2', [teamId, personId]);
     if (r.rowCount !== 1) throw new ConflictError(member ? 'Already a member.' : 'Not a member.');
-    await audit(ctx, tx, now, { action: member ? 'team.member_added' : 'team.member_removed', subjectType: 'team', subjectId: teamId, data: { personId } });
+    await audit(ctx, tx, now, {
+      action: member ? 'team.member_added' : 'team.member_removed',
+      subjectType: 'team',
+      subjectId: teamId,
+      data: { personId },
+    });
   });
 }
 
@@ -147,7 +178,11 @@ export async function createProject(ctx: Ctx, raw: unknown): Promise<{ projectId
     const rules = await rulesOf(tx);
     const teamId = crypto.randomUUID();
     const teamSlug = `${input.slug}-security`;
-    await insertTeam(tx, { id: teamId, slug: teamSlug, name: `${input.name} security team`, kind: 'project', alias: rules.projectAlias(input.slug) }, now);
+    await insertTeam(
+      tx,
+      { id: teamId, slug: teamSlug, name: `${input.name} security team`, kind: 'project', alias: rules.projectAlias(input.slug) },
+      now,
+    );
     const projectId = crypto.randomUUID();
     const r = await tx.query(
       'INSERT INTO projects (id, slug, name, security_team_id, bug_tracker_url, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING',
@@ -157,7 +192,12 @@ export async function createProject(ctx: Ctx, raw: unknown): Promise<{ projectId
     for (const name of new Set(input.subsystems ?? rules.defaultSubsystems)) {
       await tx.query('INSERT INTO subsystems (id, project_id, name) VALUES ($1, $2, $3)', [crypto.randomUUID(), projectId, name]);
     }
-    await audit(ctx, tx, now, { action: 'project.created', subjectType: 'project', subjectId: projectId, data: { slug: input.slug, name: input.name } });
+    await audit(ctx, tx, now, {
+      action: 'project.created',
+      subjectType: 'project',
+      subjectId: projectId,
+      data: { slug: input.slug, name: input.name },
+    });
     return { projectId, teamSlug };
   });
 }
@@ -189,13 +229,19 @@ export async function setSubsystemContacts(ctx: Ctx, projectSlug: string, subsys
       );
       const p = r.rows[0];
       if (!p) throw new ValidationError(`No person with the address ${email}.`, [{ path, message: 'unknown person' }]);
-      if (!p.member) throw new ValidationError(`${email} is not on the project's security team.`, [{ path, message: 'not on the project team' }]);
+      if (!p.member)
+        throw new ValidationError(`${email} is not on the project's security team.`, [{ path, message: 'not on the project team' }]);
       return p.person_id;
     };
     const primary = await resolve(input.primary, 'primary');
     const secondary = await resolve(input.secondary, 'secondary');
     await tx.query('UPDATE subsystems SET primary_contact_id = $2, secondary_contact_id = $3 WHERE id = $1', [row.id, primary, secondary]);
-    await audit(ctx, tx, now, { action: 'project.subsystem_contacts_set', subjectType: 'project', subjectId: row.project_id, data: { subsystem, primary, secondary } });
+    await audit(ctx, tx, now, {
+      action: 'project.subsystem_contacts_set',
+      subjectType: 'project',
+      subjectId: row.project_id,
+      data: { subsystem, primary, secondary },
+    });
   });
 }
 
@@ -203,15 +249,34 @@ export async function setSubsystemContacts(ctx: Ctx, projectSlug: string, subsys
 
 export async function listPeople(ctx: Ctx) {
   requireAdmin(ctx);
-  const r = await ctx.app.db.query<{ id: string; name: string; time_zone: string; working_week: number[]; available: boolean; away_until: Date | null; is_admin: boolean; enrolled: boolean; emails: string[]; teams: string[] }>(
+  const r = await ctx.app.db.query<{
+    id: string;
+    name: string;
+    time_zone: string;
+    working_week: number[];
+    available: boolean;
+    away_until: Date | null;
+    is_admin: boolean;
+    enrolled: boolean;
+    emails: string[];
+    teams: string[];
+  }>(
     `SELECT p.id, p.name, p.time_zone, p.working_week, p.available, p.away_until, p.is_admin, p.password_hash IS NOT NULL AS enrolled,
             ARRAY(SELECT email FROM person_emails e WHERE e.person_id = p.id ORDER BY is_primary DESC, email) AS emails,
             ARRAY(SELECT t.slug FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.person_id = p.id ORDER BY t.slug) AS teams
        FROM people p ORDER BY p.name`,
   );
   return r.rows.map((p) => ({
-    id: p.id, name: p.name, emails: p.emails, timeZone: p.time_zone, workingWeek: p.working_week, available: p.available,
-    awayUntil: p.away_until ? new Date(p.away_until).toISOString() : null, isAdmin: p.is_admin, enrolled: p.enrolled, teams: p.teams,
+    id: p.id,
+    name: p.name,
+    emails: p.emails,
+    timeZone: p.time_zone,
+    workingWeek: p.working_week,
+    available: p.available,
+    awayUntil: p.away_until ? new Date(p.away_until).toISOString() : null,
+    isAdmin: p.is_admin,
+    enrolled: p.enrolled,
+    teams: p.teams,
   }));
 }
 
@@ -229,7 +294,15 @@ export async function listTeams(ctx: Ctx) {
 /** Projects are listed to every signed-in team member: the triager needs them to forward a report. */
 export async function listProjects(ctx: Ctx) {
   requirePerson(ctx);
-  const r = await ctx.app.db.query<{ id: string; slug: string; name: string; team: string; alias: string | null; bug_tracker_url: string | null; subsystems: { name: string; primary: string | null; secondary: string | null }[] }>(
+  const r = await ctx.app.db.query<{
+    id: string;
+    slug: string;
+    name: string;
+    team: string;
+    alias: string | null;
+    bug_tracker_url: string | null;
+    subsystems: { name: string; primary: string | null; secondary: string | null }[];
+  }>(
     `SELECT p.id, p.slug, p.name, t.slug AS team, t.alias, p.bug_tracker_url,
             COALESCE((SELECT json_agg(json_build_object('name', s.name,
                         'primary', (SELECT email FROM person_emails WHERE person_id = s.primary_contact_id AND is_primary),
@@ -237,5 +310,13 @@ export async function listProjects(ctx: Ctx) {
                       FROM subsystems s WHERE s.project_id = p.id), '[]') AS subsystems
        FROM projects p JOIN teams t ON t.id = p.security_team_id ORDER BY p.slug`,
   );
-  return r.rows.map((p) => ({ id: p.id, slug: p.slug, name: p.name, team: p.team, alias: p.alias, bugTrackerUrl: p.bug_tracker_url, subsystems: p.subsystems }));
+  return r.rows.map((p) => ({
+    id: p.id,
+    slug: p.slug,
+    name: p.name,
+    team: p.team,
+    alias: p.alias,
+    bugTrackerUrl: p.bug_tracker_url,
+    subsystems: p.subsystems,
+  }));
 }

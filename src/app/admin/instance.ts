@@ -52,27 +52,42 @@ export async function initInstance(app: App, raw: unknown): Promise<{ adminId: s
   const input = InitInput.parse(raw);
   const yaml = input.profileYaml ?? loadShippedProfileText(input.profile ?? 'trusted-firmware');
   const { profile, problems } = parseProfile(yaml, input.profile ?? 'profile');
-  if (!profile) throw new EmbargoError('profile_invalid', 'The process profile has problems.', problems.map((p) => ({ path: `${p.line}:${p.column} ${p.path}`, message: p.message })));
+  if (!profile)
+    throw new EmbargoError(
+      'profile_invalid',
+      'The process profile has problems.',
+      problems.map((p) => ({ path: `${p.line}:${p.column} ${p.path}`, message: p.message })),
+    );
   const now = app.clock();
   return app.db.transaction(async (tx) => {
     if (await isInitialised(tx)) throw new EmbargoError('conflict', 'This desk is already set up.');
-    await tx.query('INSERT INTO instance (id, name, profile_id, profile_yaml, default_time_zone, created_at) VALUES (1, $1, $2, $3, $4, $5)', [
-      input.name, profile.id, yaml, input.timeZone, now,
-    ]);
+    await tx.query(
+      'INSERT INTO instance (id, name, profile_id, profile_yaml, default_time_zone, created_at) VALUES (1, $1, $2, $3, $4, $5)',
+      [input.name, profile.id, yaml, input.timeZone, now],
+    );
     const rules = rulesFromProfile(profile, input.name);
     const teamId = crypto.randomUUID();
     await tx.query(`INSERT INTO teams (id, slug, name, kind, alias, created_at) VALUES ($1, 'security', $2, 'central', $3, $4)`, [
-      teamId, `${input.name} (central)`, rules.centralAlias || null, now,
+      teamId,
+      `${input.name} (central)`,
+      rules.centralAlias || null,
+      now,
     ]);
     const adminId = crypto.randomUUID();
     await tx.query('INSERT INTO people (id, name, time_zone, is_admin, created_at) VALUES ($1, $2, $3, true, $4)', [
-      adminId, input.admin.name, input.admin.timeZone ?? input.timeZone, now,
+      adminId,
+      input.admin.name,
+      input.admin.timeZone ?? input.timeZone,
+      now,
     ]);
     await tx.query('INSERT INTO person_emails (email, person_id, is_primary) VALUES ($1, $2, true)', [input.admin.email, adminId]);
     await tx.query('INSERT INTO team_members (team_id, person_id) VALUES ($1, $2)', [teamId, adminId]);
     const enrollmentToken = await issueEnrollment(tx, adminId, now);
     await audit({ app, principal: { kind: 'anonymous' } }, tx, now, {
-      action: 'instance.initialised', subjectType: 'instance', subjectId: '1', data: { profile: profile.id, adminId },
+      action: 'instance.initialised',
+      subjectType: 'instance',
+      subjectId: '1',
+      data: { profile: profile.id, adminId },
     });
     return { adminId, enrollmentToken };
   });
@@ -93,16 +108,28 @@ export async function updateProfile(ctx: Ctx, yaml: string): Promise<{ profileId
   const problems = checkProfileText(yaml, 'profile').filter((p) => p.severity === 'error');
   const { profile } = parseProfile(yaml, 'profile');
   if (!profile || problems.length) {
-    throw new EmbargoError('profile_invalid', 'The process profile has problems.', problems.map((p) => ({ path: `${p.line}:${p.column} ${p.path}`, message: p.message })));
+    throw new EmbargoError(
+      'profile_invalid',
+      'The process profile has problems.',
+      problems.map((p) => ({ path: `${p.line}:${p.column} ${p.path}`, message: p.message })),
+    );
   }
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const current = await rulesOf(tx);
     if (current.workflow.triage !== profile.workflow.triage || current.workflow.assignment !== profile.workflow.assignment) {
-      throw new EmbargoError('conflict', `The new profile changes the workflow (${profile.workflow.triage}/${profile.workflow.assignment}); set up a new desk for a different workflow.`);
+      throw new EmbargoError(
+        'conflict',
+        `The new profile changes the workflow (${profile.workflow.triage}/${profile.workflow.assignment}); set up a new desk for a different workflow.`,
+      );
     }
     await tx.query('UPDATE instance SET profile_id = $1, profile_yaml = $2 WHERE id = 1', [profile.id, yaml]);
-    await audit(ctx, tx, now, { action: 'instance.profile_updated', subjectType: 'instance', subjectId: '1', data: { profile: profile.id, version: profile.version } });
+    await audit(ctx, tx, now, {
+      action: 'instance.profile_updated',
+      subjectType: 'instance',
+      subjectId: '1',
+      data: { profile: profile.id, version: profile.version },
+    });
     return { profileId: profile.id };
   });
 }

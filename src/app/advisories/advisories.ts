@@ -3,7 +3,13 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { canSeeSensitive } from '../../domain/access.ts';
 import {
-  OPTIONAL_SECTIONS, parseAdvisory, publicationProblems, type Advisory, type AdvisoryInput, type Credit, type OptionalSection,
+  OPTIONAL_SECTIONS,
+  parseAdvisory,
+  publicationProblems,
+  type Advisory,
+  type AdvisoryInput,
+  type Credit,
+  type OptionalSection,
 } from '../../domain/advisory.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { parseCvss } from '../../formats/cvss.ts';
@@ -41,26 +47,44 @@ export interface AdvisoryRow {
   updatedAt: Date;
 }
 
-
 export async function loadAdvisoryRow(tx: Queryable, advisoryId: string, lock: boolean): Promise<AdvisoryRow | null> {
   if (!isUuid(advisoryId)) return null;
   const r = await tx.query<{
-    id: string; public_id: string; incident_id: string; state: AdvisoryState; head_version: number; approved_version: number | null;
-    published_version: number | null; publish_at: Date | null; created_by: string | null; created_at: Date; updated_at: Date;
+    id: string;
+    public_id: string;
+    incident_id: string;
+    state: AdvisoryState;
+    head_version: number;
+    approved_version: number | null;
+    published_version: number | null;
+    publish_at: Date | null;
+    created_by: string | null;
+    created_at: Date;
+    updated_at: Date;
   }>(`SELECT * FROM advisories WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [advisoryId]);
   const a = r.rows[0];
   if (!a) return null;
   return {
-    id: a.id, publicId: a.public_id, incidentId: a.incident_id, state: a.state, headVersion: a.head_version, approvedVersion: a.approved_version,
-    publishedVersion: a.published_version, publishAt: a.publish_at ? new Date(a.publish_at) : null, createdBy: a.created_by,
-    createdAt: new Date(a.created_at), updatedAt: new Date(a.updated_at),
+    id: a.id,
+    publicId: a.public_id,
+    incidentId: a.incident_id,
+    state: a.state,
+    headVersion: a.head_version,
+    approvedVersion: a.approved_version,
+    publishedVersion: a.published_version,
+    publishAt: a.publish_at ? new Date(a.publish_at) : null,
+    createdBy: a.created_by,
+    createdAt: new Date(a.created_at),
+    updatedAt: new Date(a.updated_at),
   };
 }
 
 /** The security teams of the incident (central, or a project team on it) work on its advisories. */
 export function requireAdvisoryTeam(ctx: Ctx, c: LoadedCase): void {
   if (!canSeeSensitive(ctx.principal, c.facts)) {
-    throw new ForbiddenError('Only the security teams handling this incident work on its advisories (drafts carry the reporter\'s identity).');
+    throw new ForbiddenError(
+      "Only the security teams handling this incident work on its advisories (drafts carry the reporter's identity).",
+    );
   }
 }
 
@@ -121,7 +145,15 @@ export interface StoredVersion {
 }
 
 export async function readVersion(ctx: Ctx, tx: Queryable, advisoryId: string, version: number): Promise<StoredVersion> {
-  const r = await tx.query<{ version: number; document_sealed: string; author_id: string | null; name: string | null; comment: string | null; created_at: Date; reporter_credit: number | null }>(
+  const r = await tx.query<{
+    version: number;
+    document_sealed: string;
+    author_id: string | null;
+    name: string | null;
+    comment: string | null;
+    created_at: Date;
+    reporter_credit: number | null;
+  }>(
     `SELECT v.version, v.document_sealed, v.author_id, p.name, v.comment, v.created_at, v.reporter_credit
        FROM advisory_versions v LEFT JOIN people p ON p.id = v.author_id WHERE v.advisory_id = $1 AND v.version = $2`,
     [advisoryId, version],
@@ -131,7 +163,11 @@ export async function readVersion(ctx: Ctx, tx: Queryable, advisoryId: string, v
   return {
     version: v.version,
     document: parseAdvisory(ctx.app.sealer.openJson<unknown>(v.document_sealed, docAad(advisoryId, v.version))),
-    authorId: v.author_id, author: v.name, comment: v.comment, at: new Date(v.created_at).toISOString(), reporterCredit: v.reporter_credit,
+    authorId: v.author_id,
+    author: v.name,
+    comment: v.comment,
+    at: new Date(v.created_at).toISOString(),
+    reporterCredit: v.reporter_credit,
   };
 }
 
@@ -148,11 +184,14 @@ export interface ReporterCreditFacts {
 
 export async function reporterCreditFacts(ctx: Ctx, tx: Queryable, c: LoadedCase): Promise<ReporterCreditFacts> {
   const r = await tx.query<{ credit_preference: ReporterCreditPreference; credit_alias_sealed: string | null }>(
-    'SELECT credit_preference, credit_alias_sealed FROM reports WHERE id = $1', [c.row.reportId],
+    'SELECT credit_preference, credit_alias_sealed FROM reports WHERE id = $1',
+    [c.row.reportId],
   );
   const row = r.rows[0]!;
   const reporter = openReporter(ctx, c);
-  const alias = row.credit_alias_sealed ? ctx.app.sealer.open(row.credit_alias_sealed, aad('reports', 'credit_alias', c.row.reportId)) : null;
+  const alias = row.credit_alias_sealed
+    ? ctx.app.sealer.open(row.credit_alias_sealed, aad('reports', 'credit_alias', c.row.reportId))
+    : null;
   return { preference: row.credit_preference, name: reporter.name, alias: alias ?? reporter.handle };
 }
 
@@ -166,7 +205,8 @@ export function reporterCredit(existing: Pick<Credit, 'type'> & Partial<Credit>,
   const byName = f.preference === 'name' && f.name;
   const byAlias = (f.preference === 'handle' || (f.preference === 'name' && !f.name)) && f.alias;
   // Keys in the schema's order, so a stored credit and a recomputed one compare equal as JSON.
-  if (byName) return { type: existing.type, preference: 'name', name: f.name!, alias: undefined, organization: existing.organization, contact };
+  if (byName)
+    return { type: existing.type, preference: 'name', name: f.name!, alias: undefined, organization: existing.organization, contact };
   if (byAlias) return { type: existing.type, preference: 'alias', name: undefined, alias: f.alias!, organization: undefined, contact };
   return { type: existing.type, preference: 'anonymous', name: undefined, alias: undefined, organization: undefined, contact: [] };
 }
@@ -254,7 +294,13 @@ export interface WriteOptions {
  * Validates a document and stores it as the next version (the head). A save after approval returns
  * the advisory to draft: the approval was for the version reviewed, not for what came after.
  */
-export async function writeVersion(ctx: Ctx, tx: Queryable, va: VisibleAdvisory, raw: unknown, o: WriteOptions): Promise<{ version: number; document: Advisory }> {
+export async function writeVersion(
+  ctx: Ctx,
+  tx: Queryable,
+  va: VisibleAdvisory,
+  raw: unknown,
+  o: WriteOptions,
+): Promise<{ version: number; document: Advisory }> {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ValidationError('The advisory must be a JSON object.');
   const { row, c } = va;
   const head = await readVersion(ctx, tx, row.id, row.headVersion);
@@ -264,7 +310,9 @@ export async function writeVersion(ctx: Ctx, tx: Queryable, va: VisibleAdvisory,
   const facts = await reporterCreditFacts(ctx, tx, c);
   const index = o.reporterCredit === undefined ? carryReporterCredit(head, credits, facts) : o.reporterCredit;
   if (index !== null && !(index >= 0 && index < credits.length)) {
-    throw new ValidationError('The reporter\'s credit must be one of the credits.', [{ path: 'reporterCredit', message: `no credit number ${index + 1}` }]);
+    throw new ValidationError("The reporter's credit must be one of the credits.", [
+      { path: 'reporterCredit', message: `no credit number ${index + 1}` },
+    ]);
   }
   let document = parseAdvisory(input);
   if (index !== null) {
@@ -278,7 +326,11 @@ export async function writeVersion(ctx: Ctx, tx: Queryable, va: VisibleAdvisory,
   const keep = o.keepApproval === true && row.approvedVersion === row.headVersion;
   const state: AdvisoryState = row.state === 'approved' && !keep ? 'draft' : row.state;
   await tx.query('UPDATE advisories SET head_version = $2, approved_version = $3, state = $4, updated_at = $5 WHERE id = $1', [
-    row.id, version, keep ? version : null, state, o.at,
+    row.id,
+    version,
+    keep ? version : null,
+    state,
+    o.at,
   ]);
   row.headVersion = version;
   row.approvedVersion = keep ? version : null;
@@ -305,7 +357,8 @@ export { SaveInput as AdvisorySaveInput };
 
 function desiredPublisher(ctx: Ctx, teamName: string, contact: string) {
   const { config } = ctx.app;
-  const namespace = config.publicUrl ?? `http://${config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  const namespace =
+    config.publicUrl ?? `http://${config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
   return { name: teamName, namespace, ...(contact ? { contact } : {}), category: 'vendor' as const };
 }
 
@@ -318,10 +371,14 @@ export async function createAdvisory(ctx: Ctx, reportId: string): Promise<{ advi
     requireAdvisoryTeam(ctx, c);
     if (!c.row.incidentId) throw new ConflictError('Only an incident (an accepted report) has an advisory; accept the report first.');
     const rules = await rulesOf(tx);
-    const inc = (await tx.query<{ ref: string; title: string; affected_components: string[]; cvss_vectors: string[] }>(
-      'SELECT ref, title, affected_components, cvss_vectors FROM incidents WHERE id = $1', [c.row.incidentId],
-    )).rows[0]!;
-    const count = (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM advisories WHERE incident_id = $1', [c.row.incidentId])).rows[0]!.n;
+    const inc = (
+      await tx.query<{ ref: string; title: string; affected_components: string[]; cvss_vectors: string[] }>(
+        'SELECT ref, title, affected_components, cvss_vectors FROM incidents WHERE id = $1',
+        [c.row.incidentId],
+      )
+    ).rows[0]!;
+    const count = (await tx.query<{ n: number }>('SELECT count(*)::int AS n FROM advisories WHERE incident_id = $1', [c.row.incidentId]))
+      .rows[0]!.n;
     const publicId = count === 0 ? inc.ref : `${inc.ref}-${count + 1}`;
     const facts = await reporterCreditFacts(ctx, tx, c);
     // Vectors the handler scored; one per CVSS version (the latest wins), each checked again.
@@ -337,7 +394,9 @@ export async function createAdvisory(ctx: Ctx, reportId: string): Promise<{ advi
       id: publicId,
       title: inc.title,
       affected: c.projects.map((p, i) => ({
-        project: p.slug, vendor: rules.teamName.replace(/\s+security team$/i, '') || rules.teamName, product: p.name,
+        project: p.slug,
+        vendor: rules.teamName.replace(/\s+security team$/i, '') || rules.teamName,
+        product: p.name,
         components: i === 0 || c.projects.length === 1 ? [...new Set(inc.affected_components ?? [])] : [],
       })),
       cvss: [...cvss.values()],
@@ -347,8 +406,10 @@ export async function createAdvisory(ctx: Ctx, reportId: string): Promise<{ advi
     };
     const document = parseAdvisory(draft);
     const advisoryId = crypto.randomUUID();
-    const taken = await tx.query('INSERT INTO advisories (id, public_id, incident_id, state, head_version, created_by, created_at, updated_at) VALUES ($1, $2, $3, \'draft\', 1, $4, $5, $5) ON CONFLICT (public_id) DO NOTHING',
-      [advisoryId, publicId, c.row.incidentId, me.personId, now]);
+    const taken = await tx.query(
+      "INSERT INTO advisories (id, public_id, incident_id, state, head_version, created_by, created_at, updated_at) VALUES ($1, $2, $3, 'draft', 1, $4, $5, $5) ON CONFLICT (public_id) DO NOTHING",
+      [advisoryId, publicId, c.row.incidentId, me.personId, now],
+    );
     if (taken.rowCount !== 1) throw new ConflictError(`An advisory ${publicId} exists already; try again.`);
     await tx.query(
       `INSERT INTO advisory_versions (advisory_id, version, document_sealed, author_id, comment, created_at, reporter_credit) VALUES ($1, 1, $2, $3, $4, $5, 0)`,
@@ -367,14 +428,20 @@ export async function saveAdvisory(ctx: Ctx, advisoryId: string, raw: unknown): 
     const va = await visibleAdvisory(ctx, tx, advisoryId, true);
     if (va.row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn; it takes no more edits.');
     if (input.baseVersion !== undefined && input.baseVersion !== va.row.headVersion) {
-      throw new ConflictError(`Version ${va.row.headVersion} was saved since you started from version ${input.baseVersion}; reload, compare and edit again.`);
+      throw new ConflictError(
+        `Version ${va.row.headVersion} was saved since you started from version ${input.baseVersion}; reload, compare and edit again.`,
+      );
     }
     const before = va.row.state;
     const { version } = await writeVersion(ctx, tx, va, input.document, {
-      comment: input.comment || null, at: now, ...(input.reporterCredit !== undefined ? { reporterCredit: input.reporterCredit } : {}),
+      comment: input.comment || null,
+      at: now,
+      ...(input.reporterCredit !== undefined ? { reporterCredit: input.reporterCredit } : {}),
     });
     await audit(ctx, tx, now, {
-      action: 'advisory.saved', subjectType: 'advisory', subjectId: advisoryId,
+      action: 'advisory.saved',
+      subjectType: 'advisory',
+      subjectId: advisoryId,
       data: { version, ...(before === 'approved' ? { approvalReset: true } : {}) },
     });
     return { version, state: va.row.state };
@@ -400,7 +467,9 @@ export async function listAdvisories(ctx: Ctx, reportId: string): Promise<Adviso
     const c = await visibleCase(ctx, tx, reportId);
     requireAdvisoryTeam(ctx, c);
     if (!c.row.incidentId) return [];
-    const ids = await tx.query<{ id: string }>('SELECT id FROM advisories WHERE incident_id = $1 ORDER BY created_at, public_id', [c.row.incidentId]);
+    const ids = await tx.query<{ id: string }>('SELECT id FROM advisories WHERE incident_id = $1 ORDER BY created_at, public_id', [
+      c.row.incidentId,
+    ]);
     const out: AdvisorySummary[] = [];
     for (const { id } of ids.rows) {
       const row = (await loadAdvisoryRow(tx, id, false))!;
@@ -413,8 +482,15 @@ export async function listAdvisories(ctx: Ctx, reportId: string): Promise<Adviso
 
 function summary(row: AdvisoryRow, doc: Advisory): AdvisorySummary {
   return {
-    id: row.id, publicId: row.publicId, title: doc.title, state: row.state, headVersion: row.headVersion, approvedVersion: row.approvedVersion,
-    publishedVersion: row.publishedVersion, publishAt: row.publishAt?.toISOString() ?? null, updatedAt: row.updatedAt.toISOString(),
+    id: row.id,
+    publicId: row.publicId,
+    title: doc.title,
+    state: row.state,
+    headVersion: row.headVersion,
+    approvedVersion: row.approvedVersion,
+    publishedVersion: row.publishedVersion,
+    publishAt: row.publishAt?.toISOString() ?? null,
+    updatedAt: row.updatedAt.toISOString(),
   };
 }
 
@@ -448,7 +524,15 @@ export interface AdvisoryView extends AdvisorySummary {
   problems: string[];
   requiredSections: string[];
   /** What this person may do now. */
-  can: { edit: boolean; approve: boolean; requestChanges: boolean; circulate: boolean; schedule: boolean; withdraw: boolean; assignCve: boolean };
+  can: {
+    edit: boolean;
+    approve: boolean;
+    requestChanges: boolean;
+    circulate: boolean;
+    schedule: boolean;
+    withdraw: boolean;
+    assignCve: boolean;
+  };
 }
 
 /** Who wrote the content of a version: its author, or for a version the desk made, the nearest human author before it. */
@@ -466,17 +550,42 @@ export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<Adviso
   return ctx.app.db.transaction(async (tx) => {
     const { row, c } = await visibleAdvisory(ctx, tx, advisoryId);
     const head = await readVersion(ctx, tx, advisoryId, row.headVersion);
-    const versions = await tx.query<{ version: number; author_id: string | null; name: string | null; comment: string | null; created_at: Date; reporter_credit: number | null }>(
+    const versions = await tx.query<{
+      version: number;
+      author_id: string | null;
+      name: string | null;
+      comment: string | null;
+      created_at: Date;
+      reporter_credit: number | null;
+    }>(
       `SELECT v.version, v.author_id, p.name, v.comment, v.created_at, v.reporter_credit FROM advisory_versions v LEFT JOIN people p ON p.id = v.author_id
-        WHERE v.advisory_id = $1 ORDER BY v.version DESC`, [advisoryId],
+        WHERE v.advisory_id = $1 ORDER BY v.version DESC`,
+      [advisoryId],
     );
-    const reviews = await tx.query<{ id: string; version: number; reviewer_id: string; name: string; verdict: 'approved' | 'changes_requested'; comment_sealed: string | null; at: Date }>(
+    const reviews = await tx.query<{
+      id: string;
+      version: number;
+      reviewer_id: string;
+      name: string;
+      verdict: 'approved' | 'changes_requested';
+      comment_sealed: string | null;
+      at: Date;
+    }>(
       `SELECT r.id, r.version, r.reviewer_id, p.name, r.verdict, r.comment_sealed, r.at FROM advisory_reviews r JOIN people p ON p.id = r.reviewer_id
-        WHERE r.advisory_id = $1 ORDER BY r.at DESC, r.id`, [advisoryId],
+        WHERE r.advisory_id = $1 ORDER BY r.at DESC, r.id`,
+      [advisoryId],
     );
-    const circulations = await tx.query<{ id: string; version: number; audience: AdvisoryCirculation['audience']; recipients_sealed: string; name: string | null; at: Date }>(
+    const circulations = await tx.query<{
+      id: string;
+      version: number;
+      audience: AdvisoryCirculation['audience'];
+      recipients_sealed: string;
+      name: string | null;
+      at: Date;
+    }>(
       `SELECT c.id, c.version, c.audience, c.recipients_sealed, p.name, c.at FROM advisory_circulations c LEFT JOIN people p ON p.id = c.sent_by
-        WHERE c.advisory_id = $1 ORDER BY c.at DESC, c.id`, [advisoryId],
+        WHERE c.advisory_id = $1 ORDER BY c.at DESC, c.id`,
+      [advisoryId],
     );
     const { text, checks } = await requiredSections(tx);
     const problems = problemsBeforeScheduling(head.document, checks, now.toISOString());
@@ -485,20 +594,46 @@ export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<Adviso
     const headApproved = row.approvedVersion === row.headVersion;
     const isPublic = row.publishAt !== null && row.publishAt <= now;
     const hasFreeCve = (await tx.query('SELECT 1 FROM cve_pool WHERE advisory_id IS NULL LIMIT 1')).rows.length > 0;
-    await audit(ctx, tx, now, { action: 'advisory.viewed', subjectType: 'advisory', subjectId: advisoryId, data: { version: row.headVersion } });
+    await audit(ctx, tx, now, {
+      action: 'advisory.viewed',
+      subjectType: 'advisory',
+      subjectId: advisoryId,
+      data: { version: row.headVersion },
+    });
     return {
       ...summary(row, head.document),
-      reportId: c.row.reportId, incidentRef: c.row.incidentRef ?? '', isPublic, head,
-      versions: versions.rows.map((v) => ({ version: v.version, authorId: v.author_id, author: v.name, comment: v.comment, at: new Date(v.created_at).toISOString(), reporterCredit: v.reporter_credit })),
+      reportId: c.row.reportId,
+      incidentRef: c.row.incidentRef ?? '',
+      isPublic,
+      head,
+      versions: versions.rows.map((v) => ({
+        version: v.version,
+        authorId: v.author_id,
+        author: v.name,
+        comment: v.comment,
+        at: new Date(v.created_at).toISOString(),
+        reporterCredit: v.reporter_credit,
+      })),
       reviews: reviews.rows.map((r) => ({
-        version: r.version, reviewer: r.name, reviewerId: r.reviewer_id, verdict: r.verdict, at: new Date(r.at).toISOString(),
+        version: r.version,
+        reviewer: r.name,
+        reviewerId: r.reviewer_id,
+        verdict: r.verdict,
+        at: new Date(r.at).toISOString(),
         comment: r.comment_sealed ? ctx.app.sealer.open(r.comment_sealed, aad('advisory_reviews', 'comment', r.id)) : null,
       })),
       circulations: circulations.rows.map((x) => ({
-        version: x.version, audience: x.audience, sentBy: x.name, at: new Date(x.at).toISOString(),
-        recipients: ctx.app.sealer.openJson<{ to: string[]; cc: string[] }>(x.recipients_sealed, aad('advisory_circulations', 'recipients', x.id)),
+        version: x.version,
+        audience: x.audience,
+        sentBy: x.name,
+        at: new Date(x.at).toISOString(),
+        recipients: ctx.app.sealer.openJson<{ to: string[]; cc: string[] }>(
+          x.recipients_sealed,
+          aad('advisory_circulations', 'recipients', x.id),
+        ),
       })),
-      problems, requiredSections: text,
+      problems,
+      requiredSections: text,
       can: {
         edit: open,
         approve: open && !headApproved && author !== me.personId,
@@ -529,7 +664,11 @@ export const DiffQuery = z.strictObject({
 });
 
 /** What changed between two versions, section by section. */
-export async function diffVersions(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ from: number; to: number; sections: SectionDiff[] }> {
+export async function diffVersions(
+  ctx: Ctx,
+  advisoryId: string,
+  raw: unknown,
+): Promise<{ from: number; to: number; sections: SectionDiff[] }> {
   return ctx.app.db.transaction(async (tx) => {
     await visibleAdvisory(ctx, tx, advisoryId);
     const q = DiffQuery.parse(raw);
@@ -556,7 +695,12 @@ export async function exportVersion(ctx: Ctx, advisoryId: string, raw: unknown):
     const version = q.version ?? row.headVersion;
     const v = await readVersion(ctx, tx, advisoryId, version);
     const result = exportAdvisory(v.document, q.format as ExportFormat, { now: now.toISOString() });
-    await audit(ctx, tx, now, { action: 'advisory.exported', subjectType: 'advisory', subjectId: advisoryId, data: { version, format: q.format } });
+    await audit(ctx, tx, now, {
+      action: 'advisory.exported',
+      subjectType: 'advisory',
+      subjectId: advisoryId,
+      data: { version, format: q.format },
+    });
     return { ...result, version };
   });
 }

@@ -45,9 +45,13 @@ async function stakeholderAddresses(tx: Queryable, c: LoadedCase): Promise<strin
 
 function reporterSensitiveValues(ctx: Ctx, c: LoadedCase, sensitiveSealed: string): string[] {
   const reporter = openReporter(ctx, c);
-  const extra = ctx.app.sealer.openJson<{ product: string | null; fields: { value: string }[] }>(sensitiveSealed, aad('reports', 'sensitive', c.row.reportId));
-  return [reporter.name, reporter.email, reporter.organisation, reporter.handle, extra.product, ...extra.fields.map((f) => f.value)]
-    .filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+  const extra = ctx.app.sealer.openJson<{ product: string | null; fields: { value: string }[] }>(
+    sensitiveSealed,
+    aad('reports', 'sensitive', c.row.reportId),
+  );
+  return [reporter.name, reporter.email, reporter.organisation, reporter.handle, extra.product, ...extra.fields.map((f) => f.value)].filter(
+    (v): v is string => typeof v === 'string' && v.trim() !== '',
+  );
 }
 
 /** The draft as sent: the plain-text announcement, dated now, marked as a draft. */
@@ -56,14 +60,19 @@ function draftText(doc: Advisory, version: number, now: Date, note: string | und
   return `${note ? `${note}\n\n` : ''}DRAFT advisory ${doc.id}, version ${version}: confidential until its publication.\n\n${text}`;
 }
 
-export async function circulateAdvisory(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ version: number; recipients: string[]; outboxIds: string[] }> {
+export async function circulateAdvisory(
+  ctx: Ctx,
+  advisoryId: string,
+  raw: unknown,
+): Promise<{ version: number; recipients: string[]; outboxIds: string[] }> {
   const input = CirculateInput.parse(raw);
   requirePerson(ctx);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const { row, c } = await visibleAdvisory(ctx, tx, advisoryId, true);
     const version = input.version ?? row.headVersion;
-    if (version > row.headVersion) throw new ValidationError(`There is no version ${version}.`, [{ path: 'version', message: 'no such version' }]);
+    if (version > row.headVersion)
+      throw new ValidationError(`There is no version ${version}.`, [{ path: 'version', message: 'no such version' }]);
     const v = await readVersion(ctx, tx, advisoryId, version);
     const rules = await rulesOf(tx);
     const ref = c.row.incidentRef ?? `report ${c.row.number}`;
@@ -72,24 +81,51 @@ export async function circulateAdvisory(ctx: Ctx, advisoryId: string, raw: unkno
       const id = crypto.randomUUID();
       await tx.query(
         `INSERT INTO advisory_circulations (id, advisory_id, version, audience, recipients_sealed, outbox_id, sent_by, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-        [id, advisoryId, version, audience, ctx.app.sealer.sealJson(recipients, aad('advisory_circulations', 'recipients', id)), outboxId, requirePerson(ctx).personId, now],
+        [
+          id,
+          advisoryId,
+          version,
+          audience,
+          ctx.app.sealer.sealJson(recipients, aad('advisory_circulations', 'recipients', id)),
+          outboxId,
+          requirePerson(ctx).personId,
+          now,
+        ],
       );
     };
 
     if (input.audience === 'reporter') {
-      if (input.recipients) throw new ValidationError('A draft for the reporter goes to the reporter only.', [{ path: 'recipients', message: 'not for the reporter' }]);
+      if (input.recipients)
+        throw new ValidationError('A draft for the reporter goes to the reporter only.', [
+          { path: 'recipients', message: 'not for the reporter' },
+        ]);
       const body = `${draftText(v.document, version, now, input.message)}\n\nPlease tell us if anything is wrong or missing, and how you want to be credited (you can also set this on your report's status page).`;
       const { outboxId } = await messageReporter(ctx, tx, now, rules, c, { templateId: null, subject, body });
       const reporter = openReporter(ctx, c);
-      const recipients = { to: reporter.email ? [reporter.email] : ['reporter (status page)'], cc: outboxId ? rules.ccFor(stageOf(c), c.projects.map((p) => p.slug)) : [] };
+      const recipients = {
+        to: reporter.email ? [reporter.email] : ['reporter (status page)'],
+        cc: outboxId
+          ? rules.ccFor(
+              stageOf(c),
+              c.projects.map((p) => p.slug),
+            )
+          : [],
+      };
       await record('reporter', recipients, outboxId);
-      await audit(ctx, tx, now, { action: 'advisory.circulated', subjectType: 'advisory', subjectId: advisoryId, data: { version, audience: 'reporter', mailed: outboxId !== null } });
+      await audit(ctx, tx, now, {
+        action: 'advisory.circulated',
+        subjectType: 'advisory',
+        subjectId: advisoryId,
+        data: { version, audience: 'reporter', mailed: outboxId !== null },
+      });
       return { version, recipients: recipients.to, outboxIds: outboxId ? [outboxId] : [] };
     }
 
     const addresses = input.recipients ?? (await stakeholderAddresses(tx, c));
     if (addresses.length === 0) {
-      throw new ValidationError('No stakeholders to send to: give addresses, or add members to the projects\' ESS or trusted teams.', [{ path: 'recipients', message: 'no recipients' }]);
+      throw new ValidationError("No stakeholders to send to: give addresses, or add members to the projects' ESS or trusted teams.", [
+        { path: 'recipients', message: 'no recipients' },
+      ]);
     }
     // Stakeholders learn nothing about the reporter, not even a name they chose to be credited by.
     const anonymised = parseAdvisory({
@@ -102,13 +138,29 @@ export async function circulateAdvisory(ctx: Ctx, advisoryId: string, raw: unkno
     const outboxIds: string[] = [];
     for (const to of [...new Set(addresses)]) {
       const outboxId = await queueMail(ctx, tx, now, {
-        reportId: c.row.reportId, incidentId: c.row.incidentId, templateId: 'advisory.draft', envelope: { to: [to], cc: [], subject, body }, sensitiveValues: guard,
+        reportId: c.row.reportId,
+        incidentId: c.row.incidentId,
+        templateId: 'advisory.draft',
+        envelope: { to: [to], cc: [], subject, body },
+        sensitiveValues: guard,
       });
       await record('stakeholders', { to: [to], cc: [] }, outboxId);
       outboxIds.push(outboxId);
     }
-    await addMessage(ctx, tx, now, c, 'note', `Draft advisory ${row.publicId} version ${version} sent to ${outboxIds.length} stakeholder${outboxIds.length === 1 ? '' : 's'}: ${[...new Set(addresses)].join(', ')}`);
-    await audit(ctx, tx, now, { action: 'advisory.circulated', subjectType: 'advisory', subjectId: advisoryId, data: { version, audience: 'stakeholders', count: outboxIds.length } });
+    await addMessage(
+      ctx,
+      tx,
+      now,
+      c,
+      'note',
+      `Draft advisory ${row.publicId} version ${version} sent to ${outboxIds.length} stakeholder${outboxIds.length === 1 ? '' : 's'}: ${[...new Set(addresses)].join(', ')}`,
+    );
+    await audit(ctx, tx, now, {
+      action: 'advisory.circulated',
+      subjectType: 'advisory',
+      subjectId: advisoryId,
+      data: { version, audience: 'stakeholders', count: outboxIds.length },
+    });
     return { version, recipients: [...new Set(addresses)], outboxIds };
   });
 }

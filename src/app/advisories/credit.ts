@@ -15,12 +15,21 @@ import { loadAdvisoryRow, readVersion, reporterCredit, reporterCreditFacts, writ
 export const CreditPreferenceInput = z.strictObject({
   preference: z.enum(['name', 'handle', 'anonymous']),
   /** With "handle": the other name or handle to credit (default: the handle given with the report). */
-  alias: z.string().trim().max(200).optional().transform((v) => (v ? v : undefined)),
+  alias: z
+    .string()
+    .trim()
+    .max(200)
+    .optional()
+    .transform((v) => (v ? v : undefined)),
 });
 
 const WORDS = { name: 'by my name', handle: 'as', anonymous: 'anonymously (no credit by name)' } as const;
 
-export async function setCreditPreference(ctx: Ctx, token: string, raw: unknown): Promise<{ preference: string; alias: string | null; advisoriesUpdated: number }> {
+export async function setCreditPreference(
+  ctx: Ctx,
+  token: string,
+  raw: unknown,
+): Promise<{ preference: string; alias: string | null; advisoriesUpdated: number }> {
   const input = CreditPreferenceInput.parse(raw);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
@@ -29,25 +38,38 @@ export async function setCreditPreference(ctx: Ctx, token: string, raw: unknown)
     const c = (await loadCase(tx, reportId, true))!;
     const reporter = openReporter(reporterCtx, c);
     if (input.alias && input.preference !== 'handle') {
-      throw new ValidationError('Another name is only used with a credit by that name.', [{ path: 'alias', message: 'choose "another name or handle" to use it' }]);
+      throw new ValidationError('Another name is only used with a credit by that name.', [
+        { path: 'alias', message: 'choose "another name or handle" to use it' },
+      ]);
     }
     if (input.preference === 'name' && !reporter.name) {
-      throw new ValidationError('You did not give a name with your report: choose another name or handle (and give it), or no credit.', [{ path: 'preference', message: 'no name to credit' }]);
+      throw new ValidationError('You did not give a name with your report: choose another name or handle (and give it), or no credit.', [
+        { path: 'preference', message: 'no name to credit' },
+      ]);
     }
     const alias = input.preference === 'handle' ? (input.alias ?? reporter.handle) : null;
     if (input.preference === 'handle' && !alias) {
       throw new ValidationError('Give the name or handle you want to be credited by.', [{ path: 'alias', message: 'is required' }]);
     }
-    await tx.query('UPDATE reports SET credit_preference = $2, credit_alias_sealed = $3, credit_preference_set_at = $4, updated_at = $4 WHERE id = $1', [
-      reportId, input.preference, input.alias ? ctx.app.sealer.seal(input.alias, aad('reports', 'credit_alias', reportId)) : null, now,
-    ]);
-    await addMessage(reporterCtx, tx, now, c, 'from_reporter',
-      `Please credit me ${input.preference === 'handle' ? `${WORDS.handle} "${alias}"` : WORDS[input.preference]} in the advisory.`);
+    await tx.query(
+      'UPDATE reports SET credit_preference = $2, credit_alias_sealed = $3, credit_preference_set_at = $4, updated_at = $4 WHERE id = $1',
+      [reportId, input.preference, input.alias ? ctx.app.sealer.seal(input.alias, aad('reports', 'credit_alias', reportId)) : null, now],
+    );
+    await addMessage(
+      reporterCtx,
+      tx,
+      now,
+      c,
+      'from_reporter',
+      `Please credit me ${input.preference === 'handle' ? `${WORDS.handle} "${alias}"` : WORDS[input.preference]} in the advisory.`,
+    );
 
     let advisoriesUpdated = 0;
     if (c.row.incidentId) {
       const facts = await reporterCreditFacts(reporterCtx, tx, c);
-      const ids = await tx.query<{ id: string }>('SELECT id FROM advisories WHERE incident_id = $1 ORDER BY created_at', [c.row.incidentId]);
+      const ids = await tx.query<{ id: string }>('SELECT id FROM advisories WHERE incident_id = $1 ORDER BY created_at', [
+        c.row.incidentId,
+      ]);
       for (const { id } of ids.rows) {
         const row = (await loadAdvisoryRow(tx, id, true))!;
         if (row.state === 'withdrawn') continue;
@@ -56,13 +78,25 @@ export async function setCreditPreference(ctx: Ctx, token: string, raw: unknown)
         const current = head.document.credits[head.reporterCredit]!;
         if (JSON.stringify(reporterCredit(current, facts)) === JSON.stringify(current)) continue;
         const { version } = await writeVersion(reporterCtx, tx, { row, c }, head.document, {
-          comment: 'The reporter changed how they want to be credited.', at: now, reporterCredit: head.reporterCredit,
+          comment: 'The reporter changed how they want to be credited.',
+          at: now,
+          reporterCredit: head.reporterCredit,
         });
-        await audit(reporterCtx, tx, now, { action: 'advisory.saved', subjectType: 'advisory', subjectId: id, data: { version, reason: 'reporter credit preference' } });
+        await audit(reporterCtx, tx, now, {
+          action: 'advisory.saved',
+          subjectType: 'advisory',
+          subjectId: id,
+          data: { version, reason: 'reporter credit preference' },
+        });
         advisoriesUpdated++;
       }
     }
-    await audit(reporterCtx, tx, now, { action: 'report.credit_preference_set', subjectType: 'report', subjectId: reportId, data: { preference: input.preference, advisoriesUpdated } });
+    await audit(reporterCtx, tx, now, {
+      action: 'report.credit_preference_set',
+      subjectType: 'report',
+      subjectId: reportId,
+      data: { preference: input.preference, advisoriesUpdated },
+    });
     return { preference: input.preference, alias, advisoriesUpdated };
   });
 }

@@ -17,7 +17,11 @@ export const ReviewInput = z.strictObject({
   comment: z.string().trim().max(10_000).optional(),
 });
 
-export async function reviewAdvisory(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ state: AdvisoryState; approvedVersion: number | null }> {
+export async function reviewAdvisory(
+  ctx: Ctx,
+  advisoryId: string,
+  raw: unknown,
+): Promise<{ state: AdvisoryState; approvedVersion: number | null }> {
   const input = ReviewInput.parse(raw);
   const me = requirePerson(ctx);
   const now = ctx.app.clock();
@@ -31,16 +35,35 @@ export async function reviewAdvisory(ctx: Ctx, advisoryId: string, raw: unknown)
     if (author === me.personId) {
       throw new ForbiddenError('You wrote this version: a second team member reviews and approves it.');
     }
-    if (input.verdict === 'approved' && row.approvedVersion === input.version) throw new ConflictError(`Version ${input.version} is already approved.`);
+    if (input.verdict === 'approved' && row.approvedVersion === input.version)
+      throw new ConflictError(`Version ${input.version} is already approved.`);
     const id = crypto.randomUUID();
     await tx.query(
       'INSERT INTO advisory_reviews (id, advisory_id, version, reviewer_id, verdict, comment_sealed, at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [id, advisoryId, input.version, me.personId, input.verdict, input.comment ? ctx.app.sealer.seal(input.comment, aad('advisory_reviews', 'comment', id)) : null, now],
+      [
+        id,
+        advisoryId,
+        input.version,
+        me.personId,
+        input.verdict,
+        input.comment ? ctx.app.sealer.seal(input.comment, aad('advisory_reviews', 'comment', id)) : null,
+        now,
+      ],
     );
     const approved = input.verdict === 'approved' ? input.version : null;
     const state: AdvisoryState = row.state === 'draft' || row.state === 'approved' ? (approved ? 'approved' : 'draft') : row.state;
-    await tx.query('UPDATE advisories SET approved_version = $2, state = $3, updated_at = $4 WHERE id = $1', [advisoryId, approved, state, now]);
-    await audit(ctx, tx, now, { action: input.verdict === 'approved' ? 'advisory.approved' : 'advisory.changes_requested', subjectType: 'advisory', subjectId: advisoryId, data: { version: input.version } });
+    await tx.query('UPDATE advisories SET approved_version = $2, state = $3, updated_at = $4 WHERE id = $1', [
+      advisoryId,
+      approved,
+      state,
+      now,
+    ]);
+    await audit(ctx, tx, now, {
+      action: input.verdict === 'approved' ? 'advisory.approved' : 'advisory.changes_requested',
+      subjectType: 'advisory',
+      subjectId: advisoryId,
+      data: { version: input.version },
+    });
     return { state, approvedVersion: approved };
   });
 }
@@ -67,7 +90,9 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
     const { row } = va;
     if (row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn.');
     if (row.approvedVersion !== row.headVersion) {
-      throw new ConflictError(`Only an approved version is published: version ${row.headVersion} is not approved yet. A second team member reviews it first.`);
+      throw new ConflictError(
+        `Only an approved version is published: version ${row.headVersion} is not approved yet. A second team member reviews it first.`,
+      );
     }
     const head = await readVersion(ctx, tx, advisoryId, row.headVersion);
     const alreadyPublic = row.state === 'published' && row.publishAt !== null && row.publishAt <= now;
@@ -81,28 +106,48 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
     const { checks } = await requiredSections(tx);
     const problems = publicationProblems(candidate, { require: checks });
     if (problems.length) {
-      throw new ValidationError(`The advisory cannot be published yet: ${problems.length} thing${problems.length === 1 ? ' is' : 's are'} missing.`,
-        problems.map((p) => ({ path: p.slice(0, p.indexOf(':')), message: p.slice(p.indexOf(':') + 1).trim() })));
+      throw new ValidationError(
+        `The advisory cannot be published yet: ${problems.length} thing${problems.length === 1 ? ' is' : 's are'} missing.`,
+        problems.map((p) => ({ path: p.slice(0, p.indexOf(':')), message: p.slice(p.indexOf(':') + 1).trim() })),
+      );
     }
     const { version, document } = await writeVersion(ctx, tx, va, head.document, {
-      comment: alreadyPublic ? `Update published ${iso}.` : `Publication scheduled for ${iso}.`, at: now, keepApproval: true, deskFields, reporterCredit: head.reporterCredit,
+      comment: alreadyPublic ? `Update published ${iso}.` : `Publication scheduled for ${iso}.`,
+      at: now,
+      keepApproval: true,
+      deskFields,
+      reporterCredit: head.reporterCredit,
     });
     const publishAt = alreadyPublic ? row.publishAt! : at;
-    await tx.query(`UPDATE advisories SET state = 'published', published_version = $2, publish_at = $3, updated_at = $4 WHERE id = $1`, [advisoryId, version, publishAt, now]);
+    await tx.query(`UPDATE advisories SET state = 'published', published_version = $2, publish_at = $3, updated_at = $4 WHERE id = $1`, [
+      advisoryId,
+      version,
+      publishAt,
+      now,
+    ]);
     row.state = 'published';
     if (input.notifyReporter && !alreadyPublic) {
       const rules = await rulesOf(tx);
       if (rules.hasTemplate('disclosure_notification')) {
-        const fixed = document.affected.flatMap((p) => p.ranges.filter((r) => r.type === 'semver' && r.fixed).map((r) => `${p.product ?? p.package?.name ?? p.project} ${describeRange(r).replace(/^.*before /, '')}`));
+        const fixed = document.affected.flatMap((p) =>
+          p.ranges
+            .filter((r) => r.type === 'semver' && r.fixed)
+            .map((r) => `${p.product ?? p.package?.name ?? p.project} ${describeRange(r).replace(/^.*before /, '')}`),
+        );
         const vars = await templateVars(ctx, tx, rules, va.c, {
-          disclosure_date: iso, version: fixed.join(', ') || 'the fixed release', cve_id: document.cveIds.join(', '), ...(document.url ? { advisory_link: document.url } : {}),
+          disclosure_date: iso,
+          version: fixed.join(', ') || 'the fixed release',
+          cve_id: document.cveIds.join(', '),
+          ...(document.url ? { advisory_link: document.url } : {}),
         });
         const mail = rules.render('disclosure_notification', vars);
         await messageReporter(ctx, tx, now, rules, va.c, { templateId: 'disclosure_notification', ...mail });
       }
     }
     await audit(ctx, tx, now, {
-      action: alreadyPublic ? 'advisory.update_published' : 'advisory.publication_scheduled', subjectType: 'advisory', subjectId: advisoryId,
+      action: alreadyPublic ? 'advisory.update_published' : 'advisory.publication_scheduled',
+      subjectType: 'advisory',
+      subjectId: advisoryId,
       data: { version, publishAt: publishAt.toISOString(), notifiedReporter: input.notifyReporter && !alreadyPublic },
     });
     return { version, publishAt: publishAt.toISOString() };
@@ -126,9 +171,15 @@ export async function withdrawAdvisory(ctx: Ctx, advisoryId: string, raw: unknow
     const published = await readVersion(ctx, tx, advisoryId, row.publishedVersion!);
     const iso = now.toISOString().replace('.000Z', 'Z');
     const { version } = await writeVersion(ctx, tx, va, published.document, {
-      comment: `Withdrawn: ${reason}`, at: now, deskFields: { withdrawn: iso, withdrawnReason: reason }, reporterCredit: published.reporterCredit,
+      comment: `Withdrawn: ${reason}`,
+      at: now,
+      deskFields: { withdrawn: iso, withdrawnReason: reason },
+      reporterCredit: published.reporterCredit,
     });
-    await tx.query(`UPDATE advisories SET state = 'withdrawn', published_version = $2, approved_version = NULL, updated_at = $3 WHERE id = $1`, [advisoryId, version, now]);
+    await tx.query(
+      `UPDATE advisories SET state = 'withdrawn', published_version = $2, approved_version = NULL, updated_at = $3 WHERE id = $1`,
+      [advisoryId, version, now],
+    );
     await audit(ctx, tx, now, { action: 'advisory.withdrawn', subjectType: 'advisory', subjectId: advisoryId, data: { version, reason } });
     return { version };
   });
@@ -143,9 +194,17 @@ export async function assignCveFromPool(ctx: Ctx, advisoryId: string): Promise<{
     if (va.row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn.');
     const head = await readVersion(ctx, tx, advisoryId, va.row.headVersion);
     const cveId = await claimCveForAdvisory(ctx, tx, advisoryId, now);
-    const { version } = await writeVersion(ctx, tx, va, { ...head.document, cveIds: [...head.document.cveIds, cveId] }, {
-      comment: `${cveId} assigned from the team's pool.`, at: now, reporterCredit: head.reporterCredit,
-    });
+    const { version } = await writeVersion(
+      ctx,
+      tx,
+      va,
+      { ...head.document, cveIds: [...head.document.cveIds, cveId] },
+      {
+        comment: `${cveId} assigned from the team's pool.`,
+        at: now,
+        reporterCredit: head.reporterCredit,
+      },
+    );
     await audit(ctx, tx, now, { action: 'advisory.saved', subjectType: 'advisory', subjectId: advisoryId, data: { version, cveId } });
     return { cveId, version };
   });

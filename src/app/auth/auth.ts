@@ -9,7 +9,14 @@ const ANON: Ctx['principal'] = { kind: 'anonymous' };
 
 /** Builds a principal from the database: who the person is and which teams they are on. */
 export async function loadPrincipal(db: Queryable, personId: string): Promise<PersonPrincipal | null> {
-  const r = await db.query<{ id: string; name: string; is_admin: boolean; disabled: boolean; central: boolean; project_ids: string[] | null }>(
+  const r = await db.query<{
+    id: string;
+    name: string;
+    is_admin: boolean;
+    disabled: boolean;
+    central: boolean;
+    project_ids: string[] | null;
+  }>(
     `SELECT p.id, p.name, p.is_admin, p.disabled,
             EXISTS (SELECT 1 FROM team_members tm JOIN teams t ON t.id = tm.team_id
                     WHERE tm.person_id = p.id AND t.kind = 'central') AS central,
@@ -20,7 +27,14 @@ export async function loadPrincipal(db: Queryable, personId: string): Promise<Pe
   );
   const row = r.rows[0];
   if (!row || row.disabled) return null;
-  return { kind: 'person', personId: row.id, name: row.name, isAdmin: row.is_admin, central: row.central, projectIds: row.project_ids ?? [] };
+  return {
+    kind: 'person',
+    personId: row.id,
+    name: row.name,
+    isAdmin: row.is_admin,
+    central: row.central,
+    projectIds: row.project_ids ?? [],
+  };
 }
 
 export interface SessionInfo {
@@ -33,10 +47,19 @@ export interface SessionInfo {
  * Sign-in needs the password and a current TOTP code. Every failure gives the same answer and costs
  * the same scrypt work, so the response does not tell which part was wrong or whether the account exists.
  */
-export async function signIn(app: App, input: { email: string; password: string; totp: string }): Promise<SessionInfo & { personId: string }> {
+export async function signIn(
+  app: App,
+  input: { email: string; password: string; totp: string },
+): Promise<SessionInfo & { personId: string }> {
   const now = app.clock();
   const failed = new EmbargoError('unauthenticated', 'The e-mail address, password or code is wrong.');
-  const r = await app.db.query<{ id: string; password_hash: string | null; totp_secret_sealed: string | null; totp_last_step: number | null; disabled: boolean }>(
+  const r = await app.db.query<{
+    id: string;
+    password_hash: string | null;
+    totp_secret_sealed: string | null;
+    totp_last_step: number | null;
+    disabled: boolean;
+  }>(
     `SELECT p.id, p.password_hash, p.totp_secret_sealed, p.totp_last_step, p.disabled
        FROM person_emails e JOIN people p ON p.id = e.person_id WHERE e.email = $1`,
     [input.email.trim().toLowerCase()],
@@ -49,7 +72,10 @@ export async function signIn(app: App, input: { email: string; password: string;
   if (step === null) throw failed;
   return app.db.transaction(async (tx) => {
     // A code is good once: the conditional update refuses the same or an older step (replay).
-    const used = await tx.query('UPDATE people SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)', [row.id, step]);
+    const used = await tx.query('UPDATE people SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)', [
+      row.id,
+      step,
+    ]);
     if (used.rowCount !== 1) throw failed;
     const session = await createSession(tx, app, row.id, now);
     const principal = await loadPrincipal(tx, row.id);
@@ -63,7 +89,11 @@ async function createSession(tx: Queryable, app: App, personId: string, now: Dat
   const csrfToken = newSecret('csrf');
   const expiresAt = new Date(now.getTime() + app.config.sessionHours * 3600_000);
   await tx.query('INSERT INTO sessions (token_hash, person_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-    secretHash(token), personId, csrfToken, now, expiresAt,
+    secretHash(token),
+    personId,
+    csrfToken,
+    now,
+    expiresAt,
   ]);
   return { token, csrfToken, expiresAt };
 }
@@ -72,7 +102,10 @@ export async function signOut(app: App, sessionToken: string): Promise<void> {
   await app.db.query('DELETE FROM sessions WHERE token_hash = $1', [secretHash(sessionToken)]);
 }
 
-export async function principalFromSession(app: App, sessionToken: string): Promise<{ principal: PersonPrincipal; csrfToken: string } | null> {
+export async function principalFromSession(
+  app: App,
+  sessionToken: string,
+): Promise<{ principal: PersonPrincipal; csrfToken: string } | null> {
   const r = await app.db.query<{ person_id: string; csrf_token: string }>(
     'SELECT person_id, csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2',
     [secretHash(sessionToken), app.clock()],
@@ -105,8 +138,19 @@ export async function createApiToken(ctx: Ctx, input: { name: string }): Promise
   const token = newSecret('emb');
   const id = crypto.randomUUID();
   await ctx.app.db.transaction(async (tx) => {
-    await tx.query('INSERT INTO api_tokens (id, person_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)', [id, p.personId, input.name, secretHash(token), now]);
-    await audit(ctx, tx, now, { action: 'auth.api_token_created', subjectType: 'person', subjectId: p.personId, data: { tokenId: id, name: input.name } });
+    await tx.query('INSERT INTO api_tokens (id, person_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)', [
+      id,
+      p.personId,
+      input.name,
+      secretHash(token),
+      now,
+    ]);
+    await audit(ctx, tx, now, {
+      action: 'auth.api_token_created',
+      subjectType: 'person',
+      subjectId: p.personId,
+      data: { tokenId: id, name: input.name },
+    });
   });
   return { id, token };
 }
@@ -118,7 +162,9 @@ const ENROLLMENT_DAYS = 7;
 export async function issueEnrollment(tx: Queryable, personId: string, now: Date): Promise<string> {
   const token = newSecret('enr');
   await tx.query('UPDATE people SET enrollment_token_hash = $2, enrollment_expires_at = $3 WHERE id = $1', [
-    personId, secretHash(token), new Date(now.getTime() + ENROLLMENT_DAYS * 86400_000),
+    personId,
+    secretHash(token),
+    new Date(now.getTime() + ENROLLMENT_DAYS * 86400_000),
   ]);
   return token;
 }
@@ -136,7 +182,10 @@ async function enrollee(app: App, tx: Queryable, token: string) {
 }
 
 /** Shows the TOTP secret to enroll; the same secret is shown again until enrollment completes. */
-export async function beginEnrollment(app: App, token: string): Promise<{ name: string; email: string; totpSecret: string; totpUri: string }> {
+export async function beginEnrollment(
+  app: App,
+  token: string,
+): Promise<{ name: string; email: string; totpSecret: string; totpUri: string }> {
   return app.db.transaction(async (tx) => {
     const row = await enrollee(app, tx, token);
     let secret: string;
@@ -144,13 +193,19 @@ export async function beginEnrollment(app: App, token: string): Promise<{ name: 
       secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
     } else {
       secret = newTotpSecret();
-      await tx.query('UPDATE people SET totp_secret_sealed = $2 WHERE id = $1', [row.id, app.sealer.seal(secret, aad('people', 'totp_secret', row.id))]);
+      await tx.query('UPDATE people SET totp_secret_sealed = $2 WHERE id = $1', [
+        row.id,
+        app.sealer.seal(secret, aad('people', 'totp_secret', row.id)),
+      ]);
     }
     return { name: row.name, email: row.email, totpSecret: secret, totpUri: totpUri(secret, row.email) };
   });
 }
 
-export async function completeEnrollment(app: App, input: { token: string; password: string; totp: string }): Promise<{ personId: string }> {
+export async function completeEnrollment(
+  app: App,
+  input: { token: string; password: string; totp: string },
+): Promise<{ personId: string }> {
   const problem = passwordProblem(input.password);
   if (problem) throw new ValidationError(problem, [{ path: 'password', message: problem }]);
   const now = app.clock();
@@ -160,7 +215,10 @@ export async function completeEnrollment(app: App, input: { token: string; passw
     if (!row.totp_secret_sealed) throw new ValidationError('Open the enrollment page first to get your authenticator secret.');
     const secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
     const step = totpStep(secret, input.totp, now);
-    if (step === null) throw new ValidationError('The authenticator code is wrong; check the clock of your device.', [{ path: 'totp', message: 'wrong code' }]);
+    if (step === null)
+      throw new ValidationError('The authenticator code is wrong; check the clock of your device.', [
+        { path: 'totp', message: 'wrong code' },
+      ]);
     await tx.query(
       `UPDATE people SET password_hash = $2, totp_last_step = $3, enrollment_token_hash = NULL, enrollment_expires_at = NULL WHERE id = $1`,
       [row.id, hash, step],
@@ -175,10 +233,17 @@ export async function completeEnrollment(app: App, input: { token: string; passw
 export async function listApiTokens(ctx: Ctx) {
   const p = requirePerson(ctx);
   const r = await ctx.app.db.query<{ id: string; name: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }>(
-    'SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE person_id = $1 ORDER BY created_at', [p.personId],
+    'SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE person_id = $1 ORDER BY created_at',
+    [p.personId],
   );
   const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
-  return r.rows.map((t) => ({ id: t.id, name: t.name, createdAt: iso(t.created_at), lastUsedAt: iso(t.last_used_at), revokedAt: iso(t.revoked_at) }));
+  return r.rows.map((t) => ({
+    id: t.id,
+    name: t.name,
+    createdAt: iso(t.created_at),
+    lastUsedAt: iso(t.last_used_at),
+    revokedAt: iso(t.revoked_at),
+  }));
 }
 
 /** Revokes one of the person's own tokens; someone else's token is "not found". */
@@ -187,7 +252,11 @@ export async function revokeApiToken(ctx: Ctx, tokenId: string): Promise<void> {
   const now = ctx.app.clock();
   if (!/^[0-9a-f-]{36}$/i.test(tokenId)) throw new EmbargoError('not_found', 'No such API token.');
   await ctx.app.db.transaction(async (tx) => {
-    const r = await tx.query('UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND person_id = $2 AND revoked_at IS NULL', [tokenId, p.personId, now]);
+    const r = await tx.query('UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND person_id = $2 AND revoked_at IS NULL', [
+      tokenId,
+      p.personId,
+      now,
+    ]);
     if (r.rowCount !== 1) throw new EmbargoError('not_found', 'No such API token, or it is already revoked.');
     await audit(ctx, tx, now, { action: 'auth.api_token_revoked', subjectType: 'person', subjectId: p.personId, data: { tokenId } });
   });

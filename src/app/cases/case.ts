@@ -32,9 +32,20 @@ export interface LoadedCase {
 
 export async function loadCase(tx: Queryable, reportId: string, lock = false): Promise<LoadedCase | null> {
   const r = await tx.query<{
-    id: string; number: number; channel: string; received_at: Date; rm_state: ReportState; triager_id: string | null;
-    acknowledged_at: Date | null; incident_id: string | null; ref: string | null; status: 'open' | 'closed' | null;
-    contact_id: string | null; reporter_sealed: string; title_sealed: string; credit_preference: string;
+    id: string;
+    number: number;
+    channel: string;
+    received_at: Date;
+    rm_state: ReportState;
+    triager_id: string | null;
+    acknowledged_at: Date | null;
+    incident_id: string | null;
+    ref: string | null;
+    status: 'open' | 'closed' | null;
+    contact_id: string | null;
+    reporter_sealed: string;
+    title_sealed: string;
+    credit_preference: string;
   }>(
     `SELECT r.id, r.number, r.channel, r.received_at, r.rm_state, r.triager_id, r.acknowledged_at, r.incident_id,
             i.ref, i.status, i.contact_id, r.reporter_sealed, r.title_sealed, r.credit_preference
@@ -46,7 +57,14 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
   if (!row) return null;
   const projects = row.incident_id
     ? (
-        await tx.query<{ project_id: string; slug: string; name: string; rm_state: ReportState; handler_id: string | null; alias: string | null }>(
+        await tx.query<{
+          project_id: string;
+          slug: string;
+          name: string;
+          rm_state: ReportState;
+          handler_id: string | null;
+          alias: string | null;
+        }>(
           `SELECT ip.project_id, p.slug, p.name, ip.rm_state, ip.handler_id, t.alias
              FROM incident_projects ip JOIN projects p ON p.id = ip.project_id JOIN teams t ON t.id = p.security_team_id
             WHERE ip.incident_id = $1 ORDER BY p.slug`,
@@ -60,9 +78,19 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
   );
   return {
     row: {
-      reportId: row.id, number: row.number, channel: row.channel, receivedAt: new Date(row.received_at), rmState: row.rm_state,
-      triagerId: row.triager_id, acknowledgedAt: row.acknowledged_at, incidentId: row.incident_id, incidentRef: row.ref,
-      incidentStatus: row.status, contactId: row.contact_id, reporterSealed: row.reporter_sealed, titleSealed: row.title_sealed,
+      reportId: row.id,
+      number: row.number,
+      channel: row.channel,
+      receivedAt: new Date(row.received_at),
+      rmState: row.rm_state,
+      triagerId: row.triager_id,
+      acknowledgedAt: row.acknowledged_at,
+      incidentId: row.incident_id,
+      incidentRef: row.ref,
+      incidentStatus: row.status,
+      contactId: row.contact_id,
+      reporterSealed: row.reporter_sealed,
+      titleSealed: row.title_sealed,
       creditPreference: row.credit_preference,
     },
     facts: {
@@ -75,7 +103,14 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
       projects: projects.map((p) => ({ projectId: p.project_id, rmState: p.rm_state, handlerId: p.handler_id })),
       participants: participants.rows.map((p) => ({ personId: p.person_id, role: p.role })),
     },
-    projects: projects.map((p) => ({ projectId: p.project_id, slug: p.slug, name: p.name, rmState: p.rm_state, handlerId: p.handler_id, alias: p.alias })),
+    projects: projects.map((p) => ({
+      projectId: p.project_id,
+      slug: p.slug,
+      name: p.name,
+      rmState: p.rm_state,
+      handlerId: p.handler_id,
+      alias: p.alias,
+    })),
   };
 }
 
@@ -118,25 +153,53 @@ type Participant = { kind: 'report' } | { kind: 'project'; incidentId: string; p
  * wins and the other gets a conflict instead of silently overwriting.
  */
 export async function moveReportState(
-  ctx: Ctx, tx: Queryable, reportId: string, who: Participant, from: ReportState, to: ReportState, at: Date, reason: string | null,
+  ctx: Ctx,
+  tx: Queryable,
+  reportId: string,
+  who: Participant,
+  from: ReportState,
+  to: ReportState,
+  at: Date,
+  reason: string | null,
 ): Promise<void> {
   const path = reportManagement.pathTo(from, to);
   const changed =
     who.kind === 'report'
       ? await tx.query('UPDATE reports SET rm_state = $3, updated_at = $4 WHERE id = $1 AND rm_state = $2', [reportId, from, to, at])
-      : await tx.query('UPDATE incident_projects SET rm_state = $4 WHERE incident_id = $1 AND project_id = $2 AND rm_state = $3', [who.incidentId, who.projectId, from, to]);
+      : await tx.query('UPDATE incident_projects SET rm_state = $4 WHERE incident_id = $1 AND project_id = $2 AND rm_state = $3', [
+          who.incidentId,
+          who.projectId,
+          from,
+          to,
+        ]);
   if (changed.rowCount !== 1) throw new ConflictError('The case changed while you were acting on it; reload and try again.');
   for (let i = 1; i < path.length; i++) {
     await tx.query(
       `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
        VALUES ('report-management', 'report', $1, $2, $3, $4, $5, $6, $7)`,
-      [reportId, who.kind === 'report' ? 'coordinator' : `project:${who.projectId}`, path[i - 1], path[i], actorId(ctx.principal), at, reason],
+      [
+        reportId,
+        who.kind === 'report' ? 'coordinator' : `project:${who.projectId}`,
+        path[i - 1],
+        path[i],
+        actorId(ctx.principal),
+        at,
+        reason,
+      ],
     );
   }
 }
 
 export async function recordTransition(
-  ctx: Ctx, tx: Queryable, machine: string, reportId: string, participant: string, from: string, to: string, at: Date, reason: string | null,
+  ctx: Ctx,
+  tx: Queryable,
+  machine: string,
+  reportId: string,
+  participant: string,
+  from: string,
+  to: string,
+  at: Date,
+  reason: string | null,
 ): Promise<void> {
   await tx.query(
     `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)

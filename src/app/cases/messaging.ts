@@ -42,14 +42,19 @@ export interface EnvelopeAttachment {
 }
 
 export async function queueMail(
-  ctx: Ctx, tx: Queryable, at: Date,
+  ctx: Ctx,
+  tx: Queryable,
+  at: Date,
   opts: { reportId: string; incidentId: string | null; templateId: string | null; envelope: Envelope; sensitiveValues?: string[] },
 ): Promise<string> {
   // Leak guard: a message to anyone but the reporter must not carry the reporter's sensitive values.
   if (opts.sensitiveValues?.length) {
     const leaks = findLeaks(`${opts.envelope.subject}\n${opts.envelope.body}`, opts.sensitiveValues);
     if (leaks.length > 0) {
-      throw new EmbargoError('leak_blocked', `The message contains ${leaks.length} sensitive value(s) of the reporter; remove them before sending.`);
+      throw new EmbargoError(
+        'leak_blocked',
+        `The message contains ${leaks.length} sensitive value(s) of the reporter; remove them before sending.`,
+      );
     }
   }
   const id = crypto.randomUUID();
@@ -77,14 +82,23 @@ export function stageOf(c: LoadedCase): Stage {
  * if the reporter gave an address, queued as mail with the copy rules' cc.
  */
 export async function messageReporter(
-  ctx: Ctx, tx: Queryable, at: Date, rules: ProfileRules, c: LoadedCase,
+  ctx: Ctx,
+  tx: Queryable,
+  at: Date,
+  rules: ProfileRules,
+  c: LoadedCase,
   content: { templateId: string | null; subject: string; body: string },
 ): Promise<{ messageId: string; outboxId: string | null }> {
   const reporter = openReporter(ctx, c);
-  const cc = rules.ccFor(stageOf(c), c.projects.map((p) => p.slug));
+  const cc = rules.ccFor(
+    stageOf(c),
+    c.projects.map((p) => p.slug),
+  );
   const outboxId = reporter.email
     ? await queueMail(ctx, tx, at, {
-        reportId: c.row.reportId, incidentId: c.row.incidentId, templateId: content.templateId,
+        reportId: c.row.reportId,
+        incidentId: c.row.incidentId,
+        templateId: content.templateId,
         envelope: { to: [reporter.email], cc, subject: content.subject, body: content.body },
       })
     : null;
@@ -93,19 +107,40 @@ export async function messageReporter(
 }
 
 export async function addMessage(
-  ctx: Ctx, tx: Queryable, at: Date, c: LoadedCase, kind: 'from_reporter' | 'to_reporter' | 'note', body: string, outboxId: string | null = null,
+  ctx: Ctx,
+  tx: Queryable,
+  at: Date,
+  c: LoadedCase,
+  kind: 'from_reporter' | 'to_reporter' | 'note',
+  body: string,
+  outboxId: string | null = null,
 ): Promise<string> {
   const id = crypto.randomUUID();
   await tx.query(
     `INSERT INTO messages (id, report_id, incident_id, kind, author_id, body_sealed, outbox_id, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [id, c.row.reportId, c.row.incidentId, kind, actorId(ctx.principal), ctx.app.sealer.seal(body, aad('messages', 'body', id)), outboxId, at],
+    [
+      id,
+      c.row.reportId,
+      c.row.incidentId,
+      kind,
+      actorId(ctx.principal),
+      ctx.app.sealer.seal(body, aad('messages', 'body', id)),
+      outboxId,
+      at,
+    ],
   );
   return id;
 }
 
 /** Template variables every reporter-facing template may use. */
-export async function templateVars(ctx: Ctx, tx: Queryable, rules: ProfileRules, c: LoadedCase, extra: Record<string, string> = {}): Promise<Record<string, string>> {
+export async function templateVars(
+  ctx: Ctx,
+  tx: Queryable,
+  rules: ProfileRules,
+  c: LoadedCase,
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const reporter = openReporter(ctx, c);
   const names = await tx.query<{ id: string; name: string }>('SELECT id, name FROM people WHERE id = ANY($1)', [
     [c.row.triagerId, c.row.contactId, ...c.projects.map((p) => p.handlerId)].filter((x): x is string => x !== null),

@@ -14,7 +14,10 @@ export const QueueQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   /** Only cases due before this instant (with offset); `overdue=true` means due before now. */
   dueBefore: z.string().datetime({ offset: true }).optional(),
-  overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  overdue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export interface QueueItem {
@@ -61,33 +64,62 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
   const q = QueueQuery.parse(raw ?? {});
   const now = ctx.app.clock();
   const db = ctx.app.db;
-  const incidents = await db.query<{ report_id: string; ref: string; title: string; status: string; next_due_at: Date | null; created_at: Date; owner: string | null; rm_states: string | null; severity: string | null; priority: string | null }>(
-    INCIDENT_QUEUE_SQL, incidentQueueParams(p, q, now),
-  );
+  const incidents = await db.query<{
+    report_id: string;
+    ref: string;
+    title: string;
+    status: string;
+    next_due_at: Date | null;
+    created_at: Date;
+    owner: string | null;
+    rm_states: string | null;
+    severity: string | null;
+    priority: string | null;
+  }>(INCIDENT_QUEUE_SQL, incidentQueueParams(p, q, now));
   // Reports still in triage: the central team's work, and those someone was pulled into.
-  const reports = q.status === 'open' && q.offset === 0
-    ? await db.query<{ id: string; number: number; title_sealed: string; rm_state: string; next_due_at: Date | null; received_at: Date; owner: string | null }>(
-        `SELECT r.id, r.number, r.title_sealed, r.rm_state, r.next_due_at, r.received_at, (SELECT name FROM people WHERE id = r.triager_id) AS owner
+  const reports =
+    q.status === 'open' && q.offset === 0
+      ? await db.query<{
+          id: string;
+          number: number;
+          title_sealed: string;
+          rm_state: string;
+          next_due_at: Date | null;
+          received_at: Date;
+          owner: string | null;
+        }>(
+          `SELECT r.id, r.number, r.title_sealed, r.rm_state, r.next_due_at, r.received_at, (SELECT name FROM people WHERE id = r.triager_id) AS owner
            FROM reports r
           WHERE r.incident_id IS NULL AND r.rm_state <> 'closed'
             AND ($1::boolean OR EXISTS (SELECT 1 FROM case_participants cp WHERE cp.report_id = r.id AND cp.person_id = $2))
             AND ($3::timestamptz IS NULL OR r.next_due_at < $3)
           ORDER BY r.next_due_at ASC NULLS LAST, r.id LIMIT 200`,
-        [p.central, p.personId, dueBefore(q, now)],
-      )
-    : { rows: [] };
+          [p.central, p.personId, dueBefore(q, now)],
+        )
+      : { rows: [] };
   const due = (d: Date | null) => (d ? new Date(d).toISOString() : null);
   return {
     reports: reports.rows.map((r) => ({
-      kind: 'report', reportId: r.id, ref: `#${r.number}`,
+      kind: 'report',
+      reportId: r.id,
+      ref: `#${r.number}`,
       title: ctx.app.sealer.open(r.title_sealed, aad('reports', 'title', r.id)),
       state: r.rm_state === 'received' && r.owner ? 'in triage' : r.rm_state === 'received' ? 'awaiting triage' : r.rm_state,
-      owner: r.owner, dueAt: due(r.next_due_at), overdue: r.next_due_at !== null && new Date(r.next_due_at) < now, receivedAt: new Date(r.received_at).toISOString(),
+      owner: r.owner,
+      dueAt: due(r.next_due_at),
+      overdue: r.next_due_at !== null && new Date(r.next_due_at) < now,
+      receivedAt: new Date(r.received_at).toISOString(),
     })),
     incidents: incidents.rows.map((i) => ({
-      kind: 'incident', reportId: i.report_id, ref: i.ref, title: i.title,
+      kind: 'incident',
+      reportId: i.report_id,
+      ref: i.ref,
+      title: i.title,
       state: i.status === 'closed' ? 'closed' : [i.severity, i.priority, i.rm_states].filter(Boolean).join(' · '),
-      owner: i.owner, dueAt: due(i.next_due_at), overdue: i.next_due_at !== null && new Date(i.next_due_at) < now, receivedAt: new Date(i.created_at).toISOString(),
+      owner: i.owner,
+      dueAt: due(i.next_due_at),
+      overdue: i.next_due_at !== null && new Date(i.next_due_at) < now,
+      receivedAt: new Date(i.created_at).toISOString(),
     })),
   };
 }
@@ -102,9 +134,17 @@ export async function caseView(ctx: Ctx, reportId: string) {
     const c = await visibleCase(ctx, tx, reportId);
     const rules = await rulesOf(tx);
     const sensitive = canSeeSensitive(p, c.facts);
-    const report = await tx.query<{ body_sealed: string; sensitive_sealed: string }>('SELECT body_sealed, sensitive_sealed FROM reports WHERE id = $1', [reportId]);
+    const report = await tx.query<{ body_sealed: string; sensitive_sealed: string }>(
+      'SELECT body_sealed, sensitive_sealed FROM reports WHERE id = $1',
+      [reportId],
+    );
     const incident = c.row.incidentId
-      ? (await tx.query<Record<string, unknown>>('SELECT ref, title, status, outcome, severity, priority, cvss_vectors, affected_components, bug_link, resolution_due_at, created_at, closed_at, vendor_aware_at, fix_ready_at, public_aware_at, exploit_public_at, attacks_observed_at FROM incidents WHERE id = $1', [c.row.incidentId])).rows[0]
+      ? (
+          await tx.query<Record<string, unknown>>(
+            'SELECT ref, title, status, outcome, severity, priority, cvss_vectors, affected_components, bug_link, resolution_due_at, created_at, closed_at, vendor_aware_at, fix_ready_at, public_aware_at, exploit_public_at, attacks_observed_at FROM incidents WHERE id = $1',
+            [c.row.incidentId],
+          )
+        ).rows[0]
       : null;
     const people = await tx.query<{ id: string; name: string }>(
       `SELECT id, name FROM people WHERE id IN (SELECT triager_id FROM reports WHERE id = $1 UNION SELECT contact_id FROM incidents WHERE report_id = $1
@@ -114,24 +154,55 @@ export async function caseView(ctx: Ctx, reportId: string) {
       [reportId],
     );
     const nameOf = (id: string | null) => (id ? (people.rows.find((x) => x.id === id)?.name ?? null) : null);
-    const deadlines = await tx.query<{ clock: string; owner_id: string | null; time_zone: string; started_at: Date; due_at: Date; stopped_at: Date | null; stop_reason: string | null; project_id: string | null; paused_at: Date | null }>(
-      'SELECT clock, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason, project_id, paused_at FROM deadlines WHERE report_id = $1 ORDER BY started_at, stopped_at NULLS LAST, due_at', [reportId],
+    const deadlines = await tx.query<{
+      clock: string;
+      owner_id: string | null;
+      time_zone: string;
+      started_at: Date;
+      due_at: Date;
+      stopped_at: Date | null;
+      stop_reason: string | null;
+      project_id: string | null;
+      paused_at: Date | null;
+    }>(
+      'SELECT clock, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason, project_id, paused_at FROM deadlines WHERE report_id = $1 ORDER BY started_at, stopped_at NULLS LAST, due_at',
+      [reportId],
     );
-    const transitions = await tx.query<{ machine: string; participant: string; from_state: string; to_state: string; actor_id: string | null; at: Date; reason: string | null }>(
-      'SELECT machine, participant, from_state, to_state, actor_id, at, reason FROM transitions WHERE subject_id = $1 ORDER BY id', [reportId],
-    );
-    const messages = await tx.query<{ id: string; kind: string; author_id: string | null; body_sealed: string; created_at: Date; outbox_id: string | null }>(
-      'SELECT id, kind, author_id, body_sealed, created_at, outbox_id FROM messages WHERE report_id = $1 ORDER BY seq', [reportId],
-    );
+    const transitions = await tx.query<{
+      machine: string;
+      participant: string;
+      from_state: string;
+      to_state: string;
+      actor_id: string | null;
+      at: Date;
+      reason: string | null;
+    }>('SELECT machine, participant, from_state, to_state, actor_id, at, reason FROM transitions WHERE subject_id = $1 ORDER BY id', [
+      reportId,
+    ]);
+    const messages = await tx.query<{
+      id: string;
+      kind: string;
+      author_id: string | null;
+      body_sealed: string;
+      created_at: Date;
+      outbox_id: string | null;
+    }>('SELECT id, kind, author_id, body_sealed, created_at, outbox_id FROM messages WHERE report_id = $1 ORDER BY seq', [reportId]);
     const attachments = await tx.query<{ id: string; filename_sealed: string; content_type: string; size: number }>(
-      'SELECT id, filename_sealed, content_type, size FROM attachments WHERE report_id = $1 ORDER BY created_at', [reportId],
+      'SELECT id, filename_sealed, content_type, size FROM attachments WHERE report_id = $1 ORDER BY created_at',
+      [reportId],
     );
     const events = await tx.query<{ seq: number; at: Date; actor_label: string; action: string; data: unknown }>(
-      'SELECT seq, at, actor_label, action, data FROM audit_events WHERE subject_id = $1 ORDER BY seq', [reportId],
+      'SELECT seq, at, actor_label, action, data FROM audit_events WHERE subject_id = $1 ORDER BY seq',
+      [reportId],
     );
     const projectName = (id: string) => c.projects.find((x) => x.projectId === id)?.slug ?? id;
     const reporter = sensitive ? openReporter(ctx, c) : null;
-    const sensitiveFields = sensitive ? ctx.app.sealer.openJson<{ product: string | null; fields: { label: string; value: string }[] }>(report.rows[0]!.sensitive_sealed, aad('reports', 'sensitive', reportId)) : null;
+    const sensitiveFields = sensitive
+      ? ctx.app.sealer.openJson<{ product: string | null; fields: { label: string; value: string }[] }>(
+          report.rows[0]!.sensitive_sealed,
+          aad('reports', 'sensitive', reportId),
+        )
+      : null;
     if (sensitive) {
       await audit(ctx, tx, now, { action: 'case.sensitive_read', subjectType: 'report', subjectId: reportId });
     }
@@ -150,35 +221,75 @@ export async function caseView(ctx: Ctx, reportId: string) {
       creditPreference: c.row.creditPreference,
       incident: incident
         ? {
-            ref: incident.ref, title: incident.title, status: incident.status, outcome: incident.outcome, severity: incident.severity, priority: incident.priority,
+            ref: incident.ref,
+            title: incident.title,
+            status: incident.status,
+            outcome: incident.outcome,
+            severity: incident.severity,
+            priority: incident.priority,
             cvss: scoredVectors(incident.cvss_vectors as string[]),
-            affectedComponents: incident.affected_components, bugLink: incident.bug_link, resolutionDueAt: iso(incident.resolution_due_at as Date | null),
-            pointOfContact: nameOf(c.row.contactId), createdAt: iso(incident.created_at as Date), closedAt: iso(incident.closed_at as Date | null),
+            affectedComponents: incident.affected_components,
+            bugLink: incident.bug_link,
+            resolutionDueAt: iso(incident.resolution_due_at as Date | null),
+            pointOfContact: nameOf(c.row.contactId),
+            createdAt: iso(incident.created_at as Date),
+            closedAt: iso(incident.closed_at as Date | null),
             caseState: {
-              vendorAware: iso(incident.vendor_aware_at as Date | null), fixReady: iso(incident.fix_ready_at as Date | null), publicAware: iso(incident.public_aware_at as Date | null),
-              exploitPublic: iso(incident.exploit_public_at as Date | null), attacksObserved: iso(incident.attacks_observed_at as Date | null),
+              vendorAware: iso(incident.vendor_aware_at as Date | null),
+              fixReady: iso(incident.fix_ready_at as Date | null),
+              publicAware: iso(incident.public_aware_at as Date | null),
+              exploitPublic: iso(incident.exploit_public_at as Date | null),
+              attacksObserved: iso(incident.attacks_observed_at as Date | null),
             },
           }
         : null,
-      projects: c.projects.map((x) => ({ slug: x.slug, name: x.name, alias: x.alias, rmState: x.rmState, handler: nameOf(x.handlerId), actions: projectActions(p, c.facts, x.projectId) })),
+      projects: c.projects.map((x) => ({
+        slug: x.slug,
+        name: x.name,
+        alias: x.alias,
+        rmState: x.rmState,
+        handler: nameOf(x.handlerId),
+        actions: projectActions(p, c.facts, x.projectId),
+      })),
       participants: c.facts.participants.map((x) => ({ name: nameOf(x.personId), role: x.role })),
       actions: caseActions(p, c.facts, rules.workflow),
       severities: rules.severities,
       priorities: rules.priorities,
       deadlines: deadlines.rows.map((d) => ({
-        clock: d.clock, project: d.project_id ? projectName(d.project_id) : null, owner: nameOf(d.owner_id), timeZone: d.time_zone,
-        startedAt: iso(d.started_at), dueAt: iso(d.due_at), stoppedAt: iso(d.stopped_at), stopReason: d.stop_reason, pausedAt: iso(d.paused_at),
+        clock: d.clock,
+        project: d.project_id ? projectName(d.project_id) : null,
+        owner: nameOf(d.owner_id),
+        timeZone: d.time_zone,
+        startedAt: iso(d.started_at),
+        dueAt: iso(d.due_at),
+        stoppedAt: iso(d.stopped_at),
+        stopReason: d.stop_reason,
+        pausedAt: iso(d.paused_at),
         overdue: !d.stopped_at && !d.paused_at && new Date(d.due_at) < now,
       })),
       timeline: transitions.rows.map((t) => ({
-        machine: t.machine, participant: t.participant.startsWith('project:') ? `project ${projectName(t.participant.slice(8))}` : t.participant,
-        from: t.from_state, to: t.to_state, actor: nameOf(t.actor_id), at: iso(t.at), reason: t.reason,
+        machine: t.machine,
+        participant: t.participant.startsWith('project:') ? `project ${projectName(t.participant.slice(8))}` : t.participant,
+        from: t.from_state,
+        to: t.to_state,
+        actor: nameOf(t.actor_id),
+        at: iso(t.at),
+        reason: t.reason,
       })),
       thread: messages.rows.map((m) => ({
-        id: m.id, kind: m.kind, author: m.kind === 'from_reporter' ? 'reporter' : nameOf(m.author_id), at: iso(m.created_at), queuedMail: m.outbox_id !== null,
+        id: m.id,
+        kind: m.kind,
+        author: m.kind === 'from_reporter' ? 'reporter' : nameOf(m.author_id),
+        at: iso(m.created_at),
+        queuedMail: m.outbox_id !== null,
         body: ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)),
       })),
-      attachments: attachments.rows.map((a) => ({ id: a.id, filename: ctx.app.sealer.open(a.filename_sealed, aad('attachments', 'filename', a.id)), contentType: a.content_type, size: a.size })),
+      attachments: attachments.rows.map((a) => ({
+        id: a.id,
+        filename: ctx.app.sealer.open(a.filename_sealed, aad('attachments', 'filename', a.id)),
+        contentType: a.content_type,
+        size: a.size,
+      })),
       audit: events.rows.map((e) => ({ seq: Number(e.seq), at: iso(e.at), actor: e.actor_label, action: e.action })),
     };
   });
@@ -191,7 +302,8 @@ export async function attachmentContent(ctx: Ctx, reportId: string, attachmentId
   requirePerson(ctx);
   const c = await visibleCase(ctx, ctx.app.db, reportId);
   const r = await ctx.app.db.query<{ id: string; filename_sealed: string; data_sealed: string }>(
-    'SELECT id, filename_sealed, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2', [c.row.reportId, attachmentId],
+    'SELECT id, filename_sealed, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2',
+    [c.row.reportId, attachmentId],
   );
   const row = r.rows[0];
   if (!row) throw new NotFoundError('attachment');

@@ -43,9 +43,18 @@ export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown):
     const rules = await rulesOf(tx);
     requireAction(ctx, c, rules, 'case.reply');
     const ref = c.row.incidentRef ?? `report ${c.row.number}`;
-    const result = await messageReporter(ctx, tx, now, rules, c, { templateId: null, subject: input.subject ?? `[${ref}] ${rules.teamName}`, body: input.body });
+    const result = await messageReporter(ctx, tx, now, rules, c, {
+      templateId: null,
+      subject: input.subject ?? `[${ref}] ${rules.teamName}`,
+      body: input.body,
+    });
     const paused = input.waitForReporter ? await pauseClocks(tx, rules, 'waiting_for_reporter', reportId, now) : 0;
-    await audit(ctx, tx, now, { action: 'case.replied', subjectType: 'report', subjectId: reportId, data: { messageId: result.messageId, waitForReporter: input.waitForReporter, clocksPaused: paused } });
+    await audit(ctx, tx, now, {
+      action: 'case.replied',
+      subjectType: 'report',
+      subjectId: reportId,
+      data: { messageId: result.messageId, waitForReporter: input.waitForReporter, clocksPaused: paused },
+    });
     return result;
   });
 }
@@ -66,11 +75,18 @@ export async function sendStatusUpdate(ctx: Ctx, reportId: string, raw: unknown)
     const rules = await rulesOf(tx);
     requireAction(ctx, c, rules, 'case.status_update');
     const vars = await templateVars(ctx, tx, rules, c, {
-      status: input.status, resolution_date: input.resolutionDate ?? 'to be determined', details: input.details ?? '',
+      status: input.status,
+      resolution_date: input.resolutionDate ?? 'to be determined',
+      details: input.details ?? '',
     });
     const mail = rules.render('status_update', vars);
     const { messageId } = await messageReporter(ctx, tx, now, rules, c, { templateId: 'status_update', ...mail });
-    await audit(ctx, tx, now, { action: 'case.status_update_sent', subjectType: 'report', subjectId: reportId, data: { status: input.status } });
+    await audit(ctx, tx, now, {
+      action: 'case.status_update_sent',
+      subjectType: 'report',
+      subjectId: reportId,
+      data: { status: input.status },
+    });
     return { messageId };
   });
 }
@@ -90,9 +106,21 @@ export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): P
     for (const p of c.projects) {
       if (p.rmState === 'closed') continue;
       reportManagement.assertMove(p.rmState, 'closed', p.rmState === 'valid' ? 'accept or defer it first' : 'decide on it first');
-      await moveReportState(ctx, tx, reportId, { kind: 'project', incidentId: c.row.incidentId!, projectId: p.projectId }, p.rmState, 'closed', now, reason);
+      await moveReportState(
+        ctx,
+        tx,
+        reportId,
+        { kind: 'project', incidentId: c.row.incidentId!, projectId: p.projectId },
+        p.rmState,
+        'closed',
+        now,
+        reason,
+      );
     }
-    const r = await tx.query(`UPDATE incidents SET status = 'closed', outcome = COALESCE(outcome, 'closed'), closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'`, [c.row.incidentId, now]);
+    const r = await tx.query(
+      `UPDATE incidents SET status = 'closed', outcome = COALESCE(outcome, 'closed'), closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'`,
+      [c.row.incidentId, now],
+    );
     if (r.rowCount !== 1) throw new ConflictError('The incident is already closed.');
     await recordTransition(ctx, tx, 'task', reportId, 'case', 'open', 'closed', now, reason);
     await stopAllClocks(tx, reportId, now, 'incident_closed');
@@ -111,13 +139,20 @@ export async function reopenIncident(ctx: Ctx, reportId: string, raw: unknown): 
   await ctx.app.db.transaction(async (tx) => {
     const c = await visibleCase(ctx, tx, reportId, true);
     requireAction(ctx, c, await rulesOf(tx), 'incident.reopen');
-    const r = await tx.query(`UPDATE incidents SET status = 'open', outcome = NULL, closed_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'closed'`, [c.row.incidentId, now]);
+    const r = await tx.query(
+      `UPDATE incidents SET status = 'open', outcome = NULL, closed_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'closed'`,
+      [c.row.incidentId, now],
+    );
     if (r.rowCount !== 1) throw new ConflictError('The incident is already open.');
     await recordTransition(ctx, tx, 'task', reportId, 'case', 'closed', 'open', now, reason);
     for (const p of c.projects) {
       if (p.rmState !== 'closed') continue;
       const to: ReportState = 'received';
-      await tx.query('UPDATE incident_projects SET rm_state = $3, outcome = NULL WHERE incident_id = $1 AND project_id = $2', [c.row.incidentId, p.projectId, to]);
+      await tx.query('UPDATE incident_projects SET rm_state = $3, outcome = NULL WHERE incident_id = $1 AND project_id = $2', [
+        c.row.incidentId,
+        p.projectId,
+        to,
+      ]);
       await recordTransition(ctx, tx, 'report-management', reportId, `project:${p.projectId}`, 'closed', to, now, `reopened: ${reason}`);
     }
     await audit(ctx, tx, now, { action: 'incident.reopened', subjectType: 'report', subjectId: reportId, data: { reason } });

@@ -19,7 +19,11 @@ export function requireAction(ctx: Ctx, c: LoadedCase, rules: ProfileRules, acti
   }
 }
 
-async function withCase<T>(ctx: Ctx, reportId: string, fn: (tx: Queryable, c: LoadedCase, rules: ProfileRules, now: Date) => Promise<T>): Promise<T> {
+async function withCase<T>(
+  ctx: Ctx,
+  reportId: string,
+  fn: (tx: Queryable, c: LoadedCase, rules: ProfileRules, now: Date) => Promise<T>,
+): Promise<T> {
   requirePerson(ctx);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
@@ -36,7 +40,11 @@ export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
     // The loser of a race gets a conflict that says so, not a bare "not allowed".
     if (c.row.triagerId !== null && c.row.rmState === 'received') throw new ConflictError('Someone else claimed this report first.');
     requireAction(ctx, c, rules, 'triage.claim');
-    const won = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id IS NULL', [reportId, me.personId, now]);
+    const won = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id IS NULL', [
+      reportId,
+      me.personId,
+      now,
+    ]);
     if (won.rowCount !== 1) throw new ConflictError('Someone else claimed this report first.');
     await reassignClocks(tx, rules, { reportId }, rules.clocksStoppingOn('report_accepted'), me.personId, now, `${me.name} claimed triage`);
     await startClocks(tx, rules, 'triager_claimed', { reportId }, now, () => me.personId);
@@ -50,14 +58,34 @@ export async function takeOverTriage(ctx: Ctx, reportId: string, raw: unknown): 
   const { reason } = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).parse(raw);
   await withCase(ctx, reportId, async (tx, c, rules, now) => {
     requireAction(ctx, c, rules, 'triage.take_over');
-    const r = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id = $4', [reportId, me.personId, now, c.row.triagerId]);
+    const r = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id = $4', [
+      reportId,
+      me.personId,
+      now,
+      c.row.triagerId,
+    ]);
     if (r.rowCount !== 1) throw new ConflictError('The triager changed meanwhile; reload and try again.');
-    await reassignClocks(tx, rules, { reportId }, rules.clocksStoppingOn('report_accepted'), me.personId, now, `${me.name} took over: ${reason}`);
-    await audit(ctx, tx, now, { action: 'triage.taken_over', subjectType: 'report', subjectId: reportId, data: { from: c.row.triagerId, reason } });
+    await reassignClocks(
+      tx,
+      rules,
+      { reportId },
+      rules.clocksStoppingOn('report_accepted'),
+      me.personId,
+      now,
+      `${me.name} took over: ${reason}`,
+    );
+    await audit(ctx, tx, now, {
+      action: 'triage.taken_over',
+      subjectType: 'report',
+      subjectId: reportId,
+      data: { from: c.row.triagerId, reason },
+    });
   });
 }
 
-const RejectInput = z.strictObject({ reason: z.string().trim().min(10, 'give the reporter specific reasoning (at least 10 characters)').max(10_000) });
+const RejectInput = z.strictObject({
+  reason: z.string().trim().min(10, 'give the reporter specific reasoning (at least 10 characters)').max(10_000),
+});
 
 /** Rejects with specific reasoning: Received → Invalid → Closed, standard rejection response to the reporter. */
 export async function rejectReport(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
@@ -92,7 +120,11 @@ export async function acceptReport(ctx: Ctx, reportId: string, raw: unknown): Pr
     requireAction(ctx, c, rules, 'triage.accept');
     const projects = await projectsBySlug(tx, input.projects);
     await moveReportState(ctx, tx, reportId, { kind: 'report' }, c.row.rmState, 'accepted', now, 'accepted in triage');
-    const { incidentId, ref } = await createIncident(ctx, tx, c, rules, now, { title: input.title, projectIds: projects.map((p) => p.id), contactId: c.row.triagerId });
+    const { incidentId, ref } = await createIncident(ctx, tx, c, rules, now, {
+      title: input.title,
+      projectIds: projects.map((p) => p.id),
+      contactId: c.row.triagerId,
+    });
     await stopClocks(tx, rules, 'report_accepted', { reportId }, now);
     for (const p of projects) {
       await startClocks(tx, rules, 'project_received', { reportId, incidentId, projectId: p.id }, now, () => null);
@@ -100,7 +132,12 @@ export async function acceptReport(ctx: Ctx, reportId: string, raw: unknown): Pr
     const fresh = (await visibleCase(ctx, tx, reportId))!;
     const mail = rules.render('holding', await templateVars(ctx, tx, rules, fresh));
     await messageReporter(ctx, tx, now, rules, fresh, { templateId: 'holding', ...mail });
-    await audit(ctx, tx, now, { action: 'triage.accepted', subjectType: 'report', subjectId: reportId, data: { incident: ref, projects: input.projects } });
+    await audit(ctx, tx, now, {
+      action: 'triage.accepted',
+      subjectType: 'report',
+      subjectId: reportId,
+      data: { incident: ref, projects: input.projects },
+    });
     return { incidentRef: ref };
   });
 }
@@ -109,13 +146,28 @@ export async function projectsBySlug(tx: Queryable, slugs: readonly string[]): P
   const unique = [...new Set(slugs)];
   const r = await tx.query<{ id: string; slug: string }>('SELECT id, slug FROM projects WHERE slug = ANY($1)', [unique]);
   const missing = unique.filter((s) => !r.rows.some((p) => p.slug === s));
-  if (missing.length) throw new ValidationError(`Unknown project(s): ${missing.join(', ')}.`, missing.map((m) => ({ path: 'projects', message: `unknown project ${m}` })));
+  if (missing.length)
+    throw new ValidationError(
+      `Unknown project(s): ${missing.join(', ')}.`,
+      missing.map((m) => ({ path: 'projects', message: `unknown project ${m}` })),
+    );
   return r.rows;
 }
 
 async function createIncident(
-  ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRules, now: Date,
-  opts: { title: string; projectIds: string[]; contactId: string | null; severity?: string | null; priority?: string | null; components?: string[] },
+  ctx: Ctx,
+  tx: Queryable,
+  c: LoadedCase,
+  rules: ProfileRules,
+  now: Date,
+  opts: {
+    title: string;
+    projectIds: string[];
+    contactId: string | null;
+    severity?: string | null;
+    priority?: string | null;
+    components?: string[];
+  },
 ): Promise<{ incidentId: string; ref: string }> {
   const year = now.getUTCFullYear();
   const counter = await tx.query<{ last: number }>(
@@ -130,11 +182,26 @@ async function createIncident(
     `INSERT INTO incidents (id, ref, report_id, title, status, severity, priority, affected_components, triager_id, contact_id,
                             vendor_aware_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $10, $10)`,
-    [incidentId, ref, c.row.reportId, opts.title, opts.severity ?? null, opts.priority ?? null, opts.components ?? [], c.row.triagerId, opts.contactId, now],
+    [
+      incidentId,
+      ref,
+      c.row.reportId,
+      opts.title,
+      opts.severity ?? null,
+      opts.priority ?? null,
+      opts.components ?? [],
+      c.row.triagerId,
+      opts.contactId,
+      now,
+    ],
   );
   await tx.query('UPDATE reports SET incident_id = $2 WHERE id = $1', [c.row.reportId, incidentId]);
   for (const projectId of opts.projectIds) {
-    await tx.query(`INSERT INTO incident_projects (incident_id, project_id, rm_state, received_at) VALUES ($1, $2, 'received', $3)`, [incidentId, projectId, now]);
+    await tx.query(`INSERT INTO incident_projects (incident_id, project_id, rm_state, received_at) VALUES ($1, $2, 'received', $3)`, [
+      incidentId,
+      projectId,
+      now,
+    ]);
     await tx.query(
       `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
        VALUES ('report-management', 'report', $1, $2, 'start', 'received', $3, $4, 'forwarded to the project team')`,
@@ -183,13 +250,19 @@ const AssessInput = z.strictObject({
  * the report becomes Valid and an incident (Tock's private advisory) is created. The resolution
  * target clock starts with the priority's length.
  */
-export async function assessReport(ctx: Ctx, reportId: string, raw: unknown): Promise<{ incidentRef: string; priority: string | null; resolutionDueAt: string | null }> {
+export async function assessReport(
+  ctx: Ctx,
+  reportId: string,
+  raw: unknown,
+): Promise<{ incidentRef: string; priority: string | null; resolutionDueAt: string | null }> {
   const input = AssessInput.parse(raw);
   const me = requirePerson(ctx);
   return withCase(ctx, reportId, async (tx, c, rules, now) => {
     requireAction(ctx, c, rules, 'triage.assess');
     if (!rules.severities.includes(input.severity)) {
-      throw new ValidationError(`Unknown severity ${input.severity}; the profile knows ${rules.severities.join(', ')}.`, [{ path: 'severity', message: 'unknown severity' }]);
+      throw new ValidationError(`Unknown severity ${input.severity}; the profile knows ${rules.severities.join(', ')}.`, [
+        { path: 'severity', message: 'unknown severity' },
+      ]);
     }
     const priority = input.priority ?? rules.priorityOf(input.severity);
     if (priority !== null && rules.resolutionDays(priority) === null && input.priority) {
@@ -197,21 +270,52 @@ export async function assessReport(ctx: Ctx, reportId: string, raw: unknown): Pr
     }
     const [project] = await projectsBySlug(tx, [input.project]);
     if (c.row.triagerId === null) await tx.query('UPDATE reports SET triager_id = $2 WHERE id = $1', [reportId, me.personId]);
-    await moveReportState(ctx, tx, reportId, { kind: 'report' }, c.row.rmState, 'valid', now, `assessed ${input.severity}${priority ? `/${priority}` : ''}`);
+    await moveReportState(
+      ctx,
+      tx,
+      reportId,
+      { kind: 'report' },
+      c.row.rmState,
+      'valid',
+      now,
+      `assessed ${input.severity}${priority ? `/${priority}` : ''}`,
+    );
     const { incidentId, ref } = await createIncident(ctx, tx, c, rules, now, {
-      title: input.title, projectIds: [project!.id], contactId: c.row.triagerId ?? me.personId,
-      severity: input.severity, priority, components: input.components,
+      title: input.title,
+      projectIds: [project!.id],
+      contactId: c.row.triagerId ?? me.personId,
+      severity: input.severity,
+      priority,
+      components: input.components,
     });
     await stopClocks(tx, rules, 'severity_assessed', { reportId }, now);
     const days = priority ? rules.resolutionDays(priority) : null;
     const owner = c.row.triagerId ?? me.personId;
-    const resolutionDueAt = days === null ? null
-      : await startPriorityClocks(tx, rules, { reportId, incidentId }, { report_received: c.row.receivedAt, severity_assessed: now }, owner, days, now);
+    const resolutionDueAt =
+      days === null
+        ? null
+        : await startPriorityClocks(
+            tx,
+            rules,
+            { reportId, incidentId },
+            { report_received: c.row.receivedAt, severity_assessed: now },
+            owner,
+            days,
+            now,
+          );
     await startClocks(tx, rules, 'severity_assessed', { reportId, incidentId }, now, () => owner);
     await tx.query('UPDATE incidents SET resolution_due_at = $2 WHERE id = $1', [incidentId, resolutionDueAt]);
     await audit(ctx, tx, now, {
-      action: 'triage.assessed', subjectType: 'report', subjectId: reportId,
-      data: { incident: ref, severity: input.severity, priority, components: input.components, resolutionDueAt: resolutionDueAt?.toISOString() ?? null },
+      action: 'triage.assessed',
+      subjectType: 'report',
+      subjectId: reportId,
+      data: {
+        incident: ref,
+        severity: input.severity,
+        priority,
+        components: input.components,
+        resolutionDueAt: resolutionDueAt?.toISOString() ?? null,
+      },
     });
     return { incidentRef: ref, priority, resolutionDueAt: resolutionDueAt?.toISOString() ?? null };
   });

@@ -14,8 +14,18 @@ const KEY_AAD = aad('cve_services_account', 'api_key', '1');
 
 export const CveAccountInput = z.strictObject({
   url: z.string().trim().min(1).max(300),
-  shortName: z.string().trim().min(2).max(32).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits and . _ - only'),
-  user: z.string().trim().min(3).max(128).regex(/^[A-Za-z0-9_@.+-]+$/, 'letters, digits and - _ @ . + only (usually an e-mail address)'),
+  shortName: z
+    .string()
+    .trim()
+    .min(2)
+    .max(32)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits and . _ - only'),
+  user: z
+    .string()
+    .trim()
+    .min(3)
+    .max(128)
+    .regex(/^[A-Za-z0-9_@.+-]+$/, 'letters, digits and - _ @ . + only (usually an e-mail address)'),
   /** Omitted or empty: keep the stored key (changing the user name does not require retyping it; changing the URL does). */
   apiKey: z.string().trim().max(512).optional(),
 });
@@ -40,7 +50,9 @@ interface StoredAccount {
 }
 
 async function stored(app: App): Promise<StoredAccount | null> {
-  const r = await app.db.query<StoredAccount>('SELECT base_url, short_name, api_user, api_key_sealed, updated_at FROM cve_services_account WHERE id = 1');
+  const r = await app.db.query<StoredAccount>(
+    'SELECT base_url, short_name, api_user, api_key_sealed, updated_at FROM cve_services_account WHERE id = 1',
+  );
   return r.rows[0] ?? null;
 }
 
@@ -50,7 +62,14 @@ export async function cveAccountView(ctx: Ctx): Promise<CveAccountView> {
   if (c) return { source: 'config', url: c.url, shortName: c.shortName, user: c.user, apiKeySet: true, updatedAt: null };
   const s = await stored(ctx.app);
   if (!s) return { source: 'none', url: null, shortName: null, user: null, apiKeySet: false, updatedAt: null };
-  return { source: 'database', url: s.base_url, shortName: s.short_name, user: s.api_user, apiKeySet: true, updatedAt: new Date(s.updated_at).toISOString() };
+  return {
+    source: 'database',
+    url: s.base_url,
+    shortName: s.short_name,
+    user: s.api_user,
+    apiKeySet: true,
+    updatedAt: new Date(s.updated_at).toISOString(),
+  };
 }
 
 function refuseWhenConfigured(app: App): void {
@@ -67,13 +86,21 @@ export async function setCveAccount(ctx: Ctx, raw: unknown): Promise<CveAccountV
   const now = ctx.app.clock();
   const newKey = input.apiKey ? input.apiKey : null;
   await ctx.app.db.transaction(async (tx) => {
-    const existing = await tx.query<{ id: number; base_url: string }>('SELECT id, base_url FROM cve_services_account WHERE id = 1 FOR UPDATE');
-    if (!existing.rows.length && !newKey) throw new EmbargoError('validation_failed', 'Give the API key of the CNA account.', [{ path: 'apiKey', message: 'required the first time' }]);
+    const existing = await tx.query<{ id: number; base_url: string }>(
+      'SELECT id, base_url FROM cve_services_account WHERE id = 1 FOR UPDATE',
+    );
+    if (!existing.rows.length && !newKey)
+      throw new EmbargoError('validation_failed', 'Give the API key of the CNA account.', [
+        { path: 'apiKey', message: 'required the first time' },
+      ]);
     // The stored key goes only where it went before: kept for a new URL, the desk would send the key it
     // never shows to whatever server an admin names. Whoever moves the account types the key again.
     if (existing.rows.length && !newKey && existing.rows[0]!.base_url !== url) {
-      throw new EmbargoError('validation_failed', 'The stored API key is kept only for the same CVE Services URL; you changed the URL: enter the API key again.',
-        [{ path: 'apiKey', message: 'required when the URL changes' }]);
+      throw new EmbargoError(
+        'validation_failed',
+        'The stored API key is kept only for the same CVE Services URL; you changed the URL: enter the API key again.',
+        [{ path: 'apiKey', message: 'required when the URL changes' }],
+      );
     }
     const by = ctx.principal.kind === 'person' ? ctx.principal.personId : null;
     if (existing.rows.length) {
@@ -89,7 +116,9 @@ export async function setCveAccount(ctx: Ctx, raw: unknown): Promise<CveAccountV
       );
     }
     await audit(ctx, tx, now, {
-      action: 'cve.account_set', subjectType: 'instance', subjectId: 'cve-services',
+      action: 'cve.account_set',
+      subjectType: 'instance',
+      subjectId: 'cve-services',
       data: { url, shortName: input.shortName, user: input.user, apiKeyChanged: newKey !== null },
     });
   });
@@ -111,7 +140,10 @@ export async function cnaCredentials(app: App): Promise<CveServicesCredentials> 
   const c = app.config.cveServices;
   if (c) return { baseUrl: c.url, org: c.shortName, user: c.user, apiKey: c.apiKey };
   const s = await stored(app);
-  if (!s) throw new ConflictError('No CNA account is set up: an admin enters the CVE Services URL, organisation, user and API key on the CVE page.');
+  if (!s)
+    throw new ConflictError(
+      'No CNA account is set up: an admin enters the CVE Services URL, organisation, user and API key on the CVE page.',
+    );
   return { baseUrl: s.base_url, org: s.short_name, user: s.api_user, apiKey: app.sealer.open(s.api_key_sealed, KEY_AAD) };
 }
 
@@ -125,5 +157,11 @@ export async function checkCveAccount(ctx: Ctx): Promise<{ ok: true; org: string
   requireAdmin(ctx);
   const client = await cnaClient(ctx.app);
   const org = await client.getOrg();
-  return { ok: true, org: org.short_name, uuid: org.UUID, roles: org.authority?.active_roles ?? [], idQuota: org.policies?.id_quota ?? null };
+  return {
+    ok: true,
+    org: org.short_name,
+    uuid: org.UUID,
+    roles: org.authority?.active_roles ?? [],
+    idQuota: org.policies?.id_quota ?? null,
+  };
 }

@@ -24,7 +24,11 @@ export const ReserveInput = z.strictObject({
 });
 
 /** Reserves ids through the CNA account and puts them into the pool (source 'cna'). */
-export async function reserveFromCna(ctx: Ctx, raw: unknown, client?: CveServicesClient): Promise<{ added: string[]; remainingQuota: number | null; partial: boolean }> {
+export async function reserveFromCna(
+  ctx: Ctx,
+  raw: unknown,
+  client?: CveServicesClient,
+): Promise<{ added: string[]; remainingQuota: number | null; partial: boolean }> {
   requirePoolManager(ctx);
   const input = ReserveInput.parse(raw);
   const year = input.year ?? ctx.app.clock().getUTCFullYear();
@@ -35,7 +39,9 @@ export async function reserveFromCna(ctx: Ctx, raw: unknown, client?: CveService
   const added = await ctx.app.db.transaction(async (tx) => {
     const inserted = await addCnaIdsToPool(ctx, tx, ids, now);
     await audit(ctx, tx, now, {
-      action: 'cve.reserved_from_cna', subjectType: 'cve_pool', subjectId: ids[0] ?? `none-${year}`,
+      action: 'cve.reserved_from_cna',
+      subjectType: 'cve_pool',
+      subjectId: ids[0] ?? `none-${year}`,
       data: { requested: input.amount, year, ids, remainingQuota: reserved.remainingQuota, partial: reserved.partial },
     });
     return inserted;
@@ -52,7 +58,6 @@ export interface TeamAdvisoryRow {
   published_version: number | null;
   publish_at: Date | null;
 }
-
 
 /**
  * The advisory by its public id (TF-2026-0001) or row id, if the person is on a team that handles its
@@ -84,7 +89,9 @@ async function publishedDocument(ctx: Ctx, tx: Queryable, row: TeamAdvisoryRow):
   // A CVE record is public the moment it is published: never before the advisory's own time.
   const at = new Date(row.publish_at);
   if (at > ctx.app.clock()) {
-    throw new ConflictError(`${row.public_id} becomes public at ${at.toISOString()}; its CVE records can be published from then, not before (the embargo).`);
+    throw new ConflictError(
+      `${row.public_id} becomes public at ${at.toISOString()}; its CVE records can be published from then, not before (the embargo).`,
+    );
   }
   return (await readVersion(ctx, tx, row.id, row.published_version)).document;
 }
@@ -100,20 +107,26 @@ export interface CvePublicationResult {
  * published version; a withdrawn advisory rejects them. The records are built by src/formats/cve.ts
  * with the CNA account's organisation (its UUID read from CVE Services) as the provider.
  */
-export async function publishCveRecords(ctx: Ctx, advisoryRef: string, client?: CveServicesClient): Promise<{ advisory: string; records: CvePublicationResult[] }> {
+export async function publishCveRecords(
+  ctx: Ctx,
+  advisoryRef: string,
+  client?: CveServicesClient,
+): Promise<{ advisory: string; records: CvePublicationResult[] }> {
   const p = requirePerson(ctx);
   const { row, advisory, known } = await ctx.app.db.transaction(async (tx) => {
     const row = await teamAdvisory(ctx, tx, advisoryRef);
     const advisory = await publishedDocument(ctx, tx, row);
     const pubs = await tx.query<{ cve_id: string; advisory_id: string; state: string }>(
-      'SELECT cve_id, advisory_id, state FROM cve_publications WHERE cve_id = ANY($1)', [advisory.cveIds],
+      'SELECT cve_id, advisory_id, state FROM cve_publications WHERE cve_id = ANY($1)',
+      [advisory.cveIds],
     );
     return { row, advisory, known: new Map(pubs.rows.map((x) => [x.cve_id, x])) };
   });
   if (advisory.cveIds.length === 0) throw new ConflictError(`${row.public_id} has no CVE id.`);
   for (const id of advisory.cveIds) {
     const other = known.get(id);
-    if (other && other.advisory_id !== row.id) throw new ConflictError(`The CVE record of ${id} was published by this desk for another advisory.`);
+    if (other && other.advisory_id !== row.id)
+      throw new ConflictError(`The CVE record of ${id} was published by this desk for another advisory.`);
   }
   const creds = await cnaCredentials(ctx.app);
   const c = client ?? (await cnaClient(ctx.app));
@@ -154,7 +167,9 @@ export async function publishCveRecords(ctx: Ctx, advisoryRef: string, client?: 
         [cveId, row.id, row.published_version, state, now, p.personId],
       );
       await audit(ctx, tx, now, {
-        action: `cve.record_${action}`, subjectType: 'advisory', subjectId: row.id,
+        action: `cve.record_${action}`,
+        subjectType: 'advisory',
+        subjectId: row.id,
         data: { cveId, advisory: row.public_id, version: row.published_version, cna: creds.org, service: c.baseUrl },
       });
     });
@@ -174,11 +189,15 @@ async function hasRecord(c: CveServicesClient, cveId: string): Promise<boolean> 
 }
 
 /** The desk's record of what it published for an advisory (for its page). */
-export async function cvePublications(ctx: Ctx, advisoryRef: string): Promise<{ cveId: string; state: string; version: number; lastAt: string }[]> {
+export async function cvePublications(
+  ctx: Ctx,
+  advisoryRef: string,
+): Promise<{ cveId: string; state: string; version: number; lastAt: string }[]> {
   return ctx.app.db.transaction(async (tx) => {
     const row = await teamAdvisory(ctx, tx, advisoryRef);
     const r = await tx.query<{ cve_id: string; state: string; advisory_version: number; last_at: Date }>(
-      'SELECT cve_id, state, advisory_version, last_at FROM cve_publications WHERE advisory_id = $1 ORDER BY cve_id', [row.id],
+      'SELECT cve_id, state, advisory_version, last_at FROM cve_publications WHERE advisory_id = $1 ORDER BY cve_id',
+      [row.id],
     );
     return r.rows.map((x) => ({ cveId: x.cve_id, state: x.state, version: x.advisory_version, lastAt: new Date(x.last_at).toISOString() }));
   });

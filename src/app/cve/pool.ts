@@ -86,9 +86,14 @@ export async function addCveBlock(ctx: Ctx, raw: unknown): Promise<{ added: stri
       `INSERT INTO cve_pool (cve_id, source, added_by, added_at) SELECT unnest($1::text[]), 'reserved_block', $2, $3 ON CONFLICT (cve_id) DO NOTHING`,
       [ids, by, now],
     );
-    if (ins.rowCount !== ids.length) throw new ConflictError('Some of these CVE ids were added to the pool at the same moment by someone else; nothing was added. Try again.');
+    if (ins.rowCount !== ids.length)
+      throw new ConflictError(
+        'Some of these CVE ids were added to the pool at the same moment by someone else; nothing was added. Try again.',
+      );
     await audit(ctx, tx, now, {
-      action: 'cve.block_added', subjectType: 'cve_pool', subjectId: ids[0]!,
+      action: 'cve.block_added',
+      subjectType: 'cve_pool',
+      subjectId: ids[0]!,
       data: { count: ids.length, first: ids[0], last: ids[ids.length - 1] },
     });
     return { added: ids };
@@ -97,7 +102,9 @@ export async function addCveBlock(ctx: Ctx, raw: unknown): Promise<{ added: stri
 
 function duplicates(ids: string[]): ConflictError {
   const shown = ids.slice(0, 10).join(', ');
-  return new ConflictError(`${ids.length} of these CVE ids ${ids.length === 1 ? 'is' : 'are'} already in the pool (${shown}${ids.length > 10 ? ', ...' : ''}); nothing was added.`);
+  return new ConflictError(
+    `${ids.length} of these CVE ids ${ids.length === 1 ? 'is' : 'are'} already in the pool (${shown}${ids.length > 10 ? ', ...' : ''}); nothing was added.`,
+  );
 }
 
 export const CvePoolQuery = z.strictObject({ state: z.enum(['free', 'assigned', 'all']).default('all') });
@@ -116,7 +123,14 @@ export async function listCvePool(ctx: Ctx, raw: unknown = {}): Promise<{ free: 
   requirePoolManager(ctx);
   const q = CvePoolQuery.parse(raw ?? {});
   const where = q.state === 'free' ? 'WHERE p.advisory_id IS NULL' : q.state === 'assigned' ? 'WHERE p.advisory_id IS NOT NULL' : '';
-  const rows = await ctx.app.db.query<{ cve_id: string; source: 'reserved_block' | 'cna'; public_id: string | null; advisory_id: string | null; added_at: Date; assigned_at: Date | null }>(
+  const rows = await ctx.app.db.query<{
+    cve_id: string;
+    source: 'reserved_block' | 'cna';
+    public_id: string | null;
+    advisory_id: string | null;
+    added_at: Date;
+    assigned_at: Date | null;
+  }>(
     `SELECT p.cve_id, p.source, p.advisory_id, a.public_id, p.added_at, p.assigned_at
        FROM cve_pool p LEFT JOIN advisories a ON a.id = p.advisory_id ${where} ORDER BY ${CVE_ORDER.replaceAll('cve_id', 'p.cve_id')}`,
   );
@@ -128,9 +142,12 @@ export async function listCvePool(ctx: Ctx, raw: unknown = {}): Promise<{ free: 
     free: counts.rows[0]!.free,
     assigned: counts.rows[0]!.assigned,
     ids: rows.rows.map((r) => ({
-      cveId: r.cve_id, source: r.source, state: r.advisory_id ? 'assigned' : 'free',
+      cveId: r.cve_id,
+      source: r.source,
+      state: r.advisory_id ? 'assigned' : 'free',
       advisory: shows ? r.public_id : null,
-      addedAt: new Date(r.added_at).toISOString(), assignedAt: r.assigned_at ? new Date(r.assigned_at).toISOString() : null,
+      addedAt: new Date(r.added_at).toISOString(),
+      assignedAt: r.assigned_at ? new Date(r.assigned_at).toISOString() : null,
     })),
   };
 }
@@ -142,12 +159,20 @@ export async function removeCveFromPool(ctx: Ctx, cveId: string): Promise<void> 
   if (!parsed) throw new NotFoundError('CVE id in the pool');
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
-    const r = await tx.query<{ advisory_id: string | null; source: string }>('SELECT advisory_id, source FROM cve_pool WHERE cve_id = $1 FOR UPDATE', [parsed.id]);
+    const r = await tx.query<{ advisory_id: string | null; source: string }>(
+      'SELECT advisory_id, source FROM cve_pool WHERE cve_id = $1 FOR UPDATE',
+      [parsed.id],
+    );
     const row = r.rows[0];
     if (!row) throw new NotFoundError('CVE id in the pool');
     if (row.advisory_id) throw new ConflictError(`${parsed.id} is assigned to an advisory and stays in the pool.`);
     await tx.query('DELETE FROM cve_pool WHERE cve_id = $1 AND advisory_id IS NULL', [parsed.id]);
-    await audit(ctx, tx, now, { action: 'cve.removed_from_pool', subjectType: 'cve_pool', subjectId: parsed.id, data: { source: row.source } });
+    await audit(ctx, tx, now, {
+      action: 'cve.removed_from_pool',
+      subjectType: 'cve_pool',
+      subjectId: parsed.id,
+      data: { source: row.source },
+    });
   });
 }
 

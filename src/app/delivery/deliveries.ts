@@ -53,7 +53,14 @@ export function messageIdHash(messageId: string): string {
 /** People (not disabled) with the facts the access policy needs, by id. */
 export async function principalsOf(tx: Queryable, personIds: readonly string[]): Promise<Map<string, PersonPrincipal & { email: string }>> {
   if (personIds.length === 0) return new Map();
-  const r = await tx.query<{ id: string; name: string; is_admin: boolean; central: boolean; project_ids: string[] | null; email: string | null }>(
+  const r = await tx.query<{
+    id: string;
+    name: string;
+    is_admin: boolean;
+    central: boolean;
+    project_ids: string[] | null;
+    email: string | null;
+  }>(
     `SELECT p.id, p.name, p.is_admin,
             EXISTS (SELECT 1 FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.person_id = p.id AND t.kind = 'central') AS central,
             ARRAY(SELECT pr.id FROM projects pr JOIN team_members tm ON tm.team_id = pr.security_team_id WHERE tm.person_id = p.id) AS project_ids,
@@ -64,14 +71,25 @@ export async function principalsOf(tx: Queryable, personIds: readonly string[]):
   const out = new Map<string, PersonPrincipal & { email: string }>();
   for (const row of r.rows) {
     if (!row.email) continue;
-    out.set(row.id, { kind: 'person', personId: row.id, name: row.name, isAdmin: row.is_admin, central: row.central, projectIds: row.project_ids ?? [], email: row.email });
+    out.set(row.id, {
+      kind: 'person',
+      personId: row.id,
+      name: row.name,
+      isAdmin: row.is_admin,
+      central: row.central,
+      projectIds: row.project_ids ?? [],
+      email: row.email,
+    });
   }
   return out;
 }
 
 /** Splits the envelope's addresses into members and external recipients, aliases expanded. */
 export async function planDeliveries(
-  ctx: Ctx, tx: Queryable, at: Date, opts: { outboxId: string; reportId: string | null; envelope: Envelope },
+  ctx: Ctx,
+  tx: Queryable,
+  at: Date,
+  opts: { outboxId: string; reportId: string | null; envelope: Envelope },
 ): Promise<PlannedDelivery[]> {
   const addresses = [...new Set([...opts.envelope.to, ...opts.envelope.cc].map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
   if (addresses.length === 0) return [];
@@ -82,11 +100,15 @@ export async function planDeliveries(
   );
   const aliasTeams = new Map<string, string[]>();
   for (const row of aliasRows.rows) aliasTeams.set(row.address, [...(aliasTeams.get(row.address) ?? []), row.team_id]);
-  const direct = await tx.query<{ email: string; person_id: string }>('SELECT email, person_id FROM person_emails WHERE email = ANY($1)', [addresses]);
+  const direct = await tx.query<{ email: string; person_id: string }>('SELECT email, person_id FROM person_emails WHERE email = ANY($1)', [
+    addresses,
+  ]);
   const personOf = new Map(direct.rows.map((r) => [r.email, r.person_id]));
   const teamIds = [...new Set([...aliasTeams.values()].flat())];
   const viaAlias = teamIds.length
-    ? (await tx.query<{ person_id: string }>('SELECT DISTINCT person_id FROM team_members WHERE team_id = ANY($1)', [teamIds])).rows.map((r) => r.person_id)
+    ? (await tx.query<{ person_id: string }>('SELECT DISTINCT person_id FROM team_members WHERE team_id = ANY($1)', [teamIds])).rows.map(
+        (r) => r.person_id,
+      )
     : [];
   const people = await principalsOf(tx, [...personOf.values(), ...viaAlias]);
   const facts: CaseFacts | null = opts.reportId ? ((await loadCase(tx, opts.reportId))?.facts ?? null) : null;
@@ -100,7 +122,12 @@ export async function planDeliveries(
     if (fromAlias && facts && !canSeeCase(p, facts)) return;
     const noticeOnly = facts !== null && !canSeeSensitive(p, facts);
     const existing = planned.get(p.email);
-    planned.set(p.email, { recipient: p.email, personId, kind: 'member', noticeOnly: existing ? existing.noticeOnly && noticeOnly : noticeOnly });
+    planned.set(p.email, {
+      recipient: p.email,
+      personId,
+      kind: 'member',
+      noticeOnly: existing ? existing.noticeOnly && noticeOnly : noticeOnly,
+    });
   };
   for (const address of addresses) {
     const teams = aliasTeams.get(address);
@@ -112,13 +139,27 @@ export async function planDeliveries(
   for (const personId of viaAlias) addMember(personId, true);
 
   const domain = await messageIdDomain(ctx, tx);
-  const out: PlannedDelivery[] = [...planned.values()].map((d) => ({ ...d, id: randomUUID(), messageId: `${randomUUID().replaceAll('-', '')}@${domain}` }));
+  const out: PlannedDelivery[] = [...planned.values()].map((d) => ({
+    ...d,
+    id: randomUUID(),
+    messageId: `${randomUUID().replaceAll('-', '')}@${domain}`,
+  }));
   if (out.length === 0) return out;
   await tx.query(
     `INSERT INTO deliveries (id, outbox_id, report_id, recipient, person_id, recipient_kind, notice_only, message_id, next_attempt_at, created_at)
      SELECT d.id, $1, $2, d.recipient, d.person_id, d.kind, d.notice_only, d.message_id, $3, $3
        FROM unnest($4::uuid[], $5::text[], $6::uuid[], $7::text[], $8::boolean[], $9::text[]) AS d(id, recipient, person_id, kind, notice_only, message_id)`,
-    [opts.outboxId, opts.reportId, at, out.map((d) => d.id), out.map((d) => d.recipient), out.map((d) => d.personId), out.map((d) => d.kind), out.map((d) => d.noticeOnly), out.map((d) => d.messageId)],
+    [
+      opts.outboxId,
+      opts.reportId,
+      at,
+      out.map((d) => d.id),
+      out.map((d) => d.recipient),
+      out.map((d) => d.personId),
+      out.map((d) => d.kind),
+      out.map((d) => d.noticeOnly),
+      out.map((d) => d.messageId),
+    ],
   );
   return out;
 }
@@ -150,8 +191,16 @@ export async function listFailedDeliveries(ctx: Ctx, limit = 200): Promise<Faile
   const p = requireMailOperator(ctx);
   const showExternal = p === null || p.central;
   const r = await ctx.app.db.query<{
-    id: string; recipient: string; recipient_kind: 'member' | 'external'; report_id: string | null; ref: string | null; number: number | null;
-    message_id: string; attempts: number; failure: string | null; failed_at: Date;
+    id: string;
+    recipient: string;
+    recipient_kind: 'member' | 'external';
+    report_id: string | null;
+    ref: string | null;
+    number: number | null;
+    message_id: string;
+    attempts: number;
+    failure: string | null;
+    failed_at: Date;
   }>(
     `SELECT d.id, d.recipient, d.recipient_kind, d.report_id, i.ref, r.number, d.message_id, d.attempts, d.failure, d.failed_at
        FROM deliveries d LEFT JOIN reports r ON r.id = d.report_id LEFT JOIN incidents i ON i.id = r.incident_id
@@ -184,10 +233,13 @@ export async function resendDelivery(ctx: Ctx, deliveryId: string): Promise<void
   if (!isUuid(deliveryId)) throw new NotFoundError('delivery');
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
-    const r = await tx.query<{ outbox_id: string; status: string }>('SELECT outbox_id, status FROM deliveries WHERE id = $1 FOR UPDATE', [deliveryId]);
+    const r = await tx.query<{ outbox_id: string; status: string }>('SELECT outbox_id, status FROM deliveries WHERE id = $1 FOR UPDATE', [
+      deliveryId,
+    ]);
     const row = r.rows[0];
     if (!row) throw new NotFoundError('delivery');
-    if (row.status !== 'failed') throw new EmbargoError('conflict', `This delivery is ${row.status}, not failed; only failed deliveries are resent.`);
+    if (row.status !== 'failed')
+      throw new EmbargoError('conflict', `This delivery is ${row.status}, not failed; only failed deliveries are resent.`);
     await tx.query(
       `UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = $2, raw_sealed = NULL, mode = NULL, failure = NULL,
               last_error = NULL, failed_at = NULL, lease_until = NULL WHERE id = $1`,
@@ -242,34 +294,57 @@ export function verpAddress(bounceAddress: string, deliveryId: string): string {
  * A delayed-delivery report (Action: delayed, or a 4.x.x status) changes nothing but the last error.
  * Returns the delivery concerned, or null when the bounce names none of ours (nothing changes).
  */
-export async function handleBounce(ctx: Ctx, tx: Queryable, at: Date, input: BounceInput): Promise<{ deliveryId: string; failed: boolean } | null> {
+export async function handleBounce(
+  ctx: Ctx,
+  tx: Queryable,
+  at: Date,
+  input: BounceInput,
+): Promise<{ deliveryId: string; failed: boolean } | null> {
   const token = input.bounceAddress ? bounceToken(input.bounceAddress) : null;
   const messageId = input.originalMessageId?.trim().replace(/^<|>$/g, '') ?? null;
   let row: { id: string; outbox_id: string; recipient: string; status: string } | undefined;
   if (token) {
     const id = `${token.slice(0, 8)}-${token.slice(8, 12)}-${token.slice(12, 16)}-${token.slice(16, 20)}-${token.slice(20)}`;
-    row = (await tx.query<{ id: string; outbox_id: string; recipient: string; status: string }>(
-      'SELECT id, outbox_id, recipient, status FROM deliveries WHERE id = $1 FOR UPDATE', [id])).rows[0];
+    row = (
+      await tx.query<{ id: string; outbox_id: string; recipient: string; status: string }>(
+        'SELECT id, outbox_id, recipient, status FROM deliveries WHERE id = $1 FOR UPDATE',
+        [id],
+      )
+    ).rows[0];
   }
   if (!row && messageId) {
-    row = (await tx.query<{ id: string; outbox_id: string; recipient: string; status: string }>(
-      'SELECT id, outbox_id, recipient, status FROM deliveries WHERE lower(message_id) = lower($1) FOR UPDATE', [messageId])).rows[0];
+    row = (
+      await tx.query<{ id: string; outbox_id: string; recipient: string; status: string }>(
+        'SELECT id, outbox_id, recipient, status FROM deliveries WHERE lower(message_id) = lower($1) FOR UPDATE',
+        [messageId],
+      )
+    ).rows[0];
   }
   if (!row) return null;
   const status = input.status?.trim() ?? '';
   const delayed = (input.action ?? '').trim().toLowerCase() === 'delayed' || /^4\./.test(status);
-  const detail = [status, input.diagnostic?.trim()].filter(Boolean).join(' ').replace(/[\r\n]+/g, ' ').slice(0, 500);
+  const detail = [status, input.diagnostic?.trim()]
+    .filter(Boolean)
+    .join(' ')
+    .replace(/[\r\n]+/g, ' ')
+    .slice(0, 500);
   if (delayed) {
     await tx.query('UPDATE deliveries SET last_error = $2 WHERE id = $1', [row.id, `delayed: ${detail || 'no details'}`]);
     return { deliveryId: row.id, failed: false };
   }
   const reason = `bounced${input.recipient ? ` for ${input.recipient.trim().toLowerCase().slice(0, 320)}` : ''}: ${detail || 'no details given'}`;
-  await tx.query(
-    `UPDATE deliveries SET status = 'failed', failure = $2, failed_at = $3, lease_until = NULL WHERE id = $1`,
-    [row.id, reason, at],
-  );
+  await tx.query(`UPDATE deliveries SET status = 'failed', failure = $2, failed_at = $3, lease_until = NULL WHERE id = $1`, [
+    row.id,
+    reason,
+    at,
+  ]);
   await syncOutboxStatus(tx, row.outbox_id, at);
-  await audit(ctx, tx, at, { action: 'mail.delivery_bounced', subjectType: 'delivery', subjectId: row.id, data: { status: status || null, previousStatus: row.status } });
+  await audit(ctx, tx, at, {
+    action: 'mail.delivery_bounced',
+    subjectType: 'delivery',
+    subjectId: row.id,
+    data: { status: status || null, previousStatus: row.status },
+  });
   return { deliveryId: row.id, failed: true };
 }
 
@@ -283,7 +358,8 @@ export async function reporterMailNote(ctx: Ctx, reportId: string): Promise<stri
   if (!email) return 'The reporter gave no e-mail address: they read the reply on their status page.';
   const key = await confirmedKeyFor(ctx.app.db, email);
   const usable = key ? await keyUsability(key, ctx.app.clock(), email) : null;
-  if (key && usable?.usable) return `Mailed encrypted to the reporter's key ${key.getFingerprint().toUpperCase()} and signed with the team key.`;
+  if (key && usable?.usable)
+    return `Mailed encrypted to the reporter's key ${key.getFingerprint().toUpperCase()} and signed with the team key.`;
   const why = key ? `their key cannot be used (${usable?.reason ?? usable?.code})` : 'no confirmed key of theirs is on file';
   return (await rulesOf(ctx.app.db)).unencryptedMail === 'allow'
     ? `Not encrypted: ${why}, so this reply is mailed to the reporter in clear (the process profile allows it).`

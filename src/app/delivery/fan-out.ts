@@ -30,15 +30,26 @@ export async function peopleWithAccess(tx: Queryable, reportId: string): Promise
      UNION SELECT person_id FROM case_participants WHERE report_id = $1`,
     [reportId, c.row.incidentId],
   );
-  const people = await principalsOf(tx, candidates.rows.map((r) => r.person_id));
-  return [...people.values()].filter((p) => canSeeCase(p, c.facts)).map((p) => ({ personId: p.personId, email: p.email })).sort((a, b) => a.email.localeCompare(b.email));
+  const people = await principalsOf(
+    tx,
+    candidates.rows.map((r) => r.person_id),
+  );
+  return [...people.values()]
+    .filter((p) => canSeeCase(p, c.facts))
+    .map((p) => ({ personId: p.personId, email: p.email }))
+    .sort((a, b) => a.email.localeCompare(b.email));
 }
 
 /**
  * Queues the copies of one thread message (messages.id) to everyone with access, except its author.
  * Call it in the transaction that stored the message: nothing is sent if that rolls back.
  */
-export async function fanOutMessage(ctx: Ctx, tx: Queryable, at: Date, opts: { reportId: string; messageId: string }): Promise<FanOutResult> {
+export async function fanOutMessage(
+  ctx: Ctx,
+  tx: Queryable,
+  at: Date,
+  opts: { reportId: string; messageId: string },
+): Promise<FanOutResult> {
   const m = await tx.query<{ kind: string; author_id: string | null; body_sealed: string; report_id: string }>(
     'SELECT kind, author_id, body_sealed, report_id FROM messages WHERE id = $1',
     [opts.messageId],
@@ -61,7 +72,9 @@ export async function fanOutMessage(ctx: Ctx, tx: Queryable, at: Date, opts: { r
     envelope: { to: recipients.map((r) => r.email), cc: [], subject: `[${label}] ${what}`, body, automatic: 'auto-generated' },
   });
   await audit(ctx, tx, at, {
-    action: 'mail.fanned_out', subjectType: 'report', subjectId: opts.reportId,
+    action: 'mail.fanned_out',
+    subjectType: 'report',
+    subjectId: opts.reportId,
     data: { messageId: opts.messageId, outboxId, recipients: recipients.map((r) => r.personId) },
   });
   return { outboxId, recipients: recipients.length };

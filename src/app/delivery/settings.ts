@@ -13,7 +13,12 @@ import { aad, audit, requireAdmin, type App, type Ctx } from '../context.ts';
 // key and never shown back: a form left blank keeps the stored password.
 
 const TLS = z.enum(['none', 'starttls', 'tls']);
-const host = z.string().trim().min(1).max(253).regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address');
+const host = z
+  .string()
+  .trim()
+  .min(1)
+  .max(253)
+  .regex(/^[A-Za-z0-9.:[\]-]+$/, 'must be a host name or IP address');
 const port = z.coerce.number().int().min(1).max(65535);
 const email = z.string().trim().toLowerCase().email().max(320);
 
@@ -23,7 +28,13 @@ export const SmtpRelayInput = z.strictObject({
   host,
   port,
   tls: TLS,
-  username: z.string().trim().max(320).nullable().default(null).transform((v) => v || null),
+  username: z
+    .string()
+    .trim()
+    .max(320)
+    .nullable()
+    .default(null)
+    .transform((v) => v || null),
   /** Omitted or empty: keep the stored password. null: remove it. */
   password: z.string().max(1000).nullable().optional(),
   bounceAddress: email,
@@ -36,7 +47,12 @@ export const AliasInput = z.strictObject({
 });
 
 export const ImapAccountInput = z.strictObject({
-  name: z.string().trim().min(1).max(80).regex(/^[\w.@-]+$/, 'letters, digits, . _ - @ only'),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(80)
+    .regex(/^[\w.@-]+$/, 'letters, digits, . _ - @ only'),
   host,
   port,
   tls: TLS,
@@ -78,24 +94,52 @@ export interface MailSettingsView {
 
 /** The relay with its password, for the delivery job; null when none is configured. */
 export async function smtpRelay(app: App, tx: Queryable = app.db): Promise<SmtpRelay | null> {
-  const r = await tx.query<{ host: string; port: number; tls: TlsMode; username: string | null; password_sealed: string | null; bounce_address: string; source: 'config' | 'admin' }>(
-    'SELECT host, port, tls, username, password_sealed, bounce_address, source FROM smtp_relay WHERE id = 1',
-  );
+  const r = await tx.query<{
+    host: string;
+    port: number;
+    tls: TlsMode;
+    username: string | null;
+    password_sealed: string | null;
+    bounce_address: string;
+    source: 'config' | 'admin';
+  }>('SELECT host, port, tls, username, password_sealed, bounce_address, source FROM smtp_relay WHERE id = 1');
   const row = r.rows[0];
   if (!row) return null;
   return {
-    host: row.host, port: row.port, tls: row.tls, username: row.username, bounceAddress: row.bounce_address, source: row.source,
+    host: row.host,
+    port: row.port,
+    tls: row.tls,
+    username: row.username,
+    bounceAddress: row.bounce_address,
+    source: row.source,
     password: row.password_sealed ? app.sealer.open(row.password_sealed, aad('smtp_relay', 'password', '1')) : null,
   };
 }
 
 /** The enabled IMAP accounts with their passwords, for the poller. */
 export async function imapAccountsForPoller(app: App): Promise<ImapAccount[]> {
-  const r = await app.db.query<{ id: string; name: string; host: string; port: number; tls: TlsMode; username: string; password_sealed: string; folder: string; enabled: boolean; source: 'config' | 'admin' }>(
-    'SELECT * FROM imap_accounts WHERE enabled ORDER BY name',
-  );
+  const r = await app.db.query<{
+    id: string;
+    name: string;
+    host: string;
+    port: number;
+    tls: TlsMode;
+    username: string;
+    password_sealed: string;
+    folder: string;
+    enabled: boolean;
+    source: 'config' | 'admin';
+  }>('SELECT * FROM imap_accounts WHERE enabled ORDER BY name');
   return r.rows.map((row) => ({
-    id: row.id, name: row.name, host: row.host, port: row.port, tls: row.tls, username: row.username, folder: row.folder, enabled: row.enabled, source: row.source,
+    id: row.id,
+    name: row.name,
+    host: row.host,
+    port: row.port,
+    tls: row.tls,
+    username: row.username,
+    folder: row.folder,
+    enabled: row.enabled,
+    source: row.source,
     password: app.sealer.open(row.password_sealed, aad('imap_accounts', 'password', row.id)),
   }));
 }
@@ -113,31 +157,67 @@ export async function aliasTeam(tx: Queryable, address: string): Promise<{ teamI
 
 /** Every address the desk receives mail for. */
 export async function allAliases(tx: Queryable): Promise<string[]> {
-  const r = await tx.query<{ address: string }>('SELECT address FROM mail_aliases UNION SELECT lower(alias) FROM teams WHERE alias IS NOT NULL ORDER BY 1');
+  const r = await tx.query<{ address: string }>(
+    'SELECT address FROM mail_aliases UNION SELECT lower(alias) FROM teams WHERE alias IS NOT NULL ORDER BY 1',
+  );
   return r.rows.map((x) => x.address);
 }
 
 export async function mailSettings(ctx: Ctx): Promise<MailSettingsView> {
   requireAdmin(ctx);
   const db = ctx.app.db;
-  const relay = await db.query<{ host: string; port: number; tls: TlsMode; username: string | null; password_sealed: string | null; bounce_address: string; source: 'config' | 'admin' }>(
-    'SELECT host, port, tls, username, password_sealed, bounce_address, source FROM smtp_relay WHERE id = 1',
-  );
+  const relay = await db.query<{
+    host: string;
+    port: number;
+    tls: TlsMode;
+    username: string | null;
+    password_sealed: string | null;
+    bounce_address: string;
+    source: 'config' | 'admin';
+  }>('SELECT host, port, tls, username, password_sealed, bounce_address, source FROM smtp_relay WHERE id = 1');
   const aliases = await db.query<{ address: string; team: string; team_name: string; source: 'profile' | 'config' | 'admin' }>(
     `SELECT a.address, t.slug AS team, t.name AS team_name, a.source FROM mail_aliases a JOIN teams t ON t.id = a.team_id
      UNION ALL SELECT lower(t.alias), t.slug, t.name, 'profile' FROM teams t WHERE t.alias IS NOT NULL
      ORDER BY 1`,
   );
-  const imap = await db.query<{ id: string; name: string; host: string; port: number; tls: TlsMode; username: string; password_sealed: string; folder: string; enabled: boolean; source: 'config' | 'admin' }>(
-    'SELECT * FROM imap_accounts ORDER BY name',
-  );
+  const imap = await db.query<{
+    id: string;
+    name: string;
+    host: string;
+    port: number;
+    tls: TlsMode;
+    username: string;
+    password_sealed: string;
+    folder: string;
+    enabled: boolean;
+    source: 'config' | 'admin';
+  }>('SELECT * FROM imap_accounts ORDER BY name');
   const teams = await db.query<{ slug: string; name: string }>('SELECT slug, name FROM teams ORDER BY kind, slug');
   const r = relay.rows[0];
   return {
-    smtpRelay: r ? { host: r.host, port: r.port, tls: r.tls, username: r.username, bounceAddress: r.bounce_address, source: r.source, hasPassword: r.password_sealed !== null } : null,
+    smtpRelay: r
+      ? {
+          host: r.host,
+          port: r.port,
+          tls: r.tls,
+          username: r.username,
+          bounceAddress: r.bounce_address,
+          source: r.source,
+          hasPassword: r.password_sealed !== null,
+        }
+      : null,
     aliases: aliases.rows.map((a) => ({ address: a.address, team: a.team, teamName: a.team_name, source: a.source })),
     imapAccounts: imap.rows.map((a) => ({
-      id: a.id, name: a.name, host: a.host, port: a.port, tls: a.tls, username: a.username, folder: a.folder, enabled: a.enabled, source: a.source, hasPassword: true,
+      id: a.id,
+      name: a.name,
+      host: a.host,
+      port: a.port,
+      tls: a.tls,
+      username: a.username,
+      folder: a.folder,
+      enabled: a.enabled,
+      source: a.source,
+      hasPassword: true,
     })),
     teams: teams.rows,
   };
@@ -153,7 +233,8 @@ function refuseKeptSecretElsewhere(
   next: { host: string; port: number; tls: TlsMode; username: string | null },
 ): void {
   const changed = (['host', 'port', 'tls', 'username'] as const).filter((k) =>
-    k === 'host' ? stored.host.toLowerCase() !== next.host.toLowerCase() : stored[k] !== next[k]);
+    k === 'host' ? stored.host.toLowerCase() !== next.host.toLowerCase() : stored[k] !== next[k],
+  );
   if (changed.length === 0) return;
   throw new ValidationError(
     `The stored password is kept only for the same server, port, TLS mode and user; you changed ${changed.join(', ')}: enter the password again.`,
@@ -161,32 +242,60 @@ function refuseKeptSecretElsewhere(
   );
 }
 
-const fromConfig = (what: string) => new ConflictError(`${what} is set in the config file (EMBARGO_CONFIG or the environment); change it there and restart.`);
+const fromConfig = (what: string) =>
+  new ConflictError(`${what} is set in the config file (EMBARGO_CONFIG or the environment); change it there and restart.`);
 
 export async function setSmtpRelay(ctx: Ctx, raw: unknown): Promise<void> {
   requireAdmin(ctx);
   const input = SmtpRelayInput.parse(raw);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
-    const cur = await tx.query<{ source: string; password_sealed: string | null; host: string; port: number; tls: TlsMode; username: string | null }>(
-      'SELECT source, password_sealed, host, port, tls, username FROM smtp_relay WHERE id = 1 FOR UPDATE');
+    const cur = await tx.query<{
+      source: string;
+      password_sealed: string | null;
+      host: string;
+      port: number;
+      tls: TlsMode;
+      username: string | null;
+    }>('SELECT source, password_sealed, host, port, tls, username FROM smtp_relay WHERE id = 1 FOR UPDATE');
     if (cur.rows[0]?.source === 'config') throw fromConfig('The SMTP relay');
     const keep = input.password === undefined || input.password === '';
     if (keep && cur.rows[0]?.password_sealed) refuseKeptSecretElsewhere(cur.rows[0], input);
     const password = keep
       ? (cur.rows[0]?.password_sealed ?? null)
-      : input.password === null || input.password === undefined ? null : ctx.app.sealer.seal(input.password, aad('smtp_relay', 'password', '1'));
-    if (password !== null && !input.username) throw new ValidationError('A password needs a user name.', [{ path: 'username', message: 'required with a password' }]);
+      : input.password === null || input.password === undefined
+        ? null
+        : ctx.app.sealer.seal(input.password, aad('smtp_relay', 'password', '1'));
+    if (password !== null && !input.username)
+      throw new ValidationError('A password needs a user name.', [{ path: 'username', message: 'required with a password' }]);
     await upsertRelay(tx, { ...input, passwordSealed: password, source: 'admin' }, now);
     await audit(ctx, tx, now, {
-      action: 'mail.smtp_relay_set', subjectType: 'mail_settings', subjectId: 'smtp_relay',
-      data: { host: input.host, port: input.port, tls: input.tls, username: input.username, passwordChanged: input.password !== undefined && input.password !== '' },
+      action: 'mail.smtp_relay_set',
+      subjectType: 'mail_settings',
+      subjectId: 'smtp_relay',
+      data: {
+        host: input.host,
+        port: input.port,
+        tls: input.tls,
+        username: input.username,
+        passwordChanged: input.password !== undefined && input.password !== '',
+      },
     });
   });
 }
 
 async function upsertRelay(
-  tx: Queryable, r: { host: string; port: number; tls: TlsMode; username: string | null; passwordSealed: string | null; bounceAddress: string; source: 'config' | 'admin' }, now: Date,
+  tx: Queryable,
+  r: {
+    host: string;
+    port: number;
+    tls: TlsMode;
+    username: string | null;
+    passwordSealed: string | null;
+    bounceAddress: string;
+    source: 'config' | 'admin';
+  },
+  now: Date,
 ): Promise<void> {
   await tx.query(
     `INSERT INTO smtp_relay (id, host, port, tls, username, password_sealed, bounce_address, source, updated_at) VALUES (1, $1, $2, $3, $4, $5, $6, $7, $8)
@@ -218,7 +327,12 @@ export async function setAlias(ctx: Ctx, raw: unknown): Promise<void> {
        ON CONFLICT (address) DO UPDATE SET team_id = $2, updated_at = $3`,
       [input.address, teamId, now],
     );
-    await audit(ctx, tx, now, { action: 'mail.alias_set', subjectType: 'mail_settings', subjectId: input.address, data: { team: input.team } });
+    await audit(ctx, tx, now, {
+      action: 'mail.alias_set',
+      subjectType: 'mail_settings',
+      subjectId: input.address,
+      data: { team: input.team },
+    });
   });
 }
 
@@ -240,8 +354,15 @@ export async function saveImapAccount(ctx: Ctx, raw: unknown): Promise<{ id: str
   const input = ImapAccountInput.parse(raw);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
-    const cur = await tx.query<{ id: string; source: string; password_sealed: string; host: string; port: number; tls: TlsMode; username: string }>(
-      'SELECT id, source, password_sealed, host, port, tls, username FROM imap_accounts WHERE name = $1 FOR UPDATE', [input.name]);
+    const cur = await tx.query<{
+      id: string;
+      source: string;
+      password_sealed: string;
+      host: string;
+      port: number;
+      tls: TlsMode;
+      username: string;
+    }>('SELECT id, source, password_sealed, host, port, tls, username FROM imap_accounts WHERE name = $1 FOR UPDATE', [input.name]);
     const existing = cur.rows[0];
     if (existing?.source === 'config') throw fromConfig(`The IMAP account ${input.name}`);
     if (existing && !input.password) refuseKeptSecretElsewhere(existing, input);
@@ -250,8 +371,19 @@ export async function saveImapAccount(ctx: Ctx, raw: unknown): Promise<{ id: str
     if (!password) throw new ValidationError('A new IMAP account needs its password.', [{ path: 'password', message: 'required' }]);
     await upsertImap(tx, { id, ...input, passwordSealed: password, source: 'admin' }, now);
     await audit(ctx, tx, now, {
-      action: 'mail.imap_account_saved', subjectType: 'mail_settings', subjectId: id,
-      data: { name: input.name, host: input.host, port: input.port, tls: input.tls, username: input.username, folder: input.folder, enabled: input.enabled, passwordChanged: !!input.password },
+      action: 'mail.imap_account_saved',
+      subjectType: 'mail_settings',
+      subjectId: id,
+      data: {
+        name: input.name,
+        host: input.host,
+        port: input.port,
+        tls: input.tls,
+        username: input.username,
+        folder: input.folder,
+        enabled: input.enabled,
+        passwordChanged: !!input.password,
+      },
     });
     return { id };
   });
@@ -259,7 +391,18 @@ export async function saveImapAccount(ctx: Ctx, raw: unknown): Promise<{ id: str
 
 async function upsertImap(
   tx: Queryable,
-  a: { id: string; name: string; host: string; port: number; tls: TlsMode; username: string; passwordSealed: string; folder: string; enabled: boolean; source: 'config' | 'admin' },
+  a: {
+    id: string;
+    name: string;
+    host: string;
+    port: number;
+    tls: TlsMode;
+    username: string;
+    passwordSealed: string;
+    folder: string;
+    enabled: boolean;
+    source: 'config' | 'admin';
+  },
   now: Date,
 ): Promise<void> {
   await tx.query(
@@ -278,7 +421,12 @@ export async function removeImapAccount(ctx: Ctx, name: string): Promise<void> {
     if (!cur.rows[0]) throw new NotFoundError('IMAP account');
     if (cur.rows[0].source === 'config') throw fromConfig(`The IMAP account ${name}`);
     await tx.query('DELETE FROM imap_accounts WHERE id = $1', [cur.rows[0].id]);
-    await audit(ctx, tx, now, { action: 'mail.imap_account_removed', subjectType: 'mail_settings', subjectId: cur.rows[0].id, data: { name } });
+    await audit(ctx, tx, now, {
+      action: 'mail.imap_account_removed',
+      subjectType: 'mail_settings',
+      subjectId: cur.rows[0].id,
+      data: { name },
+    });
   });
 }
 
@@ -296,12 +444,21 @@ export async function applyMailConfig(app: App): Promise<void> {
   const ctx: Ctx = { app, principal: { kind: 'system', label: 'config' } };
   await app.db.transaction(async (tx) => {
     if (c.smtpRelayHost) {
-      if (!c.mailBounceAddress) throw new ValidationError('mailBounceAddress (EMBARGO_MAIL_BOUNCE_ADDRESS) is required with smtpRelayHost.');
-      await upsertRelay(tx, {
-        host: c.smtpRelayHost, port: c.smtpRelayPort, tls: c.smtpRelayTls, username: c.smtpRelayUser,
-        passwordSealed: c.smtpRelayPassword ? app.sealer.seal(c.smtpRelayPassword, aad('smtp_relay', 'password', '1')) : null,
-        bounceAddress: c.mailBounceAddress, source: 'config',
-      }, now);
+      if (!c.mailBounceAddress)
+        throw new ValidationError('mailBounceAddress (EMBARGO_MAIL_BOUNCE_ADDRESS) is required with smtpRelayHost.');
+      await upsertRelay(
+        tx,
+        {
+          host: c.smtpRelayHost,
+          port: c.smtpRelayPort,
+          tls: c.smtpRelayTls,
+          username: c.smtpRelayUser,
+          passwordSealed: c.smtpRelayPassword ? app.sealer.seal(c.smtpRelayPassword, aad('smtp_relay', 'password', '1')) : null,
+          bounceAddress: c.mailBounceAddress,
+          source: 'config',
+        },
+        now,
+      );
     } else {
       await tx.query(`UPDATE smtp_relay SET source = 'admin' WHERE source = 'config'`);
     }
@@ -313,17 +470,37 @@ export async function applyMailConfig(app: App): Promise<void> {
         [address, await teamIdOf(tx, team), now],
       );
     }
-    await tx.query(`UPDATE mail_aliases SET source = 'admin' WHERE source = 'config' AND NOT (address = ANY($1))`, [configured.map(([a]) => a)]);
+    await tx.query(`UPDATE mail_aliases SET source = 'admin' WHERE source = 'config' AND NOT (address = ANY($1))`, [
+      configured.map(([a]) => a),
+    ]);
     if (c.imapHost && c.imapUser && c.imapPassword) {
       const cur = await tx.query<{ id: string }>('SELECT id FROM imap_accounts WHERE name = $1', [CONFIG_IMAP_ACCOUNT]);
       const id = cur.rows[0]?.id ?? randomUUID();
-      await upsertImap(tx, {
-        id, name: CONFIG_IMAP_ACCOUNT, host: c.imapHost, port: c.imapPort, tls: c.imapTls ? 'tls' : 'none', username: c.imapUser,
-        passwordSealed: app.sealer.seal(c.imapPassword, aad('imap_accounts', 'password', id)), folder: c.imapMailbox, enabled: true, source: 'config',
-      }, now);
+      await upsertImap(
+        tx,
+        {
+          id,
+          name: CONFIG_IMAP_ACCOUNT,
+          host: c.imapHost,
+          port: c.imapPort,
+          tls: c.imapTls ? 'tls' : 'none',
+          username: c.imapUser,
+          passwordSealed: app.sealer.seal(c.imapPassword, aad('imap_accounts', 'password', id)),
+          folder: c.imapMailbox,
+          enabled: true,
+          source: 'config',
+        },
+        now,
+      );
     } else {
       await tx.query(`UPDATE imap_accounts SET source = 'admin' WHERE source = 'config'`);
     }
-    if (c.smtpRelayHost || configured.length || c.imapHost) await audit(ctx, tx, now, { action: 'mail.config_applied', subjectType: 'mail_settings', subjectId: 'config', data: { smtpRelay: !!c.smtpRelayHost, aliases: configured.length, imap: !!c.imapHost } });
+    if (c.smtpRelayHost || configured.length || c.imapHost)
+      await audit(ctx, tx, now, {
+        action: 'mail.config_applied',
+        subjectType: 'mail_settings',
+        subjectId: 'config',
+        data: { smtpRelay: !!c.smtpRelayHost, aliases: configured.length, imap: !!c.imapHost },
+      });
   });
 }

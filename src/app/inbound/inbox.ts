@@ -55,10 +55,13 @@ export async function storeRaw(app: App, mail: IncomingMail): Promise<Stored> {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (sha256) DO NOTHING RETURNING id`,
       [
-        id, now, mail.via,
+        id,
+        now,
+        mail.via,
         sealer.seal(mail.envelopeFrom, aad('mail_inbox', 'envelope_from', id)),
         sealer.sealJson(mail.envelopeTo, aad('mail_inbox', 'envelope_to', id)),
-        mail.raw.length, hash,
+        mail.raw.length,
+        hash,
         sealer.seal(mail.raw.toString('base64'), aad('mail_inbox', 'raw', id)),
       ],
     );
@@ -67,7 +70,10 @@ export async function storeRaw(app: App, mail: IncomingMail): Promise<Stored> {
       return { id: existing.rows[0]!.id, duplicate: true };
     }
     await audit({ app, principal: SYSTEM }, tx, now, {
-      action: 'mail.received', subjectType: 'mail', subjectId: id, data: { via: mail.via, size: mail.raw.length },
+      action: 'mail.received',
+      subjectType: 'mail',
+      subjectId: id,
+      data: { via: mail.via, size: mail.raw.length },
     });
     return { id, duplicate: false };
   });
@@ -90,7 +96,15 @@ export interface Claim {
 export async function claimNext(app: App, leaseMs: number): Promise<Claim | null> {
   const now = app.clock();
   for (;;) {
-    const r = await app.db.query<{ id: string; attempts: number; via: Via; received_at: Date; raw_sealed: string; envelope_from_sealed: string; envelope_to_sealed: string }>(
+    const r = await app.db.query<{
+      id: string;
+      attempts: number;
+      via: Via;
+      received_at: Date;
+      raw_sealed: string;
+      envelope_from_sealed: string;
+      envelope_to_sealed: string;
+    }>(
       `UPDATE mail_inbox SET status = 'processing', attempts = attempts + 1, lease_until = $2
         WHERE id = (SELECT id FROM mail_inbox
                      WHERE status = 'received' OR (status = 'processing' AND lease_until < $1)
@@ -104,13 +118,21 @@ export async function claimNext(app: App, leaseMs: number): Promise<Claim | null
       await app.db.query(
         `UPDATE mail_inbox SET status = 'failed', lease_until = NULL, processed_at = $3,
                 error = $2 WHERE id = $1 AND attempts = $4`,
-        [row.id, `Processing did not finish in ${MAX_ATTEMPTS} attempts (each one crashed or timed out); kept for an admin to look at.`, now, row.attempts],
+        [
+          row.id,
+          `Processing did not finish in ${MAX_ATTEMPTS} attempts (each one crashed or timed out); kept for an admin to look at.`,
+          now,
+          row.attempts,
+        ],
       );
       continue;
     }
     const { sealer } = app;
     return {
-      id: row.id, attempt: row.attempts, via: row.via, receivedAt: new Date(row.received_at),
+      id: row.id,
+      attempt: row.attempts,
+      via: row.via,
+      receivedAt: new Date(row.received_at),
       raw: Buffer.from(sealer.open(row.raw_sealed, aad('mail_inbox', 'raw', row.id)), 'base64'),
       envelopeFrom: sealer.open(row.envelope_from_sealed, aad('mail_inbox', 'envelope_from', row.id)),
       envelopeTo: sealer.openJson<string[]>(row.envelope_to_sealed, aad('mail_inbox', 'envelope_to', row.id)),
@@ -123,7 +145,11 @@ export async function claimNext(app: App, leaseMs: number): Promise<Claim | null
  * attempt's (its lease expired and another processor took it), in which case nothing must be written.
  */
 export async function holdClaim(tx: Queryable, claim: Claim): Promise<boolean> {
-  const r = await tx.query('SELECT 1 FROM mail_inbox WHERE id = $1 AND status = $2 AND attempts = $3 FOR UPDATE', [claim.id, 'processing', claim.attempt]);
+  const r = await tx.query('SELECT 1 FROM mail_inbox WHERE id = $1 AND status = $2 AND attempts = $3 FOR UPDATE', [
+    claim.id,
+    'processing',
+    claim.attempt,
+  ]);
   return r.rows.length === 1;
 }
 
@@ -139,11 +165,19 @@ export interface MailFacts {
 }
 
 export const NO_FACTS: MailFacts = {
-  encryption: null, signature: null, signatureShape: null, signerFingerprint: null, signerPersonId: null, protectedSubject: null, htmlConverted: null,
+  encryption: null,
+  signature: null,
+  signatureShape: null,
+  signerFingerprint: null,
+  signerPersonId: null,
+  protectedSubject: null,
+  htmlConverted: null,
 };
 
 export async function finishClaim(
-  tx: Queryable, claim: Claim, at: Date,
+  tx: Queryable,
+  claim: Claim,
+  at: Date,
   result: { status: 'done' | 'rejected'; outcome: string; reportId: string | null; error: string | null; facts: MailFacts },
 ): Promise<void> {
   const f = result.facts;
@@ -152,8 +186,22 @@ export async function finishClaim(
             encryption = $7, signature = $8, signature_shape = $9, signer_fingerprint = $10, signer_person_id = $11,
             protected_subject = $12, html_converted = $13
       WHERE id = $1 AND attempts = $14`,
-    [claim.id, result.status, result.outcome, result.reportId, result.error, at, f.encryption, f.signature, f.signatureShape,
-      f.signerFingerprint, f.signerPersonId, f.protectedSubject, f.htmlConverted, claim.attempt],
+    [
+      claim.id,
+      result.status,
+      result.outcome,
+      result.reportId,
+      result.error,
+      at,
+      f.encryption,
+      f.signature,
+      f.signatureShape,
+      f.signerFingerprint,
+      f.signerPersonId,
+      f.protectedSubject,
+      f.htmlConverted,
+      claim.attempt,
+    ],
   );
 }
 
@@ -166,7 +214,12 @@ export async function failClaim(app: App, claim: Claim, error: string): Promise<
       [claim.id, error.slice(0, 2000), now, claim.attempt],
     );
     if (r.rowCount === 1) {
-      await audit({ app, principal: SYSTEM }, tx, now, { action: 'mail.failed', subjectType: 'mail', subjectId: claim.id, data: { attempt: claim.attempt } });
+      await audit({ app, principal: SYSTEM }, tx, now, {
+        action: 'mail.failed',
+        subjectType: 'mail',
+        subjectId: claim.id,
+        data: { attempt: claim.attempt },
+      });
     }
   });
 }
@@ -187,11 +240,30 @@ export interface InboxEntry {
 const ENTRY_SQL = `SELECT m.id, m.received_at, m.via, m.size, m.status, m.attempts, m.outcome, m.error, m.report_id, i.ref
                      FROM mail_inbox m LEFT JOIN reports r ON r.id = m.report_id LEFT JOIN incidents i ON i.id = r.incident_id`;
 
-type EntryRow = { id: string; received_at: Date; via: Via; size: number; status: InboxStatus; attempts: number; outcome: string | null; error: string | null; report_id: string | null; ref: string | null };
+type EntryRow = {
+  id: string;
+  received_at: Date;
+  via: Via;
+  size: number;
+  status: InboxStatus;
+  attempts: number;
+  outcome: string | null;
+  error: string | null;
+  report_id: string | null;
+  ref: string | null;
+};
 
 const toEntry = (r: EntryRow): InboxEntry => ({
-  id: r.id, receivedAt: new Date(r.received_at).toISOString(), via: r.via, size: r.size, status: r.status, attempts: r.attempts,
-  outcome: r.outcome, error: r.error, reportId: r.report_id, incidentRef: r.ref,
+  id: r.id,
+  receivedAt: new Date(r.received_at).toISOString(),
+  via: r.via,
+  size: r.size,
+  status: r.status,
+  attempts: r.attempts,
+  outcome: r.outcome,
+  error: r.error,
+  reportId: r.report_id,
+  incidentRef: r.ref,
 });
 
 /** One inbox row by id (for the door that stored it: `embargo mail import` waits for its outcome). */
@@ -204,7 +276,10 @@ export async function inboxEntry(db: Queryable, id: string): Promise<InboxEntry 
 export async function listInbox(ctx: Ctx, filter: { status?: InboxStatus[]; limit?: number } = {}): Promise<InboxEntry[]> {
   requireAdmin(ctx);
   const statuses = filter.status ?? ['failed', 'rejected'];
-  const r = await ctx.app.db.query<EntryRow>(`${ENTRY_SQL} WHERE m.status = ANY($1) ORDER BY m.seq DESC LIMIT $2`, [statuses, Math.min(filter.limit ?? 100, 1000)]);
+  const r = await ctx.app.db.query<EntryRow>(`${ENTRY_SQL} WHERE m.status = ANY($1) ORDER BY m.seq DESC LIMIT $2`, [
+    statuses,
+    Math.min(filter.limit ?? 100, 1000),
+  ]);
   return r.rows.map(toEntry);
 }
 
@@ -254,14 +329,22 @@ export async function inboxAttention(ctx: Ctx, filter: { limit?: number } = {}):
   return r.rows.map((row) => {
     const stuck = row.stuck === true && (row.status === 'received' || row.status === 'processing');
     return {
-      id: row.id, receivedAt: new Date(row.received_at).toISOString(), via: row.via,
+      id: row.id,
+      receivedAt: new Date(row.received_at).toISOString(),
+      via: row.via,
       envelopeFrom: app.sealer.open(row.envelope_from_sealed, aad('mail_inbox', 'envelope_from', row.id)),
-      size: row.size, status: row.status, stuck, attempts: row.attempts, outcome: row.outcome,
-      reason: row.error ?? (stuck
-        ? row.status === 'processing'
-          ? 'Its processor stopped before finishing (the lease passed); the intake job of a running server takes it over.'
-          : 'Not taken by the intake job yet: is a server running (embargo serve)?'
-        : null),
+      size: row.size,
+      status: row.status,
+      stuck,
+      attempts: row.attempts,
+      outcome: row.outcome,
+      reason:
+        row.error ??
+        (stuck
+          ? row.status === 'processing'
+            ? 'Its processor stopped before finishing (the lease passed); the intake job of a running server takes it over.'
+            : 'Not taken by the intake job yet: is a server running (embargo serve)?'
+          : null),
       retryable: row.status === 'failed',
     };
   });

@@ -45,10 +45,18 @@ const MAX_ATTACHMENTS = 50;
 const MAX_TEXT = 190_000;
 
 export type Outcome =
-  | 'new_report' | 'reporter_reply' | 'member_reply' | 'third_party' | 'bounce' | 'auto_reply' | 'loop'
-  | 'member_unverified' | 'rejected'
+  | 'new_report'
+  | 'reporter_reply'
+  | 'member_reply'
+  | 'third_party'
+  | 'bounce'
+  | 'auto_reply'
+  | 'loop'
+  | 'member_unverified'
+  | 'rejected'
   // Issue 3.5 (src/app/relay/relay-mail.ts): a member's mail to a case's reply address.
-  | 'member_relayed' | 'member_not_relayed';
+  | 'member_relayed'
+  | 'member_not_relayed';
 
 export interface ProcessResult {
   status: 'done' | 'rejected' | 'failed';
@@ -113,12 +121,19 @@ async function prepare(app: App, claim: Claim): Promise<Prepared> {
   let htmlConverted = false;
   if (!text.trim() && opened.inner.html) {
     // HTML-only mail becomes plain text; the HTML itself is never rendered.
-    text = htmlToText(opened.inner.html, { wordwrap: 100, selectors: [{ selector: 'img', format: 'skip' }, { selector: 'a', options: { hideLinkHrefIfSameAsText: true } }] });
+    text = htmlToText(opened.inner.html, {
+      wordwrap: 100,
+      selectors: [
+        { selector: 'img', format: 'skip' },
+        { selector: 'a', options: { hideLinkHrefIfSameAsText: true } },
+      ],
+    });
     htmlConverted = true;
   }
   // eslint-disable-next-line no-control-regex
   text = text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, '');
-  if (text.length > MAX_TEXT) text = `${text.slice(0, MAX_TEXT)}\n\n[The text was longer and has been cut here; the whole message is kept in the mail inbox.]`;
+  if (text.length > MAX_TEXT)
+    text = `${text.slice(0, MAX_TEXT)}\n\n[The text was longer and has been cut here; the whole message is kept in the mail inbox.]`;
   return { ...base, outer, opened, hygiene, text, htmlConverted };
 }
 
@@ -127,11 +142,20 @@ function factsOf(p: Prepared, signerPersonId: string | null): MailFacts {
   if (p.undecryptable) return { ...NO_FACTS, encryption: 'undecryptable', signature: 'none' };
   if (!o) return NO_FACTS;
   const s = o.security.signature;
-  const signature = s.status === 'valid' ? 'valid' : s.status === 'none' ? 'none' : s.status === 'unknown_key' || s.status === 'valid_offered_key' ? 'unknown_key' : 'invalid';
+  const signature =
+    s.status === 'valid'
+      ? 'valid'
+      : s.status === 'none'
+        ? 'none'
+        : s.status === 'unknown_key' || s.status === 'valid_offered_key'
+          ? 'unknown_key'
+          : 'invalid';
   return {
     encryption: o.security.encrypted ? (o.security.encryptionShape ?? 'pgp-mime') : 'none',
     signature,
-    signatureShape: s.shape ? `${s.shape}${s.status === 'valid_offered_key' ? ' (key offered in the message itself)' : s.detail && signature !== 'valid' ? `: ${s.detail.slice(0, 300)}` : ''}` : null,
+    signatureShape: s.shape
+      ? `${s.shape}${s.status === 'valid_offered_key' ? ' (key offered in the message itself)' : s.detail && signature !== 'valid' ? `: ${s.detail.slice(0, 300)}` : ''}`
+      : null,
     signerFingerprint: s.signerFingerprint ?? s.signerKeyId ?? null,
     signerPersonId,
     protectedSubject: o.security.protectedHeaders,
@@ -155,7 +179,14 @@ async function roleIn(tx: Queryable, app: App, c: LoadedCase, sender: string): P
 }
 
 /** The case this mail threads onto, and the sender's role in it; null for a new report. */
-async function threadOf(tx: Queryable, app: App, claim: Claim, m: ParsedMessage, subject: string, sender: string): Promise<{ c: LoadedCase; role: Role; personId: string | null; via: string } | null> {
+async function threadOf(
+  tx: Queryable,
+  app: App,
+  claim: Claim,
+  m: ParsedMessage,
+  subject: string,
+  sender: string,
+): Promise<{ c: LoadedCase; role: Role; personId: string | null; via: string } | null> {
   const aliases = await acceptedAliases(app, [], tx);
   const recipients = [...claim.envelopeTo, ...m.to.map((a) => a.address), ...m.cc.map((a) => a.address)];
   for (const r of recipients) {
@@ -184,9 +215,20 @@ const EmailSchema = z.string().trim().toLowerCase().email().max(320);
 async function record(app: App, tx: Queryable, claim: Claim, p: Prepared): Promise<ProcessResult> {
   const now = app.clock();
   const ctx: Ctx = { app, principal: SYSTEM };
-  const done = async (status: 'done' | 'rejected', outcome: Outcome, reportId: string | null, error: string | null, facts: MailFacts = factsOf(p, null)): Promise<ProcessResult> => {
+  const done = async (
+    status: 'done' | 'rejected',
+    outcome: Outcome,
+    reportId: string | null,
+    error: string | null,
+    facts: MailFacts = factsOf(p, null),
+  ): Promise<ProcessResult> => {
     await finishClaim(tx, claim, now, { status, outcome, reportId, error, facts });
-    await audit(ctx, tx, now, { action: `mail.${outcome}`, subjectType: reportId ? 'report' : 'mail', subjectId: reportId ?? claim.id, data: { inboxId: claim.id, status, ...(error ? { error: error.slice(0, 300) } : {}) } });
+    await audit(ctx, tx, now, {
+      action: `mail.${outcome}`,
+      subjectType: reportId ? 'report' : 'mail',
+      subjectId: reportId ?? claim.id,
+      data: { inboxId: claim.id, status, ...(error ? { error: error.slice(0, 300) } : {}) },
+    });
     return { status, outcome, reportId, error };
   };
 
@@ -223,9 +265,18 @@ async function record(app: App, tx: Queryable, claim: Claim, p: Prepared): Promi
   // [Relay, issue 3.5: src/app/relay/relay-mail.ts] A desk person's mail to the case's reply address is a
   // reply to the reporter: relayed with their signature intact, or kept as a team note with the reason
   // (the sender is told). Mail reaching a case any other way goes on below as before.
-  const relayed = thread && thread.via === 'reply address' && thread.role !== 'reporter' && !p.undecryptable
-    ? await memberMailToReplyAddress(app, tx, now, { c: thread.c, sender, raw: claim.raw, opened: p.opened, subject, text: body, messageId: outer.messageId })
-    : null;
+  const relayed =
+    thread && thread.via === 'reply address' && thread.role !== 'reporter' && !p.undecryptable
+      ? await memberMailToReplyAddress(app, tx, now, {
+          c: thread.c,
+          sender,
+          raw: claim.raw,
+          opened: p.opened,
+          subject,
+          text: body,
+          messageId: outer.messageId,
+        })
+      : null;
 
   // Who signed, and is it the member they say they are?
   let signerPersonId: string | null = relayed?.signerPersonId ?? null;
@@ -235,8 +286,12 @@ async function record(app: App, tx: Queryable, claim: Claim, p: Prepared): Promi
     const fp = sig?.signerFingerprint?.toUpperCase();
     if (own && sig?.status === 'valid' && fp && own.key.getFingerprint().toUpperCase() === fp) signerPersonId = thread.personId;
     if (!signerPersonId) {
-      return done('rejected', 'member_unverified', thread.c.row.reportId,
-        'Mail from a member is recorded only when it is signed with their own confirmed OpenPGP key, and this signature does not verify against it.');
+      return done(
+        'rejected',
+        'member_unverified',
+        thread.c.row.reportId,
+        'Mail from a member is recorded only when it is signed with their own confirmed OpenPGP key, and this signature does not verify against it.',
+      );
     }
   }
   const facts = factsOf(p, signerPersonId);
@@ -272,16 +327,28 @@ async function record(app: App, tx: Queryable, claim: Claim, p: Prepared): Promi
       messageId = await addMessage({ app, principal: member }, tx, now, thread.c, 'note', body);
       outcome = 'member_reply';
     } else {
-      messageId = await addMessage(ctx, tx, now, thread.c, 'note', `Mail from a third party, ${sender || 'no valid sender address'} (threaded by ${thread.via}):\n\n${body}`);
+      messageId = await addMessage(
+        ctx,
+        tx,
+        now,
+        thread.c,
+        'note',
+        `Mail from a third party, ${sender || 'no valid sender address'} (threaded by ${thread.via}):\n\n${body}`,
+      );
       outcome = 'third_party';
     }
   }
 
   // A member's reply keeps the entity exactly as they signed it, to relay it with their signature intact.
   const se = role === 'member' ? p.opened?.signedEntity : undefined;
-  const signedEntity = se ? JSON.stringify(se.kind === 'multipart-signed' ? { kind: se.kind, rawBase64: Buffer.from(se.raw).toString('base64') } : se) : null;
+  const signedEntity = se
+    ? JSON.stringify(se.kind === 'multipart-signed' ? { kind: se.kind, rawBase64: Buffer.from(se.raw).toString('base64') } : se)
+    : null;
   await tx.query('INSERT INTO message_mail (message_id, inbox_id, sender_role, signed_entity_sealed) VALUES ($1, $2, $3, $4)', [
-    messageId, claim.id, role, signedEntity ? app.sealer.seal(signedEntity, aad('message_mail', 'signed_entity', messageId)) : null,
+    messageId,
+    claim.id,
+    role,
+    signedEntity ? app.sealer.seal(signedEntity, aad('message_mail', 'signed_entity', messageId)) : null,
   ]);
   if (outer.messageId) await recordMessageIds(tx, reportId, [outer.messageId], 'in', now);
   await storeAttachments(app, tx, reportId, p, claim, now);
@@ -312,8 +379,15 @@ async function storeAttachments(app: App, tx: Queryable, reportId: string, p: Pr
     const type = /^[\w.+-]+\/[\w.+-]+$/.test(a.contentType) ? a.contentType : 'application/octet-stream';
     await tx.query(
       'INSERT INTO attachments (id, report_id, filename_sealed, content_type, size, data_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [id, reportId, app.sealer.seal(a.filename || 'attachment', aad('attachments', 'filename', id)), type, a.bytes.length,
-        app.sealer.seal(Buffer.from(a.bytes).toString('base64'), aad('attachments', 'data', id)), now],
+      [
+        id,
+        reportId,
+        app.sealer.seal(a.filename || 'attachment', aad('attachments', 'filename', id)),
+        type,
+        a.bytes.length,
+        app.sealer.seal(Buffer.from(a.bytes).toString('base64'), aad('attachments', 'data', id)),
+        now,
+      ],
     );
   }
 }
@@ -332,7 +406,15 @@ const UNDECRYPTABLE_REPLY_PERIOD_MS = 24 * 3600_000;
  * without a usable key even where the profile refuses mail in clear; to a sender with a confirmed
  * usable key it is encrypted as usual.
  */
-async function queueUndecryptableReply(ctx: Ctx, tx: Queryable, now: Date, reportId: string, to: string, inReplyTo: string | null, e: UndecryptableError): Promise<void> {
+async function queueUndecryptableReply(
+  ctx: Ctx,
+  tx: Queryable,
+  now: Date,
+  reportId: string,
+  to: string,
+  inReplyTo: string | null,
+  e: UndecryptableError,
+): Promise<void> {
   const recent = await tx.query(
     `SELECT 1 FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
       WHERE o.template_id = $1 AND d.recipient = $2 AND d.created_at > $3 LIMIT 1`,
@@ -357,12 +439,27 @@ async function queueUndecryptableReply(ctx: Ctx, tx: Queryable, now: Date, repor
     `This is an automatic reply; the team has been told that your message arrived.`,
   ].join('\n');
   await queueMail(ctx, tx, now, {
-    reportId, incidentId: c?.row.incidentId ?? null, templateId: UNDECRYPTABLE_TEMPLATE,
+    reportId,
+    incidentId: c?.row.incidentId ?? null,
+    templateId: UNDECRYPTABLE_TEMPLATE,
     envelope: {
-      to: [to], cc: [], subject: `Could not decrypt your message`, body,
+      to: [to],
+      cc: [],
+      subject: `Could not decrypt your message`,
+      body,
       automatic: 'auto-replied',
       ...(inReplyTo ? { inReplyTo } : {}),
-      ...(key ? { attachments: [{ filename: `${key.fingerprint}.asc`, contentType: 'application/pgp-keys', contentBase64: Buffer.from(key.armored, 'utf8').toString('base64') }] } : {}),
+      ...(key
+        ? {
+            attachments: [
+              {
+                filename: `${key.fingerprint}.asc`,
+                contentType: 'application/pgp-keys',
+                contentBase64: Buffer.from(key.armored, 'utf8').toString('base64'),
+              },
+            ],
+          }
+        : {}),
       nothingSecret: true,
     },
   });

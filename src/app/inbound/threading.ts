@@ -55,7 +55,9 @@ export function aliasOf(address: string, aliases: ReadonlySet<string>): AliasMat
 // Reply addresses
 
 async function centralAlias(tx: Queryable, fallback: readonly string[]): Promise<string | null> {
-  const r = await tx.query<{ alias: string }>(`SELECT lower(alias) AS alias FROM teams WHERE kind = 'central' AND alias IS NOT NULL ORDER BY created_at LIMIT 1`);
+  const r = await tx.query<{ alias: string }>(
+    `SELECT lower(alias) AS alias FROM teams WHERE kind = 'central' AND alias IS NOT NULL ORDER BY created_at LIMIT 1`,
+  );
   return r.rows[0]?.alias ?? fallback[0] ?? null;
 }
 
@@ -64,7 +66,13 @@ async function centralAlias(tx: Queryable, fallback: readonly string[]): Promise
  * threads onto the case whoever sends it (the pipeline still decides what the sender may add).
  * Null when the desk has no alias at all.
  */
-export async function replyAddress(tx: Queryable, sealer: Sealer, reportId: string, at: Date, configured: readonly string[] = []): Promise<string | null> {
+export async function replyAddress(
+  tx: Queryable,
+  sealer: Sealer,
+  reportId: string,
+  at: Date,
+  configured: readonly string[] = [],
+): Promise<string | null> {
   const alias = await centralAlias(tx, configured);
   if (!alias) return null;
   const token = randomBytes(16).toString('hex');
@@ -95,7 +103,13 @@ export function normaliseMessageId(id: string): string {
 const idHash = (id: string) => createHash('sha256').update(normaliseMessageId(id).toLowerCase()).digest('hex');
 
 /** Records Message-IDs of a case's mail (received: 'in'; the delivery side's are in deliveries). */
-export async function recordMessageIds(tx: Queryable, reportId: string, ids: readonly string[], direction: 'in' | 'out', at: Date): Promise<void> {
+export async function recordMessageIds(
+  tx: Queryable,
+  reportId: string,
+  ids: readonly string[],
+  direction: 'in' | 'out',
+  at: Date,
+): Promise<void> {
   for (const id of new Set(ids.map(normaliseMessageId).filter((x) => x.length > 0 && x.length <= 998))) {
     await tx.query(
       `INSERT INTO mail_message_ids (message_id_hash, report_id, direction, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (message_id_hash) DO NOTHING`,

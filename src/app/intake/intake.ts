@@ -20,9 +20,17 @@ export const SensitiveFieldInput = z.strictObject({
 
 export const AttachmentInput = z.strictObject({
   filename: z.string().trim().min(1).max(255),
-  contentType: z.string().trim().min(1).max(255).regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like text/plain'),
+  contentType: z
+    .string()
+    .trim()
+    .min(1)
+    .max(255)
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, 'must be a MIME type like text/plain'),
   /** Base64 content; decoded size is limited below. */
-  contentBase64: z.string().max(7_000_000).regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64'),
+  contentBase64: z
+    .string()
+    .max(7_000_000)
+    .regex(/^[A-Za-z0-9+/=\s]*$/, 'must be base64'),
 });
 
 export const ReportInput = z.strictObject({
@@ -77,19 +85,31 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
                           credit_preference, rm_state, status_token_hash, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'received', $10, $4)`,
     [
-      id, number, channel, now,
+      id,
+      number,
+      channel,
+      now,
       sealer.seal(input.title, aad('reports', 'title', id)),
       sealer.seal(input.body, aad('reports', 'body', id)),
       sealer.sealJson(reporter, aad('reports', 'reporter', id)),
       sealer.sealJson({ product: input.product, fields: input.sensitive }, aad('reports', 'sensitive', id)),
-      input.creditPreference, secretHash(statusToken),
+      input.creditPreference,
+      secretHash(statusToken),
     ],
   );
   for (const a of decoded) {
     const aid = crypto.randomUUID();
     await tx.query(
       `INSERT INTO attachments (id, report_id, filename_sealed, content_type, size, data_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [aid, id, sealer.seal(a.filename, aad('attachments', 'filename', aid)), a.contentType, a.data.length, sealer.seal(a.data.toString('base64'), aad('attachments', 'data', aid)), now],
+      [
+        aid,
+        id,
+        sealer.seal(a.filename, aad('attachments', 'filename', aid)),
+        a.contentType,
+        a.data.length,
+        sealer.seal(a.data.toString('base64'), aad('attachments', 'data', aid)),
+        now,
+      ],
     );
   }
   await tx.query(
@@ -98,7 +118,12 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
     [id, now, `received via ${channel}`],
   );
   await startClocks(tx, rules, 'report_received', { reportId: id }, now, () => null);
-  await audit(ctx, tx, now, { action: 'report.received', subjectType: 'report', subjectId: id, data: { channel, number, attachments: decoded.length } });
+  await audit(ctx, tx, now, {
+    action: 'report.received',
+    subjectType: 'report',
+    subjectId: id,
+    data: { channel, number, attachments: decoded.length },
+  });
   return { reportId: id, number, statusToken };
 }
 
@@ -138,16 +163,24 @@ export async function reporterView(ctx: Ctx, token: string): Promise<ReporterVie
     status: reporterStatus(c.row.rmState, c.row.incidentStatus),
     incidentRef: c.row.incidentRef,
     credit: await creditOf(ctx, tx, reportId),
-    messages: msgs.rows.map((m) => ({ kind: m.kind, body: ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)), at: new Date(m.created_at).toISOString() })),
+    messages: msgs.rows.map((m) => ({
+      kind: m.kind,
+      body: ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)),
+      at: new Date(m.created_at).toISOString(),
+    })),
   };
 }
 
 async function creditOf(ctx: Ctx, tx: Queryable, reportId: string): Promise<ReporterView['credit']> {
   const r = await tx.query<{ credit_preference: ReporterView['credit']['preference']; credit_alias_sealed: string | null }>(
-    'SELECT credit_preference, credit_alias_sealed FROM reports WHERE id = $1', [reportId],
+    'SELECT credit_preference, credit_alias_sealed FROM reports WHERE id = $1',
+    [reportId],
   );
   const row = r.rows[0]!;
-  return { preference: row.credit_preference, alias: row.credit_alias_sealed ? ctx.app.sealer.open(row.credit_alias_sealed, aad('reports', 'credit_alias', reportId)) : null };
+  return {
+    preference: row.credit_preference,
+    alias: row.credit_alias_sealed ? ctx.app.sealer.open(row.credit_alias_sealed, aad('reports', 'credit_alias', reportId)) : null,
+  };
 }
 
 function reporterStatus(rm: string, incident: string | null): string {
@@ -170,12 +203,23 @@ export async function replyAsReporter(ctx: Ctx, token: string, raw: unknown): Pr
  * A message from the reporter on their case (status page, or a reply by mail): stored in the thread,
  * and the clocks that wait for the reporter resume.
  */
-export async function recordReporterReply(app: Ctx['app'], tx: Queryable, now: Date, reportId: string, body: string): Promise<{ messageId: string }> {
+export async function recordReporterReply(
+  app: Ctx['app'],
+  tx: Queryable,
+  now: Date,
+  reportId: string,
+  body: string,
+): Promise<{ messageId: string }> {
   const c = await loadCase(tx, reportId);
   if (!c) throw new NotFoundError('report');
   const reporterCtx: Ctx = { app, principal: { kind: 'reporter', reportId } };
   const messageId = await addMessage(reporterCtx, tx, now, c, 'from_reporter', body);
   const resumed = await resumeClocks(tx, await rulesOf(tx), 'reporter_replied', reportId, now);
-  await audit(reporterCtx, tx, now, { action: 'case.reporter_replied', subjectType: 'report', subjectId: reportId, data: { messageId, clocksResumed: resumed } });
+  await audit(reporterCtx, tx, now, {
+    action: 'case.reporter_replied',
+    subjectType: 'report',
+    subjectId: reportId,
+    data: { messageId, clocksResumed: resumed },
+  });
   return { messageId };
 }

@@ -32,14 +32,20 @@ export interface KeyFacts {
 
 async function parsePublic(armored: string): Promise<PublicKey> {
   if (typeof armored !== 'string' || armored.length === 0) throw new ValidationError('Paste an ASCII-armored OpenPGP public key.');
-  if (armored.length > MAX_ARMORED) throw new ValidationError(`The key is larger than ${MAX_ARMORED / 1024} KiB; export it without extra signatures (gpg --export-options export-minimal).`);
+  if (armored.length > MAX_ARMORED)
+    throw new ValidationError(
+      `The key is larger than ${MAX_ARMORED / 1024} KiB; export it without extra signatures (gpg --export-options export-minimal).`,
+    );
   let key: PublicKey | PrivateKey;
   try {
     key = await readKey({ armoredKey: armored });
   } catch (e) {
     throw new ValidationError(`This is not a readable OpenPGP public key: ${(e as Error).message}`);
   }
-  if (key.isPrivate()) throw new ValidationError('This is a private key. Upload only your public key (gpg --armor --export), and keep the private key to yourself.');
+  if (key.isPrivate())
+    throw new ValidationError(
+      'This is a private key. Upload only your public key (gpg --armor --export), and keep the private key to yourself.',
+    );
   return key as PublicKey;
 }
 
@@ -49,7 +55,10 @@ async function factsOf(key: PublicKey | PrivateKey): Promise<KeyFacts> {
   return {
     fingerprint: key.getFingerprint().toUpperCase(),
     algorithm: info.curve ? `${info.algorithm} ${info.curve}` : `${info.algorithm}${info.bits ? ` ${info.bits}` : ''}`,
-    userIds: key.getUserIDs().map((u) => u.slice(0, 500)).slice(0, 50),
+    userIds: key
+      .getUserIDs()
+      .map((u) => u.slice(0, 500))
+      .slice(0, 50),
     expiresAt: exp instanceof Date ? exp : null,
   };
 }
@@ -79,8 +88,18 @@ export interface StoredKey extends KeyFacts {
 }
 
 type KeyRow = {
-  id: string; email: string; person_id: string | null; fingerprint: string; algorithm: string; user_ids: string[]; expires_at: Date | null;
-  armored: string; status: StoredKey['status']; source: StoredKey['source']; report_id: string | null; created_at: Date;
+  id: string;
+  email: string;
+  person_id: string | null;
+  fingerprint: string;
+  algorithm: string;
+  user_ids: string[];
+  expires_at: Date | null;
+  armored: string;
+  status: StoredKey['status'];
+  source: StoredKey['source'];
+  report_id: string | null;
+  created_at: Date;
 };
 
 async function toStored(row: KeyRow, now: Date): Promise<StoredKey> {
@@ -91,13 +110,23 @@ async function toStored(row: KeyRow, now: Date): Promise<StoredKey> {
     usability = { usable: false, code: 'unparseable', reason: (e as Error).message };
   }
   return {
-    id: row.id, email: row.email, fingerprint: row.fingerprint, algorithm: row.algorithm, userIds: row.user_ids,
-    expiresAt: row.expires_at ? new Date(row.expires_at) : null, status: row.status, source: row.source, createdAt: new Date(row.created_at), usability,
+    id: row.id,
+    email: row.email,
+    fingerprint: row.fingerprint,
+    algorithm: row.algorithm,
+    userIds: row.user_ids,
+    expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+    status: row.status,
+    source: row.source,
+    createdAt: new Date(row.created_at),
+    usability,
   };
 }
 
 async function emailsOf(tx: Queryable, personId: string): Promise<string[]> {
-  const r = await tx.query<{ email: string }>('SELECT email FROM person_emails WHERE person_id = $1 ORDER BY is_primary DESC, email', [personId]);
+  const r = await tx.query<{ email: string }>('SELECT email FROM person_emails WHERE person_id = $1 ORDER BY is_primary DESC, email', [
+    personId,
+  ]);
   return r.rows.map((x) => x.email);
 }
 
@@ -114,28 +143,69 @@ export async function uploadMyKey(ctx: Ctx, raw: unknown): Promise<StoredKey> {
     const emails = await emailsOf(tx, me.personId);
     const email = matchingAddress(facts.userIds, emails);
     if (!email) {
-      throw new ValidationError(`None of the key's user IDs (${facts.userIds.join(', ') || 'none'}) is one of your addresses (${emails.join(', ')}). Add a user ID with your address (gpg --quick-add-uid) and export the key again.`);
+      throw new ValidationError(
+        `None of the key's user IDs (${facts.userIds.join(', ') || 'none'}) is one of your addresses (${emails.join(', ')}). Add a user ID with your address (gpg --quick-add-uid) and export the key again.`,
+      );
     }
     const usability = await keyUsability(key, now, email);
     if (!usability.usable) throw new ValidationError(`This key cannot be used: ${usability.reason ?? usability.code}.`);
-    const row = await storeConfirmed(tx, { email, personId: me.personId, key, facts, source: 'upload', reportId: null, now, confirmedBy: me.personId });
-    await audit(ctx, tx, now, { action: 'key.uploaded', subjectType: 'person', subjectId: me.personId, data: { fingerprint: facts.fingerprint, email } });
+    const row = await storeConfirmed(tx, {
+      email,
+      personId: me.personId,
+      key,
+      facts,
+      source: 'upload',
+      reportId: null,
+      now,
+      confirmedBy: me.personId,
+    });
+    await audit(ctx, tx, now, {
+      action: 'key.uploaded',
+      subjectType: 'person',
+      subjectId: me.personId,
+      data: { fingerprint: facts.fingerprint, email },
+    });
     return toStored(row, now);
   });
 }
 
 async function storeConfirmed(
   tx: Queryable,
-  k: { email: string; personId: string | null; key: PublicKey; facts: KeyFacts; source: StoredKey['source']; reportId: string | null; now: Date; confirmedBy: string | null },
+  k: {
+    email: string;
+    personId: string | null;
+    key: PublicKey;
+    facts: KeyFacts;
+    source: StoredKey['source'];
+    reportId: string | null;
+    now: Date;
+    confirmedBy: string | null;
+  },
 ): Promise<KeyRow> {
-  await tx.query(`UPDATE correspondent_keys SET status = 'replaced' WHERE email = $1 AND status = 'confirmed' AND fingerprint <> $2`, [k.email, k.facts.fingerprint]);
+  await tx.query(`UPDATE correspondent_keys SET status = 'replaced' WHERE email = $1 AND status = 'confirmed' AND fingerprint <> $2`, [
+    k.email,
+    k.facts.fingerprint,
+  ]);
   const r = await tx.query<KeyRow>(
     `INSERT INTO correspondent_keys (id, email, person_id, fingerprint, algorithm, user_ids, expires_at, armored, status, source, report_id, created_at, confirmed_at, confirmed_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'confirmed', $9, $10, $11, $11, $12)
      ON CONFLICT (email, fingerprint) DO UPDATE SET status = 'confirmed', armored = EXCLUDED.armored, user_ids = EXCLUDED.user_ids,
         expires_at = EXCLUDED.expires_at, person_id = EXCLUDED.person_id, confirmed_at = EXCLUDED.confirmed_at, confirmed_by = EXCLUDED.confirmed_by
      RETURNING *`,
-    [randomUUID(), k.email, k.personId, k.facts.fingerprint, k.facts.algorithm, k.facts.userIds, k.facts.expiresAt, k.key.armor(), k.source, k.reportId, k.now, k.confirmedBy],
+    [
+      randomUUID(),
+      k.email,
+      k.personId,
+      k.facts.fingerprint,
+      k.facts.algorithm,
+      k.facts.userIds,
+      k.facts.expiresAt,
+      k.key.armor(),
+      k.source,
+      k.reportId,
+      k.now,
+      k.confirmedBy,
+    ],
   );
   return r.rows[0]!;
 }
@@ -161,7 +231,12 @@ export async function removeMyKey(ctx: Ctx, keyId: string): Promise<void> {
       [keyId, me.personId],
     );
     if (!r.rows[0]) throw new NotFoundError('key');
-    await audit(ctx, tx, now, { action: 'key.removed', subjectType: 'person', subjectId: me.personId, data: { fingerprint: r.rows[0].fingerprint } });
+    await audit(ctx, tx, now, {
+      action: 'key.removed',
+      subjectType: 'person',
+      subjectId: me.personId,
+      data: { fingerprint: r.rows[0].fingerprint },
+    });
   });
 }
 
@@ -200,12 +275,30 @@ export async function recordOfferedKey(ctx: Ctx, tx: Queryable, at: Date, input:
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'candidate', $9, $10, $11)
      ON CONFLICT (email, fingerprint) DO UPDATE SET report_id = coalesce(correspondent_keys.report_id, EXCLUDED.report_id)
      RETURNING id, status, (xmax = 0) AS inserted`,
-    [randomUUID(), email, person.rows[0]?.person_id ?? null, facts.fingerprint, facts.algorithm, facts.userIds, facts.expiresAt, key.armor(), input.source, input.reportId, at],
+    [
+      randomUUID(),
+      email,
+      person.rows[0]?.person_id ?? null,
+      facts.fingerprint,
+      facts.algorithm,
+      facts.userIds,
+      facts.expiresAt,
+      key.armor(),
+      input.source,
+      input.reportId,
+      at,
+    ],
   );
   const row = r.rows[0]!;
-  if (row.status === 'rejected' || row.status === 'replaced') return { stored: false, reason: `this key was ${row.status} before for ${email}` };
+  if (row.status === 'rejected' || row.status === 'replaced')
+    return { stored: false, reason: `this key was ${row.status} before for ${email}` };
   if (row.inserted) {
-    await audit(ctx, tx, at, { action: 'key.offered', subjectType: input.reportId ? 'report' : 'key', subjectId: input.reportId ?? row.id, data: { fingerprint: facts.fingerprint, source: input.source, keyId: row.id } });
+    await audit(ctx, tx, at, {
+      action: 'key.offered',
+      subjectType: input.reportId ? 'report' : 'key',
+      subjectId: input.reportId ?? row.id,
+      data: { fingerprint: facts.fingerprint, source: input.source, keyId: row.id },
+    });
   }
   return { stored: true, keyId: row.id, fingerprint: facts.fingerprint, status: row.status };
 }
@@ -215,7 +308,10 @@ export async function caseKeyCandidates(ctx: Ctx, reportId: string): Promise<Sto
   const p = requirePerson(ctx);
   const c = await loadCase(ctx.app.db, reportId);
   if (!c || !canSeeSensitive(p, c.facts)) throw new NotFoundError('report');
-  const r = await ctx.app.db.query<KeyRow>(`SELECT * FROM correspondent_keys WHERE report_id = $1 AND person_id IS NULL AND status IN ('candidate', 'confirmed') ORDER BY created_at`, [reportId]);
+  const r = await ctx.app.db.query<KeyRow>(
+    `SELECT * FROM correspondent_keys WHERE report_id = $1 AND person_id IS NULL AND status IN ('candidate', 'confirmed') ORDER BY created_at`,
+    [reportId],
+  );
   const now = ctx.app.clock();
   return Promise.all(r.rows.map((row) => toStored(row, now)));
 }
@@ -234,9 +330,21 @@ export async function confirmKey(ctx: Ctx, keyId: string): Promise<StoredKey> {
     const usability = await keyUsability(key, now, row.email);
     if (!usability.usable) throw new ValidationError(`This key cannot be used: ${usability.reason ?? usability.code}.`);
     const stored = await storeConfirmed(tx, {
-      email: row.email, personId: row.person_id, key, facts: await factsOf(key), source: row.source, reportId: row.report_id, now, confirmedBy: me.personId,
+      email: row.email,
+      personId: row.person_id,
+      key,
+      facts: await factsOf(key),
+      source: row.source,
+      reportId: row.report_id,
+      now,
+      confirmedBy: me.personId,
     });
-    await audit(ctx, tx, now, { action: 'key.confirmed', subjectType: row.report_id ? 'report' : 'person', subjectId: row.report_id ?? me.personId, data: { fingerprint: row.fingerprint, keyId } });
+    await audit(ctx, tx, now, {
+      action: 'key.confirmed',
+      subjectType: row.report_id ? 'report' : 'person',
+      subjectId: row.report_id ?? me.personId,
+      data: { fingerprint: row.fingerprint, keyId },
+    });
     return toStored(stored, now);
   });
 }
@@ -270,13 +378,20 @@ export async function dismissKey(ctx: Ctx, keyId: string): Promise<void> {
   await ctx.app.db.transaction(async (tx) => {
     const row = await lockCandidate(tx, me, keyId, 'dismissed');
     await tx.query(`UPDATE correspondent_keys SET status = 'rejected' WHERE id = $1`, [row.id]);
-    await audit(ctx, tx, now, { action: 'key.dismissed', subjectType: row.report_id ? 'report' : 'person', subjectId: row.report_id ?? me.personId, data: { fingerprint: row.fingerprint, keyId } });
+    await audit(ctx, tx, now, {
+      action: 'key.dismissed',
+      subjectType: row.report_id ? 'report' : 'person',
+      subjectId: row.report_id ?? me.personId,
+      data: { fingerprint: row.fingerprint, keyId },
+    });
   });
 }
 
 /** The confirmed key for an address, if any (usability is checked by the caller at the time of use). */
 export async function confirmedKeyFor(tx: Queryable, email: string): Promise<PublicKey | null> {
-  const r = await tx.query<{ armored: string }>(`SELECT armored FROM correspondent_keys WHERE email = $1 AND status = 'confirmed'`, [email.toLowerCase()]);
+  const r = await tx.query<{ armored: string }>(`SELECT armored FROM correspondent_keys WHERE email = $1 AND status = 'confirmed'`, [
+    email.toLowerCase(),
+  ]);
   const armored = r.rows[0]?.armored;
   return armored ? readKey({ armoredKey: armored }) : null;
 }
@@ -306,7 +421,15 @@ export interface MemberKeyStatus {
 export async function memberKeyStatuses(ctx: Ctx): Promise<MemberKeyStatus[]> {
   requireAdmin(ctx);
   const now = ctx.app.clock();
-  const r = await ctx.app.db.query<{ id: string; name: string; email: string; armored: string | null; key_email: string | null; fingerprint: string | null; expires_at: Date | null }>(
+  const r = await ctx.app.db.query<{
+    id: string;
+    name: string;
+    email: string;
+    armored: string | null;
+    key_email: string | null;
+    fingerprint: string | null;
+    expires_at: Date | null;
+  }>(
     `SELECT p.id, p.name,
             (SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.is_primary DESC, e.email LIMIT 1) AS email,
             k.armored, k.email AS key_email, k.fingerprint, k.expires_at
@@ -326,8 +449,14 @@ export async function memberKeyStatuses(ctx: Ctx): Promise<MemberKeyStatus[]> {
       }
     }
     out.push({
-      personId: row.id, name: row.name, email: row.email, fingerprint: row.fingerprint, expiresAt: row.expires_at ? new Date(row.expires_at) : null,
-      status: u.code ?? (u.usable ? 'ok' : 'no_key'), reason: u.reason ?? null, usable: u.usable,
+      personId: row.id,
+      name: row.name,
+      email: row.email,
+      fingerprint: row.fingerprint,
+      expiresAt: row.expires_at ? new Date(row.expires_at) : null,
+      status: u.code ?? (u.usable ? 'ok' : 'no_key'),
+      reason: u.reason ?? null,
+      usable: u.usable,
     });
   }
   return out;
@@ -346,14 +475,33 @@ export interface TeamKeyInfo {
   createdAt: Date;
 }
 
-type TeamKeyRow = { id: string; fingerprint: string; algorithm: string; user_ids: string[]; public_armored: string; private_sealed: string; source: 'generated' | 'imported'; active: boolean; created_at: Date };
+type TeamKeyRow = {
+  id: string;
+  fingerprint: string;
+  algorithm: string;
+  user_ids: string[];
+  public_armored: string;
+  private_sealed: string;
+  source: 'generated' | 'imported';
+  active: boolean;
+  created_at: Date;
+};
 
 const teamInfo = (row: TeamKeyRow): TeamKeyInfo => ({
-  id: row.id, fingerprint: row.fingerprint, algorithm: row.algorithm, userIds: row.user_ids, source: row.source, active: row.active, createdAt: new Date(row.created_at),
+  id: row.id,
+  fingerprint: row.fingerprint,
+  algorithm: row.algorithm,
+  userIds: row.user_ids,
+  source: row.source,
+  active: row.active,
+  createdAt: new Date(row.created_at),
 });
 
 export const GenerateTeamKeyInput = z.strictObject({ algorithm: z.enum(['curve25519', 'rsa4096']).default('curve25519') });
-export const ImportTeamKeyInput = z.strictObject({ armored: z.string().min(1).max(MAX_ARMORED), passphrase: z.string().max(1000).optional() });
+export const ImportTeamKeyInput = z.strictObject({
+  armored: z.string().min(1).max(MAX_ARMORED),
+  passphrase: z.string().max(1000).optional(),
+});
 
 async function storeTeamKey(ctx: Ctx, key: PrivateKey, source: 'generated' | 'imported'): Promise<TeamKeyInfo> {
   const now = ctx.app.clock();
@@ -368,9 +516,23 @@ async function storeTeamKey(ctx: Ctx, key: PrivateKey, source: 'generated' | 'im
     const r = await tx.query<TeamKeyRow>(
       `INSERT INTO team_keys (id, fingerprint, algorithm, user_ids, public_armored, private_sealed, source, active, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8) RETURNING *`,
-      [id, facts.fingerprint, facts.algorithm, facts.userIds, exportPublicArmored(key), ctx.app.sealer.seal(key.armor(), aad('team_keys', 'private', id)), source, now],
+      [
+        id,
+        facts.fingerprint,
+        facts.algorithm,
+        facts.userIds,
+        exportPublicArmored(key),
+        ctx.app.sealer.seal(key.armor(), aad('team_keys', 'private', id)),
+        source,
+        now,
+      ],
     );
-    await audit(ctx, tx, now, { action: source === 'generated' ? 'team_key.generated' : 'team_key.imported', subjectType: 'team_key', subjectId: id, data: { fingerprint: facts.fingerprint, algorithm: facts.algorithm } });
+    await audit(ctx, tx, now, {
+      action: source === 'generated' ? 'team_key.generated' : 'team_key.imported',
+      subjectType: 'team_key',
+      subjectId: id,
+      data: { fingerprint: facts.fingerprint, algorithm: facts.algorithm },
+    });
     return teamInfo(r.rows[0]!);
   });
 }
@@ -389,7 +551,9 @@ export async function importTeamKeyFor(ctx: Ctx, raw: unknown): Promise<TeamKeyI
   requireAdmin(ctx);
   const input = ImportTeamKeyInput.parse(raw);
   if (!/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(input.armored)) {
-    throw new ValidationError('Import the team\'s private key (gpg --armor --export-secret-keys KEYID): the desk decrypts mail to it and signs with it.');
+    throw new ValidationError(
+      "Import the team's private key (gpg --armor --export-secret-keys KEYID): the desk decrypts mail to it and signs with it.",
+    );
   }
   const key = await importTeamKey(input.armored, input.passphrase, ctx.app.clock());
   return storeTeamKey(ctx, key, 'imported');
@@ -403,7 +567,9 @@ export async function teamKeys(ctx: Ctx): Promise<TeamKeyInfo[]> {
 
 /** The armored public team key anyone may have (reporters encrypt to it). */
 export async function teamPublicKey(db: Queryable): Promise<{ fingerprint: string; armored: string } | null> {
-  const r = await db.query<{ fingerprint: string; public_armored: string }>('SELECT fingerprint, public_armored FROM team_keys WHERE active');
+  const r = await db.query<{ fingerprint: string; public_armored: string }>(
+    'SELECT fingerprint, public_armored FROM team_keys WHERE active',
+  );
   const row = r.rows[0];
   return row ? { fingerprint: row.fingerprint, armored: row.public_armored } : null;
 }
@@ -429,13 +595,15 @@ function cacheOf<K extends object, V>(caches: WeakMap<K, V>, owner: K, make: () 
 
 async function openTeamKeys(app: App, rows: readonly { id: string; private_sealed: string }[]): Promise<PrivateKey[]> {
   const cache = cacheOf(teamKeyCaches, app, (): TeamKeyCache => new Map());
-  const keys = await Promise.all(rows.map(async (row) => {
-    const hit = cache.get(row.id);
-    if (hit && hit.sealed === row.private_sealed) return hit.key;
-    const key = await readPrivateKey({ armoredKey: app.sealer.open(row.private_sealed, aad('team_keys', 'private', row.id)) });
-    cache.set(row.id, { sealed: row.private_sealed, key });
-    return key;
-  }));
+  const keys = await Promise.all(
+    rows.map(async (row) => {
+      const hit = cache.get(row.id);
+      if (hit && hit.sealed === row.private_sealed) return hit.key;
+      const key = await readPrivateKey({ armoredKey: app.sealer.open(row.private_sealed, aad('team_keys', 'private', row.id)) });
+      cache.set(row.id, { sealed: row.private_sealed, key });
+      return key;
+    }),
+  );
   return keys;
 }
 
@@ -447,7 +615,9 @@ export async function activeTeamKey(app: App, tx: Queryable = app.db): Promise<P
 
 /** Every team key, active first: the ingress decrypts with whichever one a message was encrypted to. */
 export async function allTeamKeys(app: App, tx: Queryable = app.db): Promise<PrivateKey[]> {
-  const r = await tx.query<{ id: string; private_sealed: string }>('SELECT id, private_sealed FROM team_keys ORDER BY active DESC, created_at DESC');
+  const r = await tx.query<{ id: string; private_sealed: string }>(
+    'SELECT id, private_sealed FROM team_keys ORDER BY active DESC, created_at DESC',
+  );
   const keys = await openTeamKeys(app, r.rows);
   const cache = teamKeyCaches.get(app)!;
   const present = new Set(r.rows.map((row) => row.id));
@@ -460,10 +630,17 @@ export async function allTeamKeys(app: App, tx: Queryable = app.db): Promise<Pri
  * owner (the App of a job), a key parsed once is reused while its row is unchanged; the armor is
  * fetched only for rows not seen before.
  */
-export async function confirmedKeys(tx: Queryable, cacheOwner?: object): Promise<{ personId: string | null; email: string; key: PublicKey }[]> {
+export async function confirmedKeys(
+  tx: Queryable,
+  cacheOwner?: object,
+): Promise<{ personId: string | null; email: string; key: PublicKey }[]> {
   if (!cacheOwner) {
-    const r = await tx.query<{ person_id: string | null; email: string; armored: string }>(`SELECT person_id, email, armored FROM correspondent_keys WHERE status = 'confirmed'`);
-    return Promise.all(r.rows.map(async (row) => ({ personId: row.person_id, email: row.email, key: await readKey({ armoredKey: row.armored }) })));
+    const r = await tx.query<{ person_id: string | null; email: string; armored: string }>(
+      `SELECT person_id, email, armored FROM correspondent_keys WHERE status = 'confirmed'`,
+    );
+    return Promise.all(
+      r.rows.map(async (row) => ({ personId: row.person_id, email: row.email, key: await readKey({ armoredKey: row.armored }) })),
+    );
   }
   const cache = cacheOf(publicKeyCaches, cacheOwner, (): PublicKeyCache => new Map());
   const r = await tx.query<{ id: string; person_id: string | null; email: string; digest: string }>(
@@ -471,7 +648,10 @@ export async function confirmedKeys(tx: Queryable, cacheOwner?: object): Promise
   );
   const missing = r.rows.filter((row) => cache.get(row.id)?.digest !== row.digest).map((row) => row.id);
   if (missing.length) {
-    const a = await tx.query<{ id: string; armored: string; digest: string }>('SELECT id, armored, md5(armored) AS digest FROM correspondent_keys WHERE id = ANY($1)', [missing]);
+    const a = await tx.query<{ id: string; armored: string; digest: string }>(
+      'SELECT id, armored, md5(armored) AS digest FROM correspondent_keys WHERE id = ANY($1)',
+      [missing],
+    );
     for (const row of a.rows) cache.set(row.id, { digest: row.digest, key: await readKey({ armoredKey: row.armored }) });
   }
   const present = new Set(r.rows.map((row) => row.id));

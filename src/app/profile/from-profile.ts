@@ -54,9 +54,13 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
     priorities: profile.severity.priorities.map((p) => p.id),
     priorityOf: (severity) => profile.severity.levels.find((l) => l.id === severity)?.priority ?? null,
     // The level with the highest cvssMin the score reaches (lint also keeps them in that order).
-    severityForCvssScore: (score) => profile.severity.levels
-      .filter((l) => l.cvssMin !== undefined && score >= l.cvssMin)
-      .reduce<{ id: string; cvssMin?: number | undefined } | null>((best, l) => (best && (best.cvssMin ?? 0) >= (l.cvssMin ?? 0) ? best : l), null)?.id ?? null,
+    severityForCvssScore: (score) =>
+      profile.severity.levels
+        .filter((l) => l.cvssMin !== undefined && score >= l.cvssMin)
+        .reduce<{ id: string; cvssMin?: number | undefined } | null>(
+          (best, l) => (best && (best.cvssMin ?? 0) >= (l.cvssMin ?? 0) ? best : l),
+          null,
+        )?.id ?? null,
     mapsCvss: profile.severity.levels.some((l) => l.cvssMin !== undefined),
     cvssPreference: profile.severity.scoring.map((s) => s.replace(/^cvss-/, '')),
     resolutionDays: (priority) => profile.severity.priorities.find((p) => p.id === priority)?.resolutionDays ?? null,

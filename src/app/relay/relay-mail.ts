@@ -74,7 +74,8 @@ export async function memberMailToReplyAddress(app: App, tx: Queryable, now: Dat
   let reason: string | null = null;
   let verified: { signed: SignedEntity; fingerprint: string } | null = null;
   if (!sees) reason = 'you do not have access to this case';
-  else if (!caseActions(member, m.c.facts, rules.workflow).includes('case.reply')) reason = 'you may not reply to the reporter on this case now';
+  else if (!caseActions(member, m.c.facts, rules.workflow).includes('case.reply'))
+    reason = 'you may not reply to the reporter on this case now';
   else {
     const checked = await verifyMemberSignature(app, tx, now, personId, m);
     if ('reason' in checked) reason = checked.reason;
@@ -83,8 +84,13 @@ export async function memberMailToReplyAddress(app: App, tx: Queryable, now: Dat
   if (verified) {
     try {
       const r = await recordSignedReply({ app, principal: member }, tx, now, m.c, rules, {
-        signer: member, signerFingerprint: verified.fingerprint, signed: verified.signed, text: m.text,
-        subject: m.subject || undefined, waitForReporter: false, via: 'mail',
+        signer: member,
+        signerFingerprint: verified.fingerprint,
+        signed: verified.signed,
+        text: m.text,
+        subject: m.subject || undefined,
+        waitForReporter: false,
+        via: 'mail',
       });
       return { messageId: r.messageId, outcome: 'member_relayed', role: 'member', signerPersonId: personId };
     } catch (e) {
@@ -95,19 +101,29 @@ export async function memberMailToReplyAddress(app: App, tx: Queryable, now: Dat
   const why = reason ?? 'it could not be relayed';
   const sysCtx: Ctx = { app, principal: SYSTEM };
   const messageId = randomUUID();
-  const note = `Mail from ${member.name} <${m.sender}> to this case's reply address was NOT relayed to the reporter: ${why}.\n\n` +
+  const note =
+    `Mail from ${member.name} <${m.sender}> to this case's reply address was NOT relayed to the reporter: ${why}.\n\n` +
     `Subject: ${m.subject || '(none)'}\n\n${m.text}`;
   await tx.query(
     `INSERT INTO messages (id, report_id, incident_id, kind, author_id, body_sealed, outbox_id, created_at) VALUES ($1, $2, $3, 'note', NULL, $4, NULL, $5)`,
     [messageId, m.c.row.reportId, m.c.row.incidentId, app.sealer.seal(note, aad('messages', 'body', messageId)), now],
   );
   await tellSender(sysCtx, tx, now, m, sees ? (m.c.row.incidentRef ?? `report #${m.c.row.number}`) : null, why);
-  await audit(sysCtx, tx, now, { action: 'mail.member_not_relayed', subjectType: 'report', subjectId: m.c.row.reportId, data: { messageId, personId, reason: why.slice(0, 300) } });
+  await audit(sysCtx, tx, now, {
+    action: 'mail.member_not_relayed',
+    subjectType: 'report',
+    subjectId: m.c.row.reportId,
+    data: { messageId, personId, reason: why.slice(0, 300) },
+  });
   return { messageId, outcome: 'member_not_relayed', role: sees ? 'member' : 'third_party', signerPersonId: null };
 }
 
 async function verifyMemberSignature(
-  app: App, tx: Queryable, now: Date, personId: string, m: MemberMail,
+  app: App,
+  tx: Queryable,
+  now: Date,
+  personId: string,
+  m: MemberMail,
 ): Promise<{ signed: SignedEntity; fingerprint: string } | { reason: string }> {
   const own = await confirmedKeyOfPerson(tx, personId);
   if (!own) return { reason: 'you have no confirmed OpenPGP key on the desk (upload your public key on your account page)' };
@@ -118,13 +134,18 @@ async function verifyMemberSignature(
   if (!sig || sig.status === 'none') return { reason: 'the mail is not signed; sign it with your key on the desk' };
   if (sig.status !== 'valid' || sig.signerFingerprint?.toUpperCase() !== fingerprint) {
     if (sig.status === 'valid' || sig.status === 'unknown_key' || sig.status === 'valid_offered_key') {
-      return { reason: `it is signed with key ${sig.signerFingerprint ?? sig.signerKeyId ?? 'unknown'}, not with your key on the desk (${fingerprint})` };
+      return {
+        reason: `it is signed with key ${sig.signerFingerprint ?? sig.signerKeyId ?? 'unknown'}, not with your key on the desk (${fingerprint})`,
+      };
     }
     return { reason: `the signature does not verify: ${sig.detail ?? sig.status}` };
   }
   const signed = m.opened?.signedEntity ?? (await combinedSignatureAsEntity(app, tx, m.raw, own.key));
   if (!signed) {
-    return { reason: 'the signature cannot be passed on unchanged (sign the whole message with PGP/MIME, RFC 3156, and encrypt it to the team key)' };
+    return {
+      reason:
+        'the signature cannot be passed on unchanged (sign the whole message with PGP/MIME, RFC 3156, and encrypt it to the team key)',
+    };
   }
   return { signed, fingerprint };
 }
@@ -141,8 +162,16 @@ async function combinedSignatureAsEntity(app: App, tx: Queryable, raw: Uint8Arra
   if (!payload) return null;
   const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(new TextDecoder().decode(payload.decodedBody()))?.[0];
   try {
-    const message = armored ? await openpgp.readMessage({ armoredMessage: armored }) : await openpgp.readMessage({ binaryMessage: payload.decodedBody() });
-    const result = await openpgp.decrypt({ message, decryptionKeys: await allTeamKeys(app, tx), verificationKeys: [memberKey], expectSigned: false, format: 'binary' });
+    const message = armored
+      ? await openpgp.readMessage({ armoredMessage: armored })
+      : await openpgp.readMessage({ binaryMessage: payload.decodedBody() });
+    const result = await openpgp.decrypt({
+      message,
+      decryptionKeys: await allTeamKeys(app, tx),
+      verificationKeys: [memberKey],
+      expectSigned: false,
+      format: 'binary',
+    });
     const data = result.data as Uint8Array;
     for (const s of result.signatures) {
       try {
@@ -151,7 +180,10 @@ async function combinedSignatureAsEntity(app: App, tx: Queryable, raw: Uint8Arra
         continue;
       }
       const entity = await multipartSigned(data, (await s.signature).armor());
-      const check = await openInbound(concat(new TextEncoder().encode('MIME-Version: 1.0\r\n'), entity), { teamKeys: [], knownKeys: [memberKey] });
+      const check = await openInbound(concat(new TextEncoder().encode('MIME-Version: 1.0\r\n'), entity), {
+        teamKeys: [],
+        knownKeys: [memberKey],
+      });
       if (check.security.signature.status === 'valid' && check.signedEntity) return check.signedEntity;
     }
   } catch {
@@ -181,8 +213,12 @@ async function tellSender(ctx: Ctx, tx: Queryable, now: Date, m: MemberMail, lab
   const outboxId = randomUUID();
   // An automatic answer to their message (RFC 3834): marked so their responder never answers it.
   const envelope: Envelope = {
-    to: [m.sender], cc: [], subject: `Not relayed to the reporter${m.subject ? `: ${m.subject.slice(0, 100)}` : ''}`, body,
-    automatic: 'auto-replied', ...(m.messageId ? { inReplyTo: m.messageId } : {}),
+    to: [m.sender],
+    cc: [],
+    subject: `Not relayed to the reporter${m.subject ? `: ${m.subject.slice(0, 100)}` : ''}`,
+    body,
+    automatic: 'auto-replied',
+    ...(m.messageId ? { inReplyTo: m.messageId } : {}),
   };
   await tx.query(
     `INSERT INTO outbox (id, report_id, incident_id, template_id, envelope_sealed, next_attempt_at, created_at) VALUES ($1, NULL, NULL, $2, $3, $4, $4)`,

@@ -51,11 +51,14 @@ export function checkReplyEntity(entity: string): string {
   } catch (e) {
     return fail(e instanceof MessageRejectedError ? e.message : 'it is not a readable MIME entity.');
   }
-  for (const f of part.headers.fields) if (!ALLOWED_HEADERS.has(f.name.toLowerCase())) fail(`the header ${f.name.slice(0, 60)} is not allowed (only Content-Type and Content-Transfer-Encoding).`);
+  for (const f of part.headers.fields)
+    if (!ALLOWED_HEADERS.has(f.name.toLowerCase()))
+      fail(`the header ${f.name.slice(0, 60)} is not allowed (only Content-Type and Content-Transfer-Encoding).`);
   if (part.contentType.value !== 'text/plain' || !part.headers.has('content-type')) fail('it must be a text/plain part.');
   const charset = (part.contentType.params.charset ?? '').toLowerCase();
   if (charset !== 'utf-8' && charset !== 'us-ascii') fail('its charset must be utf-8.');
-  if (part.transferEncoding !== 'quoted-printable' && part.transferEncoding !== '7bit') fail('its transfer encoding must be quoted-printable or 7bit.');
+  if (part.transferEncoding !== 'quoted-printable' && part.transferEncoding !== '7bit')
+    fail('its transfer encoding must be quoted-printable or 7bit.');
   let text = '';
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(part.decodedBody());
@@ -68,7 +71,14 @@ export function checkReplyEntity(entity: string): string {
   return text;
 }
 
-const MICALG: Record<string, string> = { sha256: 'pgp-sha256', sha384: 'pgp-sha384', sha512: 'pgp-sha512', sha224: 'pgp-sha224', sha3_256: 'pgp-sha3-256', sha3_512: 'pgp-sha3-512' };
+const MICALG: Record<string, string> = {
+  sha256: 'pgp-sha256',
+  sha384: 'pgp-sha384',
+  sha512: 'pgp-sha512',
+  sha224: 'pgp-sha224',
+  sha3_256: 'pgp-sha3-256',
+  sha3_512: 'pgp-sha3-512',
+};
 
 /** The RFC 3156 multipart/signed entity of the browser's entity and detached signature. */
 export async function multipartSigned(entity: string | Uint8Array, armoredSignature: string): Promise<Uint8Array> {
@@ -76,32 +86,41 @@ export async function multipartSigned(entity: string | Uint8Array, armoredSignat
   try {
     signature = await openpgp.readSignature({ armoredSignature });
   } catch (e) {
-    throw new ValidationError(`The signature is not a readable armored OpenPGP signature (${(e as Error).message}).`, [{ path: 'signature', message: 'unreadable' }]);
+    throw new ValidationError(`The signature is not a readable armored OpenPGP signature (${(e as Error).message}).`, [
+      { path: 'signature', message: 'unreadable' },
+    ]);
   }
   const packets = signature.packets;
   const types = [openpgp.enums.signature.binary, openpgp.enums.signature.text];
   if (packets.length !== 1 || !types.includes(packets[0]!.signatureType!)) {
-    throw new ValidationError('Send exactly one detached signature over the message (a binary or text document signature).', [{ path: 'signature', message: 'not one document signature' }]);
+    throw new ValidationError('Send exactly one detached signature over the message (a binary or text document signature).', [
+      { path: 'signature', message: 'not one document signature' },
+    ]);
   }
   const hash = openpgp.enums.read(openpgp.enums.hash, packets[0]!.hashAlgorithm!) as string;
   const micalg = MICALG[hash];
-  if (!micalg) throw new ValidationError(`The signature uses the hash ${hash}; use SHA-256 or stronger.`, [{ path: 'signature', message: 'weak hash' }]);
+  if (!micalg)
+    throw new ValidationError(`The signature uses the hash ${hash}; use SHA-256 or stronger.`, [
+      { path: 'signature', message: 'weak hash' },
+    ]);
   const boundary = `emb-signed-${randomBytes(12).toString('hex')}`;
   // Re-armored by us: the signature part carries nothing but the parsed packet.
   const armored = signature.armor().replace(/\r?\n/g, '\r\n').replace(/\r\n$/, '');
   const content = typeof entity === 'string' ? Buffer.from(entity, 'utf8') : Buffer.from(entity);
   if (content.includes(`--${boundary}`)) throw new ValidationError('The signed entity contains the boundary chosen for it; send it again.');
-  return new Uint8Array(Buffer.concat([
-    Buffer.from(
-      `Content-Type: multipart/signed; micalg=${micalg}; protocol="application/pgp-signature"; boundary="${boundary}"\r\n\r\n` +
-        `This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n--${boundary}\r\n`,
-    ),
-    content,
-    Buffer.from(
-      `\r\n--${boundary}\r\nContent-Type: application/pgp-signature; name="signature.asc"\r\nContent-Description: OpenPGP digital signature\r\n` +
-        `Content-Disposition: attachment; filename="signature.asc"\r\n\r\n${armored}\r\n--${boundary}--\r\n`,
-    ),
-  ]));
+  return new Uint8Array(
+    Buffer.concat([
+      Buffer.from(
+        `Content-Type: multipart/signed; micalg=${micalg}; protocol="application/pgp-signature"; boundary="${boundary}"\r\n\r\n` +
+          `This is an OpenPGP/MIME signed message (RFC 4880 and 3156)\r\n--${boundary}\r\n`,
+      ),
+      content,
+      Buffer.from(
+        `\r\n--${boundary}\r\nContent-Type: application/pgp-signature; name="signature.asc"\r\nContent-Description: OpenPGP digital signature\r\n` +
+          `Content-Disposition: attachment; filename="signature.asc"\r\n\r\n${armored}\r\n--${boundary}--\r\n`,
+      ),
+    ]),
+  );
 }
 
 /** A reply signed in the browser: verified against the member's own confirmed key, then relayed. */
@@ -113,18 +132,26 @@ export async function signedReplyFromBrowser(ctx: Ctx, reportId: string, raw: un
   const input = SignedReplyInput.parse(raw);
   const text = checkReplyEntity(input.entity);
   const own = await confirmedKeyOfPerson(ctx.app.db, me.personId);
-  if (!own) throw new ValidationError('You have no confirmed OpenPGP key on the desk: upload your public key on your account page (/me) first.');
+  if (!own)
+    throw new ValidationError('You have no confirmed OpenPGP key on the desk: upload your public key on your account page (/me) first.');
   const usability = await keyUsability(own.key, now, own.email);
-  if (!usability.usable) throw new ValidationError(`Your key on the desk cannot be used: ${usability.reason ?? usability.code}. Upload a current key on /me.`);
+  if (!usability.usable)
+    throw new ValidationError(`Your key on the desk cannot be used: ${usability.reason ?? usability.code}. Upload a current key on /me.`);
   const fingerprint = own.key.getFingerprint().toUpperCase();
   const entity = await multipartSigned(input.entity, input.signature);
   // The same verification as inbound mail, with the member's own key the only one known.
-  const opened = await openInbound(new TextEncoder().encode(`MIME-Version: 1.0\r\n${new TextDecoder().decode(entity)}`), { teamKeys: [], knownKeys: [own.key] });
+  const opened = await openInbound(new TextEncoder().encode(`MIME-Version: 1.0\r\n${new TextDecoder().decode(entity)}`), {
+    teamKeys: [],
+    knownKeys: [own.key],
+  });
   const sig = opened.security.signature;
   if (sig.status !== 'valid' || sig.signerFingerprint?.toUpperCase() !== fingerprint || opened.signedEntity?.kind !== 'multipart-signed') {
-    const why = sig.status === 'unknown_key'
-      ? `it was made with key ${sig.signerKeyId ?? '?'}, not with your key on the desk (${fingerprint}). Use the private key that belongs to the public key you uploaded.`
-      : sig.status === 'none' ? 'no signature was found.' : (sig.detail ?? 'it does not verify.');
+    const why =
+      sig.status === 'unknown_key'
+        ? `it was made with key ${sig.signerKeyId ?? '?'}, not with your key on the desk (${fingerprint}). Use the private key that belongs to the public key you uploaded.`
+        : sig.status === 'none'
+          ? 'no signature was found.'
+          : (sig.detail ?? 'it does not verify.');
     throw new ValidationError(`The signature was not accepted: ${why} Nothing was sent.`, [{ path: 'signature', message: sig.status }]);
   }
   const signed: SignedEntity = opened.signedEntity;
@@ -132,7 +159,13 @@ export async function signedReplyFromBrowser(ctx: Ctx, reportId: string, raw: un
     const c = await visibleCase(ctx, tx, reportId, true);
     const rules = await rulesOf(tx);
     return recordSignedReply(ctx, tx, now, c, rules, {
-      signer: me, signerFingerprint: fingerprint, signed, text, subject: input.subject, waitForReporter: input.waitForReporter, via: 'web',
+      signer: me,
+      signerFingerprint: fingerprint,
+      signed,
+      text,
+      subject: input.subject,
+      waitForReporter: input.waitForReporter,
+      via: 'web',
     });
   });
 }
@@ -166,13 +199,23 @@ export async function signedReplyContext(ctx: Ctx, reportId: string): Promise<Si
     return {
       reportId,
       label: c.row.incidentRef ?? `Report #${c.row.number}`,
-      myKey: own && usability?.usable
-        ? { fingerprint: own.key.getFingerprint().toUpperCase(), usable: true }
-        : { usable: false, why: own ? `your key on the desk cannot be used: ${usability?.reason ?? usability?.code}` : 'you have not uploaded your OpenPGP public key' },
-      reporter: plan.mode === 'encrypted' ? { mode: 'encrypted', fingerprint: plan.fingerprint, warning: plan.warning }
-        : plan.mode === 'plaintext' ? { mode: 'plaintext', why: plan.why }
-        : plan.mode === 'refused' ? { mode: 'refused', why: refusalOf(plan) }
-        : { mode: 'none' },
+      myKey:
+        own && usability?.usable
+          ? { fingerprint: own.key.getFingerprint().toUpperCase(), usable: true }
+          : {
+              usable: false,
+              why: own
+                ? `your key on the desk cannot be used: ${usability?.reason ?? usability?.code}`
+                : 'you have not uploaded your OpenPGP public key',
+            },
+      reporter:
+        plan.mode === 'encrypted'
+          ? { mode: 'encrypted', fingerprint: plan.fingerprint, warning: plan.warning }
+          : plan.mode === 'plaintext'
+            ? { mode: 'plaintext', why: plan.why }
+            : plan.mode === 'refused'
+              ? { mode: 'refused', why: refusalOf(plan) }
+              : { mode: 'none' },
       replyAddress: await replyAddress(tx, ctx.app.sealer, reportId, now, ctx.app.config.mailAliases),
     };
   });

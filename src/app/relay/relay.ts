@@ -54,16 +54,26 @@ export async function reporterMailPlan(ctx: Ctx, tx: Queryable, c: LoadedCase, r
   const key = await confirmedKeyFor(tx, address);
   const usability = key ? await keyUsability(key, now, address) : null;
   if (key && usability?.usable) {
-    return { mode: 'encrypted', address, fingerprint: key.getFingerprint().toUpperCase(), key, warning: usability.code === 'weak_warning' ? (usability.reason ?? null) : null };
+    return {
+      mode: 'encrypted',
+      address,
+      fingerprint: key.getFingerprint().toUpperCase(),
+      key,
+      warning: usability.code === 'weak_warning' ? (usability.reason ?? null) : null,
+    };
   }
-  const why = usability ? `the reporter's key cannot be used: ${usability.reason ?? usability.code}` : 'no confirmed OpenPGP key is on file for the reporter';
+  const why = usability
+    ? `the reporter's key cannot be used: ${usability.reason ?? usability.code}`
+    : 'no confirmed OpenPGP key is on file for the reporter';
   return rules.unencryptedMail === 'allow' ? { mode: 'plaintext', address, why } : { mode: 'refused', address, why };
 }
 
 /** Why a refused plan refuses, as a sentence for the member. */
 export function refusalOf(plan: Extract<ReporterMailPlan, { mode: 'refused' }>): string {
-  return `Not sent: ${plan.why}, and this desk's process profile does not allow mail in clear (keyPolicy.unencryptedMail: refuse). ` +
-    'Confirm a key the reporter offered (on the case page), or ask them for their key.';
+  return (
+    `Not sent: ${plan.why}, and this desk's process profile does not allow mail in clear (keyPolicy.unencryptedMail: refuse). ` +
+    'Confirm a key the reporter offered (on the case page), or ask them for their key.'
+  );
 }
 
 export interface SignedReply {
@@ -91,27 +101,43 @@ export interface SignedReplyResult {
  * signed entity. Call in a transaction; the Ctx principal is the signer. Throws ForbiddenError when
  * the signer may not reply on this case now, RelayRefusedError when nothing may be sent to the reporter.
  */
-export async function recordSignedReply(ctx: Ctx, tx: Queryable, now: Date, c: LoadedCase, rules: ProfileRules, reply: SignedReply): Promise<SignedReplyResult> {
+export async function recordSignedReply(
+  ctx: Ctx,
+  tx: Queryable,
+  now: Date,
+  c: LoadedCase,
+  rules: ProfileRules,
+  reply: SignedReply,
+): Promise<SignedReplyResult> {
   if (ctx.principal.kind !== 'person' || ctx.principal.personId !== reply.signer.personId) {
     throw new EmbargoError('internal', 'A signed reply is recorded in the name of its signer only.');
   }
   requireAction(ctx, c, rules, 'case.reply');
   const signedSha256 = signedEntityDigest(reply.signed);
   const replayed = await tx.query('SELECT 1 FROM relayed_replies WHERE signed_sha256 = $1', [signedSha256]);
-  if (replayed.rows.length > 0) throw new RelayRefusedError('Not sent: this signed message was relayed to the reporter already; a signed reply is relayed once (a copy sent again is a replay).');
+  if (replayed.rows.length > 0)
+    throw new RelayRefusedError(
+      'Not sent: this signed message was relayed to the reporter already; a signed reply is relayed once (a copy sent again is a replay).',
+    );
   const plan = await reporterMailPlan(ctx, tx, c, rules, now);
   if (plan.mode === 'refused') throw new RelayRefusedError(refusalOf(plan));
 
   const ref = c.row.incidentRef ?? `report ${c.row.number}`;
   const subject = reply.subject?.replace(/[\r\n]+/g, ' ').trim() || `[${ref}] ${rules.teamName}`;
-  const { messageId, outboxId } = await messageReporter(ctx, tx, now, rules, c, { templateId: SIGNED_REPLY_TEMPLATE, subject, body: reply.text });
+  const { messageId, outboxId } = await messageReporter(ctx, tx, now, rules, c, {
+    templateId: SIGNED_REPLY_TEMPLATE,
+    subject,
+    body: reply.text,
+  });
 
   let deliveryId: string | null = null;
   if (plan.mode !== 'none' && outboxId) {
     const d = await tx.query<{ id: string; message_id: string; recipient: string }>(
-      'SELECT id, message_id, recipient FROM deliveries WHERE outbox_id = $1 AND recipient = $2', [outboxId, plan.address]);
+      'SELECT id, message_id, recipient FROM deliveries WHERE outbox_id = $1 AND recipient = $2',
+      [outboxId, plan.address],
+    );
     const row = d.rows[0];
-    if (!row) throw new EmbargoError('internal', 'The reporter\'s delivery was not planned.');
+    if (!row) throw new EmbargoError('internal', "The reporter's delivery was not planned.");
     const env = (await tx.query<{ envelope_sealed: string }>('SELECT envelope_sealed FROM outbox WHERE id = $1', [outboxId])).rows[0]!;
     const envelope = ctx.app.sealer.openJson<{ to: string[]; cc: string[] }>(env.envelope_sealed, aad('outbox', 'envelope', outboxId));
     const teamFrom = c.projects.find((p) => p.alias && stageOf(c) === 'project')?.alias ?? rules.centralAlias;
@@ -127,23 +153,46 @@ export async function recordSignedReply(ctx: Ctx, tx: Queryable, now: Date, c: L
       },
       date: now,
     };
-    const raw = plan.mode === 'encrypted'
-      ? await relaySigned({ ...visible, signed: reply.signed, recipientKeys: [plan.key] })
-      : signedInClear({ ...visible, signed: reply.signed });
+    const raw =
+      plan.mode === 'encrypted'
+        ? await relaySigned({ ...visible, signed: reply.signed, recipientKeys: [plan.key] })
+        : signedInClear({ ...visible, signed: reply.signed });
     await tx.query('UPDATE deliveries SET raw_sealed = $2, mode = $3 WHERE id = $1', [
-      row.id, ctx.app.sealer.seal(Buffer.from(raw).toString('base64'), aad('deliveries', 'raw', row.id)), plan.mode,
+      row.id,
+      ctx.app.sealer.seal(Buffer.from(raw).toString('base64'), aad('deliveries', 'raw', row.id)),
+      plan.mode,
     ]);
     deliveryId = row.id;
   }
   await tx.query(
     `INSERT INTO relayed_replies (message_id, report_id, delivery_id, signer_person_id, signer_fingerprint, via, mode, signed_sha256, created_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [messageId, c.row.reportId, deliveryId, reply.signer.personId, reply.signerFingerprint.toUpperCase(), reply.via, plan.mode, signedSha256, now],
+    [
+      messageId,
+      c.row.reportId,
+      deliveryId,
+      reply.signer.personId,
+      reply.signerFingerprint.toUpperCase(),
+      reply.via,
+      plan.mode,
+      signedSha256,
+      now,
+    ],
   );
   const paused = reply.waitForReporter ? await pauseClocks(tx, rules, 'waiting_for_reporter', c.row.reportId, now) : 0;
   await audit(ctx, tx, now, {
-    action: 'case.replied', subjectType: 'report', subjectId: c.row.reportId,
-    data: { messageId, signed: true, via: reply.via, signerFingerprint: reply.signerFingerprint.toUpperCase(), mode: plan.mode, waitForReporter: reply.waitForReporter, clocksPaused: paused },
+    action: 'case.replied',
+    subjectType: 'report',
+    subjectId: c.row.reportId,
+    data: {
+      messageId,
+      signed: true,
+      via: reply.via,
+      signerFingerprint: reply.signerFingerprint.toUpperCase(),
+      mode: plan.mode,
+      waitForReporter: reply.waitForReporter,
+      clocksPaused: paused,
+    },
   });
   return { messageId, outboxId, deliveryId, mode: plan.mode };
 }
@@ -165,7 +214,15 @@ function rfc5322Date(d: Date): string {
  * The signed entity as the body of a message in clear: the outer header block, then the entity's own
  * MIME header fields and body unchanged, so the member's signature verifies as sent.
  */
-export function signedInClear(m: { from: string; to: string[]; cc: string[]; subject: string; headers: Record<string, string>; date: Date; signed: SignedEntity }): Uint8Array {
+export function signedInClear(m: {
+  from: string;
+  to: string[];
+  cc: string[];
+  subject: string;
+  headers: Record<string, string>;
+  date: Date;
+  signed: SignedEntity;
+}): Uint8Array {
   for (const [name, value] of [['Subject', m.subject], ...Object.entries(m.headers)] as [string, string][]) {
     if (/[\r\n\0]/.test(value)) throw new EmbargoError('validation_failed', `Header ${name} contains a line break.`);
   }
@@ -173,7 +230,9 @@ export function signedInClear(m: { from: string; to: string[]; cc: string[]; sub
     `From: ${formatAddressList([m.from])}\r\nTo: ${formatAddressList(m.to)}\r\n` +
     (m.cc.length ? `Cc: ${formatAddressList(m.cc)}\r\n` : '') +
     `Subject: ${encodeWords(m.subject)}\r\nDate: ${rfc5322Date(m.date)}\r\n` +
-    Object.entries(m.headers).map(([k, v]) => `${k}: ${v}\r\n`).join('') +
+    Object.entries(m.headers)
+      .map(([k, v]) => `${k}: ${v}\r\n`)
+      .join('') +
     'MIME-Version: 1.0\r\n';
   const enc = new TextEncoder();
   if (m.signed.kind === 'clearsigned') {
@@ -188,7 +247,10 @@ export function signedInClear(m: { from: string; to: string[]; cc: string[]; sub
   if (part.contentType.value !== 'multipart/signed' || part.children.length < 2) {
     throw new EmbargoError('validation_failed', 'The entity to relay is not a multipart/signed part with content and signature.');
   }
-  const entityHead = part.headers.fields.filter((f) => /^content-/i.test(f.name)).map((f) => `${f.name}: ${f.rawValue}\r\n`).join('');
+  const entityHead = part.headers.fields
+    .filter((f) => /^content-/i.test(f.name))
+    .map((f) => `${f.name}: ${f.rawValue}\r\n`)
+    .join('');
   const h = enc.encode(`${head}${entityHead}\r\n`);
   // Line ends to CRLF as SMTP needs; the signature is over the CRLF-canonical form (RFC 3156 5), so it still verifies.
   const body = new Uint8Array(Buffer.from(Buffer.from(part.rawBody).toString('latin1').replace(/\r?\n/g, '\r\n'), 'latin1'));

@@ -83,15 +83,18 @@ export function governingScore(scores: ReadonlyMap<string, CvssScore>, rules: Pr
 /** The profile's severity for a score, or a clear refusal when the profile has none for it. */
 function profileSeverity(rules: ProfileRules, s: CvssScore, path: string): string {
   if (!rules.mapsCvss) {
-    throw new EmbargoError('profile_invalid', 'This desk\'s process profile maps no CVSS scores to its severities; an admin adds cvssMin to each of severity.levels in the profile.', [
-      { path, message: 'the profile has no CVSS bands' },
-    ]);
+    throw new EmbargoError(
+      'profile_invalid',
+      "This desk's process profile maps no CVSS scores to its severities; an admin adds cvssMin to each of severity.levels in the profile.",
+      [{ path, message: 'the profile has no CVSS bands' }],
+    );
   }
   const severity = rules.severityForCvssScore(s.score);
   if (severity === null) {
-    throw new ValidationError(`A CVSS score of ${s.score.toFixed(1)} (${s.severity}) maps to none of this profile's severities (${rules.severities.join(', ')}); a report with no impact is rejected rather than scored.`, [
-      { path, message: `score ${s.score.toFixed(1)} is below every severity band of the profile` },
-    ]);
+    throw new ValidationError(
+      `A CVSS score of ${s.score.toFixed(1)} (${s.severity}) maps to none of this profile's severities (${rules.severities.join(', ')}); a report with no impact is rejected rather than scored.`,
+      [{ path, message: `score ${s.score.toFixed(1)} is below every severity band of the profile` }],
+    );
   }
   return severity;
 }
@@ -119,9 +122,12 @@ async function rescore(ctx: Ctx, reportId: string, reason: string | undefined, n
     const c = await visibleCase(ctx, tx, reportId, true);
     const rules = await rulesOf(tx);
     requireAction(ctx, c, rules, 'incident.change_severity');
-    const row = (await tx.query<{ cvss_vectors: string[]; severity: string | null; priority: string | null; resolution_due_at: Date | null }>(
-      'SELECT cvss_vectors, severity, priority, resolution_due_at FROM incidents WHERE id = $1', [c.row.incidentId],
-    )).rows[0]!;
+    const row = (
+      await tx.query<{ cvss_vectors: string[]; severity: string | null; priority: string | null; resolution_due_at: Date | null }>(
+        'SELECT cvss_vectors, severity, priority, resolution_due_at FROM incidents WHERE id = $1',
+        [c.row.incidentId],
+      )
+    ).rows[0]!;
     const current = new Map(scoredVectors(row.cvss_vectors).map((s) => [s.version, s as CvssScore]));
     const wanted = next(current);
     const governing = governingScore(wanted, rules);
@@ -129,12 +135,21 @@ async function rescore(ctx: Ctx, reportId: string, reason: string | undefined, n
     const ordered = CVSS_VERSIONS.flatMap((v) => (wanted.has(v) ? [wanted.get(v)!] : []));
     const changes = CVSS_VERSIONS.filter((v) => current.get(v)?.vector !== wanted.get(v)?.vector);
     const unchanged: ScoringOutcome = {
-      vectors: ordered.map(scored), governing: governing?.version ?? null, severity: row.severity, priority: row.priority,
-      resolutionDueAt: row.resolution_due_at ? new Date(row.resolution_due_at).toISOString() : null, changed: false, severityChanged: false,
+      vectors: ordered.map(scored),
+      governing: governing?.version ?? null,
+      severity: row.severity,
+      priority: row.priority,
+      resolutionDueAt: row.resolution_due_at ? new Date(row.resolution_due_at).toISOString() : null,
+      changed: false,
+      severityChanged: false,
     };
     if (changes.length === 0) return unchanged;
 
-    await tx.query('UPDATE incidents SET cvss_vectors = $2, updated_at = $3 WHERE id = $1', [c.row.incidentId, ordered.map((s) => s.vector), now]);
+    await tx.query('UPDATE incidents SET cvss_vectors = $2, updated_at = $3 WHERE id = $1', [
+      c.row.incidentId,
+      ordered.map((s) => s.vector),
+      now,
+    ]);
     const why = reason ? `: ${reason}` : '';
     for (const version of changes) {
       const was = current.get(version);
@@ -144,7 +159,9 @@ async function rescore(ctx: Ctx, reportId: string, reason: string | undefined, n
     }
     const severityMoves = severity !== null && severity !== row.severity;
     await audit(ctx, tx, now, {
-      action: 'incident.cvss_changed', subjectType: 'report', subjectId: reportId,
+      action: 'incident.cvss_changed',
+      subjectType: 'report',
+      subjectId: reportId,
       data: {
         changes: changes.map((version) => ({ version, from: brief(current.get(version)), to: brief(wanted.get(version)) })),
         governing: governing?.version ?? null,
@@ -158,8 +175,12 @@ async function rescore(ctx: Ctx, reportId: string, reason: string | undefined, n
       reason: `CVSS ${governing!.version} ${describeCvss(governing!)}${why}`,
     });
     return {
-      ...unchanged, changed: true, severityChanged: outcome !== null,
-      severity: outcome?.severity ?? row.severity, priority: outcome?.priority ?? row.priority, resolutionDueAt: outcome?.resolutionDueAt ?? unchanged.resolutionDueAt,
+      ...unchanged,
+      changed: true,
+      severityChanged: outcome !== null,
+      severity: outcome?.severity ?? row.severity,
+      priority: outcome?.priority ?? row.priority,
+      resolutionDueAt: outcome?.resolutionDueAt ?? unchanged.resolutionDueAt,
     };
   });
 }
@@ -241,11 +262,22 @@ export async function incidentScoring(ctx: Ctx, reportId: string): Promise<Incid
     const c = await visibleCase(ctx, tx, reportId);
     if (!c.row.incidentId) throw new NotFoundError('incident');
     const rules = await rulesOf(tx);
-    const row = (await tx.query<{ ref: string; title: string; severity: string | null; priority: string | null; resolution_due_at: Date | null; cvss_vectors: string[] }>(
-      'SELECT ref, title, severity, priority, resolution_due_at, cvss_vectors FROM incidents WHERE id = $1', [c.row.incidentId],
-    )).rows[0]!;
+    const row = (
+      await tx.query<{
+        ref: string;
+        title: string;
+        severity: string | null;
+        priority: string | null;
+        resolution_due_at: Date | null;
+        cvss_vectors: string[];
+      }>('SELECT ref, title, severity, priority, resolution_due_at, cvss_vectors FROM incidents WHERE id = $1', [c.row.incidentId])
+    ).rows[0]!;
     return {
-      reportId, ref: row.ref, title: row.title, severity: row.severity, priority: row.priority,
+      reportId,
+      ref: row.ref,
+      title: row.title,
+      severity: row.severity,
+      priority: row.priority,
       resolutionDueAt: row.resolution_due_at ? new Date(row.resolution_due_at).toISOString() : null,
       vectors: scoredVectors(row.cvss_vectors),
       canChange: caseActions(ctx.principal, c.facts, rules.workflow).includes('incident.change_severity'),

@@ -51,31 +51,56 @@ export async function changeSeverity(ctx: Ctx, reportId: string, raw: unknown): 
  * are already these (nothing is written).
  */
 export async function applySeverityChange(
-  ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRules, now: Date, input: SeverityChange,
+  ctx: Ctx,
+  tx: Queryable,
+  c: LoadedCase,
+  rules: ProfileRules,
+  now: Date,
+  input: SeverityChange,
 ): Promise<SeverityOutcome | null> {
   const reportId = c.row.reportId;
   if (!rules.severities.includes(input.severity)) {
-    throw new ValidationError(`Unknown severity ${input.severity}; the profile knows ${rules.severities.join(', ')}.`, [{ path: 'severity', message: 'unknown severity' }]);
+    throw new ValidationError(`Unknown severity ${input.severity}; the profile knows ${rules.severities.join(', ')}.`, [
+      { path: 'severity', message: 'unknown severity' },
+    ]);
   }
   const priority = input.priority ?? rules.priorityOf(input.severity);
   if (input.priority && rules.resolutionDays(input.priority) === null) {
     throw new ValidationError(`Unknown priority ${input.priority}.`, [{ path: 'priority', message: 'unknown priority' }]);
   }
-  const before = await tx.query<{ severity: string | null; priority: string | null }>('SELECT severity, priority FROM incidents WHERE id = $1', [c.row.incidentId]);
+  const before = await tx.query<{ severity: string | null; priority: string | null }>(
+    'SELECT severity, priority FROM incidents WHERE id = $1',
+    [c.row.incidentId],
+  );
   const old = before.rows[0]!;
   if (old.severity === input.severity && old.priority === priority) return null;
   const from = `${old.severity ?? 'none'}/${old.priority ?? 'none'}`;
   const to = `${input.severity}/${priority ?? 'none'}`;
   const days = priority ? rules.resolutionDays(priority) : null;
   const owner = c.row.contactId ?? c.row.triagerId;
-  const resolutionDueAt = days === null ? null : await startPriorityClocks(
-    tx, rules, { reportId, incidentId: c.row.incidentId }, { report_received: c.row.receivedAt, severity_assessed: now }, owner, days, now,
-    `${from} → ${to}: ${input.reason}`,
+  const resolutionDueAt =
+    days === null
+      ? null
+      : await startPriorityClocks(
+          tx,
+          rules,
+          { reportId, incidentId: c.row.incidentId },
+          { report_received: c.row.receivedAt, severity_assessed: now },
+          owner,
+          days,
+          now,
+          `${from} → ${to}: ${input.reason}`,
+        );
+  await tx.query(
+    'UPDATE incidents SET severity = $2, priority = $3, resolution_due_at = COALESCE($4, resolution_due_at), updated_at = $5 WHERE id = $1',
+    [c.row.incidentId, input.severity, priority, resolutionDueAt, now],
   );
-  await tx.query('UPDATE incidents SET severity = $2, priority = $3, resolution_due_at = COALESCE($4, resolution_due_at), updated_at = $5 WHERE id = $1', [
-    c.row.incidentId, input.severity, priority, resolutionDueAt, now,
-  ]);
   await recordTransition(ctx, tx, 'severity', reportId, 'case', from, to, now, input.reason);
-  await audit(ctx, tx, now, { action: 'incident.severity_changed', subjectType: 'report', subjectId: reportId, data: { from, to, reason: input.reason } });
+  await audit(ctx, tx, now, {
+    action: 'incident.severity_changed',
+    subjectType: 'report',
+    subjectId: reportId,
+    data: { from, to, reason: input.reason },
+  });
   return { severity: input.severity, priority, resolutionDueAt: resolutionDueAt?.toISOString() ?? null };
 }

@@ -93,7 +93,9 @@ export async function addDaysOff(ctx: Ctx, personId: string, raw: unknown): Prom
   const startsOn = input.startsOn;
   const endsOn = input.endsOn ?? startsOn;
   if (endsOn < startsOn) {
-    throw new ValidationError(`The period ends (${endsOn}) before it starts (${startsOn}).`, [{ path: 'endsOn', message: 'before startsOn' }]);
+    throw new ValidationError(`The period ends (${endsOn}) before it starts (${startsOn}).`, [
+      { path: 'endsOn', message: 'before startsOn' },
+    ]);
   }
   if (addDaysToLocalDate(startsOn, MAX_PERIOD_DAYS - 1) < endsOn) {
     throw new ValidationError(`A period of days off may be at most ${MAX_PERIOD_DAYS} days long; add longer absences in parts.`, [
@@ -105,9 +107,19 @@ export async function addDaysOff(ctx: Ctx, personId: string, raw: unknown): Prom
   await ctx.app.db.transaction(async (tx) => {
     await personExists(tx, personId);
     await tx.query('INSERT INTO person_days_off (id, person_id, starts_on, ends_on, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [
-      id, personId, startsOn, endsOn, input.reason || null, now,
+      id,
+      personId,
+      startsOn,
+      endsOn,
+      input.reason || null,
+      now,
     ]);
-    await audit(ctx, tx, now, { action: 'person.days_off_added', subjectType: 'person', subjectId: personId, data: { id, startsOn, endsOn } });
+    await audit(ctx, tx, now, {
+      action: 'person.days_off_added',
+      subjectType: 'person',
+      subjectId: personId,
+      data: { id, startsOn, endsOn },
+    });
   });
   return { id, startsOn, endsOn };
 }
@@ -126,7 +138,10 @@ export async function removeDaysOff(ctx: Ctx, personId: string, daysOffId: strin
     const row = r.rows[0];
     if (!row) throw new NotFoundError('days-off period');
     await audit(ctx, tx, now, {
-      action: 'person.days_off_removed', subjectType: 'person', subjectId: personId, data: { id: daysOffId, startsOn: row.starts_on, endsOn: row.ends_on },
+      action: 'person.days_off_removed',
+      subjectType: 'person',
+      subjectId: personId,
+      data: { id: daysOffId, startsOn: row.starts_on, endsOn: row.ends_on },
     });
   });
 }
@@ -139,11 +154,13 @@ export async function personCalendar(ctx: Ctx, personId: string) {
   requireSelfOrAdmin(ctx, personId);
   await personExists(ctx.app.db, personId);
   const p = await ctx.app.db.query<{ time_zone: string; working_week: number[]; holiday_region: string | null }>(
-    'SELECT time_zone, working_week, holiday_region FROM people WHERE id = $1', [personId],
+    'SELECT time_zone, working_week, holiday_region FROM people WHERE id = $1',
+    [personId],
   );
   const person = p.rows[0]!;
   const d = await ctx.app.db.query<{ id: string; starts_on: string; ends_on: string; reason: string | null }>(
-    'SELECT id, starts_on::text, ends_on::text, reason FROM person_days_off WHERE person_id = $1 ORDER BY starts_on, ends_on, id', [personId],
+    'SELECT id, starts_on::text, ends_on::text, reason FROM person_days_off WHERE person_id = $1 ORDER BY starts_on, ends_on, id',
+    [personId],
   );
   const year = ctx.app.clock().getUTCFullYear();
   const region = person.holiday_region && isHolidayRegion(person.holiday_region) ? person.holiday_region : null;

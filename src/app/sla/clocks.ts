@@ -20,7 +20,9 @@ export interface ClockScope {
  */
 export async function ownerCalendar(tx: Queryable, ownerId: string | null): Promise<OwnerCalendar> {
   if (ownerId) {
-    const r = await tx.query<{ time_zone: string; working_week: number[] }>('SELECT time_zone, working_week FROM people WHERE id = $1', [ownerId]);
+    const r = await tx.query<{ time_zone: string; working_week: number[] }>('SELECT time_zone, working_week FROM people WHERE id = $1', [
+      ownerId,
+    ]);
     const row = r.rows[0];
     if (row) return { timeZone: row.time_zone, workingWeek: row.working_week, ...(await personCalendarExtras(tx, ownerId)) };
   }
@@ -28,7 +30,15 @@ export async function ownerCalendar(tx: Queryable, ownerId: string | null): Prom
   return { timeZone: i.rows[0]?.default_time_zone ?? 'UTC', workingWeek: [1, 2, 3, 4, 5] };
 }
 
-async function insertDeadline(tx: Queryable, scope: ClockScope, clock: string, ownerId: string | null, timeZone: string, start: Date, due: Date): Promise<void> {
+async function insertDeadline(
+  tx: Queryable,
+  scope: ClockScope,
+  clock: string,
+  ownerId: string | null,
+  timeZone: string,
+  start: Date,
+  due: Date,
+): Promise<void> {
   await tx.query(
     `INSERT INTO deadlines (id, report_id, incident_id, project_id, clock, owner_id, time_zone, started_at, due_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
@@ -70,7 +80,11 @@ export async function stopClocks(tx: Queryable, rules: ProfileRules, event: Case
 
 /** Stops every running clock of the case (it was closed or rejected). */
 export async function stopAllClocks(tx: Queryable, reportId: string, at: Date, reason: string): Promise<void> {
-  await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE report_id = $1 AND stopped_at IS NULL', [reportId, at, reason]);
+  await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE report_id = $1 AND stopped_at IS NULL', [
+    reportId,
+    at,
+    reason,
+  ]);
   await refreshNextDue(tx, reportId);
 }
 
@@ -112,8 +126,14 @@ export async function reassignClocks(
  * the priority is known. Each counts from when its start event happened, not from the assessment.
  */
 export async function startPriorityClocks(
-  tx: Queryable, rules: ProfileRules, scope: ClockScope, eventTimes: Partial<Record<CaseEvent, Date>>, ownerId: string | null, days: number,
-  now: Date, why = 'priority changed',
+  tx: Queryable,
+  rules: ProfileRules,
+  scope: ClockScope,
+  eventTimes: Partial<Record<CaseEvent, Date>>,
+  ownerId: string | null,
+  days: number,
+  now: Date,
+  why = 'priority changed',
 ): Promise<Date | null> {
   let latest: Date | null = null;
   for (const rule of rules.clocks) {
@@ -122,7 +142,12 @@ export async function startPriorityClocks(
     if (!start) continue;
     const cal = await ownerCalendar(tx, ownerId);
     const due = dueAt({ amount: days, unit: rule.unit }, start, cal);
-    await tx.query(`UPDATE deadlines SET stopped_at = $3, stop_reason = $4 WHERE report_id = $1 AND clock = $2 AND stopped_at IS NULL`, [scope.reportId, rule.id, now, `reassigned: ${why}`]);
+    await tx.query(`UPDATE deadlines SET stopped_at = $3, stop_reason = $4 WHERE report_id = $1 AND clock = $2 AND stopped_at IS NULL`, [
+      scope.reportId,
+      rule.id,
+      now,
+      `reassigned: ${why}`,
+    ]);
     await insertDeadline(tx, scope, rule.id, ownerId, cal.timeZone, start, due);
     if (!latest || due > latest) latest = due;
   }
@@ -149,7 +174,17 @@ export async function pauseClocks(tx: Queryable, rules: ProfileRules, event: Cas
 export async function resumeClocks(tx: Queryable, rules: ProfileRules, event: CaseEvent, reportId: string, at: Date): Promise<number> {
   const ids = rules.clocks.filter((c) => c.resumesOn.includes(event)).map((c) => c.id);
   if (ids.length === 0) return 0;
-  const paused = await tx.query<{ id: string; incident_id: string | null; project_id: string | null; clock: string; owner_id: string | null; time_zone: string; started_at: Date; due_at: Date; paused_at: Date }>(
+  const paused = await tx.query<{
+    id: string;
+    incident_id: string | null;
+    project_id: string | null;
+    clock: string;
+    owner_id: string | null;
+    time_zone: string;
+    started_at: Date;
+    due_at: Date;
+    paused_at: Date;
+  }>(
     `SELECT id, incident_id, project_id, clock, owner_id, time_zone, started_at, due_at, paused_at FROM deadlines
       WHERE report_id = $1 AND clock = ANY($2) AND stopped_at IS NULL AND paused_at IS NOT NULL FOR UPDATE`,
     [reportId, ids],
@@ -158,9 +193,19 @@ export async function resumeClocks(tx: Queryable, rules: ProfileRules, event: Ca
     const pausedAt = new Date(d.paused_at);
     const due = new Date(new Date(d.due_at).getTime() + (at.getTime() - pausedAt.getTime()));
     await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE id = $1', [
-      d.id, at, `reassigned: paused from ${pausedAt.toISOString()} until ${event}`,
+      d.id,
+      at,
+      `reassigned: paused from ${pausedAt.toISOString()} until ${event}`,
     ]);
-    await insertDeadline(tx, { reportId, incidentId: d.incident_id, projectId: d.project_id }, d.clock, d.owner_id, d.time_zone, new Date(d.started_at), due);
+    await insertDeadline(
+      tx,
+      { reportId, incidentId: d.incident_id, projectId: d.project_id },
+      d.clock,
+      d.owner_id,
+      d.time_zone,
+      new Date(d.started_at),
+      due,
+    );
   }
   await refreshNextDue(tx, reportId);
   return paused.rows.length;

@@ -47,7 +47,18 @@ const DAY_MS = 86_400_000;
  * holds durations in (bound[i-1], bound[i]], the first from 0, and one more bucket holds the rest.
  * Upper bounds included, as Prometheus's "le" buckets are.
  */
-export const DURATION_BOUNDS_SECONDS = [4 * 3600, 86_400, 2 * 86_400, 3 * 86_400, 5 * 86_400, 7 * 86_400, 14 * 86_400, 30 * 86_400, 60 * 86_400, 90 * 86_400] as const;
+export const DURATION_BOUNDS_SECONDS = [
+  4 * 3600,
+  86_400,
+  2 * 86_400,
+  3 * 86_400,
+  5 * 86_400,
+  7 * 86_400,
+  14 * 86_400,
+  30 * 86_400,
+  60 * 86_400,
+  90 * 86_400,
+] as const;
 
 export const MEASURES = ['acknowledge', 'triage', 'fix', 'disclose'] as const;
 export type Measure = (typeof MEASURES)[number];
@@ -316,32 +327,71 @@ function infoOf(clocks: ClockInfo[], id: string): ClockInfo {
   return clocks.find((c) => c.id === id) ?? { id, name: id, stage: 'unknown' };
 }
 
-export async function clockCounts(db: Queryable, scope: SlaScope, from: Date | null, asOf: Date, clocks: ClockInfo[]): Promise<ClockCounts[]> {
-  const r = await db.query<{ clock: string; finished: number; met: number; missed: number; breached: number; running: number; paused: number; overdue: number }>(
-    SLA_CLOCK_COUNTS_SQL, slaParams(scope, from, asOf),
-  );
+export async function clockCounts(
+  db: Queryable,
+  scope: SlaScope,
+  from: Date | null,
+  asOf: Date,
+  clocks: ClockInfo[],
+): Promise<ClockCounts[]> {
+  const r = await db.query<{
+    clock: string;
+    finished: number;
+    met: number;
+    missed: number;
+    breached: number;
+    running: number;
+    paused: number;
+    overdue: number;
+  }>(SLA_CLOCK_COUNTS_SQL, slaParams(scope, from, asOf));
   const zero = { finished: 0, met: 0, missed: 0, breached: 0, running: 0, paused: 0, overdue: 0 };
   const rows = [...r.rows];
   for (const c of clocks) if (!rows.some((x) => x.clock === c.id)) rows.push({ clock: c.id, ...zero });
   return orderClocks(rows, clocks).map((x) => {
     const info = infoOf(clocks, x.clock);
     return {
-      clock: x.clock, name: info.name, stage: info.stage,
-      finished: x.finished, met: x.met, missed: x.missed, breached: x.breached, running: x.running, paused: x.paused, overdue: x.overdue,
+      clock: x.clock,
+      name: info.name,
+      stage: info.stage,
+      finished: x.finished,
+      met: x.met,
+      missed: x.missed,
+      breached: x.breached,
+      running: x.running,
+      paused: x.paused,
+      overdue: x.overdue,
       shareMet: share(x.met, x.breached),
     };
   });
 }
 
-export async function distributions(db: Queryable, scope: SlaScope, from: Date | null, asOf: Date, ackClocks: string[], sql = SLA_DURATIONS_SQL): Promise<Distribution[]> {
+export async function distributions(
+  db: Queryable,
+  scope: SlaScope,
+  from: Date | null,
+  asOf: Date,
+  ackClocks: string[],
+  sql = SLA_DURATIONS_SQL,
+): Promise<Distribution[]> {
   const bounds: readonly number[] = DURATION_BOUNDS_SECONDS;
   const r = await db.query<{ measure: Measure; n: number; total: number; p50: number | null; p90: number | null; histogram: number[] }>(
-    sql, [...slaParams(scope, from, asOf), ackClocks],
+    sql,
+    [...slaParams(scope, from, asOf), ackClocks],
   );
   return r.rows.map((x) => ({
-    measure: x.measure, label: MEASURE_LABEL[x.measure], source: sourceOf(x.measure, ackClocks),
-    n: x.n, p50Seconds: x.p50, p90Seconds: x.p90, meanSeconds: x.n ? x.total / x.n : null, sumSeconds: x.total,
-    histogram: [...bounds, null].map((upper, i) => ({ fromSeconds: i === 0 ? 0 : bounds[i - 1]!, toSeconds: upper, count: Number(x.histogram[i] ?? 0) })),
+    measure: x.measure,
+    label: MEASURE_LABEL[x.measure],
+    source: sourceOf(x.measure, ackClocks),
+    n: x.n,
+    p50Seconds: x.p50,
+    p90Seconds: x.p90,
+    meanSeconds: x.n ? x.total / x.n : null,
+    sumSeconds: x.total,
+    histogram: [...bounds, null].map((upper, i) => ({
+      fromSeconds: i === 0 ? 0 : bounds[i - 1]!,
+      toSeconds: upper,
+      count: Number(x.histogram[i] ?? 0),
+    })),
   }));
 }
 
@@ -362,7 +412,9 @@ export async function periodOf(ctx: Ctx, raw: unknown): Promise<Period> {
   const from = q.from ? new Date(q.from) : new Date(to.getTime() - DEFAULT_PERIOD_DAYS * DAY_MS);
   if (from >= to) throw new ValidationError('The period must start before it ends.', [{ path: 'from', message: 'must be before to' }]);
   if (to.getTime() - from.getTime() > MAX_PERIOD_DAYS * DAY_MS) {
-    throw new ValidationError(`The period may be at most ${MAX_PERIOD_DAYS} days long.`, [{ path: 'from', message: `at most ${MAX_PERIOD_DAYS} days before to` }]);
+    throw new ValidationError(`The period may be at most ${MAX_PERIOD_DAYS} days long.`, [
+      { path: 'from', message: `at most ${MAX_PERIOD_DAYS} days before to` },
+    ]);
   }
   if (from > now) throw new ValidationError('The period must start in the past.', [{ path: 'from', message: 'must not be in the future' }]);
   const asOf = to < now ? to : now;
@@ -380,21 +432,38 @@ export async function slaDashboard(ctx: Ctx, raw: unknown): Promise<SlaDashboard
   const ackClocks = await acknowledgeClocks(db);
   const [counts, series, dist] = await Promise.all([
     clockCounts(db, scope, period.from, period.asOf, clocks),
-    db.query<{ clock: string; bucket_start: Date; met: number; breached: number }>(
-      SLA_SERIES_SQL, [...slaParams(scope, period.from, period.asOf), period.bucket, period.timeZone, clocks.map((c) => c.id)],
-    ),
+    db.query<{ clock: string; bucket_start: Date; met: number; breached: number }>(SLA_SERIES_SQL, [
+      ...slaParams(scope, period.from, period.asOf),
+      period.bucket,
+      period.timeZone,
+      clocks.map((c) => c.id),
+    ]),
     distributions(db, scope, period.from, period.asOf, ackClocks),
   ]);
   const byClock = new Map<string, SeriesBucket[]>();
   for (const row of series.rows) {
     const list = byClock.get(row.clock) ?? [];
-    list.push({ start: new Date(row.bucket_start).toISOString(), met: row.met, breached: row.breached, shareMet: share(row.met, row.breached) });
+    list.push({
+      start: new Date(row.bucket_start).toISOString(),
+      met: row.met,
+      breached: row.breached,
+      shareMet: share(row.met, row.breached),
+    });
     byClock.set(row.clock, list);
   }
   return {
-    period: { from: period.from.toISOString(), to: period.to.toISOString(), asOf: period.asOf.toISOString(), bucket: period.bucket, timeZone: period.timeZone },
+    period: {
+      from: period.from.toISOString(),
+      to: period.to.toISOString(),
+      asOf: period.asOf.toISOString(),
+      bucket: period.bucket,
+      timeZone: period.timeZone,
+    },
     clocks: counts,
-    series: orderClocks([...byClock].map(([clock, buckets]) => ({ clock, buckets })), clocks).map((s) => ({ clock: s.clock, ...pick(infoOf(clocks, s.clock)), buckets: s.buckets })),
+    series: orderClocks(
+      [...byClock].map(([clock, buckets]) => ({ clock, buckets })),
+      clocks,
+    ).map((s) => ({ clock: s.clock, ...pick(infoOf(clocks, s.clock)), buckets: s.buckets })),
     distributions: dist,
   };
 }
@@ -427,7 +496,11 @@ export async function slaMetrics(ctx: Ctx): Promise<SlaMetrics> {
     db.query<{ in_triage: number; awaiting_triage: number; open_incidents: number }>(SLA_QUEUE_GAUGES_SQL),
   ]);
   const q = queue.rows[0]!;
-  return { clocks: counts, distributions: dist, queue: { inTriage: q.in_triage, awaitingTriage: q.awaiting_triage, openIncidents: q.open_incidents } };
+  return {
+    clocks: counts,
+    distributions: dist,
+    queue: { inTriage: q.in_triage, awaitingTriage: q.awaiting_triage, openIncidents: q.open_incidents },
+  };
 }
 
 // --- Running clocks of listed cases (the queue) ---
@@ -463,15 +536,25 @@ export async function runningClocks(ctx: Ctx, reportIds: readonly string[]): Pro
   if (reportIds.length === 0) return out;
   const now = ctx.app.clock();
   const clocks = await profileClocks(ctx.app.db);
-  const r = await ctx.app.db.query<{ report_id: string; clock: string; due_at: Date; paused_at: Date | null; owner: string | null; project: string | null }>(
-    RUNNING_CLOCKS_SQL, [p.central, p.projectIds, p.personId, [...new Set(reportIds)]],
-  );
+  const r = await ctx.app.db.query<{
+    report_id: string;
+    clock: string;
+    due_at: Date;
+    paused_at: Date | null;
+    owner: string | null;
+    project: string | null;
+  }>(RUNNING_CLOCKS_SQL, [p.central, p.projectIds, p.personId, [...new Set(reportIds)]]);
   for (const row of r.rows) {
     const list = out.get(row.report_id) ?? [];
     const due = new Date(row.due_at);
     list.push({
-      clock: row.clock, name: infoOf(clocks, row.clock).name, project: row.project, owner: row.owner, dueAt: due.toISOString(),
-      paused: row.paused_at !== null, overdue: row.paused_at === null && due < now,
+      clock: row.clock,
+      name: infoOf(clocks, row.clock).name,
+      project: row.project,
+      owner: row.owner,
+      dueAt: due.toISOString(),
+      paused: row.paused_at !== null,
+      overdue: row.paused_at === null && due < now,
     });
     out.set(row.report_id, list);
   }

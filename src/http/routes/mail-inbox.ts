@@ -8,12 +8,20 @@ import { inboxAttention, retryInbox } from '../../app/inbound/inbox.ts';
 
 export const mailInboxRoutes = defineRoutes([
   {
-    method: 'GET', url: '/api/admin/mail-inbox', policy: 'admin', tag: 'mail', query: z.strictObject({}),
-    summary: 'Inbound mail that needs an admin: failed (retryable), rejected and stuck messages, newest first; metadata, envelope sender and reason only.',
+    method: 'GET',
+    url: '/api/admin/mail-inbox',
+    policy: 'admin',
+    tag: 'mail',
+    query: z.strictObject({}),
+    summary:
+      'Inbound mail that needs an admin: failed (retryable), rejected and stuck messages, newest first; metadata, envelope sender and reason only.',
     handler: async ({ ctx }) => ({ messages: await inboxAttention(ctx) }),
   },
   {
-    method: 'POST', url: '/api/admin/mail-inbox/:id/retry', policy: 'admin', tag: 'mail',
+    method: 'POST',
+    url: '/api/admin/mail-inbox/:id/retry',
+    policy: 'admin',
+    tag: 'mail',
     summary: 'Put a failed inbound message back in the queue; the intake job processes it again.',
     handler: async ({ ctx, params }) => (await retryInbox(ctx, params.id!), { ok: true }),
   },

@@ -21,7 +21,11 @@ export function setSetupToken(token: string | null) {
 
 export const sessionRoutes = defineRoutes([
   {
-    method: 'POST', url: '/api/session', policy: 'public', tag: 'account', body: SignIn,
+    method: 'POST',
+    url: '/api/session',
+    policy: 'public',
+    tag: 'account',
+    body: SignIn,
     summary: 'Sign in with e-mail, password and TOTP code; sets the session cookie and returns the CSRF token.',
     rateLimitPerMinute: () => 20,
     handler: async ({ ctx, body, reply }) => {
@@ -32,7 +36,11 @@ export const sessionRoutes = defineRoutes([
     },
   },
   {
-    method: 'DELETE', url: '/api/session', policy: 'signed-in', tag: 'account', summary: 'Sign out.',
+    method: 'DELETE',
+    url: '/api/session',
+    policy: 'signed-in',
+    tag: 'account',
+    summary: 'Sign out.',
     handler: async ({ ctx, request, reply }) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await signOut(ctx.app, token);
@@ -41,14 +49,19 @@ export const sessionRoutes = defineRoutes([
     },
   },
   {
-    method: 'POST', url: '/api/setup', policy: 'public', tag: 'account', status: 201,
+    method: 'POST',
+    url: '/api/setup',
+    policy: 'public',
+    tag: 'account',
+    status: 201,
     body: z.strictObject({ setupToken: z.string(), instance: InitInput }),
     summary: 'First run only: create the desk with a process profile and its first admin. Needs the setup token printed at start.',
     rateLimitPerMinute: () => 10,
     handler: async ({ ctx, body }) => {
       const input = z.strictObject({ setupToken: z.string(), instance: z.unknown() }).parse(body);
       if (await isInitialised(ctx.app.db)) throw new EmbargoError('conflict', 'This desk is already set up.');
-      if (!setupToken || !sameSecret(input.setupToken, setupToken)) throw new EmbargoError('forbidden', 'The setup token is wrong; use the one `embargo serve` printed.');
+      if (!setupToken || !sameSecret(input.setupToken, setupToken))
+        throw new EmbargoError('forbidden', 'The setup token is wrong; use the one `embargo serve` printed.');
       const result = await initInstance(ctx.app, input.instance);
       setupToken = null;
       return result;

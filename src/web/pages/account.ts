@@ -7,8 +7,23 @@ import { EmbargoError } from '../../domain/errors.ts';
 import { SESSION_COOKIE } from '../../http/routes/session.ts';
 import { html, type Html } from '../html.ts';
 import {
-  baseUrl, csrfOk, field, input, layout, notFoundPage, problemOf, safeNext, select, sendHtml, seeOther, viewerOf, webRoute,
-  type FormBody, type FormProblem, type Viewer, type WebDeps,
+  baseUrl,
+  csrfOk,
+  field,
+  input,
+  layout,
+  notFoundPage,
+  problemOf,
+  safeNext,
+  select,
+  sendHtml,
+  seeOther,
+  viewerOf,
+  webRoute,
+  type FormBody,
+  type FormProblem,
+  type Viewer,
+  type WebDeps,
 } from '../common.ts';
 
 // First-run setup, enrollment, sign-in and sign-out.
@@ -38,9 +53,19 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
     return html`<p>This desk is not set up yet. Choose the process it runs and name its first admin.
       The admin then gets an enrollment link to set a password and an authenticator.</p>
     <form method="post" action="/setup" class="stack">
-      ${v('setupToken')
-        ? html`<input type="hidden" name="setupToken" value="${v('setupToken')}">`
-        : input({ name: 'setupToken', label: 'Setup token', hint: 'Printed by embargo serve when it started on an empty desk.', required: true, value: '', error: e.setupToken, autocomplete: 'off' })}
+      ${
+        v('setupToken')
+          ? html`<input type="hidden" name="setupToken" value="${v('setupToken')}">`
+          : input({
+              name: 'setupToken',
+              label: 'Setup token',
+              hint: 'Printed by embargo serve when it started on an empty desk.',
+              required: true,
+              value: '',
+              error: e.setupToken,
+              autocomplete: 'off',
+            })
+      }
       <fieldset>
         <legend>Process profile</legend>
         ${e.profile ? html`<p class="field-error">${e.profile}</p>` : ''}
@@ -58,7 +83,8 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/setup',
+    method: 'GET',
+    url: '/setup',
     handler: async (request, reply) => {
       if (await isInitialised(app.db)) return notFoundPage(reply, await viewerOf(deps, request));
       const token = field(request.query, 'token');
@@ -67,37 +93,71 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/setup', rateLimitPerMinute: 10,
+    method: 'POST',
+    url: '/setup',
+    rateLimitPerMinute: 10,
     handler: async (request, reply) => {
       if (await isInitialised(app.db)) return notFoundPage(reply, NOBODY);
       const b = request.body;
       const values: FormBody = {
-        setupToken: field(b, 'setupToken'), profile: field(b, 'profile'), name: field(b, 'name'), timeZone: field(b, 'timeZone'),
-        adminName: field(b, 'adminName'), adminEmail: field(b, 'adminEmail'),
+        setupToken: field(b, 'setupToken'),
+        profile: field(b, 'profile'),
+        name: field(b, 'name'),
+        timeZone: field(b, 'timeZone'),
+        adminName: field(b, 'adminName'),
+        adminEmail: field(b, 'adminEmail'),
       };
       // The API route holds the setup token check; the page goes through it so there is one gate.
       const res = await fastify.inject({
-        method: 'POST', url: '/api/setup',
+        method: 'POST',
+        url: '/api/setup',
         payload: {
           setupToken: values.setupToken,
-          instance: { name: values.name, profile: values.profile, timeZone: values.timeZone, admin: { name: values.adminName, email: values.adminEmail } },
+          instance: {
+            name: values.name,
+            profile: values.profile,
+            timeZone: values.timeZone,
+            admin: { name: values.adminName, email: values.adminEmail },
+          },
         },
       });
-      const json = res.json() as { enrollmentToken?: string; error?: { code: string; message: string; details: { path?: string; message: string }[] } };
+      const json = res.json() as {
+        enrollmentToken?: string;
+        error?: { code: string; message: string; details: { path?: string; message: string }[] };
+      };
       if (res.statusCode === 201 && json.enrollmentToken) {
         const link = `${baseUrl(app, request)}/enroll/${encodeURIComponent(json.enrollmentToken)}`;
-        return sendHtml(reply, 201, layout({
-          title: 'The desk is set up', viewer: NOBODY,
-          body: html`<p>Open this enrollment link to set the admin's password and authenticator. It is shown only now and works for 7 days.</p>
+        return sendHtml(
+          reply,
+          201,
+          layout({
+            title: 'The desk is set up',
+            viewer: NOBODY,
+            body: html`<p>Open this enrollment link to set the admin's password and authenticator. It is shown only now and works for 7 days.</p>
             <p class="secret"><a href="${link}">${link}</a></p>`,
-        }));
+          }),
+        );
       }
       const fieldNames: Record<string, string> = {
-        setupToken: 'setupToken', 'instance.name': 'name', name: 'name', 'instance.timeZone': 'timeZone', timeZone: 'timeZone',
-        'instance.profile': 'profile', profile: 'profile', 'admin.name': 'adminName', 'admin.email': 'adminEmail',
-        'instance.admin.name': 'adminName', 'instance.admin.email': 'adminEmail',
+        setupToken: 'setupToken',
+        'instance.name': 'name',
+        name: 'name',
+        'instance.timeZone': 'timeZone',
+        timeZone: 'timeZone',
+        'instance.profile': 'profile',
+        profile: 'profile',
+        'admin.name': 'adminName',
+        'admin.email': 'adminEmail',
+        'instance.admin.name': 'adminName',
+        'instance.admin.email': 'adminEmail',
       };
-      const labels: Record<string, string> = { name: 'The name of the desk', timeZone: 'The time zone', profile: 'The profile', adminName: "The admin's name", adminEmail: "The admin's e-mail" };
+      const labels: Record<string, string> = {
+        name: 'The name of the desk',
+        timeZone: 'The time zone',
+        profile: 'The profile',
+        adminName: "The admin's name",
+        adminEmail: "The admin's e-mail",
+      };
       const fields: Record<string, string> = {};
       const sentences: string[] = [];
       for (const d of json.error?.details ?? []) {
@@ -107,19 +167,32 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
           sentences.push(`${labels[f] ?? f}: ${d.message}.`);
         }
       }
-      const message = json.error?.code === 'validation_failed' && sentences.length
-        ? `Please correct the form: ${sentences.join(' ')}`
-        : json.error?.message ?? 'The desk could not be set up.';
-      return sendHtml(reply, res.statusCode, layout({
-        title: 'Set up Embargo', viewer: NOBODY, error: message,
-        body: setupForm(values, { status: res.statusCode, code: json.error?.code ?? 'bad_request', message, fields }),
-      }));
+      const message =
+        json.error?.code === 'validation_failed' && sentences.length
+          ? `Please correct the form: ${sentences.join(' ')}`
+          : (json.error?.message ?? 'The desk could not be set up.');
+      return sendHtml(
+        reply,
+        res.statusCode,
+        layout({
+          title: 'Set up Embargo',
+          viewer: NOBODY,
+          error: message,
+          body: setupForm(values, { status: res.statusCode, code: json.error?.code ?? 'bad_request', message, fields }),
+        }),
+      );
     },
   });
 
   // --- Enrollment through the one-time link ---
 
-  const enrollPage = async (reply: FastifyReply, token: string, status: number, error: string | null, errFields: Record<string, string> = {}) => {
+  const enrollPage = async (
+    reply: FastifyReply,
+    token: string,
+    status: number,
+    error: string | null,
+    errFields: Record<string, string> = {},
+  ) => {
     let e: Awaited<ReturnType<typeof beginEnrollment>>;
     try {
       e = await beginEnrollment(app, token);
@@ -130,9 +203,14 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
       throw err;
     }
     const grouped = e.totpSecret.match(/.{1,4}/g)?.join(' ') ?? e.totpSecret;
-    return sendHtml(reply, status, layout({
-      title: 'Set up your account', viewer: NOBODY, error,
-      body: html`<p>Welcome, <strong>${e.name}</strong> (${e.email}).</p>
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: 'Set up your account',
+        viewer: NOBODY,
+        error,
+        body: html`<p>Welcome, <strong>${e.name}</strong> (${e.email}).</p>
         <section aria-labelledby="totp-h">
           <h2 id="totp-h">1. Add Embargo to your authenticator app</h2>
           <p>Enter this secret key into your authenticator app (time-based, 6 digits, 30 seconds):</p>
@@ -150,16 +228,21 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
             <p><button type="submit">Finish enrollment</button></p>
           </form>
         </section>`,
-    }));
+      }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/enroll/:token', rateLimitPerMinute: 30,
+    method: 'GET',
+    url: '/enroll/:token',
+    rateLimitPerMinute: 30,
     handler: async (request, reply) => enrollPage(reply, (request.params as { token: string }).token, 200, null),
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/enroll/:token', rateLimitPerMinute: 30,
+    method: 'POST',
+    url: '/enroll/:token',
+    rateLimitPerMinute: 30,
     handler: async (request, reply) => {
       const { token } = request.params as { token: string };
       const password = field(request.body, 'password');
@@ -181,12 +264,22 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
 
   // The sign-in form carries a random value also set as a cookie (double submit), so another site
   // cannot sign a visitor in to an account of its choosing (login CSRF).
-  const signinPage = (reply: FastifyReply, status: number, o: { next: string; email?: string; error?: string | null; flash?: string | null }) => {
+  const signinPage = (
+    reply: FastifyReply,
+    status: number,
+    o: { next: string; email?: string; error?: string | null; flash?: string | null },
+  ) => {
     const pre = randomBytes(18).toString('base64url');
     reply.setCookie(SIGNIN_COOKIE, pre, { path: '/signin', httpOnly: true, secure: true, sameSite: 'strict', maxAge: 3600 });
-    return sendHtml(reply, status, layout({
-      title: 'Sign in', viewer: NOBODY, error: o.error ?? null, flash: o.flash ?? null,
-      body: html`<form method="post" action="/signin" class="stack narrow">
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: 'Sign in',
+        viewer: NOBODY,
+        error: o.error ?? null,
+        flash: o.flash ?? null,
+        body: html`<form method="post" action="/signin" class="stack narrow">
         <input type="hidden" name="_signin" value="${pre}">
         <input type="hidden" name="next" value="${o.next}">
         ${input({ name: 'email', label: 'E-mail', type: 'email', required: true, value: o.email ?? '', autocomplete: 'username' })}
@@ -195,23 +288,30 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
         <p><button type="submit">Sign in</button></p>
       </form>
       <p class="muted">No account? An admin adds you and sends you an enrollment link.</p>`,
-    }));
+      }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/signin',
+    method: 'GET',
+    url: '/signin',
     handler: async (request, reply) => {
       const next = safeNext(field(request.query, 'next'));
       const viewer = await viewerOf(deps, request);
       if (viewer.principal) return seeOther(reply, next);
-      const flash = field(request.query, 'enrolled') ? 'You are enrolled. Sign in with your password and a new code.'
-        : field(request.query, 'signedout') ? 'You are signed out.' : null;
+      const flash = field(request.query, 'enrolled')
+        ? 'You are enrolled. Sign in with your password and a new code.'
+        : field(request.query, 'signedout')
+          ? 'You are signed out.'
+          : null;
       return signinPage(reply, 200, { next, flash });
     },
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/signin', rateLimitPerMinute: 20,
+    method: 'POST',
+    url: '/signin',
+    rateLimitPerMinute: 20,
     handler: async (request: FastifyRequest, reply: FastifyReply) => {
       const b = request.body;
       const next = safeNext(field(b, 'next'));
@@ -221,7 +321,11 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
         return signinPage(reply, 403, { next, email, error: 'The sign-in form expired or came from another site; please sign in again.' });
       }
       try {
-        const s = await signIn(app, { email, password: field(b, 'password').slice(0, 1024), totp: field(b, 'totp').replace(/\s+/g, '').slice(0, 10) });
+        const s = await signIn(app, {
+          email,
+          password: field(b, 'password').slice(0, 1024),
+          totp: field(b, 'totp').replace(/\s+/g, '').slice(0, 10),
+        });
         reply.setCookie(SESSION_COOKIE, s.token, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', expires: s.expiresAt });
         reply.clearCookie(SIGNIN_COOKIE, { path: '/signin' });
         return seeOther(reply, next);
@@ -233,7 +337,8 @@ export function registerAccountPages(fastify: FastifyInstance, deps: WebDeps): v
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/signout',
+    method: 'POST',
+    url: '/signout',
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       if (!viewer.principal) return seeOther(reply, '/signin');
@@ -253,10 +358,14 @@ function csrfEqual(a: string, b: string): boolean {
 }
 
 export function csrfRefused(reply: FastifyReply, viewer: Viewer): FastifyReply {
-  return sendHtml(reply, 403, layout({
-    title: 'Refused', viewer,
-    error: 'The form’s security token is missing or wrong, so nothing was changed. Reload the page and try again.',
-    body: html`<p><a href="/">Back to the queue</a></p>`,
-  }));
+  return sendHtml(
+    reply,
+    403,
+    layout({
+      title: 'Refused',
+      viewer,
+      error: 'The form’s security token is missing or wrong, so nothing was changed. Reload the page and try again.',
+      body: html`<p><a href="/">Back to the queue</a></p>`,
+    }),
+  );
 }
-

@@ -1,11 +1,39 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  addPerson, createProject, createTeam, listPeople, listProjects, listTeams, reissueEnrollment, setSubsystemContacts, setTeamMember,
+  addPerson,
+  createProject,
+  createTeam,
+  listPeople,
+  listProjects,
+  listTeams,
+  reissueEnrollment,
+  setSubsystemContacts,
+  setTeamMember,
 } from '../../app/admin/admin.ts';
 import { html, type Html } from '../html.ts';
 import {
-  baseUrl, ctxOf, field, fieldList, formOf, hiddenCsrf, input, layout, notFoundPage, nullable, optional, problemOf, select, sendHtml, seeOther,
-  splitList, textarea, webRoute, type FormBody, type FormProblem, type Viewer, type WebDeps,
+  baseUrl,
+  ctxOf,
+  field,
+  fieldList,
+  formOf,
+  hiddenCsrf,
+  input,
+  layout,
+  notFoundPage,
+  nullable,
+  optional,
+  problemOf,
+  select,
+  sendHtml,
+  seeOther,
+  splitList,
+  textarea,
+  webRoute,
+  type FormBody,
+  type FormProblem,
+  type Viewer,
+  type WebDeps,
 } from '../common.ts';
 import { adminsOnly, guardPage } from './guard.ts';
 
@@ -46,12 +74,18 @@ export function adminNav(current: string): Html {
 export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) => guardPage(deps, request, reply, { post, allow: adminsOnly });
+  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
+    guardPage(deps, request, reply, { post, allow: adminsOnly });
 
   /** Runs an admin use case from a form: redirect with a confirmation, or the page again with the error. */
   const act = async (
-    request: FastifyRequest, reply: FastifyReply, form: string, back: string, done: keyof typeof DONE,
-    labels: Record<string, [string, string]>, run: () => Promise<unknown>,
+    request: FastifyRequest,
+    reply: FastifyReply,
+    form: string,
+    back: string,
+    done: keyof typeof DONE,
+    labels: Record<string, [string, string]>,
+    run: () => Promise<unknown>,
     render: (status: number, failed: Failed | null, flash: string | null) => Promise<FastifyReply>,
   ) => {
     try {
@@ -68,24 +102,39 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
 
   // --- People ---
 
-  const peoplePage = async (reply: FastifyReply, viewer: Viewer, status: number, failed: Failed | null, flash: string | null, extra: Html = html``) => {
+  const peoplePage = async (
+    reply: FastifyReply,
+    viewer: Viewer,
+    status: number,
+    failed: Failed | null,
+    flash: string | null,
+    extra: Html = html``,
+  ) => {
     const people = await listPeople(ctxOf(app, viewer));
     const week = failed?.form === 'add' ? fieldList(failed.values, 'workingWeek') : ['1', '2', '3', '4', '5'];
-    return sendHtml(reply, status, layout({
-      title: 'People', viewer, flash, error: failed?.problem.message ?? null,
-      body: html`${adminNav('/admin/people')}
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: 'People',
+        viewer,
+        flash,
+        error: failed?.problem.message ?? null,
+        body: html`${adminNav('/admin/people')}
       ${extra}
       <table>
         <caption>Everyone on this desk</caption>
         <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Time zone</th><th scope="col">Teams</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-        <tbody>${people.map((p) => html`<tr>
+        <tbody>${people.map(
+          (p) => html`<tr>
           <td>${p.name}${p.isAdmin ? html` <span class="badge">admin</span>` : ''}</td>
           <td>${p.emails.join(', ')}</td>
           <td>${p.timeZone}<br><span class="muted">${p.workingWeek.map((d) => WEEKDAYS[d - 1] ?? String(d)).join(' ')}</span></td>
           <td>${p.teams.join(', ') || html`<span class="muted">none</span>`}</td>
           <td>${p.enrolled ? 'enrolled' : html`<strong>not enrolled</strong>`}${p.available ? '' : ' · unavailable'}${p.awayUntil ? ` · away until ${p.awayUntil}` : ''}</td>
           <td><form method="post" action="/admin/people/${p.id}/enrollment" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">New enrollment link</button></form></td>
-        </tr>`)}</tbody>
+        </tr>`,
+        )}</tbody>
       </table>
       <section aria-labelledby="add-h" class="card">
         <h2 id="add-h">Add a person</h2>
@@ -101,7 +150,8 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
           <p><button type="submit">Add person</button></p>
         </form>
       </section>`,
-    }));
+      }),
+    );
   };
 
   const enrollmentNotice = (link: string, who: string) => html`<div class="notice" role="status">
@@ -109,7 +159,8 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
     <p class="secret"><a href="${link}" id="enrollment-link">${link}</a></p></div>`;
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/admin',
+    method: 'GET',
+    url: '/admin',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, false);
       return viewer ? seeOther(reply, '/admin/people') : reply;
@@ -117,7 +168,8 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
   });
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/admin/people',
+    method: 'GET',
+    url: '/admin/people',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, false);
       if (!viewer) return reply;
@@ -126,7 +178,8 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/admin/people',
+    method: 'POST',
+    url: '/admin/people',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, true);
       if (!viewer) return reply;
@@ -135,15 +188,21 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
       const name = field(b, 'name');
       try {
         const r = await addPerson(ctxOf(app, viewer), {
-          name, emails: splitList(field(b, 'emails')), timeZone: field(b, 'timeZone').trim(),
-          workingWeek: weekFields, isAdmin: field(b, 'isAdmin') === '1',
+          name,
+          emails: splitList(field(b, 'emails')),
+          timeZone: field(b, 'timeZone').trim(),
+          workingWeek: weekFields,
+          isAdmin: field(b, 'isAdmin') === '1',
         });
         const link = `${baseUrl(app, request)}/enroll/${encodeURIComponent(r.enrollmentToken)}`;
         // The link is a secret shown once: rendered in this response, never put in a redirect URL.
         return peoplePage(reply, viewer, 201, null, `${name.trim()} is added.`, enrollmentNotice(link, name.trim()));
       } catch (err) {
         const problem = problemOf(err, {
-          name: ['name', 'The name'], emails: ['emails', 'The e-mail addresses'], timeZone: ['timeZone', 'The time zone'], workingWeek: ['workingWeek', 'The working days'],
+          name: ['name', 'The name'],
+          emails: ['emails', 'The e-mail addresses'],
+          timeZone: ['timeZone', 'The time zone'],
+          workingWeek: ['workingWeek', 'The working days'],
         });
         if (problem.status >= 500) request.log.error(err);
         const values = { ...formOf(b) };
@@ -154,7 +213,8 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/admin/people/:id/enrollment',
+    method: 'POST',
+    url: '/admin/people/:id/enrollment',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, true);
       if (!viewer) return reply;
@@ -162,7 +222,14 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
       try {
         const r = await reissueEnrollment(ctxOf(app, viewer), id);
         const link = `${baseUrl(app, request)}/enroll/${encodeURIComponent(r.enrollmentToken)}`;
-        return peoplePage(reply, viewer, 200, null, 'Their password and second factor are reset; they must enroll again.', enrollmentNotice(link, 'them'));
+        return peoplePage(
+          reply,
+          viewer,
+          200,
+          null,
+          'Their password and second factor are reset; they must enroll again.',
+          enrollmentNotice(link, 'them'),
+        );
       } catch (err) {
         const problem = problemOf(err);
         if (problem.status === 404) return notFoundPage(reply, viewer);
@@ -175,39 +242,63 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
 
   const teamsPage = async (reply: FastifyReply, viewer: Viewer, status: number, failed: Failed | null, flash: string | null) => {
     const teams = await listTeams(ctxOf(app, viewer));
-    return sendHtml(reply, status, layout({
-      title: 'Teams', viewer, flash, error: failed?.problem.message ?? null,
-      body: html`${adminNav('/admin/teams')}
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: 'Teams',
+        viewer,
+        flash,
+        error: failed?.problem.message ?? null,
+        body: html`${adminNav('/admin/teams')}
       <p class="muted">The central team exists from setup; project security teams come with their projects. Here you also create ESS and trusted stakeholder groups.</p>
-      ${teams.map((t) => html`<section class="card team" aria-labelledby="team-${t.slug}">
+      ${teams.map(
+        (t) => html`<section class="card team" aria-labelledby="team-${t.slug}">
         <h2 id="team-${t.slug}">${t.name} <span class="muted">(${t.slug}, ${t.kind})</span></h2>
         ${t.alias ? html`<p>Alias: ${t.alias}</p>` : ''}
-        ${t.members.length
-          ? html`<ul class="members">${t.members.map((m) => html`<li>${m}
-              <form method="post" action="/admin/teams/${t.slug}/members/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="email" value="${m}"><button type="submit" class="link danger" aria-label="Remove ${m} from ${t.name}">remove</button></form></li>`)}</ul>`
-          : html`<p class="muted">No members.</p>`}
+        ${
+          t.members.length
+            ? html`<ul class="members">${t.members.map(
+                (m) => html`<li>${m}
+              <form method="post" action="/admin/teams/${t.slug}/members/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="email" value="${m}"><button type="submit" class="link danger" aria-label="Remove ${m} from ${t.name}">remove</button></form></li>`,
+              )}</ul>`
+            : html`<p class="muted">No members.</p>`
+        }
         <form method="post" action="/admin/teams/${t.slug}/members" class="inline-form">
           ${hiddenCsrf(viewer)}
           ${input({ name: 'email', label: `Add a member to ${t.slug}`, type: 'email', required: true, value: v(failed, `member:${t.slug}`, 'email'), error: e(failed, `member:${t.slug}`, 'email') })}
           <button type="submit">Add member</button>
         </form>
-      </section>`)}
+      </section>`,
+      )}
       <section aria-labelledby="newteam-h" class="card">
         <h2 id="newteam-h">Create a stakeholder group</h2>
         <form method="post" action="/admin/teams" class="stack">
           ${hiddenCsrf(viewer)}
           ${input({ name: 'slug', label: 'Short name (slug)', required: true, value: v(failed, 'team', 'slug'), error: e(failed, 'team', 'slug'), hint: 'Lower case, like "ess" or "trusted-partners".' })}
           ${input({ name: 'name', label: 'Name', required: true, value: v(failed, 'team', 'name'), error: e(failed, 'team', 'name') })}
-          ${select({ name: 'kind', label: 'Kind', required: true, value: v(failed, 'team', 'kind', 'ess'), error: e(failed, 'team', 'kind'), options: [{ value: 'ess', label: 'Enhanced security stakeholders (ESS)' }, { value: 'trusted', label: 'Trusted stakeholders' }] })}
+          ${select({
+            name: 'kind',
+            label: 'Kind',
+            required: true,
+            value: v(failed, 'team', 'kind', 'ess'),
+            error: e(failed, 'team', 'kind'),
+            options: [
+              { value: 'ess', label: 'Enhanced security stakeholders (ESS)' },
+              { value: 'trusted', label: 'Trusted stakeholders' },
+            ],
+          })}
           ${input({ name: 'alias', label: 'Mail alias', type: 'email', value: v(failed, 'team', 'alias'), error: e(failed, 'team', 'alias'), hint: 'Optional.' })}
           <p><button type="submit">Create group</button></p>
         </form>
       </section>`,
-    }));
+      }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/admin/teams',
+    method: 'GET',
+    url: '/admin/teams',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, false);
       if (!viewer) return reply;
@@ -216,30 +307,53 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/admin/teams',
+    method: 'POST',
+    url: '/admin/teams',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, true);
       if (!viewer) return reply;
       const b = request.body;
-      return act(request, reply, 'team', '/admin/teams', 'team',
+      return act(
+        request,
+        reply,
+        'team',
+        '/admin/teams',
+        'team',
         { slug: ['slug', 'The short name'], name: ['name', 'The name'], kind: ['kind', 'The kind'], alias: ['alias', 'The alias'] },
-        () => createTeam(ctxOf(app, viewer), { slug: field(b, 'slug').trim(), name: field(b, 'name'), kind: field(b, 'kind'), alias: nullable(b, 'alias') }),
-        (s, f, fl) => teamsPage(reply, viewer, s, f, fl));
+        () =>
+          createTeam(ctxOf(app, viewer), {
+            slug: field(b, 'slug').trim(),
+            name: field(b, 'name'),
+            kind: field(b, 'kind'),
+            alias: nullable(b, 'alias'),
+          }),
+        (s, f, fl) => teamsPage(reply, viewer, s, f, fl),
+      );
     },
   });
 
-  for (const [suffix, member] of [['members', true], ['members/remove', false]] as const) {
+  for (const [suffix, member] of [
+    ['members', true],
+    ['members/remove', false],
+  ] as const) {
     webRoute(fastify, deps, {
-      method: 'POST', url: `/admin/teams/:slug/${suffix}`,
+      method: 'POST',
+      url: `/admin/teams/:slug/${suffix}`,
       handler: async (request, reply) => {
         const viewer = await guard(request, reply, true);
         if (!viewer) return reply;
         const { slug } = request.params as { slug: string };
         const email = field(request.body, 'email');
-        return act(request, reply, `member:${slug}`, '/admin/teams', member ? 'member_added' : 'member_removed',
+        return act(
+          request,
+          reply,
+          `member:${slug}`,
+          '/admin/teams',
+          member ? 'member_added' : 'member_removed',
           { email: ['email', 'The e-mail address'] },
           () => setTeamMember(ctxOf(app, viewer), slug, { email }, member),
-          (s, f, fl) => teamsPage(reply, viewer, s, f, fl));
+          (s, f, fl) => teamsPage(reply, viewer, s, f, fl),
+        );
       },
     });
   }
@@ -249,9 +363,15 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
   const projectsPage = async (reply: FastifyReply, viewer: Viewer, status: number, failed: Failed | null, flash: string | null) => {
     const ctx = ctxOf(app, viewer);
     const [projects, teams] = await Promise.all([listProjects(ctx), listTeams(ctx)]);
-    return sendHtml(reply, status, layout({
-      title: 'Projects', viewer, flash, error: failed?.problem.message ?? null,
-      body: html`${adminNav('/admin/projects')}
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: 'Projects',
+        viewer,
+        flash,
+        error: failed?.problem.message ?? null,
+        body: html`${adminNav('/admin/projects')}
       ${projects.length === 0 ? html`<p class="muted">No projects yet.</p>` : ''}
       ${projects.map((p) => {
         const members = teams.find((t) => t.slug === p.team)?.members ?? [];
@@ -259,8 +379,9 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
         return html`<section class="card project" aria-labelledby="proj-${p.slug}">
           <h2 id="proj-${p.slug}">${p.name} <span class="muted">(${p.slug})</span></h2>
           ${dlProject(p.team, p.alias, p.bugTrackerUrl, members)}
-          ${p.subsystems.length
-            ? html`<table class="subsystems">
+          ${
+            p.subsystems.length
+              ? html`<table class="subsystems">
               <caption>Subsystem contacts of ${p.name}</caption>
               <thead><tr><th scope="col">Subsystem</th><th scope="col">Primary</th><th scope="col">Secondary</th><th scope="col"><span class="visually-hidden">Save</span></th></tr></thead>
               <tbody>${p.subsystems.map((s) => {
@@ -275,7 +396,8 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
                 </tr>`;
               })}</tbody>
             </table>`
-            : html`<p class="muted">No subsystems.</p>`}
+              : html`<p class="muted">No subsystems.</p>`
+          }
           ${members.length === 0 ? html`<p class="hint">Add people to the team <strong>${p.team}</strong> on the <a href="/admin/teams">Teams</a> page to choose them as contacts.</p>` : ''}
         </section>`;
       })}
@@ -290,11 +412,13 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
           <p><button type="submit">Create project</button></p>
         </form>
       </section>`,
-    }));
+      }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/admin/projects',
+    method: 'GET',
+    url: '/admin/projects',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, false);
       if (!viewer) return reply;
@@ -303,32 +427,59 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/admin/projects',
+    method: 'POST',
+    url: '/admin/projects',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, true);
       if (!viewer) return reply;
       const b = request.body;
       const subsystems = splitList(field(b, 'subsystems'));
-      return act(request, reply, 'project', '/admin/projects', 'project',
-        { slug: ['slug', 'The short name'], name: ['name', 'The name'], bugTrackerUrl: ['bugTrackerUrl', 'The bug tracker link'], subsystems: ['subsystems', 'The subsystems'] },
-        () => createProject(ctxOf(app, viewer), {
-          slug: field(b, 'slug').trim(), name: field(b, 'name'), bugTrackerUrl: nullable(b, 'bugTrackerUrl'), ...(subsystems.length ? { subsystems } : {}),
-        }),
-        (s, f, fl) => projectsPage(reply, viewer, s, f, fl));
+      return act(
+        request,
+        reply,
+        'project',
+        '/admin/projects',
+        'project',
+        {
+          slug: ['slug', 'The short name'],
+          name: ['name', 'The name'],
+          bugTrackerUrl: ['bugTrackerUrl', 'The bug tracker link'],
+          subsystems: ['subsystems', 'The subsystems'],
+        },
+        () =>
+          createProject(ctxOf(app, viewer), {
+            slug: field(b, 'slug').trim(),
+            name: field(b, 'name'),
+            bugTrackerUrl: nullable(b, 'bugTrackerUrl'),
+            ...(subsystems.length ? { subsystems } : {}),
+          }),
+        (s, f, fl) => projectsPage(reply, viewer, s, f, fl),
+      );
     },
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/admin/projects/:slug/subsystems/:name',
+    method: 'POST',
+    url: '/admin/projects/:slug/subsystems/:name',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, true);
       if (!viewer) return reply;
       const { slug, name } = request.params as { slug: string; name: string };
       const b = request.body;
-      return act(request, reply, `contacts:${slug}:${name}`, '/admin/projects', 'contacts',
+      return act(
+        request,
+        reply,
+        `contacts:${slug}:${name}`,
+        '/admin/projects',
+        'contacts',
         { primary: ['primary', 'The primary contact'], secondary: ['secondary', 'The secondary contact'] },
-        () => setSubsystemContacts(ctxOf(app, viewer), slug, name, { primary: optional(b, 'primary') ?? null, secondary: optional(b, 'secondary') ?? null }),
-        (s, f, fl) => projectsPage(reply, viewer, s, f, fl));
+        () =>
+          setSubsystemContacts(ctxOf(app, viewer), slug, name, {
+            primary: optional(b, 'primary') ?? null,
+            secondary: optional(b, 'secondary') ?? null,
+          }),
+        (s, f, fl) => projectsPage(reply, viewer, s, f, fl),
+      );
     },
   });
 }

@@ -1,5 +1,10 @@
 import {
-  CREDIT_PREFERENCES, CREDIT_TYPES, OSV_ECOSYSTEMS, PUBLISHER_CATEGORIES, REFERENCE_TYPES, type Advisory,
+  CREDIT_PREFERENCES,
+  CREDIT_TYPES,
+  OSV_ECOSYSTEMS,
+  PUBLISHER_CATEGORIES,
+  REFERENCE_TYPES,
+  type Advisory,
 } from '../../domain/advisory.ts';
 import { html, type Html } from '../html.ts';
 import { field, formOf, hiddenCsrf, type FormBody, type Viewer } from '../common.ts';
@@ -11,17 +16,64 @@ import { field, formOf, hiddenCsrf, type FormBody, type Viewer } from '../common
 // the document is refused) and the model into the JSON the use case validates. Errors come back
 // with document paths ("affected[0].ranges[1].fixed"), which map to the fields of the rows typed.
 
-export interface RangeRow { type: string; introduced: string; fixed: string; lastAffected: string }
-export interface ProductRow { project: string; ecosystem: string; package: string; purl: string; vendor: string; product: string; repo: string; components: string; ranges: RangeRow[] }
-export interface ReferenceRow { url: string; type: string; name: string }
-export interface CreditRow { type: string; preference: string; name: string; alias: string; organization: string; contact: string }
-export interface TimelineRow { at: string; event: string }
-export interface PublisherFields { name: string; namespace: string; contact: string; category: string; cveOrgId: string; cveShortName: string; osvIdPrefix: string }
+export interface RangeRow {
+  type: string;
+  introduced: string;
+  fixed: string;
+  lastAffected: string;
+}
+export interface ProductRow {
+  project: string;
+  ecosystem: string;
+  package: string;
+  purl: string;
+  vendor: string;
+  product: string;
+  repo: string;
+  components: string;
+  ranges: RangeRow[];
+}
+export interface ReferenceRow {
+  url: string;
+  type: string;
+  name: string;
+}
+export interface CreditRow {
+  type: string;
+  preference: string;
+  name: string;
+  alias: string;
+  organization: string;
+  contact: string;
+}
+export interface TimelineRow {
+  at: string;
+  event: string;
+}
+export interface PublisherFields {
+  name: string;
+  namespace: string;
+  contact: string;
+  category: string;
+  cveOrgId: string;
+  cveShortName: string;
+  osvIdPrefix: string;
+}
 
 export interface EditorModel {
-  title: string; summary: string; description: string; mitigation: string; upgrade: string; url: string;
-  cveIds: string; cweIds: string; cvss: string;
-  products: ProductRow[]; references: ReferenceRow[]; credits: CreditRow[]; timeline: TimelineRow[];
+  title: string;
+  summary: string;
+  description: string;
+  mitigation: string;
+  upgrade: string;
+  url: string;
+  cveIds: string;
+  cweIds: string;
+  cvss: string;
+  products: ProductRow[];
+  references: ReferenceRow[];
+  credits: CreditRow[];
+  timeline: TimelineRow[];
   /** The row index of the reporter's own credit, or "" for none. */
   reporterCredit: string;
   publisher: PublisherFields;
@@ -30,37 +82,82 @@ export interface EditorModel {
 }
 
 const blankRange = (): RangeRow => ({ type: 'semver', introduced: '', fixed: '', lastAffected: '' });
-const blankProduct = (): ProductRow => ({ project: '', ecosystem: '', package: '', purl: '', vendor: '', product: '', repo: '', components: '', ranges: [] });
+const blankProduct = (): ProductRow => ({
+  project: '',
+  ecosystem: '',
+  package: '',
+  purl: '',
+  vendor: '',
+  product: '',
+  repo: '',
+  components: '',
+  ranges: [],
+});
 const blankReference = (): ReferenceRow => ({ url: '', type: 'web', name: '' });
 const blankCredit = (): CreditRow => ({ type: 'finder', preference: 'name', name: '', alias: '', organization: '', contact: '' });
 const blankTimeline = (): TimelineRow => ({ at: '', event: '' });
 
 const isBlankRange = (r: RangeRow) => !r.introduced.trim() && !r.fixed.trim() && !r.lastAffected.trim();
-const isBlankProduct = (p: ProductRow) => ![p.project, p.ecosystem, p.package, p.purl, p.vendor, p.product, p.repo, p.components].some((v) => v.trim()) && p.ranges.every(isBlankRange);
+const isBlankProduct = (p: ProductRow) =>
+  ![p.project, p.ecosystem, p.package, p.purl, p.vendor, p.product, p.repo, p.components].some((v) => v.trim()) &&
+  p.ranges.every(isBlankRange);
 const isBlankReference = (r: ReferenceRow) => !r.url.trim() && !r.name.trim();
 const isBlankCredit = (c: CreditRow) => ![c.name, c.alias, c.organization, c.contact].some((v) => v.trim());
 const isBlankTimeline = (t: TimelineRow) => !t.at.trim() && !t.event.trim();
 
 export function modelFromAdvisory(doc: Advisory, reporterCredit: number | null, baseVersion: number): EditorModel {
   return {
-    title: doc.title, summary: doc.summary, description: doc.description, mitigation: doc.mitigation ?? '', upgrade: doc.upgrade ?? '', url: doc.url ?? '',
-    cveIds: doc.cveIds.join(', '), cweIds: doc.cweIds.join(', '), cvss: doc.cvss.map((s) => s.vector).join('\n'),
+    title: doc.title,
+    summary: doc.summary,
+    description: doc.description,
+    mitigation: doc.mitigation ?? '',
+    upgrade: doc.upgrade ?? '',
+    url: doc.url ?? '',
+    cveIds: doc.cveIds.join(', '),
+    cweIds: doc.cweIds.join(', '),
+    cvss: doc.cvss.map((s) => s.vector).join('\n'),
     products: doc.affected.map((p) => ({
-      project: p.project, ecosystem: p.package?.ecosystem ?? '', package: p.package?.name ?? '', purl: p.package?.purl ?? '',
-      vendor: p.vendor ?? '', product: p.product ?? '', repo: p.repo ?? '', components: p.components.join(', '),
-      ranges: p.ranges.map((r) => (r.type === 'git'
-        ? { type: 'git', introduced: r.introduced, fixed: r.fixed, lastAffected: '' }
-        : { type: 'semver', introduced: r.introduced === '0' ? '' : r.introduced, fixed: r.fixed ?? '', lastAffected: r.lastAffected ?? '' })),
+      project: p.project,
+      ecosystem: p.package?.ecosystem ?? '',
+      package: p.package?.name ?? '',
+      purl: p.package?.purl ?? '',
+      vendor: p.vendor ?? '',
+      product: p.product ?? '',
+      repo: p.repo ?? '',
+      components: p.components.join(', '),
+      ranges: p.ranges.map((r) =>
+        r.type === 'git'
+          ? { type: 'git', introduced: r.introduced, fixed: r.fixed, lastAffected: '' }
+          : {
+              type: 'semver',
+              introduced: r.introduced === '0' ? '' : r.introduced,
+              fixed: r.fixed ?? '',
+              lastAffected: r.lastAffected ?? '',
+            },
+      ),
     })),
     references: doc.references.map((r) => ({ url: r.url, type: r.type, name: r.name ?? '' })),
-    credits: doc.credits.map((c) => ({ type: c.type, preference: c.preference, name: c.name ?? '', alias: c.alias ?? '', organization: c.organization ?? '', contact: c.contact.join(', ') })),
+    credits: doc.credits.map((c) => ({
+      type: c.type,
+      preference: c.preference,
+      name: c.name ?? '',
+      alias: c.alias ?? '',
+      organization: c.organization ?? '',
+      contact: c.contact.join(', '),
+    })),
     timeline: doc.timeline.map((t) => ({ at: t.at, event: t.event })),
     reporterCredit: reporterCredit === null ? '' : String(reporterCredit),
     publisher: {
-      name: doc.publisher.name, namespace: doc.publisher.namespace, contact: doc.publisher.contact ?? '', category: doc.publisher.category,
-      cveOrgId: doc.publisher.cve?.orgId ?? '', cveShortName: doc.publisher.cve?.shortName ?? '', osvIdPrefix: doc.publisher.osvIdPrefix,
+      name: doc.publisher.name,
+      namespace: doc.publisher.namespace,
+      contact: doc.publisher.contact ?? '',
+      category: doc.publisher.category,
+      cveOrgId: doc.publisher.cve?.orgId ?? '',
+      cveShortName: doc.publisher.cve?.shortName ?? '',
+      osvIdPrefix: doc.publisher.osvIdPrefix,
     },
-    comment: '', baseVersion: String(baseVersion),
+    comment: '',
+    baseVersion: String(baseVersion),
   };
 }
 
@@ -73,28 +170,64 @@ function count(body: FormBody, name: string, max: number): number {
 export function modelFromForm(raw: unknown): EditorModel {
   const b = formOf(raw);
   const f = (name: string) => field(b, name);
-  const rows = <T>(name: string, max: number, read: (i: number) => T): T[] => Array.from({ length: count(b, `${name}_n`, max) }, (_, i) => read(i));
+  const rows = <T>(name: string, max: number, read: (i: number) => T): T[] =>
+    Array.from({ length: count(b, `${name}_n`, max) }, (_, i) => read(i));
   return {
-    title: f('title'), summary: f('summary'), description: f('description'), mitigation: f('mitigation'), upgrade: f('upgrade'), url: f('url'),
-    cveIds: f('cveIds'), cweIds: f('cweIds'), cvss: f('cvss'),
+    title: f('title'),
+    summary: f('summary'),
+    description: f('description'),
+    mitigation: f('mitigation'),
+    upgrade: f('upgrade'),
+    url: f('url'),
+    cveIds: f('cveIds'),
+    cweIds: f('cweIds'),
+    cvss: f('cvss'),
     products: rows('p', 50, (i) => ({
-      project: f(`p${i}_project`), ecosystem: f(`p${i}_ecosystem`), package: f(`p${i}_package`), purl: f(`p${i}_purl`), vendor: f(`p${i}_vendor`),
-      product: f(`p${i}_product`), repo: f(`p${i}_repo`), components: f(`p${i}_components`),
-      ranges: rows(`p${i}_r`, 50, (j) => ({ type: f(`p${i}_r${j}_type`) || 'semver', introduced: f(`p${i}_r${j}_introduced`), fixed: f(`p${i}_r${j}_fixed`), lastAffected: f(`p${i}_r${j}_lastAffected`) })),
+      project: f(`p${i}_project`),
+      ecosystem: f(`p${i}_ecosystem`),
+      package: f(`p${i}_package`),
+      purl: f(`p${i}_purl`),
+      vendor: f(`p${i}_vendor`),
+      product: f(`p${i}_product`),
+      repo: f(`p${i}_repo`),
+      components: f(`p${i}_components`),
+      ranges: rows(`p${i}_r`, 50, (j) => ({
+        type: f(`p${i}_r${j}_type`) || 'semver',
+        introduced: f(`p${i}_r${j}_introduced`),
+        fixed: f(`p${i}_r${j}_fixed`),
+        lastAffected: f(`p${i}_r${j}_lastAffected`),
+      })),
     })),
     references: rows('ref', 200, (i) => ({ url: f(`ref${i}_url`), type: f(`ref${i}_type`) || 'web', name: f(`ref${i}_name`) })),
-    credits: rows('cr', 100, (i) => ({ type: f(`cr${i}_type`) || 'finder', preference: f(`cr${i}_preference`) || 'name', name: f(`cr${i}_name`), alias: f(`cr${i}_alias`), organization: f(`cr${i}_organization`), contact: f(`cr${i}_contact`) })),
+    credits: rows('cr', 100, (i) => ({
+      type: f(`cr${i}_type`) || 'finder',
+      preference: f(`cr${i}_preference`) || 'name',
+      name: f(`cr${i}_name`),
+      alias: f(`cr${i}_alias`),
+      organization: f(`cr${i}_organization`),
+      contact: f(`cr${i}_contact`),
+    })),
     timeline: rows('tl', 200, (i) => ({ at: f(`tl${i}_at`), event: f(`tl${i}_event`) })),
     reporterCredit: f('reporterCredit'),
     publisher: {
-      name: f('pub_name'), namespace: f('pub_namespace'), contact: f('pub_contact'), category: f('pub_category') || 'vendor',
-      cveOrgId: f('pub_cveOrgId'), cveShortName: f('pub_cveShortName'), osvIdPrefix: f('pub_osvIdPrefix'),
+      name: f('pub_name'),
+      namespace: f('pub_namespace'),
+      contact: f('pub_contact'),
+      category: f('pub_category') || 'vendor',
+      cveOrgId: f('pub_cveOrgId'),
+      cveShortName: f('pub_cveShortName'),
+      osvIdPrefix: f('pub_osvIdPrefix'),
     },
-    comment: f('comment'), baseVersion: f('baseVersion'),
+    comment: f('comment'),
+    baseVersion: f('baseVersion'),
   };
 }
 
-const list = (text: string) => text.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+const list = (text: string) =>
+  text
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 const opt = (v: string) => (v.trim() ? v.trim() : undefined);
 
 /** A date alone ("2026-11-23") is that day at midnight UTC; anything else goes to validation as typed. */
@@ -119,26 +252,53 @@ export function documentFromModel(m: EditorModel): FormDocument {
   const timelineRows = m.timeline.map((t, i) => [t, i] as const).filter(([t]) => !isBlankTimeline(t));
   const cveOrg = m.publisher.cveOrgId.trim() || m.publisher.cveShortName.trim();
   const document: Record<string, unknown> = {
-    title: m.title, summary: m.summary, description: m.description,
-    ...(opt(m.mitigation) ? { mitigation: m.mitigation } : {}), ...(opt(m.upgrade) ? { upgrade: m.upgrade } : {}), ...(opt(m.url) ? { url: m.url.trim() } : {}),
-    cveIds: list(m.cveIds), cweIds: list(m.cweIds), cvss: m.cvss.split('\n').map((s) => s.trim()).filter(Boolean),
+    title: m.title,
+    summary: m.summary,
+    description: m.description,
+    ...(opt(m.mitigation) ? { mitigation: m.mitigation } : {}),
+    ...(opt(m.upgrade) ? { upgrade: m.upgrade } : {}),
+    ...(opt(m.url) ? { url: m.url.trim() } : {}),
+    cveIds: list(m.cveIds),
+    cweIds: list(m.cweIds),
+    cvss: m.cvss
+      .split('\n')
+      .map((s) => s.trim())
+      .filter(Boolean),
     affected: productRows.map(([p], k) => ({
       project: p.project,
-      ...(opt(p.ecosystem) || opt(p.package) || opt(p.purl) ? { package: { ecosystem: p.ecosystem, name: p.package, ...(opt(p.purl) ? { purl: p.purl } : {}) } } : {}),
-      ...(opt(p.vendor) ? { vendor: p.vendor } : {}), ...(opt(p.product) ? { product: p.product } : {}), ...(opt(p.repo) ? { repo: p.repo.trim() } : {}),
+      ...(opt(p.ecosystem) || opt(p.package) || opt(p.purl)
+        ? { package: { ecosystem: p.ecosystem, name: p.package, ...(opt(p.purl) ? { purl: p.purl } : {}) } }
+        : {}),
+      ...(opt(p.vendor) ? { vendor: p.vendor } : {}),
+      ...(opt(p.product) ? { product: p.product } : {}),
+      ...(opt(p.repo) ? { repo: p.repo.trim() } : {}),
       components: list(p.components),
-      ranges: rangeRows[k]!.map(([r]) => (r.type === 'git'
-        ? { type: 'git', introduced: r.introduced.trim(), fixed: r.fixed.trim() }
-        : { type: 'semver', introduced: r.introduced.trim() || '0', ...(opt(r.fixed) ? { fixed: r.fixed } : {}), ...(opt(r.lastAffected) ? { lastAffected: r.lastAffected } : {}) })),
+      ranges: rangeRows[k]!.map(([r]) =>
+        r.type === 'git'
+          ? { type: 'git', introduced: r.introduced.trim(), fixed: r.fixed.trim() }
+          : {
+              type: 'semver',
+              introduced: r.introduced.trim() || '0',
+              ...(opt(r.fixed) ? { fixed: r.fixed } : {}),
+              ...(opt(r.lastAffected) ? { lastAffected: r.lastAffected } : {}),
+            },
+      ),
     })),
     references: refRows.map(([r]) => ({ url: r.url, type: r.type, ...(opt(r.name) ? { name: r.name } : {}) })),
     credits: creditRows.map(([c]) => ({
-      type: c.type, preference: c.preference, ...(opt(c.name) ? { name: c.name } : {}), ...(opt(c.alias) ? { alias: c.alias } : {}),
-      ...(opt(c.organization) ? { organization: c.organization } : {}), contact: list(c.contact),
+      type: c.type,
+      preference: c.preference,
+      ...(opt(c.name) ? { name: c.name } : {}),
+      ...(opt(c.alias) ? { alias: c.alias } : {}),
+      ...(opt(c.organization) ? { organization: c.organization } : {}),
+      contact: list(c.contact),
     })),
     timeline: timelineRows.map(([t]) => ({ at: instant(t.at), event: t.event })),
     publisher: {
-      name: m.publisher.name, namespace: m.publisher.namespace, ...(opt(m.publisher.contact) ? { contact: m.publisher.contact } : {}), category: m.publisher.category,
+      name: m.publisher.name,
+      namespace: m.publisher.namespace,
+      ...(opt(m.publisher.contact) ? { contact: m.publisher.contact } : {}),
+      category: m.publisher.category,
       ...(cveOrg ? { cve: { orgId: m.publisher.cveOrgId.trim(), shortName: m.publisher.cveShortName.trim() } } : {}),
       osvIdPrefix: m.publisher.osvIdPrefix.trim(),
     },
@@ -155,7 +315,7 @@ export function documentFromModel(m: EditorModel): FormDocument {
     }
     if ((x = /^affected\[(\d+)\](?:\.(\w+))?(?:\.(\w+))?/.exec(path))) {
       const p = productRows[Number(x[1])]?.[1] ?? Number(x[1]);
-      const key = x[2] === 'package' ? (x[3] === 'ecosystem' ? 'ecosystem' : x[3] === 'purl' ? 'purl' : 'package') : x[2] ?? 'project';
+      const key = x[2] === 'package' ? (x[3] === 'ecosystem' ? 'ecosystem' : x[3] === 'purl' ? 'purl' : 'package') : (x[2] ?? 'project');
       return `p${p}_${key}`;
     }
     if ((x = /^references\[(\d+)\](?:\.(\w+))?/.exec(path))) return `ref${refRows[Number(x[1])]?.[1] ?? x[1]}_${x[2] ?? 'url'}`;
@@ -181,7 +341,8 @@ export function withEmptyRows(m: EditorModel, add: string | null): EditorModel {
   return {
     ...m,
     products: pad(m.products, isBlankProduct, blankProduct, 1, add === 'product').map((p, i) => ({
-      ...p, ranges: pad(p.ranges, isBlankRange, blankRange, 2, add === `range:${i}`),
+      ...p,
+      ranges: pad(p.ranges, isBlankRange, blankRange, 2, add === `range:${i}`),
     })),
     references: pad(m.references, isBlankReference, blankReference, 2, add === 'reference'),
     credits: pad(m.credits, isBlankCredit, blankCredit, 2, add === 'credit'),
@@ -214,7 +375,8 @@ function choice(name: string, label: string, value: string, options: readonly st
     <select id="f-${name}" name="${name}">${blank !== undefined ? html`<option value="">${blank}</option>` : ''}${options.map((o) => html`<option value="${o}"${o === value ? html` selected` : ''}>${o}</option>`)}</select></div>`;
 }
 
-const addButton = (value: string, label: string) => html`<p><button type="submit" name="add" value="${value}" class="secondary">${label}</button></p>`;
+const addButton = (value: string, label: string) =>
+  html`<p><button type="submit" name="add" value="${value}" class="secondary">${label}</button></p>`;
 
 export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer; errors: Errors; projects: readonly string[] }): Html {
   const e = o.errors;
@@ -235,7 +397,8 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
     <fieldset><legend>Affected products</legend>
       <p class="hint">Per project: a package (ecosystem and name) or a vendor and product; version ranges by semantic version or by git commit (full hashes, with the repository).</p>
       ${err(e, 'affected')}
-      ${m.products.map((p, i) => html`<fieldset class="row"><legend>Product ${i + 1}</legend>
+      ${m.products.map(
+        (p, i) => html`<fieldset class="row"><legend>Product ${i + 1}</legend>
         <input type="hidden" name="p${i}_r_n" value="${p.ranges.length}">
         ${choice(`p${i}_project`, 'Project', p.project, [...new Set([...o.projects, ...(p.project ? [p.project] : [])])], e, '(none)')}
         ${choice(`p${i}_ecosystem`, 'Package ecosystem', p.ecosystem, OSV_ECOSYSTEMS.includes(p.ecosystem as never) || !p.ecosystem ? OSV_ECOSYSTEMS : [p.ecosystem, ...OSV_ECOSYSTEMS], e, '(no package)')}
@@ -257,11 +420,12 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
             </tr>`;
           })}</tbody></table>
         ${addButton(`range:${i}`, `Add a range to product ${i + 1}`)}
-      </fieldset>`)}
+      </fieldset>`,
+      )}
       ${addButton('product', 'Add a product')}
     </fieldset>
     <fieldset><legend>Identifiers and severity</legend>
-      ${text('cveIds', 'CVE identifiers', m.cveIds, e, 'Comma-separated, like CVE-2026-12345; or assign one from the team\'s pool on the advisory page.')}
+      ${text('cveIds', 'CVE identifiers', m.cveIds, e, "Comma-separated, like CVE-2026-12345; or assign one from the team's pool on the advisory page.")}
       ${text('cweIds', 'Weaknesses (CWE)', m.cweIds, e, 'Comma-separated, like CWE-121.')}
       ${area('cvss', 'CVSS vectors', m.cvss, e, 2, 'One per line, at most one per version (3.1 and 4.0); scores are computed.')}
     </fieldset>
@@ -271,16 +435,19 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
     </fieldset>
     <fieldset><legend>References</legend>${err(e, 'references')}
       <table><thead><tr><th scope="col">URL</th><th scope="col">Type</th><th scope="col">Title</th></tr></thead>
-      <tbody>${m.references.map((r, i) => html`<tr>
+      <tbody>${m.references.map(
+        (r, i) => html`<tr>
         <td>${err(e, `ref${i}_url`)}<label class="visually-hidden" for="f-ref${i}_url">Reference ${i + 1} URL</label><input id="f-ref${i}_url" name="ref${i}_url" value="${r.url}"></td>
         <td><label class="visually-hidden" for="f-ref${i}_type">Reference ${i + 1} type</label><select id="f-ref${i}_type" name="ref${i}_type">${REFERENCE_TYPES.map((t) => html`<option value="${t}"${t === r.type ? html` selected` : ''}>${t}</option>`)}</select></td>
         <td><label class="visually-hidden" for="f-ref${i}_name">Reference ${i + 1} title</label><input id="f-ref${i}_name" name="ref${i}_name" value="${r.name}"></td>
-      </tr>`)}</tbody></table>
+      </tr>`,
+      )}</tbody></table>
       ${addButton('reference', 'Add a reference')}
     </fieldset>
     <fieldset><legend>Credits</legend>${err(e, 'credits')}${err(e, 'reporterCredit')}
       <p class="hint">The reporter's own credit always follows the preference the reporter gave (by name, by another name or handle, or anonymously), whatever is typed here.</p>
-      ${m.credits.map((c, i) => html`<fieldset class="row"><legend>Credit ${i + 1}</legend>
+      ${m.credits.map(
+        (c, i) => html`<fieldset class="row"><legend>Credit ${i + 1}</legend>
         <div class="choice"><label><input type="radio" name="reporterCredit" value="${i}"${String(i) === m.reporterCredit ? html` checked` : ''}> This is the reporter's credit</label></div>
         ${choice(`cr${i}_type`, 'Type', c.type, CREDIT_TYPES, e)}
         ${choice(`cr${i}_preference`, 'Shown as', c.preference, CREDIT_PREFERENCES, e)}
@@ -288,16 +455,19 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
         ${text(`cr${i}_alias`, 'Other name or handle', c.alias, e)}
         ${text(`cr${i}_organization`, 'Organisation', c.organization, e)}
         ${text(`cr${i}_contact`, 'Public contact links', c.contact, e, 'Comma-separated http(s) or mailto: links.')}
-      </fieldset>`)}
+      </fieldset>`,
+      )}
       <div class="choice"><label><input type="radio" name="reporterCredit" value=""${m.reporterCredit === '' ? html` checked` : ''}> The reporter is not credited</label></div>
       ${addButton('credit', 'Add a credit')}
     </fieldset>
     <fieldset><legend>Timeline</legend>${err(e, 'timeline')}
       <table><thead><tr><th scope="col">When (2026-11-23 or 2026-11-23T09:00:00Z)</th><th scope="col">Event</th></tr></thead>
-      <tbody>${m.timeline.map((t, i) => html`<tr>
+      <tbody>${m.timeline.map(
+        (t, i) => html`<tr>
         <td>${err(e, `tl${i}_at`)}<label class="visually-hidden" for="f-tl${i}_at">Timeline ${i + 1} time</label><input id="f-tl${i}_at" name="tl${i}_at" value="${t.at}"></td>
         <td>${err(e, `tl${i}_event`)}<label class="visually-hidden" for="f-tl${i}_event">Timeline ${i + 1} event</label><input id="f-tl${i}_event" name="tl${i}_event" value="${t.event}"></td>
-      </tr>`)}</tbody></table>
+      </tr>`,
+      )}</tbody></table>
       ${addButton('timeline', 'Add a timeline entry')}
     </fieldset>
     <fieldset><legend>Publication details</legend>

@@ -1,6 +1,13 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
-  advisoryVersion, advisoryView, createAdvisory, diffVersions, exportVersion, listAdvisories, saveAdvisory, type AdvisoryView,
+  advisoryVersion,
+  advisoryView,
+  createAdvisory,
+  diffVersions,
+  exportVersion,
+  listAdvisories,
+  saveAdvisory,
+  type AdvisoryView,
 } from '../../app/advisories/advisories.ts';
 import { assignCveFromPool, reviewAdvisory, schedulePublication, withdrawAdvisory } from '../../app/advisories/review.ts';
 import { circulateAdvisory } from '../../app/advisories/circulation.ts';
@@ -16,7 +23,19 @@ import { html, safeHref, type Html } from '../html.ts';
 import { renderMarkdown } from '../markdown.ts';
 import { when, zoneOr } from '../format.ts';
 import {
-  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, pageProblem, sendHtml, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
+  csrfOk,
+  ctxOf,
+  field,
+  hiddenCsrf,
+  layout,
+  notFoundPage,
+  pageProblem,
+  sendHtml,
+  seeOther,
+  viewerOf,
+  webRoute,
+  type Viewer,
+  type WebDeps,
 } from '../common.ts';
 import { csrfRefused } from './account.ts';
 import { CVE_RECORDS_DONE, cveRecordsSection } from './advisory-cve-records.ts';
@@ -38,7 +57,7 @@ const DONE: Record<string, string> = {
   circulated: 'The draft is sent; the version sent is recorded.',
   scheduled: 'Publication is scheduled.',
   withdrawn: 'The advisory is withdrawn.',
-  cve: 'A CVE id from the team\'s pool is added.',
+  cve: "A CVE id from the team's pool is added.",
   cve_records: CVE_RECORDS_DONE,
 };
 
@@ -65,13 +84,19 @@ export function renderPreview(doc: Advisory): Html {
     ])}
     ${doc.summary ? html`<h3>Summary</h3><p>${doc.summary}</p>` : ''}
     <h3>Affected products</h3>
-    ${doc.affected.length
-      ? html`<table><thead><tr><th scope="col">Product</th><th scope="col">Affected</th><th scope="col">Components</th></tr></thead><tbody>
-          ${doc.affected.map((p) => html`<tr><td>${productVendor(p, doc.publisher)} ${productName(p)}${p.package ? html` <span class="muted">(${p.package.ecosystem} ${p.package.name})</span>` : ''}</td>
+    ${
+      doc.affected.length
+        ? html`<table><thead><tr><th scope="col">Product</th><th scope="col">Affected</th><th scope="col">Components</th></tr></thead><tbody>
+          ${doc.affected.map(
+            (
+              p,
+            ) => html`<tr><td>${productVendor(p, doc.publisher)} ${productName(p)}${p.package ? html` <span class="muted">(${p.package.ecosystem} ${p.package.name})</span>` : ''}</td>
             <td>${p.ranges.length ? html`<ul>${p.ranges.map((r) => html`<li>${describeRange(r)}</li>`)}</ul>` : html`<span class="muted">no range yet</span>`}</td>
-            <td>${p.components.join(', ')}</td></tr>`)}
+            <td>${p.components.join(', ')}</td></tr>`,
+          )}
         </tbody></table>`
-      : html`<p class="muted">None yet.</p>`}
+        : html`<p class="muted">None yet.</p>`
+    }
     ${doc.description ? html`<h3>Description</h3><div class="markdown" id="preview-description">${renderMarkdown(doc.description)}</div>` : ''}
     ${doc.mitigation ? html`<h3>Mitigation</h3><div class="markdown">${renderMarkdown(doc.mitigation)}</div>` : ''}
     ${doc.upgrade ? html`<h3>Upgrade instructions</h3><div class="markdown">${renderMarkdown(doc.upgrade)}</div>` : ''}
@@ -101,8 +126,11 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
   return html`
     <p><a href="/cases/${enc(v.reportId)}">Back to ${v.incidentRef}</a> · <a href="/cases/${enc(v.reportId)}/advisories">All advisories of ${v.incidentRef}</a></p>
     ${facts([
-      ['Advisory id', v.publicId], ['State', STATE_WORDS[v.state] ?? v.state], ['Latest version', String(v.headVersion)],
-      ['Approved version', v.approvedVersion ? String(v.approvedVersion) : null], ['Published version', v.publishedVersion ? String(v.publishedVersion) : null],
+      ['Advisory id', v.publicId],
+      ['State', STATE_WORDS[v.state] ?? v.state],
+      ['Latest version', String(v.headVersion)],
+      ['Approved version', v.approvedVersion ? String(v.approvedVersion) : null],
+      ['Published version', v.publishedVersion ? String(v.publishedVersion) : null],
       ['Public from', v.publishAt ? when(v.publishAt, tz) : null],
     ])}
     <p class="actions-row">${v.can.edit ? html`<a href="${base}/edit">Edit (new version)</a> · ` : ''}<a href="${base}/versions/${v.headVersion}">Preview version ${v.headVersion}</a>
@@ -110,8 +138,12 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
     ${checklist(v)}
     <section aria-labelledby="versions-h" class="card"><h2 id="versions-h">Versions</h2>
       <table><thead><tr><th scope="col">Version</th><th scope="col">By</th><th scope="col">When</th><th scope="col">What changed</th><th scope="col"></th></tr></thead>
-      <tbody>${v.versions.map((x) => html`<tr><td>${x.version}</td><td>${x.author ?? html`<span class="muted">the desk</span>`}</td><td>${when(x.at, tz)}</td><td>${x.comment ?? ''}</td>
-        <td><a href="${base}/versions/${x.version}">preview</a>${x.version > 1 ? html` · <a href="${base}/diff?from=${x.version - 1}&amp;to=${x.version}">changes</a>` : ''}</td></tr>`)}</tbody></table>
+      <tbody>${v.versions.map(
+        (
+          x,
+        ) => html`<tr><td>${x.version}</td><td>${x.author ?? html`<span class="muted">the desk</span>`}</td><td>${when(x.at, tz)}</td><td>${x.comment ?? ''}</td>
+        <td><a href="${base}/versions/${x.version}">preview</a>${x.version > 1 ? html` · <a href="${base}/diff?from=${x.version - 1}&amp;to=${x.version}">changes</a>` : ''}</td></tr>`,
+      )}</tbody></table>
       <form method="get" action="${base}/diff" class="inline">
         <label for="diff-from">Compare version</label> <select id="diff-from" name="from">${versionOptions}</select>
         <label for="diff-to">with version</label> <select id="diff-to" name="to">${versionOptions}</select>
@@ -120,21 +152,25 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
     </section>
     <section aria-labelledby="review-h" class="card"><h2 id="review-h">Review</h2>
       ${v.reviews.length ? html`<ul>${v.reviews.map((r) => html`<li>Version ${r.version}: <strong>${r.verdict === 'approved' ? 'approved' : 'changes requested'}</strong> by ${r.reviewer}, ${when(r.at, tz)}${r.comment ? html` — ${r.comment}` : ''}</li>`)}</ul>` : html`<p class="muted">No review yet.</p>`}
-      ${v.can.approve || v.can.requestChanges
-        ? html`<form method="post" action="${base}/review" class="stack">${csrf}<input type="hidden" name="version" value="${v.headVersion}">
+      ${
+        v.can.approve || v.can.requestChanges
+          ? html`<form method="post" action="${base}/review" class="stack">${csrf}<input type="hidden" name="version" value="${v.headVersion}">
             <fieldset><legend>Your review of version ${v.headVersion}</legend>
               ${v.can.approve ? html`<div class="choice"><label><input type="radio" name="verdict" value="approved" checked> Approve</label></div>` : ''}
               <div class="choice"><label><input type="radio" name="verdict" value="changes_requested"${v.can.approve ? '' : html` checked`}> Request changes</label></div>
             </fieldset>
             <div class="field"><label for="review-comment">Comment</label><textarea id="review-comment" name="comment" rows="3"></textarea></div>
             <p><button type="submit">Send the review</button></p></form>`
-        : html`<p class="muted">${v.state === 'withdrawn' ? 'The advisory is withdrawn.' : 'You wrote the latest version: a second team member reviews it.'}</p>`}
+          : html`<p class="muted">${v.state === 'withdrawn' ? 'The advisory is withdrawn.' : 'You wrote the latest version: a second team member reviews it.'}</p>`
+      }
     </section>
     <section aria-labelledby="circ-h" class="card"><h2 id="circ-h">Circulate a draft</h2>
-      ${v.circulations.length
-        ? html`<table><caption>Sent so far</caption><thead><tr><th scope="col">Version</th><th scope="col">To</th><th scope="col">By</th><th scope="col">When</th></tr></thead>
+      ${
+        v.circulations.length
+          ? html`<table><caption>Sent so far</caption><thead><tr><th scope="col">Version</th><th scope="col">To</th><th scope="col">By</th><th scope="col">When</th></tr></thead>
             <tbody>${v.circulations.map((c) => html`<tr><td>${c.version}</td><td>${c.audience}: ${c.recipients.to.join(', ')}${c.recipients.cc.length ? ` (cc ${c.recipients.cc.join(', ')})` : ''}</td><td>${c.sentBy ?? ''}</td><td>${when(c.at, tz)}</td></tr>`)}</tbody></table>`
-        : html`<p class="muted">Not circulated yet.</p>`}
+          : html`<p class="muted">Not circulated yet.</p>`
+      }
       <form method="post" action="${base}/circulate" class="stack">${csrf}
         <fieldset><legend>Send to</legend>
           <div class="choice"><label><input type="radio" name="audience" value="reporter" checked> The reporter (their status page, and mail if they gave an address)</label></div>
@@ -147,20 +183,26 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
       </form>
     </section>
     <section aria-labelledby="pub-h" class="card"><h2 id="pub-h">Publication</h2>
-      ${v.can.schedule
-        ? html`<form method="post" action="${base}/schedule" class="stack">${csrf}
+      ${
+        v.can.schedule
+          ? html`<form method="post" action="${base}/schedule" class="stack">${csrf}
             <div class="field"><label for="pub-at">Publish at</label><p class="hint">Date and time with offset, like 2026-12-01T09:00:00Z; empty: now. ${v.isPublic ? 'The advisory is public: an update is published at once.' : ''}</p><input id="pub-at" name="publishAt"></div>
             <div class="choice"><label><input type="checkbox" name="notifyReporter" value="1"> Send the disclosure notification to the reporter (it asks how they want to be credited)</label></div>
             <p><button type="submit">Schedule publication of version ${v.headVersion}</button></p></form>`
-        : html`<p class="muted">Publication needs the latest version approved and nothing missing (see the list above).</p>`}
-      ${v.can.withdraw
-        ? html`<form method="post" action="${base}/withdraw" class="stack">${csrf}
+          : html`<p class="muted">Publication needs the latest version approved and nothing missing (see the list above).</p>`
+      }
+      ${
+        v.can.withdraw
+          ? html`<form method="post" action="${base}/withdraw" class="stack">${csrf}
             <div class="field"><label for="wd-reason">Reason for withdrawal</label><textarea id="wd-reason" name="reason" rows="2"></textarea></div>
             <p><button type="submit" class="secondary">Withdraw the advisory</button></p></form>`
-        : ''}
-      ${v.can.assignCve
-        ? html`<form method="post" action="${base}/cve" class="inline">${csrf}<button type="submit" class="secondary">Assign a CVE id from the team's pool</button></form>`
-        : ''}
+          : ''
+      }
+      ${
+        v.can.assignCve
+          ? html`<form method="post" action="${base}/cve" class="inline">${csrf}<button type="submit" class="secondary">Assign a CVE id from the team's pool</button></form>`
+          : ''
+      }
     </section>
     ${cveRecords}`;
 }
@@ -189,42 +231,70 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
     } catch (e) {
       if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
       const problem = pageProblem(reply.request, e);
-      return sendHtml(reply, problem.status, layout({ title: 'Refused', viewer, error: problem.message, body: html`<p><a href="/">Back to the queue</a></p>` }));
+      return sendHtml(
+        reply,
+        problem.status,
+        layout({ title: 'Refused', viewer, error: problem.message, body: html`<p><a href="/">Back to the queue</a></p>` }),
+      );
     }
   };
 
-  const showOverview = async (reply: FastifyReply, viewer: Viewer, id: string, status: number, flash: string | null, error: string | null) => {
+  const showOverview = async (
+    reply: FastifyReply,
+    viewer: Viewer,
+    id: string,
+    status: number,
+    flash: string | null,
+    error: string | null,
+  ) => {
     const ctx = ctxOf(app, viewer);
     const v = await advisoryView(ctx, id);
     const tz = await tzOf(ctx, viewer);
-    return sendHtml(reply, status, layout({
-      title: `Advisory ${v.publicId}: ${v.head.document.title}`, viewer, flash, error, body: overview(v, viewer, tz, await cveRecordsSection(ctx, v, viewer, tz)),
-    }));
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: `Advisory ${v.publicId}: ${v.head.document.title}`,
+        viewer,
+        flash,
+        error,
+        body: overview(v, viewer, tz, await cveRecordsSection(ctx, v, viewer, tz)),
+      }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/cases/:reportId/advisories',
+    method: 'GET',
+    url: '/cases/:reportId/advisories',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
       const { reportId } = request.params as { reportId: string };
       return page(reply, viewer, async () => {
         const list = await listAdvisories(ctxOf(app, viewer), reportId);
-        return sendHtml(reply, 200, layout({
-          title: 'Advisories', viewer,
-          body: html`<p><a href="/cases/${enc(reportId)}">Back to the case</a></p>
-            ${list.length
-              ? html`<table><thead><tr><th scope="col">Advisory</th><th scope="col">Title</th><th scope="col">State</th><th scope="col">Version</th></tr></thead>
+        return sendHtml(
+          reply,
+          200,
+          layout({
+            title: 'Advisories',
+            viewer,
+            body: html`<p><a href="/cases/${enc(reportId)}">Back to the case</a></p>
+            ${
+              list.length
+                ? html`<table><thead><tr><th scope="col">Advisory</th><th scope="col">Title</th><th scope="col">State</th><th scope="col">Version</th></tr></thead>
                 <tbody>${list.map((a) => html`<tr><td><a href="/desk/advisories/${enc(a.id)}">${a.publicId}</a></td><td>${a.title}</td><td>${STATE_WORDS[a.state]}</td><td>${a.headVersion}</td></tr>`)}</tbody></table>`
-              : html`<p class="muted">No advisory yet.</p>`}
+                : html`<p class="muted">No advisory yet.</p>`
+            }
             <form method="post" action="/cases/${enc(reportId)}/advisories">${hiddenCsrf(viewer)}<button type="submit">Start an advisory from the incident</button></form>`,
-        }));
+          }),
+        );
       });
     },
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/cases/:reportId/advisories',
+    method: 'POST',
+    url: '/cases/:reportId/advisories',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -238,7 +308,8 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
   });
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/desk/advisories/:id',
+    method: 'GET',
+    url: '/desk/advisories/:id',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -249,22 +320,38 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
 
   // --- The editor ---
 
-  const showEditor = async (reply: FastifyReply, viewer: Viewer, id: string, status: number, model: EditorModel | null, add: string | null,
-    problem: { message: string; fields: Record<string, string>; list: string[] } | null, flash: string | null) => {
+  const showEditor = async (
+    reply: FastifyReply,
+    viewer: Viewer,
+    id: string,
+    status: number,
+    model: EditorModel | null,
+    add: string | null,
+    problem: { message: string; fields: Record<string, string>; list: string[] } | null,
+    flash: string | null,
+  ) => {
     const ctx = ctxOf(app, viewer);
     const v = await advisoryView(ctx, id);
     const m = model ?? modelFromAdvisory(v.head.document, v.head.reporterCredit, v.headVersion);
     const projects = (await listProjects(ctx)).map((p) => p.slug);
-    return sendHtml(reply, status, layout({
-      title: `Edit ${v.publicId}`, viewer, flash, error: problem?.message ?? null,
-      body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · editing on top of version ${m.baseVersion}</p>
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: `Edit ${v.publicId}`,
+        viewer,
+        flash,
+        error: problem?.message ?? null,
+        body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · editing on top of version ${m.baseVersion}</p>
         ${problem?.list.length ? html`<ul class="problems" id="problems">${problem.list.map((p) => html`<li>${p}</li>`)}</ul>` : ''}
         ${renderEditor(withEmptyRows(m, add), { action: `/desk/advisories/${enc(id)}/edit`, viewer, errors: problem?.fields ?? {}, projects })}`,
-    }));
+      }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/desk/advisories/:id/edit',
+    method: 'GET',
+    url: '/desk/advisories/:id/edit',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -274,7 +361,8 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/desk/advisories/:id/edit',
+    method: 'POST',
+    url: '/desk/advisories/:id/edit',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -288,7 +376,10 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
       const base = Number.parseInt(model.baseVersion, 10);
       try {
         await saveAdvisory(ctxOf(app, viewer), id, {
-          document, reporterCredit, ...(model.comment.trim() ? { comment: model.comment.trim() } : {}), ...(Number.isFinite(base) && base > 0 ? { baseVersion: base } : {}),
+          document,
+          reporterCredit,
+          ...(model.comment.trim() ? { comment: model.comment.trim() } : {}),
+          ...(Number.isFinite(base) && base > 0 ? { baseVersion: base } : {}),
         });
       } catch (e) {
         if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
@@ -301,7 +392,9 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
             list.push(d.path ? `${d.path}: ${d.message}` : d.message);
           }
         }
-        return page(reply, viewer, () => showEditor(reply, viewer, id, problem.status, model, null, { message: problem.message, fields, list }, null));
+        return page(reply, viewer, () =>
+          showEditor(reply, viewer, id, problem.status, model, null, { message: problem.message, fields, list }, null),
+        );
       }
       return seeOther(reply, `/desk/advisories/${enc(id)}?done=saved`);
     },
@@ -310,7 +403,8 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
   // --- Preview, diff, export ---
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/desk/advisories/:id/versions/:version',
+    method: 'GET',
+    url: '/desk/advisories/:id/versions/:version',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -318,36 +412,50 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
       if (!/^[1-9][0-9]{0,8}$/.test(version)) return notFoundPage(reply, viewer);
       return page(reply, viewer, async () => {
         const v = await advisoryVersion(ctxOf(app, viewer), id, Number(version));
-        return sendHtml(reply, 200, layout({
-          title: `Preview of version ${v.version}`, viewer,
-          body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · version ${v.version} by ${v.author ?? 'the desk'}${v.comment ? ` — ${v.comment}` : ''}</p>
+        return sendHtml(
+          reply,
+          200,
+          layout({
+            title: `Preview of version ${v.version}`,
+            viewer,
+            body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · version ${v.version} by ${v.author ?? 'the desk'}${v.comment ? ` — ${v.comment}` : ''}</p>
             ${renderPreview(v.document)}`,
-        }));
+          }),
+        );
       });
     },
   });
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/desk/advisories/:id/diff',
+    method: 'GET',
+    url: '/desk/advisories/:id/diff',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
       const { id } = request.params as { id: string };
       return page(reply, viewer, async () => {
         const d = await diffVersions(ctxOf(app, viewer), id, { from: field(request.query, 'from'), to: field(request.query, 'to') });
-        return sendHtml(reply, 200, layout({
-          title: `Changes from version ${d.from} to ${d.to}`, viewer,
-          body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a></p>
+        return sendHtml(
+          reply,
+          200,
+          layout({
+            title: `Changes from version ${d.from} to ${d.to}`,
+            viewer,
+            body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a></p>
             ${d.sections.length === 0 ? html`<p>The two versions say the same.</p>` : ''}
-            ${d.sections.map((s) => html`<section class="card diff" aria-labelledby="d-${s.section}"><h2 id="d-${s.section}">${s.label}</h2>
-              <pre class="diff">${s.parts.map((p) => (p.kind === 'added' ? html`<ins>${p.text}</ins>` : p.kind === 'removed' ? html`<del>${p.text}</del>` : html`${p.text}`))}</pre></section>`)}`,
-        }));
+            ${d.sections.map(
+              (s) => html`<section class="card diff" aria-labelledby="d-${s.section}"><h2 id="d-${s.section}">${s.label}</h2>
+              <pre class="diff">${s.parts.map((p) => (p.kind === 'added' ? html`<ins>${p.text}</ins>` : p.kind === 'removed' ? html`<del>${p.text}</del>` : html`${p.text}`))}</pre></section>`,
+            )}`,
+          }),
+        );
       });
     },
   });
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/desk/advisories/:id/export',
+    method: 'GET',
+    url: '/desk/advisories/:id/export',
     handler: async (request, reply) => {
       const viewer = await signedIn(request, reply);
       if (!viewer) return reply;
@@ -358,8 +466,20 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
         if (!isExportFormat(format)) throw new ValidationError(`Unknown format; choose one of ${EXPORT_FORMATS.join(', ')}.`);
         const r = await exportVersion(ctxOf(app, viewer), id, { format, ...(version ? { version } : {}) });
         // Several CVE records: one JSON array; every other format is one file.
-        const file = r.files.length === 1 ? r.files[0]! : { name: `${id}-cve.json`, mediaType: 'application/json', content: `${JSON.stringify(r.files.map((f) => f.json), null, 2)}\n` };
-        return reply.status(200)
+        const file =
+          r.files.length === 1
+            ? r.files[0]!
+            : {
+                name: `${id}-cve.json`,
+                mediaType: 'application/json',
+                content: `${JSON.stringify(
+                  r.files.map((f) => f.json),
+                  null,
+                  2,
+                )}\n`,
+              };
+        return reply
+          .status(200)
           .header('content-type', file.mediaType.startsWith('text/') ? file.mediaType : `${file.mediaType}; charset=utf-8`)
           .header('content-disposition', `attachment; filename="${file.name.replace(/[^\w.+-]/g, '_')}"`)
           .header('content-security-policy', "default-src 'none'; sandbox")
@@ -372,7 +492,8 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
 
   const action = (slug: string, run: (ctx: Ctx, id: string, body: unknown) => Promise<unknown>, done: (body: unknown) => string) => {
     webRoute(fastify, deps, {
-      method: 'POST', url: `/desk/advisories/:id/${slug}`,
+      method: 'POST',
+      url: `/desk/advisories/:id/${slug}`,
       handler: async (request, reply) => {
         const viewer = await signedIn(request, reply);
         if (!viewer) return reply;
@@ -383,7 +504,10 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
         } catch (e) {
           if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
           const problem = pageProblem(request, e);
-          const details = e instanceof EmbargoError && e.details.length ? ` ${e.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}.` : '';
+          const details =
+            e instanceof EmbargoError && e.details.length
+              ? ` ${e.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}.`
+              : '';
           return page(reply, viewer, () => showOverview(reply, viewer, id, problem.status, null, `${problem.message}${details}`));
         }
         return seeOther(reply, `/desk/advisories/${enc(id)}?done=${done(request.body)}`);
@@ -394,20 +518,54 @@ export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): 
     const n = Number.parseInt(field(b, name), 10);
     return Number.isFinite(n) ? n : undefined;
   };
-  action('review', (ctx, id, b) => reviewAdvisory(ctx, id, {
-    version: num(b, 'version'), verdict: field(b, 'verdict'), ...(field(b, 'comment').trim() ? { comment: field(b, 'comment') } : {}),
-  }), (b) => (field(b, 'verdict') === 'approved' ? 'approved' : 'changes_requested'));
-  action('circulate', (ctx, id, b) => {
-    const recipients = field(b, 'recipients').split(/[\s,;]+/).map((s) => s.trim()).filter(Boolean);
-    return circulateAdvisory(ctx, id, {
-      audience: field(b, 'audience'), ...(num(b, 'version') ? { version: num(b, 'version') } : {}),
-      ...(recipients.length ? { recipients } : {}), ...(field(b, 'message').trim() ? { message: field(b, 'message') } : {}),
-    });
-  }, () => 'circulated');
-  action('schedule', (ctx, id, b) => schedulePublication(ctx, id, {
-    ...(field(b, 'publishAt').trim() ? { publishAt: field(b, 'publishAt').trim() } : {}), notifyReporter: field(b, 'notifyReporter') === '1',
-  }), () => 'scheduled');
-  action('withdraw', (ctx, id, b) => withdrawAdvisory(ctx, id, { reason: field(b, 'reason') }), () => 'withdrawn');
-  action('cve', (ctx, id) => assignCveFromPool(ctx, id), () => 'cve');
-  action('cve-records', (ctx, id) => publishCveRecords(ctx, id), () => 'cve_records');
+  action(
+    'review',
+    (ctx, id, b) =>
+      reviewAdvisory(ctx, id, {
+        version: num(b, 'version'),
+        verdict: field(b, 'verdict'),
+        ...(field(b, 'comment').trim() ? { comment: field(b, 'comment') } : {}),
+      }),
+    (b) => (field(b, 'verdict') === 'approved' ? 'approved' : 'changes_requested'),
+  );
+  action(
+    'circulate',
+    (ctx, id, b) => {
+      const recipients = field(b, 'recipients')
+        .split(/[\s,;]+/)
+        .map((s) => s.trim())
+        .filter(Boolean);
+      return circulateAdvisory(ctx, id, {
+        audience: field(b, 'audience'),
+        ...(num(b, 'version') ? { version: num(b, 'version') } : {}),
+        ...(recipients.length ? { recipients } : {}),
+        ...(field(b, 'message').trim() ? { message: field(b, 'message') } : {}),
+      });
+    },
+    () => 'circulated',
+  );
+  action(
+    'schedule',
+    (ctx, id, b) =>
+      schedulePublication(ctx, id, {
+        ...(field(b, 'publishAt').trim() ? { publishAt: field(b, 'publishAt').trim() } : {}),
+        notifyReporter: field(b, 'notifyReporter') === '1',
+      }),
+    () => 'scheduled',
+  );
+  action(
+    'withdraw',
+    (ctx, id, b) => withdrawAdvisory(ctx, id, { reason: field(b, 'reason') }),
+    () => 'withdrawn',
+  );
+  action(
+    'cve',
+    (ctx, id) => assignCveFromPool(ctx, id),
+    () => 'cve',
+  );
+  action(
+    'cve-records',
+    (ctx, id) => publishCveRecords(ctx, id),
+    () => 'cve_records',
+  );
 }

@@ -4,7 +4,21 @@ import type { CaseView } from '../../app/cases/queries.ts';
 import { caseKeyCandidates, confirmKey, dismissKey, type StoredKey } from '../../app/keys/keys.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
-import { csrfOk, ctxOf, formOf, hiddenCsrf, notFoundPage, pageProblem, seeOther, viewerOf, webRoute, type FormProblem, type FormBody, type Viewer, type WebDeps } from '../common.ts';
+import {
+  csrfOk,
+  ctxOf,
+  formOf,
+  hiddenCsrf,
+  notFoundPage,
+  pageProblem,
+  seeOther,
+  viewerOf,
+  webRoute,
+  type FormProblem,
+  type FormBody,
+  type Viewer,
+  type WebDeps,
+} from '../common.ts';
 import { csrfRefused } from './account.ts';
 
 // The case page's section on keys the reporter offered by mail (an Autocrypt header or an attached
@@ -18,12 +32,18 @@ export const CASE_KEY_DONE: Record<string, string> = {
 };
 
 const SOURCE_WORDS: Record<StoredKey['source'], string> = {
-  autocrypt: 'Autocrypt header of their mail', attachment: 'key attached to their mail', upload: 'uploaded',
+  autocrypt: 'Autocrypt header of their mail',
+  attachment: 'key attached to their mail',
+  upload: 'uploaded',
 };
 
 /** 40 hex digits as ten groups of four, the way gpg --fingerprint prints them and people read them aloud. */
 export function groupedFingerprint(fpr: string): string {
-  const groups = fpr.replace(/\s+/g, '').toUpperCase().match(/.{1,4}/g) ?? [];
+  const groups =
+    fpr
+      .replace(/\s+/g, '')
+      .toUpperCase()
+      .match(/.{1,4}/g) ?? [];
   return groups.length === 10 ? `${groups.slice(0, 5).join(' ')}  ${groups.slice(5).join(' ')}` : groups.join(' ');
 }
 
@@ -41,21 +61,29 @@ function keyCard(k: StoredKey, v: CaseView, reporterEmail: string | null, viewer
     <dl class="facts">
       <div><dt>Fingerprint</dt><dd><code class="fingerprint">${groupedFingerprint(k.fingerprint)}</code></dd></div>
       <div><dt>User IDs</dt><dd>${k.userIds.length ? html`<ul>${k.userIds.map((u) => html`<li>${u}</li>`)}</ul>` : html`<span class="muted">none</span>`}</dd></div>
-      <div><dt>Offered for</dt><dd>${k.email} — ${matches
-        ? html`matches the reporter's address on this case.`
-        : html`<strong>does not match the reporter's address on this case${reporterEmail ? html` (${reporterEmail})` : ' (none given)'}.</strong>`}</dd></div>
+      <div><dt>Offered for</dt><dd>${k.email} — ${
+        matches
+          ? html`matches the reporter's address on this case.`
+          : html`<strong>does not match the reporter's address on this case${reporterEmail ? html` (${reporterEmail})` : ' (none given)'}.</strong>`
+      }</dd></div>
       <div><dt>Came as</dt><dd>${SOURCE_WORDS[k.source]}</dd></div>
       <div><dt>Algorithm</dt><dd>${k.algorithm}</dd></div>
       <div><dt>Received</dt><dd>${when(k.createdAt.toISOString(), tz)}</dd></div>
       <div><dt>Expires</dt><dd>${k.expiresAt ? when(k.expiresAt.toISOString(), tz) : html`<span class="muted">never</span>`}</dd></div>
       <div><dt>State</dt><dd>${k.status === 'confirmed' ? html`<strong>Confirmed</strong>: mail to the reporter is encrypted to it.` : 'Not confirmed: nothing is encrypted to it yet.'} ${usability(k)}</dd></div>
     </dl>
-    ${k.status === 'candidate' ? html`<div class="actions-row">
-      ${k.usability.usable
-        ? html`<form method="post" action="${base}/confirm" class="inline">${hiddenCsrf(viewer)}<button type="submit">I checked the fingerprint with the reporter: confirm this key</button></form>`
-        : ''}
+    ${
+      k.status === 'candidate'
+        ? html`<div class="actions-row">
+      ${
+        k.usability.usable
+          ? html`<form method="post" action="${base}/confirm" class="inline">${hiddenCsrf(viewer)}<button type="submit">I checked the fingerprint with the reporter: confirm this key</button></form>`
+          : ''
+      }
       <form method="post" action="${base}/dismiss" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">Dismiss this key</button></form>
-    </div>` : ''}
+    </div>`
+        : ''
+    }
   </div>`;
 }
 
@@ -77,34 +105,45 @@ export async function caseKeysSection(ctx: Ctx, v: CaseView, viewer: Viewer, tz:
 }
 
 /** What the case page's show() needs to redraw the page with an error. */
-export type ShowCase = (reply: FastifyReply, viewer: Viewer, reportId: string, status: number, flash: string | null,
-  failed: { key: string; values: FormBody; problem: FormProblem }) => Promise<FastifyReply>;
+export type ShowCase = (
+  reply: FastifyReply,
+  viewer: Viewer,
+  reportId: string,
+  status: number,
+  flash: string | null,
+  failed: { key: string; values: FormBody; problem: FormProblem },
+) => Promise<FastifyReply>;
 
 /** The confirm and dismiss forms; a refusal redraws the case page with the reason. */
 export function registerCaseKeyForms(fastify: FastifyInstance, deps: WebDeps, show: ShowCase): void {
   const { app } = deps;
-  const act = (slug: 'confirm' | 'dismiss', run: (ctx: Ctx, keyId: string) => Promise<unknown>) => webRoute(fastify, deps, {
-    method: 'POST', url: `/cases/:reportId/keys/:keyId/${slug}`,
-    handler: async (request, reply) => {
-      const { reportId, keyId } = request.params as { reportId: string; keyId: string };
-      const viewer = await viewerOf(deps, request);
-      if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}`)}`);
-      if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
-      try {
-        // The key must belong to this case: a key id from another case is "not found" here.
-        const offered = await caseKeyCandidates(ctxOf(app, viewer), reportId);
-        if (!offered.some((k) => k.id === keyId)) return notFoundPage(reply, viewer);
-        await run(ctxOf(app, viewer), keyId);
-      } catch (e) {
-        const problem = pageProblem(request, e);
-        if (problem.status === 404) return notFoundPage(reply, viewer);
-        const values = { ...formOf(request.body) };
-        delete values._csrf;
-        return show(reply, viewer, reportId, problem.status, null, { key: `key.${slug}`, values, problem });
-      }
-      return seeOther(reply, `/cases/${encodeURIComponent(reportId)}?done=key-${slug === 'confirm' ? 'confirmed' : 'dismissed'}#reporter-keys`);
-    },
-  });
+  const act = (slug: 'confirm' | 'dismiss', run: (ctx: Ctx, keyId: string) => Promise<unknown>) =>
+    webRoute(fastify, deps, {
+      method: 'POST',
+      url: `/cases/:reportId/keys/:keyId/${slug}`,
+      handler: async (request, reply) => {
+        const { reportId, keyId } = request.params as { reportId: string; keyId: string };
+        const viewer = await viewerOf(deps, request);
+        if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}`)}`);
+        if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
+        try {
+          // The key must belong to this case: a key id from another case is "not found" here.
+          const offered = await caseKeyCandidates(ctxOf(app, viewer), reportId);
+          if (!offered.some((k) => k.id === keyId)) return notFoundPage(reply, viewer);
+          await run(ctxOf(app, viewer), keyId);
+        } catch (e) {
+          const problem = pageProblem(request, e);
+          if (problem.status === 404) return notFoundPage(reply, viewer);
+          const values = { ...formOf(request.body) };
+          delete values._csrf;
+          return show(reply, viewer, reportId, problem.status, null, { key: `key.${slug}`, values, problem });
+        }
+        return seeOther(
+          reply,
+          `/cases/${encodeURIComponent(reportId)}?done=key-${slug === 'confirm' ? 'confirmed' : 'dismissed'}#reporter-keys`,
+        );
+      },
+    });
   act('confirm', (ctx, keyId) => confirmKey(ctx, keyId));
   act('dismiss', (ctx, keyId) => dismissKey(ctx, keyId));
 }

@@ -2,7 +2,15 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Ctx } from '../../app/context.ts';
 import { caseView, type CaseView } from '../../app/cases/queries.ts';
 import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/cases/triage.ts';
-import { assignBySubsystem, claimHandler, confirmVulnerability, downgradeToBug, handlerReject, pullIn, takeOverHandler } from '../../app/cases/handling.ts';
+import {
+  assignBySubsystem,
+  claimHandler,
+  confirmVulnerability,
+  downgradeToBug,
+  handlerReject,
+  pullIn,
+  takeOverHandler,
+} from '../../app/cases/handling.ts';
 import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/cases/thread.ts';
 import { reporterMailNote } from '../../app/delivery/deliveries.ts';
 import { changeSeverity } from '../../app/scoring/severity.ts';
@@ -11,8 +19,28 @@ import type { CaseAction } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, safeHref, type Html } from '../html.ts';
 import {
-  csrfOk, ctxOf, field, fieldList, formOf, hiddenCsrf, input, layout, notFoundPage, optional, problemOf, select, sendHtml, seeOther, splitList,
-  textarea, viewerOf, webRoute, type FormBody, type FormProblem, type Viewer, type WebDeps,
+  csrfOk,
+  ctxOf,
+  field,
+  fieldList,
+  formOf,
+  hiddenCsrf,
+  input,
+  layout,
+  notFoundPage,
+  optional,
+  problemOf,
+  select,
+  sendHtml,
+  seeOther,
+  splitList,
+  textarea,
+  viewerOf,
+  webRoute,
+  type FormBody,
+  type FormProblem,
+  type Viewer,
+  type WebDeps,
 } from '../common.ts';
 import { due, when, zoneOr } from '../format.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
@@ -42,61 +70,146 @@ interface CaseActionDef {
 const reasonLabels: Labels = { reason: ['reason', 'The reason'] };
 
 const CASE_ACTIONS: CaseActionDef[] = [
-  { action: 'triage.claim', slug: 'claim', title: 'Claim the triage', done: 'You are now the triager of this report.', labels: {}, run: (ctx, id) => claimTriage(ctx, id) },
   {
-    action: 'triage.take_over', slug: 'take-over', title: "Take over the triager's duties", done: 'You took over the triage.', labels: reasonLabels,
+    action: 'triage.claim',
+    slug: 'claim',
+    title: 'Claim the triage',
+    done: 'You are now the triager of this report.',
+    labels: {},
+    run: (ctx, id) => claimTriage(ctx, id),
+  },
+  {
+    action: 'triage.take_over',
+    slug: 'take-over',
+    title: "Take over the triager's duties",
+    done: 'You took over the triage.',
+    labels: reasonLabels,
     run: (ctx, id, b) => takeOverTriage(ctx, id, { reason: field(b, 'reason') }),
   },
   {
-    action: 'triage.accept', slug: 'accept', title: 'Accept and forward to project team(s)', done: 'Accepted: the incident is created and forwarded to the project team(s).',
+    action: 'triage.accept',
+    slug: 'accept',
+    title: 'Accept and forward to project team(s)',
+    done: 'Accepted: the incident is created and forwarded to the project team(s).',
     labels: { title: ['title', 'The incident title'], projects: ['projects', 'Projects'] },
     run: (ctx, id, b) => acceptReport(ctx, id, { title: field(b, 'title'), projects: fieldList(b, 'projects') }),
   },
   {
-    action: 'triage.reject', slug: 'reject', title: 'Reject the report', done: 'Rejected: the standard rejection response goes to the reporter.', labels: reasonLabels,
+    action: 'triage.reject',
+    slug: 'reject',
+    title: 'Reject the report',
+    done: 'Rejected: the standard rejection response goes to the reporter.',
+    labels: reasonLabels,
     run: (ctx, id, b) => rejectReport(ctx, id, { reason: field(b, 'reason') }),
   },
-  { action: 'triage.acknowledge', slug: 'acknowledge', title: 'Acknowledge receipt', done: 'Acknowledged: the acknowledgment goes to the reporter.', labels: {}, run: (ctx, id) => acknowledgeReport(ctx, id) },
   {
-    action: 'triage.assess', slug: 'assess', title: 'Initial assessment', done: 'Assessed: the incident is created.',
-    labels: { title: ['title', 'The incident title'], severity: ['severity', 'The severity'], priority: ['priority', 'The priority'], components: ['components', 'Affected components'], project: ['project', 'The project'] },
-    run: (ctx, id, b) => assessReport(ctx, id, {
-      title: field(b, 'title'), severity: field(b, 'severity'), ...(optional(b, 'priority') ? { priority: optional(b, 'priority') } : {}),
-      components: splitList(field(b, 'components')), project: field(b, 'project'),
-    }),
+    action: 'triage.acknowledge',
+    slug: 'acknowledge',
+    title: 'Acknowledge receipt',
+    done: 'Acknowledged: the acknowledgment goes to the reporter.',
+    labels: {},
+    run: (ctx, id) => acknowledgeReport(ctx, id),
   },
   {
-    action: 'incident.assign', slug: 'assign', title: 'Assign by subsystem', done: 'Assigned through the subsystem contact table.', labels: { subsystem: ['subsystem', 'The subsystem'] },
+    action: 'triage.assess',
+    slug: 'assess',
+    title: 'Initial assessment',
+    done: 'Assessed: the incident is created.',
+    labels: {
+      title: ['title', 'The incident title'],
+      severity: ['severity', 'The severity'],
+      priority: ['priority', 'The priority'],
+      components: ['components', 'Affected components'],
+      project: ['project', 'The project'],
+    },
+    run: (ctx, id, b) =>
+      assessReport(ctx, id, {
+        title: field(b, 'title'),
+        severity: field(b, 'severity'),
+        ...(optional(b, 'priority') ? { priority: optional(b, 'priority') } : {}),
+        components: splitList(field(b, 'components')),
+        project: field(b, 'project'),
+      }),
+  },
+  {
+    action: 'incident.assign',
+    slug: 'assign',
+    title: 'Assign by subsystem',
+    done: 'Assigned through the subsystem contact table.',
+    labels: { subsystem: ['subsystem', 'The subsystem'] },
     run: (ctx, id, b) => assignBySubsystem(ctx, id, { subsystem: field(b, 'subsystem') }),
   },
   {
-    action: 'case.pull_in', slug: 'pull-in', title: 'Pull someone into this case', done: 'They can now see this case.', labels: { email: ['email', 'The e-mail address'] },
+    action: 'case.pull_in',
+    slug: 'pull-in',
+    title: 'Pull someone into this case',
+    done: 'They can now see this case.',
+    labels: { email: ['email', 'The e-mail address'] },
     run: (ctx, id, b) => pullIn(ctx, id, { email: field(b, 'email') }),
   },
   {
-    action: 'case.note', slug: 'note', title: 'Add an internal note', done: 'Note added (internal: the reporter does not see it).', labels: { body: ['body', 'The note'] },
+    action: 'case.note',
+    slug: 'note',
+    title: 'Add an internal note',
+    done: 'Note added (internal: the reporter does not see it).',
+    labels: { body: ['body', 'The note'] },
     run: (ctx, id, b) => addNote(ctx, id, { body: field(b, 'body') }),
   },
   {
-    action: 'case.reply', slug: 'reply', title: 'Reply to the reporter', done: 'Reply sent to the reporter.', labels: { subject: ['subject', 'The subject'], body: ['body', 'The message'] },
-    run: (ctx, id, b) => replyToReporter(ctx, id, { ...(optional(b, 'subject') ? { subject: optional(b, 'subject') } : {}), body: field(b, 'body') }),
+    action: 'case.reply',
+    slug: 'reply',
+    title: 'Reply to the reporter',
+    done: 'Reply sent to the reporter.',
+    labels: { subject: ['subject', 'The subject'], body: ['body', 'The message'] },
+    run: (ctx, id, b) =>
+      replyToReporter(ctx, id, { ...(optional(b, 'subject') ? { subject: optional(b, 'subject') } : {}), body: field(b, 'body') }),
   },
   {
-    action: 'case.status_update', slug: 'status-update', title: 'Send a status update', done: 'Status update sent to the reporter.',
-    labels: { status: ['status', 'The status'], resolutionDate: ['resolutionDate', 'The resolution date'], details: ['details', 'The details'] },
-    run: (ctx, id, b) => sendStatusUpdate(ctx, id, {
-      status: field(b, 'status'),
-      ...(optional(b, 'resolutionDate') ? { resolutionDate: optional(b, 'resolutionDate') } : {}),
-      ...(optional(b, 'details') ? { details: optional(b, 'details') } : {}),
-    }),
+    action: 'case.status_update',
+    slug: 'status-update',
+    title: 'Send a status update',
+    done: 'Status update sent to the reporter.',
+    labels: {
+      status: ['status', 'The status'],
+      resolutionDate: ['resolutionDate', 'The resolution date'],
+      details: ['details', 'The details'],
+    },
+    run: (ctx, id, b) =>
+      sendStatusUpdate(ctx, id, {
+        status: field(b, 'status'),
+        ...(optional(b, 'resolutionDate') ? { resolutionDate: optional(b, 'resolutionDate') } : {}),
+        ...(optional(b, 'details') ? { details: optional(b, 'details') } : {}),
+      }),
   },
   {
-    action: 'incident.change_severity', slug: 'severity', title: 'Change the severity', done: 'Severity changed; the resolution target moved with it.',
+    action: 'incident.change_severity',
+    slug: 'severity',
+    title: 'Change the severity',
+    done: 'Severity changed; the resolution target moved with it.',
     labels: { severity: ['severity', 'The severity'], priority: ['priority', 'The priority'], reason: ['reason', 'The reason'] },
-    run: (ctx, id, b) => changeSeverity(ctx, id, { severity: field(b, 'severity'), ...(optional(b, 'priority') ? { priority: optional(b, 'priority') } : {}), reason: field(b, 'reason') }),
+    run: (ctx, id, b) =>
+      changeSeverity(ctx, id, {
+        severity: field(b, 'severity'),
+        ...(optional(b, 'priority') ? { priority: optional(b, 'priority') } : {}),
+        reason: field(b, 'reason'),
+      }),
   },
-  { action: 'incident.close', slug: 'close', title: 'Close the incident', done: 'The incident is closed.', labels: reasonLabels, run: (ctx, id, b) => closeIncident(ctx, id, { reason: field(b, 'reason') }) },
-  { action: 'incident.reopen', slug: 'reopen', title: 'Reopen the incident', done: 'The incident is open again.', labels: reasonLabels, run: (ctx, id, b) => reopenIncident(ctx, id, { reason: field(b, 'reason') }) },
+  {
+    action: 'incident.close',
+    slug: 'close',
+    title: 'Close the incident',
+    done: 'The incident is closed.',
+    labels: reasonLabels,
+    run: (ctx, id, b) => closeIncident(ctx, id, { reason: field(b, 'reason') }),
+  },
+  {
+    action: 'incident.reopen',
+    slug: 'reopen',
+    title: 'Reopen the incident',
+    done: 'The incident is open again.',
+    labels: reasonLabels,
+    run: (ctx, id, b) => reopenIncident(ctx, id, { reason: field(b, 'reason') }),
+  },
 ];
 
 interface ProjectActionDef {
@@ -109,27 +222,53 @@ interface ProjectActionDef {
 }
 
 const PROJECT_ACTIONS: ProjectActionDef[] = [
-  { action: 'project.claim', slug: 'claim', title: 'Become the incident handler', done: 'You are now the incident handler for this project.', labels: {}, run: (ctx, id, p) => claimHandler(ctx, id, p) },
   {
-    action: 'project.take_over', slug: 'take-over', title: "Take over the handler's duties", done: 'You took over as incident handler.', labels: reasonLabels,
+    action: 'project.claim',
+    slug: 'claim',
+    title: 'Become the incident handler',
+    done: 'You are now the incident handler for this project.',
+    labels: {},
+    run: (ctx, id, p) => claimHandler(ctx, id, p),
+  },
+  {
+    action: 'project.take_over',
+    slug: 'take-over',
+    title: "Take over the handler's duties",
+    done: 'You took over as incident handler.',
+    labels: reasonLabels,
     run: (ctx, id, p, b) => takeOverHandler(ctx, id, p, { reason: field(b, 'reason') }),
   },
   {
-    action: 'project.reject', slug: 'reject', title: 'Not a vulnerability: reject', done: 'Rejected for this project: the standard rejection response goes to the reporter.', labels: reasonLabels,
+    action: 'project.reject',
+    slug: 'reject',
+    title: 'Not a vulnerability: reject',
+    done: 'Rejected for this project: the standard rejection response goes to the reporter.',
+    labels: reasonLabels,
     run: (ctx, id, p, b) => handlerReject(ctx, id, p, { reason: field(b, 'reason') }),
   },
   {
-    action: 'project.downgrade', slug: 'downgrade', title: 'Downgrade to a normal bug', done: 'Downgraded to a normal bug; the reporter is told why.',
+    action: 'project.downgrade',
+    slug: 'downgrade',
+    title: 'Downgrade to a normal bug',
+    done: 'Downgraded to a normal bug; the reporter is told why.',
     labels: { reason: ['reason', 'The reason'], bugLink: ['bugLink', 'The bug link'] },
     run: (ctx, id, p, b) => downgradeToBug(ctx, id, p, { reason: field(b, 'reason'), bugLink: field(b, 'bugLink') }),
   },
   {
-    action: 'project.confirm', slug: 'confirm', title: 'Confirm the vulnerability', done: 'Confirmed as a vulnerability for this project.', labels: { note: ['note', 'The note'] },
+    action: 'project.confirm',
+    slug: 'confirm',
+    title: 'Confirm the vulnerability',
+    done: 'Confirmed as a vulnerability for this project.',
+    labels: { note: ['note', 'The note'] },
     run: (ctx, id, p, b) => confirmVulnerability(ctx, id, p, optional(b, 'note') ? { note: optional(b, 'note') } : {}),
   },
 ];
 
-const DONE: Record<string, string> = { ...Object.fromEntries([...CASE_ACTIONS, ...PROJECT_ACTIONS].map((a) => [a.action, a.done])), ...CVSS_DONE, ...CASE_KEY_DONE };
+const DONE: Record<string, string> = {
+  ...Object.fromEntries([...CASE_ACTIONS, ...PROJECT_ACTIONS].map((a) => [a.action, a.done])),
+  ...CVSS_DONE,
+  ...CASE_KEY_DONE,
+};
 
 /** A form that failed: which one, what was typed, and what was wrong. */
 interface Failed {
@@ -169,36 +308,61 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
   const reportSection = html`<section aria-labelledby="report-h" class="card">
     <h2 id="report-h">Report #${v.number}</h2>
     ${dl([
-      ['Title', v.title], ['Received', when(v.receivedAt, tz)], ['Channel', v.channel], ['Report state', v.rmState],
-      ['Triager', v.triager], ['Acknowledged', v.acknowledgedAt ? when(v.acknowledgedAt, tz) : null], ['Credit preference', v.creditPreference],
+      ['Title', v.title],
+      ['Received', when(v.receivedAt, tz)],
+      ['Channel', v.channel],
+      ['Report state', v.rmState],
+      ['Triager', v.triager],
+      ['Acknowledged', v.acknowledgedAt ? when(v.acknowledgedAt, tz) : null],
+      ['Credit preference', v.creditPreference],
     ])}
     <h3>Description</h3>
     <pre class="body">${v.body}</pre>
     <h3>Reporter</h3>
-    ${reporter
-      ? dl([['Name', reporter.name], ['E-mail', reporter.email], ['Organisation', reporter.organisation], ['Handle', reporter.handle]])
-      : html`<p class="redacted">Redacted: only the security teams see who reported this.</p>`}
+    ${
+      reporter
+        ? dl([
+            ['Name', reporter.name],
+            ['E-mail', reporter.email],
+            ['Organisation', reporter.organisation],
+            ['Handle', reporter.handle],
+          ])
+        : html`<p class="redacted">Redacted: only the security teams see who reported this.</p>`
+    }
     <h3>Sensitive information</h3>
-    ${sensitive
-      ? html`${dl([['Product', sensitive.product]])}
-        ${sensitive.fields.length
-          ? html`<table><caption>Fields the reporter marked sensitive</caption><thead><tr><th scope="col">Label</th><th scope="col">Value</th></tr></thead>
+    ${
+      sensitive
+        ? html`${dl([['Product', sensitive.product]])}
+        ${
+          sensitive.fields.length
+            ? html`<table><caption>Fields the reporter marked sensitive</caption><thead><tr><th scope="col">Label</th><th scope="col">Value</th></tr></thead>
             <tbody>${sensitive.fields.map((f) => html`<tr><td>${f.label}</td><td>${f.value}</td></tr>`)}</tbody></table>`
-          : html`<p class="muted">No other sensitive fields.</p>`}`
-      : html`<p class="redacted">Redacted.</p>`}
+            : html`<p class="muted">No other sensitive fields.</p>`
+        }`
+        : html`<p class="redacted">Redacted.</p>`
+    }
   </section>`;
 
   const incidentSection = inc
     ? html`<section aria-labelledby="incident-h" class="card">
       <h2 id="incident-h">Incident ${String(inc.ref)}</h2>
       ${dl([
-        ['Title', String(inc.title)], ['Status', String(inc.status)], ['Outcome', inc.outcome ? String(inc.outcome) : null],
-        ['Severity', inc.severity ? String(inc.severity) : null], ['Priority', inc.priority ? String(inc.priority) : null],
-        ['Affected components', Array.isArray(inc.affectedComponents) && inc.affectedComponents.length ? (inc.affectedComponents as unknown[]).map(String).join(', ') : null],
+        ['Title', String(inc.title)],
+        ['Status', String(inc.status)],
+        ['Outcome', inc.outcome ? String(inc.outcome) : null],
+        ['Severity', inc.severity ? String(inc.severity) : null],
+        ['Priority', inc.priority ? String(inc.priority) : null],
+        [
+          'Affected components',
+          Array.isArray(inc.affectedComponents) && inc.affectedComponents.length
+            ? (inc.affectedComponents as unknown[]).map(String).join(', ')
+            : null,
+        ],
         ['Bug link', bug ? (bugHref ? html`<a href="${bugHref}" rel="noreferrer noopener">${bug}</a>` : bug) : null],
         ['Resolution due', inc.resolutionDueAt ? due(inc.resolutionDueAt, tz, false) : null],
         ['Point of contact for the reporter', inc.pointOfContact],
-        ['Created', when(inc.createdAt, tz)], ['Closed', inc.closedAt ? when(inc.closedAt, tz) : null],
+        ['Created', when(inc.createdAt, tz)],
+        ['Closed', inc.closedAt ? when(inc.closedAt, tz) : null],
       ])}
       <h3>Case state</h3>
       ${dl([
@@ -229,8 +393,9 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
   const deadlines = html`<section aria-labelledby="dl-h" class="card">
     <h2 id="dl-h">Deadlines</h2>
     ${clockTimeline(v.deadlines, extras.now, tz)}
-    ${v.deadlines.length
-      ? html`<table class="deadlines">
+    ${
+      v.deadlines.length
+        ? html`<table class="deadlines">
         <thead><tr><th scope="col">Clock</th><th scope="col">Project</th><th scope="col">Owner</th><th scope="col">Started</th><th scope="col">Due</th><th scope="col">Stopped</th></tr></thead>
         <tbody>${v.deadlines.map((d) => {
           const z = zoneOr(d.timeZone, tz);
@@ -240,32 +405,41 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
             <td>${outcomeBadge(d, extras.now)} ${d.stoppedAt ? html`${when(d.stoppedAt, z)}<br><span class="muted">${d.stopReason ?? ''}</span>` : html`<span class="running">running</span>`}</td>
           </tr>`;
         })}</tbody></table>`
-      : html`<p class="muted">No clocks.</p>`}
+        : html`<p class="muted">No clocks.</p>`
+    }
   </section>`;
 
   const timeline = html`<section aria-labelledby="tl-h" class="card">
     <h2 id="tl-h">Timeline</h2>
-    <ol class="timeline">${v.timeline.map((t) => html`<li>${when(t.at, tz)}: <strong>${t.participant}</strong> ${t.from} → ${t.to}
-      <span class="muted">(${t.machine}${t.actor ? html`, by ${t.actor}` : ''})</span>${t.reason ? html`<br><span class="reason">${t.reason}</span>` : ''}</li>`)}</ol>
+    <ol class="timeline">${v.timeline.map(
+      (t) => html`<li>${when(t.at, tz)}: <strong>${t.participant}</strong> ${t.from} → ${t.to}
+      <span class="muted">(${t.machine}${t.actor ? html`, by ${t.actor}` : ''})</span>${t.reason ? html`<br><span class="reason">${t.reason}</span>` : ''}</li>`,
+    )}</ol>
   </section>`;
 
   const thread = html`<section aria-labelledby="th-h" class="card">
     <h2 id="th-h">Thread</h2>
-    ${v.thread.length
-      ? v.thread.map((m) => html`<article class="message kind-${m.kind}" aria-label="${KIND_LABEL[m.kind] ?? m.kind}">
+    ${
+      v.thread.length
+        ? v.thread.map(
+            (m) => html`<article class="message kind-${m.kind}" aria-label="${KIND_LABEL[m.kind] ?? m.kind}">
         <header><strong class="badge ${m.kind === 'note' ? 'internal' : ''}">${KIND_LABEL[m.kind] ?? m.kind}</strong>
           ${m.author ?? 'unknown'} · ${when(m.at, tz)}${m.queuedMail ? html` · <span class="muted">sent by mail</span>` : ''}
           ${extras.mailFacts.has(m.id) ? html`<br><span class="muted mail-facts">${extras.mailFacts.get(m.id)}</span>` : ''}</header>
         <pre class="body">${m.body}</pre>
-      </article>`)
-      : html`<p class="muted">No messages yet.</p>`}
+      </article>`,
+          )
+        : html`<p class="muted">No messages yet.</p>`
+    }
   </section>`;
 
   const attachments = html`<section aria-labelledby="att-h" class="card">
     <h2 id="att-h">Attachments</h2>
-    ${v.attachments.length
-      ? html`<ul>${v.attachments.map((a) => html`<li><a href="/api/reports/${v.reportId}/attachments/${a.id}" download>${a.filename}</a> <span class="muted">(${a.contentType}, ${a.size} bytes; downloads as a file)</span></li>`)}</ul>`
-      : html`<p class="muted">None.</p>`}
+    ${
+      v.attachments.length
+        ? html`<ul>${v.attachments.map((a) => html`<li><a href="/api/reports/${v.reportId}/attachments/${a.id}" download>${a.filename}</a> <span class="muted">(${a.contentType}, ${a.size} bytes; downloads as a file)</span></li>`)}</ul>`
+        : html`<p class="muted">None.</p>`
+    }
   </section>`;
 
   const forms = actionForms(v, viewer, extras, failed);
@@ -284,8 +458,16 @@ function actionForms(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed
     PROJECT_ACTIONS.filter((a) => p.actions.includes(a.action)).map((a) => {
       const key = `${a.action}:${p.slug}`;
       const f = failed?.key === key ? failed : null;
-      return actionForm(`/cases/${v.reportId}/projects/${encodeURIComponent(p.slug)}/${a.slug}`, `${p.name}: ${a.title}`, a.action, viewer, f, projectFields(a.action, f));
-    }));
+      return actionForm(
+        `/cases/${v.reportId}/projects/${encodeURIComponent(p.slug)}/${a.slug}`,
+        `${p.name}: ${a.title}`,
+        a.action,
+        viewer,
+        f,
+        projectFields(a.action, f),
+      );
+    }),
+  );
   const all = [...caseForms, ...projectForms];
   if (all.length === 0) return html``;
   return html`<section aria-labelledby="actions-h" id="actions" class="card actions">
@@ -337,9 +519,14 @@ function caseFields(action: CaseAction, v: CaseView, extras: Extras, f: Failed |
       return html`${input({ name: 'title', label: 'Incident title', required: true, value: val(f, 'title', v.title), error: err(f, 'title'), hint: 'Shown to the project teams; leave out sensitive details.' })}
         <fieldset${err(f, 'projects') ? html` class="has-error"` : ''}><legend>Affected project(s)</legend>
           ${err(f, 'projects') ? html`<p class="field-error">${err(f, 'projects')}</p>` : ''}
-          ${extras.projects.length
-            ? extras.projects.map((p) => html`<div class="choice"><label><input type="checkbox" name="projects" value="${p.slug}"${chosen.includes(p.slug) ? html` checked` : ''}> ${p.name} <span class="muted">(${p.slug})</span></label></div>`)
-            : html`<p class="muted">No projects yet: an admin creates them first.</p>`}
+          ${
+            extras.projects.length
+              ? extras.projects.map(
+                  (p) =>
+                    html`<div class="choice"><label><input type="checkbox" name="projects" value="${p.slug}"${chosen.includes(p.slug) ? html` checked` : ''}> ${p.name} <span class="muted">(${p.slug})</span></label></div>`,
+                )
+              : html`<p class="muted">No projects yet: an admin creates them first.</p>`
+          }
         </fieldset>`;
     }
     case 'triage.assess':
@@ -352,15 +539,39 @@ function caseFields(action: CaseAction, v: CaseView, extras: Extras, f: Failed |
       const proj = extras.projects.find((p) => p.slug === v.projects[0]?.slug);
       const subs = proj?.subsystems ?? [];
       return html`${select({
-        name: 'subsystem', label: 'Subsystem', required: true, value: val(f, 'subsystem'), error: err(f, 'subsystem'), blank: 'Choose…',
-        options: subs.map((s) => ({ value: s.name, label: `${s.name} — primary ${s.primary ?? 'none'}, secondary ${s.secondary ?? 'none'}` })),
+        name: 'subsystem',
+        label: 'Subsystem',
+        required: true,
+        value: val(f, 'subsystem'),
+        error: err(f, 'subsystem'),
+        blank: 'Choose…',
+        options: subs.map((s) => ({
+          value: s.name,
+          label: `${s.name} — primary ${s.primary ?? 'none'}, secondary ${s.secondary ?? 'none'}`,
+        })),
         hint: 'The primary contact is assigned, or the secondary when the primary is away.',
       })}`;
     }
     case 'case.pull_in':
-      return input({ name: 'email', label: 'Their e-mail address', type: 'email', required: true, value: val(f, 'email'), error: err(f, 'email'), hint: 'They see this case only; an admin must have added them.' });
+      return input({
+        name: 'email',
+        label: 'Their e-mail address',
+        type: 'email',
+        required: true,
+        value: val(f, 'email'),
+        error: err(f, 'email'),
+        hint: 'They see this case only; an admin must have added them.',
+      });
     case 'case.note':
-      return textarea({ name: 'body', label: 'Note', required: true, value: val(f, 'body'), error: err(f, 'body'), hint: 'Internal: the reporter never sees notes.', rows: 4 });
+      return textarea({
+        name: 'body',
+        label: 'Note',
+        required: true,
+        value: val(f, 'body'),
+        error: err(f, 'body'),
+        hint: 'Internal: the reporter never sees notes.',
+        rows: 4,
+      });
     case 'case.reply':
       return html`${input({ name: 'subject', label: 'Subject', value: val(f, 'subject'), error: err(f, 'subject'), hint: 'Optional; a subject with the case reference is used otherwise.' })}
         ${textarea({ name: 'body', label: 'Message to the reporter', required: true, value: val(f, 'body'), error: err(f, 'body'), rows: 5 })}
@@ -385,7 +596,14 @@ function projectFields(action: CaseAction, f: Failed | null): Html {
       return html`${reasonField(f, 'Why this is a normal bug (at least 10 characters); the reporter is told.')}
         ${input({ name: 'bugLink', label: 'Public bug link', type: 'url', required: true, value: val(f, 'bugLink'), error: err(f, 'bugLink'), hint: 'https://… link to the public bug report.' })}`;
     case 'project.confirm':
-      return textarea({ name: 'note', label: 'Note', value: val(f, 'note'), error: err(f, 'note'), hint: 'Optional; recorded with the confirmation.', rows: 2 });
+      return textarea({
+        name: 'note',
+        label: 'Note',
+        value: val(f, 'note'),
+        error: err(f, 'note'),
+        hint: 'Optional; recorded with the confirmation.',
+        rows: 2,
+      });
     default:
       return html``;
   }
@@ -404,7 +622,14 @@ async function extrasFor(ctx: Ctx, v: CaseView, viewer: Viewer): Promise<Extras>
 export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  const show = async (reply: FastifyReply, viewer: Viewer, reportId: string, status: number, flash: string | null, failed: Failed | null) => {
+  const show = async (
+    reply: FastifyReply,
+    viewer: Viewer,
+    reportId: string,
+    status: number,
+    flash: string | null,
+    failed: Failed | null,
+  ) => {
     const ctx = ctxOf(app, viewer);
     let v: CaseView;
     try {
@@ -415,13 +640,22 @@ export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void
     }
     const extras = await extrasFor(ctx, v, viewer);
     const ref = v.incident ? String(v.incident.ref) : `#${v.number}`;
-    return sendHtml(reply, status, layout({
-      title: `${ref}: ${v.title}`, viewer, flash, error: failed?.problem.message ?? null, body: renderCase(v, viewer, extras, failed),
-    }));
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: `${ref}: ${v.title}`,
+        viewer,
+        flash,
+        error: failed?.problem.message ?? null,
+        body: renderCase(v, viewer, extras, failed),
+      }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/cases/:reportId',
+    method: 'GET',
+    url: '/cases/:reportId',
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       const { reportId } = request.params as { reportId: string };
@@ -432,8 +666,13 @@ export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void
   });
 
   const post = async (
-    request: Parameters<Parameters<typeof webRoute>[2]['handler']>[0], reply: FastifyReply, reportId: string,
-    key: string, doneKey: CaseAction, labels: Labels, run: (ctx: Ctx) => Promise<unknown>,
+    request: Parameters<Parameters<typeof webRoute>[2]['handler']>[0],
+    reply: FastifyReply,
+    reportId: string,
+    key: string,
+    doneKey: CaseAction,
+    labels: Labels,
+    run: (ctx: Ctx) => Promise<unknown>,
   ) => {
     const viewer = await viewerOf(deps, request);
     if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}`)}`);
@@ -453,7 +692,8 @@ export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void
 
   for (const a of CASE_ACTIONS) {
     webRoute(fastify, deps, {
-      method: 'POST', url: `/cases/:reportId/${a.slug}`,
+      method: 'POST',
+      url: `/cases/:reportId/${a.slug}`,
       handler: async (request, reply) => {
         const { reportId } = request.params as { reportId: string };
         return post(request, reply, reportId, a.action, a.action, a.labels, (ctx) => a.run(ctx, reportId, request.body));
@@ -464,10 +704,13 @@ export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void
 
   for (const a of PROJECT_ACTIONS) {
     webRoute(fastify, deps, {
-      method: 'POST', url: `/cases/:reportId/projects/:project/${a.slug}`,
+      method: 'POST',
+      url: `/cases/:reportId/projects/:project/${a.slug}`,
       handler: async (request, reply) => {
         const { reportId, project } = request.params as { reportId: string; project: string };
-        return post(request, reply, reportId, `${a.action}:${project}`, a.action, a.labels, (ctx) => a.run(ctx, reportId, project, request.body));
+        return post(request, reply, reportId, `${a.action}:${project}`, a.action, a.labels, (ctx) =>
+          a.run(ctx, reportId, project, request.body),
+        );
       },
     });
   }

@@ -2,12 +2,32 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Ctx } from '../../app/context.ts';
 import type { CaseView } from '../../app/cases/queries.ts';
 import {
-  incidentScoring, removeCvssVector, saveCvssVector, scoreVector, type IncidentScoring, type ScoredVector, type VectorScore,
+  incidentScoring,
+  removeCvssVector,
+  saveCvssVector,
+  scoreVector,
+  type IncidentScoring,
+  type ScoredVector,
+  type VectorScore,
 } from '../../app/scoring/scoring.ts';
 import { CVSS_VERSIONS, type CvssVersion } from '../../formats/cvss.ts';
 import { html, raw, type Html } from '../html.ts';
 import {
-  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, pageProblem, problemOf, sendHtml, seeOther, uid, viewerOf, webRoute, type Viewer, type WebDeps,
+  csrfOk,
+  ctxOf,
+  field,
+  hiddenCsrf,
+  layout,
+  notFoundPage,
+  pageProblem,
+  problemOf,
+  sendHtml,
+  seeOther,
+  uid,
+  viewerOf,
+  webRoute,
+  type Viewer,
+  type WebDeps,
 } from '../common.ts';
 import { when } from '../format.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
@@ -29,26 +49,107 @@ interface MetricUi {
   values: readonly (readonly [value: string, label: string])[];
 }
 
-const IMPACT = [['H', 'High'], ['L', 'Low'], ['N', 'None']] as const;
+const IMPACT = [
+  ['H', 'High'],
+  ['L', 'Low'],
+  ['N', 'None'],
+] as const;
 
 /** Base metrics in the specifications' order (CVSS 3.1 §2, CVSS 4.0 §2), with their names. */
 const BASE_METRICS: Record<CvssVersion, readonly MetricUi[]> = {
   '3.1': [
-    { key: 'AV', name: 'Attack Vector', values: [['N', 'Network'], ['A', 'Adjacent'], ['L', 'Local'], ['P', 'Physical']] },
-    { key: 'AC', name: 'Attack Complexity', values: [['L', 'Low'], ['H', 'High']] },
-    { key: 'PR', name: 'Privileges Required', values: [['N', 'None'], ['L', 'Low'], ['H', 'High']] },
-    { key: 'UI', name: 'User Interaction', values: [['N', 'None'], ['R', 'Required']] },
-    { key: 'S', name: 'Scope', values: [['U', 'Unchanged'], ['C', 'Changed']] },
+    {
+      key: 'AV',
+      name: 'Attack Vector',
+      values: [
+        ['N', 'Network'],
+        ['A', 'Adjacent'],
+        ['L', 'Local'],
+        ['P', 'Physical'],
+      ],
+    },
+    {
+      key: 'AC',
+      name: 'Attack Complexity',
+      values: [
+        ['L', 'Low'],
+        ['H', 'High'],
+      ],
+    },
+    {
+      key: 'PR',
+      name: 'Privileges Required',
+      values: [
+        ['N', 'None'],
+        ['L', 'Low'],
+        ['H', 'High'],
+      ],
+    },
+    {
+      key: 'UI',
+      name: 'User Interaction',
+      values: [
+        ['N', 'None'],
+        ['R', 'Required'],
+      ],
+    },
+    {
+      key: 'S',
+      name: 'Scope',
+      values: [
+        ['U', 'Unchanged'],
+        ['C', 'Changed'],
+      ],
+    },
     { key: 'C', name: 'Confidentiality', values: IMPACT },
     { key: 'I', name: 'Integrity', values: IMPACT },
     { key: 'A', name: 'Availability', values: IMPACT },
   ],
   '4.0': [
-    { key: 'AV', name: 'Attack Vector', values: [['N', 'Network'], ['A', 'Adjacent'], ['L', 'Local'], ['P', 'Physical']] },
-    { key: 'AC', name: 'Attack Complexity', values: [['L', 'Low'], ['H', 'High']] },
-    { key: 'AT', name: 'Attack Requirements', values: [['N', 'None'], ['P', 'Present']] },
-    { key: 'PR', name: 'Privileges Required', values: [['N', 'None'], ['L', 'Low'], ['H', 'High']] },
-    { key: 'UI', name: 'User Interaction', values: [['N', 'None'], ['P', 'Passive'], ['A', 'Active']] },
+    {
+      key: 'AV',
+      name: 'Attack Vector',
+      values: [
+        ['N', 'Network'],
+        ['A', 'Adjacent'],
+        ['L', 'Local'],
+        ['P', 'Physical'],
+      ],
+    },
+    {
+      key: 'AC',
+      name: 'Attack Complexity',
+      values: [
+        ['L', 'Low'],
+        ['H', 'High'],
+      ],
+    },
+    {
+      key: 'AT',
+      name: 'Attack Requirements',
+      values: [
+        ['N', 'None'],
+        ['P', 'Present'],
+      ],
+    },
+    {
+      key: 'PR',
+      name: 'Privileges Required',
+      values: [
+        ['N', 'None'],
+        ['L', 'Low'],
+        ['H', 'High'],
+      ],
+    },
+    {
+      key: 'UI',
+      name: 'User Interaction',
+      values: [
+        ['N', 'None'],
+        ['P', 'Passive'],
+        ['A', 'Active'],
+      ],
+    },
     { key: 'VC', name: 'Vulnerable System Confidentiality', values: IMPACT },
     { key: 'VI', name: 'Vulnerable System Integrity', values: IMPACT },
     { key: 'VA', name: 'Vulnerable System Availability', values: IMPACT },
@@ -86,7 +187,12 @@ interface CalculatorOptions {
 
 /** "CVSS:3.1/AV:N/AC:L/..." → { AV: 'N', AC: 'L', ... } (the vector is one the desk already checked). */
 function metricsOf(vector: string): Map<string, string> {
-  return new Map(vector.split('/').slice(1).map((part) => part.split(':') as [string, string]));
+  return new Map(
+    vector
+      .split('/')
+      .slice(1)
+      .map((part) => part.split(':') as [string, string]),
+  );
 }
 
 const BASE_KEYS = (version: CvssVersion) => new Set(BASE_METRICS[version].map((m) => m.key));
@@ -94,7 +200,10 @@ const BASE_KEYS = (version: CvssVersion) => new Set(BASE_METRICS[version].map((m
 /** The metrics of a vector beyond the base group, as written ("E:A/CR:H"), to keep them on save. */
 function extraOf(vector: string | undefined, version: CvssVersion): string {
   if (!vector) return '';
-  return [...metricsOf(vector)].filter(([k]) => !BASE_KEYS(version).has(k)).map(([k, v]) => `${k}:${v}`).join('/');
+  return [...metricsOf(vector)]
+    .filter(([k]) => !BASE_KEYS(version).has(k))
+    .map(([k, v]) => `${k}:${v}`)
+    .join('/');
 }
 
 function scoreLine(s: ScoredVector): Html {
@@ -166,9 +275,11 @@ function pasteForm(o: CalculatorOptions): Html {
 
 function removeForms(o: CalculatorOptions): Html {
   if (!o.canSave || o.vectors.length === 0) return html``;
-  return html`<div class="cvss-remove">${o.vectors.map((v) => html`<form method="post" action="${o.action}" class="inline">
+  return html`<div class="cvss-remove">${o.vectors.map(
+    (v) => html`<form method="post" action="${o.action}" class="inline">
     ${hiddenCsrf(o.viewer)}<input type="hidden" name="form" value="${v.version}"><input type="hidden" name="op" value="remove">
-    <button type="submit" class="link">Remove the CVSS ${v.version} vector</button></form>`)}</div>`;
+    <button type="submit" class="link">Remove the CVSS ${v.version} vector</button></form>`,
+  )}</div>`;
 }
 
 /** The calculator: current vectors, the result of the last Compute, one form per version, the paste field. */
@@ -225,7 +336,8 @@ export function vectorFromForm(body: unknown): { state: CalculatorState; vector:
     parts.push(`${m.key}:${value}`);
   }
   const extra = field(body, 'extra').trim();
-  if (extra !== '' && !/^[A-Za-z]{1,4}:[A-Za-z]{1,6}(?:\/[A-Za-z]{1,4}:[A-Za-z]{1,6}){0,30}$/.test(extra)) problems.push('the kept metrics are not METRIC:VALUE pairs');
+  if (extra !== '' && !/^[A-Za-z]{1,4}:[A-Za-z]{1,6}(?:\/[A-Za-z]{1,4}:[A-Za-z]{1,6}){0,30}$/.test(extra))
+    problems.push('the kept metrics are not METRIC:VALUE pairs');
   else state.extra = extra;
   if (problems.length) return { state: { ...state, error: `To compute, ${problems.join('; ')}.` }, vector: null };
   if (state.extra) parts.push(state.extra);
@@ -261,16 +373,23 @@ export function registerCvssCalculatorPages(fastify: FastifyInstance, deps: WebD
       throw e;
     }
     const tz = await viewerTimeZone(app, viewer.principal!.personId);
-    return sendHtml(reply, status, layout({
-      // A refusal is shown inside the calculator, next to the forms it concerns.
-      title: `${s.ref}: CVSS calculator`, viewer, body: calculatorPage(s, viewer, tz, state),
-    }));
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        // A refusal is shown inside the calculator, next to the forms it concerns.
+        title: `${s.ref}: CVSS calculator`,
+        viewer,
+        body: calculatorPage(s, viewer, tz, state),
+      }),
+    );
   };
 
   const signIn = (reply: FastifyReply, reportId: string) => seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}`)}`);
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/cases/:reportId/cvss',
+    method: 'GET',
+    url: '/cases/:reportId/cvss',
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       const { reportId } = request.params as { reportId: string };
@@ -280,7 +399,8 @@ export function registerCvssCalculatorPages(fastify: FastifyInstance, deps: WebD
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/cases/:reportId/cvss',
+    method: 'POST',
+    url: '/cases/:reportId/cvss',
     handler: async (request: FastifyRequest, reply) => {
       const viewer = await viewerOf(deps, request);
       const { reportId } = request.params as { reportId: string };
@@ -295,7 +415,14 @@ export function registerCvssCalculatorPages(fastify: FastifyInstance, deps: WebD
       };
       if (op === 'remove') {
         const version = field(request.body, 'form');
-        const state: CalculatorState = { form: version === '4.0' ? '4.0' : '3.1', chosen: {}, extra: '', pasted: '', result: null, error: null };
+        const state: CalculatorState = {
+          form: version === '4.0' ? '4.0' : '3.1',
+          chosen: {},
+          extra: '',
+          pasted: '',
+          result: null,
+          error: null,
+        };
         try {
           await removeCvssVector(ctx, reportId, { version });
         } catch (e) {
@@ -303,7 +430,8 @@ export function registerCvssCalculatorPages(fastify: FastifyInstance, deps: WebD
         }
         return seeOther(reply, `/cases/${encodeURIComponent(reportId)}?done=incident.cvss#cvss`);
       }
-      if (op !== 'compute' && op !== 'save') return show(reply, viewer, reportId, 400, { ...vectorFromForm(request.body).state, error: 'Press Compute or Save to incident.' });
+      if (op !== 'compute' && op !== 'save')
+        return show(reply, viewer, reportId, 400, { ...vectorFromForm(request.body).state, error: 'Press Compute or Save to incident.' });
       const { state, vector } = vectorFromForm(request.body);
       if (vector === null) return show(reply, viewer, reportId, 400, state);
       if (op === 'save') {

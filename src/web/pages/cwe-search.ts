@@ -60,7 +60,8 @@ export function cweMatchList(matches: readonly CweEntry[], o: CweMatchListOption
 
 export function registerCwePages(fastify: FastifyInstance, deps: WebDeps): void {
   webRoute(fastify, deps, {
-    method: 'GET', url: '/cwe',
+    method: 'GET',
+    url: '/cwe',
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       if (!viewer.principal) return seeOther(reply, '/signin?next=%2Fcwe');
@@ -77,12 +78,17 @@ export function registerCwePages(fastify: FastifyInstance, deps: WebDeps): void 
           results = html`<p class="field-error" role="alert">${p.message}</p>`;
         }
       }
-      return sendHtml(reply, status, layout({
-        title: 'CWE list', viewer,
-        body: html`<p class="muted">MITRE's Common Weakness Enumeration, version ${CWE_CATALOGUE.version} (${CWE_CATALOGUE.date}), shipped with the desk.</p>
+      return sendHtml(
+        reply,
+        status,
+        layout({
+          title: 'CWE list',
+          viewer,
+          body: html`<p class="muted">MITRE's Common Weakness Enumeration, version ${CWE_CATALOGUE.version} (${CWE_CATALOGUE.date}), shipped with the desk.</p>
           ${cweSearchForm({ action: '/cwe', query })}
           ${results}`,
-      }));
+        }),
+      );
     },
   });
 }

@@ -14,9 +14,8 @@ const PERIODS = [30, 90, 180, 365] as const;
 const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 1000) / 10}%`);
 
 function bucketLabel(iso: string, bucket: 'week' | 'month', timeZone: string): string {
-  const opts: Intl.DateTimeFormatOptions = bucket === 'week'
-    ? { timeZone, day: 'numeric', month: 'short' }
-    : { timeZone, month: 'short', year: 'numeric' };
+  const opts: Intl.DateTimeFormatOptions =
+    bucket === 'week' ? { timeZone, day: 'numeric', month: 'short' } : { timeZone, month: 'short', year: 'numeric' };
   return new Intl.DateTimeFormat('en-GB', opts).format(new Date(iso));
 }
 
@@ -31,11 +30,13 @@ function countsTable(clocks: ClockCounts[]): Html {
   <caption>Deadlines per clock</caption>
   <thead><tr><th scope="col">Clock</th><th scope="col">Stage</th><th scope="col">Met</th><th scope="col">Missed</th><th scope="col">Breached</th>
     <th scope="col">Share met</th><th scope="col">Running now</th><th scope="col">Paused</th><th scope="col">Overdue now</th></tr></thead>
-  <tbody>${clocks.map((c) => html`<tr>
+  <tbody>${clocks.map(
+    (c) => html`<tr>
     <th scope="row">${c.name} <span class="muted">(${c.clock})</span></th><td>${c.stage}</td>
     <td>${c.met}</td><td>${c.missed}</td><td>${c.breached}</td><td><strong>${pct(c.shareMet)}</strong></td>
     <td>${c.running}</td><td>${c.paused}</td><td>${c.overdue ? html`<strong class="badge overdue">${c.overdue}</strong>` : '0'}</td>
-  </tr>`)}</tbody>
+  </tr>`,
+  )}</tbody>
 </table>`;
 }
 
@@ -47,7 +48,8 @@ function seriesFigure(d: SlaDashboard, s: SlaDashboard['series'][number]): Html 
   const breached = s.buckets.reduce((a, b) => a + b.breached, 0);
   const desc = decided.length
     ? `Bar chart, one bar per ${per}: ${decided.length} of ${s.buckets.length} ${per}s had deadlines decided; in all ${met} met and ${breached} breached. ` +
-      decided.map((b) => `${bucketName(b.start, bucket, timeZone)}: ${pct(b.shareMet)} (${b.met} of ${b.met + b.breached})`).join('; ') + '.'
+      decided.map((b) => `${bucketName(b.start, bucket, timeZone)}: ${pct(b.shareMet)} (${b.met} of ${b.met + b.breached})`).join('; ') +
+      '.'
     : `No ${s.name} deadline was decided in this period.`;
   return html`<figure class="chart-figure" id="share-${s.clock}">
   <figcaption><h3>${s.name}</h3></figcaption>
@@ -57,9 +59,10 @@ function seriesFigure(d: SlaDashboard, s: SlaDashboard['series'][number]): Html 
     bars: s.buckets.map((b) => ({
       label: bucketLabel(b.start, bucket, timeZone),
       share: b.shareMet,
-      title: b.shareMet === null
-        ? `${bucketName(b.start, bucket, timeZone)}: no deadline decided`
-        : `${bucketName(b.start, bucket, timeZone)}: ${pct(b.shareMet)} met (${b.met} met, ${b.breached} breached)`,
+      title:
+        b.shareMet === null
+          ? `${bucketName(b.start, bucket, timeZone)}: no deadline decided`
+          : `${bucketName(b.start, bucket, timeZone)}: ${pct(b.shareMet)} met (${b.met} met, ${b.breached} breached)`,
     })),
   })}
   <details><summary>The numbers per ${per}</summary>
@@ -75,7 +78,9 @@ function bucketShort(seconds: number): string {
 
 function distributionFigure(x: Distribution): Html {
   const labels = x.histogram.map((b) => (b.toSeconds === null ? `>${bucketShort(b.fromSeconds)}` : `≤${bucketShort(b.toSeconds)}`));
-  const ranges = x.histogram.map((b) => (b.toSeconds === null ? `over ${bucketShort(b.fromSeconds)}` : `${bucketShort(b.fromSeconds)} to ${bucketShort(b.toSeconds)}`));
+  const ranges = x.histogram.map((b) =>
+    b.toSeconds === null ? `over ${bucketShort(b.fromSeconds)}` : `${bucketShort(b.fromSeconds)} to ${bucketShort(b.toSeconds)}`,
+  );
   const summary = x.n
     ? `${x.n} in the period; median ${humanDuration(x.p50Seconds)}, 90th percentile ${humanDuration(x.p90Seconds)}, mean ${humanDuration(x.meanSeconds)}.`
     : 'No data in this period.';
@@ -83,7 +88,9 @@ function distributionFigure(x: Distribution): Html {
   <figcaption><h3>${x.label}</h3><p class="muted">From ${x.source}. ${summary}</p></figcaption>
   ${histogramChart({
     title: `${x.label}: histogram`,
-    desc: x.n ? `Histogram of ${x.n} durations: ${x.histogram.map((b, i) => `${ranges[i]}: ${b.count}`).join('; ')}. ${summary}` : `${x.label}: no data in this period.`,
+    desc: x.n
+      ? `Histogram of ${x.n} durations: ${x.histogram.map((b, i) => `${ranges[i]}: ${b.count}`).join('; ')}. ${summary}`
+      : `${x.label}: no data in this period.`,
     empty: 'No data in this period',
     bars: x.histogram.map((b, i) => ({ label: labels[i]!, count: b.count, title: `${ranges[i]}: ${b.count}` })),
   })}
@@ -137,7 +144,8 @@ function renderDashboard(d: SlaDashboard, days: number): Html {
 export function registerDashboardPage(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
   webRoute(fastify, deps, {
-    method: 'GET', url: '/dashboard',
+    method: 'GET',
+    url: '/dashboard',
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent('/dashboard')}`);

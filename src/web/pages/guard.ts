@@ -12,7 +12,9 @@ export const adminsAndCentral = (p: PersonPrincipal): boolean => p.isAdmin || p.
 
 /** The viewer when they may go on; null when a reply (redirect, 404, CSRF refusal) was sent. */
 export async function guardPage(
-  deps: WebDeps, request: FastifyRequest, reply: FastifyReply,
+  deps: WebDeps,
+  request: FastifyRequest,
+  reply: FastifyReply,
   o: { post: boolean; allow: (p: PersonPrincipal) => boolean; signInNext?: string },
 ): Promise<Viewer | null> {
   const viewer = await viewerOf(deps, request);

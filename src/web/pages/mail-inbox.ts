@@ -3,7 +3,19 @@ import { inboxAttention, retryInbox, type InboxAttention } from '../../app/inbou
 import { viewerTimeZone } from '../viewer-zone.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
-import { ctxOf, field, hiddenCsrf, layout, notFoundPage, pageProblem, sendHtml, seeOther, webRoute, type Viewer, type WebDeps } from '../common.ts';
+import {
+  ctxOf,
+  field,
+  hiddenCsrf,
+  layout,
+  notFoundPage,
+  pageProblem,
+  sendHtml,
+  seeOther,
+  webRoute,
+  type Viewer,
+  type WebDeps,
+} from '../common.ts';
 import { adminNav } from './admin.ts';
 import { adminsOnly, guardPage } from './guard.ts';
 
@@ -14,7 +26,10 @@ import { adminsOnly, guardPage } from './guard.ts';
 // `embargo mail inbox` and `embargo mail retry`.
 
 const STATUS_WORDS: Record<string, string> = {
-  failed: 'Failed', rejected: 'Rejected', received: 'Waiting', processing: 'Being processed',
+  failed: 'Failed',
+  rejected: 'Rejected',
+  received: 'Waiting',
+  processing: 'Being processed',
 };
 
 function size(bytes: number): string {
@@ -32,43 +47,65 @@ function row(m: InboxAttention, viewer: Viewer, tz: string): Html {
     <td>${m.stuck ? html`<strong class="badge overdue">Stuck</strong> ` : ''}${STATUS_WORDS[m.status] ?? m.status}${m.outcome ? html` <span class="muted">(${m.outcome})</span>` : ''}
       <span class="muted">${m.attempts} attempt${m.attempts === 1 ? '' : 's'}</span></td>
     <td>${m.reason ?? html`<span class="muted">no reason recorded</span>`}</td>
-    <td>${m.retryable
-      ? html`<form method="post" action="/admin/inbox/${m.id}/retry" class="inline">${hiddenCsrf(viewer)}<button type="submit">Retry</button></form>`
-      : html`<span class="muted">${m.status === 'rejected' ? 'final' : '—'}</span>`}</td>
+    <td>${
+      m.retryable
+        ? html`<form method="post" action="/admin/inbox/${m.id}/retry" class="inline">${hiddenCsrf(viewer)}<button type="submit">Retry</button></form>`
+        : html`<span class="muted">${m.status === 'rejected' ? 'final' : '—'}</span>`
+    }</td>
   </tr>`;
 }
 
 export function registerMailInboxPages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) => guardPage(deps, request, reply, { post, allow: adminsOnly, signInNext: '/admin/inbox' });
+  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
+    guardPage(deps, request, reply, { post, allow: adminsOnly, signInNext: '/admin/inbox' });
 
   const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
     const rows = await inboxAttention(ctxOf(app, viewer));
     const tz = await viewerTimeZone(app, viewer.principal!.personId);
-    return sendHtml(reply, status, layout({
-      title: 'Inbound mail', viewer, flash, error,
-      body: html`${adminNav('/admin/inbox')}
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: 'Inbound mail',
+        viewer,
+        flash,
+        error,
+        body: html`${adminNav('/admin/inbox')}
       <p class="muted">Every message the desk accepted is kept. Listed here: messages whose processing failed (retry puts them back in the queue),
         messages that were rejected (final; the reason says why) and messages no intake job finished in time. Only what the envelope says is shown, never the content.</p>
-      ${rows.length === 0 ? html`<p>No failed, rejected or stuck mail.</p>` : html`<table>
+      ${
+        rows.length === 0
+          ? html`<p>No failed, rejected or stuck mail.</p>`
+          : html`<table>
         <caption class="visually-hidden">Inbound mail that needs attention, newest first</caption>
         <thead><tr><th scope="col">Received</th><th scope="col">Via</th><th scope="col">Envelope sender</th><th scope="col">Size</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-        <tbody>${rows.map((m) => row(m, viewer, tz))}</tbody></table>`}`,
-    }));
+        <tbody>${rows.map((m) => row(m, viewer, tz))}</tbody></table>`
+      }`,
+      }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/admin/inbox',
+    method: 'GET',
+    url: '/admin/inbox',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, false);
       if (!viewer) return reply;
-      return page(reply, viewer, 200, field(request.query, 'done') === 'retried' ? 'The message is queued again; the intake job processes it shortly.' : null, null);
+      return page(
+        reply,
+        viewer,
+        200,
+        field(request.query, 'done') === 'retried' ? 'The message is queued again; the intake job processes it shortly.' : null,
+        null,
+      );
     },
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/admin/inbox/:id/retry',
+    method: 'POST',
+    url: '/admin/inbox/:id/retry',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, true);
       if (!viewer) return reply;

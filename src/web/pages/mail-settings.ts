@@ -1,12 +1,21 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type Html } from '../html.ts';
 import {
-  ctxOf, field, input, layout, pageProblem, select, sendHtml, seeOther, textarea, hiddenCsrf, webRoute,
-  type Viewer, type WebDeps,
+  ctxOf,
+  field,
+  input,
+  layout,
+  pageProblem,
+  select,
+  sendHtml,
+  seeOther,
+  textarea,
+  hiddenCsrf,
+  webRoute,
+  type Viewer,
+  type WebDeps,
 } from '../common.ts';
-import {
-  mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay,
-} from '../../app/delivery/settings.ts';
+import { mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay } from '../../app/delivery/settings.ts';
 import { generateTeamKeyFor, importTeamKeyFor, memberKeyStatuses, teamKeys } from '../../app/keys/keys.ts';
 import { adminNav } from './admin.ts';
 import { adminsOnly, guardPage } from './guard.ts';
@@ -34,7 +43,8 @@ const fromConfig = html`<span class="badge">from the config file</span>`;
 export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) => guardPage(deps, request, reply, { post, allow: adminsOnly, signInNext: '/admin/mail' });
+  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
+    guardPage(deps, request, reply, { post, allow: adminsOnly, signInNext: '/admin/mail' });
 
   const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
     const ctx = ctxOf(app, viewer);
@@ -46,19 +56,28 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
     const body: Html = html`${nav}
       <section class="card" aria-labelledby="teamkey-h">
         <h2 id="teamkey-h">Team key</h2>
-        ${active
-          ? html`<p>Active: <code>${active.fingerprint}</code> (${active.algorithm}, ${active.source}), ${active.userIds.join(', ')}.
+        ${
+          active
+            ? html`<p>Active: <code>${active.fingerprint}</code> (${active.algorithm}, ${active.source}), ${active.userIds.join(', ')}.
               Reporters encrypt to it (<a href="/api/team-key">download the public key</a>); outbound mail is signed with it.</p>`
-          : html`<p><strong>No team key yet.</strong> Outbound mail waits until there is one: generate one or import the team's existing key.</p>`}
+            : html`<p><strong>No team key yet.</strong> Outbound mail waits until there is one: generate one or import the team's existing key.</p>`
+        }
         ${keys.filter((k) => !k.active).length ? html`<p class="muted">Earlier keys, kept to decrypt old mail: ${keys.filter((k) => !k.active).map((k) => html`<code>${k.fingerprint}</code> `)}</p>` : ''}
         <form method="post" action="/admin/mail/team-key/generate" class="stack">
           ${hiddenCsrf(viewer)}
-          ${select({ name: 'algorithm', label: 'Generate a new key', options: [{ value: 'curve25519', label: 'Curve25519 (Ed25519 + X25519), recommended' }, { value: 'rsa4096', label: 'RSA-4096' }] })}
+          ${select({
+            name: 'algorithm',
+            label: 'Generate a new key',
+            options: [
+              { value: 'curve25519', label: 'Curve25519 (Ed25519 + X25519), recommended' },
+              { value: 'rsa4096', label: 'RSA-4096' },
+            ],
+          })}
           <p><button type="submit">Generate and make active</button></p>
         </form>
         <form method="post" action="/admin/mail/team-key/import" class="stack">
           ${hiddenCsrf(viewer)}
-          ${textarea({ name: 'armored', label: 'Or import the team\'s private key', hint: 'gpg --armor --export-secret-keys KEYID; it is sealed with the instance key.', rows: 4 })}
+          ${textarea({ name: 'armored', label: "Or import the team's private key", hint: 'gpg --armor --export-secret-keys KEYID; it is sealed with the instance key.', rows: 4 })}
           ${input({ name: 'passphrase', label: 'Its passphrase', type: 'password', autocomplete: 'off' })}
           <p><button type="submit">Import and make active</button></p>
         </form>
@@ -68,15 +87,25 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
         <p class="muted">A member without a usable key gets a notice that a message is waiting, never the message.</p>
         <table><caption class="visually-hidden">Each member's OpenPGP key</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Key</th><th scope="col">Status</th></tr></thead>
-          <tbody>${members.map((m) => html`<tr><td>${m.name}</td><td>${m.email}</td><td>${m.fingerprint ? html`<code>${m.fingerprint}</code>` : html`<span class="muted">none</span>`}</td>
-            <td>${m.usable ? 'usable' : html`<strong>${m.reason ?? m.status}</strong>`}</td></tr>`)}</tbody>
+          <tbody>${members.map(
+            (
+              m,
+            ) => html`<tr><td>${m.name}</td><td>${m.email}</td><td>${m.fingerprint ? html`<code>${m.fingerprint}</code>` : html`<span class="muted">none</span>`}</td>
+            <td>${m.usable ? 'usable' : html`<strong>${m.reason ?? m.status}</strong>`}</td></tr>`,
+          )}</tbody>
         </table>
       </section>
       <section class="card" aria-labelledby="relay-h">
         <h2 id="relay-h">SMTP relay ${relayLocked ? fromConfig : ''}</h2>
-        ${relay ? html`<p>${relay.host}:${relay.port}, TLS ${relay.tls}${relay.username ? html`, user ${relay.username}, password ${relay.hasPassword ? 'set' : 'not set'}` : ''}; bounces to ${relay.bounceAddress}.</p>`
-          : html`<p><strong>No relay yet:</strong> nothing is sent until one is set.</p>`}
-        ${relayLocked ? html`<p class="muted">Set in the config file, which wins: change it there and restart.</p>` : html`<form method="post" action="/admin/mail/relay" class="stack">
+        ${
+          relay
+            ? html`<p>${relay.host}:${relay.port}, TLS ${relay.tls}${relay.username ? html`, user ${relay.username}, password ${relay.hasPassword ? 'set' : 'not set'}` : ''}; bounces to ${relay.bounceAddress}.</p>`
+            : html`<p><strong>No relay yet:</strong> nothing is sent until one is set.</p>`
+        }
+        ${
+          relayLocked
+            ? html`<p class="muted">Set in the config file, which wins: change it there and restart.</p>`
+            : html`<form method="post" action="/admin/mail/relay" class="stack">
           ${hiddenCsrf(viewer)}
           ${input({ name: 'host', label: 'Host', required: true, value: relay?.host ?? '' })}
           ${input({ name: 'port', label: 'Port', required: true, value: String(relay?.port ?? 587) })}
@@ -85,14 +114,19 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
           ${input({ name: 'password', label: 'Password', type: 'password', autocomplete: 'new-password', hint: relay?.hasPassword ? 'Leave blank to keep the stored password (same server, port, TLS mode and user only).' : '' })}
           ${input({ name: 'bounceAddress', label: 'Bounce address (envelope sender)', required: true, value: relay?.bounceAddress ?? '' })}
           <p><button type="submit">Save relay</button></p>
-        </form>`}
+        </form>`
+        }
       </section>
       <section class="card" aria-labelledby="aliases-h">
         <h2 id="aliases-h">Aliases</h2>
         <table><caption class="visually-hidden">Addresses the desk receives mail for</caption>
           <thead><tr><th scope="col">Address</th><th scope="col">Team</th><th scope="col">Set by</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-          <tbody>${s.aliases.map((a) => html`<tr><td>${a.address}</td><td>${a.teamName}</td><td>${a.source === 'profile' ? 'the team (profile)' : a.source === 'config' ? 'config file' : 'admin'}</td>
-            <td>${a.source === 'admin' ? html`<form method="post" action="/admin/mail/aliases/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="address" value="${a.address}"><button type="submit" class="secondary">Remove</button></form>` : ''}</td></tr>`)}</tbody>
+          <tbody>${s.aliases.map(
+            (
+              a,
+            ) => html`<tr><td>${a.address}</td><td>${a.teamName}</td><td>${a.source === 'profile' ? 'the team (profile)' : a.source === 'config' ? 'config file' : 'admin'}</td>
+            <td>${a.source === 'admin' ? html`<form method="post" action="/admin/mail/aliases/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="address" value="${a.address}"><button type="submit" class="secondary">Remove</button></form>` : ''}</td></tr>`,
+          )}</tbody>
         </table>
         <form method="post" action="/admin/mail/aliases" class="stack">
           ${hiddenCsrf(viewer)}
@@ -103,11 +137,18 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
       </section>
       <section class="card" aria-labelledby="imap-h">
         <h2 id="imap-h">IMAP accounts</h2>
-        ${s.imapAccounts.length ? html`<table><caption class="visually-hidden">Mailboxes the poller reads</caption>
+        ${
+          s.imapAccounts.length
+            ? html`<table><caption class="visually-hidden">Mailboxes the poller reads</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Server</th><th scope="col">User</th><th scope="col">Folder</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-          <tbody>${s.imapAccounts.map((a) => html`<tr><td>${a.name} ${a.source === 'config' ? fromConfig : ''}${a.enabled ? '' : ' (disabled)'}</td><td>${a.host}:${a.port} (${a.tls})</td><td>${a.username}</td><td>${a.folder}</td>
-            <td>${a.source === 'admin' ? html`<form method="post" action="/admin/mail/imap/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="name" value="${a.name}"><button type="submit" class="secondary">Remove</button></form>` : ''}</td></tr>`)}</tbody></table>`
-          : html`<p class="muted">None.</p>`}
+          <tbody>${s.imapAccounts.map(
+            (
+              a,
+            ) => html`<tr><td>${a.name} ${a.source === 'config' ? fromConfig : ''}${a.enabled ? '' : ' (disabled)'}</td><td>${a.host}:${a.port} (${a.tls})</td><td>${a.username}</td><td>${a.folder}</td>
+            <td>${a.source === 'admin' ? html`<form method="post" action="/admin/mail/imap/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="name" value="${a.name}"><button type="submit" class="secondary">Remove</button></form>` : ''}</td></tr>`,
+          )}</tbody></table>`
+            : html`<p class="muted">None.</p>`
+        }
         <form method="post" action="/admin/mail/imap" class="stack">
           ${hiddenCsrf(viewer)}
           ${input({ name: 'name', label: 'Name', required: true, hint: 'Saving an existing name changes that account.' })}
@@ -124,7 +165,8 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/admin/mail',
+    method: 'GET',
+    url: '/admin/mail',
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, false);
       if (!viewer) return reply;
@@ -134,7 +176,8 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
 
   const post = (url: string, done: keyof typeof DONE, run: (viewer: Viewer, body: unknown) => Promise<unknown>) =>
     webRoute(fastify, deps, {
-      method: 'POST', url,
+      method: 'POST',
+      url,
       handler: async (request, reply) => {
         const viewer = await guard(request, reply, true);
         if (!viewer) return reply;
@@ -149,7 +192,9 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
     });
   const blankToUndefined = (s: string) => (s === '' ? undefined : s);
 
-  post('/admin/mail/team-key/generate', 'key', (viewer, b) => generateTeamKeyFor(ctxOf(app, viewer), { algorithm: field(b, 'algorithm') || 'curve25519' }));
+  post('/admin/mail/team-key/generate', 'key', (viewer, b) =>
+    generateTeamKeyFor(ctxOf(app, viewer), { algorithm: field(b, 'algorithm') || 'curve25519' }),
+  );
   post('/admin/mail/team-key/import', 'key', (viewer, b) => {
     const passphrase = blankToUndefined(field(b, 'passphrase'));
     return importTeamKeyFor(ctxOf(app, viewer), { armored: field(b, 'armored'), ...(passphrase !== undefined ? { passphrase } : {}) });
@@ -157,17 +202,28 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
   post('/admin/mail/relay', 'relay', (viewer, b) => {
     const password = blankToUndefined(field(b, 'password'));
     return setSmtpRelay(ctxOf(app, viewer), {
-      host: field(b, 'host'), port: field(b, 'port'), tls: field(b, 'tls'), username: field(b, 'username') || null,
-      bounceAddress: field(b, 'bounceAddress'), ...(password !== undefined ? { password } : {}),
+      host: field(b, 'host'),
+      port: field(b, 'port'),
+      tls: field(b, 'tls'),
+      username: field(b, 'username') || null,
+      bounceAddress: field(b, 'bounceAddress'),
+      ...(password !== undefined ? { password } : {}),
     });
   });
-  post('/admin/mail/aliases', 'alias', (viewer, b) => setAlias(ctxOf(app, viewer), { address: field(b, 'address'), team: field(b, 'team') }));
+  post('/admin/mail/aliases', 'alias', (viewer, b) =>
+    setAlias(ctxOf(app, viewer), { address: field(b, 'address'), team: field(b, 'team') }),
+  );
   post('/admin/mail/aliases/remove', 'alias_removed', (viewer, b) => removeAlias(ctxOf(app, viewer), field(b, 'address')));
   post('/admin/mail/imap', 'imap', (viewer, b) => {
     const password = blankToUndefined(field(b, 'password'));
     return saveImapAccount(ctxOf(app, viewer), {
-      name: field(b, 'name'), host: field(b, 'host'), port: field(b, 'port'), tls: field(b, 'tls'), username: field(b, 'username'),
-      folder: field(b, 'folder') || 'INBOX', ...(password !== undefined ? { password } : {}),
+      name: field(b, 'name'),
+      host: field(b, 'host'),
+      port: field(b, 'port'),
+      tls: field(b, 'tls'),
+      username: field(b, 'username'),
+      folder: field(b, 'folder') || 'INBOX',
+      ...(password !== undefined ? { password } : {}),
     });
   });
   post('/admin/mail/imap/remove', 'imap_removed', (viewer, b) => removeImapAccount(ctxOf(app, viewer), field(b, 'name')));

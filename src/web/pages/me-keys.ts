@@ -18,13 +18,17 @@ export async function myKeySection(app: App, viewer: Viewer): Promise<Html> {
   const confirmed = keys.find((k) => k.status === 'confirmed');
   const candidates = keys.filter((k) => k.status === 'candidate');
   return html`<section class="card" aria-labelledby="key-h"><h2 id="key-h">Your OpenPGP key</h2>
-  ${confirmed
-    ? html`<p><code>${confirmed.fingerprint}</code> (${confirmed.algorithm}) for ${confirmed.email}${confirmed.expiresAt ? `, expires ${confirmed.expiresAt.toISOString().slice(0, 10)}` : ''}:
+  ${
+    confirmed
+      ? html`<p><code>${confirmed.fingerprint}</code> (${confirmed.algorithm}) for ${confirmed.email}${confirmed.expiresAt ? `, expires ${confirmed.expiresAt.toISOString().slice(0, 10)}` : ''}:
         ${confirmed.usability.usable ? 'mail to you is encrypted to it.' : html`<strong>not usable (${confirmed.usability.reason ?? confirmed.usability.code}); you get notices only.</strong>`}</p>
        <form method="post" action="/me/keys/${confirmed.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">Remove</button></form>`
-    : html`<p><strong>No key yet.</strong> Mail about cases reaches you only as a notice that a message is waiting here.</p>`}
-  ${candidates.map((k) => html`<p>Offered by mail (${k.source}): <code>${k.fingerprint}</code>. Check the fingerprint is yours before you confirm it.</p>
-    <form method="post" action="/me/keys/${k.id}/confirm" class="inline">${hiddenCsrf(viewer)}<button type="submit">Confirm this key</button></form>`)}
+      : html`<p><strong>No key yet.</strong> Mail about cases reaches you only as a notice that a message is waiting here.</p>`
+  }
+  ${candidates.map(
+    (k) => html`<p>Offered by mail (${k.source}): <code>${k.fingerprint}</code>. Check the fingerprint is yours before you confirm it.</p>
+    <form method="post" action="/me/keys/${k.id}/confirm" class="inline">${hiddenCsrf(viewer)}<button type="submit">Confirm this key</button></form>`,
+  )}
   <form method="post" action="/me/keys">${hiddenCsrf(viewer)}
     ${textarea({ name: 'armored', label: 'Upload your public key', required: true, rows: 4, hint: 'gpg --armor --export YOUR@ADDRESS; it must carry one of your addresses and be usable for encryption.' })}
     <button type="submit">Upload key</button>

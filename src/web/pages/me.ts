@@ -4,8 +4,21 @@ import { updateAvailability } from '../../app/admin/admin.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../app/auth/auth.ts';
 import { html, type Html } from '../html.ts';
 import {
-  csrfOk, ctxOf, field, hiddenCsrf, input, layout, notFoundPage, optional, problemOf, sendHtml, seeOther, viewerOf, webRoute,
-  type Viewer, type WebDeps,
+  csrfOk,
+  ctxOf,
+  field,
+  hiddenCsrf,
+  input,
+  layout,
+  notFoundPage,
+  optional,
+  problemOf,
+  sendHtml,
+  seeOther,
+  viewerOf,
+  webRoute,
+  type Viewer,
+  type WebDeps,
 } from '../common.ts';
 import { KEY_DONE, myKeySection, registerMyKeyForms } from './me-keys.ts';
 
@@ -27,7 +40,14 @@ const WEEKDAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 export function registerMePages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
 
-  const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null, extra: Html = html``) => {
+  const page = async (
+    reply: FastifyReply,
+    viewer: Viewer,
+    status: number,
+    flash: string | null,
+    error: string | null,
+    extra: Html = html``,
+  ) => {
     const p = viewer.principal!;
     const ctx = ctxOf(app, viewer);
     const cal = await personCalendar(ctx, p.personId);
@@ -50,12 +70,16 @@ export function registerMePages(fastify: FastifyInstance, deps: WebDeps): void {
   </form>
   ${cal.publicHolidays.length ? html`<details><summary>Public holidays counted (${cal.publicHolidays.length})</summary><ul>${cal.publicHolidays.map((d) => html`<li>${d.date}: ${d.name}</li>`)}</ul></details>` : ''}
   <h3>Days off and out of office</h3>
-  ${cal.daysOff.length
-    ? html`<table><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Reason</th><th scope="col"></th></tr></thead><tbody>
-        ${cal.daysOff.map((d) => html`<tr><td>${d.startsOn}</td><td>${d.endsOn}</td><td>${d.reason ?? ''}</td>
-          <td><form method="post" action="/me/days-off/${d.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link">Remove</button></form></td></tr>`)}
+  ${
+    cal.daysOff.length
+      ? html`<table><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Reason</th><th scope="col"></th></tr></thead><tbody>
+        ${cal.daysOff.map(
+          (d) => html`<tr><td>${d.startsOn}</td><td>${d.endsOn}</td><td>${d.reason ?? ''}</td>
+          <td><form method="post" action="/me/days-off/${d.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link">Remove</button></form></td></tr>`,
+        )}
       </tbody></table>`
-    : html`<p class="muted">None.</p>`}
+      : html`<p class="muted">None.</p>`
+  }
   <form method="post" action="/me/days-off">${hiddenCsrf(viewer)}
     ${input({ name: 'startsOn', label: 'First day', type: 'date', required: true })}
     ${input({ name: 'endsOn', label: 'Last day', type: 'date', hint: 'Empty for a single day.' })}
@@ -65,12 +89,16 @@ export function registerMePages(fastify: FastifyInstance, deps: WebDeps): void {
 </section>
 <section class="card"><h2>API tokens</h2>
   <p>For the CLI and automation (<code>Authorization: Bearer …</code>). A token is shown once.</p>
-  ${tokens.length
-    ? html`<table><thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"></th></tr></thead><tbody>
-        ${tokens.map((t) => html`<tr><td>${t.name}</td><td>${t.createdAt}</td><td>${t.lastUsedAt ?? 'never'}</td>
-          <td>${t.revokedAt ? html`revoked` : html`<form method="post" action="/me/tokens/${t.id}/revoke" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link">Revoke</button></form>`}</td></tr>`)}
+  ${
+    tokens.length
+      ? html`<table><thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"></th></tr></thead><tbody>
+        ${tokens.map(
+          (t) => html`<tr><td>${t.name}</td><td>${t.createdAt}</td><td>${t.lastUsedAt ?? 'never'}</td>
+          <td>${t.revokedAt ? html`revoked` : html`<form method="post" action="/me/tokens/${t.id}/revoke" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link">Revoke</button></form>`}</td></tr>`,
+        )}
       </tbody></table>`
-    : html`<p class="muted">None.</p>`}
+      : html`<p class="muted">None.</p>`
+  }
   <form method="post" action="/me/tokens">${hiddenCsrf(viewer)}
     ${input({ name: 'name', label: 'Token name', required: true, hint: 'What it is for, e.g. "laptop CLI".' })}
     <button type="submit">Create a token</button>
@@ -83,11 +111,13 @@ ${keySection}`;
   /** A signed-in form POST with a valid CSRF token, or the 404 page / a refusal. */
   const guarded = (url: string, act: (request: FastifyRequest, viewer: Viewer, reply: FastifyReply) => Promise<unknown>) =>
     webRoute(fastify, deps, {
-      method: 'POST', url,
+      method: 'POST',
+      url,
       handler: async (request, reply) => {
         const viewer = await viewerOf(deps, request);
         if (!viewer.principal) return notFoundPage(reply, viewer);
-        if (!csrfOk(request, viewer.csrfToken)) return page(reply, viewer, 403, null, 'The form expired (CSRF token missing or wrong); reload the page and try again.');
+        if (!csrfOk(request, viewer.csrfToken))
+          return page(reply, viewer, 403, null, 'The form expired (CSRF token missing or wrong); reload the page and try again.');
         try {
           return await act(request, viewer, reply);
         } catch (err) {
@@ -98,7 +128,8 @@ ${keySection}`;
     });
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/me',
+    method: 'GET',
+    url: '/me',
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       if (!viewer.principal) return seeOther(reply, '/signin?next=/me');
@@ -132,8 +163,14 @@ ${keySection}`;
   });
   guarded('/me/tokens', async (request, viewer, reply) => {
     const t = await createApiToken(ctxOf(app, viewer), { name: field(request.body, 'name').trim() || 'token' });
-    return page(reply, viewer, 201, 'API token created. Copy it now: it is not shown again.', null,
-      html`<section class="card"><h2>Your new token</h2><p><code>${t.token}</code></p></section>`);
+    return page(
+      reply,
+      viewer,
+      201,
+      'API token created. Copy it now: it is not shown again.',
+      null,
+      html`<section class="card"><h2>Your new token</h2><p><code>${t.token}</code></p></section>`,
+    );
   });
   registerMyKeyForms(app, guarded);
   guarded('/me/tokens/:id/revoke', async (request, viewer, reply) => {

@@ -26,16 +26,20 @@ function table(caption: string, items: QueueItem[], tz: string, empty: string, c
   <caption>${caption} <span class="count">(${items.length})</span></caption>
   <thead><tr><th scope="col">Ref</th><th scope="col">Title</th><th scope="col">State</th><th scope="col">Owner</th><th scope="col">Clock running</th><th scope="col">Due</th></tr></thead>
   <tbody>
-  ${items.length === 0
-    ? html`<tr><td colspan="6" class="muted">${empty}</td></tr>`
-    : items.map((i) => html`<tr${i.overdue ? html` class="overdue-row"` : ''}>
+  ${
+    items.length === 0
+      ? html`<tr><td colspan="6" class="muted">${empty}</td></tr>`
+      : items.map(
+          (i) => html`<tr${i.overdue ? html` class="overdue-row"` : ''}>
       <td><a href="/cases/${i.reportId}">${i.ref}</a></td>
       <td><a href="/cases/${i.reportId}">${i.title}</a></td>
       <td>${i.state}</td>
       <td>${i.owner ?? html`<span class="muted">unclaimed</span>`}</td>
       <td>${clockCell(clocks.get(i.reportId))}</td>
       <td>${due(i.dueAt, tz, i.overdue)}</td>
-    </tr>`)}
+    </tr>`,
+        )
+  }
   </tbody>
 </table>`;
 }
@@ -47,16 +51,19 @@ function overdueTable(items: QueueItem[], tz: string, clocks: Clocks): Html {
   return html`<table class="overdue-list">
   <caption>Overdue now <span class="count">(${late.length})</span></caption>
   <thead><tr><th scope="col">Ref</th><th scope="col">Title</th><th scope="col">Clock running</th><th scope="col">Due</th></tr></thead>
-  <tbody>${late.map((i) => html`<tr class="overdue-row">
+  <tbody>${late.map(
+    (i) => html`<tr class="overdue-row">
     <td><a href="/cases/${i.reportId}">${i.ref}</a></td><td>${i.title}</td><td>${clockCell(clocks.get(i.reportId))}</td><td>${due(i.dueAt, tz, true)}</td>
-  </tr>`)}</tbody>
+  </tr>`,
+  )}</tbody>
 </table>`;
 }
 
 export function registerQueuePage(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
   webRoute(fastify, deps, {
-    method: 'GET', url: '/',
+    method: 'GET',
+    url: '/',
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       if (!viewer.principal) {
@@ -66,18 +73,28 @@ export function registerQueuePage(fastify: FastifyInstance, deps: WebDeps): void
       const status = field(request.query, 'status') === 'closed' ? 'closed' : 'open';
       const ctx = ctxOf(app, viewer);
       const q = await queue(ctx, { status });
-      const clocks = await runningClocks(ctx, [...q.reports, ...q.incidents].map((i) => i.reportId));
+      const clocks = await runningClocks(
+        ctx,
+        [...q.reports, ...q.incidents].map((i) => i.reportId),
+      );
       const tz = await viewerTimeZone(app, viewer.principal.personId);
       const tab = (s: 'open' | 'closed', label: string) =>
-        s === status ? html`<li><a href="/?status=${s}" aria-current="page">${label}</a></li>` : html`<li><a href="/?status=${s}">${label}</a></li>`;
-      return sendHtml(reply, 200, layout({
-        title: 'Queue', viewer,
-        body: html`<nav aria-label="Filter" class="tabs"><ul>${tab('open', 'Open')}${tab('closed', 'Closed')}</ul></nav>
+        s === status
+          ? html`<li><a href="/?status=${s}" aria-current="page">${label}</a></li>`
+          : html`<li><a href="/?status=${s}">${label}</a></li>`;
+      return sendHtml(
+        reply,
+        200,
+        layout({
+          title: 'Queue',
+          viewer,
+          body: html`<nav aria-label="Filter" class="tabs"><ul>${tab('open', 'Open')}${tab('closed', 'Closed')}</ul></nav>
           <p class="muted">Times are shown in ${tz}.</p>
           ${overdueTable([...q.reports, ...q.incidents], tz, clocks)}
           ${status === 'open' ? table('Reports in triage', q.reports, tz, 'No reports waiting for triage.', clocks) : ''}
           ${table(status === 'open' ? 'Open incidents' : 'Closed incidents', q.incidents, tz, status === 'open' ? 'No open incidents.' : 'No closed incidents.', clocks)}`,
-      }));
+        }),
+      );
     },
   });
 }

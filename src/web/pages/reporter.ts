@@ -5,8 +5,24 @@ import { creditPreferenceSection } from './advisory-credit.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, type Html } from '../html.ts';
 import {
-  anonymousCtx, baseUrl, field, formOf, input, layout, notFoundPage, nullable, problemOf, sendHtml, seeOther, textarea, viewerOf, webRoute,
-  type FormBody, type FormProblem, type Viewer, type WebDeps,
+  anonymousCtx,
+  baseUrl,
+  field,
+  formOf,
+  input,
+  layout,
+  notFoundPage,
+  nullable,
+  problemOf,
+  sendHtml,
+  seeOther,
+  textarea,
+  viewerOf,
+  webRoute,
+  type FormBody,
+  type FormProblem,
+  type Viewer,
+  type WebDeps,
 } from '../common.ts';
 import { when } from '../format.ts';
 
@@ -59,10 +75,13 @@ function reportForm(values: FormBody, problem: FormProblem | null): Html {
       <p class="hint">Details to keep out of anything published, as label and value, e.g. "customer" — "Example Corp".</p>
       <table class="sensitive">
         <thead><tr><th scope="col">Label</th><th scope="col">Value</th></tr></thead>
-        <tbody>${Array.from({ length: SENSITIVE_ROWS }, (_, i) => html`<tr>
+        <tbody>${Array.from(
+          { length: SENSITIVE_ROWS },
+          (_, i) => html`<tr>
           <td><label class="visually-hidden" for="label_${i}">Label ${i + 1}</label>${e(`label_${i}`) ? html`<p class="field-error">${e(`label_${i}`)}</p>` : ''}<input id="label_${i}" name="label_${i}" value="${v(`label_${i}`)}"></td>
           <td><label class="visually-hidden" for="value_${i}">Value ${i + 1}</label>${e(`value_${i}`) ? html`<p class="field-error">${e(`value_${i}`)}</p>` : ''}<input id="value_${i}" name="value_${i}" value="${v(`value_${i}`)}"></td>
-        </tr>`)}</tbody>
+        </tr>`,
+        )}</tbody>
       </table>
     </fieldset>
     <fieldset>
@@ -79,12 +98,16 @@ export function registerReporterPages(fastify: FastifyInstance, deps: WebDeps): 
   const rate = app.config.publicFormRatePerMinute;
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/report',
-    handler: async (request, reply) => sendHtml(reply, 200, layout({ title: 'Report a vulnerability', viewer: await viewerOf(deps, request), body: reportForm({}, null) })),
+    method: 'GET',
+    url: '/report',
+    handler: async (request, reply) =>
+      sendHtml(reply, 200, layout({ title: 'Report a vulnerability', viewer: await viewerOf(deps, request), body: reportForm({}, null) })),
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/report', rateLimitPerMinute: rate,
+    method: 'POST',
+    url: '/report',
+    rateLimitPerMinute: rate,
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       const b = request.body;
@@ -97,30 +120,53 @@ export function registerReporterPages(fastify: FastifyInstance, deps: WebDeps): 
       try {
         // Always the anonymous web channel, even for a signed-in visitor: the form is the public door.
         const r = await submitReport(anonymousCtx(app), 'web', {
-          title: field(b, 'title'), body: field(b, 'body'),
-          reporter: { name: nullable(b, 'name'), email: nullable(b, 'email'), organisation: nullable(b, 'organisation'), handle: nullable(b, 'handle') },
-          product: nullable(b, 'product'), sensitive, creditPreference: field(b, 'creditPreference') || 'name',
+          title: field(b, 'title'),
+          body: field(b, 'body'),
+          reporter: {
+            name: nullable(b, 'name'),
+            email: nullable(b, 'email'),
+            organisation: nullable(b, 'organisation'),
+            handle: nullable(b, 'handle'),
+          },
+          product: nullable(b, 'product'),
+          sensitive,
+          creditPreference: field(b, 'creditPreference') || 'name',
         });
         const link = `${baseUrl(app, request)}/status/${encodeURIComponent(r.statusToken)}`;
         // The link is the reporter's only key: shown in this response, never put in a redirect.
-        return sendHtml(reply, 201, layout({
-          title: 'Thank you: your report is received', viewer,
-          body: html`<p>Your report is number <strong>${r.number}</strong>. The security team will look at it.</p>
+        return sendHtml(
+          reply,
+          201,
+          layout({
+            title: 'Thank you: your report is received',
+            viewer,
+            body: html`<p>Your report is number <strong>${r.number}</strong>. The security team will look at it.</p>
             <div class="notice">
               <p><strong>Keep this private link.</strong> It is the only way to see the status of your report and to talk to the team here, and it is shown only once.
               Anyone who has it can read the messages about your report.</p>
               <p class="secret"><a id="status-link" href="/status/${encodeURIComponent(r.statusToken)}">${link}</a></p>
             </div>`,
-        }));
+          }),
+        );
       } catch (err) {
         const problem = problemOf(err, LABELS);
         if (problem.status >= 500) request.log.error(err);
-        return sendHtml(reply, problem.status, layout({ title: 'Report a vulnerability', viewer, error: problem.message, body: reportForm(formOf(b), problem) }));
+        return sendHtml(
+          reply,
+          problem.status,
+          layout({ title: 'Report a vulnerability', viewer, error: problem.message, body: reportForm(formOf(b), problem) }),
+        );
       }
     },
   });
 
-  const statusPage = async (reply: FastifyReply, viewer: Viewer, token: string, status: number, o: { flash?: string | null; error?: string | null; draft?: string }) => {
+  const statusPage = async (
+    reply: FastifyReply,
+    viewer: Viewer,
+    token: string,
+    status: number,
+    o: { flash?: string | null; error?: string | null; draft?: string },
+  ) => {
     let r: Awaited<ReturnType<typeof reporterView>>;
     try {
       r = await reporterView(anonymousCtx(app), token);
@@ -129,9 +175,15 @@ export function registerReporterPages(fastify: FastifyInstance, deps: WebDeps): 
       throw e;
     }
     const tz = 'UTC';
-    return sendHtml(reply, status, layout({
-      title: `Your report #${r.number}`, viewer, flash: o.flash ?? null, error: o.error ?? null,
-      body: html`<dl class="facts">
+    return sendHtml(
+      reply,
+      status,
+      layout({
+        title: `Your report #${r.number}`,
+        viewer,
+        flash: o.flash ?? null,
+        error: o.error ?? null,
+        body: html`<dl class="facts">
           <div><dt>Title</dt><dd>${r.title}</dd></div>
           <div><dt>Received</dt><dd>${when(r.receivedAt, tz)}</dd></div>
           <div><dt>Status</dt><dd><strong id="report-status">${r.status}</strong></dd></div>
@@ -139,12 +191,16 @@ export function registerReporterPages(fastify: FastifyInstance, deps: WebDeps): 
         </dl>
         <section aria-labelledby="msgs-h" class="card">
           <h2 id="msgs-h">Messages</h2>
-          ${r.messages.length
-            ? r.messages.map((m) => html`<article class="message kind-${m.kind}">
+          ${
+            r.messages.length
+              ? r.messages.map(
+                  (m) => html`<article class="message kind-${m.kind}">
                 <header><strong>${m.kind === 'from_reporter' ? 'You' : 'The security team'}</strong> · ${when(m.at, tz)}</header>
                 <pre class="body">${m.body}</pre>
-              </article>`)
-            : html`<p class="muted">No messages yet.</p>`}
+              </article>`,
+                )
+              : html`<p class="muted">No messages yet.</p>`
+          }
         </section>
         ${creditPreferenceSection(token, r.credit)}
         <section aria-labelledby="add-h" class="card">
@@ -154,20 +210,29 @@ export function registerReporterPages(fastify: FastifyInstance, deps: WebDeps): 
             <p><button type="submit">Send message</button></p>
           </form>
         </section>`,
-    }));
+      }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/status/:token', rateLimitPerMinute: Math.max(rate * 6, 60),
+    method: 'GET',
+    url: '/status/:token',
+    rateLimitPerMinute: Math.max(rate * 6, 60),
     handler: async (request, reply) => {
       const { token } = request.params as { token: string };
-      const flash = field(request.query, 'sent') ? 'Your message is sent to the team.' : field(request.query, 'credit') ? 'Your credit preference is saved; the team sees it.' : null;
+      const flash = field(request.query, 'sent')
+        ? 'Your message is sent to the team.'
+        : field(request.query, 'credit')
+          ? 'Your credit preference is saved; the team sees it.'
+          : null;
       return statusPage(reply, await viewerOf(deps, request), token, 200, { flash });
     },
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/status/:token', rateLimitPerMinute: rate,
+    method: 'POST',
+    url: '/status/:token',
+    rateLimitPerMinute: rate,
     handler: async (request, reply) => {
       const { token } = request.params as { token: string };
       const viewer = await viewerOf(deps, request);
@@ -185,7 +250,9 @@ export function registerReporterPages(fastify: FastifyInstance, deps: WebDeps): 
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/status/:token/credit', rateLimitPerMinute: rate,
+    method: 'POST',
+    url: '/status/:token/credit',
+    rateLimitPerMinute: rate,
     handler: async (request, reply) => {
       const { token } = request.params as { token: string };
       const viewer = await viewerOf(deps, request);

@@ -3,7 +3,20 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { signedReplyContext, signedReplyFromBrowser, checkReplyEntity, type SignedReplyContext } from '../../app/relay/relay-web.ts';
 import { html, raw, type Html } from '../html.ts';
 import {
-  csrfOk, ctxOf, field, hiddenCsrf, layout, notFoundPage, optional, pageProblem, problemOf, seeOther, viewerOf, webRoute, type Viewer, type WebDeps,
+  csrfOk,
+  ctxOf,
+  field,
+  hiddenCsrf,
+  layout,
+  notFoundPage,
+  optional,
+  pageProblem,
+  problemOf,
+  seeOther,
+  viewerOf,
+  webRoute,
+  type Viewer,
+  type WebDeps,
 } from '../common.ts';
 import { csrfRefused } from './account.ts';
 
@@ -45,8 +58,9 @@ function render(ctx: SignedReplyContext, viewer: Viewer, values: { subject?: str
   const mailAlternative = ctx.replyAddress
     ? html`<p>You can also reply from your own mail client: write to <code>${ctx.replyAddress}</code>, signed with your key and encrypted to the team key. The desk checks your signature and relays the message to the reporter with it intact.</p>`
     : '';
-  const form = canSign && ctx.myKey.usable
-    ? html`<form method="post" action="/cases/${ctx.reportId}/signed-reply" id="signed-reply-form" data-fingerprint="${ctx.myKey.fingerprint}">
+  const form =
+    canSign && ctx.myKey.usable
+      ? html`<form method="post" action="/cases/${ctx.reportId}/signed-reply" id="signed-reply-form" data-fingerprint="${ctx.myKey.fingerprint}">
   ${hiddenCsrf(viewer)}
   <input type="hidden" name="entity" value="">
   <input type="hidden" name="signature" value="">
@@ -64,9 +78,9 @@ function render(ctx: SignedReplyContext, viewer: Viewer, values: { subject?: str
   <p id="signed-reply-status" class="hint" role="status"></p>
   <button type="submit" disabled>Sign and send</button>
 </form>`
-    : ctx.myKey.usable
-      ? ''
-      : html`<div class="error" role="alert"><p>You cannot sign a reply yet: ${ctx.myKey.why}. Upload your public key on <a href="/me">your account page</a> first.</p></div>`;
+      : ctx.myKey.usable
+        ? ''
+        : html`<div class="error" role="alert"><p>You cannot sign a reply yet: ${ctx.myKey.why}. Upload your public key on <a href="/me">your account page</a> first.</p></div>`;
   return html`<p><a href="/cases/${ctx.reportId}">Back to ${ctx.label}</a></p>
 ${reporterNotice(ctx)}
 <noscript><div class="error"><p>Signing in the browser needs JavaScript: this page uses OpenPGP.js, served by this desk, to sign with your private key on your computer. Enable JavaScript for this site, or reply from your mail client as described below.</p></div></noscript>
@@ -78,25 +92,43 @@ ${canSign ? raw('<script type="module" src="/static/signed-reply.mjs"></script>'
 
 export function registerSignedReplyPages(fastify: FastifyInstance, deps: WebDeps): void {
   const { app } = deps;
-  const js = (reply: FastifyReply, body: string) => reply.type('text/javascript; charset=utf-8').header('content-security-policy', "default-src 'none'").send(body);
+  const js = (reply: FastifyReply, body: string) =>
+    reply.type('text/javascript; charset=utf-8').header('content-security-policy', "default-src 'none'").send(body);
   fastify.get('/static/signed-reply.mjs', async (_request, reply) => js(reply, SCRIPT));
   fastify.get('/static/openpgp.min.mjs', async (_request, reply) => js(reply, OPENPGP));
 
-  const show = async (reply: FastifyReply, viewer: Viewer, reportId: string, status: number, error: string | null, values: { subject?: string; body?: string }) => {
+  const show = async (
+    reply: FastifyReply,
+    viewer: Viewer,
+    reportId: string,
+    status: number,
+    error: string | null,
+    values: { subject?: string; body?: string },
+  ) => {
     let ctx: SignedReplyContext;
     try {
       ctx = await signedReplyContext(ctxOf(app, viewer), reportId);
     } catch (e) {
       const p = problemOf(e);
       if (p.status === 404) return notFoundPage(reply, viewer);
-      if (p.status === 403) return send(reply, 403, layout({ title: 'Signed reply', viewer, error: p.message, body: html`<p><a href="/cases/${reportId}">Back to the case</a></p>` }));
+      if (p.status === 403)
+        return send(
+          reply,
+          403,
+          layout({ title: 'Signed reply', viewer, error: p.message, body: html`<p><a href="/cases/${reportId}">Back to the case</a></p>` }),
+        );
       throw e;
     }
-    return send(reply, status, layout({ title: `Signed reply to the reporter · ${ctx.label}`, viewer, error, body: render(ctx, viewer, values) }));
+    return send(
+      reply,
+      status,
+      layout({ title: `Signed reply to the reporter · ${ctx.label}`, viewer, error, body: render(ctx, viewer, values) }),
+    );
   };
 
   webRoute(fastify, deps, {
-    method: 'GET', url: '/cases/:reportId/signed-reply',
+    method: 'GET',
+    url: '/cases/:reportId/signed-reply',
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       const { reportId } = request.params as { reportId: string };
@@ -106,7 +138,8 @@ export function registerSignedReplyPages(fastify: FastifyInstance, deps: WebDeps
   });
 
   webRoute(fastify, deps, {
-    method: 'POST', url: '/cases/:reportId/signed-reply',
+    method: 'POST',
+    url: '/cases/:reportId/signed-reply',
     handler: async (request, reply) => {
       const viewer = await viewerOf(deps, request);
       const { reportId } = request.params as { reportId: string };
@@ -115,7 +148,8 @@ export function registerSignedReplyPages(fastify: FastifyInstance, deps: WebDeps
       const b = request.body;
       try {
         await signedReplyFromBrowser(ctxOf(app, viewer), reportId, {
-          entity: field(b, 'entity'), signature: field(b, 'signature'),
+          entity: field(b, 'entity'),
+          signature: field(b, 'signature'),
           ...(optional(b, 'subject') ? { subject: optional(b, 'subject') } : {}),
           waitForReporter: field(b, 'waitForReporter') === 'true',
         });
@@ -128,8 +162,13 @@ export function registerSignedReplyPages(fastify: FastifyInstance, deps: WebDeps
         } catch {
           body = '';
         }
-        const message = field(b, 'entity') ? p.message : 'Nothing was signed: this page needs JavaScript to sign your reply in the browser.';
-        return show(reply, viewer, reportId, p.status, message, { ...(optional(b, 'subject') ? { subject: optional(b, 'subject')! } : {}), body });
+        const message = field(b, 'entity')
+          ? p.message
+          : 'Nothing was signed: this page needs JavaScript to sign your reply in the browser.';
+        return show(reply, viewer, reportId, p.status, message, {
+          ...(optional(b, 'subject') ? { subject: optional(b, 'subject')! } : {}),
+          body,
+        });
       }
       return seeOther(reply, `/cases/${encodeURIComponent(reportId)}?done=case.reply`);
     },

@@ -22,7 +22,10 @@ declare module '@secvisogram/csaf-validator-lib/*' {
 }
 
 declare module '@secvisogram/csaf-validator-lib/validateStrict.js' {
-  const validateStrict: (tests: ((doc: unknown) => unknown)[], doc: unknown) => Promise<{
+  const validateStrict: (
+    tests: ((doc: unknown) => unknown)[],
+    doc: unknown,
+  ) => Promise<{
     isValid: boolean;
     tests: { name: string; isValid: boolean; errors: { message: string; instancePath: string }[] }[];
   }>;
@@ -30,7 +33,10 @@ declare module '@secvisogram/csaf-validator-lib/validateStrict.js' {
 }
 
 declare module '@secvisogram/csaf-validator-lib/validate.js' {
-  const validate: (tests: ((doc: unknown) => unknown)[], doc: unknown) => Promise<{
+  const validate: (
+    tests: ((doc: unknown) => unknown)[],
+    doc: unknown,
+  ) => Promise<{
     isValid: boolean;
     tests: { name: string; isValid: boolean; errors: { message: string; instancePath: string }[] }[];
   }>;

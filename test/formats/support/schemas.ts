@@ -30,7 +30,11 @@ function bare(schema: Record<string, unknown>): Record<string, unknown> {
 function formatAssertionMeta(): Record<string, unknown> {
   const require = createRequire(import.meta.url);
   const annotation = require('ajv/dist/refs/json-schema-2020-12/meta/format-annotation.json') as Record<string, unknown>;
-  return { ...annotation, $id: 'https://json-schema.org/draft/2020-12/meta/format-assertion', title: 'Format vocabulary meta-schema for assertion results' };
+  return {
+    ...annotation,
+    $id: 'https://json-schema.org/draft/2020-12/meta/format-assertion',
+    title: 'Format vocabulary meta-schema for assertion results',
+  };
 }
 
 export type Validator = ((doc: unknown) => boolean) & { errors?: ErrorObject[] | null };
@@ -63,7 +67,8 @@ export function validators(): Validators {
   const osvEcosystems = (osvSchema.$defs as Record<string, { enum: string[] }> | undefined)?.ecosystemName?.enum ?? [];
 
   const cvssRefs = (ajv: InstanceType<typeof Ajv2020.default>) => {
-    for (const v of ['2.0', '3.0', '3.1', '4.0']) ajv.addSchema(bare(load(`csaf/cvss/cvss-v${v}.json`)), `https://www.first.org/cvss/cvss-v${v}.json`);
+    for (const v of ['2.0', '3.0', '3.1', '4.0'])
+      ajv.addSchema(bare(load(`csaf/cvss/cvss-v${v}.json`)), `https://www.first.org/cvss/cvss-v${v}.json`);
   };
 
   const csaf20Ajv = new Ajv2020.default(options);
