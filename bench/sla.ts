@@ -84,7 +84,6 @@ const MEMBER_PROJECT = args['member-project'];
 const log = (s: string) => process.stdout.write(`${s}\n`);
 const ms = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 const DAY = 86_400_000;
-const HOUR = 3_600_000;
 
 // Handlers' calendars: four zones with their public holidays; the triager works in London.
 const ZONES: { timeZone: string; holidayRegion: string }[] = [

@@ -14,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { buildCweCatalogue } from './cwe-catalogue-source.ts';
 
 const target = fileURLToPath(new URL('../src/domain/cwe-catalogue.json', import.meta.url));
-const text = JSON.stringify(await buildCweCatalogue(), null, 1) + '\n';
+const text = `${JSON.stringify(await buildCweCatalogue(), null, 1)}\n`;
 if (process.argv.includes('--check')) {
   const current = readFileSync(target, 'utf8');
   if (current !== text) {

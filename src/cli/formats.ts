@@ -109,7 +109,7 @@ export async function cvssCommand(args: string[], out: Out, err: Out): Promise<n
   for (const vector of parsed.positionals) {
     try {
       const score = parseCvss(vector);
-      out.write(parsed.values.json ? JSON.stringify(score) + '\n' : `${describeCvss(score)}  ${score.vector}\n`);
+      out.write(parsed.values.json ? `${JSON.stringify(score)}\n` : `${describeCvss(score)}  ${score.vector}\n`);
     } catch (e) {
       status = printError(err, e);
     }

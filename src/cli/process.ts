@@ -61,7 +61,7 @@ function check(files: string[], out: Out, err: Out): number {
       continue;
     }
     const problems = checkProfileText(text, file === '-' ? '<stdin>' : file);
-    if (problems.length > 0) out.write(formatProblems(problems) + '\n');
+    if (problems.length > 0) out.write(`${formatProblems(problems)}\n`);
     errors += problems.filter((p) => p.severity === 'error').length;
     warnings += problems.filter((p) => p.severity === 'warning').length;
   }

@@ -14,7 +14,7 @@ export function loadInstanceKey(opts: { keyBase64: string | null; keyFile: strin
   }
   if (!existsSync(opts.keyFile)) {
     mkdirSync(dirname(opts.keyFile), { recursive: true, mode: 0o700 });
-    writeFileSync(opts.keyFile, randomBytes(32).toString('base64') + '\n', { mode: 0o600, flag: 'wx' });
+    writeFileSync(opts.keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
   }
   const mode = statSync(opts.keyFile).mode & 0o777;
   if (mode & 0o077) {

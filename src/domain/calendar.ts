@@ -334,7 +334,7 @@ function dateSet(dates: readonly string[] | undefined, path: string): ReadonlySe
   if (dates === undefined) return new Set();
   if (!Array.isArray(dates))
     throw new ValidationError(`${path} must be a list of dates YYYY-MM-DD.`, [{ path, message: 'expected a list' }]);
-  dates.forEach((d, i) => parseLocalDate(d, `${path}[${i}]`));
+  for (const [i, d] of dates.entries()) parseLocalDate(d, `${path}[${i}]`);
   return new Set(dates);
 }
 

@@ -43,7 +43,7 @@ export function csafFileName(id: string): string {
 const json = (name: string, value: unknown, mediaType = 'application/json'): ExportedFile => ({
   name,
   mediaType,
-  content: JSON.stringify(value, null, 2) + '\n',
+  content: `${JSON.stringify(value, null, 2)}\n`,
   json: value,
 });
 

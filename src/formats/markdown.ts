@@ -100,5 +100,5 @@ export function toMarkdown(advisory: Advisory, _options: ExportOptions = {}): st
   if (history.length > 1)
     out.push(`## Revisions\n\n${history.map((h) => `${h.number}. ${day(h.date)}: ${escapeMarkdown(h.summary)}`).join('\n')}`);
   out.push(`---\n\n${escapeMarkdown(a.publisher.name)}${a.publisher.contact ? ` · ${escapeMarkdown(a.publisher.contact)}` : ''}`);
-  return out.join('\n\n') + '\n';
+  return `${out.join('\n\n')}\n`;
 }

@@ -27,7 +27,7 @@ export function toText(advisory: Advisory, _options: ExportOptions = {}): string
   const heading = wrap(`${a.id}: ${a.title}`);
   out.push(`${heading}\n${'='.repeat(Math.max(...heading.split('\n').map((l) => l.length)))}\n`);
   if (a.withdrawn) {
-    out.push(wrap(`WITHDRAWN on ${day(a.withdrawn)}: ${a.withdrawnReason ?? ''}`.trim()) + '\n');
+    out.push(`${wrap(`WITHDRAWN on ${day(a.withdrawn)}: ${a.withdrawnReason ?? ''}`.trim())}\n`);
   }
 
   const facts: [string, string][] = [];
@@ -42,12 +42,12 @@ export function toText(advisory: Advisory, _options: ExportOptions = {}): string
   if (a.url) facts.push(['Advisory', a.url]);
   const label = Math.max(...facts.map(([k]) => k.length), 0) + 2;
   out.push(
-    facts
+    `${facts
       .map(([k, v]) => {
         const [first, ...rest] = v.split('\n');
-        return [`${(k + ':').padEnd(label)}${first}`, ...rest.map((r) => ' '.repeat(label) + r)].join('\n');
+        return [`${(`${k}:`).padEnd(label)}${first}`, ...rest.map((r) => ' '.repeat(label) + r)].join('\n');
       })
-      .join('\n') + '\n',
+      .join('\n')}\n`,
   );
 
   if (a.summary) out.push(section('Summary', wrap(a.summary)));

@@ -295,7 +295,7 @@ async function decideRecipients(
   const owner = d.owner_id ? (people.get(d.owner_id) ?? null) : null;
   const reachable = (id: string) => {
     const p = people.get(id);
-    return p !== undefined && p.present && p.email !== null;
+    return p?.present && p.email !== null;
   };
   const chosen = new Map<string, Because>();
   if (kind === 'reminder') {

@@ -99,6 +99,7 @@ export async function pollImapOnce(app: App, account: ImapAccount, maxBytes = ap
           continue;
         }
         const msg = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
+        // biome-ignore lint/complexity/useOptionalChain: fetchOne answers false, which optional chaining does not narrow
         if (!msg || !msg.source) continue;
         const raw = Buffer.from(msg.source);
         const stored = await storeRaw(app, {

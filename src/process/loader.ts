@@ -81,7 +81,7 @@ export function loadProfile(nameOrPath: string, options: LoadOptions = {}): Proc
     const errors = problems.filter((p) => p.severity === 'error');
     throw new EmbargoError(
       'profile_invalid',
-      `Process profile ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n` + formatProblems(errors),
+      `Process profile ${path} has ${errors.length} error${errors.length === 1 ? '' : 's'}:\n${formatProblems(errors)}`,
       errors.map((p) => ({ path: `${p.source}:${p.line}:${p.column}${p.path ? ` ${p.path}` : ''}`, message: p.message })),
     );
   }

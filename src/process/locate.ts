@@ -2,7 +2,7 @@
 // text. Validation works on plain data, which has no positions; this is what lets every schema
 // issue and every lint finding point at the line a person has to change.
 
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, type LineCounter } from 'yaml';
 import type { Document, Node, Pair } from 'yaml';
 import type { PathSegment } from './problems.ts';
 

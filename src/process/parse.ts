@@ -111,7 +111,7 @@ function issueProblems(issue: z.core.$ZodIssue, data: unknown, source: string, l
       return [
         problem(
           path,
-          `${JSON.stringify(given)} is not one of ${options.join(', ')}` + (typeof given === 'string' ? didYouMean(given, options) : ''),
+          `${JSON.stringify(given)} is not one of ${options.join(', ')}${typeof given === 'string' ? didYouMean(given, options) : ''}`,
         ),
       ];
     }

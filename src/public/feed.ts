@@ -99,5 +99,5 @@ export function jsonIndex(
       };
     }),
   };
-  return JSON.stringify(index, null, 2) + '\n';
+  return `${JSON.stringify(index, null, 2)}\n`;
 }

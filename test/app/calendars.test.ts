@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, api, auditActions, sampleReport, type Harness, type Member } from '../support/harness.ts';
 import { addDaysOff, personCalendar, removeDaysOff, setHolidayRegion } from '../../src/app/sla/calendars.ts';
 import { ownerCalendar } from '../../src/app/sla/clocks.ts';
-import { EmbargoError, NotFoundError, ValidationError } from '../../src/domain/errors.ts';
+import { type EmbargoError, NotFoundError, ValidationError } from '../../src/domain/errors.ts';
 
 // Holiday regions and days off, stored and used: a person sets their own (an admin anyone's), bad
 // input changes nothing, and the calendar moves the deadlines the desk stores when a clock is counted

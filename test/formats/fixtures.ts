@@ -116,7 +116,7 @@ export const FIXTURES: { name: string; input: AdvisoryInput }[] = [
       cweIds: ['CWE-125', 'CWE-20'],
       cvss: ['CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:U/C:H/I:N/A:N'],
       upgrade: 'Upgrade to 2.1.0.',
-      references: [{ url: 'https://git.trustedfirmware.org/TF-M/trusted-firmware-m.git/commit/?id=' + C(0x3c), type: 'fix' }],
+      references: [{ url: `https://git.trustedfirmware.org/TF-M/trusted-firmware-m.git/commit/?id=${C(0x3c)}`, type: 'fix' }],
       credits: [
         { type: 'finder', preference: 'alias', alias: 'bytewrangler', name: 'Hidden Handle', contact: ['https://github.com/bytewrangler'] },
       ],

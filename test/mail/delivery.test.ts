@@ -19,7 +19,7 @@ import type { Ctx } from '../../src/app/context.ts';
 
 let h: Harness;
 let sink: SmtpSink;
-let admin: Member, alice: Member, bob: Member;
+let admin: Member, alice: Member;
 let aliceGpg: GpgPeer, ritaGpg: GpgPeer;
 let aliceKey: GpgKey, ritaKey: GpgKey;
 let teamFingerprint: string;
@@ -31,7 +31,7 @@ before(async () => {
   h = await startHarness({ clock: new Date().toISOString(), config: { publicUrl: 'https://desk.example.org' } });
   admin = await setupDesk(h, 'trusted-firmware');
   alice = await addMember(h, admin, { name: 'Alice Central', email: 'alice@tf.example', teams: ['security'] });
-  bob = await addMember(h, admin, { name: 'Bob Keyless', email: 'bob@tf.example', teams: ['security'] });
+  await addMember(h, admin, { name: 'Bob Keyless', email: 'bob@tf.example', teams: ['security'] });
   sink = await startSmtpSink();
   await setSmtpRelay(admin.ctx, { host: '127.0.0.1', port: sink.port, tls: 'none', bounceAddress: 'bounces@desk.example.org' });
   // Enrolment moved the desk's clock ahead; OpenPGP.js signs by the real clock, so the team key must not be newer.

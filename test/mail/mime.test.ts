@@ -211,7 +211,7 @@ test('a 30 MB attachment: typed too_large error before any parsing', () => {
   assert.ok(raw.length > MAX_MESSAGE_BYTES);
   assert.throws(() => parseMessage(raw), rejectedWith('too_large'));
   // A caller may lower the limit; the error still says what the limit is.
-  assert.throws(() => parseMessage(enc('From: a@b.test\r\n\r\n' + 'x'.repeat(2000)), { maxBytes: 1000 }), /limit/);
+  assert.throws(() => parseMessage(enc(`From: a@b.test\r\n\r\n${'x'.repeat(2000)}`), { maxBytes: 1000 }), /limit/);
 });
 
 test('a huge header block is refused', () => {
@@ -241,7 +241,7 @@ test('file names are sanitised', () => {
   assert.equal(sanitizeFilename('CON.txt', 'text/plain'), '_CON.txt');
   assert.equal(sanitizeFilename('', 'application/pdf'), 'attachment.pdf');
   assert.equal(sanitizeFilename('...', 'x/y'), 'attachment.bin');
-  const long = sanitizeFilename('é'.repeat(300) + '.tar.gz', 'x/y');
+  const long = sanitizeFilename(`${'é'.repeat(300)}.tar.gz`, 'x/y');
   assert.ok(new TextEncoder().encode(long).length <= 200);
   assert.ok(long.endsWith('.gz'));
 });

@@ -291,7 +291,7 @@ test('PGP garbage and broken packets: UndecryptableError, never a crash', async 
   });
 
   // Truncated armour.
-  const truncated = (await gpg.encrypt('x', { recipients: [teamFpr] })).slice(0, 120) + '\n-----END PGP MESSAGE-----\n';
+  const truncated = `${(await gpg.encrypt('x', { recipients: [teamFpr] })).slice(0, 120)}\n-----END PGP MESSAGE-----\n`;
   await assert.rejects(openInbound(pgpMime(OUTER, truncated), keys()), UndecryptableError);
 
   // multipart/encrypted with only the control part.

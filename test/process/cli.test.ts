@@ -34,7 +34,7 @@ test('process check prints file:line:col problems and exits 1', async () => {
   assert.equal(code, 1);
   assert.equal(
     out,
-    `${file}:28:12: error: unknown role "triagr"; did you mean "triager"? (sla[0].owner)\n` + '1 file checked: 1 error, 0 warnings\n',
+    `${file}:28:12: error: unknown role "triagr"; did you mean "triager"? (sla[0].owner)\n1 file checked: 1 error, 0 warnings\n`,
   );
 });
 

@@ -13,12 +13,6 @@ function brief(problems: Problem[]) {
   return problems.map(({ line, column, path, severity, message }) => ({ line, column, path, severity, message }));
 }
 
-function at(problems: Problem[], line: number, column: number): Problem {
-  const found = problems.find((p) => p.line === line && p.column === column);
-  assert.ok(found, `no problem at ${line}:${column}; got:\n${formatProblems(problems)}`);
-  return found;
-}
-
 test('a profile broken in four ways reports all four, each at its line and column', () => {
   let text = MINIMAL;
   text = edit(text, 'version: "1"', 'version: 1'); // wrong type, line 3

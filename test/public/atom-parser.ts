@@ -28,7 +28,7 @@ export interface AtomFeed {
   entries: AtomEntry[];
 }
 
-const SCRIPT = String.raw`
+const SCRIPT = `
 import sys, json, xml.etree.ElementTree as ET
 A = '{http://www.w3.org/2005/Atom}'
 data = sys.stdin.buffer.read()

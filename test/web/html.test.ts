@@ -9,6 +9,7 @@ const hostile = [
   '<img src=x onerror=alert(2)>',
   '"><svg onload=alert(3)>',
   "' onmouseover='alert(4)",
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a template-injection payload, meant literally
   '`${alert(5)}`',
   '&lt;already&gt; &amp; escaped',
   '</textarea><script>alert(6)</script>',

@@ -222,7 +222,7 @@ export async function listFailedDeliveries(ctx: Ctx, limit = 200): Promise<Faile
   }));
 }
 
-const withoutAddresses = (text: string): string => text.replace(/[^\s<>()\[\]"',;:]+@[^\s<>()\[\]"',;:]+/g, '(an external address)');
+const withoutAddresses = (text: string): string => text.replace(/[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g, '(an external address)');
 
 /**
  * Queues a failed delivery again, with the same Message-ID (a recipient who did get it after all

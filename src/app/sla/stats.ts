@@ -417,6 +417,7 @@ export async function periodOf(ctx: Ctx, raw: unknown): Promise<Period> {
     ]);
   }
   if (from > now) throw new ValidationError('The period must start in the past.', [{ path: 'from', message: 'must not be in the future' }]);
+  // biome-ignore lint/complexity/useMathMinMax: these are Dates, and Math.min would answer a number
   const asOf = to < now ? to : now;
   const timeZone = q.timeZone ?? (await viewerTimeZone(ctx.app, p.personId)) ?? 'UTC';
   return { from, to, asOf, bucket: q.bucket, timeZone };

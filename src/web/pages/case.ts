@@ -298,7 +298,6 @@ function dl(rows: [string, Html | string | null | undefined][]): Html {
 
 function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null): Html {
   const tz = extras.tz;
-  const ref = v.incident ? String(v.incident.ref) : `#${v.number}`;
   const reporter = 'redacted' in v.reporter ? null : v.reporter;
   const sensitive = 'redacted' in v.sensitive ? null : v.sensitive;
   const inc = v.incident;
