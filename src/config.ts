@@ -128,6 +128,18 @@ const ConfigSchema = z
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 
+/**
+ * The desk's own address, for links in mail, records and pages that outlive a request: the
+ * configured public URL (EMBARGO_PUBLIC_URL), else the address `serve` listens on, without a
+ * trailing slash.
+ */
+export function deskUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
+  const { publicUrl, host, port } = config;
+  if (publicUrl) return publicUrl.replace(/\/+$/, '');
+  const local = ['127.0.0.1', '0.0.0.0', '::', '::1'].includes(host);
+  return `http://${local ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
+}
+
 const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   DATABASE_URL: 'databaseUrl',
   EMBARGO_DATA_DIR: 'dataDir',

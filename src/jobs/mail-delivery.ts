@@ -1,3 +1,4 @@
+import { deskUrl } from '../config.ts';
 import { createTransport, type Transporter } from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import type { PrivateKey } from 'openpgp';
@@ -125,8 +126,7 @@ function transportFor(relay: SmtpRelay): Transporter {
 type Built = { mode: 'encrypted' | 'notice' | 'plaintext'; raw: Uint8Array } | { refuse: string } | { wait: string };
 
 function baseUrl(app: App): string {
-  const { publicUrl, host, port } = app.config;
-  return (publicUrl ?? `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, '');
+  return deskUrl(app.config);
 }
 
 async function composePlain(m: {

@@ -1,11 +1,12 @@
+import { reporterSensitiveValues } from '../app/cases/sensitive.ts';
+import { deskUrl } from '../config.ts';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../store/db.ts';
-import { aad, audit, type App, type Ctx } from '../app/context.ts';
+import { audit, type App, type Ctx } from '../app/context.ts';
 import { rulesOf } from '../app/admin/instance.ts';
 import { queueMail, type Envelope } from '../app/cases/messaging.ts';
 import type { ClockRule, ProfileRules } from '../app/profile/rules.ts';
-import type { Reporter } from '../app/cases/case.ts';
 import type { EscalationTarget } from '../process/schema.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { addDaysToLocalDate, isoWithOffset, localDate, type WorkingCalendar } from '../domain/calendar.ts';
@@ -346,18 +347,6 @@ async function loadPeople(tx: Queryable, ids: string[], now: Date): Promise<Map<
   return new Map(r.rows.map((p) => [p.id, { id: p.id, name: p.name, timeZone: p.time_zone, email: p.email, present: p.present === true }]));
 }
 
-/** The reporter's values the leak guard keeps out of every notice. */
-function sensitiveValues(app: App, reportId: string, c: CaseFacts): string[] {
-  const reporter = app.sealer.openJson<Reporter>(c.reporterSealed, aad('reports', 'reporter', reportId));
-  const extra = app.sealer.openJson<{ product: string | null; fields: { value: string }[] }>(
-    c.sensitiveSealed,
-    aad('reports', 'sensitive', reportId),
-  );
-  return [reporter.name, reporter.email, reporter.organisation, reporter.handle, extra.product, ...extra.fields.map((f) => f.value)].filter(
-    (v): v is string => typeof v === 'string' && v.trim() !== '',
-  );
-}
-
 /** Sends the notices of one kind for one deadline, in one transaction; returns how many it sent. */
 async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: DeadlineRow, now: Date): Promise<number> {
   const ctx: Ctx = { app, principal: SYSTEM };
@@ -373,7 +362,7 @@ async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: Deadli
     const c = await loadFacts(tx, d.report_id);
     const decision = await decideRecipients(tx, kind, d, rule, c, now);
     if (decision.recipients.length === 0) return 0;
-    const guard = sensitiveValues(app, d.report_id, c);
+    const guard = reporterSensitiveValues(app.sealer, d.report_id, { reporter: c.reporterSealed, sensitive: c.sensitiveSealed });
     const events: Parameters<typeof audit>[3][] = [];
     // Claim every recipient's notice in one statement; the rows that went in are this pass's to send.
     const ids = decision.recipients.map(() => crypto.randomUUID());
@@ -435,8 +424,7 @@ async function notify(app: App, rules: ProfileRules, kind: NoticeKind, d: Deadli
 }
 
 function baseUrl(app: App): string {
-  const { publicUrl, host, port } = app.config;
-  return (publicUrl ?? `http://${host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host}:${port}`).replace(/\/$/, '');
+  return deskUrl(app.config);
 }
 
 interface NoticeInput {

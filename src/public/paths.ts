@@ -1,4 +1,4 @@
-import type { Config } from '../config.ts';
+import { type Config, deskUrl } from '../config.ts';
 
 // The public advisory site's layout: one tree of files, served by Embargo under /advisories/ and
 // written as-is by `embargo site export DIR`. Every path here is relative to the site root, so the
@@ -42,9 +42,7 @@ export const advisoryPagePath = (id: string) => `${id}/index.html`;
  */
 export function siteUrl(config: Config): string {
   if (config.advisorySiteUrl) return config.advisorySiteUrl.endsWith('/') ? config.advisorySiteUrl : `${config.advisorySiteUrl}/`;
-  const base =
-    config.publicUrl ?? `http://${config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
-  return `${base.replace(/\/+$/, '')}${SITE_PREFIX}/`;
+  return `${deskUrl(config)}${SITE_PREFIX}/`;
 }
 
 /** Whether the site's URL was configured, rather than guessed from the listening address. */

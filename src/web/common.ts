@@ -1,3 +1,4 @@
+import { deskUrl } from '../config.ts';
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
@@ -378,6 +379,6 @@ export function webRoute(fastify: FastifyInstance, deps: WebDeps, r: WebRoute): 
 
 /** The site's own address for links shown to people: the configured public URL, else this request's. */
 export function baseUrl(app: App, request: FastifyRequest): string {
-  if (app.config.publicUrl) return app.config.publicUrl.replace(/\/+$/, '');
+  if (app.config.publicUrl) return deskUrl(app.config);
   return `${request.protocol}://${request.host}`;
 }

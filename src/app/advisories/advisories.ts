@@ -1,3 +1,4 @@
+import { deskUrl } from '../../config.ts';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
@@ -357,8 +358,7 @@ export { SaveInput as AdvisorySaveInput };
 
 function desiredPublisher(ctx: Ctx, teamName: string, contact: string) {
   const { config } = ctx.app;
-  const namespace =
-    config.publicUrl ?? `http://${config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host}:${config.port}`;
+  const namespace = deskUrl(config);
   return { name: teamName, namespace, ...(contact ? { contact } : {}), category: 'vendor' as const };
 }
 

@@ -1,3 +1,4 @@
+import { reporterSensitiveValues } from '../cases/sensitive.ts';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { parseAdvisory, type Advisory } from '../../domain/advisory.ts';
@@ -41,17 +42,6 @@ async function stakeholderAddresses(tx: Queryable, c: LoadedCase): Promise<strin
     [c.projects.map((p) => p.projectId)],
   );
   return r.rows.map((x) => x.email);
-}
-
-function reporterSensitiveValues(ctx: Ctx, c: LoadedCase, sensitiveSealed: string): string[] {
-  const reporter = openReporter(ctx, c);
-  const extra = ctx.app.sealer.openJson<{ product: string | null; fields: { value: string }[] }>(
-    sensitiveSealed,
-    aad('reports', 'sensitive', c.row.reportId),
-  );
-  return [reporter.name, reporter.email, reporter.organisation, reporter.handle, extra.product, ...extra.fields.map((f) => f.value)].filter(
-    (v): v is string => typeof v === 'string' && v.trim() !== '',
-  );
 }
 
 /** The draft as sent: the plain-text announcement, dated now, marked as a draft. */
@@ -133,7 +123,10 @@ export async function circulateAdvisory(
       credits: v.document.credits.map((cr, i) => (i === v.reporterCredit ? { type: cr.type, preference: 'anonymous', contact: [] } : cr)),
     });
     const report = await tx.query<{ sensitive_sealed: string }>('SELECT sensitive_sealed FROM reports WHERE id = $1', [c.row.reportId]);
-    const guard = reporterSensitiveValues(ctx, c, report.rows[0]!.sensitive_sealed);
+    const guard = reporterSensitiveValues(ctx.app.sealer, c.row.reportId, {
+      reporter: c.row.reporterSealed,
+      sensitive: report.rows[0]!.sensitive_sealed,
+    });
     const body = draftText(anonymised, version, now, input.message);
     const outboxIds: string[] = [];
     for (const to of [...new Set(addresses)]) {

@@ -1,3 +1,4 @@
+import { deskUrl } from '../../config.ts';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Queryable } from '../../store/db.ts';
 import { canSeeCase, canSeeSensitive, type CaseFacts, type PersonPrincipal } from '../../domain/access.ts';
@@ -36,13 +37,8 @@ export async function messageIdDomain(ctx: Ctx, tx: Queryable): Promise<string> 
   const r = await tx.query<{ bounce_address: string }>('SELECT bounce_address FROM smtp_relay WHERE id = 1');
   const bounce = r.rows[0]?.bounce_address;
   if (bounce) return bounce.slice(bounce.lastIndexOf('@') + 1);
-  const { publicUrl, host } = ctx.app.config;
-  try {
-    if (publicUrl) return new URL(publicUrl).hostname;
-  } catch {
-    // fall through
-  }
-  return host === '127.0.0.1' || host === '0.0.0.0' ? 'localhost' : host;
+  // Config validated publicUrl as a URL, and the listening address makes one too.
+  return new URL(deskUrl(ctx.app.config)).hostname;
 }
 
 /** The hash under which the ingress side looks Message-IDs up (mail_message_ids, migration 007). */
