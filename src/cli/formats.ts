@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAdvisory, publicationProblems } from '../domain/advisory.ts';
 import { EmbargoError } from '../domain/errors.ts';
-import { describeCvss, parseCvss } from '../formats/cvss.ts';
+import { describeCvss, parseCvss } from '../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, isExportFormat, type ExportedFile } from '../formats/export.ts';
 
 type Out = NodeJS.WritableStream;

@@ -21,7 +21,7 @@ import { ValidationError, type ErrorDetail } from './errors.ts';
 import { compareSemVer, isSemVer } from './semver.ts';
 import { cweById, normalizeCweId } from './cwe.ts';
 import { compareSeverity, type Severity } from './severity.ts';
-import { parseCvss, type CvssScore } from '../formats/cvss.ts';
+import { parseCvss, type CvssScore } from './cvss.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Vocabularies

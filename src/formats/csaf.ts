@@ -32,7 +32,7 @@ import {
 } from '../domain/advisory.ts';
 import { CWE_CATALOGUE, cweById } from '../domain/cwe.ts';
 import { ValidationError } from '../domain/errors.ts';
-import { cvssJson, describeCvss } from './cvss.ts';
+import { cvssJson, describeCvss } from '../domain/cvss.ts';
 import { GENERATOR, releaseDate, type ExportOptions } from './common.ts';
 
 export type CsafVersion = '2.0' | '2.1';

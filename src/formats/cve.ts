@@ -24,7 +24,7 @@ import {
 } from '../domain/advisory.ts';
 import { cweById } from '../domain/cwe.ts';
 import { ValidationError, type ErrorDetail } from '../domain/errors.ts';
-import { cvssJson } from './cvss.ts';
+import { cvssJson } from '../domain/cvss.ts';
 import { clip, GENERATOR, modifiedDate, type ExportOptions } from './common.ts';
 
 export const CVE_DATA_VERSION = '5.1';

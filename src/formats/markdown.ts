@@ -14,7 +14,7 @@ import {
   type Advisory,
 } from '../domain/advisory.ts';
 import { cweById } from '../domain/cwe.ts';
-import { describeCvss } from './cvss.ts';
+import { describeCvss } from '../domain/cvss.ts';
 import { day, plain, type ExportOptions } from './common.ts';
 
 /** Backslash-escapes CommonMark punctuation that could start inline markup; newlines become spaces. */

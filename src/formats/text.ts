@@ -14,7 +14,7 @@ import {
   type Advisory,
 } from '../domain/advisory.ts';
 import { cweById } from '../domain/cwe.ts';
-import { describeCvss } from './cvss.ts';
+import { describeCvss } from '../domain/cvss.ts';
 import { day, plain, wrap, wrapMarkdown, type ExportOptions } from './common.ts';
 
 function section(title: string, body: string): string {

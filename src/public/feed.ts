@@ -2,7 +2,7 @@ import { advisorySeverity } from '../domain/advisory.ts';
 import { renderMarkdown } from '../web/markdown.ts';
 import { absolute } from './paths.ts';
 import { siteTitle, type SiteInfo } from './pages.ts';
-import { publishedAt, updatedAt, type PublicAdvisory } from './read-model.ts';
+import { publishedAt, updatedAt, type PublicAdvisory } from '../app/advisories/published.ts';
 import type { AdvisoryRecord } from './records.ts';
 
 // The Atom 1.0 feed (RFC 4287) and the JSON index of the public advisories. Both are functions of

@@ -15,7 +15,7 @@ import { cweById } from '../domain/cwe.ts';
 import type { Severity } from '../domain/severity.ts';
 import { html, safeHref, type Html } from '../web/html.ts';
 import { renderMarkdown } from '../web/markdown.ts';
-import { publishedAt, updatedAt, type PublicAdvisory } from './read-model.ts';
+import { publishedAt, updatedAt, type PublicAdvisory } from '../app/advisories/published.ts';
 import type { AdvisoryRecord } from './records.ts';
 
 // The public site's HTML: the index and one page per advisory. Server-rendered with the escaping

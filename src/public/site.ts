@@ -4,7 +4,7 @@ import type { Advisory } from '../domain/advisory.ts';
 import { atomFeed, jsonIndex } from './feed.ts';
 import { advisoryPage, indexPage, type SiteInfo } from './pages.ts';
 import { advisoryPagePath, siteUrl } from './paths.ts';
-import { findPublicAdvisory, listPublicAdvisories, siteOwner, type PublicAdvisory } from './read-model.ts';
+import { findPublicAdvisory, listPublicAdvisories, siteOwner, type PublicAdvisory } from '../app/advisories/published.ts';
 import { advisoryRecords, type AdvisoryRecord, type SiteFile } from './records.ts';
 
 // The public site as files: the one place that decides what each path contains. The HTTP plugin

@@ -2,7 +2,7 @@ import './support/no-network.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { cvssJson, describeCvss, isCvssVector, parseCvss } from '../../src/formats/cvss.ts';
+import { cvssJson, describeCvss, isCvssVector, parseCvss } from '../../src/domain/cvss.ts';
 import { ValidationError } from '../../src/domain/errors.ts';
 import { severityFromCvssScore } from '../../src/domain/severity.ts';
 

@@ -13,7 +13,7 @@ import {
   type OptionalSection,
 } from '../../domain/advisory.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { parseCvss } from '../../formats/cvss.ts';
+import { parseCvss } from '../../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, type ExportFormat, type ExportResult } from '../../formats/export.ts';
 import { parseProfile } from '../../process/loader.ts';
 import { aad, actorId, audit, requirePerson, type Ctx } from '../context.ts';

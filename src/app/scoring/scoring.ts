@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CVSS_VERSIONS, cvssJson, describeCvss, parseCvss, type CvssScore, type CvssVersion } from '../../formats/cvss.ts';
+import { CVSS_VERSIONS, cvssJson, describeCvss, parseCvss, type CvssScore, type CvssVersion } from '../../domain/cvss.ts';
 import { CWE_CATALOGUE, searchCwe, type CweEntry } from '../../domain/cwe.ts';
 import { caseActions } from '../../domain/access.ts';
 import { EmbargoError, NotFoundError, ValidationError, type ErrorDetail } from '../../domain/errors.ts';

@@ -17,7 +17,7 @@ import type { Ctx } from '../../app/context.ts';
 import { creditLine, describeRange, productName, productVendor, type Advisory } from '../../domain/advisory.ts';
 import { cweById } from '../../domain/cwe.ts';
 import { EmbargoError, ValidationError } from '../../domain/errors.ts';
-import { describeCvss } from '../../formats/cvss.ts';
+import { describeCvss } from '../../domain/cvss.ts';
 import { EXPORT_FORMATS, isExportFormat } from '../../formats/export.ts';
 import { html, safeHref, type Html } from '../html.ts';
 import { renderMarkdown } from '../markdown.ts';

@@ -10,7 +10,7 @@ import {
   type ScoredVector,
   type VectorScore,
 } from '../../app/scoring/scoring.ts';
-import { CVSS_VERSIONS, type CvssVersion } from '../../formats/cvss.ts';
+import { CVSS_VERSIONS, type CvssVersion } from '../../domain/cvss.ts';
 import { html, raw, type Html } from '../html.ts';
 import {
   csrfOk,

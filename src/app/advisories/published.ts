@@ -1,7 +1,7 @@
-import type { App } from '../app/context.ts';
-import { aad } from '../app/context.ts';
-import { lastChanged, parseAdvisory, type Advisory } from '../domain/advisory.ts';
-import { EmbargoError } from '../domain/errors.ts';
+import type { App } from '../context.ts';
+import { aad } from '../context.ts';
+import { lastChanged, parseAdvisory, type Advisory } from '../../domain/advisory.ts';
+import { EmbargoError } from '../../domain/errors.ts';
 
 // What the public may see of the advisories: an advisory is public when a version of it was
 // published (published_version) and its publication time has come by the app's clock. Nobody has

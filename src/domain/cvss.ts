@@ -13,8 +13,8 @@
 // Severity follows the qualitative scale shared by both versions (src/domain/severity.ts).
 
 import cvssLibrary from 'ae-cvss-calculator';
-import { ValidationError, type ErrorDetail } from '../domain/errors.ts';
-import { severityFromCvssScore, type Severity } from '../domain/severity.ts';
+import { ValidationError, type ErrorDetail } from './errors.ts';
+import { severityFromCvssScore, type Severity } from './severity.ts';
 
 const { Cvss3P1, Cvss4P0 } = cvssLibrary;
 
