@@ -26,4 +26,3 @@ export type { ShippedProfile, LoadOptions } from './loader.ts';
 export { checkProfileText, lintProfile, requiredTemplates } from './lint.ts';
 export { renderTemplate, copyProfile, missingVariables, MissingTemplateVariablesError } from './render.ts';
 export type { TemplateVars, RenderedMessage } from './render.ts';
-export { processCheckCommand } from '../cli/process.ts';
