@@ -1,17 +1,21 @@
 // Leak guard and redaction for sensitive values (reporter identity, organisation, product
 // details, fields the reporter marked sensitive) in text that leaves the security teams.
 //
-// Matching is deliberately generous — a false alarm costs an edit, a leak cannot be undone:
-//   - case-insensitive, and any run of whitespace (spaces, tabs, line breaks, NBSP) in the text
-//     matches any run of whitespace in the value; the value's own leading/trailing space is ignored;
+// Matching is deliberately generous: a false alarm costs an edit, a leak cannot be undone. Text and
+// value are both folded first (src/domain/text-fold.ts), so letter case, accents, compatibility forms
+// (fullwidth, ligatures), look-alike letters of other scripts, soft hyphens and zero-width
+// characters, HTML entities, percent-encoding and markup splitting a word do not hide a value. Then:
+//   - a run of whitespace in the value matches any run of whitespace or punctuation in the text
+//     ("Jane Doe", "Jane  Doe" across lines, "Jane-Doe", "Jane_Doe"), never none ("JaneDoe" is
+//     another word); the value's own leading and trailing space is ignored;
 //   - substring match (a value inside a longer word still counts);
 //   - values shorter than 4 characters (after trimming) are ignored: too many false alarms;
 //   - an e-mail address local@domain also matches the usual disguises: "local at domain dot org",
 //     "local [at] domain [dot] org", "local(at)domain", "local @ domain . org", "local%40domain",
 //     "local&#64;domain", fullwidth "＠".
-// Text and values are compared in Unicode NFC form.
 
 import { EmbargoError } from './errors.ts';
+import { foldText, type MarkupMode } from './text-fold.ts';
 
 export const MIN_SENSITIVE_LENGTH = 4;
 
@@ -36,31 +40,29 @@ export function sensitiveValuesOf(
   ].filter((v): v is string => typeof v === 'string' && v.trim() !== '');
 }
 
-const AT = String.raw`(?:\s*[@＠]\s*|\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*-at-\s*|\s*_at_\s*|\s*(?:&#0*64;|&#x0*40;|&commat;|%40)\s*)`;
-const DOT = String.raw`(?:\s*\.\s*|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s*-dot-\s*|\s*_dot_\s*|\s*(?:&#0*46;|&#x0*2e;|&period;|%2e)\s*)`;
+const AT = String.raw`(?:\s*@\s*|\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*-at-\s*|\s*_at_\s*)`;
+const DOT = String.raw`(?:\s*\.\s*|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s*-dot-\s*|\s*_dot_\s*)`;
+/** What may stand between two words of a value in the text: whitespace or punctuation, at least one. */
+const BETWEEN_WORDS = String.raw`[\s\p{P}]+`;
 const EMAIL = /^([^\s@]+)@([^\s@]+)$/u;
 
 function escapeLiteral(text: string): string {
   return text.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 }
 
-/** A value as compared: NFC, trimmed, inner whitespace runs collapsed to one space. */
+/** A value as given by a person: NFC, trimmed, inner whitespace runs collapsed to one space. */
 export function normaliseSensitive(value: string): string {
   return value.normalize('NFC').trim().replace(/\s+/gu, ' ');
 }
 
-function literalPattern(value: string): string {
-  return value.split(' ').map(escapeLiteral).join(String.raw`\s+`);
-}
-
-function patternFor(value: string): RegExp {
-  const email = EMAIL.exec(value);
+function patternFor(folded: string): RegExp {
+  const email = EMAIL.exec(folded);
   if (email) {
     const [, local, domain] = email as unknown as [string, string, string];
     const dotted = (part: string) => part.split('.').map(escapeLiteral).join(DOT);
-    return new RegExp(`${dotted(local)}${AT}${dotted(domain)}`, 'giu');
+    return new RegExp(`${dotted(local)}${AT}${dotted(domain)}`, 'gu');
   }
-  return new RegExp(literalPattern(value), 'giu');
+  return new RegExp(folded.split(' ').map(escapeLiteral).join(BETWEEN_WORDS), 'gu');
 }
 
 interface Guard {
@@ -75,12 +77,41 @@ function guards(sensitiveValues: readonly string[]): Guard[] {
     if (typeof original !== 'string') continue;
     const value = normaliseSensitive(original);
     if ([...value].length < MIN_SENSITIVE_LENGTH) continue;
-    const key = value.toLowerCase();
-    if (seen.has(key)) continue;
-    seen.add(key);
-    out.push({ original, pattern: patternFor(value) });
+    const folded = foldText(value).text.trim().replace(/\s+/gu, ' ');
+    if (folded === '' || seen.has(folded)) continue;
+    seen.add(folded);
+    out.push({ original, pattern: patternFor(folded) });
   }
   return out;
+}
+
+// Markup is read three ways, so "<jane@example.org>" (kept), "Ja<b>ne</b>" (removed) and
+// "Jane<br>Doe" (a space) are all seen.
+const READINGS: readonly MarkupMode[] = ['keep', 'remove', 'space'];
+
+interface Occurrence {
+  guard: Guard;
+  /** [start, end) in the original text. */
+  start: number;
+  end: number;
+}
+
+function occurrences(text: string, gs: readonly Guard[]): Occurrence[] {
+  const found: Occurrence[] = [];
+  if (gs.length === 0) return found;
+  for (const mode of READINGS) {
+    if (mode !== 'keep' && !text.includes('<')) continue;
+    const folded = foldText(text, mode);
+    for (const guard of gs) {
+      const re = guard.pattern;
+      re.lastIndex = 0;
+      for (let m = re.exec(folded.text); m; m = re.exec(folded.text)) {
+        if (m[0].length > 0) found.push({ guard, start: folded.from[m.index]!, end: folded.to[m.index + m[0].length - 1]! });
+        re.lastIndex = m.index + 1; // also catch overlapping occurrences ("aaaa" in "aaaaa")
+      }
+    }
+  }
+  return found;
 }
 
 /**
@@ -88,13 +119,9 @@ function guards(sensitiveValues: readonly string[]): Guard[] {
  * found). [] means the text is clean.
  */
 export function findLeaks(text: string, sensitiveValues: readonly string[]): string[] {
-  const haystack = String(text ?? '').normalize('NFC');
-  const found: string[] = [];
-  for (const g of guards(sensitiveValues)) {
-    g.pattern.lastIndex = 0;
-    if (g.pattern.test(haystack)) found.push(g.original);
-  }
-  return found;
+  const gs = guards(sensitiveValues);
+  const hit = new Set(occurrences(String(text ?? ''), gs).map((o) => o.guard));
+  return gs.filter((g) => hit.has(g)).map((g) => g.original);
 }
 
 /**
@@ -103,33 +130,25 @@ export function findLeaks(text: string, sensitiveValues: readonly string[]): str
  * findLeaks(redact(t, v), v) is always [] (unless the replacement itself spells a value).
  */
 export function redact(text: string, sensitiveValues: readonly string[], replacement = '[redacted]'): string {
-  const haystack = String(text ?? '').normalize('NFC');
-  const spans: [number, number][] = [];
-  for (const g of guards(sensitiveValues)) {
-    const re = g.pattern;
-    re.lastIndex = 0;
-    for (let m = re.exec(haystack); m; m = re.exec(haystack)) {
-      spans.push([m.index, m.index + m[0].length]);
-      re.lastIndex = m.index + 1; // also catch overlapping occurrences ("aaaa" in "aaaaa")
-    }
-  }
-  if (spans.length === 0) return haystack;
+  const original = String(text ?? '');
+  const spans = occurrences(original, guards(sensitiveValues)).map((o): [number, number] => [o.start, o.end]);
+  if (spans.length === 0) return original.normalize('NFC');
   spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   let out = '';
   let cursor = 0;
-  let [start, end] = spans[0] as [number, number];
+  let [start, end] = spans[0]!;
   for (const [s, e] of spans.slice(1)) {
     if (s <= end) {
       end = Math.max(end, e);
       continue;
     }
-    out += haystack.slice(cursor, start) + replacement;
+    out += original.slice(cursor, start) + replacement;
     cursor = end;
     start = s;
     end = e;
   }
-  out += haystack.slice(cursor, start) + replacement + haystack.slice(end);
-  return out;
+  out += original.slice(cursor, start) + replacement + original.slice(end);
+  return out.normalize('NFC');
 }
 
 /** A hint that names a value without repeating it: first character, an ellipsis, the length. */

@@ -1,0 +1,145 @@
+// Folding text to the form the leak guard compares, keeping where each folded character came from.
+//
+// Someone who wants a name past a filter, or a mail client that mangles it, has many ways to write
+// "Jane Doe" that a person still reads as that name: other letter case, accents, fullwidth or
+// mathematical letters, Cyrillic or Greek look-alikes, a soft hyphen or a zero-width space inside,
+// HTML entities (&#74;ane), percent-encoding (Jane%20Doe), markup splitting it (Ja<b>ne</b>). Folding
+// undoes all of these on both sides, so the comparison is one plain regular expression, and the
+// position map lets redaction replace exactly the original characters.
+//
+// The look-alike table is decancer's (a maintained implementation of Unicode's confusables), asked
+// one code point at a time and remembered, so its mapping never shifts positions we cannot follow.
+
+import decancerModule from 'decancer';
+import { decodeHTML } from 'entities';
+
+/** A folded text: `text[i]` came from `original.slice(from[i], to[i])`. */
+export interface Folded {
+  text: string;
+  from: Int32Array;
+  to: Int32Array;
+}
+
+/** What markup becomes: kept as written, removed, or a space (a tag between two words). */
+export type MarkupMode = 'keep' | 'remove' | 'space';
+
+// decancer is CommonJS: its module object is the cure function its typings call `default`.
+const decancer = decancerModule as unknown as typeof decancerModule.default;
+
+const FORMAT_CHARACTER = /\p{Cf}/u; // soft hyphen, zero-width space and joiners, word joiner, BOM
+const foldedCodePoints = new Map<string, string>();
+const MAX_REMEMBERED = 50_000;
+
+// A few letters decancer maps by look rather than by reading (ß looks like b); people write them so.
+const SPELLED: Record<string, string> = { ß: 'ss', ẞ: 'ss' };
+
+/**
+ * One character (a base and its combining marks) as compared: compatibility decomposition with the
+ * accents dropped (NFKD without marks: "Ｊ" → "j", "é" → "e", "ﬁ" → "fi"), no format characters,
+ * look-alikes of other scripts folded, lower case. decancer is asked only about what is left outside
+ * ASCII: on accented Latin letters its visual table guesses ("ó" looks like "p"), decomposition knows.
+ */
+function foldCodePoint(cp: string): string {
+  const known = foldedCodePoints.get(cp);
+  if (known !== undefined) return known;
+  let out = '';
+  for (const c of cp.normalize('NFKD')) {
+    if (FORMAT_CHARACTER.test(c) || /\p{M}/u.test(c)) continue;
+    if (c.charCodeAt(0) < 0x80 || /[\s\p{P}]/u.test(c)) out += c;
+    else out += SPELLED[c] ?? String(decancer(c));
+  }
+  out = out.toLowerCase();
+  if (foldedCodePoints.size >= MAX_REMEMBERED) foldedCodePoints.clear();
+  foldedCodePoints.set(cp, out);
+  return out;
+}
+
+const TAG = /<\/?[A-Za-z!][^<>]{0,500}>/y;
+const ENTITY = /&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});?/y;
+const PERCENT_RUN = /(?:%[0-9a-fA-F]{2})+/y;
+
+function decodePercent(run: string): string {
+  try {
+    return decodeURIComponent(run);
+  } catch {
+    return run; // not UTF-8: kept as written
+  }
+}
+
+/**
+ * Folds `original` (NFKC, format characters removed, look-alikes and accents folded, lower case; HTML
+ * entities and percent-encoding decoded; markup as `markup` says), mapping each folded character
+ * back to the original characters it came from.
+ */
+export function foldText(original: string, markup: MarkupMode = 'keep'): Folded {
+  // Most text is plain ASCII with nothing to decode: lower case is the whole fold.
+  if (!/[^\x09\x0a\x0d\x20-\x7e]|[<&%]/.test(original)) {
+    const from = new Int32Array(original.length);
+    for (let k = 0; k < from.length; k++) from[k] = k;
+    return { text: original.toLowerCase(), from, to: from.map((k) => k + 1) };
+  }
+  let text = '';
+  const from: number[] = [];
+  const to: number[] = [];
+  const emit = (decoded: string, start: number, end: number) => {
+    // Combining marks belong to the character before them: fold them together.
+    const pieces = decoded.length === 1 ? [decoded] : (decoded.match(/\P{M}\p{M}*|\p{M}+/gu) ?? []);
+    for (const piece of pieces) {
+      for (const unit of foldCodePoint(piece)) {
+        text += unit;
+        from.push(start);
+        to.push(end);
+      }
+    }
+  };
+  let i = 0;
+  while (i < original.length) {
+    const code = original.charCodeAt(i);
+    if (code < 0x80 && code !== 0x3c && code !== 0x26 && code !== 0x25) {
+      text += code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : original[i];
+      from.push(i);
+      to.push(i + 1);
+      i++;
+      continue;
+    }
+    const escaped =
+      code === 0x3c ? tagAt(original, i, markup) : code === 0x26 ? entityAt(original, i) : code === 0x25 ? percentAt(original, i) : null;
+    if (escaped) {
+      emit(escaped.decoded, i, escaped.end);
+      i = escaped.end;
+      continue;
+    }
+    // A base character with the combining marks that follow it, so "e\u0301" folds like "é".
+    let end = i + (code >= 0xd800 && code <= 0xdbff ? 2 : 1);
+    while (end < original.length && original.charCodeAt(end) >= 0x300 && COMBINING.test(String.fromCodePoint(original.codePointAt(end)!))) {
+      end += original.charCodeAt(end) >= 0xd800 && original.charCodeAt(end) <= 0xdbff ? 2 : 1;
+    }
+    emit(original.slice(i, end), i, end);
+    i = end;
+  }
+  return { text, from: Int32Array.from(from), to: Int32Array.from(to) };
+}
+
+const COMBINING = /^\p{M}$/u;
+
+/** Markup at `i`, as the reading `markup` sees it: nothing, a space, or (kept) not markup at all. */
+function tagAt(original: string, i: number, markup: MarkupMode): { decoded: string; end: number } | null {
+  if (markup === 'keep') return null;
+  TAG.lastIndex = i;
+  const tag = TAG.exec(original);
+  return tag ? { decoded: markup === 'space' ? ' ' : '', end: i + tag[0].length } : null;
+}
+
+function entityAt(original: string, i: number): { decoded: string; end: number } | null {
+  ENTITY.lastIndex = i;
+  const entity = ENTITY.exec(original);
+  const decoded = entity ? decodeHTML(entity[0]) : '';
+  return entity && decoded !== entity[0] ? { decoded, end: i + entity[0].length } : null;
+}
+
+function percentAt(original: string, i: number): { decoded: string; end: number } | null {
+  PERCENT_RUN.lastIndex = i;
+  const run = PERCENT_RUN.exec(original);
+  const decoded = run ? decodePercent(run[0]) : '';
+  return run && decoded !== run[0] ? { decoded, end: i + run[0].length } : null;
+}
