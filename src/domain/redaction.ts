@@ -15,6 +15,7 @@
 //     "local&#64;domain", fullwidth "＠".
 
 import { EmbargoError } from './errors.ts';
+import { labelOf, type SensitiveValue } from './sensitive.ts';
 import { foldText, type MarkupMode } from './text-fold.ts';
 
 export const MIN_SENSITIVE_LENGTH = 4;
@@ -65,22 +66,23 @@ function patternFor(folded: string): RegExp {
   return new RegExp(folded.split(' ').map(escapeLiteral).join(BETWEEN_WORDS), 'gu');
 }
 
-interface Guard {
-  original: string;
+interface Guard<T> {
+  item: T;
   pattern: RegExp;
 }
 
-function guards(sensitiveValues: readonly string[]): Guard[] {
-  const out: Guard[] = [];
+function guards<T>(items: readonly T[], valueOf: (item: T) => unknown): Guard<T>[] {
+  const out: Guard<T>[] = [];
   const seen = new Set<string>();
-  for (const original of sensitiveValues ?? []) {
+  for (const item of items ?? []) {
+    const original = valueOf(item);
     if (typeof original !== 'string') continue;
     const value = normaliseSensitive(original);
     if ([...value].length < MIN_SENSITIVE_LENGTH) continue;
     const folded = foldText(value).text.trim().replace(/\s+/gu, ' ');
     if (folded === '' || seen.has(folded)) continue;
     seen.add(folded);
-    out.push({ original, pattern: patternFor(folded) });
+    out.push({ item, pattern: patternFor(folded) });
   }
   return out;
 }
@@ -89,15 +91,15 @@ function guards(sensitiveValues: readonly string[]): Guard[] {
 // "Jane<br>Doe" (a space) are all seen.
 const READINGS: readonly MarkupMode[] = ['keep', 'remove', 'space'];
 
-interface Occurrence {
-  guard: Guard;
+interface Occurrence<T> {
+  guard: Guard<T>;
   /** [start, end) in the original text. */
   start: number;
   end: number;
 }
 
-function occurrences(text: string, gs: readonly Guard[]): Occurrence[] {
-  const found: Occurrence[] = [];
+function occurrences<T>(text: string, gs: readonly Guard<T>[]): Occurrence<T>[] {
+  const found: Occurrence<T>[] = [];
   if (gs.length === 0) return found;
   for (const mode of READINGS) {
     if (mode !== 'keep' && !text.includes('<')) continue;
@@ -114,14 +116,45 @@ function occurrences(text: string, gs: readonly Guard[]): Occurrence[] {
   return found;
 }
 
+function found<T>(text: string, items: readonly T[], valueOf: (item: T) => unknown): T[] {
+  const gs = guards(items, valueOf);
+  const hit = new Set(occurrences(String(text ?? ''), gs).map((o) => o.guard));
+  return gs.filter((g) => hit.has(g)).map((g) => g.item);
+}
+
+/**
+ * Replaces every occurrence with its item's replacement. Overlapping occurrences merge into one,
+ * replaced as the one that starts first (the longest of those) says. The result is NFC.
+ */
+function replaced<T>(text: string, items: readonly T[], valueOf: (item: T) => unknown, replacementOf: (item: T) => string): string {
+  const original = String(text ?? '');
+  const spans = occurrences(original, guards(items, valueOf));
+  if (spans.length === 0) return original.normalize('NFC');
+  spans.sort((a, b) => a.start - b.start || b.end - a.end);
+  let out = '';
+  let cursor = 0;
+  let { start, end, guard } = spans[0]!;
+  for (const o of spans.slice(1)) {
+    if (o.start <= end) {
+      end = Math.max(end, o.end);
+      continue;
+    }
+    out += original.slice(cursor, start) + replacementOf(guard.item);
+    cursor = end;
+    ({ start, end, guard } = o);
+  }
+  out += original.slice(cursor, start) + replacementOf(guard.item) + original.slice(end);
+  return out.normalize('NFC');
+}
+
+const itself = (v: string) => v;
+
 /**
  * The sensitive values that occur in `text` (each once, in the order given; as given, not as
  * found). [] means the text is clean.
  */
 export function findLeaks(text: string, sensitiveValues: readonly string[]): string[] {
-  const gs = guards(sensitiveValues);
-  const hit = new Set(occurrences(String(text ?? ''), gs).map((o) => o.guard));
-  return gs.filter((g) => hit.has(g)).map((g) => g.original);
+  return found(text, sensitiveValues, itself);
 }
 
 /**
@@ -130,25 +163,17 @@ export function findLeaks(text: string, sensitiveValues: readonly string[]): str
  * findLeaks(redact(t, v), v) is always [] (unless the replacement itself spells a value).
  */
 export function redact(text: string, sensitiveValues: readonly string[], replacement = '[redacted]'): string {
-  const original = String(text ?? '');
-  const spans = occurrences(original, guards(sensitiveValues)).map((o): [number, number] => [o.start, o.end]);
-  if (spans.length === 0) return original.normalize('NFC');
-  spans.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
-  let out = '';
-  let cursor = 0;
-  let [start, end] = spans[0]!;
-  for (const [s, e] of spans.slice(1)) {
-    if (s <= end) {
-      end = Math.max(end, e);
-      continue;
-    }
-    out += original.slice(cursor, start) + replacement;
-    cursor = end;
-    start = s;
-    end = e;
-  }
-  out += original.slice(cursor, start) + replacement + original.slice(end);
-  return out.normalize('NFC');
+  return replaced(text, sensitiveValues, itself, () => replacement);
+}
+
+/** The case's sensitive values that occur in `text`, with their kinds, each once, in the order given. */
+export function findSensitive(text: string, values: readonly SensitiveValue[]): SensitiveValue[] {
+  return found(text, values, (v) => v.value);
+}
+
+/** The text as an outside audience reads it: each sensitive value replaced by its label ("[reporter]"). */
+export function redactWithLabels(text: string, values: readonly SensitiveValue[]): string {
+  return replaced(text, values, (v) => v.value, labelOf);
 }
 
 /** A hint that names a value without repeating it: first character, an ellipsis, the length. */
