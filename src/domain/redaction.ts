@@ -71,11 +71,11 @@ interface Guard<T> {
   pattern: RegExp;
 }
 
-function guards<T>(items: readonly T[], valueOf: (item: T) => unknown): Guard<T>[] {
+function guards<T>(items: readonly T[], textOf: (item: T) => unknown): Guard<T>[] {
   const out: Guard<T>[] = [];
   const seen = new Set<string>();
   for (const item of items ?? []) {
-    const original = valueOf(item);
+    const original = textOf(item);
     if (typeof original !== 'string') continue;
     const value = normaliseSensitive(original);
     if ([...value].length < MIN_SENSITIVE_LENGTH) continue;
@@ -116,8 +116,8 @@ function occurrences<T>(text: string, gs: readonly Guard<T>[]): Occurrence<T>[] 
   return found;
 }
 
-function found<T>(text: string, items: readonly T[], valueOf: (item: T) => unknown): T[] {
-  const gs = guards(items, valueOf);
+function found<T>(text: string, items: readonly T[], textOf: (item: T) => unknown): T[] {
+  const gs = guards(items, textOf);
   const hit = new Set(occurrences(String(text ?? ''), gs).map((o) => o.guard));
   return gs.filter((g) => hit.has(g)).map((g) => g.item);
 }
@@ -126,9 +126,9 @@ function found<T>(text: string, items: readonly T[], valueOf: (item: T) => unkno
  * Replaces every occurrence with its item's replacement. Overlapping occurrences merge into one,
  * replaced as the one that starts first (the longest of those) says. The result is NFC.
  */
-function replaced<T>(text: string, items: readonly T[], valueOf: (item: T) => unknown, replacementOf: (item: T) => string): string {
+function replaced<T>(text: string, items: readonly T[], textOf: (item: T) => unknown, replacementOf: (item: T) => string): string {
   const original = String(text ?? '');
-  const spans = occurrences(original, guards(items, valueOf));
+  const spans = occurrences(original, guards(items, textOf));
   if (spans.length === 0) return original.normalize('NFC');
   spans.sort((a, b) => a.start - b.start || b.end - a.end);
   let out = '';

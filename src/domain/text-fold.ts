@@ -7,11 +7,12 @@
 // undoes all of these on both sides, so the comparison is one plain regular expression, and the
 // position map lets redaction replace exactly the original characters.
 //
-// The look-alike table is decancer's (a maintained implementation of Unicode's confusables), asked
-// one code point at a time and remembered, so its mapping never shifts positions we cannot follow.
+// Each character is folded on its own (and remembered), so folding never shifts positions we cannot
+// follow: decomposition for accents and compatibility forms, src/domain/look-alikes.ts for letters
+// of other scripts.
 
-import decancerModule from 'decancer';
 import { decodeHTML } from 'entities';
+import { latinReading } from './look-alikes.ts';
 
 /** A folded text: `text[i]` came from `original.slice(from[i], to[i])`. */
 export interface Folded {
@@ -23,32 +24,23 @@ export interface Folded {
 /** What markup becomes: kept as written, removed, or a space (a tag between two words). */
 export type MarkupMode = 'keep' | 'remove' | 'space';
 
-// decancer is CommonJS: its module object is the cure function its typings call `default`.
-const decancer = decancerModule as unknown as typeof decancerModule.default;
-
 const FORMAT_CHARACTER = /\p{Cf}/u; // soft hyphen, zero-width space and joiners, word joiner, BOM
 const foldedCodePoints = new Map<string, string>();
 const MAX_REMEMBERED = 50_000;
 
-// A few letters decancer maps by look rather than by reading (ß looks like b); people write them so.
-const SPELLED: Record<string, string> = { ß: 'ss', ẞ: 'ss' };
-
 /**
  * One character (a base and its combining marks) as compared: compatibility decomposition with the
- * accents dropped (NFKD without marks: "Ｊ" → "j", "é" → "e", "ﬁ" → "fi"), no format characters,
- * look-alikes of other scripts folded, lower case. decancer is asked only about what is left outside
- * ASCII: on accented Latin letters its visual table guesses ("ó" looks like "p"), decomposition knows.
+ * accents dropped (NFKD without marks: "Ｊ" → "j", "é" → "e", "ﬁ" → "fi", "𝐉" → "j"), no format
+ * characters, lower case, look-alike letters of other scripts read as Latin ("а" → "a").
  */
 function foldCodePoint(cp: string): string {
   const known = foldedCodePoints.get(cp);
   if (known !== undefined) return known;
   let out = '';
-  for (const c of cp.normalize('NFKD')) {
-    if (FORMAT_CHARACTER.test(c) || /\p{M}/u.test(c)) continue;
-    if (c.charCodeAt(0) < 0x80 || /[\s\p{P}]/u.test(c)) out += c;
-    else out += SPELLED[c] ?? String(decancer(c));
+  for (const c of cp.normalize('NFKD').toLowerCase()) {
+    if (FORMAT_CHARACTER.test(c) || COMBINING.test(c)) continue;
+    out += c.charCodeAt(0) < 0x80 ? c : latinReading(c);
   }
-  out = out.toLowerCase();
   if (foldedCodePoints.size >= MAX_REMEMBERED) foldedCodePoints.clear();
   foldedCodePoints.set(cp, out);
   return out;
