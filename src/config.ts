@@ -4,6 +4,12 @@ import { z } from 'zod';
 // Config is one validated, immutable value built once at start-up from an optional JSON file
 // (EMBARGO_CONFIG) overlaid by environment variables. All problems are reported at once.
 
+/**
+ * A yes/no setting: a JSON boolean, or "true"/"1" and "false"/"0" from the environment. Anything
+ * else is refused, where z.coerce.boolean would read "false" as true (any non-empty string is).
+ */
+const flag = () => z.preprocess((v) => (v === 'false' || v === '0' ? false : v === 'true' || v === '1' ? true : v), z.boolean());
+
 const ConfigSchema = z
   .object({
     databaseUrl: z.string().url().nullable().default(null),
@@ -34,7 +40,7 @@ const ConfigSchema = z
       .min(1024)
       .default(2 * 1024 * 1024),
     publicFormRatePerMinute: z.coerce.number().int().min(1).default(10),
-    trustProxy: z.coerce.boolean().default(false),
+    trustProxy: flag().default(false),
     /** Reminder lead before a clock is due, for SLA rules whose profile entry sets no remindBefore. */
     slaRemindBeforeHours: z.coerce
       .number()
@@ -88,7 +94,7 @@ const ConfigSchema = z
     /** IMAP poller: runs when imapHost is set. */
     imapHost: z.string().min(1).nullable().default(null),
     imapPort: z.coerce.number().int().min(1).max(65535).default(993),
-    imapTls: z.preprocess((v) => (v === 'false' || v === '0' ? false : v === 'true' || v === '1' ? true : v), z.boolean()).default(true),
+    imapTls: flag().default(true),
     imapUser: z.string().min(1).nullable().default(null),
     imapPassword: z.string().min(1).nullable().default(null),
     imapMailbox: z.string().min(1).default('INBOX'),

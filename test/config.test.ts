@@ -12,3 +12,13 @@ test('deskUrl: the configured public URL without its trailing slashes, else the 
   assert.equal(at({ EMBARGO_HOST: 'fd00::5' }), 'http://[fd00::5]:8080');
   for (const host of ['localhost', 'desk.internal', 'fd00::5']) assert.ok(new URL(at({ EMBARGO_HOST: host })).hostname);
 });
+
+test('yes/no settings from the environment: "false" and "0" are off, "true" and "1" on, anything else refused', () => {
+  const base = { EMBARGO_INSTANCE_KEY: 'x'.repeat(44) };
+  assert.equal(loadConfig(base).trustProxy, false);
+  assert.equal(loadConfig({ ...base, EMBARGO_TRUST_PROXY: 'false' }).trustProxy, false);
+  assert.equal(loadConfig({ ...base, EMBARGO_TRUST_PROXY: '0' }).trustProxy, false);
+  assert.equal(loadConfig({ ...base, EMBARGO_TRUST_PROXY: 'true' }).trustProxy, true);
+  assert.equal(loadConfig({ ...base, EMBARGO_TRUST_PROXY: '1' }).trustProxy, true);
+  assert.throws(() => loadConfig({ ...base, EMBARGO_TRUST_PROXY: 'no' }), /trustProxy/);
+});
