@@ -3,12 +3,18 @@ import { openStore } from '../store/open.ts';
 import { migrate } from '../store/migrate.ts';
 import { loadInstanceKey } from '../crypto/instance-key.ts';
 import { createSealer } from '../crypto/sealed.ts';
+import type { Db } from '../store/db.ts';
 import type { App } from './context.ts';
 
-/** Opens the store, applies pending migrations and loads the instance key: the App every door uses. */
-export async function createApp(config: Config, opts: { clock?: () => Date; schema?: string } = {}): Promise<App> {
+/**
+ * Opens the store (or takes one already open: the tests start theirs from a migrated image), applies
+ * pending migrations and loads the instance key: the App every door uses.
+ */
+export async function createApp(config: Config, opts: { clock?: () => Date; schema?: string; db?: Db } = {}): Promise<App> {
   const key = loadInstanceKey({ keyBase64: config.instanceKey, keyFile: config.instanceKeyFile! });
-  const db = await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(opts.schema ? { schema: opts.schema } : {}) });
+  const db =
+    opts.db ??
+    (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(opts.schema ? { schema: opts.schema } : {}) }));
   await migrate(db);
   return { db, sealer: createSealer(key), config, clock: opts.clock ?? (() => new Date()) };
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -11,11 +11,13 @@ import { initInstance } from '../../src/app/admin/instance.ts';
 import { addPerson, createProject, setTeamMember } from '../../src/app/admin/admin.ts';
 import { beginEnrollment, completeEnrollment, createApiToken, loadPrincipal, signIn } from '../../src/app/auth/auth.ts';
 import { totpCode } from '../../src/crypto/totp.ts';
+import { openPglite } from '../../src/store/pglite.ts';
+import { cloneTemplateDatabase, pgliteImage } from './templates.ts';
 import type { Ctx } from '../../src/app/context.ts';
 
-// Test harness: a real database (embedded PGlite in memory, or the PostgreSQL server named by
-// EMBARGO_TEST_DATABASE_URL in a schema of its own that is dropped afterwards), the real HTTP server
-// in-process, and an injected clock.
+// Test harness: a real database (embedded PGlite in memory, or on the PostgreSQL server named by
+// EMBARGO_TEST_DATABASE_URL a database of its own that is dropped afterwards), each a copy of one
+// migrated template (./templates.ts), the real HTTP server in-process, and an injected clock.
 
 export class TestClock {
   now: Date;
@@ -52,37 +54,40 @@ export interface HarnessOptions {
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const clock = new TestClock(opts.clock);
-  const url = process.env.EMBARGO_TEST_DATABASE_URL ?? null;
-  const schema = url ? `t_${randomBytes(6).toString('hex')}` : undefined;
+  const server = process.env.EMBARGO_TEST_DATABASE_URL ?? null;
+  const clone = server ? await cloneTemplateDatabase(server) : null;
+  const dataDir = clone ? mkdtempSync(join(tmpdir(), 'embargo-')) : ':memory:';
   const config = loadConfig(
     {},
     {
-      databaseUrl: url,
-      dataDir: url ? mkdtempSync(join(tmpdir(), 'embargo-')) : ':memory:',
+      databaseUrl: clone?.url ?? null,
+      dataDir,
       instanceKey: randomBytes(32).toString('base64'),
       passwordCostLog2: 14,
       publicFormRatePerMinute: 1000,
       ...opts.config,
     },
   );
-  const app = await createApp(config, { clock: clock.fn, ...(schema ? { schema } : {}) });
-  const server = await buildServer(app, opts.plugins ? { plugins: opts.plugins } : {});
+  const db = clone ? undefined : await openPglite(null, { image: await pgliteImage() });
+  const app = await createApp(config, { clock: clock.fn, ...(db ? { db } : {}) });
+  const http = await buildServer(app, opts.plugins ? { plugins: opts.plugins } : {});
   let baseUrl: string | null = null;
   if (opts.listen) {
-    await server.listen({ host: '127.0.0.1', port: 0 });
-    const address = server.server.address();
+    await http.listen({ host: '127.0.0.1', port: 0 });
+    const address = http.server.address();
     if (!address || typeof address === 'string') throw new Error('server did not listen on a port');
     baseUrl = `http://localhost:${address.port}`;
   }
   return {
     app,
-    server,
+    server: http,
     clock,
     baseUrl,
     async close() {
-      await server.close();
-      if (schema) await app.db.query(`DROP SCHEMA ${schema} CASCADE`);
+      await http.close();
       await app.db.close();
+      await clone?.drop();
+      if (clone) rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
