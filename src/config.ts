@@ -26,8 +26,14 @@ const ConfigSchema = z
       .default(null),
     instanceKey: z.string().nullable().default(null),
     instanceKeyFile: z.string().nullable().default(null),
-    /** scrypt cost parameter log2(N); 17 is OWASP's recommendation for scrypt (128 MiB with r=8). */
+    /** scrypt cost parameter log2(N) of new password hashes; 17 is OWASP's recommendation for scrypt (128 MiB with r=8). */
     passwordCostLog2: z.coerce.number().int().min(14).max(20).default(17),
+    /**
+     * Test suites only: a scrypt cost below passwordCostLog2's floor that replaces it, so tests that are
+     * not about passwords do not spend their time hashing. Never set it on a desk: such hashes are cheap
+     * to crack. Each hash records its own cost, so hashes made at either cost verify.
+     */
+    testPasswordCostLog2: z.coerce.number().int().min(4).max(13).nullable().default(null),
     sessionHours: z.coerce
       .number()
       .int()
@@ -156,6 +162,7 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_INSTANCE_KEY: 'instanceKey',
   EMBARGO_INSTANCE_KEY_FILE: 'instanceKeyFile',
   EMBARGO_PASSWORD_COST_LOG2: 'passwordCostLog2',
+  EMBARGO_TEST_PASSWORD_COST_LOG2: 'testPasswordCostLog2',
   EMBARGO_SESSION_HOURS: 'sessionHours',
   EMBARGO_BODY_LIMIT_BYTES: 'bodyLimitBytes',
   EMBARGO_PUBLIC_FORM_RATE_PER_MINUTE: 'publicFormRatePerMinute',
@@ -217,5 +224,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
   }
   const config = parsed.data;
-  return Object.freeze({ ...config, instanceKeyFile: config.instanceKeyFile ?? `${config.dataDir}/instance.key` });
+  return Object.freeze({
+    ...config,
+    passwordCostLog2: config.testPasswordCostLog2 ?? config.passwordCostLog2,
+    instanceKeyFile: config.instanceKeyFile ?? `${config.dataDir}/instance.key`,
+  });
 }

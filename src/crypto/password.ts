@@ -31,8 +31,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
-/** A hash that verifyPassword never accepts, for spending the same time on unknown accounts. */
-export const DUMMY_PASSWORD_HASH = `scrypt$14$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`;
+/**
+ * A hash that verifyPassword never accepts, for spending the same time on unknown accounts: it has
+ * the cost new hashes get (the configured one), or the time would tell which accounts exist.
+ */
+export function dummyPasswordHash(log2N: number): string {
+  return `scrypt$${log2N}$8$1$${Buffer.alloc(16).toString('base64url')}$${Buffer.alloc(32).toString('base64url')}`;
+}
 
 /** Random bearer secrets (sessions, API tokens, enrollment and reporter links): 256 bits. */
 export function newSecret(prefix: string): string {

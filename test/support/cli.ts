@@ -1,6 +1,7 @@
 import type { TestContext } from 'node:test';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { TEST_PASSWORD_COST_LOG2 } from './password-cost.ts';
 
 // bin/embargo as a user, an operator or an MTA runs it: a real process, judged by its exit code and
 // its output, against the embedded database or the PostgreSQL server of the test run.
@@ -17,7 +18,11 @@ export interface CliResult {
  * command that reads it sees the end instead of waiting forever. */
 export function runEmbargo(env: NodeJS.ProcessEnv, args: string[], stdin: string | Buffer = ''): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(embargoBin, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    // Passwords at the suite's test-only cost unless the test sets one.
+    const child = spawn(embargoBin, args, {
+      env: { EMBARGO_TEST_PASSWORD_COST_LOG2: String(TEST_PASSWORD_COST_LOG2), ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     // Decoded as a stream, so a character split across two chunks is not mangled.

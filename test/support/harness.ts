@@ -13,6 +13,9 @@ import { beginEnrollment, completeEnrollment, createApiToken, loadPrincipal, sig
 import { totpCode } from '../../src/crypto/totp.ts';
 import { openPglite } from '../../src/store/pglite.ts';
 import { cloneTemplateDatabase, pgliteImage } from './templates.ts';
+import { TEST_PASSWORD_COST_LOG2 } from './password-cost.ts';
+
+export { TEST_PASSWORD_COST_LOG2 };
 import type { Ctx } from '../../src/app/context.ts';
 
 // Test harness: a real database (embedded PGlite in memory, or on the PostgreSQL server named by
@@ -63,7 +66,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       databaseUrl: clone?.url ?? null,
       dataDir,
       instanceKey: randomBytes(32).toString('base64'),
-      passwordCostLog2: 14,
+      testPasswordCostLog2: TEST_PASSWORD_COST_LOG2,
       publicFormRatePerMinute: 1000,
       ...opts.config,
     },

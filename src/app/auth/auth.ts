@@ -1,7 +1,7 @@
 import type { Queryable } from '../../store/db.ts';
 import type { PersonPrincipal } from '../../domain/access.ts';
 import { EmbargoError, ValidationError } from '../../domain/errors.ts';
-import { DUMMY_PASSWORD_HASH, hashPassword, newSecret, passwordProblem, secretHash, verifyPassword } from '../../crypto/password.ts';
+import { dummyPasswordHash, hashPassword, newSecret, passwordProblem, secretHash, verifyPassword } from '../../crypto/password.ts';
 import { newTotpSecret, totpStep, totpUri } from '../../crypto/totp.ts';
 import { aad, audit, requirePerson, type App, type Ctx } from '../context.ts';
 
@@ -65,7 +65,7 @@ export async function signIn(
     [input.email.trim().toLowerCase()],
   );
   const row = r.rows[0];
-  const passwordOk = await verifyPassword(input.password, row?.password_hash ?? DUMMY_PASSWORD_HASH);
+  const passwordOk = await verifyPassword(input.password, row?.password_hash ?? dummyPasswordHash(app.config.passwordCostLog2));
   if (!row || !passwordOk || row.disabled || !row.totp_secret_sealed) throw failed;
   const secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
   const step = totpStep(secret, input.totp, now);
