@@ -159,7 +159,7 @@ test("documented refusals: another CNA's id, the quota, a year out of range, a r
 
 test('a service that does not answer in time, an unreachable one, and a plain-http remote URL', async () => {
   const slow = cveServicesClient({ baseUrl: mock.url, org: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY }, { timeoutMs: 200 });
-  mock.delayNext(1500);
+  mock.stallNext();
   await assert.rejects(
     slow.getOrg(),
     (e: unknown) => e instanceof CveServicesError && e.serviceError === 'TIMEOUT' && /did not answer within/.test(e.message),

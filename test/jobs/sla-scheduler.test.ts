@@ -420,8 +420,20 @@ test('startScheduler runs passes on a timer, records a heartbeat, and stops clea
       'SELECT scheduler_id, last_error FROM scheduler_heartbeats',
     );
     assert.deepEqual(hb.rows, [{ scheduler_id: 'test-scheduler', last_error: null }]);
-    // Stopped: no pass starts afterwards.
-    await new Promise((r) => setTimeout(r, 20));
+    // Stopped: no pass starts afterwards, while another scheduler on the same timer runs two.
+    let watcherDone!: () => void;
+    const watcherTwoPasses = new Promise<void>((resolve) => (watcherDone = resolve));
+    let watcherPasses = 0;
+    const watcher = startScheduler(d.h.app, {
+      intervalMs: 5,
+      id: 'watcher',
+      onPass: () => {
+        if (++watcherPasses === 2) watcherDone();
+      },
+      onError: (e) => assert.fail(String(e)),
+    });
+    await watcherTwoPasses;
+    await watcher.stop();
     assert.equal(results.length, after);
   } finally {
     await d.h.close();
