@@ -27,7 +27,7 @@ test('embargo advisory export ID: published without --as, any version with --as 
   const dir = mkdtempSync(join(tmpdir(), 'embargo-adv-cli-'));
   const key = randomBytes(32).toString('base64');
   const url = process.env.EMBARGO_TEST_DATABASE_URL;
-  const { databaseUrl, schema } = await cliDatabase(t, 'cli');
+  const { databaseUrl, schema } = await cliDatabase(t, 'cli', dir);
   const vars: NodeJS.ProcessEnv = {
     ...process.env,
     EMBARGO_DATA_DIR: dir,

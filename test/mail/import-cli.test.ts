@@ -11,7 +11,7 @@ import { cliDatabase, runEmbargo } from '../support/cli.ts';
 
 test('embargo mail import: stdin and file, prints where it landed, same message once, rejects with a reason, --help', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-mail-import-'));
-  const { databaseUrl } = await cliDatabase(t, 'mailimp');
+  const { databaseUrl } = await cliDatabase(t, 'mailimp', dir);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     EMBARGO_DATA_DIR: dir,

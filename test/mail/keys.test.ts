@@ -192,7 +192,7 @@ const embargo = (vars: NodeJS.ProcessEnv, ...args: string[]) => runEmbargo(vars,
 
 test('CLI: keys team-public before and after keys generate / keys import; GnuPG reads what it prints', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-keys-'));
-  const { databaseUrl } = await cliDatabase(t, 'keys');
+  const { databaseUrl } = await cliDatabase(t, 'keys', dir);
   const vars: NodeJS.ProcessEnv = { ...process.env, EMBARGO_DATA_DIR: dir, DATABASE_URL: databaseUrl, EMBARGO_PASSWORD_COST_LOG2: '14' };
   let r = await embargo(vars, 'keys', 'team-public', '--help');
   assert.equal(r.code, 0);

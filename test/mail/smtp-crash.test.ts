@@ -46,7 +46,7 @@ async function kill(child: ChildProcess): Promise<void> {
 test('SMTP receiving survives SIGKILL at random points: every 250 is stored once and processed once', { timeout: 600_000 }, async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-smtp-crash-'));
   const smtpPort = await freePort();
-  const { databaseUrl } = await cliDatabase(t, 'crash');
+  const { databaseUrl } = await cliDatabase(t, 'crash', dir);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     EMBARGO_DATA_DIR: dir,

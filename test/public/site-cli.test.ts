@@ -16,7 +16,7 @@ const embargo = (env: NodeJS.ProcessEnv, ...args: string[]) => runEmbargo(env, a
 
 test('embargo site export: --help, writes only what is public now, refuses a non-empty directory and a missing URL', async (t) => {
   const dataDir = mkdtempSync(join(tmpdir(), 'embargo-site-cli-'));
-  const { databaseUrl } = await cliDatabase(t, 'site_cli');
+  const { databaseUrl } = await cliDatabase(t, 'site_cli', dataDir);
   const env = { ...process.env, EMBARGO_DATA_DIR: dataDir, DATABASE_URL: databaseUrl, EMBARGO_PUBLIC_URL: 'https://desk.example.org' };
 
   // The desk's database, with one advisory public since yesterday and one public only tomorrow.
