@@ -5,6 +5,7 @@ import { isValidTimeZone } from '../../domain/calendar.ts';
 import { audit, requireAdmin, requirePerson, type Ctx } from '../context.ts';
 import { issueEnrollment } from '../auth/auth.ts';
 import { rulesOf } from './instance.ts';
+import { isUuid } from '../../domain/ids.ts';
 
 // Admin use cases: people, teams and projects (with their subsystem contact table).
 
@@ -100,7 +101,7 @@ export async function updateAvailability(ctx: Ctx, personId: string, raw: unknow
 }
 
 async function personExists(tx: Queryable, personId: string): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(personId)) throw new NotFoundError('person');
+  if (!isUuid(personId)) throw new NotFoundError('person');
   const r = await tx.query('SELECT 1 FROM people WHERE id = $1', [personId]);
   if (!r.rows.length) throw new NotFoundError('person');
 }

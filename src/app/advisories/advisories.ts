@@ -2,7 +2,6 @@ import { deskUrl } from '../../config.ts';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
-import { canSeeSensitive } from '../../domain/access.ts';
 import {
   OPTIONAL_SECTIONS,
   parseAdvisory,
@@ -12,12 +11,13 @@ import {
   type Credit,
   type OptionalSection,
 } from '../../domain/advisory.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { parseCvss } from '../../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, type ExportFormat, type ExportResult } from '../../formats/export.ts';
 import { parseProfile } from '../../process/loader.ts';
 import { aad, actorId, audit, requirePerson, type Ctx } from '../context.ts';
 import { openReporter, visibleCase, type LoadedCase } from '../cases/case.ts';
+import { requireAdvisoryTeam, visibleAdvisory, type VisibleAdvisory } from '../gate.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { advisoryDiff, type SectionDiff } from './diff.ts';
 import { isUuid } from '../../domain/ids.ts';
@@ -32,92 +32,9 @@ import { isUuid } from '../../domain/ids.ts';
 // fields (`published`, `modified`, `withdrawn`, set by scheduling and withdrawal, never by an edit)
 // and the reporter's own credit, which always follows the reporter's stated preference.
 
-export type AdvisoryState = 'draft' | 'approved' | 'published' | 'withdrawn';
+import { contentAuthor, loadAdvisoryRow, type AdvisoryRow, type AdvisoryState } from './rows.ts';
 
-export interface AdvisoryRow {
-  id: string;
-  publicId: string;
-  incidentId: string;
-  state: AdvisoryState;
-  headVersion: number;
-  approvedVersion: number | null;
-  publishedVersion: number | null;
-  publishAt: Date | null;
-  createdBy: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export async function loadAdvisoryRow(tx: Queryable, advisoryId: string, lock: boolean): Promise<AdvisoryRow | null> {
-  if (!isUuid(advisoryId)) return null;
-  const r = await tx.query<{
-    id: string;
-    public_id: string;
-    incident_id: string;
-    state: AdvisoryState;
-    head_version: number;
-    approved_version: number | null;
-    published_version: number | null;
-    publish_at: Date | null;
-    created_by: string | null;
-    created_at: Date;
-    updated_at: Date;
-  }>(`SELECT * FROM advisories WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [advisoryId]);
-  const a = r.rows[0];
-  if (!a) return null;
-  return {
-    id: a.id,
-    publicId: a.public_id,
-    incidentId: a.incident_id,
-    state: a.state,
-    headVersion: a.head_version,
-    approvedVersion: a.approved_version,
-    publishedVersion: a.published_version,
-    publishAt: a.publish_at ? new Date(a.publish_at) : null,
-    createdBy: a.created_by,
-    createdAt: new Date(a.created_at),
-    updatedAt: new Date(a.updated_at),
-  };
-}
-
-/** The security teams of the incident (central, or a project team on it) work on its advisories. */
-export function requireAdvisoryTeam(ctx: Ctx, c: LoadedCase): void {
-  if (!canSeeSensitive(ctx.principal, c.facts)) {
-    throw new ForbiddenError(
-      "Only the security teams handling this incident work on its advisories (drafts carry the reporter's identity).",
-    );
-  }
-}
-
-export interface VisibleAdvisory {
-  row: AdvisoryRow;
-  c: LoadedCase;
-}
-
-/**
- * Loads an advisory the principal may work on. Anyone who may not see its incident gets "not found";
- * a person pulled into the case who is not on a security team gets "forbidden". With `lock`, the
- * report is locked first and then the advisory (the order every use case takes).
- */
-export async function visibleAdvisory(ctx: Ctx, tx: Queryable, advisoryId: string, lock = false): Promise<VisibleAdvisory> {
-  requirePerson(ctx);
-  const peek = await loadAdvisoryRow(tx, advisoryId, false);
-  if (!peek) throw new NotFoundError('advisory');
-  const rep = await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE id = $1', [peek.incidentId]);
-  // The workflow drafts advisories of incidents; one stored without an incident has no team to work on it.
-  const reportId = rep.rows[0]?.report_id;
-  if (!reportId) throw new NotFoundError('advisory');
-  let c: LoadedCase;
-  try {
-    c = await visibleCase(ctx, tx, reportId, lock);
-  } catch (e) {
-    if (e instanceof NotFoundError) throw new NotFoundError('advisory');
-    throw e;
-  }
-  requireAdvisoryTeam(ctx, c);
-  const row = lock ? (await loadAdvisoryRow(tx, advisoryId, true))! : peek;
-  return { row, c };
-}
+export { contentAuthor, loadAdvisoryRow, type AdvisoryRow, type AdvisoryState };
 
 /** An advisory's id from its public id (e.g. "TF-2026-0001") or its own id; "not found" when neither. */
 export async function advisoryIdOf(tx: Queryable, idOrPublicId: string): Promise<string> {
@@ -533,15 +450,6 @@ export interface AdvisoryView extends AdvisorySummary {
     withdraw: boolean;
     assignCve: boolean;
   };
-}
-
-/** Who wrote the content of a version: its author, or for a version the desk made, the nearest human author before it. */
-export async function contentAuthor(tx: Queryable, advisoryId: string, version: number): Promise<string | null> {
-  const r = await tx.query<{ author_id: string | null }>(
-    'SELECT author_id FROM advisory_versions WHERE advisory_id = $1 AND version <= $2 AND author_id IS NOT NULL ORDER BY version DESC LIMIT 1',
-    [advisoryId, version],
-  );
-  return r.rows[0]?.author_id ?? null;
 }
 
 export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<AdvisoryView> {

@@ -8,7 +8,8 @@ import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { openReporter, type LoadedCase } from '../cases/case.ts';
 import { addMessage, messageReporter, queueMail, stageOf } from '../cases/messaging.ts';
 import { rulesOf } from '../admin/instance.ts';
-import { readVersion, visibleAdvisory } from './advisories.ts';
+import { readVersion } from './advisories.ts';
+import { visibleAdvisory } from '../gate.ts';
 
 // Circulating a draft before publication: to the reporter (into the case thread and, when they gave
 // an address, the outbox, copied as the profile says) or to stakeholders (addresses given, or the

@@ -5,7 +5,8 @@ import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { messageReporter, templateVars } from '../cases/messaging.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { claimCveForAdvisory } from '../cve/pool.ts';
-import { contentAuthor, readVersion, requiredSections, visibleAdvisory, writeVersion, type AdvisoryState } from './advisories.ts';
+import { contentAuthor, readVersion, requiredSections, writeVersion, type AdvisoryState } from './advisories.ts';
+import { visibleAdvisory } from '../gate.ts';
 
 // Review and approval by a second team member, scheduled publication of the approved head version,
 // and withdrawal of a published advisory.

@@ -3,6 +3,7 @@ import { canSeeCase, type CaseFacts } from '../../domain/access.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { reportManagement, type ReportState } from '../../domain/report-management.ts';
 import { aad, actorId, type Ctx } from '../context.ts';
+import { isUuid } from '../../domain/ids.ts';
 
 // Loading a case (a report and, once accepted, its incident) with the facts the access policy needs,
 // and moving its report-management states with every step recorded.
@@ -116,7 +117,7 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
 
 /** Loads a case the principal may see; anything else is "not found", never "forbidden". */
 export async function visibleCase(ctx: Ctx, tx: Queryable, reportId: string, lock = false): Promise<LoadedCase> {
-  if (!/^[0-9a-f-]{36}$/i.test(reportId)) throw new NotFoundError('report');
+  if (!isUuid(reportId)) throw new NotFoundError('report');
   const c = await loadCase(tx, reportId, lock);
   if (!c || !canSeeCase(ctx.principal, c.facts)) throw new NotFoundError('report');
   return c;
