@@ -1,39 +1,14 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
-import { projectActions, type CaseAction } from '../../domain/access.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
-import { moveReportState, recordTransition, visibleCase, type LoadedCase } from './case.ts';
+import { withCase, withProjectPart } from '../gate.ts';
+import { moveReportState, recordTransition, type LoadedCase } from './case.ts';
 import { reassignClocks, startClocks, stopAllClocks, stopClocks } from '../sla/clocks.ts';
 import { messageReporter, templateVars } from './messaging.ts';
-import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
-import { requireAction } from './triage.ts';
 
 // Project handling (TF) and assignment by subsystem (Tock), plus pulling people into one case.
-
-async function withProjectPart<T>(
-  ctx: Ctx,
-  reportId: string,
-  projectSlug: string,
-  action: CaseAction,
-  fn: (tx: Queryable, c: LoadedCase, part: LoadedCase['projects'][number], rules: ProfileRules, now: Date) => Promise<T>,
-): Promise<T> {
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const part = c.projects.find((p) => p.slug === projectSlug);
-    if (!part) throw new NotFoundError('project on this incident');
-    if (action === 'project.claim' && part.handlerId !== null && part.rmState === 'received') {
-      throw new ConflictError('Someone else claimed this incident first.');
-    }
-    if (!projectActions(ctx.principal, c.facts, part.projectId).includes(action)) {
-      throw new ForbiddenError(`You cannot ${action.replace('.', ': ').replace('_', ' ')} for ${projectSlug} now.`);
-    }
-    return fn(tx, c, part, await rulesOf(tx), now);
-  });
-}
 
 /** TF project handling 2: a project team member becomes the project incident handler; one wins. */
 export async function claimHandler(ctx: Ctx, reportId: string, projectSlug: string): Promise<void> {
@@ -230,12 +205,7 @@ export async function assignBySubsystem(
   raw: unknown,
 ): Promise<{ assigneeId: string; via: 'primary' | 'secondary' }> {
   const { subsystem } = z.strictObject({ subsystem: z.string().trim().min(1).max(100) }).parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'incident.assign');
+  return withCase(ctx, reportId, { lock: true, action: 'incident.assign' }, async (tx, c, rules, now) => {
     const part = c.projects[0]!;
     const s = await tx.query<{
       id: string;
@@ -297,11 +267,7 @@ export async function assignBySubsystem(
 export async function pullIn(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const { email } = z.strictObject({ email: z.string().trim().toLowerCase().email() }).parse(raw);
   const me = requirePerson(ctx);
-  const now = ctx.app.clock();
-  await ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'case.pull_in');
+  await withCase(ctx, reportId, { lock: true, action: 'case.pull_in' }, async (tx, _c, _rules, now) => {
     const p = await tx.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [email]);
     const personId = p.rows[0]?.person_id;
     if (!personId)

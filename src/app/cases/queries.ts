@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { canSeeSensitive, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
+import { withCase } from '../gate.ts';
 import { openReporter, openTitle, visibleCase } from './case.ts';
-import { rulesOf } from '../admin/instance.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { scoredVectors } from '../scoring/scoring.ts';
 
@@ -129,10 +129,7 @@ const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 /** Everything the case page shows, limited to what this person may see, with the actions they may take now. */
 export async function caseView(ctx: Ctx, reportId: string) {
   const p = requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId);
-    const rules = await rulesOf(tx);
+  return withCase(ctx, reportId, {}, async (tx, c, rules, now) => {
     const sensitive = canSeeSensitive(p, c.facts);
     const report = await tx.query<{ body_sealed: string; sensitive_sealed: string }>(
       'SELECT body_sealed, sensitive_sealed FROM reports WHERE id = $1',

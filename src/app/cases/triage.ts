@@ -1,45 +1,24 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
-import { caseActions, type CaseAction } from '../../domain/access.ts';
-import { ConflictError, EmbargoError, ForbiddenError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, EmbargoError, ValidationError } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
+import { requireCaseAction, withCase } from '../gate.ts';
 import { moveReportState, visibleCase, type LoadedCase } from './case.ts';
 import { reassignClocks, startClocks, startPriorityClocks, stopAllClocks, stopClocks } from '../sla/clocks.ts';
 import { messageReporter, templateVars } from './messaging.ts';
-import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 
 // Triage use cases: TF (a central member claims the triager role, then accepts or rejects) and
 // Tock (the triage coordinator acknowledges, assesses severity and priority, or rejects).
 // Each: authorise → domain transition → persist → audit → queue messages, in one transaction.
 
-export function requireAction(ctx: Ctx, c: LoadedCase, rules: ProfileRules, action: CaseAction): void {
-  if (!caseActions(ctx.principal, c.facts, rules.workflow).includes(action)) {
-    throw new ForbiddenError(`You cannot ${action.replace('.', ': ').replace('_', ' ')} on this case now.`);
-  }
-}
-
-async function withCase<T>(
-  ctx: Ctx,
-  reportId: string,
-  fn: (tx: Queryable, c: LoadedCase, rules: ProfileRules, now: Date) => Promise<T>,
-): Promise<T> {
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    return fn(tx, c, rules, now);
-  });
-}
-
 /** TF: a central member claims the triager role. Two claiming at once: exactly one wins. */
 export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
   const me = requirePerson(ctx);
-  await withCase(ctx, reportId, async (tx, c, rules, now) => {
+  await withCase(ctx, reportId, { lock: true }, async (tx, c, rules, now) => {
     // The loser of a race gets a conflict that says so, not a bare "not allowed".
     if (c.row.triagerId !== null && c.row.rmState === 'received') throw new ConflictError('Someone else claimed this report first.');
-    requireAction(ctx, c, rules, 'triage.claim');
+    requireCaseAction(ctx, c, rules, 'triage.claim');
     const won = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id IS NULL', [
       reportId,
       me.personId,
@@ -56,8 +35,7 @@ export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
 export async function takeOverTriage(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const me = requirePerson(ctx);
   const { reason } = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).parse(raw);
-  await withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.take_over');
+  await withCase(ctx, reportId, { lock: true, action: 'triage.take_over' }, async (tx, c, rules, now) => {
     const r = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id = $4', [
       reportId,
       me.personId,
@@ -90,8 +68,7 @@ const RejectInput = z.strictObject({
 /** Rejects with specific reasoning: Received → Invalid → Closed, standard rejection response to the reporter. */
 export async function rejectReport(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const { reason } = RejectInput.parse(raw);
-  await withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.reject');
+  await withCase(ctx, reportId, { lock: true, action: 'triage.reject' }, async (tx, c, rules, now) => {
     if (rules.workflow.triage === 'coordinator' && c.row.triagerId === null) {
       await tx.query('UPDATE reports SET triager_id = $2 WHERE id = $1', [reportId, requirePerson(ctx).personId]);
     }
@@ -116,8 +93,7 @@ const AcceptInput = z.strictObject({
  */
 export async function acceptReport(ctx: Ctx, reportId: string, raw: unknown): Promise<{ incidentRef: string }> {
   const input = AcceptInput.parse(raw);
-  return withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.accept');
+  return withCase(ctx, reportId, { lock: true, action: 'triage.accept' }, async (tx, c, rules, now) => {
     const projects = await projectsBySlug(tx, input.projects);
     await moveReportState(ctx, tx, reportId, { kind: 'report' }, c.row.rmState, 'accepted', now, 'accepted in triage');
     const { incidentId, ref } = await createIncident(ctx, tx, c, rules, now, {
@@ -221,8 +197,7 @@ async function createIncident(
 /** Tock 1.2: the triage coordinator acknowledges receipt with the acknowledgment template. */
 export async function acknowledgeReport(ctx: Ctx, reportId: string): Promise<void> {
   const me = requirePerson(ctx);
-  await withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.acknowledge');
+  await withCase(ctx, reportId, { lock: true, action: 'triage.acknowledge' }, async (tx, _c, rules, now) => {
     const r = await tx.query(
       'UPDATE reports SET acknowledged_at = $2, triager_id = COALESCE(triager_id, $3), updated_at = $2 WHERE id = $1 AND acknowledged_at IS NULL',
       [reportId, now, me.personId],
@@ -257,8 +232,7 @@ export async function assessReport(
 ): Promise<{ incidentRef: string; priority: string | null; resolutionDueAt: string | null }> {
   const input = AssessInput.parse(raw);
   const me = requirePerson(ctx);
-  return withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.assess');
+  return withCase(ctx, reportId, { lock: true, action: 'triage.assess' }, async (tx, c, rules, now) => {
     if (!rules.severities.includes(input.severity)) {
       throw new ValidationError(`Unknown severity ${input.severity}; the profile knows ${rules.severities.join(', ')}.`, [
         { path: 'severity', message: 'unknown severity' },

@@ -4,11 +4,11 @@ import { CWE_CATALOGUE, searchCwe, type CweEntry } from '../../domain/cwe.ts';
 import { caseActions } from '../../domain/access.ts';
 import { EmbargoError, NotFoundError, ValidationError, type ErrorDetail } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
+import { withCase } from '../gate.ts';
 import { recordTransition, visibleCase } from '../cases/case.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { applySeverityChange } from './severity.ts';
-import { requireAction } from '../cases/triage.ts';
 
 // Scoring an incident: its CVSS vectors (at most one per version, 3.1 and/or 4.0). The severity
 // follows from the score through the profile's bands (severity.levels[].cvssMin), the priority from
@@ -116,12 +116,7 @@ type Rescore = (current: ReadonlyMap<CvssVersion, CvssScore>) => Map<CvssVersion
 const brief = (s: CvssScore | undefined) => (s ? { vector: s.vector, score: s.score, severity: s.severity } : null);
 
 async function rescore(ctx: Ctx, reportId: string, reason: string | undefined, next: Rescore): Promise<ScoringOutcome> {
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'incident.change_severity');
+  return withCase(ctx, reportId, { lock: true, action: 'incident.change_severity' }, async (tx, c, rules, now) => {
     const row = (
       await tx.query<{ cvss_vectors: string[]; severity: string | null; priority: string | null; resolution_due_at: Date | null }>(
         'SELECT cvss_vectors, severity, priority, resolution_due_at FROM incidents WHERE id = $1',

@@ -1,12 +1,11 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
-import { audit, requirePerson, type Ctx } from '../context.ts';
-import { recordTransition, visibleCase, type LoadedCase } from '../cases/case.ts';
+import { audit, type Ctx } from '../context.ts';
+import { withCase } from '../gate.ts';
+import { recordTransition, type LoadedCase } from '../cases/case.ts';
 import { startPriorityClocks } from '../sla/clocks.ts';
-import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
-import { requireAction } from '../cases/triage.ts';
 
 // A changed severity or priority moves the resolution target with it: the running priority clock is
 // recomputed from its original start and the old one is kept, stopped, with the reason.
@@ -32,12 +31,7 @@ export interface SeverityOutcome {
 
 export async function changeSeverity(ctx: Ctx, reportId: string, raw: unknown): Promise<SeverityOutcome> {
   const input = Input.parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'incident.change_severity');
+  return withCase(ctx, reportId, { lock: true, action: 'incident.change_severity' }, async (tx, c, rules, now) => {
     const outcome = await applySeverityChange(ctx, tx, c, rules, now, input);
     if (!outcome) throw new ConflictError('The severity and priority are already these.');
     return outcome;
