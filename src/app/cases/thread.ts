@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import { reportManagement, type ReportState } from '../../domain/report-management.ts';
 import { audit, type Ctx } from '../context.ts';
+import { closeIncidentRow, reopenIncidentRow, restartProjectPart } from './records/incidents.ts';
 import { withCase } from '../gate.ts';
 import { moveReportState, recordTransition } from './case.ts';
 import { pauseClocks, stopAllClocks } from '../sla/clocks.ts';
@@ -98,11 +99,7 @@ export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): P
         reason,
       );
     }
-    const r = await tx.query(
-      `UPDATE incidents SET status = 'closed', outcome = COALESCE(outcome, 'closed'), closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'`,
-      [c.row.incidentId, now],
-    );
-    if (r.rowCount !== 1) throw new ConflictError('The incident is already closed.');
+    if (!(await closeIncidentRow(tx, c.row.incidentId!, now))) throw new ConflictError('The incident is already closed.');
     await recordTransition(ctx, tx, 'task', reportId, 'case', 'open', 'closed', now, reason);
     await stopAllClocks(tx, reportId, now, 'incident_closed');
     await audit(ctx, tx, now, { action: 'incident.closed', subjectType: 'report', subjectId: reportId, data: { reason } });
@@ -116,20 +113,12 @@ export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): P
 export async function reopenIncident(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const { reason } = Reason.parse(raw);
   await withCase(ctx, reportId, { lock: true, action: 'incident.reopen' }, async (tx, c, _rules, now) => {
-    const r = await tx.query(
-      `UPDATE incidents SET status = 'open', outcome = NULL, closed_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'closed'`,
-      [c.row.incidentId, now],
-    );
-    if (r.rowCount !== 1) throw new ConflictError('The incident is already open.');
+    if (!(await reopenIncidentRow(tx, c.row.incidentId!, now))) throw new ConflictError('The incident is already open.');
     await recordTransition(ctx, tx, 'task', reportId, 'case', 'closed', 'open', now, reason);
     for (const p of c.projects) {
       if (p.rmState !== 'closed') continue;
       const to: ReportState = 'received';
-      await tx.query('UPDATE incident_projects SET rm_state = $3, outcome = NULL WHERE incident_id = $1 AND project_id = $2', [
-        c.row.incidentId,
-        p.projectId,
-        to,
-      ]);
+      await restartProjectPart(tx, c.row.incidentId!, p.projectId, to);
       await recordTransition(ctx, tx, 'report-management', reportId, `project:${p.projectId}`, 'closed', to, now, `reopened: ${reason}`);
     }
     await audit(ctx, tx, now, { action: 'incident.reopened', subjectType: 'report', subjectId: reportId, data: { reason } });

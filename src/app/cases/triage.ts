@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, EmbargoError, ValidationError } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
+import { insertIncident, insertIncidentProject, setResolutionDue } from './records/incidents.ts';
+import { claimTriager, linkIncident, markAcknowledged, setTriager, takeOverTriager } from './records/reports.ts';
+import { insertTransition } from './records/transitions.ts';
 import { requireCaseAction, withCase } from '../gate.ts';
 import { moveReportState, visibleCase, type LoadedCase } from './case.ts';
 import { reassignClocks, startClocks, startPriorityClocks, stopAllClocks, stopClocks } from '../sla/clocks.ts';
@@ -19,12 +22,7 @@ export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
     // The loser of a race gets a conflict that says so, not a bare "not allowed".
     if (c.row.triagerId !== null && c.row.rmState === 'received') throw new ConflictError('Someone else claimed this report first.');
     requireCaseAction(ctx, c, rules, 'triage.claim');
-    const won = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id IS NULL', [
-      reportId,
-      me.personId,
-      now,
-    ]);
-    if (won.rowCount !== 1) throw new ConflictError('Someone else claimed this report first.');
+    if (!(await claimTriager(tx, reportId, me.personId, now))) throw new ConflictError('Someone else claimed this report first.');
     await reassignClocks(tx, rules, { reportId }, rules.clocksStoppingOn('report_accepted'), me.personId, now, `${me.name} claimed triage`);
     await startClocks(tx, rules, 'triager_claimed', { reportId }, now, () => me.personId);
     await audit(ctx, tx, now, { action: 'triage.claimed', subjectType: 'report', subjectId: reportId });
@@ -36,13 +34,8 @@ export async function takeOverTriage(ctx: Ctx, reportId: string, raw: unknown): 
   const me = requirePerson(ctx);
   const { reason } = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).parse(raw);
   await withCase(ctx, reportId, { lock: true, action: 'triage.take_over' }, async (tx, c, rules, now) => {
-    const r = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id = $4', [
-      reportId,
-      me.personId,
-      now,
-      c.row.triagerId,
-    ]);
-    if (r.rowCount !== 1) throw new ConflictError('The triager changed meanwhile; reload and try again.');
+    if (!(await takeOverTriager(tx, reportId, me.personId, c.row.triagerId, now)))
+      throw new ConflictError('The triager changed meanwhile; reload and try again.');
     await reassignClocks(
       tx,
       rules,
@@ -70,7 +63,7 @@ export async function rejectReport(ctx: Ctx, reportId: string, raw: unknown): Pr
   const { reason } = RejectInput.parse(raw);
   await withCase(ctx, reportId, { lock: true, action: 'triage.reject' }, async (tx, c, rules, now) => {
     if (rules.workflow.triage === 'coordinator' && c.row.triagerId === null) {
-      await tx.query('UPDATE reports SET triager_id = $2 WHERE id = $1', [reportId, requirePerson(ctx).personId]);
+      await setTriager(tx, reportId, requirePerson(ctx).personId);
     }
     await moveReportState(ctx, tx, reportId, { kind: 'report' }, c.row.rmState, 'closed', now, reason);
     await stopAllClocks(tx, reportId, now, 'report_rejected');
@@ -154,41 +147,43 @@ async function createIncident(
   const ref = `${rules.incidentPrefix}-${year}-${String(counter.rows[0]!.last).padStart(4, '0')}`;
   const incidentId = crypto.randomUUID();
   // Vultron: the vendor (the project) is aware once the incident exists.
-  await tx.query(
-    `INSERT INTO incidents (id, ref, report_id, title, status, severity, priority, affected_components, triager_id, contact_id,
-                            vendor_aware_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $10, $10)`,
-    [
-      incidentId,
-      ref,
-      c.row.reportId,
-      opts.title,
-      opts.severity ?? null,
-      opts.priority ?? null,
-      opts.components ?? [],
-      c.row.triagerId,
-      opts.contactId,
-      now,
-    ],
-  );
-  await tx.query('UPDATE reports SET incident_id = $2 WHERE id = $1', [c.row.reportId, incidentId]);
+  await insertIncident(tx, {
+    id: incidentId,
+    ref,
+    reportId: c.row.reportId,
+    title: opts.title,
+    severity: opts.severity ?? null,
+    priority: opts.priority ?? null,
+    components: opts.components ?? [],
+    triagerId: c.row.triagerId,
+    contactId: opts.contactId,
+    at: now,
+  });
+  await linkIncident(tx, c.row.reportId, incidentId);
+  const actor = requirePerson(ctx).personId;
   for (const projectId of opts.projectIds) {
-    await tx.query(`INSERT INTO incident_projects (incident_id, project_id, rm_state, received_at) VALUES ($1, $2, 'received', $3)`, [
-      incidentId,
-      projectId,
-      now,
-    ]);
-    await tx.query(
-      `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
-       VALUES ('report-management', 'report', $1, $2, 'start', 'received', $3, $4, 'forwarded to the project team')`,
-      [c.row.reportId, `project:${projectId}`, requirePerson(ctx).personId, now],
-    );
+    await insertIncidentProject(tx, incidentId, projectId, now);
+    await insertTransition(tx, {
+      machine: 'report-management',
+      subjectId: c.row.reportId,
+      participant: `project:${projectId}`,
+      from: 'start',
+      to: 'received',
+      actorId: actor,
+      at: now,
+      reason: 'forwarded to the project team',
+    });
   }
-  await tx.query(
-    `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
-     VALUES ('case-state', 'report', $1, 'case', 'vfdpxa', 'Vfdpxa', $2, $3, 'vendor aware')`,
-    [c.row.reportId, requirePerson(ctx).personId, now],
-  );
+  await insertTransition(tx, {
+    machine: 'case-state',
+    subjectId: c.row.reportId,
+    participant: 'case',
+    from: 'vfdpxa',
+    to: 'Vfdpxa',
+    actorId: actor,
+    at: now,
+    reason: 'vendor aware',
+  });
   return { incidentId, ref };
 }
 
@@ -198,11 +193,7 @@ async function createIncident(
 export async function acknowledgeReport(ctx: Ctx, reportId: string): Promise<void> {
   const me = requirePerson(ctx);
   await withCase(ctx, reportId, { lock: true, action: 'triage.acknowledge' }, async (tx, _c, rules, now) => {
-    const r = await tx.query(
-      'UPDATE reports SET acknowledged_at = $2, triager_id = COALESCE(triager_id, $3), updated_at = $2 WHERE id = $1 AND acknowledged_at IS NULL',
-      [reportId, now, me.personId],
-    );
-    if (r.rowCount !== 1) throw new ConflictError('This report was already acknowledged.');
+    if (!(await markAcknowledged(tx, reportId, me.personId, now))) throw new ConflictError('This report was already acknowledged.');
     const fresh = (await visibleCase(ctx, tx, reportId))!;
     const mail = rules.render('acknowledgment', await templateVars(ctx, tx, rules, fresh));
     await messageReporter(ctx, tx, now, rules, fresh, { templateId: 'acknowledgment', ...mail });
@@ -243,7 +234,7 @@ export async function assessReport(
       throw new ValidationError(`Unknown priority ${priority}.`, [{ path: 'priority', message: 'unknown priority' }]);
     }
     const [project] = await projectsBySlug(tx, [input.project]);
-    if (c.row.triagerId === null) await tx.query('UPDATE reports SET triager_id = $2 WHERE id = $1', [reportId, me.personId]);
+    if (c.row.triagerId === null) await setTriager(tx, reportId, me.personId);
     await moveReportState(
       ctx,
       tx,
@@ -278,7 +269,7 @@ export async function assessReport(
             now,
           );
     await startClocks(tx, rules, 'severity_assessed', { reportId, incidentId }, now, () => owner);
-    await tx.query('UPDATE incidents SET resolution_due_at = $2 WHERE id = $1', [incidentId, resolutionDueAt]);
+    await setResolutionDue(tx, incidentId, resolutionDueAt);
     await audit(ctx, tx, now, {
       action: 'triage.assessed',
       subjectType: 'report',

@@ -4,6 +4,7 @@ import { CWE_CATALOGUE, searchCwe, type CweEntry } from '../../domain/cwe.ts';
 import { caseActions } from '../../domain/access.ts';
 import { EmbargoError, NotFoundError, ValidationError, type ErrorDetail } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
+import { writeCvssVectors } from '../cases/records/incidents.ts';
 import { withCase } from '../gate.ts';
 import { recordTransition, visibleCase } from '../cases/case.ts';
 import { rulesOf } from '../admin/instance.ts';
@@ -140,11 +141,12 @@ async function rescore(ctx: Ctx, reportId: string, reason: string | undefined, n
     };
     if (changes.length === 0) return unchanged;
 
-    await tx.query('UPDATE incidents SET cvss_vectors = $2, updated_at = $3 WHERE id = $1', [
-      c.row.incidentId,
+    await writeCvssVectors(
+      tx,
+      c.row.incidentId!,
       ordered.map((s) => s.vector),
       now,
-    ]);
+    );
     const why = reason ? `: ${reason}` : '';
     for (const version of changes) {
       const was = current.get(version);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { audit, type Ctx } from '../context.ts';
+import { setSeverity } from '../cases/records/incidents.ts';
 import { withCase } from '../gate.ts';
 import { recordTransition, type LoadedCase } from '../cases/case.ts';
 import { startPriorityClocks } from '../sla/clocks.ts';
@@ -85,10 +86,7 @@ export async function applySeverityChange(
           now,
           `${from} → ${to}: ${input.reason}`,
         );
-  await tx.query(
-    'UPDATE incidents SET severity = $2, priority = $3, resolution_due_at = COALESCE($4, resolution_due_at), updated_at = $5 WHERE id = $1',
-    [c.row.incidentId, input.severity, priority, resolutionDueAt, now],
-  );
+  await setSeverity(tx, c.row.incidentId!, input.severity, priority, resolutionDueAt, now);
   await recordTransition(ctx, tx, 'severity', reportId, 'case', from, to, now, input.reason);
   await audit(ctx, tx, now, {
     action: 'incident.severity_changed',
