@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
+import { mayManageCalendarOf } from '../../domain/access.ts';
 import { audit, requireAdmin, requirePerson, type Ctx } from '../context.ts';
 import { issueEnrollment } from '../auth/auth.ts';
 import { rulesOf } from './instance.ts';
@@ -77,8 +78,7 @@ export const AvailabilityInput = z.strictObject({
 
 /** A person updates their own availability and calendar; an admin may update anyone's. */
 export async function updateAvailability(ctx: Ctx, personId: string, raw: unknown): Promise<void> {
-  const me = requirePerson(ctx);
-  if (me.personId !== personId && !me.isAdmin) throw new NotFoundError('person');
+  if (!mayManageCalendarOf(requirePerson(ctx), personId)) throw new NotFoundError('person');
   const input = AvailabilityInput.parse(raw);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {

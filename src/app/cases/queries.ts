@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canSeeSensitive, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
+import { advisoryActions, canSeeSensitive, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { withCase } from '../gate.ts';
 import { openReporter, openTitle, visibleCase } from './case.ts';
@@ -250,6 +250,8 @@ export async function caseView(ctx: Ctx, reportId: string) {
       })),
       participants: c.facts.participants.map((x) => ({ name: nameOf(x.personId), role: x.role })),
       actions: caseActions(p, c.facts, rules.workflow),
+      /** Whether this person may start (and so work on) the incident's advisories. */
+      advisoryActions: advisoryActions(p, c.facts, null, now),
       severities: rules.severities,
       priorities: rules.priorities,
       deadlines: deadlines.rows.map((d) => ({

@@ -3,6 +3,7 @@ import type { Queryable } from '../../store/db.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { addDaysToLocalDate, parseLocalDate } from '../../domain/calendar.ts';
 import { isHolidayRegion, listHolidayRegions, normalizeHolidayRegion, publicHolidayDetails } from '../../domain/holidays.ts';
+import { mayManageCalendarOf } from '../../domain/access.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
 import { isUuid } from '../../domain/ids.ts';
 
@@ -59,9 +60,9 @@ function parseInput<T>(schema: ZodType<T>, raw: unknown): T {
 
 /** The person themselves, an admin, or the system (CLI); anyone else is told there is no such person. */
 function requireSelfOrAdmin(ctx: Ctx, personId: string): void {
-  if (ctx.principal.kind === 'system') return;
-  const me = requirePerson(ctx);
-  if (me.personId !== personId && !me.isAdmin) throw new NotFoundError('person');
+  if (mayManageCalendarOf(ctx.principal, personId)) return;
+  requirePerson(ctx);
+  throw new NotFoundError('person');
 }
 
 async function personExists(tx: Queryable, personId: string): Promise<void> {
