@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { advisoryActions, canSeeSensitive, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { withCase } from '../gate.ts';
-import { openReporter, openTitle, visibleCase } from './case.ts';
+import { openReporter, openTitle } from './case.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { scoredVectors } from '../scoring/scoring.ts';
 
@@ -298,16 +298,16 @@ export type CaseView = Awaited<ReturnType<typeof caseView>>;
 
 /** An attachment's bytes, for people who may see the case; served as a download, never inline. */
 export async function attachmentContent(ctx: Ctx, reportId: string, attachmentId: string) {
-  requirePerson(ctx);
-  const c = await visibleCase(ctx, ctx.app.db, reportId);
-  const r = await ctx.app.db.query<{ id: string; filename_sealed: string; data_sealed: string }>(
-    'SELECT id, filename_sealed, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2',
-    [c.row.reportId, attachmentId],
-  );
-  const row = r.rows[0];
-  if (!row) throw new NotFoundError('attachment');
-  return {
-    filename: ctx.app.sealer.open(row.filename_sealed, aad('attachments', 'filename', row.id)),
-    data: Buffer.from(ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)), 'base64'),
-  };
+  return withCase(ctx, reportId, {}, async (tx, c) => {
+    const r = await tx.query<{ id: string; filename_sealed: string; data_sealed: string }>(
+      'SELECT id, filename_sealed, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2',
+      [c.row.reportId, attachmentId],
+    );
+    const row = r.rows[0];
+    if (!row) throw new NotFoundError('attachment');
+    return {
+      filename: ctx.app.sealer.open(row.filename_sealed, aad('attachments', 'filename', row.id)),
+      data: Buffer.from(ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)), 'base64'),
+    };
+  });
 }

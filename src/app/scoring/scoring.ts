@@ -6,7 +6,7 @@ import { EmbargoError, NotFoundError, ValidationError, type ErrorDetail } from '
 import { audit, requirePerson, type Ctx } from '../context.ts';
 import { writeCvssVectors } from '../cases/records/incidents.ts';
 import { withCase } from '../gate.ts';
-import { recordTransition, visibleCase } from '../cases/case.ts';
+import { recordTransition } from '../cases/case.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { applySeverityChange } from './severity.ts';
@@ -254,11 +254,8 @@ export interface IncidentScoring {
 
 /** The incident's scoring for the calculator page; "not found" for people who may not see the case. */
 export async function incidentScoring(ctx: Ctx, reportId: string): Promise<IncidentScoring> {
-  requirePerson(ctx);
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId);
+  return withCase(ctx, reportId, {}, async (tx, c, rules) => {
     if (!c.row.incidentId) throw new NotFoundError('incident');
-    const rules = await rulesOf(tx);
     const row = (
       await tx.query<{
         ref: string;
