@@ -1,8 +1,8 @@
 import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import type { Sealer } from '../crypto/sealed.ts';
-import type { Principal, PersonPrincipal } from '../domain/access.ts';
-import { EmbargoError, NotFoundError } from '../domain/errors.ts';
+import { deskRefusal, mayDo, type DeskAction, type Principal, type PersonPrincipal } from '../domain/access.ts';
+import { EmbargoError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
 import { appendAudit, type AuditInput } from '../store/audit.ts';
 
 // Every door (HTTP, web, CLI, jobs) builds a Ctx and calls use cases with it. The clock is injected
@@ -25,10 +25,15 @@ export function requirePerson(ctx: Ctx): PersonPrincipal {
   return ctx.principal;
 }
 
+/** Enforces a desk-wide permission of the vocabulary: someone not signed in is asked to sign in first. */
+export function requireDesk(ctx: Ctx, action: DeskAction): void {
+  if (mayDo(ctx.principal, action)) return;
+  requirePerson(ctx);
+  throw new ForbiddenError(deskRefusal(action));
+}
+
 export function requireAdmin(ctx: Ctx): void {
-  if (ctx.principal.kind === 'system') return;
-  const p = requirePerson(ctx);
-  if (!p.isAdmin) throw new EmbargoError('forbidden', 'Only an admin may do this.');
+  requireDesk(ctx, 'admin.manage');
 }
 
 export function actorLabel(p: Principal): string {

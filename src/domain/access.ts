@@ -131,3 +131,188 @@ export function projectActions(p: Principal, c: CaseFacts, projectId: string): C
   if (part.handlerId !== p.personId) return ['project.take_over'];
   return ['project.reject', 'project.downgrade', 'project.confirm'];
 }
+
+// --- Advisories ---
+// An advisory follows its incident: the security teams handling the incident (who may see the
+// reporter's identity, which a draft's credits carry) work on it; people pulled into the case do not.
+// Which actions the state allows is decided here too, so a page offers exactly what a use case
+// accepts; a refusal says why, as a conflict (the state forbids it now) or as forbidden (never you).
+
+export type AdvisoryAction =
+  | 'advisory.create'
+  | 'advisory.edit'
+  | 'advisory.approve'
+  | 'advisory.request_changes'
+  | 'advisory.circulate'
+  | 'advisory.publish'
+  | 'advisory.withdraw'
+  | 'advisory.assign_cve';
+
+export const ADVISORY_ACTIONS: readonly AdvisoryAction[] = [
+  'advisory.create',
+  'advisory.edit',
+  'advisory.approve',
+  'advisory.request_changes',
+  'advisory.circulate',
+  'advisory.publish',
+  'advisory.withdraw',
+  'advisory.assign_cve',
+];
+
+export interface AdvisoryFacts {
+  state: 'draft' | 'approved' | 'published' | 'withdrawn';
+  headVersion: number;
+  approvedVersion: number | null;
+  publishAt: Date | null;
+  /** Who wrote the content of the head version (a version the desk made counts as its nearest human author's). */
+  headAuthorId: string | null;
+}
+
+export interface Refusal {
+  kind: 'forbidden' | 'conflict';
+  message: string;
+}
+
+/** The security teams of the incident (central, or a project team on it) work on its advisories. */
+export function worksOnAdvisories(p: Principal, c: CaseFacts): boolean {
+  return canSeeSensitive(p, c);
+}
+
+/** The four-eyes rule: a version is reviewed by someone other than the person who wrote it. */
+export function isSecondReviewer(p: Principal, authorId: string | null): boolean {
+  return p.kind === 'person' && authorId !== p.personId;
+}
+
+/** Public from its publication time on. */
+export function isPublicAdvisory(a: Pick<AdvisoryFacts, 'state' | 'publishAt'>, now: Date): boolean {
+  return a.state === 'published' && a.publishAt !== null && a.publishAt <= now;
+}
+
+const TEAM_ONLY: Refusal = {
+  kind: 'forbidden',
+  message: "Only the security teams handling this incident work on its advisories (drafts carry the reporter's identity).",
+};
+
+/**
+ * Why the person may not take the action on the advisory now, or null when they may. `a` is null
+ * for an advisory not yet created.
+ */
+export function advisoryRefusal(p: Principal, c: CaseFacts, a: AdvisoryFacts | null, action: AdvisoryAction, now: Date): Refusal | null {
+  if (!worksOnAdvisories(p, c)) return TEAM_ONLY;
+  if (action === 'advisory.create') {
+    return c.incidentId === null
+      ? { kind: 'conflict', message: 'Only an incident (an accepted report) has an advisory; accept the report first.' }
+      : null;
+  }
+  if (!a) return { kind: 'conflict', message: 'There is no such advisory yet.' };
+  const withdrawn = a.state === 'withdrawn';
+  switch (action) {
+    case 'advisory.circulate':
+      return null;
+    case 'advisory.edit':
+      return withdrawn ? { kind: 'conflict', message: 'The advisory is withdrawn; it takes no more edits.' } : null;
+    case 'advisory.assign_cve':
+      return withdrawn ? { kind: 'conflict', message: 'The advisory is withdrawn.' } : null;
+    case 'advisory.approve':
+    case 'advisory.request_changes':
+      if (withdrawn) return { kind: 'conflict', message: 'The advisory is withdrawn.' };
+      if (!isSecondReviewer(p, a.headAuthorId)) {
+        return { kind: 'forbidden', message: 'You wrote this version: a second team member reviews and approves it.' };
+      }
+      if (action === 'advisory.approve' && a.approvedVersion === a.headVersion) {
+        return { kind: 'conflict', message: `Version ${a.headVersion} is already approved.` };
+      }
+      return null;
+    case 'advisory.publish':
+      if (withdrawn) return { kind: 'conflict', message: 'The advisory is withdrawn.' };
+      if (a.approvedVersion !== a.headVersion) {
+        return {
+          kind: 'conflict',
+          message: `Only an approved version is published: version ${a.headVersion} is not approved yet. A second team member reviews it first.`,
+        };
+      }
+      return null;
+    case 'advisory.withdraw':
+      if (withdrawn) return { kind: 'conflict', message: 'The advisory is already withdrawn.' };
+      if (!isPublicAdvisory(a, now)) {
+        return {
+          kind: 'conflict',
+          message: 'Only a public advisory is withdrawn; before its publication time, change or cancel the draft instead.',
+        };
+      }
+      return null;
+  }
+}
+
+/** The actions the person may take on the advisory now (what its page offers). */
+export function advisoryActions(p: Principal, c: CaseFacts, a: AdvisoryFacts | null, now: Date): AdvisoryAction[] {
+  // Without an advisory, the one question is whether to start one; with one, what to do with it.
+  const candidates = a === null ? ['advisory.create' as const] : ADVISORY_ACTIONS.filter((x) => x !== 'advisory.create');
+  return candidates.filter((action) => advisoryRefusal(p, c, a, action, now) === null);
+}
+
+// --- Desk-wide resources ---
+// Resources that belong to no one case: the instance (people, teams, projects, profile), the team's
+// CVE pool and CNA account, the mail operations and the desk's metrics. The operator at the
+// server's shell (the system principal) may do all of these; they see no case.
+
+export type DeskAction =
+  /** People, teams, projects, the instance and its profile. */
+  | 'admin.manage'
+  /** Enter blocks of CVE ids, reserve and release them. */
+  | 'cve_pool.manage'
+  /** See which advisory each CVE id went to (its public id names an embargoed case). */
+  | 'cve_pool.see_advisories'
+  /** The CVE Services (CNA) account and its key. */
+  | 'cna_account.manage'
+  /** Stored inbound messages that failed intake: look, retry. */
+  | 'mail.inbox'
+  /** Failed outbound deliveries: look, resend. */
+  | 'mail.deliveries'
+  /** Aliases, IMAP accounts and the relay host. */
+  | 'mail.settings'
+  /** Desk-wide SLA metrics. */
+  | 'metrics.read';
+
+const DESK_RULES: Record<DeskAction, { admin: boolean; central: boolean; refusal: string }> = {
+  'admin.manage': { admin: true, central: false, refusal: 'Only an admin may do this.' },
+  'cve_pool.manage': { admin: true, central: true, refusal: "Only the central security team or an admin manages the team's CVE ids." },
+  'cve_pool.see_advisories': {
+    admin: false,
+    central: true,
+    refusal: 'Only the central security team sees which advisory a CVE id went to.',
+  },
+  'cna_account.manage': { admin: true, central: false, refusal: 'Only an admin may do this.' },
+  'mail.inbox': { admin: true, central: false, refusal: 'Only an admin may do this.' },
+  'mail.deliveries': { admin: true, central: true, refusal: 'Only admins and the central security team see failed deliveries.' },
+  'mail.settings': { admin: true, central: false, refusal: 'Only an admin may do this.' },
+  'metrics.read': { admin: true, central: true, refusal: 'Only admins and the central security team may read the metrics.' },
+};
+
+export const DESK_ACTIONS = Object.keys(DESK_RULES) as DeskAction[];
+
+export function mayDo(p: Principal, action: DeskAction): boolean {
+  if (p.kind === 'system') return true;
+  if (p.kind !== 'person') return false;
+  const rule = DESK_RULES[action];
+  return (rule.admin && p.isAdmin) || (rule.central && p.central);
+}
+
+/** What a person sees when they may not: the sentence of the refusal. */
+export function deskRefusal(action: DeskAction): string {
+  return DESK_RULES[action].refusal;
+}
+
+/** Everything desk-wide the principal may do (the navigation offers exactly these). */
+export function deskActions(p: Principal): DeskAction[] {
+  return DESK_ACTIONS.filter((a) => mayDo(p, a));
+}
+
+// --- Calendars ---
+// A person's availability, holiday region and days off: themselves, an admin, or the operator.
+// Anyone else is told there is no such person (calendars reveal who is on the desk and when).
+
+export function mayManageCalendarOf(p: Principal, personId: string): boolean {
+  if (p.kind === 'system') return true;
+  return p.kind === 'person' && (p.personId === personId || p.isAdmin);
+}

@@ -3,8 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import type { App, Ctx } from '../app/context.ts';
-import type { PersonPrincipal } from '../domain/access.ts';
-import { managesCvePool } from '../app/cve/pool.ts';
+import { mayDo, type PersonPrincipal } from '../domain/access.ts';
 import { EmbargoError, httpStatusOf } from '../domain/errors.ts';
 import type { AuthResult } from '../http/server.ts';
 import { html, raw, type Html, type Interpolation } from './html.ts';
@@ -44,8 +43,8 @@ export function layout(o: PageOptions): Html {
         <li><a href="/">Queue</a></li>
         <li><a href="/dashboard">Dashboard</a></li>
         <li><a href="/me">My calendar</a></li>
-        ${managesCvePool(p) ? html`<li><a href="/cve">CVE ids</a></li>` : ''}
-        ${p.isAdmin ? html`<li><a href="/admin/people">Admin</a></li>` : ''}
+        ${mayDo(p, 'cve_pool.manage') ? html`<li><a href="/cve">CVE ids</a></li>` : ''}
+        ${mayDo(p, 'admin.manage') ? html`<li><a href="/admin/people">Admin</a></li>` : ''}
       </ul>
       <div class="who">
         <span>Signed in as <strong>${p.name}</strong></span>

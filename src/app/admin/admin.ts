@@ -2,9 +2,11 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
+import { mayManageCalendarOf } from '../../domain/access.ts';
 import { audit, requireAdmin, requirePerson, type Ctx } from '../context.ts';
 import { issueEnrollment } from '../auth/auth.ts';
 import { rulesOf } from './instance.ts';
+import { isUuid } from '../../domain/ids.ts';
 
 // Admin use cases: people, teams and projects (with their subsystem contact table).
 
@@ -76,8 +78,7 @@ export const AvailabilityInput = z.strictObject({
 
 /** A person updates their own availability and calendar; an admin may update anyone's. */
 export async function updateAvailability(ctx: Ctx, personId: string, raw: unknown): Promise<void> {
-  const me = requirePerson(ctx);
-  if (me.personId !== personId && !me.isAdmin) throw new NotFoundError('person');
+  if (!mayManageCalendarOf(requirePerson(ctx), personId)) throw new NotFoundError('person');
   const input = AvailabilityInput.parse(raw);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
@@ -100,7 +101,7 @@ export async function updateAvailability(ctx: Ctx, personId: string, raw: unknow
 }
 
 async function personExists(tx: Queryable, personId: string): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(personId)) throw new NotFoundError('person');
+  if (!isUuid(personId)) throw new NotFoundError('person');
   const r = await tx.query('SELECT 1 FROM people WHERE id = $1', [personId]);
   if (!r.rows.length) throw new NotFoundError('person');
 }

@@ -2,7 +2,6 @@ import { deskUrl } from '../../config.ts';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
-import { canSeeSensitive } from '../../domain/access.ts';
 import {
   OPTIONAL_SECTIONS,
   parseAdvisory,
@@ -12,13 +11,21 @@ import {
   type Credit,
   type OptionalSection,
 } from '../../domain/advisory.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { parseCvss } from '../../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, type ExportFormat, type ExportResult } from '../../formats/export.ts';
 import { parseProfile } from '../../process/loader.ts';
 import { aad, actorId, audit, requirePerson, type Ctx } from '../context.ts';
-import { openReporter, visibleCase, type LoadedCase } from '../cases/case.ts';
-import { rulesOf } from '../admin/instance.ts';
+import { openReporter, type LoadedCase } from '../cases/case.ts';
+import { isPublicAdvisory, type AdvisoryAction } from '../../domain/access.ts';
+import {
+  allowedAdvisoryActions,
+  requireAdvisoryAction,
+  requireAdvisoryTeam,
+  withAdvisory,
+  withCase,
+  type VisibleAdvisory,
+} from '../gate.ts';
 import { advisoryDiff, type SectionDiff } from './diff.ts';
 import { isUuid } from '../../domain/ids.ts';
 
@@ -32,92 +39,9 @@ import { isUuid } from '../../domain/ids.ts';
 // fields (`published`, `modified`, `withdrawn`, set by scheduling and withdrawal, never by an edit)
 // and the reporter's own credit, which always follows the reporter's stated preference.
 
-export type AdvisoryState = 'draft' | 'approved' | 'published' | 'withdrawn';
+import { contentAuthor, loadAdvisoryRow, type AdvisoryRow, type AdvisoryState } from './rows.ts';
 
-export interface AdvisoryRow {
-  id: string;
-  publicId: string;
-  incidentId: string;
-  state: AdvisoryState;
-  headVersion: number;
-  approvedVersion: number | null;
-  publishedVersion: number | null;
-  publishAt: Date | null;
-  createdBy: string | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
-
-export async function loadAdvisoryRow(tx: Queryable, advisoryId: string, lock: boolean): Promise<AdvisoryRow | null> {
-  if (!isUuid(advisoryId)) return null;
-  const r = await tx.query<{
-    id: string;
-    public_id: string;
-    incident_id: string;
-    state: AdvisoryState;
-    head_version: number;
-    approved_version: number | null;
-    published_version: number | null;
-    publish_at: Date | null;
-    created_by: string | null;
-    created_at: Date;
-    updated_at: Date;
-  }>(`SELECT * FROM advisories WHERE id = $1 ${lock ? 'FOR UPDATE' : ''}`, [advisoryId]);
-  const a = r.rows[0];
-  if (!a) return null;
-  return {
-    id: a.id,
-    publicId: a.public_id,
-    incidentId: a.incident_id,
-    state: a.state,
-    headVersion: a.head_version,
-    approvedVersion: a.approved_version,
-    publishedVersion: a.published_version,
-    publishAt: a.publish_at ? new Date(a.publish_at) : null,
-    createdBy: a.created_by,
-    createdAt: new Date(a.created_at),
-    updatedAt: new Date(a.updated_at),
-  };
-}
-
-/** The security teams of the incident (central, or a project team on it) work on its advisories. */
-export function requireAdvisoryTeam(ctx: Ctx, c: LoadedCase): void {
-  if (!canSeeSensitive(ctx.principal, c.facts)) {
-    throw new ForbiddenError(
-      "Only the security teams handling this incident work on its advisories (drafts carry the reporter's identity).",
-    );
-  }
-}
-
-export interface VisibleAdvisory {
-  row: AdvisoryRow;
-  c: LoadedCase;
-}
-
-/**
- * Loads an advisory the principal may work on. Anyone who may not see its incident gets "not found";
- * a person pulled into the case who is not on a security team gets "forbidden". With `lock`, the
- * report is locked first and then the advisory (the order every use case takes).
- */
-export async function visibleAdvisory(ctx: Ctx, tx: Queryable, advisoryId: string, lock = false): Promise<VisibleAdvisory> {
-  requirePerson(ctx);
-  const peek = await loadAdvisoryRow(tx, advisoryId, false);
-  if (!peek) throw new NotFoundError('advisory');
-  const rep = await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE id = $1', [peek.incidentId]);
-  // The workflow drafts advisories of incidents; one stored without an incident has no team to work on it.
-  const reportId = rep.rows[0]?.report_id;
-  if (!reportId) throw new NotFoundError('advisory');
-  let c: LoadedCase;
-  try {
-    c = await visibleCase(ctx, tx, reportId, lock);
-  } catch (e) {
-    if (e instanceof NotFoundError) throw new NotFoundError('advisory');
-    throw e;
-  }
-  requireAdvisoryTeam(ctx, c);
-  const row = lock ? (await loadAdvisoryRow(tx, advisoryId, true))! : peek;
-  return { row, c };
-}
+export { contentAuthor, loadAdvisoryRow, type AdvisoryRow, type AdvisoryState };
 
 /** An advisory's id from its public id (e.g. "TF-2026-0001") or its own id; "not found" when neither. */
 export async function advisoryIdOf(tx: Queryable, idOrPublicId: string): Promise<string> {
@@ -365,12 +289,8 @@ function desiredPublisher(ctx: Ctx, teamName: string, contact: string) {
 /** Starts an advisory for the case's incident, pre-filled from it; returns its id and public id. */
 export async function createAdvisory(ctx: Ctx, reportId: string): Promise<{ advisoryId: string; publicId: string; version: number }> {
   const me = requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    requireAdvisoryTeam(ctx, c);
-    if (!c.row.incidentId) throw new ConflictError('Only an incident (an accepted report) has an advisory; accept the report first.');
-    const rules = await rulesOf(tx);
+  return withCase(ctx, reportId, { lock: true }, async (tx, c, rules, now) => {
+    requireAdvisoryAction(ctx, c, null, 'advisory.create', now);
     const inc = (
       await tx.query<{ ref: string; title: string; affected_components: string[]; cvss_vectors: string[] }>(
         'SELECT ref, title, affected_components, cvss_vectors FROM incidents WHERE id = $1',
@@ -423,10 +343,7 @@ export async function createAdvisory(ctx: Ctx, reportId: string): Promise<{ advi
 /** Saves an edit as a new version. */
 export async function saveAdvisory(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ version: number; state: AdvisoryState }> {
   const input = SaveInput.parse(raw);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const va = await visibleAdvisory(ctx, tx, advisoryId, true);
-    if (va.row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn; it takes no more edits.');
+  return withAdvisory(ctx, advisoryId, { lock: true, action: 'advisory.edit' }, async (tx, va, _rules, now) => {
     if (input.baseVersion !== undefined && input.baseVersion !== va.row.headVersion) {
       throw new ConflictError(
         `Version ${va.row.headVersion} was saved since you started from version ${input.baseVersion}; reload, compare and edit again.`,
@@ -462,9 +379,7 @@ export interface AdvisorySummary {
 
 /** The advisories of a case's incident. */
 export async function listAdvisories(ctx: Ctx, reportId: string): Promise<AdvisorySummary[]> {
-  requirePerson(ctx);
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId);
+  return withCase(ctx, reportId, {}, async (tx, c) => {
     requireAdvisoryTeam(ctx, c);
     if (!c.row.incidentId) return [];
     const ids = await tx.query<{ id: string }>('SELECT id FROM advisories WHERE incident_id = $1 ORDER BY created_at, public_id', [
@@ -523,7 +438,9 @@ export interface AdvisoryView extends AdvisorySummary {
   /** What still keeps the head version from publication (the publication time aside). */
   problems: string[];
   requiredSections: string[];
-  /** What this person may do now. */
+  /** What this person may do now, in the words of the permission vocabulary. */
+  actions: AdvisoryAction[];
+  /** The same, as the buttons of the page (with the facts a button also needs). */
   can: {
     edit: boolean;
     approve: boolean;
@@ -535,20 +452,9 @@ export interface AdvisoryView extends AdvisorySummary {
   };
 }
 
-/** Who wrote the content of a version: its author, or for a version the desk made, the nearest human author before it. */
-export async function contentAuthor(tx: Queryable, advisoryId: string, version: number): Promise<string | null> {
-  const r = await tx.query<{ author_id: string | null }>(
-    'SELECT author_id FROM advisory_versions WHERE advisory_id = $1 AND version <= $2 AND author_id IS NOT NULL ORDER BY version DESC LIMIT 1',
-    [advisoryId, version],
-  );
-  return r.rows[0]?.author_id ?? null;
-}
-
 export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<AdvisoryView> {
-  const me = requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const { row, c } = await visibleAdvisory(ctx, tx, advisoryId);
+  return withAdvisory(ctx, advisoryId, {}, async (tx, va, _rules, now) => {
+    const { row, c } = va;
     const head = await readVersion(ctx, tx, advisoryId, row.headVersion);
     const versions = await tx.query<{
       version: number;
@@ -589,10 +495,9 @@ export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<Adviso
     );
     const { text, checks } = await requiredSections(tx);
     const problems = problemsBeforeScheduling(head.document, checks, now.toISOString());
-    const author = await contentAuthor(tx, advisoryId, row.headVersion);
-    const open = row.state !== 'withdrawn';
-    const headApproved = row.approvedVersion === row.headVersion;
-    const isPublic = row.publishAt !== null && row.publishAt <= now;
+    const actions = await allowedAdvisoryActions(ctx, tx, va, now);
+    const may = (a: AdvisoryAction) => actions.includes(a);
+    const isPublic = isPublicAdvisory(row, now);
     const hasFreeCve = (await tx.query('SELECT 1 FROM cve_pool WHERE advisory_id IS NULL LIMIT 1')).rows.length > 0;
     await audit(ctx, tx, now, {
       action: 'advisory.viewed',
@@ -634,14 +539,16 @@ export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<Adviso
       })),
       problems,
       requiredSections: text,
+      actions,
       can: {
-        edit: open,
-        approve: open && !headApproved && author !== me.personId,
-        requestChanges: open && author !== me.personId,
-        circulate: true,
-        schedule: open && headApproved && problems.length === 0,
-        withdraw: row.state === 'published' && isPublic,
-        assignCve: open && hasFreeCve,
+        edit: may('advisory.edit'),
+        approve: may('advisory.approve'),
+        requestChanges: may('advisory.request_changes'),
+        circulate: may('advisory.circulate'),
+        // What publication still misses, and whether the pool has an id, are facts of the page, not permissions.
+        schedule: may('advisory.publish') && problems.length === 0,
+        withdraw: may('advisory.withdraw'),
+        assignCve: may('advisory.assign_cve') && hasFreeCve,
       },
     };
   });
@@ -649,9 +556,7 @@ export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<Adviso
 
 /** One stored version of the advisory. */
 export async function advisoryVersion(ctx: Ctx, advisoryId: string, version: number): Promise<StoredVersion> {
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    await visibleAdvisory(ctx, tx, advisoryId);
+  return withAdvisory(ctx, advisoryId, {}, async (tx, _va, _rules, now) => {
     const v = await readVersion(ctx, tx, advisoryId, version);
     await audit(ctx, tx, now, { action: 'advisory.viewed', subjectType: 'advisory', subjectId: advisoryId, data: { version } });
     return v;
@@ -669,8 +574,7 @@ export async function diffVersions(
   advisoryId: string,
   raw: unknown,
 ): Promise<{ from: number; to: number; sections: SectionDiff[] }> {
-  return ctx.app.db.transaction(async (tx) => {
-    await visibleAdvisory(ctx, tx, advisoryId);
+  return withAdvisory(ctx, advisoryId, {}, async (tx) => {
     const q = DiffQuery.parse(raw);
     const a = await readVersion(ctx, tx, advisoryId, q.from);
     const b = await readVersion(ctx, tx, advisoryId, q.to);
@@ -688,9 +592,7 @@ export const ExportQuery = z.strictObject({
  * current time as its date; the reporter's credit in it is as the reporter wants it.
  */
 export async function exportVersion(ctx: Ctx, advisoryId: string, raw: unknown): Promise<ExportResult & { version: number }> {
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const { row } = await visibleAdvisory(ctx, tx, advisoryId);
+  return withAdvisory(ctx, advisoryId, {}, async (tx, { row }, _rules, now) => {
     const q = ExportQuery.parse(raw);
     const version = q.version ?? row.headVersion;
     const v = await readVersion(ctx, tx, advisoryId, version);

@@ -7,8 +7,8 @@ import { toText } from '../../formats/text.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { openReporter, type LoadedCase } from '../cases/case.ts';
 import { addMessage, messageReporter, queueMail, stageOf } from '../cases/messaging.ts';
-import { rulesOf } from '../admin/instance.ts';
-import { readVersion, visibleAdvisory } from './advisories.ts';
+import { readVersion } from './advisories.ts';
+import { withAdvisory } from '../gate.ts';
 
 // Circulating a draft before publication: to the reporter (into the case thread and, when they gave
 // an address, the outbox, copied as the profile says) or to stakeholders (addresses given, or the
@@ -56,15 +56,11 @@ export async function circulateAdvisory(
   raw: unknown,
 ): Promise<{ version: number; recipients: string[]; outboxIds: string[] }> {
   const input = CirculateInput.parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const { row, c } = await visibleAdvisory(ctx, tx, advisoryId, true);
+  return withAdvisory(ctx, advisoryId, { lock: true, action: 'advisory.circulate' }, async (tx, { row, c }, rules, now) => {
     const version = input.version ?? row.headVersion;
     if (version > row.headVersion)
       throw new ValidationError(`There is no version ${version}.`, [{ path: 'version', message: 'no such version' }]);
     const v = await readVersion(ctx, tx, advisoryId, version);
-    const rules = await rulesOf(tx);
     const ref = c.row.incidentRef ?? `report ${c.row.number}`;
     const subject = `[${ref}] Draft advisory ${row.publicId} (version ${version}) for review`;
     const record = async (audience: 'reporter' | 'stakeholders', recipients: { to: string[]; cc: string[] }, outboxId: string | null) => {

@@ -3,6 +3,7 @@ import { ValidationError } from '../../domain/errors.ts';
 import { aad, audit, type Ctx } from '../context.ts';
 import { loadCase, openReporter } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
+import { writeCreditPreference } from '../cases/records/reports.ts';
 import { reportIdForToken } from '../intake/intake.ts';
 import { loadAdvisoryRow, readVersion, reporterCredit, reporterCreditFacts, writeVersion } from './advisories.ts';
 
@@ -51,9 +52,12 @@ export async function setCreditPreference(
     if (input.preference === 'handle' && !alias) {
       throw new ValidationError('Give the name or handle you want to be credited by.', [{ path: 'alias', message: 'is required' }]);
     }
-    await tx.query(
-      'UPDATE reports SET credit_preference = $2, credit_alias_sealed = $3, credit_preference_set_at = $4, updated_at = $4 WHERE id = $1',
-      [reportId, input.preference, input.alias ? ctx.app.sealer.seal(input.alias, aad('reports', 'credit_alias', reportId)) : null, now],
+    await writeCreditPreference(
+      tx,
+      reportId,
+      input.preference,
+      input.alias ? ctx.app.sealer.seal(input.alias, aad('reports', 'credit_alias', reportId)) : null,
+      now,
     );
     await addMessage(
       reporterCtx,

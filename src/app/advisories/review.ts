@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { describeRange, parseAdvisory, publicationProblems } from '../../domain/advisory.ts';
-import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { messageReporter, templateVars } from '../cases/messaging.ts';
-import { rulesOf } from '../admin/instance.ts';
 import { claimCveForAdvisory } from '../cve/pool.ts';
-import { contentAuthor, readVersion, requiredSections, visibleAdvisory, writeVersion, type AdvisoryState } from './advisories.ts';
+import { readVersion, requiredSections, writeVersion, type AdvisoryState } from './advisories.ts';
+import { advisoryFacts, requireAdvisoryAction, withAdvisory } from '../gate.ts';
 
 // Review and approval by a second team member, scheduled publication of the approved head version,
 // and withdrawal of a published advisory.
@@ -24,19 +24,14 @@ export async function reviewAdvisory(
 ): Promise<{ state: AdvisoryState; approvedVersion: number | null }> {
   const input = ReviewInput.parse(raw);
   const me = requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const { row } = await visibleAdvisory(ctx, tx, advisoryId, true);
-    if (row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn.');
-    if (input.version !== row.headVersion) {
+  return withAdvisory(ctx, advisoryId, { lock: true }, async (tx, va, _rules, now) => {
+    const { row } = va;
+    if (input.version !== row.headVersion && row.state !== 'withdrawn') {
       throw new ConflictError(`Version ${input.version} is not the latest (version ${row.headVersion} is); review the latest version.`);
     }
-    const author = await contentAuthor(tx, advisoryId, input.version);
-    if (author === me.personId) {
-      throw new ForbiddenError('You wrote this version: a second team member reviews and approves it.');
-    }
-    if (input.verdict === 'approved' && row.approvedVersion === input.version)
-      throw new ConflictError(`Version ${input.version} is already approved.`);
+    // The version reviewed is the head: the vocabulary's four-eyes rule judges its author.
+    const facts = await advisoryFacts(tx, row);
+    requireAdvisoryAction(ctx, va.c, facts, input.verdict === 'approved' ? 'advisory.approve' : 'advisory.request_changes', now);
     const id = crypto.randomUUID();
     await tx.query(
       'INSERT INTO advisory_reviews (id, advisory_id, version, reviewer_id, verdict, comment_sealed, at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
@@ -83,17 +78,8 @@ export const ScheduleInput = z.strictObject({
  */
 export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ version: number; publishAt: string }> {
   const input = ScheduleInput.parse(raw ?? {});
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const va = await visibleAdvisory(ctx, tx, advisoryId, true);
+  return withAdvisory(ctx, advisoryId, { lock: true, action: 'advisory.publish' }, async (tx, va, rules, now) => {
     const { row } = va;
-    if (row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn.');
-    if (row.approvedVersion !== row.headVersion) {
-      throw new ConflictError(
-        `Only an approved version is published: version ${row.headVersion} is not approved yet. A second team member reviews it first.`,
-      );
-    }
     const head = await readVersion(ctx, tx, advisoryId, row.headVersion);
     const alreadyPublic = row.state === 'published' && row.publishAt !== null && row.publishAt <= now;
     const at = alreadyPublic ? now : input.publishAt ? new Date(input.publishAt) : now;
@@ -127,7 +113,6 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
     ]);
     row.state = 'published';
     if (input.notifyReporter && !alreadyPublic) {
-      const rules = await rulesOf(tx);
       if (rules.hasTemplate('disclosure_notification')) {
         const fixed = document.affected.flatMap((p) =>
           p.ranges
@@ -159,15 +144,8 @@ export const WithdrawInput = z.strictObject({ reason: z.string().trim().min(10, 
 /** Withdraws a public advisory: a new version with the withdrawal notice becomes the published one; it stays public. */
 export async function withdrawAdvisory(ctx: Ctx, advisoryId: string, raw: unknown): Promise<{ version: number }> {
   const { reason } = WithdrawInput.parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const va = await visibleAdvisory(ctx, tx, advisoryId, true);
+  return withAdvisory(ctx, advisoryId, { lock: true, action: 'advisory.withdraw' }, async (tx, va, _rules, now) => {
     const { row } = va;
-    if (row.state === 'withdrawn') throw new ConflictError('The advisory is already withdrawn.');
-    if (row.state !== 'published' || !row.publishAt || row.publishAt > now) {
-      throw new ConflictError('Only a public advisory is withdrawn; before its publication time, change or cancel the draft instead.');
-    }
     const published = await readVersion(ctx, tx, advisoryId, row.publishedVersion!);
     const iso = now.toISOString().replace('.000Z', 'Z');
     const { version } = await writeVersion(ctx, tx, va, published.document, {
@@ -187,11 +165,7 @@ export async function withdrawAdvisory(ctx: Ctx, advisoryId: string, raw: unknow
 
 /** Takes the next free CVE id of the team's pool and saves a new version with it added to the advisory's ids. */
 export async function assignCveFromPool(ctx: Ctx, advisoryId: string): Promise<{ cveId: string; version: number }> {
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const va = await visibleAdvisory(ctx, tx, advisoryId, true);
-    if (va.row.state === 'withdrawn') throw new ConflictError('The advisory is withdrawn.');
+  return withAdvisory(ctx, advisoryId, { lock: true, action: 'advisory.assign_cve' }, async (tx, va, _rules, now) => {
     const head = await readVersion(ctx, tx, advisoryId, va.row.headVersion);
     const cveId = await claimCveForAdvisory(ctx, tx, advisoryId, now);
     const { version } = await writeVersion(

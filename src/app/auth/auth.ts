@@ -4,6 +4,7 @@ import { EmbargoError, ValidationError } from '../../domain/errors.ts';
 import { dummyPasswordHash, hashPassword, newSecret, passwordProblem, secretHash, verifyPassword } from '../../crypto/password.ts';
 import { newTotpSecret, totpStep, totpUri } from '../../crypto/totp.ts';
 import { aad, audit, requirePerson, type App, type Ctx } from '../context.ts';
+import { isUuid } from '../../domain/ids.ts';
 
 const ANON: Ctx['principal'] = { kind: 'anonymous' };
 
@@ -250,7 +251,7 @@ export async function listApiTokens(ctx: Ctx) {
 export async function revokeApiToken(ctx: Ctx, tokenId: string): Promise<void> {
   const p = requirePerson(ctx);
   const now = ctx.app.clock();
-  if (!/^[0-9a-f-]{36}$/i.test(tokenId)) throw new EmbargoError('not_found', 'No such API token.');
+  if (!isUuid(tokenId)) throw new EmbargoError('not_found', 'No such API token.');
   await ctx.app.db.transaction(async (tx) => {
     const r = await tx.query('UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND person_id = $2 AND revoked_at IS NULL', [
       tokenId,

@@ -3,6 +3,10 @@ import { canSeeCase, type CaseFacts } from '../../domain/access.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { reportManagement, type ReportState } from '../../domain/report-management.ts';
 import { aad, actorId, type Ctx } from '../context.ts';
+import { moveProjectRm } from './records/incidents.ts';
+import { moveReportRm } from './records/reports.ts';
+import { insertTransition } from './records/transitions.ts';
+import { isUuid } from '../../domain/ids.ts';
 
 // Loading a case (a report and, once accepted, its incident) with the facts the access policy needs,
 // and moving its report-management states with every step recorded.
@@ -116,7 +120,7 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
 
 /** Loads a case the principal may see; anything else is "not found", never "forbidden". */
 export async function visibleCase(ctx: Ctx, tx: Queryable, reportId: string, lock = false): Promise<LoadedCase> {
-  if (!/^[0-9a-f-]{36}$/i.test(reportId)) throw new NotFoundError('report');
+  if (!isUuid(reportId)) throw new NotFoundError('report');
   const c = await loadCase(tx, reportId, lock);
   if (!c || !canSeeCase(ctx.principal, c.facts)) throw new NotFoundError('report');
   return c;
@@ -165,28 +169,20 @@ export async function moveReportState(
   const path = reportManagement.pathTo(from, to);
   const changed =
     who.kind === 'report'
-      ? await tx.query('UPDATE reports SET rm_state = $3, updated_at = $4 WHERE id = $1 AND rm_state = $2', [reportId, from, to, at])
-      : await tx.query('UPDATE incident_projects SET rm_state = $4 WHERE incident_id = $1 AND project_id = $2 AND rm_state = $3', [
-          who.incidentId,
-          who.projectId,
-          from,
-          to,
-        ]);
-  if (changed.rowCount !== 1) throw new ConflictError('The case changed while you were acting on it; reload and try again.');
+      ? await moveReportRm(tx, reportId, from, to, at)
+      : await moveProjectRm(tx, who.incidentId, who.projectId, from, to);
+  if (!changed) throw new ConflictError('The case changed while you were acting on it; reload and try again.');
   for (let i = 1; i < path.length; i++) {
-    await tx.query(
-      `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
-       VALUES ('report-management', 'report', $1, $2, $3, $4, $5, $6, $7)`,
-      [
-        reportId,
-        who.kind === 'report' ? 'coordinator' : `project:${who.projectId}`,
-        path[i - 1],
-        path[i],
-        actorId(ctx.principal),
-        at,
-        reason,
-      ],
-    );
+    await insertTransition(tx, {
+      machine: 'report-management',
+      subjectId: reportId,
+      participant: who.kind === 'report' ? 'coordinator' : `project:${who.projectId}`,
+      from: path[i - 1]!,
+      to: path[i]!,
+      actorId: actorId(ctx.principal),
+      at,
+      reason,
+    });
   }
 }
 
@@ -201,9 +197,5 @@ export async function recordTransition(
   at: Date,
   reason: string | null,
 ): Promise<void> {
-  await tx.query(
-    `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
-     VALUES ($1, 'report', $2, $3, $4, $5, $6, $7, $8)`,
-    [machine, reportId, participant, from, to, actorId(ctx.principal), at, reason],
-  );
+  await insertTransition(tx, { machine, subjectId: reportId, participant, from, to, actorId: actorId(ctx.principal), at, reason });
 }

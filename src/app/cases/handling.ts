@@ -1,49 +1,30 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
-import { projectActions, type CaseAction } from '../../domain/access.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
-import { moveReportState, recordTransition, visibleCase, type LoadedCase } from './case.ts';
+import {
+  assignProjectHandler,
+  claimProjectHandler,
+  closeIncidentWithOutcome,
+  setBugLink,
+  setIncidentContact,
+  setProjectOutcome,
+  takeOverProjectHandler,
+} from './records/incidents.ts';
+import { withCase, withProjectPart } from '../gate.ts';
+import { moveReportState, recordTransition, type LoadedCase } from './case.ts';
 import { reassignClocks, startClocks, stopAllClocks, stopClocks } from '../sla/clocks.ts';
 import { messageReporter, templateVars } from './messaging.ts';
-import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
-import { requireAction } from './triage.ts';
 
 // Project handling (TF) and assignment by subsystem (Tock), plus pulling people into one case.
-
-async function withProjectPart<T>(
-  ctx: Ctx,
-  reportId: string,
-  projectSlug: string,
-  action: CaseAction,
-  fn: (tx: Queryable, c: LoadedCase, part: LoadedCase['projects'][number], rules: ProfileRules, now: Date) => Promise<T>,
-): Promise<T> {
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const part = c.projects.find((p) => p.slug === projectSlug);
-    if (!part) throw new NotFoundError('project on this incident');
-    if (action === 'project.claim' && part.handlerId !== null && part.rmState === 'received') {
-      throw new ConflictError('Someone else claimed this incident first.');
-    }
-    if (!projectActions(ctx.principal, c.facts, part.projectId).includes(action)) {
-      throw new ForbiddenError(`You cannot ${action.replace('.', ': ').replace('_', ' ')} for ${projectSlug} now.`);
-    }
-    return fn(tx, c, part, await rulesOf(tx), now);
-  });
-}
 
 /** TF project handling 2: a project team member becomes the project incident handler; one wins. */
 export async function claimHandler(ctx: Ctx, reportId: string, projectSlug: string): Promise<void> {
   const me = requirePerson(ctx);
   await withProjectPart(ctx, reportId, projectSlug, 'project.claim', async (tx, c, part, rules, now) => {
-    const won = await tx.query(
-      'UPDATE incident_projects SET handler_id = $3 WHERE incident_id = $1 AND project_id = $2 AND handler_id IS NULL',
-      [c.row.incidentId, part.projectId, me.personId],
-    );
-    if (won.rowCount !== 1) throw new ConflictError('Someone else claimed this incident first.');
+    if (!(await claimProjectHandler(tx, c.row.incidentId!, part.projectId, me.personId)))
+      throw new ConflictError('Someone else claimed this incident first.');
     await becomeHandler(ctx, tx, c, part.projectId, rules, now, `${me.name} claimed`);
     await startClocks(
       tx,
@@ -66,11 +47,8 @@ export async function takeOverHandler(ctx: Ctx, reportId: string, projectSlug: s
   const me = requirePerson(ctx);
   const { reason } = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).parse(raw);
   await withProjectPart(ctx, reportId, projectSlug, 'project.take_over', async (tx, c, part, rules, now) => {
-    const r = await tx.query(
-      'UPDATE incident_projects SET handler_id = $3 WHERE incident_id = $1 AND project_id = $2 AND handler_id = $4',
-      [c.row.incidentId, part.projectId, me.personId, part.handlerId],
-    );
-    if (r.rowCount !== 1) throw new ConflictError('The handler changed meanwhile; reload and try again.');
+    if (!(await takeOverProjectHandler(tx, c.row.incidentId!, part.projectId, me.personId, part.handlerId)))
+      throw new ConflictError('The handler changed meanwhile; reload and try again.');
     await becomeHandler(ctx, tx, c, part.projectId, rules, now, `${me.name} took over: ${reason}`);
     await audit(ctx, tx, now, {
       action: 'project.handler_taken_over',
@@ -95,7 +73,7 @@ async function becomeHandler(
   const clockIds = [...new Set([...rules.clocksStoppingOn('vulnerability_confirmed'), ...rules.clocksStoppingOn('report_rejected')])];
   await reassignClocks(tx, rules, { reportId: c.row.reportId, projectId }, clockIds, me.personId, now, why);
   if (rules.workflow.singleProjectHandlerIsContact && c.projects.length === 1) {
-    await tx.query('UPDATE incidents SET contact_id = $2, updated_at = $3 WHERE id = $1', [c.row.incidentId, me.personId, now]);
+    await setIncidentContact(tx, c.row.incidentId!, me.personId, now);
   }
 }
 
@@ -130,7 +108,7 @@ export async function handlerReject(ctx: Ctx, reportId: string, projectSlug: str
 export async function downgradeToBug(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
   const { reason, bugLink } = DowngradeInput.parse(raw);
   await withProjectPart(ctx, reportId, projectSlug, 'project.downgrade', async (tx, c, part, rules, now) => {
-    await tx.query('UPDATE incidents SET bug_link = $2 WHERE id = $1', [c.row.incidentId, bugLink]);
+    await setBugLink(tx, c.row.incidentId!, bugLink);
     await closeProjectPart(ctx, tx, c, part, rules, now, 'downgraded', reason);
     const mail = rules.render(
       'rejection',
@@ -166,11 +144,7 @@ async function closeProjectPart(
     now,
     reason,
   );
-  await tx.query('UPDATE incident_projects SET outcome = $3 WHERE incident_id = $1 AND project_id = $2', [
-    c.row.incidentId,
-    part.projectId,
-    outcome,
-  ]);
+  await setProjectOutcome(tx, c.row.incidentId!, part.projectId, outcome);
   // A downgrade is also a rejection as a security report: clocks stopping on either stop here.
   for (const e of outcome === 'downgraded' ? (['downgraded_to_bug', 'report_rejected'] as const) : (['report_rejected'] as const)) {
     await stopClocks(tx, rules, e, { reportId: c.row.reportId, projectId: part.projectId }, now);
@@ -178,11 +152,7 @@ async function closeProjectPart(
   // The task closes when no project still handles it.
   const open = await tx.query(`SELECT 1 FROM incident_projects WHERE incident_id = $1 AND rm_state <> 'closed'`, [c.row.incidentId]);
   if (open.rows.length === 0) {
-    await tx.query(`UPDATE incidents SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3 WHERE id = $1`, [
-      c.row.incidentId,
-      outcome,
-      now,
-    ]);
+    await closeIncidentWithOutcome(tx, c.row.incidentId!, outcome, now);
     await recordTransition(ctx, tx, 'task', c.row.reportId, 'case', 'open', 'closed', now, reason);
     await stopAllClocks(tx, c.row.reportId, now, 'incident_closed');
   }
@@ -202,11 +172,7 @@ export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSl
       now,
       note || 'confirmed as a vulnerability',
     );
-    await tx.query('UPDATE incident_projects SET outcome = $3 WHERE incident_id = $1 AND project_id = $2', [
-      c.row.incidentId,
-      part.projectId,
-      'confirmed',
-    ]);
+    await setProjectOutcome(tx, c.row.incidentId!, part.projectId, 'confirmed');
     await stopClocks(tx, rules, 'vulnerability_confirmed', { reportId, projectId: part.projectId }, now);
     await startClocks(
       tx,
@@ -230,12 +196,7 @@ export async function assignBySubsystem(
   raw: unknown,
 ): Promise<{ assigneeId: string; via: 'primary' | 'secondary' }> {
   const { subsystem } = z.strictObject({ subsystem: z.string().trim().min(1).max(100) }).parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'incident.assign');
+  return withCase(ctx, reportId, { lock: true, action: 'incident.assign' }, async (tx, c, rules, now) => {
     const part = c.projects[0]!;
     const s = await tx.query<{
       id: string;
@@ -266,12 +227,7 @@ export async function assignBySubsystem(
       [reportId, assigneeId, requirePerson(ctx).personId, now],
     );
     // The subsystem is kept: its secondary contact is the backup when the resolution target passes.
-    await tx.query('UPDATE incident_projects SET handler_id = $3, subsystem_id = $4 WHERE incident_id = $1 AND project_id = $2', [
-      c.row.incidentId,
-      part.projectId,
-      assigneeId,
-      row.id,
-    ]);
+    await assignProjectHandler(tx, c.row.incidentId!, part.projectId, assigneeId, row.id);
     await moveReportState(
       ctx,
       tx,
@@ -297,11 +253,7 @@ export async function assignBySubsystem(
 export async function pullIn(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const { email } = z.strictObject({ email: z.string().trim().toLowerCase().email() }).parse(raw);
   const me = requirePerson(ctx);
-  const now = ctx.app.clock();
-  await ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'case.pull_in');
+  await withCase(ctx, reportId, { lock: true, action: 'case.pull_in' }, async (tx, _c, _rules, now) => {
     const p = await tx.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [email]);
     const personId = p.rows[0]?.person_id;
     if (!personId)

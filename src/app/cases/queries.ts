@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { canSeeSensitive, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
+import { advisoryActions, canSeeSensitive, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
-import { openReporter, openTitle, visibleCase } from './case.ts';
-import { rulesOf } from '../admin/instance.ts';
+import { withCase } from '../gate.ts';
+import { openReporter, openTitle } from './case.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { scoredVectors } from '../scoring/scoring.ts';
 
@@ -129,10 +129,7 @@ const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 /** Everything the case page shows, limited to what this person may see, with the actions they may take now. */
 export async function caseView(ctx: Ctx, reportId: string) {
   const p = requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId);
-    const rules = await rulesOf(tx);
+  return withCase(ctx, reportId, {}, async (tx, c, rules, now) => {
     const sensitive = canSeeSensitive(p, c.facts);
     const report = await tx.query<{ body_sealed: string; sensitive_sealed: string }>(
       'SELECT body_sealed, sensitive_sealed FROM reports WHERE id = $1',
@@ -253,6 +250,8 @@ export async function caseView(ctx: Ctx, reportId: string) {
       })),
       participants: c.facts.participants.map((x) => ({ name: nameOf(x.personId), role: x.role })),
       actions: caseActions(p, c.facts, rules.workflow),
+      /** Whether this person may start (and so work on) the incident's advisories. */
+      advisoryActions: advisoryActions(p, c.facts, null, now),
       severities: rules.severities,
       priorities: rules.priorities,
       deadlines: deadlines.rows.map((d) => ({
@@ -299,16 +298,16 @@ export type CaseView = Awaited<ReturnType<typeof caseView>>;
 
 /** An attachment's bytes, for people who may see the case; served as a download, never inline. */
 export async function attachmentContent(ctx: Ctx, reportId: string, attachmentId: string) {
-  requirePerson(ctx);
-  const c = await visibleCase(ctx, ctx.app.db, reportId);
-  const r = await ctx.app.db.query<{ id: string; filename_sealed: string; data_sealed: string }>(
-    'SELECT id, filename_sealed, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2',
-    [c.row.reportId, attachmentId],
-  );
-  const row = r.rows[0];
-  if (!row) throw new NotFoundError('attachment');
-  return {
-    filename: ctx.app.sealer.open(row.filename_sealed, aad('attachments', 'filename', row.id)),
-    data: Buffer.from(ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)), 'base64'),
-  };
+  return withCase(ctx, reportId, {}, async (tx, c) => {
+    const r = await tx.query<{ id: string; filename_sealed: string; data_sealed: string }>(
+      'SELECT id, filename_sealed, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2',
+      [c.row.reportId, attachmentId],
+    );
+    const row = r.rows[0];
+    if (!row) throw new NotFoundError('attachment');
+    return {
+      filename: ctx.app.sealer.open(row.filename_sealed, aad('attachments', 'filename', row.id)),
+      data: Buffer.from(ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)), 'base64'),
+    };
+  });
 }

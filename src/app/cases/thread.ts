@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import { ConflictError } from '../../domain/errors.ts';
 import { reportManagement, type ReportState } from '../../domain/report-management.ts';
-import { audit, requirePerson, type Ctx } from '../context.ts';
-import { moveReportState, recordTransition, visibleCase } from './case.ts';
+import { audit, type Ctx } from '../context.ts';
+import { closeIncidentRow, reopenIncidentRow, restartProjectPart } from './records/incidents.ts';
+import { withCase } from '../gate.ts';
+import { moveReportState, recordTransition } from './case.ts';
 import { pauseClocks, stopAllClocks } from '../sla/clocks.ts';
 import { addMessage, messageReporter, templateVars } from './messaging.ts';
-import { rulesOf } from '../admin/instance.ts';
-import { requireAction } from './triage.ts';
 
 // The case thread (internal notes, replies to the reporter, status updates) and the task's own
 // open/closed status with reopening.
@@ -15,11 +15,7 @@ const Body = z.strictObject({ body: z.string().trim().min(1).max(100_000) });
 
 export async function addNote(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string }> {
   const { body } = Body.parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId);
-    requireAction(ctx, c, await rulesOf(tx), 'case.note');
+  return withCase(ctx, reportId, { action: 'case.note' }, async (tx, c, _rules, now) => {
     const messageId = await addMessage(ctx, tx, now, c, 'note', body);
     await audit(ctx, tx, now, { action: 'case.note_added', subjectType: 'report', subjectId: reportId, data: { messageId } });
     return { messageId };
@@ -36,12 +32,7 @@ const ReplyInput = z.strictObject({
 /** A free-text reply to the reporter, copied to the list as the profile's copy rules say. */
 export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string; outboxId: string | null }> {
   const input = ReplyInput.parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'case.reply');
+  return withCase(ctx, reportId, { action: 'case.reply' }, async (tx, c, rules, now) => {
     const ref = c.row.incidentRef ?? `report ${c.row.number}`;
     const result = await messageReporter(ctx, tx, now, rules, c, {
       templateId: null,
@@ -68,12 +59,7 @@ const StatusUpdateInput = z.strictObject({
 /** The profile's status update template (Tock), sent to the reporter. */
 export async function sendStatusUpdate(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string }> {
   const input = StatusUpdateInput.parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'case.status_update');
+  return withCase(ctx, reportId, { action: 'case.status_update' }, async (tx, c, rules, now) => {
     const vars = await templateVars(ctx, tx, rules, c, {
       status: input.status,
       resolution_date: input.resolutionDate ?? 'to be determined',
@@ -96,11 +82,7 @@ const Reason = z.strictObject({ reason: z.string().trim().min(3).max(10_000) });
 /** Closes the task: each participant still handling it moves to Closed where Vultron allows it. */
 export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const { reason } = Reason.parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  await ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    requireAction(ctx, c, await rulesOf(tx), 'incident.close');
+  await withCase(ctx, reportId, { lock: true, action: 'incident.close' }, async (tx, c, _rules, now) => {
     // Each participant still handling the case closes by a direct, legal move: Vultron never closes
     // from Valid (accept or defer it first) nor from Received (reject or confirm it first).
     for (const p of c.projects) {
@@ -117,11 +99,7 @@ export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): P
         reason,
       );
     }
-    const r = await tx.query(
-      `UPDATE incidents SET status = 'closed', outcome = COALESCE(outcome, 'closed'), closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'`,
-      [c.row.incidentId, now],
-    );
-    if (r.rowCount !== 1) throw new ConflictError('The incident is already closed.');
+    if (!(await closeIncidentRow(tx, c.row.incidentId!, now))) throw new ConflictError('The incident is already closed.');
     await recordTransition(ctx, tx, 'task', reportId, 'case', 'open', 'closed', now, reason);
     await stopAllClocks(tx, reportId, now, 'incident_closed');
     await audit(ctx, tx, now, { action: 'incident.closed', subjectType: 'report', subjectId: reportId, data: { reason } });
@@ -134,25 +112,13 @@ export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): P
  */
 export async function reopenIncident(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const { reason } = Reason.parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  await ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    requireAction(ctx, c, await rulesOf(tx), 'incident.reopen');
-    const r = await tx.query(
-      `UPDATE incidents SET status = 'open', outcome = NULL, closed_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'closed'`,
-      [c.row.incidentId, now],
-    );
-    if (r.rowCount !== 1) throw new ConflictError('The incident is already open.');
+  await withCase(ctx, reportId, { lock: true, action: 'incident.reopen' }, async (tx, c, _rules, now) => {
+    if (!(await reopenIncidentRow(tx, c.row.incidentId!, now))) throw new ConflictError('The incident is already open.');
     await recordTransition(ctx, tx, 'task', reportId, 'case', 'closed', 'open', now, reason);
     for (const p of c.projects) {
       if (p.rmState !== 'closed') continue;
       const to: ReportState = 'received';
-      await tx.query('UPDATE incident_projects SET rm_state = $3, outcome = NULL WHERE incident_id = $1 AND project_id = $2', [
-        c.row.incidentId,
-        p.projectId,
-        to,
-      ]);
+      await restartProjectPart(tx, c.row.incidentId!, p.projectId, to);
       await recordTransition(ctx, tx, 'report-management', reportId, `project:${p.projectId}`, 'closed', to, now, `reopened: ${reason}`);
     }
     await audit(ctx, tx, now, { action: 'incident.reopened', subjectType: 'report', subjectId: reportId, data: { reason } });

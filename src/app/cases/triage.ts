@@ -1,51 +1,28 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
-import { caseActions, type CaseAction } from '../../domain/access.ts';
-import { ConflictError, EmbargoError, ForbiddenError, ValidationError } from '../../domain/errors.ts';
+import { ConflictError, EmbargoError, ValidationError } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
+import { insertIncident, insertIncidentProject, setResolutionDue } from './records/incidents.ts';
+import { claimTriager, linkIncident, markAcknowledged, setTriager, takeOverTriager } from './records/reports.ts';
+import { insertTransition } from './records/transitions.ts';
+import { requireCaseAction, withCase } from '../gate.ts';
 import { moveReportState, visibleCase, type LoadedCase } from './case.ts';
 import { reassignClocks, startClocks, startPriorityClocks, stopAllClocks, stopClocks } from '../sla/clocks.ts';
 import { messageReporter, templateVars } from './messaging.ts';
-import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 
 // Triage use cases: TF (a central member claims the triager role, then accepts or rejects) and
 // Tock (the triage coordinator acknowledges, assesses severity and priority, or rejects).
 // Each: authorise → domain transition → persist → audit → queue messages, in one transaction.
 
-export function requireAction(ctx: Ctx, c: LoadedCase, rules: ProfileRules, action: CaseAction): void {
-  if (!caseActions(ctx.principal, c.facts, rules.workflow).includes(action)) {
-    throw new ForbiddenError(`You cannot ${action.replace('.', ': ').replace('_', ' ')} on this case now.`);
-  }
-}
-
-async function withCase<T>(
-  ctx: Ctx,
-  reportId: string,
-  fn: (tx: Queryable, c: LoadedCase, rules: ProfileRules, now: Date) => Promise<T>,
-): Promise<T> {
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    return fn(tx, c, rules, now);
-  });
-}
-
 /** TF: a central member claims the triager role. Two claiming at once: exactly one wins. */
 export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
   const me = requirePerson(ctx);
-  await withCase(ctx, reportId, async (tx, c, rules, now) => {
+  await withCase(ctx, reportId, { lock: true }, async (tx, c, rules, now) => {
     // The loser of a race gets a conflict that says so, not a bare "not allowed".
     if (c.row.triagerId !== null && c.row.rmState === 'received') throw new ConflictError('Someone else claimed this report first.');
-    requireAction(ctx, c, rules, 'triage.claim');
-    const won = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id IS NULL', [
-      reportId,
-      me.personId,
-      now,
-    ]);
-    if (won.rowCount !== 1) throw new ConflictError('Someone else claimed this report first.');
+    requireCaseAction(ctx, c, rules, 'triage.claim');
+    if (!(await claimTriager(tx, reportId, me.personId, now))) throw new ConflictError('Someone else claimed this report first.');
     await reassignClocks(tx, rules, { reportId }, rules.clocksStoppingOn('report_accepted'), me.personId, now, `${me.name} claimed triage`);
     await startClocks(tx, rules, 'triager_claimed', { reportId }, now, () => me.personId);
     await audit(ctx, tx, now, { action: 'triage.claimed', subjectType: 'report', subjectId: reportId });
@@ -56,15 +33,9 @@ export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
 export async function takeOverTriage(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const me = requirePerson(ctx);
   const { reason } = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).parse(raw);
-  await withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.take_over');
-    const r = await tx.query('UPDATE reports SET triager_id = $2, updated_at = $3 WHERE id = $1 AND triager_id = $4', [
-      reportId,
-      me.personId,
-      now,
-      c.row.triagerId,
-    ]);
-    if (r.rowCount !== 1) throw new ConflictError('The triager changed meanwhile; reload and try again.');
+  await withCase(ctx, reportId, { lock: true, action: 'triage.take_over' }, async (tx, c, rules, now) => {
+    if (!(await takeOverTriager(tx, reportId, me.personId, c.row.triagerId, now)))
+      throw new ConflictError('The triager changed meanwhile; reload and try again.');
     await reassignClocks(
       tx,
       rules,
@@ -90,10 +61,9 @@ const RejectInput = z.strictObject({
 /** Rejects with specific reasoning: Received → Invalid → Closed, standard rejection response to the reporter. */
 export async function rejectReport(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const { reason } = RejectInput.parse(raw);
-  await withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.reject');
+  await withCase(ctx, reportId, { lock: true, action: 'triage.reject' }, async (tx, c, rules, now) => {
     if (rules.workflow.triage === 'coordinator' && c.row.triagerId === null) {
-      await tx.query('UPDATE reports SET triager_id = $2 WHERE id = $1', [reportId, requirePerson(ctx).personId]);
+      await setTriager(tx, reportId, requirePerson(ctx).personId);
     }
     await moveReportState(ctx, tx, reportId, { kind: 'report' }, c.row.rmState, 'closed', now, reason);
     await stopAllClocks(tx, reportId, now, 'report_rejected');
@@ -116,8 +86,7 @@ const AcceptInput = z.strictObject({
  */
 export async function acceptReport(ctx: Ctx, reportId: string, raw: unknown): Promise<{ incidentRef: string }> {
   const input = AcceptInput.parse(raw);
-  return withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.accept');
+  return withCase(ctx, reportId, { lock: true, action: 'triage.accept' }, async (tx, c, rules, now) => {
     const projects = await projectsBySlug(tx, input.projects);
     await moveReportState(ctx, tx, reportId, { kind: 'report' }, c.row.rmState, 'accepted', now, 'accepted in triage');
     const { incidentId, ref } = await createIncident(ctx, tx, c, rules, now, {
@@ -178,41 +147,43 @@ async function createIncident(
   const ref = `${rules.incidentPrefix}-${year}-${String(counter.rows[0]!.last).padStart(4, '0')}`;
   const incidentId = crypto.randomUUID();
   // Vultron: the vendor (the project) is aware once the incident exists.
-  await tx.query(
-    `INSERT INTO incidents (id, ref, report_id, title, status, severity, priority, affected_components, triager_id, contact_id,
-                            vendor_aware_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $10, $10)`,
-    [
-      incidentId,
-      ref,
-      c.row.reportId,
-      opts.title,
-      opts.severity ?? null,
-      opts.priority ?? null,
-      opts.components ?? [],
-      c.row.triagerId,
-      opts.contactId,
-      now,
-    ],
-  );
-  await tx.query('UPDATE reports SET incident_id = $2 WHERE id = $1', [c.row.reportId, incidentId]);
+  await insertIncident(tx, {
+    id: incidentId,
+    ref,
+    reportId: c.row.reportId,
+    title: opts.title,
+    severity: opts.severity ?? null,
+    priority: opts.priority ?? null,
+    components: opts.components ?? [],
+    triagerId: c.row.triagerId,
+    contactId: opts.contactId,
+    at: now,
+  });
+  await linkIncident(tx, c.row.reportId, incidentId);
+  const actor = requirePerson(ctx).personId;
   for (const projectId of opts.projectIds) {
-    await tx.query(`INSERT INTO incident_projects (incident_id, project_id, rm_state, received_at) VALUES ($1, $2, 'received', $3)`, [
-      incidentId,
-      projectId,
-      now,
-    ]);
-    await tx.query(
-      `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
-       VALUES ('report-management', 'report', $1, $2, 'start', 'received', $3, $4, 'forwarded to the project team')`,
-      [c.row.reportId, `project:${projectId}`, requirePerson(ctx).personId, now],
-    );
+    await insertIncidentProject(tx, incidentId, projectId, now);
+    await insertTransition(tx, {
+      machine: 'report-management',
+      subjectId: c.row.reportId,
+      participant: `project:${projectId}`,
+      from: 'start',
+      to: 'received',
+      actorId: actor,
+      at: now,
+      reason: 'forwarded to the project team',
+    });
   }
-  await tx.query(
-    `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
-     VALUES ('case-state', 'report', $1, 'case', 'vfdpxa', 'Vfdpxa', $2, $3, 'vendor aware')`,
-    [c.row.reportId, requirePerson(ctx).personId, now],
-  );
+  await insertTransition(tx, {
+    machine: 'case-state',
+    subjectId: c.row.reportId,
+    participant: 'case',
+    from: 'vfdpxa',
+    to: 'Vfdpxa',
+    actorId: actor,
+    at: now,
+    reason: 'vendor aware',
+  });
   return { incidentId, ref };
 }
 
@@ -221,13 +192,8 @@ async function createIncident(
 /** Tock 1.2: the triage coordinator acknowledges receipt with the acknowledgment template. */
 export async function acknowledgeReport(ctx: Ctx, reportId: string): Promise<void> {
   const me = requirePerson(ctx);
-  await withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.acknowledge');
-    const r = await tx.query(
-      'UPDATE reports SET acknowledged_at = $2, triager_id = COALESCE(triager_id, $3), updated_at = $2 WHERE id = $1 AND acknowledged_at IS NULL',
-      [reportId, now, me.personId],
-    );
-    if (r.rowCount !== 1) throw new ConflictError('This report was already acknowledged.');
+  await withCase(ctx, reportId, { lock: true, action: 'triage.acknowledge' }, async (tx, _c, rules, now) => {
+    if (!(await markAcknowledged(tx, reportId, me.personId, now))) throw new ConflictError('This report was already acknowledged.');
     const fresh = (await visibleCase(ctx, tx, reportId))!;
     const mail = rules.render('acknowledgment', await templateVars(ctx, tx, rules, fresh));
     await messageReporter(ctx, tx, now, rules, fresh, { templateId: 'acknowledgment', ...mail });
@@ -257,8 +223,7 @@ export async function assessReport(
 ): Promise<{ incidentRef: string; priority: string | null; resolutionDueAt: string | null }> {
   const input = AssessInput.parse(raw);
   const me = requirePerson(ctx);
-  return withCase(ctx, reportId, async (tx, c, rules, now) => {
-    requireAction(ctx, c, rules, 'triage.assess');
+  return withCase(ctx, reportId, { lock: true, action: 'triage.assess' }, async (tx, c, rules, now) => {
     if (!rules.severities.includes(input.severity)) {
       throw new ValidationError(`Unknown severity ${input.severity}; the profile knows ${rules.severities.join(', ')}.`, [
         { path: 'severity', message: 'unknown severity' },
@@ -269,7 +234,7 @@ export async function assessReport(
       throw new ValidationError(`Unknown priority ${priority}.`, [{ path: 'priority', message: 'unknown priority' }]);
     }
     const [project] = await projectsBySlug(tx, [input.project]);
-    if (c.row.triagerId === null) await tx.query('UPDATE reports SET triager_id = $2 WHERE id = $1', [reportId, me.personId]);
+    if (c.row.triagerId === null) await setTriager(tx, reportId, me.personId);
     await moveReportState(
       ctx,
       tx,
@@ -304,7 +269,7 @@ export async function assessReport(
             now,
           );
     await startClocks(tx, rules, 'severity_assessed', { reportId, incidentId }, now, () => owner);
-    await tx.query('UPDATE incidents SET resolution_due_at = $2 WHERE id = $1', [incidentId, resolutionDueAt]);
+    await setResolutionDue(tx, incidentId, resolutionDueAt);
     await audit(ctx, tx, now, {
       action: 'triage.assessed',
       subjectType: 'report',

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../context.ts';
-import { aad, audit, requireAdmin, type Ctx } from '../context.ts';
+import { aad, audit, requireDesk, type Ctx } from '../context.ts';
 import { ConflictError, EmbargoError } from '../../domain/errors.ts';
 import { checkBaseUrl, cveServicesClient, type CveServicesClient, type CveServicesCredentials } from '../../integrations/cve-services.ts';
 
@@ -57,7 +57,7 @@ async function stored(app: App): Promise<StoredAccount | null> {
 }
 
 export async function cveAccountView(ctx: Ctx): Promise<CveAccountView> {
-  requireAdmin(ctx);
+  requireDesk(ctx, 'cna_account.manage');
   const c = ctx.app.config.cveServices;
   if (c) return { source: 'config', url: c.url, shortName: c.shortName, user: c.user, apiKeySet: true, updatedAt: null };
   const s = await stored(ctx.app);
@@ -79,7 +79,7 @@ function refuseWhenConfigured(app: App): void {
 }
 
 export async function setCveAccount(ctx: Ctx, raw: unknown): Promise<CveAccountView> {
-  requireAdmin(ctx);
+  requireDesk(ctx, 'cna_account.manage');
   refuseWhenConfigured(ctx.app);
   const input = CveAccountInput.parse(raw);
   const url = checkBaseUrl(input.url).href.replace(/\/+$/, '');
@@ -126,7 +126,7 @@ export async function setCveAccount(ctx: Ctx, raw: unknown): Promise<CveAccountV
 }
 
 export async function removeCveAccount(ctx: Ctx): Promise<void> {
-  requireAdmin(ctx);
+  requireDesk(ctx, 'cna_account.manage');
   refuseWhenConfigured(ctx.app);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
@@ -154,7 +154,7 @@ export async function cnaClient(app: App): Promise<CveServicesClient> {
 
 /** Checks the stored credentials against CVE Services (GET /org/{short_name}); admin only. */
 export async function checkCveAccount(ctx: Ctx): Promise<{ ok: true; org: string; uuid: string; roles: string[]; idQuota: number | null }> {
-  requireAdmin(ctx);
+  requireDesk(ctx, 'cna_account.manage');
   const client = await cnaClient(ctx.app);
   const org = await client.getOrg();
   return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
-import { canSeeSensitive } from '../../domain/access.ts';
+import { worksOnAdvisories } from '../../domain/access.ts';
 import type { Advisory } from '../../domain/advisory.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { toCveRecord } from '../../formats/cve.ts';
@@ -77,7 +77,7 @@ export async function teamAdvisory(ctx: Ctx, tx: Queryable, ref: string): Promis
       : { rows: [] };
     const reportId = inc.rows[0]?.report_id;
     const c = reportId ? await loadCase(tx, reportId) : null;
-    if (!c || !canSeeSensitive(p, c.facts)) throw new NotFoundError('advisory');
+    if (!c || !worksOnAdvisories(p, c.facts)) throw new NotFoundError('advisory');
   }
   return row;
 }

@@ -1,9 +1,9 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
-import type { PersonPrincipal } from '../../domain/access.ts';
-import { ConflictError, EmbargoError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { mayDo } from '../../domain/access.ts';
+import { ConflictError, EmbargoError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { parseCveBlock, parseCveId } from '../../domain/cve-ids.ts';
-import { audit, requirePerson, type Ctx } from '../context.ts';
+import { audit, requireDesk, type Ctx } from '../context.ts';
 
 // The team's pool of CVE identifiers (table cve_pool, migration 006): a reserved block entered by
 // hand or ids reserved through the team's CNA account. An advisory takes the lowest free one.
@@ -49,19 +49,12 @@ export async function claimCveForAdvisory(ctx: Ctx, tx: Queryable, advisoryId: s
  * and admins (who may enter the block the CVE Program gave the team). The operator's CLI too.
  */
 export function requirePoolManager(ctx: Ctx): void {
-  if (ctx.principal.kind === 'system') return;
-  const p = requirePerson(ctx);
-  if (!managesCvePool(p)) throw new ForbiddenError("Only the central security team or an admin manages the team's CVE ids.");
-}
-
-/** The same rule as a question (the navigation offers the CVE page to exactly these people). */
-export function managesCvePool(p: PersonPrincipal): boolean {
-  return p.central || p.isAdmin;
+  requireDesk(ctx, 'cve_pool.manage');
 }
 
 /** Only those who see every case see which advisory an id went to (its public id names an embargoed case). */
 function seesAdvisories(ctx: Ctx): boolean {
-  return ctx.principal.kind === 'system' || (ctx.principal.kind === 'person' && ctx.principal.central);
+  return mayDo(ctx.principal, 'cve_pool.see_advisories');
 }
 
 export const CveBlockInput = z.strictObject({

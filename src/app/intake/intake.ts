@@ -3,6 +3,8 @@ import type { Queryable } from '../../store/db.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { newSecret, secretHash } from '../../crypto/password.ts';
 import { aad, audit, type Ctx } from '../context.ts';
+import { insertReport } from '../cases/records/reports.ts';
+import { insertTransition } from '../cases/records/transitions.ts';
 import { resumeClocks, startClocks } from '../sla/clocks.ts';
 import { loadCase, openTitle, type Reporter } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
@@ -80,23 +82,18 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
   const n = await tx.query<{ n: number }>("SELECT nextval('report_numbers') AS n");
   const number = Number(n.rows[0]!.n);
   const reporter: Reporter = input.reporter;
-  await tx.query(
-    `INSERT INTO reports (id, number, channel, received_at, title_sealed, body_sealed, reporter_sealed, sensitive_sealed,
-                          credit_preference, rm_state, status_token_hash, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'received', $10, $4)`,
-    [
-      id,
-      number,
-      channel,
-      now,
-      sealer.seal(input.title, aad('reports', 'title', id)),
-      sealer.seal(input.body, aad('reports', 'body', id)),
-      sealer.sealJson(reporter, aad('reports', 'reporter', id)),
-      sealer.sealJson({ product: input.product, fields: input.sensitive }, aad('reports', 'sensitive', id)),
-      input.creditPreference,
-      secretHash(statusToken),
-    ],
-  );
+  await insertReport(tx, {
+    id,
+    number,
+    channel,
+    receivedAt: now,
+    titleSealed: sealer.seal(input.title, aad('reports', 'title', id)),
+    bodySealed: sealer.seal(input.body, aad('reports', 'body', id)),
+    reporterSealed: sealer.sealJson(reporter, aad('reports', 'reporter', id)),
+    sensitiveSealed: sealer.sealJson({ product: input.product, fields: input.sensitive }, aad('reports', 'sensitive', id)),
+    creditPreference: input.creditPreference,
+    statusTokenHash: secretHash(statusToken),
+  });
   for (const a of decoded) {
     const aid = crypto.randomUUID();
     await tx.query(
@@ -112,11 +109,16 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
       ],
     );
   }
-  await tx.query(
-    `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
-     VALUES ('report-management', 'report', $1, 'coordinator', 'start', 'received', NULL, $2, $3)`,
-    [id, now, `received via ${channel}`],
-  );
+  await insertTransition(tx, {
+    machine: 'report-management',
+    subjectId: id,
+    participant: 'coordinator',
+    from: 'start',
+    to: 'received',
+    actorId: null,
+    at: now,
+    reason: `received via ${channel}`,
+  });
   await startClocks(tx, rules, 'report_received', { reportId: id }, now, () => null);
   await audit(ctx, tx, now, {
     action: 'report.received',

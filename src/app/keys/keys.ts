@@ -6,6 +6,7 @@ import { canSeeSensitive, type PersonPrincipal } from '../../domain/access.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { aad, audit, requireAdmin, requirePerson, type App, type Ctx } from '../context.ts';
 import { loadCase } from '../cases/case.ts';
+import { withCase } from '../gate.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { keyUsability } from '../../mail/key-quality.ts';
 import { exportPublicArmored, generateTeamKey, importTeamKey } from '../../mail/team-key.ts';
@@ -305,15 +306,15 @@ export async function recordOfferedKey(ctx: Ctx, tx: Queryable, at: Date, input:
 
 /** Candidate keys offered for the reporter of a case, for the team to confirm. */
 export async function caseKeyCandidates(ctx: Ctx, reportId: string): Promise<StoredKey[]> {
-  const p = requirePerson(ctx);
-  const c = await loadCase(ctx.app.db, reportId);
-  if (!c || !canSeeSensitive(p, c.facts)) throw new NotFoundError('report');
-  const r = await ctx.app.db.query<KeyRow>(
-    `SELECT * FROM correspondent_keys WHERE report_id = $1 AND person_id IS NULL AND status IN ('candidate', 'confirmed') ORDER BY created_at`,
-    [reportId],
-  );
-  const now = ctx.app.clock();
-  return Promise.all(r.rows.map((row) => toStored(row, now)));
+  return withCase(ctx, reportId, {}, async (tx, c, _rules, now) => {
+    // The keys a reporter offered name them: for those who may see the reporter's identity only.
+    if (!canSeeSensitive(ctx.principal, c.facts)) throw new NotFoundError('report');
+    const r = await tx.query<KeyRow>(
+      `SELECT * FROM correspondent_keys WHERE report_id = $1 AND person_id IS NULL AND status IN ('candidate', 'confirmed') ORDER BY created_at`,
+      [reportId],
+    );
+    return Promise.all(r.rows.map((row) => toStored(row, now)));
+  });
 }
 
 /**

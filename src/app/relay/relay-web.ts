@@ -3,10 +3,8 @@ import * as openpgp from 'openpgp';
 import { z } from 'zod';
 import { ValidationError } from '../../domain/errors.ts';
 import { requirePerson, type Ctx } from '../context.ts';
-import { visibleCase } from '../cases/case.ts';
+import { withCase } from '../gate.ts';
 import { confirmedKeyOfPerson } from '../keys/keys.ts';
-import { rulesOf } from '../admin/instance.ts';
-import { requireAction } from '../cases/triage.ts';
 import { recordSignedReply, refusalOf, reporterMailPlan, type SignedReplyResult } from './relay.ts';
 import { keyUsability } from '../../mail/key-quality.ts';
 import { openInbound } from '../../mail/pgp-in.ts';
@@ -128,7 +126,7 @@ export async function signedReplyFromBrowser(ctx: Ctx, reportId: string, raw: un
   const me = requirePerson(ctx);
   const now = ctx.app.clock();
   // Access first: an outsider learns nothing about the case from how their input is judged.
-  requireAction(ctx, await visibleCase(ctx, ctx.app.db, reportId), await rulesOf(ctx.app.db), 'case.reply');
+  await withCase(ctx, reportId, { action: 'case.reply' }, async () => {});
   const input = SignedReplyInput.parse(raw);
   const text = checkReplyEntity(input.entity);
   const own = await confirmedKeyOfPerson(ctx.app.db, me.personId);
@@ -155,9 +153,7 @@ export async function signedReplyFromBrowser(ctx: Ctx, reportId: string, raw: un
     throw new ValidationError(`The signature was not accepted: ${why} Nothing was sent.`, [{ path: 'signature', message: sig.status }]);
   }
   const signed: SignedEntity = opened.signedEntity;
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
+  return withCase(ctx, reportId, { lock: true }, async (tx, c, rules) => {
     return recordSignedReply(ctx, tx, now, c, rules, {
       signer: me,
       signerFingerprint: fingerprint,
@@ -188,11 +184,7 @@ export interface SignedReplyContext {
 /** What the signed-reply page tells the member before they sign. Members who may reply only. */
 export async function signedReplyContext(ctx: Ctx, reportId: string): Promise<SignedReplyContext> {
   const me = requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'case.reply');
+  return withCase(ctx, reportId, { action: 'case.reply' }, async (tx, c, rules, now) => {
     const own = await confirmedKeyOfPerson(tx, me.personId);
     const usability = own ? await keyUsability(own.key, now, own.email) : null;
     const plan = await reporterMailPlan(ctx, tx, c, rules, now);

@@ -4,11 +4,11 @@ import type { Queryable } from '../../store/db.ts';
 import type { PersonPrincipal } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { aad, audit, type Ctx } from '../context.ts';
+import { requireCaseAction } from '../gate.ts';
 import { openReporter, type LoadedCase } from '../cases/case.ts';
 import { confirmedKeyFor } from '../keys/keys.ts';
 import { messageReporter, stageOf } from '../cases/messaging.ts';
 import { pauseClocks } from '../sla/clocks.ts';
-import { requireAction } from '../cases/triage.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { keyUsability } from '../../mail/key-quality.ts';
 import { encodeWords, formatAddressList, relaySigned } from '../../mail/pgp-out.ts';
@@ -112,7 +112,7 @@ export async function recordSignedReply(
   if (ctx.principal.kind !== 'person' || ctx.principal.personId !== reply.signer.personId) {
     throw new EmbargoError('internal', 'A signed reply is recorded in the name of its signer only.');
   }
-  requireAction(ctx, c, rules, 'case.reply');
+  requireCaseAction(ctx, c, rules, 'case.reply');
   const signedSha256 = signedEntityDigest(reply.signed);
   const replayed = await tx.query('SELECT 1 FROM relayed_replies WHERE signed_sha256 = $1', [signedSha256]);
   if (replayed.rows.length > 0)

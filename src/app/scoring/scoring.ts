@@ -4,11 +4,12 @@ import { CWE_CATALOGUE, searchCwe, type CweEntry } from '../../domain/cwe.ts';
 import { caseActions } from '../../domain/access.ts';
 import { EmbargoError, NotFoundError, ValidationError, type ErrorDetail } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
-import { recordTransition, visibleCase } from '../cases/case.ts';
+import { writeCvssVectors } from '../cases/records/incidents.ts';
+import { withCase } from '../gate.ts';
+import { recordTransition } from '../cases/case.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { applySeverityChange } from './severity.ts';
-import { requireAction } from '../cases/triage.ts';
 
 // Scoring an incident: its CVSS vectors (at most one per version, 3.1 and/or 4.0). The severity
 // follows from the score through the profile's bands (severity.levels[].cvssMin), the priority from
@@ -116,12 +117,7 @@ type Rescore = (current: ReadonlyMap<CvssVersion, CvssScore>) => Map<CvssVersion
 const brief = (s: CvssScore | undefined) => (s ? { vector: s.vector, score: s.score, severity: s.severity } : null);
 
 async function rescore(ctx: Ctx, reportId: string, reason: string | undefined, next: Rescore): Promise<ScoringOutcome> {
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'incident.change_severity');
+  return withCase(ctx, reportId, { lock: true, action: 'incident.change_severity' }, async (tx, c, rules, now) => {
     const row = (
       await tx.query<{ cvss_vectors: string[]; severity: string | null; priority: string | null; resolution_due_at: Date | null }>(
         'SELECT cvss_vectors, severity, priority, resolution_due_at FROM incidents WHERE id = $1',
@@ -145,11 +141,12 @@ async function rescore(ctx: Ctx, reportId: string, reason: string | undefined, n
     };
     if (changes.length === 0) return unchanged;
 
-    await tx.query('UPDATE incidents SET cvss_vectors = $2, updated_at = $3 WHERE id = $1', [
-      c.row.incidentId,
+    await writeCvssVectors(
+      tx,
+      c.row.incidentId!,
       ordered.map((s) => s.vector),
       now,
-    ]);
+    );
     const why = reason ? `: ${reason}` : '';
     for (const version of changes) {
       const was = current.get(version);
@@ -257,11 +254,8 @@ export interface IncidentScoring {
 
 /** The incident's scoring for the calculator page; "not found" for people who may not see the case. */
 export async function incidentScoring(ctx: Ctx, reportId: string): Promise<IncidentScoring> {
-  requirePerson(ctx);
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId);
+  return withCase(ctx, reportId, {}, async (tx, c, rules) => {
     if (!c.row.incidentId) throw new NotFoundError('incident');
-    const rules = await rulesOf(tx);
     const row = (
       await tx.query<{
         ref: string;

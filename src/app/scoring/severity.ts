@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
-import { audit, requirePerson, type Ctx } from '../context.ts';
-import { recordTransition, visibleCase, type LoadedCase } from '../cases/case.ts';
+import { audit, type Ctx } from '../context.ts';
+import { setSeverity } from '../cases/records/incidents.ts';
+import { withCase } from '../gate.ts';
+import { recordTransition, type LoadedCase } from '../cases/case.ts';
 import { startPriorityClocks } from '../sla/clocks.ts';
-import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
-import { requireAction } from '../cases/triage.ts';
 
 // A changed severity or priority moves the resolution target with it: the running priority clock is
 // recomputed from its original start and the old one is kept, stopped, with the reason.
@@ -32,12 +32,7 @@ export interface SeverityOutcome {
 
 export async function changeSeverity(ctx: Ctx, reportId: string, raw: unknown): Promise<SeverityOutcome> {
   const input = Input.parse(raw);
-  requirePerson(ctx);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const c = await visibleCase(ctx, tx, reportId, true);
-    const rules = await rulesOf(tx);
-    requireAction(ctx, c, rules, 'incident.change_severity');
+  return withCase(ctx, reportId, { lock: true, action: 'incident.change_severity' }, async (tx, c, rules, now) => {
     const outcome = await applySeverityChange(ctx, tx, c, rules, now, input);
     if (!outcome) throw new ConflictError('The severity and priority are already these.');
     return outcome;
@@ -91,10 +86,7 @@ export async function applySeverityChange(
           now,
           `${from} → ${to}: ${input.reason}`,
         );
-  await tx.query(
-    'UPDATE incidents SET severity = $2, priority = $3, resolution_due_at = COALESCE($4, resolution_due_at), updated_at = $5 WHERE id = $1',
-    [c.row.incidentId, input.severity, priority, resolutionDueAt, now],
-  );
+  await setSeverity(tx, c.row.incidentId!, input.severity, priority, resolutionDueAt, now);
   await recordTransition(ctx, tx, 'severity', reportId, 'case', from, to, now, input.reason);
   await audit(ctx, tx, now, {
     action: 'incident.severity_changed',

@@ -3,7 +3,9 @@ import type { Queryable } from '../../store/db.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { addDaysToLocalDate, parseLocalDate } from '../../domain/calendar.ts';
 import { isHolidayRegion, listHolidayRegions, normalizeHolidayRegion, publicHolidayDetails } from '../../domain/holidays.ts';
+import { mayManageCalendarOf } from '../../domain/access.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
+import { isUuid } from '../../domain/ids.ts';
 
 // A person's calendar beyond time zone and working week (those are in admin.ts, updateAvailability):
 // the public-holiday region whose holidays are not working days, and personal days off and
@@ -58,13 +60,13 @@ function parseInput<T>(schema: ZodType<T>, raw: unknown): T {
 
 /** The person themselves, an admin, or the system (CLI); anyone else is told there is no such person. */
 function requireSelfOrAdmin(ctx: Ctx, personId: string): void {
-  if (ctx.principal.kind === 'system') return;
-  const me = requirePerson(ctx);
-  if (me.personId !== personId && !me.isAdmin) throw new NotFoundError('person');
+  if (mayManageCalendarOf(ctx.principal, personId)) return;
+  requirePerson(ctx);
+  throw new NotFoundError('person');
 }
 
 async function personExists(tx: Queryable, personId: string): Promise<void> {
-  if (!/^[0-9a-f-]{36}$/i.test(personId)) throw new NotFoundError('person');
+  if (!isUuid(personId)) throw new NotFoundError('person');
   const r = await tx.query('SELECT 1 FROM people WHERE id = $1', [personId]);
   if (!r.rows.length) throw new NotFoundError('person');
 }
@@ -130,7 +132,7 @@ export async function removeDaysOff(ctx: Ctx, personId: string, daysOffId: strin
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
     await personExists(tx, personId);
-    if (!/^[0-9a-f-]{36}$/i.test(daysOffId)) throw new NotFoundError('days-off period');
+    if (!isUuid(daysOffId)) throw new NotFoundError('days-off period');
     const r = await tx.query<{ starts_on: string; ends_on: string }>(
       'DELETE FROM person_days_off WHERE id = $1 AND person_id = $2 RETURNING starts_on::text, ends_on::text',
       [daysOffId, personId],

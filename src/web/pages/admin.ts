@@ -35,7 +35,7 @@ import {
   type Viewer,
   type WebDeps,
 } from '../common.ts';
-import { adminsOnly, guardPage } from './guard.ts';
+import { allowedTo, guardPage } from './guard.ts';
 
 // Admin pages: people, teams and projects (with the subsystem contact table). Admins only; anyone
 // else gets the not-found page.
@@ -75,7 +75,7 @@ export function registerAdminPages(fastify: FastifyInstance, deps: WebDeps): voi
   const { app } = deps;
 
   const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
-    guardPage(deps, request, reply, { post, allow: adminsOnly });
+    guardPage(deps, request, reply, { post, allow: allowedTo('admin.manage') });
 
   /** Runs an admin use case from a form: redirect with a confirmation, or the page again with the error. */
   const act = async (

@@ -445,7 +445,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
 
   return html`<p class="muted"><a href="/">← Queue</a> · times in ${tz}</p>
     ${forms}
-    ${reportSection}${extras.offeredKeys}${incidentSection}${cvssSection(v, viewer)}${inc && reporter ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
+    ${reportSection}${extras.offeredKeys}${incidentSection}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
 }
 
 function actionForms(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null): Html {

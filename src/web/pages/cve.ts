@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addCveBlock, listCvePool, removeCveFromPool } from '../../app/cve/pool.ts';
 import { checkCveAccount, cveAccountView, setCveAccount } from '../../app/cve/account.ts';
 import { reserveFromCna } from '../../app/cve/cna.ts';
+import { mayDo } from '../../domain/access.ts';
 import { html, type Html } from '../html.ts';
 import {
   ctxOf,
@@ -19,7 +20,7 @@ import {
   type Viewer,
   type WebDeps,
 } from '../common.ts';
-import { adminsAndCentral, guardPage } from './guard.ts';
+import { allowedTo, guardPage } from './guard.ts';
 
 // The CVE page: the team's pool of CVE ids (add a reserved block, reserve ids through the CNA
 // account, remove a free id) for the central team and admins, and the CNA account at CVE Services
@@ -36,7 +37,7 @@ export function registerCvePages(fastify: FastifyInstance, deps: WebDeps): void 
   const { app } = deps;
 
   const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
-    guardPage(deps, request, reply, { post, allow: adminsAndCentral, signInNext: '/cve' });
+    guardPage(deps, request, reply, { post, allow: allowedTo('cve_pool.manage'), signInNext: '/cve' });
 
   const page = async (
     reply: FastifyReply,
@@ -49,7 +50,7 @@ export function registerCvePages(fastify: FastifyInstance, deps: WebDeps): void 
   ) => {
     const ctx = ctxOf(app, viewer);
     const pool = await listCvePool(ctx, {});
-    const account = viewer.principal!.isAdmin ? await cveAccountView(ctx) : null;
+    const account = mayDo(viewer.principal!, 'cna_account.manage') ? await cveAccountView(ctx) : null;
     const body = html`${extra}
 <section class="card" aria-labelledby="pool-h"><h2 id="pool-h">CVE ids of the team</h2>
   <p>${pool.free} free, ${pool.assigned} assigned. An advisory takes the lowest free id.</p>
@@ -183,7 +184,7 @@ ${account ? accountSection(viewer, account) : ''}`;
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, true);
       if (!viewer) return reply;
-      if (!viewer.principal!.isAdmin) return notFoundPage(reply, viewer);
+      if (!mayDo(viewer.principal!, 'cna_account.manage')) return notFoundPage(reply, viewer);
       const b = request.body;
       return act(
         request,
@@ -207,7 +208,7 @@ ${account ? accountSection(viewer, account) : ''}`;
     handler: async (request, reply) => {
       const viewer = await guard(request, reply, true);
       if (!viewer) return reply;
-      if (!viewer.principal!.isAdmin) return notFoundPage(reply, viewer);
+      if (!mayDo(viewer.principal!, 'cna_account.manage')) return notFoundPage(reply, viewer);
       try {
         const r = await checkCveAccount(ctxOf(app, viewer));
         return page(

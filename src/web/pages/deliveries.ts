@@ -14,7 +14,7 @@ import {
   type WebDeps,
 } from '../common.ts';
 import { listFailedDeliveries, resendDelivery } from '../../app/delivery/deliveries.ts';
-import { adminsAndCentral, guardPage } from './guard.ts';
+import { allowedTo, guardPage } from './guard.ts';
 
 // /admin/deliveries: deliveries that failed (refused by a server, bounced, held because the recipient
 // has no key and the profile refuses mail in clear, given up after retries), with the reason and a
@@ -24,7 +24,7 @@ export function registerDeliveriesPages(fastify: FastifyInstance, deps: WebDeps)
   const { app } = deps;
 
   const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
-    guardPage(deps, request, reply, { post, allow: adminsAndCentral, signInNext: '/admin/deliveries' });
+    guardPage(deps, request, reply, { post, allow: allowedTo('mail.deliveries'), signInNext: '/admin/deliveries' });
 
   const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
     const rows = await listFailedDeliveries(ctxOf(app, viewer));

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { PersonPrincipal } from '../../domain/access.ts';
+import { mayDo, type DeskAction, type PersonPrincipal } from '../../domain/access.ts';
 import { csrfOk, notFoundPage, seeOther, viewerOf, type Viewer, type WebDeps } from '../common.ts';
 import { csrfRefused } from './account.ts';
 
@@ -7,8 +7,11 @@ import { csrfRefused } from './account.ts';
 // is sent to sign in and back; someone the page is not for sees "not found", so the page's existence
 // tells them nothing; a form post without the session's CSRF token is refused.
 
-export const adminsOnly = (p: PersonPrincipal): boolean => p.isAdmin;
-export const adminsAndCentral = (p: PersonPrincipal): boolean => p.isAdmin || p.central;
+/** A page for those the permission vocabulary allows the desk-wide action (the use cases ask the same). */
+export const allowedTo =
+  (action: DeskAction) =>
+  (p: PersonPrincipal): boolean =>
+    mayDo(p, action);
 
 /** The viewer when they may go on; null when a reply (redirect, 404, CSRF refusal) was sent. */
 export async function guardPage(

@@ -17,7 +17,7 @@ import {
   type WebDeps,
 } from '../common.ts';
 import { adminNav } from './admin.ts';
-import { adminsOnly, guardPage } from './guard.ts';
+import { allowedTo, guardPage } from './guard.ts';
 
 // /admin/inbox: inbound mail that needs an admin — failed (processing threw; kept and retryable),
 // rejected (not an e-mail message, a member's mail without a valid signature, ...) and stuck (no
@@ -59,7 +59,7 @@ export function registerMailInboxPages(fastify: FastifyInstance, deps: WebDeps):
   const { app } = deps;
 
   const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
-    guardPage(deps, request, reply, { post, allow: adminsOnly, signInNext: '/admin/inbox' });
+    guardPage(deps, request, reply, { post, allow: allowedTo('mail.inbox'), signInNext: '/admin/inbox' });
 
   const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
     const rows = await inboxAttention(ctxOf(app, viewer));

@@ -18,7 +18,7 @@ import {
 import { mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay } from '../../app/delivery/settings.ts';
 import { generateTeamKeyFor, importTeamKeyFor, memberKeyStatuses, teamKeys } from '../../app/keys/keys.ts';
 import { adminNav } from './admin.ts';
-import { adminsOnly, guardPage } from './guard.ts';
+import { allowedTo, guardPage } from './guard.ts';
 
 // Admin page /admin/mail: the team key (generate or import), each member's key status, the SMTP
 // relay, aliases and IMAP accounts. What the config file sets is shown read-only. Passwords are never
@@ -44,7 +44,7 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
   const { app } = deps;
 
   const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
-    guardPage(deps, request, reply, { post, allow: adminsOnly, signInNext: '/admin/mail' });
+    guardPage(deps, request, reply, { post, allow: allowedTo('mail.settings'), signInNext: '/admin/mail' });
 
   const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
     const ctx = ctxOf(app, viewer);

@@ -1,0 +1,168 @@
+import type { Queryable } from '../../../store/db.ts';
+import type { ReportState } from '../../../domain/report-management.ts';
+
+// The one writer of `incidents` and of `incident_projects` (each project's part of an incident).
+// Changes that can race are guarded UPDATEs that say whether they won.
+
+export interface NewIncident {
+  id: string;
+  ref: string;
+  reportId: string;
+  title: string;
+  severity: string | null;
+  priority: string | null;
+  components: readonly string[];
+  triagerId: string | null;
+  contactId: string | null;
+  /** Vultron: the vendor (the project) is aware once the incident exists. */
+  at: Date;
+}
+
+export async function insertIncident(tx: Queryable, i: NewIncident): Promise<void> {
+  await tx.query(
+    `INSERT INTO incidents (id, ref, report_id, title, status, severity, priority, affected_components, triager_id, contact_id,
+                            vendor_aware_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $10, $10)`,
+    [i.id, i.ref, i.reportId, i.title, i.severity, i.priority, i.components, i.triagerId, i.contactId, i.at],
+  );
+}
+
+/** Closes an open incident; false when it was closed already. */
+export async function closeIncidentRow(tx: Queryable, incidentId: string, at: Date): Promise<boolean> {
+  const r = await tx.query(
+    `UPDATE incidents SET status = 'closed', outcome = COALESCE(outcome, 'closed'), closed_at = $2, updated_at = $2 WHERE id = $1 AND status = 'open'`,
+    [incidentId, at],
+  );
+  return r.rowCount === 1;
+}
+
+/** Closes the incident with the outcome of its last project part (rejected, downgraded). */
+export async function closeIncidentWithOutcome(tx: Queryable, incidentId: string, outcome: string, at: Date): Promise<void> {
+  await tx.query(`UPDATE incidents SET status = 'closed', outcome = $2, closed_at = $3, updated_at = $3 WHERE id = $1`, [
+    incidentId,
+    outcome,
+    at,
+  ]);
+}
+
+/** Reopens a closed incident; false when it was open already. */
+export async function reopenIncidentRow(tx: Queryable, incidentId: string, at: Date): Promise<boolean> {
+  const r = await tx.query(
+    `UPDATE incidents SET status = 'open', outcome = NULL, closed_at = NULL, updated_at = $2 WHERE id = $1 AND status = 'closed'`,
+    [incidentId, at],
+  );
+  return r.rowCount === 1;
+}
+
+export async function setIncidentContact(tx: Queryable, incidentId: string, personId: string, at: Date): Promise<void> {
+  await tx.query('UPDATE incidents SET contact_id = $2, updated_at = $3 WHERE id = $1', [incidentId, personId, at]);
+}
+
+export async function setBugLink(tx: Queryable, incidentId: string, bugLink: string): Promise<void> {
+  await tx.query('UPDATE incidents SET bug_link = $2 WHERE id = $1', [incidentId, bugLink]);
+}
+
+export async function setResolutionDue(tx: Queryable, incidentId: string, dueAt: Date | null): Promise<void> {
+  await tx.query('UPDATE incidents SET resolution_due_at = $2 WHERE id = $1', [incidentId, dueAt]);
+}
+
+export async function writeCvssVectors(tx: Queryable, incidentId: string, vectors: readonly string[], at: Date): Promise<void> {
+  await tx.query('UPDATE incidents SET cvss_vectors = $2, updated_at = $3 WHERE id = $1', [incidentId, vectors, at]);
+}
+
+/** Severity and priority; a resolution target only replaces the stored one when there is a new one. */
+export async function setSeverity(
+  tx: Queryable,
+  incidentId: string,
+  severity: string,
+  priority: string | null,
+  resolutionDueAt: Date | null,
+  at: Date,
+): Promise<void> {
+  await tx.query(
+    'UPDATE incidents SET severity = $2, priority = $3, resolution_due_at = COALESCE($4, resolution_due_at), updated_at = $5 WHERE id = $1',
+    [incidentId, severity, priority, resolutionDueAt, at],
+  );
+}
+
+// --- A project's part of an incident ---
+
+export async function insertIncidentProject(tx: Queryable, incidentId: string, projectId: string, at: Date): Promise<void> {
+  await tx.query(`INSERT INTO incident_projects (incident_id, project_id, rm_state, received_at) VALUES ($1, $2, 'received', $3)`, [
+    incidentId,
+    projectId,
+    at,
+  ]);
+}
+
+/** The project's report-management state, from the state read to the next; false when it moved meanwhile. */
+export async function moveProjectRm(
+  tx: Queryable,
+  incidentId: string,
+  projectId: string,
+  from: ReportState,
+  to: ReportState,
+): Promise<boolean> {
+  const r = await tx.query('UPDATE incident_projects SET rm_state = $4 WHERE incident_id = $1 AND project_id = $2 AND rm_state = $3', [
+    incidentId,
+    projectId,
+    from,
+    to,
+  ]);
+  return r.rowCount === 1;
+}
+
+/** A reopened incident begins a new cycle for a closed project part: received again, no outcome yet. */
+export async function restartProjectPart(tx: Queryable, incidentId: string, projectId: string, to: ReportState): Promise<void> {
+  await tx.query('UPDATE incident_projects SET rm_state = $3, outcome = NULL WHERE incident_id = $1 AND project_id = $2', [
+    incidentId,
+    projectId,
+    to,
+  ]);
+}
+
+/** Claims the project's handler role while nobody holds it; false when someone else was first. */
+export async function claimProjectHandler(tx: Queryable, incidentId: string, projectId: string, personId: string): Promise<boolean> {
+  const r = await tx.query(
+    'UPDATE incident_projects SET handler_id = $3 WHERE incident_id = $1 AND project_id = $2 AND handler_id IS NULL',
+    [incidentId, projectId, personId],
+  );
+  return r.rowCount === 1;
+}
+
+/** Takes the handler role over from the one read; false when the handler changed meanwhile. */
+export async function takeOverProjectHandler(
+  tx: Queryable,
+  incidentId: string,
+  projectId: string,
+  personId: string,
+  from: string | null,
+): Promise<boolean> {
+  const r = await tx.query('UPDATE incident_projects SET handler_id = $3 WHERE incident_id = $1 AND project_id = $2 AND handler_id = $4', [
+    incidentId,
+    projectId,
+    personId,
+    from,
+  ]);
+  return r.rowCount === 1;
+}
+
+/** Tock: the subsystem's contact handles the project's part; the subsystem is kept for its backup contact. */
+export async function assignProjectHandler(
+  tx: Queryable,
+  incidentId: string,
+  projectId: string,
+  personId: string,
+  subsystemId: string,
+): Promise<void> {
+  await tx.query('UPDATE incident_projects SET handler_id = $3, subsystem_id = $4 WHERE incident_id = $1 AND project_id = $2', [
+    incidentId,
+    projectId,
+    personId,
+    subsystemId,
+  ]);
+}
+
+export async function setProjectOutcome(tx: Queryable, incidentId: string, projectId: string, outcome: string): Promise<void> {
+  await tx.query('UPDATE incident_projects SET outcome = $3 WHERE incident_id = $1 AND project_id = $2', [incidentId, projectId, outcome]);
+}
