@@ -4,7 +4,7 @@ import { projectActions, type CaseAction } from '../../domain/access.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
 import { moveReportState, recordTransition, visibleCase, type LoadedCase } from './case.ts';
-import { reassignClocks, startClocks, stopAllClocks, stopClocks } from '../sla/clocks.ts';
+import { emit, handOverClocks } from '../events.ts';
 import { messageReporter, templateVars } from './messaging.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
@@ -45,14 +45,13 @@ export async function claimHandler(ctx: Ctx, reportId: string, projectSlug: stri
     );
     if (won.rowCount !== 1) throw new ConflictError('Someone else claimed this incident first.');
     await becomeHandler(ctx, tx, c, part.projectId, rules, now, `${me.name} claimed`);
-    await startClocks(
-      tx,
-      rules,
-      'handler_claimed',
-      { reportId, incidentId: c.row.incidentId, projectId: part.projectId },
-      now,
-      () => me.personId,
-    );
+    await emit(ctx, tx, 'handler_claimed', {
+      reportId,
+      incidentId: c.row.incidentId,
+      projectId: part.projectId,
+      owner: me.personId,
+      at: now,
+    });
     await audit(ctx, tx, now, {
       action: 'project.handler_claimed',
       subjectType: 'report',
@@ -93,7 +92,7 @@ async function becomeHandler(
 ): Promise<void> {
   const me = requirePerson(ctx);
   const clockIds = [...new Set([...rules.clocksStoppingOn('vulnerability_confirmed'), ...rules.clocksStoppingOn('report_rejected')])];
-  await reassignClocks(tx, rules, { reportId: c.row.reportId, projectId }, clockIds, me.personId, now, why);
+  await handOverClocks(ctx, tx, { reportId: c.row.reportId, projectId }, clockIds, me.personId, now, why);
   if (rules.workflow.singleProjectHandlerIsContact && c.projects.length === 1) {
     await tx.query('UPDATE incidents SET contact_id = $2, updated_at = $3 WHERE id = $1', [c.row.incidentId, me.personId, now]);
   }
@@ -114,7 +113,7 @@ const DowngradeInput = z.strictObject({
 export async function handlerReject(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
   const { reason } = Reason.parse(raw);
   await withProjectPart(ctx, reportId, projectSlug, 'project.reject', async (tx, c, part, rules, now) => {
-    await closeProjectPart(ctx, tx, c, part, rules, now, 'rejected', reason);
+    await closeProjectPart(ctx, tx, c, part, now, 'rejected', reason);
     const mail = rules.render('rejection', await templateVars(ctx, tx, rules, c, { reason }));
     await messageReporter(ctx, tx, now, rules, c, { templateId: 'rejection', ...mail });
     await audit(ctx, tx, now, {
@@ -131,7 +130,7 @@ export async function downgradeToBug(ctx: Ctx, reportId: string, projectSlug: st
   const { reason, bugLink } = DowngradeInput.parse(raw);
   await withProjectPart(ctx, reportId, projectSlug, 'project.downgrade', async (tx, c, part, rules, now) => {
     await tx.query('UPDATE incidents SET bug_link = $2 WHERE id = $1', [c.row.incidentId, bugLink]);
-    await closeProjectPart(ctx, tx, c, part, rules, now, 'downgraded', reason);
+    await closeProjectPart(ctx, tx, c, part, now, 'downgraded', reason);
     const mail = rules.render(
       'rejection',
       await templateVars(ctx, tx, rules, c, { reason: `${reason}\n\nIt is tracked as a normal bug: ${bugLink}`, bug_link: bugLink }),
@@ -151,7 +150,6 @@ async function closeProjectPart(
   tx: Queryable,
   c: LoadedCase,
   part: LoadedCase['projects'][number],
-  rules: ProfileRules,
   now: Date,
   outcome: 'rejected' | 'downgraded',
   reason: string,
@@ -172,9 +170,8 @@ async function closeProjectPart(
     outcome,
   ]);
   // A downgrade is also a rejection as a security report: clocks stopping on either stop here.
-  for (const e of outcome === 'downgraded' ? (['downgraded_to_bug', 'report_rejected'] as const) : (['report_rejected'] as const)) {
-    await stopClocks(tx, rules, e, { reportId: c.row.reportId, projectId: part.projectId }, now);
-  }
+  if (outcome === 'downgraded') await emit(ctx, tx, 'downgraded_to_bug', { reportId: c.row.reportId, projectId: part.projectId, at: now });
+  await emit(ctx, tx, 'report_rejected', { reportId: c.row.reportId, projectId: part.projectId, at: now });
   // The task closes when no project still handles it.
   const open = await tx.query(`SELECT 1 FROM incident_projects WHERE incident_id = $1 AND rm_state <> 'closed'`, [c.row.incidentId]);
   if (open.rows.length === 0) {
@@ -184,14 +181,14 @@ async function closeProjectPart(
       now,
     ]);
     await recordTransition(ctx, tx, 'task', c.row.reportId, 'case', 'open', 'closed', now, reason);
-    await stopAllClocks(tx, c.row.reportId, now, 'incident_closed');
+    await emit(ctx, tx, 'incident_closed', { reportId: c.row.reportId, at: now });
   }
 }
 
 /** TF 3b: the handler accepts that it is (or may be) a vulnerability: the project's report is Accepted. */
 export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
   const { note } = z.strictObject({ note: z.string().trim().max(10_000).default('') }).parse(raw ?? {});
-  await withProjectPart(ctx, reportId, projectSlug, 'project.confirm', async (tx, c, part, rules, now) => {
+  await withProjectPart(ctx, reportId, projectSlug, 'project.confirm', async (tx, c, part, _rules, now) => {
     await moveReportState(
       ctx,
       tx,
@@ -207,15 +204,13 @@ export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSl
       part.projectId,
       'confirmed',
     ]);
-    await stopClocks(tx, rules, 'vulnerability_confirmed', { reportId, projectId: part.projectId }, now);
-    await startClocks(
-      tx,
-      rules,
-      'vulnerability_confirmed',
-      { reportId, incidentId: c.row.incidentId, projectId: part.projectId },
-      now,
-      () => part.handlerId,
-    );
+    await emit(ctx, tx, 'vulnerability_confirmed', {
+      reportId,
+      incidentId: c.row.incidentId,
+      projectId: part.projectId,
+      owner: part.handlerId,
+      at: now,
+    });
     await audit(ctx, tx, now, { action: 'project.confirmed', subjectType: 'report', subjectId: reportId, data: { project: projectSlug } });
   });
 }
@@ -282,7 +277,7 @@ export async function assignBySubsystem(
       now,
       `assigned to the ${row.name} ${via} contact`,
     );
-    await stopClocks(tx, rules, 'subsystem_assigned', { reportId }, now);
+    await emit(ctx, tx, 'subsystem_assigned', { reportId, at: now });
     await audit(ctx, tx, now, {
       action: 'incident.assigned',
       subjectType: 'report',

@@ -3,7 +3,7 @@ import { ConflictError } from '../../domain/errors.ts';
 import { reportManagement, type ReportState } from '../../domain/report-management.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
 import { moveReportState, recordTransition, visibleCase } from './case.ts';
-import { pauseClocks, stopAllClocks } from '../sla/clocks.ts';
+import { emit } from '../events.ts';
 import { addMessage, messageReporter, templateVars } from './messaging.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { requireAction } from './triage.ts';
@@ -48,7 +48,7 @@ export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown):
       subject: input.subject ?? `[${ref}] ${rules.teamName}`,
       body: input.body,
     });
-    const paused = input.waitForReporter ? await pauseClocks(tx, rules, 'waiting_for_reporter', reportId, now) : 0;
+    const paused = input.waitForReporter ? (await emit(ctx, tx, 'waiting_for_reporter', { reportId, at: now })).paused : 0;
     await audit(ctx, tx, now, {
       action: 'case.replied',
       subjectType: 'report',
@@ -123,7 +123,7 @@ export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): P
     );
     if (r.rowCount !== 1) throw new ConflictError('The incident is already closed.');
     await recordTransition(ctx, tx, 'task', reportId, 'case', 'open', 'closed', now, reason);
-    await stopAllClocks(tx, reportId, now, 'incident_closed');
+    await emit(ctx, tx, 'incident_closed', { reportId, at: now });
     await audit(ctx, tx, now, { action: 'incident.closed', subjectType: 'report', subjectId: reportId, data: { reason } });
   });
 }

@@ -3,10 +3,9 @@ import type { Queryable } from '../../store/db.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { newSecret, secretHash } from '../../crypto/password.ts';
 import { aad, audit, type Ctx } from '../context.ts';
-import { resumeClocks, startClocks } from '../sla/clocks.ts';
+import { emit } from '../events.ts';
 import { loadCase, openTitle, type Reporter } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
-import { rulesOf } from '../admin/instance.ts';
 
 // Intake: a report arrives on any channel (web form, API, import from a file; the mail gateway and
 // GitHub later) and becomes a report in the queue with its triage clock running.
@@ -76,7 +75,6 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
   const id = crypto.randomUUID();
   const statusToken = newSecret('rpt');
   const { sealer } = ctx.app;
-  const rules = await rulesOf(tx);
   const n = await tx.query<{ n: number }>("SELECT nextval('report_numbers') AS n");
   const number = Number(n.rows[0]!.n);
   const reporter: Reporter = input.reporter;
@@ -117,7 +115,7 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
      VALUES ('report-management', 'report', $1, 'coordinator', 'start', 'received', NULL, $2, $3)`,
     [id, now, `received via ${channel}`],
   );
-  await startClocks(tx, rules, 'report_received', { reportId: id }, now, () => null);
+  await emit(ctx, tx, 'report_received', { reportId: id, owner: null, at: now });
   await audit(ctx, tx, now, {
     action: 'report.received',
     subjectType: 'report',
@@ -214,7 +212,7 @@ export async function recordReporterReply(
   if (!c) throw new NotFoundError('report');
   const reporterCtx: Ctx = { app, principal: { kind: 'reporter', reportId } };
   const messageId = await addMessage(reporterCtx, tx, now, c, 'from_reporter', body);
-  const resumed = await resumeClocks(tx, await rulesOf(tx), 'reporter_replied', reportId, now);
+  const { resumed } = await emit(reporterCtx, tx, 'reporter_replied', { reportId, at: now });
   await audit(reporterCtx, tx, now, {
     action: 'case.reporter_replied',
     subjectType: 'report',

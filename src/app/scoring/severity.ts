@@ -3,7 +3,7 @@ import type { Queryable } from '../../store/db.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { audit, requirePerson, type Ctx } from '../context.ts';
 import { recordTransition, visibleCase, type LoadedCase } from '../cases/case.ts';
-import { startPriorityClocks } from '../sla/clocks.ts';
+import { priorityChanged } from '../events.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { requireAction } from '../cases/triage.ts';
@@ -81,9 +81,9 @@ export async function applySeverityChange(
   const resolutionDueAt =
     days === null
       ? null
-      : await startPriorityClocks(
+      : await priorityChanged(
+          ctx,
           tx,
-          rules,
           { reportId, incidentId: c.row.incidentId },
           { report_received: c.row.receivedAt, severity_assessed: now },
           owner,
