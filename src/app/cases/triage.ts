@@ -5,6 +5,7 @@ import { ConflictError, EmbargoError, ForbiddenError, ValidationError } from '..
 import { audit, requirePerson, type Ctx } from '../context.ts';
 import { moveReportState, visibleCase, type LoadedCase } from './case.ts';
 import { emit, handOverClocks, priorityChanged } from '../events.ts';
+import { setCaseFlags } from '../disclosure/case-state.ts';
 import { messageReporter, templateVars } from './messaging.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
@@ -127,6 +128,7 @@ export async function acceptReport(ctx: Ctx, reportId: string, raw: unknown): Pr
     });
     await emit(ctx, tx, 'report_accepted', { reportId, at: now });
     for (const p of projects) {
+      await emit(ctx, tx, 'forwarded_to_project', { reportId, incidentId, projectId: p.id, at: now });
       await emit(ctx, tx, 'project_received', { reportId, incidentId, projectId: p.id, owner: null, at: now });
     }
     const fresh = (await visibleCase(ctx, tx, reportId))!;
@@ -208,11 +210,7 @@ async function createIncident(
       [c.row.reportId, `project:${projectId}`, requirePerson(ctx).personId, now],
     );
   }
-  await tx.query(
-    `INSERT INTO transitions (machine, subject_type, subject_id, participant, from_state, to_state, actor_id, at, reason)
-     VALUES ('case-state', 'report', $1, 'case', 'vfdpxa', 'Vfdpxa', $2, $3, 'vendor aware')`,
-    [c.row.reportId, requirePerson(ctx).personId, now],
-  );
+  await setCaseFlags(ctx, tx, { incidentId, reportId: c.row.reportId }, ['vendorAware'], now, 'vendor aware');
   return { incidentId, ref };
 }
 
