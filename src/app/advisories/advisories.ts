@@ -16,6 +16,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { parseCvss } from '../../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, type ExportFormat, type ExportResult } from '../../formats/export.ts';
 import { parseProfile } from '../../process/loader.ts';
+import { isPublicAt, publicVersionAt } from '../../domain/publication.ts';
 import { aad, actorId, audit, requirePerson, type Ctx } from '../context.ts';
 import { openReporter, visibleCase, type LoadedCase } from '../cases/case.ts';
 import { rulesOf } from '../admin/instance.ts';
@@ -592,7 +593,7 @@ export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<Adviso
     const author = await contentAuthor(tx, advisoryId, row.headVersion);
     const open = row.state !== 'withdrawn';
     const headApproved = row.approvedVersion === row.headVersion;
-    const isPublic = row.publishAt !== null && row.publishAt <= now;
+    const isPublic = isPublicAt(row, now);
     const hasFreeCve = (await tx.query('SELECT 1 FROM cve_pool WHERE advisory_id IS NULL LIMIT 1')).rows.length > 0;
     await audit(ctx, tx, now, {
       action: 'advisory.viewed',
@@ -713,8 +714,9 @@ export async function exportPublished(ctx: Ctx, idOrPublicId: string, format: Ex
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const row = await loadAdvisoryRow(tx, await advisoryIdOf(tx, idOrPublicId), false);
-    if (!row || row.publishedVersion === null || !row.publishAt || row.publishAt > now) throw new NotFoundError('published advisory');
-    const v = await readVersion(ctx, tx, row.id, row.publishedVersion);
+    const version = row ? publicVersionAt(row, now) : null;
+    if (!row || version === null) throw new NotFoundError('published advisory');
+    const v = await readVersion(ctx, tx, row.id, version);
     return { ...exportAdvisory(v.document, format), version: v.version };
   });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeRange, parseAdvisory, publicationProblems } from '../../domain/advisory.ts';
 import { ConflictError, ForbiddenError, ValidationError } from '../../domain/errors.ts';
+import { isPublicAt } from '../../domain/publication.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { messageReporter, templateVars } from '../cases/messaging.ts';
 import { rulesOf } from '../admin/instance.ts';
@@ -95,7 +96,7 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
       );
     }
     const head = await readVersion(ctx, tx, advisoryId, row.headVersion);
-    const alreadyPublic = row.state === 'published' && row.publishAt !== null && row.publishAt <= now;
+    const alreadyPublic = row.state === 'published' && isPublicAt(row, now);
     const at = alreadyPublic ? now : input.publishAt ? new Date(input.publishAt) : now;
     if (!alreadyPublic && at.getTime() < now.getTime() - 60_000) {
       throw new ValidationError('The publication time is in the past.', [{ path: 'publishAt', message: 'must be now or later' }]);
@@ -165,7 +166,7 @@ export async function withdrawAdvisory(ctx: Ctx, advisoryId: string, raw: unknow
     const va = await visibleAdvisory(ctx, tx, advisoryId, true);
     const { row } = va;
     if (row.state === 'withdrawn') throw new ConflictError('The advisory is already withdrawn.');
-    if (row.state !== 'published' || !row.publishAt || row.publishAt > now) {
+    if (row.state !== 'published' || !isPublicAt(row, now)) {
       throw new ConflictError('Only a public advisory is withdrawn; before its publication time, change or cancel the draft instead.');
     }
     const published = await readVersion(ctx, tx, advisoryId, row.publishedVersion!);
