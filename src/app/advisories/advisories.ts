@@ -1,10 +1,8 @@
 import { deskUrl } from '../../config.ts';
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { canSeeSensitive } from '../../domain/access.ts';
 import {
-  OPTIONAL_SECTIONS,
   parseAdvisory,
   publicationProblems,
   type Advisory,
@@ -15,7 +13,6 @@ import {
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { parseCvss } from '../../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, type ExportFormat, type ExportResult } from '../../formats/export.ts';
-import { parseProfile } from '../../process/loader.ts';
 import { isPublicAt, publicVersionAt } from '../../domain/publication.ts';
 import { aad, actorId, audit, requirePerson, type Ctx } from '../context.ts';
 import { openReporter, visibleCase, type LoadedCase } from '../cases/case.ts';
@@ -215,35 +212,10 @@ export function reporterCredit(existing: Pick<Credit, 'type'> & Partial<Credit>,
 
 // --- What the process requires ---
 
-const sectionCache = new Map<string, OptionalSection[]>();
-
-/** Maps the profile's free-text required sections ("Mitigation measures", ...) onto the checks publication runs. */
-export function sectionsFromProfileText(required: readonly string[]): OptionalSection[] {
-  const out = new Set<OptionalSection>();
-  for (const s of required) {
-    const t = s.toLowerCase();
-    if (/mitigat|workaround/.test(t)) out.add('mitigation');
-    if (/upgrad|update instruction/.test(t)) out.add('upgrade');
-    if (/acknowledg|credit/.test(t)) out.add('credits');
-    if (/\bcwe\b|weakness/.test(t)) out.add('cwe');
-    if (/timeline/.test(t)) out.add('timeline');
-    if (/component|subsystem/.test(t)) out.add('components');
-  }
-  return OPTIONAL_SECTIONS.filter((s) => out.has(s));
-}
-
+/** What the process requires of an advisory: its own words, and the checks publication runs for them. */
 export async function requiredSections(tx: Queryable): Promise<{ text: string[]; checks: OptionalSection[] }> {
-  const r = await tx.query<{ profile_yaml: string }>('SELECT profile_yaml FROM instance WHERE id = 1');
-  const yaml = r.rows[0]?.profile_yaml ?? '';
-  const key = createHash('sha256').update(yaml).digest('hex');
-  const { profile } = parseProfile(yaml, 'instance profile');
-  const text = [...(profile?.advisory?.requiredSections ?? [])];
-  let checks = sectionCache.get(key);
-  if (!checks) {
-    checks = sectionsFromProfileText(text);
-    sectionCache.set(key, checks);
-  }
-  return { text, checks };
+  const { text, checks } = (await rulesOf(tx)).advisorySections;
+  return { text: [...text], checks: [...checks] };
 }
 
 /** What is missing before publication, the publication time aside (scheduling sets it). */

@@ -2,6 +2,7 @@
 // the validated data in src/process; use cases ask it questions instead of walking the profile.
 
 import type { WorkflowModes } from '../../domain/access.ts';
+import type { OptionalSection } from '../../domain/advisory.ts';
 import type { EscalationTarget, KnownEvent } from '../../process/schema.ts';
 
 export type ClockUnit = 'working-days' | 'days' | 'hours';
@@ -18,6 +19,8 @@ export interface ClockRule {
   ownerRole: string;
   /** The clock's name in the profile (its id when the profile gives none). */
   name: string;
+  /** The workflow stage the clock belongs to. */
+  stage: string;
   /** Lead time of the owner's reminder; null: the desk's default (config slaRemindBeforeHours). */
   remindBefore: { amount: number; unit: 'hours' | 'working-days' } | null;
   /** Who is told when the clock passes its deadline (the central team unless the profile says). */
@@ -63,6 +66,8 @@ export interface ProfileRules {
   clocksStoppingOn(event: CaseEvent): string[];
   /** Addresses every reporter-facing message of this stage is copied to (the copy rules). */
   ccFor(stage: Stage, projectSlugs: readonly string[]): string[];
+  /** What the process requires of an advisory: its own words, and the publication checks they map to. */
+  readonly advisorySections: { readonly text: readonly string[]; readonly checks: readonly OptionalSection[] };
   hasTemplate(id: string): boolean;
   render(templateId: string, vars: Record<string, string>): { subject: string; body: string };
 }
