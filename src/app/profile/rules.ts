@@ -3,7 +3,8 @@
 
 import type { WorkflowModes } from '../../domain/access.ts';
 import type { OptionalSection } from '../../domain/advisory.ts';
-import type { EscalationTarget, KnownEvent } from '../../process/schema.ts';
+import type { EscalationTarget } from '../../process/schema.ts';
+import type { EmittedEvent } from '../../process/events.ts';
 
 export type ClockUnit = 'working-days' | 'days' | 'hours';
 
@@ -31,8 +32,8 @@ export interface ClockRule {
   ownerDuty: 'triage' | 'handler' | null;
 }
 
-/** The events use cases emit; profiles start and stop clocks on them (src/process/schema.ts). */
-export type CaseEvent = KnownEvent;
+/** The events use cases emit (src/process/events.ts); the linter lets profiles name only these. */
+export type CaseEvent = EmittedEvent;
 
 export type Stage = 'triage' | 'project';
 
