@@ -89,6 +89,7 @@ export async function advisoryFacts(tx: Queryable, row: AdvisoryRow): Promise<Ad
     headVersion: row.headVersion,
     approvedVersion: row.approvedVersion,
     publishAt: row.publishAt,
+    publishedVersion: row.publishedVersion,
     headAuthorId: await contentAuthor(tx, row.id, row.headVersion),
   };
 }

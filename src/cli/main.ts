@@ -21,6 +21,7 @@ import { exportSite } from '../public/export.ts';
 import { parse, UsageError } from './args.ts';
 import { MAIL_IMPORT_HELP, MAIL_INBOX_HELP, MAIL_RETRY_HELP, mailImport, mailInbox, mailRetry, startMailIngress } from './mail.ts';
 import { startScheduler } from '../jobs/sla-scheduler.ts';
+import { startPublicationEvents } from '../jobs/publication-events.ts';
 import { slaCommand, SLA_DUE_HELP, SLA_REGIONS_HELP } from './sla.ts';
 import { cvssCommand } from './formats.ts';
 import { advisoryExport } from './advisory.ts';
@@ -403,6 +404,8 @@ async function serve(out: Out): Promise<number> {
   // Reminders and escalations: every server runs the scheduler; notices are claimed in the database,
   // so several servers never send one twice.
   const scheduler = startScheduler(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
+  // Advisories public by the clock: their publication events (clocks stopping on them) once each.
+  const publication = startPublicationEvents(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
   // Outbound mail: the config file's relay, aliases and IMAP account win over the admin UI's; then
   // the delivery job sends the outbox (every server runs it; rows are claimed with SKIP LOCKED).
   if (await isInitialised(app.db)) await applyMailConfig(app);
@@ -413,6 +416,7 @@ async function serve(out: Out): Promise<number> {
     await ingress.stop();
     await delivery.stop();
     await scheduler.stop();
+    await publication.stop();
     await server.close();
     await app.db.close();
     process.exit(0);

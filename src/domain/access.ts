@@ -4,6 +4,8 @@
 // Admins manage the instance but do not see cases unless they are also on a team.
 // Everything not granted here is denied.
 
+import { isPublicAt } from './publication.ts';
+
 export type Principal =
   | {
       kind: 'person';
@@ -164,6 +166,8 @@ export interface AdvisoryFacts {
   headVersion: number;
   approvedVersion: number | null;
   publishAt: Date | null;
+  /** The version the public sees from publishAt on (null: never scheduled). */
+  publishedVersion: number | null;
   /** Who wrote the content of the head version (a version the desk made counts as its nearest human author's). */
   headAuthorId: string | null;
 }
@@ -181,11 +185,6 @@ export function worksOnAdvisories(p: Principal, c: CaseFacts): boolean {
 /** The four-eyes rule: a version is reviewed by someone other than the person who wrote it. */
 export function isSecondReviewer(p: Principal, authorId: string | null): boolean {
   return p.kind === 'person' && authorId !== p.personId;
-}
-
-/** Public from its publication time on. */
-export function isPublicAdvisory(a: Pick<AdvisoryFacts, 'state' | 'publishAt'>, now: Date): boolean {
-  return a.state === 'published' && a.publishAt !== null && a.publishAt <= now;
 }
 
 const TEAM_ONLY: Refusal = {
@@ -234,7 +233,7 @@ export function advisoryRefusal(p: Principal, c: CaseFacts, a: AdvisoryFacts | n
       return null;
     case 'advisory.withdraw':
       if (withdrawn) return { kind: 'conflict', message: 'The advisory is already withdrawn.' };
-      if (!isPublicAdvisory(a, now)) {
+      if (a.state !== 'published' || !isPublicAt(a, now)) {
         return {
           kind: 'conflict',
           message: 'Only a public advisory is withdrawn; before its publication time, change or cancel the draft instead.',

@@ -5,6 +5,18 @@
 export const SUPERSEDING_REASONS = ['priority changed', 'recomputed'] as const;
 export const SUPERSEDING_PREFIX = 'reassigned';
 
+/**
+ * Why a deadline row stopped: the emitted event that stopped it (its name, e.g. "fix_published"), or,
+ * for a row replaced by another of the same clock (new owner, new priority, resumed after a pause),
+ * "reassigned: <why>".
+ */
+export type StopReason<Event extends string = string> = Event | `${typeof SUPERSEDING_PREFIX}: ${string}`;
+
+/** The stop reason of a row replaced by another row of the same clock. */
+export function supersededReason(why: string): `${typeof SUPERSEDING_PREFIX}: ${string}` {
+  return `${SUPERSEDING_PREFIX}: ${why}`;
+}
+
 export function isSuperseded(stopReason: string | null | undefined): boolean {
   if (!stopReason) return false;
   return stopReason.startsWith(SUPERSEDING_PREFIX) || (SUPERSEDING_REASONS as readonly string[]).includes(stopReason);

@@ -5,6 +5,7 @@
 
 import Mustache from 'mustache';
 import { KNOWN_EVENTS, ProcessProfileSchema, TEMPLATE_VARIABLES } from './schema.ts';
+import { EMITTED_EVENTS, isEmittedEvent } from './events.ts';
 import type { ProcessProfile } from './schema.ts';
 import { nowhere } from './locate.ts';
 import type { Locator } from './locate.ts';
@@ -98,19 +99,21 @@ const CHECKS: Check[] = [
   check(['sla', 'roles', 'workflow'], (p, r) => {
     duplicates(p.sla, ['sla'], 'SLA rule', r);
     const stages = p.workflow.stages.map((s) => s.id);
-    const events = Object.keys(KNOWN_EVENTS);
     p.sla.forEach((rule, i) => {
       const at = (...rest: PathSegment[]) => ['sla', i, ...rest];
       if (!(rule.owner in p.roles)) r.error(at('owner'), unknown('role', rule.owner, Object.keys(p.roles)));
       if (!stages.includes(rule.stage)) r.error(at('stage'), unknown('stage', rule.stage, stages));
-      if (!(rule.startsOn in KNOWN_EVENTS)) r.error(at('startsOn'), unknown('event', rule.startsOn, events));
+      const problem = eventProblem(rule.startsOn);
+      if (problem) r.error(at('startsOn'), problem);
       rule.stopsOn.forEach((event, j) => {
-        if (!(event in KNOWN_EVENTS)) r.error(at('stopsOn', j), unknown('event', event, events));
+        const problem = eventProblem(event);
+        if (problem) r.error(at('stopsOn', j), problem);
         else if (event === rule.startsOn) r.error(at('stopsOn', j), `clock stops on the event that starts it ("${event}")`);
       });
       for (const key of ['pausesOn', 'resumesOn'] as const) {
         (rule[key] ?? []).forEach((event, j) => {
-          if (!(event in KNOWN_EVENTS)) r.error(at(key, j), unknown('event', event, events));
+          const problem = eventProblem(event);
+          if (problem) r.error(at(key, j), problem);
         });
       }
     });
@@ -389,6 +392,18 @@ function duplicates(items: readonly { id: string }[], path: readonly PathSegment
     if (seen.has(item.id)) r.error([...path, i, 'id'], `duplicate ${what} id "${item.id}"`);
     seen.add(item.id);
   });
+}
+
+/**
+ * Why a clock may not name this event: unknown, or known but emitted by nothing yet (a clock on it
+ * would never start, stop, pause or resume). Null when the desk emits it.
+ */
+function eventProblem(event: string): string | null {
+  if (isEmittedEvent(event)) return null;
+  if (event in KNOWN_EVENTS) {
+    return `event "${event}" is emitted by nothing in this desk yet: a clock on it would never move`;
+  }
+  return unknown('event', event, EMITTED_EVENTS);
 }
 
 function unknown(what: string, name: string, known: readonly string[]): string {

@@ -39,7 +39,14 @@ const incident: CaseFacts = {
   participants: [{ personId: 'p-5', role: 'collaborator' }],
 };
 
-const draft: AdvisoryFacts = { state: 'draft', headVersion: 2, approvedVersion: null, publishAt: null, headAuthorId: 'p-2' };
+const draft: AdvisoryFacts = {
+  state: 'draft',
+  headVersion: 2,
+  approvedVersion: null,
+  publishAt: null,
+  publishedVersion: null,
+  headAuthorId: 'p-2',
+};
 const NOW = new Date('2026-12-01T12:00:00Z');
 
 test('desk-wide actions: admins manage the instance, the central team and admins share the CVE pool, deliveries and metrics', () => {

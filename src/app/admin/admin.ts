@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAKEHOLDER_KINDS } from '../../domain/stakeholders.ts';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
@@ -109,7 +110,7 @@ async function personExists(tx: Queryable, personId: string): Promise<void> {
 export const TeamInput = z.strictObject({
   slug,
   name: z.string().trim().min(1).max(200),
-  kind: z.enum(['ess', 'trusted']),
+  kind: z.enum(STAKEHOLDER_KINDS),
   alias: z.string().trim().toLowerCase().email().nullable().default(null),
 });
 

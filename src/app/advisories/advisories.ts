@@ -1,9 +1,7 @@
 import { deskUrl } from '../../config.ts';
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import {
-  OPTIONAL_SECTIONS,
   parseAdvisory,
   publicationProblems,
   type Advisory,
@@ -14,10 +12,10 @@ import {
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { parseCvss } from '../../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, type ExportFormat, type ExportResult } from '../../formats/export.ts';
-import { parseProfile } from '../../process/loader.ts';
+import { isPublicAt, publicVersionAt } from '../../domain/publication.ts';
 import { aad, actorId, audit, requirePerson, type Ctx } from '../context.ts';
 import { openReporter, type LoadedCase } from '../cases/case.ts';
-import { isPublicAdvisory, type AdvisoryAction } from '../../domain/access.ts';
+import type { AdvisoryAction } from '../../domain/access.ts';
 import {
   allowedAdvisoryActions,
   requireAdvisoryAction,
@@ -28,6 +26,7 @@ import {
 } from '../gate.ts';
 import { advisoryDiff, type SectionDiff } from './diff.ts';
 import { isUuid } from '../../domain/ids.ts';
+import { rulesOf } from '../admin/instance.ts';
 
 // Advisories drafted on the desk from an incident: every save is a new, sealed version; the head
 // version is what reviewers approve, what is circulated and what is published. Access follows the
@@ -138,35 +137,10 @@ export function reporterCredit(existing: Pick<Credit, 'type'> & Partial<Credit>,
 
 // --- What the process requires ---
 
-const sectionCache = new Map<string, OptionalSection[]>();
-
-/** Maps the profile's free-text required sections ("Mitigation measures", ...) onto the checks publication runs. */
-export function sectionsFromProfileText(required: readonly string[]): OptionalSection[] {
-  const out = new Set<OptionalSection>();
-  for (const s of required) {
-    const t = s.toLowerCase();
-    if (/mitigat|workaround/.test(t)) out.add('mitigation');
-    if (/upgrad|update instruction/.test(t)) out.add('upgrade');
-    if (/acknowledg|credit/.test(t)) out.add('credits');
-    if (/\bcwe\b|weakness/.test(t)) out.add('cwe');
-    if (/timeline/.test(t)) out.add('timeline');
-    if (/component|subsystem/.test(t)) out.add('components');
-  }
-  return OPTIONAL_SECTIONS.filter((s) => out.has(s));
-}
-
+/** What the process requires of an advisory: its own words, and the checks publication runs for them. */
 export async function requiredSections(tx: Queryable): Promise<{ text: string[]; checks: OptionalSection[] }> {
-  const r = await tx.query<{ profile_yaml: string }>('SELECT profile_yaml FROM instance WHERE id = 1');
-  const yaml = r.rows[0]?.profile_yaml ?? '';
-  const key = createHash('sha256').update(yaml).digest('hex');
-  const { profile } = parseProfile(yaml, 'instance profile');
-  const text = [...(profile?.advisory?.requiredSections ?? [])];
-  let checks = sectionCache.get(key);
-  if (!checks) {
-    checks = sectionsFromProfileText(text);
-    sectionCache.set(key, checks);
-  }
-  return { text, checks };
+  const { text, checks } = (await rulesOf(tx)).advisorySections;
+  return { text: [...text], checks: [...checks] };
 }
 
 /** What is missing before publication, the publication time aside (scheduling sets it). */
@@ -497,7 +471,7 @@ export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<Adviso
     const problems = problemsBeforeScheduling(head.document, checks, now.toISOString());
     const actions = await allowedAdvisoryActions(ctx, tx, va, now);
     const may = (a: AdvisoryAction) => actions.includes(a);
-    const isPublic = isPublicAdvisory(row, now);
+    const isPublic = isPublicAt(row, now);
     const hasFreeCve = (await tx.query('SELECT 1 FROM cve_pool WHERE advisory_id IS NULL LIMIT 1')).rows.length > 0;
     await audit(ctx, tx, now, {
       action: 'advisory.viewed',
@@ -615,8 +589,9 @@ export async function exportPublished(ctx: Ctx, idOrPublicId: string, format: Ex
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const row = await loadAdvisoryRow(tx, await advisoryIdOf(tx, idOrPublicId), false);
-    if (!row || row.publishedVersion === null || !row.publishAt || row.publishAt > now) throw new NotFoundError('published advisory');
-    const v = await readVersion(ctx, tx, row.id, row.publishedVersion);
+    const version = row ? publicVersionAt(row, now) : null;
+    if (!row || version === null) throw new NotFoundError('published advisory');
+    const v = await readVersion(ctx, tx, row.id, version);
     return { ...exportAdvisory(v.document, format), version: v.version };
   });
 }

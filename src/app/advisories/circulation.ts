@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { parseAdvisory, type Advisory } from '../../domain/advisory.ts';
 import { ValidationError } from '../../domain/errors.ts';
+import { STAKEHOLDER_KINDS, STAKEHOLDER_KINDS_SQL } from '../../domain/stakeholders.ts';
 import { toText } from '../../formats/text.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { openReporter, type LoadedCase } from '../cases/case.ts';
@@ -33,7 +34,7 @@ async function stakeholderAddresses(tx: Queryable, c: LoadedCase): Promise<strin
     `SELECT DISTINCT pe.email
        FROM projects p
        JOIN teams t ON t.id IN (p.ess_team_id, p.trusted_team_id)
-                    OR (t.kind IN ('ess', 'trusted') AND t.slug IN (p.slug || '-ess', p.slug || '-trusted'))
+                    OR (t.kind IN ${STAKEHOLDER_KINDS_SQL} AND t.slug IN (${STAKEHOLDER_KINDS.map((k) => `p.slug || '-${k}'`).join(', ')}))
        JOIN team_members tm ON tm.team_id = t.id
        JOIN people pe0 ON pe0.id = tm.person_id AND NOT pe0.disabled
        JOIN person_emails pe ON pe.person_id = tm.person_id AND pe.is_primary

@@ -2,6 +2,7 @@ import type { App } from '../context.ts';
 import { aad } from '../context.ts';
 import { lastChanged, parseAdvisory, type Advisory } from '../../domain/advisory.ts';
 import { EmbargoError } from '../../domain/errors.ts';
+import { publicAtSql } from '../../domain/publication.ts';
 
 // What the public may see of the advisories: an advisory is public when a version of it was
 // published (published_version) and its publication time has come by the app's clock. Nobody has
@@ -27,7 +28,7 @@ interface Row {
   publish_at: Date | string;
 }
 
-const PUBLIC = 'a.published_version IS NOT NULL AND a.publish_at <= $1';
+const PUBLIC = publicAtSql('a', '$1');
 
 // Versions are append-only (every save is a new version; a published one is never rewritten), so a
 // document opened and validated once is kept, keyed by advisory and version: listing the site

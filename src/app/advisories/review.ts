@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { describeRange, parseAdvisory, publicationProblems } from '../../domain/advisory.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
+import { isPublicAt } from '../../domain/publication.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { messageReporter, templateVars } from '../cases/messaging.ts';
 import { claimCveForAdvisory } from '../cve/pool.ts';
@@ -81,7 +82,7 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
   return withAdvisory(ctx, advisoryId, { lock: true, action: 'advisory.publish' }, async (tx, va, rules, now) => {
     const { row } = va;
     const head = await readVersion(ctx, tx, advisoryId, row.headVersion);
-    const alreadyPublic = row.state === 'published' && row.publishAt !== null && row.publishAt <= now;
+    const alreadyPublic = row.state === 'published' && isPublicAt(row, now);
     const at = alreadyPublic ? now : input.publishAt ? new Date(input.publishAt) : now;
     if (!alreadyPublic && at.getTime() < now.getTime() - 60_000) {
       throw new ValidationError('The publication time is in the past.', [{ path: 'publishAt', message: 'must be now or later' }]);

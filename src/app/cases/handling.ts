@@ -13,7 +13,7 @@ import {
 } from './records/incidents.ts';
 import { withCase, withProjectPart } from '../gate.ts';
 import { moveReportState, recordTransition, type LoadedCase } from './case.ts';
-import { reassignClocks, startClocks, stopAllClocks, stopClocks } from '../sla/clocks.ts';
+import { emit, handOverClocks } from '../events.ts';
 import { messageReporter, templateVars } from './messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 
@@ -26,14 +26,13 @@ export async function claimHandler(ctx: Ctx, reportId: string, projectSlug: stri
     if (!(await claimProjectHandler(tx, c.row.incidentId!, part.projectId, me.personId)))
       throw new ConflictError('Someone else claimed this incident first.');
     await becomeHandler(ctx, tx, c, part.projectId, rules, now, `${me.name} claimed`);
-    await startClocks(
-      tx,
-      rules,
-      'handler_claimed',
-      { reportId, incidentId: c.row.incidentId, projectId: part.projectId },
-      now,
-      () => me.personId,
-    );
+    await emit(ctx, tx, 'handler_claimed', {
+      reportId,
+      incidentId: c.row.incidentId,
+      projectId: part.projectId,
+      owner: me.personId,
+      at: now,
+    });
     await audit(ctx, tx, now, {
       action: 'project.handler_claimed',
       subjectType: 'report',
@@ -71,7 +70,7 @@ async function becomeHandler(
 ): Promise<void> {
   const me = requirePerson(ctx);
   const clockIds = [...new Set([...rules.clocksStoppingOn('vulnerability_confirmed'), ...rules.clocksStoppingOn('report_rejected')])];
-  await reassignClocks(tx, rules, { reportId: c.row.reportId, projectId }, clockIds, me.personId, now, why);
+  await handOverClocks(ctx, tx, { reportId: c.row.reportId, projectId }, clockIds, me.personId, now, why);
   if (rules.workflow.singleProjectHandlerIsContact && c.projects.length === 1) {
     await setIncidentContact(tx, c.row.incidentId!, me.personId, now);
   }
@@ -92,7 +91,7 @@ const DowngradeInput = z.strictObject({
 export async function handlerReject(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
   const { reason } = Reason.parse(raw);
   await withProjectPart(ctx, reportId, projectSlug, 'project.reject', async (tx, c, part, rules, now) => {
-    await closeProjectPart(ctx, tx, c, part, rules, now, 'rejected', reason);
+    await closeProjectPart(ctx, tx, c, part, now, 'rejected', reason);
     const mail = rules.render('rejection', await templateVars(ctx, tx, rules, c, { reason }));
     await messageReporter(ctx, tx, now, rules, c, { templateId: 'rejection', ...mail });
     await audit(ctx, tx, now, {
@@ -109,7 +108,7 @@ export async function downgradeToBug(ctx: Ctx, reportId: string, projectSlug: st
   const { reason, bugLink } = DowngradeInput.parse(raw);
   await withProjectPart(ctx, reportId, projectSlug, 'project.downgrade', async (tx, c, part, rules, now) => {
     await setBugLink(tx, c.row.incidentId!, bugLink);
-    await closeProjectPart(ctx, tx, c, part, rules, now, 'downgraded', reason);
+    await closeProjectPart(ctx, tx, c, part, now, 'downgraded', reason);
     const mail = rules.render(
       'rejection',
       await templateVars(ctx, tx, rules, c, { reason: `${reason}\n\nIt is tracked as a normal bug: ${bugLink}`, bug_link: bugLink }),
@@ -129,7 +128,6 @@ async function closeProjectPart(
   tx: Queryable,
   c: LoadedCase,
   part: LoadedCase['projects'][number],
-  rules: ProfileRules,
   now: Date,
   outcome: 'rejected' | 'downgraded',
   reason: string,
@@ -146,22 +144,21 @@ async function closeProjectPart(
   );
   await setProjectOutcome(tx, c.row.incidentId!, part.projectId, outcome);
   // A downgrade is also a rejection as a security report: clocks stopping on either stop here.
-  for (const e of outcome === 'downgraded' ? (['downgraded_to_bug', 'report_rejected'] as const) : (['report_rejected'] as const)) {
-    await stopClocks(tx, rules, e, { reportId: c.row.reportId, projectId: part.projectId }, now);
-  }
+  if (outcome === 'downgraded') await emit(ctx, tx, 'downgraded_to_bug', { reportId: c.row.reportId, projectId: part.projectId, at: now });
+  await emit(ctx, tx, 'report_rejected', { reportId: c.row.reportId, projectId: part.projectId, at: now });
   // The task closes when no project still handles it.
   const open = await tx.query(`SELECT 1 FROM incident_projects WHERE incident_id = $1 AND rm_state <> 'closed'`, [c.row.incidentId]);
   if (open.rows.length === 0) {
     await closeIncidentWithOutcome(tx, c.row.incidentId!, outcome, now);
     await recordTransition(ctx, tx, 'task', c.row.reportId, 'case', 'open', 'closed', now, reason);
-    await stopAllClocks(tx, c.row.reportId, now, 'incident_closed');
+    await emit(ctx, tx, 'incident_closed', { reportId: c.row.reportId, at: now });
   }
 }
 
 /** TF 3b: the handler accepts that it is (or may be) a vulnerability: the project's report is Accepted. */
 export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
   const { note } = z.strictObject({ note: z.string().trim().max(10_000).default('') }).parse(raw ?? {});
-  await withProjectPart(ctx, reportId, projectSlug, 'project.confirm', async (tx, c, part, rules, now) => {
+  await withProjectPart(ctx, reportId, projectSlug, 'project.confirm', async (tx, c, part, _rules, now) => {
     await moveReportState(
       ctx,
       tx,
@@ -173,15 +170,13 @@ export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSl
       note || 'confirmed as a vulnerability',
     );
     await setProjectOutcome(tx, c.row.incidentId!, part.projectId, 'confirmed');
-    await stopClocks(tx, rules, 'vulnerability_confirmed', { reportId, projectId: part.projectId }, now);
-    await startClocks(
-      tx,
-      rules,
-      'vulnerability_confirmed',
-      { reportId, incidentId: c.row.incidentId, projectId: part.projectId },
-      now,
-      () => part.handlerId,
-    );
+    await emit(ctx, tx, 'vulnerability_confirmed', {
+      reportId,
+      incidentId: c.row.incidentId,
+      projectId: part.projectId,
+      owner: part.handlerId,
+      at: now,
+    });
     await audit(ctx, tx, now, { action: 'project.confirmed', subjectType: 'report', subjectId: reportId, data: { project: projectSlug } });
   });
 }
@@ -196,7 +191,7 @@ export async function assignBySubsystem(
   raw: unknown,
 ): Promise<{ assigneeId: string; via: 'primary' | 'secondary' }> {
   const { subsystem } = z.strictObject({ subsystem: z.string().trim().min(1).max(100) }).parse(raw);
-  return withCase(ctx, reportId, { lock: true, action: 'incident.assign' }, async (tx, c, rules, now) => {
+  return withCase(ctx, reportId, { lock: true, action: 'incident.assign' }, async (tx, c, _rules, now) => {
     const part = c.projects[0]!;
     const s = await tx.query<{
       id: string;
@@ -238,7 +233,7 @@ export async function assignBySubsystem(
       now,
       `assigned to the ${row.name} ${via} contact`,
     );
-    await stopClocks(tx, rules, 'subsystem_assigned', { reportId }, now);
+    await emit(ctx, tx, 'subsystem_assigned', { reportId, at: now });
     await audit(ctx, tx, now, {
       action: 'incident.assigned',
       subjectType: 'report',

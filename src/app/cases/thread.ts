@@ -5,7 +5,7 @@ import { audit, type Ctx } from '../context.ts';
 import { closeIncidentRow, reopenIncidentRow, restartProjectPart } from './records/incidents.ts';
 import { withCase } from '../gate.ts';
 import { moveReportState, recordTransition } from './case.ts';
-import { pauseClocks, stopAllClocks } from '../sla/clocks.ts';
+import { emit } from '../events.ts';
 import { addMessage, messageReporter, templateVars } from './messaging.ts';
 
 // The case thread (internal notes, replies to the reporter, status updates) and the task's own
@@ -39,7 +39,7 @@ export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown):
       subject: input.subject ?? `[${ref}] ${rules.teamName}`,
       body: input.body,
     });
-    const paused = input.waitForReporter ? await pauseClocks(tx, rules, 'waiting_for_reporter', reportId, now) : 0;
+    const paused = input.waitForReporter ? (await emit(ctx, tx, 'waiting_for_reporter', { reportId, at: now })).paused : 0;
     await audit(ctx, tx, now, {
       action: 'case.replied',
       subjectType: 'report',
@@ -101,7 +101,7 @@ export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): P
     }
     if (!(await closeIncidentRow(tx, c.row.incidentId!, now))) throw new ConflictError('The incident is already closed.');
     await recordTransition(ctx, tx, 'task', reportId, 'case', 'open', 'closed', now, reason);
-    await stopAllClocks(tx, reportId, now, 'incident_closed');
+    await emit(ctx, tx, 'incident_closed', { reportId, at: now });
     await audit(ctx, tx, now, { action: 'incident.closed', subjectType: 'report', subjectId: reportId, data: { reason } });
   });
 }

@@ -7,7 +7,8 @@ import { claimTriager, linkIncident, markAcknowledged, setTriager, takeOverTriag
 import { insertTransition } from './records/transitions.ts';
 import { requireCaseAction, withCase } from '../gate.ts';
 import { moveReportState, visibleCase, type LoadedCase } from './case.ts';
-import { reassignClocks, startClocks, startPriorityClocks, stopAllClocks, stopClocks } from '../sla/clocks.ts';
+import { emit, handOverClocks, priorityChanged } from '../events.ts';
+import { setCaseFlags } from '../disclosure/case-state.ts';
 import { messageReporter, templateVars } from './messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 
@@ -23,8 +24,8 @@ export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
     if (c.row.triagerId !== null && c.row.rmState === 'received') throw new ConflictError('Someone else claimed this report first.');
     requireCaseAction(ctx, c, rules, 'triage.claim');
     if (!(await claimTriager(tx, reportId, me.personId, now))) throw new ConflictError('Someone else claimed this report first.');
-    await reassignClocks(tx, rules, { reportId }, rules.clocksStoppingOn('report_accepted'), me.personId, now, `${me.name} claimed triage`);
-    await startClocks(tx, rules, 'triager_claimed', { reportId }, now, () => me.personId);
+    await handOverClocks(ctx, tx, { reportId }, rules.clocksStoppingOn('report_accepted'), me.personId, now, `${me.name} claimed triage`);
+    await emit(ctx, tx, 'triager_claimed', { reportId, owner: me.personId, at: now });
     await audit(ctx, tx, now, { action: 'triage.claimed', subjectType: 'report', subjectId: reportId });
   });
 }
@@ -36,9 +37,9 @@ export async function takeOverTriage(ctx: Ctx, reportId: string, raw: unknown): 
   await withCase(ctx, reportId, { lock: true, action: 'triage.take_over' }, async (tx, c, rules, now) => {
     if (!(await takeOverTriager(tx, reportId, me.personId, c.row.triagerId, now)))
       throw new ConflictError('The triager changed meanwhile; reload and try again.');
-    await reassignClocks(
+    await handOverClocks(
+      ctx,
       tx,
-      rules,
       { reportId },
       rules.clocksStoppingOn('report_accepted'),
       me.personId,
@@ -66,7 +67,7 @@ export async function rejectReport(ctx: Ctx, reportId: string, raw: unknown): Pr
       await setTriager(tx, reportId, requirePerson(ctx).personId);
     }
     await moveReportState(ctx, tx, reportId, { kind: 'report' }, c.row.rmState, 'closed', now, reason);
-    await stopAllClocks(tx, reportId, now, 'report_rejected');
+    await emit(ctx, tx, 'report_rejected', { reportId, endsCase: true, at: now });
     const vars = await templateVars(ctx, tx, rules, c, { reason });
     const mail = rules.render('rejection', vars);
     await messageReporter(ctx, tx, now, rules, c, { templateId: 'rejection', ...mail });
@@ -94,9 +95,10 @@ export async function acceptReport(ctx: Ctx, reportId: string, raw: unknown): Pr
       projectIds: projects.map((p) => p.id),
       contactId: c.row.triagerId,
     });
-    await stopClocks(tx, rules, 'report_accepted', { reportId }, now);
+    await emit(ctx, tx, 'report_accepted', { reportId, at: now });
     for (const p of projects) {
-      await startClocks(tx, rules, 'project_received', { reportId, incidentId, projectId: p.id }, now, () => null);
+      await emit(ctx, tx, 'forwarded_to_project', { reportId, incidentId, projectId: p.id, at: now });
+      await emit(ctx, tx, 'project_received', { reportId, incidentId, projectId: p.id, owner: null, at: now });
     }
     const fresh = (await visibleCase(ctx, tx, reportId))!;
     const mail = rules.render('holding', await templateVars(ctx, tx, rules, fresh));
@@ -174,16 +176,7 @@ async function createIncident(
       reason: 'forwarded to the project team',
     });
   }
-  await insertTransition(tx, {
-    machine: 'case-state',
-    subjectId: c.row.reportId,
-    participant: 'case',
-    from: 'vfdpxa',
-    to: 'Vfdpxa',
-    actorId: actor,
-    at: now,
-    reason: 'vendor aware',
-  });
+  await setCaseFlags(ctx, tx, { incidentId, reportId: c.row.reportId }, ['vendorAware'], now, 'vendor aware');
   return { incidentId, ref };
 }
 
@@ -197,7 +190,7 @@ export async function acknowledgeReport(ctx: Ctx, reportId: string): Promise<voi
     const fresh = (await visibleCase(ctx, tx, reportId))!;
     const mail = rules.render('acknowledgment', await templateVars(ctx, tx, rules, fresh));
     await messageReporter(ctx, tx, now, rules, fresh, { templateId: 'acknowledgment', ...mail });
-    await stopClocks(tx, rules, 'report_acknowledged', { reportId }, now);
+    await emit(ctx, tx, 'report_acknowledged', { reportId, at: now });
     await audit(ctx, tx, now, { action: 'triage.acknowledged', subjectType: 'report', subjectId: reportId });
   });
 }
@@ -253,22 +246,21 @@ export async function assessReport(
       priority,
       components: input.components,
     });
-    await stopClocks(tx, rules, 'severity_assessed', { reportId }, now);
     const days = priority ? rules.resolutionDays(priority) : null;
     const owner = c.row.triagerId ?? me.personId;
     const resolutionDueAt =
       days === null
         ? null
-        : await startPriorityClocks(
+        : await priorityChanged(
+            ctx,
             tx,
-            rules,
             { reportId, incidentId },
             { report_received: c.row.receivedAt, severity_assessed: now },
             owner,
             days,
             now,
           );
-    await startClocks(tx, rules, 'severity_assessed', { reportId, incidentId }, now, () => owner);
+    await emit(ctx, tx, 'severity_assessed', { reportId, incidentId, owner, at: now });
     await setResolutionDue(tx, incidentId, resolutionDueAt);
     await audit(ctx, tx, now, {
       action: 'triage.assessed',

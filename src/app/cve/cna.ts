@@ -11,6 +11,7 @@ import { loadCase } from '../cases/case.ts';
 import { cnaClient, cnaCredentials } from './account.ts';
 import { addCnaIdsToPool, requirePoolManager } from './pool.ts';
 import { isUuid } from '../../domain/ids.ts';
+import { isPublicAt } from '../../domain/publication.ts';
 
 // Use cases of the team's CNA account at CVE Services: reserve ids into the pool, and publish,
 // update or reject the CVE records of a published advisory. The network call is made outside any
@@ -88,7 +89,7 @@ async function publishedDocument(ctx: Ctx, tx: Queryable, row: TeamAdvisoryRow):
   }
   // A CVE record is public the moment it is published: never before the advisory's own time.
   const at = new Date(row.publish_at);
-  if (at > ctx.app.clock()) {
+  if (!isPublicAt({ publishedVersion: row.published_version, publishAt: at }, ctx.app.clock())) {
     throw new ConflictError(
       `${row.public_id} becomes public at ${at.toISOString()}; its CVE records can be published from then, not before (the embargo).`,
     );

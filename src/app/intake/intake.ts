@@ -5,10 +5,9 @@ import { newSecret, secretHash } from '../../crypto/password.ts';
 import { aad, audit, type Ctx } from '../context.ts';
 import { insertReport } from '../cases/records/reports.ts';
 import { insertTransition } from '../cases/records/transitions.ts';
-import { resumeClocks, startClocks } from '../sla/clocks.ts';
+import { emit } from '../events.ts';
 import { loadCase, openTitle, type Reporter } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
-import { rulesOf } from '../admin/instance.ts';
 
 // Intake: a report arrives on any channel (web form, API, import from a file; the mail gateway and
 // GitHub later) and becomes a report in the queue with its triage clock running.
@@ -78,7 +77,6 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
   const id = crypto.randomUUID();
   const statusToken = newSecret('rpt');
   const { sealer } = ctx.app;
-  const rules = await rulesOf(tx);
   const n = await tx.query<{ n: number }>("SELECT nextval('report_numbers') AS n");
   const number = Number(n.rows[0]!.n);
   const reporter: Reporter = input.reporter;
@@ -119,7 +117,7 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
     at: now,
     reason: `received via ${channel}`,
   });
-  await startClocks(tx, rules, 'report_received', { reportId: id }, now, () => null);
+  await emit(ctx, tx, 'report_received', { reportId: id, owner: null, at: now });
   await audit(ctx, tx, now, {
     action: 'report.received',
     subjectType: 'report',
@@ -216,7 +214,7 @@ export async function recordReporterReply(
   if (!c) throw new NotFoundError('report');
   const reporterCtx: Ctx = { app, principal: { kind: 'reporter', reportId } };
   const messageId = await addMessage(reporterCtx, tx, now, c, 'from_reporter', body);
-  const resumed = await resumeClocks(tx, await rulesOf(tx), 'reporter_replied', reportId, now);
+  const { resumed } = await emit(reporterCtx, tx, 'reporter_replied', { reportId, at: now });
   await audit(reporterCtx, tx, now, {
     action: 'case.reporter_replied',
     subjectType: 'report',

@@ -1,5 +1,6 @@
 import type { ProcessProfile } from '../../process/schema.ts';
 import { renderTemplate } from '../../process/render.ts';
+import { OPTIONAL_SECTIONS, type OptionalSection } from '../../domain/advisory.ts';
 import type { CaseEvent, ClockRule, ClockUnit, ProfileRules, Stage } from './rules.ts';
 
 // Builds the use cases' view of a validated profile. Done once per loaded profile text.
@@ -9,6 +10,21 @@ function unitOf(u: string): ClockUnit {
   // such a clock counts elapsed hours (the stricter reading). The shipped profiles use working days.
   if (u === 'working-days' || u === 'days' || u === 'hours') return u;
   return 'hours';
+}
+
+/** Maps the profile's free-text required sections ("Mitigation measures", ...) onto the checks publication runs. */
+export function sectionsFromProfileText(required: readonly string[]): OptionalSection[] {
+  const out = new Set<OptionalSection>();
+  for (const s of required) {
+    const t = s.toLowerCase();
+    if (/mitigat|workaround/.test(t)) out.add('mitigation');
+    if (/upgrad|update instruction/.test(t)) out.add('upgrade');
+    if (/acknowledg|credit/.test(t)) out.add('credits');
+    if (/\bcwe\b|weakness/.test(t)) out.add('cwe');
+    if (/timeline/.test(t)) out.add('timeline');
+    if (/component|subsystem/.test(t)) out.add('components');
+  }
+  return OPTIONAL_SECTIONS.filter((s) => out.has(s));
 }
 
 export function rulesFromProfile(profile: ProcessProfile, teamName: string): ProfileRules {
@@ -28,12 +44,14 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
     resumesOn: (r.resumesOn ?? []) as CaseEvent[],
     ownerRole: r.owner,
     name: r.name ?? r.id,
+    stage: r.stage,
     remindBefore: r.remindBefore ?? null,
     escalateTo: r.escalateTo ?? ['central-team'],
     ownerTeam: profile.roles[r.owner]?.team ?? 'central',
     ownerDuty: r.owner === profile.workflow.triageRole ? 'triage' : r.owner === profile.workflow.handlerRole ? 'handler' : null,
   }));
   const stages = profile.workflow.stages.map((s) => s.id);
+  const requiredSections = [...(profile.advisory?.requiredSections ?? [])];
   const stageId = (stage: Stage) => (stage === 'triage' ? stages[0] : (stages[1] ?? stages[0]));
 
   return {
@@ -81,6 +99,7 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
       }
       return [...out];
     },
+    advisorySections: { text: requiredSections, checks: sectionsFromProfileText(requiredSections) },
     hasTemplate: (id) => id in profile.templates,
     render: (id, vars) => renderTemplate(profile, id, vars),
   };

@@ -2,7 +2,9 @@
 // the validated data in src/process; use cases ask it questions instead of walking the profile.
 
 import type { WorkflowModes } from '../../domain/access.ts';
-import type { EscalationTarget, KnownEvent } from '../../process/schema.ts';
+import type { OptionalSection } from '../../domain/advisory.ts';
+import type { EscalationTarget } from '../../process/schema.ts';
+import type { EmittedEvent } from '../../process/events.ts';
 
 export type ClockUnit = 'working-days' | 'days' | 'hours';
 
@@ -18,6 +20,8 @@ export interface ClockRule {
   ownerRole: string;
   /** The clock's name in the profile (its id when the profile gives none). */
   name: string;
+  /** The workflow stage the clock belongs to. */
+  stage: string;
   /** Lead time of the owner's reminder; null: the desk's default (config slaRemindBeforeHours). */
   remindBefore: { amount: number; unit: 'hours' | 'working-days' } | null;
   /** Who is told when the clock passes its deadline (the central team unless the profile says). */
@@ -28,8 +32,8 @@ export interface ClockRule {
   ownerDuty: 'triage' | 'handler' | null;
 }
 
-/** The events use cases emit; profiles start and stop clocks on them (src/process/schema.ts). */
-export type CaseEvent = KnownEvent;
+/** The events use cases emit (src/process/events.ts); the linter lets profiles name only these. */
+export type CaseEvent = EmittedEvent;
 
 export type Stage = 'triage' | 'project';
 
@@ -63,6 +67,8 @@ export interface ProfileRules {
   clocksStoppingOn(event: CaseEvent): string[];
   /** Addresses every reporter-facing message of this stage is copied to (the copy rules). */
   ccFor(stage: Stage, projectSlugs: readonly string[]): string[];
+  /** What the process requires of an advisory: its own words, and the publication checks they map to. */
+  readonly advisorySections: { readonly text: readonly string[]; readonly checks: readonly OptionalSection[] };
   hasTemplate(id: string): boolean;
   render(templateId: string, vars: Record<string, string>): { subject: string; body: string };
 }

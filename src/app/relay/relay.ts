@@ -8,7 +8,7 @@ import { requireCaseAction } from '../gate.ts';
 import { openReporter, type LoadedCase } from '../cases/case.ts';
 import { confirmedKeyFor } from '../keys/keys.ts';
 import { messageReporter, stageOf } from '../cases/messaging.ts';
-import { pauseClocks } from '../sla/clocks.ts';
+import { emit } from '../events.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { keyUsability } from '../../mail/key-quality.ts';
 import { encodeWords, formatAddressList, relaySigned } from '../../mail/pgp-out.ts';
@@ -179,7 +179,7 @@ export async function recordSignedReply(
       now,
     ],
   );
-  const paused = reply.waitForReporter ? await pauseClocks(tx, rules, 'waiting_for_reporter', c.row.reportId, now) : 0;
+  const paused = reply.waitForReporter ? (await emit(ctx, tx, 'waiting_for_reporter', { reportId: c.row.reportId, at: now })).paused : 0;
   await audit(ctx, tx, now, {
     action: 'case.replied',
     subjectType: 'report',

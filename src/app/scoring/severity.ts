@@ -5,7 +5,7 @@ import { audit, type Ctx } from '../context.ts';
 import { setSeverity } from '../cases/records/incidents.ts';
 import { withCase } from '../gate.ts';
 import { recordTransition, type LoadedCase } from '../cases/case.ts';
-import { startPriorityClocks } from '../sla/clocks.ts';
+import { priorityChanged } from '../events.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 
 // A changed severity or priority moves the resolution target with it: the running priority clock is
@@ -76,9 +76,9 @@ export async function applySeverityChange(
   const resolutionDueAt =
     days === null
       ? null
-      : await startPriorityClocks(
+      : await priorityChanged(
+          ctx,
           tx,
-          rules,
           { reportId, incidentId: c.row.incidentId },
           { report_received: c.row.receivedAt, severity_assessed: now },
           owner,

@@ -1,6 +1,8 @@
 import type { Queryable } from '../../store/db.ts';
 import { dueAt, type OwnerCalendar } from '../../domain/deadline.ts';
 import type { CaseEvent, ProfileRules } from '../profile/rules.ts';
+import type { EmittedEvent } from '../../process/events.ts';
+import { supersededReason, type StopReason } from '../../domain/sla-outcome.ts';
 import { personCalendarExtras } from './calendars.ts';
 
 // SLA clocks are rows in `deadlines`: started when the profile's start event happens, stopped by its
@@ -79,7 +81,7 @@ export async function stopClocks(tx: Queryable, rules: ProfileRules, event: Case
 }
 
 /** Stops every running clock of the case (it was closed or rejected). */
-export async function stopAllClocks(tx: Queryable, reportId: string, at: Date, reason: string): Promise<void> {
+export async function stopAllClocks(tx: Queryable, reportId: string, at: Date, reason: StopReason<EmittedEvent>): Promise<void> {
   await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE report_id = $1 AND stopped_at IS NULL', [
     reportId,
     at,
@@ -113,7 +115,7 @@ export async function reassignClocks(
     const rule = rules.clockRule(d.clock);
     // Priority-length clocks count calendar days and keep their due date when the owner changes.
     if (!rule || rule.amount === null) continue;
-    await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE id = $1', [d.id, at, `reassigned: ${reason}`]);
+    await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE id = $1', [d.id, at, supersededReason(reason)]);
     const start = new Date(d.started_at);
     const where = { reportId: scope.reportId, incidentId: d.incident_id, projectId: d.project_id };
     await insertDeadline(tx, where, d.clock, newOwnerId, cal.timeZone, start, dueAt({ amount: rule.amount, unit: rule.unit }, start, cal));
@@ -146,7 +148,7 @@ export async function startPriorityClocks(
       scope.reportId,
       rule.id,
       now,
-      `reassigned: ${why}`,
+      supersededReason(why),
     ]);
     await insertDeadline(tx, scope, rule.id, ownerId, cal.timeZone, start, due);
     if (!latest || due > latest) latest = due;
@@ -195,7 +197,7 @@ export async function resumeClocks(tx: Queryable, rules: ProfileRules, event: Ca
     await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE id = $1', [
       d.id,
       at,
-      `reassigned: paused from ${pausedAt.toISOString()} until ${event}`,
+      supersededReason(`paused from ${pausedAt.toISOString()} until ${event}`),
     ]);
     await insertDeadline(
       tx,

@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import type { PersonPrincipal } from '../../domain/access.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
 import { ForbiddenError, ValidationError } from '../../domain/errors.ts';
 import { SUPERSEDING_PREFIX, SUPERSEDING_REASONS } from '../../domain/sla-outcome.ts';
-import { parseProfile } from '../../process/loader.ts';
 import { requirePerson, type Ctx } from '../context.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { viewerTimeZone } from '../viewer.ts';
@@ -279,20 +277,9 @@ export interface SlaDashboard {
 
 const share = (met: number, breached: number) => (met + breached === 0 ? null : met / (met + breached));
 
-const clockInfoCache = new Map<string, ClockInfo[]>();
-
 /** The profile's clocks with their names and stages, in the profile's order. */
 export async function profileClocks(tx: Queryable): Promise<ClockInfo[]> {
-  const r = await tx.query<{ profile_yaml: string }>('SELECT profile_yaml FROM instance WHERE id = 1');
-  const yaml = r.rows[0]?.profile_yaml ?? '';
-  const key = createHash('sha256').update(yaml).digest('hex');
-  let clocks = clockInfoCache.get(key);
-  if (!clocks) {
-    const { profile } = parseProfile(yaml, 'instance profile');
-    clocks = (profile?.sla ?? []).map((s) => ({ id: s.id, name: s.name ?? s.id, stage: s.stage }));
-    clockInfoCache.set(key, clocks);
-  }
-  return clocks;
+  return (await rulesOf(tx)).clocks.map((c) => ({ id: c.id, name: c.name, stage: c.stage }));
 }
 
 /** The first-response clocks: the profile's first clock started by the report's arrival. */

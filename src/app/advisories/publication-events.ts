@@ -1,0 +1,70 @@
+import type { App, Ctx } from '../context.ts';
+import { audit } from '../context.ts';
+import { publicAtSql } from '../../domain/publication.ts';
+import { emit } from '../events.ts';
+import { setCaseFlags } from '../disclosure/case-state.ts';
+
+// Publication is scheduled: an advisory becomes public at its instant with nobody acting. This pass,
+// run by a job, emits what that instant means for the incident, exactly once per advisory however many
+// servers run it: advisory_published, and fix_published (the advisory makes its fix public; the desk
+// has no separate fix record that could publish it earlier). The case becomes public aware and its fix
+// ready (Vultron P and F), which ends any embargo and lets the dashboard measure time to fix and to
+// disclose. The events happen at the publication instant, not when the pass runs.
+
+const SYSTEM: Ctx['principal'] = { kind: 'system', label: 'publication' };
+const BATCH = 100;
+
+export interface PublicationPassResult {
+  emitted: number;
+  failures: { advisoryId: string; message: string }[];
+}
+
+export async function emitPublicationEvents(app: App, now: Date): Promise<PublicationPassResult> {
+  const result: PublicationPassResult = { emitted: 0, failures: [] };
+  const due = await app.db.query<{ id: string }>(
+    `SELECT a.id FROM advisories a WHERE a.publication_emitted_at IS NULL AND ${publicAtSql('a', '$1')} ORDER BY a.publish_at LIMIT ${BATCH}`,
+    [now],
+  );
+  const ctx: Ctx = { app, principal: SYSTEM };
+  for (const { id } of due.rows) {
+    try {
+      if (await emitFor(ctx, id, now)) result.emitted++;
+    } catch (e) {
+      result.failures.push({ advisoryId: id, message: e instanceof Error ? e.message : String(e) });
+    }
+  }
+  return result;
+}
+
+/** Claims the advisory's publication (the conditional update) and emits its events; false: another pass did. */
+async function emitFor(ctx: Ctx, advisoryId: string, now: Date): Promise<boolean> {
+  return ctx.app.db.transaction(async (tx) => {
+    const won = await tx.query<{ publish_at: Date; incident_id: string | null; public_id: string }>(
+      `UPDATE advisories a SET publication_emitted_at = $2
+        WHERE a.id = $1 AND a.publication_emitted_at IS NULL AND ${publicAtSql('a', '$2')}
+        RETURNING a.publish_at, a.incident_id, a.public_id`,
+      [advisoryId, now],
+    );
+    const row = won.rows[0];
+    if (!row) return false;
+    const at = new Date(row.publish_at);
+    const of = row.incident_id
+      ? await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE id = $1', [row.incident_id])
+      : null;
+    const reportId = of?.rows[0]?.report_id;
+    if (row.incident_id && reportId) {
+      const incident = { incidentId: row.incident_id, reportId };
+      // The vendor knows (it published); the fix is ready and, with the advisory, public.
+      await setCaseFlags(ctx, tx, incident, ['vendorAware', 'fixReady', 'publicAware'], at, `advisory ${row.public_id} published`);
+      await emit(ctx, tx, 'advisory_published', { ...incident, at });
+      await emit(ctx, tx, 'fix_published', { ...incident, at });
+    }
+    await audit(ctx, tx, now, {
+      action: 'advisory.published',
+      subjectType: 'advisory',
+      subjectId: advisoryId,
+      data: { publishAt: at.toISOString(), events: row.incident_id ? ['advisory_published', 'fix_published'] : [] },
+    });
+    return true;
+  });
+}

@@ -1,0 +1,70 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EMITTED_EVENTS } from '../../src/process/events.ts';
+import { KNOWN_EVENTS } from '../../src/process/schema.ts';
+import { checkProfileText } from '../../src/process/lint.ts';
+import { loadShippedProfileText } from '../../src/process/loader.ts';
+
+// The list of emitted events is what the linter lets a clock name; each must really be emitted by a
+// use case or a job, or a profile could rely on a clock that never moves.
+
+const src = fileURLToPath(new URL('../../src/', import.meta.url));
+
+function sources(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sources(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
+}
+
+test('every event in the emitted list is emitted by the code, by name', () => {
+  const emitted = new Set<string>();
+  for (const file of sources(src)) {
+    for (const m of readFileSync(file, 'utf8').matchAll(/\bemit\(\s*\w+,\s*\w+,\s*'([a-z_]+)'/g)) emitted.add(m[1]!);
+  }
+  const missing = EMITTED_EVENTS.filter((e) => !emitted.has(e));
+  assert.deepEqual(missing, [], `listed as emitted but never emitted: ${missing.join(', ')}`);
+  const unlisted = [...emitted].filter((e) => !(EMITTED_EVENTS as readonly string[]).includes(e));
+  assert.deepEqual(unlisted, []);
+});
+
+test('every emitted event is a known event', () => {
+  for (const e of EMITTED_EVENTS) assert.ok(e in KNOWN_EVENTS, e);
+});
+
+const NOT_EMITTED = Object.keys(KNOWN_EVENTS).filter((e) => !(EMITTED_EVENTS as readonly string[]).includes(e));
+
+test('the events nothing emits yet are exactly the fix and embargo events of later capabilities', () => {
+  assert.deepEqual(NOT_EMITTED.sort(), ['embargo_ended', 'embargo_started', 'fix_ready', 'fix_shared']);
+});
+
+test('the linter refuses a clock on an event nothing emits, naming the event, in every role', () => {
+  const tock = loadShippedProfileText('tock');
+  for (const event of NOT_EMITTED) {
+    const variants = [
+      tock.replace('startsOn: report_received\n    stopsOn: [severity_assessed', `startsOn: ${event}\n    stopsOn: [severity_assessed`),
+      tock.replace('stopsOn: [fix_published,', `stopsOn: [${event},`),
+    ];
+    for (const text of variants) {
+      assert.notEqual(text, tock, 'the test edits the profile');
+      const problems = checkProfileText(text, 'tock copy');
+      const errors = problems.filter((p) => p.severity === 'error');
+      assert.ok(
+        errors.some((p) => p.message.includes(`"${event}"`) && p.message.includes('emitted by nothing')),
+        `${event}: ${errors.map((p) => p.message).join('; ')}`,
+      );
+    }
+  }
+});
+
+test('the shipped profiles name only emitted events', () => {
+  for (const id of ['tock', 'trusted-firmware']) {
+    const problems = checkProfileText(loadShippedProfileText(id), id);
+    assert.deepEqual(
+      problems.filter((p) => p.severity === 'error'),
+      [],
+    );
+  }
+});
