@@ -122,6 +122,7 @@ test('withdrawal: only of a public advisory, and a withdrawn one takes no more e
     approvedVersion: 3,
     headVersion: 3,
     publishAt: new Date('2026-12-02T00:00:00Z'),
+    publishedVersion: 3,
   };
   assert.ok(!advisoryActions(central, incident, scheduled, NOW).includes('advisory.withdraw'), 'not public before its time');
   assert.ok(advisoryActions(central, incident, scheduled, new Date('2026-12-02T00:00:00Z')).includes('advisory.withdraw'));
