@@ -1,5 +1,4 @@
 import type { Queryable } from '../../store/db.ts';
-import type { UndecryptableError } from '../../mail/types.ts';
 import type { Ctx } from '../context.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { loadCase } from '../cases/case.ts';
@@ -40,7 +39,7 @@ async function queueUndecryptableReply(
   reportId: string,
   to: string,
   inReplyTo: string | null,
-  e: UndecryptableError,
+  e: NonNullable<Letter['undecryptable']>,
 ): Promise<void> {
   const recent = await tx.query(
     `SELECT 1 FROM deliveries d JOIN outbox o ON o.id = d.outbox_id

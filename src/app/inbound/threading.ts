@@ -4,9 +4,9 @@ import { aad, type App, type Ctx } from '../context.ts';
 import type { Sealer } from '../../crypto/sealed.ts';
 import { secretHash } from '../../crypto/password.ts';
 import { canSeeCase } from '../../domain/access.ts';
-import type { ParsedMessage } from '../../mail/types.ts';
 import { type LoadedCase, loadCase, openReporter } from '../cases/case.ts';
 import { principalsOf } from '../delivery/deliveries.ts';
+import type { Letter } from './read.ts';
 
 // Which case a mail belongs to, and the addresses the desk accepts mail for.
 //
@@ -40,7 +40,7 @@ export async function threadOf(
   ctx: Ctx,
   tx: Queryable,
   envelopeTo: readonly string[],
-  mail: { outer: ParsedMessage; subject: string; sender: string },
+  mail: Pick<Letter, 'outer' | 'subject' | 'sender'>,
 ): Promise<Thread | null> {
   const m = mail.outer;
   const aliases = await acceptedAliases(ctx.app, [], tx);
