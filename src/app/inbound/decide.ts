@@ -1,5 +1,5 @@
 import type { Queryable } from '../../store/db.ts';
-import type { App } from '../context.ts';
+import type { Ctx } from '../context.ts';
 import type { LoadedCase } from '../cases/case.ts';
 import { confirmedKeyOfPerson } from '../keys/keys.ts';
 import { type MemberMailOutcome, memberMailToReplyAddress } from '../relay/relay-mail.ts';
@@ -28,11 +28,11 @@ export type Decision =
 export const MEMBER_UNVERIFIED =
   'Mail from a member is recorded only when it is signed with their own confirmed OpenPGP key, and this signature does not verify against it.';
 
-export async function decide(app: App, tx: Queryable, now: Date, claim: Claim, letter: Letter, thread: Thread | null): Promise<Decision> {
+export async function decide(ctx: Ctx, tx: Queryable, now: Date, claim: Claim, letter: Letter, thread: Thread | null): Promise<Decision> {
   if (!thread) return { kind: 'new_report' };
   const { c } = thread;
   if (thread.via === 'reply address' && thread.role !== 'reporter' && !letter.undecryptable) {
-    const relayed = await memberMailToReplyAddress(app, tx, now, {
+    const relayed = await memberMailToReplyAddress(ctx.app, tx, now, {
       c,
       sender: letter.sender,
       raw: claim.raw,

@@ -74,7 +74,7 @@ async function intake(ctx: Ctx, tx: Queryable, claim: Claim, reading: Reading): 
     const why = `Automatic mail (${letter.hygiene.noReplyReason}): not recorded on a case.`;
     return finish('done', 'auto_reply', thread?.c.row.reportId ?? null, why);
   }
-  const decision = await decide(ctx.app, tx, now, claim, letter, thread);
+  const decision = await decide(ctx, tx, now, claim, letter, thread);
   if (decision.kind === 'member_unverified') return finish('rejected', 'member_unverified', decision.c.row.reportId, MEMBER_UNVERIFIED);
   const entry = await recordOnCase(ctx, tx, now, letter, decision);
   await storeMail(ctx, tx, now, claim, letter, entry);
