@@ -41,29 +41,10 @@ async function queueUndecryptableReply(
   inReplyTo: string | null,
   e: NonNullable<Letter['undecryptable']>,
 ): Promise<void> {
-  const recent = await tx.query(
-    `SELECT 1 FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
-      WHERE o.template_id = $1 AND d.recipient = $2 AND d.created_at > $3 LIMIT 1`,
-    [UNDECRYPTABLE_TEMPLATE, to.toLowerCase(), new Date(now.getTime() - UNDECRYPTABLE_REPLY_PERIOD_MS)],
-  );
-  if (recent.rows.length) return;
+  if (await answeredRecently(tx, now, to)) return;
   const rules = await rulesOf(tx);
   const key = await teamPublicKey(tx);
   const c = await loadCase(tx, reportId);
-  const body = [
-    `Hello,`,
-    ``,
-    `${rules.teamName} received your encrypted message, but could not decrypt it:`,
-    ``,
-    `  ${e.message}`,
-    ...(e.recipientKeyIds.length ? [``, `It was encrypted to key ID ${e.recipientKeyIds.join(', ')}, which is not the team's key.`] : []),
-    ``,
-    key
-      ? `Please encrypt it again to the team's current public key (fingerprint ${key.fingerprint}), attached to this mail, and send it again. Your message is kept; nobody has read it.`
-      : `Please send it again; your message is kept and nobody has read it.`,
-    ``,
-    `This is an automatic reply; the team has been told that your message arrived.`,
-  ].join('\n');
   await queueMail(ctx, tx, now, {
     reportId,
     incidentId: c?.row.incidentId ?? null,
@@ -72,7 +53,7 @@ async function queueUndecryptableReply(
       to: [to],
       cc: [],
       subject: `Could not decrypt your message`,
-      body,
+      body: undecryptableReplyText(rules.teamName, e, key),
       automatic: 'auto-replied',
       ...(inReplyTo ? { inReplyTo } : {}),
       ...(key
@@ -89,4 +70,30 @@ async function queueUndecryptableReply(
       nothingSecret: true,
     },
   });
+}
+
+async function answeredRecently(tx: Queryable, now: Date, to: string): Promise<boolean> {
+  const recent = await tx.query(
+    `SELECT 1 FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
+      WHERE o.template_id = $1 AND d.recipient = $2 AND d.created_at > $3 LIMIT 1`,
+    [UNDECRYPTABLE_TEMPLATE, to.toLowerCase(), new Date(now.getTime() - UNDECRYPTABLE_REPLY_PERIOD_MS)],
+  );
+  return recent.rows.length > 0;
+}
+
+function undecryptableReplyText(teamName: string, e: NonNullable<Letter['undecryptable']>, key: { fingerprint: string } | null): string {
+  return [
+    `Hello,`,
+    ``,
+    `${teamName} received your encrypted message, but could not decrypt it:`,
+    ``,
+    `  ${e.message}`,
+    ...(e.recipientKeyIds.length ? [``, `It was encrypted to key ID ${e.recipientKeyIds.join(', ')}, which is not the team's key.`] : []),
+    ``,
+    key
+      ? `Please encrypt it again to the team's current public key (fingerprint ${key.fingerprint}), attached to this mail, and send it again. Your message is kept; nobody has read it.`
+      : `Please send it again; your message is kept and nobody has read it.`,
+    ``,
+    `This is an automatic reply; the team has been told that your message arrived.`,
+  ].join('\n');
 }
