@@ -12,7 +12,7 @@ import { acceptedAliases } from './threading.ts';
 // database): the codec reads the stored bytes with what the desk knows (its aliases, its Message-ID
 // domain, the team keys, the confirmed keys), and the result is everything the later steps use.
 
-/** The text put on the case when it is at most this long; the whole message stays in the inbox. */
+/** The longest text put on a case; a longer one is cut there (the whole message stays in the inbox). */
 const MAX_TEXT = 190_000;
 
 /** A message that goes on to a case (or to a new report). */
