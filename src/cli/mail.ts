@@ -86,7 +86,7 @@ export async function mailImport(
   const leaseMs = app.config.mailLeaseSeconds * 1000;
   for (let waited = 0; ; waited += 200) {
     await runIntakePass(app, { leaseMs });
-    const e = (await inboxEntry(app.db, id))!;
+    const e = (await inboxEntry(app, id))!;
     if (e.status === 'done' && landedOn(e)) {
       out.write(`${landedOn(e)}\n`);
       return 0;

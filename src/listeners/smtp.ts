@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from 'smtp-server';
 import type { App } from '../app/context.ts';
 import { storeRaw } from '../app/inbound/inbox.ts';
-import { acceptedAliases, aliasOf } from '../app/inbound/threading.ts';
+import { acceptsRecipient } from '../app/inbound/threading.ts';
 
 // The SMTP door. The team's MTA relays the aliases' mail to it, or it faces the internet behind one.
 //
@@ -59,9 +59,9 @@ export async function startSmtpListener(app: App, opts: SmtpListenerOptions): Pr
     closeTimeout: 5_000,
     onRcptTo(address, session, callback) {
       if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) return callback(smtpError(452, 'Too many recipients'));
-      acceptedAliases(app, opts.aliases ?? [])
-        .then((aliases) => {
-          if (aliasOf(address.address, aliases)) callback();
+      acceptsRecipient(app, address.address, opts.aliases ?? [])
+        .then((accepted) => {
+          if (accepted) callback();
           else callback(smtpError(550, `No such mailbox here: ${address.address.slice(0, 100)}`));
         })
         .catch((e) => {

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALIAS, deliver, startMailDesk, type MailDesk } from './inbound-support.ts';
+import { ALIAS, deliver, startMailDesk, type MailDesk } from '../inbound/support.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
 import {
   activeTeamKey,

@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { ALIAS, count, deliver, plainMail, startMailDesk, type MailDesk } from './inbound-support.ts';
+import { ALIAS, count, deliver, plainMail, startMailDesk, type MailDesk } from '../inbound/support.ts';
 import { pgpMime } from './pgp-support.ts';
 import { api } from '../support/harness.ts';
 import { startSmtpSink, headerValue, type SmtpSink, type SinkMessage } from '../support/smtp-sink.ts';

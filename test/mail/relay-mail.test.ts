@@ -11,7 +11,7 @@ import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
 import type { Ctx } from '../../src/app/context.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
-import { sendWithNodemailer } from './inbound-support.ts';
+import { sendWithNodemailer } from '../inbound/support.ts';
 import { openRelayed } from './relay-support.ts';
 
 // A member replies from their own mail client: GnuPG makes the signed and encrypted mail, nodemailer

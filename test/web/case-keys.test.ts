@@ -5,7 +5,7 @@ import { setupDesk, addMember, api, type Member } from '../support/harness.ts';
 import { startWebHarness, type WebHarness } from '../../test-browser/support.ts';
 import { webUser } from '../support/web-client.ts';
 import { startGpg, type GpgKey, type GpgPeer } from '../support/gpg.ts';
-import { ALIAS, deliver, plainMail } from '../mail/inbound-support.ts';
+import { ALIAS, deliver, plainMail } from '../inbound/support.ts';
 import { groupedFingerprint } from '../../src/web/pages/case-keys.ts';
 
 // A reporter's OpenPGP keys offered by mail (an Autocrypt header made from a GnuPG key, and a key

@@ -5,7 +5,7 @@ import { startWebHarness, type WebHarness } from '../../test-browser/support.ts'
 import { webUser } from '../support/web-client.ts';
 import { storeRaw } from '../../src/app/inbound/inbox.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
-import { ALIAS, inboxRow, plainMail } from '../mail/inbound-support.ts';
+import { ALIAS, inboxRow, plainMail } from '../inbound/support.ts';
 
 // The admin's inbound-mail inbox over HTTP on a real socket: failed, rejected and stuck messages with
 // when, via, envelope sender, size, status and reason — never a subject or body — and a Retry button

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Queryable } from '../../store/db.ts';
 import { NotFoundError, ValidationError, ConflictError } from '../../domain/errors.ts';
+import { isUuid } from '../../domain/ids.ts';
 import { aad, audit, requireAdmin, type App, type Ctx } from '../context.ts';
 
 // The durable inbox. Every door (SMTP, IMAP, `embargo mail import`) commits the raw message here
@@ -18,6 +19,21 @@ import { aad, audit, requireAdmin, type App, type Ctx } from '../context.ts';
 
 export type Via = 'smtp' | 'imap' | 'import';
 export type InboxStatus = 'received' | 'processing' | 'done' | 'rejected' | 'failed';
+
+/** What processing made of a message (recorded with done and rejected). */
+export type Outcome =
+  | 'new_report'
+  | 'reporter_reply'
+  | 'member_reply'
+  | 'third_party'
+  | 'bounce'
+  | 'auto_reply'
+  | 'loop'
+  | 'member_unverified'
+  | 'rejected'
+  // A desk member's mail to a case's reply address (src/app/relay/relay-mail.ts).
+  | 'member_relayed'
+  | 'member_not_relayed';
 
 export const MAX_ATTEMPTS = 5;
 
@@ -178,7 +194,7 @@ export async function finishClaim(
   tx: Queryable,
   claim: Claim,
   at: Date,
-  result: { status: 'done' | 'rejected'; outcome: string; reportId: string | null; error: string | null; facts: MailFacts },
+  result: { status: 'done' | 'rejected'; outcome: Outcome; reportId: string | null; error: string | null; facts: MailFacts },
 ): Promise<void> {
   const f = result.facts;
   await tx.query(
@@ -267,8 +283,8 @@ const toEntry = (r: EntryRow): InboxEntry => ({
 });
 
 /** One inbox row by id (for the door that stored it: `embargo mail import` waits for its outcome). */
-export async function inboxEntry(db: Queryable, id: string): Promise<InboxEntry | null> {
-  const r = await db.query<EntryRow>(`${ENTRY_SQL} WHERE m.id = $1`, [id]);
+export async function inboxEntry(app: App, id: string): Promise<InboxEntry | null> {
+  const r = await app.db.query<EntryRow>(`${ENTRY_SQL} WHERE m.id = $1`, [id]);
   return r.rows[0] ? toEntry(r.rows[0]) : null;
 }
 
@@ -353,7 +369,7 @@ export async function inboxAttention(ctx: Ctx, filter: { limit?: number } = {}):
 /** Puts a failed message back in the queue; the intake job processes it again. */
 export async function retryInbox(ctx: Ctx, id: string): Promise<void> {
   requireAdmin(ctx);
-  if (!/^[0-9a-f-]{36}$/i.test(id)) throw new ValidationError('Give the id of a stored message.');
+  if (!isUuid(id)) throw new ValidationError('Give the id of a stored message.');
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
     const cur = await tx.query<{ status: InboxStatus }>('SELECT status FROM mail_inbox WHERE id = $1 FOR UPDATE', [id]);

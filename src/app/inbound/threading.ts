@@ -1,8 +1,12 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../../store/db.ts';
-import { aad, type App } from '../context.ts';
+import { aad, type App, type Ctx } from '../context.ts';
 import type { Sealer } from '../../crypto/sealed.ts';
 import { secretHash } from '../../crypto/password.ts';
+import { canSeeCase } from '../../domain/access.ts';
+import { type LoadedCase, loadCase, openReporter } from '../cases/case.ts';
+import { principalsOf } from '../delivery/deliveries.ts';
+import type { Letter } from './read.ts';
 
 // Which case a mail belongs to, and the addresses the desk accepts mail for.
 //
@@ -14,8 +18,67 @@ import { secretHash } from '../../crypto/password.ts';
 // 3. Its Subject carries the incident's tag, e.g. [TF-2026-0007]. Anyone can write a tag, so a tag
 //    alone counts only for a sender who is a party of that case: its reporter (by address) or a
 //    member who may see it. A stranger's mail with a tag is treated as a new report; it never adds
-//    text to the tagged case. (The pipeline applies this rule: see inbound.ts.)
-// A mail that matches none of these, from anyone, opens a new report.
+//    text to the tagged case.
+// A mail that matches none of these, from anyone, opens a new report. threadOf applies these rules;
+// what the sender may then add to the case is the pipeline's decision (decide.ts).
+
+// ---------------------------------------------------------------------------------------------
+// The thread of a mail
+
+export type SenderRole = 'reporter' | 'member' | 'third_party';
+
+export interface Thread {
+  c: LoadedCase;
+  role: SenderRole;
+  /** The member's person id (role 'member' only). */
+  personId: string | null;
+  via: 'reply address' | 'Message-ID' | 'subject tag';
+}
+
+/** The case this mail threads onto, and the sender's role in it; null for a new report. */
+export async function threadOf(
+  ctx: Ctx,
+  tx: Queryable,
+  envelopeTo: readonly string[],
+  mail: Pick<Letter, 'outer' | 'subject' | 'sender'>,
+): Promise<Thread | null> {
+  const m = mail.outer;
+  const aliases = await acceptedAliases(ctx.app, [], tx);
+  const recipients = [...envelopeTo, ...m.to.map((a) => a.address), ...m.cc.map((a) => a.address)];
+  for (const r of recipients) {
+    const match = aliasOf(r, aliases);
+    if (!match?.token) continue;
+    const reportId = await caseOfReplyToken(tx, match.token);
+    const c = reportId ? await loadCase(tx, reportId) : null;
+    if (c) return { c, ...(await roleIn(ctx, tx, c, mail.sender)), via: 'reply address' };
+  }
+  const byId = await caseOfMessageIds(tx, [...m.inReplyTo, ...[...m.references].reverse()]);
+  const cById = byId ? await loadCase(tx, byId) : null;
+  if (cById) return { c: cById, ...(await roleIn(ctx, tx, cById, mail.sender)), via: 'Message-ID' };
+  for (const tag of subjectTags(mail.subject)) {
+    const reportId = await caseOfTag(tx, tag);
+    const c = reportId ? await loadCase(tx, reportId) : null;
+    if (!c) continue;
+    const role = await roleIn(ctx, tx, c, mail.sender);
+    // A tag is easy to write: it counts only for a party of the case.
+    if (role.role !== 'third_party') return { c, ...role, via: 'subject tag' };
+  }
+  return null;
+}
+
+/** The reporter by address; a member by a desk address of a person who may see the case; else a third party. */
+async function roleIn(ctx: Ctx, tx: Queryable, c: LoadedCase, sender: string): Promise<{ role: SenderRole; personId: string | null }> {
+  if (!sender) return { role: 'third_party', personId: null };
+  const reporter = openReporter(ctx, c);
+  if (reporter.email && reporter.email.toLowerCase() === sender) return { role: 'reporter', personId: null };
+  const person = await tx.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [sender]);
+  const personId = person.rows[0]?.person_id;
+  if (personId) {
+    const p = (await principalsOf(tx, [personId])).get(personId);
+    if (p && canSeeCase(p, c.facts)) return { role: 'member', personId };
+  }
+  return { role: 'third_party', personId: null };
+}
 
 // ---------------------------------------------------------------------------------------------
 // Aliases
@@ -29,6 +92,11 @@ export async function acceptedAliases(app: App, extra: readonly string[] = [], d
   );
   for (const row of r.rows) out.add(row.address);
   return out;
+}
+
+/** Does the desk take mail for this address (one of its aliases, or a reply address on one)? */
+export async function acceptsRecipient(app: App, address: string, extra: readonly string[] = []): Promise<boolean> {
+  return aliasOf(address, await acceptedAliases(app, extra)) !== null;
 }
 
 export interface AliasMatch {

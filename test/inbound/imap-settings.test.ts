@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
 import { startHarness, setupDesk, type Harness, type Member } from '../support/harness.ts';
 import { startDovecot, type Dovecot } from '../support/dovecot.ts';
-import { plainMail } from './inbound-support.ts';
+import { plainMail } from './support.ts';
 import { removeImapAccount, saveImapAccount } from '../../src/app/delivery/settings.ts';
 import { startMailIngress, type MailIngress } from '../../src/cli/mail.ts';
 import { skipWithoutDovecot } from '../support/tools.ts';

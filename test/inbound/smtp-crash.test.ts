@@ -8,7 +8,7 @@ import { createHash, randomBytes, randomInt } from 'node:crypto';
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
-import { ALIAS, plainMail, sendWithNodemailer } from './inbound-support.ts';
+import { ALIAS, plainMail, sendWithNodemailer } from './support.ts';
 import { cliDatabase, runEmbargo } from '../support/cli.ts';
 import { freePort } from '../support/free-port.ts';
 

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { ImapFlow } from 'imapflow';
-import { ALIAS, count, plainMail, startMailDesk, type MailDesk } from './inbound-support.ts';
+import { ALIAS, count, plainMail, startMailDesk, type MailDesk } from './support.ts';
 import { startDovecot, type Dovecot } from '../support/dovecot.ts';
 import { pollImapOnce, STORED_KEYWORD, TOO_LARGE_KEYWORD, type ImapAccount } from '../../src/listeners/imap.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';

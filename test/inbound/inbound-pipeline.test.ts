@@ -12,8 +12,8 @@ import {
   startMailDesk,
   threadOf,
   type MailDesk,
-} from './inbound-support.ts';
-import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
+} from './support.ts';
+import { crlf, pgpMime, signedEntity } from '../mail/pgp-support.ts';
 import { caseView } from '../../src/app/cases/queries.ts';
 import { replyAddress } from '../../src/app/inbound/threading.ts';
 import { claimNext, listInbox, retryInbox, storeRaw } from '../../src/app/inbound/inbox.ts';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { plainMail } from './inbound-support.ts';
+import { plainMail } from './support.ts';
 import { cliDatabase, runEmbargo } from '../support/cli.ts';
 
 // `embargo mail import` as an MTA runs it: a real process of bin/embargo, the message on standard

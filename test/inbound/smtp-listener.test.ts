@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { ALIAS, count, inboxRow, plainMail, sendWithNodemailer, startMailDesk, type MailDesk } from './inbound-support.ts';
+import { ALIAS, count, inboxRow, plainMail, sendWithNodemailer, startMailDesk, type MailDesk } from './support.ts';
 import { startSmtpListener, type SmtpListener } from '../../src/listeners/smtp.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 import { caseView } from '../../src/app/cases/queries.ts';

@@ -1,0 +1,62 @@
+import type { Queryable } from '../../store/db.ts';
+import type { Ctx } from '../context.ts';
+import type { LoadedCase } from '../cases/case.ts';
+import { confirmedKeyOfPerson } from '../keys/keys.ts';
+import { type MemberMailOutcome, memberMailToReplyAddress } from '../relay/relay-mail.ts';
+import type { Claim } from './inbox.ts';
+import type { Letter } from './read.ts';
+import type { Thread } from './threading.ts';
+
+// What a mail that is neither automatic nor undeliverable becomes, given its thread (threading.ts):
+// - no thread: a new report;
+// - a desk person's mail to the case's reply address is a reply to the reporter, and goes to the relay
+//   use case (src/app/relay/relay-mail.ts), which decides and records it itself: relayed with the
+//   member's signature intact, or kept as a team note with the reason (the sender is told);
+// - the case's reporter (From is the reporter's address): a reply from the reporter;
+// - a member who may see the case, whose signature verifies against their own confirmed key: a member's
+//   note; without such a signature it is refused (anyone can write a member's From);
+// - anyone else reaching the case (reply address, Message-ID): a note "mail from a third party".
+
+export type Decision =
+  | { kind: 'new_report' }
+  | ({ kind: 'relayed'; c: LoadedCase } & MemberMailOutcome)
+  | { kind: 'reporter_reply'; c: LoadedCase }
+  | { kind: 'member_reply'; c: LoadedCase; signerPersonId: string }
+  | { kind: 'third_party'; c: LoadedCase; via: Thread['via'] }
+  | { kind: 'member_unverified'; c: LoadedCase };
+
+export const MEMBER_UNVERIFIED =
+  'Mail from a member is recorded only when it is signed with their own confirmed OpenPGP key, and this signature does not verify against it.';
+
+export async function decide(ctx: Ctx, tx: Queryable, now: Date, claim: Claim, letter: Letter, thread: Thread | null): Promise<Decision> {
+  if (!thread) return { kind: 'new_report' };
+  const { c } = thread;
+  if (thread.via === 'reply address' && thread.role !== 'reporter' && !letter.undecryptable) {
+    const relayed = await memberMailToReplyAddress(ctx.app, tx, now, {
+      c,
+      sender: letter.sender,
+      raw: claim.raw,
+      opened: letter.opened,
+      subject: letter.subject,
+      text: letter.body,
+      messageId: letter.outer.messageId,
+    });
+    // Null: the sender is no desk person; their mail is a third party's, below.
+    if (relayed) return { kind: 'relayed', c, ...relayed };
+  }
+  if (thread.role === 'reporter') return { kind: 'reporter_reply', c };
+  if (thread.role === 'member' && thread.personId) {
+    return (await signedByOwnKey(tx, thread.personId, letter))
+      ? { kind: 'member_reply', c, signerPersonId: thread.personId }
+      : { kind: 'member_unverified', c };
+  }
+  return { kind: 'third_party', c, via: thread.via };
+}
+
+/** Is the mail signed, validly, by the member's own confirmed key? */
+async function signedByOwnKey(tx: Queryable, personId: string, letter: Letter): Promise<boolean> {
+  const own = await confirmedKeyOfPerson(tx, personId);
+  const sig = letter.opened?.security.signature;
+  const fp = sig?.signerFingerprint?.toUpperCase();
+  return Boolean(own && sig?.status === 'valid' && fp && own.key.getFingerprint().toUpperCase() === fp);
+}
