@@ -1,4 +1,6 @@
 import { addDaysToLocalDate, isWorkingDay, localDate, startOfLocalDay, type WorkingCalendar } from './calendar.ts';
+import type { DaysOffPeriod } from './availability.ts';
+import { isHolidayRegion, publicHolidays } from './holidays.ts';
 
 // When a running clock's owner is reminded: a lead time before the due instant, in hours or in the
 // owner's working days.
@@ -44,4 +46,34 @@ export function reminderAt(due: Date, lead: ReminderLead, cal: WorkingCalendar):
  */
 export function maxLeadMs(lead: ReminderLead): number {
   return lead.unit === 'hours' ? lead.amount * HOUR : (lead.amount + 4) * 7 * 24 * HOUR;
+}
+
+/** What the calendar of a clock's owner is made of, as stored. */
+export interface OwnerCalendarFacts {
+  dueAt: Date;
+  /** The deadline's zone (the owner's, when it has one). */
+  timeZone: string;
+  workingWeek: number[] | null;
+  holidayRegion: string | null;
+  daysOff: readonly DaysOffPeriod[];
+}
+
+/**
+ * The calendar a reminder lead in working days counts in: the one the deadline was computed in (the
+ * owner's zone, working week, public holidays of their region and days off; Monday to Friday in the
+ * deadline's zone for a clock without an owner).
+ */
+export function reminderCalendar(f: OwnerCalendarFacts): WorkingCalendar {
+  const daysOff = new Set<string>();
+  for (const { startsOn, endsOn } of f.daysOff) {
+    for (let day = startsOn; day <= endsOn; day = addDaysToLocalDate(day, 1)) daysOff.add(day);
+  }
+  const region = f.holidayRegion && isHolidayRegion(f.holidayRegion) ? f.holidayRegion : null;
+  const year = Number(localDate(f.dueAt, f.timeZone).slice(0, 4));
+  return {
+    timeZone: f.timeZone,
+    workingWeek: f.workingWeek ?? [1, 2, 3, 4, 5],
+    holidays: region ? publicHolidays(region, year - 1, year) : [],
+    daysOff: [...daysOff],
+  };
 }

@@ -439,3 +439,41 @@ test('startScheduler runs passes on a timer, records a heartbeat, and stops clea
     await d.h.close();
   }
 });
+
+test('Tock: a subsystem contact on a day off today (in their own zone) is skipped by assignment, exactly as by escalation', async () => {
+  const h = await startHarness({ clock: '2026-11-20T09:00:00Z' });
+  try {
+    const admin = await setupDesk(h, 'tock', 'America/New_York');
+    await addProject(admin, 'tock', 'Tock');
+    const charles = await person(h, admin, {
+      name: 'Charles Coordinator',
+      email: 'charles@tock.example',
+      timeZone: 'America/New_York',
+      teams: ['security'],
+    });
+    // Auckland is a day ahead of UTC in the afternoon: "today" is Kim's local date, not the server's.
+    const kim = await person(h, admin, {
+      name: 'Kim Kernel',
+      email: 'kim@tock.example',
+      timeZone: 'Pacific/Auckland',
+      teams: ['tock-security'],
+    });
+    await person(h, admin, { name: 'Kate Kernel', email: 'kate@tock.example', timeZone: 'Europe/Berlin', teams: ['tock-security'] });
+    await setSubsystemContacts(admin.ctx, 'tock', 'Kernel', { primary: 'kim@tock.example', secondary: 'kate@tock.example' });
+    await addDaysOff(admin.ctx, kim.personId, { startsOn: '2026-12-08' });
+    await addDaysOff(admin.ctx, kim.personId, { startsOn: '2026-12-15' });
+
+    // Monday 14:00 UTC is Tuesday 8 December 03:00 in Auckland: Kim's day off, so Kate is assigned.
+    h.clock.set('2026-12-07T14:00:00Z');
+    const { reportId } = await submitReport({ app: h.app, principal: { kind: 'anonymous' } }, 'api', sampleReport);
+    await acknowledgeReport(charles.ctx, reportId);
+    await assessReport(charles.ctx, reportId, { title: 'Grant overlap', severity: 'critical', components: ['Kernel'], project: 'tock' });
+    assert.equal((await assignBySubsystem(charles.ctx, reportId, { subsystem: 'Kernel' })).via, 'secondary');
+
+    // At breach (Tuesday 15 December in Auckland) Kim, Kate's backup, is off again: the central team is told.
+    assert.deepEqual(counts(await runSlaScheduler(h.app, at('2026-12-14T14:00:00Z'))), { ...none, escalations: 1 });
+    assert.deepEqual((await noticeSummary(h, reportId)).escalation, ['admin@example.org']);
+  } finally {
+    await h.close();
+  }
+});

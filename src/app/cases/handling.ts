@@ -16,6 +16,7 @@ import { moveReportState, recordTransition, type LoadedCase } from './case.ts';
 import { emit, handOverClocks } from '../events.ts';
 import { messageReporter, templateVars } from './messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
+import { presentAt } from '../sla/presence.ts';
 
 // Project handling (TF) and assignment by subsystem (Tock), plus pulling people into one case.
 
@@ -183,7 +184,7 @@ export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSl
 
 /**
  * Tock 2.1: assign through the subsystem contact table: the primary contact, or the secondary when
- * the primary is unavailable (marked away or out of office now). The report becomes Accepted.
+ * the primary is not present now (unavailable, away or on a day off: the scheduler's rule). The report becomes Accepted.
  */
 export async function assignBySubsystem(
   ctx: Ctx,
@@ -198,22 +199,22 @@ export async function assignBySubsystem(
       name: string;
       primary_contact_id: string | null;
       secondary_contact_id: string | null;
-      p_ok: boolean | null;
-      s_ok: boolean | null;
     }>(
-      `SELECT s.id, s.name, s.primary_contact_id, s.secondary_contact_id,
-              (pp.available AND NOT pp.disabled AND (pp.away_until IS NULL OR pp.away_until <= $3)) AS p_ok,
-              (sp.available AND NOT sp.disabled AND (sp.away_until IS NULL OR sp.away_until <= $3)) AS s_ok
+      `SELECT s.id, s.name, s.primary_contact_id, s.secondary_contact_id
          FROM subsystems s
-         LEFT JOIN people pp ON pp.id = s.primary_contact_id
-         LEFT JOIN people sp ON sp.id = s.secondary_contact_id
         WHERE s.project_id = $1 AND lower(s.name) = lower($2)`,
-      [part.projectId, subsystem, now],
+      [part.projectId, subsystem],
     );
     const row = s.rows[0];
     if (!row)
       throw new ValidationError(`The project has no subsystem ${subsystem}.`, [{ path: 'subsystem', message: 'unknown subsystem' }]);
-    const via = row.primary_contact_id && row.p_ok ? 'primary' : row.secondary_contact_id && row.s_ok ? 'secondary' : null;
+    const present = await presentAt(tx, [row.primary_contact_id, row.secondary_contact_id], now);
+    const via =
+      row.primary_contact_id && present.has(row.primary_contact_id)
+        ? 'primary'
+        : row.secondary_contact_id && present.has(row.secondary_contact_id)
+          ? 'secondary'
+          : null;
     if (!via)
       throw new ConflictError(`Neither contact of ${row.name} is available; set the subsystem's contacts or their availability first.`);
     const assigneeId = (via === 'primary' ? row.primary_contact_id : row.secondary_contact_id)!;

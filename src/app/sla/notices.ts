@@ -1,0 +1,104 @@
+import { deskUrl } from '../../config.ts';
+import { audit, type App, type Ctx } from '../context.ts';
+import { reporterSensitiveValues } from '../cases/sensitive.ts';
+import { queueMail } from '../cases/messaging.ts';
+import type { ProfileRules } from '../profile/rules.ts';
+import { EmbargoError } from '../../domain/errors.ts';
+import { composeNotice, minimalNotice } from './notice-text.ts';
+import { decideRecipients, loadFacts, type NoticeKind, type RunningDeadline } from './recipients.ts';
+
+// Sending the notices of one kind (reminder or escalation) for one running clock.
+//
+// Each clock is handled in its own transaction: lock the deadline row (a clock stopped meanwhile is
+// skipped), decide the recipients, claim one `notices` row per recipient with INSERT ... ON CONFLICT
+// DO NOTHING, and only for the rows this transaction inserted queue the mail in the outbox and append
+// the audit event. Several servers may send at the same time: the unique (deadline, kind, person) row
+// decides who sends.
+//
+// Once a deadline has notices of a kind, that kind is settled for it: the recipients are the people
+// who were present when it was first sent. A clock with no present recipient is retried at every
+// pass. A reassigned clock is a new deadline row, so its (new) owner is reminded afresh.
+//
+// queueMail's leak guard checks every notice against the reporter's sensitive values; if it refuses
+// one (a team member shares a name with the reporter, say), a minimal notice without names or links
+// is sent instead.
+
+export type { NoticeKind, RunningDeadline } from './recipients.ts';
+
+const SYSTEM: Ctx['principal'] = { kind: 'system', label: 'sla-scheduler' };
+
+/** Sends the notices of one kind for one deadline, in one transaction; returns how many it sent. */
+export async function sendClockNotices(app: App, rules: ProfileRules, kind: NoticeKind, d: RunningDeadline, now: Date): Promise<number> {
+  const ctx: Ctx = { app, principal: SYSTEM };
+  return app.db.transaction(async (tx) => {
+    // Locks in the use cases' order, case before clock: a use case locks the report (FOR UPDATE), then
+    // stops or reassigns its clocks. Taking the report's key-share lock first (which the outbox row's
+    // foreign key takes anyway) and then the deadline's means the two wait for each other instead of
+    // deadlocking, and a clock stopped meanwhile is seen as stopped.
+    await tx.query('SELECT 1 FROM reports WHERE id = $1 FOR KEY SHARE', [d.report_id]);
+    const live = await tx.query('SELECT id FROM deadlines WHERE id = $1 AND stopped_at IS NULL AND paused_at IS NULL FOR UPDATE', [d.id]);
+    if (live.rows.length === 0) return 0;
+    const rule = rules.clockRule(d.clock);
+    const c = await loadFacts(tx, d.report_id);
+    const decision = await decideRecipients(tx, kind, d, rule, c, now);
+    if (decision.recipients.length === 0) return 0;
+    const guard = reporterSensitiveValues(app.sealer, d.report_id, { reporter: c.reporterSealed, sensitive: c.sensitiveSealed });
+    const events: Parameters<typeof audit>[3][] = [];
+    // Claim every recipient's notice in one statement; the rows that went in are this pass's to send.
+    const ids = decision.recipients.map(() => crypto.randomUUID());
+    const claimed = await tx.query<{ id: string; person_id: string }>(
+      `INSERT INTO notices (id, deadline_id, kind, person_id, created_at)
+       SELECT n.id, $3, $4, n.person_id, $5 FROM unnest($1::uuid[], $2::uuid[]) AS n(id, person_id)
+       ON CONFLICT (deadline_id, kind, person_id) DO NOTHING RETURNING id, person_id`,
+      [ids, decision.recipients.map((r) => r.person.id), d.id, kind, now],
+    );
+    const won = new Map(claimed.rows.map((row) => [row.person_id, row.id]));
+    const sent: [string, string][] = [];
+    for (const r of decision.recipients) {
+      const noticeId = won.get(r.person.id);
+      if (!noticeId) continue; // another scheduler sent this one
+      const mail = { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, sensitiveValues: guard };
+      let redacted = false;
+      let outboxId: string;
+      try {
+        outboxId = await queueMail(ctx, tx, now, {
+          ...mail,
+          envelope: composeNotice({ kind, d, rule, c, rules, recipient: r, decision, now, base: deskUrl(app.config) }),
+        });
+      } catch (e) {
+        if (!(e instanceof EmbargoError && e.code === 'leak_blocked')) throw e;
+        redacted = true;
+        outboxId = await queueMail(ctx, tx, now, { ...mail, envelope: minimalNotice(kind, d, c, r.person) });
+      }
+      sent.push([noticeId, outboxId]);
+      events.push({
+        action: kind === 'reminder' ? 'sla.reminder_sent' : 'sla.escalated',
+        subjectType: 'report',
+        subjectId: d.report_id,
+        data: {
+          noticeId,
+          deadlineId: d.id,
+          clock: d.clock,
+          projectId: d.project_id,
+          ownerId: d.owner_id,
+          recipientId: r.person.id,
+          because: r.because,
+          dueAt: new Date(d.due_at).toISOString(),
+          outboxId,
+          redacted,
+          // The reporter's sensitive values were opened only to check this notice against them.
+          leakGuard: true,
+        },
+      });
+    }
+    if (sent.length) {
+      await tx.query(
+        'UPDATE notices SET outbox_id = s.outbox_id FROM unnest($1::uuid[], $2::uuid[]) AS s(id, outbox_id) WHERE notices.id = s.id',
+        [sent.map(([n]) => n), sent.map(([, o]) => o)],
+      );
+    }
+    // Appending to the audit chain locks its head until commit: last, as in every use case.
+    for (const e of events) await audit(ctx, tx, now, e);
+    return events.length;
+  });
+}
