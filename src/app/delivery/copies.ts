@@ -1,0 +1,268 @@
+import { deskUrl } from '../../config.ts';
+import MailComposer from 'nodemailer/lib/mail-composer';
+import type { PrivateKey } from 'openpgp';
+import type { Queryable } from '../../store/db.ts';
+import { aad, type App } from '../context.ts';
+import { loadCase } from '../cases/case.ts';
+import type { rulesOf } from '../admin/instance.ts';
+import { stageOf, type Envelope } from '../cases/messaging.ts';
+import { confirmedKeyFor, confirmedKeyOfPerson } from '../keys/keys.ts';
+import { replyAddress } from '../inbound/threading.ts';
+import { LOOP_HEADER } from '../../mail/inbound-hygiene.ts';
+import type { OutboundAttachment } from '../../mail/types.ts';
+import { keyUsability } from '../../mail/key-quality.ts';
+import { sealOutbound } from '../../mail/pgp-out.ts';
+import { type Attempt, type ClaimedRow, retryOrFail, storeCopies } from './attempts.ts';
+
+// The copy each delivery sends, built once and stored sealed, so that retries send the same bytes
+// with the same Message-ID. What the copies of one outbox row share (the envelope, the case, the
+// reply address) is loaded once. Which copy a recipient gets is the desk's mail policy:
+// - a member: encrypted to their own usable key; otherwise (or when the case is shared with them
+//   without the reporter's details) a notice that a message waits on the desk;
+// - anyone else: encrypted to the confirmed key for the address; otherwise in clear only where the
+//   profile allows unencrypted mail or the mail holds nothing secret, else refused.
+
+export type Built = { mode: 'encrypted' | 'notice' | 'plaintext'; raw: Uint8Array } | { refuse: string } | { wait: string };
+
+async function composePlain(m: {
+  from: string;
+  to: string[];
+  cc?: string[];
+  subject: string;
+  text: string;
+  messageId: string;
+  date: Date;
+  headers: Record<string, string>;
+  attachments?: OutboundAttachment[];
+}): Promise<Uint8Array> {
+  const mail = new MailComposer({
+    from: m.from,
+    to: m.to,
+    ...(m.cc?.length ? { cc: m.cc } : {}),
+    subject: m.subject,
+    text: m.text,
+    messageId: `<${m.messageId}>`,
+    date: m.date,
+    headers: m.headers,
+    textEncoding: 'quoted-printable',
+    ...(m.attachments?.length
+      ? {
+          attachments: m.attachments.map((a) => ({
+            filename: a.filename,
+            contentType: a.contentType,
+            content: Buffer.from(a.bytes),
+            contentDisposition: 'attachment' as const,
+          })),
+        }
+      : {}),
+  });
+  return mail.compile().build();
+}
+
+/**
+ * Every copy the job sends carries the desk's X-Loop marker, whoever built it (copies prebuilt
+ * elsewhere, such as a relayed signed reply, included): the inbound hygiene check recognises it when
+ * the copy comes back (a forward, an auto-reply quoting headers, a misrouted alias). Outer headers are
+ * outside any signature or encryption, so adding one changes nothing a recipient verifies.
+ */
+export function withLoopHeader(raw: Uint8Array, marker: string): Uint8Array {
+  const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const head = end >= 0 ? text.slice(0, end) : text;
+  const present = new RegExp(`^${LOOP_HEADER}:[ \\t]*(.*)$`, 'gim');
+  for (const m of head.replace(/\r?\n[ \t]+/g, ' ').matchAll(present)) {
+    if (m[1]!.trim().toLowerCase() === marker) return raw;
+  }
+  return new Uint8Array(Buffer.concat([Buffer.from(`${LOOP_HEADER}: ${marker}\r\n`, 'latin1'), Buffer.from(raw)]));
+}
+
+function attachmentsOf(env: Envelope): OutboundAttachment[] {
+  return (env.attachments ?? []).map((a) => ({
+    filename: a.filename,
+    contentType: a.contentType,
+    bytes: new Uint8Array(Buffer.from(a.contentBase64, 'base64')),
+  }));
+}
+
+/** What every copy of one outbox row shares: loaded once per row and pass, not once per copy. */
+export interface Shared {
+  env: Envelope;
+  templateId: string | null;
+  from: string;
+  replyTo: string;
+  teamName: string;
+  unencryptedMail: Awaited<ReturnType<typeof rulesOf>>['unencryptedMail'];
+  loop: Record<string, string>;
+  attachments: OutboundAttachment[];
+}
+
+/** The outbox row's envelope (unsealed), its sender, its reply address: the same for all its copies. */
+async function loadShared(app: App, tx: Queryable, outboxId: string, reportId: string | null, now: Date, pass: PassFacts): Promise<Shared> {
+  const o = await tx.query<{ envelope_sealed: string; template_id: string | null }>(
+    'SELECT envelope_sealed, template_id FROM outbox WHERE id = $1',
+    [outboxId],
+  );
+  const env = app.sealer.openJson<Envelope>(o.rows[0]!.envelope_sealed, aad('outbox', 'envelope', outboxId));
+  const rules = await pass.rules();
+  const c = reportId ? await loadCase(tx, reportId) : null;
+  const projectAlias = c && stageOf(c) === 'project' ? c.projects.find((p) => p.alias)?.alias : undefined;
+  const fromAddress = projectAlias ?? rules.centralAlias;
+  // Replies to a case's mail go to its reply address (alias+token), which threads them onto the case.
+  const replyTo = (reportId ? await replyAddress(tx, app.sealer, reportId, now, app.config.mailAliases) : null) ?? fromAddress;
+  return {
+    env,
+    templateId: o.rows[0]!.template_id,
+    replyTo,
+    teamName: rules.teamName,
+    unencryptedMail: rules.unencryptedMail,
+    from: `"${rules.teamName.replace(/["\\\r\n]/g, '')}" <${fromAddress}>`,
+    loop: { [LOOP_HEADER]: pass.marker },
+    attachments: attachmentsOf(env),
+  };
+}
+
+/** Read once per pass. */
+export interface PassFacts {
+  marker: string;
+  rules: () => ReturnType<typeof rulesOf>;
+}
+
+/** Builds the copy for one delivery, with the keys and policy as they are now. */
+export async function buildCopy(
+  app: App,
+  tx: Queryable,
+  d: ClaimedRow,
+  shared: Shared,
+  teamKey: PrivateKey | null,
+  now: Date,
+): Promise<Built> {
+  const { env, templateId, from, replyTo, loop, attachments } = shared;
+  const answers = env.inReplyTo && /^[^\s<>]+@[^\s<>]+$/.test(env.inReplyTo) ? `<${env.inReplyTo}>` : null;
+  // Auto-Submitted is what the queueing code said the mail is (RFC 3834), never guessed here.
+  const headers: Record<string, string> = {
+    'Message-ID': `<${d.message_id}>`,
+    'Reply-To': replyTo,
+    ...(answers ? { 'In-Reply-To': answers, References: answers } : {}),
+    ...(env.automatic ? { 'Auto-Submitted': env.automatic } : {}),
+    ...loop,
+  };
+  // A fan-out copy names only its recipient; other mail shows its real addressees.
+  const to = templateId === 'fan-out' ? [d.recipient] : env.to;
+  const cc = templateId === 'fan-out' ? [] : env.cc;
+
+  const encrypted = async (key: Awaited<ReturnType<typeof confirmedKeyFor>>): Promise<Built> => {
+    if (!teamKey) return { wait: 'the desk has no team key yet (generate or import one under Mail settings)' };
+    const raw = await sealOutbound({
+      from,
+      to,
+      cc,
+      subject: env.subject,
+      text: env.body,
+      attachments,
+      headers,
+      recipientKeys: [key!],
+      signingKey: teamKey,
+      date: now,
+    });
+    return { mode: 'encrypted', raw };
+  };
+
+  if (d.recipient_kind === 'member') {
+    const own = d.person_id ? await confirmedKeyOfPerson(tx, d.person_id) : null;
+    const usability = own ? await keyUsability(own.key, now, own.email) : { usable: false, reason: 'no OpenPGP key is on file for you' };
+    if (!d.notice_only && usability.usable) return encrypted(own!.key);
+    const link = d.report_id ? `${deskUrl(app.config)}/cases/${d.report_id}` : `${deskUrl(app.config)}/`;
+    const why = d.notice_only
+      ? "this case is shared with you without the reporter's details, so its messages are shown only on the desk"
+      : `it could not be encrypted to you: ${usability.reason ?? 'no usable key'}. Upload your OpenPGP public key at ${deskUrl(app.config)}/me to receive messages encrypted to it`;
+    const raw = await composePlain({
+      from,
+      to: [d.recipient],
+      subject: `[${shared.teamName}] A message is waiting for you`,
+      text: `A message is waiting for you at ${link}\n\nIts content is not in this mail because ${why}.\n`,
+      messageId: d.message_id,
+      date: now,
+      headers: { 'Reply-To': replyTo, 'Auto-Submitted': 'auto-generated', ...loop },
+    });
+    return { mode: 'notice', raw };
+  }
+  const key = await confirmedKeyFor(tx, d.recipient);
+  const usability = key
+    ? await keyUsability(key, now, d.recipient)
+    : { usable: false, reason: 'no confirmed OpenPGP key is on file for this address' };
+  if (usability.usable) return encrypted(key);
+  // Mail that holds nothing confidential (the answer to undecryptable mail) may go in clear.
+  if (shared.unencryptedMail !== 'allow' && !env.nothingSecret) {
+    return {
+      refuse: `not sent: ${usability.reason ?? 'no usable key'}, and the process profile does not allow unencrypted mail (unencryptedMail: refuse)`,
+    };
+  }
+  const raw = await composePlain({
+    from,
+    to,
+    cc,
+    subject: env.subject,
+    text: env.body,
+    attachments,
+    messageId: d.message_id,
+    date: now,
+    headers,
+  });
+  return { mode: 'plaintext', raw };
+}
+
+export interface Ready {
+  d: ClaimedRow;
+  raw: Uint8Array;
+  mode: string | null;
+}
+
+/** What a pass knows when it builds copies. */
+export interface CopySettings {
+  now: Date;
+  maxAttempts: number;
+  baseMs: number;
+  teamKey: PrivateKey | null;
+  facts: PassFacts;
+}
+
+/**
+ * The copies of one outbox row's claimed deliveries: stored ones opened, missing ones built (the
+ * shared parts loaded once) and stored sealed, all in one statement, before any of them is sent.
+ * Deliveries that cannot be built now come back as outcomes to record.
+ */
+export async function copiesOf(
+  app: App,
+  group: readonly ClaimedRow[],
+  p: CopySettings,
+): Promise<{ ready: Ready[]; early: Attempt[]; waiting: string | null }> {
+  const ready: Ready[] = [];
+  const early: Attempt[] = [];
+  const built: Ready[] = [];
+  let waiting: string | null = null;
+  let shared: Promise<Shared> | undefined;
+  for (const d of group) {
+    try {
+      if (d.raw_sealed) {
+        ready.push({ d, raw: Buffer.from(app.sealer.open(d.raw_sealed, aad('deliveries', 'raw', d.id)), 'base64'), mode: d.mode });
+        continue;
+      }
+      shared ??= loadShared(app, app.db, d.outbox_id, d.report_id, p.now, p.facts);
+      const b = await buildCopy(app, app.db, d, await shared, p.teamKey, p.now);
+      if ('refuse' in b) early.push({ d, outcome: { failed: b.refuse } });
+      // Not the recipient's fault: the attempt is not counted.
+      else if ('wait' in b)
+        early.push({ d, outcome: { retryAt: new Date(p.now.getTime() + p.baseMs), error: (waiting = b.wait), refund: true } });
+      else built.push({ d, raw: b.raw, mode: b.mode });
+    } catch (e) {
+      const message = `could not build the message: ${e instanceof Error ? e.message : String(e)}`;
+      early.push({
+        d,
+        outcome: d.attempts >= p.maxAttempts ? { failed: message } : retryOrFail(d, message, p.now, p.maxAttempts, p.baseMs),
+      });
+    }
+  }
+  const ours = await storeCopies(app, built);
+  for (const b of built) if (ours.has(b.d.id)) ready.push(b); // else taken over meanwhile: the other pass sends its own build
+  return { ready, early, waiting };
+}
