@@ -1,6 +1,7 @@
 import type { App } from '../app/context.ts';
 import { claimNext } from '../app/inbound/inbox.ts';
 import { processClaim, type ProcessResult } from '../app/inbound/pipeline.ts';
+import { startLoop } from './loop.ts';
 
 // The intake job: takes stored mail from the inbox one message at a time and runs it through the
 // inbound pipeline. Every server may run it; claims with FOR UPDATE SKIP LOCKED and a lease keep two
@@ -41,47 +42,16 @@ export interface IntakeHandle {
   stop(): Promise<void>;
 }
 
-/** Runs passes every intervalMs, and at once when kicked (the SMTP listener kicks after each 250). */
+/** Runs passes every intervalMs, and at once when kicked (the SMTP listener kicks after each 250); a full batch is followed by another pass at once. */
 export function startMailIntake(
   app: App,
   opts: IntakeOptions & { intervalMs: number; onError?: (e: unknown) => void; onPass?: (r: IntakePassResult) => void },
 ): IntakeHandle {
-  const onError = opts.onError ?? ((e: unknown) => console.error(`embargo mail intake: ${e instanceof Error ? e.message : String(e)}`));
-  let stopped = false;
-  let timer: ReturnType<typeof setTimeout> | null = null;
-  let running: Promise<void> = Promise.resolve();
-  let again = false;
   const pass = async () => {
-    try {
-      do {
-        again = false;
-        const r = await runIntakePass(app, opts);
-        if (r.processed) opts.onPass?.(r);
-        if (r.processed === (opts.batch ?? 100)) again = true;
-      } while (again && !stopped);
-    } catch (e) {
-      onError(e);
-    }
+    const r = await runIntakePass(app, opts);
+    if (r.processed) opts.onPass?.(r);
+    return r.processed === (opts.batch ?? 100);
   };
-  const schedule = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      timer = null;
-      running = running.then(pass).finally(schedule);
-    }, opts.intervalMs);
-    timer.unref?.();
-  };
-  running = running.then(pass).finally(schedule);
-  return {
-    kick() {
-      if (stopped) return running;
-      running = running.then(pass);
-      return running;
-    },
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      await running;
-    },
-  };
+  const loop = startLoop({ name: 'mail intake', intervalMs: opts.intervalMs, pass, ...(opts.onError ? { onError: opts.onError } : {}) });
+  return { kick: () => loop.wake(), stop: () => loop.stop() };
 }
