@@ -1,11 +1,11 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import type { Queryable } from '../store/db.ts';
 import type { App } from '../app/context.ts';
 import { rulesOf } from '../app/admin/instance.ts';
 import type { ProfileRules } from '../app/profile/rules.ts';
-import { type NoticeKind, type RunningDeadline, sendClockNotices } from '../app/sla/notices.ts';
+import { type NoticeKind, sendClockNotices } from '../app/sla/notices.ts';
 import { recordSchedulerPass } from '../app/sla/heartbeats.ts';
+import { type ClockDue, clocksDue } from '../app/sla/due.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { maxLeadMs, reminderAt, reminderCalendar, type ReminderLead } from '../domain/reminder.ts';
 import { startLoop } from './loop.ts';
@@ -32,17 +32,6 @@ export interface SchedulerResult {
   failures: SchedulerFailure[];
 }
 
-/** At most this many deadlines per pass, earliest due first; the rest wait for the next pass. */
-const BATCH = 1000;
-
-interface Candidate extends RunningDeadline {
-  kind: NoticeKind;
-  owner_working_week: number[] | null;
-  /** Reminder candidates only: the owner's holiday region and days-off periods near the deadline. */
-  owner_holiday_region: string | null;
-  owner_days_off: string[] | null;
-}
-
 /** One pass of the scheduler at the instant `now`. */
 export async function runSlaScheduler(app: App, now: Date): Promise<SchedulerResult> {
   const result: SchedulerResult = { reminders: 0, escalations: 0, failures: [] };
@@ -57,8 +46,8 @@ export async function runSlaScheduler(app: App, now: Date): Promise<SchedulerRes
   const leadOf = (clock: string): ReminderLead => rules.clockRule(clock)?.remindBefore ?? defaultLead;
   const horizon = new Date(now.getTime() + Math.max(maxLeadMs(defaultLead), ...rules.clocks.map((c) => maxLeadMs(leadOf(c.id)))));
 
-  const work: Candidate[] = [];
-  for (const d of await candidates(app.db, now, horizon)) {
+  const work: ClockDue[] = [];
+  for (const d of await clocksDue(app.db, now, horizon)) {
     if (d.kind === 'escalation' || reminderInstant(d, leadOf(d.clock)) <= now.getTime()) work.push(d);
   }
   for (const d of work) {
@@ -73,37 +62,12 @@ export async function runSlaScheduler(app: App, now: Date): Promise<SchedulerRes
   return result;
 }
 
-/**
- * Running clocks past their deadline without an escalation, and clocks due within the horizon without
- * a reminder (with their owner's calendar: a lead in working days counts in it), in one scan of the
- * running deadlines, earliest due first.
- */
-async function candidates(db: Queryable, now: Date, horizon: Date): Promise<Candidate[]> {
-  const r = await db.query<Candidate>(
-    `SELECT CASE WHEN d.due_at <= $1 THEN 'escalation' ELSE 'reminder' END AS kind,
-            d.id, d.report_id, d.incident_id, d.project_id, d.clock, d.owner_id, d.time_zone, d.due_at,
-            o.working_week AS owner_working_week, o.holiday_region AS owner_holiday_region,
-            CASE WHEN d.owner_id IS NULL OR d.due_at <= $1 THEN NULL
-                 ELSE ARRAY(SELECT x.starts_on::text || '/' || x.ends_on::text FROM person_days_off x
-                             WHERE x.person_id = d.owner_id AND x.ends_on >= (d.due_at - interval '120 days')::date
-                               AND x.starts_on <= (d.due_at + interval '1 day')::date ORDER BY x.starts_on) END AS owner_days_off
-       FROM deadlines d LEFT JOIN people o ON o.id = d.owner_id
-      WHERE d.stopped_at IS NULL AND d.paused_at IS NULL AND d.due_at <= $2
-        AND NOT EXISTS (SELECT 1 FROM notices n
-                         WHERE n.deadline_id = d.id AND n.kind = CASE WHEN d.due_at <= $1 THEN 'escalation' ELSE 'reminder' END)
-      ORDER BY d.due_at
-      LIMIT ${BATCH}`,
-    [now, horizon],
-  );
-  return r.rows;
-}
-
 // A deadline row's due instant never changes (a moved deadline is a new row), so its reminder instant
 // is computed once per calendar and kept, bounded, across passes.
 const reminderCache = new Map<string, number>();
 const REMINDER_CACHE_SIZE = 20_000;
 
-function reminderInstant(d: Candidate, lead: ReminderLead): number {
+function reminderInstant(d: ClockDue, lead: ReminderLead): number {
   const key = `${d.id}|${new Date(d.due_at).getTime()}|${lead.amount} ${lead.unit}|${d.time_zone}|${d.owner_working_week?.join() ?? ''}|${d.owner_holiday_region ?? ''}|${d.owner_days_off?.join() ?? ''}`;
   let at = reminderCache.get(key);
   if (at === undefined) {

@@ -118,7 +118,7 @@ const CHECKS: Check[] = [
       }
     });
   }),
-  // Reminders and escalation (src/jobs/sla-scheduler.ts).
+  // Reminders and escalation (src/app/sla/recipients.ts, run by src/jobs/sla-scheduler.ts).
   check(['sla', 'workflow'], (p, r) => {
     p.sla.forEach((rule, i) => {
       const at = (...rest: PathSegment[]) => ['sla', i, ...rest];
