@@ -62,9 +62,11 @@ export async function claimHandler(ctx: Ctx, reportId: string, projectSlug: stri
   });
 }
 
+export const TakeOverHandlerInput = z.strictObject({ reason: z.string().trim().min(3).max(2000) });
+
 export async function takeOverHandler(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
   const me = requirePerson(ctx);
-  const { reason } = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).parse(raw);
+  const { reason } = TakeOverHandlerInput.parse(raw);
   await withProjectPart(ctx, reportId, projectSlug, 'project.take_over', async (tx, c, part, rules, now) => {
     const r = await tx.query(
       'UPDATE incident_projects SET handler_id = $3 WHERE incident_id = $1 AND project_id = $2 AND handler_id = $4',
@@ -99,8 +101,8 @@ async function becomeHandler(
   }
 }
 
-const Reason = z.strictObject({ reason: z.string().trim().min(10, 'give specific reasoning (at least 10 characters)').max(10_000) });
-const DowngradeInput = z.strictObject({
+export const Reason = z.strictObject({ reason: z.string().trim().min(10, 'give specific reasoning (at least 10 characters)').max(10_000) });
+export const DowngradeInput = z.strictObject({
   reason: z.string().trim().min(10).max(10_000),
   bugLink: z
     .string()
@@ -188,9 +190,11 @@ async function closeProjectPart(
   }
 }
 
+export const ConfirmInput = z.strictObject({ note: z.string().trim().max(10_000).default('') });
+
 /** TF 3b: the handler accepts that it is (or may be) a vulnerability: the project's report is Accepted. */
 export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
-  const { note } = z.strictObject({ note: z.string().trim().max(10_000).default('') }).parse(raw ?? {});
+  const { note } = ConfirmInput.parse(raw ?? {});
   await withProjectPart(ctx, reportId, projectSlug, 'project.confirm', async (tx, c, part, rules, now) => {
     await moveReportState(
       ctx,
@@ -220,6 +224,8 @@ export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSl
   });
 }
 
+export const AssignInput = z.strictObject({ subsystem: z.string().trim().min(1).max(100) });
+
 /**
  * Tock 2.1: assign through the subsystem contact table: the primary contact, or the secondary when
  * the primary is unavailable (marked away or out of office now). The report becomes Accepted.
@@ -229,7 +235,7 @@ export async function assignBySubsystem(
   reportId: string,
   raw: unknown,
 ): Promise<{ assigneeId: string; via: 'primary' | 'secondary' }> {
-  const { subsystem } = z.strictObject({ subsystem: z.string().trim().min(1).max(100) }).parse(raw);
+  const { subsystem } = AssignInput.parse(raw);
   requirePerson(ctx);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
@@ -293,9 +299,11 @@ export async function assignBySubsystem(
   });
 }
 
+export const PullInInput = z.strictObject({ email: z.string().trim().toLowerCase().email() });
+
 /** Pull a person into this one case (TF: other security members or trusted contributors). */
 export async function pullIn(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
-  const { email } = z.strictObject({ email: z.string().trim().toLowerCase().email() }).parse(raw);
+  const { email } = PullInInput.parse(raw);
   const me = requirePerson(ctx);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
