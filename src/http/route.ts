@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ZodType } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { Ctx } from '../app/context.ts';
 import { isUuid } from '../domain/ids.ts';
 
@@ -40,6 +40,11 @@ export interface RouteDef {
 }
 
 export const defineRoutes = (routes: RouteDef[]) => routes;
+
+/** The query of a route whose use case takes none: the door refuses any parameter. */
+export const NoQuery = z.strictObject({});
+/** The body of a POST whose use case takes none: absent or {}; the door refuses any field. */
+export const NoBody = z.strictObject({}).optional();
 
 // Path parameters are hostile input. Each parameter name has one shape, checked by the server before
 // the use case runs: a value of another shape is "not found", never a database error (a malformed

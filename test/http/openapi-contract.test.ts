@@ -1,10 +1,12 @@
-import { test } from 'node:test';
+import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { ZodObject, ZodType } from 'zod';
 import { allRoutes } from '../../src/http/server.ts';
 import { openApiDocument } from '../../src/http/openapi.ts';
+import { api, setupDesk, startHarness, type Harness, type Member } from '../support/harness.ts';
+import { bodies } from './route-inputs.ts';
 import { ReportInput, ReporterMessageInput } from '../../src/app/intake/intake.ts';
 import { AcceptInput, AssessInput, RejectInput, TakeOverTriageInput } from '../../src/app/cases/triage.ts';
 import {
@@ -198,5 +200,27 @@ test('the OpenAPI document accepts the bodies the use cases accept', () => {
   for (const [key, body] of accepted) {
     const validate = schemaOf(key);
     assert.ok(validate(body), `${key} ${JSON.stringify(body).slice(0, 80)}: ${JSON.stringify(validate.errors)}`);
+  }
+});
+
+// The doors that parse for themselves, seen from outside.
+let h: Harness;
+let admin: Member;
+before(async () => {
+  h = await startHarness();
+  admin = await setupDesk(h, 'trusted-firmware');
+});
+after(() => h.close());
+
+test('a door-validated route parses its input with the schema it declares: an unknown field is refused', async () => {
+  for (const key of doorValidated) {
+    const [method, url] = key.split(' ') as [string, string];
+    const path = url.replace(':token', 'enr_unknown').replace(':ref', 'TF-2026-0001');
+    const route = apiRoutes.find((r) => keyOf(r) === key)!;
+    const res = route.body
+      ? await api(h, method, path, { as: admin, body: { ...((bodies[key] as object | undefined) ?? {}), unexpected: 1 } })
+      : await api(h, method, `${path}?unexpected=1`, { as: admin });
+    assert.equal(res.status, 400, `${key}: ${res.body}`);
+    assert.equal(res.json.error.code, 'validation_failed', `${key}: ${res.body}`);
   }
 });
