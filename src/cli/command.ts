@@ -1,7 +1,7 @@
 import { createApp } from '../app/bootstrap.ts';
 import type { App, Ctx } from '../app/context.ts';
 import { principalByEmail } from '../app/auth/auth.ts';
-import { loadConfig, type Config } from '../config.ts';
+import { deskUrl, loadConfig, type Config } from '../config.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { UsageError } from './args.ts';
 
@@ -37,10 +37,7 @@ export interface Command {
 }
 
 /** The URL of a page of the desk, for the links commands print. */
-export function link(config: Config, path: string): string {
-  const base = config.publicUrl ?? `http://${config.host === '127.0.0.1' ? 'localhost' : config.host}:${config.port}`;
-  return `${base.replace(/\/$/, '')}${path}`;
-}
+export const link = (config: Config, path: string): string => `${deskUrl(config)}${path}`;
 
 /** Opens the desk (config from the environment, database, instance key) for one command and closes it after. */
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../config.ts';
+import { deskUrl, loadConfig } from '../config.ts';
 import { createApp } from '../app/bootstrap.ts';
 import { initInstance, isInitialised } from '../app/admin/instance.ts';
 import { applyMailConfig } from '../app/delivery/settings.ts';
@@ -91,7 +91,7 @@ async function serve(out: Out): Promise<number> {
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
-  const base = config.publicUrl ?? `http://localhost:${port}`;
+  const base = deskUrl({ ...config, port });
   out.write(`Embargo is running at ${base} (${app.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}).\n`);
   if (!(await isInitialised(app.db))) {
     const token = randomBytes(24).toString('base64url');
