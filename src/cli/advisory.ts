@@ -8,6 +8,7 @@ import { advisoryIdOf, exportPublished, exportVersion } from '../app/advisories/
 import { EmbargoError } from '../domain/errors.ts';
 import { EXPORT_FORMATS, isExportFormat, type ExportedFile } from '../formats/export.ts';
 import { advisoryExportCommand, printError, writeExportedFiles } from './formats.ts';
+import type { Command } from './command.ts';
 
 // `embargo advisory export ID|FILE`: an advisory from the desk's database (ID: its public id such
 // as TF-2026-0001, or its id) or from a JSON file. The argument is a file when it is "-" or names
@@ -120,3 +121,14 @@ export async function advisoryExport(args: string[], out: Out, err: Out): Promis
     await app.db.close();
   }
 }
+
+export const advisoryCommands: Command[] = [
+  {
+    name: 'advisory export',
+    summary: 'Export an advisory (from the desk by id, or a JSON file) as CVE, OSV, CSAF 2.0/2.1, text or Markdown',
+    help: ADVISORY_EXPORT_DB_USAGE,
+    opensDatabase: 'for an id',
+    ownUsage: true,
+    run: (args, { out, err }) => advisoryExport(args, out as Out, err as Out),
+  },
+];

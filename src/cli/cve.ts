@@ -2,6 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseAdvisory } from '../domain/advisory.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { toCveRequest } from '../formats/cve-request.ts';
+import { cveRequestText } from '../app/cve/request.ts';
+import { parse, UsageError } from './args.ts';
+import { asPerson, withApp, type Command } from './command.ts';
 
 // `embargo cve request FILE|ID`: the ready-to-paste CVE request of an advisory. A FILE (or - for
 // standard input) is an advisory JSON document and needs no database; anything else is the public id
@@ -26,3 +29,25 @@ export function cveRequestFromFile(target: string): string {
   }
   return toCveRequest(parseAdvisory(data));
 }
+
+export const cveCommands: Command[] = [
+  {
+    name: 'cve request',
+    summary: 'A ready-to-paste CVE request for an advisory (JSON file, or its id on the desk)',
+    help: CVE_REQUEST_HELP,
+    opensDatabase: 'for an id',
+    async run(args, { out }) {
+      const { values, positionals } = parse(args, { as: { type: 'string' } });
+      if (positionals.length !== 1) throw new UsageError('give exactly one FILE or advisory ID');
+      const target = positionals[0]!;
+      if (isAdvisoryFile(target)) {
+        out.write(cveRequestFromFile(target));
+        return 0;
+      }
+      return withApp(async (app) => {
+        out.write(await cveRequestText(await asPerson(app, values.as), target));
+        return 0;
+      });
+    },
+  },
+];

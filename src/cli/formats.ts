@@ -1,5 +1,4 @@
-// Command-line doors to the formats, in-process and with injected streams (the lead wires them into
-// src/cli/main.ts):
+// Command-line doors to the formats, in-process and with injected streams:
 //   embargo cvss [--json] VECTOR...
 //   embargo advisory export FILE --format FORMAT [--cve ID] [--output-dir DIR] [--now INSTANT]
 // Exit codes: 0 done, 1 invalid input (every problem printed), 2 bad usage.
@@ -11,6 +10,7 @@ import { parseAdvisory, publicationProblems } from '../domain/advisory.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { describeCvss, parseCvss } from '../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, isExportFormat, type ExportedFile } from '../formats/export.ts';
+import type { Command } from './command.ts';
 
 type Out = NodeJS.WritableStream;
 
@@ -166,3 +166,15 @@ export async function advisoryExportCommand(args: string[], out: Out, err: Out):
     return printError(err, e);
   }
 }
+
+/** `embargo cvss`: vectors on the command line, no desk data. */
+export const cvssCommands: Command[] = [
+  {
+    name: 'cvss',
+    summary: 'Score CVSS 3.1 and 4.0 vectors',
+    help: CVSS_USAGE,
+    opensDatabase: 'never',
+    ownUsage: true,
+    run: (args, { out, err }) => cvssCommand(args, out as Out, err as Out),
+  },
+];

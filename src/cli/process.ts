@@ -7,6 +7,7 @@ import { checkProfileText } from '../process/lint.ts';
 import { loadProfile } from '../process/loader.ts';
 import { copyProfile } from '../process/render.ts';
 import { formatProblems } from '../process/problems.ts';
+import type { Command } from './command.ts';
 
 export const PROCESS_USAGE = `Usage:
   embargo process check FILE [FILE...]   Validate and lint process profiles (YAML).
@@ -100,3 +101,16 @@ function usage(err: Out, message: string): number {
   err.write(`embargo process: ${message}\n\n${PROCESS_USAGE}`);
   return 2;
 }
+
+/** `embargo process check|copy`: profile files only, no desk data. */
+export const processCommands: Command[] = [
+  {
+    name: 'process',
+    listedAs: 'process check',
+    summary: 'Validate and lint process profiles (also: process copy)',
+    help: PROCESS_USAGE,
+    opensDatabase: 'never',
+    ownUsage: true,
+    run: (args, { out, err }) => processCheckCommand(args, out as Out, err as Out),
+  },
+];

@@ -22,6 +22,7 @@ import { loadProfile } from '../process/loader.ts';
 import type { ProcessProfile, SlaRule } from '../process/schema.ts';
 import { rulesFromProfile } from '../app/profile/from-profile.ts';
 import { parse, UsageError } from './args.ts';
+import type { Command } from './command.ts';
 
 type Out = { write(s: string): unknown };
 
@@ -333,3 +334,20 @@ function due(args: string[], out: Out): number {
   out.write(`${JSON.stringify(result, null, 2)}\n`);
   return 0;
 }
+
+/** `embargo sla due|regions`: the desk's deadline rules without its data. */
+export const slaCommands: Command[] = [
+  {
+    name: 'sla due',
+    summary: 'Compute when an SLA clock is due (no desk data; also: sla regions)',
+    help: SLA_DUE_HELP,
+    opensDatabase: 'never',
+    run: (args, { out, err }) => slaCommand(['due', ...args], out, err),
+  },
+  {
+    name: 'sla regions',
+    help: SLA_REGIONS_HELP,
+    opensDatabase: 'never',
+    run: (args, { out, err }) => slaCommand(['regions', ...args], out, err),
+  },
+];

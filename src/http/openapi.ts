@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { RouteDef } from './route.ts';
+import { PATH_PARAMS, pathParamsOf, type RouteDef } from './route.ts';
 
 // OpenAPI 3.1 generated from the route table: the same Zod schemas that validate the input.
 // OpenAPI 3.1 schemas are JSON Schema 2020-12, which is what z.toJSONSchema emits.
@@ -30,7 +30,12 @@ export function openApiDocument(routes: RouteDef[]) {
   for (const r of routes) {
     if (!r.url.startsWith('/api/')) continue;
     const path = r.url.replace(/:(\w+)/g, '{$1}');
-    const params = [...r.url.matchAll(/:(\w+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const params = pathParamsOf(r.url).map((name) => ({
+      name,
+      in: 'path',
+      required: true,
+      schema: PATH_PARAMS[name]?.schema ?? { type: 'string' },
+    }));
     const query = r.query
       ? Object.entries((jsonSchema(r.query).properties ?? {}) as Record<string, unknown>).map(([name, schema]) => ({
           name,

@@ -8,7 +8,7 @@ import type { App, Ctx } from '../app/context.ts';
 import { principalFromApiToken, principalFromSession } from '../app/auth/auth.ts';
 import { EmbargoError, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
 import type { Principal } from '../domain/access.ts';
-import type { RouteDef } from './route.ts';
+import { PATH_PARAMS, pathParamsOf, type RouteDef } from './route.ts';
 import { apiRoutes } from './routes/api.ts';
 import { sessionRoutes, SESSION_COOKIE } from './routes/session.ts';
 import { slaRoutes } from './routes/sla.ts';
@@ -101,6 +101,12 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     bodyLimit: app.config.bodyLimitBytes,
     trustProxy: app.config.trustProxy,
     routerOptions: { ignoreTrailingSlash: true },
+    // The router's own refusals get the one error shape too: a path parameter longer than it will
+    // match is "not found" (no such thing has such an id), a URL that does not decode is a bad request.
+    frameworkErrors: (error, _request, reply) => {
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 'not_found', 'No such page or resource.');
+      return sendError(reply, 'bad_request', 'The URL is not valid.');
+    },
   });
   await server.register(cookie);
   await server.register(formbody, { bodyLimit: app.config.bodyLimitBytes });
@@ -140,6 +146,11 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   server.setNotFoundHandler((_req, reply) => sendError(reply, 'not_found', 'No such page or resource.'));
 
   for (const route of allRoutes(opts.extraRoutes)) {
+    const params = pathParamsOf(route.url).map((name) => {
+      const shape = PATH_PARAMS[name];
+      if (!shape) throw new Error(`${route.method} ${route.url}: the path parameter :${name} has no shape in PATH_PARAMS`);
+      return [name, shape] as const;
+    });
     server.route({
       method: route.method,
       url: route.url,
@@ -156,6 +167,10 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
           const sent = (request.headers['x-csrf-token'] as string | undefined) ?? (request.body as { _csrf?: string } | undefined)?._csrf;
           if (!sent || !safeEqual(sent, auth.csrfToken))
             throw new EmbargoError('forbidden', 'The CSRF token is missing or wrong; reload the page.');
+        }
+        for (const [name, shape] of params) {
+          if (!shape.accepts((request.params as Record<string, string>)[name] ?? ''))
+            throw new EmbargoError('not_found', 'No such page or resource.');
         }
         const ctx: Ctx = { app, principal };
         const result = await route.handler({

@@ -98,6 +98,12 @@ test('embargo CLI: init, user add, report import, incident list/show, audit veri
   assert.match(r.out, /actions now: triage.claim/);
   r = await embargo(vars, 'incident', 'show', reportId, '--as', 'nobody@tf.example');
   assert.equal(r.code, 1);
+  // An id of a report id's length that is no UUID is looked up as an incident id, never handed to SQL as a uuid.
+  for (const id of ['-'.repeat(36), '0'.repeat(36)]) {
+    r = await embargo(vars, 'incident', 'show', '--as', 'tom@tf.example', '--', id);
+    assert.equal(r.code, 1);
+    assert.match(r.err, /^embargo: No such report, or you may not see it\.\n$/, r.err);
+  }
 
   r = await embargo(vars, 'audit', 'verify');
   assert.equal(r.code, 0, r.err);

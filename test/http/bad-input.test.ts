@@ -187,3 +187,18 @@ test('API tokens: listed without secrets, revoked by their owner only, then refu
   assert.equal(refused.json.error.code, 'unauthenticated');
   assert.equal((await api(h, 'DELETE', `/api/tokens/${made.json.id}`, { as: tina })).status, 404, 'already revoked');
 });
+
+test('enrollment: a body of the wrong shape is a validation error, not a server fault', async () => {
+  const before = await state();
+  await expectError(
+    await api(h, 'POST', '/api/enrollment/enr_unknown', { body: { password: 123456789012, totp: '123456' } }),
+    400,
+    'validation_failed',
+  );
+  await expectError(
+    await api(h, 'POST', '/api/enrollment/enr_unknown', { body: { password: 'a long enough password', totp: '123456', isAdmin: true } }),
+    400,
+    'validation_failed',
+  );
+  assert.deepEqual(await state(), before);
+});

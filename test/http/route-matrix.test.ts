@@ -1,11 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
+import { bodies, queries } from './route-inputs.ts';
 import { allRoutes } from '../../src/http/server.ts';
 import { addPerson, createTeam } from '../../src/app/admin/admin.ts';
 import { addDaysOff } from '../../src/app/sla/calendars.ts';
 import { enroll } from '../support/harness.ts';
-import { bodies, queries } from './route-samples.ts';
 
 // Every API route against every role. Each role either may use the route (by its declared policy and
 // need-to-know on the case) or gets 401/403/404 — and a refused request changes nothing: the audit
@@ -61,7 +61,10 @@ before(async () => {
 });
 after(() => h.close());
 
-/** A well-formed id for the routes that take a stored message's or a key's id (refusals come before any lookup). */
+/**
+ * A well-formed id for the routes that take the id of a stored message, a key, a delivery or a token
+ * (refusals come before any lookup; a malformed id is "not found" at the door).
+ */
 const MAIL_SAMPLE_ID = '00000000-0000-4000-8000-000000000001';
 
 /** Routes about one person that only they or an admin may use. */
@@ -92,7 +95,9 @@ function fill(url: string): string {
     .replace(':email', 'sam@tf.example')
     .replace('/people/:id', `/people/${as.projectTeam!.personId}`)
     .replace('/mail-inbox/:id', `/mail-inbox/${MAIL_SAMPLE_ID}`)
-    .replace('/keys/:id', `/keys/${MAIL_SAMPLE_ID}`);
+    .replace('/keys/:id', `/keys/${MAIL_SAMPLE_ID}`)
+    .replace('/deliveries/:id', `/deliveries/${MAIL_SAMPLE_ID}`)
+    .replace('/tokens/:id', `/tokens/${MAIL_SAMPLE_ID}`);
 }
 
 async function snapshot() {

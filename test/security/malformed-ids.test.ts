@@ -1,8 +1,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, api, type Harness, type Member } from '../support/harness.ts';
+import { startHarness, setupDesk, addProject, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
 import { allRoutes } from '../../src/http/server.ts';
-import { bodies } from '../http/route-samples.ts';
+import { bodies, queries } from '../http/route-inputs.ts';
 
 // Ids in a URL are hostile input: a string that passes a loose shape check but is no UUID must get
 // the same 404 as an unknown id, not a database error (500, logged as a server fault) that tells the
@@ -84,4 +84,64 @@ test('every route taking a UUID answers "not found" for a UUID-shaped non-UUID, 
       assert.equal(res.json?.error?.code, 'not_found', `${key} with ${JSON.stringify(bad)}: error shape`);
     }
   }
+});
+
+// Every route with a path parameter, each parameter in turn, the others well-formed and naming real
+// things (so the hostile value is the one that reaches the lookup): the answer is 404, or 400 for a
+// clear validation error, in the one error shape, never a server fault.
+const HOSTILE = [NOT_A_UUID, '0'.repeat(36), 'f'.repeat(99), 'f'.repeat(5000), 'a%00b', '%00', '..%2f..%2fetc%2fpasswd', '..%2F'];
+
+test('hostile path parameters on every route answer 404 or 400 in the error shape, never 500', async () => {
+  const projectAdmin = admin;
+  await addProject(projectAdmin, 'tf-a', 'TF-A', ['Kernel']);
+  const submitted = await api(h, 'POST', '/api/reports', { body: sampleReport });
+  const reportId = submitted.json.reportId as string;
+  const reporterToken = submitted.json.statusToken as string;
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: admin });
+  const incidentRef = (
+    await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: admin, body: { title: 'Hostile ids', projects: ['tf-a'] } })
+  ).json.incidentRef as string;
+  const advisoryId = (await api(h, 'POST', `/api/reports/${reportId}/advisories`, { as: admin })).json.advisoryId as string;
+  const wellFormed = '00000000-0000-4000-8000-000000000001';
+  /** A real value for each parameter, by the path segment before it. */
+  const good = (url: string, name: string): string => {
+    const before = url.slice(0, url.indexOf(`:${name}`));
+    if (name === 'id' && before.endsWith('/reports/')) return reportId;
+    if (name === 'id' && before.endsWith('/people/')) return admin.personId;
+    if (name === 'slug' && before.endsWith('/teams/')) return 'security';
+    const values: Record<string, string> = {
+      advisoryId,
+      version: '1',
+      ref: incidentRef,
+      token: reporterToken,
+      slug: 'tf-a',
+      name: 'Kernel',
+      email: admin.email,
+      address: 'security@example.org',
+      cveId: 'CVE-2026-1000',
+    };
+    return values[name] ?? wellFormed;
+  };
+  const failures: string[] = [];
+  let probes = 0;
+  for (const route of allRoutes()) {
+    const names = [...route.url.matchAll(/:(\w+)/g)].map((m) => m[1]!);
+    const key = `${route.method} ${route.url}`;
+    for (const hostile of names) {
+      for (const value of HOSTILE) {
+        const url = route.url.replace(/:(\w+)/g, (_m, name: string) =>
+          name === hostile ? value : encodeURIComponent(good(route.url, name)),
+        );
+        const res = await api(h, route.method, url + (queries[key] ?? ''), {
+          as: admin,
+          ...(bodies[key] !== undefined ? { body: bodies[key] } : route.method === 'GET' || route.method === 'DELETE' ? {} : { body: {} }),
+        });
+        probes++;
+        if ((res.status !== 404 && res.status !== 400) || typeof res.json?.error?.code !== 'string')
+          failures.push(`${key} :${hostile}=${value.slice(0, 40)} → ${res.status} ${res.body.slice(0, 120)}`);
+      }
+    }
+  }
+  assert.ok(probes > 300, `only ${probes} probes`);
+  assert.deepEqual(failures, []);
 });

@@ -139,9 +139,11 @@ async function insertTeam(
   if (r.rowCount !== 1) throw new ConflictError(`A team ${t.slug} exists already.`);
 }
 
+export const TeamMemberInput = z.strictObject({ email: z.string().trim().toLowerCase().email() });
+
 export async function setTeamMember(ctx: Ctx, teamSlug: string, raw: unknown, member: boolean): Promise<void> {
   requireAdmin(ctx);
-  const { email } = z.strictObject({ email: z.string().trim().toLowerCase().email() }).parse(raw);
+  const { email } = TeamMemberInput.parse(raw);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
     const team = await tx.query<{ id: string }>('SELECT id FROM teams WHERE slug = $1', [teamSlug]);

@@ -43,9 +43,11 @@ export async function claimHandler(ctx: Ctx, reportId: string, projectSlug: stri
   });
 }
 
+export const TakeOverHandlerInput = z.strictObject({ reason: z.string().trim().min(3).max(2000) });
+
 export async function takeOverHandler(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
   const me = requirePerson(ctx);
-  const { reason } = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).parse(raw);
+  const { reason } = TakeOverHandlerInput.parse(raw);
   await withProjectPart(ctx, reportId, projectSlug, 'project.take_over', async (tx, c, part, rules, now) => {
     if (!(await takeOverProjectHandler(tx, c.row.incidentId!, part.projectId, me.personId, part.handlerId)))
       throw new ConflictError('The handler changed meanwhile; reload and try again.');
@@ -77,8 +79,8 @@ async function becomeHandler(
   }
 }
 
-const Reason = z.strictObject({ reason: z.string().trim().min(10, 'give specific reasoning (at least 10 characters)').max(10_000) });
-const DowngradeInput = z.strictObject({
+export const Reason = z.strictObject({ reason: z.string().trim().min(10, 'give specific reasoning (at least 10 characters)').max(10_000) });
+export const DowngradeInput = z.strictObject({
   reason: z.string().trim().min(10).max(10_000),
   bugLink: z
     .string()
@@ -156,9 +158,11 @@ async function closeProjectPart(
   }
 }
 
+export const ConfirmInput = z.strictObject({ note: z.string().trim().max(10_000).default('') });
+
 /** TF 3b: the handler accepts that it is (or may be) a vulnerability: the project's report is Accepted. */
 export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
-  const { note } = z.strictObject({ note: z.string().trim().max(10_000).default('') }).parse(raw ?? {});
+  const { note } = ConfirmInput.parse(raw ?? {});
   await withProjectPart(ctx, reportId, projectSlug, 'project.confirm', async (tx, c, part, _rules, now) => {
     await moveReportState(
       ctx,
@@ -182,6 +186,8 @@ export async function confirmVulnerability(ctx: Ctx, reportId: string, projectSl
   });
 }
 
+export const AssignInput = z.strictObject({ subsystem: z.string().trim().min(1).max(100) });
+
 /**
  * Tock 2.1: assign through the subsystem contact table: the primary contact, or the secondary when
  * the primary is not present now (unavailable, away or on a day off: the scheduler's rule). The report becomes Accepted.
@@ -191,7 +197,7 @@ export async function assignBySubsystem(
   reportId: string,
   raw: unknown,
 ): Promise<{ assigneeId: string; via: 'primary' | 'secondary' }> {
-  const { subsystem } = z.strictObject({ subsystem: z.string().trim().min(1).max(100) }).parse(raw);
+  const { subsystem } = AssignInput.parse(raw);
   return withCase(ctx, reportId, { lock: true, action: 'incident.assign' }, async (tx, c, _rules, now) => {
     const part = c.projects[0]!;
     const s = await tx.query<{
@@ -245,9 +251,11 @@ export async function assignBySubsystem(
   });
 }
 
+export const PullInInput = z.strictObject({ email: z.string().trim().toLowerCase().email() });
+
 /** Pull a person into this one case (TF: other security members or trusted contributors). */
 export async function pullIn(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
-  const { email } = z.strictObject({ email: z.string().trim().toLowerCase().email() }).parse(raw);
+  const { email } = PullInInput.parse(raw);
   const me = requirePerson(ctx);
   await withCase(ctx, reportId, { lock: true, action: 'case.pull_in' }, async (tx, _c, _rules, now) => {
     const p = await tx.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [email]);

@@ -11,7 +11,7 @@ import { addMessage, messageReporter, templateVars } from './messaging.ts';
 // The case thread (internal notes, replies to the reporter, status updates) and the task's own
 // open/closed status with reopening.
 
-const Body = z.strictObject({ body: z.string().trim().min(1).max(100_000) });
+export const Body = z.strictObject({ body: z.string().trim().min(1).max(100_000) });
 
 export async function addNote(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string }> {
   const { body } = Body.parse(raw);
@@ -22,7 +22,7 @@ export async function addNote(ctx: Ctx, reportId: string, raw: unknown): Promise
   });
 }
 
-const ReplyInput = z.strictObject({
+export const ReplyInput = z.strictObject({
   subject: z.string().trim().min(1).max(300).optional(),
   body: z.string().trim().min(1).max(100_000),
   /** The reply asks the reporter something: clocks whose profile rule pauses while waiting pause. */
@@ -50,7 +50,7 @@ export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown):
   });
 }
 
-const StatusUpdateInput = z.strictObject({
+export const StatusUpdateInput = z.strictObject({
   status: z.string().trim().min(1).max(200),
   resolutionDate: z.string().trim().max(100).optional(),
   details: z.string().trim().max(20_000).optional(),
@@ -77,7 +77,7 @@ export async function sendStatusUpdate(ctx: Ctx, reportId: string, raw: unknown)
   });
 }
 
-const Reason = z.strictObject({ reason: z.string().trim().min(3).max(10_000) });
+export const Reason = z.strictObject({ reason: z.string().trim().min(3).max(10_000) });
 
 /** Closes the task: each participant still handling it moves to Closed where Vultron allows it. */
 export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {

@@ -31,9 +31,11 @@ export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
 }
 
 /** TF step 5: another central member picks up the triager's duties; the reason is recorded. */
+export const TakeOverTriageInput = z.strictObject({ reason: z.string().trim().min(3).max(2000) });
+
 export async function takeOverTriage(ctx: Ctx, reportId: string, raw: unknown): Promise<void> {
   const me = requirePerson(ctx);
-  const { reason } = z.strictObject({ reason: z.string().trim().min(3).max(2000) }).parse(raw);
+  const { reason } = TakeOverTriageInput.parse(raw);
   await withCase(ctx, reportId, { lock: true, action: 'triage.take_over' }, async (tx, c, rules, now) => {
     if (!(await takeOverTriager(tx, reportId, me.personId, c.row.triagerId, now)))
       throw new ConflictError('The triager changed meanwhile; reload and try again.');
@@ -55,7 +57,7 @@ export async function takeOverTriage(ctx: Ctx, reportId: string, raw: unknown): 
   });
 }
 
-const RejectInput = z.strictObject({
+export const RejectInput = z.strictObject({
   reason: z.string().trim().min(10, 'give the reporter specific reasoning (at least 10 characters)').max(10_000),
 });
 
@@ -75,7 +77,7 @@ export async function rejectReport(ctx: Ctx, reportId: string, raw: unknown): Pr
   });
 }
 
-const AcceptInput = z.strictObject({
+export const AcceptInput = z.strictObject({
   title: z.string().trim().min(3).max(300),
   projects: z.array(z.string().trim().min(1).max(100)).min(1, 'name at least one affected project').max(20),
 });
@@ -195,7 +197,7 @@ export async function acknowledgeReport(ctx: Ctx, reportId: string): Promise<voi
   });
 }
 
-const AssessInput = z.strictObject({
+export const AssessInput = z.strictObject({
   title: z.string().trim().min(3).max(300),
   severity: z.string().trim().min(1).max(50),
   /** Normally follows from the severity; an explicit priority overrides the profile's mapping. */

@@ -190,8 +190,10 @@ function reporterStatus(rm: string, incident: string | null): string {
   return 'in triage';
 }
 
+export const ReporterMessageInput = z.strictObject({ body: z.string().trim().min(1).max(MAX_BODY) });
+
 export async function replyAsReporter(ctx: Ctx, token: string, raw: unknown): Promise<{ messageId: string }> {
-  const { body } = z.strictObject({ body: z.string().trim().min(1).max(MAX_BODY) }).parse(raw);
+  const { body } = ReporterMessageInput.parse(raw);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const reportId = await reportIdForToken(tx, token);

@@ -11,7 +11,7 @@ import type { ProfileRules } from '../profile/rules.ts';
 // A changed severity or priority moves the resolution target with it: the running priority clock is
 // recomputed from its original start and the old one is kept, stopped, with the reason.
 
-const Input = z.strictObject({
+export const Input = z.strictObject({
   severity: z.string().trim().min(1).max(50),
   priority: z.string().trim().min(1).max(20).optional(),
   reason: z.string().trim().min(3).max(2000),

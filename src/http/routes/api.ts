@@ -2,22 +2,49 @@ import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { beginEnrollment, completeEnrollment, createApiToken, listApiTokens, revokeApiToken } from '../../app/auth/auth.ts';
-import { submitReport, reporterView, replyAsReporter, ReportInput } from '../../app/intake/intake.ts';
-import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/cases/triage.ts';
+import { submitReport, reporterView, replyAsReporter, ReportInput, ReporterMessageInput } from '../../app/intake/intake.ts';
 import {
+  AcceptInput,
+  acceptReport,
+  acknowledgeReport,
+  AssessInput,
+  assessReport,
+  claimTriage,
+  RejectInput,
+  rejectReport,
+  TakeOverTriageInput,
+  takeOverTriage,
+} from '../../app/cases/triage.ts';
+import {
+  AssignInput,
   assignBySubsystem,
   claimHandler,
+  ConfirmInput,
   confirmVulnerability,
+  DowngradeInput,
   downgradeToBug,
   handlerReject,
+  Reason as HandlerRejectInput,
+  PullInInput,
   pullIn,
+  TakeOverHandlerInput,
   takeOverHandler,
 } from '../../app/cases/handling.ts';
-import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/cases/thread.ts';
+import {
+  addNote,
+  closeIncident,
+  Body as NoteInput,
+  ReplyInput,
+  reopenIncident,
+  replyToReporter,
+  sendStatusUpdate,
+  StatusUpdateInput,
+  Reason as TaskReasonInput,
+} from '../../app/cases/thread.ts';
 import { attachmentContent, caseView, queue, QueueQuery } from '../../app/cases/queries.ts';
 import { reportIdOfIncident } from '../../app/cases/case.ts';
 import { currentProfileText, updateProfile } from '../../app/admin/instance.ts';
-import { changeSeverity } from '../../app/scoring/severity.ts';
+import { changeSeverity, Input as SeverityInput } from '../../app/scoring/severity.ts';
 import {
   addPerson,
   AvailabilityInput,
@@ -33,17 +60,21 @@ import {
   setSubsystemContacts,
   setTeamMember,
   TeamInput,
+  TeamMemberInput,
   updateAvailability,
 } from '../../app/admin/admin.ts';
 import { verifyAudit } from '../../store/audit.ts';
 import { requireAdmin } from '../../app/context.ts';
 
-// The JSON API. Inputs are validated by the use cases with the same Zod schemas listed here, which
-// also generate the OpenAPI document.
+// The JSON API. Each route declares the very Zod schema its use case validates with, so the OpenAPI
+// document generated from these routes states the contract the desk enforces. Where the use case
+// takes typed input (sign-in, enrollment, tokens, the profile text), the door parses the body with the
+// schema it declares.
 
-const Reason = z.strictObject({ reason: z.string() });
-const Email = z.strictObject({ email: z.string() });
-const Body = z.strictObject({ body: z.string() });
+const EnrollmentInput = z.strictObject({ password: z.string(), totp: z.string() });
+const TokenInput = z.strictObject({ name: z.string().trim().min(1).max(100) });
+/** The profile's size limit is the use case's (updateProfile); the door only unwraps the text. */
+const ProfileTextInput = z.strictObject({ yaml: z.string().max(500_000, 'Send the profile as YAML text of at most 500 kB.') });
 const ok = { ok: true };
 
 export const apiRoutes = defineRoutes([
@@ -73,7 +104,7 @@ export const apiRoutes = defineRoutes([
     policy: 'reporter-link',
     tag: 'intake',
     status: 201,
-    body: Body,
+    body: ReporterMessageInput,
     summary: 'The reporter adds a message to their report.',
     rateLimitPerMinute: (c) => c.publicFormRatePerMinute,
     handler: ({ ctx, params, body }) => replyAsReporter(ctx, params.token!, body),
@@ -93,11 +124,10 @@ export const apiRoutes = defineRoutes([
     url: '/api/enrollment/:token',
     policy: 'public',
     tag: 'account',
-    body: z.strictObject({ password: z.string(), totp: z.string() }),
+    body: EnrollmentInput,
     summary: 'Finish enrollment: set the password and confirm the authenticator code.',
     rateLimitPerMinute: () => 30,
-    handler: async ({ ctx, params, body }) =>
-      completeEnrollment(ctx.app, { token: params.token!, ...(body as { password: string; totp: string }) }),
+    handler: async ({ ctx, params, body }) => completeEnrollment(ctx.app, { token: params.token!, ...EnrollmentInput.parse(body) }),
   },
   {
     method: 'GET',
@@ -113,9 +143,9 @@ export const apiRoutes = defineRoutes([
     policy: 'signed-in',
     tag: 'account',
     status: 201,
-    body: z.strictObject({ name: z.string().trim().min(1).max(100) }),
+    body: TokenInput,
     summary: 'Create an API token for the CLI or automation; shown once, stored hashed.',
-    handler: ({ ctx, body }) => createApiToken(ctx, z.strictObject({ name: z.string().trim().min(1).max(100) }).parse(body)),
+    handler: ({ ctx, body }) => createApiToken(ctx, TokenInput.parse(body)),
   },
   {
     method: 'GET',
@@ -184,65 +214,34 @@ export const apiRoutes = defineRoutes([
     },
   },
   caseAction('claim', 'Claim the triager role (TF).', undefined, (ctx, id) => claimTriage(ctx, id)),
-  caseAction('take-over', "Take over the triager's duties (TF).", Reason, takeOverTriage),
-  caseAction(
-    'accept',
-    'Accept in triage: create the incident and forward it to the project team(s) (TF).',
-    z.strictObject({ title: z.string(), projects: z.array(z.string()) }),
-    acceptReport,
-  ),
-  caseAction('reject', 'Reject with specific reasoning: the standard rejection response goes to the reporter.', Reason, rejectReport),
+  caseAction('take-over', "Take over the triager's duties (TF).", TakeOverTriageInput, takeOverTriage),
+  caseAction('accept', 'Accept in triage: create the incident and forward it to the project team(s) (TF).', AcceptInput, acceptReport),
+  caseAction('reject', 'Reject with specific reasoning: the standard rejection response goes to the reporter.', RejectInput, rejectReport),
   caseAction('acknowledge', 'Acknowledge receipt to the reporter (Tock).', undefined, (ctx, id) => acknowledgeReport(ctx, id)),
-  caseAction(
-    'assess',
-    'Initial assessment: severity, priority, affected components (Tock).',
-    z.strictObject({
-      title: z.string(),
-      severity: z.string(),
-      priority: z.string().optional(),
-      components: z.array(z.string()),
-      project: z.string(),
-    }),
-    assessReport,
-  ),
-  caseAction('assign', 'Assign through the subsystem contact table (Tock).', z.strictObject({ subsystem: z.string() }), assignBySubsystem),
-  caseAction('pull-in', 'Pull a person into this case only.', Email, pullIn),
-  caseAction('notes', 'Add an internal note.', Body, addNote),
+  caseAction('assess', 'Initial assessment: severity, priority, affected components (Tock).', AssessInput, assessReport),
+  caseAction('assign', 'Assign through the subsystem contact table (Tock).', AssignInput, assignBySubsystem),
+  caseAction('pull-in', 'Pull a person into this case only.', PullInInput, pullIn),
+  caseAction('notes', 'Add an internal note.', NoteInput, addNote),
   caseAction(
     'replies',
     'Reply to the reporter (copied as the profile says); waitForReporter pauses the clocks the profile lets pause.',
-    z.strictObject({ subject: z.string().optional(), body: z.string(), waitForReporter: z.boolean().optional() }),
+    ReplyInput,
     replyToReporter,
   ),
-  caseAction(
-    'status-updates',
-    'Send the status update template to the reporter.',
-    z.strictObject({ status: z.string(), resolutionDate: z.string().optional(), details: z.string().optional() }),
-    sendStatusUpdate,
-  ),
+  caseAction('status-updates', 'Send the status update template to the reporter.', StatusUpdateInput, sendStatusUpdate),
   caseAction(
     'severity',
     'Change severity (and priority); the resolution target moves with it, and the reason is recorded.',
-    z.strictObject({ severity: z.string(), priority: z.string().optional(), reason: z.string() }),
+    SeverityInput,
     changeSeverity,
   ),
-  caseAction('close', 'Close the incident task.', Reason, closeIncident),
-  caseAction('reopen', 'Reopen a closed incident task.', Reason, reopenIncident),
+  caseAction('close', 'Close the incident task.', TaskReasonInput, closeIncident),
+  caseAction('reopen', 'Reopen a closed incident task.', TaskReasonInput, reopenIncident),
   projectAction('claim', 'Become the project incident handler.', undefined, (ctx, id, slug) => claimHandler(ctx, id, slug)),
-  projectAction('take-over', "Take over the project incident handler's duties.", Reason, takeOverHandler),
-  projectAction('reject', 'Not a security vulnerability: standard rejection response, task closed.', Reason, handlerReject),
-  projectAction(
-    'downgrade',
-    'A normal bug: record the public bug link and close the task.',
-    z.strictObject({ reason: z.string(), bugLink: z.string() }),
-    downgradeToBug,
-  ),
-  projectAction(
-    'confirm',
-    'Confirm it is (or may be) a vulnerability.',
-    z.strictObject({ note: z.string().optional() }),
-    confirmVulnerability,
-  ),
+  projectAction('take-over', "Take over the project incident handler's duties.", TakeOverHandlerInput, takeOverHandler),
+  projectAction('reject', 'Not a security vulnerability: standard rejection response, task closed.', HandlerRejectInput, handlerReject),
+  projectAction('downgrade', 'A normal bug: record the public bug link and close the task.', DowngradeInput, downgradeToBug),
+  projectAction('confirm', 'Confirm it is (or may be) a vulnerability.', ConfirmInput, confirmVulnerability),
   // --- Admin ---
   { method: 'GET', url: '/api/people', policy: 'admin', tag: 'admin', summary: 'List people.', handler: ({ ctx }) => listPeople(ctx) },
   {
@@ -286,7 +285,7 @@ export const apiRoutes = defineRoutes([
     url: '/api/teams/:slug/members',
     policy: 'admin',
     tag: 'admin',
-    body: Email,
+    body: TeamMemberInput,
     summary: 'Add a member to a team.',
     handler: async ({ ctx, params, body }) => (await setTeamMember(ctx, params.slug!, body, true), ok),
   },
@@ -338,9 +337,9 @@ export const apiRoutes = defineRoutes([
     url: '/api/profile',
     policy: 'admin',
     tag: 'admin',
-    body: z.strictObject({ yaml: z.string() }),
+    body: ProfileTextInput,
     summary: "Replace the desk's process profile with an edited copy; every problem is reported with its line and column.",
-    handler: ({ ctx, body }) => updateProfile(ctx, z.strictObject({ yaml: z.string() }).parse(body).yaml),
+    handler: ({ ctx, body }) => updateProfile(ctx, ProfileTextInput.parse(body).yaml),
   },
   {
     method: 'GET',

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { defineRoutes } from '../route.ts';
+import { defineRoutes, NoBody } from '../route.ts';
 import { addCveBlock, CveBlockInput, CvePoolQuery, listCvePool, removeCveFromPool } from '../../app/cve/pool.ts';
 import { checkCveAccount, CveAccountInput, cveAccountView, removeCveAccount, setCveAccount } from '../../app/cve/account.ts';
 import { cvePublications, publishCveRecords, ReserveInput, reserveFromCna } from '../../app/cve/cna.ts';
@@ -81,19 +80,19 @@ export const cveRoutes = defineRoutes([
     url: '/api/cve/account/check',
     policy: 'admin',
     tag: 'cve',
-    body: z.strictObject({}).optional(),
+    body: NoBody,
     summary: "Check the CNA account's credentials against CVE Services (reads the organisation).",
-    handler: ({ ctx }) => checkCveAccount(ctx),
+    handler: ({ ctx, body }) => (NoBody.parse(body), checkCveAccount(ctx)),
   },
   {
     method: 'POST',
     url: '/api/cve/advisories/:ref/records',
     policy: 'signed-in',
     tag: 'cve',
-    body: z.strictObject({}).optional(),
+    body: NoBody,
     summary:
       "Publish (first time) or update the CVE records of a public advisory's CVE ids through the CNA account, from its published version; a withdrawn advisory rejects them. Never before the advisory's publication time.",
-    handler: ({ ctx, params }) => publishCveRecords(ctx, params.ref!),
+    handler: ({ ctx, params, body }) => (NoBody.parse(body), publishCveRecords(ctx, params.ref!)),
   },
   {
     method: 'GET',

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { defineRoutes } from '../route.ts';
+import { defineRoutes, NoQuery } from '../route.ts';
 import {
   caseKeyCandidates,
   confirmKey,
@@ -118,8 +117,8 @@ export const keyRoutes = defineRoutes([
     url: '/api/admin/member-keys',
     policy: 'admin',
     tag: 'keys',
-    query: z.strictObject({}),
+    query: NoQuery,
     summary: "Each member's key status: usable, none, expired, revoked, too weak.",
-    handler: async ({ ctx }) => ({ members: await memberKeyStatuses(ctx) }),
+    handler: async ({ ctx, query }) => (NoQuery.parse(query), { members: await memberKeyStatuses(ctx) }),
   },
 ]);

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { defineRoutes } from '../route.ts';
+import { defineRoutes, NoQuery } from '../route.ts';
 import { inboxAttention, retryInbox } from '../../app/inbound/inbox.ts';
 
 // The inbound mail inbox for admins: stored messages that failed, were rejected or are stuck, with
@@ -12,10 +11,10 @@ export const mailInboxRoutes = defineRoutes([
     url: '/api/admin/mail-inbox',
     policy: 'admin',
     tag: 'mail',
-    query: z.strictObject({}),
+    query: NoQuery,
     summary:
       'Inbound mail that needs an admin: failed (retryable), rejected and stuck messages, newest first; metadata, envelope sender and reason only.',
-    handler: async ({ ctx }) => ({ messages: await inboxAttention(ctx) }),
+    handler: async ({ ctx, query }) => (NoQuery.parse(query), { messages: await inboxAttention(ctx) }),
   },
   {
     method: 'POST',

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import { defineRoutes } from '../route.ts';
+import { defineRoutes, NoQuery } from '../route.ts';
 import { listFailedDeliveries, resendDelivery } from '../../app/delivery/deliveries.ts';
 import {
   AliasInput,
@@ -22,9 +21,9 @@ export const mailRoutes = defineRoutes([
     url: '/api/deliveries/failed',
     policy: 'signed-in',
     tag: 'mail',
-    query: z.strictObject({}),
+    query: NoQuery,
     summary: 'Deliveries that failed (refused, bounced, held for want of a key, given up), newest first, with the reason.',
-    handler: async ({ ctx }) => ({ deliveries: await listFailedDeliveries(ctx) }),
+    handler: async ({ ctx, query }) => (NoQuery.parse(query), { deliveries: await listFailedDeliveries(ctx) }),
   },
   {
     method: 'POST',

@@ -1,6 +1,9 @@
 import { sampleReport } from '../support/harness.ts';
 
-// A body each route would accept from someone allowed, so a refusal is never a mere validation error.
+// Inputs the route tests send (the route × role matrix, malformed ids): each would be accepted from
+// someone allowed, so a refusal or an error they see is never a mere validation error of the input.
+
+// A body per route.
 export const bodies: Record<string, unknown> = {
   'POST /api/reports': sampleReport,
   'POST /api/reporter/:token/messages': { body: 'More details from me.' },

@@ -1,0 +1,64 @@
+import { createApp } from '../app/bootstrap.ts';
+import type { App, Ctx } from '../app/context.ts';
+import { principalByEmail } from '../app/auth/auth.ts';
+import { deskUrl, loadConfig, type Config } from '../config.ts';
+import { EmbargoError } from '../domain/errors.ts';
+import { UsageError } from './args.ts';
+
+// A command of the `embargo` CLI is data: its name, its help, whether it opens the desk's database,
+// and the function that runs it. The command table (commands.ts) lists them; `embargo`, `embargo
+// --help` and `embargo help COMMAND` all read that table.
+
+export type Out = { write(s: string): unknown };
+
+export interface Io {
+  out: Out;
+  err: Out;
+}
+
+export interface Command {
+  /** The words that name it, a group and a sub-command ("incident show") or one word ("cvss"). */
+  name: string;
+  /** Its line in `embargo --help`; a command without one is named on a sibling's line. */
+  summary?: string;
+  /** The name its `embargo --help` line shows, when that is not its own ("process check"). */
+  listedAs?: string;
+  /** The text `embargo COMMAND --help` and `embargo help COMMAND` print. */
+  help: string;
+  /** Whether it opens the desk's database: always, never, or only for an id on the desk (not for a file). */
+  opensDatabase: 'always' | 'never' | 'for an id';
+  /**
+   * The command reads --help and reports usage errors itself (with its own exit codes); otherwise the
+   * table prints its help and turns a UsageError into its help and exit status 2.
+   */
+  ownUsage?: boolean;
+  /** Runs it with the words after its name; returns the exit status. */
+  run(args: string[], io: Io): Promise<number>;
+}
+
+/** The URL of a page of the desk, for the links commands print. */
+export const link = (config: Config, path: string): string => `${deskUrl(config)}${path}`;
+
+/** Opens the desk (config from the environment, database, instance key) for one command and closes it after. */
+export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
+  const app = await createApp(loadConfig());
+  try {
+    return await fn(app);
+  } finally {
+    await app.db.close();
+  }
+}
+
+/** Administrative commands act as the shell operator. */
+export const system = (app: App): Ctx => ({ app, principal: { kind: 'system', label: 'cli' } });
+
+/** Case commands act as a named person (--as EMAIL), so access rules and the audit log apply to them as to anyone. */
+export async function asPerson(app: App, email: string | undefined): Promise<Ctx> {
+  if (!email) throw new UsageError('--as EMAIL is required: case commands act as a person, with their access.');
+  const principal = await principalByEmail(app.db, email);
+  if (!principal) throw new EmbargoError('not_found', `No active person with the address ${email}.`);
+  return { app, principal };
+}
+
+/** One line of someone else's text for a terminal: no control characters, at most 100 characters. */
+export const oneLine = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').slice(0, 100);
