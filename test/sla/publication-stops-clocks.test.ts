@@ -5,6 +5,7 @@ import { setSubsystemContacts } from '../../src/app/admin/admin.ts';
 import { advisoryView, createAdvisory, saveAdvisory } from '../../src/app/advisories/advisories.ts';
 import { reviewAdvisory, schedulePublication } from '../../src/app/advisories/review.ts';
 import { emitPublicationEvents } from '../../src/app/advisories/publication-events.ts';
+import { startPublicationEvents } from '../../src/jobs/publication-events.ts';
 import { runSlaScheduler } from '../../src/jobs/sla-scheduler.ts';
 import { slaDashboard } from '../../src/app/sla/stats.ts';
 
@@ -94,6 +95,12 @@ test('Tock: at the advisory publication instant the resolution clock stops, and 
   );
   assert.equal(passes[0]!.emitted + passes[1]!.emitted, 1, 'emitted exactly once');
   assert.equal((await emitPublicationEvents(h.app, h.clock.fn())).emitted, 0);
+  // The job serve runs: its passes find nothing left to emit.
+  const seen: number[] = [];
+  const job = startPublicationEvents(h.app, { intervalMs: 60_000, onPass: (r) => seen.push(r.emitted) });
+  await job.wake();
+  await job.stop();
+  assert.ok(seen.length >= 1 && seen.every((n) => n === 0), String(seen));
   const [clock] = await resolution(reportId);
   assert.equal(clock?.stopped_at?.toISOString(), publishAt.toISOString());
   assert.equal(clock?.stop_reason, 'fix_published');

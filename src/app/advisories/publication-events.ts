@@ -16,11 +16,13 @@ const BATCH = 100;
 
 export interface PublicationPassResult {
   emitted: number;
+  /** A full batch was handled without failures: more may be due at once. */
+  more: boolean;
   failures: { advisoryId: string; message: string }[];
 }
 
 export async function emitPublicationEvents(app: App, now: Date): Promise<PublicationPassResult> {
-  const result: PublicationPassResult = { emitted: 0, failures: [] };
+  const result: PublicationPassResult = { emitted: 0, more: false, failures: [] };
   const due = await app.db.query<{ id: string }>(
     `SELECT a.id FROM advisories a WHERE a.publication_emitted_at IS NULL AND ${publicAtSql('a', '$1')} ORDER BY a.publish_at LIMIT ${BATCH}`,
     [now],
@@ -33,6 +35,7 @@ export async function emitPublicationEvents(app: App, now: Date): Promise<Public
       result.failures.push({ advisoryId: id, message: e instanceof Error ? e.message : String(e) });
     }
   }
+  result.more = due.rows.length === BATCH && result.failures.length === 0;
   return result;
 }
 
