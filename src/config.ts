@@ -29,7 +29,7 @@ const ConfigSchema = z
     /** scrypt cost parameter log2(N) of new password hashes; 17 is OWASP's recommendation for scrypt (128 MiB with r=8). */
     passwordCostLog2: z.coerce.number().int().min(14).max(20).default(17),
     /**
-     * Test suites only: a scrypt cost below passwordCostLog2's floor that replaces it, so tests that are
+     * Test suites only: a scrypt cost below passwordCostLog2's floor that replaces it (passwordCost), so tests that are
      * not about passwords do not spend their time hashing. Never set it on a desk: such hashes are cheap
      * to crack. Each hash records its own cost, so hashes made at either cost verify.
      */
@@ -152,6 +152,11 @@ export function deskUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): st
   return `http://${local ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** The scrypt cost log2(N) new password hashes get: the test suites' own cost when one is set. */
+export function passwordCost(config: Pick<Config, 'passwordCostLog2' | 'testPasswordCostLog2'>): number {
+  return config.testPasswordCostLog2 ?? config.passwordCostLog2;
+}
+
 const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   DATABASE_URL: 'databaseUrl',
   EMBARGO_DATA_DIR: 'dataDir',
@@ -226,7 +231,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   const config = parsed.data;
   return Object.freeze({
     ...config,
-    passwordCostLog2: config.testPasswordCostLog2 ?? config.passwordCostLog2,
     instanceKeyFile: config.instanceKeyFile ?? `${config.dataDir}/instance.key`,
   });
 }

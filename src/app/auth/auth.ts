@@ -1,6 +1,7 @@
 import type { Queryable } from '../../store/db.ts';
 import type { PersonPrincipal } from '../../domain/access.ts';
 import { EmbargoError, ValidationError } from '../../domain/errors.ts';
+import { passwordCost } from '../../config.ts';
 import { dummyPasswordHash, hashPassword, newSecret, passwordProblem, secretHash, verifyPassword } from '../../crypto/password.ts';
 import { newTotpSecret, totpStep, totpUri } from '../../crypto/totp.ts';
 import { aad, audit, requirePerson, type App, type Ctx } from '../context.ts';
@@ -66,7 +67,7 @@ export async function signIn(
     [input.email.trim().toLowerCase()],
   );
   const row = r.rows[0];
-  const passwordOk = await verifyPassword(input.password, row?.password_hash ?? dummyPasswordHash(app.config.passwordCostLog2));
+  const passwordOk = await verifyPassword(input.password, row?.password_hash ?? dummyPasswordHash(passwordCost(app.config)));
   if (!row || !passwordOk || row.disabled || !row.totp_secret_sealed) throw failed;
   const secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
   const step = totpStep(secret, input.totp, now);
@@ -210,7 +211,7 @@ export async function completeEnrollment(
   const problem = passwordProblem(input.password);
   if (problem) throw new ValidationError(problem, [{ path: 'password', message: problem }]);
   const now = app.clock();
-  const hash = await hashPassword(input.password, app.config.passwordCostLog2);
+  const hash = await hashPassword(input.password, passwordCost(app.config));
   return app.db.transaction(async (tx) => {
     const row = await enrollee(app, tx, input.token);
     if (!row.totp_secret_sealed) throw new ValidationError('Open the enrollment page first to get your authenticator secret.');
