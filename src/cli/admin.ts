@@ -1,5 +1,5 @@
 import { addPerson, setTeamMember } from '../app/admin/admin.ts';
-import { verifyAudit } from '../store/audit.ts';
+import { verifyAuditChain } from '../app/admin/maintenance.ts';
 import { parse, UsageError } from './args.ts';
 import { link, system, withApp, type Command } from './command.ts';
 
@@ -47,7 +47,7 @@ const auditVerify: Command = {
   async run(args, { out }) {
     parse(args, {}, false);
     return withApp(async (app) => {
-      const r = await verifyAudit(app.db);
+      const r = await verifyAuditChain(system(app));
       out.write(
         r.ok
           ? `Audit chain intact: ${r.checked} events verified.\n`

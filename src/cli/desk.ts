@@ -4,7 +4,7 @@ import { deskUrl, loadConfig } from '../config.ts';
 import { createApp } from '../app/bootstrap.ts';
 import { initInstance, isInitialised } from '../app/admin/instance.ts';
 import { applyMailConfig } from '../app/delivery/settings.ts';
-import { migrate } from '../store/migrate.ts';
+import { migrateDesk } from '../app/admin/maintenance.ts';
 import { buildServer } from '../http/server.ts';
 import { setSetupToken } from '../http/routes/session.ts';
 import { webPlugin } from '../web/index.ts';
@@ -76,7 +76,7 @@ const migrateCommand: Command = {
   async run(args, { out }) {
     parse(args, {}, false);
     return withApp(async (app) => {
-      const applied = await migrate(app.db); // createApp already migrated; this reports nothing left to do
+      const applied = await migrateDesk(app); // createApp already migrated; this reports nothing left to do
       out.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'The database schema is up to date.\n');
       return 0;
     });

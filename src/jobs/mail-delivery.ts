@@ -1,12 +1,11 @@
 import { createTransport, type Transporter } from 'nodemailer';
-import type { App, Ctx } from '../app/context.ts';
+import type { App } from '../app/context.ts';
 import { rulesOf } from '../app/admin/instance.ts';
 import { activeTeamKey } from '../app/keys/keys.ts';
 import { smtpRelay, type SmtpRelay } from '../app/delivery/settings.ts';
-import { messageIdDomain, verpAddress } from '../app/delivery/deliveries.ts';
+import { verpAddress } from '../app/delivery/deliveries.ts';
 import { type Attempt, type ClaimedRow, claimDue, type Outcome, recordOutcomes, retryOrFail } from '../app/delivery/attempts.ts';
-import { type CopySettings, copiesOf, type Ready, withLoopHeader } from '../app/delivery/copies.ts';
-import { loopMarker } from '../mail/inbound-hygiene.ts';
+import { type CopySettings, copiesOf, deskLoopMarker, type Ready, withLoopHeader } from '../app/delivery/copies.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { startLoop } from './loop.ts';
 
@@ -27,8 +26,6 @@ import { startLoop } from './loop.ts';
 // together, one crash can repeat up to SETTLE_EVERY copies (those in flight at once). Delivery is therefore at
 // least once at the SMTP level, and exactly once for the recipient because the copy carries the same
 // Message-ID, by which MTAs and mail clients drop the duplicate. The crash test asserts exactly this.
-
-const SYSTEM: Ctx['principal'] = { kind: 'system', label: 'mail-delivery' };
 
 export interface DeliveryOptions {
   /** Rows claimed per pass. */
@@ -113,7 +110,7 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
     maxAttempts: opts.maxAttempts ?? app.config.mailDeliveryMaxAttempts,
     baseMs: opts.backoffMs ?? app.config.mailDeliveryBackoffSeconds * 1000,
     teamKey: await activeTeamKey(app),
-    facts: { marker: loopMarker(await messageIdDomain({ app, principal: SYSTEM }, app.db)), rules: () => (rules ??= rulesOf(app.db)) },
+    facts: { marker: await deskLoopMarker(app), rules: () => (rules ??= rulesOf(app.db)) },
   };
   const send = async (c: Ready): Promise<Outcome> => {
     try {

@@ -8,7 +8,8 @@ import type { rulesOf } from '../admin/instance.ts';
 import { stageOf, type Envelope } from '../cases/messaging.ts';
 import { confirmedKeyFor, confirmedKeyOfPerson } from '../keys/keys.ts';
 import { replyAddress } from '../inbound/threading.ts';
-import { LOOP_HEADER } from '../../mail/inbound-hygiene.ts';
+import { LOOP_HEADER, loopMarker } from '../../mail/inbound-hygiene.ts';
+import { messageIdDomain } from './deliveries.ts';
 import type { OutboundAttachment } from '../../mail/types.ts';
 import { keyUsability } from '../../mail/key-quality.ts';
 import { sealOutbound } from '../../mail/pgp-out.ts';
@@ -65,6 +66,11 @@ async function composePlain(m: {
  * the copy comes back (a forward, an auto-reply quoting headers, a misrouted alias). Outer headers are
  * outside any signature or encryption, so adding one changes nothing a recipient verifies.
  */
+/** The X-Loop marker every copy this desk sends carries, from the domain of its Message-IDs. */
+export async function deskLoopMarker(app: App): Promise<string> {
+  return loopMarker(await messageIdDomain({ app, principal: { kind: 'system', label: 'mail-delivery' } }, app.db));
+}
+
 export function withLoopHeader(raw: Uint8Array, marker: string): Uint8Array {
   const text = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('latin1');
   const end = text.search(/\r?\n\r?\n/);

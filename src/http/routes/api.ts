@@ -63,8 +63,7 @@ import {
   TeamMemberInput,
   updateAvailability,
 } from '../../app/admin/admin.ts';
-import { verifyAudit } from '../../store/audit.ts';
-import { requireAdmin } from '../../app/context.ts';
+import { verifyAuditChain } from '../../app/admin/maintenance.ts';
 
 // The JSON API. Each route declares the very Zod schema its use case validates with, so the OpenAPI
 // document generated from these routes states the contract the desk enforces. Where the use case
@@ -347,7 +346,7 @@ export const apiRoutes = defineRoutes([
     policy: 'admin',
     tag: 'admin',
     summary: 'Verify the hash chain of the audit log.',
-    handler: async ({ ctx }) => (requireAdmin(ctx), verifyAudit(ctx.app.db)),
+    handler: async ({ ctx }) => verifyAuditChain(ctx),
   },
 ]);
 
