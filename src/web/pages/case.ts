@@ -1,4 +1,3 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Ctx } from '../../app/context.ts';
 import { caseView, type CaseView } from '../../app/cases/queries.ts';
 import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectReport, takeOverTriage } from '../../app/cases/triage.ts';
@@ -19,43 +18,36 @@ import type { CaseAction } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, safeHref, type Html } from '../html.ts';
 import {
-  csrfOk,
-  ctxOf,
   field,
   fieldList,
+  flashOf,
   formOf,
   hiddenCsrf,
   input,
   layout,
   notFoundPage,
   optional,
-  problemOf,
   select,
   sendHtml,
-  seeOther,
   splitList,
   textarea,
-  viewerOf,
-  webRoute,
   type FormBody,
   type FormProblem,
   type Viewer,
-  type WebDeps,
 } from '../common.ts';
+import { formPost, type Labels } from '../form-action.ts';
+import { definePages, type PageInput } from '../route.ts';
 import { due, when, zoneOr } from '../format.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
 import { clockTimeline, outcomeBadge } from '../clock-timeline.ts';
-import { csrfRefused } from './account.ts';
 import { CVSS_DONE, cvssSection } from './cvss-calculator.ts';
 import { describeMailFacts, mailFactsOfCase } from '../../app/inbound/view.ts';
-import { CASE_KEY_DONE, caseKeysSection, registerCaseKeyForms } from './case-keys.ts';
+import { CASE_KEY_DONE, caseKeyForms, caseKeysSection } from './case-keys.ts';
 
 // The case page: everything caseView returns, and one form per action the person may take now.
 // Every form POSTs to /cases/:reportId/<action> (or .../projects/:slug/<action>), calls the use case
 // and redirects back with a confirmation; a refusal re-renders the page with the error and what
 // was typed.
-
-type Labels = Record<string, [field: string, label: string]>;
 
 interface CaseActionDef {
   action: CaseAction;
@@ -271,7 +263,7 @@ const DONE: Record<string, string> = {
 };
 
 /** A form that failed: which one, what was typed, and what was wrong. */
-interface Failed {
+export interface Failed {
   key: string;
   values: FormBody;
   problem: FormProblem;
@@ -618,99 +610,78 @@ async function extrasFor(ctx: Ctx, v: CaseView, viewer: Viewer): Promise<Extras>
   return { projects, priorities: [...v.priorities], tz, now: ctx.app.clock(), replyMail, mailFacts, offeredKeys };
 }
 
-export function registerCasePages(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
+/** The case page, with a confirmation or with the form that failed drawn again. */
+export async function showCase(input: PageInput, status: number, flash: string | null, failed: Failed | null) {
+  const { ctx, viewer, reply } = input;
+  let v: CaseView;
+  try {
+    v = await caseView(ctx, input.params.reportId!);
+  } catch (e) {
+    if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
+    throw e;
+  }
+  const extras = await extrasFor(ctx, v, viewer);
+  const ref = v.incident ? String(v.incident.ref) : `#${v.number}`;
+  return sendHtml(
+    reply,
+    status,
+    layout({
+      title: `${ref}: ${v.title}`,
+      viewer,
+      flash,
+      error: failed?.problem.message ?? null,
+      body: renderCase(v, viewer, extras, failed),
+    }),
+  );
+}
 
-  const show = async (
-    reply: FastifyReply,
-    viewer: Viewer,
-    reportId: string,
-    status: number,
-    flash: string | null,
-    failed: Failed | null,
-  ) => {
-    const ctx = ctxOf(app, viewer);
-    let v: CaseView;
-    try {
-      v = await caseView(ctx, reportId);
-    } catch (e) {
-      if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
-      throw e;
-    }
-    const extras = await extrasFor(ctx, v, viewer);
-    const ref = v.incident ? String(v.incident.ref) : `#${v.number}`;
-    return sendHtml(
-      reply,
-      status,
-      layout({
-        title: `${ref}: ${v.title}`,
-        viewer,
-        flash,
-        error: failed?.problem.message ?? null,
-        body: renderCase(v, viewer, extras, failed),
-      }),
-    );
-  };
+/** Signed out, a case form sends to sign in and back to the case. */
+export const backToCase = (params: Record<string, string>) => `/cases/${params.reportId}`;
 
-  webRoute(fastify, deps, {
+/** A form on the case page: a refusal draws the page again with that form's values and sentence. */
+function caseForm(
+  url: string,
+  key: (params: Record<string, string>) => string,
+  doneKey: string,
+  labels: Labels,
+  run: (input: PageInput) => Promise<unknown>,
+) {
+  return formPost({
+    url,
+    policy: 'signed-in',
+    signInNext: backToCase,
+    labels,
+    run,
+    done: (_r, { params }) => `/cases/${encodeURIComponent(params.reportId!)}?done=${encodeURIComponent(doneKey)}`,
+    refused: (input, { values, problem }) => showCase(input, problem.status, null, { key: key(input.params), values, problem }),
+  });
+}
+
+export const casePages = definePages([
+  {
     method: 'GET',
     url: '/cases/:reportId',
-    handler: async (request, reply) => {
-      const viewer = await viewerOf(deps, request);
-      const { reportId } = request.params as { reportId: string };
-      if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}`)}`);
-      const done = DONE[field(request.query, 'done')] ?? null;
-      return show(reply, viewer, reportId, 200, done, null);
-    },
-  });
-
-  const post = async (
-    request: Parameters<Parameters<typeof webRoute>[2]['handler']>[0],
-    reply: FastifyReply,
-    reportId: string,
-    key: string,
-    doneKey: CaseAction,
-    labels: Labels,
-    run: (ctx: Ctx) => Promise<unknown>,
-  ) => {
-    const viewer = await viewerOf(deps, request);
-    if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}`)}`);
-    if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
-    try {
-      await run(ctxOf(app, viewer));
-    } catch (e) {
-      const problem = problemOf(e, labels);
-      if (problem.status === 404) return notFoundPage(reply, viewer);
-      if (problem.status >= 500) request.log.error(e);
-      const values = { ...formOf(request.body) };
-      delete values._csrf;
-      return show(reply, viewer, reportId, problem.status, null, { key, values, problem });
-    }
-    return seeOther(reply, `/cases/${encodeURIComponent(reportId)}?done=${encodeURIComponent(doneKey)}`);
-  };
-
-  for (const a of CASE_ACTIONS) {
-    webRoute(fastify, deps, {
-      method: 'POST',
-      url: `/cases/:reportId/${a.slug}`,
-      handler: async (request, reply) => {
-        const { reportId } = request.params as { reportId: string };
-        return post(request, reply, reportId, a.action, a.action, a.labels, (ctx) => a.run(ctx, reportId, request.body));
-      },
-    });
-  }
-  registerCaseKeyForms(fastify, deps, show);
-
-  for (const a of PROJECT_ACTIONS) {
-    webRoute(fastify, deps, {
-      method: 'POST',
-      url: `/cases/:reportId/projects/:project/${a.slug}`,
-      handler: async (request, reply) => {
-        const { reportId, project } = request.params as { reportId: string; project: string };
-        return post(request, reply, reportId, `${a.action}:${project}`, a.action, a.labels, (ctx) =>
-          a.run(ctx, reportId, project, request.body),
-        );
-      },
-    });
-  }
-}
+    policy: 'signed-in',
+    signInNext: backToCase,
+    handler: async (input) => showCase(input, 200, flashOf(input.query, DONE), null),
+  },
+  ...CASE_ACTIONS.map((a) =>
+    caseForm(
+      `/cases/:reportId/${a.slug}`,
+      () => a.action,
+      a.action,
+      a.labels,
+      ({ ctx, params, body }) => a.run(ctx, params.reportId!, body),
+    ),
+  ),
+  ...caseKeyForms(showCase),
+  ...PROJECT_ACTIONS.map((a) =>
+    caseForm(
+      `/cases/:reportId/projects/:project/${a.slug}`,
+      (params) => `${a.action}:${params.project}`,
+      a.action,
+      a.labels,
+      ({ ctx, params, body }) => a.run(ctx, params.reportId!, params.project!, body),
+    ),
+  ),
+]);
