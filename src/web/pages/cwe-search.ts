@@ -2,7 +2,7 @@ import { findCwe } from '../../app/scoring/scoring.ts';
 import type { CweEntry } from '../../domain/cwe.ts';
 import { CWE_CATALOGUE } from '../../domain/cwe.ts';
 import { html, raw, type Html } from '../html.ts';
-import { field, layout, problemOf, sendHtml, uid } from '../common.ts';
+import { field, layout, pageProblem, sendHtml, uid } from '../common.ts';
 import { definePages } from '../route.ts';
 
 // Searching the shipped CWE list by id or words of the name, without JavaScript: a GET form (the
@@ -63,7 +63,7 @@ export const cwePages = definePages([
     method: 'GET',
     url: '/cwe',
     policy: 'signed-in',
-    handler: async ({ ctx, viewer, query: q, reply }) => {
+    handler: async ({ ctx, viewer, query: q, request, reply }) => {
       const query = field(q, 'q').slice(0, 200);
       let status = 200;
       let results: Html = html``;
@@ -72,7 +72,7 @@ export const cwePages = definePages([
           const found = findCwe(ctx, { q: query, limit: '50' });
           results = html`<p>${found.matches.length === 50 ? 'The first 50 matches' : `${found.matches.length} match${found.matches.length === 1 ? '' : 'es'}`} for “${found.query}”.</p>${cweMatchList(found.matches)}`;
         } catch (e) {
-          const p = problemOf(e, { q: ['q', 'The search'] });
+          const p = pageProblem(request, e, { q: ['q', 'The search'] });
           status = p.status;
           results = html`<p class="field-error" role="alert">${p.message}</p>`;
         }
