@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { formOf, notFoundPage, pageProblem, seeOther, type FormBody, type FormProblem } from './common.ts';
-import type { PageInput, PageRoute } from './route.ts';
+import type { PageForm, PageInput } from './route.ts';
 
 // The one door of every form post: the route's policy has already checked sign-in, the page's
 // audience and the CSRF token (registerPages); here the use case runs, and then either the browser
@@ -32,7 +32,7 @@ export interface FormActionDef<R> {
   refused(input: PageInput, refused: Refused): FastifyReply | Promise<FastifyReply>;
 }
 
-export function formAction<R>(def: FormActionDef<R>): PageRoute['handler'] {
+export function formAction<R>(def: FormActionDef<R>): (input: PageInput) => Promise<unknown> {
   return async (input) => {
     let result: R;
     try {
@@ -49,16 +49,17 @@ export function formAction<R>(def: FormActionDef<R>): PageRoute['handler'] {
   };
 }
 
-/** A form post route: the policy, the URL and the action. */
-export function formPost<R>(o: Omit<PageRoute, 'method' | 'handler'> & FormActionDef<R>): PageRoute {
-  const { url, policy, rateLimitPerMinute, signInNext, ...def } = o;
+/** A form post route: the URL, the policy and the action. */
+export function formPost<R>(o: Omit<PageForm, 'method' | 'action'> & FormActionDef<R>): PageForm {
+  const { url, policy, rateLimitPerMinute, signInNext, signedOut, ...action } = o;
   return {
     method: 'POST',
     url,
     policy,
     ...(rateLimitPerMinute ? { rateLimitPerMinute } : {}),
     ...(signInNext ? { signInNext } : {}),
-    handler: formAction(def),
+    ...(signedOut ? { signedOut } : {}),
+    action,
   };
 }
 

@@ -4,6 +4,7 @@ import type { PersonPrincipal } from '../domain/access.ts';
 import type { Policy } from '../http/route.ts';
 import { anonymousCtx, csrfOk, ctxOf, htmlErrorHandler, notFoundPage, seeOther, viewerOf, type Viewer, type WebDeps } from './common.ts';
 import { csrfRefused } from './refusals.ts';
+import { formAction, type FormActionDef } from './form-action.ts';
 
 // Every page route is declared as data, like the API's: method, path, access policy and handler.
 // registerPages applies the policy before the handler runs, so a page without a policy cannot
@@ -45,8 +46,7 @@ export interface PageInput {
   reply: FastifyReply;
 }
 
-export interface PageRoute {
-  method: 'GET' | 'POST';
+interface RouteBase {
   url: string;
   policy: PagePolicy;
   /** For unauthenticated writes and secret links: requests per minute per address. */
@@ -55,8 +55,21 @@ export interface PageRoute {
   signInNext?: (params: Record<string, string>) => string;
   /** What a visitor without a session gets instead of the sign-in redirect (the start page). */
   signedOut?: (input: PageInput) => Promise<unknown>;
+}
+
+/** A page: it reads and renders, and changes nothing. */
+export interface PageGet extends RouteBase {
+  method: 'GET';
   handler(input: PageInput): Promise<unknown>;
 }
+
+/** A form post: always through the one form-action helper (see formPost), never a handler of its own. */
+export interface PageForm extends RouteBase {
+  method: 'POST';
+  action: FormActionDef<unknown>;
+}
+
+export type PageRoute = PageGet | PageForm;
 
 export const definePages = (routes: PageRoute[]) => routes;
 
@@ -97,7 +110,7 @@ export function registerPages(fastify: FastifyInstance, deps: WebDeps, routes: r
           if (!ALLOWS[route.policy](viewer.principal)) return notFoundPage(reply, viewer);
           if (route.method === 'POST' && !csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
         }
-        return route.handler(input);
+        return route.method === 'POST' ? formAction(route.action)(input) : route.handler(input);
       },
     });
   }

@@ -180,6 +180,8 @@ test('every page has a policy, and every page × every role: refusals as the pol
     assert.ok(!seen.has(key), `${key} is declared twice`);
     seen.add(key);
     assert.ok(['public', 'reporter-link', 'signed-in', 'admin', 'central-or-admin'].includes(route.policy), `${key}: policy`);
+    // A form post has no handler of its own: it is the one form-action helper's (guard, run, redirect or redraw, log a 5xx).
+    if (route.method === 'POST') assert.ok('action' in route && !('handler' in route), `${key}: a form action`);
   }
   const checked: string[] = [];
   for (const route of webPages) {
