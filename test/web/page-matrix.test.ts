@@ -47,8 +47,8 @@ const BODY: Record<string, string> = {
   version: '1',
   audience: 'reporter',
   op: 'compute',
-  form: '3.1',
-  pasted: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
+  form: 'paste',
+  vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H',
   block: 'CVE-2026-1000..CVE-2026-1001',
   amount: '1',
   name: 'probe',
@@ -158,9 +158,9 @@ function refusal(route: PageRoute, role: string): 'sign-in' | 404 | 403 | null {
   return null;
 }
 
-async function send(route: PageRoute, url: string, role: string, o: { csrf: boolean } = { csrf: true }) {
+async function send(route: PageRoute, url: string, role: string, o: { csrf?: boolean; body?: Record<string, string> } = {}) {
   const s = sessions[role] ?? null;
-  const form = route.method === 'POST' ? { ...BODY, ...(s && o.csrf ? { _csrf: s.csrf } : {}) } : null;
+  const form = route.method === 'POST' ? { ...BODY, ...o.body, ...(s && o.csrf !== false ? { _csrf: s.csrf } : {}) } : null;
   return h.server.inject({
     method: route.method,
     url,
@@ -231,5 +231,19 @@ test('a reporter link that is not one opens nothing and a post to it changes not
       assert.equal(res.statusCode, 404, `${route.method} ${route.url} as ${role}`);
       assert.equal(await snapshot(), before);
     }
+  }
+});
+
+test('someone pulled into the case may write a note and nothing else: every other case form refuses them and changes nothing', async () => {
+  const caseForms = webPages.filter(
+    (r) => r.method === 'POST' && r.url.startsWith('/cases/:reportId/') && !r.url.includes('/keys/') && r.url !== '/cases/:reportId/note',
+  );
+  assert.ok(caseForms.length >= 18, `case forms: ${caseForms.length}`);
+  for (const route of caseForms) {
+    const before = await snapshot();
+    // The calculator computes for anyone who sees the case; saving is what they may not do.
+    const res = await send(route, fill(route.url), 'collaborator', { body: { op: 'save' } });
+    assert.ok([403, 404].includes(res.statusCode), `${route.url} as collaborator: ${res.statusCode} ${res.body.slice(0, 300)}`);
+    assert.equal(await snapshot(), before, `${route.url} as collaborator changed state although refused`);
   }
 });
