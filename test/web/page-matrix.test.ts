@@ -247,3 +247,16 @@ test('someone pulled into the case may write a note and nothing else: every othe
     assert.equal(await snapshot(), before, `${route.url} as collaborator changed state although refused`);
   }
 });
+
+test('a confirmation code in the query string is looked up, never trusted: an unknown or inherited name shows no confirmation', async () => {
+  for (const route of webPages.filter((r) => r.method === 'GET' && needsSession(r.policy) && !r.url.startsWith('/static/'))) {
+    const role = route.policy === 'signed-in' ? 'central' : 'admin';
+    if (refusal(route, role) !== null) continue;
+    for (const code of ['constructor', 'toString', '__proto__', 'no-such-code']) {
+      const url = `${fill(route.url)}${QUERIES[route.url] ? `${QUERIES[route.url]}&` : '?'}done=${code}`;
+      const res = await send(route, url, role);
+      assert.ok(res.statusCode < 400, `${route.url}?done=${code} as ${role}: ${res.statusCode} ${res.body.slice(0, 300)}`);
+      assert.doesNotMatch(res.body, /class="flash"/, `${route.url}?done=${code}: no confirmation`);
+    }
+  }
+});
