@@ -14,7 +14,7 @@ import {
 import { webSession } from '../support/web-client.ts';
 import { addPerson, createTeam } from '../../src/app/admin/admin.ts';
 import { webPlugin } from '../../src/web/index.ts';
-import { webPages } from '../../src/web/pages/index.ts';
+import { webPages } from '../../src/web/index.ts';
 import { needsSession, type PageRoute } from '../../src/web/route.ts';
 
 // Every web page against every role, like the API's route matrix. The route list is the web door's
