@@ -15,7 +15,7 @@ import { webSession } from '../support/web-client.ts';
 import { addPerson, createTeam } from '../../src/app/admin/admin.ts';
 import { webPlugin } from '../../src/web/index.ts';
 import { webPages } from '../../src/web/index.ts';
-import { needsSession, type PageRoute } from '../../src/web/route.ts';
+import { needsSession, type PagePolicy, type PageRoute } from '../../src/web/route.ts';
 
 // Every web page against every role, like the API's route matrix. The route list is the web door's
 // own data, so a new page is covered as soon as it exists. A refusal is the sign-in redirect for
@@ -137,6 +137,13 @@ const seesAdvisory = new Set(['central', 'projectTeam']);
 const isCaseRoute = (r: PageRoute) => r.url.startsWith('/cases/:reportId') || r.url.startsWith('/desk/advisories/');
 const isAdvisoryRoute = (r: PageRoute) => r.url.startsWith('/desk/advisories/') || r.url === '/cases/:reportId/advisories';
 
+/** The pages for some signed-in people only: who they are for, by the page's policy. */
+const PAGE_FOR: Record<Exclude<PagePolicy, 'public' | 'reporter-link' | 'signed-in'>, readonly string[]> = {
+  admin: ['admin'],
+  'central-or-admin': ['admin', 'central'],
+};
+const forWhom = (policy: PagePolicy): readonly string[] | null => (policy in PAGE_FOR ? PAGE_FOR[policy as keyof typeof PAGE_FOR] : null);
+
 /**
  * What the role must get, or null where the page is for them (then only a GET is sent, and it
  * must not be refused).
@@ -146,8 +153,7 @@ function refusal(route: PageRoute, role: string): 'sign-in' | 404 | 403 | null {
   if (route.url === '/setup' || route.url.startsWith('/enroll/')) return 404;
   if (!needsSession(route.policy)) return null;
   if (!as[role]) return 'sign-in';
-  if (route.policy === 'admin' && role !== 'admin') return 404;
-  if (route.policy === 'central-or-admin' && role !== 'admin' && role !== 'central') return 404;
+  if (forWhom(route.policy) && !forWhom(route.policy)!.includes(role)) return 404;
   if (isCaseRoute(route) && !seesCase.has(role)) return 404;
   // Someone pulled into the case sees it, but not its advisories: the pages refuse them.
   // The CVE records of the advisory are "not found" to them, as in the API.
@@ -179,7 +185,7 @@ test('every page has a policy, and every page × every role: refusals as the pol
     const key = `${route.method} ${route.url}`;
     assert.ok(!seen.has(key), `${key} is declared twice`);
     seen.add(key);
-    assert.ok(['public', 'reporter-link', 'signed-in', 'admin', 'central-or-admin'].includes(route.policy), `${key}: policy`);
+    assert.ok(['public', 'reporter-link', 'signed-in'].includes(route.policy) || forWhom(route.policy), `${key}: policy`);
     // A form post has no handler of its own: it is the one form-action helper's (guard, run, redirect or redraw, log a 5xx).
     if (route.method === 'POST') assert.ok('action' in route && !('handler' in route), `${key}: a form action`);
   }
@@ -213,8 +219,8 @@ test('every page has a policy, and every page × every role: refusals as the pol
 
 test('a form post on a session without its CSRF token is refused on every page and changes nothing', async () => {
   for (const route of webPages.filter((r) => r.method === 'POST' && needsSession(r.policy))) {
-    // The admin may use every admin page; the central member every central one and every case page.
-    const role = route.policy === 'admin' ? 'admin' : 'central';
+    // Someone the page is for: the central member for the case pages.
+    const role = forWhom(route.policy)?.[0] ?? 'central';
     const before = await snapshot();
     const res = await send(route, fill(route.url), role, { csrf: false });
     assert.equal(res.statusCode, 403, `${route.url} as ${role}: ${res.body.slice(0, 200)}`);
@@ -250,7 +256,7 @@ test('someone pulled into the case may write a note and nothing else: every othe
 
 test('a confirmation code in the query string is looked up, never trusted: an unknown or inherited name shows no confirmation', async () => {
   for (const route of webPages.filter((r) => r.method === 'GET' && needsSession(r.policy) && !r.url.startsWith('/static/'))) {
-    const role = route.policy === 'signed-in' ? 'central' : 'admin';
+    const role = forWhom(route.policy)?.[0] ?? 'central';
     if (refusal(route, role) !== null) continue;
     for (const code of ['constructor', 'toString', '__proto__', 'no-such-code']) {
       const url = `${fill(route.url)}${QUERIES[route.url] ? `${QUERIES[route.url]}&` : '?'}done=${code}`;
