@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App, Ctx } from '../app/context.ts';
-import type { PersonPrincipal } from '../domain/access.ts';
-import type { Policy } from '../http/route.ts';
+import { DESK_ACTIONS, mayDo, type DeskAction } from '../domain/access.ts';
 import { anonymousCtx, csrfOk, ctxOf, htmlErrorHandler, notFoundPage, seeOther, viewerOf, type Viewer, type WebDeps } from './common.ts';
 import { csrfRefused } from './refusals.ts';
 import { formAction, type FormActionDef } from './form-action.ts';
@@ -11,25 +10,19 @@ import { formAction, type FormActionDef } from './form-action.ts';
 // exist, and the page × role matrix test walks the same list.
 
 /**
- * The API's policies, plus the one pages need beside them:
+ * Who a page is for, in the API's words and the permission vocabulary's:
  * - public: anyone, no session (the report form, sign-in, first-run setup, enrollment by its link)
  * - reporter-link: anyone holding the report's secret link
  * - signed-in: a person with a session; the use case applies need-to-know per case
- * - admin: a signed-in admin
- * - central-or-admin: a signed-in member of the central team, or an admin
+ * - a desk-wide action ('admin.manage', 'mail.settings', ...): a signed-in person the vocabulary
+ *   allows it (mayDo), the same question the page's use cases ask
  *
  * Someone not signed in is sent to sign in (and back); a signed-in person the page is not for sees
  * "not found", so its existence tells them nothing; a form post on a session must carry its CSRF token.
  */
-export type PagePolicy = Policy | 'central-or-admin';
+export type PagePolicy = 'public' | 'reporter-link' | 'signed-in' | DeskAction;
 
-const ALLOWS: Record<PagePolicy, (p: PersonPrincipal) => boolean> = {
-  public: () => true,
-  'reporter-link': () => true,
-  'signed-in': () => true,
-  admin: (p) => p.isAdmin,
-  'central-or-admin': (p) => p.isAdmin || p.central,
-};
+const isDeskAction = (policy: PagePolicy): policy is DeskAction => (DESK_ACTIONS as readonly string[]).includes(policy);
 
 /** Whether the policy needs a session at all. */
 export const needsSession = (policy: PagePolicy): boolean => policy !== 'public' && policy !== 'reporter-link';
@@ -107,7 +100,7 @@ export function registerPages(fastify: FastifyInstance, deps: WebDeps, routes: r
             if (route.signedOut) return route.signedOut(input);
             return seeOther(reply, `/signin?next=${encodeURIComponent(signInTarget(route, request))}`);
           }
-          if (!ALLOWS[route.policy](viewer.principal)) return notFoundPage(reply, viewer);
+          if (isDeskAction(route.policy) && !mayDo(viewer.principal, route.policy)) return notFoundPage(reply, viewer);
           if (route.method === 'POST' && !csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
         }
         return route.method === 'POST' ? formAction(route.action)(input) : route.handler(input);

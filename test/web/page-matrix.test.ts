@@ -139,8 +139,14 @@ const isAdvisoryRoute = (r: PageRoute) => r.url.startsWith('/desk/advisories/') 
 
 /** The pages for some signed-in people only: who they are for, by the page's policy. */
 const PAGE_FOR: Record<Exclude<PagePolicy, 'public' | 'reporter-link' | 'signed-in'>, readonly string[]> = {
-  admin: ['admin'],
-  'central-or-admin': ['admin', 'central'],
+  'admin.manage': ['admin'],
+  'cve_pool.manage': ['admin', 'central'],
+  'cve_pool.see_advisories': ['central'],
+  'cna_account.manage': ['admin'],
+  'mail.inbox': ['admin'],
+  'mail.deliveries': ['admin', 'central'],
+  'mail.settings': ['admin'],
+  'metrics.read': ['admin', 'central'],
 };
 const forWhom = (policy: PagePolicy): readonly string[] | null => (policy in PAGE_FOR ? PAGE_FOR[policy as keyof typeof PAGE_FOR] : null);
 

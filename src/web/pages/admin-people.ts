@@ -69,16 +69,16 @@ const enrollmentNotice = (link: string, who: string) => html`<div class="notice"
 const linkOf = (input: PageInput, token: string) => `${baseUrl(input.app, input.request)}/enroll/${encodeURIComponent(token)}`;
 
 export const adminPeoplePages = definePages([
-  { method: 'GET', url: '/admin', policy: 'admin', handler: async ({ reply }) => seeOther(reply, '/admin/people') },
+  { method: 'GET', url: '/admin', policy: 'admin.manage', handler: async ({ reply }) => seeOther(reply, '/admin/people') },
   {
     method: 'GET',
     url: '/admin/people',
-    policy: 'admin',
+    policy: 'admin.manage',
     handler: async (input) => peoplePage(input, 200, null, null),
   },
   formPost({
     url: '/admin/people',
-    policy: 'admin',
+    policy: 'admin.manage',
     labels: {
       name: ['name', 'The name'],
       emails: ['emails', 'The e-mail addresses'],
@@ -103,7 +103,7 @@ export const adminPeoplePages = definePages([
   }),
   formPost({
     url: '/admin/people/:id/enrollment',
-    policy: 'admin',
+    policy: 'admin.manage',
     run: ({ ctx, params }) => reissueEnrollment(ctx, params.id!),
     done: (r, input) =>
       peoplePage(

@@ -93,12 +93,12 @@ export const adminProjectsPages = definePages([
   {
     method: 'GET',
     url: '/admin/projects',
-    policy: 'admin',
+    policy: 'admin.manage',
     handler: async (input) => projectsPage(input, 200, null, flashOf(input.query, DONE)),
   },
   formPost({
     url: '/admin/projects',
-    policy: 'admin',
+    policy: 'admin.manage',
     labels: {
       slug: ['slug', 'The short name'],
       name: ['name', 'The name'],
@@ -120,7 +120,7 @@ export const adminProjectsPages = definePages([
   }),
   formPost({
     url: '/admin/projects/:slug/subsystems/:name',
-    policy: 'admin',
+    policy: 'admin.manage',
     labels: { primary: ['primary', 'The primary contact'], secondary: ['secondary', 'The secondary contact'] },
     notFound: 'form',
     run: ({ ctx, params, body }) =>

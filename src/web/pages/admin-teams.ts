@@ -75,7 +75,7 @@ async function teamsPage({ ctx, viewer, reply }: PageInput, status: number, fail
 const memberForm = (suffix: 'members' | 'members/remove', member: boolean) =>
   formPost({
     url: `/admin/teams/:slug/${suffix}`,
-    policy: 'admin',
+    policy: 'admin.manage',
     labels: { email: ['email', 'The e-mail address'] },
     notFound: 'form',
     run: ({ ctx, params, body }) => setTeamMember(ctx, params.slug!, { email: field(body, 'email') }, member),
@@ -88,12 +88,12 @@ export const adminTeamsPages = definePages([
   {
     method: 'GET',
     url: '/admin/teams',
-    policy: 'admin',
+    policy: 'admin.manage',
     handler: async (input) => teamsPage(input, 200, null, flashOf(input.query, DONE)),
   },
   formPost({
     url: '/admin/teams',
-    policy: 'admin',
+    policy: 'admin.manage',
     labels: { slug: ['slug', 'The short name'], name: ['name', 'The name'], kind: ['kind', 'The kind'], alias: ['alias', 'The alias'] },
     notFound: 'form',
     run: ({ ctx, body }) =>

@@ -1,6 +1,7 @@
 import { addCveBlock, listCvePool, removeCveFromPool } from '../../app/cve/pool.ts';
 import { checkCveAccount, cveAccountView, setCveAccount } from '../../app/cve/account.ts';
 import { reserveFromCna } from '../../app/cve/cna.ts';
+import { mayDo } from '../../domain/access.ts';
 import { html, type Html } from '../html.ts';
 import { field, flashOf, hiddenCsrf, input, layout, sendHtml, textarea, type FormProblem, type Viewer } from '../common.ts';
 import { doneAt, formPost, type FormActionDef, type Labels } from '../form-action.ts';
@@ -26,7 +27,7 @@ const page = async (
   blockValue = '',
 ) => {
   const pool = await listCvePool(ctx, {});
-  const account = viewer.principal!.isAdmin ? await cveAccountView(ctx) : null;
+  const account = mayDo(viewer.principal!, 'cna_account.manage') ? await cveAccountView(ctx) : null;
   const body = html`${extra}
 <section class="card" aria-labelledby="pool-h"><h2 id="pool-h">CVE ids of the team</h2>
   <p>${pool.free} free, ${pool.assigned} assigned. An advisory takes the lowest free id.</p>
@@ -113,24 +114,24 @@ export const cvePages = definePages([
   {
     method: 'GET',
     url: '/cve',
-    policy: 'central-or-admin',
+    policy: 'cve_pool.manage',
     handler: async (input) => page(input, 200, flashOf(input.query, DONE), null),
   },
   cveForm({
     url: '/cve/pool',
-    policy: 'central-or-admin',
+    policy: 'cve_pool.manage',
     run: ({ ctx, body }) => addCveBlock(ctx, { block: field(body, 'block') }),
     done: () => doneAt('/cve', 'block'),
   }),
   cveForm({
     url: '/cve/pool/:cveId/remove',
-    policy: 'central-or-admin',
+    policy: 'cve_pool.manage',
     run: ({ ctx, params }) => removeCveFromPool(ctx, params.cveId!),
     done: () => doneAt('/cve', 'removed'),
   }),
   formPost({
     url: '/cve/pool/reserve',
-    policy: 'central-or-admin',
+    policy: 'cve_pool.manage',
     signInNext: () => '/cve',
     labels: { amount: ['amount', 'The amount'] },
     notFound: 'form',
@@ -146,14 +147,14 @@ export const cvePages = definePages([
   }),
   cveForm({
     url: '/cve/account',
-    policy: 'admin',
+    policy: 'cna_account.manage',
     run: ({ ctx, body: b }) =>
       setCveAccount(ctx, { url: field(b, 'url'), shortName: field(b, 'shortName'), user: field(b, 'user'), apiKey: field(b, 'apiKey') }),
     done: () => doneAt('/cve', 'account'),
   }),
   formPost({
     url: '/cve/account/check',
-    policy: 'admin',
+    policy: 'cna_account.manage',
     signInNext: () => '/cve',
     notFound: 'form',
     run: ({ ctx }) => checkCveAccount(ctx),

@@ -43,12 +43,12 @@ export const deliveriesPages = definePages([
   {
     method: 'GET',
     url: '/admin/deliveries',
-    policy: 'central-or-admin',
+    policy: 'mail.deliveries',
     handler: async (input) => page(input, 200, field(input.query, 'done') === 'resent' ? 'The delivery is queued again.' : null, null),
   },
   formPost({
     url: '/admin/deliveries/:id/resend',
-    policy: 'central-or-admin',
+    policy: 'mail.deliveries',
     signInNext: () => '/admin/deliveries',
     run: ({ ctx, params }) => resendDelivery(ctx, params.id!),
     done: () => '/admin/deliveries?done=resent',

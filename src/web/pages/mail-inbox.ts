@@ -73,7 +73,7 @@ export const mailInboxPages = definePages([
   {
     method: 'GET',
     url: '/admin/inbox',
-    policy: 'admin',
+    policy: 'mail.inbox',
     handler: async (input) =>
       page(
         input,
@@ -84,7 +84,7 @@ export const mailInboxPages = definePages([
   },
   formPost({
     url: '/admin/inbox/:id/retry',
-    policy: 'admin',
+    policy: 'mail.inbox',
     signInNext: () => '/admin/inbox',
     run: ({ ctx, params }) => retryInbox(ctx, params.id!),
     done: () => '/admin/inbox?done=retried',

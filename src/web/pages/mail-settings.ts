@@ -147,7 +147,7 @@ const page = async ({ ctx, viewer, reply }: PageInput, status: number, flash: st
 const mailForm = (url: string, done: keyof typeof DONE, run: (input: PageInput) => Promise<unknown>) =>
   formPost({
     url,
-    policy: 'admin',
+    policy: 'mail.settings',
     signInNext: () => '/admin/mail',
     notFound: 'form',
     run,
@@ -161,7 +161,7 @@ export const mailSettingsPages = definePages([
   {
     method: 'GET',
     url: '/admin/mail',
-    policy: 'admin',
+    policy: 'mail.settings',
     handler: async (input) => page(input, 200, flashOf(input.query, DONE), null),
   },
 
