@@ -1,4 +1,5 @@
 import { createTeam, listTeams, setTeamMember } from '../../app/admin/admin.ts';
+import { STAKEHOLDER_KIND_LABELS, STAKEHOLDER_KINDS } from '../../domain/stakeholders.ts';
 import { html } from '../html.ts';
 import { field, flashOf, hiddenCsrf, input, layout, nullable, select, sendHtml } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
@@ -56,12 +57,9 @@ async function teamsPage({ ctx, viewer, reply }: PageInput, status: number, fail
             name: 'kind',
             label: 'Kind',
             required: true,
-            value: v(failed, 'team', 'kind', 'ess'),
+            value: v(failed, 'team', 'kind', STAKEHOLDER_KINDS[0]),
             error: e(failed, 'team', 'kind'),
-            options: [
-              { value: 'ess', label: 'Enhanced security stakeholders (ESS)' },
-              { value: 'trusted', label: 'Trusted stakeholders' },
-            ],
+            options: STAKEHOLDER_KINDS.map((k) => ({ value: k, label: STAKEHOLDER_KIND_LABELS[k] })),
           })}
           ${input({ name: 'alias', label: 'Mail alias', type: 'email', value: v(failed, 'team', 'alias'), error: e(failed, 'team', 'alias'), hint: 'Optional.' })}
           <p><button type="submit">Create group</button></p>
