@@ -1,6 +1,6 @@
 import { deskUrl } from '../config.ts';
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodError } from 'zod';
 import type { App, Ctx } from '../app/context.ts';
 import { mayDo, type PersonPrincipal } from '../domain/access.ts';
@@ -212,11 +212,21 @@ function describeIssue(issue: ZodError['issues'][number]): string {
   }
 }
 
+/** A refusal a page decides itself (a form that expired, two passwords that differ), already in words. */
+export class FormRefusal extends Error {
+  readonly problem: FormProblem;
+  constructor(problem: Omit<FormProblem, 'fields'> & { fields?: Record<string, string> }) {
+    super(problem.message);
+    this.problem = { fields: {}, ...problem };
+  }
+}
+
 /**
  * Turns a use case's error into a sentence and per-field messages. `labels` maps an input path
  * ("reporter.email") to the form field name and its label ("email", "E-mail").
  */
 export function problemOf(error: unknown, labels: Record<string, [field: string, label: string]> = {}): FormProblem {
+  if (error instanceof FormRefusal) return error.problem;
   if (error instanceof ZodError) {
     const fields: Record<string, string> = {};
     const sentences: string[] = [];
@@ -283,6 +293,12 @@ export function htmlErrorHandler(deps: WebDeps) {
       }),
     );
   };
+}
+
+/** The confirmation named by ?done= after a redirect: the query string never carries text to show. */
+export function flashOf(query: unknown, done: Record<string, string>): string | null {
+  const code = field(query, 'done');
+  return Object.hasOwn(done, code) ? done[code]! : null;
 }
 
 // --- Form widgets ---
@@ -353,27 +369,6 @@ export function select(o: InputOptions & { options: readonly { value: string; la
     ${o.options.map((x) => html`<option value="${x.value}"${x.value === o.value ? raw(' selected') : ''}>${x.label}</option>`)}
   </select>
 </div>`;
-}
-
-// --- Route registration ---
-
-export interface WebRoute {
-  method: 'GET' | 'POST';
-  url: string;
-  /** For unauthenticated writes: requests per minute per address (@fastify/rate-limit). */
-  rateLimitPerMinute?: number;
-  handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>;
-}
-
-/** Registers a page route with the HTML error handler (also for rate-limit and body-parsing errors). */
-export function webRoute(fastify: FastifyInstance, deps: WebDeps, r: WebRoute): void {
-  fastify.route({
-    method: r.method,
-    url: r.url,
-    errorHandler: htmlErrorHandler(deps),
-    ...(r.rateLimitPerMinute ? { config: { rateLimit: { max: r.rateLimitPerMinute, timeWindow: '1 minute' } } } : {}),
-    handler: r.handler,
-  });
 }
 
 /** The site's own address for links shown to people: the configured public URL, else this request's. */

@@ -2,44 +2,76 @@ import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import type { ServerOptions } from '../http/server.ts';
 import type { WebDeps } from './common.ts';
-import { registerAccountPages } from './pages/account.ts';
-import { registerQueuePage } from './pages/queue.ts';
-import { registerCasePages } from './pages/case.ts';
-import { registerAdminPages } from './pages/admin.ts';
-import { registerReporterPages } from './pages/reporter.ts';
-import { registerMePages } from './pages/me.ts';
-import { registerDashboardPage } from './pages/dashboard.ts';
-import { registerAdvisoryPages } from './pages/advisory.ts';
-import { registerCvePages } from './pages/cve.ts';
-import { registerCvssCalculatorPages } from './pages/cvss-calculator.ts';
-import { registerCwePages } from './pages/cwe-search.ts';
-import { registerSignedReplyPages } from './pages/signed-reply.ts';
-import { registerMailSettingsPages } from './pages/mail-settings.ts';
-import { registerDeliveriesPages } from './pages/deliveries.ts';
-import { registerMailInboxPages } from './pages/mail-inbox.ts';
+import { definePages, registerPages, type PageRoute } from './route.ts';
+import { setupPages } from './pages/setup.ts';
+import { enrollPages } from './pages/enroll.ts';
+import { signinPages } from './pages/signin.ts';
+import { queuePages } from './pages/queue.ts';
+import { casePages } from './pages/case.ts';
+import { cvssCalculatorPages } from './pages/cvss-calculator.ts';
+import { signedReplyPages } from './pages/signed-reply.ts';
+import { advisoryListPages } from './pages/advisory-list.ts';
+import { advisoryOverviewPages } from './pages/advisory-overview.ts';
+import { advisoryEditorPages } from './pages/advisory-editor.ts';
+import { advisoryVersionPages } from './pages/advisory-versions.ts';
+import { adminPeoplePages } from './pages/admin-people.ts';
+import { adminTeamsPages } from './pages/admin-teams.ts';
+import { adminProjectsPages } from './pages/admin-projects.ts';
+import { mailSettingsPages } from './pages/mail-settings.ts';
+import { deliveriesPages } from './pages/deliveries.ts';
+import { mailInboxPages } from './pages/mail-inbox.ts';
+import { reportFormPages } from './pages/report-form.ts';
+import { reporterStatusPages } from './pages/reporter-status.ts';
+import { mePages } from './pages/me.ts';
+import { dashboardPages } from './pages/dashboard.ts';
+import { cvePages } from './pages/cve.ts';
+import { cwePages } from './pages/cwe-search.ts';
 
 // The web UI: server-rendered HTML pages and plain forms (no JavaScript), on the same server and use
 // cases as the JSON API. Wire it with buildServer(app, { plugins: [webPlugin] }).
 
-type WebPlugin = NonNullable<ServerOptions['plugins']>[number];
-
 const STYLESHEET = readFileSync(new URL('./style.css', import.meta.url), 'utf8');
 
+const stylesheet = definePages([
+  {
+    method: 'GET',
+    url: '/static/style.css',
+    policy: 'public',
+    handler: async ({ reply }) => reply.type('text/css; charset=utf-8').send(STYLESHEET),
+  },
+]);
+
+/** Every page of the web door, one file each under pages/. A new page adds its list here; the page ×
+ * role matrix test walks this list. */
+export const webPages: readonly PageRoute[] = [
+  ...stylesheet,
+  ...setupPages,
+  ...enrollPages,
+  ...signinPages,
+  ...queuePages,
+  ...casePages,
+  ...cvssCalculatorPages,
+  ...signedReplyPages,
+  ...advisoryListPages,
+  ...advisoryOverviewPages,
+  ...advisoryEditorPages,
+  ...advisoryVersionPages,
+  ...adminPeoplePages,
+  ...adminTeamsPages,
+  ...adminProjectsPages,
+  ...mailSettingsPages,
+  ...deliveriesPages,
+  ...mailInboxPages,
+  ...reportFormPages,
+  ...reporterStatusPages,
+  ...mePages,
+  ...dashboardPages,
+  ...cvePages,
+  ...cwePages,
+];
+
+type WebPlugin = NonNullable<ServerOptions['plugins']>[number];
+
 export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDeps) => {
-  fastify.get('/static/style.css', async (_request, reply) => reply.type('text/css; charset=utf-8').send(STYLESHEET));
-  registerAccountPages(fastify, deps);
-  registerQueuePage(fastify, deps);
-  registerCasePages(fastify, deps);
-  registerAdminPages(fastify, deps);
-  registerReporterPages(fastify, deps);
-  registerMePages(fastify, deps);
-  registerDashboardPage(fastify, deps);
-  registerAdvisoryPages(fastify, deps);
-  registerCvePages(fastify, deps);
-  registerCvssCalculatorPages(fastify, deps);
-  registerCwePages(fastify, deps);
-  registerSignedReplyPages(fastify, deps);
-  registerMailSettingsPages(fastify, deps);
-  registerDeliveriesPages(fastify, deps);
-  registerMailInboxPages(fastify, deps);
+  registerPages(fastify, deps, webPages);
 };

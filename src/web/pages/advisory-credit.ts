@@ -1,7 +1,7 @@
 import { html, type Html } from '../html.ts';
 
 // The reporter's status page asks how they want to be credited in the advisory (the disclosure
-// notification points them here). The form posts to /status/:token/credit (src/web/pages/reporter.ts).
+// notification points them here). The form posts to /status/:token/credit (src/web/pages/reporter-status.ts).
 
 const CHOICES = [
   { value: 'name', label: 'By the name I reported with' },

@@ -1,55 +1,28 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import {
-  advisoryVersion,
-  advisoryView,
-  createAdvisory,
-  diffVersions,
-  exportVersion,
-  listAdvisories,
-  saveAdvisory,
-  type AdvisoryView,
-} from '../../app/advisories/advisories.ts';
-import { assignCveFromPool, reviewAdvisory, schedulePublication, withdrawAdvisory } from '../../app/advisories/review.ts';
-import { circulateAdvisory } from '../../app/advisories/circulation.ts';
-import { listProjects } from '../../app/admin/admin.ts';
+import type { FastifyReply } from 'fastify';
+import { advisoryView, type AdvisoryView } from '../../app/advisories/advisories.ts';
 import { viewerTimeZone } from '../../app/viewer.ts';
 import type { Ctx } from '../../app/context.ts';
 import { creditLine, describeRange, productName, productVendor, type Advisory } from '../../domain/advisory.ts';
 import { cweById } from '../../domain/cwe.ts';
-import { EmbargoError, ValidationError } from '../../domain/errors.ts';
+import { EmbargoError } from '../../domain/errors.ts';
 import { describeCvss } from '../../domain/cvss.ts';
-import { EXPORT_FORMATS, isExportFormat } from '../../formats/export.ts';
+import { EXPORT_FORMATS } from '../../formats/export.ts';
 import { html, safeHref, type Html } from '../html.ts';
 import { renderMarkdown } from '../markdown.ts';
 import { when, zoneOr } from '../format.ts';
-import {
-  csrfOk,
-  ctxOf,
-  field,
-  hiddenCsrf,
-  layout,
-  notFoundPage,
-  pageProblem,
-  sendHtml,
-  seeOther,
-  viewerOf,
-  webRoute,
-  type Viewer,
-  type WebDeps,
-} from '../common.ts';
-import { csrfRefused } from './account.ts';
+import { hiddenCsrf, layout, notFoundPage, pageProblem, sendHtml, type Viewer } from '../common.ts';
+import type { PageInput } from '../route.ts';
 import { CVE_RECORDS_DONE, cveRecordsSection } from './advisory-cve-records.ts';
-import { publishCveRecords } from '../../app/cve/cna.ts';
-import { documentFromModel, modelFromAdvisory, modelFromForm, renderEditor, withEmptyRows, type EditorModel } from './advisory-form.ts';
 
-// The advisory pages: the list of an incident's advisories, an advisory's overview (publication
-// checklist, versions with diffs, reviews, circulations and the forms that act on it), the
-// structured editor, a preview of any version with its Markdown rendered safely, and downloads in
-// every export format. No JavaScript; every action is a form with the session's CSRF token.
+// What the advisory pages share: the overview of an advisory (publication checklist, versions with
+// diffs, reviews, circulations and the forms that act on it), the preview of a document with its
+// Markdown rendered safely, and the way a refusal is shown. The pages are advisory-list.ts,
+// advisory-overview.ts, advisory-editor.ts and advisory-versions.ts; no JavaScript, every action is
+// a form with the session's CSRF token.
 
-const enc = encodeURIComponent;
+export const enc = encodeURIComponent;
 
-const DONE: Record<string, string> = {
+export const DONE: Record<string, string> = {
   created: 'The advisory is started from the incident. Edit it and save a version.',
   saved: 'Saved as a new version.',
   approved: 'Approved.',
@@ -61,7 +34,7 @@ const DONE: Record<string, string> = {
   cve_records: CVE_RECORDS_DONE,
 };
 
-const STATE_WORDS: Record<string, string> = { draft: 'Draft', approved: 'Approved', published: 'Published', withdrawn: 'Withdrawn' };
+export const STATE_WORDS: Record<string, string> = { draft: 'Draft', approved: 'Approved', published: 'Published', withdrawn: 'Withdrawn' };
 
 function facts(rows: [string, Html | string | null][]): Html {
   return html`<dl class="facts">${rows.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v === null || v === '' ? html`<span class="muted">—</span>` : v}</dd></div>`)}</dl>`;
@@ -207,365 +180,45 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
     ${cveRecords}`;
 }
 
-async function tzOf(ctx: Ctx, viewer: Viewer): Promise<string> {
+export async function tzOf(ctx: Ctx, viewer: Viewer): Promise<string> {
   return zoneOr(await viewerTimeZone(ctx.app, viewer.principal?.personId ?? null));
 }
 
-export function registerAdvisoryPages(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
+/** Runs a page; "not found" becomes the 404 page, other refusals the error page (a server fault logged first). */
+export async function advisoryPage({ viewer, reply }: PageInput, fn: () => Promise<FastifyReply>): Promise<FastifyReply> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
+    const problem = pageProblem(reply.request, e);
+    return refusedPage({ viewer, reply }, problem.status, problem.message);
+  }
+}
 
-  /** Signed-in viewer or a redirect to sign in. */
-  const signedIn = async (request: FastifyRequest, reply: FastifyReply): Promise<Viewer | null> => {
-    const viewer = await viewerOf(deps, request);
-    if (!viewer.principal) {
-      await seeOther(reply, `/signin?next=${enc(request.url)}`);
-      return null;
-    }
-    return viewer;
-  };
-
-  /** Runs a page; "not found" becomes the 404 page, other refusals the error page. */
-  const page = async (reply: FastifyReply, viewer: Viewer, fn: () => Promise<FastifyReply>): Promise<FastifyReply> => {
-    try {
-      return await fn();
-    } catch (e) {
-      if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
-      const problem = pageProblem(reply.request, e);
-      return sendHtml(
-        reply,
-        problem.status,
-        layout({ title: 'Refused', viewer, error: problem.message, body: html`<p><a href="/">Back to the queue</a></p>` }),
-      );
-    }
-  };
-
-  const showOverview = async (
-    reply: FastifyReply,
-    viewer: Viewer,
-    id: string,
-    status: number,
-    flash: string | null,
-    error: string | null,
-  ) => {
-    const ctx = ctxOf(app, viewer);
-    const v = await advisoryView(ctx, id);
-    const tz = await tzOf(ctx, viewer);
-    return sendHtml(
-      reply,
-      status,
-      layout({
-        title: `Advisory ${v.publicId}: ${v.head.document.title}`,
-        viewer,
-        flash,
-        error,
-        body: overview(v, viewer, tz, await cveRecordsSection(ctx, v, viewer, tz)),
-      }),
-    );
-  };
-
-  webRoute(fastify, deps, {
-    method: 'GET',
-    url: '/cases/:reportId/advisories',
-    handler: async (request, reply) => {
-      const viewer = await signedIn(request, reply);
-      if (!viewer) return reply;
-      const { reportId } = request.params as { reportId: string };
-      return page(reply, viewer, async () => {
-        const list = await listAdvisories(ctxOf(app, viewer), reportId);
-        return sendHtml(
-          reply,
-          200,
-          layout({
-            title: 'Advisories',
-            viewer,
-            body: html`<p><a href="/cases/${enc(reportId)}">Back to the case</a></p>
-            ${
-              list.length
-                ? html`<table><thead><tr><th scope="col">Advisory</th><th scope="col">Title</th><th scope="col">State</th><th scope="col">Version</th></tr></thead>
-                <tbody>${list.map((a) => html`<tr><td><a href="/desk/advisories/${enc(a.id)}">${a.publicId}</a></td><td>${a.title}</td><td>${STATE_WORDS[a.state]}</td><td>${a.headVersion}</td></tr>`)}</tbody></table>`
-                : html`<p class="muted">No advisory yet.</p>`
-            }
-            <form method="post" action="/cases/${enc(reportId)}/advisories">${hiddenCsrf(viewer)}<button type="submit">Start an advisory from the incident</button></form>`,
-          }),
-        );
-      });
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
-    url: '/cases/:reportId/advisories',
-    handler: async (request, reply) => {
-      const viewer = await signedIn(request, reply);
-      if (!viewer) return reply;
-      if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
-      const { reportId } = request.params as { reportId: string };
-      return page(reply, viewer, async () => {
-        const r = await createAdvisory(ctxOf(app, viewer), reportId);
-        return seeOther(reply, `/desk/advisories/${enc(r.advisoryId)}/edit?done=created`);
-      });
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'GET',
-    url: '/desk/advisories/:id',
-    handler: async (request, reply) => {
-      const viewer = await signedIn(request, reply);
-      if (!viewer) return reply;
-      const { id } = request.params as { id: string };
-      return page(reply, viewer, () => showOverview(reply, viewer, id, 200, DONE[field(request.query, 'done')] ?? null, null));
-    },
-  });
-
-  // --- The editor ---
-
-  const showEditor = async (
-    reply: FastifyReply,
-    viewer: Viewer,
-    id: string,
-    status: number,
-    model: EditorModel | null,
-    add: string | null,
-    problem: { message: string; fields: Record<string, string>; list: string[] } | null,
-    flash: string | null,
-  ) => {
-    const ctx = ctxOf(app, viewer);
-    const v = await advisoryView(ctx, id);
-    const m = model ?? modelFromAdvisory(v.head.document, v.head.reporterCredit, v.headVersion);
-    const projects = (await listProjects(ctx)).map((p) => p.slug);
-    return sendHtml(
-      reply,
-      status,
-      layout({
-        title: `Edit ${v.publicId}`,
-        viewer,
-        flash,
-        error: problem?.message ?? null,
-        body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · editing on top of version ${m.baseVersion}</p>
-        ${problem?.list.length ? html`<ul class="problems" id="problems">${problem.list.map((p) => html`<li>${p}</li>`)}</ul>` : ''}
-        ${renderEditor(withEmptyRows(m, add), { action: `/desk/advisories/${enc(id)}/edit`, viewer, errors: problem?.fields ?? {}, projects })}`,
-      }),
-    );
-  };
-
-  webRoute(fastify, deps, {
-    method: 'GET',
-    url: '/desk/advisories/:id/edit',
-    handler: async (request, reply) => {
-      const viewer = await signedIn(request, reply);
-      if (!viewer) return reply;
-      const { id } = request.params as { id: string };
-      return page(reply, viewer, () => showEditor(reply, viewer, id, 200, null, null, null, DONE[field(request.query, 'done')] ?? null));
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
-    url: '/desk/advisories/:id/edit',
-    handler: async (request, reply) => {
-      const viewer = await signedIn(request, reply);
-      if (!viewer) return reply;
-      if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
-      const { id } = request.params as { id: string };
-      const model = modelFromForm(request.body);
-      const add = field(request.body, 'add');
-      // "Add a row" redraws the form with what was typed and one more empty row; nothing is saved.
-      if (add) return page(reply, viewer, () => showEditor(reply, viewer, id, 200, model, add, null, null));
-      const { document, reporterCredit, fieldOf } = documentFromModel(model);
-      const base = Number.parseInt(model.baseVersion, 10);
-      try {
-        await saveAdvisory(ctxOf(app, viewer), id, {
-          document,
-          reporterCredit,
-          ...(model.comment.trim() ? { comment: model.comment.trim() } : {}),
-          ...(Number.isFinite(base) && base > 0 ? { baseVersion: base } : {}),
-        });
-      } catch (e) {
-        if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
-        const problem = pageProblem(request, e);
-        const fields: Record<string, string> = {};
-        const list: string[] = [];
-        if (e instanceof ValidationError) {
-          for (const d of e.details) {
-            if (d.path) fields[fieldOf(d.path)] ??= d.message;
-            list.push(d.path ? `${d.path}: ${d.message}` : d.message);
-          }
-        }
-        return page(reply, viewer, () =>
-          showEditor(reply, viewer, id, problem.status, model, null, { message: problem.message, fields, list }, null),
-        );
-      }
-      return seeOther(reply, `/desk/advisories/${enc(id)}?done=saved`);
-    },
-  });
-
-  // --- Preview, diff, export ---
-
-  webRoute(fastify, deps, {
-    method: 'GET',
-    url: '/desk/advisories/:id/versions/:version',
-    handler: async (request, reply) => {
-      const viewer = await signedIn(request, reply);
-      if (!viewer) return reply;
-      const { id, version } = request.params as { id: string; version: string };
-      if (!/^[1-9][0-9]{0,8}$/.test(version)) return notFoundPage(reply, viewer);
-      return page(reply, viewer, async () => {
-        const v = await advisoryVersion(ctxOf(app, viewer), id, Number(version));
-        return sendHtml(
-          reply,
-          200,
-          layout({
-            title: `Preview of version ${v.version}`,
-            viewer,
-            body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · version ${v.version} by ${v.author ?? 'the desk'}${v.comment ? ` — ${v.comment}` : ''}</p>
-            ${renderPreview(v.document)}`,
-          }),
-        );
-      });
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'GET',
-    url: '/desk/advisories/:id/diff',
-    handler: async (request, reply) => {
-      const viewer = await signedIn(request, reply);
-      if (!viewer) return reply;
-      const { id } = request.params as { id: string };
-      return page(reply, viewer, async () => {
-        const d = await diffVersions(ctxOf(app, viewer), id, { from: field(request.query, 'from'), to: field(request.query, 'to') });
-        return sendHtml(
-          reply,
-          200,
-          layout({
-            title: `Changes from version ${d.from} to ${d.to}`,
-            viewer,
-            body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a></p>
-            ${d.sections.length === 0 ? html`<p>The two versions say the same.</p>` : ''}
-            ${d.sections.map(
-              (s) => html`<section class="card diff" aria-labelledby="d-${s.section}"><h2 id="d-${s.section}">${s.label}</h2>
-              <pre class="diff">${s.parts.map((p) => (p.kind === 'added' ? html`<ins>${p.text}</ins>` : p.kind === 'removed' ? html`<del>${p.text}</del>` : html`${p.text}`))}</pre></section>`,
-            )}`,
-          }),
-        );
-      });
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'GET',
-    url: '/desk/advisories/:id/export',
-    handler: async (request, reply) => {
-      const viewer = await signedIn(request, reply);
-      if (!viewer) return reply;
-      const { id } = request.params as { id: string };
-      const format = field(request.query, 'format');
-      const version = field(request.query, 'version');
-      return page(reply, viewer, async () => {
-        if (!isExportFormat(format)) throw new ValidationError(`Unknown format; choose one of ${EXPORT_FORMATS.join(', ')}.`);
-        const r = await exportVersion(ctxOf(app, viewer), id, { format, ...(version ? { version } : {}) });
-        // Several CVE records: one JSON array; every other format is one file.
-        const file =
-          r.files.length === 1
-            ? r.files[0]!
-            : {
-                name: `${id}-cve.json`,
-                mediaType: 'application/json',
-                content: `${JSON.stringify(
-                  r.files.map((f) => f.json),
-                  null,
-                  2,
-                )}\n`,
-              };
-        return reply
-          .status(200)
-          .header('content-type', file.mediaType.startsWith('text/') ? file.mediaType : `${file.mediaType}; charset=utf-8`)
-          .header('content-disposition', `attachment; filename="${file.name.replace(/[^\w.+-]/g, '_')}"`)
-          .header('content-security-policy', "default-src 'none'; sandbox")
-          .send(file.content);
-      });
-    },
-  });
-
-  // --- Actions ---
-
-  const action = (slug: string, run: (ctx: Ctx, id: string, body: unknown) => Promise<unknown>, done: (body: unknown) => string) => {
-    webRoute(fastify, deps, {
-      method: 'POST',
-      url: `/desk/advisories/:id/${slug}`,
-      handler: async (request, reply) => {
-        const viewer = await signedIn(request, reply);
-        if (!viewer) return reply;
-        if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
-        const { id } = request.params as { id: string };
-        try {
-          await run(ctxOf(app, viewer), id, request.body);
-        } catch (e) {
-          if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
-          const problem = pageProblem(request, e);
-          const details =
-            e instanceof EmbargoError && e.details.length
-              ? ` ${e.details.map((d) => (d.path ? `${d.path}: ${d.message}` : d.message)).join('; ')}.`
-              : '';
-          return page(reply, viewer, () => showOverview(reply, viewer, id, problem.status, null, `${problem.message}${details}`));
-        }
-        return seeOther(reply, `/desk/advisories/${enc(id)}?done=${done(request.body)}`);
-      },
-    });
-  };
-  const num = (b: unknown, name: string) => {
-    const n = Number.parseInt(field(b, name), 10);
-    return Number.isFinite(n) ? n : undefined;
-  };
-  action(
-    'review',
-    (ctx, id, b) =>
-      reviewAdvisory(ctx, id, {
-        version: num(b, 'version'),
-        verdict: field(b, 'verdict'),
-        ...(field(b, 'comment').trim() ? { comment: field(b, 'comment') } : {}),
-      }),
-    (b) => (field(b, 'verdict') === 'approved' ? 'approved' : 'changes_requested'),
+/** A refusal where there is no form to draw again. */
+export function refusedPage({ viewer, reply }: Pick<PageInput, 'viewer' | 'reply'>, status: number, message: string): FastifyReply {
+  return sendHtml(
+    reply,
+    status,
+    layout({ title: 'Refused', viewer, error: message, body: html`<p><a href="/">Back to the queue</a></p>` }),
   );
-  action(
-    'circulate',
-    (ctx, id, b) => {
-      const recipients = field(b, 'recipients')
-        .split(/[\s,;]+/)
-        .map((s) => s.trim())
-        .filter(Boolean);
-      return circulateAdvisory(ctx, id, {
-        audience: field(b, 'audience'),
-        ...(num(b, 'version') ? { version: num(b, 'version') } : {}),
-        ...(recipients.length ? { recipients } : {}),
-        ...(field(b, 'message').trim() ? { message: field(b, 'message') } : {}),
-      });
-    },
-    () => 'circulated',
-  );
-  action(
-    'schedule',
-    (ctx, id, b) =>
-      schedulePublication(ctx, id, {
-        ...(field(b, 'publishAt').trim() ? { publishAt: field(b, 'publishAt').trim() } : {}),
-        notifyReporter: field(b, 'notifyReporter') === '1',
-      }),
-    () => 'scheduled',
-  );
-  action(
-    'withdraw',
-    (ctx, id, b) => withdrawAdvisory(ctx, id, { reason: field(b, 'reason') }),
-    () => 'withdrawn',
-  );
-  action(
-    'cve',
-    (ctx, id) => assignCveFromPool(ctx, id),
-    () => 'cve',
-  );
-  action(
-    'cve-records',
-    (ctx, id) => publishCveRecords(ctx, id),
-    () => 'cve_records',
+}
+
+/** The overview page of one advisory, with a confirmation or a refusal. */
+export async function showOverview(input: PageInput, status: number, flash: string | null, error: string | null) {
+  const { ctx, viewer, reply } = input;
+  const id = input.params.id!;
+  const v = await advisoryView(ctx, id);
+  const tz = await tzOf(ctx, viewer);
+  return sendHtml(
+    reply,
+    status,
+    layout({
+      title: `Advisory ${v.publicId}: ${v.head.document.title}`,
+      viewer,
+      flash,
+      error,
+      body: overview(v, viewer, tz, await cveRecordsSection(ctx, v, viewer, tz)),
+    }),
   );
 }

@@ -1,25 +1,13 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Ctx } from '../../app/context.ts';
 import type { CaseView } from '../../app/cases/queries.ts';
 import { caseKeyCandidates, confirmKey, dismissKey, type StoredKey } from '../../app/keys/keys.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
-import {
-  csrfOk,
-  ctxOf,
-  formOf,
-  hiddenCsrf,
-  notFoundPage,
-  pageProblem,
-  seeOther,
-  viewerOf,
-  webRoute,
-  type FormProblem,
-  type FormBody,
-  type Viewer,
-  type WebDeps,
-} from '../common.ts';
-import { csrfRefused } from './account.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import { hiddenCsrf, type Viewer } from '../common.ts';
+import { formPost } from '../form-action.ts';
+import type { PageRoute } from '../route.ts';
+import type { showCase } from './case.ts';
 
 // The case page's section on keys the reporter offered by mail (an Autocrypt header or an attached
 // key). Such a key is a candidate: nothing is encrypted to it until a member who may see the
@@ -104,46 +92,22 @@ export async function caseKeysSection(ctx: Ctx, v: CaseView, viewer: Viewer, tz:
   </section>`;
 }
 
-/** What the case page's show() needs to redraw the page with an error. */
-export type ShowCase = (
-  reply: FastifyReply,
-  viewer: Viewer,
-  reportId: string,
-  status: number,
-  flash: string | null,
-  failed: { key: string; values: FormBody; problem: FormProblem },
-) => Promise<FastifyReply>;
-
 /** The confirm and dismiss forms; a refusal redraws the case page with the reason. */
-export function registerCaseKeyForms(fastify: FastifyInstance, deps: WebDeps, show: ShowCase): void {
-  const { app } = deps;
-  const act = (slug: 'confirm' | 'dismiss', run: (ctx: Ctx, keyId: string) => Promise<unknown>) =>
-    webRoute(fastify, deps, {
-      method: 'POST',
+export function caseKeyForms(show: typeof showCase): PageRoute[] {
+  return (['confirm', 'dismiss'] as const).map((slug) =>
+    formPost({
       url: `/cases/:reportId/keys/:keyId/${slug}`,
-      handler: async (request, reply) => {
-        const { reportId, keyId } = request.params as { reportId: string; keyId: string };
-        const viewer = await viewerOf(deps, request);
-        if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}`)}`);
-        if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
-        try {
-          // The key must belong to this case: a key id from another case is "not found" here.
-          const offered = await caseKeyCandidates(ctxOf(app, viewer), reportId);
-          if (!offered.some((k) => k.id === keyId)) return notFoundPage(reply, viewer);
-          await run(ctxOf(app, viewer), keyId);
-        } catch (e) {
-          const problem = pageProblem(request, e);
-          if (problem.status === 404) return notFoundPage(reply, viewer);
-          const values = { ...formOf(request.body) };
-          delete values._csrf;
-          return show(reply, viewer, reportId, problem.status, null, { key: `key.${slug}`, values, problem });
-        }
-        return seeOther(
-          reply,
-          `/cases/${encodeURIComponent(reportId)}?done=key-${slug === 'confirm' ? 'confirmed' : 'dismissed'}#reporter-keys`,
-        );
+      policy: 'signed-in',
+      signInNext: (params) => `/cases/${params.reportId}`,
+      run: async ({ ctx, params }) => {
+        // The key must belong to this case: a key id from another case is "not found" here.
+        const offered = await caseKeyCandidates(ctx, params.reportId!);
+        if (!offered.some((k) => k.id === params.keyId)) throw new NotFoundError('key');
+        await (slug === 'confirm' ? confirmKey(ctx, params.keyId!) : dismissKey(ctx, params.keyId!));
       },
-    });
-  act('confirm', (ctx, keyId) => confirmKey(ctx, keyId));
-  act('dismiss', (ctx, keyId) => dismissKey(ctx, keyId));
+      done: (_r, { params }) =>
+        `/cases/${encodeURIComponent(params.reportId!)}?done=key-${slug === 'confirm' ? 'confirmed' : 'dismissed'}#reporter-keys`,
+      refused: (input, { values, problem }) => show(input, problem.status, null, { key: `key.${slug}`, values, problem }),
+    }),
+  );
 }

@@ -1,26 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addCveBlock, listCvePool, removeCveFromPool } from '../../app/cve/pool.ts';
 import { checkCveAccount, cveAccountView, setCveAccount } from '../../app/cve/account.ts';
 import { reserveFromCna } from '../../app/cve/cna.ts';
 import { mayDo } from '../../domain/access.ts';
 import { html, type Html } from '../html.ts';
-import {
-  ctxOf,
-  field,
-  hiddenCsrf,
-  input,
-  layout,
-  notFoundPage,
-  pageProblem,
-  problemOf,
-  sendHtml,
-  seeOther,
-  textarea,
-  webRoute,
-  type Viewer,
-  type WebDeps,
-} from '../common.ts';
-import { allowedTo, guardPage } from './guard.ts';
+import { field, flashOf, hiddenCsrf, input, layout, sendHtml, textarea, type FormProblem, type Viewer } from '../common.ts';
+import { doneAt, formPost, type FormActionDef, type Labels } from '../form-action.ts';
+import { definePages, type PageInput, type PagePolicy } from '../route.ts';
 
 // The CVE page: the team's pool of CVE ids (add a reserved block, reserve ids through the CNA
 // account, remove a free id) for the central team and admins, and the CNA account at CVE Services
@@ -33,25 +18,17 @@ const DONE: Record<string, string> = {
   account: 'The CNA account is saved.',
 };
 
-export function registerCvePages(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
-
-  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
-    guardPage(deps, request, reply, { post, allow: allowedTo('cve_pool.manage'), signInNext: '/cve' });
-
-  const page = async (
-    reply: FastifyReply,
-    viewer: Viewer,
-    status: number,
-    flash: string | null,
-    error: string | null,
-    extra: Html = html``,
-    blockValue = '',
-  ) => {
-    const ctx = ctxOf(app, viewer);
-    const pool = await listCvePool(ctx, {});
-    const account = mayDo(viewer.principal!, 'cna_account.manage') ? await cveAccountView(ctx) : null;
-    const body = html`${extra}
+const page = async (
+  { ctx, viewer, reply }: PageInput,
+  status: number,
+  flash: string | null,
+  error: string | null,
+  extra: Html = html``,
+  blockValue = '',
+) => {
+  const pool = await listCvePool(ctx, {});
+  const account = mayDo(viewer.principal!, 'cna_account.manage') ? await cveAccountView(ctx) : null;
+  const body = html`${extra}
 <section class="card" aria-labelledby="pool-h"><h2 id="pool-h">CVE ids of the team</h2>
   <p>${pool.free} free, ${pool.assigned} assigned. An advisory takes the lowest free id.</p>
   ${
@@ -79,10 +56,10 @@ export function registerCvePages(fastify: FastifyInstance, deps: WebDeps): void 
   </form>
 </section>
 ${account ? accountSection(viewer, account) : ''}`;
-    return sendHtml(reply, status, layout({ title: 'CVE ids', viewer, flash, error, body }));
-  };
+  return sendHtml(reply, status, layout({ title: 'CVE ids', viewer, flash, error, body }));
+};
 
-  const accountSection = (viewer: Viewer, a: Awaited<ReturnType<typeof cveAccountView>>) => html`
+const accountSection = (viewer: Viewer, a: Awaited<ReturnType<typeof cveAccountView>>) => html`
 <section class="card" aria-labelledby="cna-h"><h2 id="cna-h">CNA account at CVE Services</h2>
   ${
     a.source === 'config'
@@ -99,129 +76,95 @@ ${account ? accountSection(viewer, account) : ''}`;
   ${a.source !== 'none' ? html`<form method="post" action="/cve/account/check" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">Check the credentials</button></form>` : ''}
 </section>`;
 
-  /** Runs a use case from a form: redirect with a confirmation, or the page again with the error. */
-  const act = async (
-    request: FastifyRequest,
-    reply: FastifyReply,
-    viewer: Viewer,
-    run: () => Promise<unknown>,
-    done: string,
-    blockValue = '',
-  ) => {
-    try {
-      await run();
-    } catch (err) {
-      const problem = problemOf(err, {
-        block: ['block', 'The block'],
-        amount: ['amount', 'The amount'],
-        url: ['url', 'The URL'],
-        shortName: ['shortName', 'The short name'],
-        user: ['user', 'The user'],
-      });
-      if (problem.status >= 500) request.log.error(err);
-      const details = Object.entries(problem.fields)
-        .slice(0, 10)
-        .map(([k, m]) => `${k}: ${m}`)
-        .join('; ');
-      return page(reply, viewer, problem.status, null, details ? `${problem.message} (${details})` : problem.message, html``, blockValue);
-    }
-    return seeOther(reply, `/cve?done=${encodeURIComponent(done)}`);
-  };
+const LABELS: Labels = {
+  block: ['block', 'The block'],
+  amount: ['amount', 'The amount'],
+  url: ['url', 'The URL'],
+  shortName: ['shortName', 'The short name'],
+  user: ['user', 'The user'],
+};
 
-  webRoute(fastify, deps, {
+/** The refusal as a sentence, with the fields it names (the page has no per-field messages). */
+function withDetails(problem: FormProblem): string {
+  const details = Object.entries(problem.fields)
+    .slice(0, 10)
+    .map(([k, m]) => `${k}: ${m}`)
+    .join('; ');
+  return details ? `${problem.message} (${details})` : problem.message;
+}
+
+const cveForm = <R>(o: { url: string; policy: PagePolicy; run: (input: PageInput) => Promise<R>; done: FormActionDef<R>['done'] }) =>
+  formPost({
+    ...o,
+    signInNext: () => '/cve',
+    labels: LABELS,
+    notFound: 'form',
+    refused: (input, { problem }) =>
+      page(
+        input,
+        problem.status,
+        null,
+        withDetails(problem),
+        html``,
+        input.request.routeOptions.url === '/cve/pool' ? field(input.body, 'block') : '',
+      ),
+  });
+
+export const cvePages = definePages([
+  {
     method: 'GET',
     url: '/cve',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, false);
-      if (!viewer) return reply;
-      return page(reply, viewer, 200, DONE[field(request.query, 'done')] ?? null, null);
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
+    policy: 'cve_pool.manage',
+    handler: async (input) => page(input, 200, flashOf(input.query, DONE), null),
+  },
+  cveForm({
     url: '/cve/pool',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, true);
-      if (!viewer) return reply;
-      const block = field(request.body, 'block');
-      return act(request, reply, viewer, () => addCveBlock(ctxOf(app, viewer), { block }), 'block', block);
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
+    policy: 'cve_pool.manage',
+    run: ({ ctx, body }) => addCveBlock(ctx, { block: field(body, 'block') }),
+    done: () => doneAt('/cve', 'block'),
+  }),
+  cveForm({
     url: '/cve/pool/:cveId/remove',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, true);
-      if (!viewer) return reply;
-      const { cveId } = request.params as { cveId: string };
-      return act(request, reply, viewer, () => removeCveFromPool(ctxOf(app, viewer), cveId), 'removed');
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
+    policy: 'cve_pool.manage',
+    run: ({ ctx, params }) => removeCveFromPool(ctx, params.cveId!),
+    done: () => doneAt('/cve', 'removed'),
+  }),
+  formPost({
     url: '/cve/pool/reserve',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, true);
-      if (!viewer) return reply;
-      try {
-        const r = await reserveFromCna(ctxOf(app, viewer), { amount: Number(field(request.body, 'amount')) });
-        const note = `Reserved ${r.added.length}: ${r.added.join(', ')}${r.partial ? ' (fewer than asked: the CNA range is exhausted)' : ''}${r.remainingQuota !== null ? `; ${r.remainingQuota} more may be reserved.` : '.'}`;
-        return page(reply, viewer, 201, note, null);
-      } catch (err) {
-        const problem = problemOf(err, { amount: ['amount', 'The amount'] });
-        if (problem.status >= 500 && problem.code !== 'upstream_failed') request.log.error(err);
-        return page(reply, viewer, problem.status, null, problem.message);
-      }
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
+    policy: 'cve_pool.manage',
+    signInNext: () => '/cve',
+    labels: { amount: ['amount', 'The amount'] },
+    notFound: 'form',
+    run: ({ ctx, body }) => reserveFromCna(ctx, { amount: Number(field(body, 'amount')) }),
+    done: (r, input) =>
+      page(
+        input,
+        201,
+        `Reserved ${r.added.length}: ${r.added.join(', ')}${r.partial ? ' (fewer than asked: the CNA range is exhausted)' : ''}${r.remainingQuota !== null ? `; ${r.remainingQuota} more may be reserved.` : '.'}`,
+        null,
+      ),
+    refused: (input, { problem }) => page(input, problem.status, null, problem.message),
+  }),
+  cveForm({
     url: '/cve/account',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, true);
-      if (!viewer) return reply;
-      if (!mayDo(viewer.principal!, 'cna_account.manage')) return notFoundPage(reply, viewer);
-      const b = request.body;
-      return act(
-        request,
-        reply,
-        viewer,
-        () =>
-          setCveAccount(ctxOf(app, viewer), {
-            url: field(b, 'url'),
-            shortName: field(b, 'shortName'),
-            user: field(b, 'user'),
-            apiKey: field(b, 'apiKey'),
-          }),
-        'account',
-      );
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
+    policy: 'cna_account.manage',
+    run: ({ ctx, body: b }) =>
+      setCveAccount(ctx, { url: field(b, 'url'), shortName: field(b, 'shortName'), user: field(b, 'user'), apiKey: field(b, 'apiKey') }),
+    done: () => doneAt('/cve', 'account'),
+  }),
+  formPost({
     url: '/cve/account/check',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, true);
-      if (!viewer) return reply;
-      if (!mayDo(viewer.principal!, 'cna_account.manage')) return notFoundPage(reply, viewer);
-      try {
-        const r = await checkCveAccount(ctxOf(app, viewer));
-        return page(
-          reply,
-          viewer,
-          200,
-          `CVE Services accepts the credentials: organisation ${r.org} (roles ${r.roles.join(', ') || 'none'}${r.idQuota !== null ? `, id quota ${r.idQuota}` : ''}).`,
-          null,
-        );
-      } catch (err) {
-        const problem = pageProblem(request, err);
-        return page(reply, viewer, problem.status, null, problem.message);
-      }
-    },
-  });
-}
+    policy: 'cna_account.manage',
+    signInNext: () => '/cve',
+    notFound: 'form',
+    run: ({ ctx }) => checkCveAccount(ctx),
+    done: (r, input) =>
+      page(
+        input,
+        200,
+        `CVE Services accepts the credentials: organisation ${r.org} (roles ${r.roles.join(', ') || 'none'}${r.idQuota !== null ? `, id quota ${r.idQuota}` : ''}).`,
+        null,
+      ),
+    refused: (input, { problem }) => page(input, problem.status, null, problem.message),
+  }),
+]);

@@ -1,5 +1,3 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Ctx } from '../../app/context.ts';
 import type { CaseView } from '../../app/cases/queries.ts';
 import {
   incidentScoring,
@@ -12,26 +10,11 @@ import {
 } from '../../app/scoring/scoring.ts';
 import { CVSS_VERSIONS, type CvssVersion } from '../../domain/cvss.ts';
 import { html, raw, type Html } from '../html.ts';
-import {
-  csrfOk,
-  ctxOf,
-  field,
-  hiddenCsrf,
-  layout,
-  notFoundPage,
-  pageProblem,
-  problemOf,
-  sendHtml,
-  seeOther,
-  uid,
-  viewerOf,
-  webRoute,
-  type Viewer,
-  type WebDeps,
-} from '../common.ts';
+import { field, FormRefusal, hiddenCsrf, layout, notFoundPage, problemOf, sendHtml, uid, type Viewer } from '../common.ts';
+import { formPost } from '../form-action.ts';
+import { definePages, type PageInput } from '../route.ts';
 import { when } from '../format.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
-import { csrfRefused } from './account.ts';
 
 // The CVSS calculator of an incident, without JavaScript: one form per CVSS version with a radio
 // group per base metric (pre-selected from the incident's vector), and a field to paste a whole
@@ -360,94 +343,71 @@ function calculatorPage(s: IncidentScoring, viewer: Viewer, tz: string, state: C
     </section>`;
 }
 
-export function registerCvssCalculatorPages(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
+async function show({ app, ctx, viewer, reply, params }: PageInput, status: number, state: CalculatorState | null) {
+  let s: IncidentScoring;
+  try {
+    s = await incidentScoring(ctx, params.reportId!);
+  } catch (e) {
+    if (problemOf(e).status === 404) return notFoundPage(reply, viewer);
+    throw e;
+  }
+  const tz = await viewerTimeZone(app, viewer.principal!.personId);
+  return sendHtml(
+    reply,
+    status,
+    layout({
+      // A refusal is shown inside the calculator, next to the forms it concerns.
+      title: `${s.ref}: CVSS calculator`,
+      viewer,
+      body: calculatorPage(s, viewer, tz, state),
+    }),
+  );
+}
 
-  const show = async (reply: FastifyReply, viewer: Viewer, reportId: string, status: number, state: CalculatorState | null) => {
-    const ctx = ctxOf(app, viewer);
-    let s: IncidentScoring;
-    try {
-      s = await incidentScoring(ctx, reportId);
-    } catch (e) {
-      if (problemOf(e).status === 404) return notFoundPage(reply, viewer);
-      throw e;
-    }
-    const tz = await viewerTimeZone(app, viewer.principal!.personId);
-    return sendHtml(
-      reply,
-      status,
-      layout({
-        // A refusal is shown inside the calculator, next to the forms it concerns.
-        title: `${s.ref}: CVSS calculator`,
-        viewer,
-        body: calculatorPage(s, viewer, tz, state),
-      }),
-    );
-  };
+/** What the calculator's form holds, for drawing it again. */
+function stateOf(body: unknown): CalculatorState {
+  if (field(body, 'op') === 'remove') {
+    return { form: field(body, 'form') === '4.0' ? '4.0' : '3.1', chosen: {}, extra: '', pasted: '', result: null, error: null };
+  }
+  return vectorFromForm(body).state;
+}
 
-  const signIn = (reply: FastifyReply, reportId: string) => seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}`)}`);
+const toCase = (params: Record<string, string>) => `/cases/${params.reportId}`;
 
-  webRoute(fastify, deps, {
+export const cvssCalculatorPages = definePages([
+  {
     method: 'GET',
     url: '/cases/:reportId/cvss',
-    handler: async (request, reply) => {
-      const viewer = await viewerOf(deps, request);
-      const { reportId } = request.params as { reportId: string };
-      if (!viewer.principal) return signIn(reply, reportId);
-      return show(reply, viewer, reportId, 200, null);
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
+    policy: 'signed-in',
+    signInNext: toCase,
+    handler: async (input) => show(input, 200, null),
+  },
+  // One form, three buttons: remove a saved vector, save the vector to the incident, or only compute
+  // it (answered on this page, nothing saved).
+  formPost({
     url: '/cases/:reportId/cvss',
-    handler: async (request: FastifyRequest, reply) => {
-      const viewer = await viewerOf(deps, request);
-      const { reportId } = request.params as { reportId: string };
-      if (!viewer.principal) return signIn(reply, reportId);
-      if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
-      const ctx: Ctx = ctxOf(app, viewer);
-      const op = field(request.body, 'op');
-      const refused = (e: unknown, state: CalculatorState) => {
-        const p = pageProblem(request, e);
-        if (p.status === 404) return notFoundPage(reply, viewer);
-        return show(reply, viewer, reportId, p.status, { ...state, result: null, error: p.message });
-      };
+    policy: 'signed-in',
+    signInNext: toCase,
+    run: async (input): Promise<{ computed: CalculatorState } | null> => {
+      const { ctx, params, body } = input;
+      const reportId = params.reportId!;
+      const op = field(body, 'op');
       if (op === 'remove') {
-        const version = field(request.body, 'form');
-        const state: CalculatorState = {
-          form: version === '4.0' ? '4.0' : '3.1',
-          chosen: {},
-          extra: '',
-          pasted: '',
-          result: null,
-          error: null,
-        };
-        try {
-          await removeCvssVector(ctx, reportId, { version });
-        } catch (e) {
-          return refused(e, state);
-        }
-        return seeOther(reply, `/cases/${encodeURIComponent(reportId)}?done=incident.cvss#cvss`);
+        await removeCvssVector(ctx, reportId, { version: field(body, 'form') });
+        return null;
       }
       if (op !== 'compute' && op !== 'save')
-        return show(reply, viewer, reportId, 400, { ...vectorFromForm(request.body).state, error: 'Press Compute or Save to incident.' });
-      const { state, vector } = vectorFromForm(request.body);
-      if (vector === null) return show(reply, viewer, reportId, 400, state);
+        throw new FormRefusal({ status: 400, code: 'bad_request', message: 'Press Compute or Save to incident.' });
+      const { state, vector } = vectorFromForm(body);
+      if (vector === null) throw new FormRefusal({ status: 400, code: 'validation_failed', message: state.error ?? '' });
       if (op === 'save') {
-        try {
-          await saveCvssVector(ctx, reportId, { vector });
-        } catch (e) {
-          return refused(e, state);
-        }
-        return seeOther(reply, `/cases/${encodeURIComponent(reportId)}?done=incident.cvss#cvss`);
+        await saveCvssVector(ctx, reportId, { vector });
+        return null;
       }
-      try {
-        // show() answers "not found" for a case this person may not see, whatever was computed.
-        return show(reply, viewer, reportId, 200, { ...state, result: await scoreVector(ctx, { vector }) });
-      } catch (e) {
-        return refused(e, state);
-      }
+      return { computed: { ...state, result: await scoreVector(ctx, { vector }) } };
     },
-  });
-}
+    // show() answers "not found" for a case this person may not see, whatever was computed.
+    done: (r, input) => (r ? show(input, 200, r.computed) : `/cases/${encodeURIComponent(input.params.reportId!)}?done=incident.cvss#cvss`),
+    refused: (input, { problem }) => show(input, problem.status, { ...stateOf(input.body), result: null, error: problem.message }),
+  }),
+]);

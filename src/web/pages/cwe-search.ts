@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { findCwe } from '../../app/scoring/scoring.ts';
 import type { CweEntry } from '../../domain/cwe.ts';
 import { CWE_CATALOGUE } from '../../domain/cwe.ts';
 import { html, raw, type Html } from '../html.ts';
-import { ctxOf, field, layout, problemOf, sendHtml, seeOther, uid, viewerOf, webRoute, type WebDeps } from '../common.ts';
+import { field, layout, pageProblem, sendHtml, uid } from '../common.ts';
+import { definePages } from '../route.ts';
 
 // Searching the shipped CWE list by id or words of the name, without JavaScript: a GET form (the
 // query is a weakness name, not case data) and the matches. The form and the match list are
@@ -58,22 +58,21 @@ export function cweMatchList(matches: readonly CweEntry[], o: CweMatchListOption
   </table>`;
 }
 
-export function registerCwePages(fastify: FastifyInstance, deps: WebDeps): void {
-  webRoute(fastify, deps, {
+export const cwePages = definePages([
+  {
     method: 'GET',
     url: '/cwe',
-    handler: async (request, reply) => {
-      const viewer = await viewerOf(deps, request);
-      if (!viewer.principal) return seeOther(reply, '/signin?next=%2Fcwe');
-      const query = field(request.query, 'q').slice(0, 200);
+    policy: 'signed-in',
+    handler: async ({ ctx, viewer, query: q, request, reply }) => {
+      const query = field(q, 'q').slice(0, 200);
       let status = 200;
       let results: Html = html``;
       if (query.trim() !== '') {
         try {
-          const found = findCwe(ctxOf(deps.app, viewer), { q: query, limit: '50' });
+          const found = findCwe(ctx, { q: query, limit: '50' });
           results = html`<p>${found.matches.length === 50 ? 'The first 50 matches' : `${found.matches.length} match${found.matches.length === 1 ? '' : 'es'}`} for “${found.query}”.</p>${cweMatchList(found.matches)}`;
         } catch (e) {
-          const p = problemOf(e, { q: ['q', 'The search'] });
+          const p = pageProblem(request, e, { q: ['q', 'The search'] });
           status = p.status;
           results = html`<p class="field-error" role="alert">${p.message}</p>`;
         }
@@ -90,5 +89,5 @@ export function registerCwePages(fastify: FastifyInstance, deps: WebDeps): void 
         }),
       );
     },
-  });
-}
+  },
+]);

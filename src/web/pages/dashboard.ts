@@ -1,7 +1,7 @@
-import type { FastifyInstance } from 'fastify';
 import { slaDashboard, type ClockCounts, type Distribution, type SlaDashboard } from '../../app/sla/stats.ts';
 import { html, type Html } from '../html.ts';
-import { ctxOf, field, layout, sendHtml, seeOther, viewerOf, webRoute, type WebDeps } from '../common.ts';
+import { field, layout, sendHtml } from '../common.ts';
+import { definePages } from '../route.ts';
 import { when } from '../format.ts';
 import { histogramChart, humanDuration, shareChart } from '../charts.ts';
 
@@ -141,21 +141,19 @@ function renderDashboard(d: SlaDashboard, days: number): Html {
   <p class="muted">The same figures as JSON: <a href="${jsonHref}">${jsonHref}</a>. Desk-wide metrics for Prometheus (admins and the central team): <a href="/metrics">/metrics</a>.</p>`;
 }
 
-export function registerDashboardPage(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
-  webRoute(fastify, deps, {
+export const dashboardPages = definePages([
+  {
     method: 'GET',
     url: '/dashboard',
-    handler: async (request, reply) => {
-      const viewer = await viewerOf(deps, request);
-      if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent('/dashboard')}`);
-      const askedDays = Number(field(request.query, 'days'));
+    policy: 'signed-in',
+    handler: async ({ app, ctx, viewer, query, reply }) => {
+      const askedDays = Number(field(query, 'days'));
       const days = (PERIODS as readonly number[]).includes(askedDays) ? askedDays : 90;
-      const bucket = field(request.query, 'bucket') === 'month' ? 'month' : 'week';
+      const bucket = field(query, 'bucket') === 'month' ? 'month' : 'week';
       const to = app.clock();
       const from = new Date(to.getTime() - days * 86_400_000);
-      const d = await slaDashboard(ctxOf(app, viewer), { from: from.toISOString(), to: to.toISOString(), bucket });
+      const d = await slaDashboard(ctx, { from: from.toISOString(), to: to.toISOString(), bucket });
       return sendHtml(reply, 200, layout({ title: 'SLA dashboard', viewer, body: renderDashboard(d, days) }));
     },
-  });
-}
+  },
+]);

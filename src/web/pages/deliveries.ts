@@ -1,42 +1,24 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html } from '../html.ts';
-import {
-  ctxOf,
-  field,
-  layout,
-  notFoundPage,
-  pageProblem,
-  sendHtml,
-  seeOther,
-  hiddenCsrf,
-  webRoute,
-  type Viewer,
-  type WebDeps,
-} from '../common.ts';
+import { field, hiddenCsrf, layout, sendHtml } from '../common.ts';
+import { formPost } from '../form-action.ts';
+import { definePages, type PageInput } from '../route.ts';
 import { listFailedDeliveries, resendDelivery } from '../../app/delivery/deliveries.ts';
-import { allowedTo, guardPage } from './guard.ts';
 
 // /admin/deliveries: deliveries that failed (refused by a server, bounced, held because the recipient
 // has no key and the profile refuses mail in clear, given up after retries), with the reason and a
 // resend button. Admins and the central team; the address of an outside recipient only for the latter.
 
-export function registerDeliveriesPages(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
-
-  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
-    guardPage(deps, request, reply, { post, allow: allowedTo('mail.deliveries'), signInNext: '/admin/deliveries' });
-
-  const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
-    const rows = await listFailedDeliveries(ctxOf(app, viewer));
-    return sendHtml(
-      reply,
-      status,
-      layout({
-        title: 'Failed deliveries',
-        viewer,
-        flash,
-        error,
-        body: html`<p class="muted">A resent delivery keeps its Message-ID and is built again with the keys on file now.</p>
+const page = async ({ ctx, viewer, reply }: PageInput, status: number, flash: string | null, error: string | null) => {
+  const rows = await listFailedDeliveries(ctx);
+  return sendHtml(
+    reply,
+    status,
+    layout({
+      title: 'Failed deliveries',
+      viewer,
+      flash,
+      error,
+      body: html`<p class="muted">A resent delivery keeps its Message-ID and is built again with the keys on file now.</p>
       ${
         rows.length === 0
           ? html`<p>No failed deliveries.</p>`
@@ -53,34 +35,23 @@ export function registerDeliveriesPages(fastify: FastifyInstance, deps: WebDeps)
         </tr>`,
         )}</tbody></table>`
       }`,
-      }),
-    );
-  };
+    }),
+  );
+};
 
-  webRoute(fastify, deps, {
+export const deliveriesPages = definePages([
+  {
     method: 'GET',
     url: '/admin/deliveries',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, false);
-      if (!viewer) return reply;
-      return page(reply, viewer, 200, field(request.query, 'done') === 'resent' ? 'The delivery is queued again.' : null, null);
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
+    policy: 'mail.deliveries',
+    handler: async (input) => page(input, 200, field(input.query, 'done') === 'resent' ? 'The delivery is queued again.' : null, null),
+  },
+  formPost({
     url: '/admin/deliveries/:id/resend',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, true);
-      if (!viewer) return reply;
-      try {
-        await resendDelivery(ctxOf(app, viewer), (request.params as { id: string }).id);
-      } catch (err) {
-        const problem = pageProblem(request, err);
-        if (problem.status === 404) return notFoundPage(reply, viewer);
-        return page(reply, viewer, problem.status, null, problem.message);
-      }
-      return seeOther(reply, '/admin/deliveries?done=resent');
-    },
-  });
-}
+    policy: 'mail.deliveries',
+    signInNext: () => '/admin/deliveries',
+    run: ({ ctx, params }) => resendDelivery(ctx, params.id!),
+    done: () => '/admin/deliveries?done=resent',
+    refused: (input, { problem }) => page(input, problem.status, null, problem.message),
+  }),
+]);

@@ -1,23 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { inboxAttention, retryInbox, type InboxAttention } from '../../app/inbound/inbox.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
-import {
-  ctxOf,
-  field,
-  hiddenCsrf,
-  layout,
-  notFoundPage,
-  pageProblem,
-  sendHtml,
-  seeOther,
-  webRoute,
-  type Viewer,
-  type WebDeps,
-} from '../common.ts';
-import { adminNav } from './admin.ts';
-import { allowedTo, guardPage } from './guard.ts';
+import { field, hiddenCsrf, layout, sendHtml, type Viewer } from '../common.ts';
+import { formPost } from '../form-action.ts';
+import { definePages, type PageInput } from '../route.ts';
+import { adminNav } from '../admin-nav.ts';
 
 // /admin/inbox: inbound mail that needs an admin — failed (processing threw; kept and retryable),
 // rejected (not an e-mail message, a member's mail without a valid signature, ...) and stuck (no
@@ -55,24 +43,18 @@ function row(m: InboxAttention, viewer: Viewer, tz: string): Html {
   </tr>`;
 }
 
-export function registerMailInboxPages(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
-
-  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
-    guardPage(deps, request, reply, { post, allow: allowedTo('mail.inbox'), signInNext: '/admin/inbox' });
-
-  const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
-    const rows = await inboxAttention(ctxOf(app, viewer));
-    const tz = await viewerTimeZone(app, viewer.principal!.personId);
-    return sendHtml(
-      reply,
-      status,
-      layout({
-        title: 'Inbound mail',
-        viewer,
-        flash,
-        error,
-        body: html`${adminNav('/admin/inbox')}
+const page = async ({ app, ctx, viewer, reply }: PageInput, status: number, flash: string | null, error: string | null) => {
+  const rows = await inboxAttention(ctx);
+  const tz = await viewerTimeZone(app, viewer.principal!.personId);
+  return sendHtml(
+    reply,
+    status,
+    layout({
+      title: 'Inbound mail',
+      viewer,
+      flash,
+      error,
+      body: html`${adminNav('/admin/inbox')}
       <p class="muted">Every message the desk accepted is kept. Listed here: messages whose processing failed (retry puts them back in the queue),
         messages that were rejected (final; the reason says why) and messages no intake job finished in time. Only what the envelope says is shown, never the content.</p>
       ${
@@ -83,40 +65,29 @@ export function registerMailInboxPages(fastify: FastifyInstance, deps: WebDeps):
         <thead><tr><th scope="col">Received</th><th scope="col">Via</th><th scope="col">Envelope sender</th><th scope="col">Size</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
         <tbody>${rows.map((m) => row(m, viewer, tz))}</tbody></table>`
       }`,
-      }),
-    );
-  };
+    }),
+  );
+};
 
-  webRoute(fastify, deps, {
+export const mailInboxPages = definePages([
+  {
     method: 'GET',
     url: '/admin/inbox',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, false);
-      if (!viewer) return reply;
-      return page(
-        reply,
-        viewer,
+    policy: 'mail.inbox',
+    handler: async (input) =>
+      page(
+        input,
         200,
-        field(request.query, 'done') === 'retried' ? 'The message is queued again; the intake job processes it shortly.' : null,
+        field(input.query, 'done') === 'retried' ? 'The message is queued again; the intake job processes it shortly.' : null,
         null,
-      );
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
+      ),
+  },
+  formPost({
     url: '/admin/inbox/:id/retry',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, true);
-      if (!viewer) return reply;
-      try {
-        await retryInbox(ctxOf(app, viewer), (request.params as { id: string }).id);
-      } catch (err) {
-        const problem = pageProblem(request, err);
-        if (problem.status === 404) return notFoundPage(reply, viewer);
-        return page(reply, viewer, problem.status, null, problem.message);
-      }
-      return seeOther(reply, '/admin/inbox?done=retried');
-    },
-  });
-}
+    policy: 'mail.inbox',
+    signInNext: () => '/admin/inbox',
+    run: ({ ctx, params }) => retryInbox(ctx, params.id!),
+    done: () => '/admin/inbox?done=retried',
+    refused: (input, { problem }) => page(input, problem.status, null, problem.message),
+  }),
+]);

@@ -1,24 +1,10 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { html, type Html } from '../html.ts';
-import {
-  ctxOf,
-  field,
-  input,
-  layout,
-  pageProblem,
-  select,
-  sendHtml,
-  seeOther,
-  textarea,
-  hiddenCsrf,
-  webRoute,
-  type Viewer,
-  type WebDeps,
-} from '../common.ts';
+import { field, flashOf, hiddenCsrf, input, layout, select, sendHtml, textarea } from '../common.ts';
+import { doneAt, formPost } from '../form-action.ts';
+import { definePages, type PageInput } from '../route.ts';
 import { mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay } from '../../app/delivery/settings.ts';
 import { generateTeamKeyFor, importTeamKeyFor, memberKeyStatuses, teamKeys } from '../../app/keys/keys.ts';
-import { adminNav } from './admin.ts';
-import { allowedTo, guardPage } from './guard.ts';
+import { adminNav } from '../admin-nav.ts';
 
 // Admin page /admin/mail: the team key (generate or import), each member's key status, the SMTP
 // relay, aliases and IMAP accounts. What the config file sets is shown read-only. Passwords are never
@@ -40,20 +26,13 @@ const TLS_OPTIONS = [
 
 const fromConfig = html`<span class="badge">from the config file</span>`;
 
-export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
-
-  const guard = (request: FastifyRequest, reply: FastifyReply, post: boolean) =>
-    guardPage(deps, request, reply, { post, allow: allowedTo('mail.settings'), signInNext: '/admin/mail' });
-
-  const page = async (reply: FastifyReply, viewer: Viewer, status: number, flash: string | null, error: string | null) => {
-    const ctx = ctxOf(app, viewer);
-    const [s, keys, members] = await Promise.all([mailSettings(ctx), teamKeys(ctx), memberKeyStatuses(ctx)]);
-    const active = keys.find((k) => k.active);
-    const relay = s.smtpRelay;
-    const relayLocked = relay?.source === 'config';
-    const nav = adminNav('/admin/mail');
-    const body: Html = html`${nav}
+const page = async ({ ctx, viewer, reply }: PageInput, status: number, flash: string | null, error: string | null) => {
+  const [s, keys, members] = await Promise.all([mailSettings(ctx), teamKeys(ctx), memberKeyStatuses(ctx)]);
+  const active = keys.find((k) => k.active);
+  const relay = s.smtpRelay;
+  const relayLocked = relay?.source === 'config';
+  const nav = adminNav('/admin/mail');
+  const body: Html = html`${nav}
       <section class="card" aria-labelledby="teamkey-h">
         <h2 id="teamkey-h">Team key</h2>
         ${
@@ -161,47 +140,41 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
           <p><button type="submit">Save account</button></p>
         </form>
       </section>`;
-    return sendHtml(reply, status, layout({ title: 'Mail settings', viewer, flash, error, body }));
-  };
+  return sendHtml(reply, status, layout({ title: 'Mail settings', viewer, flash, error, body }));
+};
 
-  webRoute(fastify, deps, {
+/** Every form on the page: admins only; a success redirects with its confirmation, a refusal draws the page with the sentence. */
+const mailForm = (url: string, done: keyof typeof DONE, run: (input: PageInput) => Promise<unknown>) =>
+  formPost({
+    url,
+    policy: 'mail.settings',
+    signInNext: () => '/admin/mail',
+    notFound: 'form',
+    run,
+    done: () => doneAt('/admin/mail', done),
+    refused: (input, { problem }) => page(input, problem.status, null, problem.message),
+  });
+
+const blankToUndefined = (s: string) => (s === '' ? undefined : s);
+
+export const mailSettingsPages = definePages([
+  {
     method: 'GET',
     url: '/admin/mail',
-    handler: async (request, reply) => {
-      const viewer = await guard(request, reply, false);
-      if (!viewer) return reply;
-      return page(reply, viewer, 200, DONE[field(request.query, 'done')] ?? null, null);
-    },
-  });
+    policy: 'mail.settings',
+    handler: async (input) => page(input, 200, flashOf(input.query, DONE), null),
+  },
 
-  const post = (url: string, done: keyof typeof DONE, run: (viewer: Viewer, body: unknown) => Promise<unknown>) =>
-    webRoute(fastify, deps, {
-      method: 'POST',
-      url,
-      handler: async (request, reply) => {
-        const viewer = await guard(request, reply, true);
-        if (!viewer) return reply;
-        try {
-          await run(viewer, request.body);
-        } catch (err) {
-          const problem = pageProblem(request, err);
-          return page(reply, viewer, problem.status, null, problem.message);
-        }
-        return seeOther(reply, `/admin/mail?done=${done}`);
-      },
-    });
-  const blankToUndefined = (s: string) => (s === '' ? undefined : s);
-
-  post('/admin/mail/team-key/generate', 'key', (viewer, b) =>
-    generateTeamKeyFor(ctxOf(app, viewer), { algorithm: field(b, 'algorithm') || 'curve25519' }),
-  );
-  post('/admin/mail/team-key/import', 'key', (viewer, b) => {
+  mailForm('/admin/mail/team-key/generate', 'key', ({ ctx, body: b }) =>
+    generateTeamKeyFor(ctx, { algorithm: field(b, 'algorithm') || 'curve25519' }),
+  ),
+  mailForm('/admin/mail/team-key/import', 'key', ({ ctx, body: b }) => {
     const passphrase = blankToUndefined(field(b, 'passphrase'));
-    return importTeamKeyFor(ctxOf(app, viewer), { armored: field(b, 'armored'), ...(passphrase !== undefined ? { passphrase } : {}) });
-  });
-  post('/admin/mail/relay', 'relay', (viewer, b) => {
+    return importTeamKeyFor(ctx, { armored: field(b, 'armored'), ...(passphrase !== undefined ? { passphrase } : {}) });
+  }),
+  mailForm('/admin/mail/relay', 'relay', ({ ctx, body: b }) => {
     const password = blankToUndefined(field(b, 'password'));
-    return setSmtpRelay(ctxOf(app, viewer), {
+    return setSmtpRelay(ctx, {
       host: field(b, 'host'),
       port: field(b, 'port'),
       tls: field(b, 'tls'),
@@ -209,14 +182,12 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
       bounceAddress: field(b, 'bounceAddress'),
       ...(password !== undefined ? { password } : {}),
     });
-  });
-  post('/admin/mail/aliases', 'alias', (viewer, b) =>
-    setAlias(ctxOf(app, viewer), { address: field(b, 'address'), team: field(b, 'team') }),
-  );
-  post('/admin/mail/aliases/remove', 'alias_removed', (viewer, b) => removeAlias(ctxOf(app, viewer), field(b, 'address')));
-  post('/admin/mail/imap', 'imap', (viewer, b) => {
+  }),
+  mailForm('/admin/mail/aliases', 'alias', ({ ctx, body: b }) => setAlias(ctx, { address: field(b, 'address'), team: field(b, 'team') })),
+  mailForm('/admin/mail/aliases/remove', 'alias_removed', ({ ctx, body: b }) => removeAlias(ctx, field(b, 'address'))),
+  mailForm('/admin/mail/imap', 'imap', ({ ctx, body: b }) => {
     const password = blankToUndefined(field(b, 'password'));
-    return saveImapAccount(ctxOf(app, viewer), {
+    return saveImapAccount(ctx, {
       name: field(b, 'name'),
       host: field(b, 'host'),
       port: field(b, 'port'),
@@ -225,6 +196,6 @@ export function registerMailSettingsPages(fastify: FastifyInstance, deps: WebDep
       folder: field(b, 'folder') || 'INBOX',
       ...(password !== undefined ? { password } : {}),
     });
-  });
-  post('/admin/mail/imap/remove', 'imap_removed', (viewer, b) => removeImapAccount(ctxOf(app, viewer), field(b, 'name')));
-}
+  }),
+  mailForm('/admin/mail/imap/remove', 'imap_removed', ({ ctx, body: b }) => removeImapAccount(ctx, field(b, 'name'))),
+]);

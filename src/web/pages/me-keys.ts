@@ -1,8 +1,10 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { App } from '../../app/context.ts';
 import { confirmKey, myKeys, removeMyKey, uploadMyKey } from '../../app/keys/keys.ts';
 import { html, type Html } from '../html.ts';
-import { ctxOf, field, hiddenCsrf, seeOther, textarea, type Viewer } from '../common.ts';
+import { ctxOf, field, hiddenCsrf, textarea, type Viewer } from '../common.ts';
+import { doneAt } from '../form-action.ts';
+import type { PageRoute } from '../route.ts';
+import type { meForm } from './me.ts';
 
 // The /me page's OpenPGP section: your key (mail to you is encrypted to it; without a usable one you
 // get only notices that a message waits), keys offered by mail to confirm, upload and removal.
@@ -36,19 +38,20 @@ export async function myKeySection(app: App, viewer: Viewer): Promise<Html> {
 </section>`;
 }
 
-type Guarded = (url: string, act: (request: FastifyRequest, viewer: Viewer, reply: FastifyReply) => Promise<unknown>) => void;
-
-export function registerMyKeyForms(app: App, guarded: Guarded): void {
-  guarded('/me/keys', async (request, viewer, reply) => {
-    await uploadMyKey(ctxOf(app, viewer), { armored: field(request.body, 'armored') });
-    return seeOther(reply, '/me?done=key-uploaded');
-  });
-  guarded('/me/keys/:id/confirm', async (request, viewer, reply) => {
-    await confirmKey(ctxOf(app, viewer), (request.params as { id: string }).id);
-    return seeOther(reply, '/me?done=key-confirmed');
-  });
-  guarded('/me/keys/:id/remove', async (request, viewer, reply) => {
-    await removeMyKey(ctxOf(app, viewer), (request.params as { id: string }).id);
-    return seeOther(reply, '/me?done=key-removed');
-  });
+/** The key forms, built by the /me page's form helper (its refusal redraws the /me page). */
+export function myKeyForms(form: typeof meForm): PageRoute[] {
+  return [
+    form('/me/keys', {
+      run: ({ ctx, body }) => uploadMyKey(ctx, { armored: field(body, 'armored') }),
+      done: () => doneAt('/me', 'key-uploaded'),
+    }),
+    form('/me/keys/:id/confirm', {
+      run: ({ ctx, params }) => confirmKey(ctx, params.id!),
+      done: () => doneAt('/me', 'key-confirmed'),
+    }),
+    form('/me/keys/:id/remove', {
+      run: ({ ctx, params }) => removeMyKey(ctx, params.id!),
+      done: () => doneAt('/me', 'key-removed'),
+    }),
+  ];
 }

@@ -1,26 +1,11 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { addDaysOff, personCalendar, removeDaysOff, setHolidayRegion } from '../../app/sla/calendars.ts';
 import { updateAvailability } from '../../app/admin/admin.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../app/auth/auth.ts';
 import { html, type Html } from '../html.ts';
-import {
-  csrfOk,
-  ctxOf,
-  field,
-  hiddenCsrf,
-  input,
-  layout,
-  notFoundPage,
-  optional,
-  problemOf,
-  sendHtml,
-  seeOther,
-  viewerOf,
-  webRoute,
-  type Viewer,
-  type WebDeps,
-} from '../common.ts';
-import { KEY_DONE, myKeySection, registerMyKeyForms } from './me-keys.ts';
+import { field, flashOf, hiddenCsrf, input, layout, optional, sendHtml } from '../common.ts';
+import { doneAt, formPost, type FormActionDef } from '../form-action.ts';
+import { definePages, type PageInput } from '../route.ts';
+import { KEY_DONE, myKeyForms, myKeySection } from './me-keys.ts';
 
 // "My calendar and access": the signed-in person's own availability, holiday region, days off and
 // out-of-office periods (which move their deadlines and decide who is reminded), and API tokens.
@@ -37,23 +22,18 @@ const DONE: Record<string, string> = {
 
 const WEEKDAYS = ['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
-export function registerMePages(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
-
-  const page = async (
-    reply: FastifyReply,
-    viewer: Viewer,
-    status: number,
-    flash: string | null,
-    error: string | null,
-    extra: Html = html``,
-  ) => {
-    const p = viewer.principal!;
-    const ctx = ctxOf(app, viewer);
-    const cal = await personCalendar(ctx, p.personId);
-    const tokens = await listApiTokens(ctx);
-    const keySection = await myKeySection(app, viewer);
-    const body = html`${extra}
+async function page(
+  { app, ctx, viewer, reply }: PageInput,
+  status: number,
+  flash: string | null,
+  error: string | null,
+  extra: Html = html``,
+) {
+  const p = viewer.principal!;
+  const cal = await personCalendar(ctx, p.personId);
+  const tokens = await listApiTokens(ctx);
+  const keySection = await myKeySection(app, viewer);
+  const body = html`${extra}
 <section class="card"><h2>Availability</h2>
   <p>Reminders and escalations skip people who are unavailable or away.</p>
   <form method="post" action="/me/availability">${hiddenCsrf(viewer)}
@@ -105,76 +85,70 @@ export function registerMePages(fastify: FastifyInstance, deps: WebDeps): void {
   </form>
 </section>
 ${keySection}`;
-    return sendHtml(reply, status, layout({ title: 'My calendar and access', viewer, flash, error, body }));
-  };
+  return sendHtml(reply, status, layout({ title: 'My calendar and access', viewer, flash, error, body }));
+}
 
-  /** A signed-in form POST with a valid CSRF token, or the 404 page / a refusal. */
-  const guarded = (url: string, act: (request: FastifyRequest, viewer: Viewer, reply: FastifyReply) => Promise<unknown>) =>
-    webRoute(fastify, deps, {
-      method: 'POST',
-      url,
-      handler: async (request, reply) => {
-        const viewer = await viewerOf(deps, request);
-        if (!viewer.principal) return notFoundPage(reply, viewer);
-        if (!csrfOk(request, viewer.csrfToken))
-          return page(reply, viewer, 403, null, 'The form expired (CSRF token missing or wrong); reload the page and try again.');
-        try {
-          return await act(request, viewer, reply);
-        } catch (err) {
-          const problem = problemOf(err);
-          return page(reply, viewer, problem.status, null, problem.message);
-        }
-      },
-    });
-
-  webRoute(fastify, deps, {
-    method: 'GET',
-    url: '/me',
-    handler: async (request, reply) => {
-      const viewer = await viewerOf(deps, request);
-      if (!viewer.principal) return seeOther(reply, '/signin?next=/me');
-      return page(reply, viewer, 200, DONE[field(request.query, 'done')] ?? null, null);
-    },
-  });
-
-  guarded('/me/availability', async (request, viewer, reply) => {
-    const awayUntil = optional(request.body, 'awayUntil');
-    await updateAvailability(ctxOf(app, viewer), viewer.principal!.personId, {
-      available: field(request.body, 'available') === 'yes',
-      awayUntil: awayUntil ?? null,
-    });
-    return seeOther(reply, '/me?done=availability');
-  });
-  guarded('/me/holiday-region', async (request, viewer, reply) => {
-    await setHolidayRegion(ctxOf(app, viewer), viewer.principal!.personId, { region: optional(request.body, 'region') ?? null });
-    return seeOther(reply, '/me?done=region');
-  });
-  guarded('/me/days-off', async (request, viewer, reply) => {
-    await addDaysOff(ctxOf(app, viewer), viewer.principal!.personId, {
-      startsOn: field(request.body, 'startsOn'),
-      ...(optional(request.body, 'endsOn') ? { endsOn: optional(request.body, 'endsOn') } : {}),
-      ...(optional(request.body, 'reason') ? { reason: optional(request.body, 'reason') } : {}),
-    });
-    return seeOther(reply, '/me?done=days-off');
-  });
-  guarded('/me/days-off/:id/remove', async (request, viewer, reply) => {
-    await removeDaysOff(ctxOf(app, viewer), viewer.principal!.personId, (request.params as { id: string }).id);
-    return seeOther(reply, '/me?done=days-off-removed');
-  });
-  guarded('/me/tokens', async (request, viewer, reply) => {
-    const t = await createApiToken(ctxOf(app, viewer), { name: field(request.body, 'name').trim() || 'token' });
-    return page(
-      reply,
-      viewer,
-      201,
-      'API token created. Copy it now: it is not shown again.',
-      null,
-      html`<section class="card"><h2>Your new token</h2><p><code>${t.token}</code></p></section>`,
-    );
-  });
-  registerMyKeyForms(app, guarded);
-  guarded('/me/tokens/:id/revoke', async (request, viewer, reply) => {
-    await revokeApiToken(ctxOf(app, viewer), (request.params as { id: string }).id);
-    return seeOther(reply, '/me?done=token-revoked');
+/** A form on this page: signed in, it acts on the person's own calendar, tokens and keys; a refusal
+ * is the page again with the sentence. */
+export function meForm<R>(url: string, o: Pick<FormActionDef<R>, 'run' | 'done'>) {
+  return formPost({
+    url,
+    policy: 'signed-in',
+    notFound: 'form',
+    ...o,
+    refused: (input, { problem }) => page(input, problem.status, null, problem.message),
   });
 }
+
+const me = (input: PageInput) => input.viewer.principal!.personId;
+
+export const mePages = definePages([
+  {
+    method: 'GET',
+    url: '/me',
+    policy: 'signed-in',
+    handler: async (input) => page(input, 200, flashOf(input.query, DONE), null),
+  },
+  meForm('/me/availability', {
+    run: (input) =>
+      updateAvailability(input.ctx, me(input), {
+        available: field(input.body, 'available') === 'yes',
+        awayUntil: optional(input.body, 'awayUntil') ?? null,
+      }),
+    done: () => doneAt('/me', 'availability'),
+  }),
+  meForm('/me/holiday-region', {
+    run: (input) => setHolidayRegion(input.ctx, me(input), { region: optional(input.body, 'region') ?? null }),
+    done: () => doneAt('/me', 'region'),
+  }),
+  meForm('/me/days-off', {
+    run: (input) =>
+      addDaysOff(input.ctx, me(input), {
+        startsOn: field(input.body, 'startsOn'),
+        ...(optional(input.body, 'endsOn') ? { endsOn: optional(input.body, 'endsOn') } : {}),
+        ...(optional(input.body, 'reason') ? { reason: optional(input.body, 'reason') } : {}),
+      }),
+    done: () => doneAt('/me', 'days-off'),
+  }),
+  meForm('/me/days-off/:id/remove', {
+    run: (input) => removeDaysOff(input.ctx, me(input), input.params.id!),
+    done: () => doneAt('/me', 'days-off-removed'),
+  }),
+  meForm('/me/tokens', {
+    run: ({ ctx, body }) => createApiToken(ctx, { name: field(body, 'name').trim() || 'token' }),
+    // A token is a secret shown once: in this response, never in a redirect.
+    done: (t, input) =>
+      page(
+        input,
+        201,
+        'API token created. Copy it now: it is not shown again.',
+        null,
+        html`<section class="card"><h2>Your new token</h2><p><code>${t.token}</code></p></section>`,
+      ),
+  }),
+  ...myKeyForms(meForm),
+  meForm('/me/tokens/:id/revoke', {
+    run: ({ ctx, params }) => revokeApiToken(ctx, params.id!),
+    done: () => doneAt('/me', 'token-revoked'),
+  }),
+]);

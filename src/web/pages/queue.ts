@@ -1,9 +1,9 @@
-import type { FastifyInstance } from 'fastify';
 import { queue, type QueueItem } from '../../app/cases/queries.ts';
 import { runningClocks, type RunningClock } from '../../app/sla/stats.ts';
 import { isInitialised } from '../../app/admin/instance.ts';
 import { html, type Html } from '../html.ts';
-import { ctxOf, field, layout, sendHtml, seeOther, viewerOf, webRoute, type WebDeps } from '../common.ts';
+import { field, layout, sendHtml, seeOther } from '../common.ts';
+import { definePages } from '../route.ts';
 import { due } from '../format.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
 
@@ -59,25 +59,21 @@ function overdueTable(items: QueueItem[], tz: string, clocks: Clocks): Html {
 </table>`;
 }
 
-export function registerQueuePage(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
-  webRoute(fastify, deps, {
+export const queuePages = definePages([
+  {
     method: 'GET',
     url: '/',
-    handler: async (request, reply) => {
-      const viewer = await viewerOf(deps, request);
-      if (!viewer.principal) {
-        if (!(await isInitialised(app.db))) return seeOther(reply, '/setup');
-        return seeOther(reply, '/signin');
-      }
-      const status = field(request.query, 'status') === 'closed' ? 'closed' : 'open';
-      const ctx = ctxOf(app, viewer);
+    policy: 'signed-in',
+    // The start page: a fresh desk goes to setup, anyone else signed out to sign in.
+    signedOut: async ({ app, reply }) => seeOther(reply, (await isInitialised(app.db)) ? '/signin' : '/setup'),
+    handler: async ({ app, ctx, viewer, query, reply }) => {
+      const status = field(query, 'status') === 'closed' ? 'closed' : 'open';
       const q = await queue(ctx, { status });
       const clocks = await runningClocks(
         ctx,
         [...q.reports, ...q.incidents].map((i) => i.reportId),
       );
-      const tz = await viewerTimeZone(app, viewer.principal.personId);
+      const tz = await viewerTimeZone(app, viewer.principal!.personId);
       const tab = (s: 'open' | 'closed', label: string) =>
         s === status
           ? html`<li><a href="/?status=${s}" aria-current="page">${label}</a></li>`
@@ -96,5 +92,5 @@ export function registerQueuePage(fastify: FastifyInstance, deps: WebDeps): void
         }),
       );
     },
-  });
-}
+  },
+]);

@@ -1,24 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import { signedReplyContext, signedReplyFromBrowser, checkReplyEntity, type SignedReplyContext } from '../../app/relay/relay-web.ts';
 import { html, raw, type Html } from '../html.ts';
-import {
-  csrfOk,
-  ctxOf,
-  field,
-  hiddenCsrf,
-  layout,
-  notFoundPage,
-  optional,
-  pageProblem,
-  problemOf,
-  seeOther,
-  viewerOf,
-  webRoute,
-  type Viewer,
-  type WebDeps,
-} from '../common.ts';
-import { csrfRefused } from './account.ts';
+import { field, hiddenCsrf, layout, notFoundPage, optional, problemOf, type Viewer } from '../common.ts';
+import { formPost } from '../form-action.ts';
+import { definePages, type PageInput } from '../route.ts';
 
 // The signed-reply page: a reply to the reporter signed in the browser with the member's own key.
 // It is the one page with JavaScript: OpenPGP.js and our small script, both served by Embargo itself
@@ -90,87 +76,73 @@ ${mailAlternative}
 ${canSign ? raw('<script type="module" src="/static/signed-reply.mjs"></script>') : ''}`;
 }
 
-export function registerSignedReplyPages(fastify: FastifyInstance, deps: WebDeps): void {
-  const { app } = deps;
-  const js = (reply: FastifyReply, body: string) =>
-    reply.type('text/javascript; charset=utf-8').header('content-security-policy', "default-src 'none'").send(body);
-  fastify.get('/static/signed-reply.mjs', async (_request, reply) => js(reply, SCRIPT));
-  fastify.get('/static/openpgp.min.mjs', async (_request, reply) => js(reply, OPENPGP));
+async function show(
+  { ctx, viewer, reply, params }: PageInput,
+  status: number,
+  error: string | null,
+  values: { subject?: string; body?: string },
+) {
+  const reportId = params.reportId!;
+  let c: SignedReplyContext;
+  try {
+    c = await signedReplyContext(ctx, reportId);
+  } catch (e) {
+    const p = problemOf(e);
+    if (p.status === 404) return notFoundPage(reply, viewer);
+    if (p.status === 403)
+      return send(
+        reply,
+        403,
+        layout({ title: 'Signed reply', viewer, error: p.message, body: html`<p><a href="/cases/${reportId}">Back to the case</a></p>` }),
+      );
+    throw e;
+  }
+  return send(
+    reply,
+    status,
+    layout({ title: `Signed reply to the reporter · ${c.label}`, viewer, error, body: render(c, viewer, values) }),
+  );
+}
 
-  const show = async (
-    reply: FastifyReply,
-    viewer: Viewer,
-    reportId: string,
-    status: number,
-    error: string | null,
-    values: { subject?: string; body?: string },
-  ) => {
-    let ctx: SignedReplyContext;
-    try {
-      ctx = await signedReplyContext(ctxOf(app, viewer), reportId);
-    } catch (e) {
-      const p = problemOf(e);
-      if (p.status === 404) return notFoundPage(reply, viewer);
-      if (p.status === 403)
-        return send(
-          reply,
-          403,
-          layout({ title: 'Signed reply', viewer, error: p.message, body: html`<p><a href="/cases/${reportId}">Back to the case</a></p>` }),
-        );
-      throw e;
-    }
-    return send(
-      reply,
-      status,
-      layout({ title: `Signed reply to the reporter · ${ctx.label}`, viewer, error, body: render(ctx, viewer, values) }),
-    );
-  };
+const js = (reply: FastifyReply, body: string) =>
+  reply.type('text/javascript; charset=utf-8').header('content-security-policy', "default-src 'none'").send(body);
 
-  webRoute(fastify, deps, {
+const here = (params: Record<string, string>) => `/cases/${params.reportId}/signed-reply`;
+
+export const signedReplyPages = definePages([
+  { method: 'GET', url: '/static/signed-reply.mjs', policy: 'public', handler: async ({ reply }) => js(reply, SCRIPT) },
+  { method: 'GET', url: '/static/openpgp.min.mjs', policy: 'public', handler: async ({ reply }) => js(reply, OPENPGP) },
+  {
     method: 'GET',
     url: '/cases/:reportId/signed-reply',
-    handler: async (request, reply) => {
-      const viewer = await viewerOf(deps, request);
-      const { reportId } = request.params as { reportId: string };
-      if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}/signed-reply`)}`);
-      return show(reply, viewer, reportId, 200, null, {});
-    },
-  });
-
-  webRoute(fastify, deps, {
-    method: 'POST',
+    policy: 'signed-in',
+    signInNext: here,
+    handler: async (input) => show(input, 200, null, {}),
+  },
+  formPost({
     url: '/cases/:reportId/signed-reply',
-    handler: async (request, reply) => {
-      const viewer = await viewerOf(deps, request);
-      const { reportId } = request.params as { reportId: string };
-      if (!viewer.principal) return seeOther(reply, `/signin?next=${encodeURIComponent(`/cases/${reportId}/signed-reply`)}`);
-      if (!csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
-      const b = request.body;
+    policy: 'signed-in',
+    signInNext: here,
+    run: ({ ctx, params, body: b }) =>
+      signedReplyFromBrowser(ctx, params.reportId!, {
+        entity: field(b, 'entity'),
+        signature: field(b, 'signature'),
+        ...(optional(b, 'subject') ? { subject: optional(b, 'subject') } : {}),
+        waitForReporter: field(b, 'waitForReporter') === 'true',
+      }),
+    done: (_r, { params }) => `/cases/${encodeURIComponent(params.reportId!)}?done=case.reply`,
+    refused: (input, { problem }) => {
+      const b = input.body;
+      let body = '';
       try {
-        await signedReplyFromBrowser(ctxOf(app, viewer), reportId, {
-          entity: field(b, 'entity'),
-          signature: field(b, 'signature'),
-          ...(optional(b, 'subject') ? { subject: optional(b, 'subject') } : {}),
-          waitForReporter: field(b, 'waitForReporter') === 'true',
-        });
-      } catch (e) {
-        const p = pageProblem(request, e);
-        if (p.status === 404) return notFoundPage(reply, viewer);
-        let body = '';
-        try {
-          body = checkReplyEntity(field(b, 'entity'));
-        } catch {
-          body = '';
-        }
-        const message = field(b, 'entity')
-          ? p.message
-          : 'Nothing was signed: this page needs JavaScript to sign your reply in the browser.';
-        return show(reply, viewer, reportId, p.status, message, {
-          ...(optional(b, 'subject') ? { subject: optional(b, 'subject')! } : {}),
-          body,
-        });
+        body = checkReplyEntity(field(b, 'entity'));
+      } catch {
+        body = '';
       }
-      return seeOther(reply, `/cases/${encodeURIComponent(reportId)}?done=case.reply`);
+      const message = field(b, 'entity')
+        ? problem.message
+        : 'Nothing was signed: this page needs JavaScript to sign your reply in the browser.';
+      return show(input, problem.status, message, { ...(optional(b, 'subject') ? { subject: optional(b, 'subject')! } : {}), body });
     },
-  });
-}
+  }),
+]);

@@ -1,0 +1,118 @@
+import { addPerson, listPeople, reissueEnrollment } from '../../app/admin/admin.ts';
+import { html, type Html } from '../html.ts';
+import { baseUrl, field, fieldList, hiddenCsrf, input, layout, seeOther, sendHtml, splitList, textarea } from '../common.ts';
+import { adminNav } from '../admin-nav.ts';
+import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts';
+import { formPost } from '../form-action.ts';
+import { definePages, type PageInput } from '../route.ts';
+
+// Admin page /admin/people: everyone on the desk, adding a person, and a new enrollment link for
+// someone who lost their password or authenticator. The link is a secret shown once, in the response.
+
+const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+async function peoplePage(
+  { ctx, viewer, reply }: PageInput,
+  status: number,
+  failed: FailedForm | null,
+  flash: string | null,
+  extra: Html = html``,
+) {
+  const people = await listPeople(ctx);
+  const week = failed?.form === 'add' ? fieldList(failed.values, 'workingWeek') : ['1', '2', '3', '4', '5'];
+  return sendHtml(
+    reply,
+    status,
+    layout({
+      title: 'People',
+      viewer,
+      flash,
+      error: failed?.problem.message ?? null,
+      body: html`${adminNav('/admin/people')}
+      ${extra}
+      <table>
+        <caption>Everyone on this desk</caption>
+        <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Time zone</th><th scope="col">Teams</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
+        <tbody>${people.map(
+          (p) => html`<tr>
+          <td>${p.name}${p.isAdmin ? html` <span class="badge">admin</span>` : ''}</td>
+          <td>${p.emails.join(', ')}</td>
+          <td>${p.timeZone}<br><span class="muted">${p.workingWeek.map((d) => WEEKDAYS[d - 1] ?? String(d)).join(' ')}</span></td>
+          <td>${p.teams.join(', ') || html`<span class="muted">none</span>`}</td>
+          <td>${p.enrolled ? 'enrolled' : html`<strong>not enrolled</strong>`}${p.available ? '' : ' · unavailable'}${p.awayUntil ? ` · away until ${p.awayUntil}` : ''}</td>
+          <td><form method="post" action="/admin/people/${p.id}/enrollment" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">New enrollment link</button></form></td>
+        </tr>`,
+        )}</tbody>
+      </table>
+      <section aria-labelledby="add-h" class="card">
+        <h2 id="add-h">Add a person</h2>
+        <form method="post" action="/admin/people" class="stack">
+          ${hiddenCsrf(viewer)}
+          ${input({ name: 'name', label: 'Name', required: true, value: v(failed, 'add', 'name'), error: e(failed, 'add', 'name') })}
+          ${textarea({ name: 'emails', label: 'E-mail addresses', required: true, value: v(failed, 'add', 'emails'), error: e(failed, 'add', 'emails'), hint: 'One per line; the first is the primary address.', rows: 2 })}
+          ${input({ name: 'timeZone', label: 'Time zone', required: true, value: v(failed, 'add', 'timeZone', 'UTC'), error: e(failed, 'add', 'timeZone'), hint: 'An IANA zone like Europe/London; deadlines count working days there.' })}
+          <fieldset><legend>Working days</legend>
+            ${WEEKDAYS.map((d, i) => html`<label class="day"><input type="checkbox" name="workingWeek" value="${i + 1}"${week.includes(String(i + 1)) ? html` checked` : ''}> ${d}</label>`)}
+          </fieldset>
+          <div class="choice"><label><input type="checkbox" name="isAdmin" value="1"${v(failed, 'add', 'isAdmin') ? html` checked` : ''}> Admin of this desk</label></div>
+          <p><button type="submit">Add person</button></p>
+        </form>
+      </section>`,
+    }),
+  );
+}
+
+const enrollmentNotice = (link: string, who: string) => html`<div class="notice" role="status">
+    <p>Send this enrollment link to <strong>${who}</strong> over a channel you trust. It is shown only now and works for 7 days.</p>
+    <p class="secret"><a href="${link}" id="enrollment-link">${link}</a></p></div>`;
+
+const linkOf = (input: PageInput, token: string) => `${baseUrl(input.app, input.request)}/enroll/${encodeURIComponent(token)}`;
+
+export const adminPeoplePages = definePages([
+  { method: 'GET', url: '/admin', policy: 'admin.manage', handler: async ({ reply }) => seeOther(reply, '/admin/people') },
+  {
+    method: 'GET',
+    url: '/admin/people',
+    policy: 'admin.manage',
+    handler: async (input) => peoplePage(input, 200, null, null),
+  },
+  formPost({
+    url: '/admin/people',
+    policy: 'admin.manage',
+    labels: {
+      name: ['name', 'The name'],
+      emails: ['emails', 'The e-mail addresses'],
+      timeZone: ['timeZone', 'The time zone'],
+      workingWeek: ['workingWeek', 'The working days'],
+    },
+    notFound: 'form',
+    run: ({ ctx, body }) =>
+      addPerson(ctx, {
+        name: field(body, 'name'),
+        emails: splitList(field(body, 'emails')),
+        timeZone: field(body, 'timeZone').trim(),
+        workingWeek: fieldList(body, 'workingWeek').map(Number),
+        isAdmin: field(body, 'isAdmin') === '1',
+      }),
+    // The link is a secret shown once: rendered in this response, never put in a redirect URL.
+    done: (r, input) => {
+      const name = field(input.body, 'name').trim();
+      return peoplePage(input, 201, null, `${name} is added.`, enrollmentNotice(linkOf(input, r.enrollmentToken), name));
+    },
+    refused: (input, { values, problem }) => peoplePage(input, problem.status, { form: 'add', values, problem }, null),
+  }),
+  formPost({
+    url: '/admin/people/:id/enrollment',
+    policy: 'admin.manage',
+    run: ({ ctx, params }) => reissueEnrollment(ctx, params.id!),
+    done: (r, input) =>
+      peoplePage(
+        input,
+        200,
+        null,
+        'Their password and second factor are reset; they must enroll again.',
+        enrollmentNotice(linkOf(input, r.enrollmentToken), 'them'),
+      ),
+    refused: (input, { problem }) => peoplePage(input, problem.status, { form: 'reissue', values: {}, problem }, null),
+  }),
+]);

@@ -1,0 +1,108 @@
+import { replyAsReporter, reporterView } from '../../app/intake/intake.ts';
+import { setCreditPreference } from '../../app/advisories/credit.ts';
+import { EmbargoError } from '../../domain/errors.ts';
+import { html } from '../html.ts';
+import { field, layout, notFoundPage, sendHtml, textarea } from '../common.ts';
+import { when } from '../format.ts';
+import { formPost } from '../form-action.ts';
+import { definePages, type PageInput } from '../route.ts';
+import { creditPreferenceSection } from './advisory-credit.ts';
+
+// The reporter's status page behind the secret link: the report's state, the messages, how to
+// credit them, and a form to write to the team. No session is involved; the link is the key, and
+// the routes are rate-limited per address. An unknown link is "not found".
+
+async function statusPage(
+  { ctx, viewer, reply }: PageInput,
+  token: string,
+  status: number,
+  o: { flash?: string | null; error?: string | null; draft?: string },
+) {
+  let r: Awaited<ReturnType<typeof reporterView>>;
+  try {
+    r = await reporterView(ctx, token);
+  } catch (e) {
+    if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
+    throw e;
+  }
+  const tz = 'UTC';
+  return sendHtml(
+    reply,
+    status,
+    layout({
+      title: `Your report #${r.number}`,
+      viewer,
+      flash: o.flash ?? null,
+      error: o.error ?? null,
+      body: html`<dl class="facts">
+          <div><dt>Title</dt><dd>${r.title}</dd></div>
+          <div><dt>Received</dt><dd>${when(r.receivedAt, tz)}</dd></div>
+          <div><dt>Status</dt><dd><strong id="report-status">${r.status}</strong></dd></div>
+          ${r.incidentRef ? html`<div><dt>Reference</dt><dd>${r.incidentRef}</dd></div>` : ''}
+        </dl>
+        <section aria-labelledby="msgs-h" class="card">
+          <h2 id="msgs-h">Messages</h2>
+          ${
+            r.messages.length
+              ? r.messages.map(
+                  (m) => html`<article class="message kind-${m.kind}">
+                <header><strong>${m.kind === 'from_reporter' ? 'You' : 'The security team'}</strong> · ${when(m.at, tz)}</header>
+                <pre class="body">${m.body}</pre>
+              </article>`,
+                )
+              : html`<p class="muted">No messages yet.</p>`
+          }
+        </section>
+        ${creditPreferenceSection(token, r.credit)}
+        <section aria-labelledby="add-h" class="card">
+          <h2 id="add-h">Write to the team</h2>
+          <form method="post" action="/status/${token}" class="stack">
+            ${textarea({ name: 'body', label: 'Your message', required: true, value: o.draft ?? '', rows: 6 })}
+            <p><button type="submit">Send message</button></p>
+          </form>
+        </section>`,
+    }),
+  );
+}
+
+const enc = encodeURIComponent;
+
+export const reporterStatusPages = definePages([
+  {
+    method: 'GET',
+    url: '/status/:token',
+    policy: 'reporter-link',
+    rateLimitPerMinute: (config) => Math.max(config.publicFormRatePerMinute * 6, 60),
+    handler: async (input) => {
+      const flash = field(input.query, 'sent')
+        ? 'Your message is sent to the team.'
+        : field(input.query, 'credit')
+          ? 'Your credit preference is saved; the team sees it.'
+          : null;
+      return statusPage(input, input.params.token!, 200, { flash });
+    },
+  },
+  formPost({
+    url: '/status/:token',
+    policy: 'reporter-link',
+    rateLimitPerMinute: (config) => config.publicFormRatePerMinute,
+    labels: { body: ['body', 'Your message'] },
+    run: ({ ctx, params, body }) => replyAsReporter(ctx, params.token!, { body: field(body, 'body') }),
+    done: (_r, { params }) => `/status/${enc(params.token!)}?sent=1`,
+    refused: (input, { problem }) =>
+      statusPage(input, input.params.token!, problem.status, { error: problem.message, draft: field(input.body, 'body') }),
+  }),
+  formPost({
+    url: '/status/:token/credit',
+    policy: 'reporter-link',
+    rateLimitPerMinute: (config) => config.publicFormRatePerMinute,
+    labels: { preference: ['preference', 'The choice'], alias: ['alias', 'The other name or handle'] },
+    run: ({ ctx, params, body }) => {
+      const preference = field(body, 'preference');
+      const alias = field(body, 'alias').trim();
+      return setCreditPreference(ctx, params.token!, { preference, ...(alias && preference === 'handle' ? { alias } : {}) });
+    },
+    done: (_r, { params }) => `/status/${enc(params.token!)}?credit=1`,
+    refused: (input, { problem }) => statusPage(input, input.params.token!, problem.status, { error: problem.message }),
+  }),
+]);

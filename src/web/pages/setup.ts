@@ -1,0 +1,175 @@
+import { isInitialised } from '../../app/admin/instance.ts';
+import { listShippedProfiles } from '../../process/loader.ts';
+import { html, type Html } from '../html.ts';
+import {
+  baseUrl,
+  field,
+  FormRefusal,
+  input,
+  layout,
+  notFoundPage,
+  select,
+  sendHtml,
+  type FormBody,
+  type FormProblem,
+  type Viewer,
+} from '../common.ts';
+import { formPost } from '../form-action.ts';
+import { definePages } from '../route.ts';
+
+// First-run setup: the process profile, the desk's name and time zone, and the first admin, who
+// then gets an enrollment link. Once the desk is set up the page is "not found".
+
+const NOBODY: Viewer = { principal: null, csrfToken: null };
+
+const PROFILE_LABELS: Record<string, string> = {
+  'trusted-firmware': 'Trusted Firmware — central triager claims, forwards to project teams',
+  tock: 'Tock — triage coordinator, severity → priority, subsystem contacts',
+};
+
+function timeZones(): string[] {
+  const zones = Intl.supportedValuesOf('timeZone');
+  return zones.includes('UTC') ? zones : ['UTC', ...zones];
+}
+
+function setupForm(values: FormBody, problem: FormProblem | null): Html {
+  const v = (k: string) => (typeof values[k] === 'string' ? (values[k] as string) : '');
+  const profile = v('profile') || 'trusted-firmware';
+  const e = problem?.fields ?? {};
+  return html`<p>This desk is not set up yet. Choose the process it runs and name its first admin.
+      The admin then gets an enrollment link to set a password and an authenticator.</p>
+    <form method="post" action="/setup" class="stack">
+      ${
+        v('setupToken')
+          ? html`<input type="hidden" name="setupToken" value="${v('setupToken')}">`
+          : input({
+              name: 'setupToken',
+              label: 'Setup token',
+              hint: 'Printed by embargo serve when it started on an empty desk.',
+              required: true,
+              value: '',
+              error: e.setupToken,
+              autocomplete: 'off',
+            })
+      }
+      <fieldset>
+        <legend>Process profile</legend>
+        ${e.profile ? html`<p class="field-error">${e.profile}</p>` : ''}
+        ${listShippedProfiles().map((p) => html`<div class="choice"><label><input type="radio" name="profile" value="${p.id}"${p.id === profile ? html` checked` : ''}> ${PROFILE_LABELS[p.id] ?? p.id}</label></div>`)}
+      </fieldset>
+      ${input({ name: 'name', label: 'Name of this desk', hint: 'For example "Trusted Firmware Security Team".', required: true, value: v('name'), error: e.name })}
+      ${select({ name: 'timeZone', label: 'Time zone of the desk', hint: 'Deadlines of unowned reports count working days here.', required: true, value: v('timeZone') || 'UTC', error: e.timeZone, options: timeZones().map((z) => ({ value: z, label: z })) })}
+      <fieldset>
+        <legend>First admin</legend>
+        ${input({ name: 'adminName', label: 'Name', required: true, value: v('adminName'), error: e.adminName, autocomplete: 'name' })}
+        ${input({ name: 'adminEmail', label: 'E-mail', type: 'email', required: true, value: v('adminEmail'), error: e.adminEmail, autocomplete: 'email' })}
+      </fieldset>
+      <p><button type="submit">Set up the desk</button></p>
+    </form>`;
+}
+
+/** The API's answer paths → the form's fields, and the fields' names in a sentence. */
+const FIELD_OF: Record<string, string> = {
+  setupToken: 'setupToken',
+  'instance.name': 'name',
+  name: 'name',
+  'instance.timeZone': 'timeZone',
+  timeZone: 'timeZone',
+  'instance.profile': 'profile',
+  profile: 'profile',
+  'admin.name': 'adminName',
+  'admin.email': 'adminEmail',
+  'instance.admin.name': 'adminName',
+  'instance.admin.email': 'adminEmail',
+};
+const LABEL_OF: Record<string, string> = {
+  name: 'The name of the desk',
+  timeZone: 'The time zone',
+  profile: 'The profile',
+  adminName: "The admin's name",
+  adminEmail: "The admin's e-mail",
+};
+
+interface ApiAnswer {
+  enrollmentToken?: string;
+  error?: { code: string; message: string; details: { path?: string; message: string }[] };
+}
+
+/** The API's refusal of setup as the form's sentence and per-field messages. */
+function refusalOf(status: number, json: ApiAnswer): FormRefusal {
+  const fields: Record<string, string> = {};
+  const sentences: string[] = [];
+  for (const d of json.error?.details ?? []) {
+    const f = FIELD_OF[d.path ?? ''];
+    if (f) {
+      fields[f] ??= d.message;
+      sentences.push(`${LABEL_OF[f] ?? f}: ${d.message}.`);
+    }
+  }
+  const message =
+    json.error?.code === 'validation_failed' && sentences.length
+      ? `Please correct the form: ${sentences.join(' ')}`
+      : (json.error?.message ?? 'The desk could not be set up.');
+  return new FormRefusal({ status, code: json.error?.code ?? 'bad_request', message, fields });
+}
+
+const SETUP_FIELDS = ['setupToken', 'profile', 'name', 'timeZone', 'adminName', 'adminEmail'] as const;
+
+export const setupPages = definePages([
+  {
+    method: 'GET',
+    url: '/setup',
+    policy: 'public',
+    handler: async ({ app, viewer, query, reply }) => {
+      if (await isInitialised(app.db)) return notFoundPage(reply, viewer);
+      return sendHtml(
+        reply,
+        200,
+        layout({ title: 'Set up Embargo', viewer: NOBODY, body: setupForm({ setupToken: field(query, 'token') }, null) }),
+      );
+    },
+  },
+  formPost({
+    url: '/setup',
+    policy: 'public',
+    rateLimitPerMinute: () => 10,
+    // Once set up, the page does not exist: the form's refusal is the 404 page.
+    run: async ({ app, body, request }) => {
+      if (await isInitialised(app.db)) throw new FormRefusal({ status: 404, code: 'not_found', message: 'Not found.' });
+      const v = Object.fromEntries(SETUP_FIELDS.map((k) => [k, field(body, k)])) as Record<(typeof SETUP_FIELDS)[number], string>;
+      // The API route holds the setup token check; the page goes through it so there is one gate.
+      const res = await request.server.inject({
+        method: 'POST',
+        url: '/api/setup',
+        payload: {
+          setupToken: v.setupToken,
+          instance: { name: v.name, profile: v.profile, timeZone: v.timeZone, admin: { name: v.adminName, email: v.adminEmail } },
+        },
+      });
+      const json = res.json() as ApiAnswer;
+      if (res.statusCode === 201 && json.enrollmentToken) return json.enrollmentToken;
+      throw refusalOf(res.statusCode, json);
+    },
+    done: (enrollmentToken, { app, request, reply }) => {
+      const link = `${baseUrl(app, request)}/enroll/${encodeURIComponent(enrollmentToken)}`;
+      return sendHtml(
+        reply,
+        201,
+        layout({
+          title: 'The desk is set up',
+          viewer: NOBODY,
+          body: html`<p>Open this enrollment link to set the admin's password and authenticator. It is shown only now and works for 7 days.</p>
+            <p class="secret"><a href="${link}">${link}</a></p>`,
+        }),
+      );
+    },
+    refused: async ({ reply }, { values, problem }) => {
+      const typed = Object.fromEntries(SETUP_FIELDS.map((k) => [k, field(values, k)]));
+      return sendHtml(
+        reply,
+        problem.status,
+        layout({ title: 'Set up Embargo', viewer: NOBODY, error: problem.message, body: setupForm(typed, problem) }),
+      );
+    },
+  }),
+]);
