@@ -82,17 +82,7 @@ const RUBYGEMS: VersionScheme = {
   vers: 'gem',
 };
 
-const RPM_DISTRIBUTIONS = [
-  'AlmaLinux',
-  'Azure Linux',
-  'Mageia',
-  'openEuler',
-  'openSUSE',
-  'Photon OS',
-  'Red Hat',
-  'Rocky Linux',
-  'SUSE',
-];
+const RPM_DISTRIBUTIONS = ['AlmaLinux', 'Azure Linux', 'Mageia', 'openEuler', 'openSUSE', 'Photon OS', 'Red Hat', 'Rocky Linux', 'SUSE'];
 
 const SCHEMES: Record<string, VersionScheme> = {
   // SemVer is the ecosystem's own rule.
