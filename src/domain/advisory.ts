@@ -207,7 +207,7 @@ const SemverRangeSchema = z
 function rangeVersionProblems(r: SemverRange, scheme: VersionScheme): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];
   const bad = (path: string, message: string) => out.push({ path, message });
-  const like = `${scheme.label} (like ${scheme.example})`;
+  const like = scheme.example ? `${scheme.label} (like ${scheme.example})` : scheme.label;
   if (r.introduced !== '0' && !scheme.valid(r.introduced)) bad('introduced', `"${r.introduced}" is not ${like} or "0"`);
   if (r.fixed !== undefined && !scheme.valid(r.fixed)) bad('fixed', `"${r.fixed}" is not ${like}`);
   if (r.lastAffected !== undefined && !scheme.valid(r.lastAffected)) bad('lastAffected', `"${r.lastAffected}" is not ${like}`);

@@ -17,8 +17,8 @@ import { compareMaven, isMavenVersion } from './maven.ts';
 export interface VersionScheme {
   /** What a person reads in an error: "a PyPI version (PEP 440)". */
   label: string;
-  /** Examples for the error message. */
-  example: string;
+  /** Examples for the error message, when the scheme has typical ones. */
+  example?: string;
   valid(version: string): boolean;
   /** The ecosystem's order, when Embargo knows it; undefined leaves the order unchecked. */
   compare?: (a: string, b: string) => number;
@@ -44,8 +44,7 @@ const semver = (vers: string, label = 'a semantic version'): VersionScheme => ({
 });
 
 const opaque = (ecosystem: string, vers: string, cveType = 'custom'): VersionScheme => ({
-  label: `a ${ecosystem} version`,
-  example: '1.4.2',
+  label: `one ${ecosystem} version (without spaces or range operators such as < > = | *)`,
   valid: (v) => TOKEN.test(v),
   osvType: 'ECOSYSTEM',
   cveType,
