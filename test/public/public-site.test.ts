@@ -239,6 +239,22 @@ test('every fixture: the page lists exactly its records, each served with its me
   const tf1 = (await get(h, '/advisories/TFV-2026-0001/')).body;
   assert.match(tf1, /<li>Ada Lovelace \(Analytical Engines Ltd\), finder — <a href="https:\/\/ada.example.org\/"/);
   assert.match(tf1, /<li>An anonymous reporter<\/li>/);
+  // Ranges say whose version rules they follow.
+  const packages = (await get(h, '/advisories/TOCK-2026-0008/')).body;
+  assert.match(packages, /<li>1\.0rc1 and later, before 4\.2 <span class="muted">\(PyPI versions\)<\/span><\/li>/);
+  assert.match(packages, /<li>2\.13\.0 and later, before 2\.13\.4\.2 <span class="muted">\(Maven versions\)<\/span><\/li>/);
+  assert.match(packages, /<li>1\.0\.0 and later, before 1\.4\.2 <span class="muted">\(semantic versions\)<\/span><\/li>/);
+  // The CSAF documents name their own URL on the site; their first paths serve the same bytes.
+  for (const version of ['2.0', '2.1']) {
+    const path = `TOCK-2026-0008/csaf-${version}/tock-2026-0008.json`;
+    const served = await get(h, `/advisories/${path}`);
+    const self = JSON.parse(served.body).document.references.filter((r: { category: string }) => r.category === 'self');
+    assert.deepEqual(
+      self.map((r: { url: string }) => r.url),
+      [`${SITE}${path}`],
+    );
+    assert.equal((await get(h, `/advisories/TOCK-2026-0008/csaf-${version}.json`)).body, served.body);
+  }
 });
 
 test('an advisory page carries every section: Markdown rendered safely, products and ranges, CVSS, references, credits, timeline, revisions', async (t) => {

@@ -17,6 +17,8 @@ import { compareMaven, isMavenVersion } from './maven.ts';
 export interface VersionScheme {
   /** What a person reads in an error: "a PyPI version (PEP 440)". */
   label: string;
+  /** What a person reads beside a range: "PyPI versions (PEP 440)". */
+  plural: string;
   /** Examples for the error message, when the scheme has typical ones. */
   example?: string;
   valid(version: string): boolean;
@@ -33,8 +35,9 @@ export interface VersionScheme {
 /** One version token: no spaces, and none of the characters that ranges use as operators. */
 const TOKEN = /^[^\s|,<>=!*^~[\]()]{1,128}$/;
 
-const semver = (vers: string, label = 'a semantic version'): VersionScheme => ({
-  label,
+const semver = (vers: string): VersionScheme => ({
+  label: 'a semantic version',
+  plural: 'semantic versions',
   example: '1.4.2',
   valid: isSemVer,
   compare: compareSemVer,
@@ -45,6 +48,7 @@ const semver = (vers: string, label = 'a semantic version'): VersionScheme => ({
 
 const opaque = (ecosystem: string, vers: string, cveType = 'custom'): VersionScheme => ({
   label: `one ${ecosystem} version (without spaces or range operators such as < > = | *)`,
+  plural: `${ecosystem} versions`,
   valid: (v) => TOKEN.test(v),
   osvType: 'ECOSYSTEM',
   cveType,
@@ -53,6 +57,7 @@ const opaque = (ecosystem: string, vers: string, cveType = 'custom'): VersionSch
 
 const PYPI: VersionScheme = {
   label: 'a PyPI version (PEP 440)',
+  plural: 'PyPI versions',
   example: '4.2, 1.0rc1 or 2.0.post1',
   valid: (v) => validPep440(v) !== null,
   compare: comparePep440,
@@ -63,6 +68,7 @@ const PYPI: VersionScheme = {
 
 const MAVEN: VersionScheme = {
   label: 'a Maven version',
+  plural: 'Maven versions',
   example: '2.13.4.2 or 1.0-beta-1',
   valid: isMavenVersion,
   compare: compareMaven,
@@ -73,6 +79,7 @@ const MAVEN: VersionScheme = {
 
 const RUBYGEMS: VersionScheme = {
   label: 'a RubyGems version',
+  plural: 'RubyGems versions',
   example: '4.2 or 1.0.0.rc1',
   valid: (v) => validGem(v) === v && TOKEN.test(v),
   compare: (a, b) => (gemLt(a, b) ? -1 : gemGt(a, b) ? 1 : 0),
