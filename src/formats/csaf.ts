@@ -2,9 +2,14 @@
 // csaf21.ts: one builder, the differences between the versions kept in one place.
 //
 // Profile csaf_security_advisory:
-// - product_tree: vendor → product name → one product_version_range per affected range (vers
-//   syntax for semver ranges, e.g. "vers:semver/>=2.8.0|<2.10.1"; words for ranges by git commit)
-//   and one product_version per fixed version or fixing commit (with its purl for a package).
+// - product_tree: vendor → product (one per name and package ecosystem: same-named packages of two
+//   ecosystems stay apart, named with their ecosystem) → one product_version_range per affected
+//   range (vers syntax in the ecosystem's scheme, e.g. "vers:pypi/>=1.0rc1|<4.2", "vers:semver/..."
+//   for a product without a package; words for ranges by git commit) and one product_version per
+//   fixed version or fixing commit; a package's ranges carry its package URL, its fixed versions the
+//   package URL with the version.
+// - document.references: the document's canonical URL on the public site as "self" when the site
+//   is known (ExportOptions.siteUrl), the advisory page, the other references.
 // - vulnerabilities: one per CVE id (one without a CVE when there is none): product_status
 //   known_affected (the ranges) and fixed (the fixed versions); remediations vendor_fix (upgrade
 //   instructions), none_available (no fix yet), mitigation; CWE; scores.
