@@ -239,6 +239,15 @@ test('CSAF files are named by the lower-cased tracking id and carry their canoni
     const result = await check(doc);
     assert.deepEqual(result.warnings ?? [], [], `CSAF ${version}: ${JSON.stringify(result)}`);
   }
+  // Every fixture, withdrawn ones too, passes the test once the site is known.
+  for (const f of FIXTURES) {
+    const a = parseAdvisory(f.input);
+    for (const format of ['csaf-2.0', 'csaf-2.1'] as const) {
+      const doc = exportAdvisory(a, format, { siteUrl: site }).files[0]!.json;
+      const check = format === 'csaf-2.0' ? optional20.optionalTest_6_2_11! : recommended21.recommendedTest_6_2_11!;
+      assert.deepEqual((await check(doc)).warnings ?? [], [], `${f.name} ${format}`);
+    }
+  }
   // Odd characters become "_", as the file name rule says.
   const odd = parseAdvisory({ ...input, id: 'TF:2026.01_A' });
   assert.equal(exportAdvisory(odd, 'csaf-2.0').files[0]!.name, 'tf_2026_01_a.json');
