@@ -18,7 +18,7 @@
 
 import { z } from 'zod';
 import { ValidationError, type ErrorDetail } from './errors.ts';
-import { compareSemVer, isSemVer } from './semver.ts';
+import { versionScheme, type VersionScheme } from './versions/index.ts';
 import { cweById, normalizeCweId } from './cwe.ts';
 import { compareSeverity, type Severity } from './severity.ts';
 import { parseCvss, type CvssScore } from './cvss.ts';
@@ -181,7 +181,12 @@ function isKnownEcosystem(ecosystem: string): boolean {
 // Affected products and version ranges
 // ---------------------------------------------------------------------------------------------
 
-/** Affected from `introduced` (default "0": every earlier version) until `fixed` (excluded) or `lastAffected` (included). */
+/**
+ * Affected from `introduced` (default "0": every earlier version) until `fixed` (excluded) or
+ * `lastAffected` (included). "semver" is the stored name of a range by version number; the
+ * versions follow the package ecosystem's own rules (src/domain/versions/), SemVer for a product
+ * without a package. The product checks them, since only it knows the ecosystem.
+ */
 const SemverRangeSchema = z
   .strictObject({
     type: z.literal('semver'),
@@ -190,24 +195,32 @@ const SemverRangeSchema = z
     lastAffected: z.string().trim().optional(),
   })
   .superRefine((r, ctx) => {
-    const bad = (key: 'introduced' | 'fixed' | 'lastAffected', message: string) => ctx.addIssue({ code: 'custom', path: [key], message });
-    if (r.introduced !== '0' && !isSemVer(r.introduced))
-      bad('introduced', `"${r.introduced}" is not a semantic version (like 1.4.2) or "0"`);
-    if (r.fixed !== undefined && !isSemVer(r.fixed)) bad('fixed', `"${r.fixed}" is not a semantic version (like 1.4.2)`);
-    if (r.lastAffected !== undefined && !isSemVer(r.lastAffected))
-      bad('lastAffected', `"${r.lastAffected}" is not a semantic version (like 1.4.2)`);
     if (r.fixed !== undefined && r.lastAffected !== undefined)
-      bad('lastAffected', 'a range has either a fixed version or a last affected version, not both');
-    const start = r.introduced === '0' ? undefined : r.introduced;
-    if (start && isSemVer(start)) {
-      if (r.fixed !== undefined && isSemVer(r.fixed) && compareSemVer(r.fixed, start) <= 0) {
-        bad('fixed', `the range ends before it starts: fixed ${r.fixed} is not after introduced ${start}`);
-      }
-      if (r.lastAffected !== undefined && isSemVer(r.lastAffected) && compareSemVer(r.lastAffected, start) < 0) {
-        bad('lastAffected', `the range ends before it starts: last affected ${r.lastAffected} is before introduced ${start}`);
-      }
-    }
+      ctx.addIssue({
+        code: 'custom',
+        path: ['lastAffected'],
+        message: 'a range has either a fixed version or a last affected version, not both',
+      });
   });
+
+/** Problems of a range's versions by the product's version scheme, with their paths inside the range. */
+function rangeVersionProblems(r: SemverRange, scheme: VersionScheme): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  const bad = (path: string, message: string) => out.push({ path, message });
+  const like = scheme.example ? `${scheme.label} (like ${scheme.example})` : scheme.label;
+  if (r.introduced !== '0' && !scheme.valid(r.introduced)) bad('introduced', `"${r.introduced}" is not ${like} or "0"`);
+  if (r.fixed !== undefined && !scheme.valid(r.fixed)) bad('fixed', `"${r.fixed}" is not ${like}`);
+  if (r.lastAffected !== undefined && !scheme.valid(r.lastAffected)) bad('lastAffected', `"${r.lastAffected}" is not ${like}`);
+  const start = r.introduced === '0' ? undefined : r.introduced;
+  const compare = scheme.compare;
+  if (compare && start && scheme.valid(start)) {
+    if (r.fixed !== undefined && scheme.valid(r.fixed) && compare(r.fixed, start) <= 0)
+      bad('fixed', `the range ends before it starts: fixed ${r.fixed} is not after introduced ${start}`);
+    if (r.lastAffected !== undefined && scheme.valid(r.lastAffected) && compare(r.lastAffected, start) < 0)
+      bad('lastAffected', `the range ends before it starts: last affected ${r.lastAffected} is before introduced ${start}`);
+  }
+  return out;
+}
 
 /** Affected from commit `introduced` up to, not including, commit `fixed`, in the product's repository. */
 const GitRangeSchema = z
@@ -263,10 +276,14 @@ const AffectedProductSchema = z
     } else if (!p.package && (p.vendor === undefined) !== (p.product === undefined)) {
       ctx.addIssue({ code: 'custom', path: [p.vendor === undefined ? 'vendor' : 'product'], message: 'vendor and product go together' });
     }
+    const scheme = versionScheme(p.package?.ecosystem);
     p.ranges.forEach((r, i) => {
       if (r.type === 'git' && !p.repo) {
         ctx.addIssue({ code: 'custom', path: ['ranges', i], message: "a range by git commit needs the product's repository (repo)" });
       }
+      if (r.type === 'semver')
+        for (const problem of rangeVersionProblems(r, scheme))
+          ctx.addIssue({ code: 'custom', path: ['ranges', i, problem.path], message: problem.message });
     });
     if (new Set(p.components).size !== p.components.length)
       ctx.addIssue({ code: 'custom', path: ['components'], message: 'a component is listed twice' });

@@ -9,6 +9,11 @@ export interface ExportOptions {
    * the formats that need dates get this one. A published advisory's output never depends on it.
    */
   now?: string;
+  /**
+   * The public advisory site's root URL, ending in "/": a CSAF document names its own place there
+   * as its canonical URL (self reference).
+   */
+  siteUrl?: string;
 }
 
 export const GENERATOR = { name: 'Embargo', version: '0.1.0' } as const;

@@ -2,9 +2,14 @@
 // csaf21.ts: one builder, the differences between the versions kept in one place.
 //
 // Profile csaf_security_advisory:
-// - product_tree: vendor → product name → one product_version_range per affected range (vers
-//   syntax for semver ranges, e.g. "vers:semver/>=2.8.0|<2.10.1"; words for ranges by git commit)
-//   and one product_version per fixed version or fixing commit (with its purl for a package).
+// - product_tree: vendor → product (one per name and package ecosystem: same-named packages of two
+//   ecosystems stay apart, named with their ecosystem) → one product_version_range per affected
+//   range (vers syntax in the ecosystem's scheme, e.g. "vers:pypi/>=1.0rc1|<4.2", "vers:semver/..."
+//   for a product without a package; words for ranges by git commit) and one product_version per
+//   fixed version or fixing commit; a package's ranges carry its package URL, its fixed versions the
+//   package URL with the version.
+// - document.references: the document's canonical URL on the public site as "self" when the site
+//   is known (ExportOptions.siteUrl), the advisory page, the other references.
 // - vulnerabilities: one per CVE id (one without a CVE when there is none): product_status
 //   known_affected (the ranges) and fixed (the fixed versions); remediations vendor_fix (upgrade
 //   instructions), none_available (no fix yet), mitigation; CWE; scores.
@@ -33,6 +38,7 @@ import {
 import { CWE_CATALOGUE, cweById } from '../domain/cwe.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { cvssJson, describeCvss } from '../domain/cvss.ts';
+import { versionScheme } from '../domain/versions/index.ts';
 import { GENERATOR, releaseDate, type ExportOptions } from './common.ts';
 
 export type CsafVersion = '2.0' | '2.1';
@@ -41,13 +47,29 @@ export type CsafDocument = Record<string, unknown> & { document: Record<string, 
 const TLP_URL = 'https://www.first.org/tlp/';
 const CSAF_21_SCHEMA = 'https://docs.oasis-open.org/csaf/csaf/v2.1/schema/csaf.json';
 
-/** "vers:semver/>=2.8.0|<2.10.1" (the vers specification of package-url). */
-export function semverVers(r: Extract<VersionRange, { type: 'semver' }>): string {
+/**
+ * "vers:pypi/>=1.0rc1|<4.2" (the vers specification of package-url): the versioning scheme of the
+ * package's ecosystem, "semver" for a product without a package.
+ */
+export function versRange(r: Extract<VersionRange, { type: 'semver' }>, ecosystem: string | undefined): string {
   const constraints: string[] = [];
   if (r.introduced !== '0') constraints.push(`>=${r.introduced}`);
   if (r.fixed) constraints.push(`<${r.fixed}`);
   else if (r.lastAffected) constraints.push(`<=${r.lastAffected}`);
-  return `vers:semver/${constraints.length ? constraints.join('|') : '*'}`;
+  return `vers:${versionScheme(ecosystem).vers}/${constraints.length ? constraints.join('|') : '*'}`;
+}
+
+/**
+ * CSAF's file name rule (CSAF 2.0 and 2.1, section 5.1): the tracking id in lower case, every run
+ * of characters other than + - a-z 0-9 as one "_", and ".json".
+ */
+export function csafFileName(id: string): string {
+  return `${id.toLowerCase().replace(/[^+\-a-z0-9]+/g, '_')}.json`;
+}
+
+/** Where a CSAF document lives on the public site, relative to its root: "TFV-2026-0001/csaf-2.0/tfv-2026-0001.json". */
+export function csafSitePath(id: string, version: CsafVersion): string {
+  return `${id}/csaf-${version}/${csafFileName(id)}`;
 }
 
 /** A versionless purl with a version: pkg:cargo/tock-registers → pkg:cargo/tock-registers@0.9.1. */
@@ -69,46 +91,74 @@ interface Tree {
   ranges: { product: AffectedProduct; range: VersionRange | undefined; affectedId: string; fixedId?: string }[];
 }
 
+/** Products of one vendor with the same name but of different ecosystems are told apart by it. */
+function productLabels(a: Advisory): Map<AffectedProduct, { key: string; name: string }> {
+  const ecosystemsOf = new Map<string, Set<string>>();
+  const base = (p: AffectedProduct) => JSON.stringify([productVendor(p, a.publisher), productName(p)]);
+  for (const p of a.affected) {
+    const set = ecosystemsOf.get(base(p)) ?? new Set<string>();
+    set.add(p.package?.ecosystem ?? '');
+    ecosystemsOf.set(base(p), set);
+  }
+  return new Map(
+    a.affected.map((p) => {
+      const ecosystem = p.package?.ecosystem ?? '';
+      const shared = ecosystemsOf.get(base(p))!.size > 1;
+      return [
+        p,
+        {
+          key: JSON.stringify([productName(p), ecosystem]),
+          name: shared && ecosystem ? `${productName(p)} (${ecosystem})` : productName(p),
+        },
+      ];
+    }),
+  );
+}
+
 function buildTree(a: Advisory, version: CsafVersion): Tree {
   let next = 1;
   const newId = () => `CSAFPID-${String(next++).padStart(4, '0')}`;
-  const vendors = new Map<string, Map<string, Leaf[]>>();
+  // vendor → product (by name and ecosystem) → its leaves
+  const vendors = new Map<string, Map<string, { name: string; leaves: Leaf[] }>>();
   const fixedIds = new Map<string, string>();
   const ranges: Tree['ranges'] = [];
-  const leavesOf = (vendor: string, product: string): Leaf[] => {
+  const labels = productLabels(a);
+  const leavesOf = (vendor: string, p: AffectedProduct): Leaf[] => {
+    const { key, name } = labels.get(p)!;
     let products = vendors.get(vendor);
     if (!products) vendors.set(vendor, (products = new Map()));
-    let leaves = products.get(product);
-    if (!leaves) products.set(product, (leaves = []));
-    return leaves;
+    let product = products.get(key);
+    if (!product) products.set(key, (product = { name, leaves: [] }));
+    return product.leaves;
   };
-  const helper = (p: AffectedProduct, v: string): Record<string, unknown> => {
+  /** The package URL of a leaf: with the version for a version, without one for a range. */
+  const helper = (p: AffectedProduct, v?: string): Record<string, unknown> => {
     if (!p.package?.purl) return {};
-    const purl = purlWithVersion(p.package.purl, v);
+    const purl = v === undefined ? p.package.purl : purlWithVersion(p.package.purl, v);
     return { product_identification_helper: version === '2.0' ? { purl } : { purls: [purl] } };
   };
 
   for (const p of a.affected) {
     const vendor = productVendor(p, a.publisher);
-    const name = productName(p);
-    const leaves = leavesOf(vendor, name);
+    const name = labels.get(p)!.name;
+    const leaves = leavesOf(vendor, p);
     const list: (VersionRange | undefined)[] = p.ranges.length ? p.ranges : [undefined];
     for (const r of list) {
       const affectedId = newId();
       const rangeName = !r
         ? 'vers:all/*'
         : r.type === 'semver'
-          ? semverVers(r)
+          ? versRange(r, p.package?.ecosystem)
           : `commits from ${r.introduced} up to, not including, ${r.fixed}`;
       leaves.push({
         category: 'product_version_range',
         name: rangeName,
-        product: { name: `${vendor} ${name} ${r ? describeRange(r) : 'all versions'}`, product_id: affectedId },
+        product: { name: `${vendor} ${name} ${r ? describeRange(r) : 'all versions'}`, product_id: affectedId, ...helper(p) },
       });
       const fixed = r?.type === 'git' ? r.fixed : r?.fixed;
       let fixedId: string | undefined;
       if (fixed !== undefined) {
-        const key = JSON.stringify([vendor, name, fixed]);
+        const key = JSON.stringify([vendor, labels.get(p)!.key, fixed]);
         fixedId = fixedIds.get(key);
         if (!fixedId) {
           fixedId = newId();
@@ -128,7 +178,7 @@ function buildTree(a: Advisory, version: CsafVersion): Tree {
   const branches = [...vendors].map(([vendor, products]) => ({
     category: 'vendor',
     name: vendor,
-    branches: [...products].map(([product, leaves]) => ({ category: 'product_name', name: product, branches: leaves })),
+    branches: [...products.values()].map(({ name, leaves }) => ({ category: 'product_name', name, branches: leaves })),
   }));
   return { branches, ranges };
 }
@@ -146,9 +196,19 @@ function acknowledgments(a: Advisory): Record<string, unknown>[] {
   });
 }
 
-function references(a: Advisory): Record<string, unknown>[] {
+/**
+ * The document's canonical URL (its place on the public site) as its self reference, as CSAF
+ * recommends (test 6.2.11); the advisory's page is then an external reference. Without a site URL
+ * (an export of a file) the page is the nearest thing to the document itself.
+ */
+function references(a: Advisory, version: CsafVersion, options: ExportOptions): Record<string, unknown>[] {
+  const canonical = options.siteUrl
+    ? `${options.siteUrl}${csafSitePath(a.id, version).split('/').map(encodeURIComponent).join('/')}`
+    : undefined;
+  const summary = `${a.publisher.name} advisory ${a.id}`;
   return [
-    ...(a.url ? [{ category: 'self', summary: `${a.publisher.name} advisory ${a.id}`, url: a.url }] : []),
+    ...(canonical ? [{ category: 'self', summary: `${summary} (CSAF ${version})`, url: canonical }] : []),
+    ...(a.url ? [{ category: canonical ? 'external' : 'self', summary, url: a.url }] : []),
     ...a.references
       .filter((r) => r.url !== a.url)
       .map((r) => ({ category: 'external', summary: r.name ?? `${r.type} reference`, url: r.url })),
@@ -190,7 +250,7 @@ function documentPart(a: Advisory, version: CsafVersion, category: string, optio
   } else if (a.description) {
     notes.push({ category: 'description', title: 'Description', text: a.description });
   }
-  const refs = references(a);
+  const refs = references(a, version, options);
   const acks = acknowledgments(a);
   return {
     category,

@@ -4,8 +4,9 @@
 // - descriptions: the summary and description as plain text (Markdown is readable as such) when it
 //   fits the 4,096-character limit, else the summary; the full Markdown as supportingMedia.
 // - affected: vendor + product (the team when the product names no vendor); for a package also
-//   collectionURL + packageName where the ecosystem has a well-known collection; versions by semver
-//   or by git commit ("version" ≤ v < "lessThan"), everything else unaffected; components → modules.
+//   collectionURL + packageName where the ecosystem has a well-known collection; versions by number
+//   (versionType by the package's ecosystem: semver, python, maven, rpm, else custom) or by git
+//   commit ("version" ≤ v < "lessThan"), everything else unaffected; components → modules.
 // - problemTypes (CWE), metrics (cvssV3_1 / cvssV4_0), workarounds (mitigation), solutions
 //   (upgrade), credits (honouring each preference), timeline, references with CVE tags.
 // - A withdrawn advisory gives REJECTED records with the reason (the CVE ids should no longer be
@@ -22,6 +23,7 @@ import {
   type AffectedProduct,
   type ReferenceType,
 } from '../domain/advisory.ts';
+import { versionScheme } from '../domain/versions/index.ts';
 import { cweById } from '../domain/cwe.ts';
 import { ValidationError, type ErrorDetail } from '../domain/errors.ts';
 import { cvssJson } from '../domain/cvss.ts';
@@ -99,12 +101,14 @@ function describe(markdown: string, short: string): Record<string, unknown> {
   };
 }
 
+/** Ranges by version carry the versionType of the package's ecosystem ("python", "maven", "semver", ...). */
 function versions(p: AffectedProduct): Record<string, unknown>[] {
+  const versionType = versionScheme(p.package?.ecosystem).cveType;
   return p.ranges.map((r) => {
     if (r.type === 'git') return { version: r.introduced, status: 'affected', versionType: 'git', lessThan: r.fixed };
-    if (r.fixed) return { version: r.introduced, status: 'affected', versionType: 'semver', lessThan: r.fixed };
-    if (r.lastAffected) return { version: r.introduced, status: 'affected', versionType: 'semver', lessThanOrEqual: r.lastAffected };
-    return { version: r.introduced, status: 'affected', versionType: 'semver', lessThan: '*' };
+    if (r.fixed) return { version: r.introduced, status: 'affected', versionType, lessThan: r.fixed };
+    if (r.lastAffected) return { version: r.introduced, status: 'affected', versionType, lessThanOrEqual: r.lastAffected };
+    return { version: r.introduced, status: 'affected', versionType, lessThan: '*' };
   });
 }
 

@@ -6,6 +6,7 @@ import type { Advisory } from '../domain/advisory.ts';
 import { ValidationError } from '../domain/errors.ts';
 import type { ExportOptions } from './common.ts';
 import { toCveRecords } from './cve.ts';
+import { csafFileName } from './csaf.ts';
 import { toCsaf20 } from './csaf20.ts';
 import { toCsaf21 } from './csaf21.ts';
 import { toMarkdown } from './markdown.ts';
@@ -35,10 +36,7 @@ export function isExportFormat(value: string): value is ExportFormat {
   return (EXPORT_FORMATS as readonly string[]).includes(value);
 }
 
-/** CSAF's file name rule: the tracking id in lower case, other characters than + - a-z 0-9 as "_". */
-export function csafFileName(id: string): string {
-  return `${id.toLowerCase().replace(/[^+\-a-z0-9]+/g, '_')}.json`;
-}
+export { csafFileName, csafSitePath } from './csaf.ts';
 
 const json = (name: string, value: unknown, mediaType = 'application/json'): ExportedFile => ({
   name,

@@ -4,14 +4,18 @@
 // - aliases: the CVE ids. summary: the title (OSV's one-line summary); details: Markdown with the
 //   summary, description, mitigation and upgrade instructions.
 // - severity: CVSS_V3 / CVSS_V4 vectors.
-// - affected: a package product gets its package and SEMVER/GIT ranges. OSV ranges other than GIT
-//   only mean something for a package, so a vendor/product without a package carries its git
-//   ranges, and its semver ranges go in database_specific with the vendor and product.
+// - affected: a package product gets its package and its ranges by version, typed as its
+//   ecosystem's versions are (SEMVER where SemVer is the ecosystem's own rule, ECOSYSTEM for PyPI,
+//   Maven and every other, so osv.dev compares them by the ecosystem's rules), and its GIT ranges.
+//   OSV ranges other than GIT only mean something for a package, so a vendor/product without a
+//   package carries its git ranges, and its version ranges go in database_specific with the
+//   vendor and product.
 // - withdrawn: OSV's `withdrawn` timestamp; the reason leads the details.
 // - credits: names as the credited party chose; anonymous credits appear as "Anonymous" with
 //   their type and no contact.
 
 import { advisorySeverity, publicCredit, type Advisory, type AffectedProduct, type ReferenceType } from '../domain/advisory.ts';
+import { versionScheme } from '../domain/versions/index.ts';
 import { modifiedDate, type ExportOptions } from './common.ts';
 
 export const OSV_SCHEMA_VERSION = '1.7.4';
@@ -83,10 +87,11 @@ function affected(p: AffectedProduct): OsvAffected {
   const git: OsvRange[] = p.ranges.flatMap((r) =>
     r.type === 'git' ? [{ type: 'GIT' as const, repo: p.repo!, events: [{ introduced: r.introduced }, { fixed: r.fixed }] }] : [],
   );
+  const type = versionScheme(p.package?.ecosystem).osvType;
   const semver: OsvRange[] = p.ranges.flatMap((r) => {
     if (r.type !== 'semver') return [];
     const end: OsvEvent[] = r.fixed ? [{ fixed: r.fixed }] : r.lastAffected ? [{ last_affected: r.lastAffected }] : [];
-    return [{ type: 'SEMVER' as const, events: [{ introduced: r.introduced }, ...end] }];
+    return [{ type, events: [{ introduced: r.introduced }, ...end] }];
   });
   const dbSpecific: Record<string, unknown> = { project: p.project };
   if (p.components.length) dbSpecific.components = [...p.components];

@@ -110,10 +110,11 @@ export const publicSitePlugin: Plugin = async (server: FastifyInstance, { app })
         const found = await advisoryFile(app, id, file);
         return found ? send(request, reply, found) : notFound(reply);
       });
-      site.get<{ Params: { id: string; file: string } }>('/:id/cve/:file', async (request, reply) => {
-        const { id, file } = request.params;
-        if (!isSafeSegment(id) || !isSafeSegment(file)) return notFound(reply);
-        const found = await advisoryFile(app, id, `cve/${file}`);
+      // Records in a folder of the advisory: cve/<CVE id>.json, csaf-2.0/<file>, csaf-2.1/<file>.
+      site.get<{ Params: { id: string; folder: string; file: string } }>('/:id/:folder/:file', async (request, reply) => {
+        const { id, folder, file } = request.params;
+        if (!isSafeSegment(id) || !isSafeSegment(folder) || !isSafeSegment(file)) return notFound(reply);
+        const found = await advisoryFile(app, id, `${folder}/${file}`);
         return found ? send(request, reply, found) : notFound(reply);
       });
     },

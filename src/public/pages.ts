@@ -1,3 +1,4 @@
+import { versionScheme } from '../domain/versions/index.ts';
 import {
   advisorySeverity,
   creditTypeWords,
@@ -122,11 +123,11 @@ function markdownSection(id: string, title: string, source: string | undefined):
   return html`<section id="${id}"><h2>${title}</h2><div class="markdown">${renderMarkdown(source)}</div></section>`;
 }
 
-function rangeItem(r: VersionRange): Html {
+function rangeItem(r: VersionRange, p: AffectedProduct): Html {
   if (r.type === 'git') {
     return html`<li>Commits from <code>${r.introduced}</code> up to, not including, <code>${r.fixed}</code></li>`;
   }
-  return html`<li>${describeRange(r)} <span class="muted">(semantic versions)</span></li>`;
+  return html`<li>${describeRange(r)} <span class="muted">(${versionScheme(p.package?.ecosystem).plural})</span></li>`;
 }
 
 function productBlock(p: AffectedProduct, a: Advisory): Html {
@@ -137,7 +138,7 @@ function productBlock(p: AffectedProduct, a: Advisory): Html {
   ${p.package ? html`<dt>Package</dt><dd>${p.package.ecosystem}: <code>${p.package.name}</code>${p.package.purl ? html` <span class="muted">(<code>${p.package.purl}</code>)</span>` : ''}</dd>` : ''}
   <dt>Project</dt><dd>${p.project}</dd>
   ${p.repo ? html`<dt>Repository</dt><dd>${link(p.repo, p.repo)}</dd>` : ''}
-  <dt>Affected</dt><dd>${p.ranges.length ? html`<ul class="plain">${p.ranges.map(rangeItem)}</ul>` : html`<span class="muted">no range given</span>`}</dd>
+  <dt>Affected</dt><dd>${p.ranges.length ? html`<ul class="plain">${p.ranges.map((r) => rangeItem(r, p))}</ul>` : html`<span class="muted">no range given</span>`}</dd>
   ${p.components.length ? html`<dt>Components</dt><dd>${p.components.map((c, i) => html`${i ? ', ' : ''}<code>${c}</code>`)}</dd>` : ''}
 </dl>
 </section>`;

@@ -5,7 +5,8 @@ import { type Config, deskUrl } from '../config.ts';
 // same names are URLs under /advisories/ and file names under DIR.
 //
 //   index.html  feed.atom  index.json  style.css
-//   <id>/index.html  <id>/osv.json  <id>/csaf-2.0.json  <id>/csaf-2.1.json
+//   <id>/index.html  <id>/osv.json  <id>/csaf-2.0/<file>  <id>/csaf-2.1/<file> (CSAF's file name:
+//   the lower-cased id, .json; also at the first names <id>/csaf-2.0.json and <id>/csaf-2.1.json)
 //   <id>/cve/<CVE id>.json (one CVE record per CVE id)  <id>/advisory.txt  <id>/advisory.md
 //
 // Pages link to each other relatively (an advisory page is a directory index, "<id>/"), so the

@@ -32,15 +32,19 @@ export const JSON_INDEX = 'application/json; charset=utf-8';
 
 // Records are a pure function of the (immutable, cached) published document and its publication
 // time, so they are computed once per document rather than on every request.
-const recordCache = new WeakMap<Advisory, { publishAt: string; records: AdvisoryRecord[] }>();
+const recordCache = new WeakMap<Advisory, { publishAt: string; url: string; records: AdvisoryRecord[] }>();
 
-export function recordsOf(p: PublicAdvisory): AdvisoryRecord[] {
+export function recordsOf(p: PublicAdvisory, url: string): AdvisoryRecord[] {
   const hit = recordCache.get(p.advisory);
-  if (hit && hit.publishAt === p.publishAt) return hit.records;
-  const records = advisoryRecords(p.advisory, p.publishAt);
-  recordCache.set(p.advisory, { publishAt: p.publishAt, records });
+  if (hit && hit.publishAt === p.publishAt && hit.url === url) return hit.records;
+  const records = advisoryRecords(p.advisory, p.publishAt, url);
+  recordCache.set(p.advisory, { publishAt: p.publishAt, url, records });
   return records;
 }
+
+/** A record's former path, serving the same bytes (links to it keep working). */
+const formerCopies = (records: readonly AdvisoryRecord[]): SiteFile[] =>
+  records.flatMap((r) => (r.formerPath ? [{ path: r.formerPath, mediaType: r.mediaType, body: r.body }] : []));
 
 async function info(app: App): Promise<SiteInfo> {
   return { owner: await siteOwner(app) };
@@ -73,7 +77,7 @@ function renderListing(s: SiteState, path: Listing): SiteFile {
         body: jsonIndex(
           s.url,
           s.site,
-          s.advisories.map((pub) => ({ pub, records: recordsOf(pub) })),
+          s.advisories.map((pub) => ({ pub, records: recordsOf(pub, s.url) })),
         ),
       };
   }
@@ -84,9 +88,13 @@ export async function listingFile(app: App, path: Listing): Promise<SiteFile> {
   return renderListing(await siteState(app), path);
 }
 
-function filesOfAdvisory(site: SiteInfo, p: PublicAdvisory): SiteFile[] {
-  const records = recordsOf(p);
-  return [{ path: advisoryPagePath(p.advisory.id), mediaType: HTML, body: page(advisoryPage(site, p, records)) }, ...records];
+function filesOfAdvisory(site: SiteInfo, url: string, p: PublicAdvisory): SiteFile[] {
+  const records = recordsOf(p, url);
+  return [
+    { path: advisoryPagePath(p.advisory.id), mediaType: HTML, body: page(advisoryPage(site, p, records)) },
+    ...records,
+    ...formerCopies(records),
+  ];
 }
 
 /** One file of one advisory ("TFV-2026-0001/osv.json"), or null when the advisory is not public or has no such file. */
@@ -94,12 +102,14 @@ export async function advisoryFile(app: App, publicId: string, path: string): Pr
   const p = await findPublicAdvisory(app, publicId);
   if (!p) return null;
   const wanted = `${publicId}/${path}`;
-  if (path === 'index.html') return filesOfAdvisory(await info(app), p)[0]!;
-  return recordsOf(p).find((r) => r.path === wanted) ?? null;
+  const url = siteUrl(app.config);
+  if (path === 'index.html') return filesOfAdvisory(await info(app), url, p)[0]!;
+  const records = recordsOf(p, url);
+  return records.find((r) => r.path === wanted) ?? formerCopies(records).find((f) => f.path === wanted) ?? null;
 }
 
 /** Every file of the site as it is now: what `embargo site export` writes. */
 export async function allSiteFiles(app: App): Promise<SiteFile[]> {
   const s = await siteState(app);
-  return [...LISTINGS.map((path) => renderListing(s, path)), STYLESHEET, ...s.advisories.flatMap((p) => filesOfAdvisory(s.site, p))];
+  return [...LISTINGS.map((path) => renderListing(s, path)), STYLESHEET, ...s.advisories.flatMap((p) => filesOfAdvisory(s.site, s.url, p))];
 }

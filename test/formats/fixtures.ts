@@ -2,7 +2,9 @@
 // export tests: several projects and publishers, ranges by semantic version and by git commit
 // (SHA-1 and SHA-256), open ranges, last-affected ranges, pre-releases, several CVEs, named, aliased
 // and anonymous credits, CVSS 3.1 (base, temporal, environmental) and 4.0 (base, threat), a
-// withdrawn advisory, an updated one with its revision history, a long and hostile description.
+// withdrawn advisory, an updated one with its revision history, a long and hostile description,
+// and packages of ecosystems whose versions are not semantic versions (PyPI, Maven), one of them
+// sharing its name with an npm package.
 //
 // Anonymous credits deliberately carry the real name the desk knows (see ANONYMOUS_SECRETS): the
 // tests assert it never reaches any output.
@@ -430,6 +432,42 @@ export const FIXTURES: { name: string; input: AdvisoryInput }[] = [
       published: '2026-02-20T16:00:00Z',
       withdrawn: '2026-02-20T16:00:00Z',
       withdrawnReason: 'Duplicate of TOCK-2026-0001 (CVE-2026-20001).',
+      publisher: TOCK_PUBLISHER,
+    },
+  },
+  {
+    name: 'python-maven-npm-packages',
+    input: {
+      id: 'TOCK-2026-0008',
+      title: 'Unsafe deserialisation in the Tock board configuration libraries',
+      summary: 'The board configuration readers for Python, Java and JavaScript load untrusted input unsafely.',
+      description: 'Each library evaluated the configuration file instead of parsing it.',
+      affected: [
+        {
+          project: 'tockconf',
+          package: { ecosystem: 'PyPI', name: 'tockconf', purl: 'pkg:pypi/tockconf' },
+          ranges: [
+            { type: 'semver', introduced: '1.0rc1', fixed: '4.2' },
+            { type: 'semver', introduced: '5.0', lastAffected: '5.0.post1' },
+          ],
+        },
+        {
+          project: 'tockconf',
+          package: { ecosystem: 'Maven', name: 'org.tockos:tockconf', purl: 'pkg:maven/org.tockos/tockconf' },
+          ranges: [{ type: 'semver', introduced: '2.13.0', fixed: '2.13.4.2' }],
+        },
+        {
+          project: 'tockconf',
+          package: { ecosystem: 'npm', name: 'tockconf', purl: 'pkg:npm/tockconf' },
+          ranges: [{ type: 'semver', introduced: '1.0.0', fixed: '1.4.2' }],
+        },
+      ],
+      cveIds: ['CVE-2026-20008'],
+      cweIds: ['CWE-502'],
+      cvss: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:R/S:U/C:H/I:H/A:H'],
+      upgrade: 'Upgrade tockconf to 4.2 (PyPI), 2.13.4.2 (Maven) or 1.4.2 (npm).',
+      references: [{ url: 'https://github.com/tock/tockconf/security', type: 'advisory' }],
+      published: '2026-09-20T10:00:00Z',
       publisher: TOCK_PUBLISHER,
     },
   },

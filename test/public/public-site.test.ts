@@ -41,18 +41,24 @@ async function get(h: Harness, url: string, headers: Record<string, string> = {}
   return { status: r.statusCode, headers: r.headers, body: r.body, raw: r.rawPayload };
 }
 
+/** CSAF's file name for an advisory: its lower-cased id (CSAF section 5.1). */
+const csafName = (input: AdvisoryInput) => `${input.id.toLowerCase().replace(/[^+\-a-z0-9]+/g, '_')}.json`;
+
 /** Every path of an advisory's files under the site root, as the page must list them. */
 function expectedFiles(input: AdvisoryInput): string[] {
   return [
     'index.html',
     'osv.json',
     ...(input.cveIds ?? []).map((c) => `cve/${c}.json`),
-    'csaf-2.0.json',
-    'csaf-2.1.json',
+    `csaf-2.0/${csafName(input)}`,
+    `csaf-2.1/${csafName(input)}`,
     'advisory.txt',
     'advisory.md',
   ].map((f) => `${input.id}/${f}`);
 }
+
+/** The CSAF documents' first paths, still served with the same bytes (not listed on the page). */
+const formerFiles = (input: AdvisoryInput): string[] => ['csaf-2.0.json', 'csaf-2.1.json'].map((f) => `${input.id}/${f}`);
 
 function advisoryUrls(input: AdvisoryInput): string[] {
   return [`/advisories/${input.id}/`, ...expectedFiles(input).map((f) => `/advisories/${f}`)];
@@ -189,8 +195,8 @@ test('every fixture: the page lists exactly its records, each served with its me
   const v = validators();
   const schemaOf: Record<string, ReturnType<typeof validators>['cve']> = {
     'osv.json': v.osv,
-    'csaf-2.0.json': v.csaf20,
-    'csaf-2.1.json': v.csaf21,
+    'csaf-2.0': v.csaf20,
+    'csaf-2.1': v.csaf21,
   };
   const failures: string[] = [];
   let validated = 0;
@@ -220,7 +226,7 @@ test('every fixture: the page lists exactly its records, each served with its me
       else if (file.startsWith('csaf')) assert.equal(type, 'application/csaf+json; charset=utf-8');
       else assert.equal(type, 'application/json; charset=utf-8');
       if (file.endsWith('.json')) {
-        const validate = file.startsWith('cve/') ? v.cve : schemaOf[file]!;
+        const validate = file.startsWith('cve/') ? v.cve : schemaOf[file.split('/')[0]!]!;
         validated++;
         if (!validate(JSON.parse(r.body))) failures.push(`${path}:\n${explain(validate)}`);
       }
@@ -233,6 +239,22 @@ test('every fixture: the page lists exactly its records, each served with its me
   const tf1 = (await get(h, '/advisories/TFV-2026-0001/')).body;
   assert.match(tf1, /<li>Ada Lovelace \(Analytical Engines Ltd\), finder — <a href="https:\/\/ada.example.org\/"/);
   assert.match(tf1, /<li>An anonymous reporter<\/li>/);
+  // Ranges say whose version rules they follow.
+  const packages = (await get(h, '/advisories/TOCK-2026-0008/')).body;
+  assert.match(packages, /<li>1\.0rc1 and later, before 4\.2 <span class="muted">\(PyPI versions\)<\/span><\/li>/);
+  assert.match(packages, /<li>2\.13\.0 and later, before 2\.13\.4\.2 <span class="muted">\(Maven versions\)<\/span><\/li>/);
+  assert.match(packages, /<li>1\.0\.0 and later, before 1\.4\.2 <span class="muted">\(semantic versions\)<\/span><\/li>/);
+  // The CSAF documents name their own URL on the site; their first paths serve the same bytes.
+  for (const version of ['2.0', '2.1']) {
+    const path = `TOCK-2026-0008/csaf-${version}/tock-2026-0008.json`;
+    const served = await get(h, `/advisories/${path}`);
+    const self = JSON.parse(served.body).document.references.filter((r: { category: string }) => r.category === 'self');
+    assert.deepEqual(
+      self.map((r: { url: string }) => r.url),
+      [`${SITE}${path}`],
+    );
+    assert.equal((await get(h, `/advisories/TOCK-2026-0008/csaf-${version}.json`)).body, served.body);
+  }
 });
 
 test('an advisory page carries every section: Markdown rendered safely, products and ranges, CVSS, references, credits, timeline, revisions', async (t) => {
@@ -373,7 +395,13 @@ test('the static export is byte for byte what the desk serves, and every link in
   assert.equal(result.files, files.length);
   assert.equal(result.advisories, FIXTURES.length);
   assert.ok(!files.some((f) => f.startsWith('TFV-2026-0099')), 'the scheduled advisory is not exported');
-  const expected = ['index.html', 'feed.atom', 'index.json', 'style.css', ...FIXTURES.flatMap((f) => expectedFiles(f.input))];
+  const expected = [
+    'index.html',
+    'feed.atom',
+    'index.json',
+    'style.css',
+    ...FIXTURES.flatMap((f) => [...expectedFiles(f.input), ...formerFiles(f.input)]),
+  ];
   assert.deepEqual(files.sort(), expected.sort());
   for (const file of files) {
     const served = await get(h, `/advisories/${file}`);

@@ -39,7 +39,19 @@ test('embargo site export: --help, writes only what is public now, refuses a non
   const out = join(mkdtempSync(join(tmpdir(), 'embargo-site-out-')), 'public');
   r = await embargo(env, 'site', 'export', out);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /Wrote 11 files \(1 published advisories\)/);
+  // The page, OSV, one CVE record, CSAF 2.0 and 2.1 under CSAF's file name and at their first
+  // paths, text and Markdown; the index, feed, JSON index and stylesheet.
+  assert.match(r.out, /Wrote 13 files \(1 published advisories\)/);
+  for (const version of ['2.0', '2.1']) {
+    const body = readFileSync(join(out, first.id, `csaf-${version}`, 'tfv-2026-0001.json'), 'utf8');
+    const csaf = JSON.parse(body);
+    const self = csaf.document.references.filter((x: { category: string }) => x.category === 'self');
+    assert.deepEqual(
+      self.map((x: { url: string }) => x.url),
+      [`https://desk.example.org/advisories/TFV-2026-0001/csaf-${version}/tfv-2026-0001.json`],
+    );
+    assert.equal(readFileSync(join(out, first.id, `csaf-${version}.json`), 'utf8'), body, 'the first path keeps the same bytes');
+  }
   assert.deepEqual(readdirSync(out).sort(), [first.id, 'feed.atom', 'index.html', 'index.json', 'style.css'].sort());
   assert.ok(!existsSync(join(out, second.id)));
   assert.ok(!readFileSync(join(out, 'feed.atom'), 'utf8').includes(second.id));

@@ -395,7 +395,7 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
       ${area('description', 'Description (Markdown)', m.description, e, 12, 'What the vulnerability is and what an attacker gains. Markdown; raw HTML is shown as text.')}
     </fieldset>
     <fieldset><legend>Affected products</legend>
-      <p class="hint">Per project: a package (ecosystem and name) or a vendor and product; version ranges by semantic version or by git commit (full hashes, with the repository).</p>
+      <p class="hint">Per project: a package (ecosystem and name) or a vendor and product; version ranges by version, as the package's ecosystem numbers them (semantic versions for a vendor's product), or by git commit (full hashes, with the repository).</p>
       ${err(e, 'affected')}
       ${m.products.map(
         (p, i) => html`<fieldset class="row"><legend>Product ${i + 1}</legend>
@@ -413,7 +413,7 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
           <tbody>${p.ranges.map((r, j) => {
             const n = `p${i}_r${j}`;
             return html`<tr>
-              <td>${err(e, `${n}_type`)}<label class="visually-hidden" for="f-${n}_type">Kind of range ${j + 1}</label><select id="f-${n}_type" name="${n}_type">${['semver', 'git'].map((t) => html`<option value="${t}"${t === r.type ? html` selected` : ''}>${t === 'git' ? 'git commits' : 'semver'}</option>`)}</select></td>
+              <td>${err(e, `${n}_type`)}<label class="visually-hidden" for="f-${n}_type">Kind of range ${j + 1}</label><select id="f-${n}_type" name="${n}_type">${['semver', 'git'].map((t) => html`<option value="${t}"${t === r.type ? html` selected` : ''}>${t === 'git' ? 'git commits' : 'versions'}</option>`)}</select></td>
               <td>${err(e, `${n}_introduced`)}<label class="visually-hidden" for="f-${n}_introduced">Introduced, range ${j + 1}</label><input id="f-${n}_introduced" name="${n}_introduced" value="${r.introduced}"></td>
               <td>${err(e, `${n}_fixed`)}<label class="visually-hidden" for="f-${n}_fixed">Fixed, range ${j + 1}</label><input id="f-${n}_fixed" name="${n}_fixed" value="${r.fixed}"></td>
               <td>${err(e, `${n}_lastAffected`)}<label class="visually-hidden" for="f-${n}_lastAffected">Last affected, range ${j + 1}</label><input id="f-${n}_lastAffected" name="${n}_lastAffected" value="${r.lastAffected}"></td>

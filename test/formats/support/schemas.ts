@@ -52,8 +52,11 @@ let cached: Validators | undefined;
 
 export function validators(): Validators {
   if (cached) return cached;
-  // multipleOfPrecision: scores are one-decimal numbers ("multipleOf": 0.1); without it Ajv divides in
-  // binary floating point and rejects e.g. 2.3 (2.3 / 0.1 = 22.999999999999996).
+  // multipleOfPrecision: the one place where these validators differ from a literal reading of the
+  // official schemas. CVSS scores (3.1 and 4.0 alike) are one-decimal numbers ("multipleOf": 0.1);
+  // without it Ajv divides in binary floating point and rejects valid scores, e.g. 2.3
+  // (2.3 / 0.1 = 22.999999999999996). With it, a score must be a multiple of 0.1 to 9 decimal places:
+  // 2.35 is still refused. docs/features.md says so where it speaks of validation.
   const options = { strict: false, allErrors: true, validateFormats: true, multipleOfPrecision: 9 } as const;
 
   const cveAjv = new AjvDraft07.default(options);
