@@ -7,7 +7,7 @@ import { ZodError } from 'zod';
 import type { App, Ctx } from '../app/context.ts';
 import { principalFromApiToken, principalFromSession } from '../app/auth/auth.ts';
 import { EmbargoError, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
-import type { Principal } from '../domain/access.ts';
+import { deskRefusal, mayDo, type Principal } from '../domain/access.ts';
 import { PATH_PARAMS, pathParamsOf, type RouteDef } from './route.ts';
 import { apiRoutes } from './routes/api.ts';
 import { sessionRoutes, SESSION_COOKIE } from './routes/session.ts';
@@ -160,7 +160,8 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
         const { principal } = auth;
         if (route.policy === 'signed-in' || route.policy === 'admin') {
           if (principal.kind !== 'person') throw new EmbargoError('unauthenticated', 'Sign in first.');
-          if (route.policy === 'admin' && !principal.isAdmin) throw new EmbargoError('forbidden', 'Only an admin may do this.');
+          if (route.policy === 'admin' && !mayDo(principal, 'admin.manage'))
+            throw new EmbargoError('forbidden', deskRefusal('admin.manage'));
         }
         // CSRF: a cookie-authenticated unsafe request must carry the session's token (header or form field).
         if (auth.csrfToken && request.method !== 'GET' && request.method !== 'HEAD') {

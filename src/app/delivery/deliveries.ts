@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Queryable } from '../../store/db.ts';
 import { canSeeCase, canSeeSensitive, type CaseFacts, type PersonPrincipal } from '../../domain/access.ts';
 import { EmbargoError, NotFoundError } from '../../domain/errors.ts';
-import { audit, requirePerson, type Ctx } from '../context.ts';
+import { audit, requireDesk, requirePerson, type Ctx } from '../context.ts';
 import { loadCase, openReporter, visibleCase } from '../cases/case.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { confirmedKeyFor } from '../keys/keys.ts';
@@ -178,9 +178,8 @@ export interface FailedDelivery {
 /** Admins run the mail system; the central team answers for the cases. An admin outside the central team sees no reporter's address. */
 function requireMailOperator(ctx: Ctx): PersonPrincipal | null {
   if (ctx.principal.kind === 'system') return null;
-  const p = requirePerson(ctx);
-  if (!p.isAdmin && !p.central) throw new EmbargoError('forbidden', 'Only admins and the central security team see failed deliveries.');
-  return p;
+  requireDesk(ctx, 'mail.deliveries');
+  return requirePerson(ctx);
 }
 
 export async function listFailedDeliveries(ctx: Ctx, limit = 200): Promise<FailedDelivery[]> {

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import type { PersonPrincipal } from '../../domain/access.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
-import { ForbiddenError, ValidationError } from '../../domain/errors.ts';
+import { ValidationError } from '../../domain/errors.ts';
 import { SUPERSEDING_PREFIX, SUPERSEDING_REASONS } from '../../domain/sla-outcome.ts';
-import { requirePerson, type Ctx } from '../context.ts';
+import { requireDesk, requirePerson, type Ctx } from '../context.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { viewerTimeZone } from '../viewer.ts';
 
@@ -472,8 +472,7 @@ export interface SlaMetrics {
  * now, the queue, and the distributions. For admins and the central team: counts only, no case.
  */
 export async function slaMetrics(ctx: Ctx): Promise<SlaMetrics> {
-  const p = requirePerson(ctx);
-  if (!p.isAdmin && !p.central) throw new ForbiddenError('Only admins and the central security team may read the metrics.');
+  requireDesk(ctx, 'metrics.read');
   const db = ctx.app.db;
   const now = ctx.app.clock();
   const clocks = await profileClocks(db);
