@@ -1,12 +1,16 @@
 import { z } from 'zod';
-import { advisoryActions, canSeeSensitive, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
+import { advisoryActions, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
+import { audienceOf, readsUnredacted } from '../../domain/audience.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { withCase } from '../gate.ts';
 import { openReporter, openTitle } from './case.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { scoredVectors } from '../scoring/scoring.ts';
+import { renderForAudience, renderMessage } from './render-for-audience.ts';
+import { caseSensitiveValues } from './sensitive.ts';
 
-// Read models: the queue and the case page. Reads of sensitive data are audited.
+// Read models: the queue and the case page. Reads of sensitive data are audited; the case page is
+// rendered for the reader's audience, so those outside the security teams read labels, not values.
 
 export const QueueQuery = z.strictObject({
   status: z.enum(['open', 'closed']).default('open'),
@@ -130,7 +134,10 @@ const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 export async function caseView(ctx: Ctx, reportId: string) {
   const p = requirePerson(ctx);
   return withCase(ctx, reportId, {}, async (tx, c, rules, now) => {
-    const sensitive = canSeeSensitive(p, c.facts);
+    // withCase let the person see the case, so they have an audience.
+    const audience = audienceOf(p, c.facts)!;
+    const sensitive = readsUnredacted(audience);
+    const r = renderForAudience(audience, sensitive ? [] : await caseSensitiveValues(ctx, tx, c));
     const report = await tx.query<{ body_sealed: string; sensitive_sealed: string }>(
       'SELECT body_sealed, sensitive_sealed FROM reports WHERE id = $1',
       [reportId],
@@ -208,8 +215,8 @@ export async function caseView(ctx: Ctx, reportId: string) {
       number: c.row.number,
       channel: c.row.channel,
       receivedAt: c.row.receivedAt.toISOString(),
-      title: openTitle(ctx, c),
-      body: ctx.app.sealer.open(report.rows[0]!.body_sealed, aad('reports', 'body', reportId)),
+      title: r.text(openTitle(ctx, c)),
+      body: r.text(ctx.app.sealer.open(report.rows[0]!.body_sealed, aad('reports', 'body', reportId))),
       rmState: c.row.rmState,
       triager: nameOf(c.row.triagerId),
       acknowledgedAt: iso(c.row.acknowledgedAt),
@@ -219,7 +226,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
       incident: incident
         ? {
             ref: incident.ref,
-            title: incident.title,
+            title: r.text(incident.title as string),
             status: incident.status,
             outcome: incident.outcome,
             severity: incident.severity,
@@ -262,7 +269,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
         startedAt: iso(d.started_at),
         dueAt: iso(d.due_at),
         stoppedAt: iso(d.stopped_at),
-        stopReason: d.stop_reason,
+        stopReason: r.maybe(d.stop_reason),
         pausedAt: iso(d.paused_at),
         overdue: !d.stopped_at && !d.paused_at && new Date(d.due_at) < now,
       })),
@@ -273,7 +280,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
         to: t.to_state,
         actor: nameOf(t.actor_id),
         at: iso(t.at),
-        reason: t.reason,
+        reason: r.maybe(t.reason),
       })),
       thread: messages.rows.map((m) => ({
         id: m.id,
@@ -281,11 +288,11 @@ export async function caseView(ctx: Ctx, reportId: string) {
         author: m.kind === 'from_reporter' ? 'reporter' : nameOf(m.author_id),
         at: iso(m.created_at),
         queuedMail: m.outbox_id !== null,
-        body: ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)),
+        body: renderMessage(r, m.kind, ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id))),
       })),
       attachments: attachments.rows.map((a) => ({
         id: a.id,
-        filename: ctx.app.sealer.open(a.filename_sealed, aad('attachments', 'filename', a.id)),
+        filename: r.text(ctx.app.sealer.open(a.filename_sealed, aad('attachments', 'filename', a.id))),
         contentType: a.content_type,
         size: a.size,
       })),
