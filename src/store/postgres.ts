@@ -18,6 +18,10 @@ export async function openPostgres(opts: PostgresOptions): Promise<Db> {
     max: opts.max ?? 10,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
+  // An idle connection the server ends (a restart, a failover, an administrator) reports its error on
+  // the pool; without a listener that error would end the whole process. The pool drops the client
+  // and the next query opens a new one, so noting it is enough.
+  pool.on('error', (e) => console.error(`embargo: an idle database connection ended: ${e.message}`));
   if (opts.schema) {
     if (!/^[a-z_][a-z0-9_]*$/.test(opts.schema)) throw new Error(`unsafe schema name: ${opts.schema}`);
     await pool.query(`CREATE SCHEMA IF NOT EXISTS ${opts.schema}`);
