@@ -1,4 +1,4 @@
-import { reporterSensitiveValues } from '../cases/sensitive.ts';
+import { caseSensitiveValues } from '../cases/sensitive.ts';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { parseAdvisory, type Advisory } from '../../domain/advisory.ts';
@@ -119,11 +119,8 @@ export async function circulateAdvisory(
       ...v.document,
       credits: v.document.credits.map((cr, i) => (i === v.reporterCredit ? { type: cr.type, preference: 'anonymous', contact: [] } : cr)),
     });
-    const report = await tx.query<{ sensitive_sealed: string }>('SELECT sensitive_sealed FROM reports WHERE id = $1', [c.row.reportId]);
-    const guard = reporterSensitiveValues(ctx.app.sealer, c.row.reportId, {
-      reporter: c.row.reporterSealed,
-      sensitive: report.rows[0]!.sensitive_sealed,
-    });
+    // The same values publication is guarded by, the name or handle the reporter chose among them.
+    const guard = (await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId)).map((s) => s.value);
     const body = draftText(anonymised, version, now, input.message);
     const outboxIds: string[] = [];
     for (const to of [...new Set(addresses)]) {
