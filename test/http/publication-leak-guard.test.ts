@@ -57,6 +57,18 @@ async function caseWithAdvisory(report: Record<string, unknown>): Promise<{ repo
   return { reportId, statusToken, advisoryId: a.json.advisoryId };
 }
 
+const AFFECTED = {
+  project: 'tf-a',
+  vendor: 'Trusted Firmware',
+  product: 'TF-A',
+  repo: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a',
+  ranges: [
+    { type: 'semver', introduced: '2.8.0', fixed: '2.10.1' },
+    { type: 'git', introduced: GIT_A, fixed: GIT_B },
+  ],
+  components: ['BL2'],
+};
+
 const head = async (advisoryId: string) => (await api(h, 'GET', `/api/advisories/${advisoryId}`, { as: tina })).json;
 
 /** A document with everything publication needs, built on the head version, with `changes` on top. */
@@ -69,19 +81,7 @@ async function saveComplete(advisoryId: string, changes: Record<string, unknown>
         ...doc,
         summary: 'A crafted FIP image overflows a stack buffer in BL2.',
         description: 'BL2 copies the image header into a fixed-size stack buffer without checking its length.',
-        affected: [
-          {
-            project: 'tf-a',
-            vendor: 'Trusted Firmware',
-            product: 'TF-A',
-            repo: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a',
-            ranges: [
-              { type: 'semver', introduced: '2.8.0', fixed: '2.10.1' },
-              { type: 'git', introduced: GIT_A, fixed: GIT_B },
-            ],
-            components: ['BL2'],
-          },
-        ],
+        affected: [AFFECTED],
         references: [{ url: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a/+/fix', type: 'fix' }],
         mitigation: 'Only boot images signed by your own key.',
         cvss: ['CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'],
@@ -137,6 +137,7 @@ test('every section is guarded: references, timeline, affected products, a secon
     ],
     timeline: [...doc.timeline, { at: '2026-11-20T09:00:00Z', event: 'Example Research Ltd confirmed the fix.' }],
     credits: [...doc.credits, { type: 'analyst', preference: 'name', name: 'Example Research Ltd' }],
+    affected: [AFFECTED, { ...AFFECTED, components: ['BL2 as built for the ExampleCorp secure boot board rev C'] }],
   });
   const r = await approveAndSchedule(advisoryId);
   assert.equal(r.status, 400, r.body);
@@ -148,7 +149,9 @@ test('every section is guarded: references, timeline, affected products, a secon
   assert.match(fields['timeline[1]'] ?? '', /organisation/, r.body);
   assert.match(fields['credits[1]'] ?? '', /organisation/, r.body);
   assert.equal(fields['credits[0]'], undefined, "the reporter's own credit by name is theirs to give");
-  assert.doesNotMatch(r.body, /Megacorp|rita@|research\.example|Example Research/i);
+  assert.match(fields['affected[1]'] ?? '', /product/, r.body);
+  assert.equal(fields['affected[0]'], undefined);
+  assert.doesNotMatch(r.body, /Megacorp|rita@|research\.example|Example Research|ExampleCorp/i);
 });
 
 test('the reporter credited by name publishes their name; their organisation in that credit is refused', async () => {
@@ -208,6 +211,8 @@ test('the credit alias the reporter chose: refused in a draft for stakeholders a
   const outboxBefore = (await outbox(h, reportId)).length;
   const st = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, { as: tina, body: { audience: 'stakeholders' } });
   assert.equal(st.status, 422, st.body);
+  assert.deepEqual(refusedFields(st), { description: 'identity' });
+  assert.doesNotMatch(st.body, /zeroday/);
   assert.equal((await outbox(h, reportId)).length, outboxBefore, 'nothing went to stakeholders');
 
   const refused = await approveAndSchedule(advisoryId);
