@@ -60,7 +60,7 @@ export function publicationLeaks(doc: Advisory, values: readonly SensitiveValue[
     for (const [path, entry] of entries) {
       const texts: { key: string | null; text: string }[] = [];
       strings(entry, null, texts);
-      const ownCredit = key === 'credits' && path === `credits[${own.index}]`;
+      const ownCredit = own.index !== null && path === `credits[${own.index}]`;
       const found = new Set<SensitiveValue>();
       for (const { key: field, text } of texts) {
         // The one name the reporter chose stands in the field that shows it; the rest is checked.
