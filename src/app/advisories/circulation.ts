@@ -1,8 +1,8 @@
-import { reporterSensitiveValues } from '../cases/sensitive.ts';
+import { caseSensitiveValues } from '../cases/sensitive.ts';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { parseAdvisory, type Advisory } from '../../domain/advisory.ts';
-import { ValidationError } from '../../domain/errors.ts';
+import { EmbargoError, ValidationError } from '../../domain/errors.ts';
 import { STAKEHOLDER_KINDS, STAKEHOLDER_KINDS_SQL } from '../../domain/stakeholders.ts';
 import { toText } from '../../formats/text.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
@@ -10,6 +10,7 @@ import { openReporter, type LoadedCase } from '../cases/case.ts';
 import { addMessage, messageReporter, queueMail, stageOf } from '../cases/messaging.ts';
 import { readVersion } from './advisories.ts';
 import { withAdvisory } from '../gate.ts';
+import { publicationLeaks } from './leak-check.ts';
 
 // Circulating a draft before publication: to the reporter (into the case thread and, when they gave
 // an address, the outbox, copied as the profile says) or to stakeholders (addresses given, or the
@@ -119,11 +120,18 @@ export async function circulateAdvisory(
       ...v.document,
       credits: v.document.credits.map((cr, i) => (i === v.reporterCredit ? { type: cr.type, preference: 'anonymous', contact: [] } : cr)),
     });
-    const report = await tx.query<{ sensitive_sealed: string }>('SELECT sensitive_sealed FROM reports WHERE id = $1', [c.row.reportId]);
-    const guard = reporterSensitiveValues(ctx.app.sealer, c.row.reportId, {
-      reporter: c.row.reporterSealed,
-      sensitive: report.rows[0]!.sensitive_sealed,
-    });
+    // The same values publication is guarded by, the name or handle the reporter chose among them;
+    // a refusal names the draft's fields that carry them (the mail's own guard below is the backstop).
+    const values = await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId);
+    const leaks = publicationLeaks(anonymised, values, { index: null, shown: null }, now.toISOString());
+    if (leaks.length > 0) {
+      throw new EmbargoError(
+        'leak_blocked',
+        `The draft cannot go to stakeholders: ${leaks.length} field${leaks.length === 1 ? ' carries' : 's carry'} what only the security teams may know. Remove or rephrase ${leaks.length === 1 ? 'it' : 'them'}.`,
+        leaks,
+      );
+    }
+    const guard = values.map((s) => s.value);
     const body = draftText(anonymised, version, now, input.message);
     const outboxIds: string[] = [];
     for (const to of [...new Set(addresses)]) {

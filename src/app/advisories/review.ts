@@ -7,6 +7,7 @@ import { messageReporter, templateVars } from '../cases/messaging.ts';
 import { claimCveForAdvisory } from '../cve/pool.ts';
 import { readVersion, requiredSections, writeVersion, type AdvisoryState } from './advisories.ts';
 import { advisoryFacts, requireAdvisoryAction, withAdvisory } from '../gate.ts';
+import { assertPublishable } from './leak-check.ts';
 
 // Review and approval by a second team member, scheduled publication of the approved head version,
 // and withdrawal of a published advisory.
@@ -73,7 +74,8 @@ export const ScheduleInput = z.strictObject({
 
 /**
  * Publication of the approved head version at a time: the public site shows it from then on,
- * without anyone acting. Refused, with the whole list, while anything publication needs is missing.
+ * without anyone acting. Refused, with the whole list, while anything publication needs is missing,
+ * and while any section or export format carries one of the case's sensitive values.
  * The published document is a new version that adds only the publication time to the approved one,
  * so it keeps that approval.
  */
@@ -98,6 +100,8 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
         problems.map((p) => ({ path: p.slice(0, p.indexOf(':')), message: p.slice(p.indexOf(':') + 1).trim() })),
       );
     }
+    // What goes public leaves the security teams: nothing in it may carry the case's sensitive values.
+    await assertPublishable(ctx, tx, va.c, candidate, head.reporterCredit, iso);
     const { version, document } = await writeVersion(ctx, tx, va, head.document, {
       comment: alreadyPublic ? `Update published ${iso}.` : `Publication scheduled for ${iso}.`,
       at: now,

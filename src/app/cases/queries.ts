@@ -137,7 +137,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
     // withCase let the person see the case, so they have an audience.
     const audience = audienceOf(p, c.facts)!;
     const sensitive = readsUnredacted(audience);
-    const r = renderForAudience(audience, sensitive ? [] : await caseSensitiveValues(ctx, tx, c));
+    const r = renderForAudience(audience, sensitive ? [] : await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId));
     const report = await tx.query<{ body_sealed: string; sensitive_sealed: string }>(
       'SELECT body_sealed, sensitive_sealed FROM reports WHERE id = $1',
       [reportId],
