@@ -211,8 +211,8 @@ export async function completeEnrollment(
   const now = app.clock();
   // The link first, the password after: hashing costs up to a second of work and 128 MiB, and a
   // stranger with a guessed link must not be able to make the desk spend them.
-  await enrollee(app, app.db, input.token, false);
-  const problem = passwordProblem(input.password);
+  const who = await enrollee(app, app.db, input.token, false);
+  const problem = passwordProblem(input.password, app.config.passwordMinScore, [who.name, who.email, ...who.email.split(/[@.]/)]);
   if (problem) throw new ValidationError(problem, [{ path: 'password', message: problem }]);
   const hash = await hashPassword(input.password, passwordCost(app.config));
   return app.db.transaction(async (tx) => {
