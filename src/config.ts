@@ -28,6 +28,8 @@ const ConfigSchema = z
     instanceKeyFile: z.string().nullable().default(null),
     /** scrypt cost parameter log2(N) of new password hashes; 17 is OWASP's recommendation for scrypt (128 MiB with r=8). */
     passwordCostLog2: z.coerce.number().int().min(14).max(20).default(17),
+    /** The least zxcvbn score (0 to 4) a new password needs; 3 is "safely unguessable" against an online attack and slowed offline guessing. */
+    passwordMinScore: z.coerce.number().int().min(0).max(4).default(3),
     /**
      * Test suites only: a scrypt cost below passwordCostLog2's floor that replaces it (passwordCost), so tests that are
      * not about passwords do not spend their time hashing. Never set it on a desk: such hashes are cheap
@@ -167,6 +169,7 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_INSTANCE_KEY: 'instanceKey',
   EMBARGO_INSTANCE_KEY_FILE: 'instanceKeyFile',
   EMBARGO_PASSWORD_COST_LOG2: 'passwordCostLog2',
+  EMBARGO_PASSWORD_MIN_SCORE: 'passwordMinScore',
   EMBARGO_TEST_PASSWORD_COST_LOG2: 'testPasswordCostLog2',
   EMBARGO_SESSION_HOURS: 'sessionHours',
   EMBARGO_BODY_LIMIT_BYTES: 'bodyLimitBytes',

@@ -1,4 +1,7 @@
 import { randomBytes, scrypt, timingSafeEqual, createHash } from 'node:crypto';
+import { ZxcvbnFactory } from '@zxcvbn-ts/core';
+import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
+import * as zxcvbnEn from '@zxcvbn-ts/language-en';
 
 // Passwords: scrypt from Node's own OpenSSL binding (no native add-on to build), with the
 // parameters stored next to each hash so the cost can be raised later without breaking old hashes.
@@ -49,9 +52,28 @@ export function secretHash(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
-/** Password policy from NIST SP 800-63B: length, not composition rules. */
-export function passwordProblem(password: string): string | null {
+/**
+ * Password policy from NIST SP 800-63B: length, not composition rules, and no password an attacker
+ * would guess early. How guessable a password is comes from zxcvbn-ts (a maintained estimator with
+ * common-password and English dictionaries, keyboard patterns, repeats and sequences), told the
+ * person's own name and e-mail address so that a password made of them counts as weak. The refusal
+ * carries the estimator's own advice.
+ */
+export function passwordProblem(password: string, minScore: number, userInputs: string[] = []): string | null {
   if ([...password].length < 12) return 'The password must be at least 12 characters long.';
   if (password.length > 1024) return 'The password must be at most 1024 characters long.';
-  return null;
+  const r = estimator().check(password, userInputs);
+  if (r.score >= minScore) return null;
+  const advice = [r.feedback.warning, ...r.feedback.suggestions].filter((t): t is string => !!t);
+  return ['The password is too easy to guess.', ...advice].join(' ');
+}
+
+let zxcvbn: ZxcvbnFactory | null = null;
+function estimator(): ZxcvbnFactory {
+  zxcvbn ??= new ZxcvbnFactory({
+    translations: zxcvbnEn.translations,
+    graphs: zxcvbnCommon.adjacencyGraphs,
+    dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },
+  });
+  return zxcvbn;
 }

@@ -46,8 +46,8 @@ test('passwords: scrypt hashes verify, wrong ones do not, and short ones are ref
   assert.equal(await verifyPassword('correct horse battery staple', h), true);
   assert.equal(await verifyPassword('correct horse battery stapl', h), false);
   assert.equal(await verifyPassword('x', 'garbage'), false);
-  assert.match(passwordProblem('short')!, /at least 12/);
-  assert.equal(passwordProblem('twelve chars!'), null);
+  assert.match(passwordProblem('short', 0)!, /at least 12/);
+  assert.equal(passwordProblem('twelve chars!', 0), null);
 });
 
 test('config: every problem is reported at once, and the value is frozen', () => {

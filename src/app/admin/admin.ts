@@ -63,10 +63,49 @@ export async function reissueEnrollment(ctx: Ctx, personId: string): Promise<{ e
   return ctx.app.db.transaction(async (tx) => {
     await personExists(tx, personId);
     await tx.query('UPDATE people SET password_hash = NULL, totp_secret_sealed = NULL, totp_last_step = NULL WHERE id = $1', [personId]);
-    await tx.query('DELETE FROM sessions WHERE person_id = $1', [personId]);
+    // A reset is what an admin does when a password or device may be in other hands: everything that
+    // stood for the old credentials stops, the API tokens made with them too.
+    const access = await endAccess(tx, personId, now);
     const enrollmentToken = await issueEnrollment(tx, personId, now);
-    await audit(ctx, tx, now, { action: 'person.enrollment_reissued', subjectType: 'person', subjectId: personId });
+    await audit(ctx, tx, now, { action: 'person.enrollment_reissued', subjectType: 'person', subjectId: personId, data: access });
     return { enrollmentToken };
+  });
+}
+
+/** Ends a person's sessions and revokes their API tokens; says how many of each. */
+async function endAccess(tx: Queryable, personId: string, now: Date): Promise<{ sessionsEnded: number; tokensRevoked: number }> {
+  const sessions = await tx.query('DELETE FROM sessions WHERE person_id = $1', [personId]);
+  const tokens = await tx.query('UPDATE api_tokens SET revoked_at = $2 WHERE person_id = $1 AND revoked_at IS NULL', [personId, now]);
+  return { sessionsEnded: sessions.rowCount ?? 0, tokensRevoked: tokens.rowCount ?? 0 };
+}
+
+export const DisabledInput = z.strictObject({ disabled: z.boolean() });
+
+/**
+ * Disables a person (someone who left the team) or enables them again. Disabling ends their sessions
+ * and revokes their API tokens at once; sign-in, sessions and tokens all refuse a disabled person
+ * (loadPrincipal), so nothing they held keeps working. Enabling gives back sign-in, not the old tokens.
+ * An admin cannot disable themselves: the desk would be left without the admin who could undo it.
+ */
+export async function setPersonDisabled(ctx: Ctx, personId: string, raw: unknown): Promise<{ disabled: boolean }> {
+  requireAdmin(ctx);
+  const input = DisabledInput.parse(raw);
+  const me = requirePerson(ctx);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    await personExists(tx, personId);
+    if (input.disabled && personId === me.personId) throw new ConflictError('You cannot disable yourself; ask another admin.');
+    const changed = await tx.query('UPDATE people SET disabled = $2 WHERE id = $1 AND disabled <> $2', [personId, input.disabled]);
+    const access = input.disabled ? await endAccess(tx, personId, now) : {};
+    if (changed.rowCount === 1) {
+      await audit(ctx, tx, now, {
+        action: input.disabled ? 'person.disabled' : 'person.enabled',
+        subjectType: 'person',
+        subjectId: personId,
+        data: access,
+      });
+    }
+    return { disabled: input.disabled };
   });
 }
 
@@ -261,11 +300,12 @@ export async function listPeople(ctx: Ctx) {
     available: boolean;
     away_until: Date | null;
     is_admin: boolean;
+    disabled: boolean;
     enrolled: boolean;
     emails: string[];
     teams: string[];
   }>(
-    `SELECT p.id, p.name, p.time_zone, p.working_week, p.available, p.away_until, p.is_admin, p.password_hash IS NOT NULL AS enrolled,
+    `SELECT p.id, p.name, p.time_zone, p.working_week, p.available, p.away_until, p.is_admin, p.disabled, p.password_hash IS NOT NULL AS enrolled,
             ARRAY(SELECT email FROM person_emails e WHERE e.person_id = p.id ORDER BY is_primary DESC, email) AS emails,
             ARRAY(SELECT t.slug FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE tm.person_id = p.id ORDER BY t.slug) AS teams
        FROM people p ORDER BY p.name`,
@@ -279,6 +319,7 @@ export async function listPeople(ctx: Ctx) {
     available: p.available,
     awayUntil: p.away_until ? new Date(p.away_until).toISOString() : null,
     isAdmin: p.is_admin,
+    disabled: p.disabled,
     enrolled: p.enrolled,
     teams: p.teams,
   }));

@@ -171,11 +171,11 @@ export async function issueEnrollment(tx: Queryable, personId: string, now: Date
   return token;
 }
 
-async function enrollee(app: App, tx: Queryable, token: string) {
+async function enrollee(app: App, tx: Queryable, token: string, lock = true) {
   const r = await tx.query<{ id: string; name: string; email: string; totp_secret_sealed: string | null }>(
     `SELECT p.id, p.name, e.email, p.totp_secret_sealed FROM people p
        JOIN person_emails e ON e.person_id = p.id AND e.is_primary
-      WHERE p.enrollment_token_hash = $1 AND p.enrollment_expires_at > $2 AND NOT p.disabled FOR UPDATE OF p`,
+      WHERE p.enrollment_token_hash = $1 AND p.enrollment_expires_at > $2 AND NOT p.disabled${lock ? ' FOR UPDATE OF p' : ''}`,
     [secretHash(token), app.clock()],
   );
   const row = r.rows[0];
@@ -208,9 +208,12 @@ export async function completeEnrollment(
   app: App,
   input: { token: string; password: string; totp: string },
 ): Promise<{ personId: string }> {
-  const problem = passwordProblem(input.password);
-  if (problem) throw new ValidationError(problem, [{ path: 'password', message: problem }]);
   const now = app.clock();
+  // The link first, the password after: hashing costs up to a second of work and 128 MiB, and a
+  // stranger with a guessed link must not be able to make the desk spend them.
+  const who = await enrollee(app, app.db, input.token, false);
+  const problem = passwordProblem(input.password, app.config.passwordMinScore, [who.name, who.email, ...who.email.split(/[@.]/)]);
+  if (problem) throw new ValidationError(problem, [{ path: 'password', message: problem }]);
   const hash = await hashPassword(input.password, passwordCost(app.config));
   return app.db.transaction(async (tx) => {
     const row = await enrollee(app, tx, input.token);

@@ -1,4 +1,4 @@
-import { addPerson, listPeople, reissueEnrollment } from '../../app/admin/admin.ts';
+import { addPerson, listPeople, reissueEnrollment, setPersonDisabled } from '../../app/admin/admin.ts';
 import { html, type Html } from '../html.ts';
 import { baseUrl, field, fieldList, hiddenCsrf, input, layout, seeOther, sendHtml, splitList, textarea } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
@@ -6,8 +6,8 @@ import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts'
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 
-// Admin page /admin/people: everyone on the desk, adding a person, and a new enrollment link for
-// someone who lost their password or authenticator. The link is a secret shown once, in the response.
+// Admin page /admin/people: everyone on the desk, adding a person, a new enrollment link for
+// someone who lost their password or authenticator, and disabling someone who left. The link is a secret shown once, in the response.
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -39,8 +39,9 @@ async function peoplePage(
           <td>${p.emails.join(', ')}</td>
           <td>${p.timeZone}<br><span class="muted">${p.workingWeek.map((d) => WEEKDAYS[d - 1] ?? String(d)).join(' ')}</span></td>
           <td>${p.teams.join(', ') || html`<span class="muted">none</span>`}</td>
-          <td>${p.enrolled ? 'enrolled' : html`<strong>not enrolled</strong>`}${p.available ? '' : ' · unavailable'}${p.awayUntil ? ` · away until ${p.awayUntil}` : ''}</td>
-          <td><form method="post" action="/admin/people/${p.id}/enrollment" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">New enrollment link</button></form></td>
+          <td>${p.disabled ? html`<strong>disabled</strong> · ` : ''}${p.enrolled ? 'enrolled' : html`<strong>not enrolled</strong>`}${p.available ? '' : ' · unavailable'}${p.awayUntil ? ` · away until ${p.awayUntil}` : ''}</td>
+          <td><form method="post" action="/admin/people/${p.id}/enrollment" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">New enrollment link</button></form>
+            <form method="post" action="/admin/people/${p.id}/disabled" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="disabled" value="${p.disabled ? '0' : '1'}"><button type="submit" class="secondary">${p.disabled ? 'Enable' : 'Disable'}</button></form></td>
         </tr>`,
         )}</tbody>
       </table>
@@ -114,5 +115,20 @@ export const adminPeoplePages = definePages([
         enrollmentNotice(linkOf(input, r.enrollmentToken), 'them'),
       ),
     refused: (input, { problem }) => peoplePage(input, problem.status, { form: 'reissue', values: {}, problem }, null),
+  }),
+  formPost({
+    url: '/admin/people/:id/disabled',
+    policy: 'admin.manage',
+    run: ({ ctx, params, body }) => setPersonDisabled(ctx, params.id!, { disabled: field(body, 'disabled') === '1' }),
+    done: (r, input) =>
+      peoplePage(
+        input,
+        200,
+        null,
+        r.disabled
+          ? 'They are disabled: their sessions ended and their API tokens are revoked.'
+          : 'They are enabled again and can sign in.',
+      ),
+    refused: (input, { problem }) => peoplePage(input, problem.status, { form: 'disabled', values: {}, problem }, null),
   }),
 ]);
