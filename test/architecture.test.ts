@@ -114,6 +114,14 @@ test('state changes only in src/app: no write statement anywhere else but the st
   assert.deepEqual(found, []);
 });
 
+test('the core tables are written by one module each: reports, incidents and transitions in src/app/cases/records', () => {
+  const CORE_WRITE = /\b(?:INSERT\s+INTO|UPDATE)\s+(reports|incidents|incident_projects|transitions)\b/i;
+  const found = files
+    .filter((f) => !f.path.startsWith('app/cases/records/') && f.layer !== 'store' && CORE_WRITE.test(f.code))
+    .map((f) => `${f.path}: writes ${CORE_WRITE.exec(f.code)![1]}`);
+  assert.deepEqual(found, []);
+});
+
 test('doors run no SQL and do not open the store: they build a context and call use cases', () => {
   const found = violations(
     (f) => [

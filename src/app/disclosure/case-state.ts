@@ -1,3 +1,4 @@
+import { moveCaseStateRow, moveEmbargoRow } from '../cases/records/incidents.ts';
 import type { Queryable } from '../../store/db.ts';
 import { type Flag, parseCaseState, renderCaseState, setFlags } from '../../domain/case-state.ts';
 import { assertEmbargoMove, embargoMustEnd, type EmbargoState } from '../../domain/embargo-management.ts';
@@ -56,15 +57,10 @@ export async function setCaseFlags(
   if (changed.length === 0) return null;
   const from = renderCaseState(before);
   const to = renderCaseState(move.flags);
-  const instants = changed.flatMap((f) => {
-    const column = FLAG_INSTANT[f];
-    return column ? [`${column} = COALESCE(${column}, $4)`] : [];
-  });
-  const r = await tx.query(
-    `UPDATE incidents SET case_state = $3, ${[...instants, 'updated_at = $4'].join(', ')} WHERE id = $1 AND case_state = $2`,
-    [incident.incidentId, from, to, at],
-  );
-  if (r.rowCount !== 1) throw new ConflictError('The case state changed meanwhile; reload and try again.');
+  const instantColumns = changed.flatMap((f) => (FLAG_INSTANT[f] ? [FLAG_INSTANT[f]] : []));
+  if (!(await moveCaseStateRow(tx, incident.incidentId, from, to, instantColumns, at))) {
+    throw new ConflictError('The case state changed meanwhile; reload and try again.');
+  }
   await recordTransition(ctx, tx, 'case-state', incident.reportId, 'case', from, to, at, why);
   if (embargoMustEnd(move.flags)) {
     if (row.embargo_state === 'active' || row.embargo_state === 'revise') await moveEmbargo(ctx, tx, incident, 'exited', at, why);
@@ -93,12 +89,9 @@ export async function moveEmbargo(
   if (namesEnd && !endsAt)
     throw new ValidationError('An embargo proposal names its end instant.', [{ path: 'endsAt', message: 'required' }]);
   const end = namesEnd ? endsAt! : to === 'none' ? null : to === 'exited' ? at : undefined;
-  const r = await tx.query(
-    `UPDATE incidents SET embargo_state = $3, embargo_ends_at = CASE WHEN $5 THEN $4::timestamptz ELSE embargo_ends_at END, updated_at = $6
-      WHERE id = $1 AND embargo_state = $2`,
-    [incident.incidentId, from, to, end ?? null, end !== undefined, at],
-  );
-  if (r.rowCount !== 1) throw new ConflictError('The embargo changed meanwhile; reload and try again.');
+  if (!(await moveEmbargoRow(tx, incident.incidentId, from, to, end, at))) {
+    throw new ConflictError('The embargo changed meanwhile; reload and try again.');
+  }
   await recordTransition(ctx, tx, 'embargo-management', incident.reportId, 'case', from, to, at, why);
   return { from, to };
 }

@@ -1,3 +1,4 @@
+import { refreshNextDue } from '../cases/records/incidents.ts';
 import type { Queryable } from '../../store/db.ts';
 import { dueAt, type OwnerCalendar } from '../../domain/deadline.ts';
 import type { CaseEvent, ProfileRules } from '../profile/rules.ts';
@@ -211,17 +212,4 @@ export async function resumeClocks(tx: Queryable, rules: ProfileRules, event: Ca
   }
   await refreshNextDue(tx, reportId);
   return paused.rows.length;
-}
-
-export async function refreshNextDue(tx: Queryable, reportId: string): Promise<void> {
-  await tx.query(
-    `WITH next AS (SELECT min(due_at) AS due FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL AND paused_at IS NULL)
-     UPDATE reports SET next_due_at = (SELECT due FROM next) WHERE id = $1`,
-    [reportId],
-  );
-  await tx.query(
-    `UPDATE incidents SET next_due_at = (SELECT min(due_at) FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL AND paused_at IS NULL)
-      WHERE report_id = $1`,
-    [reportId],
-  );
 }

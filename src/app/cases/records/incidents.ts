@@ -166,3 +166,52 @@ export async function assignProjectHandler(
 export async function setProjectOutcome(tx: Queryable, incidentId: string, projectId: string, outcome: string): Promise<void> {
   await tx.query('UPDATE incident_projects SET outcome = $3 WHERE incident_id = $1 AND project_id = $2', [incidentId, projectId, outcome]);
 }
+
+/** Moves the case-state flags by a conditional update on the state read; false when it changed meanwhile. */
+export async function moveCaseStateRow(
+  tx: Queryable,
+  incidentId: string,
+  from: string,
+  to: string,
+  instantColumns: readonly string[],
+  at: Date,
+): Promise<boolean> {
+  // The instant columns are the case-state flags' own (fix_ready_at, ...), named by code, never by input.
+  const instants = instantColumns.map((column) => `${column} = COALESCE(${column}, $4)`);
+  const r = await tx.query(
+    `UPDATE incidents SET case_state = $3, ${[...instants, 'updated_at = $4'].join(', ')} WHERE id = $1 AND case_state = $2`,
+    [incidentId, from, to, at],
+  );
+  return r.rowCount === 1;
+}
+
+/** Moves the embargo state (and its end instant when `end` is given) conditionally; false when it changed. */
+export async function moveEmbargoRow(
+  tx: Queryable,
+  incidentId: string,
+  from: string,
+  to: string,
+  end: Date | null | undefined,
+  at: Date,
+): Promise<boolean> {
+  const r = await tx.query(
+    `UPDATE incidents SET embargo_state = $3, embargo_ends_at = CASE WHEN $5 THEN $4::timestamptz ELSE embargo_ends_at END, updated_at = $6
+      WHERE id = $1 AND embargo_state = $2`,
+    [incidentId, from, to, end ?? null, end !== undefined, at],
+  );
+  return r.rowCount === 1;
+}
+
+/** The earliest running deadline of the case, kept on the report and its incident for the queue. */
+export async function refreshNextDue(tx: Queryable, reportId: string): Promise<void> {
+  await tx.query(
+    `WITH next AS (SELECT min(due_at) AS due FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL AND paused_at IS NULL)
+     UPDATE reports SET next_due_at = (SELECT due FROM next) WHERE id = $1`,
+    [reportId],
+  );
+  await tx.query(
+    `UPDATE incidents SET next_due_at = (SELECT min(due_at) FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL AND paused_at IS NULL)
+      WHERE report_id = $1`,
+    [reportId],
+  );
+}
