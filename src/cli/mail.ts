@@ -33,11 +33,35 @@ const readAll = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
   return Buffer.concat(chunks);
 };
 
-function headerAddress(raw: Buffer, name: string): string | null {
+/**
+ * The address on the first `name:` header line of the head that ends in one, as in
+ * `From: Name <local@domain>` or `Return-Path: local@domain`. A single pass over each line, never a
+ * backtracking pattern: a hostile sender can send a very long header line.
+ */
+export function headerAddress(raw: Buffer, name: string): string | null {
   const head = raw.subarray(0, Math.min(raw.length, 64 * 1024)).toString('latin1');
   const end = head.search(/\r?\n\r?\n/);
-  const m = new RegExp(`^${name}:[^\\r\\n]*?<?([^<>\\s@]+@[^<>\\s]+?)>?\\s*$`, 'im').exec(end >= 0 ? head.slice(0, end) : head);
-  return m ? m[1]!.trim() : null;
+  const prefix = `${name.toLowerCase()}:`;
+  for (const line of (end >= 0 ? head.slice(0, end) : head).split(/[\r\n]/)) {
+    if (line.slice(0, prefix.length).toLowerCase() !== prefix) continue;
+    const address = trailingAddress(line.slice(prefix.length));
+    if (address) return address;
+  }
+  return null;
+}
+
+const isDelimiter = (c: string) => c === '<' || c === '>' || /\s/.test(c);
+
+/** The `local@domain` that ends the value (before an optional `>` and white space), or null. */
+function trailingAddress(value: string): string | null {
+  let stop = value.length;
+  while (stop > 0 && /\s/.test(value[stop - 1]!)) stop--;
+  if (stop > 0 && value[stop - 1] === '>') stop--;
+  let start = stop;
+  while (start > 0 && !isDelimiter(value[start - 1]!)) start--;
+  while (start < stop && value[start] === '@') start++;
+  const at = value.indexOf('@', start);
+  return at > start && at < stop - 1 ? value.slice(start, stop) : null;
 }
 
 const landedOn = (e: InboxEntry) => e.incidentRef ?? e.reportId;

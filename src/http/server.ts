@@ -89,6 +89,25 @@ export function toErrorBody(error: unknown): {
   return { status: 500, code: 'internal', message: 'Something went wrong on the server; it has been logged.', details: [] };
 }
 
+/** The headers every response carries, whichever path (route, hook, router refusal) sends it. */
+function withSecurityHeaders(reply: FastifyReply): void {
+  reply.header('x-content-type-options', 'nosniff');
+  reply.header('referrer-policy', 'no-referrer');
+  reply.header('x-frame-options', 'DENY');
+  reply.header('cache-control', 'no-store');
+  if (!reply.hasHeader('content-security-policy')) {
+    reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+  }
+}
+
+/** Whether a parsed body or query holds a NUL character in any string, key or value, at any depth. */
+function containsNul(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (value === null || typeof value !== 'object' || ArrayBuffer.isView(value) || depth > 32) return false;
+  for (const [k, v] of Object.entries(value)) if (k.includes('\u0000') || containsNul(v, depth + 1)) return true;
+  return false;
+}
+
 function safeEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
@@ -103,8 +122,11 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     routerOptions: { ignoreTrailingSlash: true },
     // The router's own refusals get the one error shape too: a path parameter longer than it will
     // match is "not found" (no such thing has such an id), a URL that does not decode is a bad request.
-    frameworkErrors: (error, _request, reply) => {
+    // These replies skip the hooks, so they get the security headers here; they never echo the URL.
+    frameworkErrors: (error, request, reply) => {
+      withSecurityHeaders(reply);
       if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 'not_found', 'No such page or resource.');
+      if (!(error.statusCode && error.statusCode < 500)) request.log.error(error);
       return sendError(reply, 'bad_request', 'The URL is not valid.');
     },
   });
@@ -113,14 +135,14 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   await server.register(rateLimit, { global: false });
 
   server.addHook('onSend', async (_req, reply, payload) => {
-    reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
-    reply.header('x-frame-options', 'DENY');
-    reply.header('cache-control', 'no-store');
-    if (!reply.hasHeader('content-security-policy')) {
-      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
-    }
+    withSecurityHeaders(reply);
     return payload;
+  });
+  // A NUL character has no place in any text the desk keeps, and the database refuses it with a
+  // server fault: refuse it up front, in the body and the query, as the caller's mistake.
+  server.addHook('preValidation', async (request) => {
+    if (containsNul(request.body) || containsNul(request.query))
+      throw new EmbargoError('validation_failed', 'The input contains a NUL character; remove it and send again.');
   });
 
   const authenticate = async (request: FastifyRequest): Promise<AuthResult> => {

@@ -402,6 +402,17 @@ test('scheduled publication of the approved head; withdrawal after it is public'
     'the update is not approved yet',
   );
   await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: tom, body: { version: draftVersion, verdict: 'approved' } });
+  // An update cannot wait for a later time while the advisory is already public: publishing it would
+  // show a newly embargoed detail at once, so a later time is refused and the public version stays.
+  const publishedBefore = (await head()).publishedVersion;
+  const later = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, {
+    as: tina,
+    body: { publishAt: '2026-12-03T09:00:00Z' },
+  });
+  assert.equal(later.status, 400, later.body);
+  assert.equal(later.json.error.details[0].path, 'publishAt');
+  assert.match(later.json.error.message, /already public/);
+  assert.equal((await head()).publishedVersion, publishedBefore, 'the public version is unchanged');
   const upd = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, { as: tina, body: {} });
   assert.equal(upd.status, 200, upd.body);
   assert.equal(upd.json.publishAt, '2026-12-01T09:00:00.000Z');

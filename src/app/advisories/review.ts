@@ -89,6 +89,14 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
     if (!alreadyPublic && at.getTime() < now.getTime() - 60_000) {
       throw new ValidationError('The publication time is in the past.', [{ path: 'publishAt', message: 'must be now or later' }]);
     }
+    // An update of a public advisory is published at once; a later time would be silently ignored and
+    // an update that adds a still-embargoed detail would go public early, so it is refused instead.
+    if (alreadyPublic && input.publishAt && new Date(input.publishAt).getTime() > now.getTime() + 60_000) {
+      throw new ValidationError(
+        'This advisory is already public, so an update is published at once and cannot wait for a later time. Publish the update when its details may be public, without a time.',
+        [{ path: 'publishAt', message: 'must be empty or now for an update of a public advisory' }],
+      );
+    }
     const iso = at.toISOString().replace('.000Z', 'Z');
     const deskFields = alreadyPublic ? { published: head.document.published!, modified: iso } : { published: iso };
     const candidate = parseAdvisory({ ...head.document, ...deskFields });
