@@ -21,7 +21,15 @@ import { Body as NoteInput, ReplyInput, StatusUpdateInput, Reason as TaskReasonI
 import { QueueQuery } from '../../src/app/cases/queries.ts';
 import { Input as SeverityInput } from '../../src/app/scoring/severity.ts';
 import { CvssQuery, CvssVectorsInput, CweQuery } from '../../src/app/scoring/scoring.ts';
-import { AvailabilityInput, ContactsInput, PersonInput, ProjectInput, TeamInput, TeamMemberInput } from '../../src/app/admin/admin.ts';
+import {
+  AvailabilityInput,
+  ContactsInput,
+  DisabledInput,
+  PersonInput,
+  ProjectInput,
+  TeamInput,
+  TeamMemberInput,
+} from '../../src/app/admin/admin.ts';
 import { InitInput } from '../../src/app/admin/instance.ts';
 import { DaysOffInput, HolidayRegionInput, HolidayRegionsQuery } from '../../src/app/sla/calendars.ts';
 import { SlaQuery } from '../../src/app/sla/stats.ts';
@@ -47,6 +55,7 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/reports': { body: ReportInput },
   'POST /api/reporter/:token/messages': { body: ReporterMessageInput },
   'PATCH /api/people/:id/availability': { body: AvailabilityInput },
+  'POST /api/people/:id/disabled': { body: DisabledInput },
   'GET /api/queue': { query: QueueQuery },
   'POST /api/reports/:id/take-over': { body: TakeOverTriageInput },
   'POST /api/reports/:id/accept': { body: AcceptInput },
