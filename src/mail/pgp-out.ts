@@ -91,6 +91,9 @@ const STRUCTURAL = new Set([
 function extraHeaders(headers: Record<string, string>): string {
   let out = '';
   for (const [name, value] of Object.entries(headers)) {
+    // A header without a value says nothing and some readers take it for a broken one (an empty
+    // Reply-To makes replies go nowhere): it is left out.
+    if (value.trim() === '') continue;
     if (!/^[\x21-\x39\x3b-\x7e]+$/.test(name)) throw new ValidationError(`"${name}" is not a valid header name.`);
     if (STRUCTURAL.has(name.toLowerCase())) throw new ValidationError(`Header ${name} is set by the message builder, not by the caller.`);
     assertNoLineBreak(name, value);

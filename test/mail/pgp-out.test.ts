@@ -221,3 +221,18 @@ test('quoted-printable keeps trailing spaces, long lines and non-ASCII exactly',
   assert.ok(qp.split('\r\n').every((l) => l.length <= 76));
   assert.equal(new TextDecoder().decode(decodeTransfer(bytes(qp), 'quoted-printable', [])), input.replace(/\n/g, '\r\n'));
 });
+
+test('a header with no value is left out (no empty Reply-To when the desk has no reply address)', async () => {
+  const raw = await sealOutbound({
+    from: 'security@project.test',
+    to: ['rita@example.org'],
+    subject: 'notice',
+    text: 'hello',
+    headers: { 'Message-ID': '<empty-reply@project.test>', 'Reply-To': '', 'Auto-Submitted': 'auto-generated' },
+    recipientKeys: [ritaPub],
+    signingKey: team,
+  });
+  const head = new TextDecoder().decode(raw).split('\r\n\r\n')[0]!;
+  assert.doesNotMatch(head, /^Reply-To:/im);
+  assert.match(head, /^Auto-Submitted: auto-generated$/m);
+});

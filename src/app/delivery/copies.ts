@@ -95,7 +95,8 @@ export interface Shared {
   env: Envelope;
   templateId: string | null;
   from: string;
-  replyTo: string;
+  /** Where replies go; null when the desk has no address to offer (then no Reply-To at all). */
+  replyTo: string | null;
   teamName: string;
   unencryptedMail: Awaited<ReturnType<typeof rulesOf>>['unencryptedMail'];
   loop: Record<string, string>;
@@ -114,7 +115,7 @@ async function loadShared(app: App, tx: Queryable, outboxId: string, reportId: s
   const projectAlias = c && stageOf(c) === 'project' ? c.projects.find((p) => p.alias)?.alias : undefined;
   const fromAddress = projectAlias ?? rules.centralAlias;
   // Replies to a case's mail go to its reply address (alias+token), which threads them onto the case.
-  const replyTo = (reportId ? await replyAddress(tx, app.sealer, reportId, now, app.config.mailAliases) : null) ?? fromAddress;
+  const replyTo = (reportId ? await replyAddress(tx, app.sealer, reportId, now, app.config.mailAliases) : null) ?? (fromAddress || null);
   return {
     env,
     templateId: o.rows[0]!.template_id,
@@ -125,6 +126,11 @@ async function loadShared(app: App, tx: Queryable, outboxId: string, reportId: s
     loop: { [LOOP_HEADER]: pass.marker },
     attachments: attachmentsOf(env),
   };
+}
+
+/** A Reply-To header only when there is an address to reply to: an empty one is a broken header. */
+function replyHeader(replyTo: string | null): Record<string, string> {
+  return replyTo ? { 'Reply-To': replyTo } : {};
 }
 
 /** Read once per pass. */
@@ -147,7 +153,7 @@ export async function buildCopy(
   // Auto-Submitted is what the queueing code said the mail is (RFC 3834), never guessed here.
   const headers: Record<string, string> = {
     'Message-ID': `<${d.message_id}>`,
-    'Reply-To': replyTo,
+    ...replyHeader(replyTo),
     ...(answers ? { 'In-Reply-To': answers, References: answers } : {}),
     ...(env.automatic ? { 'Auto-Submitted': env.automatic } : {}),
     ...loop,
@@ -188,7 +194,7 @@ export async function buildCopy(
       text: `A message is waiting for you at ${link}\n\nIts content is not in this mail because ${why}.\n`,
       messageId: d.message_id,
       date: now,
-      headers: { 'Reply-To': replyTo, 'Auto-Submitted': 'auto-generated', ...loop },
+      headers: { ...replyHeader(replyTo), 'Auto-Submitted': 'auto-generated', ...loop },
     });
     return { mode: 'notice', raw };
   }
