@@ -46,6 +46,14 @@ function normalizeEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
+/**
+ * Why a key may not be used, as a clause to go inside a sentence of the caller's: the reasons above are
+ * whole sentences, and a caller that adds its own full stop would print two.
+ */
+export function whyUnusable(u: KeyUsability, fallback = 'no usable key'): string {
+  return (u.reason ?? u.code ?? fallback).replace(/\.+$/, '');
+}
+
 export async function keyUsability(key: PublicKey | undefined | null, now: Date, forEmail?: string): Promise<KeyUsability> {
   if (!key) return { usable: false, code: 'no_key', reason: 'No OpenPGP key is on record.' };
   try {

@@ -57,6 +57,8 @@ test('a member uploads their own key; bad keys are refused with the reason and c
     const r = await api(h, 'POST', '/api/me/keys', { as: alice, body: { armored } });
     assert.equal(r.status, 400, r.body);
     assert.match(r.json.error.message + JSON.stringify(r.json.error.details), why);
+    // The key's reason is a sentence set inside the refusal's: one full stop, never two.
+    assert.doesNotMatch(r.json.error.message, /\.\./);
   }
   assert.deepEqual(await keyRows(), [], 'nothing stored');
 

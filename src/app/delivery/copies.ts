@@ -11,7 +11,7 @@ import { replyAddress } from '../inbound/threading.ts';
 import { LOOP_HEADER, loopMarker } from '../../mail/inbound-hygiene.ts';
 import { messageIdDomain } from './deliveries.ts';
 import type { OutboundAttachment } from '../../mail/types.ts';
-import { keyUsability } from '../../mail/key-quality.ts';
+import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { sealOutbound } from '../../mail/pgp-out.ts';
 import { type Attempt, type ClaimedRow, retryOrFail, storeCopies } from './attempts.ts';
 
@@ -186,7 +186,7 @@ export async function buildCopy(
     const link = d.report_id ? `${deskUrl(app.config)}/cases/${d.report_id}` : `${deskUrl(app.config)}/`;
     const why = d.notice_only
       ? "this case is shared with you without the reporter's details, so its messages are shown only on the desk"
-      : `it could not be encrypted to you: ${usability.reason ?? 'no usable key'}. Upload your OpenPGP public key at ${deskUrl(app.config)}/me to receive messages encrypted to it`;
+      : `it could not be encrypted to you: ${whyUnusable(usability)}. Upload your OpenPGP public key at ${deskUrl(app.config)}/me to receive messages encrypted to it`;
     const raw = await composePlain({
       from,
       to: [d.recipient],
@@ -206,7 +206,7 @@ export async function buildCopy(
   // Mail that holds nothing confidential (the answer to undecryptable mail) may go in clear.
   if (shared.unencryptedMail !== 'allow' && !env.nothingSecret) {
     return {
-      refuse: `not sent: ${usability.reason ?? 'no usable key'}, and the process profile does not allow unencrypted mail (unencryptedMail: refuse)`,
+      refuse: `not sent: ${whyUnusable(usability)}, and the process profile does not allow unencrypted mail (unencryptedMail: refuse)`,
     };
   }
   const raw = await composePlain({

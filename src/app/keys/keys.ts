@@ -8,7 +8,7 @@ import { aad, audit, requireAdmin, requirePerson, type App, type Ctx } from '../
 import { loadCase } from '../cases/case.ts';
 import { withCase } from '../gate.ts';
 import { rulesOf } from '../admin/instance.ts';
-import { keyUsability } from '../../mail/key-quality.ts';
+import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { exportPublicArmored, generateTeamKey, importTeamKey } from '../../mail/team-key.ts';
 import type { KeyUsability } from '../../mail/types.ts';
 import { isUuid } from '../../domain/ids.ts';
@@ -149,7 +149,7 @@ export async function uploadMyKey(ctx: Ctx, raw: unknown): Promise<StoredKey> {
       );
     }
     const usability = await keyUsability(key, now, email);
-    if (!usability.usable) throw new ValidationError(`This key cannot be used: ${usability.reason ?? usability.code}.`);
+    if (!usability.usable) throw new ValidationError(`This key cannot be used: ${whyUnusable(usability)}.`);
     const row = await storeConfirmed(tx, {
       email,
       personId: me.personId,
@@ -329,7 +329,7 @@ export async function confirmKey(ctx: Ctx, keyId: string): Promise<StoredKey> {
     const row = await lockCandidate(tx, me, keyId, 'confirmed');
     const key = await readKey({ armoredKey: row.armored });
     const usability = await keyUsability(key, now, row.email);
-    if (!usability.usable) throw new ValidationError(`This key cannot be used: ${usability.reason ?? usability.code}.`);
+    if (!usability.usable) throw new ValidationError(`This key cannot be used: ${whyUnusable(usability)}.`);
     const stored = await storeConfirmed(tx, {
       email: row.email,
       personId: row.person_id,

@@ -12,7 +12,7 @@ import { rulesOf } from '../admin/instance.ts';
 import { recordSignedReply, RelayRefusedError } from './relay.ts';
 import type { Envelope } from '../cases/messaging.ts';
 import { multipartSigned } from './relay-web.ts';
-import { keyUsability } from '../../mail/key-quality.ts';
+import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { openInbound } from '../../mail/pgp-in.ts';
 import { parseMessage } from '../../mail/mime.ts';
 import type { OpenedMessage, SignedEntity } from '../../mail/types.ts';
@@ -128,7 +128,7 @@ async function verifyMemberSignature(
   const own = await confirmedKeyOfPerson(tx, personId);
   if (!own) return { reason: 'you have no confirmed OpenPGP key on the desk (upload your public key on your account page)' };
   const usability = await keyUsability(own.key, now, own.email);
-  if (!usability.usable) return { reason: `your key on the desk cannot be used: ${usability.reason ?? usability.code}` };
+  if (!usability.usable) return { reason: `your key on the desk cannot be used: ${whyUnusable(usability)}` };
   const fingerprint = own.key.getFingerprint().toUpperCase();
   const sig = m.opened?.security.signature;
   if (!sig || sig.status === 'none') return { reason: 'the mail is not signed; sign it with your key on the desk' };

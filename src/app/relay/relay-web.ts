@@ -6,7 +6,7 @@ import { requirePerson, type Ctx } from '../context.ts';
 import { withCase } from '../gate.ts';
 import { confirmedKeyOfPerson } from '../keys/keys.ts';
 import { recordSignedReply, refusalOf, reporterMailPlan, type SignedReplyResult } from './relay.ts';
-import { keyUsability } from '../../mail/key-quality.ts';
+import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { openInbound } from '../../mail/pgp-in.ts';
 import { parseEntity } from '../../mail/mime.ts';
 import { DEFAULT_MIME_LIMITS, MessageRejectedError, type SignedEntity } from '../../mail/types.ts';
@@ -134,7 +134,7 @@ export async function signedReplyFromBrowser(ctx: Ctx, reportId: string, raw: un
     throw new ValidationError('You have no confirmed OpenPGP key on the desk: upload your public key on your account page (/me) first.');
   const usability = await keyUsability(own.key, now, own.email);
   if (!usability.usable)
-    throw new ValidationError(`Your key on the desk cannot be used: ${usability.reason ?? usability.code}. Upload a current key on /me.`);
+    throw new ValidationError(`Your key on the desk cannot be used: ${whyUnusable(usability)}. Upload a current key on /me.`);
   const fingerprint = own.key.getFingerprint().toUpperCase();
   const entity = await multipartSigned(input.entity, input.signature);
   // The same verification as inbound mail, with the member's own key the only one known.

@@ -10,7 +10,7 @@ import { confirmedKeyFor } from '../keys/keys.ts';
 import { messageReporter, stageOf } from '../cases/messaging.ts';
 import { emit } from '../events.ts';
 import type { ProfileRules } from '../profile/rules.ts';
-import { keyUsability } from '../../mail/key-quality.ts';
+import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { encodeWords, formatAddressList, relaySigned } from '../../mail/pgp-out.ts';
 import { parseEntity } from '../../mail/mime.ts';
 import { DEFAULT_MIME_LIMITS, type SignedEntity } from '../../mail/types.ts';
@@ -63,7 +63,7 @@ export async function reporterMailPlan(ctx: Ctx, tx: Queryable, c: LoadedCase, r
     };
   }
   const why = usability
-    ? `the reporter's key cannot be used: ${usability.reason ?? usability.code}`
+    ? `the reporter's key cannot be used: ${whyUnusable(usability)}`
     : 'no confirmed OpenPGP key is on file for the reporter';
   return rules.unencryptedMail === 'allow' ? { mode: 'plaintext', address, why } : { mode: 'refused', address, why };
 }

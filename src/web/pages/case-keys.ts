@@ -36,9 +36,10 @@ export function groupedFingerprint(fpr: string): string {
 }
 
 function usability(k: StoredKey): Html {
-  if (!k.usability.usable) return html`<strong>Not usable: ${k.usability.reason ?? k.usability.code ?? 'unknown reason'}.</strong>`;
+  if (!k.usability.usable)
+    return html`<strong>Not usable: ${(k.usability.reason ?? k.usability.code ?? 'unknown reason').replace(/\.+$/, '')}.</strong>`;
   return k.usability.code === 'weak_warning' && k.usability.reason
-    ? html`Usable for encryption, with a warning: ${k.usability.reason}.`
+    ? html`Usable for encryption, with a warning: ${k.usability.reason.replace(/\.+$/, '')}.`
     : html`Usable for encryption.`;
 }
 
