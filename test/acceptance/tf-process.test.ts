@@ -96,6 +96,8 @@ test('TF: report → claim → accept → handler claims → downgrade to a norm
   assert.deepEqual(mail[0]!.to, ['rita@research.example']);
   assert.deepEqual(mail[0]!.cc, ['security@lists.trustedfirmware.org']);
   assert.match(mail[0]!.body, /Rita Reporter/);
+  assert.match(mail[0]!.body, /Their incident handler will analyse\s+it within 7 days and will be your point of contact from now on\./);
+  assert.doesNotMatch(mail[0]!.body, /more than one project/);
 
   // Now the project team sees it; the project analysis clock (7 days from receipt) runs.
   view = (await api(h, 'GET', `/api/incidents/${acc.json.incidentRef}`, { as: hank })).json;
@@ -130,6 +132,8 @@ test('TF: report → claim → accept → handler claims → downgrade to a norm
   assert.equal(mail[1]!.templateId, 'rejection');
   assert.deepEqual(mail[1]!.cc, ['tf-a-security@lists.trustedfirmware.org']);
   assert.match(mail[1]!.body, /threat model excludes/);
+  // The bug link is said once, in the template's own paragraph, not again inside the reason.
+  assert.equal(mail[1]!.body.split('https://github.com/TrustedFirmware-A/issues/12').length - 1, 1, mail[1]!.body);
   assert.deepEqual(await auditActions(h, reportId), [
     'report.received',
     'case.sensitive_read',
@@ -173,6 +177,10 @@ test('TF: multi-project incident keeps the triager as point of contact; handler 
   assert.equal(view.incident.status, 'open');
   const mail = await outbox(h, reportId);
   assert.deepEqual(mail[0]!.cc, ['security@lists.trustedfirmware.org']);
+  // The holding response says what happens: the triager stays the contact, no handler takes over.
+  assert.equal(mail[0]!.templateId, 'holding');
+  assert.match(mail[0]!.body, /I will remain your\s+point of contact throughout/);
+  assert.doesNotMatch(mail[0]!.body, /will be your point of contact from now on/);
 });
 
 test('TF: the triager rejects with specific reasoning', async () => {

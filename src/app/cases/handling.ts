@@ -112,10 +112,8 @@ export async function downgradeToBug(ctx: Ctx, reportId: string, projectSlug: st
   await withProjectPart(ctx, reportId, projectSlug, 'project.downgrade', async (tx, c, part, rules, now) => {
     await setBugLink(tx, c.row.incidentId!, bugLink);
     await closeProjectPart(ctx, tx, c, part, now, 'downgraded', reason);
-    const mail = rules.render(
-      'rejection',
-      await templateVars(ctx, tx, rules, c, { reason: `${reason}\n\nIt is tracked as a normal bug: ${bugLink}`, bug_link: bugLink }),
-    );
+    // The rejection template gives the bug link its own paragraph: the reason stays the reason.
+    const mail = rules.render('rejection', await templateVars(ctx, tx, rules, c, { reason, bug_link: bugLink }));
     await messageReporter(ctx, tx, now, rules, c, { templateId: 'rejection', ...mail });
     await audit(ctx, tx, now, {
       action: 'project.downgraded',

@@ -157,6 +157,8 @@ export async function templateVars(
     triager_name: nameOf(c.row.triagerId) || me,
     handler_name: nameOf(c.row.contactId) || me,
     project_name: c.projects.map((p) => p.name).join(', '),
+    // A guard only: blank for one project, so the template takes its single-project branch.
+    several_projects: c.projects.length > 1 ? 'yes' : '',
     ...extra,
   };
 }
