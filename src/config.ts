@@ -154,6 +154,24 @@ export function deskUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): st
   return `http://${local ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/** Where the desk mounts the public advisory site; the static export has the same tree at its root. */
+export const SITE_PREFIX = '/advisories';
+
+/**
+ * The absolute URL of the site root, ending in "/": EMBARGO_ADVISORY_SITE_URL when the site is
+ * hosted elsewhere (a static export), else the desk's public URL + /advisories/, else the local
+ * address `serve` listens on.
+ */
+export function siteUrl(config: Config): string {
+  if (config.advisorySiteUrl) return config.advisorySiteUrl.endsWith('/') ? config.advisorySiteUrl : `${config.advisorySiteUrl}/`;
+  return `${deskUrl(config)}${SITE_PREFIX}/`;
+}
+
+/** An advisory's public page: its directory on the advisory site. */
+export function advisoryPageUrl(config: Config, advisoryId: string): string {
+  return `${siteUrl(config)}${encodeURIComponent(advisoryId)}/`;
+}
+
 /** The scrypt cost log2(N) new password hashes get: the test suites' own cost when one is set. */
 export function passwordCost(config: Pick<Config, 'passwordCostLog2' | 'testPasswordCostLog2'>): number {
   return config.testPasswordCostLog2 ?? config.passwordCostLog2;

@@ -1,4 +1,4 @@
-import { type Config, deskUrl } from '../config.ts';
+import type { Config } from '../config.ts';
 
 // The public advisory site's layout: one tree of files, served by Embargo under /advisories/ and
 // written as-is by `embargo site export DIR`. Every path here is relative to the site root, so the
@@ -13,14 +13,9 @@ import { type Config, deskUrl } from '../config.ts';
 // exported tree works wherever it is hosted; only the feed and the JSON index carry absolute URLs,
 // built from the site's public URL.
 
-/** Where the desk is mounted; the static export has the same tree at its root. */
-export const SITE_PREFIX = '/advisories';
+// The site's root URL is the desk's configuration (use cases name advisory pages in mail too).
+export { SITE_PREFIX, siteUrl } from '../config.ts';
 
-/**
- * One path segment the site may use: an advisory id (the schema allows letters, digits and . _ : -,
- * starting and ending with a letter or digit), a CVE id or a fixed file name. Checked again here,
- * whatever the schema says, because these become file names under the export directory.
- */
 const SEGMENT = /^[A-Za-z0-9](?:[A-Za-z0-9._:-]{0,126}[A-Za-z0-9])?$/;
 
 export function isSafeSegment(segment: string): boolean {
@@ -35,16 +30,6 @@ export function isSafeSitePath(path: string): boolean {
 
 /** The site path of an advisory's page: its directory's index. */
 export const advisoryPagePath = (id: string) => `${id}/index.html`;
-
-/**
- * The absolute URL of the site root, ending in "/": EMBARGO_ADVISORY_SITE_URL when the site is
- * hosted elsewhere (a static export), else the desk's public URL + /advisories/, else the local
- * address `serve` listens on.
- */
-export function siteUrl(config: Config): string {
-  if (config.advisorySiteUrl) return config.advisorySiteUrl.endsWith('/') ? config.advisorySiteUrl : `${config.advisorySiteUrl}/`;
-  return `${deskUrl(config)}${SITE_PREFIX}/`;
-}
 
 /** Whether the site's URL was configured, rather than guessed from the listening address. */
 export function siteUrlConfigured(config: Config): boolean {

@@ -374,7 +374,10 @@ test('scheduled publication of the approved head; withdrawal after it is public'
   assert.equal(v.isPublic, false);
   const notice = (await outbox(h, reportId)).filter((m) => m.templateId === 'disclosure_notification');
   assert.equal(notice.length, 1);
-  assert.match(notice[0]!.body, /2026-12-01/);
+  // The date as the reporter reads it, in the desk's zone (London), and the advisory's public page.
+  assert.match(notice[0]!.body, /ends on 1 December 2026, 09:00 GMT,/);
+  assert.doesNotMatch(notice[0]!.body, /2026-12-01T/);
+  assert.ok(notice[0]!.body.includes(`/advisories/${encodeURIComponent(v.head.document.id)}/`), notice[0]!.body);
   assert.match(notice[0]!.body, /prefer not to be credited, or to be credited differently/);
   // The public-site contract: published_version set, public from publish_at.
   const row = (

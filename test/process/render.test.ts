@@ -56,6 +56,19 @@ test("Tock's status update and disclosure notification follow tock.md; details a
     disclosure.body,
     /on 2026-06-01\. The fix is included in version 2\.2\.1, which is now available\.\n\nThe CVE assigned to this issue is CVE-2026-0001\./,
   );
+  assert.doesNotMatch(disclosure.body, /advisory will be available/);
+  const linked = renderTemplate(tock, 'disclosure_notification', {
+    reporter_name: 'Ada',
+    disclosure_date: '2026-06-01',
+    version: '2.2.1',
+    cve_id: 'CVE-2026-0001',
+    coordinator_name: 'Charles',
+    advisory_link: 'https://desk.example/advisories/TOCK-2026-0001/',
+  });
+  assert.match(
+    linked.body,
+    /CVE-2026-0001\.\n\nThe security advisory will be available at https:\/\/desk\.example\/advisories\/TOCK-2026-0001\/\.\n\n/,
+  );
 });
 
 test('a missing variable throws a typed error naming every missing one, never "Dear ,"', () => {

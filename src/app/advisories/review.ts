@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { advisoryPageUrl } from '../../config.ts';
 import { describeRange, parseAdvisory, publicationProblems } from '../../domain/advisory.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { isPublicAt } from '../../domain/publication.ts';
@@ -133,10 +134,11 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
             .map((r) => `${p.product ?? p.package?.name ?? p.project} ${describeRange(r).replace(/^.*before /, '')}`),
         );
         const vars = await templateVars(ctx, tx, rules, va.c, {
-          disclosure_date: iso,
+          disclosure_date: at,
           version: fixed.join(', ') || 'the fixed release',
           cve_id: document.cveIds.join(', '),
-          ...(document.url ? { advisory_link: document.url } : {}),
+          // The advisory's own page when it names one, else its page on the desk's public site.
+          advisory_link: document.url ?? advisoryPageUrl(ctx.app.config, document.id),
         });
         const mail = rules.render('disclosure_notification', vars);
         await messageReporter(ctx, tx, now, rules, va.c, { templateId: 'disclosure_notification', ...mail });

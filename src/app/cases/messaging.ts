@@ -5,6 +5,7 @@ import { aad, actorId, type Ctx } from '../context.ts';
 import { openReporter, type LoadedCase } from './case.ts';
 import type { ProfileRules, Stage } from '../profile/rules.ts';
 import { planDeliveries } from '../delivery/deliveries.ts';
+import { readableInstant } from '../../domain/reader-dates.ts';
 
 // Messages in a case's thread, and mail queued in the outbox in the same transaction (transactional
 // outbox): nothing is sent for a change that rolled back. The mail gateway delivers the outbox.
@@ -133,15 +134,23 @@ export async function addMessage(
   return id;
 }
 
-/** Template variables every reporter-facing template may use. */
+/**
+ * Template variables every reporter-facing template may use. An instant among the extra values is
+ * written for the reporter to read, in the desk's default zone (the desk records no zone of the
+ * reporter's): "3 December 2026, 06:54 UTC", never a machine instant.
+ */
 export async function templateVars(
   ctx: Ctx,
   tx: Queryable,
   rules: ProfileRules,
   c: LoadedCase,
-  extra: Record<string, string> = {},
+  extra: Record<string, string | Date> = {},
 ): Promise<Record<string, string>> {
   const reporter = openReporter(ctx, c);
+  const zone =
+    (await tx.query<{ default_time_zone: string }>('SELECT default_time_zone FROM instance WHERE id = 1')).rows[0]?.default_time_zone ??
+    'UTC';
+  const written = Object.fromEntries(Object.entries(extra).map(([k, v]) => [k, v instanceof Date ? readableInstant(v, zone) : v]));
   const names = await tx.query<{ id: string; name: string }>('SELECT id, name FROM people WHERE id = ANY($1)', [
     [c.row.triagerId, c.row.contactId, ...c.projects.map((p) => p.handlerId)].filter((x): x is string => x !== null),
   ]);
@@ -159,6 +168,6 @@ export async function templateVars(
     project_name: c.projects.map((p) => p.name).join(', '),
     // A guard only: blank for one project, so the template takes its single-project branch.
     several_projects: c.projects.length > 1 ? 'yes' : '',
-    ...extra,
+    ...written,
   };
 }

@@ -1,6 +1,7 @@
 import type { Envelope } from '../cases/messaging.ts';
 import type { ClockRule, ProfileRules } from '../profile/rules.ts';
 import { isoWithOffset } from '../../domain/calendar.ts';
+import { readableInstant } from '../../domain/reader-dates.ts';
 import type { Because, CaseFacts, Decision, NoticeKind, Person, Recipient, RunningDeadline } from './recipients.ts';
 
 // The text of the SLA notices. They never carry the reporter's identity, the report's title or body:
@@ -152,6 +153,6 @@ export function minimalNotice(kind: NoticeKind, d: RunningDeadline, c: CaseFacts
     to: [to.email!],
     cc: [],
     subject: `[Embargo] ${kind === 'reminder' ? 'Reminder' : 'Overdue'}: a clock of case ${c.number} ${state}`,
-    body: `A clock of case ${c.number} ${state} (due ${new Date(d.due_at).toISOString()}).\n\nOpen the desk at /cases/${d.report_id} to see it.\n`,
+    body: `A clock of case ${c.number} ${state} (due ${readableInstant(new Date(d.due_at), to.timeZone)}).\n\nOpen the desk at /cases/${d.report_id} to see it.\n`,
   };
 }
