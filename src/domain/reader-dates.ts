@@ -40,6 +40,16 @@ export function readableInstant(instant: Date, timeZone: string): string {
   return `${Number(get('day'))} ${MONTHS[Number(get('month')) - 1]} ${get('year')}, ${get('hour')}:${get('minute')} ${get('timeZoneName')}`;
 }
 
+/** Whether the text is a real calendar date written YYYY-MM-DD ("2027-02-30" and "next week" are not). */
+export function isLocalDate(text: string): boolean {
+  try {
+    parseLocalDate(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A calendar date given as YYYY-MM-DD, as a reader reads it: "3 December 2026". Refuses anything else. */
 export function readableDate(date: string, path = 'date'): string {
   const { year, month, day } = parseLocalDate(date, path);

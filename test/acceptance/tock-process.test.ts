@@ -118,7 +118,17 @@ test('Tock: report → acknowledge → assess → assign by subsystem (primary)'
   assert.equal(su.status, 200, su.body);
   mail = await outbox(h, reportId);
   assert.match(mail.at(-1)!.subject, /^\[Tock Security\] Status Update on Report #\d+$/);
-  assert.match(mail.at(-1)!.body, /Current status: In Development\nEstimated resolution timeline: 2026-12-11/);
+  assert.match(mail.at(-1)!.body, /Current status: In Development\nEstimated resolution timeline: 11 December 2026\n/);
+  // The estimated date is a real date: "next week" or 30 February is refused with a clear message.
+  for (const resolutionDate of ['next week', '2026-02-30']) {
+    const bad = await api(h, 'POST', `/api/reports/${reportId}/status-updates`, {
+      as: coord,
+      body: { status: 'In Development', resolutionDate },
+    });
+    assert.equal(bad.status, 400, bad.body);
+    assert.match(JSON.stringify(bad.json.error), /estimated resolution date/);
+  }
+  assert.equal((await outbox(h, reportId)).length, mail.length, 'nothing sent for a refused update');
 });
 
 test('Tock: the secondary contact is assigned when the primary is out of office', async () => {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isLocalDate, readableDate } from '../../domain/reader-dates.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import { reportManagement, type ReportState } from '../../domain/report-management.ts';
 import { audit, type Ctx } from '../context.ts';
@@ -52,7 +53,13 @@ export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown):
 
 export const StatusUpdateInput = z.strictObject({
   status: z.string().trim().min(1).max(200),
-  resolutionDate: z.string().trim().max(100).optional(),
+  // A date the reporter can hold the team to: a real calendar date, written for them when sent.
+  resolutionDate: z
+    .string()
+    .trim()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'the estimated resolution date must be a date of the form YYYY-MM-DD, like 2026-12-11')
+    .refine(isLocalDate, 'the estimated resolution date is not a real calendar date')
+    .optional(),
   details: z.string().trim().max(20_000).optional(),
 });
 
@@ -62,7 +69,7 @@ export async function sendStatusUpdate(ctx: Ctx, reportId: string, raw: unknown)
   return withCase(ctx, reportId, { action: 'case.status_update' }, async (tx, c, rules, now) => {
     const vars = await templateVars(ctx, tx, rules, c, {
       status: input.status,
-      resolution_date: input.resolutionDate ?? 'to be determined',
+      resolution_date: input.resolutionDate ? readableDate(input.resolutionDate, 'resolutionDate') : 'to be determined',
       details: input.details ?? '',
     });
     const mail = rules.render('status_update', vars);
