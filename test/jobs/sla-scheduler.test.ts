@@ -8,6 +8,7 @@ import { acceptReport, acknowledgeReport, assessReport, claimTriage, rejectRepor
 import { assignBySubsystem, claimHandler, confirmVulnerability } from '../../src/app/cases/handling.ts';
 import { setSubsystemContacts, updateAvailability } from '../../src/app/admin/admin.ts';
 import { addDaysOff } from '../../src/app/sla/calendars.ts';
+import { changeSeverity } from '../../src/app/scoring/severity.ts';
 import type { Ctx } from '../../src/app/context.ts';
 
 // The SLA scheduler against a real database: who is reminded before a deadline, who is told when it
@@ -473,6 +474,48 @@ test('Tock: a subsystem contact on a day off today (in their own zone) is skippe
     // At breach (Tuesday 15 December in Auckland) Kim, Kate's backup, is off again: the central team is told.
     assert.deepEqual(counts(await runSlaScheduler(h.app, at('2026-12-14T14:00:00Z'))), { ...none, escalations: 1 });
     assert.deepEqual((await noticeSummary(h, reportId)).escalation, ['admin@example.org']);
+  } finally {
+    await h.close();
+  }
+});
+
+test('Tock: severity changed and changed back recreates the resolution clock with the same due time; its owner is not reminded twice', async () => {
+  const h = await startHarness({ clock: '2026-11-20T09:00:00Z', config: { slaRemindBeforeHours: 48 } });
+  try {
+    const admin = await setupDesk(h, 'tock', 'America/New_York');
+    await addProject(admin, 'tock', 'Tock');
+    const charles = await person(h, admin, {
+      name: 'Charles Coordinator',
+      email: 'charles@tock.example',
+      timeZone: 'America/New_York',
+      teams: ['security'],
+    });
+    await person(h, admin, { name: 'Kim Kernel', email: 'kim@tock.example', teams: ['tock-security'] });
+    await person(h, admin, { name: 'Kate Kernel', email: 'kate@tock.example', teams: ['tock-security'] });
+    await setSubsystemContacts(admin.ctx, 'tock', 'Kernel', { primary: 'kim@tock.example', secondary: 'kate@tock.example' });
+    const anonymous: Ctx = { app: h.app, principal: { kind: 'anonymous' } };
+    h.clock.set('2026-11-23T14:00:00Z');
+    const { reportId } = await submitReport(anonymous, 'api', { ...sampleReport, title: 'Kernel grant region overlap' });
+    await acknowledgeReport(charles.ctx, reportId);
+    await assessReport(charles.ctx, reportId, { title: 'Grant overlap', severity: 'critical', components: ['Kernel'], project: 'tock' });
+    await assignBySubsystem(charles.ctx, reportId, { subsystem: 'Kernel' });
+    // P0: resolution due 2026-11-30T14:00Z; the owner is reminded 48 hours before.
+    assert.deepEqual(counts(await runSlaScheduler(h.app, at('2026-11-28T14:00:00Z'))), { ...none, reminders: 1 });
+    h.clock.set('2026-11-28T15:00:00Z');
+    await changeSeverity(charles.ctx, reportId, { severity: 'low', reason: 'looked harmless at first' });
+    h.clock.set('2026-11-28T15:05:00Z');
+    await changeSeverity(charles.ctx, reportId, { severity: 'critical', reason: 'it is exploitable after all' });
+    const running = await h.app.db.query<{ due_at: Date }>(
+      'SELECT due_at FROM deadlines WHERE report_id = $1 AND clock = $2 AND stopped_at IS NULL',
+      [reportId, 'resolution'],
+    );
+    assert.deepEqual(
+      running.rows.map((r) => new Date(r.due_at).toISOString()),
+      ['2026-11-30T14:00:00.000Z'],
+      'the recreated clock has the same due time',
+    );
+    assert.deepEqual(counts(await runSlaScheduler(h.app, at('2026-11-28T16:00:00Z'))), none);
+    assert.deepEqual((await noticeSummary(h, reportId)).reminder, ['charles@tock.example']);
   } finally {
     await h.close();
   }

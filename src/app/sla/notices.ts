@@ -17,13 +17,22 @@ import { decideRecipients, loadFacts, type NoticeKind, type RunningDeadline } fr
 //
 // Once a deadline has notices of a kind, that kind is settled for it: the recipients are the people
 // who were present when it was first sent. A clock with no present recipient is retried at every
-// pass. A reassigned clock is a new deadline row, so its (new) owner is reminded afresh.
+// pass. A reassigned clock is a new deadline row, so its (new) owner is reminded afresh; a clock
+// started again with the same owner and due time is the same deadline to the people already told
+// (the claim is keyed by the clock, its owner and its due instant too), so nobody is told twice.
 //
 // queueMail's leak guard checks every notice against the reporter's sensitive values; if it refuses
 // one (a team member shares a name with the reporter, say), a minimal notice without names or links
 // is sent instead.
 
 export type { NoticeKind, RunningDeadline } from './recipients.ts';
+
+/**
+ * The clock and due instant a notice is for, from the deadline row `d`: case, project, clock name,
+ * owner and due time in milliseconds. The owner is part of it because a clock handed to a new owner
+ * is news to the people told before (the owner's reminder says what to do now). Migration 014 writes earlier notices' keys with the same expression.
+ */
+const CLOCK_DUE = `d.report_id::text || '/' || coalesce(d.project_id::text, '-') || '/' || d.clock || '/' || coalesce(d.owner_id::text, '-') || '@' || ((extract(epoch FROM d.due_at) * 1000)::bigint)::text`;
 
 const SYSTEM: Ctx['principal'] = { kind: 'system', label: 'sla-scheduler' };
 
@@ -46,10 +55,13 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     const events: Parameters<typeof audit>[3][] = [];
     // Claim every recipient's notice in one statement; the rows that went in are this pass's to send.
     const ids = decision.recipients.map(() => crypto.randomUUID());
+    // Either key decides: the deadline row, or the clock and its due instant (a clock recreated with
+    // the same due time, as when a severity is changed and changed back, is not noticed again).
     const claimed = await tx.query<{ id: string; person_id: string }>(
-      `INSERT INTO notices (id, deadline_id, kind, person_id, created_at)
-       SELECT n.id, $3, $4, n.person_id, $5 FROM unnest($1::uuid[], $2::uuid[]) AS n(id, person_id)
-       ON CONFLICT (deadline_id, kind, person_id) DO NOTHING RETURNING id, person_id`,
+      `INSERT INTO notices (id, deadline_id, kind, person_id, created_at, clock_due)
+       SELECT n.id, d.id, $4, n.person_id, $5, ${CLOCK_DUE}
+         FROM unnest($1::uuid[], $2::uuid[]) AS n(id, person_id), deadlines d WHERE d.id = $3
+       ON CONFLICT DO NOTHING RETURNING id, person_id`,
       [ids, decision.recipients.map((r) => r.person.id), d.id, kind, now],
     );
     const won = new Map(claimed.rows.map((row) => [row.person_id, row.id]));
