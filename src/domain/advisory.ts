@@ -634,6 +634,31 @@ export function productVendor(p: AffectedProduct, publisher: Publisher): string 
   return p.vendor ?? publisher.name;
 }
 
+/**
+ * Vendor and product as one name for a reader: "Arm Mbed TLS", but "Tock OS" for Tock's Tock OS and
+ * "Trusted Firmware-A" for the Trusted Firmware Security team's Trusted Firmware-A. A product whose
+ * name begins with the vendor's first word already carries the vendor's name; repeating it reads
+ * "Tock Tock OS".
+ */
+export function vendorAndProduct(vendor: string, product: string): string {
+  const first =
+    vendor
+      .trim()
+      .split(/[\s-]+/)[0]
+      ?.toLowerCase() ?? '';
+  const lead =
+    product
+      .trim()
+      .split(/[\s-]+/)[0]
+      ?.toLowerCase() ?? '';
+  return first !== '' && first === lead ? product : `${vendor} ${product}`;
+}
+
+/** The vendor and product of an affected entry as one name (see vendorAndProduct). */
+export function productLabel(p: AffectedProduct, publisher: Publisher): string {
+  return vendorAndProduct(productVendor(p, publisher), productName(p));
+}
+
 /** "from 2.8.0 before 2.10.1", "all versions before 1.2.0", "from commit 1a2b3c4d5e6f up to 9f8e7d6c5b4a (not included)". */
 export function describeRange(r: VersionRange): string {
   if (r.type === 'git') return `commits from ${r.introduced.slice(0, 12)} up to, not including, ${r.fixed.slice(0, 12)}`;

@@ -33,7 +33,9 @@ import {
   revisionHistory,
   type Advisory,
   type AffectedProduct,
+  productLabel,
   type VersionRange,
+  vendorAndProduct,
 } from '../domain/advisory.ts';
 import { CWE_CATALOGUE, cweById } from '../domain/cwe.ts';
 import { ValidationError } from '../domain/errors.ts';
@@ -153,7 +155,11 @@ function buildTree(a: Advisory, version: CsafVersion): Tree {
       leaves.push({
         category: 'product_version_range',
         name: rangeName,
-        product: { name: `${vendor} ${name} ${r ? describeRange(r) : 'all versions'}`, product_id: affectedId, ...helper(p) },
+        product: {
+          name: `${vendorAndProduct(vendor, name)} ${r ? describeRange(r) : 'all versions'}`,
+          product_id: affectedId,
+          ...helper(p),
+        },
       });
       const fixed = r?.type === 'git' ? r.fixed : r?.fixed;
       let fixedId: string | undefined;
@@ -167,7 +173,11 @@ function buildTree(a: Advisory, version: CsafVersion): Tree {
           leaves.push({
             category: 'product_version',
             name: fixed,
-            product: { name: `${vendor} ${name} ${label}`, product_id: fixedId, ...(r?.type === 'semver' ? helper(p, fixed) : {}) },
+            product: {
+              name: `${vendorAndProduct(vendor, name)} ${label}`,
+              product_id: fixedId,
+              ...(r?.type === 'semver' ? helper(p, fixed) : {}),
+            },
           });
         }
       }
@@ -277,7 +287,7 @@ function remediations(a: Advisory, tree: Tree): Record<string, unknown>[] {
   if (fixedRanges.length) {
     const generated = fixedRanges
       .map(({ product, range }) => {
-        const name = `${productVendor(product, a.publisher)} ${productName(product)}`;
+        const name = productLabel(product, a.publisher);
         if (range?.type === 'git') return `${name}: include commit ${range.fixed}`;
         if (range?.type === 'semver' && range.fixed) return `${name}: upgrade to ${range.fixed} or later`;
         return `${name}: upgrade to a version after ${range?.type === 'semver' ? range.lastAffected : ''}`;

@@ -4,15 +4,7 @@
 // Markdown sections keep their Markdown (it reads as plain text), with paragraphs re-wrapped. A withdrawn
 // advisory opens with the withdrawal and its reason.
 
-import {
-  advisorySeverity,
-  creditLine,
-  describeRange,
-  productName,
-  productVendor,
-  revisionHistory,
-  type Advisory,
-} from '../domain/advisory.ts';
+import { advisorySeverity, creditLine, describeRange, productLabel, revisionHistory, type Advisory } from '../domain/advisory.ts';
 import { cweById } from '../domain/cwe.ts';
 import { describeCvss } from '../domain/cvss.ts';
 import { day, plain, wrap, wrapMarkdown, type ExportOptions } from './common.ts';
@@ -56,7 +48,7 @@ export function toText(advisory: Advisory, _options: ExportOptions = {}): string
     const lines: string[] = [];
     for (const p of a.affected) {
       const pkg = p.package ? ` (${p.package.ecosystem} package ${p.package.name})` : '';
-      lines.push(`${productVendor(p, a.publisher)} ${productName(p)}${pkg}`);
+      lines.push(`${productLabel(p, a.publisher)}${pkg}`);
       for (const r of p.ranges) {
         lines.push(`  Affected: ${describeRange(r)}`);
         if (r.type === 'git') lines.push(`    introduced in commit ${r.introduced}`, `    fixed in commit ${r.fixed}`);

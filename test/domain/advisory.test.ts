@@ -9,7 +9,10 @@ import {
   publicationProblems,
   revisionHistory,
   type AdvisoryInput,
+  vendorAndProduct,
 } from '../../src/domain/advisory.ts';
+import { toText } from '../../src/formats/text.ts';
+import { buildCsaf } from '../../src/formats/csaf.ts';
 import { ValidationError } from '../../src/domain/errors.ts';
 import { compareSemVer, isSemVer, parseSemVer } from '../../src/domain/semver.ts';
 
@@ -316,4 +319,28 @@ test('SemVer 2.0.0 precedence (semver.org §11)', () => {
     assert.equal(isSemVer(bad), false, bad);
   assert.deepEqual(parseSemVer('1.2.3-rc.1+sha.5'), { major: 1, minor: 2, patch: 3, prerelease: ['rc', '1'], build: ['sha', '5'] });
   assert.throws(() => compareSemVer('1.0', '1.0.0'), TypeError);
+});
+
+test('vendor and product read as one name, never "Tock Tock OS"', () => {
+  assert.equal(vendorAndProduct('Tock', 'Tock OS'), 'Tock OS');
+  assert.equal(vendorAndProduct('Trusted Firmware Security', 'Trusted Firmware-A'), 'Trusted Firmware-A');
+  assert.equal(vendorAndProduct('Arm', 'Mbed TLS'), 'Arm Mbed TLS');
+  const a = parseAdvisory({
+    ...complete,
+    publisher: { name: 'Trusted Firmware Security', namespace: 'https://trustedfirmware.org' },
+    affected: [
+      {
+        project: 'tf-a',
+        vendor: 'Trusted Firmware Security',
+        product: 'Trusted Firmware-A',
+        ranges: [{ type: 'semver', introduced: '2.8.0', fixed: '2.10.1' }],
+      },
+      { project: 'tock', vendor: 'Tock', product: 'Tock OS', ranges: [{ type: 'semver', introduced: '0', fixed: '2.2.1' }] },
+    ],
+  });
+  const texts = [toText(a), JSON.stringify(buildCsaf(a, '2.0'))];
+  for (const t of texts) {
+    assert.doesNotMatch(t, /Tock Tock|Security Trusted Firmware/);
+    assert.match(t, /Trusted Firmware-A/);
+  }
 });

@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import { advisoryView, type AdvisoryView } from '../../app/advisories/advisories.ts';
 import { viewerTimeZone } from '../../app/viewer.ts';
 import type { Ctx } from '../../app/context.ts';
-import { creditLine, describeRange, productName, productVendor, type Advisory } from '../../domain/advisory.ts';
+import { creditLine, describeRange, productLabel, type Advisory } from '../../domain/advisory.ts';
 import { cweById } from '../../domain/cwe.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { describeCvss } from '../../domain/cvss.ts';
@@ -63,7 +63,7 @@ export function renderPreview(doc: Advisory): Html {
           ${doc.affected.map(
             (
               p,
-            ) => html`<tr><td>${productVendor(p, doc.publisher)} ${productName(p)}${p.package ? html` <span class="muted">(${p.package.ecosystem} ${p.package.name})</span>` : ''}</td>
+            ) => html`<tr><td>${productLabel(p, doc.publisher)}${p.package ? html` <span class="muted">(${p.package.ecosystem} ${p.package.name})</span>` : ''}</td>
             <td>${p.ranges.length ? html`<ul>${p.ranges.map((r) => html`<li>${describeRange(r)}</li>`)}</ul>` : html`<span class="muted">no range yet</span>`}</td>
             <td>${p.components.join(', ')}</td></tr>`,
           )}
