@@ -359,7 +359,7 @@ test('the text announcement: facts, affected versions, sections, credits, timeli
   assert.match(text, /\nCVSS 3\.1: {2}8\.2 high \(CVSS 3\.1 base\)\n {11}CVSS:3\.1\/AV:L/);
   assert.match(text, /\nCVE: {7}CVE-2026-10001\n/);
   assert.match(text, /\nCWE: {7}CWE-787: Out-of-bounds Write\n/);
-  assert.match(text, /Trusted Firmware Trusted Firmware-A\n {2}Affected: 2\.8\.0 and later, before 2\.10\.1\n {2}Fixed in: 2\.10\.1\n/);
+  assert.match(text, /\nTrusted Firmware-A\n {2}Affected: 2\.8\.0 and later, before 2\.10\.1\n {2}Fixed in: 2\.10\.1\n/);
   assert.match(text, /\n {2}2026-01-12 {2}Confirmed by the TF-A team\n/);
   assert.match(text, /Ada Lovelace \(Analytical Engines Ltd\), finder/);
   assert.match(text, /\n-- \nTrusted Firmware Security Team <security@trustedfirmware\.org>\n/);
