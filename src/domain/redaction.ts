@@ -20,27 +20,6 @@ import { foldText, type MarkupMode } from './text-fold.ts';
 
 export const MIN_SENSITIVE_LENGTH = 4;
 
-/** What the reporter marked sensitive beyond their identity: their product and named fields. */
-export interface SensitiveExtras {
-  product: string | null;
-  fields: readonly { value: string }[];
-}
-
-/** The values the leak guard keeps out: the reporter's identity and everything they marked sensitive. */
-export function sensitiveValuesOf(
-  reporter: { name: string | null; email: string | null; organisation: string | null; handle: string | null },
-  extras: SensitiveExtras,
-): string[] {
-  return [
-    reporter.name,
-    reporter.email,
-    reporter.organisation,
-    reporter.handle,
-    extras.product,
-    ...extras.fields.map((f) => f.value),
-  ].filter((v): v is string => typeof v === 'string' && v.trim() !== '');
-}
-
 const AT = String.raw`(?:\s*@\s*|\s*[\[({<]\s*at\s*[\])}>]\s*|\s+at\s+|\s*-at-\s*|\s*_at_\s*)`;
 const DOT = String.raw`(?:\s*\.\s*|\s*[\[({<]\s*dot\s*[\])}>]\s*|\s+dot\s+|\s*-dot-\s*|\s*_dot_\s*)`;
 /** What may stand between two words of a value in the text: whitespace or punctuation, at least one. */

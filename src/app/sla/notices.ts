@@ -1,6 +1,6 @@
 import { deskUrl } from '../../config.ts';
 import { audit, type App, type Ctx } from '../context.ts';
-import { reporterSensitiveValues } from '../cases/sensitive.ts';
+import { caseSensitiveValues } from '../cases/sensitive.ts';
 import { queueMail } from '../cases/messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { EmbargoError } from '../../domain/errors.ts';
@@ -51,7 +51,7 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     const c = await loadFacts(tx, d.report_id);
     const decision = await decideRecipients(tx, kind, d, rule, c, now);
     if (decision.recipients.length === 0) return 0;
-    const guard = reporterSensitiveValues(app.sealer, d.report_id, { reporter: c.reporterSealed, sensitive: c.sensitiveSealed });
+    const guard = (await caseSensitiveValues(app.sealer, tx, d.report_id)).map((v) => v.value);
     const events: Parameters<typeof audit>[3][] = [];
     // Claim every recipient's notice in one statement; the rows that went in are this pass's to send.
     const ids = decision.recipients.map(() => crypto.randomUUID());

@@ -32,8 +32,6 @@ export interface CaseFacts {
   incidentId: string | null;
   ref: string | null;
   components: string[];
-  reporterSealed: string;
-  sensitiveSealed: string;
   projects: { projectId: string; slug: string; name: string; teamId: string; handlerId: string | null; subsystemId: string | null }[];
 }
 
@@ -44,8 +42,6 @@ export async function loadFacts(tx: Queryable, reportId: string): Promise<CaseFa
     incident_id: string | null;
     ref: string | null;
     affected_components: string[] | null;
-    reporter_sealed: string;
-    sensitive_sealed: string;
     projects:
       | {
           project_id: string;
@@ -57,7 +53,7 @@ export async function loadFacts(tx: Queryable, reportId: string): Promise<CaseFa
         }[]
       | null;
   }>(
-    `SELECT r.number, r.triager_id, i.id AS incident_id, i.ref, i.affected_components, r.reporter_sealed, r.sensitive_sealed,
+    `SELECT r.number, r.triager_id, i.id AS incident_id, i.ref, i.affected_components,
             (SELECT json_agg(json_build_object('project_id', ip.project_id, 'slug', p.slug, 'name', p.name, 'security_team_id', p.security_team_id,
                                                'handler_id', ip.handler_id, 'subsystem_id', ip.subsystem_id) ORDER BY p.slug)
                FROM incident_projects ip JOIN projects p ON p.id = ip.project_id WHERE ip.incident_id = i.id) AS projects
@@ -71,8 +67,6 @@ export async function loadFacts(tx: Queryable, reportId: string): Promise<CaseFa
     incidentId: row.incident_id,
     ref: row.ref,
     components: row.affected_components ?? [],
-    reporterSealed: row.reporter_sealed,
-    sensitiveSealed: row.sensitive_sealed,
     projects: (row.projects ?? []).map((p) => ({
       projectId: p.project_id,
       slug: p.slug,
