@@ -1,11 +1,10 @@
+import { castOfRoles } from '../support/roles.ts';
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, addMember, addProject, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
+import { startHarness, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
 import { bodies, queries } from './route-inputs.ts';
 import { allRoutes } from '../../src/http/server.ts';
-import { addPerson, createTeam } from '../../src/app/admin/admin.ts';
 import { addDaysOff } from '../../src/app/sla/calendars.ts';
-import { enroll } from '../support/harness.ts';
 
 // Every API route against every role. Each role either may use the route (by its declared policy and
 // need-to-know on the case) or gets 401/403/404 — and a refused request changes nothing: the audit
@@ -23,20 +22,9 @@ let advisoryId: string;
 
 before(async () => {
   h = await startHarness();
-  const admin = await setupDesk(h, 'trusted-firmware');
-  await addProject(admin, 'tf-a', 'TF-A');
-  await addProject(admin, 'tf-m', 'TF-M');
-  await createTeam(admin.ctx, { slug: 'tf-a-ess', name: 'TF-A ESS', kind: 'ess' });
-  const pureAdmin = await addPerson(admin.ctx, { name: 'Ann Admin', emails: ['ann@tf.example'], timeZone: 'UTC', isAdmin: true });
-  as.anonymous = null;
-  as.admin = { personId: pureAdmin.personId, ...(await enroll(h, pureAdmin.personId, pureAdmin.enrollmentToken)) };
-  as.central = await addMember(h, admin, { name: 'Tom Triager', email: 'tom@tf.example', teams: ['security'] });
-  as.projectTeam = await addMember(h, admin, { name: 'Hank Handler', email: 'hank@tf.example', teams: ['tf-a-security'] });
-  as.otherProject = await addMember(h, admin, { name: 'Paula Project', email: 'paula@tf.example', teams: ['tf-m-security'] });
-  as.stakeholder = await addMember(h, admin, { name: 'Stan Stakeholder', email: 'stan@ess.example', teams: ['tf-a-ess'] });
-  as.collaborator = await addMember(h, admin, { name: 'Cora Collaborator', email: 'cora@tf.example' });
-  as.otherCollaborator = await addMember(h, admin, { name: 'Olga Other', email: 'olga@tf.example' });
-  await addMember(h, admin, { name: 'Sam Spare', email: 'sam@tf.example' });
+  const cast = await castOfRoles(h);
+  const _admin = cast.deskAdmin;
+  Object.assign(as, cast.as);
 
   const r = await api(h, 'POST', '/api/reports', {
     body: {
