@@ -12,6 +12,7 @@ import {
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
 import { requirePerson, type Ctx } from './context.ts';
 import { visibleCase, type LoadedCase } from './cases/case.ts';
+import { reportIdForToken } from './intake/intake.ts';
 import { rulesOf } from './admin/instance.ts';
 import type { ProfileRules } from './profile/rules.ts';
 import { contentAuthor, loadAdvisoryRow, type AdvisoryRow } from './advisories/rows.ts';
@@ -41,6 +42,25 @@ export async function withCase<T>(ctx: Ctx, reportId: string, gate: CaseGate, fn
     const rules = await rulesOf(tx);
     if (gate.action) requireCaseAction(ctx, c, rules, gate.action);
     return fn(tx, c, rules, now);
+  });
+}
+
+/**
+ * The gate of the reporter's own secret link: the link's case (an unknown link is "not found"),
+ * optionally locked, and a context that acts as that reporter.
+ */
+export async function withReporterCase<T>(
+  ctx: Ctx,
+  token: string,
+  gate: Pick<CaseGate, 'lock'>,
+  fn: (tx: Queryable, c: LoadedCase, reporter: Ctx, now: Date) => Promise<T>,
+): Promise<T> {
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction(async (tx) => {
+    const reportId = await reportIdForToken(tx, token);
+    const reporter: Ctx = { app: ctx.app, principal: { kind: 'reporter', reportId } };
+    const c = await visibleCase(reporter, tx, reportId, gate.lock ?? false);
+    return fn(tx, c, reporter, now);
   });
 }
 

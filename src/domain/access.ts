@@ -61,6 +61,8 @@ export type CaseAction =
   | 'case.note'
   | 'case.reply'
   | 'case.status_update'
+  /** Mark values and passages sensitive, take marks back, rephrase what outsiders read: the security teams. */
+  | 'case.redact'
   | 'incident.change_severity'
   | 'incident.close'
   | 'incident.reopen';
@@ -115,7 +117,7 @@ export function caseActions(p: Principal, c: CaseFacts, wf: WorkflowModes): Case
   }
   if (teamMember || isTriager) actions.push('case.pull_in');
   actions.push('case.note');
-  if (teamMember) actions.push('case.reply', 'case.status_update');
+  if (teamMember) actions.push('case.reply', 'case.status_update', 'case.redact');
   if (c.incidentId !== null && (p.central || c.projects.some((x) => x.handlerId === p.personId))) {
     if (c.incidentOpen) actions.push('incident.change_severity');
     actions.push(c.incidentOpen ? 'incident.close' : 'incident.reopen');

@@ -82,6 +82,8 @@ export interface ReportedFacts {
   keyUserIds?: readonly string[];
   /** The names the reporter asked to be credited by. */
   creditNames?: readonly string[];
+  /** What the reporter and the team marked sensitive (values, and the text of marked passages). */
+  marks?: readonly SensitiveValue[];
 }
 
 function addressValues(address: string, source: SensitiveSource): SensitiveValue[] {
@@ -128,6 +130,7 @@ export function defaultSensitiveValues(f: ReportedFacts): SensitiveValue[] {
       source: 'report-form' as const,
       name: m.name,
     })),
+    ...(f.marks ?? []),
   ];
   return uniqueValues(all);
 }
@@ -141,4 +144,45 @@ export function uniqueValues(values: readonly SensitiveValue[]): SensitiveValue[
     seen.add(key);
     return true;
   });
+}
+
+// --- Marks: what the reporter and the team name sensitive, beyond the defaults. ---
+
+/** What a person marks a value as: who it names, their organisation, their product, or something else they name. */
+export const MARKABLE_KINDS = ['identity', 'organisation', 'product', 'other'] as const;
+export type MarkableKind = (typeof MARKABLE_KINDS)[number];
+
+export type Marker = 'reporter' | 'team';
+
+/** The kind a mark is stored with: "other" becomes the marker's own kind, whose label carries the mark's name. */
+export function markKind(kind: MarkableKind, by: Marker): SensitiveKind {
+  if (kind !== 'other') return kind;
+  return by === 'reporter' ? 'reporter-marked' : 'team-marked';
+}
+
+/** A passage selected in one of the case's texts: the report body or a thread message. */
+export interface Passage {
+  of: string;
+  start: number;
+  end: number;
+}
+
+/**
+ * The text a passage selects, without its surrounding space; null when the offsets do not fit the
+ * text (out of range, reversed, or nothing but space selected).
+ */
+export function passageText(text: string, p: Pick<Passage, 'start' | 'end'>): string | null {
+  if (!Number.isInteger(p.start) || !Number.isInteger(p.end) || p.start < 0 || p.end <= p.start || p.end > text.length) return null;
+  const selected = text.slice(p.start, p.end).trim();
+  return selected === '' ? null : selected;
+}
+
+/**
+ * Who may take a mark back. The reporter's own marks are theirs alone (the process strips what the
+ * reporter names; the team cannot overrule that); the team may take back its own marks and what the
+ * desk read off the mail headers (a display name that is a mailing list's, say). The defaults from the
+ * reporter record and the form stay: they are the process's own rule.
+ */
+export function mayRemoveMark(by: Marker, source: SensitiveSource): boolean {
+  return by === 'reporter' ? source === 'reporter-mark' : source === 'team-mark' || source === 'mail-header';
 }

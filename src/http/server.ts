@@ -20,6 +20,7 @@ import { keyRoutes } from './routes/keys.ts';
 import { mailRoutes } from './routes/mail.ts';
 import { relayRoutes } from './routes/relay.ts';
 import { mailInboxRoutes } from './routes/mail-inbox.ts';
+import { redactionRoutes } from './routes/redaction.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -52,6 +53,7 @@ export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
     ...mailRoutes,
     ...mailInboxRoutes,
     ...relayRoutes,
+    ...redactionRoutes,
     ...extra,
   ];
 }

@@ -30,9 +30,15 @@ test('a collaborator reads labels; the security teams read the text as written',
 });
 
 test('a draft sent to the reporter reaches a collaborator as the fact that it went', () => {
-  const shown = renderMessage(collaborator, 'to_reporter', draft);
+  const sent = { kind: 'to_reporter', advisoryId: '0b5e8f3c-8a54-4b8e-9a59-4f4b3f0c2a11' };
+  const shown = renderMessage(collaborator, sent, draft);
   assert.match(shown, /^Subject: \[TF-2026-0001\] Draft advisory TF-2026-0001 \(version 1\) for review\n/);
   assert.doesNotMatch(shown, /Thanks|confidential/);
-  assert.equal(renderMessage(renderForAudience(SECURITY_TEAM, values), 'to_reporter', draft), draft);
-  assert.equal(renderMessage(collaborator, 'note', 'Dear Jane Doe'), 'Dear [reporter]');
+  assert.equal(renderMessage(renderForAudience(SECURITY_TEAM, values), sent, draft), draft);
+  assert.equal(renderMessage(collaborator, { kind: 'note', advisoryId: null }, 'Dear Jane Doe'), 'Dear [reporter]');
+  // A reply that quotes the draft's heading is not a draft: it is read with the labels, as any reply.
+  assert.equal(
+    renderMessage(collaborator, { kind: 'to_reporter', advisoryId: null }, `Dear Jane Doe,\n\n${draft}`).slice(0, 16),
+    'Dear [reporter],',
+  );
 });

@@ -1,4 +1,6 @@
 import { test, before, after } from 'node:test';
+import { MarkInput } from '../../src/app/cases/marks.ts';
+import { OutsideTextInput } from '../../src/app/cases/outside-text.ts';
 import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -105,6 +107,9 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'PUT /api/admin/mail-settings/aliases': { body: AliasInput },
   'PUT /api/admin/mail-settings/imap-accounts': { body: ImapAccountInput },
   'POST /api/reports/:id/signed-replies': { body: SignedReplyInput },
+  'POST /api/reports/:id/marks': { body: MarkInput },
+  'POST /api/reporter/:token/marks': { body: MarkInput },
+  'PUT /api/reports/:id/outside-text': { body: OutsideTextInput },
 };
 
 /**

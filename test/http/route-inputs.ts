@@ -50,6 +50,9 @@ export const bodies: Record<string, unknown> = {
   'POST /api/advisories/:advisoryId/publication': {},
   'POST /api/advisories/:advisoryId/withdrawal': { reason: 'probe withdrawal reason' },
   'PUT /api/reporter/:token/credit': { preference: 'anonymous' },
+  'POST /api/reports/:id/marks': { value: 'Probe Customer Ltd', name: 'customer' },
+  'PUT /api/reports/:id/outside-text': { title: 'Probe overflow' },
+  'POST /api/reporter/:token/marks': { value: 'Probe Customer Ltd' },
   'POST /api/reports/:id/signed-replies': {
     entity: 'Content-Type: text/plain; charset=utf-8\r\n\r\nprobe\r\n',
     signature: '-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----',

@@ -88,7 +88,7 @@ export async function circulateAdvisory(
           { path: 'recipients', message: 'not for the reporter' },
         ]);
       const body = `${draftText(v.document, version, now, input.message)}\n\nPlease tell us if anything is wrong or missing, and how you want to be credited (you can also set this on your report's status page).`;
-      const { outboxId } = await messageReporter(ctx, tx, now, rules, c, { templateId: null, subject, body });
+      const { outboxId } = await messageReporter(ctx, tx, now, rules, c, { templateId: null, subject, body, advisoryId });
       const reporter = openReporter(ctx, c);
       const recipients = {
         to: reporter.email ? [reporter.email] : ['reporter (status page)'],

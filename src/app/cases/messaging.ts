@@ -88,7 +88,7 @@ export async function messageReporter(
   at: Date,
   rules: ProfileRules,
   c: LoadedCase,
-  content: { templateId: string | null; subject: string; body: string },
+  content: { templateId: string | null; subject: string; body: string; advisoryId?: string },
 ): Promise<{ messageId: string; outboxId: string | null }> {
   const reporter = openReporter(ctx, c);
   const cc = rules.ccFor(
@@ -103,7 +103,16 @@ export async function messageReporter(
         envelope: { to: [reporter.email], cc, subject: content.subject, body: content.body },
       })
     : null;
-  const messageId = await addMessage(ctx, tx, at, c, 'to_reporter', `Subject: ${content.subject}\n\n${content.body}`, outboxId);
+  const messageId = await addMessage(
+    ctx,
+    tx,
+    at,
+    c,
+    'to_reporter',
+    `Subject: ${content.subject}\n\n${content.body}`,
+    outboxId,
+    content.advisoryId ?? null,
+  );
   return { messageId, outboxId };
 }
 
@@ -115,11 +124,13 @@ export async function addMessage(
   kind: 'from_reporter' | 'to_reporter' | 'note',
   body: string,
   outboxId: string | null = null,
+  /** The advisory whose draft the message carries to the reporter: outsiders read that it went, not its text. */
+  advisoryId: string | null = null,
 ): Promise<string> {
   const id = crypto.randomUUID();
   await tx.query(
-    `INSERT INTO messages (id, report_id, incident_id, kind, author_id, body_sealed, outbox_id, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+    `INSERT INTO messages (id, report_id, incident_id, kind, author_id, body_sealed, outbox_id, created_at, advisory_id)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
     [
       id,
       c.row.reportId,
@@ -129,6 +140,7 @@ export async function addMessage(
       ctx.app.sealer.seal(body, aad('messages', 'body', id)),
       outboxId,
       at,
+      advisoryId,
     ],
   );
   return id;

@@ -4,10 +4,14 @@ import { audienceOf, readsUnredacted } from '../../domain/audience.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { withCase } from '../gate.ts';
 import { openReporter, openTitle } from './case.ts';
-import { NotFoundError } from '../../domain/errors.ts';
+import { EmbargoError, NotFoundError } from '../../domain/errors.ts';
+import { findSensitive } from '../../domain/redaction.ts';
 import { scoredVectors } from '../scoring/scoring.ts';
 import { renderForAudience, renderMessage } from './render-for-audience.ts';
 import { caseSensitiveValues } from './sensitive.ts';
+import { marksOf } from './marks.ts';
+import { outsideTextOf } from './outside-text.ts';
+import { SENSITIVE_KINDS } from '../../domain/sensitive.ts';
 
 // Read models: the queue and the case page. Reads of sensitive data are audited; the case page is
 // rendered for the reader's audience, so those outside the security teams read labels, not values.
@@ -42,7 +46,8 @@ export interface QueueItem {
 export const INCIDENT_QUEUE_SQL = `
   SELECT p.report_id, p.ref, p.title, p.status, p.severity, p.priority, p.next_due_at, p.created_at,
          (SELECT name FROM people WHERE id = p.contact_id) AS owner,
-         (SELECT string_agg(ip.rm_state, ',' ORDER BY ip.project_id) FROM incident_projects ip WHERE ip.incident_id = p.id) AS rm_states
+         (SELECT string_agg(ip.rm_state, ',' ORDER BY ip.project_id) FROM incident_projects ip WHERE ip.incident_id = p.id) AS rm_states,
+         ($2::boolean OR EXISTS (SELECT 1 FROM incident_projects ip WHERE ip.incident_id = p.id AND ip.project_id = ANY($3::uuid[]))) AS on_team
     FROM (SELECT i.id, i.report_id, i.ref, i.title, i.status, i.severity, i.priority, i.next_due_at, i.created_at, i.contact_id
             FROM incidents i
            WHERE i.status = $1
@@ -79,6 +84,7 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
     rm_states: string | null;
     severity: string | null;
     priority: string | null;
+    on_team: boolean;
   }>(INCIDENT_QUEUE_SQL, incidentQueueParams(p, q, now));
   // Reports still in triage: the central team's work, and those someone was pulled into.
   const reports =
@@ -102,23 +108,29 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
         )
       : { rows: [] };
   const due = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+  // A person pulled into a case from outside the security teams reads its title as outsiders do.
+  const titleFor = async (reportId: string, title: string, onTeam: boolean) => (onTeam ? title : outsideTitle(ctx, reportId, title));
+  const reportTitles = await Promise.all(
+    reports.rows.map((r) => titleFor(r.id, ctx.app.sealer.open(r.title_sealed, aad('reports', 'title', r.id)), p.central)),
+  );
+  const incidentTitles = await Promise.all(incidents.rows.map((i) => titleFor(i.report_id, i.title, i.on_team)));
   return {
-    reports: reports.rows.map((r) => ({
+    reports: reports.rows.map((r, n) => ({
       kind: 'report',
       reportId: r.id,
       ref: `#${r.number}`,
-      title: ctx.app.sealer.open(r.title_sealed, aad('reports', 'title', r.id)),
+      title: reportTitles[n]!,
       state: r.rm_state === 'received' && r.owner ? 'in triage' : r.rm_state === 'received' ? 'awaiting triage' : r.rm_state,
       owner: r.owner,
       dueAt: due(r.next_due_at),
       overdue: r.next_due_at !== null && new Date(r.next_due_at) < now,
       receivedAt: new Date(r.received_at).toISOString(),
     })),
-    incidents: incidents.rows.map((i) => ({
+    incidents: incidents.rows.map((i, n) => ({
       kind: 'incident',
       reportId: i.report_id,
       ref: i.ref,
-      title: i.title,
+      title: incidentTitles[n]!,
       state: i.status === 'closed' ? 'closed' : [i.severity, i.priority, i.rm_states].filter(Boolean).join(' · '),
       owner: i.owner,
       dueAt: due(i.next_due_at),
@@ -126,6 +138,13 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
       receivedAt: new Date(i.created_at).toISOString(),
     })),
   };
+}
+
+/** A case's title as outsiders read it: the team's rephrasing, else the title, with the labels either way. */
+async function outsideTitle(ctx: Ctx, reportId: string, title: string): Promise<string> {
+  const db = ctx.app.db;
+  const outside = await outsideTextOf(ctx.app.sealer, db, reportId);
+  return renderForAudience({ kind: 'collaborator' }, await caseSensitiveValues(ctx.app.sealer, db, reportId)).text(outside.title ?? title);
 }
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
@@ -137,7 +156,11 @@ export async function caseView(ctx: Ctx, reportId: string) {
     // withCase let the person see the case, so they have an audience.
     const audience = audienceOf(p, c.facts)!;
     const sensitive = readsUnredacted(audience);
-    const r = renderForAudience(audience, sensitive ? [] : await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId));
+    const values = await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId);
+    const r = renderForAudience(audience, values);
+    // What every audience outside the security teams reads: the team's preview, everyone else's page.
+    const outsiders = renderForAudience({ kind: 'collaborator' }, values);
+    const outside = await outsideTextOf(ctx.app.sealer, tx, reportId);
     const report = await tx.query<{ body_sealed: string; sensitive_sealed: string }>(
       'SELECT body_sealed, sensitive_sealed FROM reports WHERE id = $1',
       [reportId],
@@ -190,7 +213,10 @@ export async function caseView(ctx: Ctx, reportId: string) {
       body_sealed: string;
       created_at: Date;
       outbox_id: string | null;
-    }>('SELECT id, kind, author_id, body_sealed, created_at, outbox_id FROM messages WHERE report_id = $1 ORDER BY seq', [reportId]);
+      advisory_id: string | null;
+    }>('SELECT id, kind, author_id, body_sealed, created_at, outbox_id, advisory_id FROM messages WHERE report_id = $1 ORDER BY seq', [
+      reportId,
+    ]);
     const attachments = await tx.query<{ id: string; filename_sealed: string; content_type: string; size: number }>(
       'SELECT id, filename_sealed, content_type, size FROM attachments WHERE report_id = $1 ORDER BY created_at',
       [reportId],
@@ -208,15 +234,36 @@ export async function caseView(ctx: Ctx, reportId: string) {
         )
       : null;
     if (sensitive) {
-      await audit(ctx, tx, now, { action: 'case.sensitive_read', subjectType: 'report', subjectId: reportId });
+      // Who read which kinds of what only the security teams may know: the central team sees it in the log.
+      const kinds = SENSITIVE_KINDS.filter((k) => values.some((v) => v.kind === k));
+      await audit(ctx, tx, now, { action: 'case.sensitive_read', subjectType: 'report', subjectId: reportId, data: { kinds } });
     }
+    const title = openTitle(ctx, c);
+    const body = ctx.app.sealer.open(report.rows[0]!.body_sealed, aad('reports', 'body', reportId));
     return {
       reportId,
       number: c.row.number,
       channel: c.row.channel,
       receivedAt: c.row.receivedAt.toISOString(),
-      title: r.text(openTitle(ctx, c)),
-      body: r.text(ctx.app.sealer.open(report.rows[0]!.body_sealed, aad('reports', 'body', reportId))),
+      title: sensitive ? title : outsiders.text(outside.title ?? title),
+      body: r.text(body),
+      /** The summary outsiders read above the redacted report, when the team wrote one. */
+      summary: outsiders.maybe(outside.summary),
+      /**
+       * For the security teams: the marks on the case, and the title, summary and report body as every
+       * audience outside the security teams reads them (collaborators, stakeholders, the public).
+       */
+      redaction: sensitive
+        ? {
+            marks: await marksOf(ctx.app.sealer, tx, reportId),
+            rephrased: outside,
+            outsiders: {
+              title: outsiders.text(outside.title ?? title),
+              summary: outsiders.maybe(outside.summary),
+              body: outsiders.text(body),
+            },
+          }
+        : null,
       rmState: c.row.rmState,
       triager: nameOf(c.row.triagerId),
       acknowledgedAt: iso(c.row.acknowledgedAt),
@@ -226,7 +273,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
       incident: incident
         ? {
             ref: incident.ref,
-            title: r.text(incident.title as string),
+            title: sensitive ? (incident.title as string) : outsiders.text(outside.title ?? (incident.title as string)),
             status: incident.status,
             outcome: incident.outcome,
             severity: incident.severity,
@@ -288,7 +335,12 @@ export async function caseView(ctx: Ctx, reportId: string) {
         author: m.kind === 'from_reporter' ? 'reporter' : nameOf(m.author_id),
         at: iso(m.created_at),
         queuedMail: m.outbox_id !== null,
-        body: renderMessage(r, m.kind, ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id))),
+        advisoryDraft: m.advisory_id !== null,
+        body: renderMessage(
+          r,
+          { kind: m.kind, advisoryId: m.advisory_id },
+          ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)),
+        ),
       })),
       attachments: attachments.rows.map((a) => ({
         id: a.id,
@@ -303,18 +355,46 @@ export async function caseView(ctx: Ctx, reportId: string) {
 
 export type CaseView = Awaited<ReturnType<typeof caseView>>;
 
-/** An attachment's bytes, for people who may see the case; served as a download, never inline. */
+/**
+ * An attachment's bytes, for people who may see the case; served as a download, never inline. An
+ * audience outside the security teams reads the name with the labels, and a text file with the labels
+ * in it; a binary file (a PoC image, a PDF) cannot be relabelled, so it reaches them only when none of
+ * the case's sensitive values can be found in its bytes (as UTF-8, Latin-1 or UTF-16 text).
+ */
 export async function attachmentContent(ctx: Ctx, reportId: string, attachmentId: string) {
+  const p = requirePerson(ctx);
   return withCase(ctx, reportId, {}, async (tx, c) => {
-    const r = await tx.query<{ id: string; filename_sealed: string; data_sealed: string }>(
-      'SELECT id, filename_sealed, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2',
+    const r = await tx.query<{ id: string; filename_sealed: string; content_type: string; data_sealed: string }>(
+      'SELECT id, filename_sealed, content_type, data_sealed FROM attachments WHERE report_id = $1 AND id::text = $2',
       [c.row.reportId, attachmentId],
     );
     const row = r.rows[0];
     if (!row) throw new NotFoundError('attachment');
-    return {
-      filename: ctx.app.sealer.open(row.filename_sealed, aad('attachments', 'filename', row.id)),
-      data: Buffer.from(ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)), 'base64'),
-    };
+    const filename = ctx.app.sealer.open(row.filename_sealed, aad('attachments', 'filename', row.id));
+    const data = Buffer.from(ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)), 'base64');
+    const audience = audienceOf(p, c.facts)!;
+    if (readsUnredacted(audience)) return { filename, data };
+    const values = await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId);
+    const outsiders = renderForAudience(audience, values);
+    const text = utf8Text(data);
+    if (text !== null) return { filename: outsiders.text(filename), data: Buffer.from(outsiders.text(text), 'utf8') };
+    const found = findSensitive([data.toString('latin1'), data.toString('utf16le')].join('\n'), values);
+    if (found.length > 0) {
+      throw new EmbargoError(
+        'leak_blocked',
+        `This file carries what only the security teams may know (${SENSITIVE_KINDS.filter((k) => found.some((v) => v.kind === k)).join(', ')}) and cannot be relabelled; ask the security team for a redacted copy.`,
+      );
+    }
+    return { filename: outsiders.text(filename), data };
   });
+}
+
+/** The bytes as text when they are valid UTF-8 without control characters other than line ends and tabs. */
+function utf8Text(data: Buffer): string | null {
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(data);
+    return /[\u0000-\u0008\u000b\u000e-\u001f]/.test(text) ? null : text;
+  } catch {
+    return null;
+  }
 }

@@ -19,16 +19,15 @@ export function renderForAudience(audience: Audience, values: readonly Sensitive
   return { audience, text, maybe: (s) => (s === null ? null : text(s)) };
 }
 
-// The heading every advisory draft circulated to the reporter carries (src/app/advisories/circulation.ts).
-const DRAFT_HEADING = /^DRAFT advisory \S+, version \d+: confidential until its publication\.$/mu;
 const SUBJECT_LINE = /^Subject: (.*)$/mu;
 
 /**
- * A thread message as the audience reads it. An advisory draft sent to the reporter is for the
- * security teams: others read that it went (its subject line), not its text.
+ * A thread message as the audience reads it. An advisory draft sent to the reporter (the message
+ * names its advisory) is for the security teams: others read that it went (its subject line), not
+ * its text.
  */
-export function renderMessage(r: CaseRenderer, kind: string, body: string): string {
-  if (!readsUnredacted(r.audience) && kind === 'to_reporter' && DRAFT_HEADING.test(body)) {
+export function renderMessage(r: CaseRenderer, m: { kind: string; advisoryId: string | null }, body: string): string {
+  if (!readsUnredacted(r.audience) && m.kind === 'to_reporter' && m.advisoryId !== null) {
     const subject = SUBJECT_LINE.exec(body)?.[1];
     return `${subject ? `Subject: ${r.text(subject)}\n\n` : ''}A draft advisory went to the reporter; its text is shown to the security teams only.`;
   }

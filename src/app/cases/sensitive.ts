@@ -3,15 +3,17 @@ import type { Queryable } from '../../store/db.ts';
 import { defaultSensitiveValues, type SensitiveValue } from '../../domain/sensitive.ts';
 import type { Reporter } from './case.ts';
 import { aad } from '../context.ts';
+import { marksOf } from './marks.ts';
 
 // The one place that unseals what the leak guard keeps out of everything leaving the security teams.
 
 /**
  * The case's sensitive values with their kinds: the sealed reporter record (names, address and its
- * domain, organisation), the product and the fields the reporter marked, the other name or handle
- * they chose to be credited by, and the envelope senders of the mail the reporter sent in. The one
- * list every rendering for an outside audience and every guard of a path out of the security teams
- * compares against.
+ * domain, organisation), the product and the fields the reporter marked on the form, the other name
+ * or handle they chose to be credited by, the envelope senders of the mail the reporter sent in, the
+ * display names and addresses its headers carried, the user IDs of the keys offered for the reporter,
+ * and every value and passage the reporter or the team marked. The one list every rendering for an
+ * outside audience and every guard of a path out of the security teams compares against.
  */
 export async function caseSensitiveValues(sealer: Sealer, tx: Queryable, reportId: string): Promise<SensitiveValue[]> {
   const r = await tx.query<{ reporter_sealed: string; sensitive_sealed: string; credit_alias_sealed: string | null }>(
@@ -33,14 +35,26 @@ export async function caseSensitiveValues(sealer: Sealer, tx: Queryable, reportI
                                                WHERE m.report_id = $1 AND mm.sender_role = 'reporter'))`,
     [reportId],
   );
+  // Keys offered with the report's mail, and any key on file for the reporter's address.
+  const keys = await tx.query<{ user_ids: string[] }>(
+    `SELECT user_ids FROM correspondent_keys WHERE report_id = $1 OR ($2::text IS NOT NULL AND email = $2 AND person_id IS NULL)`,
+    [reportId, reporter.email?.toLowerCase() ?? null],
+  );
+  const marks = await marksOf(sealer, tx, reportId);
+  const headerMarks = marks.filter((m) => m.source === 'mail-header');
   return defaultSensitiveValues({
     reporter,
     product: marked.product,
     markedFields: marked.fields.map((f) => ({ name: f.label ?? '', value: f.value })),
-    mailHeaders: mail.rows.map((m) => ({
-      displayName: null,
-      address: sealer.open(m.envelope_from_sealed, aad('mail_inbox', 'envelope_from', m.id)),
-    })),
+    mailHeaders: [
+      ...mail.rows.map((m) => ({
+        displayName: null,
+        address: sealer.open(m.envelope_from_sealed, aad('mail_inbox', 'envelope_from', m.id)),
+      })),
+      ...headerMarks.map((m) => (m.kind === 'contact' ? { displayName: null, address: m.value } : { displayName: m.value, address: '' })),
+    ],
+    keyUserIds: keys.rows.flatMap((k) => k.user_ids),
     creditNames: alias ? [alias] : [],
+    marks: marks.filter((m) => m.source !== 'mail-header').map((m) => ({ kind: m.kind, value: m.value, source: m.source, name: m.name })),
   });
 }

@@ -2,6 +2,7 @@ import type { Queryable } from '../../store/db.ts';
 import type { Ctx } from '../context.ts';
 import { loadCase } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
+import { recordMailHeaderMarks } from '../cases/marks.ts';
 import { principalsOf } from '../delivery/deliveries.ts';
 import { recordReporterReply, submitReportIn } from '../intake/intake.ts';
 import type { Decision } from './decide.ts';
@@ -46,6 +47,7 @@ export async function recordOnCase(
       return entry(decision.c.row.reportId, decision.messageId, decision.outcome, decision.role, decision.signerPersonId);
     case 'reporter_reply': {
       const reportId = decision.c.row.reportId;
+      await recordMailHeaderMarks(ctx.app, tx, reportId, now, headerPeople(letter));
       return entry(reportId, (await recordReporterReply(ctx.app, tx, now, reportId, body)).messageId, 'reporter_reply', 'reporter');
     }
     case 'member_reply': {
@@ -60,6 +62,18 @@ export async function recordOnCase(
   }
 }
 
+/**
+ * Who the reporter's mail says sent it: the names and addresses of From, Sender and Reply-To, in the
+ * outer headers and the protected ones inside the encryption. The desk keeps them out of everything
+ * outsiders read.
+ */
+function headerPeople(letter: Letter): { displayName: string | null; address: string }[] {
+  return [letter.outer, letter.opened?.inner]
+    .flatMap((m) => (m ? [m.from, m.sender, ...m.replyTo] : []))
+    .filter((a) => a !== undefined)
+    .map((a) => ({ displayName: a.name.trim().slice(0, 200) || null, address: a.address.slice(0, 320) }));
+}
+
 /** A new report by mail; the mail itself opens its thread, so its OpenPGP facts show there and it is fanned out like any message. */
 async function openReport(ctx: Ctx, tx: Queryable, now: Date, letter: Letter): Promise<Entry> {
   const { subject, body, sender } = letter;
@@ -68,6 +82,7 @@ async function openReport(ctx: Ctx, tx: Queryable, now: Date, letter: Letter): P
     body: body.length >= 10 ? body : `${body}\n\n(received by mail)`,
     reporter: { name: letter.senderName, email: sender || null, organisation: null, handle: null },
   });
+  await recordMailHeaderMarks(ctx.app, tx, reportId, now, headerPeople(letter));
   const c = (await loadCase(tx, reportId))!;
   const messageId = await addMessage({ app: ctx.app, principal: { kind: 'reporter', reportId } }, tx, now, c, 'from_reporter', body);
   return { reportId, messageId, outcome: 'new_report', role: 'reporter', signerPersonId: null, fanOut: true };

@@ -8,6 +8,7 @@ import { insertTransition } from '../cases/records/transitions.ts';
 import { emit } from '../events.ts';
 import { loadCase, openTitle, type Reporter } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
+import { marksOf } from '../cases/marks.ts';
 
 // Intake: a report arrives on any channel (web form, API, import from a file; the mail gateway and
 // GitHub later) and becomes a report in the queue with its triage clock running.
@@ -144,7 +145,9 @@ export interface ReporterView {
   incidentRef: string | null;
   /** How the reporter wants to be credited in the advisory, and the other name or handle for 'handle'. */
   credit: { preference: 'name' | 'handle' | 'anonymous'; alias: string | null };
-  messages: { kind: 'from_reporter' | 'to_reporter'; body: string; at: string }[];
+  messages: { id: string; kind: 'from_reporter' | 'to_reporter'; body: string; at: string }[];
+  /** What the reporter marked sensitive: the team keeps it from everyone outside the security teams. */
+  marks: { id: string; kind: string; value: string; name: string | null }[];
 }
 
 /** What the reporter sees: their report, its public status and the messages exchanged with them. Never internal notes. */
@@ -164,9 +167,16 @@ export async function reporterView(ctx: Ctx, token: string): Promise<ReporterVie
     incidentRef: c.row.incidentRef,
     credit: await creditOf(ctx, tx, reportId),
     messages: msgs.rows.map((m) => ({
+      id: m.id,
       kind: m.kind,
       body: ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)),
       at: new Date(m.created_at).toISOString(),
+    })),
+    marks: (await marksOf(ctx.app.sealer, tx, reportId, 'reporter-mark')).map((m) => ({
+      id: m.id,
+      kind: m.kind,
+      value: m.value,
+      name: m.name,
     })),
   };
 }

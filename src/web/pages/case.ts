@@ -14,6 +14,7 @@ import { clockTimeline, outcomeBadge } from '../clock-timeline.ts';
 import { CVSS_DONE, cvssSection } from './cvss-calculator.ts';
 import { describeMailFacts, mailFactsOfCase } from '../../app/inbound/view.ts';
 import { CASE_KEY_DONE, caseKeyForms, caseKeysSection } from './case-keys.ts';
+import { CASE_REDACTION_DONE, caseRedactionForms, caseRedactionSection } from './case-redaction.ts';
 import { CASE_ACTIONS, PROJECT_ACTIONS, type Failed, type FormExtras } from './case-actions.ts';
 
 // The case page: everything caseView returns, and one form per action the person may take now.
@@ -25,6 +26,7 @@ const DONE: Record<string, string> = {
   ...Object.fromEntries([...CASE_ACTIONS, ...PROJECT_ACTIONS].map((a) => [a.action, a.done])),
   ...CVSS_DONE,
   ...CASE_KEY_DONE,
+  ...CASE_REDACTION_DONE,
 };
 
 interface Extras extends FormExtras {
@@ -54,6 +56,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
     <h2 id="report-h">Report #${v.number}</h2>
     ${dl([
       ['Title', v.title],
+      ...(v.redaction === null && v.summary ? [['Summary', v.summary] as [string, string]] : []),
       ['Received', when(v.receivedAt, tz)],
       ['Channel', v.channel],
       ['Report state', v.rmState],
@@ -191,7 +194,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
 
   return html`<p class="muted"><a href="/">← Queue</a> · times in ${tz}</p>
     ${forms}
-    ${reportSection}${extras.offeredKeys}${incidentSection}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
+    ${reportSection}${caseRedactionSection(v, viewer, failed)}${extras.offeredKeys}${incidentSection}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
 }
 
 function actionForms(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null): Html {
@@ -309,6 +312,7 @@ export const casePages = definePages([
     ),
   ),
   ...caseKeyForms(showCase),
+  ...caseRedactionForms(showCase),
   ...PROJECT_ACTIONS.map((a) =>
     caseForm(
       `/cases/:reportId/projects/:project/${a.slug}`,

@@ -7,6 +7,8 @@ import { when } from '../format.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { creditPreferenceSection } from './advisory-credit.ts';
+import { reporterMarksSection } from './reporter-marks.ts';
+import { markSensitiveAsReporter, unmarkSensitiveAsReporter } from '../../app/cases/marks.ts';
 
 // The reporter's status page behind the secret link: the report's state, the messages, how to
 // credit them, and a form to write to the team. No session is involved; the link is the key, and
@@ -16,7 +18,7 @@ async function statusPage(
   { ctx, viewer, reply }: PageInput,
   token: string,
   status: number,
-  o: { flash?: string | null; error?: string | null; draft?: string },
+  o: { flash?: string | null; error?: string | null; draft?: string; mark?: { value: string; name: string } },
 ) {
   let r: Awaited<ReturnType<typeof reporterView>>;
   try {
@@ -54,6 +56,7 @@ async function statusPage(
           }
         </section>
         ${creditPreferenceSection(token, r.credit)}
+        ${reporterMarksSection(token, r.marks, o.mark ?? { value: '', name: '' })}
         <section aria-labelledby="add-h" class="card">
           <h2 id="add-h">Write to the team</h2>
           <form method="post" action="/status/${token}" class="stack">
@@ -78,7 +81,9 @@ export const reporterStatusPages = definePages([
         ? 'Your message is sent to the team.'
         : field(input.query, 'credit')
           ? 'Your credit preference is saved; the team sees it.'
-          : null;
+          : field(input.query, 'marked')
+            ? 'Kept out: everyone outside the security team reads its label instead.'
+            : null;
       return statusPage(input, input.params.token!, 200, { flash });
     },
   },
@@ -103,6 +108,31 @@ export const reporterStatusPages = definePages([
       return setCreditPreference(ctx, params.token!, { preference, ...(alias && preference === 'handle' ? { alias } : {}) });
     },
     done: (_r, { params }) => `/status/${enc(params.token!)}?credit=1`,
+    refused: (input, { problem }) => statusPage(input, input.params.token!, problem.status, { error: problem.message }),
+  }),
+  formPost({
+    url: '/status/:token/marks',
+    policy: 'reporter-link',
+    rateLimitPerMinute: (config) => config.publicFormRatePerMinute,
+    labels: { value: ['value', 'What to keep out'], name: ['name', 'What it is'] },
+    run: ({ ctx, params, body }) =>
+      markSensitiveAsReporter(ctx, params.token!, {
+        value: field(body, 'value'),
+        ...(field(body, 'name').trim() ? { name: field(body, 'name') } : {}),
+      }),
+    done: (_r, { params }) => `/status/${enc(params.token!)}?marked=1#marks`,
+    refused: (input, { problem }) =>
+      statusPage(input, input.params.token!, problem.status, {
+        error: problem.message,
+        mark: { value: field(input.body, 'value'), name: field(input.body, 'name') },
+      }),
+  }),
+  formPost({
+    url: '/status/:token/marks/:markId/remove',
+    policy: 'reporter-link',
+    rateLimitPerMinute: (config) => config.publicFormRatePerMinute,
+    run: ({ ctx, params }) => unmarkSensitiveAsReporter(ctx, params.token!, params.markId!),
+    done: (_r, { params }) => `/status/${enc(params.token!)}#marks`,
     refused: (input, { problem }) => statusPage(input, input.params.token!, problem.status, { error: problem.message }),
   }),
 ]);

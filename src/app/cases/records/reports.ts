@@ -94,3 +94,19 @@ export async function writeCreditPreference(
     [reportId, preference, aliasSealed, at],
   );
 }
+
+/** The title and summary outsiders read, sealed; null keeps the case's own title (labelled) and no summary. */
+export async function writeOutsideText(
+  tx: Queryable,
+  reportId: string,
+  titleSealed: string | null,
+  summarySealed: string | null,
+  at: Date,
+): Promise<void> {
+  await tx.query('UPDATE reports SET outside_title_sealed = $2, outside_summary_sealed = $3, updated_at = $4 WHERE id = $1', [
+    reportId,
+    titleSealed,
+    summarySealed,
+    at,
+  ]);
+}
