@@ -48,9 +48,24 @@ function patternFor(folded: string): RegExp {
 interface Guard<T> {
   item: T;
   pattern: RegExp;
+  /** The literal the pattern starts with: a folded text without it cannot match (a cheap test first). */
+  probe: string;
 }
 
+// The guards of a list of values, built once per list: one case's list is compared with every
+// field of every page, mail and export it renders.
+const built = new WeakMap<object, WeakMap<object, Guard<unknown>[]>>();
+
 function guards<T>(items: readonly T[], textOf: (item: T) => unknown): Guard<T>[] {
+  const known = built.get(items)?.get(textOf);
+  if (known) return known as Guard<T>[];
+  const made = makeGuards(items, textOf);
+  if (!built.has(items)) built.set(items, new WeakMap());
+  built.get(items)!.set(textOf, made);
+  return made;
+}
+
+function makeGuards<T>(items: readonly T[], textOf: (item: T) => unknown): Guard<T>[] {
   const out: Guard<T>[] = [];
   const seen = new Set<string>();
   for (const item of items ?? []) {
@@ -61,7 +76,7 @@ function guards<T>(items: readonly T[], textOf: (item: T) => unknown): Guard<T>[
     const folded = foldText(value).text.trim().replace(/\s+/gu, ' ');
     if (folded === '' || seen.has(folded)) continue;
     seen.add(folded);
-    out.push({ item, pattern: patternFor(folded) });
+    out.push({ item, pattern: patternFor(folded), probe: folded.split(/[ @.]/u)[0]! });
   }
   return out;
 }
@@ -84,6 +99,7 @@ function occurrences<T>(text: string, gs: readonly Guard<T>[]): Occurrence<T>[] 
     if (mode !== 'keep' && !text.includes('<')) continue;
     const folded = foldText(text, mode);
     for (const guard of gs) {
+      if (!folded.text.includes(guard.probe)) continue;
       const re = guard.pattern;
       re.lastIndex = 0;
       for (let m = re.exec(folded.text); m; m = re.exec(folded.text)) {
@@ -127,6 +143,7 @@ function replaced<T>(text: string, items: readonly T[], textOf: (item: T) => unk
 }
 
 const itself = (v: string) => v;
+const valueOf = (v: SensitiveValue) => v.value;
 
 /**
  * The sensitive values that occur in `text` (each once, in the order given; as given, not as
@@ -147,12 +164,12 @@ export function redact(text: string, sensitiveValues: readonly string[], replace
 
 /** The case's sensitive values that occur in `text`, with their kinds, each once, in the order given. */
 export function findSensitive(text: string, values: readonly SensitiveValue[]): SensitiveValue[] {
-  return found(text, values, (v) => v.value);
+  return found(text, values, valueOf);
 }
 
 /** The text as an outside audience reads it: each sensitive value replaced by its label ("[reporter]"). */
 export function redactWithLabels(text: string, values: readonly SensitiveValue[]): string {
-  return replaced(text, values, (v) => v.value, labelOf);
+  return replaced(text, values, valueOf, labelOf);
 }
 
 /** A hint that names a value without repeating it: first character, an ellipsis, the length. */

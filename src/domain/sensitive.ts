@@ -16,7 +16,6 @@ export type SensitiveSource =
   | 'reporter-record'
   | 'report-form'
   | 'mail-header'
-  | 'mail-signature'
   | 'key-user-id'
   | 'credit'
   | 'reporter-mark'

@@ -88,10 +88,15 @@ export function foldText(original: string, markup: MarkupMode = 'keep'): Folded 
   while (i < original.length) {
     const code = original.charCodeAt(i);
     if (code < 0x80 && code !== 0x3c && code !== 0x26 && code !== 0x25) {
-      text += code >= 0x41 && code <= 0x5a ? String.fromCharCode(code + 32) : original[i];
-      from.push(i);
-      to.push(i + 1);
-      i++;
+      // A run of plain ASCII folds to itself in lower case, one character each.
+      PLAIN_RUN.lastIndex = i;
+      const end = PLAIN_RUN.exec(original) ? PLAIN_RUN.lastIndex : i + 1;
+      text += original.slice(i, end).toLowerCase();
+      for (let k = i; k < end; k++) {
+        from.push(k);
+        to.push(k + 1);
+      }
+      i = end;
       continue;
     }
     const escaped =
@@ -113,6 +118,7 @@ export function foldText(original: string, markup: MarkupMode = 'keep'): Folded 
 }
 
 const COMBINING = /^\p{M}$/u;
+const PLAIN_RUN = /[\x00-\x24\x27-\x3b\x3d-\x7f]+/y;
 
 /** Markup at `i`, as the reading `markup` sees it: nothing, a space, or (kept) not markup at all. */
 function tagAt(original: string, i: number, markup: MarkupMode): { decoded: string; end: number } | null {

@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { findLeaks, redact } from '../../src/domain/redaction.ts';
 import { foldText } from '../../src/domain/text-fold.ts';
+import { DISGUISE_COUNT, describeDisguise, disguise, disguised, filler, sensitive } from '../support/disguises.ts';
 
 // The ways a sensitive value gets written so that a person still reads it but a plain comparison
 // does not: each must be found by the leak guard and removed by redaction.
@@ -59,64 +60,19 @@ test('folding keeps, for every folded character, the original characters it came
 // A property-based campaign: names built from random words are planted in random text, disguised
 // in random combinations, and must always be found and always be removed by redaction.
 
-const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
-const word = fc.string({ unit: fc.constantFrom(...LETTERS), minLength: 2, maxLength: 9 });
-const sensitive = fc
-  .array(word, { minLength: 1, maxLength: 3 })
-  .map((ws) => ws.join(' '))
-  .filter((v) => v.replace(/ /g, '').length >= 4);
-// Filler never contains a letter, so it cannot make or break a match by itself.
-const filler = fc.string({ unit: fc.constantFrom(' ', '.', ',', '\n', '1', '2', '(', ')', ':', '-'), maxLength: 20 });
-
-const LOOK_ALIKES: Record<string, string> = { a: 'а', c: 'с', e: 'е', o: 'о', p: 'р', x: 'х', y: 'у', i: 'і', s: 'ѕ' };
-// A disguised value is a list of units, one per character a reader sees, so that disguises compose:
-// an encoding replaces a unit, markup wraps one, and none cuts through another's escape.
-type Units = string[];
-const eachLetter =
-  (f: (c: string, i: number) => string) =>
-  (u: Units): Units =>
-    u.map((c, i) => (c === ' ' ? c : f(c, i)));
-const LETTER_DISGUISES: Record<string, (u: Units) => Units> = {
-  upper: (u) => u.map((c) => c.toUpperCase()),
-  title: (u) => u.map((c, i) => (i === 0 || u[i - 1] === ' ' ? c.toUpperCase() : c)),
-  fullwidth: eachLetter((c) => String.fromCodePoint(c.codePointAt(0)! + 0xfee0)),
-  lookAlikes: eachLetter((c) => LOOK_ALIKES[c] ?? c),
-  accents: eachLetter((c) => `${c}\u0301`),
-  softHyphens: eachLetter((c, i) => (i % 2 ? `\u00ad${c}` : c)),
-  zeroWidth: eachLetter((c, i) => (i % 3 ? c : `${c}\u200b`)),
-  hyphens: (u) => u.map((c) => (c === ' ' ? '-' : c)),
-  breaks: (u) => u.map((c) => (c === ' ' ? '\n   ' : c)),
-};
-// At most one way of escaping characters, applied to plain letters only.
-const ESCAPES: Record<string, (c: string) => string> = {
-  entities: (c) => `&#${c.codePointAt(0)};`,
-  hexEntities: (c) => `&#x${c.codePointAt(0)!.toString(16)};`,
-  percent: (c) => encodeURIComponent(c).replace(/^[a-z]$/i, (l) => `%${l.charCodeAt(0).toString(16)}`),
-};
-const disguise = fc.record({
-  letters: fc.uniqueArray(fc.constantFrom(...Object.keys(LETTER_DISGUISES)), { maxLength: 3 }),
-  escape: fc.option(fc.constantFrom(...Object.keys(ESCAPES)), { nil: undefined }),
-  markup: fc.boolean(),
-});
-const ORDER = Object.keys(LETTER_DISGUISES);
-
 test('property: a planted value in any combination of disguises is always found and always redacted', () => {
   let cases = 0;
   fc.assert(
     fc.property(sensitive, filler, filler, disguise, (value, before, after, d) => {
       cases++;
-      let units: Units = [...value];
-      for (const name of [...d.letters].sort((a, b) => ORDER.indexOf(a) - ORDER.indexOf(b))) units = LETTER_DISGUISES[name]!(units);
-      if (d.escape) units = units.map((c, i) => (i % 2 && /^[a-z]$/i.test(c) ? ESCAPES[d.escape!]!(c) : c));
-      if (d.markup) units = units.map((c, i) => (i === 1 ? `<b>${c}</b>` : c));
-      const how = [...d.letters, d.escape ?? '', d.markup ? 'markup' : ''].filter(Boolean).join('+');
-      const text = `${before} ${units.join('')} ${after}`;
+      const how = describeDisguise(d);
+      const text = `${before} ${disguised(value, d)} ${after}`;
       assert.deepEqual(findLeaks(text, [value]), [value], `${how}: ${JSON.stringify(text)}`);
       assert.deepEqual(findLeaks(redact(text, [value]), [value]), [], `redacted ${how}: ${JSON.stringify(text)}`);
     }),
     { numRuns: 10_000 },
   );
-  const kinds = Object.keys(LETTER_DISGUISES).length + Object.keys(ESCAPES).length + 1;
+  const kinds = DISGUISE_COUNT;
   console.log(`leak guard campaign: ${cases} planted values, ${kinds} disguises in combination, 0 missed`);
 });
 

@@ -3,6 +3,7 @@ import { ValidationError } from '../../domain/errors.ts';
 import { aad, audit, type Ctx } from '../context.ts';
 import { loadCase, openReporter } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
+import { recordCreditName } from '../cases/marks.ts';
 import { writeCreditPreference } from '../cases/records/reports.ts';
 import { reportIdForToken } from '../intake/intake.ts';
 import { loadAdvisoryRow, readVersion, reporterCredit, reporterCreditFacts, writeVersion } from './advisories.ts';
@@ -52,6 +53,7 @@ export async function setCreditPreference(
     if (input.preference === 'handle' && !alias) {
       throw new ValidationError('Give the name or handle you want to be credited by.', [{ path: 'alias', message: 'is required' }]);
     }
+    if (alias) await recordCreditName(ctx.app, tx, reportId, now, alias);
     await writeCreditPreference(
       tx,
       reportId,

@@ -189,6 +189,22 @@ export function unmarkSensitiveAsReporter(ctx: Ctx, token: string, markId: strin
 }
 
 /**
+ * A name the reporter asked to be credited by: it names them, so it stays sensitive after they choose
+ * another credit (the thread still shows their request). Once per case and name.
+ */
+export async function recordCreditName(app: App, tx: Queryable, reportId: string, now: Date, name: string): Promise<void> {
+  const known = await marksOf(app.sealer, tx, reportId, 'credit');
+  if (known.some((m) => m.value.toLowerCase() === name.trim().toLowerCase())) return;
+  const id = crypto.randomUUID();
+  await tx.query(`INSERT INTO sensitive_marks (id, report_id, kind, source, value_sealed, created_at) VALUES ($1, $2, 'identity', 'credit', $3, $4)`, [
+    id,
+    reportId,
+    app.sealer.seal(name.trim(), aad('sensitive_marks', 'value', id)),
+    now,
+  ]);
+}
+
+/**
  * What the desk read off a mail the reporter sent: the display names and addresses of its From,
  * Reply-To and Sender headers, stored as marks the team may take back (a list's name, say).
  * Each value once per case.

@@ -54,7 +54,9 @@ export async function caseSensitiveValues(sealer: Sealer, tx: Queryable, reportI
       ...headerMarks.map((m) => (m.kind === 'contact' ? { displayName: null, address: m.value } : { displayName: m.value, address: '' })),
     ],
     keyUserIds: keys.rows.flatMap((k) => k.user_ids),
-    creditNames: alias ? [alias] : [],
-    marks: marks.filter((m) => m.source !== 'mail-header').map((m) => ({ kind: m.kind, value: m.value, source: m.source, name: m.name })),
+    creditNames: [...(alias ? [alias] : []), ...marks.filter((m) => m.source === 'credit').map((m) => m.value)],
+    marks: marks
+      .filter((m) => m.source !== 'mail-header' && m.source !== 'credit')
+      .map((m) => ({ kind: m.kind, value: m.value, source: m.source, name: m.name })),
   });
 }

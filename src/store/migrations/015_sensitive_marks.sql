@@ -1,6 +1,7 @@
 -- What is sensitive in a case beyond the reporter record and the report form: the values and
 -- passages the reporter or the security team marked, and what the desk read off the mail the
--- reporter sent (the display names and addresses of its From, Reply-To and Sender headers).
+-- reporter sent (the display names and addresses of its From, Reply-To and Sender headers), and every
+-- name the reporter asked to be credited by (kept after they change their mind: it still names them).
 -- Sealed like the report and bound to their row. A mark is never deleted: removing it sets
 -- removed_at, so the audit log and this table say who marked and unmarked what, and when.
 CREATE TABLE sensitive_marks (
@@ -8,7 +9,7 @@ CREATE TABLE sensitive_marks (
   report_id      uuid NOT NULL REFERENCES reports(id),
   kind           text NOT NULL
                  CHECK (kind IN ('identity', 'contact', 'organisation', 'product', 'reporter-marked', 'team-marked')),
-  source         text NOT NULL CHECK (source IN ('mail-header', 'reporter-mark', 'team-mark')),
+  source         text NOT NULL CHECK (source IN ('mail-header', 'credit', 'reporter-mark', 'team-mark')),
   -- The value; for a passage, the text selected.
   value_sealed   text NOT NULL,
   -- What the marker called it ("customer"): the label outsiders read, "[sensitive: customer]".

@@ -23,7 +23,6 @@ const SOURCE_WORDS: Record<SensitiveSource, string> = {
   'reporter-record': 'the reporter record',
   'report-form': 'the report form',
   'mail-header': "the reporter's mail headers",
-  'mail-signature': "the reporter's mail signature",
   'key-user-id': "the reporter's key",
   credit: 'the credit the reporter chose',
   'reporter-mark': 'marked by the reporter',
