@@ -143,7 +143,7 @@ function replaced<T>(text: string, items: readonly T[], textOf: (item: T) => unk
 }
 
 const itself = (v: string) => v;
-const valueOf = (v: SensitiveValue) => v.value;
+const textOfValue = (v: SensitiveValue) => v.value;
 
 /**
  * The sensitive values that occur in `text` (each once, in the order given; as given, not as
@@ -164,12 +164,12 @@ export function redact(text: string, sensitiveValues: readonly string[], replace
 
 /** The case's sensitive values that occur in `text`, with their kinds, each once, in the order given. */
 export function findSensitive(text: string, values: readonly SensitiveValue[]): SensitiveValue[] {
-  return found(text, values, valueOf);
+  return found(text, values, textOfValue);
 }
 
 /** The text as an outside audience reads it: each sensitive value replaced by its label ("[reporter]"). */
 export function redactWithLabels(text: string, values: readonly SensitiveValue[]): string {
-  return replaced(text, values, valueOf, labelOf);
+  return replaced(text, values, textOfValue, labelOf);
 }
 
 /** A hint that names a value without repeating it: first character, an ellipsis, the length. */

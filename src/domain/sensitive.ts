@@ -12,14 +12,7 @@ export const SENSITIVE_KINDS = ['identity', 'contact', 'organisation', 'product'
 export type SensitiveKind = (typeof SENSITIVE_KINDS)[number];
 
 /** Where the desk learnt that a value is sensitive. */
-export type SensitiveSource =
-  | 'reporter-record'
-  | 'report-form'
-  | 'mail-header'
-  | 'key-user-id'
-  | 'credit'
-  | 'reporter-mark'
-  | 'team-mark';
+export type SensitiveSource = 'reporter-record' | 'report-form' | 'mail-header' | 'key-user-id' | 'credit' | 'reporter-mark' | 'team-mark';
 
 export interface SensitiveValue {
   kind: SensitiveKind;

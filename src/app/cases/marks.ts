@@ -196,12 +196,10 @@ export async function recordCreditName(app: App, tx: Queryable, reportId: string
   const known = await marksOf(app.sealer, tx, reportId, 'credit');
   if (known.some((m) => m.value.toLowerCase() === name.trim().toLowerCase())) return;
   const id = crypto.randomUUID();
-  await tx.query(`INSERT INTO sensitive_marks (id, report_id, kind, source, value_sealed, created_at) VALUES ($1, $2, 'identity', 'credit', $3, $4)`, [
-    id,
-    reportId,
-    app.sealer.seal(name.trim(), aad('sensitive_marks', 'value', id)),
-    now,
-  ]);
+  await tx.query(
+    `INSERT INTO sensitive_marks (id, report_id, kind, source, value_sealed, created_at) VALUES ($1, $2, 'identity', 'credit', $3, $4)`,
+    [id, reportId, app.sealer.seal(name.trim(), aad('sensitive_marks', 'value', id)), now],
+  );
 }
 
 /**
