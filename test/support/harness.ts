@@ -116,7 +116,7 @@ export async function enroll(h: Harness, personId: string, enrollmentToken: stri
   await signIn(h.app, { email, password: PASSWORD, totp: totpCode(totpSecret, h.clock.now) }, LOOPBACK);
   const principal = (await loadPrincipal(h.app.db, personId))!;
   const ctx: Ctx = { app: h.app, principal };
-  const { token } = await createApiToken(ctx, { name: 'test' });
+  const { token } = await createApiToken(ctx, { name: 'test' }, LOOPBACK);
   return { email, password: PASSWORD, totpSecret, token, ctx };
 }
 

@@ -218,7 +218,8 @@ export async function principalFromApiToken(app: App, token: string, source: Sig
   return principal;
 }
 
-export async function createApiToken(ctx: Ctx, input: { name: string }): Promise<{ id: string; token: string }> {
+/** A new API token; where it is made (the person's own address) is its first known place. */
+export async function createApiToken(ctx: Ctx, input: { name: string }, source: SignInSource): Promise<{ id: string; token: string }> {
   const p = requirePerson(ctx);
   const now = ctx.app.clock();
   const token = newSecret('emb');
@@ -231,11 +232,12 @@ export async function createApiToken(ctx: Ctx, input: { name: string }): Promise
       secretHash(token),
       now,
     ]);
+    await tx.query('INSERT INTO api_token_places (token_id, place, first_at) VALUES ($1, $2, $3)', [id, placeOf(source.ip), now]);
     await audit(ctx, tx, now, {
       action: 'auth.api_token_created',
       subjectType: 'person',
       subjectId: p.personId,
-      data: { tokenId: id, name: input.name },
+      data: { tokenId: id, name: input.name, ip: source.ip },
     });
   });
   return { id, token };

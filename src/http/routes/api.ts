@@ -157,7 +157,7 @@ export const apiRoutes = defineRoutes([
     status: 201,
     body: TokenInput,
     summary: 'Create an API token for the CLI or automation; shown once, stored hashed.',
-    handler: ({ ctx, body }) => createApiToken(ctx, TokenInput.parse(body)),
+    handler: ({ ctx, body, request }) => createApiToken(ctx, TokenInput.parse(body), { ip: request.ip }),
   },
   {
     method: 'GET',
