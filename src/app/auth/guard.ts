@@ -243,6 +243,17 @@ export async function clearSignInLock(ctx: Ctx, personId: string): Promise<{ cle
   });
 }
 
+/** The same, for the person with this address (the command line names people by address). */
+export async function clearSignInLockOf(ctx: Ctx, email: string): Promise<{ personId: string; cleared: number }> {
+  requireAdmin(ctx);
+  const r = await ctx.app.db.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [
+    email.trim().toLowerCase(),
+  ]);
+  const personId = r.rows[0]?.person_id;
+  if (!personId) throw new NotFoundError('person with that address');
+  return { personId, ...(await clearSignInLock(ctx, personId)) };
+}
+
 // --- What admins see: the accounts the guard holds back, and the sign-in events of the audit log. ---
 
 export interface GuardedAccount {
