@@ -48,6 +48,29 @@ const ConfigSchema = z
       .min(1024)
       .default(2 * 1024 * 1024),
     publicFormRatePerMinute: z.coerce.number().int().min(1).default(10),
+    /**
+     * The sign-in guard (src/app/auth/guard.ts), counted per account whatever the source address:
+     * this many failures in a row cost nothing (typing mistakes)...
+     */
+    signInFreeFailures: z.coerce.number().int().min(0).max(20).default(3),
+    /** ...then each next attempt waits, from this many seconds, doubling with every failure... */
+    signInBackoffBaseSeconds: z.coerce.number().int().min(1).max(3600).default(5),
+    /** ...up to this... */
+    signInBackoffMaxSeconds: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 3600)
+      .default(900),
+    /** ...and at this many failures in a row the account locks until its unlock link (mailed) or an admin clears it. */
+    signInLockAfter: z.coerce.number().int().min(2).max(100).default(10),
+    /** How long a mailed unlock link works; a sign-in attempt on a locked account after that mails a new one. */
+    unlockLinkHours: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 7)
+      .default(24),
     trustProxy: flag().default(false),
     /** Reminder lead before a clock is due, for SLA rules whose profile entry sets no remindBefore. */
     slaRemindBeforeHours: z.coerce
@@ -193,6 +216,11 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_BODY_LIMIT_BYTES: 'bodyLimitBytes',
   EMBARGO_PUBLIC_FORM_RATE_PER_MINUTE: 'publicFormRatePerMinute',
   EMBARGO_TRUST_PROXY: 'trustProxy',
+  EMBARGO_SIGN_IN_FREE_FAILURES: 'signInFreeFailures',
+  EMBARGO_SIGN_IN_BACKOFF_BASE_SECONDS: 'signInBackoffBaseSeconds',
+  EMBARGO_SIGN_IN_BACKOFF_MAX_SECONDS: 'signInBackoffMaxSeconds',
+  EMBARGO_SIGN_IN_LOCK_AFTER: 'signInLockAfter',
+  EMBARGO_UNLOCK_LINK_HOURS: 'unlockLinkHours',
   EMBARGO_SLA_REMIND_BEFORE_HOURS: 'slaRemindBeforeHours',
   EMBARGO_SCHEDULER_INTERVAL_SECONDS: 'schedulerIntervalSeconds',
   EMBARGO_SMTP_HOST: 'smtpHost',

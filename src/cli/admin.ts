@@ -1,9 +1,10 @@
 import { addPerson, setTeamMember } from '../app/admin/admin.ts';
 import { verifyAuditChain } from '../app/admin/maintenance.ts';
+import { clearSignInLockOf } from '../app/auth/guard.ts';
 import { parse, UsageError } from './args.ts';
 import { link, system, withApp, type Command } from './command.ts';
 
-// Administration from the shell: add a person, verify the audit chain.
+// Administration from the shell: add a person, lift a sign-in lock, verify the audit chain.
 
 const userAdd: Command = {
   name: 'user add',
@@ -39,6 +40,26 @@ Prints the one-time enrollment link where the person sets a password and a secon
   },
 };
 
+const userUnlock: Command = {
+  name: 'user unlock',
+  summary: "Lift the lock and delay on a person's sign-in after failed attempts",
+  help: `Usage: embargo user unlock EMAIL
+Lifts every lock and delay the sign-in guard holds on the person with this address (what the unlock
+link mailed to them does, and the admin page /admin/sign-ins). Audited. Says how many were lifted.\n`,
+  opensDatabase: 'always',
+  async run(args, { out }) {
+    const { positionals } = parse(args, {}, true);
+    if (positionals.length !== 1) throw new UsageError('give the address of one person');
+    return withApp(async (app) => {
+      const r = await clearSignInLockOf(system(app), positionals[0]!);
+      out.write(
+        r.cleared === 0 ? 'Nothing to lift: no failed sign-ins are held against them.\n' : `Lifted ${r.cleared} lock(s) or delay(s).\n`,
+      );
+      return 0;
+    });
+  },
+};
+
 const auditVerify: Command = {
   name: 'audit verify',
   summary: "Verify the audit log's hash chain",
@@ -58,4 +79,4 @@ const auditVerify: Command = {
   },
 };
 
-export const adminCommands: Command[] = [userAdd, auditVerify];
+export const adminCommands: Command[] = [userAdd, userUnlock, auditVerify];

@@ -150,7 +150,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   const authenticate = async (request: FastifyRequest): Promise<AuthResult> => {
     const header = request.headers.authorization;
     if (header?.startsWith('Bearer ')) {
-      const principal = await principalFromApiToken(app, header.slice(7).trim());
+      const principal = await principalFromApiToken(app, header.slice(7).trim(), { ip: request.ip });
       if (!principal) throw new EmbargoError('unauthenticated', 'The API token is unknown or revoked.');
       return { principal, csrfToken: null };
     }

@@ -15,6 +15,8 @@ import { advisoryOverviewPages } from './pages/advisory-overview.ts';
 import { advisoryEditorPages } from './pages/advisory-editor.ts';
 import { advisoryVersionPages } from './pages/advisory-versions.ts';
 import { adminPeoplePages } from './pages/admin-people.ts';
+import { adminSignInsPages } from './pages/admin-sign-ins.ts';
+import { unlockPages } from './pages/unlock.ts';
 import { adminTeamsPages } from './pages/admin-teams.ts';
 import { adminProjectsPages } from './pages/admin-projects.ts';
 import { mailSettingsPages } from './pages/mail-settings.ts';
@@ -48,6 +50,7 @@ export const webPages: readonly PageRoute[] = [
   ...setupPages,
   ...enrollPages,
   ...signinPages,
+  ...unlockPages,
   ...queuePages,
   ...casePages,
   ...cvssCalculatorPages,
@@ -57,6 +60,7 @@ export const webPages: readonly PageRoute[] = [
   ...advisoryEditorPages,
   ...advisoryVersionPages,
   ...adminPeoplePages,
+  ...adminSignInsPages,
   ...adminTeamsPages,
   ...adminProjectsPages,
   ...mailSettingsPages,

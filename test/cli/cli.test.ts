@@ -68,6 +68,12 @@ test('embargo CLI: init, user add, report import, incident list/show, audit veri
   assert.match(r.err, /time zone/);
   r = await embargo(vars, 'user', 'add', '--name', 'Tom', '--email', 'tom@tf.example', '--time-zone', 'Europe/Paris', '--team', 'security');
   assert.equal(r.code, 0, r.err);
+  r = await embargo(vars, 'user', 'unlock', 'Tom@tf.example');
+  assert.equal(r.code, 0, r.err);
+  assert.match(r.out, /Nothing to lift/);
+  r = await embargo(vars, 'user', 'unlock', 'nobody@tf.example');
+  assert.equal(r.code, 1);
+  assert.match(r.err, /No such person/);
 
   const file = join(dir, 'report.json');
   writeFileSync(

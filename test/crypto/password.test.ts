@@ -6,7 +6,7 @@ import { ConfigError, loadConfig, passwordCost } from '../../src/config.ts';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../src/crypto/password.ts';
 import { signIn } from '../../src/app/auth/auth.ts';
 import { totpCode } from '../../src/crypto/totp.ts';
-import { setupDesk, startHarness } from '../support/harness.ts';
+import { LOOPBACK, setupDesk, startHarness } from '../support/harness.ts';
 
 // The suite hashes passwords at a test-only cost (the harness sets testPasswordCostLog2) so tests that
 // are not about passwords do not spend their time in scrypt. These tests are about passwords: they
@@ -69,8 +69,8 @@ test('signing in spends a scrypt of the configured cost whether or not the accou
     const admin = await setupDesk(h, 'trusted-firmware');
     costs.length = 0;
     h.clock.advance(31_000);
-    await signIn(h.app, { email: admin.email, password: admin.password, totp: totpCode(admin.totpSecret, h.clock.now) });
-    await assert.rejects(signIn(h.app, { email: 'nobody@example.org', password: admin.password, totp: '000000' }), /wrong/);
+    await signIn(h.app, { email: admin.email, password: admin.password, totp: totpCode(admin.totpSecret, h.clock.now) }, LOOPBACK);
+    await assert.rejects(signIn(h.app, { email: 'nobody@example.org', password: admin.password, totp: '000000' }, LOOPBACK), /wrong/);
     assert.deepEqual(costs, [2 ** 15, 2 ** 15], 'known and unknown accounts cost the same');
   } finally {
     await h.close();

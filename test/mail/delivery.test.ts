@@ -10,6 +10,7 @@ import { addMessage } from '../../src/app/cases/messaging.ts';
 import { fanOutMessage } from '../../src/app/delivery/fan-out.ts';
 import { handleBounce } from '../../src/app/delivery/deliveries.ts';
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
+import { signIn } from '../../src/app/auth/auth.ts';
 import type { Ctx } from '../../src/app/context.ts';
 
 // Outbound delivery against a real SMTP server on loopback, every copy decrypted and verified by
@@ -314,5 +315,43 @@ test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at
       handleBounce({ app: h.app, principal: SYSTEM }, tx, h.clock.now, { originalMessageId: 'nobody@nowhere' }),
     ),
     null,
+  );
+});
+
+/** Fails sign-in as the person from elsewhere until the account locks (3 free failures, then 5 s doubling, lock at 10). */
+async function lockOut(email: string): Promise<void> {
+  for (const wait of [0, 0, 0, 0, 5, 10, 20, 40, 80, 160]) {
+    h.clock.advance(wait * 1000);
+    await assert.rejects(signIn(h.app, { email, password: 'a wrong guess', totp: '000000' }, { ip: '203.0.113.9' }));
+  }
+  await assert.rejects(signIn(h.app, { email, password: 'a wrong guess', totp: '000000' }, { ip: '203.0.113.9' }), /locked/);
+}
+
+test('the unlock link after a sign-in lock goes through the outbox: encrypted to a member with a key, in clear to one without', async () => {
+  const before = sink.received.length;
+  await lockOut('alice@tf.example');
+  await lockOut('bob@tf.example');
+  await runDeliveryPass(h.app);
+  const fresh = sink.received.slice(before);
+  const toAlice = fresh.filter((m) => m.rcptTo.includes('alice@tf.example'));
+  const toBob = fresh.filter((m) => m.rcptTo.includes('bob@tf.example'));
+  assert.equal(toAlice.length, 1);
+  assert.equal(toBob.length, 1);
+  assert.ok(!toAlice[0]!.raw.toString('latin1').includes('/unlock/'), 'the link is only inside the encryption');
+  const plain = await decryptAndVerify(aliceGpg, toAlice[0]!);
+  assert.match(plain, /https:\/\/desk\.example\.org\/unlock\/unl_[\w-]+/);
+  assert.match(plain, /203\.0\.113\.9/);
+  const clear = decodeQuotedPrintable(toBob[0]!.raw.toString('latin1'));
+  assert.match(clear, /https:\/\/desk\.example\.org\/unlock\/unl_[\w-]+/, 'no notice pointing at a desk he cannot sign in to');
+  assert.equal(headerValue(toBob[0]!.raw, 'Auto-Submitted'), 'auto-generated');
+  const modes = await h.app.db.query<{ recipient: string; mode: string }>(
+    `SELECT d.recipient, d.mode FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'auth.unlock' ORDER BY d.recipient`,
+  );
+  assert.deepEqual(
+    modes.rows.map((r) => [r.recipient, r.mode]),
+    [
+      ['alice@tf.example', 'encrypted'],
+      ['bob@tf.example', 'plaintext'],
+    ],
   );
 });

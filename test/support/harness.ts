@@ -105,16 +105,18 @@ export interface Member {
 }
 
 const PASSWORD = 'correct horse battery staple';
+/** Where the harness's own sign-ins come from: the address the in-process and loopback requests have. */
+export const LOOPBACK = { ip: '127.0.0.1' };
 
 /** Enrolls a person through the real enrollment use cases and gives them an API token. */
 export async function enroll(h: Harness, personId: string, enrollmentToken: string): Promise<Omit<Member, 'personId'>> {
   const { email, totpSecret } = await beginEnrollment(h.app, enrollmentToken);
-  await completeEnrollment(h.app, { token: enrollmentToken, password: PASSWORD, totp: totpCode(totpSecret, h.clock.now) });
+  await completeEnrollment(h.app, { token: enrollmentToken, password: PASSWORD, totp: totpCode(totpSecret, h.clock.now) }, LOOPBACK);
   h.clock.advance(31_000); // the enrollment code's time step may not be replayed at sign-in
-  await signIn(h.app, { email, password: PASSWORD, totp: totpCode(totpSecret, h.clock.now) });
+  await signIn(h.app, { email, password: PASSWORD, totp: totpCode(totpSecret, h.clock.now) }, LOOPBACK);
   const principal = (await loadPrincipal(h.app.db, personId))!;
   const ctx: Ctx = { app: h.app, principal };
-  const { token } = await createApiToken(ctx, { name: 'test' });
+  const { token } = await createApiToken(ctx, { name: 'test' }, LOOPBACK);
   return { email, password: PASSWORD, totpSecret, token, ctx };
 }
 

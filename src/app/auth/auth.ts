@@ -6,6 +6,12 @@ import { dummyPasswordHash, hashPassword, newSecret, passwordProblem, secretHash
 import { newTotpSecret, totpStep, totpUri } from '../../crypto/totp.ts';
 import { aad, audit, requirePerson, type App, type Ctx } from '../context.ts';
 import { isUuid } from '../../domain/ids.ts';
+import { placeOf } from '../../domain/sign-in-guard.ts';
+import { deskUrl } from '../../config.ts';
+import { bucketOf, claimAttempt, recordFailure, type FailureReason, type SignInSource } from './guard.ts';
+import { NEW_PLACE_TEMPLATE, queueAccountMail } from './account-mail.ts';
+
+export type { SignInSource };
 
 const ANON: Ctx['principal'] = { kind: 'anonymous' };
 
@@ -48,41 +54,98 @@ export interface SessionInfo {
 /**
  * Sign-in needs the password and a current TOTP code. Every failure gives the same answer and costs
  * the same scrypt work, so the response does not tell which part was wrong or whether the account exists.
+ * The sign-in guard (./guard.ts) counts each attempt on the account before it is checked and refuses
+ * it unchecked while the account waits or is locked, for unknown addresses exactly as for known ones.
  */
 export async function signIn(
   app: App,
   input: { email: string; password: string; totp: string },
+  source: SignInSource,
 ): Promise<SessionInfo & { personId: string }> {
   const now = app.clock();
-  const failed = new EmbargoError('unauthenticated', 'The e-mail address, password or code is wrong.');
+  const email = input.email.trim().toLowerCase();
+  const place = placeOf(source.ip);
   const r = await app.db.query<{
     id: string;
     password_hash: string | null;
     totp_secret_sealed: string | null;
     totp_last_step: number | null;
     disabled: boolean;
+    known_place: boolean;
+    places: number;
   }>(
-    `SELECT p.id, p.password_hash, p.totp_secret_sealed, p.totp_last_step, p.disabled
+    `SELECT p.id, p.password_hash, p.totp_secret_sealed, p.totp_last_step, p.disabled,
+            EXISTS (SELECT 1 FROM sign_in_places sp WHERE sp.person_id = p.id AND sp.place = $2) AS known_place,
+            (SELECT count(*)::int FROM sign_in_places sp WHERE sp.person_id = p.id) AS places
        FROM person_emails e JOIN people p ON p.id = e.person_id WHERE e.email = $1`,
-    [input.email.trim().toLowerCase()],
+    [email, place],
   );
   const row = r.rows[0];
+  const bucket = bucketOf(email, place, row ? { personId: row.id, knownPlace: row.known_place } : null);
+  const claim = await claimAttempt(app, bucket, now);
+  if (!claim.ok) throw await recordFailure(app, bucket, source, now, { reason: claim.reason, failures: null, refusal: claim.error });
+  const fail = async (reason: FailureReason) => recordFailure(app, bucket, source, now, { reason, failures: claim.failures });
   const passwordOk = await verifyPassword(input.password, row?.password_hash ?? dummyPasswordHash(passwordCost(app.config)));
-  if (!row || !passwordOk || row.disabled || !row.totp_secret_sealed) throw failed;
+  if (!row) throw await fail('unknown_address');
+  if (!passwordOk) throw await fail('password');
+  if (row.disabled) throw await fail('disabled');
+  if (!row.totp_secret_sealed) throw await fail('not_enrolled');
   const secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
   const step = totpStep(secret, input.totp, now);
-  if (step === null) throw failed;
-  return app.db.transaction(async (tx) => {
+  if (step === null) throw await fail('code');
+  const signedIn = await app.db.transaction(async (tx) => {
     // A code is good once: the conditional update refuses the same or an older step (replay).
     const used = await tx.query('UPDATE people SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)', [
       row.id,
       step,
     ]);
-    if (used.rowCount !== 1) throw failed;
+    if (used.rowCount !== 1) return null;
+    // Success ends this bucket's run of failures; a lock on another bucket (the guessing from
+    // elsewhere) stays until its link or an admin lifts it.
+    await tx.query('DELETE FROM sign_in_guards WHERE bucket = $1', [bucket.key]);
+    const newPlace = await rememberPlace(tx, row.id, place, now);
     const session = await createSession(tx, app, row.id, now);
     const principal = await loadPrincipal(tx, row.id);
-    await audit({ app, principal: principal ?? ANON }, tx, now, { action: 'auth.sign_in', subjectType: 'person', subjectId: row.id });
+    const ctx = { app, principal: principal ?? ANON };
+    // The first place a person is seen at is no news; any later new one is, in case it was not them.
+    const notify = newPlace && row.places > 0;
+    if (notify) await queueNewPlaceNotice(ctx, tx, now, row.id, source);
+    await audit(ctx, tx, now, {
+      action: 'auth.sign_in',
+      subjectType: 'person',
+      subjectId: row.id,
+      data: { ip: source.ip, place, newPlace, notified: notify },
+    });
     return { ...session, personId: row.id };
+  });
+  if (!signedIn) throw await fail('replay');
+  return signedIn;
+}
+
+/** Records that the person signed in (or enrolled) at this place; true when it is new to them. */
+async function rememberPlace(tx: Queryable, personId: string, place: string, now: Date): Promise<boolean> {
+  const r = await tx.query<{ inserted: boolean }>(
+    `INSERT INTO sign_in_places (person_id, place, first_at, last_at) VALUES ($1, $2, $3, $3)
+     ON CONFLICT (person_id, place) DO UPDATE SET last_at = EXCLUDED.last_at RETURNING (xmax = 0) AS inserted`,
+    [personId, place, now],
+  );
+  return r.rows[0]?.inserted === true;
+}
+
+async function queueNewPlaceNotice(ctx: Ctx, tx: Queryable, now: Date, personId: string, source: SignInSource): Promise<void> {
+  await queueAccountMail(ctx, tx, now, {
+    personId,
+    templateId: NEW_PLACE_TEMPLATE,
+    subject: 'Sign-in to your account from a new place',
+    body: [
+      `Someone signed in to your account at ${deskUrl(ctx.app.config)} from a place you had not signed in from before:`,
+      '',
+      `  address ${source.ip}, at ${now.toISOString()}`,
+      '',
+      'If that was you, there is nothing to do.',
+      'If it was not you, your password and authenticator are in other hands: ask an admin of the desk at once to reset',
+      'your account (that ends every session and revokes your API tokens), and tell the security team.',
+    ].join('\n'),
   });
 }
 
@@ -118,12 +181,15 @@ export async function principalFromSession(
   return principal ? { principal, csrfToken: row.csrf_token } : null;
 }
 
-export async function principalFromApiToken(app: App, token: string): Promise<PersonPrincipal | null> {
+export async function principalFromApiToken(app: App, token: string, source: SignInSource): Promise<PersonPrincipal | null> {
   const now = app.clock();
   const hash = secretHash(token);
-  const r = await app.db.query<{ person_id: string; last_used_at: Date | null }>(
-    'SELECT person_id, last_used_at FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL',
-    [hash],
+  const place = placeOf(source.ip);
+  const r = await app.db.query<{ id: string; name: string; person_id: string; last_used_at: Date | null; known_place: boolean }>(
+    `SELECT t.id, t.name, t.person_id, t.last_used_at,
+            EXISTS (SELECT 1 FROM api_token_places tp WHERE tp.token_id = t.id AND tp.place = $2) AS known_place
+       FROM api_tokens t WHERE t.token_hash = $1 AND t.revoked_at IS NULL`,
+    [hash, place],
   );
   const row = r.rows[0];
   if (!row) return null;
@@ -131,10 +197,29 @@ export async function principalFromApiToken(app: App, token: string): Promise<Pe
   if (!row.last_used_at || now.getTime() - new Date(row.last_used_at).getTime() > 60_000) {
     await app.db.query('UPDATE api_tokens SET last_used_at = $2 WHERE token_hash = $1', [hash, now]);
   }
-  return loadPrincipal(app.db, row.person_id);
+  const principal = await loadPrincipal(app.db, row.person_id);
+  // A token used from somewhere it was never used before is audited once per place: a stolen token
+  // shows up in the sign-in log with the address it was used from.
+  if (principal && !row.known_place) {
+    await app.db.transaction(async (tx) => {
+      const added = await tx.query(
+        'INSERT INTO api_token_places (token_id, place, first_at) VALUES ($1, $2, $3) ON CONFLICT (token_id, place) DO NOTHING',
+        [row.id, place, now],
+      );
+      if (added.rowCount !== 1) return;
+      await audit({ app, principal }, tx, now, {
+        action: 'auth.api_token_new_place',
+        subjectType: 'person',
+        subjectId: row.person_id,
+        data: { tokenId: row.id, name: row.name, ip: source.ip, place },
+      });
+    });
+  }
+  return principal;
 }
 
-export async function createApiToken(ctx: Ctx, input: { name: string }): Promise<{ id: string; token: string }> {
+/** A new API token; where it is made (the person's own address) is its first known place. */
+export async function createApiToken(ctx: Ctx, input: { name: string }, source: SignInSource): Promise<{ id: string; token: string }> {
   const p = requirePerson(ctx);
   const now = ctx.app.clock();
   const token = newSecret('emb');
@@ -147,11 +232,12 @@ export async function createApiToken(ctx: Ctx, input: { name: string }): Promise
       secretHash(token),
       now,
     ]);
+    await tx.query('INSERT INTO api_token_places (token_id, place, first_at) VALUES ($1, $2, $3)', [id, placeOf(source.ip), now]);
     await audit(ctx, tx, now, {
       action: 'auth.api_token_created',
       subjectType: 'person',
       subjectId: p.personId,
-      data: { tokenId: id, name: input.name },
+      data: { tokenId: id, name: input.name, ip: source.ip },
     });
   });
   return { id, token };
@@ -207,6 +293,7 @@ export async function beginEnrollment(
 export async function completeEnrollment(
   app: App,
   input: { token: string; password: string; totp: string },
+  source: SignInSource,
 ): Promise<{ personId: string }> {
   const now = app.clock();
   // The link first, the password after: hashing costs up to a second of work and 128 MiB, and a
@@ -228,8 +315,16 @@ export async function completeEnrollment(
       `UPDATE people SET password_hash = $2, totp_last_step = $3, enrollment_token_hash = NULL, enrollment_expires_at = NULL WHERE id = $1`,
       [row.id, hash, step],
     );
+    // Where they enrolled is their first known place: signing in from there next is no news.
+    const place = placeOf(source.ip);
+    await rememberPlace(tx, row.id, place, now);
     const principal = await loadPrincipal(tx, row.id);
-    await audit({ app, principal: principal ?? ANON }, tx, now, { action: 'auth.enrolled', subjectType: 'person', subjectId: row.id });
+    await audit({ app, principal: principal ?? ANON }, tx, now, {
+      action: 'auth.enrolled',
+      subjectType: 'person',
+      subjectId: row.id,
+      data: { ip: source.ip, place },
+    });
     return { personId: row.id };
   });
 }

@@ -19,7 +19,8 @@ import { type Attempt, type ClaimedRow, retryOrFail, storeCopies } from './attem
 // with the same Message-ID. What the copies of one outbox row share (the envelope, the case, the
 // reply address) is loaded once. Which copy a recipient gets is the desk's mail policy:
 // - a member: encrypted to their own usable key; otherwise (or when the case is shared with them
-//   without the reporter's details) a notice that a message waits on the desk;
+//   without the reporter's details) a notice that a message waits on the desk, except mail that holds
+//   nothing secret (about their own account), which goes in clear;
 // - anyone else: encrypted to the confirmed key for the address; otherwise in clear only where the
 //   profile allows unencrypted mail or the mail holds nothing secret, else refused.
 
@@ -183,6 +184,22 @@ export async function buildCopy(
     const own = d.person_id ? await confirmedKeyOfPerson(tx, d.person_id) : null;
     const usability = own ? await keyUsability(own.key, now, own.email) : { usable: false, reason: 'no OpenPGP key is on file for you' };
     if (!d.notice_only && usability.usable) return encrypted(own!.key);
+    // Mail that holds nothing of any case (about the member's own account: an unlock link) is no use
+    // as a notice pointing at the desk; it goes in clear, as it would to anyone without a key.
+    if (!d.notice_only && env.nothingSecret) {
+      const raw = await composePlain({
+        from,
+        to,
+        cc,
+        subject: env.subject,
+        text: env.body,
+        attachments,
+        messageId: d.message_id,
+        date: now,
+        headers,
+      });
+      return { mode: 'plaintext', raw };
+    }
     const link = d.report_id ? `${deskUrl(app.config)}/cases/${d.report_id}` : `${deskUrl(app.config)}/`;
     const why = d.notice_only
       ? "this case is shared with you without the reporter's details, so its messages are shown only on the desk"

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { beginEnrollment, completeEnrollment, createApiToken, listApiTokens, revokeApiToken } from '../../app/auth/auth.ts';
+import { clearSignInLock, listSignIns, unlockSignIn } from '../../app/auth/guard.ts';
 import { submitReport, reporterView, replyAsReporter, ReportInput, ReporterMessageInput } from '../../app/intake/intake.ts';
 import {
   AcceptInput,
@@ -128,7 +129,17 @@ export const apiRoutes = defineRoutes([
     body: EnrollmentInput,
     summary: 'Finish enrollment: set the password and confirm the authenticator code.',
     rateLimitPerMinute: () => 30,
-    handler: async ({ ctx, params, body }) => completeEnrollment(ctx.app, { token: params.token!, ...EnrollmentInput.parse(body) }),
+    handler: async ({ ctx, params, body, request }) =>
+      completeEnrollment(ctx.app, { token: params.token!, ...EnrollmentInput.parse(body) }, { ip: request.ip }),
+  },
+  {
+    method: 'POST',
+    url: '/api/unlock/:token',
+    policy: 'public',
+    tag: 'account',
+    summary: 'Lift the sign-in lock with the one-time unlock link mailed to the person (the token is its last part); works once.',
+    rateLimitPerMinute: () => 30,
+    handler: async ({ ctx, params, request }) => (await unlockSignIn(ctx.app, params.token!, { ip: request.ip }), ok),
   },
   {
     method: 'GET',
@@ -146,7 +157,7 @@ export const apiRoutes = defineRoutes([
     status: 201,
     body: TokenInput,
     summary: 'Create an API token for the CLI or automation; shown once, stored hashed.',
-    handler: ({ ctx, body }) => createApiToken(ctx, TokenInput.parse(body)),
+    handler: ({ ctx, body, request }) => createApiToken(ctx, TokenInput.parse(body), { ip: request.ip }),
   },
   {
     method: 'GET',
@@ -271,6 +282,23 @@ export const apiRoutes = defineRoutes([
     body: DisabledInput,
     summary: 'Disable a person (their sessions end and their API tokens are revoked at once) or enable them again.',
     handler: ({ ctx, params, body }) => setPersonDisabled(ctx, params.id!, body),
+  },
+  {
+    method: 'GET',
+    url: '/api/sign-ins',
+    policy: 'admin',
+    tag: 'admin',
+    summary:
+      'Sign-ins: the accounts the sign-in guard holds back or has locked, and the newest sign-in events of the audit log (successes, failures with their source address and reason, locks, unlocks, API tokens used from a new address).',
+    handler: ({ ctx }) => listSignIns(ctx),
+  },
+  {
+    method: 'DELETE',
+    url: '/api/people/:id/sign-in-lock',
+    policy: 'admin',
+    tag: 'admin',
+    summary: "Lift every lock and delay on a person's sign-in (after failed attempts); says how many were cleared.",
+    handler: ({ ctx, params }) => clearSignInLock(ctx, params.id!),
   },
   {
     method: 'GET',

@@ -28,9 +28,9 @@ export const sessionRoutes = defineRoutes([
     body: SignIn,
     summary: 'Sign in with e-mail, password and TOTP code; sets the session cookie and returns the CSRF token.',
     rateLimitPerMinute: () => 20,
-    handler: async ({ ctx, body, reply }) => {
+    handler: async ({ ctx, body, request, reply }) => {
       const input = SignIn.parse(body);
-      const s = await signIn(ctx.app, input);
+      const s = await signIn(ctx.app, input, { ip: request.ip });
       reply.setCookie(SESSION_COOKIE, s.token, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', expires: s.expiresAt });
       return { personId: s.personId, csrfToken: s.csrfToken, expiresAt: s.expiresAt.toISOString() };
     },

@@ -74,7 +74,7 @@ export const enrollPages = definePages([
     labels: { password: ['password', 'The password'], totp: ['totp', 'The code'] },
     // An unknown or used link is shown on the enrollment page itself, with its sentence.
     notFound: 'form',
-    run: async ({ app, params, body }) => {
+    run: async ({ app, params, body, request }) => {
       const password = field(body, 'password');
       if (password !== field(body, 'password2')) {
         throw new FormRefusal({
@@ -84,7 +84,7 @@ export const enrollPages = definePages([
           fields: { password2: 'does not match' },
         });
       }
-      await completeEnrollment(app, { token: params.token!, password, totp: field(body, 'totp').replace(/\s+/g, '') });
+      await completeEnrollment(app, { token: params.token!, password, totp: field(body, 'totp').replace(/\s+/g, '') }, { ip: request.ip });
     },
     done: () => '/signin?enrolled=1',
     refused: async ({ app, params, reply }, { problem }) =>

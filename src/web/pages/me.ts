@@ -135,7 +135,7 @@ export const mePages = definePages([
     done: () => doneAt('/me', 'days-off-removed'),
   }),
   meForm('/me/tokens', {
-    run: ({ ctx, body }) => createApiToken(ctx, { name: field(body, 'name').trim() || 'token' }),
+    run: ({ ctx, body, request }) => createApiToken(ctx, { name: field(body, 'name').trim() || 'token' }, { ip: request.ip }),
     // A token is a secret shown once: in this response, never in a redirect.
     done: (t, input) =>
       page(

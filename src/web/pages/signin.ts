@@ -62,7 +62,9 @@ export const signinPages = definePages([
         ? 'You are enrolled. Sign in with your password and a new code.'
         : field(query, 'signedout')
           ? 'You are signed out.'
-          : null;
+          : field(query, 'unlocked')
+            ? 'Sign-in is unlocked. Sign in with your password and a new code.'
+            : null;
       return signinPage(reply, 200, { next, flash });
     },
   },
@@ -79,11 +81,15 @@ export const signinPages = definePages([
           message: 'The sign-in form expired or came from another site; please sign in again.',
         });
       }
-      const s = await signIn(app, {
-        email: emailOf(body),
-        password: field(body, 'password').slice(0, 1024),
-        totp: field(body, 'totp').replace(/\s+/g, '').slice(0, 10),
-      });
+      const s = await signIn(
+        app,
+        {
+          email: emailOf(body),
+          password: field(body, 'password').slice(0, 1024),
+          totp: field(body, 'totp').replace(/\s+/g, '').slice(0, 10),
+        },
+        { ip: request.ip },
+      );
       reply.setCookie(SESSION_COOKIE, s.token, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', expires: s.expiresAt });
       reply.clearCookie(SIGNIN_COOKIE, { path: '/signin' });
     },
