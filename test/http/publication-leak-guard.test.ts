@@ -228,3 +228,17 @@ test('the credit alias the reporter chose: refused in a draft for stakeholders a
     { type: 'reporter', preference: 'alias', alias: 'zeroday-hal', contact: [] },
   ]);
 });
+
+test('the CVE request text goes to the CNA, outside the security teams: refused while the draft names the organisation', async () => {
+  const { advisoryId } = await caseWithAdvisory(sampleReport);
+  await saveComplete(advisoryId, { description: 'Reported by the security team of Example Research Ltd.' });
+  const refused = await api(h, 'GET', `/api/cve/advisories/${advisoryId}/request`, { as: tina });
+  assert.equal(refused.status, 400, refused.body);
+  assert.deepEqual(refusedFields(refused), { description: 'organisation' });
+  assert.match(refused.json.error.message, /^The CVE request cannot be made/);
+  assert.doesNotMatch(refused.body, /Example Research/i);
+  await saveComplete(advisoryId, { description: 'BL2 copies the image header into a fixed-size stack buffer.' });
+  const ok = await api(h, 'GET', `/api/cve/advisories/${advisoryId}/request`, { as: tina });
+  assert.equal(ok.status, 200, ok.body);
+  assert.match(ok.body, /Rita Reporter/, "the reporter's own credit by name is theirs to give");
+});

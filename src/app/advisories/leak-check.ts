@@ -97,13 +97,15 @@ export async function assertPublishable(
   doc: Advisory,
   ownIndex: number | null,
   now: string,
+  /** What is refused, for the sentence: the publication, or the CVE request made from the same document. */
+  what = 'The advisory cannot be published',
 ): Promise<void> {
   const values = await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId);
   const chosen = publicCreditName(reporterCredit({ type: 'reporter' }, await reporterCreditFacts(ctx, tx, c)));
   const details = publicationLeaks(doc, values, { index: ownIndex, shown: chosen }, now);
   if (details.length === 0) return;
   throw new ValidationError(
-    `The advisory cannot be published: ${details.length} field${details.length === 1 ? ' carries' : 's carry'} what only the security teams may know (the reporter's identity, organisation, product or values marked sensitive). Remove or rephrase ${details.length === 1 ? 'it' : 'them'}.`,
+    `${what}: ${details.length} field${details.length === 1 ? ' carries' : 's carry'} what only the security teams may know (the reporter's identity, organisation, product or values marked sensitive). Remove or rephrase ${details.length === 1 ? 'it' : 'them'}.`,
     details,
   );
 }
