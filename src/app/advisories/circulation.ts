@@ -131,7 +131,6 @@ export async function circulateAdvisory(
         leaks,
       );
     }
-    const guard = values.map((s) => s.value);
     const body = draftText(anonymised, version, now, input.message);
     const outboxIds: string[] = [];
     for (const to of [...new Set(addresses)]) {
@@ -140,7 +139,7 @@ export async function circulateAdvisory(
         incidentId: c.row.incidentId,
         templateId: 'advisory.draft',
         envelope: { to: [to], cc: [], subject, body },
-        sensitiveValues: guard,
+        guard: true,
       });
       await record('stakeholders', { to: [to], cc: [] }, outboxId);
       outboxIds.push(outboxId);

@@ -1,10 +1,11 @@
 import type { Queryable } from '../../store/db.ts';
 import { EmbargoError } from '../../domain/errors.ts';
-import { findLeaks } from '../../domain/redaction.ts';
 import { aad, actorId, type Ctx } from '../context.ts';
-import { openReporter, type LoadedCase } from './case.ts';
+import { loadCase, openReporter, type LoadedCase } from './case.ts';
+import { caseSensitiveValues } from './sensitive.ts';
+import { outsideLeaks } from './outside-text.ts';
 import type { ProfileRules, Stage } from '../profile/rules.ts';
-import { planDeliveries } from '../delivery/deliveries.ts';
+import { outsideAddresses, planDeliveries } from '../delivery/deliveries.ts';
 import { readableInstant } from '../../domain/reader-dates.ts';
 
 // Messages in a case's thread, and mail queued in the outbox in the same transaction (transactional
@@ -46,15 +47,30 @@ export async function queueMail(
   ctx: Ctx,
   tx: Queryable,
   at: Date,
-  opts: { reportId: string; incidentId: string | null; templateId: string | null; envelope: Envelope; sensitiveValues?: string[] },
+  opts: {
+    reportId: string;
+    incidentId: string | null;
+    templateId: string | null;
+    envelope: Envelope;
+    /** Check for the case's sensitive values whoever receives it (notices, drafts): a second lock on the door. */
+    guard?: boolean;
+  },
 ): Promise<string> {
-  // Leak guard: a message to anyone but the reporter must not carry the reporter's sensitive values.
-  if (opts.sensitiveValues?.length) {
-    const leaks = findLeaks(`${opts.envelope.subject}\n${opts.envelope.body}`, opts.sensitiveValues);
+  // The leak guard: mail that reaches anyone outside the security teams but the reporter (an address
+  // that is no member's and no list's) may not carry the case's sensitive values. A refusal comes
+  // before anything is queued and names the part of the mail and the kinds, never a value.
+  const c = await loadCase(tx, opts.reportId);
+  const reporterAddress = c ? (openReporter(ctx, c).email?.toLowerCase() ?? null) : null;
+  if (opts.guard || (await outsideAddresses(tx, opts.envelope)).some((a) => a !== reporterAddress)) {
+    const leaks = outsideLeaks(
+      { subject: opts.envelope.subject, body: opts.envelope.body },
+      await caseSensitiveValues(ctx.app.sealer, tx, opts.reportId),
+    );
     if (leaks.length > 0) {
       throw new EmbargoError(
         'leak_blocked',
-        `The message contains ${leaks.length} sensitive value(s) of the reporter; remove them before sending.`,
+        `The message would carry what only the security teams may know: ${leaks.map((l) => `its ${l.path} ${l.message}`).join('; ')}. Remove or rephrase it before sending.`,
+        leaks,
       );
     }
   }

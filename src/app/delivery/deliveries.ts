@@ -160,6 +160,23 @@ export async function planDeliveries(
   return out;
 }
 
+/**
+ * The addresses of an envelope that are neither one of the desk's lists nor a person's: mail to them
+ * leaves the desk as written (encrypted to their key at most), so the leak guard checks it first.
+ */
+export async function outsideAddresses(tx: Queryable, envelope: Envelope): Promise<string[]> {
+  const addresses = [...new Set([...envelope.to, ...envelope.cc].map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
+  if (addresses.length === 0) return [];
+  const known = await tx.query<{ address: string }>(
+    `SELECT address FROM mail_aliases WHERE address = ANY($1)
+     UNION SELECT lower(alias) FROM teams WHERE lower(alias) = ANY($1)
+     UNION SELECT email FROM person_emails WHERE email = ANY($1)`,
+    [addresses],
+  );
+  const inside = new Set(known.rows.map((r) => r.address));
+  return addresses.filter((a) => !inside.has(a));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The failed-delivery list, resend, bounces
 

@@ -1,6 +1,5 @@
 import { deskUrl } from '../../config.ts';
 import { audit, type App, type Ctx } from '../context.ts';
-import { caseSensitiveValues } from '../cases/sensitive.ts';
 import { queueMail } from '../cases/messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { EmbargoError } from '../../domain/errors.ts';
@@ -51,7 +50,6 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     const c = await loadFacts(tx, d.report_id);
     const decision = await decideRecipients(tx, kind, d, rule, c, now);
     if (decision.recipients.length === 0) return 0;
-    const guard = (await caseSensitiveValues(app.sealer, tx, d.report_id)).map((v) => v.value);
     const events: Parameters<typeof audit>[3][] = [];
     // Claim every recipient's notice in one statement; the rows that went in are this pass's to send.
     const ids = decision.recipients.map(() => crypto.randomUUID());
@@ -69,7 +67,7 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     for (const r of decision.recipients) {
       const noticeId = won.get(r.person.id);
       if (!noticeId) continue; // another scheduler sent this one
-      const mail = { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, sensitiveValues: guard };
+      const mail = { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, guard: true };
       let redacted = false;
       let outboxId: string;
       try {
