@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { deskUrl, loadConfig } from '../config.ts';
-import { createApp } from '../app/bootstrap.ts';
 import { initInstance, isInitialised } from '../app/admin/instance.ts';
 import { applyMailConfig } from '../app/delivery/settings.ts';
 import { migrateDesk } from '../app/admin/maintenance.ts';
@@ -14,7 +13,7 @@ import { startPublicationEvents } from '../jobs/publication-events.ts';
 import { startMailDelivery } from '../jobs/mail-delivery.ts';
 import { startMailIngress } from './mail.ts';
 import { parse, UsageError } from './args.ts';
-import { link, withApp, type Command, type Out } from './command.ts';
+import { link, openDesk, withApp, type Command, type Out } from './command.ts';
 
 // The desk itself: `embargo init` creates it, `embargo serve` runs it, `embargo migrate` brings its
 // database schema up to date.
@@ -87,7 +86,9 @@ export const deskCommands: Command[] = [init, serveCommand, migrateCommand];
 
 async function serve(out: Out): Promise<number> {
   const config = loadConfig();
-  const app = await createApp(config);
+  // On the embedded database this holds its lock until the server stops: every other command, and a
+  // second server, is refused meanwhile rather than writing where this server cannot see it.
+  const app = await openDesk(config);
   const server = await buildServer(app, { plugins: [webPlugin, publicSitePlugin], logger: false });
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
