@@ -94,17 +94,9 @@ async function serve(out: Out): Promise<number> {
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = deskUrl({ ...config, port });
-  out.write(`Embargo is running at ${base} (${app.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}).\n`);
-  if (!(await isInitialised(app.db))) {
-    const token = randomBytes(24).toString('base64url');
-    setSetupToken(token);
-    out.write(
-      `\nThis desk is new. Create it and its first admin at:\n  ${base}/setup?token=${token}\n` +
-        `(or stop the server and run: embargo init --help)\n`,
-    );
-  } else {
-    out.write(`Sign in at ${base}/signin\n`);
-  }
+  const isNew = !(await isInitialised(app.db));
+  const token = isNew ? randomBytes(24).toString('base64url') : null;
+  if (token) setSetupToken(token);
   // Reminders and escalations: every server runs the scheduler; notices are claimed in the database,
   // so several servers never send one twice.
   const scheduler = startScheduler(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
@@ -112,7 +104,7 @@ async function serve(out: Out): Promise<number> {
   const publication = startPublicationEvents(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
   // Outbound mail: the config file's relay, aliases and IMAP account win over the admin UI's; then
   // the delivery job sends the outbox (every server runs it; rows are claimed with SKIP LOCKED).
-  if (await isInitialised(app.db)) await applyMailConfig(app);
+  if (!isNew) await applyMailConfig(app);
   const delivery = startMailDelivery(app, { intervalMs: config.mailDeliveryIntervalSeconds * 1000 });
   // Incoming mail: the intake job, and the SMTP listener and IMAP pollers where configured.
   const ingress = await startMailIngress(app, out);
@@ -127,5 +119,14 @@ async function serve(out: Out): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Said once the server stops cleanly on a signal (closing the database, releasing its lock), so
+  // whoever waits for this line may stop it at once.
+  out.write(`Embargo is running at ${base} (${app.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}).\n`);
+  out.write(
+    token
+      ? `\nThis desk is new. Create it and its first admin at:\n  ${base}/setup?token=${token}\n` +
+          `(or stop the server and run: embargo init --help)\n`
+      : `Sign in at ${base}/signin\n`,
+  );
   return new Promise<number>(() => {});
 }
