@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 
 // The embedded database is one PostgreSQL backend inside one process: it keeps pages in its own memory
@@ -28,13 +28,13 @@ export class DataDirLockedError extends Error {
   readonly code = 'data_dir_locked';
   readonly directory: string;
   readonly lockFile: string;
-  /** Null when the lock file cannot be read as one of ours. */
+  /** Null when the lock file cannot be read as one of ours, or is a takeover guard left by a dead process. */
   readonly holder: LockHolder | null;
   constructor(directory: string, lockFile: string, holder: LockHolder | null) {
     super(
       holder
         ? `The embedded database in ${directory} is in use by ${holder.by} (pid ${holder.pid}${holder.host === hostname() ? '' : ` on ${holder.host}`}, since ${holder.since}).`
-        : `The embedded database in ${directory} is locked by ${lockFile}, which cannot be read; if no process uses the directory, remove that file.`,
+        : `The embedded database in ${directory} is locked by ${lockFile}, which names no holder that can be checked; if no process uses the directory, remove that file.`,
     );
     this.name = 'DataDirLockedError';
     this.directory = directory;
@@ -112,7 +112,7 @@ export function lockDataDir(directory: string, lockFile: string, by: string): Di
   const token = randomBytes(12).toString('hex');
   const mine = `${JSON.stringify({ pid: process.pid, host: hostname(), started: procStat(process.pid)?.started ?? null, since: new Date().toISOString(), by, token })}\n`;
   const aside = `${lockFile}.${process.pid}.${token}`;
-  for (let attempt = 0; attempt < 20; attempt++) {
+  for (let attempt = 0; attempt < 100; attempt++) {
     if (place(lockFile, aside, mine)) {
       heldHere.set(lockFile, mine);
       const onExit = () => removeIfMine(lockFile, mine);
@@ -136,7 +136,7 @@ export function lockDataDir(directory: string, lockFile: string, by: string): Di
     const holder = parseHolder(found);
     if (!holder) throw new DataDirLockedError(directory, lockFile, null);
     if (holderAlive(lockFile, holder)) throw new DataDirLockedError(directory, lockFile, holder);
-    takeOverStale(lockFile, `${aside}.stale`, found);
+    takeOverStale(directory, lockFile, aside, found, mine);
   }
   throw new Error(`Could not take the lock ${lockFile}: other processes kept taking it over.`);
 }
@@ -165,25 +165,44 @@ function place(lockFile: string, aside: string, text: string): boolean {
 }
 
 /**
- * Removes a dead holder's lock file, and only that one: it is first moved aside (one opener wins the
- * move) and compared with what was judged stale. Had another opener taken the lock over in between,
- * the file moved is that opener's, and it is put back.
+ * Removes a dead holder's lock file, and only that one. Only the opener holding the takeover guard
+ * (`<lock>.takeover`, taken like the lock) removes another process's lock file, and only after reading
+ * it again under the guard: a dead holder cannot change its file, so what is removed is what was
+ * judged stale, and of the openers that race for the empty place after it, exactly one wins. Returns
+ * without removing anything while another opener holds the guard; refuses when the guard was left by a
+ * process that died in those few instructions, since only a person can tell that nobody is mid-takeover.
  */
-function takeOverStale(lockFile: string, aside: string, stale: string): void {
-  try {
-    renameSync(lockFile, aside);
-  } catch (e) {
-    if (errCode(e) === 'ENOENT') return;
-    throw e;
+function takeOverStale(directory: string, lockFile: string, aside: string, stale: string, mine: string): void {
+  const guard = `${lockFile}.takeover`;
+  if (!place(guard, aside, mine)) {
+    let text: string;
+    try {
+      text = readFileSync(guard, 'utf8');
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') return;
+      throw e;
+    }
+    const taker = parseHolder(text);
+    if (!taker || !holderAlive(guard, taker)) throw new DataDirLockedError(directory, guard, null);
+    Atomics.wait(pause, 0, 0, 10); // let it finish, then look at the lock again
+    return;
   }
   try {
-    if (readFileSync(aside, 'utf8') !== stale) linkSync(aside, lockFile);
-  } catch (e) {
-    if (errCode(e) !== 'EEXIST') throw e;
+    let now: string;
+    try {
+      now = readFileSync(lockFile, 'utf8');
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') return;
+      throw e;
+    }
+    if (now === stale) unlinkSync(lockFile);
   } finally {
-    unlinkSync(aside);
+    removeIfMine(guard, mine);
   }
 }
+
+/** Something to wait on (Atomics.wait), for a synchronous pause of a few milliseconds. */
+const pause = new Int32Array(new SharedArrayBuffer(4));
 
 function removeIfMine(lockFile: string, mine: string): void {
   try {
