@@ -8,13 +8,24 @@ import type { App } from './context.ts';
 
 /**
  * Opens the store (or takes one already open: the tests start theirs from a migrated image), applies
- * pending migrations and loads the instance key: the App every door uses.
+ * pending migrations and loads the instance key: the App every door uses. `owner` names the opener in
+ * the embedded database's lock ("embargo serve"), for whoever is refused while it holds it.
  */
-export async function createApp(config: Config, opts: { clock?: () => Date; schema?: string; db?: Db } = {}): Promise<App> {
+export async function createApp(config: Config, opts: { clock?: () => Date; schema?: string; db?: Db; owner?: string } = {}): Promise<App> {
   const key = loadInstanceKey({ keyBase64: config.instanceKey, keyFile: config.instanceKeyFile! });
   const db =
     opts.db ??
-    (await openStore({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, ...(opts.schema ? { schema: opts.schema } : {}) }));
-  await migrate(db);
+    (await openStore({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      ...(opts.schema ? { schema: opts.schema } : {}),
+      ...(opts.owner ? { owner: opts.owner } : {}),
+    }));
+  try {
+    await migrate(db);
+  } catch (e) {
+    if (!opts.db) await db.close();
+    throw e;
+  }
   return { db, sealer: createSealer(key), config, clock: opts.clock ?? (() => new Date()) };
 }

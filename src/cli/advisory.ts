@@ -1,14 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.ts';
-import { createApp } from '../app/bootstrap.ts';
 import type { Ctx } from '../app/context.ts';
 import { principalByEmail } from '../app/auth/auth.ts';
 import { advisoryIdOf, exportPublished, exportVersion } from '../app/advisories/advisories.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { EXPORT_FORMATS, isExportFormat, type ExportedFile } from '../formats/export.ts';
 import { advisoryExportCommand, printError, writeExportedFiles } from './formats.ts';
-import type { Command } from './command.ts';
+import { deskHeld, EXIT_DESK_HELD, openDesk, type Command } from './command.ts';
 
 // `embargo advisory export ID|FILE`: an advisory from the desk's database (ID: its public id such
 // as TF-2026-0001, or its id) or from a JSON file. The argument is a file when it is "-" or names
@@ -96,8 +94,10 @@ export async function advisoryExport(args: string[], out: Out, err: Out): Promis
 
   let app;
   try {
-    app = await createApp(loadConfig());
+    app = await openDesk();
   } catch (e) {
+    const held = deskHeld(e, 'advisory export');
+    if (held) return (err.write(held), EXIT_DESK_HELD);
     err.write(`error: ${(e as Error).message}\n`);
     return 1;
   }

@@ -3,6 +3,7 @@ import type { App, Ctx } from '../app/context.ts';
 import { principalByEmail } from '../app/auth/auth.ts';
 import { deskUrl, loadConfig, type Config } from '../config.ts';
 import { EmbargoError } from '../domain/errors.ts';
+import { DataDirLockedError } from '../store/open.ts';
 import { UsageError } from './args.ts';
 
 // A command of the `embargo` CLI is data: its name, its help, whether it opens the desk's database,
@@ -39,14 +40,46 @@ export interface Command {
 /** The URL of a page of the desk, for the links commands print. */
 export const link = (config: Config, path: string): string => `${deskUrl(config)}${path}`;
 
-/** Opens the desk (config from the environment, database, instance key) for one command and closes it after. */
+/** The command this process runs, as the embedded database's lock names it to anyone refused meanwhile. */
+let running = 'an embargo command';
+export const setRunningCommand = (name: string) => {
+  running = `embargo ${name}`;
+};
+
+/**
+ * Opens the desk (config from the environment, database, instance key) for one command. The embedded
+ * database is refused (DataDirLockedError) while another process holds it: see deskHeld.
+ */
+export const openDesk = (config: Config = loadConfig()): Promise<App> => createApp(config, { owner: running });
+
+/** Opens the desk for one command and closes it after. */
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
-  const app = await createApp(loadConfig());
+  const app = await openDesk();
   try {
     return await fn(app);
   } finally {
     await app.db.close();
   }
+}
+
+/** EX_TEMPFAIL (sysexits.h): not done now, may be retried; an MTA keeps the message and tries again. */
+export const EXIT_DESK_HELD = 75;
+
+/**
+ * The refusal of a command whose embedded database another process holds (a running \`embargo serve\`,
+ * or another command): what holds it, that nothing was done, and what to do instead. Null for any other
+ * error.
+ */
+export function deskHeld(e: unknown, command: string): string | null {
+  if (!(e instanceof DataDirLockedError)) return null;
+  return (
+    `embargo ${command}: ${e.message}\n` +
+    'Nothing was done: the embedded database (PGlite) can be opened by one process at a time, and a second one would lose changes.\n' +
+    (e.holder
+      ? 'Stop that process (or let it finish) and run this again; while the desk runs, do this in its web UI or API instead; ' +
+        'or run the desk and the command line on PostgreSQL (DATABASE_URL), which several processes share.\n'
+      : '')
+  );
 }
 
 /** Administrative commands act as the shell operator. */

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { deskUrl, loadConfig } from '../config.ts';
-import { createApp } from '../app/bootstrap.ts';
 import { initInstance, isInitialised } from '../app/admin/instance.ts';
 import { applyMailConfig } from '../app/delivery/settings.ts';
 import { migrateDesk } from '../app/admin/maintenance.ts';
@@ -14,7 +13,7 @@ import { startPublicationEvents } from '../jobs/publication-events.ts';
 import { startMailDelivery } from '../jobs/mail-delivery.ts';
 import { startMailIngress } from './mail.ts';
 import { parse, UsageError } from './args.ts';
-import { link, withApp, type Command, type Out } from './command.ts';
+import { link, openDesk, withApp, type Command, type Out } from './command.ts';
 
 // The desk itself: `embargo init` creates it, `embargo serve` runs it, `embargo migrate` brings its
 // database schema up to date.
@@ -87,23 +86,17 @@ export const deskCommands: Command[] = [init, serveCommand, migrateCommand];
 
 async function serve(out: Out): Promise<number> {
   const config = loadConfig();
-  const app = await createApp(config);
+  // On the embedded database this holds its lock until the server stops: every other command, and a
+  // second server, is refused meanwhile rather than writing where this server cannot see it.
+  const app = await openDesk(config);
   const server = await buildServer(app, { plugins: [webPlugin, publicSitePlugin], logger: false });
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const base = deskUrl({ ...config, port });
-  out.write(`Embargo is running at ${base} (${app.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}).\n`);
-  if (!(await isInitialised(app.db))) {
-    const token = randomBytes(24).toString('base64url');
-    setSetupToken(token);
-    out.write(
-      `\nThis desk is new. Create it and its first admin at:\n  ${base}/setup?token=${token}\n` +
-        `(or stop the server and run: embargo init --help)\n`,
-    );
-  } else {
-    out.write(`Sign in at ${base}/signin\n`);
-  }
+  const isNew = !(await isInitialised(app.db));
+  const token = isNew ? randomBytes(24).toString('base64url') : null;
+  if (token) setSetupToken(token);
   // Reminders and escalations: every server runs the scheduler; notices are claimed in the database,
   // so several servers never send one twice.
   const scheduler = startScheduler(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
@@ -111,7 +104,7 @@ async function serve(out: Out): Promise<number> {
   const publication = startPublicationEvents(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
   // Outbound mail: the config file's relay, aliases and IMAP account win over the admin UI's; then
   // the delivery job sends the outbox (every server runs it; rows are claimed with SKIP LOCKED).
-  if (await isInitialised(app.db)) await applyMailConfig(app);
+  if (!isNew) await applyMailConfig(app);
   const delivery = startMailDelivery(app, { intervalMs: config.mailDeliveryIntervalSeconds * 1000 });
   // Incoming mail: the intake job, and the SMTP listener and IMAP pollers where configured.
   const ingress = await startMailIngress(app, out);
@@ -126,5 +119,14 @@ async function serve(out: Out): Promise<number> {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  // Said once the server stops cleanly on a signal (closing the database, releasing its lock), so
+  // whoever waits for this line may stop it at once.
+  out.write(`Embargo is running at ${base} (${app.db.kind === 'pglite' ? `embedded database in ${config.dataDir}` : 'PostgreSQL'}).\n`);
+  out.write(
+    token
+      ? `\nThis desk is new. Create it and its first admin at:\n  ${base}/setup?token=${token}\n` +
+          `(or stop the server and run: embargo init --help)\n`
+      : `Sign in at ${base}/signin\n`,
+  );
   return new Promise<number>(() => {});
 }

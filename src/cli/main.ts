@@ -1,7 +1,7 @@
 import { ConfigError } from '../config.ts';
 import { toErrorBody } from '../http/server.ts';
 import { UsageError } from './args.ts';
-import type { Io, Out } from './command.ts';
+import { deskHeld, EXIT_DESK_HELD, setRunningCommand, type Io, type Out } from './command.ts';
 import { COMMANDS, commandsOfGroup, findCommand } from './commands.ts';
 
 // `embargo`: the command-line door. Commands that act on the desk open the database directly
@@ -54,6 +54,7 @@ export async function run(argv: string[], out: Out = process.stdout, err: Out = 
   if (first === 'help') return help(argv.slice(1), io);
   const command = findCommand(argv);
   if (!command) return unknown(argv, io);
+  setRunningCommand(command.name);
   const rest = argv.slice(command.name.split(' ').length);
   if (command.ownUsage) return command.run(rest, io);
   if (rest.includes('--help') || rest.includes('-h')) {
@@ -70,6 +71,11 @@ export async function run(argv: string[], out: Out = process.stdout, err: Out = 
     if (e instanceof ConfigError) {
       err.write(`${e.message}\n`);
       return 2;
+    }
+    const held = deskHeld(e, command.name);
+    if (held) {
+      err.write(held);
+      return EXIT_DESK_HELD;
     }
     const body = toErrorBody(e);
     if (body.code === 'internal') err.write(`embargo: ${(e as Error).stack ?? e}\n`);

@@ -1,6 +1,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { mkdirSync } from 'node:fs';
 import type { Db, Queryable, QueryResult } from './db.ts';
+import { lockDataDir } from './dir-lock.ts';
 
 // PGlite is one PostgreSQL backend in this process: it runs one transaction at a time. Its own
 // transaction() queues callers, so concurrent use cases are serialised rather than interleaved.
@@ -23,6 +24,8 @@ export interface PgliteOptions {
    * cluster: initdb is skipped, which is most of the time an embedded database takes to open.
    */
   image?: Blob;
+  /** Who opens it, as the lock file records it for anyone refused meanwhile ("embargo serve"). */
+  owner?: string;
 }
 
 export interface PgliteDb extends Db {
@@ -30,10 +33,23 @@ export interface PgliteDb extends Db {
   image(): Promise<Blob>;
 }
 
+/**
+ * Opens the embedded database in dataDir (null: in memory). A directory is held by one process at a
+ * time: the lock file `<dataDir>.lock` beside it names the holder, and an open while that holder lives
+ * throws DataDirLockedError (./dir-lock.ts) before PGlite touches a file.
+ */
 export async function openPglite(dataDir: string | null, opts: PgliteOptions = {}): Promise<PgliteDb> {
   if (dataDir) mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const pg = new PGlite({ ...(dataDir ? { dataDir } : {}), ...(opts.image ? { loadDataDir: opts.image } : {}) });
-  await pg.waitReady;
+  // Beside the directory, not in it: an image or copy of the directory never carries a lock.
+  const lock = dataDir ? lockDataDir(dataDir, `${dataDir.replace(/\/+$/, '')}.lock`, opts.owner ?? 'another process') : null;
+  let pg: PGlite;
+  try {
+    pg = new PGlite({ ...(dataDir ? { dataDir } : {}), ...(opts.image ? { loadDataDir: opts.image } : {}) });
+    await pg.waitReady;
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
   const plain = wrap(pg);
   return {
     kind: 'pglite',
@@ -46,7 +62,11 @@ export async function openPglite(dataDir: string | null, opts: PgliteOptions = {
       return pg.dumpDataDir('none');
     },
     async close() {
-      await pg.close();
+      try {
+        await pg.close();
+      } finally {
+        lock?.release();
+      }
     },
   };
 }
