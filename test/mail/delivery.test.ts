@@ -57,8 +57,9 @@ after(async () => {
   await h.close();
 });
 
-async function submit(): Promise<string> {
-  const r = await api(h, 'POST', '/api/reports', { body: sampleReport });
+/** A web report; by default Rita's (whose key a test confirms), else another reporter's without a key (no receipt). */
+async function submit(email = sampleReport.reporter.email): Promise<string> {
+  const r = await api(h, 'POST', '/api/reports', { body: { ...sampleReport, reporter: { ...sampleReport.reporter, email } } });
   assert.equal(r.status, 201, r.body);
   return r.json.reportId;
 }
@@ -148,7 +149,7 @@ test('fan-out: each member with a key gets a copy encrypted to it and signed by 
   assert.equal(toAlice.messageId, rows[1]!.message_id);
 });
 
-test('a reply to a reporter without a key is held where the profile refuses mail in clear; a key offered by mail is not used until confirmed', async () => {
+test('a reply to a reporter without a key is held where the profile refuses mail in clear; a key offered by mail is not used until confirmed, then the held copy goes', async () => {
   const reportId = await submit();
   const reply = await api(h, 'POST', `/api/reports/${reportId}/replies`, {
     as: alice,
@@ -156,10 +157,16 @@ test('a reply to a reporter without a key is held where the profile refuses mail
   });
   assert.equal(reply.status, 200, reply.body);
   await runDeliveryPass(h.app);
-  let rita = (await deliveries(reportId)).find((d) => d.recipient === 'rita@research.example')!;
-  assert.equal(rita.status, 'failed');
+  const toRita = () => deliveries(reportId).then((rows) => rows.filter((d) => d.recipient === 'rita@research.example'));
+  let rita = (await toRita()).find((d) => d.status === 'failed')!;
+  assert.ok(rita, 'the reply to her is held');
   assert.match(rita.failure!, /unencryptedMail: refuse/);
-  assert.equal(copiesTo('rita@research.example').length, 0);
+  // What reached her is a notice without the reply's content, pointing at her status page.
+  const notices = copiesTo('rita@research.example');
+  assert.equal(notices.length, 1);
+  assert.equal(headerValue(notices[0]!.raw, 'Auto-Submitted'), 'auto-generated');
+  assert.ok(!notices[0]!.raw.toString('utf8').includes('BL2 loader'), 'the notice carries nothing of the reply');
+  assert.match(notices[0]!.raw.toString('utf8').replace(/=\r?\n/g, ''), /status page/);
   // The list copy (cc security@) reached the members, each by their own route.
   const listCopies = (await deliveries(reportId)).filter((d) => d.recipient !== 'rita@research.example');
   assert.deepEqual(
@@ -186,28 +193,31 @@ test('a reply to a reporter without a key is held where the profile refuses mail
   assert.equal(offered.stored, true);
   assert.equal((await api(h, 'POST', `/api/deliveries/${rita.id}/resend`, { as: alice })).status, 200);
   await runDeliveryPass(h.app);
-  rita = (await deliveries(reportId)).find((d) => d.recipient === 'rita@research.example')!;
+  rita = (await toRita()).find((d) => d.id === rita.id)!;
   assert.equal(rita.status, 'failed', 'an unconfirmed candidate key is never used');
 
-  // A team member confirms the reporter's key; the resent copy is encrypted to it, same Message-ID.
+  // A team member confirms the reporter's key: the held copy is queued again at once, encrypted to it, same Message-ID.
   const candidates = await api(h, 'GET', `/api/reports/${reportId}/keys`, { as: alice });
   assert.equal(candidates.status, 200, candidates.body);
   assert.equal(candidates.json.keys[0].fingerprint, ritaKey.fingerprint);
   assert.equal(candidates.json.keys[0].status, 'candidate');
   assert.equal((await api(h, 'POST', `/api/keys/${offered.stored ? offered.keyId : ''}/confirm`, { as: alice })).status, 200);
-  assert.equal((await api(h, 'POST', `/api/deliveries/${rita.id}/resend`, { as: alice })).status, 200);
+  assert.equal((await toRita()).find((d) => d.id === rita.id)!.status, 'queued');
+  const before = copiesTo('rita@research.example').length;
   await runDeliveryPass(h.app);
-  const after = (await deliveries(reportId)).find((d) => d.recipient === 'rita@research.example')!;
+  const after = (await toRita()).find((d) => d.id === rita.id)!;
   assert.equal(after.status, 'sent');
   assert.equal(after.message_id, rita.message_id);
-  const [copy] = copiesTo('rita@research.example');
-  assert.equal(copy!.messageId, rita.message_id);
-  const plain = await decryptAndVerify(ritaGpg, copy!);
+  const copies = copiesTo('rita@research.example').slice(before);
+  assert.equal(copies.length, 1);
+  assert.equal(copies[0]!.messageId, rita.message_id);
+  const plain = await decryptAndVerify(ritaGpg, copies[0]!);
   assert.ok(plain.includes('we are looking at the BL2 loader'));
 });
 
 test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at once; resend; a bounce marks a sent delivery failed', async () => {
-  const reportId = await submit();
+  // A reporter without a key: the profile's receipt is not queued for them, so only the fan-out below goes.
+  const reportId = await submit('nokey@research.example');
   let refusals = 0;
   sink.reply = (m) =>
     m.rcptTo.includes('alice@tf.example') && refusals++ < 2 ? { code: 451, message: '4.7.1 Try again later' } : undefined;
@@ -244,7 +254,7 @@ test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at
   assert.equal(new Set(attempts.map((m) => m.raw.toString('base64'))).size, 1, 'every retry sends the same bytes');
 
   // 550: failed at once, with the server's reply.
-  const r2 = await submit();
+  const r2 = await submit('nokey@research.example');
   sink.reply = (m) => (m.rcptTo.includes('bob@tf.example') ? { code: 550, message: '5.1.1 No such user' } : undefined);
   await h.app.db.transaction(async (tx) => {
     const c = (await loadCase(tx, r2))!;

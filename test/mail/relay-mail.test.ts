@@ -75,6 +75,7 @@ async function newCase(): Promise<{ reportId: string; token: string; address: st
   if (offered.status === 'candidate') await confirmKey(alice.ctx, offered.keyId);
   const address = await h.app.db.transaction((tx) => replyAddress(tx, h.app.sealer, reportId, h.clock.now, [ALIAS]));
   assert.ok(address);
+  await runDeliveryPass(h.app); // the desk's receipt of the report (once Rita's key is confirmed) goes before the tests' own mail
   return { reportId, token: r.json.statusToken, address };
 }
 
@@ -208,7 +209,8 @@ async function assertNotRelayed(
   assert.equal(t.at(-1)!.kind, 'note');
   assert.match(t.at(-1)!.body, /NOT relayed to the reporter/);
   assert.match(t.at(-1)!.body, reason);
-  assert.ok(!t.some((m) => m.kind === 'to_reporter'), 'nothing recorded as a reply to the reporter');
+  // (The desk's own receipt of the report, written by nobody, may be there.)
+  assert.ok(!t.some((m) => m.kind === 'to_reporter' && m.authorId !== null), 'nothing recorded as a reply to the reporter');
   await runDeliveryPass(h.app);
   const out = sink.received.slice(since);
   assert.equal(out.filter((m) => m.rcptTo.includes('rita@research.example')).length, 0, 'nothing to the reporter');

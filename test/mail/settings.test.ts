@@ -247,7 +247,7 @@ test('/me: a member uploads their key through the form; the case reply form says
     assert.equal(casePage.statusCode, 200);
     assert.match(
       casePage.body,
-      /id="reply-mail-note">Not mailed: no confirmed key of theirs is on file and the process profile refuses mail in clear/,
+      /id="reply-mail-note">Not mailed: no confirmed OpenPGP key is on file for the reporter and the process profile refuses mail in clear/,
     );
   } finally {
     await gpg.close();

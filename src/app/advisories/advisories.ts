@@ -39,6 +39,7 @@ import { rulesOf } from '../admin/instance.ts';
 // and the reporter's own credit, which always follows the reporter's stated preference.
 
 import { contentAuthor, loadAdvisoryRow, type AdvisoryRow, type AdvisoryState } from './rows.ts';
+import { writeCreditPreference } from '../cases/records/reports.ts';
 
 export { contentAuthor, loadAdvisoryRow, type AdvisoryRow, type AdvisoryState };
 
@@ -104,19 +105,74 @@ export interface ReporterCreditFacts {
   name: string | null;
   /** The other name or handle to credit: the one the reporter gave for credit, else their handle. */
   alias: string | null;
+  /**
+   * Who stated the preference: the reporter (form, API, status page), the team (recorded from what
+   * the reporter asked by mail), or nobody yet (a report by mail): only the reporter's own statement
+   * overrides what the team writes as the reporter's credit.
+   */
+  by: 'reporter' | 'team' | null;
 }
 
 export async function reporterCreditFacts(ctx: Ctx, tx: Queryable, c: LoadedCase): Promise<ReporterCreditFacts> {
-  const r = await tx.query<{ credit_preference: ReporterCreditPreference; credit_alias_sealed: string | null }>(
-    'SELECT credit_preference, credit_alias_sealed FROM reports WHERE id = $1',
-    [c.row.reportId],
-  );
+  const r = await tx.query<{
+    credit_preference: ReporterCreditPreference;
+    credit_alias_sealed: string | null;
+    credit_preference_by: 'reporter' | 'team' | null;
+  }>('SELECT credit_preference, credit_alias_sealed, credit_preference_by FROM reports WHERE id = $1', [c.row.reportId]);
   const row = r.rows[0]!;
   const reporter = openReporter(ctx, c);
   const alias = row.credit_alias_sealed
     ? ctx.app.sealer.open(row.credit_alias_sealed, aad('reports', 'credit_alias', c.row.reportId))
     : null;
-  return { preference: row.credit_preference, name: reporter.name, alias: alias ?? reporter.handle };
+  return { preference: row.credit_preference, name: reporter.name, alias: alias ?? reporter.handle, by: row.credit_preference_by };
+}
+
+/** The preference a credit written by the team states (for a reporter who stated none themselves). */
+function preferenceOfCredit(credit: Credit, f: ReporterCreditFacts): { preference: ReporterCreditPreference; alias: string | null } {
+  const lower = (v: string | null | undefined) => (v ?? '').trim().toLowerCase();
+  if (credit.preference === 'anonymous') return { preference: 'anonymous', alias: null };
+  if (credit.preference === 'name' && credit.name && f.name && lower(credit.name) === lower(f.name))
+    return { preference: 'name', alias: null };
+  return { preference: 'handle', alias: (credit.preference === 'alias' ? credit.alias : credit.name) ?? null };
+}
+
+/**
+ * The reporter's credit of a new version. Stated by the reporter: as they asked, whatever was
+ * written. Otherwise (a report by mail, where the reporter says it in their mail) the team's edit is
+ * the preference: kept as written (an anonymous one without any name) and recorded on the report, so
+ * the reporter sees it on their status page and may change it there.
+ */
+async function applyReporterCredit(
+  ctx: Ctx,
+  tx: Queryable,
+  c: LoadedCase,
+  written: Credit,
+  f: ReporterCreditFacts,
+  at: Date,
+): Promise<Credit> {
+  if (f.by === 'reporter') return reporterCredit(written, f);
+  const anonymous = written.preference === 'anonymous' ? reporterCredit(written, { ...f, preference: 'anonymous' }) : written;
+  // The desk's own versions (publication, a CVE id) change no credit and state nothing.
+  if (ctx.principal.kind !== 'person') return anonymous;
+  const stated = preferenceOfCredit(written, f);
+  const current = { preference: f.preference, alias: f.preference === 'handle' ? f.alias : null };
+  if (stated.preference !== current.preference || (stated.alias ?? '') !== (current.alias ?? '') || f.by === null) {
+    await writeCreditPreference(
+      tx,
+      c.row.reportId,
+      stated.preference,
+      stated.alias ? ctx.app.sealer.seal(stated.alias, aad('reports', 'credit_alias', c.row.reportId)) : null,
+      at,
+      'team',
+    );
+    await audit(ctx, tx, at, {
+      action: 'report.credit_preference_recorded',
+      subjectType: 'report',
+      subjectId: c.row.reportId,
+      data: { preference: stated.preference },
+    });
+  }
+  return anonymous;
 }
 
 /**
@@ -215,7 +271,8 @@ export async function writeVersion(
   }
   let document = parseAdvisory(input);
   if (index !== null) {
-    document = parseAdvisory({ ...document, credits: document.credits.map((cr, i) => (i === index ? reporterCredit(cr, facts) : cr)) });
+    const credit = await applyReporterCredit(ctx, tx, c, document.credits[index]!, facts, o.at);
+    document = parseAdvisory({ ...document, credits: document.credits.map((cr, i) => (i === index ? credit : cr)) });
   }
   const version = row.headVersion + 1;
   await tx.query(

@@ -6,6 +6,9 @@ import { caseSensitiveValues } from './sensitive.ts';
 import { outsideLeaks } from './outside-text.ts';
 import type { ProfileRules, Stage } from '../profile/rules.ts';
 import { outsideAddresses, planDeliveries } from '../delivery/deliveries.ts';
+import { hasStatusLink, reporterMailPlan, statusLinkOf } from '../delivery/reporter-plan.ts';
+import { holdDelivery } from '../delivery/held.ts';
+import { candidateKeysOf, HELD_NOTICE_TEMPLATE, heldNoticeEnvelope, noticeDue } from './reporter-notice.ts';
 import { readableInstant } from '../../domain/reader-dates.ts';
 
 // Messages in a case's thread, and mail queued in the outbox in the same transaction (transactional
@@ -32,6 +35,17 @@ export interface Envelope {
    * when the recipient has a usable key.
    */
   nothingSecret?: boolean;
+  /**
+   * Added below the text in the copies to recipients outside the desk (the reporter) only, never in a
+   * member's copy: the reporter's status link.
+   */
+  reporterOnly?: string;
+  /**
+   * Put above the text in the members' copies only (the list's copy of a message to the reporter):
+   * what became of the reporter's copy when it was not sent, so the list never reads as a send that
+   * did not happen.
+   */
+  teamNote?: string;
 }
 
 export type AutoSubmitted = 'auto-replied' | 'auto-generated';
@@ -96,7 +110,12 @@ export function stageOf(c: LoadedCase): Stage {
 
 /**
  * A message to the reporter: stored in the thread (the reporter reads it on their status page) and,
- * if the reporter gave an address, queued as mail with the copy rules' cc.
+ * if the reporter gave an address, queued as mail with the copy rules' cc. What becomes of the
+ * reporter's copy is decided now (reporterMailPlan): encrypted to their key, in clear where the profile
+ * allows it, or held (a failed delivery at once) where it refuses mail in clear; then the reporter is
+ * mailed a notice without content saying how to receive it, and the list's copy says it was not sent.
+ * A reporter who came by mail or import (no status page was shown to them) gets their status link
+ * below the text of their own copy.
  */
 export async function messageReporter(
   ctx: Ctx,
@@ -104,21 +123,63 @@ export async function messageReporter(
   at: Date,
   rules: ProfileRules,
   c: LoadedCase,
-  content: { templateId: string | null; subject: string; body: string; advisoryId?: string },
+  content: {
+    templateId: string | null;
+    subject: string;
+    body: string;
+    advisoryId?: string;
+    automatic?: AutoSubmitted;
+    inReplyTo?: string | null;
+  },
 ): Promise<{ messageId: string; outboxId: string | null }> {
   const reporter = openReporter(ctx, c);
   const cc = rules.ccFor(
     stageOf(c),
     c.projects.map((p) => p.slug),
   );
-  const outboxId = reporter.email
-    ? await queueMail(ctx, tx, at, {
-        reportId: c.row.reportId,
-        incidentId: c.row.incidentId,
-        templateId: content.templateId,
-        envelope: { to: [reporter.email], cc, subject: content.subject, body: content.body },
-      })
-    : null;
+  const plan = await reporterMailPlan(ctx, tx, c, rules, at);
+  let outboxId: string | null = null;
+  if (plan.mode !== 'none' && reporter.email) {
+    const link = await statusLinkOf(ctx, tx, c.row.reportId);
+    const held = plan.mode === 'refused';
+    const page = held ? await hasStatusLink(tx, c.row.reportId, plan.address) : false;
+    const notify = held && (await noticeDue(tx, c.row.reportId, at));
+    const envelope: Envelope = {
+      to: [reporter.email],
+      cc,
+      subject: content.subject,
+      body: content.body,
+      ...(content.automatic ? { automatic: content.automatic } : {}),
+      ...(content.inReplyTo ? { inReplyTo: content.inReplyTo } : {}),
+      ...(link ? { reporterOnly: statusLinkParagraph(link) } : {}),
+      ...(held ? { teamNote: heldTeamNote(plan.why, notify, page) } : {}),
+    };
+    outboxId = await queueMail(ctx, tx, at, {
+      reportId: c.row.reportId,
+      incidentId: c.row.incidentId,
+      templateId: content.templateId,
+      envelope,
+    });
+    if (held) {
+      await holdDelivery(ctx, tx, at, outboxId, plan.address, plan.why);
+      if (notify) {
+        const notice = await heldNoticeEnvelope(ctx, tx, reporter.email, {
+          teamName: rules.teamName,
+          reportNumber: c.row.number,
+          receipt: content.templateId === RECEIPT_TEMPLATE,
+          hasStatusPage: page,
+          candidateKeys: await candidateKeysOf(tx, plan.address),
+          inReplyTo: content.inReplyTo ?? null,
+        });
+        await queueMail(ctx, tx, at, {
+          reportId: c.row.reportId,
+          incidentId: c.row.incidentId,
+          templateId: HELD_NOTICE_TEMPLATE,
+          envelope: notice,
+        });
+      }
+    }
+  }
   const messageId = await addMessage(
     ctx,
     tx,
@@ -130,6 +191,27 @@ export async function messageReporter(
     content.advisoryId ?? null,
   );
   return { messageId, outboxId };
+}
+
+/** The profile template of the automatic receipt of a new report (and of Tock's acknowledgment). */
+export const RECEIPT_TEMPLATE = 'acknowledgment';
+
+function statusLinkParagraph(link: string): string {
+  return [
+    '-- ',
+    `Your report's private status page: ${link}`,
+    'There you read every message about your report, write to the team and say how you want to be',
+    'credited. Keep the link to yourself: whoever has it can do the same.',
+  ].join('\n');
+}
+
+function heldTeamNote(why: string, notified: boolean, statusPage: boolean): string {
+  return (
+    `[Not sent to the reporter: ${why}, and the process profile refuses mail in clear. The message is held as a failed ` +
+    `delivery and goes to them encrypted once a key of theirs is confirmed. ` +
+    (notified ? 'They were mailed a notice without its content' : 'They had a notice without content less than a day ago') +
+    (statusPage ? '; they can read it on their status page.]' : '; they have no status page link yet (it reaches them only encrypted).]')
+  );
 }
 
 export async function addMessage(

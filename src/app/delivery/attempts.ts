@@ -51,7 +51,11 @@ export async function claimDue(app: App, now: Date, batch: number, leaseMs: numb
   });
 }
 
-export type Outcome = { sent: true; mode: string | null } | { failed: string } | { retryAt: Date; error: string; refund?: boolean };
+export type Outcome =
+  | { sent: true; mode: string | null }
+  /** held: refused for want of the recipient's key; confirming one queues it again (reporter-plan.ts). */
+  | { failed: string; held?: boolean }
+  | { retryAt: Date; error: string; refund?: boolean };
 
 export interface Attempt {
   d: ClaimedRow;
@@ -109,8 +113,10 @@ export async function recordOutcomes(app: App, attempts: readonly Attempt[], now
           next_attempt_at = CASE WHEN u.status = 'queued' THEN u.retry_at::timestamptz ELSE d.next_attempt_at END,
           last_error = CASE u.status WHEN 'sent' THEN NULL WHEN 'queued' THEN u.reason ELSE d.last_error END,
           attempts = d.attempts - u.refund,
+          held_for_key = u.status = 'failed' AND u.held,
           lease_until = NULL
-         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[]) AS u(id, attempts, status, reason, retry_at, refund)
+         FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[], $5::text[], $6::int[], $8::boolean[])
+              AS u(id, attempts, status, reason, retry_at, refund, held)
         WHERE d.id = u.id AND d.status = 'sending' AND d.attempts = u.attempts
         RETURNING d.id`,
       [
@@ -121,6 +127,7 @@ export async function recordOutcomes(app: App, attempts: readonly Attempt[], now
         attempts.map(({ outcome: o }) => ('retryAt' in o ? o.retryAt.toISOString() : null)),
         attempts.map(({ outcome: o }) => ('refund' in o && o.refund ? 1 : 0)),
         now,
+        attempts.map(({ outcome: o }) => 'failed' in o && o.held === true),
       ],
     );
     const ours = new Set(r.rows.map((row) => row.id));

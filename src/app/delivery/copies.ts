@@ -14,6 +14,7 @@ import type { OutboundAttachment } from '../../mail/types.ts';
 import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { sealOutbound } from '../../mail/pgp-out.ts';
 import { type Attempt, type ClaimedRow, retryOrFail, storeCopies } from './attempts.ts';
+import { heldReason } from './held.ts';
 
 // The copy each delivery sends, built once and stored sealed, so that retries send the same bytes
 // with the same Message-ID. What the copies of one outbox row share (the envelope, the case, the
@@ -24,7 +25,7 @@ import { type Attempt, type ClaimedRow, retryOrFail, storeCopies } from './attem
 // - anyone else: encrypted to the confirmed key for the address; otherwise in clear only where the
 //   profile allows unencrypted mail or the mail holds nothing secret, else refused.
 
-export type Built = { mode: 'encrypted' | 'notice' | 'plaintext'; raw: Uint8Array } | { refuse: string } | { wait: string };
+export type Built = { mode: 'encrypted' | 'notice' | 'plaintext'; raw: Uint8Array } | { refuse: string; held?: boolean } | { wait: string };
 
 async function composePlain(m: {
   from: string;
@@ -163,14 +164,18 @@ export async function buildCopy(
   const to = templateId === 'fan-out' ? [d.recipient] : env.to;
   const cc = templateId === 'fan-out' ? [] : env.cc;
 
-  const encrypted = async (key: Awaited<ReturnType<typeof confirmedKeyFor>>): Promise<Built> => {
+  // The reporter's own part (their status link) only in copies to outsiders; what became of the
+  // reporter's copy only in the members' copies.
+  const memberText = env.teamNote ? `${env.teamNote}\n\n${env.body}` : env.body;
+  const outsiderText = env.reporterOnly ? `${env.body}\n\n${env.reporterOnly}` : env.body;
+  const encrypted = async (key: Awaited<ReturnType<typeof confirmedKeyFor>>, text: string): Promise<Built> => {
     if (!teamKey) return { wait: 'the desk has no team key yet (generate or import one under Mail settings)' };
     const raw = await sealOutbound({
       from,
       to,
       cc,
       subject: env.subject,
-      text: env.body,
+      text,
       attachments,
       headers,
       recipientKeys: [key!],
@@ -183,7 +188,7 @@ export async function buildCopy(
   if (d.recipient_kind === 'member') {
     const own = d.person_id ? await confirmedKeyOfPerson(tx, d.person_id) : null;
     const usability = own ? await keyUsability(own.key, now, own.email) : { usable: false, reason: 'no OpenPGP key is on file for you' };
-    if (!d.notice_only && usability.usable) return encrypted(own!.key);
+    if (!d.notice_only && usability.usable) return encrypted(own!.key, memberText);
     // Mail that holds nothing of any case (about the member's own account: an unlock link) is no use
     // as a notice pointing at the desk; it goes in clear, as it would to anyone without a key.
     if (!d.notice_only && env.nothingSecret) {
@@ -192,7 +197,7 @@ export async function buildCopy(
         to,
         cc,
         subject: env.subject,
-        text: env.body,
+        text: memberText,
         attachments,
         messageId: d.message_id,
         date: now,
@@ -219,19 +224,17 @@ export async function buildCopy(
   const usability = key
     ? await keyUsability(key, now, d.recipient)
     : { usable: false, reason: 'no confirmed OpenPGP key is on file for this address' };
-  if (usability.usable) return encrypted(key);
+  if (usability.usable) return encrypted(key, outsiderText);
   // Mail that holds nothing confidential (the answer to undecryptable mail) may go in clear.
   if (shared.unencryptedMail !== 'allow' && !env.nothingSecret) {
-    return {
-      refuse: `not sent: ${whyUnusable(usability)}, and the process profile does not allow unencrypted mail (unencryptedMail: refuse)`,
-    };
+    return { refuse: heldReason(whyUnusable(usability)), held: true };
   }
   const raw = await composePlain({
     from,
     to,
     cc,
     subject: env.subject,
-    text: env.body,
+    text: outsiderText,
     attachments,
     messageId: d.message_id,
     date: now,
@@ -278,7 +281,7 @@ export async function copiesOf(
       }
       shared ??= loadShared(app, app.db, d.outbox_id, d.report_id, p.now, p.facts);
       const b = await buildCopy(app, app.db, d, await shared, p.teamKey, p.now);
-      if ('refuse' in b) early.push({ d, outcome: { failed: b.refuse } });
+      if ('refuse' in b) early.push({ d, outcome: { failed: b.refuse, ...(b.held ? { held: true } : {}) } });
       // Not the recipient's fault: the attempt is not counted.
       else if ('wait' in b)
         early.push({ d, outcome: { retryAt: new Date(p.now.getTime() + p.baseMs), error: (waiting = b.wait), refund: true } });

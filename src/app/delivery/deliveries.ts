@@ -4,10 +4,7 @@ import type { Queryable } from '../../store/db.ts';
 import { canSeeCase, canSeeSensitive, type CaseFacts, type PersonPrincipal } from '../../domain/access.ts';
 import { EmbargoError, NotFoundError } from '../../domain/errors.ts';
 import { audit, requireDesk, requirePerson, type Ctx } from '../context.ts';
-import { loadCase, openReporter, visibleCase } from '../cases/case.ts';
-import { rulesOf } from '../admin/instance.ts';
-import { confirmedKeyFor } from '../keys/keys.ts';
-import { keyUsability } from '../../mail/key-quality.ts';
+import { loadCase } from '../cases/case.ts';
 import type { Envelope } from '../cases/messaging.ts';
 import { isUuid } from '../../domain/ids.ts';
 
@@ -254,7 +251,7 @@ export async function resendDelivery(ctx: Ctx, deliveryId: string): Promise<void
       throw new EmbargoError('conflict', `This delivery is ${row.status}, not failed; only failed deliveries are resent.`);
     await tx.query(
       `UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = $2, raw_sealed = NULL, mode = NULL, failure = NULL,
-              last_error = NULL, failed_at = NULL, lease_until = NULL WHERE id = $1`,
+              last_error = NULL, failed_at = NULL, lease_until = NULL, held_for_key = false WHERE id = $1`,
       [deliveryId, now],
     );
     await syncOutboxStatus(tx, row.outbox_id, now);
@@ -358,22 +355,4 @@ export async function handleBounce(
     data: { status: status || null, previousStatus: row.status },
   });
   return { deliveryId: row.id, failed: true };
-}
-
-/**
- * What will happen to a reply's mail to the reporter, in words for the reply form (said before
- * sending): encrypted to their confirmed key, in clear where the profile allows it, or held.
- */
-export async function reporterMailNote(ctx: Ctx, reportId: string): Promise<string> {
-  const c = await visibleCase(ctx, ctx.app.db, reportId);
-  const email = openReporter(ctx, c).email;
-  if (!email) return 'The reporter gave no e-mail address: they read the reply on their status page.';
-  const key = await confirmedKeyFor(ctx.app.db, email);
-  const usable = key ? await keyUsability(key, ctx.app.clock(), email) : null;
-  if (key && usable?.usable)
-    return `Mailed encrypted to the reporter's key ${key.getFingerprint().toUpperCase()} and signed with the team key.`;
-  const why = key ? `their key cannot be used (${usable?.reason ?? usable?.code})` : 'no confirmed key of theirs is on file';
-  return (await rulesOf(ctx.app.db)).unencryptedMail === 'allow'
-    ? `Not encrypted: ${why}, so this reply is mailed to the reporter in clear (the process profile allows it).`
-    : `Not mailed: ${why} and the process profile refuses mail in clear, so the mail is held as a failed delivery; the reporter still reads it on their status page.`;
 }

@@ -5,15 +5,20 @@ import { loadCase } from '../cases/case.ts';
 import { queueMail } from '../cases/messaging.ts';
 import { fanOutMessage } from '../delivery/fan-out.ts';
 import { teamPublicKey } from '../keys/keys.ts';
+import { sendReceipt } from '../intake/receipt.ts';
 import type { Letter } from './read.ts';
 import type { Entry } from './record.ts';
 
 // The mail that follows from a recorded message, queued in the same transaction (sent after commit):
-// the automatic answer to undecryptable mail, and the team's copies (fan-out).
+// the automatic answer to undecryptable mail, the automatic receipt of a new report (receipt.ts: with
+// the reporter's status link, encrypted, or held with a notice without content), and the team's
+// copies (fan-out).
 
 export async function followUp(ctx: Ctx, tx: Queryable, now: Date, letter: Letter, entry: Entry): Promise<void> {
   if (letter.undecryptable && letter.hygiene.mayAutoReply && letter.sender) {
     await queueUndecryptableReply(ctx, tx, now, entry.reportId, letter.sender, letter.outer.messageId ?? null, letter.undecryptable);
+  } else if (entry.outcome === 'new_report' && letter.hygiene.mayAutoReply && letter.sender) {
+    await sendReceipt(ctx, tx, now, entry.reportId, letter.outer.messageId ?? null);
   }
   if (entry.fanOut) await fanOutMessage(ctx, tx, now, { reportId: entry.reportId, messageId: entry.messageId });
 }

@@ -9,6 +9,7 @@ import { emit } from '../events.ts';
 import { loadCase, openTitle, type Reporter } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
 import { marksOf } from '../cases/marks.ts';
+import { sendReceipt } from './receipt.ts';
 
 // Intake: a report arrives on any channel (web form, API, import from a file; the mail gateway and
 // GitHub later) and becomes a report in the queue with its triage clock running.
@@ -62,15 +63,29 @@ export interface SubmittedReport {
 
 const MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024;
 
+/** Channels whose reporter is not shown the status link when the report is recorded. */
+const UNSHOWN_LINK: readonly Channel[] = ['email', 'import'];
+
+/** A report from the web form, the API or an import, with its automatic receipt where the profile sends one. */
 export async function submitReport(ctx: Ctx, channel: Channel, raw: unknown): Promise<SubmittedReport> {
-  const input = ReportInput.parse(raw);
+  ReportInput.parse(raw);
   const now = ctx.app.clock();
-  return ctx.app.db.transaction((tx) => submitReportIn(ctx, tx, now, channel, input));
+  return ctx.app.db.transaction(async (tx) => {
+    const submitted = await submitReportIn(ctx, tx, now, channel, raw);
+    await sendReceipt(ctx, tx, now, submitted.reportId);
+    return submitted;
+  });
 }
 
-/** submitReport inside a caller's transaction (the mail gateway commits it with the inbox row). */
+/**
+ * submitReport inside a caller's transaction, without the receipt (the mail gateway commits it with
+ * the inbox row and sends the receipt as its follow-up step).
+ */
 export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel: Channel, raw: unknown): Promise<SubmittedReport> {
   const input = ReportInput.parse(raw);
+  // The reporter states how to be credited on the web form and may in the API or an import; a report
+  // by mail states nothing, and then the team records what the reporter asks for (advisories.ts).
+  const stated = typeof raw === 'object' && raw !== null && (raw as { creditPreference?: unknown }).creditPreference !== undefined;
   const decoded = input.attachments.map((a) => ({ ...a, data: Buffer.from(a.contentBase64, 'base64') }));
   for (const a of decoded) {
     if (a.data.length > MAX_ATTACHMENT_BYTES) throw new ValidationError(`Attachment ${a.filename} is larger than 5 MB.`);
@@ -91,7 +106,10 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
     reporterSealed: sealer.sealJson(reporter, aad('reports', 'reporter', id)),
     sensitiveSealed: sealer.sealJson({ product: input.product, fields: input.sensitive }, aad('reports', 'sensitive', id)),
     creditPreference: input.creditPreference,
+    creditPreferenceBy: stated ? 'reporter' : null,
     statusTokenHash: secretHash(statusToken),
+    // Shown to nobody on these channels: kept sealed so the desk can mail it to the reporter.
+    statusTokenSealed: UNSHOWN_LINK.includes(channel) ? sealer.seal(statusToken, aad('reports', 'status_token', id)) : null,
   });
   for (const a of decoded) {
     const aid = crypto.randomUUID();

@@ -12,6 +12,7 @@ import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { exportPublicArmored, generateTeamKey, importTeamKey } from '../../mail/team-key.ts';
 import type { KeyUsability } from '../../mail/types.ts';
 import { isUuid } from '../../domain/ids.ts';
+import { releaseHeld } from '../delivery/held.ts';
 
 // OpenPGP keys the desk holds.
 // - The team key: one active key signs outbound mail and is the key reporters encrypt to; earlier
@@ -340,11 +341,13 @@ export async function confirmKey(ctx: Ctx, keyId: string): Promise<StoredKey> {
       now,
       confirmedBy: me.personId,
     });
+    // The mail held for want of this key (a reporter's answers, their receipt with the status link) goes now.
+    const released = row.person_id === null ? await releaseHeld(ctx, tx, now, row.email) : 0;
     await audit(ctx, tx, now, {
       action: 'key.confirmed',
       subjectType: row.report_id ? 'report' : 'person',
       subjectId: row.report_id ?? me.personId,
-      data: { fingerprint: row.fingerprint, keyId },
+      data: { fingerprint: row.fingerprint, keyId, ...(released ? { heldReleased: released } : {}) },
     });
     return toStored(stored, now);
   });

@@ -1,20 +1,20 @@
 import { createHash } from 'node:crypto';
-import type { PublicKey } from 'openpgp';
 import type { Queryable } from '../../store/db.ts';
 import type { PersonPrincipal } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { aad, audit, type Ctx } from '../context.ts';
 import { requireCaseAction } from '../gate.ts';
-import { openReporter, type LoadedCase } from '../cases/case.ts';
-import { confirmedKeyFor } from '../keys/keys.ts';
+import type { LoadedCase } from '../cases/case.ts';
 import { messageReporter, stageOf } from '../cases/messaging.ts';
 import { emit } from '../events.ts';
 import type { ProfileRules } from '../profile/rules.ts';
-import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { encodeWords, formatAddressList, relaySigned } from '../../mail/pgp-out.ts';
 import { parseEntity } from '../../mail/mime.ts';
 import { DEFAULT_MIME_LIMITS, type SignedEntity } from '../../mail/types.ts';
 import { replyAddress } from '../inbound/threading.ts';
+import { type ReporterMailPlan, reporterMailPlan } from '../delivery/reporter-plan.ts';
+
+export { type ReporterMailPlan, reporterMailPlan };
 
 // A reply to the reporter signed with the member's own OpenPGP key (the processes require outbound
 // mail to other parties to carry the member's signature, not only the team's). Two doors lead here:
@@ -33,39 +33,12 @@ import { replyAddress } from '../inbound/threading.ts';
 // - no usable key and the profile refuses: the reply is refused (RelayRefusedError), nothing recorded.
 // - the reporter gave no address: the reply is on their status page only.
 
-/** What the reporter's copy will be. */
-export type ReporterMailPlan =
-  | { mode: 'encrypted'; address: string; fingerprint: string; key: PublicKey; warning: string | null }
-  | { mode: 'plaintext'; address: string; why: string }
-  | { mode: 'refused'; address: string; why: string }
-  | { mode: 'none' };
-
 /** The reply cannot go to the reporter as it stands; the message says why and what would help. */
 export class RelayRefusedError extends EmbargoError {
   constructor(message: string) {
     super('conflict', message);
     this.name = 'RelayRefusedError';
   }
-}
-
-export async function reporterMailPlan(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRules, now: Date): Promise<ReporterMailPlan> {
-  const address = openReporter(ctx, c).email?.trim().toLowerCase();
-  if (!address) return { mode: 'none' };
-  const key = await confirmedKeyFor(tx, address);
-  const usability = key ? await keyUsability(key, now, address) : null;
-  if (key && usability?.usable) {
-    return {
-      mode: 'encrypted',
-      address,
-      fingerprint: key.getFingerprint().toUpperCase(),
-      key,
-      warning: usability.code === 'weak_warning' ? (usability.reason ?? null) : null,
-    };
-  }
-  const why = usability
-    ? `the reporter's key cannot be used: ${whyUnusable(usability)}`
-    : 'no confirmed OpenPGP key is on file for the reporter';
-  return rules.unencryptedMail === 'allow' ? { mode: 'plaintext', address, why } : { mode: 'refused', address, why };
 }
 
 /** Why a refused plan refuses, as a sentence for the member. */

@@ -1,6 +1,6 @@
 import type { Ctx } from '../../app/context.ts';
 import { caseView, type CaseView } from '../../app/cases/queries.ts';
-import { reporterMailNote } from '../../app/delivery/deliveries.ts';
+import { reporterMailNote } from '../../app/delivery/reporter-plan.ts';
 import { listProjects } from '../../app/admin/admin.ts';
 import type { CaseAction } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';

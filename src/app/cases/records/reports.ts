@@ -14,14 +14,18 @@ export interface NewReport {
   reporterSealed: string;
   sensitiveSealed: string;
   creditPreference: string;
+  /** 'reporter' when the reporter stated the preference; null when nobody did (a report by mail). */
+  creditPreferenceBy: 'reporter' | null;
   statusTokenHash: string;
+  /** The status token sealed, for a reporter who was not shown it (mail, import); else null. */
+  statusTokenSealed: string | null;
 }
 
 export async function insertReport(tx: Queryable, r: NewReport): Promise<void> {
   await tx.query(
     `INSERT INTO reports (id, number, channel, received_at, title_sealed, body_sealed, reporter_sealed, sensitive_sealed,
-                          credit_preference, rm_state, status_token_hash, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'received', $10, $4)`,
+                          credit_preference, credit_preference_by, rm_state, status_token_hash, status_token_sealed, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'received', $11, $12, $4)`,
     [
       r.id,
       r.number,
@@ -32,7 +36,9 @@ export async function insertReport(tx: Queryable, r: NewReport): Promise<void> {
       r.reporterSealed,
       r.sensitiveSealed,
       r.creditPreference,
+      r.creditPreferenceBy,
       r.statusTokenHash,
+      r.statusTokenSealed,
     ],
   );
 }
@@ -82,16 +88,18 @@ export async function linkIncident(tx: Queryable, reportId: string, incidentId: 
   await tx.query('UPDATE reports SET incident_id = $2 WHERE id = $1', [reportId, incidentId]);
 }
 
+/** The reporter's credit preference, stated by the reporter or recorded for them by the team. */
 export async function writeCreditPreference(
   tx: Queryable,
   reportId: string,
   preference: string,
   aliasSealed: string | null,
   at: Date,
+  by: 'reporter' | 'team' = 'reporter',
 ): Promise<void> {
   await tx.query(
-    'UPDATE reports SET credit_preference = $2, credit_alias_sealed = $3, credit_preference_set_at = $4, updated_at = $4 WHERE id = $1',
-    [reportId, preference, aliasSealed, at],
+    'UPDATE reports SET credit_preference = $2, credit_alias_sealed = $3, credit_preference_set_at = $4, credit_preference_by = $5, updated_at = $4 WHERE id = $1',
+    [reportId, preference, aliasSealed, at, by],
   );
 }
 
