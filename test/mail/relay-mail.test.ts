@@ -4,7 +4,7 @@ import { startHarness, setupDesk, addMember, api, sampleReport, type Harness, ty
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startGpg, type GpgPeer, type GpgKey } from '../support/gpg.ts';
 import { setSmtpRelay } from '../../src/app/delivery/settings.ts';
-import { confirmKey, generateTeamKeyFor, recordOfferedKey, teamPublicKey, uploadMyKey } from '../../src/app/keys/keys.ts';
+import { allTeamKeys, confirmKey, generateTeamKeyFor, recordOfferedKey, teamPublicKey, uploadMyKey } from '../../src/app/keys/keys.ts';
 import { replyAddress } from '../../src/app/inbound/threading.ts';
 import { startSmtpListener, type SmtpListener } from '../../src/listeners/smtp.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
@@ -13,6 +13,8 @@ import type { Ctx } from '../../src/app/context.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
 import { sendWithNodemailer } from '../inbound/support.ts';
 import { openRelayed } from './relay-support.ts';
+import { muttSend, skipWithoutMutt } from '../support/mutt.ts';
+import * as openpgp from 'openpgp';
 
 // A member replies from their own mail client: GnuPG makes the signed and encrypted mail, nodemailer
 // sends it over SMTP on loopback to the gateway's listener, to the case's reply address. The intake
@@ -187,7 +189,7 @@ test("signed and encrypted in one pass (RFC 3156 6.2, as Thunderbird and GnuPG d
     armored,
   );
   const row = await mailIn(raw, 'alice@tf.example', address);
-  assert.equal(row.outcome, 'member_relayed', row.error ?? '');
+  assert.equal(row.outcome, 'member_relayed', (await thread(reportId)).at(-1)!.body);
   const copies = await deliveredTo('rita@research.example', sink.received.length);
   assert.equal(copies.length, 1);
   const opened = await openRelayed(gpg, copies[0]!);
@@ -276,4 +278,59 @@ test("a desk member without access to the case, signing with their own key, is n
   assert.equal(notice.rows[0]!.report_id, null);
   assert.match(env.body, /reply address of a case/);
   assert.ok(!env.body.includes(sampleReport.title));
+});
+
+test("Mutt (gpgme) signs and encrypts in one pass over an LF entity: relayed, and the member's signature verifies in the reporter's GnuPG", {
+  skip: skipWithoutMutt,
+}, async () => {
+  const { reportId, address } = await newCase();
+  // Alice has certified the team key (a member's keyring after the key-signing), so Mutt trusts it.
+  await gpg.run(['--quick-lsign-key', team]);
+  const sent = await muttSend({
+    gnupgHome: gpg.home,
+    from: 'Alice Central <alice@tf.example>',
+    to: [address],
+    subject: 'Re: your report',
+    body: 'Hello Rita,\n\nwe reproduced the overflow; the fix lands in v2.12.\n\nAlice\n',
+    signAs: aliceKey.fingerprint,
+    // This test is about the signature, not about finding the key for the address.
+    muttrc: ['unset crypt_confirmhook', `crypt-hook ${address.replace(/[.+]/g, '\\\\$&')} ${team}`],
+  });
+  assert.ok(sent.raw, `Mutt sent nothing: ${sent.events.join(', ')}\n${sent.screen}`);
+  // What Mutt made: one OpenPGP message, signed and encrypted in one pass, over an entity with LF line ends.
+  const made = await openpgp.decrypt({
+    message: await openpgp.readMessage({
+      armoredMessage: /-----BEGIN PGP MESSAGE-----[\s\S]+?-----END PGP MESSAGE-----/.exec(sent.raw.toString('latin1'))![0],
+    }),
+    decryptionKeys: await allTeamKeys(h.app),
+    verificationKeys: [await openpgp.readKey({ armoredKey: aliceKey.publicArmored })],
+    format: 'binary',
+  });
+  const entity = Buffer.from(made.data as Uint8Array).toString('latin1');
+  assert.ok(entity.includes('\n') && !entity.includes('\r\n'), 'LF line ends only');
+  assert.equal(made.signatures.length, 1);
+  await made.signatures[0]!.verified;
+  const row = await mailIn(new Uint8Array(sent.raw), 'alice@tf.example', address);
+  assert.deepEqual([row.status, row.outcome, row.signer_person_id], ['done', 'member_relayed', alice.personId], row.error ?? '');
+  const copies = await deliveredTo('rita@research.example', sink.received.length);
+  assert.equal(copies.length, 1);
+  assert.ok(!copies[0]!.raw.toString('latin1').includes('reproduced'), 'nothing readable outside the encryption');
+  const opened = await openRelayed(gpg, copies[0]!);
+  assert.equal(opened.signer, aliceKey.fingerprint, "GnuPG's VALIDSIG is the member's key");
+  assert.match(opened.text, /the fix lands in v2\.12/);
+  assert.equal((await thread(reportId)).at(-1)!.kind, 'to_reporter');
+});
+
+test("gpg -es over an entity with LF line ends (binary signature over the bytes as written) is relayed with the member's signature", async () => {
+  const { address } = await newCase();
+  const armored = await gpg.encrypt(CONTENT, { recipients: [team], signWith: aliceKey.fingerprint });
+  const raw = pgpMime({ From: 'Alice Central <alice@tf.example>', To: address, Subject: 'Re: your report' }, armored);
+  const row = await mailIn(raw, 'alice@tf.example', address);
+  assert.equal(row.outcome, 'member_relayed', row.error ?? '');
+  const copies = await deliveredTo('rita@research.example', sink.received.length);
+  assert.equal(copies.length, 1);
+  const opened = await openRelayed(gpg, copies[0]!);
+  assert.equal(opened.signer, aliceKey.fingerprint);
+  // Exactly what Alice signed, LF line ends and all.
+  assert.ok(opened.inner.equals(Buffer.from(CONTENT, 'utf8')));
 });

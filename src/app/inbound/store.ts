@@ -27,7 +27,13 @@ export async function storeMail(ctx: Ctx, tx: Queryable, now: Date, claim: Claim
 async function linkToInbox(ctx: Ctx, tx: Queryable, claim: Claim, letter: Letter, entry: Entry): Promise<void> {
   const se = entry.role === 'member' ? letter.opened?.signedEntity : undefined;
   const signedEntity = se
-    ? JSON.stringify(se.kind === 'multipart-signed' ? { kind: se.kind, rawBase64: Buffer.from(se.raw).toString('base64') } : se)
+    ? JSON.stringify(
+        se.kind === 'multipart-signed'
+          ? { kind: se.kind, rawBase64: Buffer.from(se.raw).toString('base64') }
+          : se.kind === 'openpgp-signed'
+            ? { kind: se.kind, binaryBase64: Buffer.from(se.binary).toString('base64') }
+            : se,
+      )
     : null;
   await tx.query('INSERT INTO message_mail (message_id, inbox_id, sender_role, signed_entity_sealed) VALUES ($1, $2, $3, $4)', [
     entry.messageId,

@@ -11,7 +11,7 @@ import { messageReporter, stageOf } from '../cases/messaging.ts';
 import { emit } from '../events.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
-import { encodeWords, formatAddressList, relaySigned } from '../../mail/pgp-out.ts';
+import { armoredSignedMessage, encodeWords, formatAddressList, relaySigned } from '../../mail/pgp-out.ts';
 import { parseEntity } from '../../mail/mime.ts';
 import { DEFAULT_MIME_LIMITS, type SignedEntity } from '../../mail/types.ts';
 import { replyAddress } from '../inbound/threading.ts';
@@ -199,7 +199,12 @@ export async function recordSignedReply(
 
 /** Identifies a signed entity byte for byte (the signature inside it included). */
 function signedEntityDigest(signed: SignedEntity): string {
-  const bytes = signed.kind === 'multipart-signed' ? signed.raw : new TextEncoder().encode(signed.text);
+  const bytes =
+    signed.kind === 'multipart-signed'
+      ? signed.raw
+      : signed.kind === 'openpgp-signed'
+        ? signed.binary
+        : new TextEncoder().encode(signed.text);
   return createHash('sha256').update(bytes).digest('hex');
 }
 
@@ -235,6 +240,12 @@ export function signedInClear(m: {
       .join('') +
     'MIME-Version: 1.0\r\n';
   const enc = new TextEncoder();
+  if (m.signed.kind === 'openpgp-signed') {
+    // The member's signed OpenPGP message, armored as the body (inline PGP): verified by any OpenPGP client.
+    return enc.encode(
+      `${head}Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${armoredSignedMessage(m.signed.binary).replace(/\r?\n/g, '\r\n')}`,
+    );
+  }
   if (m.signed.kind === 'clearsigned') {
     // A clearsigned text is its own proof; sent as 7bit-safe quoted-printable would change nothing it signs.
     const text = m.signed.text.replace(/\r?\n/g, '\r\n');
