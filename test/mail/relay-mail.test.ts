@@ -5,7 +5,6 @@ import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startGpg, type GpgPeer, type GpgKey } from '../support/gpg.ts';
 import { setSmtpRelay } from '../../src/app/delivery/settings.ts';
 import { allTeamKeys, confirmKey, generateTeamKeyFor, recordOfferedKey, teamPublicKey, uploadMyKey } from '../../src/app/keys/keys.ts';
-import { replyAddress } from '../../src/app/inbound/threading.ts';
 import { startSmtpListener, type SmtpListener } from '../../src/listeners/smtp.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
@@ -13,6 +12,9 @@ import type { Ctx } from '../../src/app/context.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
 import { sendWithNodemailer } from '../inbound/support.ts';
 import { openRelayed } from './relay-support.ts';
+import { loadCase } from '../../src/app/cases/case.ts';
+import { addMessage } from '../../src/app/cases/messaging.ts';
+import { fanOutMessage } from '../../src/app/delivery/fan-out.ts';
 import { muttSend, skipWithoutMutt } from '../support/mutt.ts';
 import * as openpgp from 'openpgp';
 
@@ -60,7 +62,7 @@ after(async () => {
   await h?.close();
 });
 
-async function newCase(): Promise<{ reportId: string; token: string; address: string }> {
+async function newCase(): Promise<{ reportId: string; token: string; address: string; copyId: string }> {
   const r = await api(h, 'POST', '/api/reports', { body: sampleReport });
   assert.equal(r.status, 201, r.body);
   const reportId = r.json.reportId as string;
@@ -75,14 +77,37 @@ async function newCase(): Promise<{ reportId: string; token: string; address: st
   );
   assert.ok(offered.stored);
   if (offered.status === 'candidate') await confirmKey(alice.ctx, offered.keyId);
-  const address = await h.app.db.transaction((tx) => replyAddress(tx, h.app.sealer, reportId, h.clock.now, [ALIAS]));
-  assert.ok(address);
-  return { reportId, token: r.json.statusToken, address };
+  // A member answers the reporter by replying to a mail of the case (here the team's copy of a note)
+  // and addressing it to the reporter address.
+  await h.app.db.transaction(async (tx) => {
+    const c = (await loadCase(tx, reportId))!;
+    const messageId = await addMessage(system, tx, h.clock.now, c, 'note', 'The team looks into it.');
+    await fanOutMessage(system, tx, h.clock.now, { reportId, messageId });
+  });
+  const copy = await h.app.db.query<{ message_id: string }>(
+    `SELECT message_id FROM deliveries WHERE report_id = $1 AND recipient = 'alice@tf.example' ORDER BY created_at LIMIT 1`,
+    [reportId],
+  );
+  assert.ok(copy.rows[0], "the team's copy of the report");
+  latestCopyId = copy.rows[0].message_id;
+  return { reportId, token: r.json.statusToken, address: REPORTER, copyId: latestCopyId };
 }
+
+const REPORTER = 'security+reporter@lists.trustedfirmware.org';
+/** The Message-ID of the team's copy of the case made last: what mailIn's mail answers unless it says otherwise. */
+let latestCopyId = '';
 
 /** Over SMTP into the gateway, then the intake job; returns the inbox row. */
 async function mailIn(raw: Uint8Array, from: string, to: string) {
-  await sendWithNodemailer(smtp.port, { from, to: [to], raw: Buffer.from(raw) });
+  // An answer, as a mail client writes it: In-Reply-To the copy being answered (unless already there).
+  const answer = /^In-Reply-To:/im.test(
+    Buffer.from(raw)
+      .toString('latin1')
+      .split(/\r?\n\r?\n/)[0]!,
+  )
+    ? Buffer.from(raw)
+    : Buffer.concat([Buffer.from(`In-Reply-To: <${latestCopyId}>\r\nReferences: <${latestCopyId}>\r\n`), Buffer.from(raw)]);
+  await sendWithNodemailer(smtp.port, { from, to: [to], raw: answer });
   await runIntakePass(h.app, { leaseMs: 60_000 });
   const r = await h.app.db.query<{ status: string; outcome: string | null; error: string | null; signer_person_id: string | null }>(
     'SELECT status, outcome, error, signer_person_id FROM mail_inbox ORDER BY seq DESC LIMIT 1',
@@ -280,10 +305,10 @@ test("a desk member without access to the case, signing with their own key, is n
   assert.ok(!env.body.includes(sampleReport.title));
 });
 
-test("Mutt (gpgme) signs and encrypts in one pass over an LF entity: relayed, and the member's signature verifies in the reporter's GnuPG", {
+test("Mutt (gpgme) signs and encrypts in one pass over an LF entity to the reporter address, asking for no key: relayed, and the member's signature verifies in the reporter's GnuPG", {
   skip: skipWithoutMutt,
 }, async () => {
-  const { reportId, address } = await newCase();
+  const { reportId, address, copyId } = await newCase();
   // Alice has certified the team key (a member's keyring after the key-signing), so Mutt trusts it.
   await gpg.run(['--quick-lsign-key', team]);
   const sent = await muttSend({
@@ -293,8 +318,8 @@ test("Mutt (gpgme) signs and encrypts in one pass over an LF entity: relayed, an
     subject: 'Re: your report',
     body: 'Hello Rita,\n\nwe reproduced the overflow; the fix lands in v2.12.\n\nAlice\n',
     signAs: aliceKey.fingerprint,
-    // This test is about the signature, not about finding the key for the address.
-    muttrc: ['unset crypt_confirmhook', `crypt-hook ${address.replace(/[.+]/g, '\\\\$&')} ${team}`],
+    // Mutt finds the team key by the address (a user ID of it): no crypt-hook, no keyID prompt.
+    headers: { 'In-Reply-To': `<${copyId}>`, References: `<${copyId}>` },
   });
   assert.ok(sent.raw, `Mutt sent nothing: ${sent.events.join(', ')}\n${sent.screen}`);
   // What Mutt made: one OpenPGP message, signed and encrypted in one pass, over an entity with LF line ends.

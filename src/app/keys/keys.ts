@@ -12,6 +12,7 @@ import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { exportPublicArmored, generateTeamKey, importTeamKey } from '../../mail/team-key.ts';
 import type { KeyUsability } from '../../mail/types.ts';
 import { isUuid } from '../../domain/ids.ts';
+import { reporterAddressOf } from '../inbound/threading.ts';
 
 // OpenPGP keys the desk holds.
 // - The team key: one active key signs outbound mail and is the key reporters encrypt to; earlier
@@ -562,7 +563,15 @@ export async function generateTeamKeyFor(ctx: Ctx, raw: unknown = {}): Promise<T
   requireAdmin(ctx);
   const input = GenerateTeamKeyInput.parse(raw);
   const rules = await rulesOf(ctx.app.db);
-  const key = await generateTeamKey({ name: rules.teamName, email: rules.centralAlias, algorithm: input.algorithm, date: ctx.app.clock() });
+  // The reporter address is a user ID too, so a member's client encrypts an answer to the reporter
+  // without asking for a key (see reporterAddressOf).
+  const key = await generateTeamKey({
+    name: rules.teamName,
+    email: rules.centralAlias,
+    alsoFor: rules.centralAlias ? [{ name: `${rules.teamName} (answers to the reporter)`, email: reporterAddressOf(rules.centralAlias) }] : [],
+    algorithm: input.algorithm,
+    date: ctx.app.clock(),
+  });
   return storeTeamKey(ctx, key, 'generated');
 }
 

@@ -7,14 +7,13 @@ import { aad, audit, type Ctx } from '../context.ts';
 import { requireCaseAction } from '../gate.ts';
 import { openReporter, type LoadedCase } from '../cases/case.ts';
 import { confirmedKeyFor } from '../keys/keys.ts';
-import { messageReporter, stageOf } from '../cases/messaging.ts';
+import { defaultReporterSubject, messageReporter, stageOf, threadHeaders, type Envelope } from '../cases/messaging.ts';
 import { emit } from '../events.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { armoredSignedMessage, encodeWords, formatAddressList, relaySigned } from '../../mail/pgp-out.ts';
 import { parseEntity } from '../../mail/mime.ts';
 import { DEFAULT_MIME_LIMITS, type SignedEntity } from '../../mail/types.ts';
-import { replyAddress } from '../inbound/threading.ts';
 
 // A reply to the reporter signed with the member's own OpenPGP key (the processes require outbound
 // mail to other parties to carry the member's signature, not only the team's). Two doors lead here:
@@ -122,8 +121,7 @@ export async function recordSignedReply(
   const plan = await reporterMailPlan(ctx, tx, c, rules, now);
   if (plan.mode === 'refused') throw new RelayRefusedError(refusalOf(plan));
 
-  const ref = c.row.incidentRef ?? `report ${c.row.number}`;
-  const subject = reply.subject?.replace(/[\r\n]+/g, ' ').trim() || `[${ref}] ${rules.teamName}`;
+  const subject = reply.subject?.replace(/[\r\n]+/g, ' ').trim() || (await defaultReporterSubject(ctx, tx, c, rules.teamName));
   const { messageId, outboxId } = await messageReporter(ctx, tx, now, rules, c, {
     templateId: SIGNED_REPLY_TEMPLATE,
     subject,
@@ -139,7 +137,7 @@ export async function recordSignedReply(
     const row = d.rows[0];
     if (!row) throw new EmbargoError('internal', "The reporter's delivery was not planned.");
     const env = (await tx.query<{ envelope_sealed: string }>('SELECT envelope_sealed FROM outbox WHERE id = $1', [outboxId])).rows[0]!;
-    const envelope = ctx.app.sealer.openJson<{ to: string[]; cc: string[] }>(env.envelope_sealed, aad('outbox', 'envelope', outboxId));
+    const envelope = ctx.app.sealer.openJson<Envelope>(env.envelope_sealed, aad('outbox', 'envelope', outboxId));
     const teamFrom = c.projects.find((p) => p.alias && stageOf(c) === 'project')?.alias ?? rules.centralAlias;
     const visible = {
       from: `"${`${reply.signer.name} via ${rules.teamName}`.replace(/["\\\r\n]/g, '')}" <${teamFrom}>`,
@@ -148,8 +146,9 @@ export async function recordSignedReply(
       subject,
       headers: {
         'Message-ID': `<${row.message_id}>`,
-        // Their answer threads onto the case by its reply address (and by this Message-ID).
-        'Reply-To': (await replyAddress(tx, ctx.app.sealer, c.row.reportId, now, ctx.app.config.mailAliases)) ?? teamFrom,
+        // Their answer goes to the alias (the team key's user ID) and threads onto the case by this Message-ID.
+        'Reply-To': rules.centralAlias || teamFrom,
+        ...threadHeaders(envelope.answersReporter ?? []),
       },
       date: now,
     };
