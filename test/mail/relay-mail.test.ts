@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { headerValue, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startGpg, type GpgPeer, type GpgKey } from '../support/gpg.ts';
 import { setSmtpRelay } from '../../src/app/delivery/settings.ts';
 import { allTeamKeys, confirmKey, generateTeamKeyFor, recordOfferedKey, teamPublicKey, uploadMyKey } from '../../src/app/keys/keys.ts';
@@ -12,6 +12,8 @@ import type { Ctx } from '../../src/app/context.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
 import { sendWithNodemailer } from '../inbound/support.ts';
 import { openRelayed } from './relay-support.ts';
+import { parseEntity } from '../../src/mail/mime.ts';
+import { DEFAULT_MIME_LIMITS } from '../../src/mail/types.ts';
 import { loadCase } from '../../src/app/cases/case.ts';
 import { addMessage } from '../../src/app/cases/messaging.ts';
 import { fanOutMessage } from '../../src/app/delivery/fan-out.ts';
@@ -358,4 +360,38 @@ test("gpg -es over an entity with LF line ends (binary signature over the bytes 
   assert.equal(opened.signer, aliceKey.fingerprint);
   // Exactly what Alice signed, LF line ends and all.
   assert.ok(opened.inner.equals(Buffer.from(CONTENT, 'utf8')));
+});
+
+test("Reply in Mutt on the team's copy goes to the team (a note), never to the reporter; the copy says how to reach the reporter", {
+  skip: skipWithoutMutt,
+}, async () => {
+  const { reportId } = await newCase();
+  await gpg.run(['--quick-lsign-key', team]);
+  const since = sink.received.length;
+  await runDeliveryPass(h.app);
+  const copy = sink.received.slice(since).find((m) => m.rcptTo.includes('alice@tf.example') && m.messageId === latestCopyId);
+  assert.ok(copy, "Alice's copy of the note");
+  const replyTo = headerValue(copy.raw, 'Reply-To');
+  assert.equal(replyTo, ALIAS, 'Reply goes to the alias');
+  const inside = await gpg.decrypt(/-----BEGIN PGP MESSAGE-----[\s\S]+?-----END PGP MESSAGE-----/.exec(copy.raw.toString('latin1'))![0]);
+  const text = Buffer.from(parseEntity(new Uint8Array(inside.stdout), DEFAULT_MIME_LIMITS, []).decodedBody()).toString('utf8');
+  assert.match(text, /Reply to this mail goes to the team only/);
+  assert.match(text, /address it to security\+reporter@lists\.trustedfirmware\.org/);
+  const sent = await muttSend({
+    gnupgHome: gpg.home,
+    from: 'Alice Central <alice@tf.example>',
+    to: [replyTo!],
+    subject: 'Re: note',
+    body: 'Between us: I think the reporter overstates the impact.\n',
+    signAs: aliceKey.fingerprint,
+    headers: { 'In-Reply-To': `<${latestCopyId}>`, References: `<${latestCopyId}>` },
+  });
+  assert.ok(sent.raw, `Mutt sent nothing: ${sent.events.join(', ')}`);
+  const before = sink.received.length;
+  const row = await mailIn(new Uint8Array(sent.raw), 'alice@tf.example', replyTo!);
+  assert.deepEqual([row.status, row.outcome], ['done', 'member_reply'], row.error ?? '');
+  const last = (await thread(reportId)).at(-1)!;
+  assert.equal(last.kind, 'note');
+  assert.match(last.body, /overstates the impact/);
+  assert.equal((await deliveredTo('rita@research.example', before)).length, 0, 'nothing to the reporter');
 });
