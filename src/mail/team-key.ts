@@ -17,7 +17,11 @@ export interface GenerateTeamKeyOptions {
 }
 
 export async function generateTeamKey(opts: GenerateTeamKeyOptions): Promise<PrivateKey> {
-  const base = { userIDs: [{ name: opts.name, email: opts.email }, ...(opts.alsoFor ?? [])], format: 'object' as const, ...(opts.date ? { date: opts.date } : {}) };
+  const base = {
+    userIDs: [{ name: opts.name, email: opts.email }, ...(opts.alsoFor ?? [])],
+    format: 'object' as const,
+    ...(opts.date ? { date: opts.date } : {}),
+  };
   const { privateKey } =
     opts.algorithm === 'rsa4096'
       ? await openpgp.generateKey({ ...base, type: 'rsa', rsaBits: 4096 })

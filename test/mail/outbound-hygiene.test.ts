@@ -173,7 +173,7 @@ test('the relay\'s "not relayed" notice is auto-replied, answers the member\'s m
       'Another report in clear, long enough to open a report.',
     ),
   );
-  assert.ok(first.row.report_id, first.row.error ?? "");
+  assert.ok(first.row.report_id, first.row.error ?? '');
   const to = reporterAddressOf(ALIAS);
   const messageId = `${crypto.randomUUID()}@tf.example`;
   // Tess answers the reporter's mail at the reporter address without signing: not relayed, and she is told why.

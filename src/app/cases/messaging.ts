@@ -78,7 +78,9 @@ export async function reporterMail(ctx: Ctx, tx: Queryable, reportId: string): P
 /** The subject of a reply to the reporter that names none: "Re:" their latest mail's, else the case's tag and the team. */
 export async function defaultReporterSubject(ctx: Ctx, tx: Queryable, c: LoadedCase, teamName: string): Promise<string> {
   const mail = await reporterMail(ctx, tx, c.row.reportId);
-  return mail.subject && mail.subject !== '...' ? replySubject(mail.subject) : `[${c.row.incidentRef ?? `report ${c.row.number}`}] ${teamName}`;
+  return mail.subject && mail.subject !== '...'
+    ? replySubject(mail.subject)
+    : `[${c.row.incidentRef ?? `report ${c.row.number}`}] ${teamName}`;
 }
 
 export interface EnvelopeAttachment {

@@ -568,7 +568,9 @@ export async function generateTeamKeyFor(ctx: Ctx, raw: unknown = {}): Promise<T
   const key = await generateTeamKey({
     name: rules.teamName,
     email: rules.centralAlias,
-    alsoFor: rules.centralAlias ? [{ name: `${rules.teamName} (answers to the reporter)`, email: reporterAddressOf(rules.centralAlias) }] : [],
+    alsoFor: rules.centralAlias
+      ? [{ name: `${rules.teamName} (answers to the reporter)`, email: reporterAddressOf(rules.centralAlias) }]
+      : [],
     algorithm: input.algorithm,
     date: ctx.app.clock(),
   });
