@@ -171,7 +171,10 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
     await page.goto(`${h.baseUrl}/cases/${reportId}/signed-reply`);
     const text = await mainText(page);
     assert.match(text, /needs JavaScript/);
-    assert.match(text, /reply from your own mail client: write to security\+[0-9a-f]{32}@lists\.trustedfirmware\.org/);
+    assert.match(
+      text,
+      /reply from your own mail client: reply to a mail of this case and address it to security\+reporter@lists\.trustedfirmware\.org/,
+    );
     assert.equal(await page.getByRole('button', { name: 'Sign and send' }).isDisabled(), true);
     await context.close();
   });

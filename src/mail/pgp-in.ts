@@ -184,6 +184,8 @@ interface Decrypted {
   signature: SignatureInfo;
   /** The signatures found inside, to check again once keys attached inside the encryption are known. */
   detachedSignatures: openpgp.Signature[];
+  /** The signed OpenPGP message inside the encryption (one-pass signature, literal data, signature), written out; null if unsigned. */
+  signedMessage: Uint8Array | null;
   teamFingerprint: string;
 }
 
@@ -206,6 +208,29 @@ async function reverify(data: Uint8Array, signatures: openpgp.Signature[], ring:
     if (STATUS_RANK[info.status] > STATUS_RANK[best.status]) best = info;
   }
   return best;
+}
+
+/**
+ * OpenPGP.js reads a packet list up to its first data packet and leaves the packets after it (the
+ * signatures of a one-pass signed message) in a buffered stream that verification consumes. They are
+ * read into the list here, nested lists (a compressed packet's) included, so the message can be
+ * written out whole. False if some list is a real stream (never for the byte arrays read here).
+ */
+export async function readWhole(list: openpgp.PacketList<openpgp.AnyPacket>): Promise<boolean> {
+  const rest = (list as unknown as { stream?: unknown }).stream as
+    | (unknown[] & { readToEnd?: (join: (parts: unknown[]) => unknown[]) => Promise<unknown[]> })
+    | null
+    | undefined;
+  if (rest) {
+    if (!Array.isArray(rest) || typeof rest.readToEnd !== 'function') return false;
+    list.push(...((await rest.readToEnd((parts) => parts)) as openpgp.AnyPacket[]));
+    (list as unknown as { stream: unknown }).stream = null;
+  }
+  for (const packet of list) {
+    const nested = (packet as { packets?: unknown }).packets;
+    if (nested instanceof openpgp.PacketList && !(await readWhole(nested as openpgp.PacketList<openpgp.AnyPacket>))) return false;
+  }
+  return true;
 }
 
 async function decryptOpenPgp(
@@ -244,16 +269,22 @@ async function decryptOpenPgp(
       recipientIds,
     );
   }
-  let result: Awaited<ReturnType<typeof openpgp.decrypt>>;
+  let result: Awaited<ReturnType<typeof openpgp.verify>>;
+  let signedMessage: Uint8Array | null = null;
   try {
-    result = await openpgp.decrypt({
-      message,
-      decryptionKeys: teamKey ? [teamKey] : [...keys.teamKeys],
+    // Decrypted in two steps (what openpgp.decrypt does in one) so the inner OpenPGP message, a signed
+    // message when the sender signed and encrypted in one pass, stays available as the sender made it.
+    const config = { ...openpgp.config, maxDecompressedMessageSize: limits.maxBytes };
+    const inner = await message.decrypt(teamKey ? [teamKey] : [...keys.teamKeys], undefined, undefined, undefined, config);
+    const whole = await readWhole(inner.packets);
+    result = await openpgp.verify({
+      message: inner as openpgp.Message<Uint8Array>,
       verificationKeys: [...ring.known, ...ring.offered],
       expectSigned: false,
       format: 'binary',
       config: { maxDecompressedMessageSize: limits.maxBytes },
     });
+    if (whole && result.signatures.length > 0) signedMessage = inner.write() as Uint8Array;
   } catch (e) {
     const msg = (e as Error).message ?? String(e);
     if (/decompressed message size/i.test(msg)) {
@@ -280,6 +311,7 @@ async function decryptOpenPgp(
   return {
     data: result.data as Uint8Array,
     detachedSignatures,
+    signedMessage,
     signature: signature.status === 'none' ? signature : { ...signature, shape: 'encrypted-signed' },
     teamFingerprint: hexUpper((teamKey ?? keys.teamKeys[0]!).getFingerprint()),
   };
@@ -455,6 +487,9 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
       security.encryptionShape = 'pgp-mime';
       security.decryptedWithFingerprint = decrypted.teamFingerprint;
       state = { root: entity(decrypted.data, limits, warnings), raw: decrypted.data, insideCrypto: true };
+      // Signed in the same pass: the signed OpenPGP message is what can be passed on with the signature
+      // intact (a multipart/signed entity found inside takes its place).
+      if (decrypted.signedMessage) signedEntity = { kind: 'openpgp-signed', binary: decrypted.signedMessage };
       // Keys attached inside the encryption (first contact) may verify the signature made with them.
       const before = offeredParsed.length;
       await collectOfferedKeys(outer, [messageFromRoot(decrypted.data, state.root, [])], offeredKeys, offeredParsed);
@@ -493,6 +528,7 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
               .catch(() => undefined);
             if (verified) {
               keepSignature(await judge(verified.signatures, ring, 'inline-signed'));
+              signedEntity = { kind: 'openpgp-signed', binary: msg.write() as Uint8Array };
               state = { ...state, inlineText: decodeText(verified.data, 'utf-8', warnings), insideCrypto: true };
             }
             break;
@@ -502,6 +538,7 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
           security.encryptionShape = 'inline';
           security.decryptedWithFingerprint = decrypted.teamFingerprint;
           keepSignature(decrypted.signature);
+          if (decrypted.signedMessage) signedEntity = { kind: 'openpgp-signed', binary: decrypted.signedMessage };
           const plaintext = decodeText(decrypted.data, 'utf-8', warnings);
           // The plaintext of inline PGP may itself be clearsigned.
           const innerSigned = ARMOR_SIGNED.exec(plaintext)?.[0];
@@ -528,6 +565,32 @@ export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: 
   }
 
   return { outer, inner: innerMessage(outer, state, security, warnings), security, offeredKeys, ...(signedEntity ? { signedEntity } : {}) };
+}
+
+/**
+ * Verifies a signed OpenPGP message as it stands (the form a relayed one-pass signature reaches its
+ * recipient in) against the keys given: the best signature's verdict, as for inbound mail.
+ */
+export async function verifySignedMessage(
+  binary: Uint8Array,
+  knownKeys: PublicKey[],
+  limits: Partial<MimeLimits> = {},
+): Promise<SignatureInfo> {
+  const maxBytes = limits.maxBytes ?? DEFAULT_MIME_LIMITS.maxBytes;
+  try {
+    const message = await openpgp.readMessage({ binaryMessage: binary, config: { maxDecompressedMessageSize: maxBytes } });
+    if (message.getEncryptionKeyIDs().length > 0) return { status: 'invalid', detail: 'The message is encrypted, not only signed.' };
+    const result = await openpgp.verify({
+      message,
+      verificationKeys: knownKeys,
+      expectSigned: false,
+      format: 'binary',
+      config: { maxDecompressedMessageSize: maxBytes },
+    });
+    return judge(result.signatures, { known: knownKeys, offered: [] }, 'encrypted-signed');
+  } catch (e) {
+    return { status: 'invalid', detail: `The signed message cannot be read (${(e as Error).message}).` };
+  }
 }
 
 async function verifyClearsigned(block: string, ring: KeyRing): Promise<{ text?: string; signature: SignatureInfo }> {

@@ -16,6 +16,7 @@ import { addressParser } from 'postal-mime';
 import { ValidationError } from '../domain/errors.ts';
 import { KeyProblemError, type OutboundAttachment, type RelayOptions, type SealOptions } from './types.ts';
 import { parseEntity } from './mime.ts';
+import { readWhole } from './pgp-in.ts';
 import { DEFAULT_MIME_LIMITS } from './types.ts';
 
 const enc = new TextEncoder();
@@ -249,10 +250,62 @@ function toCrlf(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(Buffer.from(s.replace(/\r?\n/g, '\r\n'), 'latin1'));
 }
 
-/** The member's signed entity (multipart/signed bytes or clearsigned text) as the encrypted inner part. */
+/**
+ * A signed OpenPGP message (one-pass signature, literal data, signature) read back, checked to be a
+ * signed message and nothing else: no encryption layer, a literal data packet, at least one signature.
+ */
+async function readSignedMessage(binary: Uint8Array): Promise<openpgp.Message<Uint8Array>> {
+  const message = await openpgp.readMessage({ binaryMessage: binary });
+  // Its trailing signature packets must be in the list, or encrypting it would leave them out.
+  if (!(await readWhole(message.packets))) throw new ValidationError('The signed message to relay could not be read whole.');
+  if (message.getEncryptionKeyIDs().length > 0) throw new ValidationError('The message to relay is encrypted, not a signed message.');
+  if (!message.getLiteralData() || message.getSigningKeyIDs().length === 0) {
+    throw new ValidationError('The message to relay is not a signed OpenPGP message (literal data with its signature).');
+  }
+  return message;
+}
+
+/**
+ * The signed MIME entity inside a signed OpenPGP message carries protected headers (a Subject in its
+ * header block) when the member's client wrote them; then the outer Subject can stay neutral.
+ */
+export async function signedMessageHasSubject(binary: Uint8Array): Promise<boolean> {
+  const data = (await readSignedMessage(binary)).getLiteralData() as Uint8Array;
+  try {
+    return parseEntity(data, DEFAULT_MIME_LIMITS, []).headers.get('subject') !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** The member's signed OpenPGP message, armored, as sent in clear (inline PGP): any OpenPGP client verifies it. */
+export function armoredSignedMessage(binary: Uint8Array): string {
+  return openpgp.armor(openpgp.enums.armor.message, binary);
+}
+
+/**
+ * The member's signed entity (multipart/signed bytes or clearsigned text) as the encrypted inner part;
+ * or the member's own signed OpenPGP message (signed and encrypted in one pass) encrypted again, to
+ * the recipient, packet for packet as they signed it: the recipient's client finds the member's
+ * one-pass signature when it decrypts, whatever line ends or signature type the member's client used.
+ */
 export async function relaySigned(opts: RelayOptions): Promise<Uint8Array> {
   const v = visibleOf(opts);
   let inner: Uint8Array;
+  if (opts.signed.kind === 'openpgp-signed') {
+    const message = await readSignedMessage(opts.signed.binary);
+    if (!opts.recipientKeys.length) throw new KeyProblemError('No recipient key: refusing to send this message unencrypted.');
+    let armored: string;
+    try {
+      armored = await openpgp.encrypt({ message, encryptionKeys: opts.recipientKeys, format: 'armored' });
+    } catch (e) {
+      throw new KeyProblemError(`Could not encrypt: ${(e as Error).message}`);
+    }
+    // Nothing can be added inside without breaking the signature: the real Subject is outside, unless
+    // the member's client protected it inside.
+    const outer = opts.outerSubject ?? ((await signedMessageHasSubject(opts.signed.binary)) ? '...' : opts.subject);
+    return envelope(v, opts.headers, outer, armored);
+  }
   if (opts.signed.kind === 'multipart-signed') {
     // Re-parse to find the (unsigned) header block and check it really is multipart/signed.
     const part = parseEntity(opts.signed.raw, DEFAULT_MIME_LIMITS, []);

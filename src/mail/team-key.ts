@@ -9,13 +9,19 @@ import { keyUsability } from './key-quality.ts';
 export interface GenerateTeamKeyOptions {
   name: string;
   email: string;
+  /** More user IDs (after the primary one): the other addresses mail to the team is encrypted for. */
+  alsoFor?: { name: string; email: string }[];
   /** 'curve25519' (default: Ed25519 signing + X25519 encryption, v4 keys GnuPG 2.2 reads) or 'rsa4096'. */
   algorithm?: 'curve25519' | 'rsa4096';
   date?: Date;
 }
 
 export async function generateTeamKey(opts: GenerateTeamKeyOptions): Promise<PrivateKey> {
-  const base = { userIDs: [{ name: opts.name, email: opts.email }], format: 'object' as const, ...(opts.date ? { date: opts.date } : {}) };
+  const base = {
+    userIDs: [{ name: opts.name, email: opts.email }, ...(opts.alsoFor ?? [])],
+    format: 'object' as const,
+    ...(opts.date ? { date: opts.date } : {}),
+  };
   const { privateKey } =
     opts.algorithm === 'rsa4096'
       ? await openpgp.generateKey({ ...base, type: 'rsa', rsaBits: 4096 })

@@ -206,7 +206,15 @@ export interface OpenedMessage {
   signedEntity?: SignedEntity;
 }
 
-export type SignedEntity = { kind: 'multipart-signed'; raw: Uint8Array } | { kind: 'clearsigned'; text: string };
+/**
+ * The signed content exactly as signed: a multipart/signed entity's raw bytes, clearsigned text, or a
+ * signed OpenPGP message (one-pass signature, literal data, signature; possibly compressed) as it was
+ * inside the encryption of a message signed and encrypted in one pass (RFC 3156 6.2).
+ */
+export type SignedEntity =
+  | { kind: 'multipart-signed'; raw: Uint8Array }
+  | { kind: 'clearsigned'; text: string }
+  | { kind: 'openpgp-signed'; binary: Uint8Array };
 
 export interface InboundKeys {
   teamKeys: PrivateKey[];
@@ -247,7 +255,7 @@ export interface RelayOptions {
   /** The real subject, put in protected headers of the encrypted part. */
   subject: string;
   headers: Record<string, string>;
-  /** The member's signed content: the exact raw bytes of a multipart/signed entity, or clearsigned text. */
+  /** The member's signed content: the exact raw bytes of a multipart/signed entity, clearsigned text, or their signed OpenPGP message. */
   signed: SignedEntity;
   recipientKeys: PublicKey[];
   date?: Date;

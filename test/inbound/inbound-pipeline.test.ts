@@ -388,3 +388,34 @@ test("a claim whose lease ran out is taken over; the slow processor's late finis
     1,
   );
 });
+
+test("a reporter's attachment reaches the team's copies (named in the text); the desk's answer threads under the reporter's mail", async () => {
+  const { h } = d;
+  const messageId = `${crypto.randomUUID()}@research.example`;
+  const boundary = 'mix-1';
+  const raw =
+    plainMail({
+      messageId,
+      subject: 'PoC attached: BL2 overflow',
+      extra: { 'Content-Type': `multipart/mixed; boundary="${boundary}"` },
+    }).split('\r\n\r\n')[0] +
+    `\r\n\r\n--${boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe PoC is attached; run it against BL2.\r\n` +
+    `--${boundary}\r\nContent-Type: text/x-python\r\nContent-Disposition: attachment; filename="poc.py"\r\n\r\nprint("overflow")\r\n` +
+    `--${boundary}--\r\n`;
+  const { row } = await deliver(h, raw);
+  assert.equal(row.outcome, 'new_report', row.error ?? '');
+  const reportId = row.report_id!;
+  const copy = (await outboxTo(h, 'tess@tf.example')).filter((o) => o.templateId === 'fan-out').at(-1)!;
+  const env = copy as unknown as { attachments?: { filename: string; contentBase64: string }[]; body: string };
+  assert.deepEqual(
+    env.attachments?.map((a) => [a.filename, Buffer.from(a.contentBase64, 'base64').toString('utf8')]),
+    [['poc.py', 'print("overflow")']],
+  );
+  assert.match(env.body, /- poc\.py \(text\/x-python, 17 bytes\): attached to this mail; also at http.*\/attachments\//);
+
+  const { replyToReporter } = await import('../../src/app/cases/thread.ts');
+  await replyToReporter(d.triager.ctx, reportId, { body: 'Thanks, we can reproduce it.' });
+  const answer = (await outboxTo(h, 'rita@research.example')).at(-1)! as unknown as { subject: string; answersReporter?: string[] };
+  assert.equal(answer.subject, 'Re: PoC attached: BL2 overflow');
+  assert.deepEqual(answer.answersReporter, [messageId]);
+});

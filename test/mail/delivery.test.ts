@@ -133,9 +133,8 @@ test('fan-out: each member with a key gets a copy encrypted to it and signed by 
   }
   assert.ok(raw.replace(/=\r?\n/g, '').includes(`https://desk.example.org/cases/${reportId}`), raw);
   assert.equal(headerValue(toBob.raw, 'Auto-Submitted'), 'auto-generated');
-  // Replies thread onto the case through its reply address.
-  for (const m of [toAlice, toBob])
-    assert.match(headerValue(m.raw, 'Reply-To') ?? '', /^security\+[0-9a-f]{32}@lists\.trustedfirmware\.org$/);
+  // Reply reaches the team's alias (the team key's user ID), never the reporter; it threads by Message-ID.
+  for (const m of [toAlice, toBob]) assert.equal(headerValue(m.raw, 'Reply-To'), 'security@lists.trustedfirmware.org');
 
   const rows = await deliveries(reportId);
   assert.deepEqual(

@@ -161,7 +161,11 @@ test('team key: generated (Curve25519) or imported through the API by admins; th
   const gen = await api(h, 'POST', '/api/admin/team-keys/generate', { as: admin, body: {} });
   assert.equal(gen.status, 201, gen.body);
   assert.match(gen.json.algorithm, /ed25519/i);
-  assert.deepEqual(gen.json.userIds, ['Trusted Firmware Security Team <security@lists.trustedfirmware.org>']);
+  // The alias and the reporter address: a mail client finds the key for either without asking.
+  assert.deepEqual(gen.json.userIds, [
+    'Trusted Firmware Security Team <security@lists.trustedfirmware.org>',
+    'Trusted Firmware Security Team (answers to the reporter) <security+reporter@lists.trustedfirmware.org>',
+  ]);
   const pub = await api(h, 'GET', '/api/team-key');
   assert.equal(pub.status, 200);
   assert.match(pub.body, /^-----BEGIN PGP PUBLIC KEY BLOCK-----/);
@@ -253,4 +257,36 @@ test('CLI: keys team-public before and after keys generate / keys import; GnuPG 
   r = await embargo(vars, 'keys', 'team-public');
   const after = await peer.run(['--with-colons', '--import-options', 'show-only', '--import'], r.out);
   assert.ok(after.stdout.toString().includes(`fpr:::::::::${existing.fingerprint}:`));
+});
+
+test('a key offered again with a second report is listed on that report too, and may be confirmed from it', async () => {
+  const { sampleReport } = await import('../support/harness.ts');
+  const { caseKeyCandidates, confirmKey } = await import('../../src/app/keys/keys.ts');
+  const rita = await gpg.generateKey('Rita <rita@research.example>');
+  h.clock.set(new Date().toISOString());
+  const system: Ctx = { app: h.app, principal: { kind: 'system', label: 'test' } };
+  const reports: string[] = [];
+  for (const title of ['First report of Rita', 'Second report of Rita']) {
+    const r = await api(h, 'POST', '/api/reports', { body: { ...sampleReport, title } });
+    assert.equal(r.status, 201, r.body);
+    reports.push(r.json.reportId as string);
+  }
+  for (const reportId of reports) {
+    const offered = await h.app.db.transaction((tx) =>
+      recordOfferedKey(system, tx, h.clock.now, {
+        email: 'rita@research.example',
+        armored: rita.publicArmored,
+        source: 'attachment',
+        reportId,
+      }),
+    );
+    assert.ok(offered.stored);
+  }
+  for (const reportId of reports) {
+    const listed = (await caseKeyCandidates(alice.ctx, reportId)).map((k) => k.fingerprint);
+    assert.deepEqual(listed, [rita.fingerprint], `listed on report ${reports.indexOf(reportId) + 1}`);
+  }
+  const [second] = await caseKeyCandidates(alice.ctx, reports[1]!);
+  const confirmed = await confirmKey(alice.ctx, second!.id);
+  assert.equal(confirmed.status, 'confirmed');
 });

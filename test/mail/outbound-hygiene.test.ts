@@ -7,7 +7,7 @@ import { startSmtpSink, headerValue, type SmtpSink, type SinkMessage } from '../
 import { startGpg, type GpgPeer } from '../support/gpg.ts';
 import { setSmtpRelay } from '../../src/app/delivery/settings.ts';
 import { recordOfferedKey } from '../../src/app/keys/keys.ts';
-import { replyAddress } from '../../src/app/inbound/threading.ts';
+import { reporterAddressOf } from '../../src/app/inbound/threading.ts';
 import { parseMessage } from '../../src/mail/mime.ts';
 import { DEFAULT_MIME_LIMITS } from '../../src/mail/types.ts';
 import { LOOP_HEADER, loopMarker } from '../../src/mail/inbound-hygiene.ts';
@@ -165,20 +165,30 @@ test('no answer to undecryptable list mail (List-Post alone), nor to an auto-rep
 });
 
 test('the relay\'s "not relayed" notice is auto-replied, answers the member\'s mail, and carries X-Loop', async () => {
+  const reportMessageId = `${crypto.randomUUID()}@research.example`;
   const first = await deliver(
     d.h,
     plainMail(
-      { from: 'Rita Reporter <rita@research.example>', subject: 'Another report' },
+      { from: 'Rita Reporter <rita@research.example>', subject: 'Another report', messageId: reportMessageId },
       'Another report in clear, long enough to open a report.',
     ),
   );
-  const reportId = first.row.report_id!;
-  const to = (await d.h.app.db.transaction((tx) => replyAddress(tx, d.h.app.sealer, reportId, d.h.clock.now, [ALIAS])))!;
+  assert.ok(first.row.report_id, first.row.error ?? '');
+  const to = reporterAddressOf(ALIAS);
   const messageId = `${crypto.randomUUID()}@tf.example`;
-  // Tess writes to the reply address without signing: not relayed, and she is told why.
+  // Tess answers the reporter's mail at the reporter address without signing: not relayed, and she is told why.
   const r = await deliver(
     d.h,
-    plainMail({ from: 'Tess Triager <tess@tf.example>', to, subject: 'Unsigned answer', messageId }, 'We will fix it next week.'),
+    plainMail(
+      {
+        from: 'Tess Triager <tess@tf.example>',
+        to,
+        subject: 'Unsigned answer',
+        messageId,
+        extra: { 'In-Reply-To': `<${reportMessageId}>` },
+      },
+      'We will fix it next week.',
+    ),
     { from: 'tess@tf.example', to: [to] },
   );
   assert.equal(r.row.outcome, 'member_not_relayed');

@@ -1,11 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
-import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
+import { headerValue, startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startGpg, type GpgPeer, type GpgKey } from '../support/gpg.ts';
 import { setSmtpRelay } from '../../src/app/delivery/settings.ts';
-import { confirmKey, generateTeamKeyFor, recordOfferedKey, teamPublicKey, uploadMyKey } from '../../src/app/keys/keys.ts';
-import { replyAddress } from '../../src/app/inbound/threading.ts';
+import { allTeamKeys, confirmKey, generateTeamKeyFor, recordOfferedKey, teamPublicKey, uploadMyKey } from '../../src/app/keys/keys.ts';
 import { startSmtpListener, type SmtpListener } from '../../src/listeners/smtp.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
@@ -13,6 +12,13 @@ import type { Ctx } from '../../src/app/context.ts';
 import { crlf, pgpMime, signedEntity } from './pgp-support.ts';
 import { sendWithNodemailer } from '../inbound/support.ts';
 import { openRelayed } from './relay-support.ts';
+import { parseEntity } from '../../src/mail/mime.ts';
+import { DEFAULT_MIME_LIMITS } from '../../src/mail/types.ts';
+import { loadCase } from '../../src/app/cases/case.ts';
+import { addMessage } from '../../src/app/cases/messaging.ts';
+import { fanOutMessage } from '../../src/app/delivery/fan-out.ts';
+import { muttSend, skipWithoutMutt } from '../support/mutt.ts';
+import * as openpgp from 'openpgp';
 
 // A member replies from their own mail client: GnuPG makes the signed and encrypted mail, nodemailer
 // sends it over SMTP on loopback to the gateway's listener, to the case's reply address. The intake
@@ -58,7 +64,7 @@ after(async () => {
   await h?.close();
 });
 
-async function newCase(): Promise<{ reportId: string; token: string; address: string }> {
+async function newCase(): Promise<{ reportId: string; token: string; address: string; copyId: string }> {
   const r = await api(h, 'POST', '/api/reports', { body: sampleReport });
   assert.equal(r.status, 201, r.body);
   const reportId = r.json.reportId as string;
@@ -73,15 +79,40 @@ async function newCase(): Promise<{ reportId: string; token: string; address: st
   );
   assert.ok(offered.stored);
   if (offered.status === 'candidate') await confirmKey(alice.ctx, offered.keyId);
-  const address = await h.app.db.transaction((tx) => replyAddress(tx, h.app.sealer, reportId, h.clock.now, [ALIAS]));
-  assert.ok(address);
   await runDeliveryPass(h.app); // the desk's receipt of the report (once Rita's key is confirmed) goes before the tests' own mail
-  return { reportId, token: r.json.statusToken, address };
+  // A member answers the reporter by replying to a mail of the case (here the team's copy of a note)
+  // and addressing it to the reporter address.
+  const copiesToAlice = () =>
+    h.app.db.query<{ message_id: string }>(`SELECT message_id FROM deliveries WHERE report_id = $1 AND recipient = 'alice@tf.example'`, [
+      reportId,
+    ]);
+  const earlier = new Set((await copiesToAlice()).rows.map((r) => r.message_id)); // the receipt's list copy
+  await h.app.db.transaction(async (tx) => {
+    const c = (await loadCase(tx, reportId))!;
+    const messageId = await addMessage(system, tx, h.clock.now, c, 'note', 'The team looks into it.');
+    await fanOutMessage(system, tx, h.clock.now, { reportId, messageId });
+  });
+  const copy = { rows: (await copiesToAlice()).rows.filter((r) => !earlier.has(r.message_id)) };
+  assert.ok(copy.rows[0], "the team's copy of the report");
+  latestCopyId = copy.rows[0].message_id;
+  return { reportId, token: r.json.statusToken, address: REPORTER, copyId: latestCopyId };
 }
+
+const REPORTER = 'security+reporter@lists.trustedfirmware.org';
+/** The Message-ID of the team's copy of the case made last: what mailIn's mail answers unless it says otherwise. */
+let latestCopyId = '';
 
 /** Over SMTP into the gateway, then the intake job; returns the inbox row. */
 async function mailIn(raw: Uint8Array, from: string, to: string) {
-  await sendWithNodemailer(smtp.port, { from, to: [to], raw: Buffer.from(raw) });
+  // An answer, as a mail client writes it: In-Reply-To the copy being answered (unless already there).
+  const answer = /^In-Reply-To:/im.test(
+    Buffer.from(raw)
+      .toString('latin1')
+      .split(/\r?\n\r?\n/)[0]!,
+  )
+    ? Buffer.from(raw)
+    : Buffer.concat([Buffer.from(`In-Reply-To: <${latestCopyId}>\r\nReferences: <${latestCopyId}>\r\n`), Buffer.from(raw)]);
+  await sendWithNodemailer(smtp.port, { from, to: [to], raw: answer });
   await runIntakePass(h.app, { leaseMs: 60_000 });
   const r = await h.app.db.query<{ status: string; outcome: string | null; error: string | null; signer_person_id: string | null }>(
     'SELECT status, outcome, error, signer_person_id FROM mail_inbox ORDER BY seq DESC LIMIT 1',
@@ -188,7 +219,7 @@ test("signed and encrypted in one pass (RFC 3156 6.2, as Thunderbird and GnuPG d
     armored,
   );
   const row = await mailIn(raw, 'alice@tf.example', address);
-  assert.equal(row.outcome, 'member_relayed', row.error ?? '');
+  assert.equal(row.outcome, 'member_relayed', (await thread(reportId)).at(-1)!.body);
   const copies = await deliveredTo('rita@research.example', sink.received.length);
   assert.equal(copies.length, 1);
   const opened = await openRelayed(gpg, copies[0]!);
@@ -278,4 +309,93 @@ test("a desk member without access to the case, signing with their own key, is n
   assert.equal(notice.rows[0]!.report_id, null);
   assert.match(env.body, /reply address of a case/);
   assert.ok(!env.body.includes(sampleReport.title));
+});
+
+test("Mutt (gpgme) signs and encrypts in one pass over an LF entity to the reporter address, asking for no key: relayed, and the member's signature verifies in the reporter's GnuPG", {
+  skip: skipWithoutMutt,
+}, async () => {
+  const { reportId, address, copyId } = await newCase();
+  // Alice has certified the team key (a member's keyring after the key-signing), so Mutt trusts it.
+  await gpg.run(['--quick-lsign-key', team]);
+  const sent = await muttSend({
+    gnupgHome: gpg.home,
+    from: 'Alice Central <alice@tf.example>',
+    to: [address],
+    subject: 'Re: your report',
+    body: 'Hello Rita,\n\nwe reproduced the overflow; the fix lands in v2.12.\n\nAlice\n',
+    signAs: aliceKey.fingerprint,
+    // Mutt finds the team key by the address (a user ID of it): no crypt-hook, no keyID prompt.
+    headers: { 'In-Reply-To': `<${copyId}>`, References: `<${copyId}>` },
+  });
+  assert.ok(sent.raw, `Mutt sent nothing: ${sent.events.join(', ')}\n${sent.screen}`);
+  // What Mutt made: one OpenPGP message, signed and encrypted in one pass, over an entity with LF line ends.
+  const made = await openpgp.decrypt({
+    message: await openpgp.readMessage({
+      armoredMessage: /-----BEGIN PGP MESSAGE-----[\s\S]+?-----END PGP MESSAGE-----/.exec(sent.raw.toString('latin1'))![0],
+    }),
+    decryptionKeys: await allTeamKeys(h.app),
+    verificationKeys: [await openpgp.readKey({ armoredKey: aliceKey.publicArmored })],
+    format: 'binary',
+  });
+  const entity = Buffer.from(made.data as Uint8Array).toString('latin1');
+  assert.ok(entity.includes('\n') && !entity.includes('\r\n'), 'LF line ends only');
+  assert.equal(made.signatures.length, 1);
+  await made.signatures[0]!.verified;
+  const row = await mailIn(new Uint8Array(sent.raw), 'alice@tf.example', address);
+  assert.deepEqual([row.status, row.outcome, row.signer_person_id], ['done', 'member_relayed', alice.personId], row.error ?? '');
+  const copies = await deliveredTo('rita@research.example', sink.received.length);
+  assert.equal(copies.length, 1);
+  assert.ok(!copies[0]!.raw.toString('latin1').includes('reproduced'), 'nothing readable outside the encryption');
+  const opened = await openRelayed(gpg, copies[0]!);
+  assert.equal(opened.signer, aliceKey.fingerprint, "GnuPG's VALIDSIG is the member's key");
+  assert.match(opened.text, /the fix lands in v2\.12/);
+  assert.equal((await thread(reportId)).at(-1)!.kind, 'to_reporter');
+});
+
+test("gpg -es over an entity with LF line ends (binary signature over the bytes as written) is relayed with the member's signature", async () => {
+  const { address } = await newCase();
+  const armored = await gpg.encrypt(CONTENT, { recipients: [team], signWith: aliceKey.fingerprint });
+  const raw = pgpMime({ From: 'Alice Central <alice@tf.example>', To: address, Subject: 'Re: your report' }, armored);
+  const row = await mailIn(raw, 'alice@tf.example', address);
+  assert.equal(row.outcome, 'member_relayed', row.error ?? '');
+  const copies = await deliveredTo('rita@research.example', sink.received.length);
+  assert.equal(copies.length, 1);
+  const opened = await openRelayed(gpg, copies[0]!);
+  assert.equal(opened.signer, aliceKey.fingerprint);
+  // Exactly what Alice signed, LF line ends and all.
+  assert.ok(opened.inner.equals(Buffer.from(CONTENT, 'utf8')));
+});
+
+test("Reply in Mutt on the team's copy goes to the team (a note), never to the reporter; the copy says how to reach the reporter", {
+  skip: skipWithoutMutt,
+}, async () => {
+  const { reportId } = await newCase();
+  await gpg.run(['--quick-lsign-key', team]);
+  const since = sink.received.length;
+  await runDeliveryPass(h.app);
+  const copy = sink.received.slice(since).find((m) => m.rcptTo.includes('alice@tf.example') && m.messageId === latestCopyId);
+  assert.ok(copy, "Alice's copy of the note");
+  const replyTo = headerValue(copy.raw, 'Reply-To');
+  assert.equal(replyTo, ALIAS, 'Reply goes to the alias');
+  const inside = await gpg.decrypt(/-----BEGIN PGP MESSAGE-----[\s\S]+?-----END PGP MESSAGE-----/.exec(copy.raw.toString('latin1'))![0]);
+  const text = Buffer.from(parseEntity(new Uint8Array(inside.stdout), DEFAULT_MIME_LIMITS, []).decodedBody()).toString('utf8');
+  assert.match(text, /Reply to this mail goes to the team only/);
+  assert.match(text, /address it to security\+reporter@lists\.trustedfirmware\.org/);
+  const sent = await muttSend({
+    gnupgHome: gpg.home,
+    from: 'Alice Central <alice@tf.example>',
+    to: [replyTo!],
+    subject: 'Re: note',
+    body: 'Between us: I think the reporter overstates the impact.\n',
+    signAs: aliceKey.fingerprint,
+    headers: { 'In-Reply-To': `<${latestCopyId}>`, References: `<${latestCopyId}>` },
+  });
+  assert.ok(sent.raw, `Mutt sent nothing: ${sent.events.join(', ')}`);
+  const before = sink.received.length;
+  const row = await mailIn(new Uint8Array(sent.raw), 'alice@tf.example', replyTo!);
+  assert.deepEqual([row.status, row.outcome], ['done', 'member_reply'], row.error ?? '');
+  const last = (await thread(reportId)).at(-1)!;
+  assert.equal(last.kind, 'note');
+  assert.match(last.body, /overstates the impact/);
+  assert.equal((await deliveredTo('rita@research.example', before)).length, 0, 'nothing to the reporter');
 });

@@ -24,12 +24,18 @@ export interface Opened {
   text: string;
 }
 
-/** Decrypts (if encrypted) a relayed copy with the reporter's GnuPG and verifies the member's signature. */
+/**
+ * Decrypts (if encrypted) a relayed copy with the reporter's GnuPG and verifies the member's signature:
+ * over the signed part of a multipart/signed entity, or, for a member's own signed OpenPGP message
+ * (signed and encrypted in one pass) relayed as it was, the one-pass signature GnuPG checks while
+ * decrypting; in clear, an inline signed OpenPGP message.
+ */
 export async function openRelayed(peer: GpgPeer, m: SinkMessage): Promise<Opened> {
   let inner: Buffer;
   let decryptStatus: string[] = [];
-  if (/multipart\/encrypted/i.test(headerValue(m.raw, 'Content-Type') ?? '')) {
-    const armored = /-----BEGIN PGP MESSAGE-----[\s\S]+?-----END PGP MESSAGE-----/.exec(m.raw.toString('latin1'));
+  const armored = /-----BEGIN PGP MESSAGE-----[\s\S]+?-----END PGP MESSAGE-----/.exec(m.raw.toString('latin1'));
+  const encrypted = /multipart\/encrypted/i.test(headerValue(m.raw, 'Content-Type') ?? '');
+  if (encrypted || armored) {
     assert.ok(armored, 'an armored OpenPGP message in the copy');
     const r = await peer.decrypt(armored[0]);
     assert.equal(r.code, 0, r.stderr);
@@ -39,7 +45,16 @@ export async function openRelayed(peer: GpgPeer, m: SinkMessage): Promise<Opened
     inner = m.raw;
   }
   const root = parseEntity(new Uint8Array(inner), DEFAULT_MIME_LIMITS, []);
-  assert.equal(root.contentType.value, 'multipart/signed', inner.toString('latin1').slice(0, 400));
+  if (root.contentType.value !== 'multipart/signed') {
+    // The member's signed OpenPGP message: the signature is the one GnuPG verified on the way.
+    assert.ok(
+      decryptStatus.some((l) => l.startsWith('VALIDSIG ') || l.startsWith('BADSIG ') || l.startsWith('GOODSIG ')),
+      `a multipart/signed entity or a signed OpenPGP message: ${inner.toString('latin1').slice(0, 400)}\n${decryptStatus.join('\n')}`,
+    );
+    assert.ok(!decryptStatus.some((l) => l.startsWith('BADSIG ')), decryptStatus.join('\n'));
+    const text = Buffer.from(root.decodedBody()).toString('utf8');
+    return { inner, decryptStatus, signer: validSigPrimary(decryptStatus), text };
+  }
   const [content, sig] = root.children;
   assert.ok(content && sig);
   const v = await peer.verifyDetached(content.raw, Buffer.from(sig.decodedBody()).toString('utf8'));

@@ -27,7 +27,17 @@ export interface Envelope {
   automatic?: AutoSubmitted;
   /** Message-ID (without angle brackets) of the message this one answers: In-Reply-To and References. */
   inReplyTo?: string;
-  /** Files sent with the message, sealed with the envelope; only public material belongs here. */
+  /**
+   * The reporter's mail this one answers (Message-IDs without angle brackets, oldest first, the one
+   * answered last): In-Reply-To and References on the reporter's copy only, so their client threads
+   * the desk's answers under their own mail. Team copies do not carry the reporter's Message-IDs.
+   */
+  answersReporter?: string[];
+  /**
+   * Files sent with the message, sealed with the envelope. Where a copy may go in clear (external
+   * recipients under unencryptedMail: allow, nothingSecret mail) only public material belongs here;
+   * team copies are encrypted to each member or are a notice without them.
+   */
   attachments?: EnvelopeAttachment[];
   /**
    * The message holds nothing confidential (it quotes nothing of a report), so where the recipient has
@@ -49,6 +59,44 @@ export interface Envelope {
 }
 
 export type AutoSubmitted = 'auto-replied' | 'auto-generated';
+
+const MESSAGE_ID = /^[^\s<>]+@[^\s<>]+$/;
+
+/** In-Reply-To (the last id) and References (all of them, oldest first, at most 8) for a list of Message-IDs. */
+export function threadHeaders(ids: readonly string[]): Record<string, string> {
+  const ok = [...new Set(ids.filter((id) => MESSAGE_ID.test(id)))].slice(-8);
+  const last = ok.at(-1);
+  return last ? { 'In-Reply-To': `<${last}>`, References: ok.map((id) => `<${id}>`).join(' ') } : {};
+}
+
+/** "Re: " before a subject, once. */
+export function replySubject(subject: string): string {
+  return `Re: ${subject.replace(/^\s*((re|aw|sv|fwd?)\s*(\[\d+\])?\s*:\s*)+/i, '').trim()}`;
+}
+
+/** What the desk knows of the reporter's mail on a case: its Message-IDs (oldest first) and the latest Subject. */
+export async function reporterMail(ctx: Ctx, tx: Queryable, reportId: string): Promise<{ messageIds: string[]; subject: string | null }> {
+  const r = await tx.query<{ message_id: string; rfc_message_id_sealed: string; subject_sealed: string | null }>(
+    `SELECT mm.message_id, mm.rfc_message_id_sealed, mm.subject_sealed FROM message_mail mm JOIN messages m ON m.id = mm.message_id
+      WHERE m.report_id = $1 AND mm.sender_role = 'reporter' AND mm.rfc_message_id_sealed IS NOT NULL ORDER BY m.seq DESC LIMIT 8`,
+    [reportId],
+  );
+  const rows = r.rows.reverse();
+  const last = rows.at(-1);
+  const subject = last?.subject_sealed ? ctx.app.sealer.open(last.subject_sealed, aad('message_mail', 'subject', last.message_id)) : null;
+  return {
+    messageIds: rows.map((row) => ctx.app.sealer.open(row.rfc_message_id_sealed, aad('message_mail', 'rfc_message_id', row.message_id))),
+    subject: subject?.trim() || null,
+  };
+}
+
+/** The subject of a reply to the reporter that names none: "Re:" their latest mail's, else the case's tag and the team. */
+export async function defaultReporterSubject(ctx: Ctx, tx: Queryable, c: LoadedCase, teamName: string): Promise<string> {
+  const mail = await reporterMail(ctx, tx, c.row.reportId);
+  return mail.subject && mail.subject !== '...'
+    ? replySubject(mail.subject)
+    : `[${c.row.incidentRef ?? `report ${c.row.number}`}] ${teamName}`;
+}
 
 export interface EnvelopeAttachment {
   filename: string;
@@ -140,6 +188,8 @@ export async function messageReporter(
   const plan = await reporterMailPlan(ctx, tx, c, rules, at);
   let outboxId: string | null = null;
   if (plan.mode !== 'none' && reporter.email) {
+    // The reporter's client threads the answer under their own mail.
+    const answers = (await reporterMail(ctx, tx, c.row.reportId)).messageIds;
     const link = await statusLinkOf(ctx, tx, c.row.reportId);
     const held = plan.mode === 'refused';
     const page = held ? await hasStatusLink(tx, c.row.reportId, plan.address) : false;
@@ -151,6 +201,7 @@ export async function messageReporter(
       body: content.body,
       ...(content.automatic ? { automatic: content.automatic } : {}),
       ...(content.inReplyTo ? { inReplyTo: content.inReplyTo } : {}),
+      ...(answers.length ? { answersReporter: answers } : {}),
       ...(link ? { reporterOnly: statusLinkParagraph(link) } : {}),
       ...(held ? { teamNote: heldTeamNote(plan.why, notify, page) } : {}),
     };

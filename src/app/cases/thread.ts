@@ -7,7 +7,7 @@ import { closeIncidentRow, reopenIncidentRow, restartProjectPart } from './recor
 import { withCase } from '../gate.ts';
 import { moveReportState, recordTransition } from './case.ts';
 import { emit } from '../events.ts';
-import { addMessage, messageReporter, templateVars } from './messaging.ts';
+import { addMessage, defaultReporterSubject, messageReporter, templateVars } from './messaging.ts';
 
 // The case thread (internal notes, replies to the reporter, status updates) and the task's own
 // open/closed status with reopening.
@@ -34,10 +34,10 @@ export const ReplyInput = z.strictObject({
 export async function replyToReporter(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string; outboxId: string | null }> {
   const input = ReplyInput.parse(raw);
   return withCase(ctx, reportId, { action: 'case.reply' }, async (tx, c, rules, now) => {
-    const ref = c.row.incidentRef ?? `report ${c.row.number}`;
     const result = await messageReporter(ctx, tx, now, rules, c, {
       templateId: null,
-      subject: input.subject ?? `[${ref}] ${rules.teamName}`,
+      // Unnamed: "Re:" the reporter's latest mail, so their client shows the answer in their thread.
+      subject: input.subject ?? (await defaultReporterSubject(ctx, tx, c, rules.teamName)),
       body: input.body,
     });
     const paused = input.waitForReporter ? (await emit(ctx, tx, 'waiting_for_reporter', { reportId, at: now })).paused : 0;

@@ -5,9 +5,8 @@ import type { Queryable } from '../../store/db.ts';
 import { aad, type App } from '../context.ts';
 import { loadCase } from '../cases/case.ts';
 import type { rulesOf } from '../admin/instance.ts';
-import { stageOf, type Envelope } from '../cases/messaging.ts';
+import { stageOf, threadHeaders, type Envelope } from '../cases/messaging.ts';
 import { confirmedKeyFor, confirmedKeyOfPerson } from '../keys/keys.ts';
-import { replyAddress } from '../inbound/threading.ts';
 import { LOOP_HEADER, loopMarker } from '../../mail/inbound-hygiene.ts';
 import { messageIdDomain } from './deliveries.ts';
 import type { OutboundAttachment } from '../../mail/types.ts';
@@ -106,7 +105,7 @@ export interface Shared {
 }
 
 /** The outbox row's envelope (unsealed), its sender, its reply address: the same for all its copies. */
-async function loadShared(app: App, tx: Queryable, outboxId: string, reportId: string | null, now: Date, pass: PassFacts): Promise<Shared> {
+async function loadShared(app: App, tx: Queryable, outboxId: string, reportId: string | null, pass: PassFacts): Promise<Shared> {
   const o = await tx.query<{ envelope_sealed: string; template_id: string | null }>(
     'SELECT envelope_sealed, template_id FROM outbox WHERE id = $1',
     [outboxId],
@@ -116,8 +115,11 @@ async function loadShared(app: App, tx: Queryable, outboxId: string, reportId: s
   const c = reportId ? await loadCase(tx, reportId) : null;
   const projectAlias = c && stageOf(c) === 'project' ? c.projects.find((p) => p.alias)?.alias : undefined;
   const fromAddress = projectAlias ?? rules.centralAlias;
-  // Replies to a case's mail go to its reply address (alias+token), which threads them onto the case.
-  const replyTo = (reportId ? await replyAddress(tx, app.sealer, reportId, now, app.config.mailAliases) : null) ?? (fromAddress || null);
+  // "Reply" goes to the central alias, a user ID of the team key (a mail client encrypts to it without
+  // asking) and never the reporter: the answer threads onto the case by the copy's Message-ID, and a
+  // member's answer stays with the team. A member answers the reporter by writing to the reporter
+  // address instead, deliberately (the team's copies say so).
+  const replyTo = rules.centralAlias || fromAddress || null;
   return {
     env,
     templateId: o.rows[0]!.template_id,
@@ -151,12 +153,13 @@ export async function buildCopy(
   now: Date,
 ): Promise<Built> {
   const { env, templateId, from, replyTo, loop, attachments } = shared;
-  const answers = env.inReplyTo && /^[^\s<>]+@[^\s<>]+$/.test(env.inReplyTo) ? `<${env.inReplyTo}>` : null;
+  // The reporter's own Message-IDs go on the reporter's copy only (their client threads the answer).
+  const answers = [...(d.recipient_kind === 'external' ? (env.answersReporter ?? []) : []), ...(env.inReplyTo ? [env.inReplyTo] : [])];
   // Auto-Submitted is what the queueing code said the mail is (RFC 3834), never guessed here.
   const headers: Record<string, string> = {
     'Message-ID': `<${d.message_id}>`,
     ...replyHeader(replyTo),
-    ...(answers ? { 'In-Reply-To': answers, References: answers } : {}),
+    ...threadHeaders(answers),
     ...(env.automatic ? { 'Auto-Submitted': env.automatic } : {}),
     ...loop,
   };
@@ -279,7 +282,7 @@ export async function copiesOf(
         ready.push({ d, raw: Buffer.from(app.sealer.open(d.raw_sealed, aad('deliveries', 'raw', d.id)), 'base64'), mode: d.mode });
         continue;
       }
-      shared ??= loadShared(app, app.db, d.outbox_id, d.report_id, p.now, p.facts);
+      shared ??= loadShared(app, app.db, d.outbox_id, d.report_id, p.facts);
       const b = await buildCopy(app, app.db, d, await shared, p.teamKey, p.now);
       if ('refuse' in b) early.push({ d, outcome: { failed: b.refuse, ...(b.held ? { held: true } : {}) } });
       // Not the recipient's fault: the attempt is not counted.

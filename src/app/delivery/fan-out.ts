@@ -3,7 +3,10 @@ import { canSeeCase } from '../../domain/access.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { aad, audit, type Ctx } from '../context.ts';
 import { loadCase } from '../cases/case.ts';
-import { queueMail } from '../cases/messaging.ts';
+import { queueMail, type EnvelopeAttachment } from '../cases/messaging.ts';
+import { deskUrl } from '../../config.ts';
+import { rulesOf } from '../admin/instance.ts';
+import { reporterAddress } from '../inbound/threading.ts';
 import { principalsOf } from './deliveries.ts';
 
 // Fan-out: a message on a case (a reporter's mail, a member's reply that came in by mail) goes to
@@ -60,7 +63,9 @@ export async function fanOutMessage(
   if (!c) throw new NotFoundError('report');
   const recipients = (await peopleWithAccess(tx, opts.reportId)).filter((p) => p.personId !== msg.author_id);
   if (recipients.length === 0) return { outboxId: null, recipients: 0 };
-  const body = ctx.app.sealer.open(msg.body_sealed, aad('messages', 'body', opts.messageId));
+  const text = ctx.app.sealer.open(msg.body_sealed, aad('messages', 'body', opts.messageId));
+  const files = await attachmentsOfMessage(ctx, tx, opts.reportId, opts.messageId);
+  const body = `${text}${files.lines.length ? `\n\nAttachments:\n${files.lines.join('\n')}` : ''}\n\n${await whereRepliesGo(ctx, tx, opts.reportId)}`;
   const label = c.row.incidentRef ?? `Report #${c.row.number}`;
   const what = msg.kind === 'from_reporter' ? 'Message from the reporter' : msg.kind === 'to_reporter' ? 'Reply to the reporter' : 'Note';
   const outboxId = await queueMail(ctx, tx, at, {
@@ -69,7 +74,14 @@ export async function fanOutMessage(
     templateId: 'fan-out',
     // Only inside each encrypted copy; the outer subject of an encrypted message says nothing.
     // A copy the desk distributes, not a message a person wrote to this recipient (RFC 3834).
-    envelope: { to: recipients.map((r) => r.email), cc: [], subject: `[${label}] ${what}`, body, automatic: 'auto-generated' },
+    envelope: {
+      to: recipients.map((r) => r.email),
+      cc: [],
+      subject: `[${label}] ${what}`,
+      body,
+      automatic: 'auto-generated',
+      ...(files.attached.length ? { attachments: files.attached } : {}),
+    },
   });
   await audit(ctx, tx, at, {
     action: 'mail.fanned_out',
@@ -78,4 +90,57 @@ export async function fanOutMessage(
     data: { messageId: opts.messageId, outboxId, recipients: recipients.map((r) => r.personId) },
   });
   return { outboxId, recipients: recipients.length };
+}
+
+/** Attachments travel inside each encrypted copy up to this total; beyond it they are named with a link. */
+export const MAX_COPY_ATTACHMENT_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The files that came with a thread message: attached to the copies (inside each member's encryption;
+ * a member without a usable key gets a notice, never the file) while they fit, else named with the
+ * desk's link. Either way each is named in the text, so none is dropped without a word.
+ */
+async function attachmentsOfMessage(
+  ctx: Ctx,
+  tx: Queryable,
+  reportId: string,
+  messageId: string,
+): Promise<{ attached: EnvelopeAttachment[]; lines: string[] }> {
+  const r = await tx.query<{ id: string; filename_sealed: string; content_type: string; size: number; data_sealed: string }>(
+    'SELECT id, filename_sealed, content_type, size, data_sealed FROM attachments WHERE message_id = $1 ORDER BY created_at, id',
+    [messageId],
+  );
+  const attached: EnvelopeAttachment[] = [];
+  const lines: string[] = [];
+  let total = 0;
+  for (const row of r.rows) {
+    const filename = ctx.app.sealer.open(row.filename_sealed, aad('attachments', 'filename', row.id));
+    const link = `${deskUrl(ctx.app.config)}/api/reports/${reportId}/attachments/${row.id}`;
+    if (total + row.size <= MAX_COPY_ATTACHMENT_BYTES) {
+      total += row.size;
+      attached.push({
+        filename,
+        contentType: row.content_type,
+        contentBase64: ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)),
+      });
+      lines.push(`- ${filename} (${row.content_type}, ${row.size} bytes): attached to this mail; also at ${link}`);
+    } else {
+      lines.push(`- ${filename} (${row.content_type}, ${row.size} bytes): too large to mail with the others, at ${link}`);
+    }
+  }
+  return { attached, lines };
+}
+
+/** What the team's copies say about answering: Reply reaches the team; the reporter only by the reporter address. */
+async function whereRepliesGo(ctx: Ctx, tx: Queryable, reportId: string): Promise<string> {
+  const team = (await rulesOf(tx)).centralAlias;
+  const toReporter = await reporterAddress(tx, ctx.app.config.mailAliases);
+  const onDesk = `${deskUrl(ctx.app.config)}/cases/${reportId}`;
+  return [
+    '-- ',
+    `Reply to this mail goes to the team only${team ? ` (${team})` : ''}: a note on the case, never sent to the reporter.`,
+    toReporter
+      ? `To answer the reporter, reply to this mail and address it to ${toReporter} instead, signed with your own key and encrypted to the team key; or answer on the desk: ${onDesk}`
+      : `To answer the reporter, use the desk: ${onDesk}`,
+  ].join('\n');
 }

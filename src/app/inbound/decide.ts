@@ -9,7 +9,8 @@ import type { Thread } from './threading.ts';
 
 // What a mail that is neither automatic nor undeliverable becomes, given its thread (threading.ts):
 // - no thread: a new report;
-// - a desk person's mail to the case's reply address is a reply to the reporter, and goes to the relay
+// - a desk person's mail to the reporter address (alias+reporter@, answering a mail of the case) is a
+//   reply to the reporter, and goes to the relay
 //   use case (src/app/relay/relay-mail.ts), which decides and records it itself: relayed with the
 //   member's signature intact, or kept as a team note with the reason (the sender is told);
 // - the case's reporter (From is the reporter's address): a reply from the reporter;
@@ -31,7 +32,10 @@ export const MEMBER_UNVERIFIED =
 export async function decide(ctx: Ctx, tx: Queryable, now: Date, claim: Claim, letter: Letter, thread: Thread | null): Promise<Decision> {
   if (!thread) return { kind: 'new_report' };
   const { c } = thread;
-  if (thread.via === 'reply address' && thread.role !== 'reporter' && !letter.undecryptable) {
+  // Only mail written to the reporter address is meant for the reporter: a member's "Reply" to any
+  // copy goes to the plain alias (or, for copies sent before, a case's reply token address) and stays
+  // with the team.
+  if (thread.toReporterAddress && thread.role !== 'reporter' && !letter.undecryptable) {
     const relayed = await memberMailToReplyAddress(ctx.app, tx, now, {
       c,
       sender: letter.sender,

@@ -15,7 +15,7 @@ const MAX_ATTACHMENTS = 50;
 export async function storeMail(ctx: Ctx, tx: Queryable, now: Date, claim: Claim, letter: Letter, entry: Entry): Promise<void> {
   await linkToInbox(ctx, tx, claim, letter, entry);
   if (letter.outer.messageId) await recordMessageIds(tx, entry.reportId, [letter.outer.messageId], 'in', now);
-  await storeAttachments(ctx, tx, now, claim, letter, entry.reportId);
+  await storeAttachments(ctx, tx, now, claim, letter, entry.reportId, entry.messageId);
   if (letter.sender && letter.opened) {
     for (const k of letter.opened.offeredKeys) {
       await recordOfferedKey(ctx, tx, now, { email: letter.sender, armored: k.armored, source: k.source, reportId: entry.reportId });
@@ -27,17 +27,40 @@ export async function storeMail(ctx: Ctx, tx: Queryable, now: Date, claim: Claim
 async function linkToInbox(ctx: Ctx, tx: Queryable, claim: Claim, letter: Letter, entry: Entry): Promise<void> {
   const se = entry.role === 'member' ? letter.opened?.signedEntity : undefined;
   const signedEntity = se
-    ? JSON.stringify(se.kind === 'multipart-signed' ? { kind: se.kind, rawBase64: Buffer.from(se.raw).toString('base64') } : se)
+    ? JSON.stringify(
+        se.kind === 'multipart-signed'
+          ? { kind: se.kind, rawBase64: Buffer.from(se.raw).toString('base64') }
+          : se.kind === 'openpgp-signed'
+            ? { kind: se.kind, binaryBase64: Buffer.from(se.binary).toString('base64') }
+            : se,
+      )
     : null;
-  await tx.query('INSERT INTO message_mail (message_id, inbox_id, sender_role, signed_entity_sealed) VALUES ($1, $2, $3, $4)', [
-    entry.messageId,
-    claim.id,
-    entry.role,
-    signedEntity ? ctx.app.sealer.seal(signedEntity, aad('message_mail', 'signed_entity', entry.messageId)) : null,
-  ]);
+  // Its Message-ID and Subject, so the desk's answer to a reporter threads under it (sealed: a
+  // Message-ID often names the sender's domain).
+  const rfcId = letter.outer.messageId?.trim().replace(/^<|>$/g, '') || null;
+  await tx.query(
+    `INSERT INTO message_mail (message_id, inbox_id, sender_role, signed_entity_sealed, rfc_message_id_sealed, subject_sealed)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [
+      entry.messageId,
+      claim.id,
+      entry.role,
+      signedEntity ? ctx.app.sealer.seal(signedEntity, aad('message_mail', 'signed_entity', entry.messageId)) : null,
+      rfcId ? ctx.app.sealer.seal(rfcId, aad('message_mail', 'rfc_message_id', entry.messageId)) : null,
+      letter.subject ? ctx.app.sealer.seal(letter.subject.slice(0, 998), aad('message_mail', 'subject', entry.messageId)) : null,
+    ],
+  );
 }
 
-async function storeAttachments(ctx: Ctx, tx: Queryable, now: Date, claim: Claim, letter: Letter, reportId: string): Promise<void> {
+async function storeAttachments(
+  ctx: Ctx,
+  tx: Queryable,
+  now: Date,
+  claim: Claim,
+  letter: Letter,
+  reportId: string,
+  messageId: string,
+): Promise<void> {
   const { sealer } = ctx.app;
   const list: { filename: string; contentType: string; bytes: Uint8Array }[] = [];
   if (letter.undecryptable) {
@@ -50,10 +73,11 @@ async function storeAttachments(ctx: Ctx, tx: Queryable, now: Date, claim: Claim
     const id = crypto.randomUUID();
     const type = /^[\w.+-]+\/[\w.+-]+$/.test(a.contentType) ? a.contentType : 'application/octet-stream';
     await tx.query(
-      'INSERT INTO attachments (id, report_id, filename_sealed, content_type, size, data_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      'INSERT INTO attachments (id, report_id, message_id, filename_sealed, content_type, size, data_sealed, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
       [
         id,
         reportId,
+        messageId,
         sealer.seal(a.filename || 'attachment', aad('attachments', 'filename', id)),
         type,
         a.bytes.length,

@@ -33,6 +33,8 @@ export interface Thread {
   /** The member's person id (role 'member' only). */
   personId: string | null;
   via: 'reply address' | 'Message-ID' | 'subject tag';
+  /** The mail is written to the reporter address (alias+reporter@...): a member means it for the reporter. */
+  toReporterAddress: boolean;
 }
 
 /** The case this mail threads onto, and the sender's role in it; null for a new report. */
@@ -45,23 +47,24 @@ export async function threadOf(
   const m = mail.outer;
   const aliases = await acceptedAliases(ctx.app, [], tx);
   const recipients = [...envelopeTo, ...m.to.map((a) => a.address), ...m.cc.map((a) => a.address)];
+  const toReporterAddress = recipients.some((r) => isReporterAddress(r, aliases));
   for (const r of recipients) {
     const match = aliasOf(r, aliases);
-    if (!match?.token) continue;
+    if (!match?.token || match.token === REPORTER_SUBADDRESS) continue;
     const reportId = await caseOfReplyToken(tx, match.token);
     const c = reportId ? await loadCase(tx, reportId) : null;
-    if (c) return { c, ...(await roleIn(ctx, tx, c, mail.sender)), via: 'reply address' };
+    if (c) return { c, ...(await roleIn(ctx, tx, c, mail.sender)), via: 'reply address', toReporterAddress };
   }
   const byId = await caseOfMessageIds(tx, [...m.inReplyTo, ...[...m.references].reverse()]);
   const cById = byId ? await loadCase(tx, byId) : null;
-  if (cById) return { c: cById, ...(await roleIn(ctx, tx, cById, mail.sender)), via: 'Message-ID' };
+  if (cById) return { c: cById, ...(await roleIn(ctx, tx, cById, mail.sender)), via: 'Message-ID', toReporterAddress };
   for (const tag of subjectTags(mail.subject)) {
     const reportId = await caseOfTag(tx, tag);
     const c = reportId ? await loadCase(tx, reportId) : null;
     if (!c) continue;
     const role = await roleIn(ctx, tx, c, mail.sender);
     // A tag is easy to write: it counts only for a party of the case.
-    if (role.role !== 'third_party') return { c, ...role, via: 'subject tag' };
+    if (role.role !== 'third_party') return { c, ...role, via: 'subject tag', toReporterAddress };
   }
   return null;
 }
@@ -152,6 +155,31 @@ export async function replyAddress(
   const stored = sealer.open(r.rows[0]!.token_sealed, aad('mail_reply_tokens', 'token', reportId));
   const at_ = alias.lastIndexOf('@');
   return `${alias.slice(0, at_)}+${stored}${alias.slice(at_)}`;
+}
+
+/**
+ * The address a member writes to, deliberately, to answer the reporter: the central alias with the
+ * fixed subaddress "reporter" (security+reporter@...). It is a user ID of the team key, so a mail
+ * client finds the key to encrypt to without asking; the case is the one the mail answers (its
+ * In-Reply-To or References), as for any reply. Every copy's Reply-To is the plain alias instead, so
+ * "Reply" reaches the team, never the reporter.
+ */
+export const REPORTER_SUBADDRESS = 'reporter';
+
+export function reporterAddressOf(alias: string): string {
+  const at = alias.lastIndexOf('@');
+  return `${alias.slice(0, at)}+${REPORTER_SUBADDRESS}${alias.slice(at)}`.toLowerCase();
+}
+
+/** Is this one of the desk's reporter addresses (alias+reporter@...)? */
+export function isReporterAddress(address: string, aliases: ReadonlySet<string>): boolean {
+  return aliasOf(address, aliases)?.token === REPORTER_SUBADDRESS;
+}
+
+/** The desk's address for members' answers to the reporter, on the central alias; null without one. */
+export async function reporterAddress(tx: Queryable, configured: readonly string[] = []): Promise<string | null> {
+  const alias = await centralAlias(tx, configured);
+  return alias ? reporterAddressOf(alias) : null;
 }
 
 /** The case whose reply token this is, or null. */

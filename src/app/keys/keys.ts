@@ -13,6 +13,7 @@ import { exportPublicArmored, generateTeamKey, importTeamKey } from '../../mail/
 import type { KeyUsability } from '../../mail/types.ts';
 import { isUuid } from '../../domain/ids.ts';
 import { releaseHeld } from '../delivery/held.ts';
+import { reporterAddressOf } from '../inbound/threading.ts';
 
 // OpenPGP keys the desk holds.
 // - The team key: one active key signs outbound mail and is the key reporters encrypt to; earlier
@@ -294,7 +295,16 @@ export async function recordOfferedKey(ctx: Ctx, tx: Queryable, at: Date, input:
   const row = r.rows[0]!;
   if (row.status === 'rejected' || row.status === 'replaced')
     return { stored: false, reason: `this key was ${row.status} before for ${email}` };
-  if (row.inserted) {
+  // Listed on every case it comes with, not only the first.
+  const offeredHere = input.reportId
+    ? (
+        await tx.query(
+          'INSERT INTO correspondent_key_offers (key_id, report_id, offered_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key_id',
+          [row.id, input.reportId, at],
+        )
+      ).rows.length > 0
+    : false;
+  if (row.inserted || offeredHere) {
     await audit(ctx, tx, at, {
       action: 'key.offered',
       subjectType: input.reportId ? 'report' : 'key',
@@ -311,7 +321,10 @@ export async function caseKeyCandidates(ctx: Ctx, reportId: string): Promise<Sto
     // The keys a reporter offered name them: for those who may see the reporter's identity only.
     if (!canSeeSensitive(ctx.principal, c.facts)) throw new NotFoundError('report');
     const r = await tx.query<KeyRow>(
-      `SELECT * FROM correspondent_keys WHERE report_id = $1 AND person_id IS NULL AND status IN ('candidate', 'confirmed') ORDER BY created_at`,
+      `SELECT k.* FROM correspondent_keys k
+        WHERE k.person_id IS NULL AND k.status IN ('candidate', 'confirmed')
+          AND (k.report_id = $1 OR EXISTS (SELECT 1 FROM correspondent_key_offers o WHERE o.key_id = k.id AND o.report_id = $1))
+        ORDER BY k.created_at`,
       [reportId],
     );
     return Promise.all(r.rows.map((row) => toStored(row, now)));
@@ -365,8 +378,15 @@ async function lockCandidate(tx: Queryable, me: PersonPrincipal, keyId: string, 
   if (row.person_id !== null) {
     if (row.person_id !== me.personId) throw new NotFoundError('key');
   } else {
-    const c = row.report_id ? await loadCase(tx, row.report_id) : null;
-    if (!c || !canSeeSensitive(me, c.facts)) throw new NotFoundError('key');
+    // Offered on several cases: whoever may see the reporter's identity on one of them decides.
+    const offers = await tx.query<{ report_id: string }>('SELECT report_id FROM correspondent_key_offers WHERE key_id = $1', [row.id]);
+    const reportIds = [...new Set([row.report_id, ...offers.rows.map((o) => o.report_id)].filter((x): x is string => x !== null))];
+    let allowed = false;
+    for (const id of reportIds) {
+      const c = await loadCase(tx, id);
+      if (c && canSeeSensitive(me, c.facts)) allowed = true;
+    }
+    if (!allowed) throw new NotFoundError('key');
   }
   if (row.status !== 'candidate') throw new ConflictError(`This key is ${row.status}; only a candidate can be ${verb}.`);
   return row;
@@ -546,7 +566,17 @@ export async function generateTeamKeyFor(ctx: Ctx, raw: unknown = {}): Promise<T
   requireAdmin(ctx);
   const input = GenerateTeamKeyInput.parse(raw);
   const rules = await rulesOf(ctx.app.db);
-  const key = await generateTeamKey({ name: rules.teamName, email: rules.centralAlias, algorithm: input.algorithm, date: ctx.app.clock() });
+  // The reporter address is a user ID too, so a member's client encrypts an answer to the reporter
+  // without asking for a key (see reporterAddressOf).
+  const key = await generateTeamKey({
+    name: rules.teamName,
+    email: rules.centralAlias,
+    alsoFor: rules.centralAlias
+      ? [{ name: `${rules.teamName} (answers to the reporter)`, email: reporterAddressOf(rules.centralAlias) }]
+      : [],
+    algorithm: input.algorithm,
+    date: ctx.app.clock(),
+  });
   return storeTeamKey(ctx, key, 'generated');
 }
 

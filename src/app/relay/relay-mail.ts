@@ -1,20 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import * as openpgp from 'openpgp';
-import type { PublicKey } from 'openpgp';
 import type { Queryable } from '../../store/db.ts';
 import { canSeeCase, caseActions } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { aad, audit, type App, type Ctx } from '../context.ts';
 import type { LoadedCase } from '../cases/case.ts';
-import { allTeamKeys, confirmedKeyOfPerson } from '../keys/keys.ts';
+import { confirmedKeyOfPerson } from '../keys/keys.ts';
 import { planDeliveries, principalsOf } from '../delivery/deliveries.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { recordSignedReply, RelayRefusedError } from './relay.ts';
 import type { Envelope } from '../cases/messaging.ts';
-import { multipartSigned } from './relay-web.ts';
 import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
-import { openInbound } from '../../mail/pgp-in.ts';
-import { parseMessage } from '../../mail/mime.ts';
+import { verifySignedMessage } from '../../mail/pgp-in.ts';
 import type { OpenedMessage, SignedEntity } from '../../mail/types.ts';
 
 // The mail door of signed replies: a desk member writes from their own mail client to a case's reply
@@ -140,63 +136,20 @@ async function verifyMemberSignature(
     }
     return { reason: `the signature does not verify: ${sig.detail ?? sig.status}` };
   }
-  const signed = m.opened?.signedEntity ?? (await combinedSignatureAsEntity(app, tx, m.raw, own.key));
+  const signed = m.opened?.signedEntity;
   if (!signed) {
     return {
-      reason:
-        'the signature cannot be passed on unchanged (sign the whole message with PGP/MIME, RFC 3156, and encrypt it to the team key)',
+      reason: `the desk verified your signature (${sig.shape ?? 'signed'}) but found no signed content it covers that can be passed on unchanged`,
     };
   }
-  return { signed, fingerprint };
-}
-
-/**
- * A message signed and encrypted in one pass (RFC 3156 6.2): the signature is over the decrypted MIME
- * entity. Decrypted again here (the pipeline keeps only the verdict), and the member's signature put
- * beside the entity as multipart/signed; kept only if it verifies in that form, as the reporter's
- * client will check it.
- */
-async function combinedSignatureAsEntity(app: App, tx: Queryable, raw: Uint8Array, memberKey: PublicKey): Promise<SignedEntity | null> {
-  const outer = parseMessage(raw);
-  const payload = outer.root.contentType.value === 'multipart/encrypted' ? outer.root.children[1] : undefined;
-  if (!payload) return null;
-  const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(new TextDecoder().decode(payload.decodedBody()))?.[0];
-  try {
-    const message = armored
-      ? await openpgp.readMessage({ armoredMessage: armored })
-      : await openpgp.readMessage({ binaryMessage: payload.decodedBody() });
-    const result = await openpgp.decrypt({
-      message,
-      decryptionKeys: await allTeamKeys(app, tx),
-      verificationKeys: [memberKey],
-      expectSigned: false,
-      format: 'binary',
-    });
-    const data = result.data as Uint8Array;
-    for (const s of result.signatures) {
-      try {
-        await s.verified;
-      } catch {
-        continue;
-      }
-      const entity = await multipartSigned(data, (await s.signature).armor());
-      const check = await openInbound(concat(new TextEncoder().encode('MIME-Version: 1.0\r\n'), entity), {
-        teamKeys: [],
-        knownKeys: [memberKey],
-      });
-      if (check.security.signature.status === 'valid' && check.signedEntity) return check.signedEntity;
+  if (signed.kind === 'openpgp-signed') {
+    // Checked again in the very form the reporter's client will see: the signed message on its own.
+    const again = await verifySignedMessage(signed.binary, [own.key], { maxBytes: app.config.mailMaxBytes });
+    if (again.status !== 'valid' || again.signerFingerprint?.toUpperCase() !== fingerprint) {
+      return { reason: `your signed message does not verify once taken out of the encryption: ${again.detail ?? again.status}` };
     }
-  } catch {
-    return null;
   }
-  return null;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
-  return out;
+  return { signed, fingerprint };
 }
 
 /** Tells the sender, at their desk address, why their mail went no further. No content of the case. */

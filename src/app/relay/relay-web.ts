@@ -10,7 +10,7 @@ import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { openInbound } from '../../mail/pgp-in.ts';
 import { parseEntity } from '../../mail/mime.ts';
 import { DEFAULT_MIME_LIMITS, MessageRejectedError, type SignedEntity } from '../../mail/types.ts';
-import { replyAddress } from '../inbound/threading.ts';
+import { reporterAddress } from '../inbound/threading.ts';
 
 // The web door of signed replies: the member's browser builds the reply's MIME entity and a detached
 // signature with the member's own private key (which never leaves the browser; see
@@ -177,7 +177,7 @@ export interface SignedReplyContext {
     | { mode: 'plaintext'; why: string }
     | { mode: 'refused'; why: string }
     | { mode: 'none' };
-  /** The case's reply address, for replying from a mail client instead. */
+  /** The reporter address, for answering from a mail client instead (in reply to a mail of the case). */
   replyAddress: string | null;
 }
 
@@ -208,7 +208,7 @@ export async function signedReplyContext(ctx: Ctx, reportId: string): Promise<Si
             : plan.mode === 'refused'
               ? { mode: 'refused', why: refusalOf(plan) }
               : { mode: 'none' },
-      replyAddress: await replyAddress(tx, ctx.app.sealer, reportId, now, ctx.app.config.mailAliases),
+      replyAddress: await reporterAddress(tx, ctx.app.config.mailAliases),
     };
   });
 }

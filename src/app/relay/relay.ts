@@ -5,13 +5,12 @@ import { EmbargoError } from '../../domain/errors.ts';
 import { aad, audit, type Ctx } from '../context.ts';
 import { requireCaseAction } from '../gate.ts';
 import type { LoadedCase } from '../cases/case.ts';
-import { messageReporter, stageOf } from '../cases/messaging.ts';
+import { defaultReporterSubject, messageReporter, stageOf, threadHeaders, type Envelope } from '../cases/messaging.ts';
 import { emit } from '../events.ts';
 import type { ProfileRules } from '../profile/rules.ts';
-import { encodeWords, formatAddressList, relaySigned } from '../../mail/pgp-out.ts';
+import { armoredSignedMessage, encodeWords, formatAddressList, relaySigned } from '../../mail/pgp-out.ts';
 import { parseEntity } from '../../mail/mime.ts';
 import { DEFAULT_MIME_LIMITS, type SignedEntity } from '../../mail/types.ts';
-import { replyAddress } from '../inbound/threading.ts';
 import { type ReporterMailPlan, reporterMailPlan } from '../delivery/reporter-plan.ts';
 
 export { type ReporterMailPlan, reporterMailPlan };
@@ -95,8 +94,7 @@ export async function recordSignedReply(
   const plan = await reporterMailPlan(ctx, tx, c, rules, now);
   if (plan.mode === 'refused') throw new RelayRefusedError(refusalOf(plan));
 
-  const ref = c.row.incidentRef ?? `report ${c.row.number}`;
-  const subject = reply.subject?.replace(/[\r\n]+/g, ' ').trim() || `[${ref}] ${rules.teamName}`;
+  const subject = reply.subject?.replace(/[\r\n]+/g, ' ').trim() || (await defaultReporterSubject(ctx, tx, c, rules.teamName));
   const { messageId, outboxId } = await messageReporter(ctx, tx, now, rules, c, {
     templateId: SIGNED_REPLY_TEMPLATE,
     subject,
@@ -112,7 +110,7 @@ export async function recordSignedReply(
     const row = d.rows[0];
     if (!row) throw new EmbargoError('internal', "The reporter's delivery was not planned.");
     const env = (await tx.query<{ envelope_sealed: string }>('SELECT envelope_sealed FROM outbox WHERE id = $1', [outboxId])).rows[0]!;
-    const envelope = ctx.app.sealer.openJson<{ to: string[]; cc: string[] }>(env.envelope_sealed, aad('outbox', 'envelope', outboxId));
+    const envelope = ctx.app.sealer.openJson<Envelope>(env.envelope_sealed, aad('outbox', 'envelope', outboxId));
     const teamFrom = c.projects.find((p) => p.alias && stageOf(c) === 'project')?.alias ?? rules.centralAlias;
     const visible = {
       from: `"${`${reply.signer.name} via ${rules.teamName}`.replace(/["\\\r\n]/g, '')}" <${teamFrom}>`,
@@ -121,8 +119,9 @@ export async function recordSignedReply(
       subject,
       headers: {
         'Message-ID': `<${row.message_id}>`,
-        // Their answer threads onto the case by its reply address (and by this Message-ID).
-        'Reply-To': (await replyAddress(tx, ctx.app.sealer, c.row.reportId, now, ctx.app.config.mailAliases)) ?? teamFrom,
+        // Their answer goes to the alias (the team key's user ID) and threads onto the case by this Message-ID.
+        'Reply-To': rules.centralAlias || teamFrom,
+        ...threadHeaders(envelope.answersReporter ?? []),
       },
       date: now,
     };
@@ -172,7 +171,12 @@ export async function recordSignedReply(
 
 /** Identifies a signed entity byte for byte (the signature inside it included). */
 function signedEntityDigest(signed: SignedEntity): string {
-  const bytes = signed.kind === 'multipart-signed' ? signed.raw : new TextEncoder().encode(signed.text);
+  const bytes =
+    signed.kind === 'multipart-signed'
+      ? signed.raw
+      : signed.kind === 'openpgp-signed'
+        ? signed.binary
+        : new TextEncoder().encode(signed.text);
   return createHash('sha256').update(bytes).digest('hex');
 }
 
@@ -208,6 +212,12 @@ export function signedInClear(m: {
       .join('') +
     'MIME-Version: 1.0\r\n';
   const enc = new TextEncoder();
+  if (m.signed.kind === 'openpgp-signed') {
+    // The member's signed OpenPGP message, armored as the body (inline PGP): verified by any OpenPGP client.
+    return enc.encode(
+      `${head}Content-Type: text/plain; charset=us-ascii\r\nContent-Transfer-Encoding: 7bit\r\n\r\n${armoredSignedMessage(m.signed.binary).replace(/\r?\n/g, '\r\n')}`,
+    );
+  }
   if (m.signed.kind === 'clearsigned') {
     // A clearsigned text is its own proof; sent as 7bit-safe quoted-printable would change nothing it signs.
     const text = m.signed.text.replace(/\r?\n/g, '\r\n');

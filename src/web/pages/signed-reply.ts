@@ -42,7 +42,7 @@ function reporterNotice(ctx: SignedReplyContext): Html {
 function render(ctx: SignedReplyContext, viewer: Viewer, values: { subject?: string; body?: string }): Html {
   const canSign = ctx.myKey.usable && ctx.reporter.mode !== 'refused';
   const mailAlternative = ctx.replyAddress
-    ? html`<p>You can also reply from your own mail client: write to <code>${ctx.replyAddress}</code>, signed with your key and encrypted to the team key. The desk checks your signature and relays the message to the reporter with it intact.</p>`
+    ? html`<p>You can also reply from your own mail client: reply to a mail of this case and address it to <code>${ctx.replyAddress}</code>, signed with your key and encrypted to the team key (its key carries that address). The desk checks your signature and relays the message to the reporter with it intact. A plain Reply to the desk's mail reaches the team only.</p>`
     : '';
   const form =
     canSign && ctx.myKey.usable
