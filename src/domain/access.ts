@@ -64,6 +64,8 @@ export type CaseAction =
   /** Mark values and passages sensitive, take marks back, rephrase what outsiders read: the security teams. */
   | 'case.redact'
   | 'incident.change_severity'
+  /** Negotiate the disclosure timeline, end the embargo, record that an exploit is public or attacks are seen. */
+  | 'incident.disclosure'
   | 'incident.close'
   | 'incident.reopen';
 
@@ -119,7 +121,7 @@ export function caseActions(p: Principal, c: CaseFacts, wf: WorkflowModes): Case
   actions.push('case.note');
   if (teamMember) actions.push('case.reply', 'case.status_update', 'case.redact');
   if (c.incidentId !== null && (p.central || c.projects.some((x) => x.handlerId === p.personId))) {
-    if (c.incidentOpen) actions.push('incident.change_severity');
+    if (c.incidentOpen) actions.push('incident.change_severity', 'incident.disclosure');
     actions.push(c.incidentOpen ? 'incident.close' : 'incident.reopen');
   }
   return actions;

@@ -325,6 +325,13 @@ const Advisory = z.strictObject({
   requiredSections: z.array(text).min(1),
 });
 
+/** The stakeholder tiers an embargo releases to, in order, and the limits of a disclosure timeline. */
+const Embargo = z.strictObject({
+  tiers: z.array(z.strictObject({ id: ident, name: text, description: text.optional() })).default([]),
+  /** The longest a timeline may run, from its proposal to the public instant (the distros lists cap at 14). */
+  maxDays: z.number().int().positive().max(3650).optional(),
+});
+
 // ---------------------------------------------------------------------------------------------
 // The profile
 // ---------------------------------------------------------------------------------------------
@@ -347,6 +354,7 @@ export const ProcessProfileSchema = z.strictObject({
   subsystems: z.array(Subsystem).default([]),
   keyPolicy: KeyPolicy,
   advisory: Advisory.optional(),
+  embargo: Embargo.default({ tiers: [] }),
 });
 
 /** A validated profile, with defaults filled in. Loaded profiles are deeply frozen. */

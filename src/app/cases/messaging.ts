@@ -317,7 +317,18 @@ export async function templateVars(
   ]);
   const nameOf = (id: string | null) => names.rows.find((r) => r.id === id)?.name ?? '';
   const me = ctx.principal.kind === 'person' ? ctx.principal.name : rules.teamName;
+  // The public instant of the timeline agreed with the reporter, in the zone it was agreed in.
+  const agreed = c.row.incidentId
+    ? (
+        await tx.query<{ public_at: Date; time_zone: string }>(
+          `SELECT p.public_at, p.time_zone FROM embargo_proposals p JOIN incidents i ON i.id = p.incident_id
+            WHERE p.incident_id = $1 AND p.status = 'accepted' AND i.embargo_state IN ('active', 'revise') ORDER BY p.seq DESC LIMIT 1`,
+          [c.row.incidentId],
+        )
+      ).rows[0]
+    : undefined;
   return {
+    ...(agreed ? { disclosure_date: readableInstant(new Date(agreed.public_at), agreed.time_zone) } : {}),
     reporter_name: reporter.name ?? reporter.handle ?? 'reporter',
     report_id: String(c.row.number),
     incident_id: c.row.incidentRef ?? `report ${c.row.number}`,

@@ -88,7 +88,8 @@ export async function moveEmbargo(
   const namesEnd = to === 'proposed' || to === 'revise';
   if (namesEnd && !endsAt)
     throw new ValidationError('An embargo proposal names its end instant.', [{ path: 'endsAt', message: 'required' }]);
-  const end = namesEnd ? endsAt! : to === 'none' ? null : to === 'exited' ? at : undefined;
+  // Back to active after a revision, the agreed end is named again (the revision's end was in its place).
+  const end = namesEnd ? endsAt! : to === 'none' ? null : to === 'exited' ? at : endsAt;
   if (!(await moveEmbargoRow(tx, incident.incidentId, from, to, end, at))) {
     throw new ConflictError('The embargo changed meanwhile; reload and try again.');
   }

@@ -100,6 +100,7 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
       return [...out];
     },
     advisorySections: { text: requiredSections, checks: sectionsFromProfileText(requiredSections) },
+    embargo: { tiers: profile.embargo.tiers.map((t) => ({ id: t.id, name: t.name })), maxDays: profile.embargo.maxDays },
     hasTemplate: (id) => id in profile.templates,
     render: (id, vars) => renderTemplate(profile, id, vars),
   };

@@ -69,6 +69,8 @@ export interface ProfileRules {
   ccFor(stage: Stage, projectSlugs: readonly string[]): string[];
   /** What the process requires of an advisory: its own words, and the publication checks they map to. */
   readonly advisorySections: { readonly text: readonly string[]; readonly checks: readonly OptionalSection[] };
+  /** The stakeholder tiers an embargo releases to, in order, and the longest timeline allowed. */
+  readonly embargo: { readonly tiers: readonly { id: string; name: string }[]; readonly maxDays?: number | undefined };
   hasTemplate(id: string): boolean;
   render(templateId: string, vars: Record<string, string>): { subject: string; body: string };
 }
