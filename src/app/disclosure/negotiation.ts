@@ -288,7 +288,7 @@ export function answerEmbargoAsReporter(ctx: Ctx, token: string, raw: unknown) {
   return withReporterCase(ctx, token, { lock: true }, async (tx, c, reporter, now) => {
     const rules = await rulesOf(tx);
     const p = c.row.incidentId ? await openProposal(tx, c.row.incidentId) : null;
-    if (!p || p.by_party !== 'team') throw new ConflictError('No disclosure timeline waits for your answer.');
+    if (p?.by_party !== 'team') throw new ConflictError('No disclosure timeline waits for your answer.');
     const proposal = viewOf(ctx, rules, p);
     if (input.answer === 'counter') {
       const counter = await propose(reporter, tx, c, rules, now, 'reporter', input.timeline);
