@@ -17,6 +17,8 @@ export interface DeskAddressChoice {
   domain?: string | undefined;
   /** Addresses by alias id, replacing the profile's ("{project}" and "{domain}" allowed). */
   aliases?: Readonly<Record<string, string>> | undefined;
+  /** Leave what still says "{domain}" as it is instead of refusing (the caller checks what remains). */
+  leavePlaceholders?: boolean;
 }
 
 export interface AddressProblem {
@@ -96,7 +98,7 @@ export function withDeskAddresses(
   for (const [id, a] of Object.entries(profile.intake.aliases)) {
     const value = fill(replaced.get(id) ?? a.address);
     if (value !== a.address) edits.push({ path: ['intake', 'aliases', id, 'address'], value });
-    if (value.includes(DOMAIN_PLACEHOLDER)) {
+    if (value.includes(DOMAIN_PLACEHOLDER) && !choice.leavePlaceholders) {
       problems.push({
         path: 'mail.domain',
         message: `is needed: the alias "${id}" is ${value}; give the team's mail domain (like lists.example.org)`,
@@ -108,7 +110,7 @@ export function withDeskAddresses(
       if (!cc.includes('@')) return;
       const value = fill(cc);
       if (value !== cc) edits.push({ path: ['copyRules', i, 'cc', j], value });
-      if (value.includes(DOMAIN_PLACEHOLDER)) {
+      if (value.includes(DOMAIN_PLACEHOLDER) && !choice.leavePlaceholders) {
         problems.push({ path: 'mail.domain', message: `is needed: a copy rule sends to ${value}; give the team's mail domain` });
       }
     });

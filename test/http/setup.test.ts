@@ -1,6 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, api } from '../support/harness.ts';
+import { startHarness, api, enroll } from '../support/harness.ts';
+import { initInstance } from '../../src/app/admin/instance.ts';
+import { loadShippedProfileText, parseProfile } from '../../src/process/loader.ts';
 import { setSetupToken } from '../../src/http/routes/session.ts';
 import { beginEnrollment } from '../../src/app/auth/auth.ts';
 
@@ -67,4 +69,36 @@ test('first run: the desk is created only with the setup token printed at start,
   assert.match(enrollment.totpUri, /^otpauth:\/\/totp\/Embargo:ada%40tock\.example\?/);
   const again = await api(h, 'POST', '/api/setup', { body: { setupToken: 'the-printed-token', instance } });
   assert.equal(again.status, 409);
+});
+
+test("a new copy of the shipped profile keeps the desk's own addresses; a {domain} the desk has no address for is refused", async () => {
+  const h = await startHarness();
+  after(() => h.close());
+  const { adminId, enrollmentToken } = await initInstance(h.app, {
+    name: 'Acme Firmware Security',
+    profile: 'trusted-firmware',
+    timeZone: 'Europe/London',
+    admin: { name: 'Ada', email: 'ada@acme.example' },
+    mail: { domain: 'lists.acme.example', aliases: { ess: '{project}-ess@partners.acme.example' } },
+  });
+  const admin = { personId: adminId, ...(await enroll(h, adminId, enrollmentToken)) };
+  const shipped = loadShippedProfileText('trusted-firmware');
+  const put = (yaml: string) => api(h, 'PUT', '/api/profile', { as: admin, body: { yaml } });
+  const ok = await put(shipped.replace('amount: 3, unit: working-days', 'amount: 2, unit: working-days'));
+  assert.equal(ok.status, 200, ok.body);
+  const stored = parseProfile((await api(h, 'GET', '/api/profile', { as: admin })).body, 'desk').profile!;
+  assert.deepEqual(Object.fromEntries(Object.entries(stored.intake.aliases).map(([id, a]) => [id, a.address])), {
+    central: 'security@lists.acme.example',
+    project: '{project}-security@lists.acme.example',
+    ess: '{project}-ess@partners.acme.example',
+    'trusted-stakeholders': '{project}-trusted-stakeholder-notify@lists.acme.example',
+  });
+  const extra = shipped.replace('  aliases:\n', '  aliases:\n    press:\n      address: press@{domain}\n      inbound: false\n');
+  const refused = await put(extra);
+  assert.equal(refused.status, 400, refused.body);
+  assert.deepEqual(
+    refused.json.error.details.map((d: { path: string }) => d.path),
+    ['intake.aliases.press.address'],
+  );
+  assert.match(refused.json.error.message, /where the desk has no address of its own to keep/);
 });

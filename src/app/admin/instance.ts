@@ -5,7 +5,14 @@ import { EmbargoError, ValidationError } from '../../domain/errors.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
 import { parseProfile, loadShippedProfileText } from '../../process/loader.ts';
 import { checkProfileText, formatProblems, type Problem } from '../../process/lint.ts';
-import { aliasesOf, domainPlaceholders, MAIL_DOMAIN, withDeskAddresses, type DeskAlias } from '../../process/desk-addresses.ts';
+import {
+  aliasesOf,
+  DOMAIN_PLACEHOLDER,
+  domainPlaceholders,
+  MAIL_DOMAIN,
+  withDeskAddresses,
+  type DeskAlias,
+} from '../../process/desk-addresses.ts';
 import type { ProcessProfile } from '../../process/schema.ts';
 import { insertProject, insertTeam } from './rows.ts';
 import type { ProfileRules } from '../profile/rules.ts';
@@ -154,19 +161,12 @@ export function assertTimeZone(tz: string): void {
  * first; any error refuses the change and lists every problem with its line and column.
  * Workflow modes cannot change under running cases, so a profile with another workflow is refused.
  */
-export async function updateProfile(ctx: Ctx, yaml: string): Promise<{ profileId: string }> {
+export async function updateProfile(ctx: Ctx, text: string): Promise<{ profileId: string }> {
   requireAdmin(ctx);
-  if (typeof yaml !== 'string' || yaml.length > 500_000) throw new ValidationError('Send the profile as YAML text of at most 500 kB.');
+  if (typeof text !== 'string' || text.length > 500_000) throw new ValidationError('Send the profile as YAML text of at most 500 kB.');
+  const yaml = await keepingDeskAddresses(ctx, text);
   const problems = checkProfileText(yaml, 'profile').filter((p) => p.severity === 'error');
   const { profile } = parseProfile(yaml, 'profile');
-  // A copy that still says "{domain}" would send to no real list: the team writes its addresses in.
-  const placeholders = profile ? domainPlaceholders(profile) : [];
-  if (profile && !problems.length && placeholders.length) {
-    throw new ValidationError(
-      `The profile still says "{domain}" at ${placeholders.join(', ')}: write the team's own addresses there (the desk's current ones are in its profile now).`,
-      placeholders.map((path) => ({ path, message: 'write the mail domain instead of "{domain}"' })),
-    );
-  }
   if (!profile || problems.length) {
     throw new EmbargoError(
       'profile_invalid',
@@ -183,6 +183,14 @@ export async function updateProfile(ctx: Ctx, yaml: string): Promise<{ profileId
         `The new profile changes the workflow (${profile.workflow.triage}/${profile.workflow.assignment}); set up a new desk for a different workflow.`,
       );
     }
+    // A copy that still says "{domain}" would send to no real list: the team writes its addresses in.
+    const placeholders = domainPlaceholders(profile);
+    if (placeholders.length) {
+      throw new ValidationError(
+        `The profile says "{domain}" at ${placeholders.join(', ')}, where the desk has no address of its own to keep: write the team's address there.`,
+        placeholders.map((path) => ({ path, message: 'write the address instead of "{domain}"' })),
+      );
+    }
     await tx.query('UPDATE instance SET profile_id = $1, profile_yaml = $2 WHERE id = 1', [profile.id, yaml]);
     await audit(ctx, tx, now, {
       action: 'instance.profile_updated',
@@ -192,6 +200,26 @@ export async function updateProfile(ctx: Ctx, yaml: string): Promise<{ profileId
     });
     return { profileId: profile.id };
   });
+}
+
+/**
+ * A new copy of a shipped profile (`embargo process copy`) still writes its aliases as "{domain}":
+ * each such alias the desk already has keeps the address the desk uses for it now, so editing a
+ * template does not mean typing the lists again. Anything else stays as written (and is refused if
+ * it still says "{domain}").
+ */
+async function keepingDeskAddresses(ctx: Ctx, text: string): Promise<string> {
+  const { profile } = parseProfile(text, 'profile');
+  if (!profile || domainPlaceholders(profile).length === 0) return text;
+  const r = await ctx.app.db.query<{ profile_yaml: string }>('SELECT profile_yaml FROM instance WHERE id = 1');
+  const current = r.rows[0] ? parseProfile(r.rows[0].profile_yaml, 'instance profile').profile : undefined;
+  if (!current) return text;
+  const kept = Object.fromEntries(
+    Object.entries(profile.intake.aliases)
+      .filter(([id, a]) => a.address.includes(DOMAIN_PLACEHOLDER) && Object.hasOwn(current.intake.aliases, id))
+      .map(([id]) => [id, current.intake.aliases[id]!.address]),
+  );
+  return withDeskAddresses(text, profile, { aliases: kept, leavePlaceholders: true }).text ?? text;
 }
 
 export async function currentProfileText(ctx: Ctx): Promise<string> {
