@@ -109,7 +109,7 @@ test('a test mail is refused while it could only wait, and changes nothing', asy
 test('with a relay and a team key the banner goes; a test mail is queued, audited and sent; the thread says sent', async () => {
   await setSmtpRelay(admin.ctx, { host: '127.0.0.1', port: sink.port, tls: 'none', bounceAddress: 'bounces@lists.tockos.org' });
   // A relay but no key yet: held, not off.
-  assert.match((await asAdmin.get('/')).body, /Outbound mail is held\.<\/strong>[^]*There is no team key/);
+  assert.match((await asAdmin.get('/')).body, /Outbound mail is held\.<\/strong>[\s\S]*There is no team key/);
   await generateTeamKeyFor(admin.ctx, {});
   assert.doesNotMatch((await asAdmin.get('/')).body, /id="outbound-mail"/);
 
@@ -118,7 +118,7 @@ test('with a relay and a team key the banner goes; a test mail is queued, audite
   assert.equal(sent.location, '/admin/deliveries?done=tested#test-mail');
   const page = await asAdmin.get('/admin/deliveries?done=tested');
   assert.match(page.body, /The test mail is queued/);
-  assert.match(page.body, /<table id="test-mails">[^]*admin@example\.org<\/td><td>queued/);
+  assert.match(page.body, /<table id="test-mails">[\s\S]*admin@example\.org<\/td><td>queued/);
   const outboxId = (await h.app.db.query<{ id: string }>("SELECT id FROM outbox WHERE template_id = 'mail.test'")).rows[0]!.id;
   assert.deepEqual(await auditActions(h, outboxId), ['mail.test_queued']);
 
@@ -151,7 +151,7 @@ test('mail refused by the server: the thread says failed, for how many of its re
     await runDeliveryPass(h.app);
     assert.match(await threadLabel('Third answer'), /mail failed \(1 of 3\)/);
     const page = await asAdmin.get('/admin/deliveries');
-    assert.match(page.body.slice(page.body.indexOf('id="failed"')), /Failed \(1\)[^]*5\.1\.1 No such user/);
+    assert.match(page.body.slice(page.body.indexOf('id="failed"')), /Failed \(1\)[\s\S]*5\.1\.1 No such user/);
   } finally {
     sink.reply = null;
   }
