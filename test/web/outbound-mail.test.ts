@@ -124,8 +124,12 @@ test('with a relay and a team key the banner goes; a test mail is queued, audite
 
   const pass = await runDeliveryPass(h.app);
   assert.equal(pass.failed, 0, JSON.stringify(pass));
-  const test = sink.received.find((m) => m.rcptTo.includes('admin@example.org'));
+  const { message_id } = (
+    await h.app.db.query<{ message_id: string }>('SELECT message_id FROM deliveries WHERE outbox_id = $1', [outboxId])
+  ).rows[0]!;
+  const test = sink.received.find((m) => m.messageId === message_id);
   assert.ok(test, 'the test mail reached the relay');
+  assert.deepEqual(test.rcptTo, ['admin@example.org']);
   // The admin has no key on file: the test mail itself, in clear (it holds nothing secret), not a notice.
   assert.equal(headerValue(test.raw, 'Subject'), '[Tock Security Team] Test mail from the desk');
   assert.match(test.raw.toString(), /If you read it, outbound mail works/);
