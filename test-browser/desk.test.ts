@@ -72,6 +72,7 @@ describe('the desk in Chromium', { skip: skipBrowser }, () => {
     await p.getByLabel('Trusted Firmware').check();
     await p.locator('input[name=name]').fill('Trusted Firmware Security Team');
     await p.locator('select[name=timeZone]').selectOption('Europe/London');
+    await p.getByLabel('Mail domain of your lists').fill('lists.tf.example');
     await p.locator('input[name=adminName]').fill('Ada Admin');
     await p.locator('input[name=adminEmail]').fill('admin@tf.example');
     await p.getByRole('button', { name: 'Set up the desk' }).click();

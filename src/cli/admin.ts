@@ -1,4 +1,4 @@
-import { addPerson, setTeamMember } from '../app/admin/admin.ts';
+import { addPerson } from '../app/admin/admin.ts';
 import { verifyAuditChain } from '../app/admin/maintenance.ts';
 import { clearSignInLockOf } from '../app/auth/guard.ts';
 import { parse, UsageError } from './args.ts';
@@ -12,7 +12,7 @@ const userAdd: Command = {
   help: `Usage: embargo user add --name NAME --email EMAIL [--email EMAIL...] --time-zone ZONE [--admin] [--team SLUG...]
 Prints the one-time enrollment link where the person sets a password and a second factor.\n`,
   opensDatabase: 'always',
-  async run(args, { out }) {
+  async run(args, { out, err }) {
     const { values } = parse(
       args,
       {
@@ -26,15 +26,15 @@ Prints the one-time enrollment link where the person sets a password and a secon
     );
     if (!values.name || !values.email?.length || !values['time-zone']) throw new UsageError('--name, --email and --time-zone are required');
     return withApp(async (app) => {
-      const ctx = system(app);
-      const r = await addPerson(ctx, {
+      // The person and their teams in one use case: an unknown team adds nobody.
+      const r = await addPerson(system(app), {
         name: values.name,
         emails: values.email,
         timeZone: values['time-zone'],
         isAdmin: values.admin ?? false,
+        teams: values.team ?? [],
       });
-      for (const team of values.team ?? []) await setTeamMember(ctx, team, { email: values.email![0] }, true);
-      out.write(`${r.personId}\nEnrollment link (one use, 7 days):\n  ${link(app.config, `/enroll/${r.enrollmentToken}`)}\n`);
+      out.write(`${r.personId}\nEnrollment link (one use, 7 days):\n  ${link(app, `/enroll/${r.enrollmentToken}`, err)}\n`);
       return 0;
     });
   },

@@ -2,6 +2,7 @@ import { createApp } from '../app/bootstrap.ts';
 import type { App, Ctx } from '../app/context.ts';
 import { principalByEmail } from '../app/auth/auth.ts';
 import { deskUrl, loadConfig, type Config } from '../config.ts';
+import { withDeskAddress } from '../app/admin/desk-address.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { DataDirLockedError } from '../store/open.ts';
 import { UsageError } from './args.ts';
@@ -37,8 +38,23 @@ export interface Command {
   run(args: string[], io: Io): Promise<number>;
 }
 
-/** The URL of a page of the desk, for the links commands print. */
-export const link = (config: Config, path: string): string => `${deskUrl(config)}${path}`;
+/** Apps whose address is the local default: neither a public URL nor a server's record says where the desk is. */
+const guessedAddress = new WeakSet<App>();
+
+/**
+ * The URL of a page of the desk, for the links commands print: the public URL, else the address the
+ * desk's server recorded at its last start (see withApp). When neither exists the link is the local
+ * default, and the operator is told so once, on standard error.
+ */
+export function link(app: App, path: string, err: Out): string {
+  if (guessedAddress.has(app)) {
+    guessedAddress.delete(app);
+    err.write(
+      `Note: no public URL is configured (EMBARGO_PUBLIC_URL) and \`embargo serve\` has not run on this desk yet, so the link assumes ${deskUrl(app.config)}.\n`,
+    );
+  }
+  return `${deskUrl(app.config)}${path}`;
+}
 
 /** The command this process runs, as the embedded database's lock names it to anyone refused meanwhile. */
 let running = 'an embargo command';
@@ -52,13 +68,19 @@ export const setRunningCommand = (name: string) => {
  */
 export const openDesk = (config: Config = loadConfig()): Promise<App> => createApp(config, { owner: running });
 
-/** Opens the desk for one command and closes it after. */
+/**
+ * Opens the desk for one command and closes it after. Without a public URL in this shell's config,
+ * the app takes the address the server recorded, so links and Message-IDs made here agree with the
+ * server's.
+ */
 export async function withApp<T>(fn: (app: App) => Promise<T>): Promise<T> {
-  const app = await openDesk();
+  const opened = await openDesk();
   try {
+    const { app, known } = await withDeskAddress(opened);
+    if (!known) guessedAddress.add(app);
     return await fn(app);
   } finally {
-    await app.db.close();
+    await opened.db.close();
   }
 }
 

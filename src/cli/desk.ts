@@ -4,6 +4,7 @@ import { deskUrl, loadConfig } from '../config.ts';
 import { initInstance, isInitialised } from '../app/admin/instance.ts';
 import { applyMailConfig } from '../app/delivery/settings.ts';
 import { migrateDesk } from '../app/admin/maintenance.ts';
+import { recordDeskAddress } from '../app/admin/desk-address.ts';
 import { buildServer } from '../http/server.ts';
 import { setSetupToken } from '../http/routes/session.ts';
 import { webPlugin } from '../web/index.ts';
@@ -14,23 +15,34 @@ import { startMailDelivery } from '../jobs/mail-delivery.ts';
 import { startMailIngress } from './mail.ts';
 import { parse, UsageError } from './args.ts';
 import { link, openDesk, withApp, type Command, type Out } from './command.ts';
+import { ZodError } from 'zod';
+import { EmbargoError, ValidationError } from '../domain/errors.ts';
 
 // The desk itself: `embargo init` creates it, `embargo serve` runs it, `embargo migrate` brings its
 // database schema up to date.
 
 const init: Command = {
   name: 'init',
-  summary: 'Create the desk: process profile, name, time zone and first admin',
-  help: `Usage: embargo init --profile trusted-firmware|tock|FILE --name NAME --time-zone ZONE --admin-name NAME --admin-email EMAIL
-Creates the desk and prints the admin's one-time enrollment link.\n`,
+  summary: 'Create the desk: process profile, name, time zone, mail addresses and first admin',
+  help: `Usage: embargo init --profile trusted-firmware|tock|FILE --name NAME --time-zone ZONE
+                    --mail-domain DOMAIN [--alias ID=ADDRESS...] --admin-name NAME --admin-email EMAIL
+Creates the desk and prints the admin's one-time enrollment link.
+  --mail-domain  the team's own mail domain (lists.example.org): the profile's aliases are written
+                 with it (security@DOMAIN, {project}-security@DOMAIN, ...); needed for the shipped
+                 profiles, which name no team's lists
+  --alias        an alias kept elsewhere, by its id in the profile: --alias ess={project}-ess@example.org
+The desk's copy of the profile gets these addresses; the projects the profile starts with (Tock:
+Tock, with its subsystem table) are created with their security teams.\n`,
   opensDatabase: 'always',
-  async run(args, { out }) {
+  async run(args, { out, err }) {
     const { values } = parse(
       args,
       {
         profile: { type: 'string' },
         name: { type: 'string' },
         'time-zone': { type: 'string' },
+        'mail-domain': { type: 'string' },
+        alias: { type: 'string', multiple: true },
         'admin-name': { type: 'string' },
         'admin-email': { type: 'string' },
       },
@@ -38,6 +50,12 @@ Creates the desk and prints the admin's one-time enrollment link.\n`,
     );
     for (const k of ['profile', 'name', 'time-zone', 'admin-name', 'admin-email'] as const)
       if (!values[k]) throw new UsageError(`--${k} is required`);
+    const aliases: Record<string, string> = {};
+    for (const pair of values.alias ?? []) {
+      const eq = pair.indexOf('=');
+      if (eq < 1) throw new UsageError(`--alias ${pair}: write it as ID=ADDRESS, like ess={project}-ess@lists.example.org`);
+      aliases[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
+    }
     const profile = values.profile!;
     const isFile = profile.includes('/') || profile.endsWith('.yaml') || profile.endsWith('.yml');
     return withApp(async (app) => {
@@ -46,12 +64,43 @@ Creates the desk and prints the admin's one-time enrollment link.\n`,
         timeZone: values['time-zone'],
         ...(isFile ? { profileYaml: readFileSync(profile, 'utf8') } : { profile }),
         admin: { name: values['admin-name'], email: values['admin-email'] },
+        mail: { ...(values['mail-domain'] ? { domain: values['mail-domain'] } : {}), aliases },
+      }).catch((e: unknown) => {
+        throw inFlagWords(e);
       });
-      out.write(`Desk created. The admin sets a password and second factor at:\n  ${link(app.config, `/enroll/${r.enrollmentToken}`)}\n`);
+      out.write(
+        `Desk created. Its mail addresses:\n${r.aliases.map((a) => `  ${a.id}: ${a.address}${a.inbound ? '' : ' (outbound only)'}\n`).join('')}` +
+          (r.projects.length
+            ? `Projects: ${r.projects.join(', ')} (each with its security team ${r.projects.map((p) => `${p}-security`).join(', ')})\n`
+            : '') +
+          `The admin sets a password and second factor at:\n  ${link(app, `/enroll/${r.enrollmentToken}`, err)}\n`,
+      );
       return 0;
     });
   },
 };
+
+/** The use case names its input's fields; the operator typed flags. */
+function inFlagWords(e: unknown): unknown {
+  const words = (s: string) =>
+    s
+      .replace(/\bmail\.domain\b/g, '--mail-domain')
+      .replace(/\bmail\.aliases\.([\w-]+)/g, '--alias $1=...')
+      .replace(/^admin\.(name|email)$/, '--admin-$1')
+      .replace(/^timeZone$/, '--time-zone');
+  const details =
+    e instanceof ZodError
+      ? e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
+      : e instanceof EmbargoError && e.code === 'validation_failed'
+        ? e.details
+        : null;
+  if (!details) return e;
+  const message = e instanceof ZodError ? 'The input is not valid.' : (e as Error).message;
+  return new ValidationError(
+    words(message),
+    details.map((d) => ({ ...d, ...(d.path ? { path: words(d.path) } : {}) })),
+  );
+}
 
 const serveCommand: Command = {
   name: 'serve',
@@ -97,6 +146,8 @@ async function serve(out: Out): Promise<number> {
   const isNew = !(await isInitialised(app.db));
   const token = isNew ? randomBytes(24).toString('base64url') : null;
   if (token) setSetupToken(token);
+  // Links printed by commands in other shells point here (they have none of this process's settings).
+  await recordDeskAddress(app, base);
   // Reminders and escalations: every server runs the scheduler; notices are claimed in the database,
   // so several servers never send one twice.
   const scheduler = startScheduler(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });

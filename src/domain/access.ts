@@ -272,7 +272,7 @@ export type DeskAction =
   | 'mail.inbox'
   /** Failed outbound deliveries: look, resend. */
   | 'mail.deliveries'
-  /** Aliases, IMAP accounts and the relay host. */
+  /** Aliases, IMAP accounts and the relay host, and a test mail through it. */
   | 'mail.settings'
   /** Desk-wide SLA metrics. */
   | 'metrics.read';

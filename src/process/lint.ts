@@ -4,7 +4,7 @@
 // sections are valid, so a profile with a schema error elsewhere still gets all its lint findings.
 
 import Mustache from 'mustache';
-import { KNOWN_EVENTS, ProcessProfileSchema, TEMPLATE_VARIABLES } from './schema.ts';
+import { KNOWN_EVENTS, PROFILE_ADDRESS, ProcessProfileSchema, TEMPLATE_VARIABLES } from './schema.ts';
 import { EMITTED_EVENTS, isEmittedEvent } from './events.ts';
 import type { ProcessProfile } from './schema.ts';
 import { nowhere } from './locate.ts';
@@ -47,8 +47,6 @@ export function requiredTemplates(workflow: ProcessProfile['workflow']): string[
 
 // NIST SP 800-57 security strengths; anything else is probably a key size typed by mistake.
 const SECURITY_BANDS = [80, 112, 128, 192, 256];
-
-const ADDRESS = /^(?:[A-Za-z0-9._%+-]|\{project\})+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
 
 const CHECKS: Check[] = [
   // --- templates ---------------------------------------------------------------------------
@@ -241,7 +239,7 @@ const CHECKS: Check[] = [
     p.copyRules.forEach((rule, i) => {
       rule.cc.forEach((cc, j) => {
         if (cc.includes('@')) {
-          if (!ADDRESS.test(cc)) r.error(['copyRules', i, 'cc', j], `"${cc}" is not an e-mail address`);
+          if (!PROFILE_ADDRESS.test(cc)) r.error(['copyRules', i, 'cc', j], `"${cc}" is not an e-mail address`);
         } else if (!aliases.includes(cc)) {
           r.error(['copyRules', i, 'cc', j], unknown('alias', cc, aliases));
         }
@@ -257,6 +255,17 @@ const CHECKS: Check[] = [
     duplicates(p.subsystems, ['subsystems'], 'subsystem', r);
     if (p.workflow.assignment === 'subsystem-contacts' && p.subsystems.length === 0) {
       r.error(['workflow', 'assignment'], 'subsystem-contacts assignment needs at least one entry in subsystems');
+    }
+  }),
+  check(['projects', 'workflow'], (p, r) => {
+    duplicates(p.projects, ['projects'], 'project', r);
+    // The contact table belongs to a project: without one the coordinator has nothing to assign in
+    // until an admin creates it.
+    if (p.workflow.assignment === 'subsystem-contacts' && p.projects.length === 0) {
+      r.warning(
+        ['workflow', 'assignment'],
+        'subsystem-contacts assignment has no project to assign in: list it under projects, so the desk starts with it',
+      );
     }
   }),
   check(['keyPolicy'], (p, r) => {

@@ -126,9 +126,15 @@ const ident = z.string().regex(/^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$/, 'must be a 
 // Not trimmed: a template body keeps its final newline exactly as written.
 const text = z.string().refine((s) => s.trim() !== '', 'must not be empty');
 
-// "{project}" is the one placeholder an address may hold: it is replaced by the project's slug.
-const ADDRESS = /^(?:[A-Za-z0-9._%+-]|\{project\})+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$/;
-const address = z.string().regex(ADDRESS, 'must be an e-mail address; "{project}" is the only placeholder allowed');
+/**
+ * An address of a profile. Two placeholders: "{project}" in the local part, replaced by a project's
+ * slug, and "{domain}" as the whole domain, which the desk's setup replaces with the team's own mail
+ * domain (the shipped profiles write every alias so: a desk never starts on another team's lists).
+ */
+export const PROFILE_ADDRESS = /^(?:[A-Za-z0-9._%+-]|\{project\})+@(?:[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+|\{domain\})$/;
+const address = z
+  .string()
+  .regex(PROFILE_ADDRESS, 'must be an e-mail address; "{project}" and "{domain}" are the only placeholders allowed');
 
 const timeZone = z.string().refine(isTimeZone, {
   message: 'must be "owner" (the time zone of the clock\'s owner) or an IANA time zone like "Europe/London"',
@@ -295,6 +301,15 @@ const CopyRule = z.strictObject({
   description: text.optional(),
 });
 
+/**
+ * A project the desk is set up with, with its security team and the profile's subsystem table (Tock:
+ * Tock itself, the one project its contact table assigns within). Others are added by an admin.
+ */
+const StartingProject = z.strictObject({
+  id: slug,
+  name: text,
+});
+
 const Sensitive = z.strictObject({
   defaultFields: z.array(z.enum(SENSITIVE_FIELDS)),
   reporterMayMarkOthers: z.boolean(),
@@ -352,6 +367,7 @@ export const ProcessProfileSchema = z.strictObject({
   copyRules: z.array(CopyRule).default([]),
   sensitive: Sensitive,
   subsystems: z.array(Subsystem).default([]),
+  projects: z.array(StartingProject).default([]),
   keyPolicy: KeyPolicy,
   advisory: Advisory.optional(),
   embargo: Embargo.default({ tiers: [] }),

@@ -7,6 +7,8 @@ import { mayDo, type PersonPrincipal } from '../domain/access.ts';
 import { EmbargoError, httpStatusOf } from '../domain/errors.ts';
 import type { AuthResult } from '../http/server.ts';
 import { html, raw, type Html, type Interpolation } from './html.ts';
+import { outboundMailStatus, type OutboundMailStatus } from '../app/delivery/outbound-status.ts';
+import { outboundBanner } from './mail-status.ts';
 
 // Shared machinery of the web pages: layout, authentication guards, CSRF, form fields, and turning
 // errors into sentences a person can act on.
@@ -22,6 +24,8 @@ export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; f
 export interface Viewer {
   principal: PersonPrincipal | null;
   csrfToken: string | null;
+  /** For admins: whether outbound mail waits, and why (every page shows it until it goes out). */
+  outboundMail?: OutboundMailStatus | null;
 }
 
 export interface PageOptions {
@@ -70,6 +74,7 @@ export function layout(o: PageOptions): Html {
   <nav aria-label="Main">${nav}</nav>
 </header>
 <main id="main">
+${outboundBanner(o.viewer.outboundMail)}
 ${o.flash ? html`<p class="flash" role="status">${o.flash}</p>` : ''}
 ${o.error ? html`<div class="error" role="alert"><p>${o.error}</p></div>` : ''}
 ${o.heading === false ? '' : html`<h1>${o.title}</h1>`}
@@ -103,13 +108,18 @@ export function seeOther(reply: FastifyReply, location: string): FastifyReply {
 }
 
 export async function viewerOf(deps: WebDeps, request: FastifyRequest): Promise<Viewer> {
+  let auth: AuthResult;
   try {
-    const auth = await deps.authenticate(request);
-    if (auth.principal.kind === 'person') return { principal: auth.principal, csrfToken: auth.csrfToken };
+    auth = await deps.authenticate(request);
   } catch {
     // A bad bearer token on a page request: treat as signed out.
+    return { principal: null, csrfToken: null };
   }
-  return { principal: null, csrfToken: null };
+  if (auth.principal.kind !== 'person') return { principal: null, csrfToken: null };
+  const p = auth.principal;
+  // Admins are the ones who can set up the relay and the team key: they are told on every page.
+  const outboundMail = mayDo(p, 'mail.settings') ? await outboundMailStatus({ app: deps.app, principal: p }) : null;
+  return { principal: p, csrfToken: auth.csrfToken, outboundMail };
 }
 
 export const ctxOf = (app: App, viewer: Viewer): Ctx => ({ app, principal: viewer.principal ?? { kind: 'anonymous' } });

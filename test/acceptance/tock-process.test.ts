@@ -1,16 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  startHarness,
-  setupDesk,
-  addMember,
-  addProject,
-  api,
-  outbox,
-  auditActions,
-  type Harness,
-  type Member,
-} from '../support/harness.ts';
+import { startHarness, setupDesk, addMember, api, outbox, auditActions, type Harness, type Member } from '../support/harness.ts';
 import { setSubsystemContacts, updateAvailability } from '../../src/app/admin/admin.ts';
 
 // Tock's process over HTTP: report → acknowledge → assess (severity, components, priority) → assign
@@ -21,8 +11,7 @@ let admin: Member, coord: Member, kim: Member, ivan: Member, kate: Member;
 
 before(async () => {
   h = await startHarness({ clock: '2026-11-27T17:30:00Z' }); // Friday evening
-  admin = await setupDesk(h, 'tock', 'America/New_York');
-  await addProject(admin, 'tock', 'Tock');
+  admin = await setupDesk(h, 'tock', 'America/New_York'); // with the profile's project Tock and its subsystem table
   coord = await addMember(h, admin, {
     name: 'Charles Coordinator',
     email: 'charles@tock.example',

@@ -78,7 +78,6 @@ describe('Tock: severity, priority and resolution target follow the CVSS score',
   before(async () => {
     h = await startHarness({ clock: received });
     admin = await setupDesk(h, 'tock', 'Europe/London');
-    await addProject(admin, 'tock', 'Tock');
     await addProject(admin, 'other', 'Other project');
     coord = await addMember(h, admin, { name: 'Charles Coordinator', email: 'charles@tock.example', teams: ['security'] });
     outsider = await addMember(h, admin, { name: 'Olive Outsider', email: 'olive@other.example', teams: ['other-security'] });

@@ -47,6 +47,7 @@ test('embargo advisory export ID: published without --as, any version with --as 
     profile: 'trusted-firmware',
     timeZone: 'Europe/London',
     admin: { name: 'Ada', email: 'ada@tf.example' },
+    mail: { domain: 'lists.tf.example' },
   });
   await createProject(system, { slug: 'tf-a', name: 'TF-A' });
   await createProject(system, { slug: 'tf-m', name: 'TF-M' });

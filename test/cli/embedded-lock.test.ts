@@ -103,7 +103,7 @@ test('embedded database held by embargo serve: commands and a second server are 
   await seedPgliteDataDir(dir);
   const init = await runEmbargo(env, [
     'init',
-    ...['--profile', 'trusted-firmware', '--name', 'TF Security', '--time-zone', 'Europe/London'],
+    ...['--profile', 'trusted-firmware', '--name', 'TF Security', '--time-zone', 'Europe/London', '--mail-domain', 'tf.example'],
     ...['--admin-name', 'Ada', '--admin-email', 'ada@tf.example'],
   ]);
   assert.equal(init.code, 0, init.err);
@@ -151,7 +151,7 @@ test('embedded database: the lock of a server killed with SIGKILL is taken over 
   await seedPgliteDataDir(dir);
   const init = await runEmbargo(env, [
     'init',
-    ...['--profile', 'tock', '--name', 'Tock Security', '--time-zone', 'UTC'],
+    ...['--profile', 'tock', '--name', 'Tock Security', '--time-zone', 'UTC', '--mail-domain', 'tock.example'],
     ...['--admin-name', 'Ada', '--admin-email', 'ada@tock.example'],
   ]);
   assert.equal(init.code, 0, init.err);

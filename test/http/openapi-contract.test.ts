@@ -44,6 +44,7 @@ import { CveAccountInput } from '../../src/app/cve/account.ts';
 import { ReserveInput } from '../../src/app/cve/cna.ts';
 import { GenerateTeamKeyInput, ImportTeamKeyInput, UploadKeyInput } from '../../src/app/keys/keys.ts';
 import { AliasInput, ImapAccountInput, SmtpRelayInput } from '../../src/app/delivery/settings.ts';
+import { TestMailInput } from '../../src/app/delivery/outbound-status.ts';
 import { SignedReplyInput } from '../../src/app/relay/relay-web.ts';
 
 // The OpenAPI document states the contract only if each route declares the very schema its use case
@@ -106,6 +107,7 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'PUT /api/admin/mail-settings/smtp-relay': { body: SmtpRelayInput },
   'PUT /api/admin/mail-settings/aliases': { body: AliasInput },
   'PUT /api/admin/mail-settings/imap-accounts': { body: ImapAccountInput },
+  'POST /api/admin/mail-settings/test-mail': { body: TestMailInput },
   'POST /api/reports/:id/signed-replies': { body: SignedReplyInput },
   'POST /api/reports/:id/marks': { body: MarkInput },
   'POST /api/reporter/:token/marks': { body: MarkInput },
@@ -127,6 +129,8 @@ const doorValidated = new Set([
   'GET /api/admin/member-keys',
   'GET /api/admin/mail-inbox',
   'GET /api/deliveries/failed',
+  'GET /api/deliveries/queued',
+  'GET /api/deliveries/status',
 ]);
 
 const apiRoutes = allRoutes().filter((r) => r.url.startsWith('/api/'));

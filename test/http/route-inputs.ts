@@ -36,6 +36,7 @@ export const bodies: Record<string, unknown> = {
   'PUT /api/projects/:slug/subsystems/:name': { primary: null, secondary: null },
   'POST /api/session': { email: 'nobody@x.example', password: 'wrong password!', totp: '000000' },
   'POST /api/setup': { setupToken: 'wrong', instance: {} },
+  'POST /api/admin/mail-settings/test-mail': { to: 'probe@x.example' },
   'PUT /api/profile': { yaml: 'id: probe' },
   'POST /api/cve/pool': { block: 'CVE-2026-1000..CVE-2026-1001' },
   'POST /api/cve/pool/reserve': { amount: 1 },

@@ -30,6 +30,8 @@ test('embargo mail import: stdin and file, prints where it landed, same message 
     'TF Security',
     '--time-zone',
     'Europe/London',
+    '--mail-domain',
+    'lists.trustedfirmware.org',
     '--admin-name',
     'Ada',
     '--admin-email',

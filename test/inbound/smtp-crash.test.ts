@@ -68,6 +68,8 @@ test('SMTP receiving survives SIGKILL at random points: every 250 is stored once
     'TF Security',
     '--time-zone',
     'Europe/London',
+    '--mail-domain',
+    'lists.trustedfirmware.org',
     '--admin-name',
     'Ada',
     '--admin-email',

@@ -331,7 +331,6 @@ test('Tock: the resolution target escalates to the secondary contact of the assi
   const h = await startHarness({ clock: '2026-11-20T09:00:00Z', config: { slaRemindBeforeHours: 48 } });
   try {
     const admin = await setupDesk(h, 'tock', 'America/New_York');
-    await addProject(admin, 'tock', 'Tock');
     const charles = await person(h, admin, {
       name: 'Charles Coordinator',
       email: 'charles@tock.example',
@@ -445,7 +444,6 @@ test('Tock: a subsystem contact on a day off today (in their own zone) is skippe
   const h = await startHarness({ clock: '2026-11-20T09:00:00Z' });
   try {
     const admin = await setupDesk(h, 'tock', 'America/New_York');
-    await addProject(admin, 'tock', 'Tock');
     const charles = await person(h, admin, {
       name: 'Charles Coordinator',
       email: 'charles@tock.example',
@@ -483,7 +481,6 @@ test('Tock: severity changed and changed back recreates the resolution clock wit
   const h = await startHarness({ clock: '2026-11-20T09:00:00Z', config: { slaRemindBeforeHours: 48 } });
   try {
     const admin = await setupDesk(h, 'tock', 'America/New_York');
-    await addProject(admin, 'tock', 'Tock');
     const charles = await person(h, admin, {
       name: 'Charles Coordinator',
       email: 'charles@tock.example',

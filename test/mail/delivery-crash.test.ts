@@ -61,6 +61,7 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
     profile: 'trusted-firmware',
     timeZone: 'Europe/London',
     admin: { name: 'Ada', email: 'ada@tf.example' },
+    mail: { domain: 'lists.tf.example' },
   });
   const alice = await addPerson(system, { name: 'Alice', emails: ['alice@tf.example'], timeZone: 'Europe/London' });
   await addPerson(system, { name: 'Bob', emails: ['bob@tf.example'], timeZone: 'Europe/London' });

@@ -214,6 +214,8 @@ test('CLI: keys team-public before and after keys generate / keys import; GnuPG 
         'Tock Security Team',
         '--time-zone',
         'UTC',
+        '--mail-domain',
+        'lists.tockos.org',
         '--admin-name',
         'Ada',
         '--admin-email',

@@ -51,7 +51,20 @@ test('Tock: coordinator triage, 2 working days initial review, subsystem table, 
     ['Kernel', 'IPC', 'MPU', 'Drivers', 'Apps', 'Libraries', 'Hardware', 'Build'],
   );
   assert.deepEqual(tock.copyRules, [{ audience: 'reporter', cc: ['security'] }]);
-  assert.equal(tock.intake.aliases.security?.address, 'security@lists.tockos.org');
+  assert.equal(tock.intake.aliases.security?.address, 'security@{domain}');
+  // Tock's process is one project's: the desk starts with it, and assignment uses its subsystem table.
+  assert.deepEqual(tock.projects, [{ id: 'tock', name: 'Tock' }]);
+});
+
+test("no shipped profile names another team's lists: every alias takes the desk's own mail domain", () => {
+  for (const { id } of listShippedProfiles()) {
+    const profile = loadProfile(id);
+    for (const [alias, a] of Object.entries(profile.intake.aliases)) {
+      assert.match(a.address, /@\{domain\}$/, `${id}: alias ${alias} is ${a.address}`);
+    }
+    for (const rule of profile.copyRules)
+      for (const cc of rule.cc) assert.ok(!cc.includes('@') || cc.endsWith('@{domain}'), `${id}: cc ${cc}`);
+  }
 });
 
 test("TF: triage within 3 working days, Mon–Fri in the triager's time zone, of the initial report", () => {
@@ -80,8 +93,9 @@ test('TF: claim triage, forward to project, hand-off, cc rules, sensitive defaul
     { triage: tf.workflow.triage, assignment: tf.workflow.assignment, handOff: tf.workflow.singleProjectHandOff },
     { triage: 'claim', assignment: 'forward-to-project', handOff: true },
   );
-  assert.equal(tf.intake.aliases.central?.address, 'security@lists.trustedfirmware.org');
-  assert.equal(tf.intake.aliases.project?.address, '{project}-security@lists.trustedfirmware.org');
+  assert.equal(tf.intake.aliases.central?.address, 'security@{domain}');
+  assert.equal(tf.intake.aliases.project?.address, '{project}-security@{domain}');
+  assert.deepEqual(tf.projects, [], "TF's process names its projects only as <project>: an admin creates them");
   assert.deepEqual(tf.copyRules[0], { audience: 'reporter', stages: ['triage'], cc: ['central'] });
   assert.deepEqual(tf.copyRules[1]?.cc, ['project']);
   assert.deepEqual(tf.sensitive, {

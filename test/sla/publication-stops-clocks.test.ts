@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, setupDesk, addMember, addProject, api, type Harness, type Member } from '../support/harness.ts';
+import { startHarness, setupDesk, addMember, api, type Harness, type Member } from '../support/harness.ts';
 import { setSubsystemContacts } from '../../src/app/admin/admin.ts';
 import { advisoryView, createAdvisory, saveAdvisory } from '../../src/app/advisories/advisories.ts';
 import { reviewAdvisory, schedulePublication } from '../../src/app/advisories/review.ts';
@@ -19,7 +19,6 @@ let admin: Member, coord: Member, kim: Member, tom: Member;
 before(async () => {
   h = await startHarness({ clock: '2026-11-30T14:00:00Z' });
   admin = await setupDesk(h, 'tock', 'America/New_York');
-  await addProject(admin, 'tock', 'Tock');
   coord = await addMember(h, admin, { name: 'Charles Coordinator', email: 'charles@tock.example', teams: ['security'] });
   tom = await addMember(h, admin, { name: 'Tom Second', email: 'tom@tock.example', teams: ['security'] });
   kim = await addMember(h, admin, { name: 'Kim Kernel', email: 'kim@tock.example', teams: ['tock-security'] });

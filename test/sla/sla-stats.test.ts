@@ -375,7 +375,6 @@ describe('Tock: acknowledgment, priority clocks, and a clock paused while waitin
   before(async () => {
     h = await startHarness({ clock: '2026-11-23T09:00:00Z' });
     const admin = await setupDesk(h, 'tock', 'Europe/London');
-    await addProject(admin, 'tock', 'Tock');
     coord = await addMember(h, admin, { name: 'Charles Coordinator', email: 'charles@tock.example', teams: ['security'] });
     const edited = loadShippedProfileText('tock').replace(
       '    stopsOn: [severity_assessed, report_rejected]\n',

@@ -126,6 +126,8 @@ export async function setupDesk(h: Harness, profile: 'trusted-firmware' | 'tock'
     profile,
     timeZone,
     admin: { name: 'Ada Admin', email: 'admin@example.org' },
+    // The tests play the teams whose processes the profiles are: their desks run on their lists.
+    mail: { domain: profile === 'tock' ? 'lists.tockos.org' : 'lists.trustedfirmware.org' },
   });
   return { personId: adminId, ...(await enroll(h, adminId, enrollmentToken)) };
 }

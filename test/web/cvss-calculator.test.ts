@@ -56,7 +56,6 @@ function calculatorForm(page: string, version: '3.1' | '4.0'): string {
 before(async () => {
   h = await startWebHarness({ clock: '2026-11-23T10:00:00Z' });
   admin = await setupDesk(h, 'tock');
-  await addProject(admin, 'tock', 'Tock');
   await addProject(admin, 'other', 'Other');
   coord = await addMember(h, admin, { name: 'Charles Coordinator', email: 'charles@tock.example', teams: ['security'] });
   outsider = await addMember(h, admin, { name: 'Olive Outsider', email: 'olive@other.example', teams: ['other-security'] });

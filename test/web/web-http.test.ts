@@ -45,10 +45,17 @@ describe('setup page', () => {
       const page = await fresh.server.inject({ method: 'GET', url: '/setup?token=setup-secret-123' });
       assert.equal(page.statusCode, 200);
       assert.match(page.body, /name="setupToken" value="setup-secret-123"/);
+      // The page asks for the team's mail domain and, per profile, each list's address.
+      assert.match(page.body, /name="mailDomain"[^>]* required/);
+      assert.match(page.body, /name="alias\.tock\.security"/);
+      assert.match(page.body, /name="alias\.trusted-firmware\.ess"/);
+      assert.match(page.body, /Leave empty for security@your mail domain/);
       const form = {
         profile: 'tock',
         name: 'Tock Security Team',
         timeZone: 'Europe/Berlin',
+        mailDomain: 'lists.tock.example',
+        'alias.trusted-firmware.central': 'ignored@other.example',
         adminName: 'Ada',
         adminEmail: 'ada@example.org',
       };
@@ -67,9 +74,20 @@ describe('setup page', () => {
       const bad = await post({ ...form, setupToken: 'setup-secret-123', adminEmail: 'not-an-address' });
       assert.equal(bad.statusCode, 400);
       assert.match(bad.body, /e-mail/i);
-      const ok = await post({ ...form, setupToken: 'setup-secret-123' });
+      const noDomain = await post({ ...form, setupToken: 'setup-secret-123', mailDomain: '' });
+      assert.equal(noDomain.statusCode, 400);
+      assert.match(noDomain.body, /The mail domain: is needed: the alias &quot;security&quot; is security@\{domain\}/);
+      const badAlias = await post({ ...form, setupToken: 'setup-secret-123', 'alias.tock.security': 'not an address' });
+      assert.equal(badAlias.statusCode, 400);
+      assert.match(badAlias.body, /The address security: must be an e-mail address/);
+      assert.match(badAlias.body, /value="not an address"/, 'the typed address is kept');
+      const ok = await post({ ...form, setupToken: 'setup-secret-123', 'alias.tock.security': 'PSIRT@tock.example' });
       assert.equal(ok.statusCode, 201, ok.body);
       assert.match(ok.body, /\/enroll\/enr_[\w-]+/);
+      // The addresses the desk now uses: the one written for the chosen profile, none of the other's.
+      assert.match(ok.body, /<code>psirt@tock\.example<\/code>/);
+      assert.doesNotMatch(ok.body, /ignored@other\.example|lists\.tockos\.org/);
+      assert.match(ok.body, /projects are created, each with its security team: tock/);
       assert.equal((await fresh.server.inject({ method: 'GET', url: '/setup' })).statusCode, 404);
     } finally {
       setSetupToken(null);
@@ -203,7 +221,6 @@ describe('Tock forms', () => {
   before(async () => {
     t = await startWebHarness({ clock: '2026-11-23T09:00:00Z' });
     const a = await setupDesk(t, 'tock');
-    await addProject(a, 'tock', 'Tock');
     coord = await addMember(t, a, { name: 'Charles Coordinator', email: 'charles@tock.example', teams: ['security'] });
     kernelDev = await addMember(t, a, { name: 'Kim Kernel', email: 'kim@tock.example', teams: ['tock-security'] });
     const { setSubsystemContacts } = await import('../../src/app/admin/admin.ts');

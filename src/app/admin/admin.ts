@@ -8,6 +8,7 @@ import { audit, requireAdmin, requirePerson, type Ctx } from '../context.ts';
 import { issueEnrollment } from '../auth/auth.ts';
 import { rulesOf } from './instance.ts';
 import { isUuid } from '../../domain/ids.ts';
+import { insertProject, insertTeam } from './rows.ts';
 
 // Admin use cases: people, teams and projects (with their subsystem contact table).
 
@@ -24,14 +25,32 @@ export const PersonInput = z.strictObject({
   timeZone: tz,
   workingWeek: z.array(z.number().int().min(1).max(7)).min(1).max(7).default([1, 2, 3, 4, 5]),
   isAdmin: z.boolean().default(false),
+  /** Teams (slugs) the person joins: all or nothing, in the same transaction as the person. */
+  teams: z.array(z.string().trim().min(1).max(80)).max(50).default([]),
 });
 
-/** Adds a person; they set their password and second factor through the enrollment link returned. */
+/**
+ * Adds a person, on the teams named; they set their password and second factor through the
+ * enrollment link returned. One transaction: an unknown team refuses the whole addition, so a retry
+ * with the right team does not find the address taken.
+ */
 export async function addPerson(ctx: Ctx, raw: unknown): Promise<{ personId: string; enrollmentToken: string }> {
   requireAdmin(ctx);
   const input = PersonInput.parse(raw);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
+    const slugs = [...new Set(input.teams)];
+    const teams = slugs.length
+      ? (await tx.query<{ id: string; slug: string }>('SELECT id, slug FROM teams WHERE slug = ANY($1)', [slugs])).rows
+      : [];
+    const unknownTeams = slugs.filter((t) => !teams.some((x) => x.slug === t));
+    if (unknownTeams.length) {
+      const known = (await tx.query<{ slug: string }>('SELECT slug FROM teams ORDER BY slug')).rows.map((x) => x.slug);
+      throw new ValidationError(
+        `No team ${unknownTeams.join(', ')}; the teams are ${known.join(', ')}. Nobody was added.`,
+        unknownTeams.map((t) => ({ path: 'teams', message: `unknown team ${t}` })),
+      );
+    }
     const taken = await tx.query('SELECT email FROM person_emails WHERE email = ANY($1)', [input.emails]);
     if (taken.rows.length) throw new ConflictError('One of these e-mail addresses already belongs to someone.');
     const personId = crypto.randomUUID();
@@ -53,6 +72,10 @@ export async function addPerson(ctx: Ctx, raw: unknown): Promise<{ personId: str
       subjectId: personId,
       data: { name: input.name, isAdmin: input.isAdmin },
     });
+    for (const team of teams) {
+      await tx.query('INSERT INTO team_members (team_id, person_id) VALUES ($1, $2)', [team.id, personId]);
+      await audit(ctx, tx, now, { action: 'team.member_added', subjectType: 'team', subjectId: team.id, data: { personId } });
+    }
     return { personId, enrollmentToken };
   });
 }
@@ -166,18 +189,6 @@ export async function createTeam(ctx: Ctx, raw: unknown): Promise<{ teamId: stri
   });
 }
 
-async function insertTeam(
-  tx: Queryable,
-  t: { id: string; slug: string; name: string; kind: string; alias: string | null },
-  now: Date,
-): Promise<void> {
-  const r = await tx.query(
-    'INSERT INTO teams (id, slug, name, kind, alias, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING',
-    [t.id, t.slug, t.name, t.kind, t.alias, now],
-  );
-  if (r.rowCount !== 1) throw new ConflictError(`A team ${t.slug} exists already.`);
-}
-
 export const TeamMemberInput = z.strictObject({ email: z.string().trim().toLowerCase().email() });
 
 export async function setTeamMember(ctx: Ctx, teamSlug: string, raw: unknown, member: boolean): Promise<void> {
@@ -218,30 +229,14 @@ export async function createProject(ctx: Ctx, raw: unknown): Promise<{ projectId
   const input = ProjectInput.parse(raw);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
-    const rules = await rulesOf(tx);
-    const teamId = crypto.randomUUID();
-    const teamSlug = `${input.slug}-security`;
-    await insertTeam(
-      tx,
-      { id: teamId, slug: teamSlug, name: `${input.name} security team`, kind: 'project', alias: rules.projectAlias(input.slug) },
-      now,
-    );
-    const projectId = crypto.randomUUID();
-    const r = await tx.query(
-      'INSERT INTO projects (id, slug, name, security_team_id, bug_tracker_url, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (slug) DO NOTHING',
-      [projectId, input.slug, input.name, teamId, input.bugTrackerUrl, now],
-    );
-    if (r.rowCount !== 1) throw new ConflictError(`A project ${input.slug} exists already.`);
-    for (const name of new Set(input.subsystems ?? rules.defaultSubsystems)) {
-      await tx.query('INSERT INTO subsystems (id, project_id, name) VALUES ($1, $2, $3)', [crypto.randomUUID(), projectId, name]);
-    }
+    const created = await insertProject(tx, await rulesOf(tx), input, now);
     await audit(ctx, tx, now, {
       action: 'project.created',
       subjectType: 'project',
-      subjectId: projectId,
+      subjectId: created.projectId,
       data: { slug: input.slug, name: input.name },
     });
-    return { projectId, teamSlug };
+    return created;
   });
 }
 

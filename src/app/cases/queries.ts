@@ -214,9 +214,20 @@ export async function caseView(ctx: Ctx, reportId: string) {
       created_at: Date;
       outbox_id: string | null;
       advisory_id: string | null;
-    }>('SELECT id, kind, author_id, body_sealed, created_at, outbox_id, advisory_id FROM messages WHERE report_id = $1 ORDER BY seq', [
-      reportId,
-    ]);
+      sent: string;
+      pending: string;
+      failed: string;
+    }>(
+      // What became of each message's mail: its deliveries, one per recipient.
+      `SELECT m.id, m.kind, m.author_id, m.body_sealed, m.created_at, m.outbox_id, m.advisory_id, d.sent, d.pending, d.failed
+         FROM messages m
+         LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
+                                   count(*) FILTER (WHERE status IN ('queued', 'sending')) AS pending,
+                                   count(*) FILTER (WHERE status = 'failed') AS failed
+                              FROM deliveries WHERE outbox_id = m.outbox_id) d ON true
+        WHERE m.report_id = $1 ORDER BY m.seq`,
+      [reportId],
+    );
     const attachments = await tx.query<{ id: string; filename_sealed: string; content_type: string; size: number }>(
       'SELECT id, filename_sealed, content_type, size FROM attachments WHERE report_id = $1 ORDER BY created_at',
       [reportId],
@@ -336,6 +347,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
         at: iso(m.created_at),
         queuedMail: m.outbox_id !== null,
         advisoryDraft: m.advisory_id !== null,
+        mail: m.outbox_id === null ? null : mailState(Number(m.sent), Number(m.pending), Number(m.failed)),
         body: renderMessage(
           r,
           { kind: m.kind, advisoryId: m.advisory_id },
@@ -354,6 +366,22 @@ export async function caseView(ctx: Ctx, reportId: string) {
 }
 
 export type CaseView = Awaited<ReturnType<typeof caseView>>;
+
+/**
+ * What became of a message's mail, from its deliveries: sent to everyone, failed for someone,
+ * still waiting (none sent yet, or some), or nobody to send it to.
+ */
+export interface MailState {
+  state: 'sent' | 'failed' | 'queued' | 'partly-sent' | 'no-recipients';
+  sent: number;
+  queued: number;
+  failed: number;
+}
+
+export function mailState(sent: number, queued: number, failed: number): MailState {
+  const state = failed > 0 ? 'failed' : queued > 0 ? (sent > 0 ? 'partly-sent' : 'queued') : sent > 0 ? 'sent' : 'no-recipients';
+  return { state, sent, queued, failed };
+}
 
 /**
  * An attachment's bytes, for people who may see the case; served as a download, never inline. An

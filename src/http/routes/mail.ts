@@ -1,5 +1,6 @@
 import { defineRoutes, NoQuery } from '../route.ts';
 import { listFailedDeliveries, resendDelivery } from '../../app/delivery/deliveries.ts';
+import { listQueuedDeliveries, outboundMailStatus, sendTestMail, TestMailInput } from '../../app/delivery/outbound-status.ts';
 import {
   AliasInput,
   ImapAccountInput,
@@ -12,8 +13,9 @@ import {
   SmtpRelayInput,
 } from '../../app/delivery/settings.ts';
 
-// Mail: the failed-delivery list with resend (admins and the central team), and the mail settings
-// (admins): aliases, SMTP relay, IMAP accounts. Passwords go in, never come back out.
+// Mail: whether outbound mail goes out, the queued and failed deliveries with resend (admins and the
+// central team), and the mail settings (admins): aliases, SMTP relay, IMAP accounts, a test mail.
+// Passwords go in, never come back out.
 
 export const mailRoutes = defineRoutes([
   {
@@ -24,6 +26,35 @@ export const mailRoutes = defineRoutes([
     query: NoQuery,
     summary: 'Deliveries that failed (refused, bounced, held for want of a key, given up), newest first, with the reason.',
     handler: async ({ ctx, query }) => (NoQuery.parse(query), { deliveries: await listFailedDeliveries(ctx) }),
+  },
+  {
+    method: 'GET',
+    url: '/api/deliveries/queued',
+    policy: 'signed-in',
+    tag: 'mail',
+    query: NoQuery,
+    summary: 'Deliveries not sent yet, oldest first, with the next attempt and why the last one did not send.',
+    handler: async ({ ctx, query }) => (NoQuery.parse(query), { deliveries: await listQueuedDeliveries(ctx) }),
+  },
+  {
+    method: 'GET',
+    url: '/api/deliveries/status',
+    policy: 'signed-in',
+    tag: 'mail',
+    query: NoQuery,
+    summary:
+      'Whether outbound mail goes out, and why not (no SMTP relay, no team key, no delivery job), with the counts waiting and failed.',
+    handler: async ({ ctx, query }) => (NoQuery.parse(query), outboundMailStatus(ctx)),
+  },
+  {
+    method: 'POST',
+    url: '/api/admin/mail-settings/test-mail',
+    policy: 'admin',
+    tag: 'mail',
+    status: 201,
+    body: TestMailInput,
+    summary: "Queue a test mail through the relay (to the admin's own address unless another is given); refused while no relay is set up.",
+    handler: ({ ctx, body }) => sendTestMail(ctx, body),
   },
   {
     method: 'POST',

@@ -16,6 +16,7 @@ import { describeMailFacts, mailFactsOfCase } from '../../app/inbound/view.ts';
 import { CASE_KEY_DONE, caseKeyForms, caseKeysSection } from './case-keys.ts';
 import { CASE_REDACTION_DONE, caseRedactionForms, caseRedactionSection } from './case-redaction.ts';
 import { CASE_ACTIONS, PROJECT_ACTIONS, type Failed, type FormExtras } from './case-actions.ts';
+import { mailLabel } from '../mail-status.ts';
 
 // The case page: everything caseView returns, and one form per action the person may take now.
 // Every form POSTs to /cases/:reportId/<action> (or .../projects/:slug/<action>), calls the use case
@@ -172,7 +173,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
         ? v.thread.map(
             (m) => html`<article class="message kind-${m.kind}" aria-label="${KIND_LABEL[m.kind] ?? m.kind}">
         <header><strong class="badge ${m.kind === 'note' ? 'internal' : ''}">${KIND_LABEL[m.kind] ?? m.kind}</strong>
-          ${m.author ?? 'unknown'} · ${when(m.at, tz)}${m.queuedMail ? html` · <span class="muted">sent by mail</span>` : ''}
+          ${m.author ?? 'unknown'} · ${when(m.at, tz)}${m.mail ? html` · ${mailLabel(m.mail)}` : ''}
           ${extras.mailFacts.has(m.id) ? html`<br><span class="muted mail-facts">${extras.mailFacts.get(m.id)}</span>` : ''}</header>
         <pre class="body">${m.body}</pre>
       </article>`,
