@@ -223,7 +223,10 @@ test('without the instance key nobody can make a checkpoint the desk accepts', a
   // One signed by the attacker's own Ed25519 key over a head of their choosing.
   const theirs = generateKeyPairSync('ed25519');
   const unsigned = { ...checkpoint, count: 3, head: 'ab'.repeat(32), publicKey: rawPublicKey(theirs.publicKey) };
-  const forged: CheckpointDocument = { ...unsigned, signature: sign(null, Buffer.from(signedText(unsigned)), theirs.privateKey).toString('base64') };
+  const forged: CheckpointDocument = {
+    ...unsigned,
+    signature: sign(null, Buffer.from(signedText(unsigned)), theirs.privateKey).toString('base64'),
+  };
   // Their key put in place of the desk's, keeping the desk's signature.
   const swapped = { ...checkpoint, publicKey: rawPublicKey(theirs.publicKey) };
   // A genuine checkpoint of another desk (another instance key).

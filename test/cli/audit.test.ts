@@ -36,7 +36,10 @@ test('a checkpoint kept outside the database shows the newest events cut off, af
   const kept = join(dir, 'kept-checkpoint.json');
   r = await embargo('audit', 'checkpoint', '--out', kept);
   assert.equal(r.code, 0, r.err);
-  assert.match(r.out, /^Checkpoint of \d+ events written to .*kept-checkpoint\.json\.\nSigned with the desk's checkpoint key \(Ed25519, base64\): [\w+/]{43}=\n$/);
+  assert.match(
+    r.out,
+    /^Checkpoint of \d+ events written to .*kept-checkpoint\.json\.\nSigned with the desk's checkpoint key \(Ed25519, base64\): [\w+/]{43}=\n$/,
+  );
   const checkpoint = JSON.parse(readFileSync(kept, 'utf8')) as { count: number };
   assert.ok(checkpoint.count >= 4, 'init and user add wrote events');
   r = await embargo('audit', 'checkpoint');
@@ -74,7 +77,10 @@ test('a checkpoint kept outside the database shows the newest events cut off, af
   rmSync(deskFile);
   r = await embargo('audit', 'verify', '--checkpoint', kept);
   assert.equal(r.code, 1, r.out);
-  assert.match(r.out, new RegExp(`checkpoint 1 \\(.*\\) covers ${checkpoint.count} events, the chain has ${checkpoint.count - 3}: the newest 3 were removed`));
+  assert.match(
+    r.out,
+    new RegExp(`checkpoint 1 \\(.*\\) covers ${checkpoint.count} events, the chain has ${checkpoint.count - 3}: the newest 3 were removed`),
+  );
 
   r = await embargo('audit', 'verify', '--checkpoint', join(dir, 'missing.json'));
   assert.equal(r.code, 2);

@@ -45,6 +45,7 @@ import { ReserveInput } from '../../src/app/cve/cna.ts';
 import { GenerateTeamKeyInput, ImportTeamKeyInput, UploadKeyInput } from '../../src/app/keys/keys.ts';
 import { AliasInput, ImapAccountInput, SmtpRelayInput } from '../../src/app/delivery/settings.ts';
 import { SignedReplyInput } from '../../src/app/relay/relay-web.ts';
+import { VerifyInput } from '../../src/app/admin/audit-chain.ts';
 
 // The OpenAPI document states the contract only if each route declares the very schema its use case
 // validates with: a look-alike (a `reason` with no minimum where the use case wants 10 characters)
@@ -110,6 +111,7 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/reports/:id/marks': { body: MarkInput },
   'POST /api/reporter/:token/marks': { body: MarkInput },
   'PUT /api/reports/:id/outside-text': { body: OutsideTextInput },
+  'POST /api/audit/verify': { body: VerifyInput },
 };
 
 /**
@@ -127,6 +129,7 @@ const doorValidated = new Set([
   'GET /api/admin/member-keys',
   'GET /api/admin/mail-inbox',
   'GET /api/deliveries/failed',
+  'POST /api/audit/checkpoint',
 ]);
 
 const apiRoutes = allRoutes().filter((r) => r.url.startsWith('/api/'));

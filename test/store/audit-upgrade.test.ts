@@ -71,7 +71,13 @@ test('events chained the old way are chained under the key after the upgrade; ol
     );
     const app = await createApp(config, { db }); // applies the keyed chain's migration
     const after = await db.transaction((tx) =>
-      appendAudit(tx, new Date('2026-11-23T09:00:00Z'), { actorId: null, actorLabel: 'test', action: 'new.event', subjectType: 'test', subjectId: 's4' }),
+      appendAudit(tx, new Date('2026-11-23T09:00:00Z'), {
+        actorId: null,
+        actorLabel: 'test',
+        action: 'new.event',
+        subjectType: 'test',
+        subjectId: 's4',
+      }),
     );
     assert.equal(after.seq, 4, 'new events number on from the old ones');
     const head = await chainAll(app);
