@@ -270,8 +270,23 @@ async function recordSubmission(url: string): Promise<Statement[]> {
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
 
+/** Connections the server ended under a replay (another user of a shared server may end them): retried. */
+let connectionsEnded = 0;
+const endedByServer = (e: unknown) => (e as { code?: string }).code === '57P01';
+
+async function replay(pool: pg.Pool, statements: Statement[]): Promise<void> {
+  for (;;) {
+    try {
+      return await replayOnce(pool, statements);
+    } catch (e) {
+      if (!endedByServer(e)) throw e;
+      connectionsEnded++;
+    }
+  }
+}
+
 /** One replay of the recorded submission: fresh ids, hashes and report number, in one transaction. */
-async function replay(pool: pg.Pool, statements: Statement[]) {
+async function replayOnce(pool: pg.Pool, statements: Statement[]) {
   const client = await pool.connect();
   try {
     const fresh = new Map<unknown, unknown>();
@@ -302,6 +317,7 @@ async function replay(pool: pg.Pool, statements: Statement[]) {
 async function rawRound(processes: number) {
   const db = await createDatabase();
   const pool = new pg.Pool({ connectionString: db.url, max: 10 * processes });
+  pool.on('error', () => {}); // an idle connection ended by the server is dropped; the next query opens another
   try {
     const statements = await recordSubmission(db.url);
     await timed(WARMUP, CONCURRENCY, () => replay(pool, statements));
@@ -350,6 +366,7 @@ for (const n of PROCESSES) {
     );
   }
 }
+if (connectionsEnded) console.log(`(${connectionsEnded} baseline transactions retried: the server ended their connection)`);
 console.log(
   `results: ${writeResults('submissions', 'postgres', { submissions: SUBMISSIONS, concurrency: CONCURRENCY, rounds: ROUNDS, loadavg: loadavg(), results })}`,
 );

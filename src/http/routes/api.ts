@@ -416,7 +416,7 @@ export const apiRoutes = defineRoutes([
     body: NoBody,
     status: 201,
     summary: "Chain what is pending and sign a checkpoint of the audit chain's head now; refused if the chain contradicts a kept one.",
-    handler: async ({ ctx }) => (await makeCheckpoint(ctx)).checkpoint,
+    handler: async ({ ctx, body }) => (NoBody.parse(body), (await makeCheckpoint(ctx)).checkpoint),
   },
 ]);
 
