@@ -259,7 +259,11 @@ test('the API hands out and verifies checkpoints; the jobs chain and checkpoint 
   const clean = await startHarness({ config: { auditCheckpointFile: join(dir, 'api-checkpoint.json') } });
   try {
     const ada = await setupDesk(clean, 'trusted-firmware');
-    assert.equal((await api(clean, 'GET', '/api/audit/checkpoint', { as: ada })).status, 404);
+    // Before any is made: the head as it stands, signed, and nothing stored.
+    const first = await api(clean, 'GET', '/api/audit/checkpoint', { as: ada });
+    assert.equal(first.status, 200, first.body);
+    assert.equal(first.json.format, 'embargo-audit-checkpoint/1');
+    assert.equal((await clean.app.db.query('SELECT 1 FROM audit_checkpoints')).rows.length, 0);
     const made = await api(clean, 'POST', '/api/audit/checkpoint', { as: ada, body: {} });
     assert.equal(made.status, 201, made.body);
     assert.equal(made.json.format, 'embargo-audit-checkpoint/1');

@@ -1,7 +1,8 @@
 import { z } from 'zod';
-import { EmbargoError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { EmbargoError, ValidationError } from '../../domain/errors.ts';
 import {
   canonicalJson,
+  chainHead,
   chainPending,
   insertCheckpoint,
   macAt,
@@ -183,11 +184,14 @@ export async function makeCheckpoint(ctx: Ctx): Promise<{ checkpoint: Checkpoint
   return { checkpoint: r.checkpoint, made: r.made };
 }
 
-/** The latest checkpoint the desk keeps, to download and keep elsewhere. */
+/**
+ * The latest checkpoint the desk keeps, to download and keep elsewhere; before the first one is
+ * made, a checkpoint of the chain's head as it stands (signed, not stored: reading changes nothing).
+ */
 export async function latestCheckpoint(ctx: Ctx): Promise<CheckpointDocument> {
   requireAdmin(ctx);
   const [latest] = await storedCheckpoints(ctx.app.db, { latestOnly: true });
-  if (!latest) throw new NotFoundError('audit checkpoint (none made yet: make one with POST /api/audit/checkpoint)');
+  if (!latest) return signCheckpoint(ctx.app, await chainHead(ctx.app.db), ctx.app.clock());
   return parseCheckpoint(latest.document, 'a stored checkpoint');
 }
 

@@ -401,7 +401,8 @@ export const apiRoutes = defineRoutes([
     url: '/api/audit/checkpoint',
     policy: 'admin',
     tag: 'admin',
-    summary: "The latest signed checkpoint of the audit chain's head the desk keeps, as a file to keep elsewhere.",
+    summary:
+      "The latest signed checkpoint of the audit chain's head the desk keeps (before the first, one of the head as it stands), as a file to keep elsewhere.",
     handler: async ({ ctx, reply }) => {
       const checkpoint = await latestCheckpoint(ctx);
       reply.header('content-disposition', `attachment; filename="audit-checkpoint-${checkpoint.count}.json"`);
