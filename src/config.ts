@@ -160,6 +160,20 @@ const ConfigSchema = z
     mailDeliveryIntervalSeconds: z.coerce.number().min(0.05).max(3600).default(5),
     mailDeliveryMaxAttempts: z.coerce.number().int().min(1).max(50).default(10),
     mailDeliveryBackoffSeconds: z.coerce.number().int().min(1).max(3600).default(60),
+    /**
+     * Seconds between passes of the audit chaining job: the longest an appended event waits to be
+     * linked into the keyed chain (plus the pass itself).
+     */
+    auditChainIntervalSeconds: z.coerce.number().min(0.05).max(60).default(1),
+    /** Seconds between the signed checkpoints of the audit chain's head that `serve` makes and keeps. */
+    auditCheckpointIntervalSeconds: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(7 * 24 * 3600)
+      .default(3600),
+    /** Where the desk keeps its latest audit checkpoint, outside the database; default DATA_DIR/audit-checkpoint.json. */
+    auditCheckpointFile: z.string().min(1).nullable().default(null),
   })
   .strict();
 
@@ -249,6 +263,9 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_MAIL_DELIVERY_INTERVAL_SECONDS: 'mailDeliveryIntervalSeconds',
   EMBARGO_MAIL_DELIVERY_MAX_ATTEMPTS: 'mailDeliveryMaxAttempts',
   EMBARGO_MAIL_DELIVERY_BACKOFF_SECONDS: 'mailDeliveryBackoffSeconds',
+  EMBARGO_AUDIT_CHAIN_INTERVAL_SECONDS: 'auditChainIntervalSeconds',
+  EMBARGO_AUDIT_CHECKPOINT_INTERVAL_SECONDS: 'auditCheckpointIntervalSeconds',
+  EMBARGO_AUDIT_CHECKPOINT_FILE: 'auditCheckpointFile',
 };
 
 export class ConfigError extends Error {
@@ -281,5 +298,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Reco
   return Object.freeze({
     ...config,
     instanceKeyFile: config.instanceKeyFile ?? `${config.dataDir}/instance.key`,
+    // An embedded database in memory (tests, benches) has no data directory to keep a file in.
+    auditCheckpointFile: config.auditCheckpointFile ?? (config.dataDir === ':memory:' ? null : `${config.dataDir}/audit-checkpoint.json`),
   });
 }

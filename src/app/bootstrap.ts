@@ -3,13 +3,15 @@ import { openStore } from '../store/open.ts';
 import { migrate } from '../store/migrate.ts';
 import { loadInstanceKey } from '../crypto/instance-key.ts';
 import { createSealer } from '../crypto/sealed.ts';
+import { auditKeys } from '../crypto/audit-keys.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from './context.ts';
 
 /**
  * Opens the store (or takes one already open: the tests start theirs from a migrated image), applies
- * pending migrations and loads the instance key: the App every door uses. `owner` names the opener in
- * the embedded database's lock ("embargo serve"), for whoever is refused while it holds it.
+ * pending migrations and loads the instance key (sealing, and the audit chain's keys): the App every
+ * door uses. `owner` names the opener in the embedded database's lock ("embargo serve"), for whoever
+ * is refused while it holds it.
  */
 export async function createApp(config: Config, opts: { clock?: () => Date; schema?: string; db?: Db; owner?: string } = {}): Promise<App> {
   const key = loadInstanceKey({ keyBase64: config.instanceKey, keyFile: config.instanceKeyFile! });
@@ -27,5 +29,5 @@ export async function createApp(config: Config, opts: { clock?: () => Date; sche
     if (!opts.db) await db.close();
     throw e;
   }
-  return { db, sealer: createSealer(key), config, clock: opts.clock ?? (() => new Date()) };
+  return { db, sealer: createSealer(key), auditKeys: auditKeys(key), config, clock: opts.clock ?? (() => new Date()) };
 }

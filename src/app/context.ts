@@ -1,9 +1,10 @@
 import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import type { Sealer } from '../crypto/sealed.ts';
+import type { AuditKeys } from '../crypto/audit-keys.ts';
 import { deskRefusal, mayDo, type DeskAction, type Principal, type PersonPrincipal } from '../domain/access.ts';
 import { EmbargoError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
-import { appendAudit, type AuditInput } from '../store/audit.ts';
+import { appendAudit, appendAuditBatch, type AuditInput } from '../store/audit.ts';
 
 // Every door (HTTP, web, CLI, jobs) builds a Ctx and calls use cases with it. The clock is injected
 // so SLA and embargo behaviour is exact in tests.
@@ -11,6 +12,8 @@ import { appendAudit, type AuditInput } from '../store/audit.ts';
 export interface App {
   readonly db: Db;
   readonly sealer: Sealer;
+  /** The audit chain's link key and checkpoint signing key, derived from the instance key. */
+  readonly auditKeys: AuditKeys;
   readonly config: Config;
   readonly clock: () => Date;
 }
@@ -53,8 +56,21 @@ export function actorId(p: Principal): string | null {
   return p.kind === 'person' ? p.personId : null;
 }
 
-export function audit(ctx: Ctx, tx: Queryable, now: Date, e: Omit<AuditInput, 'actorId' | 'actorLabel'>) {
+/** An audit event as a use case writes it: the actor comes from the context. */
+export type AuditEntry = Omit<AuditInput, 'actorId' | 'actorLabel'>;
+
+export function audit(ctx: Ctx, tx: Queryable, now: Date, e: AuditEntry) {
   return appendAudit(tx, now, { actorId: actorId(ctx.principal), actorLabel: actorLabel(ctx.principal), ...e });
+}
+
+/** Several audit events of one action in one statement (a batch of delivery outcomes, of notices). */
+export function auditAll(ctx: Ctx, tx: Queryable, now: Date, events: readonly AuditEntry[]) {
+  const who = { actorId: actorId(ctx.principal), actorLabel: actorLabel(ctx.principal) };
+  return appendAuditBatch(
+    tx,
+    now,
+    events.map((e) => ({ ...who, ...e })),
+  );
 }
 
 /** Where a use case finds nothing it may show, it says "not found" rather than "forbidden". */

@@ -12,6 +12,7 @@ import { publicSitePlugin } from '../public/index.ts';
 import { startScheduler } from '../jobs/sla-scheduler.ts';
 import { startPublicationEvents } from '../jobs/publication-events.ts';
 import { startMailDelivery } from '../jobs/mail-delivery.ts';
+import { startAuditChain, startAuditCheckpoints } from '../jobs/audit-chain.ts';
 import { startMailIngress } from './mail.ts';
 import { parse, UsageError } from './args.ts';
 import { link, openDesk, withApp, type Command, type Out } from './command.ts';
@@ -159,12 +160,20 @@ async function serve(out: Out): Promise<number> {
   const delivery = startMailDelivery(app, { intervalMs: config.mailDeliveryIntervalSeconds * 1000 });
   // Incoming mail: the intake job, and the SMTP listener and IMAP pollers where configured.
   const ingress = await startMailIngress(app, out);
+  // The audit chain: writes only append; this links them under the instance key within a second
+  // (one server at a time, the others skip), and keeps a signed checkpoint of the head every so often.
+  const chaining = startAuditChain(app, { intervalMs: config.auditChainIntervalSeconds * 1000 });
+  const checkpoints = startAuditCheckpoints(app, { intervalMs: config.auditCheckpointIntervalSeconds * 1000 });
   const stop = async () => {
     await ingress.stop();
     await delivery.stop();
     await scheduler.stop();
     await publication.stop();
     await server.close();
+    // A last pass links what this server's final requests and jobs appended.
+    await checkpoints.stop();
+    await chaining.wake();
+    await chaining.stop();
     await app.db.close();
     process.exit(0);
   };

@@ -21,7 +21,7 @@ before(async () => {
 after(() => h.close());
 
 async function state() {
-  const a = await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_head');
+  const a = await h.app.db.query<{ seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM audit_events');
   const p = await h.app.db.query<{ r: string | null }>(
     "SELECT string_agg(id || ':' || coalesce(holiday_region, '-'), ',' ORDER BY id) AS r FROM people",
   );

@@ -40,7 +40,7 @@ async function state(h: Harness, reportId: string) {
     reportId,
   ]);
   const tr = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM transitions WHERE subject_id = $1', [reportId]);
-  const head = await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_head');
+  const head = await h.app.db.query<{ seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM audit_events');
   return JSON.stringify({ inc: inc.rows, dl: dl.rows, tr: tr.rows[0]!.n, head: head.rows[0]!.seq });
 }
 

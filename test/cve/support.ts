@@ -77,5 +77,5 @@ export async function poolCount(h: Harness): Promise<number> {
 }
 
 export async function auditHead(h: Harness): Promise<number> {
-  return Number((await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_head')).rows[0]!.seq);
+  return Number((await h.app.db.query<{ seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM audit_events')).rows[0]!.seq);
 }

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, addProject, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
-import { verifyAudit } from '../../src/store/audit.ts';
+import { chainAll, verifyAuditChain } from '../../src/app/admin/audit-chain.ts';
 
 // Hostile and broken input: each gets a clear error in the one error shape and changes nothing.
 
@@ -19,7 +19,7 @@ after(() => h.close());
 
 async function state() {
   const r = await h.app.db.query<{ a: number; r: number; o: number }>(
-    'SELECT (SELECT seq FROM audit_head) AS a, (SELECT count(*)::int FROM reports) AS r, (SELECT count(*)::int FROM outbox) AS o',
+    'SELECT (SELECT coalesce(max(seq), 0) FROM audit_events) AS a, (SELECT count(*)::int FROM reports) AS r, (SELECT count(*)::int FROM outbox) AS o',
   );
   return r.rows[0]!;
 }
@@ -107,34 +107,41 @@ test('concurrent claims: exactly one wins, the other gets a conflict', async () 
 });
 
 test('the audit chain verifies, and tampering with it is detected', async () => {
+  await chainAll(h.app);
   const ok = await api(h, 'GET', '/api/audit/verify', { as: admin });
   assert.equal(ok.status, 200);
-  assert.equal(ok.json.ok, true);
+  assert.equal(ok.json.ok, true, ok.body);
   assert.ok(ok.json.checked > 10);
-  // The table refuses updates and deletes outright.
-  await assert.rejects(h.app.db.query(`UPDATE audit_events SET action = 'x' WHERE seq = 3`), /append-only/);
-  await assert.rejects(h.app.db.query('DELETE FROM audit_events WHERE seq = 3'), /append-only/);
+  assert.equal(ok.json.pending, 0);
+  const operator = { app: h.app, principal: { kind: 'system', label: 'test' } } as const;
+  const seqAt = async (pos: number) =>
+    Number((await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_events WHERE chain_pos = $1', [pos])).rows[0]!.seq);
+  // The table refuses updates and deletes outright, chained or not.
+  await assert.rejects(h.app.db.query(`UPDATE audit_events SET action = 'x' WHERE chain_pos = 3`), /append-only/);
+  await assert.rejects(h.app.db.query('DELETE FROM audit_events WHERE chain_pos = 3'), /append-only/);
+  await assert.rejects(h.app.db.query(`UPDATE audit_events SET mac = repeat('0', 64) WHERE chain_pos = 3`), /append-only/);
   // Someone with the database owner's rights disables the guard and rewrites history.
   await h.app.db.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update');
-  await h.app.db.query(`UPDATE audit_events SET data = '{"reason":"nothing to see"}' WHERE seq = 5`);
-  let r = await verifyAudit(h.app.db);
+  await h.app.db.query(`UPDATE audit_events SET data = '{"reason":"nothing to see"}' WHERE chain_pos = 5`);
+  let r = await verifyAuditChain(operator);
   assert.equal(r.ok, false);
-  assert.deepEqual(r.problems, ['event 5: content does not match its hash (altered)']);
+  assert.deepEqual(r.problems, [
+    `event ${await seqAt(5)} (chain position 5): its link does not match under the desk's key (altered, moved or removed before it)`,
+  ]);
   const bad = await api(h, 'GET', '/api/audit/verify', { as: admin });
   assert.equal(bad.json.ok, false);
   // Removing the last events is detected through the chain head.
-  const last = await h.app.db.query<{ seq: number }>('SELECT max(seq) AS seq FROM audit_events');
-  await h.app.db.query('DELETE FROM audit_events WHERE seq = $1', [last.rows[0]!.seq]);
-  r = await verifyAudit(h.app.db, 7);
+  await h.app.db.query('DELETE FROM audit_events WHERE chain_pos = (SELECT max(chain_pos) FROM audit_events)');
+  r = await verifyAuditChain(operator);
   assert.ok(
     r.problems.some((p) => p.includes('chain head')),
     r.problems.join('\n'),
   );
-  // Removing one in the middle breaks the link.
-  await h.app.db.query('DELETE FROM audit_events WHERE seq = 8');
-  r = await verifyAudit(h.app.db, 7);
+  // Removing one in the middle leaves a gap in the positions.
+  await h.app.db.query('DELETE FROM audit_events WHERE chain_pos = 8');
+  r = await verifyAuditChain(operator);
   assert.ok(
-    r.problems.some((p) => p.includes('event 8..8 missing')),
+    r.problems.some((p) => p.includes('chain positions 8..8 missing')),
     r.problems.join('\n'),
   );
   await h.app.db.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');

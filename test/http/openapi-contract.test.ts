@@ -46,6 +46,7 @@ import { GenerateTeamKeyInput, ImportTeamKeyInput, UploadKeyInput } from '../../
 import { AliasInput, ImapAccountInput, SmtpRelayInput } from '../../src/app/delivery/settings.ts';
 import { TestMailInput } from '../../src/app/delivery/outbound-status.ts';
 import { SignedReplyInput } from '../../src/app/relay/relay-web.ts';
+import { VerifyInput } from '../../src/app/admin/audit-chain.ts';
 
 // The OpenAPI document states the contract only if each route declares the very schema its use case
 // validates with: a look-alike (a `reason` with no minimum where the use case wants 10 characters)
@@ -112,6 +113,7 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/reports/:id/marks': { body: MarkInput },
   'POST /api/reporter/:token/marks': { body: MarkInput },
   'PUT /api/reports/:id/outside-text': { body: OutsideTextInput },
+  'POST /api/audit/verify': { body: VerifyInput },
 };
 
 /**
@@ -131,6 +133,7 @@ const doorValidated = new Set([
   'GET /api/deliveries/failed',
   'GET /api/deliveries/queued',
   'GET /api/deliveries/status',
+  'POST /api/audit/checkpoint',
 ]);
 
 const apiRoutes = allRoutes().filter((r) => r.url.startsWith('/api/'));

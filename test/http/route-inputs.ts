@@ -39,6 +39,7 @@ export const bodies: Record<string, unknown> = {
   'POST /api/admin/mail-settings/test-mail': { to: 'probe@x.example' },
   'PUT /api/profile': { yaml: 'id: probe' },
   'POST /api/cve/pool': { block: 'CVE-2026-1000..CVE-2026-1001' },
+  'POST /api/audit/verify': { checkpoints: [] },
   'POST /api/cve/pool/reserve': { amount: 1 },
   'PUT /api/cve/account': { url: 'https://cveawg-test.mitre.org/api', shortName: 'probe', user: 'probe@x.example', apiKey: 'probe-key' },
   'PUT /api/reports/:id/cvss': { vectors: ['CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },

@@ -7,8 +7,8 @@ import { allRoutes } from '../../src/http/server.ts';
 import { addDaysOff } from '../../src/app/sla/calendars.ts';
 
 // Every API route against every role. Each role either may use the route (by its declared policy and
-// need-to-know on the case) or gets 401/403/404 — and a refused request changes nothing: the audit
-// chain head and the outbox are the same before and after it.
+// need-to-know on the case) or gets 401/403/404 — and a refused request changes nothing: the newest audit
+// event and the outbox are the same before and after it.
 
 let h: Harness;
 const as: Record<string, Member | null> = {};
@@ -89,7 +89,7 @@ function fill(url: string): string {
 }
 
 async function snapshot() {
-  const a = await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_head');
+  const a = await h.app.db.query<{ seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM audit_events');
   const o = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
   const m = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages');
   return `${a.rows[0]!.seq}/${o.rows[0]!.n}/${m.rows[0]!.n}`;

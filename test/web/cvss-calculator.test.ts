@@ -39,7 +39,8 @@ async function incidentRow() {
     )
   ).rows[0]!;
 }
-const snapshot = async () => JSON.stringify([await incidentRow(), (await h.app.db.query('SELECT seq FROM audit_head')).rows]);
+const snapshot = async () =>
+  JSON.stringify([await incidentRow(), (await h.app.db.query('SELECT coalesce(max(seq), 0) AS seq FROM audit_events')).rows]);
 
 /** The radio inputs of one calculator form that are checked, as { metric: value }. */
 function checkedIn(formHtml: string): Record<string, string> {

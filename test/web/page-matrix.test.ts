@@ -10,7 +10,7 @@ import { needsSession, type PagePolicy, type PageRoute } from '../../src/web/rou
 // Every web page against every role, like the API's route matrix. The route list is the web door's
 // own data, so a new page is covered as soon as it exists. A refusal is the sign-in redirect for
 // someone signed out, or the 404 page for someone the page or the case is not for (so it reveals
-// nothing), and a refused form post changes nothing: the audit chain head, the outbox and the
+// nothing), and a refused form post changes nothing: the newest audit event, the outbox and the
 // stored messages are the same before and after it.
 
 let h: Harness;
@@ -83,7 +83,7 @@ function fill(url: string): string {
 }
 
 async function snapshot() {
-  const a = await h.app.db.query<{ seq: number }>('SELECT seq FROM audit_head');
+  const a = await h.app.db.query<{ seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM audit_events');
   const o = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox');
   const m = await h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM messages');
   return `${a.rows[0]!.seq}/${o.rows[0]!.n}/${m.rows[0]!.n}`;

@@ -1,4 +1,4 @@
-import { aad, audit, type App, type Ctx } from '../context.ts';
+import { aad, auditAll, type App, type AuditEntry, type Ctx } from '../context.ts';
 import { syncOutboxStatus } from './deliveries.ts';
 
 // The states of a delivery attempt: claimed for sending, its built copy stored, its outcome recorded.
@@ -133,23 +133,33 @@ export async function recordOutcomes(app: App, attempts: readonly Attempt[], now
     const ours = new Set(r.rows.map((row) => row.id));
     const recorded = attempts.filter((a) => ours.has(a.d.id));
     for (const outboxId of new Set(recorded.map((a) => a.d.outbox_id))) await syncOutboxStatus(tx, outboxId, now);
-    for (const { d, outcome } of recorded) {
-      if ('sent' in outcome) {
-        await audit(ctx, tx, now, {
-          action: 'mail.delivered',
-          subjectType: 'delivery',
-          subjectId: d.id,
-          data: { reportId: d.report_id, kind: d.recipient_kind, mode: outcome.mode, attempt: d.attempts },
-        });
-      } else if ('failed' in outcome) {
-        await audit(ctx, tx, now, {
-          action: 'mail.delivery_failed',
-          subjectType: 'delivery',
-          subjectId: d.id,
-          data: { reportId: d.report_id, kind: d.recipient_kind, reason: outcome.failed, attempt: d.attempts },
-        });
-      }
-    }
+    // One audit event per delivery outcome, appended in one statement for the whole batch.
+    await auditAll(
+      ctx,
+      tx,
+      now,
+      recorded.flatMap(({ d, outcome }): AuditEntry[] =>
+        'sent' in outcome
+          ? [
+              {
+                action: 'mail.delivered',
+                subjectType: 'delivery',
+                subjectId: d.id,
+                data: { reportId: d.report_id, kind: d.recipient_kind, mode: outcome.mode, attempt: d.attempts },
+              },
+            ]
+          : 'failed' in outcome
+            ? [
+                {
+                  action: 'mail.delivery_failed',
+                  subjectType: 'delivery',
+                  subjectId: d.id,
+                  data: { reportId: d.report_id, kind: d.recipient_kind, reason: outcome.failed, attempt: d.attempts },
+                },
+              ]
+            : [],
+      ),
+    );
     return ours;
   });
 }

@@ -1,5 +1,5 @@
 import { deskUrl } from '../../config.ts';
-import { audit, type App, type Ctx } from '../context.ts';
+import { auditAll, type App, type AuditEntry, type Ctx } from '../context.ts';
 import { queueMail } from '../cases/messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { EmbargoError } from '../../domain/errors.ts';
@@ -50,7 +50,7 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     const c = await loadFacts(tx, d.report_id);
     const decision = await decideRecipients(tx, kind, d, rule, c, now);
     if (decision.recipients.length === 0) return 0;
-    const events: Parameters<typeof audit>[3][] = [];
+    const events: AuditEntry[] = [];
     // Claim every recipient's notice in one statement; the rows that went in are this pass's to send.
     const ids = decision.recipients.map(() => crypto.randomUUID());
     // Either key decides: the deadline row, or the clock and its due instant (a clock recreated with
@@ -107,8 +107,7 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
         [sent.map(([n]) => n), sent.map(([, o]) => o)],
       );
     }
-    // Appending to the audit chain locks its head until commit: last, as in every use case.
-    for (const e of events) await audit(ctx, tx, now, e);
+    await auditAll(ctx, tx, now, events);
     return events.length;
   });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { defineRoutes } from '../route.ts';
+import { defineRoutes, NoBody } from '../route.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { beginEnrollment, completeEnrollment, createApiToken, listApiTokens, revokeApiToken } from '../../app/auth/auth.ts';
 import { clearSignInLock, listSignIns, unlockSignIn } from '../../app/auth/guard.ts';
@@ -66,7 +66,7 @@ import {
   TeamMemberInput,
   updateAvailability,
 } from '../../app/admin/admin.ts';
-import { verifyAuditChain } from '../../app/admin/maintenance.ts';
+import { latestCheckpoint, makeCheckpoint, verifyAuditChain, VerifyInput } from '../../app/admin/audit-chain.ts';
 
 // The JSON API. Each route declares the very Zod schema its use case validates with, so the OpenAPI
 // document generated from these routes states the contract the desk enforces. Where the use case
@@ -384,8 +384,40 @@ export const apiRoutes = defineRoutes([
     url: '/api/audit/verify',
     policy: 'admin',
     tag: 'admin',
-    summary: 'Verify the hash chain of the audit log.',
+    summary: "Verify the audit log's keyed chain, against the checkpoints the desk keeps.",
     handler: async ({ ctx }) => verifyAuditChain(ctx),
+  },
+  {
+    method: 'POST',
+    url: '/api/audit/verify',
+    policy: 'admin',
+    tag: 'admin',
+    body: VerifyInput,
+    summary: "Verify the audit log's keyed chain against checkpoints kept elsewhere (as the desk gave them out) and its own.",
+    handler: async ({ ctx, body }) => verifyAuditChain(ctx, body ?? {}),
+  },
+  {
+    method: 'GET',
+    url: '/api/audit/checkpoint',
+    policy: 'admin',
+    tag: 'admin',
+    summary:
+      "The latest signed checkpoint of the audit chain's head the desk keeps (before the first, one of the head as it stands), as a file to keep elsewhere.",
+    handler: async ({ ctx, reply }) => {
+      const checkpoint = await latestCheckpoint(ctx);
+      reply.header('content-disposition', `attachment; filename="audit-checkpoint-${checkpoint.count}.json"`);
+      return checkpoint;
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/audit/checkpoint',
+    policy: 'admin',
+    tag: 'admin',
+    body: NoBody,
+    status: 201,
+    summary: "Chain what is pending and sign a checkpoint of the audit chain's head now; refused if the chain contradicts a kept one.",
+    handler: async ({ ctx, body }) => (NoBody.parse(body), (await makeCheckpoint(ctx)).checkpoint),
   },
 ]);
 
