@@ -21,6 +21,7 @@ import { mailRoutes } from './routes/mail.ts';
 import { relayRoutes } from './routes/relay.ts';
 import { mailInboxRoutes } from './routes/mail-inbox.ts';
 import { redactionRoutes } from './routes/redaction.ts';
+import { disclosureRoutes } from './routes/disclosure.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -54,6 +55,7 @@ export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
     ...mailInboxRoutes,
     ...relayRoutes,
     ...redactionRoutes,
+    ...disclosureRoutes,
     ...extra,
   ];
 }

@@ -1,6 +1,13 @@
 import { test, before, after } from 'node:test';
 import { MarkInput } from '../../src/app/cases/marks.ts';
 import { OutsideTextInput } from '../../src/app/cases/outside-text.ts';
+import {
+  DisclosureFlagInput,
+  EndEmbargoInput,
+  ProposalAnswerInput,
+  ReporterAnswerInput,
+  TimelineInput,
+} from '../../src/app/disclosure/negotiation.ts';
 import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -113,6 +120,11 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/reports/:id/marks': { body: MarkInput },
   'POST /api/reporter/:token/marks': { body: MarkInput },
   'PUT /api/reports/:id/outside-text': { body: OutsideTextInput },
+  'POST /api/reports/:id/embargo/proposals': { body: TimelineInput },
+  'POST /api/reports/:id/embargo/proposals/:proposalId/answer': { body: ProposalAnswerInput },
+  'POST /api/reports/:id/embargo/end': { body: EndEmbargoInput },
+  'POST /api/reports/:id/disclosure-flags': { body: DisclosureFlagInput },
+  'POST /api/reporter/:token/embargo/answer': { body: ReporterAnswerInput },
   'POST /api/audit/verify': { body: VerifyInput },
 };
 

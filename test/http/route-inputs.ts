@@ -55,6 +55,18 @@ export const bodies: Record<string, unknown> = {
   'POST /api/reports/:id/marks': { value: 'Probe Customer Ltd', name: 'customer' },
   'PUT /api/reports/:id/outside-text': { title: 'Probe overflow' },
   'POST /api/reporter/:token/marks': { value: 'Probe Customer Ltd' },
+  'POST /api/reports/:id/embargo/proposals': {
+    tiers: [
+      { tier: 'ess', endsAt: '2030-01-10T09:00:00Z' },
+      { tier: 'trusted-stakeholders', endsAt: '2030-01-20T09:00:00Z' },
+    ],
+    publicAt: '2030-02-01T09:00:00Z',
+    timeZone: 'UTC',
+  },
+  'POST /api/reports/:id/embargo/proposals/:proposalId/answer': { answer: 'accept' },
+  'POST /api/reports/:id/embargo/end': { reason: 'The fix leaked on a public list.' },
+  'POST /api/reports/:id/disclosure-flags': { flag: 'exploit_public', evidence: 'An exploit was posted publicly today.' },
+  'POST /api/reporter/:token/embargo/answer': { answer: 'accept' },
   'POST /api/reports/:id/signed-replies': {
     entity: 'Content-Type: text/plain; charset=utf-8\r\n\r\nprobe\r\n',
     signature: '-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----',

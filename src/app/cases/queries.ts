@@ -10,6 +10,7 @@ import { scoredVectors } from '../scoring/scoring.ts';
 import { renderForAudience, renderMessage } from './render-for-audience.ts';
 import { caseSensitiveValues } from './sensitive.ts';
 import { marksOf } from './marks.ts';
+import { disclosureOf } from '../disclosure/negotiation.ts';
 import { outsideTextOf } from './outside-text.ts';
 import { SENSITIVE_KINDS } from '../../domain/sensitive.ts';
 
@@ -315,6 +316,8 @@ export async function caseView(ctx: Ctx, reportId: string) {
       })),
       participants: c.facts.participants.map((x) => ({ name: nameOf(x.personId), role: x.role })),
       actions: caseActions(p, c.facts, rules.workflow),
+      /** The embargo: its state, the timeline agreed with the reporter and the proposal waiting for an answer. */
+      disclosure: await disclosureOf(ctx, tx, c, rules),
       /** Whether this person may start (and so work on) the incident's advisories. */
       advisoryActions: advisoryActions(p, c.facts, null, now),
       severities: rules.severities,

@@ -9,6 +9,8 @@ import { emit } from '../events.ts';
 import { loadCase, openTitle, type Reporter } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
 import { marksOf } from '../cases/marks.ts';
+import { disclosureOf, type DisclosureView } from '../disclosure/negotiation.ts';
+import { rulesOf } from '../admin/instance.ts';
 import { sendReceipt } from './receipt.ts';
 
 // Intake: a report arrives on any channel (web form, API, import from a file; the mail gateway and
@@ -166,6 +168,8 @@ export interface ReporterView {
   messages: { id: string; kind: 'from_reporter' | 'to_reporter'; body: string; at: string }[];
   /** What the reporter marked sensitive: the team keeps it from everyone outside the security teams. */
   marks: { id: string; kind: string; value: string; name: string | null }[];
+  /** The disclosure timeline: agreed, or proposed and waiting for the reporter's answer. */
+  disclosure: DisclosureView | null;
 }
 
 /** What the reporter sees: their report, its public status and the messages exchanged with them. Never internal notes. */
@@ -196,6 +200,7 @@ export async function reporterView(ctx: Ctx, token: string): Promise<ReporterVie
       value: m.value,
       name: m.name,
     })),
+    disclosure: await disclosureOf(ctx, tx, c, await rulesOf(tx)),
   };
 }
 
