@@ -67,6 +67,8 @@ export interface ProposalView {
 }
 
 export interface DisclosureView {
+  /** The profile's tiers, in order: a proposal names the end of each. */
+  tiers: readonly { id: string; name: string }[];
   embargo: EmbargoState;
   /** The public instant of the agreed (or proposed) timeline. */
   endsAt: string | null;
@@ -118,6 +120,7 @@ export async function disclosureOf(ctx: Ctx, tx: Queryable, c: LoadedCase, rules
   const agreed = rows.rows.find((r) => r.status === 'accepted');
   const i = inc.rows[0]!;
   return {
+    tiers: rules.embargo.tiers,
     embargo: i.embargo_state,
     endsAt: i.embargo_ends_at ? new Date(i.embargo_ends_at).toISOString() : null,
     open: open ? viewOf(ctx, rules, open) : null,

@@ -8,6 +8,10 @@ import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { creditPreferenceSection } from './advisory-credit.ts';
 import { reporterMarksSection } from './reporter-marks.ts';
+import { reporterEmbargoSection } from './reporter-embargo.ts';
+import { answerEmbargoAsReporter } from '../../app/disclosure/negotiation.ts';
+import { timelineFromForm } from '../timeline-form.ts';
+import type { FormBody } from '../common.ts';
 import { markSensitiveAsReporter, unmarkSensitiveAsReporter } from '../../app/cases/marks.ts';
 
 // The reporter's status page behind the secret link: the report's state, the messages, how to
@@ -18,7 +22,7 @@ async function statusPage(
   { ctx, viewer, reply }: PageInput,
   token: string,
   status: number,
-  o: { flash?: string | null; error?: string | null; draft?: string; mark?: { value: string; name: string } },
+  o: { flash?: string | null; error?: string | null; draft?: string; mark?: { value: string; name: string }; timeline?: FormBody },
 ) {
   let r: Awaited<ReturnType<typeof reporterView>>;
   try {
@@ -56,6 +60,7 @@ async function statusPage(
           }
         </section>
         ${creditPreferenceSection(token, r.credit)}
+        ${reporterEmbargoSection(token, r.disclosure, o.timeline ?? null)}
         ${reporterMarksSection(token, r.marks, o.mark ?? { value: '', name: '' })}
         <section aria-labelledby="add-h" class="card">
           <h2 id="add-h">Write to the team</h2>
@@ -83,7 +88,9 @@ export const reporterStatusPages = definePages([
           ? 'Your credit preference is saved; the team sees it.'
           : field(input.query, 'marked')
             ? 'Kept out: everyone outside the security team reads its label instead.'
-            : null;
+            : field(input.query, 'embargo')
+              ? 'Your answer is sent to the team.'
+              : null;
       return statusPage(input, input.params.token!, 200, { flash });
     },
   },
@@ -134,5 +141,18 @@ export const reporterStatusPages = definePages([
     run: ({ ctx, params }) => unmarkSensitiveAsReporter(ctx, params.token!, params.markId!),
     done: (_r, { params }) => `/status/${enc(params.token!)}#marks`,
     refused: (input, { problem }) => statusPage(input, input.params.token!, problem.status, { error: problem.message }),
+  }),
+  formPost({
+    url: '/status/:token/embargo',
+    policy: 'reporter-link',
+    rateLimitPerMinute: (config) => config.publicFormRatePerMinute,
+    labels: { publicAt: ['publicAt', 'Public disclosure'], timeZone: ['timeZone', 'In the time zone'] },
+    run: ({ ctx, params, body }) => {
+      const answer = field(body, 'answer');
+      return answerEmbargoAsReporter(ctx, params.token!, answer === 'counter' ? { answer, timeline: timelineFromForm(body) } : { answer });
+    },
+    done: (_r, { params }) => `/status/${enc(params.token!)}?embargo=1#embargo`,
+    refused: (input, { problem, values }) =>
+      statusPage(input, input.params.token!, problem.status, { error: problem.message, timeline: values }),
   }),
 ]);

@@ -1,0 +1,150 @@
+import type { CaseView } from '../../app/cases/queries.ts';
+import {
+  answerEmbargoProposal,
+  endEmbargo,
+  recordDisclosureFlag,
+  proposeEmbargo,
+  type ProposalView,
+} from '../../app/disclosure/negotiation.ts';
+import { html, type Html } from '../html.ts';
+import { field, formOf, hiddenCsrf, select, textarea, type Viewer } from '../common.ts';
+import { when } from '../format.ts';
+import { formPost } from '../form-action.ts';
+import type { PageRoute } from '../route.ts';
+import { timelineFields, timelineFromForm } from '../timeline-form.ts';
+import type { Failed, showCase } from './case.ts';
+
+// The case page's disclosure section: the embargo's state, the timeline agreed with the reporter, a
+// proposal waiting for an answer, and for the handlers the forms to propose (or revise) a timeline,
+// answer the reporter's counter, end the embargo, and record that an exploit is public or attacks are
+// seen — which ends the embargo at once.
+
+export const CASE_DISCLOSURE_DONE: Record<string, string> = {
+  'embargo-proposed': 'The timeline is proposed; the reporter is asked to accept it or propose other dates.',
+  'embargo-answered': "The reporter's proposal is answered; they are told.",
+  'embargo-ended': 'The embargo has ended; the reporter is told.',
+  'flag-recorded': 'Recorded. A running or proposed embargo ended with it, and the reporter is told.',
+};
+
+const STATE_WORDS: Record<string, string> = {
+  none: 'No embargo is agreed.',
+  proposed: 'A timeline is proposed and waits for an answer.',
+  active: 'An embargo is in force.',
+  revise: 'An embargo is in force; a revision is proposed.',
+  exited: 'The embargo has ended.',
+};
+
+function timelineList(p: ProposalView): Html {
+  return html`<ul class="timeline-ends">${p.tiers.map((t) => html`<li>${t.name}: the embargo ends ${when(t.endsAt, p.timeZone)}</li>`)}
+    <li><strong>Public disclosure: ${when(p.publicAt, p.timeZone)}</strong></li></ul>${p.note ? html`<p class="muted">${p.note}</p>` : ''}`;
+}
+
+export function caseDisclosureSection(v: CaseView, viewer: Viewer, failed: Failed | null, tz: string): Html {
+  const d = v.disclosure;
+  if (!d) return html``;
+  const may = v.actions.includes('incident.disclosure');
+  const base = `/cases/${encodeURIComponent(v.reportId)}`;
+  const f = (key: string) => (failed?.key === key ? failed : null);
+  const proposeFailed = f('disclosure.propose');
+  const error = (x: Failed | null) => (x ? html`<p class="field-error" role="alert">${x.problem.message}</p>` : html``);
+  return html`<section aria-labelledby="disclosure-h" class="card" id="disclosure">
+    <h2 id="disclosure-h">Disclosure timeline</h2>
+    <p><strong>${STATE_WORDS[d.embargo] ?? d.embargo}</strong></p>
+    ${d.agreed ? html`<h3>Agreed with the reporter</h3>${timelineList(d.agreed)}` : ''}
+    ${
+      d.open
+        ? html`<h3>Proposed by ${d.open.by === 'team' ? 'the team, waiting for the reporter' : 'the reporter'}</h3>${timelineList(d.open)}
+      ${d.warnings.map((w) => html`<p class="warning">${w}</p>`)}
+      ${
+        may && d.open.by === 'reporter'
+          ? html`<div class="actions-row">${(['accept', 'reject'] as const).map(
+              (a) =>
+                html`<form method="post" action="${base}/embargo/proposals/${d.open!.id}/answer" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="answer" value="${a}"><button type="submit"${a === 'reject' ? html` class="secondary"` : ''}>${a === 'accept' ? "Accept the reporter's timeline" : 'Reject it'}</button></form>`,
+            )}</div>`
+          : ''
+      }`
+        : ''
+    }
+    ${
+      may && d.embargo !== 'exited'
+        ? html`<form method="post" action="${base}/embargo/proposals" class="stack" aria-label="Propose a disclosure timeline">
+        <h3>${d.embargo === 'active' || d.embargo === 'revise' ? 'Propose a revised timeline' : 'Propose a timeline to the reporter'}</h3>
+        ${error(proposeFailed)}${hiddenCsrf(viewer)}
+        ${timelineFields(d.tiers, tz, proposeFailed ? formOf(proposeFailed.values) : null, proposeFailed?.problem.fields ?? {})}
+        <p><button type="submit">Propose the timeline</button></p>
+      </form>
+      ${
+        d.embargo !== 'none'
+          ? html`<form method="post" action="${base}/embargo/end" class="stack" aria-label="End the embargo">
+        <h3>End the embargo now</h3>${error(f('disclosure.end'))}${hiddenCsrf(viewer)}
+        ${textarea({ name: 'reason', label: 'Why', required: true, rows: 2, value: f('disclosure.end') ? field(f('disclosure.end')!.values, 'reason') : '' })}
+        <p><button type="submit" class="secondary">End the embargo</button></p></form>`
+          : ''
+      }`
+        : ''
+    }
+    ${
+      may
+        ? html`<form method="post" action="${base}/disclosure-flags" class="stack" aria-label="Record what happened">
+      <h3>Record that the vulnerability is out</h3>${error(f('disclosure.flag'))}${hiddenCsrf(viewer)}
+      ${select({
+        name: 'flag',
+        label: 'What happened',
+        options: [
+          { value: 'exploit_public', label: 'An exploit is public' },
+          { value: 'attacks_observed', label: 'Attacks are observed' },
+          { value: 'public', label: 'The vulnerability is public' },
+        ],
+      })}
+      ${textarea({ name: 'evidence', label: 'Evidence (a link, where it was seen)', required: true, rows: 2 })}
+      <p><button type="submit">Record it (ends any embargo)</button></p></form>`
+        : ''
+    }
+  </section>`;
+}
+
+/** The section's forms; a refusal redraws the case page with the form that failed. */
+export function caseDisclosureForms(show: typeof showCase): PageRoute[] {
+  const back = (params: Record<string, string>) => `/cases/${params.reportId}`;
+  const done = (params: Record<string, string>, code: string) => `/cases/${encodeURIComponent(params.reportId!)}?done=${code}#disclosure`;
+  const refused = (key: string) => (input: Parameters<typeof show>[0], r: { values: Failed['values']; problem: Failed['problem'] }) =>
+    show(input, r.problem.status, null, { key, values: r.values, problem: r.problem });
+  return [
+    formPost({
+      url: '/cases/:reportId/embargo/proposals',
+      policy: 'signed-in',
+      signInNext: back,
+      labels: { publicAt: ['publicAt', 'Public disclosure'], timeZone: ['timeZone', 'In the time zone'] },
+      run: ({ ctx, params, body }) => proposeEmbargo(ctx, params.reportId!, timelineFromForm(body)),
+      done: (_r, { params }) => done(params, 'embargo-proposed'),
+      refused: refused('disclosure.propose'),
+    }),
+    formPost({
+      url: '/cases/:reportId/embargo/proposals/:proposalId/answer',
+      policy: 'signed-in',
+      signInNext: back,
+      run: ({ ctx, params, body }) => answerEmbargoProposal(ctx, params.reportId!, params.proposalId!, { answer: field(body, 'answer') }),
+      done: (_r, { params }) => done(params, 'embargo-answered'),
+      refused: refused('disclosure.answer'),
+    }),
+    formPost({
+      url: '/cases/:reportId/embargo/end',
+      policy: 'signed-in',
+      signInNext: back,
+      labels: { reason: ['reason', 'Why'] },
+      run: ({ ctx, params, body }) => endEmbargo(ctx, params.reportId!, { reason: field(body, 'reason') }),
+      done: (_r, { params }) => done(params, 'embargo-ended'),
+      refused: refused('disclosure.end'),
+    }),
+    formPost({
+      url: '/cases/:reportId/disclosure-flags',
+      policy: 'signed-in',
+      signInNext: back,
+      labels: { evidence: ['evidence', 'Evidence'] },
+      run: ({ ctx, params, body }) =>
+        recordDisclosureFlag(ctx, params.reportId!, { flag: field(body, 'flag'), evidence: field(body, 'evidence') }),
+      done: (_r, { params }) => done(params, 'flag-recorded'),
+      refused: refused('disclosure.flag'),
+    }),
+  ];
+}
