@@ -69,6 +69,8 @@ export async function openBench(backend: Backend, clockIso = '2026-11-23T09:00:0
       dataDir,
       instanceKey: randomBytes(32).toString('base64'),
       passwordCostLog2: 14,
+      // The bench's relay and listeners are on loopback, allow-listed as an on-premise relay would be.
+      allowPrivateHosts: ['127.0.0.1'],
       ...opts.config,
     },
   );

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { addressLiteral, addressRefusal, definedAddresses, parseAllowList } from './domain/network-address.ts';
 
 // Config is one validated, immutable value built once at start-up from an optional JSON file
 // (EMBARGO_CONFIG) overlaid by environment variables. All problems are reported at once.
@@ -174,8 +175,53 @@ const ConfigSchema = z
       .default(3600),
     /** Where the desk keeps its latest audit checkpoint, outside the database; default DATA_DIR/audit-checkpoint.json. */
     auditCheckpointFile: z.string().min(1).nullable().default(null),
+    /**
+     * Servers on loopback, private, link-local or unique-local addresses the desk may connect to (an
+     * on-premise relay, a local CVE Services proxy, the test suites' servers on 127.0.0.1): host names
+     * (any address they resolve to), IP addresses or CIDR ranges, comma-separated in the environment.
+     * Everything else that is not a public address is refused (src/domain/network-address.ts).
+     */
+    allowPrivateHosts: z.preprocess(
+      (v) =>
+        typeof v === 'string'
+          ? v
+              .split(',')
+              .map((a) => a.trim())
+              .filter(Boolean)
+          : v,
+      z
+        .array(z.string().trim().min(1).max(253))
+        .default([])
+        .superRefine((entries, ctx) => {
+          for (const problem of parseAllowList(entries).problems) ctx.addIssue({ code: 'custom', message: problem });
+        }),
+    ),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A server given in the config as an address (or "localhost") is judged at start-up, with the
+    // other problems; a name is judged when the desk connects (src/integrations/outbound-guard.ts).
+    const { list } = parseAllowList(c.allowPrivateHosts);
+    const servers: [string, string | null][] = [
+      ['smtpRelayHost', c.smtpRelayHost],
+      ['imapHost', c.imapHost],
+      ['cveServices.url', c.cveServices ? hostOfUrl(c.cveServices.url) : null],
+    ];
+    for (const [path, host] of servers) {
+      if (!host) continue;
+      const fixed = addressLiteral(host) ? [addressLiteral(host)!] : definedAddresses(host);
+      const why = fixed?.map((a) => addressRefusal(host, a, list)).find((w) => w !== null);
+      if (why) ctx.addIssue({ code: 'custom', path: path.split('.'), message: why });
+    }
+  });
+
+function hostOfUrl(url: string): string | null {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return null;
+  }
+}
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
 
@@ -266,6 +312,7 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_AUDIT_CHAIN_INTERVAL_SECONDS: 'auditChainIntervalSeconds',
   EMBARGO_AUDIT_CHECKPOINT_INTERVAL_SECONDS: 'auditCheckpointIntervalSeconds',
   EMBARGO_AUDIT_CHECKPOINT_FILE: 'auditCheckpointFile',
+  EMBARGO_ALLOW_PRIVATE_HOSTS: 'allowPrivateHosts',
 };
 
 export class ConfigError extends Error {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deskUrl, loadConfig } from '../src/config.ts';
+import { ConfigError, deskUrl, loadConfig } from '../src/config.ts';
 
 test('deskUrl: the configured public URL without its trailing slashes, else the address serve listens on', () => {
   const at = (env: Record<string, string>) => deskUrl(loadConfig({ EMBARGO_INSTANCE_KEY: 'x'.repeat(44), ...env }));
@@ -21,4 +21,35 @@ test('yes/no settings from the environment: "false" and "0" are off, "true" and 
   assert.equal(loadConfig({ ...base, EMBARGO_TRUST_PROXY: 'true' }).trustProxy, true);
   assert.equal(loadConfig({ ...base, EMBARGO_TRUST_PROXY: '1' }).trustProxy, true);
   assert.throws(() => loadConfig({ ...base, EMBARGO_TRUST_PROXY: 'no' }), /trustProxy/);
+});
+
+test('servers given as internal addresses need the allow-list; its entries are checked, all problems at once', () => {
+  const base = { EMBARGO_INSTANCE_KEY: 'x'.repeat(44) };
+  assert.throws(
+    () => loadConfig({ ...base, EMBARGO_SMTP_RELAY_HOST: '10.0.0.5', EMBARGO_IMAP_HOST: '0x7f.1' }),
+    (e: unknown) =>
+      e instanceof ConfigError &&
+      e.problems.some((p) => /^smtpRelayHost: 10\.0\.0\.5 is a private address/.test(p)) &&
+      e.problems.some((p) => /^imapHost: .*loopback/.test(p)),
+  );
+  const allowed = loadConfig({
+    ...base,
+    EMBARGO_SMTP_RELAY_HOST: '10.0.0.5',
+    EMBARGO_ALLOW_PRIVATE_HOSTS: '10.0.0.0/24, relay.corp.example',
+  });
+  assert.deepEqual(allowed.allowPrivateHosts, ['10.0.0.0/24', 'relay.corp.example']);
+  // A name is judged when the desk connects, not at start-up (no DNS while loading the config).
+  assert.equal(loadConfig({ ...base, EMBARGO_SMTP_RELAY_HOST: 'relay.corp.example' }).smtpRelayHost, 'relay.corp.example');
+  assert.throws(
+    () => loadConfig({ ...base, EMBARGO_ALLOW_PRIVATE_HOSTS: '169.254.169.254,not a host!' }),
+    (e: unknown) => e instanceof ConfigError && e.problems.length === 2 && /metadata/.test(e.problems.join('\n')),
+  );
+  assert.throws(
+    () =>
+      loadConfig(
+        {},
+        { instanceKey: 'x'.repeat(44), cveServices: { url: 'http://127.0.0.1:8443/api', shortName: 'tf', user: 'u', apiKey: 'k' } },
+      ),
+    /cveServices\.url: .*loopback/,
+  );
 });

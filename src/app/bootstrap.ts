@@ -6,6 +6,7 @@ import { createSealer } from '../crypto/sealed.ts';
 import { auditKeys } from '../crypto/audit-keys.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from './context.ts';
+import type { ResolveHost } from '../integrations/outbound-guard.ts';
 
 /**
  * Opens the store (or takes one already open: the tests start theirs from a migrated image), applies
@@ -13,7 +14,10 @@ import type { App } from './context.ts';
  * door uses. `owner` names the opener in the embedded database's lock ("embargo serve"), for whoever
  * is refused while it holds it.
  */
-export async function createApp(config: Config, opts: { clock?: () => Date; schema?: string; db?: Db; owner?: string } = {}): Promise<App> {
+export async function createApp(
+  config: Config,
+  opts: { clock?: () => Date; schema?: string; db?: Db; owner?: string; resolveHost?: ResolveHost } = {},
+): Promise<App> {
   const key = loadInstanceKey({ keyBase64: config.instanceKey, keyFile: config.instanceKeyFile! });
   const db =
     opts.db ??
@@ -29,5 +33,12 @@ export async function createApp(config: Config, opts: { clock?: () => Date; sche
     if (!opts.db) await db.close();
     throw e;
   }
-  return { db, sealer: createSealer(key), auditKeys: auditKeys(key), config, clock: opts.clock ?? (() => new Date()) };
+  return {
+    db,
+    sealer: createSealer(key),
+    auditKeys: auditKeys(key),
+    config,
+    clock: opts.clock ?? (() => new Date()),
+    ...(opts.resolveHost ? { resolveHost: opts.resolveHost } : {}),
+  };
 }

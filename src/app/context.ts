@@ -5,6 +5,7 @@ import type { AuditKeys } from '../crypto/audit-keys.ts';
 import { deskRefusal, mayDo, type DeskAction, type Principal, type PersonPrincipal } from '../domain/access.ts';
 import { EmbargoError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
 import { appendAudit, appendAuditBatch, type AuditInput } from '../store/audit.ts';
+import type { ResolveHost } from '../integrations/outbound-guard.ts';
 
 // Every door (HTTP, web, CLI, jobs) builds a Ctx and calls use cases with it. The clock is injected
 // so SLA and embargo behaviour is exact in tests.
@@ -16,6 +17,8 @@ export interface App {
   readonly auditKeys: AuditKeys;
   readonly config: Config;
   readonly clock: () => Date;
+  /** How server names become addresses: the system's resolver unless injected (tests give a table, so no test asks DNS). */
+  readonly resolveHost?: ResolveHost;
 }
 
 export interface Ctx {

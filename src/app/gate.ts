@@ -11,6 +11,7 @@ import {
 } from '../domain/access.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
 import { requirePerson, type Ctx } from './context.ts';
+import { NO_SUCH_ID } from '../domain/ids.ts';
 import { visibleCase, type LoadedCase } from './cases/case.ts';
 import { reportIdForToken } from './intake/intake.ts';
 import { rulesOf } from './admin/instance.ts';
@@ -132,12 +133,12 @@ export async function allowedAdvisoryActions(ctx: Ctx, tx: Queryable, va: Visibl
  */
 export async function visibleAdvisory(ctx: Ctx, tx: Queryable, advisoryId: string, lock = false): Promise<VisibleAdvisory> {
   requirePerson(ctx);
+  // An unknown advisory goes the same way as one of a case the person may not see (NO_SUCH_ID for
+  // what is missing), to the same "not found": the same queries, so the time says nothing either.
   const peek = await loadAdvisoryRow(tx, advisoryId, false);
-  if (!peek) throw new NotFoundError('advisory');
-  const rep = await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE id = $1', [peek.incidentId]);
+  const rep = await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE id = $1', [peek?.incidentId ?? NO_SUCH_ID]);
   // The workflow drafts advisories of incidents; one stored without an incident has no team to work on it.
-  const reportId = rep.rows[0]?.report_id;
-  if (!reportId) throw new NotFoundError('advisory');
+  const reportId = rep.rows[0]?.report_id ?? NO_SUCH_ID;
   let c: LoadedCase;
   try {
     c = await visibleCase(ctx, tx, reportId, lock);
@@ -145,6 +146,7 @@ export async function visibleAdvisory(ctx: Ctx, tx: Queryable, advisoryId: strin
     if (e instanceof NotFoundError) throw new NotFoundError('advisory');
     throw e;
   }
+  if (!peek) throw new NotFoundError('advisory');
   requireAdvisoryTeam(ctx, c);
   const row = lock ? (await loadAdvisoryRow(tx, advisoryId, true))! : peek;
   return { row, c };

@@ -2,7 +2,7 @@ import { createTransport, type Transporter } from 'nodemailer';
 import type { App } from '../app/context.ts';
 import { rulesOf } from '../app/admin/instance.ts';
 import { activeTeamKey } from '../app/keys/keys.ts';
-import { smtpRelay, type SmtpRelay } from '../app/delivery/settings.ts';
+import { type Endpoint, mailServerEndpoint, smtpRelay, type SmtpRelay } from '../app/delivery/settings.ts';
 import { verpAddress } from '../app/delivery/deliveries.ts';
 import { type Attempt, type ClaimedRow, claimDue, type Outcome, recordOutcomes, retryOrFail } from '../app/delivery/attempts.ts';
 import { type CopySettings, copiesOf, deskLoopMarker, type Ready, withLoopHeader } from '../app/delivery/copies.ts';
@@ -56,13 +56,18 @@ const MAX_CONNECTIONS = 3;
  */
 export const SETTLE_EVERY = MAX_CONNECTIONS;
 
-/** One pooled transport per pass: the copies of a pass share a few connections (and their TLS handshakes). */
-function transportFor(relay: SmtpRelay): Transporter {
+/**
+ * One pooled transport per pass: the copies of a pass share a few connections (and their TLS
+ * handshakes). It connects to the relay's checked address (resolved and judged once per pass), with
+ * the relay's name for TLS, so nodemailer never resolves the name itself.
+ */
+function transportFor(relay: SmtpRelay, at: Endpoint): Transporter {
   return createTransport({
     pool: true,
     maxConnections: MAX_CONNECTIONS,
     maxMessages: 100,
-    host: relay.host,
+    host: at.address,
+    ...(at.servername ? { servername: at.servername } : {}),
     port: relay.port,
     secure: relay.tls === 'tls',
     requireTLS: relay.tls === 'starttls',
@@ -112,9 +117,18 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
     teamKey: await activeTeamKey(app),
     facts: { marker: await deskLoopMarker(app), rules: () => (rules ??= rulesOf(app.db)) },
   };
+  // Opened at the first copy to send: a pass with nothing ready resolves nothing. A refused address
+  // fails every copy of the pass like an unreachable relay (retried later: an admin may fix it).
+  let transport: Transporter | null = null;
+  let opening: Promise<Transporter> | null = null;
+  const open = () =>
+    (opening ??= mailServerEndpoint(app, relay.host, 'The SMTP relay').then((at) => {
+      transport = transportFor(relay, at);
+      return transport;
+    }));
   const send = async (c: Ready): Promise<Outcome> => {
     try {
-      await transport.sendMail({
+      await (await open()).sendMail({
         envelope: { from: verpAddress(relay.bounceAddress, c.d.id), to: [c.d.recipient] },
         raw: Buffer.from(withLoopHeader(c.raw, p.facts.marker)),
       });
@@ -132,7 +146,6 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
       else if (!outcome.refund) result.retried++;
     }
   };
-  const transport = transportFor(relay);
   try {
     for (const group of byOutboxRow(claimed)) {
       const { ready, early, waiting } = await copiesOf(app, group, p);
@@ -148,7 +161,7 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
       }
     }
   } finally {
-    transport.close();
+    (transport as Transporter | null)?.close();
   }
   return result;
 }

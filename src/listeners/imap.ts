@@ -1,6 +1,7 @@
 import { ImapFlow } from 'imapflow';
 import type { App } from '../app/context.ts';
 import { storeRaw } from '../app/inbound/inbox.ts';
+import { type Endpoint, mailServerEndpoint } from '../app/delivery/settings.ts';
 
 // The IMAP door, for aliases hosted at a mail provider. Each poll:
 // 1. lists the messages in the mailbox not yet marked as stored by us (the keyword, in flag mode),
@@ -40,9 +41,11 @@ export interface PollResult {
   tooLarge: number;
 }
 
-function clientFor(account: ImapAccount): ImapFlow {
+/** A client for the account's checked address (judged at each poll), with the account's host name for TLS. */
+function clientFor(account: ImapAccount, at: Endpoint): ImapFlow {
   return new ImapFlow({
-    host: account.host,
+    host: at.address,
+    ...(at.servername ? { servername: at.servername } : {}),
     port: account.port,
     secure: account.tls === 'tls',
     doSTARTTLS: account.tls === 'starttls' ? true : account.tls === 'none' ? false : undefined,
@@ -80,7 +83,7 @@ function envelopeSenderOf(raw: Buffer): string {
 /** One poll of one mailbox. */
 export async function pollImapOnce(app: App, account: ImapAccount, maxBytes = app.config.mailMaxBytes): Promise<PollResult> {
   const result: PollResult = { stored: 0, duplicates: 0, moved: 0, flagged: 0, tooLarge: 0 };
-  const client = clientFor(account);
+  const client = clientFor(account, await mailServerEndpoint(app, account.host, `The IMAP account ${account.user}@${account.host}`));
   client.on('error', () => {}); // surfaced as a rejected command below; an unhandled 'error' would crash the process
   await client.connect();
   try {

@@ -50,11 +50,19 @@ function severityBadge(severity: Severity | undefined): Html {
 
 const withdrawnBadge = html`<span class="badge withdrawn">Withdrawn</span>`;
 
+/**
+ * The pages' CSP in the page itself: the static export is served by whatever host the team puts it
+ * on, which sends no CSP header, so the page carries its own (the desk also sends it as a header, with
+ * frame-ancestors, which a meta element cannot carry). Nothing but the site's stylesheet loads.
+ */
+export const PAGE_META_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'none'; base-uri 'none'";
+
 function layout(o: { title: string; site: SiteInfo; root: string; body: Html }): Html {
   return html`<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="content-security-policy" content="${PAGE_META_CSP}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>${o.title}</title>

@@ -5,6 +5,9 @@ import { cveServicesClient, CveServicesError, type CveServicesClient } from '../
 import { parseAdvisory } from '../../src/domain/advisory.ts';
 import { toCveRecord } from '../../src/formats/cve.ts';
 import { EmbargoError } from '../../src/domain/errors.ts';
+import { outboundGuard } from '../../src/integrations/outbound-guard.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { FIXTURES } from '../formats/fixtures.ts';
 
 // The CVE Services client against the local server built from the API's published description,
@@ -14,12 +17,14 @@ import { FIXTURES } from '../formats/fixtures.ts';
 let mock: CveServicesMock;
 let client: CveServicesClient;
 const KEY = 'k3y-0f-the-cna-account-do-not-leak';
+// The test server is on loopback: allow-listed, as a local proxy of CVE Services would be.
+const guard = outboundGuard(['127.0.0.1']);
 
 before(async () => {
   mock = await startCveServicesMock({ now: () => new Date('2026-11-23T09:00:00Z') });
   mock.addOrg('TrustedFW', 'cna@tf.example', KEY, { idQuota: 10 });
   mock.addOrg('OtherCNA', 'other@x.example', 'other-key');
-  client = cveServicesClient({ baseUrl: mock.url, org: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY }, { timeoutMs: 2000 });
+  client = cveServicesClient({ baseUrl: mock.url, org: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY }, { guard, timeoutMs: 2000 });
 });
 after(() => mock.close());
 
@@ -90,10 +95,10 @@ test('an invalid record is refused by the service with the schema errors, and no
     assert.equal(e.code, 'upstream_failed');
     assert.equal(e.status, 400);
     assert.equal(e.serviceError, 'INVALID_JSON_SCHEMA');
-    assert.match(
-      e.message,
-      /CVE Services refused to publish the record of CVE-2026-1001 \(HTTP 400 \(INVALID_JSON_SCHEMA: CVE JSON schema validation FAILED/,
-    );
+    // The status and the service's error name; the service's own sentence is not repeated (the
+    // schema errors about our record are, as details).
+    assert.match(e.message, /CVE Services refused to publish the record of CVE-2026-1001 \(HTTP 400 \(INVALID_JSON_SCHEMA\)\)/);
+    assert.doesNotMatch(e.message, /schema validation FAILED/);
     assert.ok(
       e.details.some((d) => d.path === '/descriptions'),
       JSON.stringify(e.details),
@@ -105,7 +110,7 @@ test('an invalid record is refused by the service with the schema errors, and no
 });
 
 test('a bad API key gives a clear error that never contains the key', async () => {
-  const wrong = cveServicesClient({ baseUrl: mock.url, org: 'TrustedFW', user: 'cna@tf.example', apiKey: 'wrong-key-value' });
+  const wrong = cveServicesClient({ baseUrl: mock.url, org: 'TrustedFW', user: 'cna@tf.example', apiKey: 'wrong-key-value' }, { guard });
   await assert.rejects(wrong.reserveIds({ amount: 1, year: 2026 }), (e: unknown) => {
     assert.ok(e instanceof CveServicesError);
     assert.equal(e.status, 401);
@@ -134,7 +139,7 @@ test('a failing service (500) gives a clear error; the next call works again', a
 });
 
 test("documented refusals: another CNA's id, the quota, a year out of range, a rejected record", async () => {
-  const other = cveServicesClient({ baseUrl: mock.url, org: 'OtherCNA', user: 'other@x.example', apiKey: 'other-key' });
+  const other = cveServicesClient({ baseUrl: mock.url, org: 'OtherCNA', user: 'other@x.example', apiKey: 'other-key' }, { guard });
   const org = await other.getOrg();
   await assert.rejects(
     other.createRecord('CVE-2026-1002', container('CVE-2026-1002', org.UUID)),
@@ -158,36 +163,42 @@ test("documented refusals: another CNA's id, the quota, a year out of range, a r
 });
 
 test('a service that does not answer in time, an unreachable one, and a plain-http remote URL', async () => {
-  const slow = cveServicesClient({ baseUrl: mock.url, org: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY }, { timeoutMs: 200 });
+  const slow = cveServicesClient({ baseUrl: mock.url, org: 'TrustedFW', user: 'cna@tf.example', apiKey: KEY }, { guard, timeoutMs: 200 });
   mock.stallNext();
   await assert.rejects(
     slow.getOrg(),
     (e: unknown) => e instanceof CveServicesError && e.serviceError === 'TIMEOUT' && /did not answer within/.test(e.message),
   );
 
-  const down = cveServicesClient({ baseUrl: 'http://127.0.0.1:9/api', org: 'TrustedFW', user: 'u', apiKey: KEY });
+  const down = cveServicesClient({ baseUrl: 'http://127.0.0.1:9/api', org: 'TrustedFW', user: 'u', apiKey: KEY }, { guard });
   await assert.rejects(
     down.getOrg(),
     (e: unknown) => e instanceof CveServicesError && e.serviceError === 'NETWORK' && !e.message.includes(KEY),
   );
 
   assert.throws(
-    () => cveServicesClient({ baseUrl: 'http://cveawg.mitre.org/api', org: 'x', user: 'u', apiKey: KEY }),
+    () => cveServicesClient({ baseUrl: 'http://cveawg.mitre.org/api', org: 'x', user: 'u', apiKey: KEY }, { guard }),
     (e: unknown) => e instanceof EmbargoError && /must use https/.test(e.message),
   );
   await assert.rejects(client.getId('CVE-../../org'), (e: unknown) => e instanceof EmbargoError && e.code === 'validation_failed');
 });
 
 test('a response of an unexpected shape is refused, not trusted', async () => {
-  const liar = cveServicesClient(
-    { baseUrl: 'https://cve.example/api', org: 'TrustedFW', user: 'u', apiKey: KEY },
-    {
-      fetch: async () =>
-        new Response(JSON.stringify({ cve_ids: [{ cve_id: 'CVE-2026-1; DROP TABLE', state: 'RESERVED' }] }), { status: 200 }),
-    },
-  );
-  await assert.rejects(
-    liar.reserveIds({ amount: 1, year: 2026 }),
-    (e: unknown) => e instanceof CveServicesError && e.serviceError === 'UNEXPECTED_RESPONSE',
-  );
+  const liarServer = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ cve_ids: [{ cve_id: 'CVE-2026-1; DROP TABLE', state: 'RESERVED' }] }));
+  });
+  await new Promise<void>((resolve) => liarServer.listen(0, '127.0.0.1', resolve));
+  try {
+    const liar = cveServicesClient(
+      { baseUrl: `http://127.0.0.1:${(liarServer.address() as AddressInfo).port}/api`, org: 'TrustedFW', user: 'u', apiKey: KEY },
+      { guard },
+    );
+    await assert.rejects(
+      liar.reserveIds({ amount: 1, year: 2026 }),
+      (e: unknown) => e instanceof CveServicesError && e.serviceError === 'UNEXPECTED_RESPONSE',
+    );
+  } finally {
+    await new Promise((resolve) => liarServer.close(resolve));
+  }
 });

@@ -47,7 +47,17 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
   const schema = url ? `crash_${randomBytes(5).toString('hex')}` : undefined;
   const dataDir = mkdtempSync(join(tmpdir(), 'embargo-crash-'));
   const instanceKey = randomBytes(32).toString('base64');
-  const config = loadConfig({}, { databaseUrl: url, dataDir, instanceKey, passwordCostLog2: 14, publicUrl: 'https://desk.example.org' });
+  const config = loadConfig(
+    {},
+    {
+      databaseUrl: url,
+      dataDir,
+      instanceKey,
+      passwordCostLog2: 14,
+      publicUrl: 'https://desk.example.org',
+      allowPrivateHosts: ['127.0.0.1'],
+    },
+  );
   const sink = await startSmtpSink();
   t.after(() => sink.close());
   const gpg = await startGpg();
@@ -93,6 +103,8 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
     EMBARGO_DATA_DIR: dataDir,
     EMBARGO_INSTANCE_KEY: instanceKey,
     EMBARGO_PUBLIC_URL: 'https://desk.example.org',
+    // The sink is on loopback: allow-listed, as an on-premise relay would be.
+    EMBARGO_ALLOW_PRIVATE_HOSTS: '127.0.0.1',
     ...(schema ? { EMBARGO_TEST_SCHEMA: schema } : {}),
   };
   let child: ChildProcess | null = null;

@@ -541,3 +541,36 @@ test('the feed carries the 100 most recently changed advisories; a withdrawal br
   assert.equal(feed.updated, '2026-11-23T08:00:00Z');
   assert.ok(!feed.entries.some((e) => e.id.endsWith('/NEW-0000/')), 'now the least recently changed is left out');
 });
+
+test('advisory Markdown loads nothing from elsewhere: remote images are links in the page, the feed and the export, and the exported pages carry their own CSP', async (t) => {
+  const h = await start();
+  t.after(() => h.close());
+  await setupDesk(h, 'trusted-firmware');
+  const base = fixture('tf-a-smc-overflow');
+  const pixel = 'https://tracker.example/pixel.png?advisory=1';
+  const input: AdvisoryInput = {
+    ...base,
+    description: `${base.description ?? 'Description.'}\n\n![diagram of the overflow](${pixel})`,
+    mitigation: '[![build status](https://ci.example/badge.svg)](https://ci.example/)',
+  };
+  await insertPublished(h.app, [input], { publishAt: '2026-10-01T00:00:00Z' });
+  const page = await get(h, `/advisories/${input.id}/`);
+  const feed = await get(h, '/advisories/feed.atom');
+  for (const [what, body] of [
+    ['page', page.body],
+    ['feed', feed.body],
+  ] as const) {
+    assert.doesNotMatch(body, /<img|&lt;img/i, `${what} has no image`);
+    assert.ok(body.includes('Image: diagram of the overflow'), `${what} names the image`);
+  }
+  assert.ok(page.body.includes(`<a class="image-link" href="${pixel.replace('&', '&amp;')}" rel="noopener noreferrer nofollow">`));
+  const dir = join(mkdtempSync(join(tmpdir(), 'embargo-site-')), 'site');
+  await exportSite(h.app, dir);
+  for (const file of ['index.html', `${input.id}/index.html`]) {
+    const html = readFileSync(join(dir, file), 'utf8');
+    const csp = /<meta http-equiv="content-security-policy" content="([^"]+)">/.exec(html)?.[1];
+    assert.ok(csp, `${file} carries a CSP`);
+    assert.match(csp.replace(/&#39;/g, "'"), /default-src 'none'; style-src 'self'; img-src 'self'/);
+    assert.doesNotMatch(html, /<img/i);
+  }
+});

@@ -14,6 +14,8 @@ import { totpCode } from '../../src/crypto/totp.ts';
 import { openPglite } from '../../src/store/pglite.ts';
 import { cloneTemplateDatabase, pgliteImage } from './templates.ts';
 import { TEST_PASSWORD_COST_LOG2 } from './password-cost.ts';
+import { tableResolver } from './resolver.ts';
+import type { ResolveHost } from '../../src/integrations/outbound-guard.ts';
 
 export { TEST_PASSWORD_COST_LOG2 };
 import type { Ctx } from '../../src/app/context.ts';
@@ -53,7 +55,17 @@ export interface HarnessOptions {
   plugins?: ServerOptions['plugins'];
   /** Listen on 127.0.0.1 (a random port) and give the base URL, for a real browser. */
   listen?: boolean;
+  /** How server names resolve: a table (./resolver.ts), so no test asks DNS; default: only localhost. */
+  resolveHost?: ResolveHost;
 }
+
+/**
+ * The servers the suites run for the desk to connect to (SMTP sinks, Dovecot, the CVE Services test
+ * server) listen on 127.0.0.1, which the desk refuses unless allow-listed: the harness allow-lists
+ * exactly that address, as an operator would an on-premise relay. A test of the refusal sets
+ * `allowPrivateHosts: []`.
+ */
+export const TEST_ALLOWED_HOSTS = ['127.0.0.1'];
 
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
   const clock = new TestClock(opts.clock);
@@ -68,11 +80,12 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       instanceKey: randomBytes(32).toString('base64'),
       testPasswordCostLog2: TEST_PASSWORD_COST_LOG2,
       publicFormRatePerMinute: 1000,
+      allowPrivateHosts: TEST_ALLOWED_HOSTS,
       ...opts.config,
     },
   );
   const db = clone ? undefined : await openPglite(null, { image: await pgliteImage() });
-  const app = await createApp(config, { clock: clock.fn, ...(db ? { db } : {}) });
+  const app = await createApp(config, { clock: clock.fn, resolveHost: opts.resolveHost ?? tableResolver(), ...(db ? { db } : {}) });
   const http = await buildServer(app, opts.plugins ? { plugins: opts.plugins } : {});
   let baseUrl: string | null = null;
   if (opts.listen) {

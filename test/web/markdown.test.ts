@@ -26,3 +26,20 @@ test('ordinary Markdown renders', () => {
     '<h1>Title</h1>\n<p>Some <em>text</em> and <code>code &lt;b&gt;</code>.</p>\n',
   );
 });
+
+test('images are never loaded: each becomes a link to it, or its text inside a link', () => {
+  const out = render(
+    '![tracking pixel](https://tracker.example/p.png?reader=1) ![](/advisories/x.png "t") [![badge](https://ci.example/b.svg)](https://ci.example/) ![a <b>](data:image/png;base64,AAAA)',
+  );
+  assert.doesNotMatch(out, /<img/i);
+  assert.match(
+    out,
+    /<a class="image-link" href="https:\/\/tracker.example\/p.png\?reader=1" rel="noopener noreferrer nofollow">Image: tracking pixel<\/a>/,
+  );
+  assert.match(out, /<a class="image-link" href="\/advisories\/x.png">Image: \/advisories\/x.png<\/a>/);
+  assert.match(
+    out,
+    /<a href="https:\/\/ci.example\/" rel="noopener noreferrer nofollow"><span class="image-link">Image: badge<\/span><\/a>/,
+  );
+  assert.doesNotMatch(out, /(?:href|src)="data:/, 'a data: image stays text');
+});

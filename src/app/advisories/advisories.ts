@@ -25,7 +25,7 @@ import {
   type VisibleAdvisory,
 } from '../gate.ts';
 import { advisoryDiff, type SectionDiff } from './diff.ts';
-import { isUuid } from '../../domain/ids.ts';
+import { isUuid, NO_SUCH_ID } from '../../domain/ids.ts';
 import { rulesOf } from '../admin/instance.ts';
 
 // Advisories drafted on the desk from an incident: every save is a new, sealed version; the head
@@ -44,12 +44,17 @@ import { writeCreditPreference } from '../cases/records/reports.ts';
 export { contentAuthor, loadAdvisoryRow, type AdvisoryRow, type AdvisoryState };
 
 /** An advisory's id from its public id (e.g. "TF-2026-0001") or its own id; "not found" when neither. */
-export async function advisoryIdOf(tx: Queryable, idOrPublicId: string): Promise<string> {
+/** The advisory's row id by its id or public id, or null. */
+async function findAdvisoryId(tx: Queryable, idOrPublicId: string): Promise<string | null> {
   const r = await tx.query<{ id: string }>(
     isUuid(idOrPublicId) ? 'SELECT id FROM advisories WHERE id = $1' : 'SELECT id FROM advisories WHERE upper(public_id) = upper($1)',
     [idOrPublicId],
   );
-  const id = r.rows[0]?.id;
+  return r.rows[0]?.id ?? null;
+}
+
+export async function advisoryIdOf(tx: Queryable, idOrPublicId: string): Promise<string> {
+  const id = await findAdvisoryId(tx, idOrPublicId);
   if (!id) throw new NotFoundError('advisory');
   return id;
 }
@@ -645,7 +650,8 @@ export async function exportVersion(ctx: Ctx, advisoryId: string, raw: unknown):
 export async function exportPublished(ctx: Ctx, idOrPublicId: string, format: ExportFormat): Promise<ExportResult & { version: number }> {
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
-    const row = await loadAdvisoryRow(tx, await advisoryIdOf(tx, idOrPublicId), false);
+    // An unknown id and one not public yet take the same two queries to the same "not found".
+    const row = await loadAdvisoryRow(tx, (await findAdvisoryId(tx, idOrPublicId)) ?? NO_SUCH_ID, false);
     const version = row ? publicVersionAt(row, now) : null;
     if (!row || version === null) throw new NotFoundError('published advisory');
     const v = await readVersion(ctx, tx, row.id, version);

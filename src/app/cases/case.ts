@@ -6,7 +6,7 @@ import { aad, actorId, type Ctx } from '../context.ts';
 import { moveProjectRm } from './records/incidents.ts';
 import { moveReportRm } from './records/reports.ts';
 import { insertTransition } from './records/transitions.ts';
-import { isUuid } from '../../domain/ids.ts';
+import { isUuid, NO_SUCH_ID } from '../../domain/ids.ts';
 
 // Loading a case (a report and, once accepted, its incident) with the facts the access policy needs,
 // and moving its report-management states with every step recorded.
@@ -58,28 +58,28 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
     [reportId],
   );
   const row = r.rows[0];
-  if (!row) return null;
-  const projects = row.incident_id
-    ? (
-        await tx.query<{
-          project_id: string;
-          slug: string;
-          name: string;
-          rm_state: ReportState;
-          handler_id: string | null;
-          alias: string | null;
-        }>(
-          `SELECT ip.project_id, p.slug, p.name, ip.rm_state, ip.handler_id, t.alias
-             FROM incident_projects ip JOIN projects p ON p.id = ip.project_id JOIN teams t ON t.id = p.security_team_id
-            WHERE ip.incident_id = $1 ORDER BY p.slug`,
-          [row.incident_id],
-        )
-      ).rows
-    : [];
+  // The same three statements whether the report exists, is hidden or is unknown (NO_SUCH_ID for
+  // what is missing): visibleCase's "not found" must not be quicker for an id that does not exist.
+  const projects = (
+    await tx.query<{
+      project_id: string;
+      slug: string;
+      name: string;
+      rm_state: ReportState;
+      handler_id: string | null;
+      alias: string | null;
+    }>(
+      `SELECT ip.project_id, p.slug, p.name, ip.rm_state, ip.handler_id, t.alias
+         FROM incident_projects ip JOIN projects p ON p.id = ip.project_id JOIN teams t ON t.id = p.security_team_id
+        WHERE ip.incident_id = $1 ORDER BY p.slug`,
+      [row?.incident_id ?? NO_SUCH_ID],
+    )
+  ).rows;
   const participants = await tx.query<{ person_id: string; role: 'collaborator' | 'assignee' }>(
     'SELECT person_id, role FROM case_participants WHERE report_id = $1',
     [reportId],
   );
+  if (!row) return null;
   return {
     row: {
       reportId: row.id,
@@ -126,12 +126,14 @@ export async function visibleCase(ctx: Ctx, tx: Queryable, reportId: string, loc
   return c;
 }
 
+/**
+ * The report of an incident by its id (TF-2026-0007). An unknown id gives NO_SUCH_ID instead of an
+ * early refusal: the caller then walks the same path (the gate's transaction and queries) to the same
+ * "not found" as for a case the person may not see, so neither the words nor the work tell them apart.
+ */
 export async function reportIdOfIncident(tx: Queryable, ref: string): Promise<string> {
   const r = await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE ref = $1', [ref.toUpperCase()]);
-  const row = r.rows[0];
-  // The same words as visibleCase's refusal: an unknown id and a case one may not see read alike.
-  if (!row) throw new NotFoundError('report');
-  return row.report_id;
+  return r.rows[0]?.report_id ?? NO_SUCH_ID;
 }
 
 export interface Reporter {

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { App } from '../context.ts';
 import { aad, audit, requireDesk, type Ctx } from '../context.ts';
 import { ConflictError, EmbargoError } from '../../domain/errors.ts';
-import { checkBaseUrl, cveServicesClient, type CveServicesClient, type CveServicesCredentials } from '../../integrations/cve-services.ts';
+import { outbound } from '../outbound.ts';
+import { cveServicesClient, vetBaseUrl, type CveServicesClient, type CveServicesCredentials } from '../../integrations/cve-services.ts';
 
 // The team's CNA account at CVE Services: URL, organisation short name, user and API key. An admin
 // sets it in the web UI or the API (the key sealed in the database, never shown back), or the
@@ -82,7 +83,8 @@ export async function setCveAccount(ctx: Ctx, raw: unknown): Promise<CveAccountV
   requireDesk(ctx, 'cna_account.manage');
   refuseWhenConfigured(ctx.app);
   const input = CveAccountInput.parse(raw);
-  const url = checkBaseUrl(input.url).href.replace(/\/+$/, '');
+  // Before the transaction: the host is resolved and judged (no internal address without the allow-list).
+  const url = (await vetBaseUrl(input.url, outbound(ctx.app))).href.replace(/\/+$/, '');
   const now = ctx.app.clock();
   const newKey = input.apiKey ? input.apiKey : null;
   await ctx.app.db.transaction(async (tx) => {
@@ -149,7 +151,7 @@ export async function cnaCredentials(app: App): Promise<CveServicesCredentials> 
 
 /** A client for the team's CNA account. */
 export async function cnaClient(app: App): Promise<CveServicesClient> {
-  return cveServicesClient(await cnaCredentials(app));
+  return cveServicesClient(await cnaCredentials(app), { guard: outbound(app) });
 }
 
 /** Checks the stored credentials against CVE Services (GET /org/{short_name}); admin only. */

@@ -10,7 +10,7 @@ import { readVersion } from '../advisories/advisories.ts';
 import { loadCase } from '../cases/case.ts';
 import { cnaClient, cnaCredentials } from './account.ts';
 import { addCnaIdsToPool, requirePoolManager } from './pool.ts';
-import { isUuid } from '../../domain/ids.ts';
+import { isUuid, NO_SUCH_ID } from '../../domain/ids.ts';
 import { isPublicAt } from '../../domain/publication.ts';
 
 // Use cases of the team's CNA account at CVE Services: reserve ids into the pool, and publish,
@@ -71,15 +71,16 @@ export async function teamAdvisory(ctx: Ctx, tx: Queryable, ref: string): Promis
     [ref],
   );
   const row = r.rows[0];
-  if (!row) throw new NotFoundError('advisory');
-  if (!p.central) {
-    const inc = row.incident_id
-      ? await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE id = $1', [row.incident_id])
-      : { rows: [] };
-    const reportId = inc.rows[0]?.report_id;
-    const c = reportId ? await loadCase(tx, reportId) : null;
-    if (!c || !worksOnAdvisories(p, c.facts)) throw new NotFoundError('advisory');
+  // The central team sees every advisory, so for it an unknown id is simply unknown. For anyone else
+  // an unknown id walks the same queries as a hidden one (NO_SUCH_ID for what is missing): the public
+  // ids are sequential, and a quicker "not found" would say which exist.
+  if (p.central) {
+    if (!row) throw new NotFoundError('advisory');
+    return row;
   }
+  const inc = await tx.query<{ report_id: string }>('SELECT report_id FROM incidents WHERE id = $1', [row?.incident_id ?? NO_SUCH_ID]);
+  const c = await loadCase(tx, inc.rows[0]?.report_id ?? NO_SUCH_ID);
+  if (!row || !c || !worksOnAdvisories(p, c.facts)) throw new NotFoundError('advisory');
   return row;
 }
 

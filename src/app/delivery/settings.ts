@@ -3,6 +3,10 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { aad, audit, requireAdmin, type App, type Ctx } from '../context.ts';
+import { outbound } from '../outbound.ts';
+import type { Endpoint } from '../../integrations/outbound-guard.ts';
+
+export type { Endpoint };
 
 // Mail settings: aliases (address → team), the SMTP relay outbound mail goes through, and the IMAP
 // accounts the poller reads. Edited by admins (web UI and API), or set in the config file.
@@ -114,6 +118,15 @@ export async function smtpRelay(app: App, tx: Queryable = app.db): Promise<SmtpR
     source: row.source,
     password: row.password_sealed ? app.sealer.open(row.password_sealed, aad('smtp_relay', 'password', '1')) : null,
   };
+}
+
+/**
+ * The checked address of a mail server (relay or IMAP account) at the moment the desk connects: the
+ * name is resolved once and every address judged, so DNS that changes its answer after the setting
+ * was saved cannot point the desk at an internal host. Refused: AddressRefusedError.
+ */
+export function mailServerEndpoint(app: App, host: string, what: string): Promise<Endpoint> {
+  return outbound(app).endpoint(host, what);
 }
 
 /** The enabled IMAP accounts with their passwords, for the poller. */
@@ -248,6 +261,8 @@ const fromConfig = (what: string) =>
 export async function setSmtpRelay(ctx: Ctx, raw: unknown): Promise<void> {
   requireAdmin(ctx);
   const input = SmtpRelayInput.parse(raw);
+  // Before the transaction: a name is resolved (DNS must not hold a transaction open).
+  await outbound(ctx.app).vet(input.host, 'The SMTP relay', 'host');
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
     const cur = await tx.query<{
@@ -352,6 +367,7 @@ export async function removeAlias(ctx: Ctx, address: string): Promise<void> {
 export async function saveImapAccount(ctx: Ctx, raw: unknown): Promise<{ id: string }> {
   requireAdmin(ctx);
   const input = ImapAccountInput.parse(raw);
+  await outbound(ctx.app).vet(input.host, `The IMAP account ${input.name}`, 'host');
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const cur = await tx.query<{
