@@ -4,8 +4,10 @@ import { migrate } from '../store/migrate.ts';
 import { loadInstanceKey } from '../crypto/instance-key.ts';
 import { createSealer } from '../crypto/sealed.ts';
 import { auditKeys } from '../crypto/audit-keys.ts';
+import { createBlindIndex } from '../crypto/blind-index.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from './context.ts';
+import { sealClearColumns } from './admin/at-rest.ts';
 
 /**
  * Opens the store (or takes one already open: the tests start theirs from a migrated image), applies
@@ -29,5 +31,19 @@ export async function createApp(config: Config, opts: { clock?: () => Date; sche
     if (!opts.db) await db.close();
     throw e;
   }
-  return { db, sealer: createSealer(key), auditKeys: auditKeys(key), config, clock: opts.clock ?? (() => new Date()) };
+  const app: App = {
+    db,
+    sealer: createSealer(key),
+    auditKeys: auditKeys(key),
+    blind: createBlindIndex(key),
+    config,
+    clock: opts.clock ?? (() => new Date()),
+  };
+  try {
+    await sealClearColumns(app);
+  } catch (e) {
+    if (!opts.db) await db.close();
+    throw e;
+  }
+  return app;
 }

@@ -87,7 +87,7 @@ async function workACase(h: Harness): Promise<Record<string, string>> {
   const key = await generateKey({
     userIDs: [{ name: V.name, email: V.email, comment: V.keyComment }],
     type: 'ecc',
-    curve: 'curve25519',
+    curve: 'curve25519Legacy',
     date: new Date(h.clock.now.getTime() - 60_000),
     format: 'object',
   });
