@@ -664,7 +664,7 @@ export async function teamPublicKey(db: Queryable): Promise<{ fingerprint: strin
 // confirmed key on the desk: grows with each one), and the mail jobs read them for every message and
 // every pass. Parsed keys are kept in the process's memory only, per App, and are found again only
 // under the identity of the stored row they came from: a team key by its row id and exact sealed
-// text, a public key by its row id and a digest of its armor. The rows are read every time, so a
+// text, a public key by its row id and a digest of its sealed armor. The rows are read every time, so a
 // rotated team key, a key confirmed or withdrawn a moment ago, is seen at once; a row that is gone
 // drops out of the cache on the next read.
 
