@@ -19,7 +19,7 @@ export const PAGED_QUEUE_SQL = `
   WITH page AS MATERIALIZED (
     SELECT i.id, i.next_due_at
       FROM incidents i ${PAGE_FILTER})
-  SELECT i.report_id, i.ref, i.title, i.status, i.severity, i.priority, i.next_due_at, i.created_at,
+  SELECT i.report_id, i.ref, i.id, i.title_sealed, i.status, i.severity, i.priority, i.next_due_at, i.created_at,
          (SELECT name FROM people WHERE id = i.contact_id) AS owner,
          (SELECT string_agg(ip.rm_state, ',' ORDER BY ip.project_id) FROM incident_projects ip WHERE ip.incident_id = i.id) AS rm_states
     FROM page JOIN incidents i ON i.id = page.id
@@ -58,7 +58,7 @@ export const DENORMALIZED_MEMBER_QUEUE_SQL = `
        WHERE cp.person_id = $4 AND i.status = $1 AND NOT $2::boolean) AS v
      ORDER BY next_due_at ASC NULLS LAST, id
      LIMIT $5 OFFSET $6)
-  SELECT i.report_id, i.ref, i.title, i.status, i.severity, i.priority, i.next_due_at, i.created_at,
+  SELECT i.report_id, i.ref, i.id, i.title_sealed, i.status, i.severity, i.priority, i.next_due_at, i.created_at,
          (SELECT name FROM people WHERE id = i.contact_id) AS owner,
          (SELECT string_agg(ip.rm_state, ',' ORDER BY ip.project_id) FROM incident_projects ip WHERE ip.incident_id = i.id) AS rm_states
     FROM page JOIN incidents i ON i.id = page.id

@@ -607,13 +607,13 @@ async function probes(d: Desk, reportId: string): Promise<Probe[]> {
   const list: [string, number, () => Promise<unknown>][] = [
     ["intake: allTeamKeys (rows read; parsed keys from the job's cache)", 1, () => allTeamKeys(app)],
     [
-      `intake: confirmedKeys (rows read, parsed keys cached; ${(await confirmedKeys(app.db)).length} now)`,
+      `intake: confirmedKeys (rows read, parsed keys cached; ${(await confirmedKeys(app, app.db)).length} now)`,
       1,
-      () => confirmedKeys(app.db, app),
+      () => confirmedKeys(app, app.db, app),
     ],
-    ['(before: confirmedKeys parsing every confirmed key, no cache)', 0, () => confirmedKeys(app.db)],
+    ['(before: confirmedKeys parsing every confirmed key, no cache)', 0, () => confirmedKeys(app, app.db)],
     ['delivery: activeTeamKey (once per pass)', 1, () => activeTeamKey(app)],
-    ['delivery per copy: confirmedKeyOfPerson (query + parse)', MEMBERS, () => confirmedKeyOfPerson(app.db, member.member.personId)],
+    ['delivery per copy: confirmedKeyOfPerson (query + parse)', MEMBERS, () => confirmedKeyOfPerson(app, app.db, member.member.personId)],
     ['delivery per copy: keyUsability of the member key', MEMBERS, () => keyUsability(parsed, now, member.email)],
     ['delivery per pass: rulesOf (profile rules)', 1, () => rulesOf(app.db)],
     ['delivery per outbox row: loadCase', 1, () => loadCase(app.db, reportId)],

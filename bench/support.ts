@@ -209,11 +209,10 @@ WITH base AS (
     FROM gen
   RETURNING 1
 ), inc AS (
-  INSERT INTO incidents (id, ref, report_id, title, status, outcome, severity, affected_components, triager_id, contact_id,
+  INSERT INTO incidents (id, ref, report_id, title_sealed, status, outcome, severity, affected_components, triager_id, contact_id,
                          vendor_aware_at, fix_ready_at, next_due_at, created_at, updated_at, closed_at)
   SELECT incident_id, 'TF-' || yr || '-' || lpad(seq::text, greatest(4, length(seq::text)), '0'), report_id,
-         'Bench incident ' || g || ': ' || (ARRAY['stack overflow in the image loader', 'missing bounds check in SMC handler',
-           'timing side channel in RSA', 'use after free in the secure partition manager', 'integer overflow in the FIP parser'])[1 + g % 5],
+         $7::text,
          CASE WHEN is_open THEN 'open' ELSE 'closed' END,
          CASE WHEN is_open THEN NULL ELSE (ARRAY['closed', 'rejected', 'downgraded'])[1 + g % 3] END,
          severity, ARRAY['component-' || (g % 13)], $6::uuid, CASE WHEN p2 IS NULL THEN staff_id ELSE $6::uuid END,
@@ -307,6 +306,19 @@ export async function bulkLoad(h: BenchEnv, desk: BenchDesk, opts: BulkOptions):
       placeholder.sensitive,
       desk.projectMember.personId,
     ]);
+
+    // The queue opens every listed incident's title: each is sealed for its own row, in batches.
+    const incidents = (await tx.query<{ id: string; ref: string }>('SELECT id, ref FROM incidents')).rows;
+    const TOPICS = ['stack overflow in the image loader', 'missing bounds check in SMC handler', 'timing side channel in RSA'];
+    for (let at = 0; at < incidents.length; at += 5000) {
+      const batch = incidents.slice(at, at + 5000);
+      await tx.query('UPDATE incidents i SET title_sealed = v.t FROM unnest($1::uuid[], $2::text[]) AS v(id, t) WHERE i.id = v.id', [
+        batch.map((x) => x.id),
+        batch.map((x, n) =>
+          app.sealer.seal(`Bench incident ${x.ref}: ${TOPICS[(at + n) % TOPICS.length]}`, aad('incidents', 'title', x.id)),
+        ),
+      ]);
+    }
 
     // Reports in triage, sealed per row (AAD binds the row id) in one multi-row INSERT with parameters.
     const cols = 13;

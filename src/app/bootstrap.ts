@@ -4,9 +4,11 @@ import { migrate } from '../store/migrate.ts';
 import { loadInstanceKey } from '../crypto/instance-key.ts';
 import { createSealer } from '../crypto/sealed.ts';
 import { auditKeys } from '../crypto/audit-keys.ts';
+import { createBlindIndex } from '../crypto/blind-index.ts';
 import type { Db } from '../store/db.ts';
 import type { App } from './context.ts';
 import type { ResolveHost } from '../integrations/outbound-guard.ts';
+import { sealClearColumns } from './admin/at-rest.ts';
 
 /**
  * Opens the store (or takes one already open: the tests start theirs from a migrated image), applies
@@ -33,12 +35,20 @@ export async function createApp(
     if (!opts.db) await db.close();
     throw e;
   }
-  return {
+  const app: App = {
     db,
     sealer: createSealer(key),
     auditKeys: auditKeys(key),
+    blind: createBlindIndex(key),
     config,
     clock: opts.clock ?? (() => new Date()),
     ...(opts.resolveHost ? { resolveHost: opts.resolveHost } : {}),
   };
+  try {
+    await sealClearColumns(app);
+  } catch (e) {
+    if (!opts.db) await db.close();
+    throw e;
+  }
+  return app;
 }

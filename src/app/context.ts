@@ -2,6 +2,7 @@ import type { Config } from '../config.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import type { Sealer } from '../crypto/sealed.ts';
 import type { AuditKeys } from '../crypto/audit-keys.ts';
+import type { BlindIndex } from '../crypto/blind-index.ts';
 import { deskRefusal, mayDo, type DeskAction, type Principal, type PersonPrincipal } from '../domain/access.ts';
 import { EmbargoError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
 import { appendAudit, appendAuditBatch, type AuditInput } from '../store/audit.ts';
@@ -15,6 +16,8 @@ export interface App {
   readonly sealer: Sealer;
   /** The audit chain's link key and checkpoint signing key, derived from the instance key. */
   readonly auditKeys: AuditKeys;
+  /** Keyed indexes of sealed values the desk looks rows up by (src/crypto/blind-index.ts). */
+  readonly blind: BlindIndex;
   readonly config: Config;
   readonly clock: () => Date;
   /** How server names become addresses: the system's resolver unless injected (tests give a table, so no test asks DNS). */
@@ -59,11 +62,25 @@ export function actorId(p: Principal): string | null {
   return p.kind === 'person' ? p.personId : null;
 }
 
-/** An audit event as a use case writes it: the actor comes from the context. */
-export type AuditEntry = Omit<AuditInput, 'actorId' | 'actorLabel'>;
+/** An audit event as a use case writes it: the actor comes from the context. `secret` holds what a
+ * person wrote (a reason): each value is sealed into the event's data as `<name>Sealed`, bound to the
+ * event's subject, instant and action (the chain is append-only: nothing written in clear there could
+ * be sealed later). */
+export type AuditEntry = Omit<AuditInput, 'actorId' | 'actorLabel'> & { secret?: Record<string, string | null> };
+
+function sealSecrets(ctx: Ctx, now: Date, e: AuditEntry): Omit<AuditInput, 'actorId' | 'actorLabel'> {
+  const { secret, ...event } = e;
+  if (!secret) return event;
+  const sealed = Object.fromEntries(
+    Object.entries(secret)
+      .filter((x): x is [string, string] => x[1] !== null)
+      .map(([name, value]) => [`${name}Sealed`, ctx.app.sealer.seal(value, auditSecretAad(name, event.subjectId, now, event.action))]),
+  );
+  return { ...event, data: { ...event.data, ...sealed } };
+}
 
 export function audit(ctx: Ctx, tx: Queryable, now: Date, e: AuditEntry) {
-  return appendAudit(tx, now, { actorId: actorId(ctx.principal), actorLabel: actorLabel(ctx.principal), ...e });
+  return appendAudit(tx, now, { actorId: actorId(ctx.principal), actorLabel: actorLabel(ctx.principal), ...sealSecrets(ctx, now, e) });
 }
 
 /** Several audit events of one action in one statement (a batch of delivery outcomes, of notices). */
@@ -72,9 +89,13 @@ export function auditAll(ctx: Ctx, tx: Queryable, now: Date, events: readonly Au
   return appendAuditBatch(
     tx,
     now,
-    events.map((e) => ({ ...who, ...e })),
+    events.map((e) => ({ ...who, ...sealSecrets(ctx, now, e) })),
   );
 }
+
+/** Where a sealed value of an audit event belongs: its name, the event's subject, instant and action. */
+export const auditSecretAad = (name: string, subjectId: string, at: Date, action: string) =>
+  `audit_events.${name}:${subjectId}@${at.toISOString()}/${action}`;
 
 /** Where a use case finds nothing it may show, it says "not found" rather than "forbidden". */
 export function hidden(what: string): never {

@@ -49,7 +49,7 @@ export async function emit(_ctx: Ctx, tx: Queryable, event: EmittedEvent, subjec
  * are recomputed in the new owner's calendar. Not a profile event: no clock starts or stops on it.
  */
 export async function handOverClocks(
-  _ctx: Ctx,
+  ctx: Ctx,
   tx: Queryable,
   subject: { reportId: string; projectId?: string | null },
   clockIds: readonly string[],
@@ -57,7 +57,7 @@ export async function handOverClocks(
   at: Date,
   why: string,
 ): Promise<void> {
-  await reassignClocks(tx, await rulesOf(tx), subject, clockIds, newOwnerId, at, why);
+  await reassignClocks(tx, await rulesOf(tx), subject, clockIds, newOwnerId, at, why, ctx.app.sealer);
 }
 
 /**
@@ -65,7 +65,7 @@ export async function handOverClocks(
  * (re)start from their start events. Returns the latest due date, null when no such clock runs.
  */
 export async function priorityChanged(
-  _ctx: Ctx,
+  ctx: Ctx,
   tx: Queryable,
   subject: { reportId: string; incidentId: string | null },
   eventTimes: Partial<Record<EmittedEvent, Date>>,
@@ -74,5 +74,5 @@ export async function priorityChanged(
   at: Date,
   why?: string,
 ): Promise<Date | null> {
-  return startPriorityClocks(tx, await rulesOf(tx), subject, eventTimes, ownerId, days, at, why);
+  return startPriorityClocks(tx, await rulesOf(tx), subject, eventTimes, ownerId, days, at, ctx.app.sealer, why);
 }

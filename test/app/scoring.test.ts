@@ -61,11 +61,23 @@ async function refusal(p: Promise<unknown>, code: string): Promise<{ message: st
 
 const resolutionRows = async (h: Harness, reportId: string) =>
   (
-    await h.app.db.query<{ due_at: Date; stopped_at: Date | null; stop_reason: string | null }>(
-      "SELECT due_at, stopped_at, stop_reason FROM deadlines WHERE report_id = $1 AND clock = 'resolution' ORDER BY stopped_at NULLS FIRST, due_at",
+    await h.app.db.query<{
+      id: string;
+      due_at: Date;
+      stopped_at: Date | null;
+      stop_reason: string | null;
+      stop_note_sealed: string | null;
+    }>(
+      "SELECT id, due_at, stopped_at, stop_reason, stop_note_sealed FROM deadlines WHERE report_id = $1 AND clock = 'resolution' ORDER BY stopped_at NULLS FIRST, due_at",
       [reportId],
     )
-  ).rows;
+  ).rows.map((r) => ({
+    ...r,
+    // Why a row was replaced is sealed beside its stop reason.
+    stop_reason: r.stop_note_sealed
+      ? `${r.stop_reason}: ${h.app.sealer.open(r.stop_note_sealed, `deadlines.stop_note:${r.id}`)}`
+      : r.stop_reason,
+  }));
 
 describe('Tock: severity, priority and resolution target follow the CVSS score', () => {
   let h: Harness;

@@ -72,9 +72,10 @@ test('an encrypted, signed PGP/MIME report opens a report: decrypted, signer rec
   );
   assert.equal(thread[0]!.sender_role, 'reporter');
   // The key the reporter offered is a candidate, not trusted.
-  const keys = await h.app.db.query<{ status: string; source: string }>('SELECT status, source FROM correspondent_keys WHERE email = $1', [
-    'rita@research.example',
-  ]);
+  const keys = await h.app.db.query<{ status: string; source: string }>(
+    'SELECT status, source FROM correspondent_keys WHERE email_index = $1',
+    [h.app.blind.of('email', 'rita@research.example')],
+  );
   assert.deepEqual(
     keys.rows.map((k) => `${k.source}:${k.status}`),
     ['attachment:candidate'],

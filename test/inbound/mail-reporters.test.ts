@@ -89,8 +89,8 @@ async function statusPage(token: string) {
 async function deliveryRows(reportId: string, recipient: string) {
   const r = await d.h.app.db.query<{ template_id: string | null; status: string; mode: string | null; held_for_key: boolean }>(
     `SELECT o.template_id, d.status, d.mode, d.held_for_key FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
-      WHERE d.report_id = $1 AND d.recipient = $2 ORDER BY o.seq`,
-    [reportId, recipient],
+      WHERE d.report_id = $1 AND d.recipient_index = $2 ORDER BY o.seq`,
+    [reportId, d.h.app.blind.of('email', recipient)],
   );
   return r.rows;
 }

@@ -21,6 +21,7 @@ import { startSmtpSink, type SinkMessage } from '../support/smtp-sink.ts';
 import { startGpg } from '../support/gpg.ts';
 import { sampleReport } from '../support/harness.ts';
 import { SETTLE_EVERY } from '../../src/jobs/mail-delivery.ts';
+import { openRecipient } from '../../src/app/delivery/deliveries.ts';
 
 // Crash safety of delivery. The delivery job runs in a child process that the test kills with SIGKILL
 // at random points: at random instants, and right after the SMTP server has sent its 250 for a
@@ -158,8 +159,10 @@ test('delivery survives SIGKILL at random points: every delivery made, repeats o
     await app.db.close();
   });
   const final = (
-    await app.db.query<{ message_id: string; status: string; recipient: string }>('SELECT message_id, status, recipient FROM deliveries')
-  ).rows;
+    await app.db.query<{ id: string; message_id: string; status: string; recipient_sealed: string }>(
+      'SELECT id, message_id, status, recipient_sealed FROM deliveries',
+    )
+  ).rows.map((r) => ({ message_id: r.message_id, status: r.status, recipient: openRecipient(app, r) }));
   assert.deepEqual(
     final.filter((d) => d.status !== 'sent'),
     [],

@@ -12,6 +12,7 @@ import { handleBounce } from '../../src/app/delivery/deliveries.ts';
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
 import { signIn } from '../../src/app/auth/auth.ts';
 import type { Ctx } from '../../src/app/context.ts';
+import { openRecipient } from '../../src/app/delivery/deliveries.ts';
 
 // Outbound delivery against a real SMTP server on loopback, every copy decrypted and verified by
 // GnuPG: fan-out to each member's own key, the notice for a member without one, the reporter's copy
@@ -67,7 +68,7 @@ async function submit(email = sampleReport.reporter.email): Promise<string> {
 async function deliveries(reportId: string) {
   const r = await h.app.db.query<{
     id: string;
-    recipient: string;
+    recipient_sealed: string;
     status: string;
     mode: string | null;
     message_id: string;
@@ -75,10 +76,13 @@ async function deliveries(reportId: string) {
     failure: string | null;
     next_attempt_at: Date;
   }>(
-    'SELECT id, recipient, status, mode, message_id, attempts, failure, next_attempt_at FROM deliveries WHERE report_id = $1 ORDER BY recipient, created_at',
+    'SELECT id, recipient_sealed, status, mode, message_id, attempts, failure, next_attempt_at FROM deliveries WHERE report_id = $1 ORDER BY created_at',
     [reportId],
   );
-  return r.rows;
+  // The recipient is sealed: opened here, and sorted by it as before.
+  return r.rows
+    .map(({ recipient_sealed, ...row }) => ({ ...row, recipient: openRecipient(h.app, { id: row.id, recipient_sealed }) }))
+    .sort((a, b) => (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0));
 }
 
 function copiesTo(address: string): SinkMessage[] {
@@ -353,14 +357,11 @@ test('the unlock link after a sign-in lock goes through the outbox: encrypted to
   const clear = decodeQuotedPrintable(toBob[0]!.raw.toString('latin1'));
   assert.match(clear, /https:\/\/desk\.example\.org\/unlock\/unl_[\w-]+/, 'no notice pointing at a desk he cannot sign in to');
   assert.equal(headerValue(toBob[0]!.raw, 'Auto-Submitted'), 'auto-generated');
-  const modes = await h.app.db.query<{ recipient: string; mode: string }>(
-    `SELECT d.recipient, d.mode FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'auth.unlock' ORDER BY d.recipient`,
+  const modes = await h.app.db.query<{ id: string; recipient_sealed: string; mode: string }>(
+    `SELECT d.id, d.recipient_sealed, d.mode FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'auth.unlock'`,
   );
-  assert.deepEqual(
-    modes.rows.map((r) => [r.recipient, r.mode]),
-    [
-      ['alice@tf.example', 'encrypted'],
-      ['bob@tf.example', 'plaintext'],
-    ],
-  );
+  assert.deepEqual(modes.rows.map((r) => [openRecipient(h.app, r), r.mode]).sort(), [
+    ['alice@tf.example', 'encrypted'],
+    ['bob@tf.example', 'plaintext'],
+  ]);
 });

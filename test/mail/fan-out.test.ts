@@ -11,6 +11,7 @@ import { fanOutMessage, peopleWithAccess } from '../../src/app/delivery/fan-out.
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
 import { runSlaScheduler } from '../../src/jobs/sla-scheduler.ts';
 import type { Ctx } from '../../src/app/context.ts';
+import { openRecipient } from '../../src/app/delivery/deliveries.ts';
 
 // Who receives a case's messages: everyone with access by the same policy as every door (central
 // team, the incident's project team, people pulled in), nobody else; a collaborator, who may not see
@@ -108,12 +109,12 @@ test('SLA notices go to the person encrypted to their own key', async () => {
   const r = await runSlaScheduler(h.app, h.clock.now);
   assert.ok(r.reminders >= 1, JSON.stringify(r));
   await runDeliveryPass(h.app);
-  const rows = await h.app.db.query<{ recipient: string; mode: string; status: string }>(
-    `SELECT d.recipient, d.mode, d.status FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'sla.reminder' AND d.report_id = $1`,
+  const rows = await h.app.db.query<{ id: string; recipient_sealed: string; mode: string; status: string }>(
+    `SELECT d.id, d.recipient_sealed, d.mode, d.status FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'sla.reminder' AND d.report_id = $1`,
     [reportId],
   );
   assert.deepEqual(
-    rows.rows.map((x) => [x.recipient, x.mode, x.status]),
+    rows.rows.map((x) => [openRecipient(h.app, x), x.mode, x.status]),
     [['hank@tf.example', 'encrypted', 'sent']],
   );
   const copy = sink.received.find((m) => m.rcptTo.includes('hank@tf.example'))!;

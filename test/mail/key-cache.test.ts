@@ -51,7 +51,7 @@ test('a reporter key confirmed after a first message verifies the next one (the 
   const reportId = first.row.report_id!;
   // The intake has parsed (and cached) the confirmed keys: the triager's only.
   assert.deepEqual(
-    (await confirmedKeys(h.app.db, h.app)).map((k) => k.email),
+    (await confirmedKeys(h.app, h.app.db, h.app)).map((k) => k.email),
     ['tess@tf.example'],
   );
 

@@ -8,6 +8,7 @@ import { startGpg, type GpgPeer } from '../support/gpg.ts';
 import { cliDatabase, runEmbargo } from '../support/cli.ts';
 import { encryptKey, readPrivateKey } from 'openpgp';
 import { recordOfferedKey } from '../../src/app/keys/keys.ts';
+import { openKeyEmail } from '../../src/app/keys/stored.ts';
 import type { Ctx } from '../../src/app/context.ts';
 
 // Keys: a member's own key (uploaded, checked: usable, one of their addresses, public), keys offered
@@ -32,10 +33,10 @@ after(async () => {
 
 async function keyRows() {
   return (
-    await h.app.db.query<{ email: string; status: string; fingerprint: string }>(
-      'SELECT email, status, fingerprint FROM correspondent_keys ORDER BY created_at',
+    await h.app.db.query<{ id: string; email_sealed: string; status: string; fingerprint: string }>(
+      'SELECT id, email_sealed, status, fingerprint FROM correspondent_keys ORDER BY created_at',
     )
-  ).rows;
+  ).rows.map((r) => ({ email: openKeyEmail(h.app, r), status: r.status, fingerprint: r.fingerprint }));
 }
 
 test('a member uploads their own key; bad keys are refused with the reason and change nothing', async () => {

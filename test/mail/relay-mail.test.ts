@@ -83,8 +83,9 @@ async function newCase(): Promise<{ reportId: string; token: string; address: st
   // A member answers the reporter by replying to a mail of the case (here the team's copy of a note)
   // and addressing it to the reporter address.
   const copiesToAlice = () =>
-    h.app.db.query<{ message_id: string }>(`SELECT message_id FROM deliveries WHERE report_id = $1 AND recipient = 'alice@tf.example'`, [
+    h.app.db.query<{ message_id: string }>('SELECT message_id FROM deliveries WHERE report_id = $1 AND recipient_index = $2', [
       reportId,
+      h.app.blind.of('email', 'alice@tf.example'),
     ]);
   const earlier = new Set((await copiesToAlice()).rows.map((r) => r.message_id)); // the receipt's list copy
   await h.app.db.transaction(async (tx) => {
@@ -247,8 +248,8 @@ async function assertNotRelayed(
   assert.equal(out.filter((m) => m.rcptTo.includes('rita@research.example')).length, 0, 'nothing to the reporter');
   // The sender's notice (members with access also get the team note's fan-out copy).
   const notices = await h.app.db.query<{ message_id: string }>(
-    `SELECT d.message_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'relay.not_relayed' AND d.recipient = $1 AND d.status = 'sent'`,
-    [tell],
+    `SELECT d.message_id FROM deliveries d JOIN outbox o ON o.id = d.outbox_id WHERE o.template_id = 'relay.not_relayed' AND d.recipient_index = $1 AND d.status = 'sent'`,
+    [h.app.blind.of('email', tell)],
   );
   const told = out.filter((m) => m.rcptTo.includes(tell) && notices.rows.some((n) => n.message_id === m.messageId));
   assert.equal(told.length, 1, `the sender ${tell} is told`);

@@ -40,8 +40,8 @@ test('a bounce naming the reporter does not show their address to an admin outsi
     200,
   );
   const d = await h.app.db.query<{ id: string; message_id: string }>(
-    'SELECT id, message_id FROM deliveries WHERE report_id = $1 AND recipient = $2',
-    [reportId, 'rita@research.example'],
+    'SELECT id, message_id FROM deliveries WHERE report_id = $1 AND recipient_index = $2',
+    [reportId, h.app.blind.of('email', 'rita@research.example')],
   );
   const delivery = d.rows[0]!;
   await h.app.db.transaction((tx) =>

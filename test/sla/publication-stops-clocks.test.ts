@@ -30,7 +30,7 @@ after(() => h.close());
 const resolution = async (reportId: string) =>
   (
     await h.app.db.query<{ stopped_at: Date | null; stop_reason: string | null; due_at: Date }>(
-      `SELECT stopped_at, stop_reason, due_at FROM deadlines WHERE report_id = $1 AND clock = 'resolution' AND (stop_reason IS NULL OR stop_reason NOT LIKE 'reassigned:%')`,
+      `SELECT stopped_at, stop_reason, due_at FROM deadlines WHERE report_id = $1 AND clock = 'resolution' AND (stop_reason IS NULL OR stop_reason NOT LIKE 'reassigned%')`,
       [reportId],
     )
   ).rows;

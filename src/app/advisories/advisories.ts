@@ -14,7 +14,7 @@ import { parseCvss } from '../../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, type ExportFormat, type ExportResult } from '../../formats/export.ts';
 import { isPublicAt, publicVersionAt } from '../../domain/publication.ts';
 import { aad, actorId, audit, requirePerson, type Ctx } from '../context.ts';
-import { openReporter, type LoadedCase } from '../cases/case.ts';
+import { openIncidentTitle, openReporter, type LoadedCase } from '../cases/case.ts';
 import type { AdvisoryAction } from '../../domain/access.ts';
 import {
   allowedAdvisoryActions,
@@ -40,6 +40,16 @@ import { rulesOf } from '../admin/instance.ts';
 
 import { contentAuthor, loadAdvisoryRow, type AdvisoryRow, type AdvisoryState } from './rows.ts';
 import { writeCreditPreference } from '../cases/records/reports.ts';
+
+/** AAD of an advisory version's comment (a version's key is its advisory and its number). */
+export const versionCommentAad = (advisoryId: string, version: number) => aad('advisory_versions', 'comment', `${advisoryId}/${version}`);
+
+/** What a member wrote about a version is sealed like the version (AAD advisory_versions.comment:<id>/<n>). */
+const sealVersionComment = (ctx: Ctx, advisoryId: string, version: number, comment: string | null | undefined): string | null =>
+  comment ? ctx.app.sealer.seal(comment, versionCommentAad(advisoryId, version)) : null;
+
+const openVersionComment = (ctx: Ctx, advisoryId: string, v: { version: number; comment_sealed: string | null }): string | null =>
+  v.comment_sealed === null ? null : ctx.app.sealer.open(v.comment_sealed, versionCommentAad(advisoryId, v.version));
 
 export { contentAuthor, loadAdvisoryRow, type AdvisoryRow, type AdvisoryState };
 
@@ -80,11 +90,11 @@ export async function readVersion(ctx: Ctx, tx: Queryable, advisoryId: string, v
     document_sealed: string;
     author_id: string | null;
     name: string | null;
-    comment: string | null;
+    comment_sealed: string | null;
     created_at: Date;
     reporter_credit: number | null;
   }>(
-    `SELECT v.version, v.document_sealed, v.author_id, p.name, v.comment, v.created_at, v.reporter_credit
+    `SELECT v.version, v.document_sealed, v.author_id, p.name, v.comment_sealed, v.created_at, v.reporter_credit
        FROM advisory_versions v LEFT JOIN people p ON p.id = v.author_id WHERE v.advisory_id = $1 AND v.version = $2`,
     [advisoryId, version],
   );
@@ -95,7 +105,7 @@ export async function readVersion(ctx: Ctx, tx: Queryable, advisoryId: string, v
     document: parseAdvisory(ctx.app.sealer.openJson<unknown>(v.document_sealed, docAad(advisoryId, v.version))),
     authorId: v.author_id,
     author: v.name,
-    comment: v.comment,
+    comment: openVersionComment(ctx, advisoryId, v),
     at: new Date(v.created_at).toISOString(),
     reporterCredit: v.reporter_credit,
   };
@@ -281,8 +291,16 @@ export async function writeVersion(
   }
   const version = row.headVersion + 1;
   await tx.query(
-    `INSERT INTO advisory_versions (advisory_id, version, document_sealed, author_id, comment, created_at, reporter_credit) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [row.id, version, ctx.app.sealer.sealJson(document, docAad(row.id, version)), actorId(ctx.principal), o.comment, o.at, index],
+    `INSERT INTO advisory_versions (advisory_id, version, document_sealed, author_id, comment_sealed, created_at, reporter_credit) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [
+      row.id,
+      version,
+      ctx.app.sealer.sealJson(document, docAad(row.id, version)),
+      actorId(ctx.principal),
+      sealVersionComment(ctx, row.id, version, o.comment),
+      o.at,
+      index,
+    ],
   );
   const keep = o.keepApproval === true && row.approvedVersion === row.headVersion;
   const state: AdvisoryState = row.state === 'approved' && !keep ? 'draft' : row.state;
@@ -328,8 +346,8 @@ export async function createAdvisory(ctx: Ctx, reportId: string): Promise<{ advi
   return withCase(ctx, reportId, { lock: true }, async (tx, c, rules, now) => {
     requireAdvisoryAction(ctx, c, null, 'advisory.create', now);
     const inc = (
-      await tx.query<{ ref: string; title: string; affected_components: string[]; cvss_vectors: string[] }>(
-        'SELECT ref, title, affected_components, cvss_vectors FROM incidents WHERE id = $1',
+      await tx.query<{ id: string; ref: string; title_sealed: string; affected_components: string[]; cvss_vectors: string[] }>(
+        'SELECT id, ref, title_sealed, affected_components, cvss_vectors FROM incidents WHERE id = $1',
         [c.row.incidentId],
       )
     ).rows[0]!;
@@ -348,7 +366,7 @@ export async function createAdvisory(ctx: Ctx, reportId: string): Promise<{ advi
     }
     const draft: AdvisoryInput = {
       id: publicId,
-      title: inc.title,
+      title: openIncidentTitle(ctx, inc),
       affected: c.projects.map((p, i) => ({
         project: p.slug,
         vendor: rules.teamName.replace(/\s+security team$/i, '') || rules.teamName,
@@ -368,8 +386,14 @@ export async function createAdvisory(ctx: Ctx, reportId: string): Promise<{ advi
     );
     if (taken.rowCount !== 1) throw new ConflictError(`An advisory ${publicId} exists already; try again.`);
     await tx.query(
-      `INSERT INTO advisory_versions (advisory_id, version, document_sealed, author_id, comment, created_at, reporter_credit) VALUES ($1, 1, $2, $3, $4, $5, 0)`,
-      [advisoryId, ctx.app.sealer.sealJson(document, docAad(advisoryId, 1)), me.personId, `Started from incident ${inc.ref}.`, now],
+      `INSERT INTO advisory_versions (advisory_id, version, document_sealed, author_id, comment_sealed, created_at, reporter_credit) VALUES ($1, 1, $2, $3, $4, $5, 0)`,
+      [
+        advisoryId,
+        ctx.app.sealer.sealJson(document, docAad(advisoryId, 1)),
+        me.personId,
+        sealVersionComment(ctx, advisoryId, 1, `Started from incident ${inc.ref}.`),
+        now,
+      ],
     );
     await audit(ctx, tx, now, { action: 'advisory.created', subjectType: 'advisory', subjectId: advisoryId, data: { reportId, publicId } });
     return { advisoryId, publicId, version: 1 };
@@ -496,11 +520,11 @@ export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<Adviso
       version: number;
       author_id: string | null;
       name: string | null;
-      comment: string | null;
+      comment_sealed: string | null;
       created_at: Date;
       reporter_credit: number | null;
     }>(
-      `SELECT v.version, v.author_id, p.name, v.comment, v.created_at, v.reporter_credit FROM advisory_versions v LEFT JOIN people p ON p.id = v.author_id
+      `SELECT v.version, v.author_id, p.name, v.comment_sealed, v.created_at, v.reporter_credit FROM advisory_versions v LEFT JOIN people p ON p.id = v.author_id
         WHERE v.advisory_id = $1 ORDER BY v.version DESC`,
       [advisoryId],
     );
@@ -551,7 +575,7 @@ export async function advisoryView(ctx: Ctx, advisoryId: string): Promise<Adviso
         version: v.version,
         authorId: v.author_id,
         author: v.name,
-        comment: v.comment,
+        comment: openVersionComment(ctx, advisoryId, v),
         at: new Date(v.created_at).toISOString(),
         reporterCredit: v.reporter_credit,
       })),

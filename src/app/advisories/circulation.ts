@@ -122,7 +122,7 @@ export async function circulateAdvisory(
     });
     // The same values publication is guarded by, the name or handle the reporter chose among them;
     // a refusal names the draft's fields that carry them (the mail's own guard below is the backstop).
-    const values = await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId);
+    const values = await caseSensitiveValues(ctx.app, tx, c.row.reportId);
     const leaks = publicationLeaks(anonymised, values, { index: null, shown: null }, now.toISOString());
     if (leaks.length > 0) {
       throw new EmbargoError(

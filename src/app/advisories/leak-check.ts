@@ -100,7 +100,7 @@ export async function assertPublishable(
   /** What is refused, for the sentence: the publication, or the CVE request made from the same document. */
   what = 'The advisory cannot be published',
 ): Promise<void> {
-  const values = await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId);
+  const values = await caseSensitiveValues(ctx.app, tx, c.row.reportId);
   const chosen = publicCreditName(reporterCredit({ type: 'reporter' }, await reporterCreditFacts(ctx, tx, c)));
   const details = publicationLeaks(doc, values, { index: ownIndex, shown: chosen }, now);
   if (details.length === 0) return;

@@ -173,7 +173,13 @@ export async function withdrawAdvisory(ctx: Ctx, advisoryId: string, raw: unknow
       `UPDATE advisories SET state = 'withdrawn', published_version = $2, approved_version = NULL, updated_at = $3 WHERE id = $1`,
       [advisoryId, version, now],
     );
-    await audit(ctx, tx, now, { action: 'advisory.withdrawn', subjectType: 'advisory', subjectId: advisoryId, data: { version, reason } });
+    await audit(ctx, tx, now, {
+      action: 'advisory.withdrawn',
+      subjectType: 'advisory',
+      subjectId: advisoryId,
+      data: { version },
+      secret: { reason },
+    });
     return { version };
   });
 }

@@ -175,7 +175,7 @@ export async function moveReportState(
       : await moveProjectRm(tx, who.incidentId, who.projectId, from, to);
   if (!changed) throw new ConflictError('The case changed while you were acting on it; reload and try again.');
   for (let i = 1; i < path.length; i++) {
-    await insertTransition(tx, {
+    await insertTransition(tx, ctx.app.sealer, {
       machine: 'report-management',
       subjectId: reportId,
       participant: who.kind === 'report' ? 'coordinator' : `project:${who.projectId}`,
@@ -199,5 +199,21 @@ export async function recordTransition(
   at: Date,
   reason: string | null,
 ): Promise<void> {
-  await insertTransition(tx, { machine, subjectId: reportId, participant, from, to, actorId: actorId(ctx.principal), at, reason });
+  await insertTransition(tx, ctx.app.sealer, {
+    machine,
+    subjectId: reportId,
+    participant,
+    from,
+    to,
+    actorId: actorId(ctx.principal),
+    at,
+    reason,
+  });
 }
+
+/** The incident's title is sealed like the report's (it starts as the report's title). */
+export const sealIncidentTitle = (ctx: Ctx, incidentId: string, title: string): string =>
+  ctx.app.sealer.seal(title, aad('incidents', 'title', incidentId));
+
+export const openIncidentTitle = (ctx: Ctx, row: { id: string; title_sealed: string }): string =>
+  ctx.app.sealer.open(row.title_sealed, aad('incidents', 'title', row.id));

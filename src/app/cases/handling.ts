@@ -56,7 +56,8 @@ export async function takeOverHandler(ctx: Ctx, reportId: string, projectSlug: s
       action: 'project.handler_taken_over',
       subjectType: 'report',
       subjectId: reportId,
-      data: { project: projectSlug, from: part.handlerId, reason },
+      data: { project: projectSlug, from: part.handlerId },
+      secret: { reason },
     });
   });
 }
@@ -101,7 +102,8 @@ export async function handlerReject(ctx: Ctx, reportId: string, projectSlug: str
       action: 'project.rejected',
       subjectType: 'report',
       subjectId: reportId,
-      data: { project: projectSlug, reason },
+      data: { project: projectSlug },
+      secret: { reason },
     });
   });
 }
@@ -119,7 +121,8 @@ export async function downgradeToBug(ctx: Ctx, reportId: string, projectSlug: st
       action: 'project.downgraded',
       subjectType: 'report',
       subjectId: reportId,
-      data: { project: projectSlug, reason, bugLink },
+      data: { project: projectSlug, bugLink },
+      secret: { reason },
     });
   });
 }

@@ -126,7 +126,7 @@ export async function queueMail(
   if (opts.guard || (await outsideAddresses(tx, opts.envelope)).some((a) => a !== reporterAddress)) {
     const leaks = outsideLeaks(
       { subject: opts.envelope.subject, body: opts.envelope.body },
-      await caseSensitiveValues(ctx.app.sealer, tx, opts.reportId),
+      await caseSensitiveValues(ctx.app, tx, opts.reportId),
     );
     if (leaks.length > 0) {
       throw new EmbargoError(
@@ -192,7 +192,7 @@ export async function messageReporter(
     const answers = (await reporterMail(ctx, tx, c.row.reportId)).messageIds;
     const link = await statusLinkOf(ctx, tx, c.row.reportId);
     const held = plan.mode === 'refused';
-    const page = held ? await hasStatusLink(tx, c.row.reportId, plan.address) : false;
+    const page = held ? await hasStatusLink(ctx.app, tx, c.row.reportId, plan.address) : false;
     const notify = held && (await noticeDue(tx, c.row.reportId, at));
     const envelope: Envelope = {
       to: [reporter.email],
@@ -219,7 +219,7 @@ export async function messageReporter(
           reportNumber: c.row.number,
           receipt: content.templateId === RECEIPT_TEMPLATE,
           hasStatusPage: page,
-          candidateKeys: await candidateKeysOf(tx, plan.address),
+          candidateKeys: await candidateKeysOf(ctx.app, tx, plan.address),
           inReplyTo: content.inReplyTo ?? null,
         });
         await queueMail(ctx, tx, at, {

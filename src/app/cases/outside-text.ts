@@ -56,7 +56,7 @@ export function rephraseForOutsiders(ctx: Ctx, reportId: string, raw: unknown): 
       title: input.title === undefined ? current.title : input.title || null,
       summary: input.summary === undefined ? current.summary : input.summary || null,
     };
-    const leaks = outsideLeaks({ ...next }, await caseSensitiveValues(ctx.app.sealer, tx, reportId));
+    const leaks = outsideLeaks({ ...next }, await caseSensitiveValues(ctx.app, tx, reportId));
     if (leaks.length > 0) {
       throw new EmbargoError(
         'leak_blocked',

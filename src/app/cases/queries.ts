@@ -3,7 +3,7 @@ import { advisoryActions, caseActions, projectActions, type PersonPrincipal } fr
 import { audienceOf, readsUnredacted } from '../../domain/audience.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { withCase } from '../gate.ts';
-import { openReporter, openTitle } from './case.ts';
+import { openIncidentTitle, openReporter, openTitle } from './case.ts';
 import { EmbargoError, NotFoundError } from '../../domain/errors.ts';
 import { findSensitive } from '../../domain/redaction.ts';
 import { scoredVectors } from '../scoring/scoring.ts';
@@ -13,6 +13,7 @@ import { marksOf } from './marks.ts';
 import { disclosureOf } from '../disclosure/negotiation.ts';
 import { outsideTextOf } from './outside-text.ts';
 import { SENSITIVE_KINDS } from '../../domain/sensitive.ts';
+import { transitionReasonAad } from './records/transitions.ts';
 
 // Read models: the queue and the case page. Reads of sensitive data are audited; the case page is
 // rendered for the reader's audience, so those outside the security teams read labels, not values.
@@ -45,11 +46,11 @@ export interface QueueItem {
 // The page is chosen first, on the incidents_queue index; the per-row look-ups (owner, project
 // states) then run only for the rows of the page, not for every row skipped by OFFSET.
 export const INCIDENT_QUEUE_SQL = `
-  SELECT p.report_id, p.ref, p.title, p.status, p.severity, p.priority, p.next_due_at, p.created_at,
+  SELECT p.report_id, p.ref, p.id, p.title_sealed, p.status, p.severity, p.priority, p.next_due_at, p.created_at,
          (SELECT name FROM people WHERE id = p.contact_id) AS owner,
          (SELECT string_agg(ip.rm_state, ',' ORDER BY ip.project_id) FROM incident_projects ip WHERE ip.incident_id = p.id) AS rm_states,
          ($2::boolean OR EXISTS (SELECT 1 FROM incident_projects ip WHERE ip.incident_id = p.id AND ip.project_id = ANY($3::uuid[]))) AS on_team
-    FROM (SELECT i.id, i.report_id, i.ref, i.title, i.status, i.severity, i.priority, i.next_due_at, i.created_at, i.contact_id
+    FROM (SELECT i.id, i.report_id, i.ref, i.title_sealed, i.status, i.severity, i.priority, i.next_due_at, i.created_at, i.contact_id
             FROM incidents i
            WHERE i.status = $1
              AND ($2::boolean
@@ -77,7 +78,8 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
   const incidents = await db.query<{
     report_id: string;
     ref: string;
-    title: string;
+    id: string;
+    title_sealed: string;
     status: string;
     next_due_at: Date | null;
     created_at: Date;
@@ -114,7 +116,7 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
   const reportTitles = await Promise.all(
     reports.rows.map((r) => titleFor(r.id, ctx.app.sealer.open(r.title_sealed, aad('reports', 'title', r.id)), p.central)),
   );
-  const incidentTitles = await Promise.all(incidents.rows.map((i) => titleFor(i.report_id, i.title, i.on_team)));
+  const incidentTitles = await Promise.all(incidents.rows.map((i) => titleFor(i.report_id, openIncidentTitle(ctx, i), i.on_team)));
   return {
     reports: reports.rows.map((r, n) => ({
       kind: 'report',
@@ -145,7 +147,7 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
 async function outsideTitle(ctx: Ctx, reportId: string, title: string): Promise<string> {
   const db = ctx.app.db;
   const outside = await outsideTextOf(ctx.app.sealer, db, reportId);
-  return renderForAudience({ kind: 'collaborator' }, await caseSensitiveValues(ctx.app.sealer, db, reportId)).text(outside.title ?? title);
+  return renderForAudience({ kind: 'collaborator' }, await caseSensitiveValues(ctx.app, db, reportId)).text(outside.title ?? title);
 }
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
@@ -157,7 +159,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
     // withCase let the person see the case, so they have an audience.
     const audience = audienceOf(p, c.facts)!;
     const sensitive = readsUnredacted(audience);
-    const values = await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId);
+    const values = await caseSensitiveValues(ctx.app, tx, c.row.reportId);
     const r = renderForAudience(audience, values);
     // What every audience outside the security teams reads: the team's preview, everyone else's page.
     const outsiders = renderForAudience({ kind: 'collaborator' }, values);
@@ -169,7 +171,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
     const incident = c.row.incidentId
       ? (
           await tx.query<Record<string, unknown>>(
-            'SELECT ref, title, status, outcome, severity, priority, cvss_vectors, affected_components, bug_link, resolution_due_at, created_at, closed_at, vendor_aware_at, fix_ready_at, public_aware_at, exploit_public_at, attacks_observed_at FROM incidents WHERE id = $1',
+            'SELECT id, ref, title_sealed, status, outcome, severity, priority, cvss_vectors, affected_components, bug_link, resolution_due_at, created_at, closed_at, vendor_aware_at, fix_ready_at, public_aware_at, exploit_public_at, attacks_observed_at FROM incidents WHERE id = $1',
             [c.row.incidentId],
           )
         ).rows[0]
@@ -189,24 +191,28 @@ export async function caseView(ctx: Ctx, reportId: string) {
       started_at: Date;
       due_at: Date;
       stopped_at: Date | null;
+      id: string;
       stop_reason: string | null;
+      stop_note_sealed: string | null;
       project_id: string | null;
       paused_at: Date | null;
     }>(
-      'SELECT clock, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason, project_id, paused_at FROM deadlines WHERE report_id = $1 ORDER BY started_at, stopped_at NULLS LAST, due_at',
+      'SELECT id, clock, owner_id, time_zone, started_at, due_at, stopped_at, stop_reason, stop_note_sealed, project_id, paused_at FROM deadlines WHERE report_id = $1 ORDER BY started_at, stopped_at NULLS LAST, due_at',
       [reportId],
     );
     const transitions = await tx.query<{
+      id: string;
       machine: string;
       participant: string;
       from_state: string;
       to_state: string;
       actor_id: string | null;
       at: Date;
-      reason: string | null;
-    }>('SELECT machine, participant, from_state, to_state, actor_id, at, reason FROM transitions WHERE subject_id = $1 ORDER BY id', [
-      reportId,
-    ]);
+      reason_sealed: string | null;
+    }>(
+      'SELECT id::text AS id, machine, participant, from_state, to_state, actor_id, at, reason_sealed FROM transitions WHERE subject_id = $1 ORDER BY id',
+      [reportId],
+    );
     const messages = await tx.query<{
       id: string;
       kind: string;
@@ -251,6 +257,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
       await audit(ctx, tx, now, { action: 'case.sensitive_read', subjectType: 'report', subjectId: reportId, data: { kinds } });
     }
     const title = openTitle(ctx, c);
+    const incidentTitle = incident ? openIncidentTitle(ctx, incident as { id: string; title_sealed: string }) : null;
     const body = ctx.app.sealer.open(report.rows[0]!.body_sealed, aad('reports', 'body', reportId));
     return {
       reportId,
@@ -285,7 +292,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
       incident: incident
         ? {
             ref: incident.ref,
-            title: sensitive ? (incident.title as string) : outsiders.text(outside.title ?? (incident.title as string)),
+            title: sensitive ? incidentTitle! : outsiders.text(outside.title ?? incidentTitle!),
             status: incident.status,
             outcome: incident.outcome,
             severity: incident.severity,
@@ -330,7 +337,11 @@ export async function caseView(ctx: Ctx, reportId: string) {
         startedAt: iso(d.started_at),
         dueAt: iso(d.due_at),
         stoppedAt: iso(d.stopped_at),
-        stopReason: r.maybe(d.stop_reason),
+        stopReason: r.maybe(
+          d.stop_note_sealed === null
+            ? d.stop_reason
+            : `${d.stop_reason}: ${ctx.app.sealer.open(d.stop_note_sealed, aad('deadlines', 'stop_note', d.id))}`,
+        ),
         pausedAt: iso(d.paused_at),
         overdue: !d.stopped_at && !d.paused_at && new Date(d.due_at) < now,
       })),
@@ -341,7 +352,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
         to: t.to_state,
         actor: nameOf(t.actor_id),
         at: iso(t.at),
-        reason: r.maybe(t.reason),
+        reason: r.maybe(t.reason_sealed === null ? null : ctx.app.sealer.open(t.reason_sealed, transitionReasonAad(t.id))),
       })),
       thread: messages.rows.map((m) => ({
         id: m.id,
@@ -405,7 +416,7 @@ export async function attachmentContent(ctx: Ctx, reportId: string, attachmentId
     const data = Buffer.from(ctx.app.sealer.open(row.data_sealed, aad('attachments', 'data', row.id)), 'base64');
     const audience = audienceOf(p, c.facts)!;
     if (readsUnredacted(audience)) return { filename, data };
-    const values = await caseSensitiveValues(ctx.app.sealer, tx, c.row.reportId);
+    const values = await caseSensitiveValues(ctx.app, tx, c.row.reportId);
     const outsiders = renderForAudience(audience, values);
     const text = utf8Text(data);
     if (text !== null) return { filename: outsiders.text(filename), data: Buffer.from(outsiders.text(text), 'utf8') };

@@ -1,6 +1,6 @@
 import { deskUrl } from '../../config.ts';
 import type { Queryable } from '../../store/db.ts';
-import type { Ctx } from '../context.ts';
+import type { App, Ctx } from '../context.ts';
 import { teamPublicKey } from '../keys/keys.ts';
 import type { Envelope } from './messaging.ts';
 
@@ -43,10 +43,10 @@ export async function noticeDue(tx: Queryable, reportId: string, at: Date): Prom
 }
 
 /** Fingerprints of the keys offered for this address that nobody has confirmed or dismissed yet. */
-export async function candidateKeysOf(tx: Queryable, email: string): Promise<string[]> {
+export async function candidateKeysOf(app: Pick<App, 'blind'>, tx: Queryable, email: string): Promise<string[]> {
   const r = await tx.query<{ fingerprint: string }>(
-    `SELECT fingerprint FROM correspondent_keys WHERE email = $1 AND status = 'candidate' AND person_id IS NULL ORDER BY created_at`,
-    [email.toLowerCase()],
+    `SELECT fingerprint FROM correspondent_keys WHERE email_index = $1 AND status = 'candidate' AND person_id IS NULL ORDER BY created_at`,
+    [app.blind.of('email', email)],
   );
   return r.rows.map((k) => k.fingerprint.toUpperCase());
 }

@@ -1,8 +1,8 @@
-import type { Sealer } from '../../crypto/sealed.ts';
 import type { Queryable } from '../../store/db.ts';
 import { defaultSensitiveValues, type SensitiveValue } from '../../domain/sensitive.ts';
 import type { Reporter } from './case.ts';
-import { aad } from '../context.ts';
+import { aad, type App } from '../context.ts';
+import { openKeyUserIds } from '../keys/stored.ts';
 import { marksOf } from './marks.ts';
 
 // The one place that unseals what the leak guard keeps out of everything leaving the security teams.
@@ -15,7 +15,8 @@ import { marksOf } from './marks.ts';
  * and every value and passage the reporter or the team marked. The one list every rendering for an
  * outside audience and every guard of a path out of the security teams compares against.
  */
-export async function caseSensitiveValues(sealer: Sealer, tx: Queryable, reportId: string): Promise<SensitiveValue[]> {
+export async function caseSensitiveValues(app: Pick<App, 'sealer' | 'blind'>, tx: Queryable, reportId: string): Promise<SensitiveValue[]> {
+  const sealer = app.sealer;
   const r = await tx.query<{ reporter_sealed: string; sensitive_sealed: string; credit_alias_sealed: string | null }>(
     'SELECT reporter_sealed, sensitive_sealed, credit_alias_sealed FROM reports WHERE id = $1',
     [reportId],
@@ -36,9 +37,9 @@ export async function caseSensitiveValues(sealer: Sealer, tx: Queryable, reportI
     [reportId],
   );
   // Keys offered with the report's mail, and any key on file for the reporter's address.
-  const keys = await tx.query<{ user_ids: string[] }>(
-    `SELECT user_ids FROM correspondent_keys WHERE report_id = $1 OR ($2::text IS NOT NULL AND email = $2 AND person_id IS NULL)`,
-    [reportId, reporter.email?.toLowerCase() ?? null],
+  const keys = await tx.query<{ id: string; user_ids_sealed: string }>(
+    `SELECT id, user_ids_sealed FROM correspondent_keys WHERE report_id = $1 OR ($2::text IS NOT NULL AND email_index = $2 AND person_id IS NULL)`,
+    [reportId, reporter.email ? app.blind.of('email', reporter.email) : null],
   );
   const marks = await marksOf(sealer, tx, reportId);
   const headerMarks = marks.filter((m) => m.source === 'mail-header');
@@ -53,7 +54,7 @@ export async function caseSensitiveValues(sealer: Sealer, tx: Queryable, reportI
       })),
       ...headerMarks.map((m) => (m.kind === 'contact' ? { displayName: null, address: m.value } : { displayName: m.value, address: '' })),
     ],
-    keyUserIds: keys.rows.flatMap((k) => k.user_ids),
+    keyUserIds: keys.rows.flatMap((k) => openKeyUserIds(app, k)),
     creditNames: [...(alias ? [alias] : []), ...marks.filter((m) => m.source === 'credit').map((m) => m.value)],
     marks: marks
       .filter((m) => m.source !== 'mail-header' && m.source !== 'credit')

@@ -109,7 +109,7 @@ export async function closeIncident(ctx: Ctx, reportId: string, raw: unknown): P
     if (!(await closeIncidentRow(tx, c.row.incidentId!, now))) throw new ConflictError('The incident is already closed.');
     await recordTransition(ctx, tx, 'task', reportId, 'case', 'open', 'closed', now, reason);
     await emit(ctx, tx, 'incident_closed', { reportId, at: now });
-    await audit(ctx, tx, now, { action: 'incident.closed', subjectType: 'report', subjectId: reportId, data: { reason } });
+    await audit(ctx, tx, now, { action: 'incident.closed', subjectType: 'report', subjectId: reportId, secret: { reason } });
   });
 }
 
@@ -128,6 +128,6 @@ export async function reopenIncident(ctx: Ctx, reportId: string, raw: unknown): 
       await restartProjectPart(tx, c.row.incidentId!, p.projectId, to);
       await recordTransition(ctx, tx, 'report-management', reportId, `project:${p.projectId}`, 'closed', to, now, `reopened: ${reason}`);
     }
-    await audit(ctx, tx, now, { action: 'incident.reopened', subjectType: 'report', subjectId: reportId, data: { reason } });
+    await audit(ctx, tx, now, { action: 'incident.reopened', subjectType: 'report', subjectId: reportId, secret: { reason } });
   });
 }

@@ -6,7 +6,7 @@ import { insertIncident, insertIncidentProject, setResolutionDue } from './recor
 import { claimTriager, linkIncident, markAcknowledged, setTriager, takeOverTriager } from './records/reports.ts';
 import { insertTransition } from './records/transitions.ts';
 import { requireCaseAction, withCase } from '../gate.ts';
-import { moveReportState, visibleCase, type LoadedCase } from './case.ts';
+import { moveReportState, sealIncidentTitle, visibleCase, type LoadedCase } from './case.ts';
 import { emit, handOverClocks, priorityChanged } from '../events.ts';
 import { setCaseFlags } from '../disclosure/case-state.ts';
 import { messageReporter, templateVars } from './messaging.ts';
@@ -52,7 +52,8 @@ export async function takeOverTriage(ctx: Ctx, reportId: string, raw: unknown): 
       action: 'triage.taken_over',
       subjectType: 'report',
       subjectId: reportId,
-      data: { from: c.row.triagerId, reason },
+      data: { from: c.row.triagerId },
+      secret: { reason },
     });
   });
 }
@@ -73,7 +74,7 @@ export async function rejectReport(ctx: Ctx, reportId: string, raw: unknown): Pr
     const vars = await templateVars(ctx, tx, rules, c, { reason });
     const mail = rules.render('rejection', vars);
     await messageReporter(ctx, tx, now, rules, c, { templateId: 'rejection', ...mail });
-    await audit(ctx, tx, now, { action: 'triage.rejected', subjectType: 'report', subjectId: reportId, data: { reason } });
+    await audit(ctx, tx, now, { action: 'triage.rejected', subjectType: 'report', subjectId: reportId, secret: { reason } });
   });
 }
 
@@ -155,7 +156,7 @@ async function createIncident(
     id: incidentId,
     ref,
     reportId: c.row.reportId,
-    title: opts.title,
+    titleSealed: sealIncidentTitle(ctx, incidentId, opts.title),
     severity: opts.severity ?? null,
     priority: opts.priority ?? null,
     components: opts.components ?? [],
@@ -167,7 +168,7 @@ async function createIncident(
   const actor = requirePerson(ctx).personId;
   for (const projectId of opts.projectIds) {
     await insertIncidentProject(tx, incidentId, projectId, now);
-    await insertTransition(tx, {
+    await insertTransition(tx, ctx.app.sealer, {
       machine: 'report-management',
       subjectId: c.row.reportId,
       participant: `project:${projectId}`,

@@ -1,5 +1,5 @@
 import { aad, auditAll, type App, type AuditEntry, type Ctx } from '../context.ts';
-import { syncOutboxStatus } from './deliveries.ts';
+import { openRecipient, syncOutboxStatus } from './deliveries.ts';
 
 // The states of a delivery attempt: claimed for sending, its built copy stored, its outcome recorded.
 //
@@ -38,16 +38,16 @@ export function backoffMs(attempts: number, baseMs: number): number {
 /** Claims up to `batch` due rows (queued and due, or 'sending' with a lease that ran out) for `leaseMs`. */
 export async function claimDue(app: App, now: Date, batch: number, leaseMs: number): Promise<ClaimedRow[]> {
   return app.db.transaction(async (tx) => {
-    const r = await tx.query<ClaimedRow>(
+    const r = await tx.query<Omit<ClaimedRow, 'recipient'> & { recipient_sealed: string }>(
       `UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, lease_until = $2
          FROM (SELECT id FROM deliveries
                 WHERE (status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
                 ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) due
         WHERE d.id = due.id
-        RETURNING d.id, d.outbox_id, d.report_id, d.recipient, d.person_id, d.recipient_kind, d.notice_only, d.message_id, d.raw_sealed, d.mode, d.attempts`,
+        RETURNING d.id, d.outbox_id, d.report_id, d.recipient_sealed, d.person_id, d.recipient_kind, d.notice_only, d.message_id, d.raw_sealed, d.mode, d.attempts`,
       [now, new Date(now.getTime() + leaseMs), batch],
     );
-    return r.rows;
+    return r.rows.map(({ recipient_sealed, ...row }) => ({ ...row, recipient: openRecipient(app, { id: row.id, recipient_sealed }) }));
   });
 }
 
@@ -154,7 +154,8 @@ export async function recordOutcomes(app: App, attempts: readonly Attempt[], now
                   action: 'mail.delivery_failed',
                   subjectType: 'delivery',
                   subjectId: d.id,
-                  data: { reportId: d.report_id, kind: d.recipient_kind, reason: outcome.failed, attempt: d.attempts },
+                  data: { reportId: d.report_id, kind: d.recipient_kind, attempt: d.attempts },
+                  secret: { reason: outcome.failed },
                 },
               ]
             : [],

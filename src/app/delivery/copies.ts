@@ -189,7 +189,7 @@ export async function buildCopy(
   };
 
   if (d.recipient_kind === 'member') {
-    const own = d.person_id ? await confirmedKeyOfPerson(tx, d.person_id) : null;
+    const own = d.person_id ? await confirmedKeyOfPerson(app, tx, d.person_id) : null;
     const usability = own ? await keyUsability(own.key, now, own.email) : { usable: false, reason: 'no OpenPGP key is on file for you' };
     if (!d.notice_only && usability.usable) return encrypted(own!.key, memberText);
     // Mail that holds nothing of any case (about the member's own account: an unlock link) is no use
@@ -223,7 +223,7 @@ export async function buildCopy(
     });
     return { mode: 'notice', raw };
   }
-  const key = await confirmedKeyFor(tx, d.recipient);
+  const key = await confirmedKeyFor(app, tx, d.recipient);
   const usability = key
     ? await keyUsability(key, now, d.recipient)
     : { usable: false, reason: 'no confirmed OpenPGP key is on file for this address' };

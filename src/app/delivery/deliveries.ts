@@ -3,7 +3,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Queryable } from '../../store/db.ts';
 import { canSeeCase, canSeeSensitive, type CaseFacts, type PersonPrincipal } from '../../domain/access.ts';
 import { EmbargoError, NotFoundError } from '../../domain/errors.ts';
-import { audit, requireDesk, requirePerson, type Ctx } from '../context.ts';
+import { aad, audit, requireDesk, requirePerson, type App, type Ctx } from '../context.ts';
 import { loadCase } from '../cases/case.ts';
 import type { Envelope } from '../cases/messaging.ts';
 import { isUuid } from '../../domain/ids.ts';
@@ -30,6 +30,16 @@ export interface PlannedDelivery {
 }
 
 /** The domain of the desk's Message-IDs: the bounce address's, else the public URL's host. */
+/**
+ * A copy's recipient is sealed for its row (on the reporter's copies it is the reporter's address),
+ * with a keyed blind index beside it for the look-ups by address (held copies, the status link's copy).
+ */
+export const sealRecipient = (app: Pick<App, 'sealer'>, deliveryId: string, recipient: string): string =>
+  app.sealer.seal(recipient, aad('deliveries', 'recipient', deliveryId));
+
+export const openRecipient = (app: Pick<App, 'sealer'>, row: { id: string; recipient_sealed: string }): string =>
+  app.sealer.open(row.recipient_sealed, aad('deliveries', 'recipient', row.id));
+
 export async function messageIdDomain(ctx: Ctx, tx: Queryable): Promise<string> {
   const r = await tx.query<{ bounce_address: string }>('SELECT bounce_address FROM smtp_relay WHERE id = 1');
   const bounce = r.rows[0]?.bounce_address;
@@ -139,19 +149,22 @@ export async function planDeliveries(
   }));
   if (out.length === 0) return out;
   await tx.query(
-    `INSERT INTO deliveries (id, outbox_id, report_id, recipient, person_id, recipient_kind, notice_only, message_id, next_attempt_at, created_at)
-     SELECT d.id, $1, $2, d.recipient, d.person_id, d.kind, d.notice_only, d.message_id, $3, $3
-       FROM unnest($4::uuid[], $5::text[], $6::uuid[], $7::text[], $8::boolean[], $9::text[]) AS d(id, recipient, person_id, kind, notice_only, message_id)`,
+    `INSERT INTO deliveries (id, outbox_id, report_id, recipient_index, recipient_sealed, person_id, recipient_kind, notice_only, message_id,
+                             next_attempt_at, created_at)
+     SELECT d.id, $1, $2, d.recipient_index, d.recipient_sealed, d.person_id, d.kind, d.notice_only, d.message_id, $3, $3
+       FROM unnest($4::uuid[], $5::text[], $6::uuid[], $7::text[], $8::boolean[], $9::text[], $10::text[])
+            AS d(id, recipient_sealed, person_id, kind, notice_only, message_id, recipient_index)`,
     [
       opts.outboxId,
       opts.reportId,
       at,
       out.map((d) => d.id),
-      out.map((d) => d.recipient),
+      out.map((d) => sealRecipient(ctx.app, d.id, d.recipient)),
       out.map((d) => d.personId),
       out.map((d) => d.kind),
       out.map((d) => d.noticeOnly),
       out.map((d) => d.messageId),
+      out.map((d) => ctx.app.blind.of('email', d.recipient)),
     ],
   );
   return out;
@@ -201,7 +214,7 @@ export async function listFailedDeliveries(ctx: Ctx, limit = 200): Promise<Faile
   const showExternal = p === null || p.central;
   const r = await ctx.app.db.query<{
     id: string;
-    recipient: string;
+    recipient_sealed: string;
     recipient_kind: 'member' | 'external';
     report_id: string | null;
     ref: string | null;
@@ -211,14 +224,14 @@ export async function listFailedDeliveries(ctx: Ctx, limit = 200): Promise<Faile
     failure: string | null;
     failed_at: Date;
   }>(
-    `SELECT d.id, d.recipient, d.recipient_kind, d.report_id, i.ref, r.number, d.message_id, d.attempts, d.failure, d.failed_at
+    `SELECT d.id, d.recipient_sealed, d.recipient_kind, d.report_id, i.ref, r.number, d.message_id, d.attempts, d.failure, d.failed_at
        FROM deliveries d LEFT JOIN reports r ON r.id = d.report_id LEFT JOIN incidents i ON i.id = r.incident_id
       WHERE d.status = 'failed' ORDER BY d.failed_at DESC, d.id LIMIT $1`,
     [Math.max(1, Math.min(limit, 1000))],
   );
   return r.rows.map((row) => ({
     id: row.id,
-    recipient: row.recipient_kind === 'external' && !showExternal ? '(an external recipient)' : row.recipient,
+    recipient: row.recipient_kind === 'external' && !showExternal ? '(an external recipient)' : openRecipient(ctx.app, row),
     recipientKind: row.recipient_kind,
     reportId: row.report_id,
     caseLabel: row.ref ?? (row.number !== null ? `report #${row.number}` : null),
@@ -311,20 +324,20 @@ export async function handleBounce(
 ): Promise<{ deliveryId: string; failed: boolean } | null> {
   const token = input.bounceAddress ? bounceToken(input.bounceAddress) : null;
   const messageId = input.originalMessageId?.trim().replace(/^<|>$/g, '') ?? null;
-  let row: { id: string; outbox_id: string; recipient: string; status: string } | undefined;
+  let row: { id: string; outbox_id: string; status: string } | undefined;
   if (token) {
     const id = `${token.slice(0, 8)}-${token.slice(8, 12)}-${token.slice(12, 16)}-${token.slice(16, 20)}-${token.slice(20)}`;
     row = (
-      await tx.query<{ id: string; outbox_id: string; recipient: string; status: string }>(
-        'SELECT id, outbox_id, recipient, status FROM deliveries WHERE id = $1 FOR UPDATE',
+      await tx.query<{ id: string; outbox_id: string; status: string }>(
+        'SELECT id, outbox_id, status FROM deliveries WHERE id = $1 FOR UPDATE',
         [id],
       )
     ).rows[0];
   }
   if (!row && messageId) {
     row = (
-      await tx.query<{ id: string; outbox_id: string; recipient: string; status: string }>(
-        'SELECT id, outbox_id, recipient, status FROM deliveries WHERE lower(message_id) = lower($1) FOR UPDATE',
+      await tx.query<{ id: string; outbox_id: string; status: string }>(
+        'SELECT id, outbox_id, status FROM deliveries WHERE lower(message_id) = lower($1) FOR UPDATE',
         [messageId],
       )
     ).rows[0];

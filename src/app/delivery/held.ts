@@ -17,8 +17,8 @@ export function heldReason(why: string): string {
 export async function holdDelivery(ctx: Ctx, tx: Queryable, at: Date, outboxId: string, recipient: string, why: string): Promise<void> {
   const r = await tx.query<{ id: string }>(
     `UPDATE deliveries SET status = 'failed', failure = $3, failed_at = $4, held_for_key = true
-      WHERE outbox_id = $1 AND recipient = $2 AND status = 'queued' RETURNING id`,
-    [outboxId, recipient.toLowerCase(), heldReason(why), at],
+      WHERE outbox_id = $1 AND recipient_index = $2 AND status = 'queued' RETURNING id`,
+    [outboxId, ctx.app.blind.of('email', recipient), heldReason(why), at],
   );
   await syncOutboxStatus(tx, outboxId, at);
   for (const row of r.rows) {
@@ -34,8 +34,8 @@ export async function releaseHeld(ctx: Ctx, tx: Queryable, at: Date, email: stri
   const r = await tx.query<{ id: string; outbox_id: string }>(
     `UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = $2, raw_sealed = NULL, mode = NULL, failure = NULL,
             last_error = NULL, failed_at = NULL, lease_until = NULL, held_for_key = false
-      WHERE recipient = $1 AND status = 'failed' AND held_for_key RETURNING id, outbox_id`,
-    [email.toLowerCase(), at],
+      WHERE recipient_index = $1 AND status = 'failed' AND held_for_key RETURNING id, outbox_id`,
+    [ctx.app.blind.of('email', email), at],
   );
   for (const outboxId of new Set(r.rows.map((row) => row.outbox_id))) await syncOutboxStatus(tx, outboxId, at);
   for (const row of r.rows) {

@@ -7,7 +7,7 @@ import type { PersonPrincipal } from '../../domain/access.ts';
 import { aad, audit, requireDesk, requirePerson, type Ctx } from '../context.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { Envelope } from '../cases/messaging.ts';
-import { planDeliveries } from './deliveries.ts';
+import { openRecipient, planDeliveries } from './deliveries.ts';
 
 // Whether outbound mail can go out, what waits, and a test mail through the relay. The outbox takes
 // mail whatever the settings: a desk with no relay, or no team key, or no delivery job running,
@@ -106,7 +106,7 @@ export async function listQueuedDeliveries(ctx: Ctx, limit = 200): Promise<Queue
   const showExternal = p === null || p.central;
   const r = await ctx.app.db.query<{
     id: string;
-    recipient: string;
+    recipient_sealed: string;
     recipient_kind: 'member' | 'external';
     report_id: string | null;
     ref: string | null;
@@ -117,7 +117,7 @@ export async function listQueuedDeliveries(ctx: Ctx, limit = 200): Promise<Queue
     next_attempt_at: Date;
     last_error: string | null;
   }>(
-    `SELECT d.id, d.recipient, d.recipient_kind, d.report_id, i.ref, r.number, d.status, d.attempts, d.created_at, d.next_attempt_at, d.last_error
+    `SELECT d.id, d.recipient_sealed, d.recipient_kind, d.report_id, i.ref, r.number, d.status, d.attempts, d.created_at, d.next_attempt_at, d.last_error
        FROM deliveries d LEFT JOIN reports r ON r.id = d.report_id LEFT JOIN incidents i ON i.id = r.incident_id
       WHERE d.status IN ('queued', 'sending') ORDER BY d.created_at, d.id LIMIT $1`,
     [Math.max(1, Math.min(limit, 1000))],
@@ -126,7 +126,7 @@ export async function listQueuedDeliveries(ctx: Ctx, limit = 200): Promise<Queue
     const hide = row.recipient_kind === 'external' && !showExternal;
     return {
       id: row.id,
-      recipient: hide ? '(an external recipient)' : row.recipient,
+      recipient: hide ? '(an external recipient)' : openRecipient(ctx.app, row),
       reportId: row.report_id,
       caseLabel: row.ref ?? (row.number !== null ? `report #${row.number}` : null),
       status: row.status,
@@ -223,19 +223,20 @@ export interface TestMailRecord {
 export async function recentTestMails(ctx: Ctx, limit = 5): Promise<TestMailRecord[]> {
   requireDesk(ctx, 'mail.settings');
   const r = await ctx.app.db.query<{
-    recipient: string;
+    id: string;
+    recipient_sealed: string;
     created_at: Date;
     status: TestMailRecord['status'];
     failure: string | null;
     last_error: string | null;
   }>(
-    `SELECT d.recipient, d.created_at, d.status, d.failure, d.last_error
+    `SELECT d.id, d.recipient_sealed, d.created_at, d.status, d.failure, d.last_error
        FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
       WHERE o.template_id = $1 ORDER BY d.created_at DESC, d.id LIMIT $2`,
     [TEST_MAIL_TEMPLATE, Math.max(1, Math.min(limit, 50))],
   );
   return r.rows.map((row) => ({
-    recipient: row.recipient,
+    recipient: openRecipient(ctx.app, row),
     queuedAt: new Date(row.created_at),
     status: row.status,
     detail: row.failure ?? row.last_error,

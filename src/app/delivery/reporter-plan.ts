@@ -2,7 +2,7 @@ import type { PublicKey } from 'openpgp';
 import type { Queryable } from '../../store/db.ts';
 import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { deskUrl } from '../../config.ts';
-import { aad, type Ctx } from '../context.ts';
+import { aad, type App, type Ctx } from '../context.ts';
 import { openReporter, type LoadedCase, visibleCase } from '../cases/case.ts';
 import { confirmedKeyFor } from '../keys/keys.ts';
 import type { ProfileRules } from '../profile/rules.ts';
@@ -23,7 +23,7 @@ export type ReporterMailPlan =
 export async function reporterMailPlan(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRules, now: Date): Promise<ReporterMailPlan> {
   const address = openReporter(ctx, c).email?.trim().toLowerCase();
   if (!address) return { mode: 'none' };
-  const key = await confirmedKeyFor(tx, address);
+  const key = await confirmedKeyFor(ctx.app, tx, address);
   const usability = key ? await keyUsability(key, now, address) : null;
   if (key && usability?.usable) {
     return {
@@ -57,14 +57,14 @@ const WITHOUT_LINK = ['reporter.notice', 'relay.signed_reply', 'mail.undecryptab
  * Whether the reporter has their status link: shown to them when they reported (web form, API), or
  * mailed to them since (a copy to them that carried it was sent).
  */
-export async function hasStatusLink(tx: Queryable, reportId: string, address: string): Promise<boolean> {
+export async function hasStatusLink(app: Pick<App, 'blind'>, tx: Queryable, reportId: string, address: string): Promise<boolean> {
   const r = await tx.query<{ shown: boolean; mailed: boolean }>(
     `SELECT r.status_token_sealed IS NULL AND r.channel IN ('web', 'api') AS shown,
             r.status_token_sealed IS NOT NULL AND EXISTS (SELECT 1 FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
-                     WHERE d.report_id = r.id AND d.recipient = $2 AND d.status = 'sent' AND d.mode IN ('encrypted', 'plaintext')
+                     WHERE d.report_id = r.id AND d.recipient_index = $2 AND d.status = 'sent' AND d.mode IN ('encrypted', 'plaintext')
                        AND (o.template_id IS NULL OR o.template_id <> ALL($3))) AS mailed
        FROM reports r WHERE r.id = $1`,
-    [reportId, address.toLowerCase(), WITHOUT_LINK],
+    [reportId, app.blind.of('email', address), WITHOUT_LINK],
   );
   const row = r.rows[0];
   return Boolean(row && (row.shown || row.mailed));
@@ -82,11 +82,11 @@ export async function reporterMailNote(ctx: Ctx, reportId: string): Promise<stri
   const rules = await rulesOf(ctx.app.db);
   const plan = await reporterMailPlan(ctx, ctx.app.db, c, rules, now);
   if (plan.mode === 'none') {
-    return (await hasStatusLink(ctx.app.db, reportId, ''))
+    return (await hasStatusLink(ctx.app, ctx.app.db, reportId, ''))
       ? 'The reporter gave no e-mail address: they read the reply on their status page.'
       : 'The reporter gave no e-mail address and was never shown a status link: the reply stays on the case, and reaches them only if you pass it on another way.';
   }
-  const page = await hasStatusLink(ctx.app.db, reportId, plan.address);
+  const page = await hasStatusLink(ctx.app, ctx.app.db, reportId, plan.address);
   const link = (await statusLinkOf(ctx, ctx.app.db, reportId)) !== null;
   if (plan.mode === 'encrypted')
     return `Mailed encrypted to the reporter's key ${plan.fingerprint} and signed with the team key${link ? ', with the link to their status page' : ''}.`;

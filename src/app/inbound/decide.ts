@@ -50,7 +50,7 @@ export async function decide(ctx: Ctx, tx: Queryable, now: Date, claim: Claim, l
   }
   if (thread.role === 'reporter') return { kind: 'reporter_reply', c };
   if (thread.role === 'member' && thread.personId) {
-    return (await signedByOwnKey(tx, thread.personId, letter))
+    return (await signedByOwnKey(ctx, tx, thread.personId, letter))
       ? { kind: 'member_reply', c, signerPersonId: thread.personId }
       : { kind: 'member_unverified', c };
   }
@@ -58,8 +58,8 @@ export async function decide(ctx: Ctx, tx: Queryable, now: Date, claim: Claim, l
 }
 
 /** Is the mail signed, validly, by the member's own confirmed key? */
-async function signedByOwnKey(tx: Queryable, personId: string, letter: Letter): Promise<boolean> {
-  const own = await confirmedKeyOfPerson(tx, personId);
+async function signedByOwnKey(ctx: Ctx, tx: Queryable, personId: string, letter: Letter): Promise<boolean> {
+  const own = await confirmedKeyOfPerson(ctx.app, tx, personId);
   const sig = letter.opened?.security.signature;
   const fp = sig?.signerFingerprint?.toUpperCase();
   return Boolean(own && sig?.status === 'valid' && fp && own.key.getFingerprint().toUpperCase() === fp);

@@ -46,7 +46,7 @@ async function queueUndecryptableReply(
   inReplyTo: string | null,
   e: NonNullable<Letter['undecryptable']>,
 ): Promise<void> {
-  if (await answeredRecently(tx, now, to)) return;
+  if (await answeredRecently(ctx, tx, now, to)) return;
   const rules = await rulesOf(tx);
   const key = await teamPublicKey(tx);
   const c = await loadCase(tx, reportId);
@@ -77,11 +77,11 @@ async function queueUndecryptableReply(
   });
 }
 
-async function answeredRecently(tx: Queryable, now: Date, to: string): Promise<boolean> {
+async function answeredRecently(ctx: Ctx, tx: Queryable, now: Date, to: string): Promise<boolean> {
   const recent = await tx.query(
     `SELECT 1 FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
-      WHERE o.template_id = $1 AND d.recipient = $2 AND d.created_at > $3 LIMIT 1`,
-    [UNDECRYPTABLE_TEMPLATE, to.toLowerCase(), new Date(now.getTime() - UNDECRYPTABLE_REPLY_PERIOD_MS)],
+      WHERE o.template_id = $1 AND d.recipient_index = $2 AND d.created_at > $3 LIMIT 1`,
+    [UNDECRYPTABLE_TEMPLATE, ctx.app.blind.of('email', to), new Date(now.getTime() - UNDECRYPTABLE_REPLY_PERIOD_MS)],
   );
   return recent.rows.length > 0;
 }

@@ -80,7 +80,7 @@ export async function readClaim(ctx: Ctx, claim: Claim): Promise<Reading> {
  * confirmed since the last message) are parsed; the rows themselves are read for every message.
  */
 async function inboundKeys(app: App) {
-  return { teamKeys: await allTeamKeys(app), knownKeys: (await confirmedKeys(app.db, app)).map((k) => k.key) };
+  return { teamKeys: await allTeamKeys(app), knownKeys: (await confirmedKeys(app, app.db, app)).map((k) => k.key) };
 }
 
 /** What OpenPGP found, as the inbox records it with the outcome. */

@@ -128,7 +128,7 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
       ],
     );
   }
-  await insertTransition(tx, {
+  await insertTransition(tx, sealer, {
     machine: 'report-management',
     subjectId: id,
     participant: 'coordinator',

@@ -26,7 +26,7 @@ export async function sendReceipt(ctx: Ctx, tx: Queryable, now: Date, reportId: 
   const c = (await loadCase(tx, reportId))!;
   const plan = await reporterMailPlan(desk, tx, c, rules, now);
   if (plan.mode === 'none') return;
-  if (plan.mode === 'refused' && (await hasStatusLink(tx, reportId, plan.address))) return;
+  if (plan.mode === 'refused' && (await hasStatusLink(ctx.app, tx, reportId, plan.address))) return;
   const mail = rules.render(RECEIPT_TEMPLATE, await templateVars(desk, tx, rules, c));
   await messageReporter(desk, tx, now, rules, c, {
     templateId: RECEIPT_TEMPLATE,

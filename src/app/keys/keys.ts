@@ -14,6 +14,7 @@ import type { KeyUsability } from '../../mail/types.ts';
 import { isUuid } from '../../domain/ids.ts';
 import { releaseHeld } from '../delivery/held.ts';
 import { reporterAddressOf } from '../inbound/threading.ts';
+import { type KeyCrypto, openKeyArmored, openKeyEmail, openKeyUserIds, sealKeyValues } from './stored.ts';
 
 // OpenPGP keys the desk holds.
 // - The team key: one active key signs outbound mail and is the key reporters encrypt to; earlier
@@ -105,6 +106,26 @@ type KeyRow = {
   created_at: Date;
 };
 
+/** The stored row (SELECT *), its sealed columns opened. */
+type SealedKeyRow = Omit<KeyRow, 'email' | 'user_ids' | 'armored'> & {
+  email_sealed: string;
+  user_ids_sealed: string;
+  armored_sealed: string;
+};
+
+const KEY_COLUMNS =
+  'id, person_id, fingerprint, algorithm, expires_at, status, source, report_id, created_at, email_sealed, user_ids_sealed, armored_sealed';
+
+function openRow(app: KeyCrypto, row: SealedKeyRow): KeyRow {
+  const { email_sealed: _e, user_ids_sealed: _u, armored_sealed: _a, ...rest } = row;
+  return { ...rest, email: openKeyEmail(app, row), user_ids: openKeyUserIds(app, row), armored: openKeyArmored(app, row) };
+}
+
+async function selectKeys(app: KeyCrypto, tx: Queryable, where: string, params: unknown[]): Promise<KeyRow[]> {
+  const r = await tx.query<SealedKeyRow>(`SELECT ${KEY_COLUMNS} FROM correspondent_keys k ${where}`, params);
+  return r.rows.map((row) => openRow(app, row));
+}
+
 async function toStored(row: KeyRow, now: Date): Promise<StoredKey> {
   let usability: KeyUsability;
   try {
@@ -152,7 +173,7 @@ export async function uploadMyKey(ctx: Ctx, raw: unknown): Promise<StoredKey> {
     }
     const usability = await keyUsability(key, now, email);
     if (!usability.usable) throw new ValidationError(`This key cannot be used: ${whyUnusable(usability)}.`);
-    const row = await storeConfirmed(tx, {
+    const row = await storeConfirmed(ctx.app, tx, {
       email,
       personId: me.personId,
       key,
@@ -173,6 +194,7 @@ export async function uploadMyKey(ctx: Ctx, raw: unknown): Promise<StoredKey> {
 }
 
 async function storeConfirmed(
+  app: KeyCrypto,
   tx: Queryable,
   k: {
     email: string;
@@ -185,42 +207,60 @@ async function storeConfirmed(
     confirmedBy: string | null;
   },
 ): Promise<KeyRow> {
-  await tx.query(`UPDATE correspondent_keys SET status = 'replaced' WHERE email = $1 AND status = 'confirmed' AND fingerprint <> $2`, [
-    k.email,
-    k.facts.fingerprint,
-  ]);
-  const r = await tx.query<KeyRow>(
-    `INSERT INTO correspondent_keys (id, email, person_id, fingerprint, algorithm, user_ids, expires_at, armored, status, source, report_id, created_at, confirmed_at, confirmed_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'confirmed', $9, $10, $11, $11, $12)
-     ON CONFLICT (email, fingerprint) DO UPDATE SET status = 'confirmed', armored = EXCLUDED.armored, user_ids = EXCLUDED.user_ids,
+  const emailIndex = app.blind.of('email', k.email);
+  await tx.query(
+    `UPDATE correspondent_keys SET status = 'replaced' WHERE email_index = $1 AND status = 'confirmed' AND fingerprint <> $2`,
+    [emailIndex, k.facts.fingerprint],
+  );
+  const id = randomUUID();
+  const values = { email: k.email, userIds: k.facts.userIds, armored: k.key.armor() };
+  const sealed = sealKeyValues(app, id, values);
+  const r = await tx.query<{ id: string; inserted: boolean }>(
+    `INSERT INTO correspondent_keys (id, email_index, email_sealed, person_id, fingerprint, algorithm, user_ids_sealed, expires_at, armored_sealed,
+                                     status, source, report_id, created_at, confirmed_at, confirmed_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'confirmed', $10, $11, $12, $12, $13)
+     ON CONFLICT (email_index, fingerprint) DO UPDATE SET status = 'confirmed',
         expires_at = EXCLUDED.expires_at, person_id = EXCLUDED.person_id, confirmed_at = EXCLUDED.confirmed_at, confirmed_by = EXCLUDED.confirmed_by
-     RETURNING *`,
+     RETURNING id, (xmax = 0) AS inserted`,
     [
-      randomUUID(),
-      k.email,
+      id,
+      sealed.emailIndex,
+      sealed.emailSealed,
       k.personId,
       k.facts.fingerprint,
       k.facts.algorithm,
-      k.facts.userIds,
+      sealed.userIdsSealed,
       k.facts.expiresAt,
-      k.key.armor(),
+      sealed.armoredSealed,
       k.source,
       k.reportId,
       k.now,
       k.confirmedBy,
     ],
   );
-  return r.rows[0]!;
+  const stored = r.rows[0]!;
+  if (!stored.inserted) {
+    // The row was there already: its key and user IDs are replaced, sealed for that row.
+    const again = sealKeyValues(app, stored.id, values);
+    await tx.query('UPDATE correspondent_keys SET user_ids_sealed = $2, armored_sealed = $3 WHERE id = $1', [
+      stored.id,
+      again.userIdsSealed,
+      again.armoredSealed,
+    ]);
+  }
+  return (await selectKeys(app, tx, 'WHERE id = $1', [stored.id]))[0]!;
 }
 
 export async function myKeys(ctx: Ctx): Promise<StoredKey[]> {
   const me = requirePerson(ctx);
-  const r = await ctx.app.db.query<KeyRow>(
-    `SELECT * FROM correspondent_keys WHERE person_id = $1 AND status IN ('confirmed', 'candidate') ORDER BY status, created_at DESC`,
+  const rows = await selectKeys(
+    ctx.app,
+    ctx.app.db,
+    `WHERE person_id = $1 AND status IN ('confirmed', 'candidate') ORDER BY status, created_at DESC`,
     [me.personId],
   );
   const now = ctx.app.clock();
-  return Promise.all(r.rows.map((row) => toStored(row, now)));
+  return Promise.all(rows.map((row) => toStored(row, now)));
 }
 
 /** Removes one's own key (confirmed or candidate): mail to them becomes notices until a new one is uploaded. */
@@ -273,20 +313,25 @@ export async function recordOfferedKey(ctx: Ctx, tx: Queryable, at: Date, input:
   const facts = await factsOf(key);
   if (!matchingAddress(facts.userIds, [email])) return { stored: false, reason: `no user ID of the key is ${email}` };
   const person = await tx.query<{ person_id: string }>('SELECT person_id FROM person_emails WHERE email = $1', [email]);
+  // Sealed for the new row's id; when the key is on file already, that row keeps its own sealed values.
+  const id = randomUUID();
+  const sealed = sealKeyValues(ctx.app, id, { email, userIds: facts.userIds, armored: key.armor() });
   const r = await tx.query<{ id: string; status: 'candidate' | 'confirmed' | 'replaced' | 'rejected'; inserted: boolean }>(
-    `INSERT INTO correspondent_keys (id, email, person_id, fingerprint, algorithm, user_ids, expires_at, armored, status, source, report_id, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'candidate', $9, $10, $11)
-     ON CONFLICT (email, fingerprint) DO UPDATE SET report_id = coalesce(correspondent_keys.report_id, EXCLUDED.report_id)
+    `INSERT INTO correspondent_keys (id, email_index, email_sealed, person_id, fingerprint, algorithm, user_ids_sealed, expires_at, armored_sealed,
+                                     status, source, report_id, created_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'candidate', $10, $11, $12)
+     ON CONFLICT (email_index, fingerprint) DO UPDATE SET report_id = coalesce(correspondent_keys.report_id, EXCLUDED.report_id)
      RETURNING id, status, (xmax = 0) AS inserted`,
     [
-      randomUUID(),
-      email,
+      id,
+      sealed.emailIndex,
+      sealed.emailSealed,
       person.rows[0]?.person_id ?? null,
       facts.fingerprint,
       facts.algorithm,
-      facts.userIds,
+      sealed.userIdsSealed,
       facts.expiresAt,
-      key.armor(),
+      sealed.armoredSealed,
       input.source,
       input.reportId,
       at,
@@ -320,14 +365,15 @@ export async function caseKeyCandidates(ctx: Ctx, reportId: string): Promise<Sto
   return withCase(ctx, reportId, {}, async (tx, c, _rules, now) => {
     // The keys a reporter offered name them: for those who may see the reporter's identity only.
     if (!canSeeSensitive(ctx.principal, c.facts)) throw new NotFoundError('report');
-    const r = await tx.query<KeyRow>(
-      `SELECT k.* FROM correspondent_keys k
-        WHERE k.person_id IS NULL AND k.status IN ('candidate', 'confirmed')
-          AND (k.report_id = $1 OR EXISTS (SELECT 1 FROM correspondent_key_offers o WHERE o.key_id = k.id AND o.report_id = $1))
-        ORDER BY k.created_at`,
+    const rows = await selectKeys(
+      ctx.app,
+      tx,
+      `WHERE k.person_id IS NULL AND k.status IN ('candidate', 'confirmed')
+         AND (k.report_id = $1 OR EXISTS (SELECT 1 FROM correspondent_key_offers o WHERE o.key_id = k.id AND o.report_id = $1))
+       ORDER BY k.created_at`,
       [reportId],
     );
-    return Promise.all(r.rows.map((row) => toStored(row, now)));
+    return Promise.all(rows.map((row) => toStored(row, now)));
   });
 }
 
@@ -340,11 +386,11 @@ export async function confirmKey(ctx: Ctx, keyId: string): Promise<StoredKey> {
   const me = requirePerson(ctx);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
-    const row = await lockCandidate(tx, me, keyId, 'confirmed');
+    const row = await lockCandidate(ctx.app, tx, me, keyId, 'confirmed');
     const key = await readKey({ armoredKey: row.armored });
     const usability = await keyUsability(key, now, row.email);
     if (!usability.usable) throw new ValidationError(`This key cannot be used: ${whyUnusable(usability)}.`);
-    const stored = await storeConfirmed(tx, {
+    const stored = await storeConfirmed(ctx.app, tx, {
       email: row.email,
       personId: row.person_id,
       key,
@@ -370,10 +416,9 @@ export async function confirmKey(ctx: Ctx, keyId: string): Promise<StoredKey> {
  * Locks a candidate key for the one who may decide on it (the person it belongs to; for a reporter's
  * key offered on a case, a team member who may see the reporter's identity). Anyone else: not found.
  */
-async function lockCandidate(tx: Queryable, me: PersonPrincipal, keyId: string, verb: string): Promise<KeyRow> {
+async function lockCandidate(app: KeyCrypto, tx: Queryable, me: PersonPrincipal, keyId: string, verb: string): Promise<KeyRow> {
   if (!isUuid(keyId)) throw new NotFoundError('key');
-  const r = await tx.query<KeyRow>('SELECT * FROM correspondent_keys WHERE id = $1 FOR UPDATE', [keyId]);
-  const row = r.rows[0];
+  const row = (await selectKeys(app, tx, 'WHERE id = $1 FOR UPDATE', [keyId]))[0];
   if (!row) throw new NotFoundError('key');
   if (row.person_id !== null) {
     if (row.person_id !== me.personId) throw new NotFoundError('key');
@@ -400,7 +445,7 @@ export async function dismissKey(ctx: Ctx, keyId: string): Promise<void> {
   const me = requirePerson(ctx);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
-    const row = await lockCandidate(tx, me, keyId, 'dismissed');
+    const row = await lockCandidate(ctx.app, tx, me, keyId, 'dismissed');
     await tx.query(`UPDATE correspondent_keys SET status = 'rejected' WHERE id = $1`, [row.id]);
     await audit(ctx, tx, now, {
       action: 'key.dismissed',
@@ -412,22 +457,27 @@ export async function dismissKey(ctx: Ctx, keyId: string): Promise<void> {
 }
 
 /** The confirmed key for an address, if any (usability is checked by the caller at the time of use). */
-export async function confirmedKeyFor(tx: Queryable, email: string): Promise<PublicKey | null> {
-  const r = await tx.query<{ armored: string }>(`SELECT armored FROM correspondent_keys WHERE email = $1 AND status = 'confirmed'`, [
-    email.toLowerCase(),
-  ]);
-  const armored = r.rows[0]?.armored;
-  return armored ? readKey({ armoredKey: armored }) : null;
+export async function confirmedKeyFor(app: KeyCrypto, tx: Queryable, email: string): Promise<PublicKey | null> {
+  const r = await tx.query<{ id: string; armored_sealed: string }>(
+    `SELECT id, armored_sealed FROM correspondent_keys WHERE email_index = $1 AND status = 'confirmed'`,
+    [app.blind.of('email', email)],
+  );
+  const row = r.rows[0];
+  return row ? readKey({ armoredKey: openKeyArmored(app, row) }) : null;
 }
 
 /** The confirmed key of a person (under any of their addresses), if any. */
-export async function confirmedKeyOfPerson(tx: Queryable, personId: string): Promise<{ key: PublicKey; email: string } | null> {
-  const r = await tx.query<{ armored: string; email: string }>(
-    `SELECT armored, email FROM correspondent_keys WHERE person_id = $1 AND status = 'confirmed' ORDER BY confirmed_at DESC LIMIT 1`,
+export async function confirmedKeyOfPerson(
+  app: KeyCrypto,
+  tx: Queryable,
+  personId: string,
+): Promise<{ key: PublicKey; email: string } | null> {
+  const r = await tx.query<{ id: string; armored_sealed: string; email_sealed: string }>(
+    `SELECT id, armored_sealed, email_sealed FROM correspondent_keys WHERE person_id = $1 AND status = 'confirmed' ORDER BY confirmed_at DESC LIMIT 1`,
     [personId],
   );
   const row = r.rows[0];
-  return row ? { key: await readKey({ armoredKey: row.armored }), email: row.email } : null;
+  return row ? { key: await readKey({ armoredKey: openKeyArmored(app, row) }), email: openKeyEmail(app, row) } : null;
 }
 
 export interface MemberKeyStatus {
@@ -449,25 +499,27 @@ export async function memberKeyStatuses(ctx: Ctx): Promise<MemberKeyStatus[]> {
     id: string;
     name: string;
     email: string;
-    armored: string | null;
-    key_email: string | null;
+    key_id: string | null;
+    armored_sealed: string | null;
+    email_sealed: string | null;
     fingerprint: string | null;
     expires_at: Date | null;
   }>(
     `SELECT p.id, p.name,
             (SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.is_primary DESC, e.email LIMIT 1) AS email,
-            k.armored, k.email AS key_email, k.fingerprint, k.expires_at
+            k.id AS key_id, k.armored_sealed, k.email_sealed, k.fingerprint, k.expires_at
        FROM people p
-       LEFT JOIN LATERAL (SELECT armored, email, fingerprint, expires_at FROM correspondent_keys
+       LEFT JOIN LATERAL (SELECT id, armored_sealed, email_sealed, fingerprint, expires_at FROM correspondent_keys
                            WHERE person_id = p.id AND status = 'confirmed' ORDER BY confirmed_at DESC LIMIT 1) k ON true
       WHERE NOT p.disabled ORDER BY p.name, p.id`,
   );
   const out: MemberKeyStatus[] = [];
   for (const row of r.rows) {
     let u: KeyUsability = { usable: false, code: 'no_key', reason: 'no key uploaded' };
-    if (row.armored) {
+    if (row.key_id && row.armored_sealed && row.email_sealed) {
+      const stored = { id: row.key_id, armored_sealed: row.armored_sealed, email_sealed: row.email_sealed };
       try {
-        u = await keyUsability(await readKey({ armoredKey: row.armored }), now, row.key_email ?? undefined);
+        u = await keyUsability(await readKey({ armoredKey: openKeyArmored(ctx.app, stored) }), now, openKeyEmail(ctx.app, stored));
       } catch (e) {
         u = { usable: false, code: 'unparseable', reason: (e as Error).message };
       }
@@ -612,12 +664,12 @@ export async function teamPublicKey(db: Queryable): Promise<{ fingerprint: strin
 // confirmed key on the desk: grows with each one), and the mail jobs read them for every message and
 // every pass. Parsed keys are kept in the process's memory only, per App, and are found again only
 // under the identity of the stored row they came from: a team key by its row id and exact sealed
-// text, a public key by its row id and a digest of its armor. The rows are read every time, so a
+// text, a public key by its row id and a digest of its sealed armor. The rows are read every time, so a
 // rotated team key, a key confirmed or withdrawn a moment ago, is seen at once; a row that is gone
 // drops out of the cache on the next read.
 
 type TeamKeyCache = Map<string, { sealed: string; key: PrivateKey }>;
-type PublicKeyCache = Map<string, { digest: string; key: PublicKey }>;
+type PublicKeyCache = Map<string, { digest: string; email: string; key: PublicKey }>;
 const teamKeyCaches = new WeakMap<App, TeamKeyCache>();
 const publicKeyCaches = new WeakMap<object, PublicKeyCache>();
 
@@ -665,34 +717,45 @@ export async function allTeamKeys(app: App, tx: Queryable = app.db): Promise<Pri
  * fetched only for rows not seen before.
  */
 export async function confirmedKeys(
+  app: KeyCrypto,
   tx: Queryable,
   cacheOwner?: object,
 ): Promise<{ personId: string | null; email: string; key: PublicKey }[]> {
   if (!cacheOwner) {
-    const r = await tx.query<{ person_id: string | null; email: string; armored: string }>(
-      `SELECT person_id, email, armored FROM correspondent_keys WHERE status = 'confirmed'`,
+    const r = await tx.query<{ id: string; person_id: string | null; email_sealed: string; armored_sealed: string }>(
+      `SELECT id, person_id, email_sealed, armored_sealed FROM correspondent_keys WHERE status = 'confirmed'`,
     );
     return Promise.all(
-      r.rows.map(async (row) => ({ personId: row.person_id, email: row.email, key: await readKey({ armoredKey: row.armored }) })),
+      r.rows.map(async (row) => ({
+        personId: row.person_id,
+        email: openKeyEmail(app, row),
+        key: await readKey({ armoredKey: openKeyArmored(app, row) }),
+      })),
     );
   }
+  // The cache keeps the parsed key and the opened address under the digest of the row's sealed armor.
   const cache = cacheOf(publicKeyCaches, cacheOwner, (): PublicKeyCache => new Map());
-  const r = await tx.query<{ id: string; person_id: string | null; email: string; digest: string }>(
-    `SELECT id, person_id, email, md5(armored) AS digest FROM correspondent_keys WHERE status = 'confirmed' ORDER BY id`,
+  const r = await tx.query<{ id: string; person_id: string | null; digest: string }>(
+    `SELECT id, person_id, md5(armored_sealed) AS digest FROM correspondent_keys WHERE status = 'confirmed' ORDER BY id`,
   );
   const missing = r.rows.filter((row) => cache.get(row.id)?.digest !== row.digest).map((row) => row.id);
   if (missing.length) {
-    const a = await tx.query<{ id: string; armored: string; digest: string }>(
-      'SELECT id, armored, md5(armored) AS digest FROM correspondent_keys WHERE id = ANY($1)',
+    const a = await tx.query<{ id: string; armored_sealed: string; email_sealed: string; digest: string }>(
+      'SELECT id, armored_sealed, email_sealed, md5(armored_sealed) AS digest FROM correspondent_keys WHERE id = ANY($1)',
       [missing],
     );
-    for (const row of a.rows) cache.set(row.id, { digest: row.digest, key: await readKey({ armoredKey: row.armored }) });
+    for (const row of a.rows)
+      cache.set(row.id, {
+        digest: row.digest,
+        email: openKeyEmail(app, row),
+        key: await readKey({ armoredKey: openKeyArmored(app, row) }),
+      });
   }
   const present = new Set(r.rows.map((row) => row.id));
   for (const id of cache.keys()) if (!present.has(id)) cache.delete(id);
   // A row confirmed and changed between the two reads is left out of this message's check rather than guessed at.
   return r.rows.flatMap((row) => {
     const hit = cache.get(row.id);
-    return hit && hit.digest === row.digest ? [{ personId: row.person_id, email: row.email, key: hit.key }] : [];
+    return hit && hit.digest === row.digest ? [{ personId: row.person_id, email: hit.email, key: hit.key }] : [];
   });
 }

@@ -121,7 +121,7 @@ async function verifyMemberSignature(
   personId: string,
   m: MemberMail,
 ): Promise<{ signed: SignedEntity; fingerprint: string } | { reason: string }> {
-  const own = await confirmedKeyOfPerson(tx, personId);
+  const own = await confirmedKeyOfPerson(app, tx, personId);
   if (!own) return { reason: 'you have no confirmed OpenPGP key on the desk (upload your public key on your account page)' };
   const usability = await keyUsability(own.key, now, own.email);
   if (!usability.usable) return { reason: `your key on the desk cannot be used: ${whyUnusable(usability)}` };

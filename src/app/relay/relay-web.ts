@@ -129,7 +129,7 @@ export async function signedReplyFromBrowser(ctx: Ctx, reportId: string, raw: un
   await withCase(ctx, reportId, { action: 'case.reply' }, async () => {});
   const input = SignedReplyInput.parse(raw);
   const text = checkReplyEntity(input.entity);
-  const own = await confirmedKeyOfPerson(ctx.app.db, me.personId);
+  const own = await confirmedKeyOfPerson(ctx.app, ctx.app.db, me.personId);
   if (!own)
     throw new ValidationError('You have no confirmed OpenPGP key on the desk: upload your public key on your account page (/me) first.');
   const usability = await keyUsability(own.key, now, own.email);
@@ -185,7 +185,7 @@ export interface SignedReplyContext {
 export async function signedReplyContext(ctx: Ctx, reportId: string): Promise<SignedReplyContext> {
   const me = requirePerson(ctx);
   return withCase(ctx, reportId, { action: 'case.reply' }, async (tx, c, rules, now) => {
-    const own = await confirmedKeyOfPerson(tx, me.personId);
+    const own = await confirmedKeyOfPerson(ctx.app, tx, me.personId);
     const usability = own ? await keyUsability(own.key, now, own.email) : null;
     const plan = await reporterMailPlan(ctx, tx, c, rules, now);
     return {

@@ -103,9 +103,9 @@ export async function recordSignedReply(
 
   let deliveryId: string | null = null;
   if (plan.mode !== 'none' && outboxId) {
-    const d = await tx.query<{ id: string; message_id: string; recipient: string }>(
-      'SELECT id, message_id, recipient FROM deliveries WHERE outbox_id = $1 AND recipient = $2',
-      [outboxId, plan.address],
+    const d = await tx.query<{ id: string; message_id: string }>(
+      'SELECT id, message_id FROM deliveries WHERE outbox_id = $1 AND recipient_index = $2',
+      [outboxId, ctx.app.blind.of('email', plan.address)],
     );
     const row = d.rows[0];
     if (!row) throw new EmbargoError('internal', "The reporter's delivery was not planned.");

@@ -6,7 +6,7 @@ import { EmbargoError, NotFoundError, ValidationError, type ErrorDetail } from '
 import { audit, requirePerson, type Ctx } from '../context.ts';
 import { writeCvssVectors } from '../cases/records/incidents.ts';
 import { withCase } from '../gate.ts';
-import { recordTransition } from '../cases/case.ts';
+import { openIncidentTitle, recordTransition } from '../cases/case.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { applySeverityChange } from './severity.ts';
@@ -258,18 +258,21 @@ export async function incidentScoring(ctx: Ctx, reportId: string): Promise<Incid
     if (!c.row.incidentId) throw new NotFoundError('incident');
     const row = (
       await tx.query<{
+        id: string;
         ref: string;
-        title: string;
+        title_sealed: string;
         severity: string | null;
         priority: string | null;
         resolution_due_at: Date | null;
         cvss_vectors: string[];
-      }>('SELECT ref, title, severity, priority, resolution_due_at, cvss_vectors FROM incidents WHERE id = $1', [c.row.incidentId])
+      }>('SELECT id, ref, title_sealed, severity, priority, resolution_due_at, cvss_vectors FROM incidents WHERE id = $1', [
+        c.row.incidentId,
+      ])
     ).rows[0]!;
     return {
       reportId,
       ref: row.ref,
-      title: row.title,
+      title: openIncidentTitle(ctx, row),
       severity: row.severity,
       priority: row.priority,
       resolutionDueAt: row.resolution_due_at ? new Date(row.resolution_due_at).toISOString() : null,

@@ -92,7 +92,8 @@ export async function applySeverityChange(
     action: 'incident.severity_changed',
     subjectType: 'report',
     subjectId: reportId,
-    data: { from, to, reason: input.reason },
+    data: { from, to },
+    secret: { reason: input.reason },
   });
   return { severity: input.severity, priority, resolutionDueAt: resolutionDueAt?.toISOString() ?? null };
 }

@@ -3,7 +3,9 @@ import type { Queryable } from '../../store/db.ts';
 import { dueAt, type OwnerCalendar } from '../../domain/deadline.ts';
 import type { CaseEvent, ProfileRules } from '../profile/rules.ts';
 import type { EmittedEvent } from '../../process/events.ts';
-import { supersededReason, type StopReason } from '../../domain/sla-outcome.ts';
+import { SUPERSEDING_PREFIX, supersededReason, type StopReason } from '../../domain/sla-outcome.ts';
+import type { Sealer } from '../../crypto/sealed.ts';
+import { aad } from '../context.ts';
 import { personCalendarExtras } from './calendars.ts';
 
 // SLA clocks are rows in `deadlines`: started when the profile's start event happens, stopped by its
@@ -92,6 +94,22 @@ export async function stopAllClocks(tx: Queryable, reportId: string, at: Date, r
 }
 
 /**
+ * Stops rows replaced by another row of their clock. The stop reason says so ("reassigned", what the
+ * SLA figures count by); why it happened, which names people and quotes what they wrote (a take-over's
+ * reason, a severity change's), is sealed beside it (AAD deadlines.stop_note:<id>).
+ */
+async function supersede(tx: Queryable, sealer: Sealer, ids: readonly string[], at: Date, why: string): Promise<void> {
+  for (const id of ids) {
+    await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3, stop_note_sealed = $4 WHERE id = $1', [
+      id,
+      at,
+      SUPERSEDING_PREFIX,
+      sealer.seal(why, aad('deadlines', 'stop_note', id)),
+    ]);
+  }
+}
+
+/**
  * The owner of running clocks changed (a triager claimed, a handler took over): the deadline is
  * recomputed from the clock's original start in the new owner's calendar; the old row is kept, stopped,
  * with the reason, so the history shows why the due date moved.
@@ -104,6 +122,7 @@ export async function reassignClocks(
   newOwnerId: string,
   at: Date,
   reason: string,
+  sealer: Sealer,
 ): Promise<void> {
   const running = await tx.query<{ id: string; clock: string; started_at: Date; incident_id: string | null; project_id: string | null }>(
     `SELECT id, clock, started_at, incident_id, project_id FROM deadlines
@@ -116,7 +135,7 @@ export async function reassignClocks(
     const rule = rules.clockRule(d.clock);
     // Priority-length clocks count calendar days and keep their due date when the owner changes.
     if (!rule || rule.amount === null) continue;
-    await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE id = $1', [d.id, at, supersededReason(reason)]);
+    await supersede(tx, sealer, [d.id], at, reason);
     const start = new Date(d.started_at);
     const where = { reportId: scope.reportId, incidentId: d.incident_id, projectId: d.project_id };
     await insertDeadline(tx, where, d.clock, newOwnerId, cal.timeZone, start, dueAt({ amount: rule.amount, unit: rule.unit }, start, cal));
@@ -136,6 +155,7 @@ export async function startPriorityClocks(
   ownerId: string | null,
   days: number,
   now: Date,
+  sealer: Sealer,
   why = 'priority changed',
 ): Promise<Date | null> {
   let latest: Date | null = null;
@@ -145,12 +165,17 @@ export async function startPriorityClocks(
     if (!start) continue;
     const cal = await ownerCalendar(tx, ownerId);
     const due = dueAt({ amount: days, unit: rule.unit }, start, cal);
-    await tx.query(`UPDATE deadlines SET stopped_at = $3, stop_reason = $4 WHERE report_id = $1 AND clock = $2 AND stopped_at IS NULL`, [
+    const replaced = await tx.query<{ id: string }>('SELECT id FROM deadlines WHERE report_id = $1 AND clock = $2 AND stopped_at IS NULL', [
       scope.reportId,
       rule.id,
-      now,
-      supersededReason(why),
     ]);
+    await supersede(
+      tx,
+      sealer,
+      replaced.rows.map((r) => r.id),
+      now,
+      why,
+    );
     await insertDeadline(tx, scope, rule.id, ownerId, cal.timeZone, start, due);
     if (!latest || due > latest) latest = due;
   }

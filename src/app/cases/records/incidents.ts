@@ -1,5 +1,7 @@
 import type { Queryable } from '../../../store/db.ts';
 import type { ReportState } from '../../../domain/report-management.ts';
+import type { Sealer } from '../../../crypto/sealed.ts';
+import { aad } from '../../context.ts';
 
 // The one writer of `incidents` and of `incident_projects` (each project's part of an incident).
 // Changes that can race are guarded UPDATEs that say whether they won.
@@ -8,7 +10,8 @@ export interface NewIncident {
   id: string;
   ref: string;
   reportId: string;
-  title: string;
+  /** The title, sealed by the caller for this incident's id (AAD incidents.title:<id>). */
+  titleSealed: string;
   severity: string | null;
   priority: string | null;
   components: readonly string[];
@@ -20,10 +23,10 @@ export interface NewIncident {
 
 export async function insertIncident(tx: Queryable, i: NewIncident): Promise<void> {
   await tx.query(
-    `INSERT INTO incidents (id, ref, report_id, title, status, severity, priority, affected_components, triager_id, contact_id,
+    `INSERT INTO incidents (id, ref, report_id, title_sealed, status, severity, priority, affected_components, triager_id, contact_id,
                             vendor_aware_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $10, $10)`,
-    [i.id, i.ref, i.reportId, i.title, i.severity, i.priority, i.components, i.triagerId, i.contactId, i.at],
+    [i.id, i.ref, i.reportId, i.titleSealed, i.severity, i.priority, i.components, i.triagerId, i.contactId, i.at],
   );
 }
 
@@ -214,4 +217,16 @@ export async function refreshNextDue(tx: Queryable, reportId: string): Promise<v
       WHERE report_id = $1`,
     [reportId],
   );
+}
+
+/** Seals the titles of incidents written before titles were sealed (the start-up step of src/app/admin/at-rest.ts). */
+export async function sealClearIncidentTitles(tx: Queryable, sealer: Sealer): Promise<number> {
+  const rows = (await tx.query<{ id: string; title: string }>('SELECT id, title FROM incidents WHERE title IS NOT NULL FOR UPDATE')).rows;
+  for (const r of rows) {
+    await tx.query('UPDATE incidents SET title_sealed = $2, title = NULL WHERE id = $1', [
+      r.id,
+      sealer.seal(r.title, aad('incidents', 'title', r.id)),
+    ]);
+  }
+  return rows.length;
 }
