@@ -12,6 +12,8 @@ import {
   type Harness,
   type Member,
 } from '../support/harness.ts';
+import { storeRaw } from '../../src/app/inbound/inbox.ts';
+import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 
 // The Trusted Firmware process, replayed step by step over HTTP: report → claim → accept → forward →
 // handler claims → downgrade to a normal bug; and a second report → ... → confirm.
@@ -37,9 +39,45 @@ before(async () => {
 });
 after(() => h.close());
 
+const CENTRAL = 'security@lists.trustedfirmware.org';
+const TFA = 'tf-a-security@lists.trustedfirmware.org';
+const TFM = 'tf-m-security@lists.trustedfirmware.org';
+
 /** The messages to the reporter (the notices that one was held are checked apart). */
 async function answers(reportId: string) {
-  return (await outbox(h, reportId)).filter((m) => m.templateId !== 'reporter.notice');
+  return (await outbox(h, reportId)).filter((m) => m.templateId !== 'reporter.notice' && m.to.includes('rita@research.example'));
+}
+
+/** The messages written to one of the desk's lists. */
+async function listMail(reportId: string, alias: string) {
+  return (await outbox(h, reportId)).filter((m) => m.to.includes(alias));
+}
+
+/** Who each queued message reached: the recipients of its deliveries. */
+async function deliveredTo(outboxId: string): Promise<string[]> {
+  const r = await h.app.db.query<{ recipient: string }>('SELECT recipient FROM deliveries WHERE outbox_id = $1 ORDER BY recipient', [outboxId]);
+  return r.rows.map((x) => x.recipient);
+}
+
+/** A mail from outside, stored as the SMTP listener stores it, then the intake job's pass; the report it opened. */
+async function mailIn(to: string, subject: string, from = 'rex@elsewhere.example'): Promise<string> {
+  const raw = [
+    `From: Rex Researcher <${from}>`,
+    `To: ${to}`,
+    `Subject: ${subject}`,
+    'Date: Mon, 30 Nov 2026 09:00:00 +0000',
+    `Message-ID: <${crypto.randomUUID()}@elsewhere.example>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'The secure partition manager accepts a crafted PSA call that writes outside the caller partition.',
+    '',
+  ].join('\r\n');
+  const stored = await storeRaw(h.app, { raw: Buffer.from(raw), via: 'smtp', envelopeFrom: from, envelopeTo: [to] });
+  await runIntakePass(h.app, { leaseMs: 60_000 });
+  const r = await h.app.db.query<{ report_id: string }>('SELECT report_id FROM mail_inbox WHERE id = $1', [stored.id]);
+  assert.ok(r.rows[0]?.report_id, 'the mail opened a report');
+  return r.rows[0]!.report_id;
 }
 
 async function submit(): Promise<string> {
@@ -212,4 +250,161 @@ test('TF: the triager rejects with specific reasoning', async () => {
   // A closed report cannot be accepted any more.
   const again = await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'x y z', projects: ['tf-a'] } });
   assert.equal(again.status, 403);
+});
+
+test('TF triage 2: claiming the triager role replies to security@ that they will be the triager', async () => {
+  h.clock.set('2026-12-02T09:00:00Z');
+  const reportId = await submit();
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tina })).status, 200);
+  const said = await listMail(reportId, CENTRAL);
+  assert.equal(said.length, 1, 'the central list is told');
+  assert.equal(said[0]!.templateId, 'list.triager_claimed');
+  assert.match(said[0]!.subject, /Tina Triager will be the triager/);
+  assert.match(said[0]!.body, /Triage within 3 working days: due /);
+  // One copy per central member (each encrypted to them when sent), no project member, never the list itself.
+  assert.deepEqual(await deliveredTo(said[0]!.id), ['admin@example.org', 'tina@tf.example', 'tom@tf.example']);
+  // Triage 5: another member picks up the duties; the list hears that too, with the reason.
+  const take = await api(h, 'POST', `/api/reports/${reportId}/take-over`, { as: tom, body: { reason: 'Tina is on leave from today.' } });
+  assert.equal(take.status, 200, take.body);
+  const after = await listMail(reportId, CENTRAL);
+  assert.equal(after.length, 2);
+  assert.equal(after[1]!.templateId, 'list.triager_taken_over');
+  assert.match(after[1]!.body, /Tom Triager takes over the triager's duties for report #\d+ from Tina Triager: Tina is on leave/);
+});
+
+test("TF triage 3b: accepting forwards the incident to the project's <project>-security@ list", async () => {
+  h.clock.set('2026-12-02T10:00:00Z');
+  const reportId = await submit();
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom });
+  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'BL2 loader overflow', projects: ['tf-a'] } });
+  assert.equal(acc.status, 200, acc.body);
+  const fwd = await listMail(reportId, TFA);
+  assert.equal(fwd.length, 1, 'forwarded to tf-a-security@');
+  assert.equal(fwd[0]!.templateId, 'list.forwarded');
+  assert.equal(fwd[0]!.subject, `[${acc.json.incidentRef}] Forwarded to the TF-A security team: BL2 loader overflow`);
+  assert.match(fwd[0]!.body, /Tom Triager triaged report #\d+ and forwards it to the TF-A security team/);
+  assert.match(fwd[0]!.body, /Project analysis within 7 days: due 9 December 2026/);
+  assert.match(fwd[0]!.body, /A crafted FIP image with an oversized header overflows a stack buffer/, 'the report itself');
+  // The TF-A team's copies only: TF-M's member never gets it.
+  assert.deepEqual(await deliveredTo(fwd[0]!.id), ['hank@tf.example']);
+  assert.equal((await listMail(reportId, TFM)).length, 0);
+});
+
+test('TF project handling 2: claiming the handler role replies to <project>-security@', async () => {
+  h.clock.set('2026-12-02T11:00:00Z');
+  const reportId = await submit();
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom });
+  await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'Shared bug', projects: ['tf-a', 'tf-m'] } });
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/claim`, { as: paula })).status, 200);
+  const said = (await listMail(reportId, TFM)).filter((m) => m.templateId === 'list.handler_claimed');
+  assert.equal(said.length, 1);
+  assert.match(said[0]!.subject, /Paula Project will be the TF-M incident handler/);
+  assert.match(said[0]!.body, /Project analysis within 7 days: due /);
+  assert.deepEqual(await deliveredTo(said[0]!.id), ['paula@tf.example']);
+  assert.equal((await listMail(reportId, TFA)).filter((m) => m.templateId === 'list.handler_claimed').length, 0);
+});
+
+test('TF project handling 1: a new incident mailed straight to <project>-security@ comes into that project team', async () => {
+  h.clock.set('2026-11-30T09:00:00Z');
+  const reportId = await mailIn(TFM, 'SPM writes outside the caller partition');
+  // The TF-M team sees it and may claim it; TF-A's does not.
+  const view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: paula })).json;
+  assert.ok(view.incident, 'an incident of its own');
+  assert.deepEqual(
+    view.projects.map((p: any) => [p.slug, p.rmState, p.actions]),
+    [['tf-m', 'received', ['project.claim']]],
+  );
+  assert.equal((await api(h, 'GET', `/api/reports/${reportId}`, { as: hank })).status, 404);
+  // Project analysis runs from receipt; no triage clock is left running for the central team.
+  const running = view.deadlines.filter((d: any) => !d.stoppedAt).map((d: any) => [d.clock, d.project, d.dueAt]);
+  assert.deepEqual(running, [['project-analysis', 'tf-m', '2026-12-07T09:00:00.000Z']]);
+  // The reporter's mail reached the TF-M team (a copy each); the receipt is copied to tf-m-security@.
+  const copies = (await outbox(h, reportId)).filter((m) => m.templateId === 'fan-out');
+  assert.ok(copies.some((m) => m.to.includes('paula@tf.example')), 'the project team has the mail');
+  assert.ok(!copies.some((m) => m.to.includes('hank@tf.example')));
+  const receipt = (await outbox(h, reportId)).find((m) => m.templateId === 'acknowledgment');
+  assert.deepEqual(receipt?.cc, [TFM]);
+  // The central alias still brings reports into the central triage queue.
+  const central = await mailIn(CENTRAL, 'Another report, for the central team');
+  const triage = (await api(h, 'GET', `/api/reports/${central}`, { as: tom })).json;
+  assert.equal(triage.incident, null);
+  assert.ok(triage.actions.includes('triage.claim'));
+  assert.equal((await api(h, 'GET', `/api/reports/${central}`, { as: paula })).status, 404);
+});
+
+test('TF triage 3: relevant projects not clear — accepted with none, the holding response says so; the triager forwards, and takes back a wrong forward', async () => {
+  h.clock.set('2026-12-03T09:00:00Z');
+  const reportId = await submit();
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom });
+  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'Unclear which project', projects: [] } });
+  assert.equal(acc.status, 200, acc.body);
+  const holding = (await answers(reportId)).find((m) => m.templateId === 'holding')!;
+  assert.match(holding.body, /We are establishing which project or projects are affected and will pass it to the\s+relevant\s+project security team/);
+  let view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: tom })).json;
+  assert.deepEqual(view.projects, []);
+  assert.equal(view.incident.pointOfContact, 'Tom Triager');
+  assert.ok(view.actions.includes('incident.add_project'));
+  assert.equal((await api(h, 'GET', `/api/reports/${reportId}`, { as: hank })).status, 404);
+  // A project member may not forward.
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects`, { as: hank, body: { project: 'tf-a' } })).status, 404);
+
+  h.clock.set('2026-12-04T09:00:00Z');
+  for (const project of ['tf-a', 'tf-m']) {
+    const add = await api(h, 'POST', `/api/reports/${reportId}/projects`, { as: tom, body: { project } });
+    assert.equal(add.status, 200, add.body);
+  }
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects`, { as: tom, body: { project: 'tf-a' } })).status, 409);
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects`, { as: tom, body: { project: 'tf-x' } })).status, 400);
+  assert.equal((await listMail(reportId, TFA)).filter((m) => m.templateId === 'list.forwarded').length, 1);
+  assert.equal((await listMail(reportId, TFM)).filter((m) => m.templateId === 'list.forwarded').length, 1);
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: hank })).json;
+  assert.deepEqual(view.projects.map((p: any) => p.slug), ['tf-a', 'tf-m']);
+  const analysis = view.deadlines.filter((d: any) => d.clock === 'project-analysis' && !d.stoppedAt);
+  assert.deepEqual(analysis.map((d: any) => [d.project, d.dueAt]), [['tf-a', '2026-12-11T09:00:00.000Z'], ['tf-m', '2026-12-11T09:00:00.000Z']]);
+
+  // TF-M turns out not to be affected: the triager takes the forward back; TF-M's team loses the case, its clock stops.
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/remove`, { as: hank, body: { reason: 'TF-M does not use this loader.' } })).status, 403);
+  const short = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/remove`, { as: tom, body: { reason: 'no' } });
+  assert.equal(short.status, 400);
+  const rm = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/remove`, { as: tom, body: { reason: 'TF-M does not use this loader.' } });
+  assert.equal(rm.status, 200, rm.body);
+  assert.equal((await api(h, 'GET', `/api/reports/${reportId}`, { as: paula })).status, 404);
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: tom })).json;
+  assert.deepEqual(view.projects.map((p: any) => p.slug), ['tf-a']);
+  const tfm = view.deadlines.find((d: any) => d.project === 'tf-m');
+  assert.ok(tfm.stoppedAt);
+  assert.match(tfm.stopReason, /tf-m taken off the incident: TF-M does not use this loader/);
+  assert.ok(view.timeline.some((t: any) => t.machine === 'projects' && t.participant === 'project tf-m' && t.to === 'removed'));
+  // One project left: its handler becomes the reporter's point of contact once they claim it.
+  await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/claim`, { as: hank });
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: tom })).json;
+  assert.equal(view.incident.pointOfContact, 'Hank Handler');
+  // A project whose team decided stays on the record.
+  await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/confirm`, { as: hank, body: {} });
+  const decided = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/remove`, { as: tom, body: { reason: 'Changed our mind about it.' } });
+  assert.equal(decided.status, 403, decided.body);
+});
+
+test('TF project handling 4: a confirmed vulnerability is downgraded to a normal bug while its information is consolidated', async () => {
+  h.clock.set('2026-12-07T09:00:00Z');
+  const reportId = await submit();
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom });
+  await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'Looked like a vulnerability', projects: ['tf-m'] } });
+  await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/claim`, { as: paula });
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/confirm`, { as: paula, body: {} })).status, 200);
+  let view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: paula })).json;
+  assert.deepEqual(view.projects[0].actions, ['project.downgrade']);
+  const down = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/downgrade`, {
+    as: paula,
+    body: { reason: 'Shared with the reporter: only a debug build exposes it, a normal bug.', bugLink: 'https://github.com/TrustedFirmware-M/issues/7' },
+  });
+  assert.equal(down.status, 200, down.body);
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: paula })).json;
+  assert.equal(view.incident.status, 'closed');
+  assert.equal(view.incident.outcome, 'downgraded');
+  const rm = view.timeline.filter((t: any) => t.participant === 'project tf-m').map((t: any) => `${t.from}>${t.to}`);
+  assert.deepEqual(rm, ['start>received', 'received>valid', 'valid>accepted', 'accepted>closed']);
+  const mail = await answers(reportId);
+  assert.equal(mail.at(-1)!.templateId, 'rejection');
+  assert.match(mail.at(-1)!.body, /https:\/\/github.com\/TrustedFirmware-M\/issues\/7/);
 });

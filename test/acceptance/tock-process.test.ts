@@ -170,3 +170,99 @@ test('Tock: a changed severity moves the resolution target and records why', asy
     [['medium/P2', 'critical/P0', 'a public exploit appeared']],
   );
 });
+
+test('Tock roles: the appointed triage coordinator owns the initial-review and assignment clocks, and is the one reminded', async () => {
+  h.clock.set('2026-12-14T14:00:00Z'); // Monday
+  const before = await submit('Reported before anyone was appointed');
+  // Only an admin appoints, and only someone on the central team.
+  assert.equal((await api(h, 'PUT', '/api/roles/triage-coordinator', { as: coord, body: { email: 'charles@tock.example' } })).status, 403);
+  const notCentral = await api(h, 'PUT', '/api/roles/triage-coordinator', { as: admin, body: { email: 'kim@tock.example' } });
+  assert.equal(notCentral.status, 400, notCentral.body);
+  assert.equal((await api(h, 'PUT', '/api/roles/subsystem-contact', { as: admin, body: { email: 'charles@tock.example' } })).status, 404);
+  const unowned = await h.app.db.query(
+    `SELECT DISTINCT report_id FROM deadlines WHERE clock IN ('initial-review', 'assignment') AND owner_id IS NULL AND stopped_at IS NULL`,
+  );
+  assert.ok(unowned.rows.length >= 1);
+  const appoint = await api(h, 'PUT', '/api/roles/triage-coordinator', { as: admin, body: { email: 'charles@tock.example' } });
+  assert.equal(appoint.status, 200, appoint.body);
+  assert.deepEqual(appoint.json, { handedOver: unowned.rows.length }, 'every report with an unowned clock of the role');
+  const roles = (await api(h, 'GET', '/api/roles', { as: admin })).json;
+  assert.deepEqual(
+    roles.map((r: any) => [r.role, r.person?.name]),
+    [['triage-coordinator', 'Charles Coordinator']],
+  );
+  // The report already in: its clocks are handed to the coordinator, recomputed in their calendar.
+  let view = (await api(h, 'GET', `/api/reports/${before}`, { as: coord })).json;
+  const owners = (v: any) => v.deadlines.filter((d: any) => !d.stoppedAt).map((d: any) => [d.clock, d.owner]);
+  assert.deepEqual(owners(view), [
+    ['initial-review', 'Charles Coordinator'],
+    ['assignment', 'Charles Coordinator'],
+  ]);
+  // A new report: the coordinator's from its arrival.
+  const reportId = await submit('Reported after the appointment');
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  assert.deepEqual(owners(view), [
+    ['initial-review', 'Charles Coordinator'],
+    ['assignment', 'Charles Coordinator'],
+  ]);
+  // The reminder before the initial review is due goes to the coordinator, not to the whole team.
+  const { runSlaScheduler } = await import('../../src/jobs/sla-scheduler.ts');
+  // Due at the end of Wednesday in New York; reminded from the start of that last working day.
+  assert.equal(view.deadlines[0].dueAt, '2026-12-17T05:00:00.000Z');
+  await runSlaScheduler(h.app, new Date('2026-12-16T14:00:00Z'));
+  const reminders = (await outbox(h, reportId)).filter((m) => m.templateId === 'sla.reminder');
+  assert.ok(reminders.length >= 1, 'reminded');
+  for (const m of reminders) assert.deepEqual(m.to, ['charles@tock.example']);
+});
+
+test('Tock 2.2: an incident deemed serious gets a response-team channel; notes reach the team by mail until it is stood down', async () => {
+  h.clock.set('2026-12-16T09:00:00Z');
+  const reportId = await submit('MPU region bypass');
+  await api(h, 'POST', `/api/reports/${reportId}/assess`, {
+    as: coord,
+    body: { title: 'MPU region bypass', severity: 'critical', components: ['MPU'], project: 'tock' },
+  });
+  let view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  assert.ok(view.actions.includes('incident.mark_serious'));
+  assert.equal(view.incident.serious, null);
+  // A project member who does not handle it may not.
+  const kimTry = await api(h, 'POST', `/api/reports/${reportId}/serious`, { as: kim, body: { reason: 'looks bad' } });
+  assert.equal(kimTry.status, 403);
+  const mark = await api(h, 'POST', `/api/reports/${reportId}/serious`, {
+    as: coord,
+    body: { reason: 'Remote code execution in every board', channel: 'https://matrix.to/#/#tock-response-2026-12:matrix.org' },
+  });
+  assert.equal(mark.status, 200, mark.body);
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/serious`, { as: coord, body: { reason: 'again' } })).status, 409);
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: ivan })).json;
+  assert.deepEqual(view.incident.serious, {
+    at: '2026-12-16T09:00:00.000Z',
+    by: 'Charles Coordinator',
+    channel: 'https://matrix.to/#/#tock-response-2026-12:matrix.org',
+  });
+  const opened = (await outbox(h, reportId)).filter((m) => m.templateId === 'list.serious');
+  assert.equal(opened.length, 1);
+  assert.match(opened[0]!.body, /Remote code execution in every board/);
+  assert.match(opened[0]!.body, /matrix\.to/);
+  // The channel: each note is mailed to everyone on the case but its author.
+  const note = await api(h, 'POST', `/api/reports/${reportId}/notes`, { as: coord, body: { body: 'Kim, can you look at the MPU config path?' } });
+  assert.equal(note.status, 200, note.body);
+  let copies = (await outbox(h, reportId)).filter((m) => m.templateId === 'fan-out');
+  assert.equal(copies.length, 1);
+  assert.ok(copies[0]!.to.includes('kim@tock.example') && copies[0]!.to.includes('ivan@tock.example'));
+  assert.ok(!copies[0]!.to.includes('charles@tock.example'), 'not to its author');
+  // Stood down: notes stay on the case only.
+  const down = await api(h, 'POST', `/api/reports/${reportId}/serious`, { as: coord, body: { serious: false, reason: 'Fix merged, only tracking left' } });
+  assert.equal(down.status, 200, down.body);
+  await api(h, 'POST', `/api/reports/${reportId}/notes`, { as: coord, body: { body: 'Tracking only now.' } });
+  copies = (await outbox(h, reportId)).filter((m) => m.templateId === 'fan-out');
+  assert.equal(copies.length, 1);
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  assert.deepEqual(
+    view.timeline.filter((t: any) => t.machine === 'serious').map((t: any) => [t.from, t.to, t.reason]),
+    [
+      ['no', 'yes', 'Remote code execution in every board'],
+      ['yes', 'no', 'Fix merged, only tracking left'],
+    ],
+  );
+});
