@@ -55,7 +55,9 @@ async function listMail(reportId: string, alias: string) {
 
 /** Who each queued message reached: the recipients of its deliveries. */
 async function deliveredTo(outboxId: string): Promise<string[]> {
-  const r = await h.app.db.query<{ recipient: string }>('SELECT recipient FROM deliveries WHERE outbox_id = $1 ORDER BY recipient', [outboxId]);
+  const r = await h.app.db.query<{ recipient: string }>('SELECT recipient FROM deliveries WHERE outbox_id = $1 ORDER BY recipient', [
+    outboxId,
+  ]);
   return r.rows.map((x) => x.recipient);
 }
 
@@ -276,7 +278,10 @@ test("TF triage 3b: accepting forwards the incident to the project's <project>-s
   h.clock.set('2026-12-02T10:00:00Z');
   const reportId = await submit();
   await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom });
-  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'BL2 loader overflow', projects: ['tf-a'] } });
+  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, {
+    as: tom,
+    body: { title: 'BL2 loader overflow', projects: ['tf-a'] },
+  });
   assert.equal(acc.status, 200, acc.body);
   const fwd = await listMail(reportId, TFA);
   assert.equal(fwd.length, 1, 'forwarded to tf-a-security@');
@@ -320,7 +325,10 @@ test('TF project handling 1: a new incident mailed straight to <project>-securit
   assert.deepEqual(running, [['project-analysis', 'tf-m', '2026-12-07T09:00:00.000Z']]);
   // The reporter's mail reached the TF-M team (a copy each); the receipt is copied to tf-m-security@.
   const copies = (await outbox(h, reportId)).filter((m) => m.templateId === 'fan-out');
-  assert.ok(copies.some((m) => m.to.includes('paula@tf.example')), 'the project team has the mail');
+  assert.ok(
+    copies.some((m) => m.to.includes('paula@tf.example')),
+    'the project team has the mail',
+  );
   assert.ok(!copies.some((m) => m.to.includes('hank@tf.example')));
   const receipt = (await outbox(h, reportId)).find((m) => m.templateId === 'acknowledgment');
   assert.deepEqual(receipt?.cc, [TFM]);
@@ -339,7 +347,10 @@ test('TF triage 3: relevant projects not clear — accepted with none, the holdi
   const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'Unclear which project', projects: [] } });
   assert.equal(acc.status, 200, acc.body);
   const holding = (await answers(reportId)).find((m) => m.templateId === 'holding')!;
-  assert.match(holding.body, /We are establishing which project or projects are affected and will pass it to the\s+relevant\s+project security team/);
+  assert.match(
+    holding.body,
+    /We are establishing which project or projects are affected and will pass it to the\s+relevant\s+project security team/,
+  );
   let view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: tom })).json;
   assert.deepEqual(view.projects, []);
   assert.equal(view.incident.pointOfContact, 'Tom Triager');
@@ -358,19 +369,42 @@ test('TF triage 3: relevant projects not clear — accepted with none, the holdi
   assert.equal((await listMail(reportId, TFA)).filter((m) => m.templateId === 'list.forwarded').length, 1);
   assert.equal((await listMail(reportId, TFM)).filter((m) => m.templateId === 'list.forwarded').length, 1);
   view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: hank })).json;
-  assert.deepEqual(view.projects.map((p: any) => p.slug), ['tf-a', 'tf-m']);
+  assert.deepEqual(
+    view.projects.map((p: any) => p.slug),
+    ['tf-a', 'tf-m'],
+  );
   const analysis = view.deadlines.filter((d: any) => d.clock === 'project-analysis' && !d.stoppedAt);
-  assert.deepEqual(analysis.map((d: any) => [d.project, d.dueAt]), [['tf-a', '2026-12-11T09:00:00.000Z'], ['tf-m', '2026-12-11T09:00:00.000Z']]);
+  assert.deepEqual(
+    analysis.map((d: any) => [d.project, d.dueAt]),
+    [
+      ['tf-a', '2026-12-11T09:00:00.000Z'],
+      ['tf-m', '2026-12-11T09:00:00.000Z'],
+    ],
+  );
 
   // TF-M turns out not to be affected: the triager takes the forward back; TF-M's team loses the case, its clock stops.
-  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/remove`, { as: hank, body: { reason: 'TF-M does not use this loader.' } })).status, 403);
+  assert.equal(
+    (
+      await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/remove`, {
+        as: hank,
+        body: { reason: 'TF-M does not use this loader.' },
+      })
+    ).status,
+    403,
+  );
   const short = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/remove`, { as: tom, body: { reason: 'no' } });
   assert.equal(short.status, 400);
-  const rm = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/remove`, { as: tom, body: { reason: 'TF-M does not use this loader.' } });
+  const rm = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/remove`, {
+    as: tom,
+    body: { reason: 'TF-M does not use this loader.' },
+  });
   assert.equal(rm.status, 200, rm.body);
   assert.equal((await api(h, 'GET', `/api/reports/${reportId}`, { as: paula })).status, 404);
   view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: tom })).json;
-  assert.deepEqual(view.projects.map((p: any) => p.slug), ['tf-a']);
+  assert.deepEqual(
+    view.projects.map((p: any) => p.slug),
+    ['tf-a'],
+  );
   const tfm = view.deadlines.find((d: any) => d.project === 'tf-m');
   assert.ok(tfm.stoppedAt);
   assert.match(tfm.stopReason, /tf-m taken off the incident: TF-M does not use this loader/);
@@ -381,7 +415,10 @@ test('TF triage 3: relevant projects not clear — accepted with none, the holdi
   assert.equal(view.incident.pointOfContact, 'Hank Handler');
   // A project whose team decided stays on the record.
   await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/confirm`, { as: hank, body: {} });
-  const decided = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/remove`, { as: tom, body: { reason: 'Changed our mind about it.' } });
+  const decided = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/remove`, {
+    as: tom,
+    body: { reason: 'Changed our mind about it.' },
+  });
   assert.equal(decided.status, 403, decided.body);
 });
 
@@ -396,7 +433,10 @@ test('TF project handling 4: a confirmed vulnerability is downgraded to a normal
   assert.deepEqual(view.projects[0].actions, ['project.downgrade']);
   const down = await api(h, 'POST', `/api/reports/${reportId}/projects/tf-m/downgrade`, {
     as: paula,
-    body: { reason: 'Shared with the reporter: only a debug build exposes it, a normal bug.', bugLink: 'https://github.com/TrustedFirmware-M/issues/7' },
+    body: {
+      reason: 'Shared with the reporter: only a debug build exposes it, a normal bug.',
+      bugLink: 'https://github.com/TrustedFirmware-M/issues/7',
+    },
   });
   assert.equal(down.status, 200, down.body);
   view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: paula })).json;

@@ -245,14 +245,20 @@ test('Tock 2.2: an incident deemed serious gets a response-team channel; notes r
   assert.match(opened[0]!.body, /Remote code execution in every board/);
   assert.match(opened[0]!.body, /matrix\.to/);
   // The channel: each note is mailed to everyone on the case but its author.
-  const note = await api(h, 'POST', `/api/reports/${reportId}/notes`, { as: coord, body: { body: 'Kim, can you look at the MPU config path?' } });
+  const note = await api(h, 'POST', `/api/reports/${reportId}/notes`, {
+    as: coord,
+    body: { body: 'Kim, can you look at the MPU config path?' },
+  });
   assert.equal(note.status, 200, note.body);
   let copies = (await outbox(h, reportId)).filter((m) => m.templateId === 'fan-out');
   assert.equal(copies.length, 1);
   assert.ok(copies[0]!.to.includes('kim@tock.example') && copies[0]!.to.includes('ivan@tock.example'));
   assert.ok(!copies[0]!.to.includes('charles@tock.example'), 'not to its author');
   // Stood down: notes stay on the case only.
-  const down = await api(h, 'POST', `/api/reports/${reportId}/serious`, { as: coord, body: { serious: false, reason: 'Fix merged, only tracking left' } });
+  const down = await api(h, 'POST', `/api/reports/${reportId}/serious`, {
+    as: coord,
+    body: { serious: false, reason: 'Fix merged, only tracking left' },
+  });
   assert.equal(down.status, 200, down.body);
   await api(h, 'POST', `/api/reports/${reportId}/notes`, { as: coord, body: { body: 'Tracking only now.' } });
   copies = (await outbox(h, reportId)).filter((m) => m.templateId === 'fan-out');

@@ -102,7 +102,9 @@ export async function announceHandler(
   const takeOver = who.reason !== undefined;
   await mailLists(ctx, tx, at, c, [part.alias], {
     templateId: takeOver ? 'list.handler_taken_over' : 'list.handler_claimed',
-    subject: takeOver ? `${who.name} takes over as the ${part.name} incident handler` : `${who.name} will be the ${part.name} incident handler`,
+    subject: takeOver
+      ? `${who.name} takes over as the ${part.name} incident handler`
+      : `${who.name} will be the ${part.name} incident handler`,
     body: [
       takeOver
         ? `${who.name} takes over the ${part.name} incident handler's duties${who.previous ? ` from ${who.previous}` : ''}: ${who.reason}`

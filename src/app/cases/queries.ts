@@ -244,8 +244,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
          UNION SELECT substring(participant FROM 9)::uuid FROM transitions WHERE subject_id = $1 AND participant LIKE 'project:%')`,
       [reportId],
     );
-    const projectName = (id: string) =>
-      c.projects.find((x) => x.projectId === id)?.slug ?? named.rows.find((x) => x.id === id)?.slug ?? id;
+    const projectName = (id: string) => c.projects.find((x) => x.projectId === id)?.slug ?? named.rows.find((x) => x.id === id)?.slug ?? id;
     const reporter = sensitive ? openReporter(ctx, c) : null;
     const sensitiveFields = sensitive
       ? ctx.app.sealer.openJson<{ product: string | null; fields: { label: string; value: string }[] }>(

@@ -38,9 +38,7 @@ export async function setSerious(ctx: Ctx, reportId: string, raw: unknown): Prom
         body: [
           `${me.name} deems this incident serious enough for a response-team channel: ${input.reason}`,
           '',
-          input.channel
-            ? `The response team talks at: ${input.channel}`
-            : 'The response team talks on the case itself.',
+          input.channel ? `The response team talks at: ${input.channel}` : 'The response team talks on the case itself.',
           'Until it is stood down, every internal note on the case is mailed to everyone on it, each copy encrypted to its reader.',
         ].join('\n'),
       });
