@@ -14,12 +14,16 @@ import {
 } from '../support/harness.ts';
 import { storeRaw } from '../../src/app/inbound/inbox.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
+import { runSlaScheduler } from '../../src/jobs/sla-scheduler.ts';
+import { createTeam } from '../../src/app/admin/admin.ts';
+import { addCveBlock } from '../../src/app/cve/pool.ts';
+import * as openpgp from 'openpgp';
 
 // The Trusted Firmware process, replayed step by step over HTTP: report → claim → accept → forward →
 // handler claims → downgrade to a normal bug; and a second report → ... → confirm.
 
 let h: Harness;
-let admin: Member, tina: Member, tom: Member, hank: Member, paula: Member;
+let admin: Member, tina: Member, tom: Member, hank: Member, paula: Member, cora: Member;
 
 before(async () => {
   // Monday 23 November 2026, 09:00 UTC.
@@ -36,6 +40,10 @@ before(async () => {
   tom = await addMember(h, admin, { name: 'Tom Triager', email: 'tom@tf.example', teams: ['security'] });
   hank = await addMember(h, admin, { name: 'Hank Handler', email: 'hank@tf.example', timeZone: 'Asia/Kolkata', teams: ['tf-a-security'] });
   paula = await addMember(h, admin, { name: 'Paula Project', email: 'paula@tf.example', teams: ['tf-m-security'] });
+  // A trusted contributor of TF-A, on no security team; and TF-A's enhanced security stakeholders.
+  cora = await addMember(h, admin, { name: 'Cora Contributor', email: 'cora@tf.example' });
+  await createTeam(admin.ctx, { slug: 'tf-a-ess', name: 'TF-A ESS', kind: 'ess' });
+  await addMember(h, admin, { name: 'Stan Stakeholder', email: 'stan@ess.example', teams: ['tf-a-ess'] });
 });
 after(() => h.close());
 
@@ -89,7 +97,7 @@ async function submit(): Promise<string> {
   return r.json.reportId;
 }
 
-test('TF: report → claim → accept → handler claims → downgrade to a normal bug', async () => {
+test('TF triage 1–3 (3 working days), 3b, project handling 2–3a: report → claim → accept → handler claims → downgraded to a normal bug reported publicly', async () => {
   h.clock.set('2026-11-27T18:00:00Z'); // Friday evening in London
   const reportId = await submit();
 
@@ -207,7 +215,7 @@ test('TF: report → claim → accept → handler claims → downgrade to a norm
   ]);
 });
 
-test('TF: multi-project incident keeps the triager as point of contact; handler confirms', async () => {
+test('TF triage 3 and footnote ^^^: a multi-project incident keeps the triager as point of contact; project handling 3b: the handler confirms', async () => {
   h.clock.set('2026-12-01T09:00:00Z');
   const reportId = await submit();
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom })).status, 200);
@@ -233,7 +241,7 @@ test('TF: multi-project incident keeps the triager as point of contact; handler 
   assert.doesNotMatch(mail[0]!.body, /will be your point of contact from now on/);
 });
 
-test('TF: the triager rejects with specific reasoning', async () => {
+test('TF triage 3a: the triager rejects with the standard rejection response and specific reasoning', async () => {
   const reportId = await submit();
   await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom });
   const bad = await api(h, 'POST', `/api/reports/${reportId}/reject`, { as: tom, body: { reason: 'no' } });
@@ -254,7 +262,7 @@ test('TF: the triager rejects with specific reasoning', async () => {
   assert.equal(again.status, 403);
 });
 
-test('TF triage 2: claiming the triager role replies to security@ that they will be the triager', async () => {
+test('TF triage 2 and 5: claiming the triager role replies to security@ that they will be the triager; another member picks up the duties', async () => {
   h.clock.set('2026-12-02T09:00:00Z');
   const reportId = await submit();
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tina })).status, 200);
@@ -447,4 +455,161 @@ test('TF project handling 4: a confirmed vulnerability is downgraded to a normal
   const mail = await answers(reportId);
   assert.equal(mail.at(-1)!.templateId, 'rejection');
   assert.match(mail.at(-1)!.body, /https:\/\/github.com\/TrustedFirmware-M\/issues\/7/);
+});
+
+test('TF pre-setup: a team key for inbound mail (new keys at least RSA-4096 or equivalent); members keep personal keys (at least RSA-2048 or equivalent)', async () => {
+  // A member of security@ generates the team key (Curve25519: the 128-bit band, as RSA-4096).
+  assert.equal((await api(h, 'POST', '/api/admin/team-keys/generate', { as: hank, body: { algorithm: 'curve25519' } })).status, 403);
+  const gen = await api(h, 'POST', '/api/admin/team-keys/generate', { as: admin, body: { algorithm: 'curve25519' } });
+  assert.equal(gen.status, 201, gen.body);
+  const pub = await api(h, 'GET', '/api/team-key');
+  assert.equal(pub.status, 200);
+  assert.match(pub.body, /BEGIN PGP PUBLIC KEY BLOCK/);
+  // A member's pre-existing personal key: RSA-2048 is enough for an existing key.
+  const { publicKey } = await openpgp.generateKey({
+    type: 'rsa',
+    rsaBits: 2048,
+    userIDs: [{ name: 'Tom Triager', email: 'tom@tf.example' }],
+  });
+  const up = await api(h, 'POST', '/api/me/keys', { as: tom, body: { armored: publicKey } });
+  assert.equal(up.status, 201, up.body);
+  // Someone else's address on the key is refused: a personal key carries the member's own address.
+  const other = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ email: 'mallory@elsewhere.example' }] });
+  assert.equal((await api(h, 'POST', '/api/me/keys', { as: tina, body: { armored: other.publicKey } })).status, 400);
+  const keys = (await api(h, 'GET', '/api/admin/member-keys', { as: admin })).json;
+  assert.ok(JSON.stringify(keys).includes('tom@tf.example'));
+});
+
+test('TF triage 4: the triager makes sure the project team handles it in time — an overdue project analysis escalates to the project team and the triager', async () => {
+  h.clock.set('2026-12-08T09:00:00Z');
+  const reportId = await submit();
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tina });
+  await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tina, body: { title: 'Nobody claims this one', projects: ['tf-a'] } });
+  // Nobody on TF-A claims it; the 7 days pass.
+  await runSlaScheduler(h.app, new Date('2026-12-15T10:00:00Z'));
+  const escalations = (await outbox(h, reportId)).filter((m) => m.templateId === 'sla.escalation');
+  const told = escalations.flatMap((m) => m.to).sort();
+  assert.ok(told.includes('hank@tf.example'), 'the project team');
+  assert.ok(told.includes('tina@tf.example'), 'the triager');
+  assert.ok(!told.includes('paula@tf.example'), 'not another project');
+  for (const m of escalations) assert.doesNotMatch(m.body, /Rita|Example Research|BL2 image loader/);
+});
+
+test('TF project handling 3 and footnote ^: the handler pulls in a trusted contributor, who reads the case without the sensitive information', async () => {
+  h.clock.set('2026-12-09T09:00:00Z');
+  const reportId = await submit();
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom });
+  await api(h, 'POST', `/api/reports/${reportId}/accept`, { as: tom, body: { title: 'Loader overflow', projects: ['tf-a'] } });
+  await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/claim`, { as: hank });
+  assert.equal((await api(h, 'GET', `/api/reports/${reportId}`, { as: cora })).status, 404);
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: hank, body: { email: 'cora@tf.example' } })).status, 200);
+  const view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: cora })).json;
+  assert.deepEqual(view.reporter, { redacted: true });
+  assert.deepEqual(view.sensitive, { redacted: true });
+  const text = JSON.stringify(view);
+  for (const secret of ['Rita', 'rita@research.example', 'Example Research', 'ExampleCorp secure boot', 'Megacorp']) {
+    assert.ok(!text.includes(secret), `the collaborator does not read ${secret}`);
+  }
+  // Access is restricted to this group: another case stays invisible to her.
+  const other = await submit();
+  assert.equal((await api(h, 'GET', `/api/reports/${other}`, { as: cora })).status, 404);
+});
+
+test('TF project handling 4, 5, 9, 10 and footnote ^^: consolidate with the reporter, CVSS v3 preferred, CVE request, drafts circulated to the reporter and ESS, advisory published with the reporter told', async () => {
+  h.clock.set('2026-12-10T09:00:00Z');
+  const r = await api(h, 'POST', '/api/reports', { body: sampleReport });
+  const reportId = r.json.reportId as string;
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tom });
+  const acc = await api(h, 'POST', `/api/reports/${reportId}/accept`, {
+    as: tom,
+    body: { title: 'BL2 header overflow', projects: ['tf-a'] },
+  });
+  await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/claim`, { as: hank });
+  await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/confirm`, { as: hank, body: {} });
+  // P4/P5: the handler shares what is known with the reporter (the point of contact), copying the project list.
+  const su = await api(h, 'POST', `/api/reports/${reportId}/status-updates`, {
+    as: hank,
+    body: { status: 'Confirmed; fix in development', details: 'We reproduced it on the reference board.' },
+  });
+  assert.equal(su.status, 200, su.body);
+  const update = (await answers(reportId)).find((m) => m.templateId === 'status_update')!;
+  assert.deepEqual(update.cc, [TFA]);
+  assert.match(update.body, /Current status: Confirmed; fix in development/);
+  // Footnote ^^: with a CVSS 3.1 and a 4.0 vector the profile's preference (3.1) sets the severity.
+  const cvss = await api(h, 'PUT', `/api/reports/${reportId}/cvss`, {
+    as: hank,
+    body: { vectors: ['CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H', 'CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:L/VI:N/VA:N/SC:N/SI:N/SA:N'] },
+  });
+  assert.equal(cvss.status, 200, cvss.body);
+  assert.equal((await api(h, 'GET', `/api/reports/${reportId}`, { as: hank })).json.incident.severity, 'high');
+  // The advisory: drafted, a CVE id from the pool, circulated, approved by a second member, published.
+  await addCveBlock(admin.ctx, { block: 'CVE-2026-5000..CVE-2026-5001' });
+  const created = await api(h, 'POST', `/api/reports/${reportId}/advisories`, { as: hank, body: {} });
+  assert.equal(created.status, 201, created.body);
+  const advisoryId = created.json.advisoryId as string;
+  const head = async () => (await api(h, 'GET', `/api/advisories/${advisoryId}`, { as: hank })).json;
+  const cve = await api(h, 'POST', `/api/advisories/${advisoryId}/cve`, { as: hank });
+  assert.equal(cve.status, 201, cve.body);
+  const doc = (await head()).head.document;
+  const saved = await api(h, 'POST', `/api/advisories/${advisoryId}/versions`, {
+    as: hank,
+    body: {
+      document: {
+        ...doc,
+        summary: 'A crafted FIP image overflows a stack buffer in BL2.',
+        description: 'BL2 copies the image header into a fixed-size stack buffer without checking its length.',
+        affected: [
+          {
+            project: 'tf-a',
+            vendor: 'Trusted Firmware',
+            product: 'TF-A',
+            ranges: [{ type: 'semver', introduced: '2.8.0', fixed: '2.10.1' }],
+            components: ['BL2'],
+          },
+        ],
+        references: [{ url: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a/+/fix', type: 'fix' }],
+        mitigation: 'Only boot images signed by your own key.',
+      },
+    },
+  });
+  assert.equal(saved.status, 201, saved.body);
+  // P4: "request a CVE from Mitre": the request text, ready to paste; of the reporter only the credit she chose.
+  const request = await api(h, 'GET', `/api/cve/advisories/${advisoryId}/request`, { as: hank });
+  assert.equal(request.status, 200, request.body);
+  assert.match(request.body, /\[Discoverer\(s\)\/Credits\]\nRita Reporter, reporter/);
+  assert.doesNotMatch(request.body, /rita@|Example Research|ExampleCorp|Megacorp/);
+  // P9: drafts circulated to the reporter and to the ESS list; the ESS never learn who reported it.
+  const v = (await head()).headVersion;
+  assert.equal(
+    (await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, { as: hank, body: { audience: 'reporter', version: v } })).status,
+    201,
+  );
+  const st = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
+    as: hank,
+    body: { audience: 'stakeholders', version: v },
+  });
+  assert.equal(st.status, 201, st.body);
+  assert.deepEqual(st.json.recipients, ['stan@ess.example']);
+  const toStan = (await outbox(h, reportId)).filter((m) => m.to.includes('stan@ess.example'));
+  assert.equal(toStan.length, 1);
+  assert.doesNotMatch(toStan[0]!.body, /Rita|rita@|Example Research|Megacorp/);
+  // P10: a second member approves; publication is scheduled and the reporter is told.
+  assert.equal(
+    (await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: hank, body: { version: v, verdict: 'approved' } })).status,
+    403,
+  );
+  assert.equal(
+    (await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: tom, body: { version: v, verdict: 'approved' } })).status,
+    201,
+  );
+  const pub = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, {
+    as: hank,
+    body: { publishAt: '2026-12-20T09:00:00Z', notifyReporter: true },
+  });
+  assert.equal(pub.status, 200, pub.body);
+  const notice = (await answers(reportId)).find((m) => m.templateId === 'disclosure_notification');
+  assert.ok(notice, 'the reporter is told of the publication');
+  assert.match(notice!.body, /CVE-2026-5000/);
+  assert.equal((await head()).state, 'published');
+  assert.match(String(acc.json.incidentRef), /^TF-2026-/);
 });
