@@ -2,7 +2,17 @@ import type { Queryable } from '../store/db.ts';
 import type { EmittedEvent } from '../process/events.ts';
 import type { Ctx } from './context.ts';
 import { rulesOf } from './admin/instance.ts';
-import { pauseClocks, reassignClocks, resumeClocks, startClocks, startPriorityClocks, stopAllClocks, stopClocks } from './sla/clocks.ts';
+import {
+  pauseClocks,
+  reassignClocks,
+  resumeClocks,
+  startClocks,
+  startPriorityClocks,
+  stopAllClocks,
+  stopClocks,
+  stopProjectClocks,
+} from './sla/clocks.ts';
+import { appointees } from './admin/appointments.ts';
 
 // The one way a use case tells the desk that something happened on a case. `emit` reaches every clock
 // rule of the profile that names the event, in whichever role it names it (starts, stops, pauses,
@@ -40,8 +50,26 @@ export async function emit(_ctx: Ctx, tx: Queryable, event: EmittedEvent, subjec
   const paused = await pauseClocks(tx, rules, event, reportId, at);
   const resumed = await resumeClocks(tx, rules, event, reportId, at);
   const owner = subject.owner ?? null;
-  await startClocks(tx, rules, event, scope, at, () => owner);
+  // A clock of a role filled by appointment (Tock's triage coordinator) belongs to its appointee from
+  // the start, so its reminders reach them rather than the whole team.
+  const starting = rules.clocksStartingOn(event);
+  const appointed = owner === null && starting.length > 0 ? await appointees(tx) : new Map<string, string>();
+  await startClocks(tx, rules, event, scope, at, (role) => owner ?? appointed.get(role) ?? null);
   return { paused, resumed };
+}
+
+/**
+ * A project was taken off the incident (it turned out not to be affected): its running clocks stop,
+ * with the reason. Not a profile event: the project's part is gone, not decided.
+ */
+export async function projectRemoved(
+  _ctx: Ctx,
+  tx: Queryable,
+  subject: { reportId: string; projectId: string },
+  at: Date,
+  why: string,
+): Promise<void> {
+  await stopProjectClocks(tx, subject.reportId, subject.projectId, at, why);
 }
 
 /**

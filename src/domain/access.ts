@@ -39,6 +39,8 @@ export interface CaseFacts {
   triagerId: string | null;
   acknowledged: boolean;
   incidentOpen: boolean;
+  /** Deemed serious enough for a response-team channel (Tock 2.2). */
+  serious: boolean;
   projects: readonly CaseProjectFacts[];
   /** People pulled into the case, with their role there. */
   participants: readonly { personId: string; role: 'collaborator' | 'assignee' }[];
@@ -52,6 +54,11 @@ export type CaseAction =
   | 'triage.acknowledge'
   | 'triage.assess'
   | 'incident.assign'
+  /** Forward the incident to one more affected project, or take back a project it does not affect (TF 3). */
+  | 'incident.add_project'
+  | 'incident.remove_project'
+  /** Deem the incident serious and open the response team's channel, or stand it down (Tock 2.2). */
+  | 'incident.mark_serious'
   | 'project.claim'
   | 'project.take_over'
   | 'project.reject'
@@ -117,11 +124,18 @@ export function caseActions(p: Principal, c: CaseFacts, wf: WorkflowModes): Case
   if (p.central && wf.assignment === 'subsystem-contacts' && c.incidentId !== null && c.incidentOpen && c.rmState === 'valid') {
     actions.push('incident.assign');
   }
+  // TF 3: until the relevant projects are clear the triager (or another central member, step 5)
+  // forwards to more projects and takes back a forward to a project that turns out not to be affected
+  // (one whose team has not decided on it yet).
+  if (p.central && wf.assignment === 'forward-to-project' && c.incidentId !== null && c.incidentOpen) {
+    actions.push('incident.add_project');
+    if (c.projects.some((x) => x.rmState === 'received')) actions.push('incident.remove_project');
+  }
   if (teamMember || isTriager) actions.push('case.pull_in');
   actions.push('case.note');
   if (teamMember) actions.push('case.reply', 'case.status_update', 'case.redact');
   if (c.incidentId !== null && (p.central || c.projects.some((x) => x.handlerId === p.personId))) {
-    if (c.incidentOpen) actions.push('incident.change_severity', 'incident.disclosure');
+    if (c.incidentOpen) actions.push('incident.change_severity', 'incident.disclosure', 'incident.mark_serious');
     actions.push(c.incidentOpen ? 'incident.close' : 'incident.reopen');
   }
   return actions;
@@ -132,6 +146,12 @@ export function projectActions(p: Principal, c: CaseFacts, projectId: string): C
   if (p.kind !== 'person' || c.incidentId === null || !c.incidentOpen) return [];
   const part = c.projects.find((x) => x.projectId === projectId);
   if (!part || !isProjectMember(p, projectId)) return [];
+  // P4: while the handler consolidates what is known of a confirmed vulnerability it may still turn
+  // out to be a normal bug; the handler downgrades it then (another member takes the duty over first).
+  if (part.rmState === 'accepted') {
+    if (part.handlerId === p.personId) return ['project.downgrade'];
+    return part.handlerId === null ? ['project.claim'] : ['project.take_over'];
+  }
   if (part.rmState !== 'received') return [];
   if (part.handlerId === null) return ['project.claim'];
   if (part.handlerId !== p.personId) return ['project.take_over'];

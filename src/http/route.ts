@@ -82,6 +82,8 @@ export const PATH_PARAMS: Record<string, PathParam> = {
   email: segment,
   address: segment,
   cveId: segment,
+  /** A role id of the profile (triage-coordinator). */
+  role: segment,
 };
 
 /** The names of a route's path parameters, in order. */

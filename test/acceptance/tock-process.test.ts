@@ -2,6 +2,9 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, api, outbox, auditActions, type Harness, type Member } from '../support/harness.ts';
 import { setSubsystemContacts, updateAvailability } from '../../src/app/admin/admin.ts';
+import { storeRaw } from '../../src/app/inbound/inbox.ts';
+import { runIntakePass } from '../../src/jobs/mail-intake.ts';
+import { addCveBlock } from '../../src/app/cve/pool.ts';
 
 // Tock's process over HTTP: report → acknowledge → assess (severity, components, priority) → assign
 // through the subsystem contact table (primary, else secondary), with the resolution target stored.
@@ -38,7 +41,7 @@ async function submit(title: string) {
   return r.json.reportId as string;
 }
 
-test('Tock: report → acknowledge → assess → assign by subsystem (primary)', async () => {
+test('Tock 1.2 (acknowledgment template), 1.3 (severity, components, priority), 2.1 (assign by the chart), 2.3 (resolution timeline), status update template: report → acknowledge → assess → assign (primary)', async () => {
   h.clock.set('2026-11-27T17:30:00Z');
   const reportId = await submit('IPC buffer length check missing');
   let view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
@@ -120,7 +123,7 @@ test('Tock: report → acknowledge → assess → assign by subsystem (primary)'
   assert.equal((await outbox(h, reportId)).length, mail.length, 'nothing sent for a refused update');
 });
 
-test('Tock: the secondary contact is assigned when the primary is out of office', async () => {
+test('Tock 2.1: the secondary contact of the chart is assigned when the primary is out of office', async () => {
   const reportId = await submit('Kernel scheduler leaks timing');
   await updateAvailability(kim.ctx, kim.personId, { awayUntil: '2026-12-24T00:00:00Z' });
   await api(h, 'POST', `/api/reports/${reportId}/acknowledge`, { as: coord });
@@ -135,7 +138,7 @@ test('Tock: the secondary contact is assigned when the primary is out of office'
   assert.equal(assign.json.assigneeId, kate.personId);
 });
 
-test('Tock: a changed severity moves the resolution target and records why', async () => {
+test('Tock 2.3: a changed severity moves the resolution target (P0 7 days ... P3 60) and records why', async () => {
   h.clock.set('2026-12-07T09:00:00Z');
   const reportId = await submit('Driver DMA misuse');
   const a = await api(h, 'POST', `/api/reports/${reportId}/assess`, {
@@ -169,4 +172,262 @@ test('Tock: a changed severity moves the resolution target and records why', asy
     view.timeline.filter((t: any) => t.machine === 'severity').map((t: any) => [t.from, t.to, t.reason]),
     [['medium/P2', 'critical/P0', 'a public exploit appeared']],
   );
+});
+
+test('Tock roles: the appointed triage coordinator owns the initial-review and assignment clocks, and is the one reminded', async () => {
+  h.clock.set('2026-12-14T14:00:00Z'); // Monday
+  const before = await submit('Reported before anyone was appointed');
+  // Only an admin appoints, and only someone on the central team.
+  assert.equal((await api(h, 'PUT', '/api/roles/triage-coordinator', { as: coord, body: { email: 'charles@tock.example' } })).status, 403);
+  const notCentral = await api(h, 'PUT', '/api/roles/triage-coordinator', { as: admin, body: { email: 'kim@tock.example' } });
+  assert.equal(notCentral.status, 400, notCentral.body);
+  assert.equal((await api(h, 'PUT', '/api/roles/subsystem-contact', { as: admin, body: { email: 'charles@tock.example' } })).status, 404);
+  const unowned = await h.app.db.query(
+    `SELECT DISTINCT report_id FROM deadlines WHERE clock IN ('initial-review', 'assignment') AND owner_id IS NULL AND stopped_at IS NULL`,
+  );
+  assert.ok(unowned.rows.length >= 1);
+  const appoint = await api(h, 'PUT', '/api/roles/triage-coordinator', { as: admin, body: { email: 'charles@tock.example' } });
+  assert.equal(appoint.status, 200, appoint.body);
+  assert.deepEqual(appoint.json, { handedOver: unowned.rows.length }, 'every report with an unowned clock of the role');
+  const roles = (await api(h, 'GET', '/api/roles', { as: admin })).json;
+  assert.deepEqual(
+    roles.map((r: any) => [r.role, r.person?.name]),
+    [['triage-coordinator', 'Charles Coordinator']],
+  );
+  // The report already in: its clocks are handed to the coordinator, recomputed in their calendar.
+  let view = (await api(h, 'GET', `/api/reports/${before}`, { as: coord })).json;
+  const owners = (v: any) => v.deadlines.filter((d: any) => !d.stoppedAt).map((d: any) => [d.clock, d.owner]);
+  assert.deepEqual(owners(view), [
+    ['initial-review', 'Charles Coordinator'],
+    ['assignment', 'Charles Coordinator'],
+  ]);
+  // A new report: the coordinator's from its arrival.
+  const reportId = await submit('Reported after the appointment');
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  assert.deepEqual(owners(view), [
+    ['initial-review', 'Charles Coordinator'],
+    ['assignment', 'Charles Coordinator'],
+  ]);
+  // The reminder before the initial review is due goes to the coordinator, not to the whole team.
+  const { runSlaScheduler } = await import('../../src/jobs/sla-scheduler.ts');
+  // Due at the end of Wednesday in New York; reminded from the start of that last working day.
+  assert.equal(view.deadlines[0].dueAt, '2026-12-17T05:00:00.000Z');
+  await runSlaScheduler(h.app, new Date('2026-12-16T14:00:00Z'));
+  const reminders = (await outbox(h, reportId)).filter((m) => m.templateId === 'sla.reminder');
+  assert.ok(reminders.length >= 1, 'reminded');
+  for (const m of reminders) assert.deepEqual(m.to, ['charles@tock.example']);
+});
+
+test('Tock 2.2: an incident deemed serious gets a response-team channel; notes reach the team by mail until it is stood down', async () => {
+  h.clock.set('2026-12-16T09:00:00Z');
+  const reportId = await submit('MPU region bypass');
+  await api(h, 'POST', `/api/reports/${reportId}/assess`, {
+    as: coord,
+    body: { title: 'MPU region bypass', severity: 'critical', components: ['MPU'], project: 'tock' },
+  });
+  let view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  assert.ok(view.actions.includes('incident.mark_serious'));
+  assert.equal(view.incident.serious, null);
+  // A project member who does not handle it may not.
+  const kimTry = await api(h, 'POST', `/api/reports/${reportId}/serious`, { as: kim, body: { reason: 'looks bad' } });
+  assert.equal(kimTry.status, 403);
+  const mark = await api(h, 'POST', `/api/reports/${reportId}/serious`, {
+    as: coord,
+    body: { reason: 'Remote code execution in every board', channel: 'https://matrix.to/#/#tock-response-2026-12:matrix.org' },
+  });
+  assert.equal(mark.status, 200, mark.body);
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/serious`, { as: coord, body: { reason: 'again' } })).status, 409);
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: ivan })).json;
+  assert.deepEqual(view.incident.serious, {
+    at: '2026-12-16T09:00:00.000Z',
+    by: 'Charles Coordinator',
+    channel: 'https://matrix.to/#/#tock-response-2026-12:matrix.org',
+  });
+  const opened = (await outbox(h, reportId)).filter((m) => m.templateId === 'list.serious');
+  assert.equal(opened.length, 1);
+  assert.match(opened[0]!.body, /Remote code execution in every board/);
+  assert.match(opened[0]!.body, /matrix\.to/);
+  // The channel: each note is mailed to everyone on the case but its author.
+  const note = await api(h, 'POST', `/api/reports/${reportId}/notes`, {
+    as: coord,
+    body: { body: 'Kim, can you look at the MPU config path?' },
+  });
+  assert.equal(note.status, 200, note.body);
+  let copies = (await outbox(h, reportId)).filter((m) => m.templateId === 'fan-out');
+  assert.equal(copies.length, 1);
+  assert.ok(copies[0]!.to.includes('kim@tock.example') && copies[0]!.to.includes('ivan@tock.example'));
+  assert.ok(!copies[0]!.to.includes('charles@tock.example'), 'not to its author');
+  // Stood down: notes stay on the case only.
+  const down = await api(h, 'POST', `/api/reports/${reportId}/serious`, {
+    as: coord,
+    body: { serious: false, reason: 'Fix merged, only tracking left' },
+  });
+  assert.equal(down.status, 200, down.body);
+  await api(h, 'POST', `/api/reports/${reportId}/notes`, { as: coord, body: { body: 'Tracking only now.' } });
+  copies = (await outbox(h, reportId)).filter((m) => m.templateId === 'fan-out');
+  assert.equal(copies.length, 1);
+  view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  assert.deepEqual(
+    view.timeline.filter((t: any) => t.machine === 'serious').map((t: any) => [t.from, t.to, t.reason]),
+    [
+      ['no', 'yes', 'Remote code execution in every board'],
+      ['yes', 'no', 'Fix merged, only tracking left'],
+    ],
+  );
+});
+
+test('Tock 1.1: a critical report mailed to security@lists.tockos.org comes into the triage queue with its clocks', async () => {
+  h.clock.set('2026-12-21T09:00:00Z');
+  const raw = [
+    'From: Rae Reporter <rae@example.net>',
+    'To: security@lists.tockos.org',
+    'Subject: Kernel panic from userspace',
+    'Date: Mon, 21 Dec 2026 09:00:00 +0000',
+    `Message-ID: <${crypto.randomUUID()}@example.net>`,
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Any app can panic the kernel with a crafted syscall argument.',
+    '',
+  ].join('\r\n');
+  const stored = await storeRaw(h.app, {
+    raw: Buffer.from(raw),
+    via: 'smtp',
+    envelopeFrom: 'rae@example.net',
+    envelopeTo: ['security@lists.tockos.org'],
+  });
+  await runIntakePass(h.app, { leaseMs: 60_000 });
+  const row = (await h.app.db.query<{ report_id: string }>('SELECT report_id FROM mail_inbox WHERE id = $1', [stored.id])).rows[0]!;
+  const view = (await api(h, 'GET', `/api/reports/${row.report_id}`, { as: coord })).json;
+  assert.equal(view.channel, 'email');
+  assert.equal(view.incident, null, 'in triage: the coordinator acknowledges and assesses it');
+  assert.ok(view.actions.includes('triage.acknowledge'));
+  assert.deepEqual(
+    view.deadlines.map((d: any) => [d.clock, d.owner]),
+    [
+      ['initial-review', 'Charles Coordinator'],
+      ['assignment', 'Charles Coordinator'],
+    ],
+  );
+  // The project team sees it once it is assessed, not before.
+  assert.equal((await api(h, 'GET', `/api/reports/${row.report_id}`, { as: kim })).status, 404);
+});
+
+test('Tock 1.4, 2.4, 3.4, 4.1–4.3, 5.3–5.4, disclosure template: a private advisory with the required sections, stakeholders told in confidence, a CVE id, published with the reporter notified', async () => {
+  h.clock.set('2026-12-22T09:00:00Z');
+  const reportId = await submit('Process loading skips the MPU check');
+  await api(h, 'POST', `/api/reports/${reportId}/acknowledge`, { as: coord });
+  await api(h, 'POST', `/api/reports/${reportId}/assess`, {
+    as: coord,
+    body: { title: 'Process loading skips the MPU check', severity: 'high', components: ['MPU'], project: 'tock' },
+  });
+  await api(h, 'PUT', `/api/reports/${reportId}/cvss`, { as: coord, body: { vectors: ['CVSS:3.1/AV:L/AC:L/PR:L/UI:N/S:C/C:H/I:H/A:H'] } });
+  // 1.4: the private advisory, seen by the security teams only.
+  const created = await api(h, 'POST', `/api/reports/${reportId}/advisories`, { as: coord, body: {} });
+  assert.equal(created.status, 201, created.body);
+  const advisoryId = created.json.advisoryId as string;
+  const head = async () => (await api(h, 'GET', `/api/advisories/${advisoryId}`, { as: coord })).json;
+  // 3.4: documented for internal tracking, on the case only.
+  assert.equal(
+    (
+      await api(h, 'POST', `/api/reports/${reportId}/notes`, {
+        as: coord,
+        body: { body: 'Root cause: loader trusts the TBF header size.' },
+      })
+    ).status,
+    200,
+  );
+  // 4.2: a CVE id.
+  await addCveBlock(admin.ctx, { block: 'CVE-2026-7000..CVE-2026-7001' });
+  assert.equal((await api(h, 'POST', `/api/advisories/${advisoryId}/cve`, { as: coord })).status, 201);
+  // 4.3: without the sections the process requires, publication is refused and names them.
+  let v = await head();
+  const base = {
+    ...v.head.document,
+    summary: 'A process image can run without its MPU regions.',
+    description: 'The loader trusts the header size of a TBF image and skips the MPU configuration.',
+    affected: [
+      {
+        project: 'tock',
+        vendor: 'Tock',
+        product: 'Tock OS',
+        ranges: [{ type: 'semver', introduced: '2.0.0', fixed: '2.2.0' }],
+        components: ['MPU'],
+      },
+    ],
+    references: [{ url: 'https://github.com/tock/tock/pull/1', type: 'fix' }],
+  };
+  await api(h, 'POST', `/api/advisories/${advisoryId}/versions`, { as: coord, body: { document: base } });
+  v = await head();
+  await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: ivan, body: { version: v.headVersion, verdict: 'approved' } });
+  const refused = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, { as: coord, body: {} });
+  assert.equal(refused.status, 400, refused.body);
+  assert.match(JSON.stringify(refused.json.error.details), /mitigation/i);
+  // 2.4: stakeholders are notified in confidence; a draft naming the reporter is refused for them.
+  const leaky = { ...base, description: `${base.description} Found by Rae Reporter.` };
+  await api(h, 'POST', `/api/advisories/${advisoryId}/versions`, { as: coord, body: { document: leaky } });
+  const leak = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
+    as: coord,
+    body: { audience: 'stakeholders', recipients: ['psirt@board-vendor.example'] },
+  });
+  assert.equal(leak.status, 422, leak.body);
+  await api(h, 'POST', `/api/advisories/${advisoryId}/versions`, {
+    as: coord,
+    body: { document: { ...base, mitigation: 'Load only signed process images.', upgrade: 'Upgrade to Tock 2.2.0.' } },
+  });
+  const told = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
+    as: coord,
+    body: { audience: 'stakeholders', recipients: ['psirt@board-vendor.example'] },
+  });
+  assert.equal(told.status, 201, told.body);
+  // 4.1, 5.3, 5.4: a disclosure date, publication by it, the reporter notified with the template.
+  v = await head();
+  await api(h, 'POST', `/api/advisories/${advisoryId}/reviews`, { as: ivan, body: { version: v.headVersion, verdict: 'approved' } });
+  const pub = await api(h, 'POST', `/api/advisories/${advisoryId}/publication`, {
+    as: coord,
+    body: { publishAt: '2027-01-05T15:00:00Z', notifyReporter: true },
+  });
+  assert.equal(pub.status, 200, pub.body);
+  const notice = (await outbox(h, reportId)).find((m) => m.templateId === 'disclosure_notification')!;
+  assert.equal(notice.subject, '[Tock Security] Security Advisory Publication Notice');
+  assert.match(notice.body, /The CVE assigned to this issue is CVE-2026-7000\./);
+  assert.deepEqual(notice.cc, ['security@lists.tockos.org'], 'the Tock security mailing list is in the loop');
+});
+
+test('Tock 6.1–6.3: after release the incident is reopened if the fix has problems, a retrospective is kept on it, and the process document is updated', async () => {
+  h.clock.set('2026-12-28T09:00:00Z');
+  const reportId = await submit('Timer driver overflow');
+  await api(h, 'POST', `/api/reports/${reportId}/assess`, {
+    as: coord,
+    body: { title: 'Timer driver overflow', severity: 'low', components: ['IPC'], project: 'tock' },
+  });
+  await api(h, 'POST', `/api/reports/${reportId}/assign`, { as: coord, body: { subsystem: 'IPC' } });
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tock/confirm`, { as: ivan, body: {} })).status, 200);
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/close`, { as: coord, body: { reason: 'Fixed in 2.2.1' } })).status, 200);
+  // 6.1: monitoring finds a problem with the fix.
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${reportId}/reopen`, { as: coord, body: { reason: 'The fix breaks nRF52 timers' } })).status,
+    200,
+  );
+  // A new cycle: the assignee decides on it again before it closes again.
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tock/confirm`, { as: ivan, body: {} })).status, 200);
+  assert.equal(
+    (await api(h, 'POST', `/api/reports/${reportId}/close`, { as: coord, body: { reason: 'Fixed again in 2.2.2' } })).status,
+    200,
+  );
+  // 6.2: the retrospective stays with the case.
+  const retro = await api(h, 'POST', `/api/reports/${reportId}/notes`, {
+    as: coord,
+    body: { body: 'Retrospective: the regression test for the timer driver was missing.' },
+  });
+  assert.equal(retro.status, 200);
+  const view = (await api(h, 'GET', `/api/reports/${reportId}`, { as: coord })).json;
+  assert.ok(view.thread.some((m: any) => m.kind === 'note' && /Retrospective/.test(m.body)));
+  // 6.3: the process document (the desk's profile) is updated with the lessons learned; only by an admin.
+  const yaml = (await api(h, 'GET', '/api/profile', { as: coord })).body;
+  const edited = yaml.replace('version: "1.0"', 'version: "1.1"');
+  assert.notEqual(edited, yaml);
+  assert.equal((await api(h, 'PUT', '/api/profile', { as: coord, body: { yaml: edited } })).status, 403);
+  const put = await api(h, 'PUT', '/api/profile', { as: admin, body: { yaml: edited } });
+  assert.equal(put.status, 200, put.body);
+  assert.match((await api(h, 'GET', '/api/profile', { as: coord })).body, /version: "1\.1"/);
 });

@@ -35,6 +35,7 @@ const incident: CaseFacts = {
   triagerId: 'p-9',
   acknowledged: true,
   incidentOpen: true,
+  serious: false,
   projects: [{ projectId: 'proj-a', rmState: 'accepted', handlerId: 'p-2' }],
   participants: [{ personId: 'p-5', role: 'collaborator' }],
 };

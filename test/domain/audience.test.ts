@@ -10,6 +10,7 @@ const incident: CaseFacts = {
   triagerId: 'central-1',
   acknowledged: true,
   incidentOpen: true,
+  serious: false,
   projects: [{ projectId: 'tf-a', rmState: 'valid', handlerId: 'handler-1' }],
   participants: [{ personId: 'helper-1', role: 'collaborator' }],
 };

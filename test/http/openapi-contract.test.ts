@@ -40,6 +40,9 @@ import {
   TeamMemberInput,
 } from '../../src/app/admin/admin.ts';
 import { InitInput } from '../../src/app/admin/instance.ts';
+import { AddProjectInput, RemoveProjectInput } from '../../src/app/cases/forwarding.ts';
+import { SeriousInput } from '../../src/app/cases/serious.ts';
+import { AppointInput } from '../../src/app/admin/appointments.ts';
 import { DaysOffInput, HolidayRegionInput, HolidayRegionsQuery } from '../../src/app/sla/calendars.ts';
 import { SlaQuery } from '../../src/app/sla/stats.ts';
 import { AdvisorySaveInput, DiffQuery, ExportQuery } from '../../src/app/advisories/advisories.ts';
@@ -73,6 +76,10 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/reports/:id/reject': { body: RejectInput },
   'POST /api/reports/:id/assess': { body: AssessInput },
   'POST /api/reports/:id/assign': { body: AssignInput },
+  'POST /api/reports/:id/projects': { body: AddProjectInput },
+  'POST /api/reports/:id/serious': { body: SeriousInput },
+  'POST /api/reports/:id/projects/:slug/remove': { body: RemoveProjectInput },
+  'PUT /api/roles/:role': { body: AppointInput },
   'POST /api/reports/:id/pull-in': { body: PullInInput },
   'POST /api/reports/:id/notes': { body: NoteInput },
   'POST /api/reports/:id/replies': { body: ReplyInput },
@@ -181,7 +188,11 @@ const refusedByUseCase: [string, unknown][] = [
   ['POST /api/reports/:id/take-over', { reason: 'x' }],
   ['POST /api/reports/:id/projects/:slug/take-over', { reason: 'x' }],
   ['POST /api/reports/:id/accept', { title: 'ab', projects: ['tf-a'] }],
-  ['POST /api/reports/:id/accept', { title: 'A fine title', projects: [] }],
+  ['POST /api/reports/:id/accept', { title: 'A fine title', projects: [''] }],
+  ['POST /api/reports/:id/projects', { project: '' }],
+  ['POST /api/reports/:id/serious', { serious: 'yes', reason: 'Remote code execution' }],
+  ['POST /api/reports/:id/projects/:slug/remove', { reason: 'short' }],
+  ['PUT /api/roles/:role', { email: 'not-an-address' }],
   ['POST /api/reports/:id/assess', { title: 'A fine title', severity: 'high', components: [], project: 'tf-a' }],
   ['POST /api/reports/:id/assign', { subsystem: '' }],
   ['POST /api/reports/:id/pull-in', { email: 'not-an-address' }],
@@ -198,6 +209,7 @@ const refusedByUseCase: [string, unknown][] = [
 ];
 
 const accepted: [string, unknown][] = [
+  ['POST /api/reports/:id/accept', { title: 'Projects not clear yet', projects: [] }],
   ['POST /api/reports/:id/reject', { reason: 'Not a vulnerability at all.' }],
   ['POST /api/reports/:id/projects/:slug/downgrade', { reason: 'A normal bug after all.', bugLink: 'https://bugs.example/1' }],
   ['POST /api/reports/:id/projects/:slug/confirm', {}],

@@ -187,10 +187,15 @@ describe('pages', () => {
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /at least 10 characters/);
     assert.ok(bad.body.includes('no &lt;b&gt;!</textarea>'));
+    const shortTitle = await postForm(`/cases/${id}/accept`, { _csrf: csrf, title: 'ab', projects: 'tf-a' }, cookie);
+    assert.equal(shortTitle.statusCode, 400);
+    assert.match(shortTitle.body, /incident title/i);
+    assert.match(shortTitle.body, /value="ab"/);
+    // The relevant projects may not be clear yet: accepted with none, to be forwarded later.
     const noProject = await postForm(`/cases/${id}/accept`, { _csrf: csrf, title: 'Kept title' }, cookie);
-    assert.equal(noProject.statusCode, 400);
-    assert.match(noProject.body, /at least one affected project/);
-    assert.match(noProject.body, /value="Kept title"/);
+    assert.equal(noProject.statusCode, 303);
+    view = await get(`/cases/${id}`, cookie);
+    assert.match(view.body, /Forward to another affected project/);
   });
 
   test('signing out needs the token too', async () => {

@@ -47,12 +47,13 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
     ref: string | null;
     status: 'open' | 'closed' | null;
     contact_id: string | null;
+    serious_at: Date | null;
     reporter_sealed: string;
     title_sealed: string;
     credit_preference: string;
   }>(
     `SELECT r.id, r.number, r.channel, r.received_at, r.rm_state, r.triager_id, r.acknowledged_at, r.incident_id,
-            i.ref, i.status, i.contact_id, r.reporter_sealed, r.title_sealed, r.credit_preference
+            i.ref, i.status, i.contact_id, i.serious_at, r.reporter_sealed, r.title_sealed, r.credit_preference
        FROM reports r LEFT JOIN incidents i ON i.id = r.incident_id
       WHERE r.id = $1 ${lock ? 'FOR UPDATE OF r' : ''}`,
     [reportId],
@@ -104,6 +105,7 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
       triagerId: row.triager_id,
       acknowledged: row.acknowledged_at !== null,
       incidentOpen: row.status === 'open',
+      serious: row.serious_at !== null,
       projects: projects.map((p) => ({ projectId: p.project_id, rmState: p.rm_state, handlerId: p.handler_id })),
       participants: participants.rows.map((p) => ({ personId: p.person_id, role: p.role })),
     },

@@ -17,6 +17,8 @@ import { emit, handOverClocks } from '../events.ts';
 import { messageReporter, templateVars } from './messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { presentAt } from '../sla/presence.ts';
+import { announceHandler } from './list-mail.ts';
+import { personName } from './triage.ts';
 
 // Project handling (TF) and assignment by subsystem (Tock), plus pulling people into one case.
 
@@ -34,6 +36,8 @@ export async function claimHandler(ctx: Ctx, reportId: string, projectSlug: stri
       owner: me.personId,
       at: now,
     });
+    // P2: "immediately replies to the list to say they will be the project incident handler".
+    await announceHandler(ctx, tx, now, c, rules, part, { name: me.name });
     await audit(ctx, tx, now, {
       action: 'project.handler_claimed',
       subjectType: 'report',
@@ -52,6 +56,7 @@ export async function takeOverHandler(ctx: Ctx, reportId: string, projectSlug: s
     if (!(await takeOverProjectHandler(tx, c.row.incidentId!, part.projectId, me.personId, part.handlerId)))
       throw new ConflictError('The handler changed meanwhile; reload and try again.');
     await becomeHandler(ctx, tx, c, part.projectId, rules, now, `${me.name} took over: ${reason}`);
+    await announceHandler(ctx, tx, now, c, rules, part, { name: me.name, previous: await personName(tx, part.handlerId), reason });
     await audit(ctx, tx, now, {
       action: 'project.handler_taken_over',
       subjectType: 'report',
@@ -108,7 +113,12 @@ export async function handlerReject(ctx: Ctx, reportId: string, projectSlug: str
   });
 }
 
-/** TF 3a/4: a normal bug. The public bug link is recorded, the reporter told why, the task closed. */
+/**
+ * TF 3a/4: a normal bug, found in the analysis (before confirmation) or while the confirmed
+ * vulnerability's information is consolidated (P4: "it's possible that the (potential) vulnerability
+ * is downgraded to a normal bug"). The public bug link is recorded, the reporter told why, the task
+ * closed once no project still handles it.
+ */
 export async function downgradeToBug(ctx: Ctx, reportId: string, projectSlug: string, raw: unknown): Promise<void> {
   const { reason, bugLink } = DowngradeInput.parse(raw);
   await withProjectPart(ctx, reportId, projectSlug, 'project.downgrade', async (tx, c, part, rules, now) => {

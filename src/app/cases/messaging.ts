@@ -150,10 +150,13 @@ export async function queueMail(
 /**
  * Which stage's copy rule applies. The reporter's point of contact decides: while it is the triager
  * (in triage, and for multi-project incidents throughout) the central list is copied; once a project
- * incident handler is the contact, that project's list is.
+ * incident handler is the contact, that project's list is. An incident that came in to a project's
+ * own list has no triager: it is in project handling from the start.
  */
 export function stageOf(c: LoadedCase): Stage {
-  return c.row.incidentId && c.row.contactId !== null && c.row.contactId !== c.row.triagerId ? 'project' : 'triage';
+  if (!c.row.incidentId) return 'triage';
+  if (c.row.triagerId === null) return 'project';
+  return c.row.contactId !== null && c.row.contactId !== c.row.triagerId ? 'project' : 'triage';
 }
 
 /**

@@ -171,7 +171,7 @@ export async function caseView(ctx: Ctx, reportId: string) {
     const incident = c.row.incidentId
       ? (
           await tx.query<Record<string, unknown>>(
-            'SELECT id, ref, title_sealed, status, outcome, severity, priority, cvss_vectors, affected_components, bug_link, resolution_due_at, created_at, closed_at, vendor_aware_at, fix_ready_at, public_aware_at, exploit_public_at, attacks_observed_at FROM incidents WHERE id = $1',
+            'SELECT id, ref, title_sealed, status, outcome, severity, priority, cvss_vectors, affected_components, bug_link, resolution_due_at, created_at, closed_at, serious_at, serious_by, response_channel, vendor_aware_at, fix_ready_at, public_aware_at, exploit_public_at, attacks_observed_at FROM incidents WHERE id = $1',
             [c.row.incidentId],
           )
         ).rows[0]
@@ -180,7 +180,8 @@ export async function caseView(ctx: Ctx, reportId: string) {
       `SELECT id, name FROM people WHERE id IN (SELECT triager_id FROM reports WHERE id = $1 UNION SELECT contact_id FROM incidents WHERE report_id = $1
          UNION SELECT handler_id FROM incident_projects ip JOIN incidents i ON i.id = ip.incident_id WHERE i.report_id = $1
          UNION SELECT person_id FROM case_participants WHERE report_id = $1 UNION SELECT owner_id FROM deadlines WHERE report_id = $1
-         UNION SELECT actor_id FROM transitions WHERE subject_id = $1 UNION SELECT author_id FROM messages WHERE report_id = $1)`,
+         UNION SELECT actor_id FROM transitions WHERE subject_id = $1 UNION SELECT author_id FROM messages WHERE report_id = $1
+         UNION SELECT serious_by FROM incidents WHERE report_id = $1)`,
       [reportId],
     );
     const nameOf = (id: string | null) => (id ? (people.rows.find((x) => x.id === id)?.name ?? null) : null);
@@ -243,7 +244,13 @@ export async function caseView(ctx: Ctx, reportId: string) {
       'SELECT seq, at, actor_label, action, data FROM audit_events WHERE subject_id = $1 ORDER BY seq',
       [reportId],
     );
-    const projectName = (id: string) => c.projects.find((x) => x.projectId === id)?.slug ?? id;
+    // Projects named in the history include those taken off the incident since.
+    const named = await tx.query<{ id: string; slug: string }>(
+      `SELECT id, slug FROM projects WHERE id IN (SELECT project_id FROM deadlines WHERE report_id = $1
+         UNION SELECT substring(participant FROM 9)::uuid FROM transitions WHERE subject_id = $1 AND participant LIKE 'project:%')`,
+      [reportId],
+    );
+    const projectName = (id: string) => c.projects.find((x) => x.projectId === id)?.slug ?? named.rows.find((x) => x.id === id)?.slug ?? id;
     const reporter = sensitive ? openReporter(ctx, c) : null;
     const sensitiveFields = sensitive
       ? ctx.app.sealer.openJson<{ product: string | null; fields: { label: string; value: string }[] }>(
@@ -302,6 +309,14 @@ export async function caseView(ctx: Ctx, reportId: string) {
             bugLink: incident.bug_link,
             resolutionDueAt: iso(incident.resolution_due_at as Date | null),
             pointOfContact: nameOf(c.row.contactId),
+            /** Deemed serious (Tock 2.2): when, by whom, and where the response team talks besides the case. */
+            serious: incident.serious_at
+              ? {
+                  at: iso(incident.serious_at as Date),
+                  by: nameOf(incident.serious_by as string | null),
+                  channel: r.maybe(incident.response_channel as string | null),
+                }
+              : null,
             createdAt: iso(incident.created_at as Date),
             closedAt: iso(incident.closed_at as Date | null),
             caseState: {

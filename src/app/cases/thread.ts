@@ -8,6 +8,7 @@ import { withCase } from '../gate.ts';
 import { moveReportState, recordTransition } from './case.ts';
 import { emit } from '../events.ts';
 import { addMessage, defaultReporterSubject, messageReporter, templateVars } from './messaging.ts';
+import { fanOutMessage } from '../delivery/fan-out.ts';
 
 // The case thread (internal notes, replies to the reporter, status updates) and the task's own
 // open/closed status with reopening.
@@ -18,7 +19,9 @@ export async function addNote(ctx: Ctx, reportId: string, raw: unknown): Promise
   const { body } = Body.parse(raw);
   return withCase(ctx, reportId, { action: 'case.note' }, async (tx, c, _rules, now) => {
     const messageId = await addMessage(ctx, tx, now, c, 'note', body);
-    await audit(ctx, tx, now, { action: 'case.note_added', subjectType: 'report', subjectId: reportId, data: { messageId } });
+    // An incident deemed serious (Tock 2.2) has the response team's channel open: notes reach everyone on it by mail.
+    const mailed = c.facts.serious ? (await fanOutMessage(ctx, tx, now, { reportId, messageId })).recipients : 0;
+    await audit(ctx, tx, now, { action: 'case.note_added', subjectType: 'report', subjectId: reportId, data: { messageId, mailed } });
     return { messageId };
   });
 }

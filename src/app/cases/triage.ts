@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, EmbargoError, ValidationError } from '../../domain/errors.ts';
-import { audit, requirePerson, type Ctx } from '../context.ts';
+import { actorId, audit, requirePerson, type Ctx } from '../context.ts';
 import { insertIncident, insertIncidentProject, setResolutionDue } from './records/incidents.ts';
 import { claimTriager, linkIncident, markAcknowledged, setTriager, takeOverTriager } from './records/reports.ts';
 import { insertTransition } from './records/transitions.ts';
@@ -11,6 +11,7 @@ import { emit, handOverClocks, priorityChanged } from '../events.ts';
 import { setCaseFlags } from '../disclosure/case-state.ts';
 import { messageReporter, templateVars } from './messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
+import { announceTriager, forwardToProjectList } from './list-mail.ts';
 
 // Triage use cases: TF (a central member claims the triager role, then accepts or rejects) and
 // Tock (the triage coordinator acknowledges, assesses severity and priority, or rejects).
@@ -26,6 +27,8 @@ export async function claimTriage(ctx: Ctx, reportId: string): Promise<void> {
     if (!(await claimTriager(tx, reportId, me.personId, now))) throw new ConflictError('Someone else claimed this report first.');
     await handOverClocks(ctx, tx, { reportId }, rules.clocksStoppingOn('report_accepted'), me.personId, now, `${me.name} claimed triage`);
     await emit(ctx, tx, 'triager_claimed', { reportId, owner: me.personId, at: now });
+    // T2: "replies to the list ... to say they will be the triager".
+    await announceTriager(ctx, tx, now, c, rules, { name: me.name });
     await audit(ctx, tx, now, { action: 'triage.claimed', subjectType: 'report', subjectId: reportId });
   });
 }
@@ -48,6 +51,7 @@ export async function takeOverTriage(ctx: Ctx, reportId: string, raw: unknown): 
       now,
       `${me.name} took over: ${reason}`,
     );
+    await announceTriager(ctx, tx, now, c, rules, { name: me.name, previous: await personName(tx, c.row.triagerId), reason });
     await audit(ctx, tx, now, {
       action: 'triage.taken_over',
       subjectType: 'report',
@@ -80,7 +84,11 @@ export async function rejectReport(ctx: Ctx, reportId: string, raw: unknown): Pr
 
 export const AcceptInput = z.strictObject({
   title: z.string().trim().min(3).max(300),
-  projects: z.array(z.string().trim().min(1).max(100)).min(1, 'name at least one affected project').max(20),
+  /**
+   * The affected projects. None when they are not clear yet (T3): the holding response says the team
+   * is establishing them, and the triager forwards to each once it is determined (addProject).
+   */
+  projects: z.array(z.string().trim().min(1).max(100)).max(20),
 });
 
 /**
@@ -104,6 +112,8 @@ export async function acceptReport(ctx: Ctx, reportId: string, raw: unknown): Pr
       await emit(ctx, tx, 'project_received', { reportId, incidentId, projectId: p.id, owner: null, at: now });
     }
     const fresh = (await visibleCase(ctx, tx, reportId))!;
+    // T3b: "They forward the incident to the appropriate <project>-security@".
+    for (const part of fresh.projects) await forwardToProjectList(ctx, tx, now, fresh, rules, part, requirePerson(ctx).name);
     const mail = rules.render('holding', await templateVars(ctx, tx, rules, fresh));
     await messageReporter(ctx, tx, now, rules, fresh, { templateId: 'holding', ...mail });
     await audit(ctx, tx, now, {
@@ -128,7 +138,13 @@ export async function projectsBySlug(tx: Queryable, slugs: readonly string[]): P
   return r.rows;
 }
 
-async function createIncident(
+export async function personName(tx: Queryable, personId: string | null): Promise<string | null> {
+  if (!personId) return null;
+  return (await tx.query<{ name: string }>('SELECT name FROM people WHERE id = $1', [personId])).rows[0]?.name ?? null;
+}
+
+/** The incident of an accepted report, with its project parts received; the triager's or the mail gateway's. */
+export async function createIncident(
   ctx: Ctx,
   tx: Queryable,
   c: LoadedCase,
@@ -165,7 +181,7 @@ async function createIncident(
     at: now,
   });
   await linkIncident(tx, c.row.reportId, incidentId);
-  const actor = requirePerson(ctx).personId;
+  const actor = actorId(ctx.principal);
   for (const projectId of opts.projectIds) {
     await insertIncidentProject(tx, incidentId, projectId, now);
     await insertTransition(tx, ctx.app.sealer, {

@@ -5,10 +5,12 @@ import { confirmedKeyOfPerson } from '../keys/keys.ts';
 import { type MemberMailOutcome, memberMailToReplyAddress } from '../relay/relay-mail.ts';
 import type { Claim } from './inbox.ts';
 import type { Letter } from './read.ts';
-import type { Thread } from './threading.ts';
+import { projectListsAddressed, type Thread } from './threading.ts';
+import type { ArrivedAt } from '../cases/forwarding.ts';
 
 // What a mail that is neither automatic nor undeliverable becomes, given its thread (threading.ts):
-// - no thread: a new report;
+// - no thread: a new report, which is a project's from the start when it came in to that project's
+//   own list (<project>-security@, and no other list of the desk);
 // - a desk person's mail to the reporter address (alias+reporter@, answering a mail of the case) is a
 //   reply to the reporter, and goes to the relay
 //   use case (src/app/relay/relay-mail.ts), which decides and records it itself: relayed with the
@@ -19,7 +21,8 @@ import type { Thread } from './threading.ts';
 // - anyone else reaching the case (reply address, Message-ID): a note "mail from a third party".
 
 export type Decision =
-  | { kind: 'new_report' }
+  /** A new report; `arrivedAt` when it came in to a project's own list, whose team handles it from the start. */
+  | { kind: 'new_report'; arrivedAt: ArrivedAt | null }
   | ({ kind: 'relayed'; c: LoadedCase } & MemberMailOutcome)
   | { kind: 'reporter_reply'; c: LoadedCase }
   | { kind: 'member_reply'; c: LoadedCase; signerPersonId: string }
@@ -30,7 +33,7 @@ export const MEMBER_UNVERIFIED =
   'Mail from a member is recorded only when it is signed with their own confirmed OpenPGP key, and this signature does not verify against it.';
 
 export async function decide(ctx: Ctx, tx: Queryable, now: Date, claim: Claim, letter: Letter, thread: Thread | null): Promise<Decision> {
-  if (!thread) return { kind: 'new_report' };
+  if (!thread) return { kind: 'new_report', arrivedAt: await projectListsAddressed(ctx.app, tx, claim.envelopeTo) };
   const { c } = thread;
   // Only mail written to the reporter address is meant for the reporter: a member's "Reply" to any
   // copy goes to the plain alias (or, for copies sent before, a case's reply token address) and stays

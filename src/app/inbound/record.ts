@@ -5,6 +5,7 @@ import { addMessage } from '../cases/messaging.ts';
 import { recordMailHeaderMarks } from '../cases/marks.ts';
 import { principalsOf } from '../delivery/deliveries.ts';
 import { recordReporterReply, submitReportIn } from '../intake/intake.ts';
+import { type ArrivedAt, forwardOnArrival } from '../cases/forwarding.ts';
 import type { Decision } from './decide.ts';
 import type { Outcome } from './inbox.ts';
 import type { Letter } from './read.ts';
@@ -42,7 +43,7 @@ export async function recordOnCase(
   const { body } = letter;
   switch (decision.kind) {
     case 'new_report':
-      return openReport(ctx, tx, now, letter);
+      return openReport(ctx, tx, now, letter, decision.arrivedAt);
     case 'relayed':
       return entry(decision.c.row.reportId, decision.messageId, decision.outcome, decision.role, decision.signerPersonId);
     case 'reporter_reply': {
@@ -74,8 +75,11 @@ function headerPeople(letter: Letter): { displayName: string | null; address: st
     .map((a) => ({ displayName: a.name.trim().slice(0, 200) || null, address: a.address.slice(0, 320) }));
 }
 
-/** A new report by mail; the mail itself opens its thread, so its OpenPGP facts show there and it is fanned out like any message. */
-async function openReport(ctx: Ctx, tx: Queryable, now: Date, letter: Letter): Promise<Entry> {
+/**
+ * A new report by mail; the mail itself opens its thread, so its OpenPGP facts show there and it is
+ * fanned out like any message (to the project's team too, when it came in to their list).
+ */
+async function openReport(ctx: Ctx, tx: Queryable, now: Date, letter: Letter, arrivedAt: ArrivedAt | null): Promise<Entry> {
   const { subject, body, sender } = letter;
   const { reportId } = await submitReportIn(ctx, tx, now, 'email', {
     title: (subject.length >= 3 ? subject : `Report by mail${subject ? `: ${subject}` : ''}`).slice(0, 300),
@@ -83,6 +87,8 @@ async function openReport(ctx: Ctx, tx: Queryable, now: Date, letter: Letter): P
     reporter: { name: letter.senderName, email: sender || null, organisation: null, handle: null },
   });
   await recordMailHeaderMarks(ctx.app, tx, reportId, now, headerPeople(letter));
+  // Mail to a project's own list is that project's incident from the start; its team gets the copies below.
+  if (arrivedAt) await forwardOnArrival(ctx, tx, now, reportId, arrivedAt);
   const c = (await loadCase(tx, reportId))!;
   const messageId = await addMessage({ app: ctx.app, principal: { kind: 'reporter', reportId } }, tx, now, c, 'from_reporter', body);
   return { reportId, messageId, outcome: 'new_report', role: 'reporter', signerPersonId: null, fanOut: true };

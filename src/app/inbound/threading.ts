@@ -122,6 +122,37 @@ export function aliasOf(address: string, aliases: ReadonlySet<string>): AliasMat
   return aliases.has(base) && /^[a-z0-9]{1,64}$/.test(token) ? { alias: base, token } : null;
 }
 
+/**
+ * The projects whose security team's list a mail came in to, when it came in to no other list of the
+ * desk (project handling 1: "New incident comes into <project>-security@"); null when any recipient
+ * is the central list or an alias of no project team (the configured aliases, which are the central
+ * team's). Where a project's team shares the central alias (Tock), that alias is the central one.
+ */
+export async function projectListsAddressed(
+  app: App,
+  tx: Queryable,
+  envelopeTo: readonly string[],
+): Promise<{ alias: string; projects: { id: string; slug: string }[] } | null> {
+  const aliases = await acceptedAliases(app, [], tx);
+  const bases = [...new Set(envelopeTo.map((a) => aliasOf(a, aliases)?.alias).filter((a): a is string => Boolean(a)))];
+  if (bases.length === 0) return null;
+  const r = await tx.query<{ address: string; kind: string; project_id: string | null; slug: string | null }>(
+    `SELECT lower(t.alias) AS address, t.kind, p.id AS project_id, p.slug
+       FROM teams t LEFT JOIN projects p ON p.security_team_id = t.id WHERE lower(t.alias) = ANY($1)
+     UNION ALL
+     SELECT a.address, t.kind, p.id, p.slug
+       FROM mail_aliases a JOIN teams t ON t.id = a.team_id LEFT JOIN projects p ON p.security_team_id = t.id WHERE a.address = ANY($1)`,
+    [bases],
+  );
+  const projects = new Map<string, string>();
+  for (const base of bases) {
+    const rows = r.rows.filter((row) => row.address === base);
+    if (rows.length === 0 || rows.some((row) => row.kind !== 'project' || !row.project_id)) return null;
+    for (const row of rows) projects.set(row.project_id!, row.slug!);
+  }
+  return { alias: bases.join(', '), projects: [...projects].map(([id, slug]) => ({ id, slug })) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Reply addresses
 

@@ -65,6 +65,9 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
       singleProjectHandlerIsContact: profile.workflow.singleProjectHandOff,
     },
     centralAlias,
+    appointedRoles: Object.entries(profile.roles)
+      .filter(([, r]) => r.filledBy === 'appointment')
+      .map(([id, r]) => ({ id, name: r.name, team: r.team })),
     unencryptedMail: profile.keyPolicy.unencryptedMail ?? 'refuse',
     projectAlias: (slug) => (projectEntry ? projectEntry[1].address.replaceAll('{project}', slug) : centralAlias),
     defaultSubsystems: profile.subsystems.map((s) => s.name),

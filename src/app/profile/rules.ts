@@ -44,6 +44,8 @@ export interface ProfileRules {
   readonly teamName: string;
   readonly workflow: WorkflowModes & { singleProjectHandlerIsContact: boolean };
   readonly centralAlias: string;
+  /** Roles the profile fills by appointment (Tock's triage coordinator): their id, name and team. */
+  readonly appointedRoles: readonly { id: string; name: string; team: 'central' | 'project' | 'subsystem' }[];
   /** Whether mail to an outsider without a usable key may go in clear (keyPolicy.unencryptedMail). */
   readonly unencryptedMail: 'allow' | 'refuse';
   projectAlias(projectSlug: string): string;

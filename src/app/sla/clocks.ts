@@ -83,6 +83,17 @@ export async function stopClocks(tx: Queryable, rules: ProfileRules, event: Case
   await refreshNextDue(tx, scope.reportId);
 }
 
+/** Stops every running clock of one project's part (the project was taken off the incident). */
+export async function stopProjectClocks(tx: Queryable, reportId: string, projectId: string, at: Date, why: string): Promise<void> {
+  await tx.query('UPDATE deadlines SET stopped_at = $3, stop_reason = $4 WHERE report_id = $1 AND project_id = $2 AND stopped_at IS NULL', [
+    reportId,
+    projectId,
+    at,
+    supersededReason(why),
+  ]);
+  await refreshNextDue(tx, reportId);
+}
+
 /** Stops every running clock of the case (it was closed or rejected). */
 export async function stopAllClocks(tx: Queryable, reportId: string, at: Date, reason: StopReason<EmittedEvent>): Promise<void> {
   await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE report_id = $1 AND stopped_at IS NULL', [

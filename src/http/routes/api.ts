@@ -43,6 +43,9 @@ import {
   Reason as TaskReasonInput,
 } from '../../app/cases/thread.ts';
 import { attachmentContent, caseView, queue, QueueQuery } from '../../app/cases/queries.ts';
+import { AddProjectInput, addProject, RemoveProjectInput, removeProject } from '../../app/cases/forwarding.ts';
+import { SeriousInput, setSerious } from '../../app/cases/serious.ts';
+import { AppointInput, appointRole, listAppointments } from '../../app/admin/appointments.ts';
 import { reportIdOfIncident } from '../../app/cases/case.ts';
 import { currentProfileText, updateProfile } from '../../app/admin/instance.ts';
 import { changeSeverity, Input as SeverityInput } from '../../app/scoring/severity.ts';
@@ -232,6 +235,18 @@ export const apiRoutes = defineRoutes([
   caseAction('acknowledge', 'Acknowledge receipt to the reporter (Tock).', undefined, (ctx, id) => acknowledgeReport(ctx, id)),
   caseAction('assess', 'Initial assessment: severity, priority, affected components (Tock).', AssessInput, assessReport),
   caseAction('assign', 'Assign through the subsystem contact table (Tock).', AssignInput, assignBySubsystem),
+  caseAction(
+    'projects',
+    'Forward the incident to one more affected project (TF triage 3): its team is mailed the incident and its analysis clock starts.',
+    AddProjectInput,
+    addProject,
+  ),
+  caseAction(
+    'serious',
+    "Deem the incident serious and open the response team's channel (notes mailed to everyone on the case), or stand it down (Tock 2.2).",
+    SeriousInput,
+    setSerious,
+  ),
   caseAction('pull-in', 'Pull a person into this case only.', PullInInput, pullIn),
   caseAction('notes', 'Add an internal note.', NoteInput, addNote),
   caseAction(
@@ -254,6 +269,12 @@ export const apiRoutes = defineRoutes([
   projectAction('reject', 'Not a security vulnerability: standard rejection response, task closed.', HandlerRejectInput, handlerReject),
   projectAction('downgrade', 'A normal bug: record the public bug link and close the task.', DowngradeInput, downgradeToBug),
   projectAction('confirm', 'Confirm it is (or may be) a vulnerability.', ConfirmInput, confirmVulnerability),
+  projectAction(
+    'remove',
+    'Take a project off the incident it turned out not to affect, before its team decided (central team): its team no longer sees it.',
+    RemoveProjectInput,
+    removeProject,
+  ),
   // --- Admin ---
   { method: 'GET', url: '/api/people', policy: 'admin', tag: 'admin', summary: 'List people.', handler: ({ ctx }) => listPeople(ctx) },
   {
@@ -361,6 +382,24 @@ export const apiRoutes = defineRoutes([
     body: ContactsInput,
     summary: 'Set the primary and secondary contact of a subsystem.',
     handler: async ({ ctx, params, body }) => (await setSubsystemContacts(ctx, params.slug!, params.name!, body), ok),
+  },
+  {
+    method: 'GET',
+    url: '/api/roles',
+    policy: 'admin',
+    tag: 'admin',
+    summary: "The profile's roles filled by appointment (Tock's triage coordinator) and who holds each.",
+    handler: ({ ctx }) => listAppointments(ctx),
+  },
+  {
+    method: 'PUT',
+    url: '/api/roles/:role',
+    policy: 'admin',
+    tag: 'admin',
+    body: AppointInput,
+    summary:
+      "Appoint a person to a role the profile fills by appointment (null ends it): the role's clocks are theirs from a report's arrival, and running unowned ones are handed to them.",
+    handler: ({ ctx, params, body }) => appointRole(ctx, params.role!, body),
   },
   {
     method: 'GET',

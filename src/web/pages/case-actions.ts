@@ -12,6 +12,8 @@ import {
 } from '../../app/cases/handling.ts';
 import { addNote, closeIncident, reopenIncident, replyToReporter, sendStatusUpdate } from '../../app/cases/thread.ts';
 import { changeSeverity } from '../../app/scoring/severity.ts';
+import { addProject, removeProject } from '../../app/cases/forwarding.ts';
+import { setSerious } from '../../app/cases/serious.ts';
 import type { listProjects } from '../../app/admin/admin.ts';
 import type { CaseAction } from '../../domain/access.ts';
 import { html, type Html } from '../html.ts';
@@ -95,7 +97,8 @@ export const CASE_ACTIONS: CaseActionDef[] = [
                 )
               : html`<p class="muted">No projects yet: an admin creates them first.</p>`
           }
-        </fieldset>`;
+        </fieldset>
+        <p class="hint">Not clear yet which projects are affected? Accept with none ticked: the holding response says you are establishing it, and you forward the incident to each project once it is clear.</p>`;
     },
     slug: 'accept',
     title: 'Accept and forward to project team(s)',
@@ -172,6 +175,65 @@ export const CASE_ACTIONS: CaseActionDef[] = [
     done: 'Assigned through the subsystem contact table.',
     labels: { subsystem: ['subsystem', 'The subsystem'] },
     run: (ctx, id, b) => assignBySubsystem(ctx, id, { subsystem: field(b, 'subsystem') }),
+  },
+  {
+    action: 'incident.add_project',
+    fields: (v, extras, f) =>
+      select({
+        name: 'project',
+        label: 'Project',
+        required: true,
+        value: val(f, 'project'),
+        error: err(f, 'project'),
+        blank: 'Choose…',
+        options: extras.projects
+          .filter((p) => !v.projects.some((x) => x.slug === p.slug))
+          .map((p) => ({ value: p.slug, label: `${p.name} (${p.slug})` })),
+        hint: 'Its security team is mailed the incident and its analysis clock starts.',
+      }),
+    slug: 'add-project',
+    title: 'Forward to another affected project',
+    done: "Forwarded: the project's security team has the incident.",
+    labels: { project: ['project', 'The project'] },
+    run: (ctx, id, b) => addProject(ctx, id, { project: field(b, 'project') }),
+  },
+  {
+    action: 'incident.remove_project',
+    fields: (v, _extras, f) =>
+      html`${select({
+        name: 'project',
+        label: 'Project',
+        required: true,
+        value: val(f, 'project'),
+        error: err(f, 'project'),
+        blank: 'Choose…',
+        options: v.projects.filter((p) => p.rmState === 'received').map((p) => ({ value: p.slug, label: `${p.name} (${p.slug})` })),
+        hint: 'Only a project whose team has not decided on it yet; its team no longer sees the case.',
+      })}
+        ${reasonField(f, 'Why the project is not affected (recorded in the timeline).')}`,
+    slug: 'remove-project',
+    title: 'Take back a forward to a project that is not affected',
+    done: 'The project is off the incident.',
+    labels: { project: ['project', 'The project'], reason: ['reason', 'The reason'] },
+    run: (ctx, id, b) => removeProject(ctx, id, field(b, 'project'), { reason: field(b, 'reason') }),
+  },
+  {
+    action: 'incident.mark_serious',
+    fields: (v, _extras, f) =>
+      v.incident?.serious
+        ? html`<input type="hidden" name="serious" value="false">${reasonField(f, 'Why the response team stands down (recorded in the timeline).')}`
+        : html`${reasonField(f, 'Why it is serious enough for a response-team channel (recorded in the timeline).')}
+            ${input({ name: 'channel', label: 'Where the response team talks', value: val(f, 'channel'), error: err(f, 'channel'), hint: 'Optional: a room or call link. Either way, notes on this case are mailed to everyone on it until it is stood down.' })}`,
+    slug: 'serious',
+    title: 'Deemed serious: response-team channel',
+    done: 'Done: see the incident for the response-team channel.',
+    labels: { reason: ['reason', 'The reason'], channel: ['channel', 'The channel'] },
+    run: (ctx, id, b) =>
+      setSerious(ctx, id, {
+        serious: optional(b, 'serious') !== 'false',
+        reason: field(b, 'reason'),
+        ...(optional(b, 'channel') ? { channel: optional(b, 'channel') } : {}),
+      }),
   },
   {
     action: 'case.pull_in',

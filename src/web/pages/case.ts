@@ -112,6 +112,12 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
         ['Bug link', bug ? (bugHref ? html`<a href="${bugHref}" rel="noreferrer noopener">${bug}</a>` : bug) : null],
         ['Resolution due', inc.resolutionDueAt ? due(inc.resolutionDueAt, tz, false) : null],
         ['Point of contact for the reporter', inc.pointOfContact],
+        [
+          'Deemed serious',
+          inc.serious
+            ? html`${when(inc.serious.at ?? '', tz)}${inc.serious.by ? html`, by ${inc.serious.by}` : ''}: the response team talks ${inc.serious.channel ? html`at ${inc.serious.channel} and` : ''} on this case (notes are mailed to everyone on it)`
+            : null,
+        ],
         ['Created', when(inc.createdAt, tz)],
         ['Closed', inc.closedAt ? when(inc.closedAt, tz) : null],
       ])}
@@ -239,7 +245,9 @@ function actionForm(action: string, title: string, key: CaseAction, viewer: View
 }
 
 async function extrasFor(ctx: Ctx, v: CaseView, viewer: Viewer): Promise<Extras> {
-  const needProjects = v.actions.includes('triage.accept') || v.actions.includes('triage.assess') || v.actions.includes('incident.assign');
+  const needProjects = (['triage.accept', 'triage.assess', 'incident.assign', 'incident.add_project'] as const).some((a) =>
+    v.actions.includes(a),
+  );
   const projects = needProjects ? await listProjects(ctx) : [];
   const replyMail = v.actions.includes('case.reply') ? await reporterMailNote(ctx, v.reportId) : null;
   const mailFacts = new Map([...(await mailFactsOfCase(ctx, v.reportId))].map(([id, f]) => [id, describeMailFacts(f)]));

@@ -230,3 +230,39 @@ export async function sealClearIncidentTitles(tx: Queryable, sealer: Sealer): Pr
   }
   return rows.length;
 }
+
+/**
+ * Takes a project off an incident it turned out not to affect, while its team has not decided on it
+ * (its part is still Received); false when it decided meanwhile or is not on the incident.
+ */
+export async function removeIncidentProject(tx: Queryable, incidentId: string, projectId: string): Promise<boolean> {
+  const r = await tx.query(`DELETE FROM incident_projects WHERE incident_id = $1 AND project_id = $2 AND rm_state = 'received'`, [
+    incidentId,
+    projectId,
+  ]);
+  return r.rowCount === 1;
+}
+
+/** Deems the incident serious (Tock 2.2) with where the response team talks; false when it was already. */
+export async function markIncidentSerious(
+  tx: Queryable,
+  incidentId: string,
+  personId: string,
+  channel: string | null,
+  at: Date,
+): Promise<boolean> {
+  const r = await tx.query(
+    'UPDATE incidents SET serious_at = $3, serious_by = $2, response_channel = $4, updated_at = $3 WHERE id = $1 AND serious_at IS NULL',
+    [incidentId, personId, at, channel],
+  );
+  return r.rowCount === 1;
+}
+
+/** Stands the response team down; false when the incident was not deemed serious. */
+export async function clearIncidentSerious(tx: Queryable, incidentId: string, at: Date): Promise<boolean> {
+  const r = await tx.query(
+    'UPDATE incidents SET serious_at = NULL, serious_by = NULL, response_channel = NULL, updated_at = $2 WHERE id = $1 AND serious_at IS NOT NULL',
+    [incidentId, at],
+  );
+  return r.rowCount === 1;
+}
