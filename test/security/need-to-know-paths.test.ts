@@ -9,6 +9,7 @@ import { addMember, addProject, api, setupDesk, startHarness, type Harness, type
 import { webSession } from '../support/web-client.ts';
 import { startSmtpSink, type SmtpSink } from '../support/smtp-sink.ts';
 import { startGpg, type GpgPeer } from '../support/gpg.ts';
+import { TF_A_AFFECTED, TF_CNA } from '../support/advisory-parts.ts';
 import { describeDisguise, disguise, disguised, sensitive, type Disguise } from '../support/disguises.ts';
 import { createTeam } from '../../src/app/admin/admin.ts';
 import { addCveBlock } from '../../src/app/cve/pool.ts';
@@ -216,19 +217,10 @@ test(`campaign: ${RUNS} generated cases through the running desk, on every path 
       const complete = {
         ...doc,
         summary: 'A crafted image overflows a stack buffer in the loader.',
-        affected: [
-          {
-            project: 'tf-a',
-            vendor: 'Trusted Firmware',
-            product: 'TF-A',
-            repo: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a',
-            ranges: [{ type: 'semver', introduced: '2.8.0', fixed: '2.10.1' }],
-            components: ['BL2'],
-          },
-        ],
+        affected: [TF_A_AFFECTED],
         references: [{ url: 'https://git.trustedfirmware.org/TF-A/trusted-firmware-a/+/fix', type: 'fix' }],
         cvss: ['CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'],
-        publisher: { ...doc.publisher, cve: { orgId: '3f0b8c5e-8a52-4d6c-9a4e-2b1f6c7d8e9f', shortName: 'TrustedFirmware' } },
+        publisher: { ...doc.publisher, cve: TF_CNA },
       };
       const save = async (document: unknown) => {
         const r = await api(h, 'POST', `/api/advisories/${advisoryId}/versions`, { as: tina, body: { document } });
