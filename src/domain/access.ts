@@ -73,6 +73,8 @@ export type CaseAction =
   | 'incident.change_severity'
   /** Negotiate the disclosure timeline, end the embargo, record that an exploit is public or attacks are seen. */
   | 'incident.disclosure'
+  /** Record the fix as it grows, mark it ready, hold it under export control. */
+  | 'incident.fix'
   | 'incident.close'
   | 'incident.reopen';
 
@@ -135,7 +137,7 @@ export function caseActions(p: Principal, c: CaseFacts, wf: WorkflowModes): Case
   actions.push('case.note');
   if (teamMember) actions.push('case.reply', 'case.status_update', 'case.redact');
   if (c.incidentId !== null && (p.central || c.projects.some((x) => x.handlerId === p.personId))) {
-    if (c.incidentOpen) actions.push('incident.change_severity', 'incident.disclosure', 'incident.mark_serious');
+    if (c.incidentOpen) actions.push('incident.change_severity', 'incident.disclosure', 'incident.fix', 'incident.mark_serious');
     actions.push(c.incidentOpen ? 'incident.close' : 'incident.reopen');
   }
   return actions;

@@ -72,6 +72,7 @@ export const PATH_PARAMS: Record<string, PathParam> = {
   attachmentId: uuid,
   markId: uuid,
   proposalId: uuid,
+  itemId: uuid,
   daysOffId: uuid,
   version,
   /** An incident id (TF-2026-0007), an advisory's public id, or an advisory's uuid. */

@@ -8,6 +8,7 @@ import {
   ReporterAnswerInput,
   TimelineInput,
 } from '../../src/app/disclosure/negotiation.ts';
+import { ExportControlInput, FixItemInput } from '../../src/app/disclosure/fix.ts';
 import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -128,6 +129,8 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/reporter/:token/marks': { body: MarkInput },
   'PUT /api/reports/:id/outside-text': { body: OutsideTextInput },
   'POST /api/reports/:id/embargo/proposals': { body: TimelineInput },
+  'POST /api/reports/:id/fix/items': { body: FixItemInput },
+  'PUT /api/reports/:id/fix/export-control': { body: ExportControlInput },
   'POST /api/reports/:id/embargo/proposals/:proposalId/answer': { body: ProposalAnswerInput },
   'POST /api/reports/:id/embargo/end': { body: EndEmbargoInput },
   'POST /api/reports/:id/disclosure-flags': { body: DisclosureFlagInput },

@@ -71,6 +71,8 @@ export const bodies: Record<string, unknown> = {
   'POST /api/reports/:id/embargo/end': { reason: 'The fix leaked on a public list.' },
   'POST /api/reports/:id/disclosure-flags': { flag: 'exploit_public', evidence: 'An exploit was posted publicly today.' },
   'POST /api/reporter/:token/embargo/answer': { answer: 'accept' },
+  'POST /api/reports/:id/fix/items': { kind: 'patch', text: 'https://git.example/fix.patch' },
+  'PUT /api/reports/:id/fix/export-control': { controlled: true },
   'POST /api/reports/:id/signed-replies': {
     entity: 'Content-Type: text/plain; charset=utf-8\r\n\r\nprobe\r\n',
     signature: '-----BEGIN PGP SIGNATURE-----\n\n-----END PGP SIGNATURE-----',

@@ -36,8 +36,8 @@ test('every emitted event is a known event', () => {
 
 const NOT_EMITTED = Object.keys(KNOWN_EVENTS).filter((e) => !(EMITTED_EVENTS as readonly string[]).includes(e));
 
-test('the events nothing emits yet are exactly the fix and embargo events of later capabilities', () => {
-  assert.deepEqual(NOT_EMITTED.sort(), ['embargo_ended', 'embargo_started', 'fix_ready', 'fix_shared']);
+test('the event nothing emits yet is sharing the fix with the stakeholder tiers, a later capability', () => {
+  assert.deepEqual(NOT_EMITTED.sort(), ['fix_shared']);
 });
 
 test('the linter refuses a clock on an event nothing emits, naming the event, in every role', () => {

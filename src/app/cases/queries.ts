@@ -7,10 +7,13 @@ import { openIncidentTitle, openReporter, openTitle } from './case.ts';
 import { EmbargoError, NotFoundError } from '../../domain/errors.ts';
 import { findSensitive } from '../../domain/redaction.ts';
 import { scoredVectors } from '../scoring/scoring.ts';
-import { renderForAudience, renderMessage } from './render-for-audience.ts';
+import { renderForAudience, renderMessage, type CaseRenderer } from './render-for-audience.ts';
 import { caseSensitiveValues } from './sensitive.ts';
 import { marksOf } from './marks.ts';
 import { disclosureOf } from '../disclosure/negotiation.ts';
+import { fixOf, type FixView } from '../disclosure/fix.ts';
+import type { Queryable } from '../../store/db.ts';
+import type { LoadedCase } from './case.ts';
 import { outsideTextOf } from './outside-text.ts';
 import { SENSITIVE_KINDS } from '../../domain/sensitive.ts';
 import { transitionReasonAad } from './records/transitions.ts';
@@ -141,6 +144,13 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
       receivedAt: new Date(i.created_at).toISOString(),
     })),
   };
+}
+
+async function fixFor(ctx: Ctx, tx: Queryable, c: LoadedCase, sensitive: boolean, r: CaseRenderer): Promise<FixView | null> {
+  const fix = await fixOf(ctx, tx, c);
+  if (!fix || sensitive) return fix;
+  if (fix.exportControlled) return null;
+  return { ...fix, exportNote: null, items: fix.items.map((i) => ({ ...i, text: r.text(i.text) })) };
 }
 
 /** A case's title as outsiders read it: the team's rephrasing, else the title, with the labels either way. */
@@ -340,6 +350,11 @@ export async function caseView(ctx: Ctx, reportId: string) {
       actions: caseActions(p, c.facts, rules.workflow),
       /** The embargo: its state, the timeline agreed with the reporter and the proposal waiting for an answer. */
       disclosure: await disclosureOf(ctx, tx, c, rules),
+      /**
+       * The fix as it grows. Collaborators (who may help develop it) read it relabelled, and nothing of
+       * it while it is under export control.
+       */
+      fix: await fixFor(ctx, tx, c, sensitive, r),
       /** Whether this person may start (and so work on) the incident's advisories. */
       advisoryActions: advisoryActions(p, c.facts, null, now),
       severities: rules.severities,

@@ -13,6 +13,7 @@ import { addMessage, messageReporter } from '../cases/messaging.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { moveEmbargo, setCaseFlags } from './case-state.ts';
+import { emit } from '../events.ts';
 
 // Embargo negotiation (TF P5: "The project incident handler is responsible for negotiating
 // embargo/disclosure timelines with the reporter"; Tock 4.1: "Determine an appropriate disclosure
@@ -230,6 +231,7 @@ async function accept(ctx: Ctx, tx: Queryable, c: LoadedCase, p: ProposalRow, no
     `${by} accepted the disclosure timeline`,
     p.public_at,
   );
+  if (!previous) await emit(ctx, tx, 'embargo_started', { reportId: c.row.reportId, incidentId: c.row.incidentId!, at: now });
   await audit(ctx, tx, now, { action: 'embargo.accepted', subjectType: 'report', subjectId: c.row.reportId, data: { proposal: p.id, by } });
 }
 
@@ -346,6 +348,7 @@ async function endProposals(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: Profi
     [c.row.incidentId, now],
   );
   await audit(ctx, tx, now, { action: 'embargo.ended', subjectType: 'report', subjectId: c.row.reportId, data: {} });
+  await emit(ctx, tx, 'embargo_ended', { reportId: c.row.reportId, incidentId: c.row.incidentId!, at: now });
   await messageReporter(ctx, tx, now, rules, c, {
     templateId: null,
     subject: `[${c.row.incidentRef}] The embargo has ended`,

@@ -1,4 +1,5 @@
 import { defineRoutes } from '../route.ts';
+import { addFixItem, ExportControlInput, FixItemInput, markFixItemDone, markFixReady, setExportControl } from '../../app/disclosure/fix.ts';
 import {
   answerEmbargoAsReporter,
   answerEmbargoProposal,
@@ -16,6 +17,41 @@ import {
 // end of the embargo, and the facts that end it at once (an exploit public, attacks seen).
 
 export const disclosureRoutes = defineRoutes([
+  {
+    method: 'POST',
+    url: '/api/reports/:id/fix/items',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    status: 201,
+    body: FixItemInput,
+    summary: 'Add to the fix record: a patch, the private branch or pull request, a fixed version, review or test status, release notes.',
+    handler: ({ ctx, params, body }) => addFixItem(ctx, params.id!, body),
+  },
+  {
+    method: 'POST',
+    url: '/api/reports/:id/fix/items/:itemId/done',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    summary: 'Mark an item of the fix record done.',
+    handler: ({ ctx, params }) => markFixItemDone(ctx, params.id!, params.itemId!),
+  },
+  {
+    method: 'POST',
+    url: '/api/reports/:id/fix/ready',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    summary: "The fix is ready: the case state's F flag is set and the profile's fix_ready event fires.",
+    handler: ({ ctx, params }) => markFixReady(ctx, params.id!),
+  },
+  {
+    method: 'PUT',
+    url: '/api/reports/:id/fix/export-control',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    body: ExportControlInput,
+    summary: 'Hold the fix under export control (nobody outside the security teams is shown or sent any of it), or lift the hold.',
+    handler: ({ ctx, params, body }) => setExportControl(ctx, params.id!, body),
+  },
   {
     method: 'POST',
     url: '/api/reports/:id/embargo/proposals',
