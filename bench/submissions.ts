@@ -112,6 +112,8 @@ async function initDesk(treeDir: string, url: string, dataDir: string) {
       'Bench',
       '--time-zone',
       'UTC',
+      '--mail-domain',
+      'lists.bench.example',
       '--admin-name',
       'Ada',
       '--admin-email',

@@ -24,6 +24,8 @@ test('a checkpoint kept outside the database shows the newest events cut off, af
     'Tock Security',
     '--time-zone',
     'UTC',
+    '--mail-domain',
+    'lists.tockos.org',
     '--admin-name',
     'Ada',
     '--admin-email',

@@ -50,6 +50,7 @@ test('concurrent writes from many connections of two servers all land, and chain
       profile: 'trusted-firmware',
       timeZone: 'Europe/London',
       admin: { name: 'Ada', email: 'ada@tf.example' },
+      mail: { domain: 'lists.trustedfirmware.org' },
     });
     const WORKERS = 24;
     const EACH = 10;
