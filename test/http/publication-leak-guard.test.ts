@@ -242,3 +242,21 @@ test('the CVE request text goes to the CNA, outside the security teams: refused 
   assert.equal(ok.status, 200, ok.body);
   assert.match(ok.body, /Rita Reporter/, "the reporter's own credit by name is theirs to give");
 });
+
+test('a reporter who asks for anonymity after publication: a new version is drafted and the teams are told at once', async () => {
+  const { reportId, statusToken, advisoryId } = await caseWithAdvisory(sampleReport);
+  await saveComplete(advisoryId);
+  const published = await approveAndSchedule(advisoryId);
+  assert.equal(published.status, 200, published.body);
+  const before = await head(advisoryId);
+  const r = await api(h, 'PUT', `/api/reporter/${statusToken}/credit`, { body: { preference: 'anonymous' } });
+  assert.equal(r.status, 200, r.body);
+  const after = await head(advisoryId);
+  assert.equal(after.headVersion, before.headVersion + 1, 'a new version with the anonymous credit');
+  assert.equal(after.head.document.credits[0].preference, 'anonymous');
+  const thread = (await api(h, 'GET', `/api/reports/${reportId}`, { as: tina })).json.thread;
+  assert.match(thread.at(-1).body, /is public with the old credit: a new version is drafted; review, approve and publish it/);
+  const lists = (await outbox(h, reportId)).filter((m) => m.templateId === 'list.credit_changed');
+  assert.equal(lists.length, 1, 'the lists are told');
+  assert.ok(lists[0]!.to.includes('security@lists.trustedfirmware.org'), lists[0]!.to.join(','));
+});

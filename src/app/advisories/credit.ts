@@ -4,6 +4,8 @@ import { aad, audit, type Ctx } from '../context.ts';
 import { loadCase, openReporter } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
 import { recordCreditName } from '../cases/marks.ts';
+import { mailLists } from '../cases/list-mail.ts';
+import { rulesOf } from '../admin/instance.ts';
 import { writeCreditPreference } from '../cases/records/reports.ts';
 import { reportIdForToken } from '../intake/intake.ts';
 import { loadAdvisoryRow, readVersion, reporterCredit, reporterCreditFacts, writeVersion } from './advisories.ts';
@@ -71,6 +73,8 @@ export async function setCreditPreference(
     );
 
     let advisoriesUpdated = 0;
+    /** Public advisories that still show the old credit until a second member approves the update. */
+    const stillPublic: string[] = [];
     if (c.row.incidentId) {
       const facts = await reporterCreditFacts(reporterCtx, tx, c);
       const ids = await tx.query<{ id: string }>('SELECT id FROM advisories WHERE incident_id = $1 ORDER BY created_at', [
@@ -95,7 +99,20 @@ export async function setCreditPreference(
           data: { version, reason: 'reporter credit preference' },
         });
         advisoriesUpdated++;
+        if (row.publishedVersion !== null) stillPublic.push(row.publicId);
       }
+    }
+    if (stillPublic.length > 0) {
+      // The public pages keep the old credit until the update is approved and published: the teams are
+      // told at once, in the thread and on the lists, so a request for anonymity is not left waiting.
+      const rules = await rulesOf(tx);
+      const body = `The reporter asked to be credited ${input.preference === 'handle' ? `as "${alias}"` : WORDS[input.preference]}. ${stillPublic.join(', ')} ${stillPublic.length === 1 ? 'is' : 'are'} public with the old credit: a new version is drafted; review, approve and publish it to honour the request.`;
+      await addMessage(reporterCtx, tx, now, c, 'note', body);
+      await mailLists(reporterCtx, tx, now, c, [rules.centralAlias, ...c.projects.map((p) => p.alias)], {
+        templateId: 'list.credit_changed',
+        subject: `The reporter changed their credit: ${stillPublic.join(', ')} needs an update`,
+        body,
+      });
     }
     await audit(reporterCtx, tx, now, {
       action: 'report.credit_preference_set',

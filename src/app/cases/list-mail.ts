@@ -19,7 +19,8 @@ export type ListMailTemplate =
   | 'list.handler_claimed'
   | 'list.handler_taken_over'
   | 'list.forwarded'
-  | 'list.serious';
+  | 'list.serious'
+  | 'list.credit_changed';
 
 /** The label a case goes by in a subject: its incident id, else its report number. */
 export function caseLabel(c: LoadedCase): string {
