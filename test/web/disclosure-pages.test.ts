@@ -96,3 +96,16 @@ test('recording a public exploit on the case page ends the embargo', async () =>
   assert.equal(r.status, 303, r.body);
   assert.match(await page(`/cases/${reportId}`), /The embargo has ended\./);
 });
+
+test('the fix record on the case page: an item added, the fix marked ready, the export-control hold shown', async () => {
+  const added = await post(`/cases/${reportId}/fix/items`, { kind: 'pull-request', text: 'https://git.example/private/tf-a/pull/7' });
+  assert.equal(added.status, 303, added.body);
+  const empty = await post(`/cases/${reportId}/fix/items`, { kind: 'patch', text: '' });
+  assert.equal(empty.status, 400, 'an empty item is refused with the form drawn again');
+  assert.equal((await post(`/cases/${reportId}/fix/ready`, {})).status, 303);
+  assert.equal((await post(`/cases/${reportId}/fix/export-control`, { controlled: 'true', note: 'Licence pending.' })).status, 303);
+  const casePage = await page(`/cases/${reportId}`);
+  assert.match(casePage, /<strong>Pull request<\/strong>: <span class="fix-text">https:\/\/git.example\/private\/tf-a\/pull\/7<\/span>/);
+  assert.match(casePage, /<strong>Ready<\/strong> since/);
+  assert.match(casePage, /Under export control/);
+});

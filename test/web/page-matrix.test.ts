@@ -25,6 +25,8 @@ const BODY: Record<string, string> = {
   reason: 'A reason long enough for the matrix.',
   body: 'A probe message from the matrix.',
   answer: 'accept',
+  text: 'https://git.example/fix.patch',
+  controlled: 'false',
   flag: 'exploit_public',
   evidence: 'Evidence long enough for the matrix.',
   value: 'Probe Customer Ltd',

@@ -89,8 +89,9 @@ export async function fixMayLeaveTheTeams(tx: Queryable, incidentId: string): Pr
 
 /** Adds an item to the fix record. */
 export function addFixItem(ctx: Ctx, reportId: string, raw: unknown) {
-  const input = FixItemInput.parse(raw);
   return withCase(ctx, reportId, { lock: true, action: 'incident.fix' }, async (tx, c, _rules, now) => {
+    // Checked after the gate: who may not touch the fix learns nothing from a refused input either.
+    const input = FixItemInput.parse(raw);
     const incidentId = incidentOf(c);
     await ensureFix(tx, incidentId, now);
     const id = crypto.randomUUID();

@@ -16,6 +16,7 @@ import { describeMailFacts, mailFactsOfCase } from '../../app/inbound/view.ts';
 import { CASE_KEY_DONE, caseKeyForms, caseKeysSection } from './case-keys.ts';
 import { CASE_REDACTION_DONE, caseRedactionForms, caseRedactionSection } from './case-redaction.ts';
 import { CASE_DISCLOSURE_DONE, caseDisclosureForms, caseDisclosureSection } from './case-disclosure.ts';
+import { CASE_FIX_DONE, caseFixForms, caseFixSection } from './case-fix.ts';
 import { CASE_ACTIONS, PROJECT_ACTIONS, type Failed, type FormExtras } from './case-actions.ts';
 import { mailLabel } from '../mail-status.ts';
 
@@ -30,6 +31,7 @@ const DONE: Record<string, string> = {
   ...CASE_KEY_DONE,
   ...CASE_REDACTION_DONE,
   ...CASE_DISCLOSURE_DONE,
+  ...CASE_FIX_DONE,
 };
 
 interface Extras extends FormExtras {
@@ -203,7 +205,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
 
   return html`<p class="muted"><a href="/">← Queue</a> · times in ${tz}</p>
     ${forms}
-    ${reportSection}${caseRedactionSection(v, viewer, failed)}${extras.offeredKeys}${incidentSection}${caseDisclosureSection(v, viewer, failed, tz)}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
+    ${reportSection}${caseRedactionSection(v, viewer, failed)}${extras.offeredKeys}${incidentSection}${caseFixSection(v, viewer, failed, tz)}${caseDisclosureSection(v, viewer, failed, tz)}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
 }
 
 function actionForms(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null): Html {
@@ -325,6 +327,7 @@ export const casePages = definePages([
   ...caseKeyForms(showCase),
   ...caseRedactionForms(showCase),
   ...caseDisclosureForms(showCase),
+  ...caseFixForms(showCase),
   ...PROJECT_ACTIONS.map((a) =>
     caseForm(
       `/cases/:reportId/projects/:project/${a.slug}`,
