@@ -14,7 +14,8 @@
 //    and prints p50/p95 and html/raw, json/raw, with the GC pauses that fell into each mode.
 // 2. Memory, in child processes on that same directory, one after the other: PGlite alone as
 //    `new PGlite({ dataDir })` opens it, PGlite alone as the desk opens it, then `bin/embargo serve`
-//    (and, unless --skip-optimizing, serve on node without --liftoff-only): resident memory settled
+//    (and, unless --skip-optimizing, serve with the same heap bounds on V8's optimising WebAssembly
+//    compiler, and serve on node without any flag): resident memory settled
 //    after start, sampled through --views rounds of views (JSON and HTML, the first page and older
 //    ones), settled again, and the high-water mark. "Flat" compares the second half's first and last
 //    samples. The children run the same statements (PGlite alone) or serve the same pages.
@@ -298,8 +299,12 @@ if (!args['skip-memory']) {
   memory.push(await pgliteAlone('defaults', []));
   memory.push(await pgliteAlone('desk', ['--liftoff-only']));
   memory.push(await serve('embargo serve (bin/embargo)', [join(ROOT, 'bin/embargo'), 'serve']));
-  if (!args['skip-optimizing'])
-    memory.push(await serve('embargo serve, node without --liftoff-only', [node, join(ROOT, 'src/cli/main.ts'), 'serve']));
+  if (!args['skip-optimizing']) {
+    // The same heap bounds with V8's optimising WebAssembly compiler, then node as it comes.
+    const heap = ['--max-old-space-size=384', '--max-semi-space-size=4'];
+    memory.push(await serve('serve, bounded heap, optimising compiler', [node, ...heap, join(ROOT, 'src/cli/main.ts'), 'serve']));
+    memory.push(await serve('serve on plain node (no flags)', [node, join(ROOT, 'src/cli/main.ts'), 'serve']));
+  }
   log('run                                              settled  after views  settled again  high-water  drift (2nd half)  view p50 ms');
   for (const r of memory) {
     log(
