@@ -32,12 +32,17 @@ export function caseViewStatements(reportId: string, page = 1): [string, unknown
       [reportId],
     ],
     [
-      'SELECT machine, participant, from_state, to_state, actor_id, at, reason FROM transitions WHERE subject_id = $1 ORDER BY id',
+      'SELECT id::text AS id, machine, participant, from_state, to_state, actor_id, at, reason_sealed FROM transitions WHERE subject_id = $1 ORDER BY id',
       [reportId],
     ],
     [THREAD_COUNT_SQL, [reportId]],
     [THREAD_PAGE_SQL, [reportId, THREAD_PAGE_SIZE, (page - 1) * THREAD_PAGE_SIZE]],
     ['SELECT id, filename_sealed, content_type, size FROM attachments WHERE report_id = $1 ORDER BY created_at', [reportId]],
+    [
+      `SELECT id, slug FROM projects WHERE id IN (SELECT project_id FROM deadlines WHERE report_id = $1
+         UNION SELECT substring(participant FROM 9)::uuid FROM transitions WHERE subject_id = $1 AND participant LIKE 'project:%')`,
+      [reportId],
+    ],
     [CASE_AUDIT_SQL, [reportId, CASE_AUDIT_SHOWN]],
     [CASE_AUDIT_COUNTS_SQL, [reportId]],
   ];
