@@ -18,6 +18,7 @@ import { parse, UsageError } from './args.ts';
 import { link, openDesk, withApp, type Command, type Out } from './command.ts';
 import { ZodError } from 'zod';
 import { EmbargoError, ValidationError } from '../domain/errors.ts';
+import type { App } from '../app/context.ts';
 
 // The desk itself: `embargo init` creates it, `embargo serve` runs it, `embargo migrate` brings its
 // database schema up to date.
@@ -134,12 +135,15 @@ const migrateCommand: Command = {
 
 export const deskCommands: Command[] = [init, serveCommand, migrateCommand];
 
+/** The server `embargo serve` runs: the API, the web UI and the public advisory site (the benchmarks wire the same). */
+export const buildDeskServer = (app: App) => buildServer(app, { plugins: [webPlugin, publicSitePlugin], logger: false });
+
 async function serve(out: Out): Promise<number> {
   const config = loadConfig();
   // On the embedded database this holds its lock until the server stops: every other command, and a
   // second server, is refused meanwhile rather than writing where this server cannot see it.
   const app = await openDesk(config);
-  const server = await buildServer(app, { plugins: [webPlugin, publicSitePlugin], logger: false });
+  const server = await buildDeskServer(app);
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -6,7 +6,7 @@ import { imapAccountsForPoller } from '../app/delivery/settings.ts';
 import { runIntakePass, startMailIntake } from '../jobs/mail-intake.ts';
 import { inboxEntry, listInbox, retryInbox, storeRaw, type InboxEntry } from '../app/inbound/inbox.ts';
 import { smtpOptionsFromConfig, startSmtpListener, type SmtpListener } from '../listeners/smtp.ts';
-import { startImapPoller, type ImapPollerHandle } from '../listeners/imap.ts';
+import type { ImapPollerHandle } from '../listeners/imap.ts';
 
 // The mail commands of the CLI and the mail ingress `embargo serve` runs.
 
@@ -204,6 +204,9 @@ function superviseImapPollers(
     }
     for (const a of accounts) {
       if (running.has(a.id) || stopped) continue;
+      // The IMAP client (imapflow, about 5 MB of heap) is loaded once a desk has an account to poll.
+      const { startImapPoller } = await import('../listeners/imap.ts');
+      if (stopped) return;
       const handle = startImapPoller(
         app,
         {

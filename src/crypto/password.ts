@@ -1,7 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, createHash } from 'node:crypto';
-import { ZxcvbnFactory } from '@zxcvbn-ts/core';
-import * as zxcvbnCommon from '@zxcvbn-ts/language-common';
-import * as zxcvbnEn from '@zxcvbn-ts/language-en';
+import { createRequire } from 'node:module';
+import type { ZxcvbnFactory } from '@zxcvbn-ts/core';
 
 // Passwords: scrypt from Node's own OpenSSL binding (no native add-on to build), with the
 // parameters stored next to each hash so the cost can be raised later without breaking old hashes.
@@ -68,9 +67,16 @@ export function passwordProblem(password: string, minScore: number, userInputs: 
   return ['The password is too easy to guess.', ...advice].join(' ');
 }
 
+// The estimator's dictionaries take about 12 MB of heap: they are loaded the first time a password is
+// set (enrollment, a change), not by every process that starts, and kept from then on.
+const require = createRequire(import.meta.url);
 let zxcvbn: ZxcvbnFactory | null = null;
 function estimator(): ZxcvbnFactory {
-  zxcvbn ??= new ZxcvbnFactory({
+  if (zxcvbn) return zxcvbn;
+  const { ZxcvbnFactory } = require('@zxcvbn-ts/core') as typeof import('@zxcvbn-ts/core');
+  const zxcvbnCommon = require('@zxcvbn-ts/language-common') as typeof import('@zxcvbn-ts/language-common');
+  const zxcvbnEn = require('@zxcvbn-ts/language-en') as typeof import('@zxcvbn-ts/language-en');
+  zxcvbn = new ZxcvbnFactory({
     translations: zxcvbnEn.translations,
     graphs: zxcvbnCommon.adjacencyGraphs,
     dictionary: { ...zxcvbnCommon.dictionary, ...zxcvbnEn.dictionary },

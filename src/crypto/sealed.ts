@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { EmbargoError } from '../domain/errors.ts';
 
 // At-rest encryption of sensitive columns with an AES-256-GCM envelope:
@@ -8,6 +8,11 @@ import { EmbargoError } from '../domain/errors.ts';
 //
 // Format (text, so it fits any column and JSON): v1.<kid>.<wrapped dek>.<iv>.<ciphertext>.<tag>
 // with base64url parts. The kid names the instance key, for rotation.
+//
+// Keys are handed to OpenSSL as KeyObjects: the instance key's is made once per sealer and reused for
+// every value, each data key's once per value. A raw Buffer key costs node:crypto a slow validation
+// path on every cipher it makes (about four times the AES work of a short value); the construction,
+// the format and the keys themselves are unchanged.
 
 const VERSION = 'v1';
 
@@ -18,7 +23,7 @@ export interface Sealer {
   openJson<T>(sealed: string, aad: string): T;
 }
 
-function gcmEncrypt(key: Buffer, plaintext: Buffer, aad: Buffer): [Buffer, Buffer, Buffer] {
+function gcmEncrypt(key: KeyObject, plaintext: Buffer, aad: Buffer): [Buffer, Buffer, Buffer] {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(aad);
@@ -26,7 +31,7 @@ function gcmEncrypt(key: Buffer, plaintext: Buffer, aad: Buffer): [Buffer, Buffe
   return [iv, ct, cipher.getAuthTag()];
 }
 
-function gcmDecrypt(key: Buffer, iv: Buffer, ct: Buffer, tag: Buffer, aad: Buffer): Buffer {
+function gcmDecrypt(key: KeyObject, iv: Buffer, ct: Buffer, tag: Buffer, aad: Buffer): Buffer {
   const decipher = createDecipheriv('aes-256-gcm', key, iv);
   decipher.setAAD(aad);
   decipher.setAuthTag(tag);
@@ -39,12 +44,13 @@ const unb64 = (s: string) => Buffer.from(s, 'base64url');
 export function createSealer(instanceKey: Buffer, kid = 'k1'): Sealer {
   if (instanceKey.length !== 32) throw new Error('The instance key must be 32 bytes (AES-256).');
   if (!/^[a-z0-9]+$/.test(kid)) throw new Error('The instance key id must be lowercase letters and digits.');
+  const kek = createSecretKey(instanceKey);
 
   function seal(plaintext: string, aad: string): string {
     const dek = randomBytes(32);
     const aadBuf = Buffer.from(aad, 'utf8');
-    const [wiv, wct, wtag] = gcmEncrypt(instanceKey, dek, Buffer.from(`dek:${aad}`, 'utf8'));
-    const [iv, ct, tag] = gcmEncrypt(dek, Buffer.from(plaintext, 'utf8'), aadBuf);
+    const [wiv, wct, wtag] = gcmEncrypt(kek, dek, Buffer.from(`dek:${aad}`, 'utf8'));
+    const [iv, ct, tag] = gcmEncrypt(createSecretKey(dek), Buffer.from(plaintext, 'utf8'), aadBuf);
     dek.fill(0);
     const wrapped = Buffer.concat([wiv, wct, wtag]);
     return [VERSION, kid, b64(wrapped), b64(iv), b64(ct), b64(tag)].join('.');
@@ -59,13 +65,13 @@ export function createSealer(instanceKey: Buffer, kid = 'k1'): Sealer {
     try {
       const w = unb64(wrapped);
       const dek = gcmDecrypt(
-        instanceKey,
+        kek,
         w.subarray(0, 12),
         w.subarray(12, w.length - 16),
         w.subarray(w.length - 16),
         Buffer.from(`dek:${aad}`, 'utf8'),
       );
-      const plain = gcmDecrypt(dek, unb64(iv), unb64(ct), unb64(tag), Buffer.from(aad, 'utf8'));
+      const plain = gcmDecrypt(createSecretKey(dek), unb64(iv), unb64(ct), unb64(tag), Buffer.from(aad, 'utf8'));
       dek.fill(0);
       return plain.toString('utf8');
     } catch {

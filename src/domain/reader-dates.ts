@@ -1,5 +1,6 @@
 import { assertTimeZone, parseLocalDate } from './calendar.ts';
 import { ValidationError } from './errors.ts';
+import { dateTimeFormat } from './date-formats.ts';
 
 // Dates as a person reads them in a message: "3 December 2026, 06:54 UTC" in the reader's own zone,
 // never a machine instant such as "2026-12-03T06:54:29.561Z". Assembled from parts, so the wording
@@ -26,7 +27,7 @@ export function readableInstant(instant: Date, timeZone: string): string {
     throw new ValidationError('Expected a valid date-time.', [{ path: 'instant', message: 'invalid date' }]);
   }
   assertTimeZone(timeZone);
-  const parts = new Intl.DateTimeFormat('en-GB', {
+  const parts = dateTimeFormat('en-GB', {
     timeZone,
     day: 'numeric',
     month: 'numeric',

@@ -28,12 +28,17 @@ export function listMigrations(): Migration[] {
 /**
  * Applies pending migrations, each in its own transaction, and returns the names applied.
  * An advisory lock keeps two servers starting at once from applying the same migration twice.
+ * Every start calls this: one read of the versions applied tells whether anything is pending, so a
+ * desk that is up to date opens no transaction and takes no lock.
  */
 export async function migrate(db: Db): Promise<string[]> {
   await db.query(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
+  const done = new Set((await db.query<{ version: number }>('SELECT version FROM schema_migrations')).rows.map((r) => Number(r.version)));
+  const pending = listMigrations().filter((m) => !done.has(m.version));
   const applied: string[] = [];
-  for (const m of listMigrations()) {
+  // Checked again under the lock: another server may have applied it since the read above.
+  for (const m of pending) {
     const done = await db.transaction(async (tx) => {
       await tx.query('SELECT pg_advisory_xact_lock(727274)');
       const seen = await tx.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);

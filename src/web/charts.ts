@@ -1,3 +1,4 @@
+import { dateTimeFormat } from '../domain/date-formats.ts';
 import { html, type Html } from './html.ts';
 import { humanTime } from './format.ts';
 
@@ -164,7 +165,7 @@ export function ganttChart(o: { title: string; desc: string; rows: GanttRow[]; n
       span < 3 * 86_400_000
         ? { timeZone: o.timeZone, day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' }
         : { timeZone: o.timeZone, day: 'numeric', month: 'short' };
-    return new Intl.DateTimeFormat('en-GB', opts).format(d);
+    return dateTimeFormat('en-GB', opts).format(d);
   };
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((q) => t0 + q * span);
   const bottom = f.top + rowH * o.rows.length;

@@ -1,4 +1,5 @@
 import { isoWithOffset, isValidTimeZone } from '../domain/calendar.ts';
+import { dateTimeFormat } from '../domain/date-formats.ts';
 import { html, type Html } from './html.ts';
 
 // Dates on pages: a readable local form in the viewer's (or the clock owner's) time zone, and the
@@ -10,7 +11,7 @@ export function zoneOr(tz: string | null | undefined, fallback = 'UTC'): string 
 
 export function humanTime(iso: string, timeZone: string): string {
   const d = new Date(iso);
-  return new Intl.DateTimeFormat('en-GB', {
+  return dateTimeFormat('en-GB', {
     timeZone,
     weekday: 'short',
     day: 'numeric',

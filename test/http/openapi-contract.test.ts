@@ -28,7 +28,7 @@ import {
   TakeOverHandlerInput,
 } from '../../src/app/cases/handling.ts';
 import { Body as NoteInput, ReplyInput, StatusUpdateInput, Reason as TaskReasonInput } from '../../src/app/cases/thread.ts';
-import { QueueQuery } from '../../src/app/cases/queries.ts';
+import { CaseViewQuery, QueueQuery } from '../../src/app/cases/queries.ts';
 import { Input as SeverityInput } from '../../src/app/scoring/severity.ts';
 import { CvssQuery, CvssVectorsInput, CweQuery } from '../../src/app/scoring/scoring.ts';
 import {
@@ -72,6 +72,8 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'PATCH /api/people/:id/availability': { body: AvailabilityInput },
   'POST /api/people/:id/disabled': { body: DisabledInput },
   'GET /api/queue': { query: QueueQuery },
+  'GET /api/reports/:id': { query: CaseViewQuery },
+  'GET /api/incidents/:ref': { query: CaseViewQuery },
   'POST /api/reports/:id/take-over': { body: TakeOverTriageInput },
   'POST /api/reports/:id/accept': { body: AcceptInput },
   'POST /api/reports/:id/reject': { body: RejectInput },

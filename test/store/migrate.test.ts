@@ -89,3 +89,33 @@ test('every migration applies to an empty database, a second run applies none, a
     await clone?.drop();
   }
 });
+
+// Every start of the desk migrates: on an up-to-date database that must be a check, not a replay of
+// every migration's transaction and lock.
+test('migrating an up-to-date database opens no transaction: one read tells nothing is pending', async () => {
+  const db = await openPglite(null, { image: await pgliteImage() });
+  try {
+    let transactions = 0;
+    const statements: string[] = [];
+    const counting: Db = {
+      ...db,
+      query: (sql, params) => (statements.push(sql), db.query(sql, params)),
+      transaction: (fn) => (transactions++, db.transaction(fn)),
+    };
+    assert.deepEqual(await migrate(counting), []);
+    assert.equal(transactions, 0);
+    assert.equal(statements.length, 2, statements.join('\n'));
+  } finally {
+    await db.close();
+  }
+});
+
+test('the embedded database runs with the desk’s smaller buffer pool', async () => {
+  const db = await openPglite(null);
+  try {
+    const r = await db.query<{ shared_buffers: string }>('SHOW shared_buffers');
+    assert.equal(r.rows[0]!.shared_buffers, '32MB');
+  } finally {
+    await db.close();
+  }
+});

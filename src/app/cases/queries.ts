@@ -162,9 +162,40 @@ async function outsideTitle(ctx: Ctx, reportId: string, title: string): Promise<
 
 const iso = (d: Date | string | null) => (d ? new Date(d).toISOString() : null);
 
-/** Everything the case page shows, limited to what this person may see, with the actions they may take now. */
-export async function caseView(ctx: Ctx, reportId: string) {
+/** Messages of the thread per page of the case view, newest page first. */
+export const THREAD_PAGE_SIZE = 50;
+/** The newest audit events the case view lists; older ones are counted in its summary. */
+export const CASE_AUDIT_SHOWN = 50;
+
+/** The statements of the case view's thread and audit parts; exported so the benchmark times them raw. */
+export const THREAD_COUNT_SQL = 'SELECT count(*)::int AS n FROM messages WHERE report_id = $1';
+// The page is chosen first, on messages (report_id, seq); what became of each message's mail (its
+// deliveries, one per recipient) is then counted for the page's messages only.
+export const THREAD_PAGE_SQL = `
+  SELECT m.id, m.kind, m.author_id, m.body_sealed, m.created_at, m.outbox_id, m.advisory_id, d.sent, d.pending, d.failed
+    FROM (SELECT id, seq, kind, author_id, body_sealed, created_at, outbox_id, advisory_id
+            FROM messages WHERE report_id = $1 ORDER BY seq DESC LIMIT $2 OFFSET $3) AS m
+    LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
+                              count(*) FILTER (WHERE status IN ('queued', 'sending')) AS pending,
+                              count(*) FILTER (WHERE status = 'failed') AS failed
+                         FROM deliveries WHERE outbox_id = m.outbox_id) AS d ON true
+   ORDER BY m.seq DESC`;
+export const CASE_AUDIT_SQL = 'SELECT seq, at, actor_label, action FROM audit_events WHERE subject_id = $1 ORDER BY seq DESC LIMIT $2';
+export const CASE_AUDIT_COUNTS_SQL =
+  'SELECT action, count(*)::int AS n, max(at) AS last_at FROM audit_events WHERE subject_id = $1 GROUP BY action ORDER BY action';
+
+export const CaseViewQuery = z.strictObject({
+  /** Page of the thread: 1 is the newest messages, 2 the ones before them, and so on. */
+  page: z.coerce.number().int().min(1).max(1_000_000).default(1),
+});
+
+/**
+ * Everything the case page shows, limited to what this person may see, with the actions they may take
+ * now. A long thread comes a page at a time, newest first, and only that page's messages are unsealed.
+ */
+export async function caseView(ctx: Ctx, reportId: string, raw: unknown = {}) {
   const p = requirePerson(ctx);
+  const q = CaseViewQuery.parse(raw ?? {});
   return withCase(ctx, reportId, {}, async (tx, c, rules, now) => {
     // withCase let the person see the case, so they have an audience.
     const audience = audienceOf(p, c.facts)!;
@@ -224,6 +255,8 @@ export async function caseView(ctx: Ctx, reportId: string) {
       'SELECT id::text AS id, machine, participant, from_state, to_state, actor_id, at, reason_sealed FROM transitions WHERE subject_id = $1 ORDER BY id',
       [reportId],
     );
+    // The page's messages only (newest first, then shown oldest to newest), and how many there are in all.
+    const messageCount = await tx.query<{ n: number }>(THREAD_COUNT_SQL, [reportId]);
     const messages = await tx.query<{
       id: string;
       kind: string;
@@ -235,25 +268,21 @@ export async function caseView(ctx: Ctx, reportId: string) {
       sent: string;
       pending: string;
       failed: string;
-    }>(
-      // What became of each message's mail: its deliveries, one per recipient.
-      `SELECT m.id, m.kind, m.author_id, m.body_sealed, m.created_at, m.outbox_id, m.advisory_id, d.sent, d.pending, d.failed
-         FROM messages m
-         LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
-                                   count(*) FILTER (WHERE status IN ('queued', 'sending')) AS pending,
-                                   count(*) FILTER (WHERE status = 'failed') AS failed
-                              FROM deliveries WHERE outbox_id = m.outbox_id) d ON true
-        WHERE m.report_id = $1 ORDER BY m.seq`,
-      [reportId],
-    );
+    }>(THREAD_PAGE_SQL, [reportId, THREAD_PAGE_SIZE, (q.page - 1) * THREAD_PAGE_SIZE]);
+    messages.rows.reverse();
+    const totalMessages = messageCount.rows[0]!.n;
     const attachments = await tx.query<{ id: string; filename_sealed: string; content_type: string; size: number }>(
       'SELECT id, filename_sealed, content_type, size FROM attachments WHERE report_id = $1 ORDER BY created_at',
       [reportId],
     );
-    const events = await tx.query<{ seq: number; at: Date; actor_label: string; action: string; data: unknown }>(
-      'SELECT seq, at, actor_label, action, data FROM audit_events WHERE subject_id = $1 ORDER BY seq',
-      [reportId],
-    );
+    // Every view by the security teams appends a read to the case's audit trail: list the newest events
+    // and count the rest by action, so the answer does not grow with each view.
+    const events = await tx.query<{ seq: number; at: Date; actor_label: string; action: string }>(CASE_AUDIT_SQL, [
+      reportId,
+      CASE_AUDIT_SHOWN,
+    ]);
+    events.rows.reverse();
+    const eventCounts = await tx.query<{ action: string; n: number; last_at: Date }>(CASE_AUDIT_COUNTS_SQL, [reportId]);
     // Projects named in the history include those taken off the incident since.
     const named = await tx.query<{ id: string; slug: string }>(
       `SELECT id, slug FROM projects WHERE id IN (SELECT project_id FROM deadlines WHERE report_id = $1
@@ -404,7 +433,22 @@ export async function caseView(ctx: Ctx, reportId: string) {
         contentType: a.content_type,
         size: a.size,
       })),
+      /** The thread's page: which one, how many messages in all, and whether older or newer pages exist. */
+      threadPage: {
+        page: q.page,
+        pageSize: THREAD_PAGE_SIZE,
+        totalMessages,
+        older: q.page * THREAD_PAGE_SIZE < totalMessages,
+        newer: q.page > 1,
+      },
+      /** The newest audit events of the case, oldest of them first. */
       audit: events.rows.map((e) => ({ seq: Number(e.seq), at: iso(e.at), actor: e.actor_label, action: e.action })),
+      /** Every audit event of the case, counted by action, with the last time each happened. */
+      auditSummary: {
+        total: eventCounts.rows.reduce((sum, e) => sum + e.n, 0),
+        shown: events.rows.length,
+        byAction: eventCounts.rows.map((e) => ({ action: e.action, count: e.n, lastAt: iso(e.last_at) })),
+      },
     };
   });
 }

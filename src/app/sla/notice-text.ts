@@ -1,6 +1,7 @@
 import type { Envelope } from '../cases/messaging.ts';
 import type { ClockRule, ProfileRules } from '../profile/rules.ts';
 import { isoWithOffset } from '../../domain/calendar.ts';
+import { dateTimeFormat } from '../../domain/date-formats.ts';
 import { readableInstant } from '../../domain/reader-dates.ts';
 import type { Because, CaseFacts, Decision, NoticeKind, Person, Recipient, RunningDeadline } from './recipients.ts';
 
@@ -29,7 +30,7 @@ function caseLabel(c: CaseFacts): string {
  * does not depend on a locale's punctuation.
  */
 function when(instant: Date, timeZone: string): { long: string; short: string } {
-  const parts = new Intl.DateTimeFormat('en-GB', {
+  const parts = dateTimeFormat('en-GB', {
     timeZone,
     weekday: 'long',
     day: 'numeric',

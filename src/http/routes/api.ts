@@ -42,7 +42,7 @@ import {
   StatusUpdateInput,
   Reason as TaskReasonInput,
 } from '../../app/cases/thread.ts';
-import { attachmentContent, caseView, queue, QueueQuery } from '../../app/cases/queries.ts';
+import { attachmentContent, caseView, CaseViewQuery, queue, QueueQuery } from '../../app/cases/queries.ts';
 import { AddProjectInput, addProject, RemoveProjectInput, removeProject } from '../../app/cases/forwarding.ts';
 import { SeriousInput, setSerious } from '../../app/cases/serious.ts';
 import { AppointInput, appointRole, listAppointments } from '../../app/admin/appointments.ts';
@@ -202,16 +202,19 @@ export const apiRoutes = defineRoutes([
     url: '/api/reports/:id',
     policy: 'signed-in',
     tag: 'cases',
-    summary: 'A case: report, incident, projects, deadlines, timeline, thread, and the actions allowed now.',
-    handler: ({ ctx, params }) => caseView(ctx, params.id!),
+    query: CaseViewQuery,
+    summary:
+      'A case: report, incident, projects, deadlines, timeline, a page of the thread (newest first; `page=2` for older messages), the newest audit events with counts of all, and the actions allowed now.',
+    handler: ({ ctx, params, query }) => caseView(ctx, params.id!, query),
   },
   {
     method: 'GET',
     url: '/api/incidents/:ref',
     policy: 'signed-in',
     tag: 'cases',
-    summary: 'A case by incident id (e.g. TF-2026-0007).',
-    handler: async ({ ctx, params }) => caseView(ctx, await reportIdOfIncident(ctx.app.db, params.ref!)),
+    query: CaseViewQuery,
+    summary: 'A case by incident id (e.g. TF-2026-0007), paged as GET /api/reports/:id.',
+    handler: async ({ ctx, params, query }) => caseView(ctx, await reportIdOfIncident(ctx.app.db, params.ref!), query),
   },
   {
     method: 'GET',

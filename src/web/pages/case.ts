@@ -176,8 +176,9 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
     )}</ol>
   </section>`;
 
-  const thread = html`<section aria-labelledby="th-h" class="card">
+  const thread = html`<section aria-labelledby="th-h" class="card" id="thread">
     <h2 id="th-h">Thread</h2>
+    ${threadPager(v, 'top')}
     ${
       v.thread.length
         ? v.thread.map(
@@ -188,8 +189,9 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
         <pre class="body">${m.body}</pre>
       </article>`,
           )
-        : html`<p class="muted">No messages yet.</p>`
+        : html`<p class="muted">${v.threadPage.totalMessages ? 'No messages on this page.' : 'No messages yet.'}</p>`
     }
+    ${threadPager(v, 'bottom')}
   </section>`;
 
   const attachments = html`<section aria-labelledby="att-h" class="card">
@@ -206,6 +208,31 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
   return html`<p class="muted"><a href="/">← Queue</a> · times in ${tz}</p>
     ${forms}
     ${reportSection}${caseRedactionSection(v, viewer, failed)}${extras.offeredKeys}${incidentSection}${caseFixSection(v, viewer, failed, tz)}${caseDisclosureSection(v, viewer, failed, tz)}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
+}
+
+/**
+ * Where this page of the thread sits among all of them, with links to the older messages (above, as
+ * they come before these) and to the newer ones (below); nothing for a thread that fits on one page.
+ */
+function threadPager(v: CaseView, where: 'top' | 'bottom'): Html {
+  const { page, pageSize, totalMessages, older, newer } = v.threadPage;
+  if (!older && !newer) return html``;
+  const href = (n: number) => `/cases/${v.reportId}${n === 1 ? '' : `?page=${n}`}#thread`;
+  const last = Math.max(0, totalMessages - (page - 1) * pageSize);
+  const first = Math.max(1, last - pageSize + 1);
+  const links =
+    where === 'top'
+      ? [older ? html`<a href="${href(page + 1)}" rel="next">← Older messages</a>` : null]
+      : [
+          newer ? html`<a href="${href(page - 1)}" rel="prev">Newer messages →</a>` : null,
+          newer && page > 2 ? html`<a href="${href(1)}">Newest</a>` : null,
+        ];
+  const shown = links.filter((l): l is Html => l !== null);
+  return html`<nav class="pager" aria-label="Thread pages (${where})"><p>${
+    where === 'top'
+      ? html`<span class="muted">${last > 0 ? `Messages ${first}–${last} of ${totalMessages}` : `Page ${page}: no messages (${totalMessages} in all)`}.</span> `
+      : ''
+  }${shown.map((l, i) => html`${i ? ' · ' : ''}${l}`)}</p></nav>`;
 }
 
 function actionForms(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null): Html {
@@ -265,7 +292,9 @@ export async function showCase(input: PageInput, status: number, flash: string |
   const { ctx, viewer, reply } = input;
   let v: CaseView;
   try {
-    v = await caseView(ctx, input.params.reportId!);
+    // The thread's page, when asked for (?page=2 for older messages); the use case checks it.
+    const page = (input.query as Record<string, unknown> | undefined)?.page;
+    v = await caseView(ctx, input.params.reportId!, page === undefined ? {} : { page });
   } catch (e) {
     if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
     throw e;

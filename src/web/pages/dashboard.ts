@@ -1,4 +1,5 @@
 import { slaDashboard, type ClockCounts, type Distribution, type SlaDashboard } from '../../app/sla/stats.ts';
+import { dateTimeFormat } from '../../domain/date-formats.ts';
 import { html, type Html } from '../html.ts';
 import { field, layout, sendHtml } from '../common.ts';
 import { definePages } from '../route.ts';
@@ -16,13 +17,13 @@ const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 1000) 
 function bucketLabel(iso: string, bucket: 'week' | 'month', timeZone: string): string {
   const opts: Intl.DateTimeFormatOptions =
     bucket === 'week' ? { timeZone, day: 'numeric', month: 'short' } : { timeZone, month: 'short', year: 'numeric' };
-  return new Intl.DateTimeFormat('en-GB', opts).format(new Date(iso));
+  return dateTimeFormat('en-GB', opts).format(new Date(iso));
 }
 
 function bucketName(iso: string, bucket: 'week' | 'month', timeZone: string): string {
   return bucket === 'week'
-    ? `Week of ${new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(iso))}`
-    : new Intl.DateTimeFormat('en-GB', { timeZone, month: 'long', year: 'numeric' }).format(new Date(iso));
+    ? `Week of ${dateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'short', year: 'numeric' }).format(new Date(iso))}`
+    : dateTimeFormat('en-GB', { timeZone, month: 'long', year: 'numeric' }).format(new Date(iso));
 }
 
 function countsTable(clocks: ClockCounts[]): Html {
