@@ -1,7 +1,7 @@
 import type { Queryable } from '../../store/db.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { aad, actorId, type Ctx } from '../context.ts';
-import { loadCase, openReporter, type LoadedCase } from './case.ts';
+import { openReporter, type LoadedCase, type Reporter } from './case.ts';
 import { caseSensitiveValues } from './sensitive.ts';
 import { outsideLeaks } from './outside-text.ts';
 import type { ProfileRules, Stage } from '../profile/rules.ts';
@@ -121,9 +121,11 @@ export async function queueMail(
   // The leak guard: mail that reaches anyone outside the security teams but the reporter (an address
   // that is no member's and no list's) may not carry the case's sensitive values. A refusal comes
   // before anything is queued and names the part of the mail and the kinds, never a value.
-  const c = await loadCase(tx, opts.reportId);
-  const reporterAddress = c ? (openReporter(ctx, c).email?.toLowerCase() ?? null) : null;
-  if (opts.guard || (await outsideAddresses(tx, opts.envelope)).some((a) => a !== reporterAddress)) {
+  // Most mail goes to members, lists and the reporter: the reporter record is read only when an
+  // address is neither a member's nor a list's.
+  const outside = opts.guard ? [] : await outsideAddresses(tx, opts.envelope);
+  const reporterAddress = outside.length > 0 ? await reporterAddressOf(ctx, tx, opts.reportId) : null;
+  if (opts.guard || outside.some((a) => a !== reporterAddress)) {
     const leaks = outsideLeaks(
       { subject: opts.envelope.subject, body: opts.envelope.body },
       await caseSensitiveValues(ctx.app, tx, opts.reportId),
@@ -145,6 +147,15 @@ export async function queueMail(
   // One delivery per recipient, each with its Message-ID fixed now (retries never change it).
   await planDeliveries(ctx, tx, at, { outboxId: id, reportId: opts.reportId, envelope: opts.envelope });
   return id;
+}
+
+/** The reporter's address on the case, lower case; null when they gave none. */
+async function reporterAddressOf(ctx: Ctx, tx: Queryable, reportId: string): Promise<string | null> {
+  const r = await tx.query<{ reporter_sealed: string }>('SELECT reporter_sealed FROM reports WHERE id = $1', [reportId]);
+  const row = r.rows[0];
+  return row
+    ? (ctx.app.sealer.openJson<Reporter>(row.reporter_sealed, aad('reports', 'reporter', reportId)).email?.toLowerCase() ?? null)
+    : null;
 }
 
 /**

@@ -151,6 +151,11 @@ export function timelineWords(t: Timeline | ProposalView, rules: ProfileRules): 
   return [...lines, `- Public disclosure: ${at(t.publicAt)}`].join('\n');
 }
 
+async function embargoStateOf(tx: Queryable, incidentId: string | null): Promise<EmbargoState> {
+  return (await tx.query<{ embargo_state: EmbargoState }>('SELECT embargo_state FROM incidents WHERE id = $1', [incidentId])).rows[0]!
+    .embargo_state;
+}
+
 async function openProposal(tx: Queryable, incidentId: string): Promise<ProposalRow | null> {
   const r = await tx.query<ProposalRow>(
     `SELECT ${PROPOSAL_COLUMNS} FROM embargo_proposals WHERE incident_id = $1 AND status = 'open' FOR UPDATE`,
@@ -186,8 +191,7 @@ async function propose(
   const incidentId = c.row.incidentId!;
   const current = await openProposal(tx, incidentId);
   if (current) await closeProposal(tx, current.id, 'superseded', now);
-  const state = (await tx.query<{ embargo_state: EmbargoState }>('SELECT embargo_state FROM incidents WHERE id = $1', [incidentId]))
-    .rows[0]!.embargo_state;
+  const state = await embargoStateOf(tx, incidentId);
   if (state === 'exited') throw new ConflictError('The embargo of this incident has ended; there is nothing left to negotiate.');
   const to: EmbargoState = state === 'active' || state === 'revise' ? 'revise' : 'proposed';
   const id = crypto.randomUUID();
@@ -333,8 +337,7 @@ export function endEmbargo(ctx: Ctx, reportId: string, raw: unknown) {
 
 async function endNow(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRules, now: Date, reason: string): Promise<void> {
   const ref = { incidentId: c.row.incidentId!, reportId: c.row.reportId };
-  const state = (await tx.query<{ embargo_state: EmbargoState }>('SELECT embargo_state FROM incidents WHERE id = $1', [ref.incidentId]))
-    .rows[0]!.embargo_state;
+  const state = await embargoStateOf(tx, ref.incidentId);
   if (state === 'active' || state === 'revise') await moveEmbargo(ctx, tx, ref, 'exited', now, reason);
   else if (state === 'proposed') await moveEmbargo(ctx, tx, ref, 'none', now, reason);
   else throw new ConflictError('No embargo is proposed or in force.');
@@ -365,9 +368,7 @@ export function recordDisclosureFlag(ctx: Ctx, reportId: string, raw: unknown) {
   const input = DisclosureFlagInput.parse(raw);
   return withCase(ctx, reportId, { lock: true, action: 'incident.disclosure' }, async (tx, c, rules, now) => {
     requireIncident(c);
-    const before = (
-      await tx.query<{ embargo_state: EmbargoState }>('SELECT embargo_state FROM incidents WHERE id = $1', [c.row.incidentId])
-    ).rows[0]!.embargo_state;
+    const before = await embargoStateOf(tx, c.row.incidentId);
     const why = `${FLAG_WORDS[input.flag]}: ${input.evidence}`;
     const move = await setCaseFlags(ctx, tx, { incidentId: c.row.incidentId!, reportId }, [FLAG_OF[input.flag] as Flag], now, why);
     if (!move)
