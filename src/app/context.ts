@@ -53,6 +53,8 @@ export function actorLabel(p: Principal): string {
       return 'reporter';
     case 'system':
       return `system (${p.label})`;
+    case 'stakeholder':
+      return `stakeholder (${p.name})`;
     default:
       return 'anonymous';
   }

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { deskUrl, loadConfig } from '../config.ts';
@@ -11,6 +12,7 @@ import { webPlugin } from '../web/index.ts';
 import { publicSitePlugin } from '../public/index.ts';
 import { startScheduler } from '../jobs/sla-scheduler.ts';
 import { startPublicationEvents } from '../jobs/publication-events.ts';
+import { startTimedReleases } from '../jobs/timed-releases.ts';
 import { startMailDelivery } from '../jobs/mail-delivery.ts';
 import { startAuditChain, startAuditCheckpoints } from '../jobs/audit-chain.ts';
 import { startMailIngress } from './mail.ts';
@@ -158,6 +160,9 @@ async function serve(out: Out): Promise<number> {
   const scheduler = startScheduler(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
   // Advisories public by the clock: their publication events (clocks stopping on them) once each.
   const publication = startPublicationEvents(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
+  // What an embargo times (tier notices, the fix made public, the reporter told of the publication),
+  // each once at its instant however many servers run.
+  const releases = startTimedReleases(app, { intervalMs: config.schedulerIntervalSeconds * 1000, node: `${hostname()}:${process.pid}` });
   // Outbound mail: the config file's relay, aliases and IMAP account win over the admin UI's; then
   // the delivery job sends the outbox (every server runs it; rows are claimed with SKIP LOCKED).
   if (!isNew) await applyMailConfig(app);
@@ -173,6 +178,7 @@ async function serve(out: Out): Promise<number> {
     await delivery.stop();
     await scheduler.stop();
     await publication.stop();
+    await releases.stop();
     await server.close();
     // A last pass links what this server's final requests and jobs appended.
     await checkpoints.stop();

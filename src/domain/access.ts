@@ -17,6 +17,8 @@ export type Principal =
       projectIds: readonly string[];
     }
   | { kind: 'reporter'; reportId: string }
+  /** A stakeholder organisation signed in to the portal: it sees only incidents released to its tier. */
+  | { kind: 'stakeholder'; orgId: string; name: string }
   /** The operator at the server's shell (the CLI): may administer the instance, sees no case. */
   | { kind: 'system'; label: string }
   | { kind: 'anonymous' };
@@ -297,7 +299,9 @@ export type DeskAction =
   /** Aliases, IMAP accounts and the relay host, and a test mail through it. */
   | 'mail.settings'
   /** Desk-wide SLA metrics. */
-  | 'metrics.read';
+  | 'metrics.read'
+  /** Stakeholder organisations: their applications, keys and tiers. */
+  | 'stakeholders.manage';
 
 const DESK_RULES: Record<DeskAction, { admin: boolean; central: boolean; refusal: string }> = {
   'admin.manage': { admin: true, central: false, refusal: 'Only an admin may do this.' },
@@ -312,6 +316,11 @@ const DESK_RULES: Record<DeskAction, { admin: boolean; central: boolean; refusal
   'mail.deliveries': { admin: true, central: true, refusal: 'Only admins and the central security team see failed deliveries.' },
   'mail.settings': { admin: true, central: false, refusal: 'Only an admin may do this.' },
   'metrics.read': { admin: true, central: true, refusal: 'Only admins and the central security team may read the metrics.' },
+  'stakeholders.manage': {
+    admin: true,
+    central: true,
+    refusal: 'Only admins and the central security team manage the stakeholder organisations.',
+  },
 };
 
 export const DESK_ACTIONS = Object.keys(DESK_RULES) as DeskAction[];

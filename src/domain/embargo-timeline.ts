@@ -101,3 +101,33 @@ export function checkTimeline(input: TimelineInput, rules: TimelineRules, now: D
     .map((o) => `${o.path} falls on a weekend in ${zone}: people may not be there to act on it`);
   return { timeline: { tiers, publicAt, timeZone: zone }, warnings };
 }
+
+export type ReleaseKind = 'tier_notice' | 'fix_public';
+
+export interface PlannedRelease {
+  kind: ReleaseKind;
+  tier: string | null;
+  dueAt: Date;
+}
+
+/**
+ * What an agreed timeline releases, and when (TF P6–P8): the first tier is told when the fix is ready
+ * (the primary embargo starts then), each later tier when the embargo of the tier before it ends, and
+ * the fix is public when the last tier's embargo ends (with no tiers, at the public instant). Before
+ * the fix is ready the first tier has no instant yet. Tiers already told and a fix already public are
+ * left out (`done`).
+ */
+export function releasePlan(
+  t: Pick<Timeline, 'tiers' | 'publicAt'>,
+  fixReadyAt: Date | null,
+  done: { tiers: ReadonlySet<string>; fixPublic: boolean },
+): PlannedRelease[] {
+  const plan: PlannedRelease[] = [];
+  t.tiers.forEach((tier, i) => {
+    const dueAt = i === 0 ? fixReadyAt : t.tiers[i - 1]!.endsAt;
+    if (dueAt && !done.tiers.has(tier.tier)) plan.push({ kind: 'tier_notice', tier: tier.tier, dueAt });
+  });
+  const last = t.tiers.at(-1);
+  if (!done.fixPublic) plan.push({ kind: 'fix_public', tier: null, dueAt: last ? last.endsAt : t.publicAt });
+  return plan;
+}

@@ -29,3 +29,18 @@ export function publicVersionAt(a: PublicationFacts, at: Date): number | null {
 export function publicAtSql(alias: string, at: string): string {
   return `(${alias}.published_version IS NOT NULL AND ${alias}.publish_at IS NOT NULL AND ${alias}.publish_at <= ${at})`;
 }
+
+// "Released to a stakeholder tier": an incident is released to a tier from the instant the desk
+// told that tier (tier_releases.released_at), and to every tier before it in the profile's order from
+// then on too. A stakeholder organisation sees the incident only from that instant; the security teams
+// always. The same rule in SQL, for the portal's queries.
+
+/** Whether a tier released at `releasedAt` (null: never) may see the incident at `at`. */
+export function isReleasedAt(releasedAt: Date | null, at: Date): boolean {
+  return releasedAt !== null && releasedAt.getTime() <= at.getTime();
+}
+
+/** The rule as a SQL condition on a row of `tier_releases` named `alias`, at the timestamptz parameter `at`. */
+export function releasedAtSql(alias: string, at: string): string {
+  return `(${alias}.released_at IS NOT NULL AND ${alias}.released_at <= ${at})`;
+}

@@ -19,6 +19,7 @@ export const EMITTED_EVENTS = [
   'vulnerability_confirmed',
   'downgraded_to_bug',
   'fix_ready',
+  'fix_shared',
   'embargo_started',
   'embargo_ended',
   'fix_published',

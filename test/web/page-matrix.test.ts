@@ -136,6 +136,7 @@ const PAGE_FOR: Record<Exclude<PagePolicy, 'public' | 'reporter-link' | 'signed-
   'mail.deliveries': ['admin', 'central'],
   'mail.settings': ['admin'],
   'metrics.read': ['admin', 'central'],
+  'stakeholders.manage': ['admin', 'central'],
 };
 const forWhom = (policy: PagePolicy): readonly string[] | null => (policy in PAGE_FOR ? PAGE_FOR[policy as keyof typeof PAGE_FOR] : null);
 

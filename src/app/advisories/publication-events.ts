@@ -6,8 +6,8 @@ import { setCaseFlags } from '../disclosure/case-state.ts';
 
 // Publication is scheduled: an advisory becomes public at its instant with nobody acting. This pass,
 // run by a job, emits what that instant means for the incident, exactly once per advisory however many
-// servers run it: advisory_published, and fix_published (the advisory makes its fix public; the desk
-// has no separate fix record that could publish it earlier). The case becomes public aware and its fix
+// servers run it: advisory_published, and fix_published unless the fix's own timed release made it
+// public earlier (the advisory makes its fix public at the latest). The case becomes public aware and its fix
 // ready (Vultron P and F), which ends any embargo and lets the dashboard measure time to fix and to
 // disclose. The events happen at the publication instant, not when the pass runs.
 
@@ -60,7 +60,13 @@ async function emitFor(ctx: Ctx, advisoryId: string, now: Date): Promise<boolean
       // The vendor knows (it published); the fix is ready and, with the advisory, public.
       await setCaseFlags(ctx, tx, incident, ['vendorAware', 'fixReady', 'publicAware'], at, `advisory ${row.public_id} published`);
       await emit(ctx, tx, 'advisory_published', { ...incident, at });
-      await emit(ctx, tx, 'fix_published', { ...incident, at });
+      // The fix is public with the advisory at the latest; a timed release may have made it so before.
+      const fix = await tx.query(
+        `INSERT INTO incident_fixes (incident_id, updated_at, published_at) VALUES ($1, $2, $2)
+         ON CONFLICT (incident_id) DO UPDATE SET published_at = EXCLUDED.published_at WHERE incident_fixes.published_at IS NULL`,
+        [row.incident_id, at],
+      );
+      if (fix.rowCount === 1) await emit(ctx, tx, 'fix_published', { ...incident, at });
     }
     await audit(ctx, tx, now, {
       action: 'advisory.published',

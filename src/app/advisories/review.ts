@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { advisoryPageUrl } from '../../config.ts';
-import { describeRange, parseAdvisory, publicationProblems } from '../../domain/advisory.ts';
+import { describeRange, parseAdvisory, publicationProblems, type Advisory } from '../../domain/advisory.ts';
+import type { Queryable } from '../../store/db.ts';
+import type { LoadedCase } from '../cases/case.ts';
+import type { ProfileRules } from '../profile/rules.ts';
+import { scheduleReporterDisclosure } from '../releases/plan.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { isPublicAt } from '../../domain/publication.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
@@ -86,7 +90,15 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
     const { row } = va;
     const head = await readVersion(ctx, tx, advisoryId, row.headVersion);
     const alreadyPublic = row.state === 'published' && isPublicAt(row, now);
-    const at = alreadyPublic ? now : input.publishAt ? new Date(input.publishAt) : now;
+    // Under an agreed embargo the public instant is the agreed one: by default, and never earlier.
+    const agreedPublicAt = alreadyPublic ? null : await embargoPublicAt(tx, va.c.row.incidentId);
+    const at = alreadyPublic ? now : input.publishAt ? new Date(input.publishAt) : (agreedPublicAt ?? now);
+    if (agreedPublicAt && at.getTime() < agreedPublicAt.getTime()) {
+      throw new ValidationError(
+        `The embargo agreed with the reporter and the stakeholders holds until ${agreedPublicAt.toISOString()}: the advisory cannot be public before then. End the embargo first if it has leaked.`,
+        [{ path: 'publishAt', message: 'is before the agreed public instant' }],
+      );
+    }
     if (!alreadyPublic && at.getTime() < now.getTime() - 60_000) {
       throw new ValidationError('The publication time is in the past.', [{ path: 'publishAt', message: 'must be now or later' }]);
     }
@@ -126,23 +138,10 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
       now,
     ]);
     row.state = 'published';
-    if (input.notifyReporter && !alreadyPublic) {
-      if (rules.hasTemplate('disclosure_notification')) {
-        const fixed = document.affected.flatMap((p) =>
-          p.ranges
-            .filter((r) => r.type === 'semver' && r.fixed)
-            .map((r) => `${p.product ?? p.package?.name ?? p.project} ${describeRange(r).replace(/^.*before /, '')}`),
-        );
-        const vars = await templateVars(ctx, tx, rules, va.c, {
-          disclosure_date: at,
-          version: fixed.join(', ') || 'the fixed release',
-          cve_id: document.cveIds.join(', '),
-          // The advisory's own page when it names one, else its page on the desk's public site.
-          advisory_link: document.url ?? advisoryPageUrl(ctx.app.config, document.id),
-        });
-        const mail = rules.render('disclosure_notification', vars);
-        await messageReporter(ctx, tx, now, rules, va.c, { templateId: 'disclosure_notification', ...mail });
-      }
+    // The reporter is told that it is public at the instant it is, not when it is scheduled.
+    if (input.notifyReporter && !alreadyPublic && rules.hasTemplate('disclosure_notification')) {
+      if (at.getTime() <= now.getTime()) await notifyReporterOfDisclosure(ctx, tx, rules, va.c, document, at, now);
+      else await scheduleReporterDisclosure(tx, va.c.row.incidentId!, advisoryId, at, now);
     }
     await audit(ctx, tx, now, {
       action: alreadyPublic ? 'advisory.update_published' : 'advisory.publication_scheduled',
@@ -152,6 +151,43 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
     });
     return { version, publishAt: publishAt.toISOString() };
   });
+}
+
+/** The agreed timeline's public instant while an embargo is in force, else null. */
+async function embargoPublicAt(tx: Queryable, incidentId: string | null): Promise<Date | null> {
+  if (!incidentId) return null;
+  const r = await tx.query<{ public_at: Date }>(
+    `SELECT p.public_at FROM incidents i JOIN embargo_proposals p ON p.incident_id = i.id AND p.status = 'accepted'
+      WHERE i.id = $1 AND i.embargo_state IN ('active', 'revise') ORDER BY p.seq DESC LIMIT 1`,
+    [incidentId],
+  );
+  return r.rows[0] ? new Date(r.rows[0].public_at) : null;
+}
+
+/** The profile's disclosure notification to the reporter: the advisory is public, with its fixed versions and CVE ids. */
+export async function notifyReporterOfDisclosure(
+  ctx: Ctx,
+  tx: Queryable,
+  rules: ProfileRules,
+  c: LoadedCase,
+  document: Advisory,
+  at: Date,
+  now: Date,
+): Promise<void> {
+  const fixed = document.affected.flatMap((p) =>
+    p.ranges
+      .filter((r) => r.type === 'semver' && r.fixed)
+      .map((r) => `${p.product ?? p.package?.name ?? p.project} ${describeRange(r).replace(/^.*before /, '')}`),
+  );
+  const vars = await templateVars(ctx, tx, rules, c, {
+    disclosure_date: at,
+    version: fixed.join(', ') || 'the fixed release',
+    cve_id: document.cveIds.join(', '),
+    // The advisory's own page when it names one, else its page on the desk's public site.
+    advisory_link: document.url ?? advisoryPageUrl(ctx.app.config, document.id),
+  });
+  const mail = rules.render('disclosure_notification', vars);
+  await messageReporter(ctx, tx, now, rules, c, { templateId: 'disclosure_notification', ...mail });
 }
 
 export const WithdrawInput = z.strictObject({ reason: z.string().trim().min(10, 'say why (at least 10 characters)').max(5000) });

@@ -7,6 +7,7 @@ import { withCase } from '../gate.ts';
 import type { LoadedCase } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
 import { emit } from '../events.ts';
+import { planReleases } from '../releases/plan.ts';
 import { setCaseFlags } from './case-state.ts';
 
 // The fix record of an incident: what the fix is made of as it grows (patches, the private branch or
@@ -173,6 +174,8 @@ export function markFixReady(ctx: Ctx, reportId: string) {
     if (r.rowCount !== 1) throw new ConflictError('The fix is marked ready already.');
     await setCaseFlags(ctx, tx, { incidentId, reportId }, ['fixReady'], now, 'the fix is ready');
     await emit(ctx, tx, 'fix_ready', { reportId, incidentId, at: now });
+    // Under an agreed embargo the first tier is told now (the primary embargo starts).
+    await planReleases(tx, incidentId, now);
     await addMessage(ctx, tx, now, c, 'note', 'The fix is ready.');
     await audit(ctx, tx, now, { action: 'fix.ready', subjectType: 'report', subjectId: reportId, data: {} });
     return { readyAt: now.toISOString() };

@@ -14,6 +14,7 @@ import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { moveEmbargo, setCaseFlags } from './case-state.ts';
 import { emit } from '../events.ts';
+import { endReleases, planReleases } from '../releases/plan.ts';
 
 // Embargo negotiation (TF P5: "The project incident handler is responsible for negotiating
 // embargo/disclosure timelines with the reporter"; Tock 4.1: "Determine an appropriate disclosure
@@ -236,6 +237,8 @@ async function accept(ctx: Ctx, tx: Queryable, c: LoadedCase, p: ProposalRow, no
     p.public_at,
   );
   if (!previous) await emit(ctx, tx, 'embargo_started', { reportId: c.row.reportId, incidentId: c.row.incidentId!, at: now });
+  // The tiers are told, and the fix made public, on the agreed timeline from now on.
+  await planReleases(tx, c.row.incidentId!, now);
   await audit(ctx, tx, now, { action: 'embargo.accepted', subjectType: 'report', subjectId: c.row.reportId, data: { proposal: p.id, by } });
 }
 
@@ -352,6 +355,8 @@ async function endProposals(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: Profi
   );
   await audit(ctx, tx, now, { action: 'embargo.ended', subjectType: 'report', subjectId: c.row.reportId, data: {} });
   await emit(ctx, tx, 'embargo_ended', { reportId: c.row.reportId, incidentId: c.row.incidentId!, at: now });
+  // Nothing more on the old schedule; every tier is told in the next pass of the scheduler.
+  await endReleases(ctx, tx, c.row.incidentId!, now, reason);
   await messageReporter(ctx, tx, now, rules, c, {
     templateId: null,
     subject: `[${c.row.incidentRef}] The embargo has ended`,

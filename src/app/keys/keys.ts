@@ -86,7 +86,7 @@ export interface StoredKey extends KeyFacts {
   id: string;
   email: string;
   status: 'candidate' | 'confirmed' | 'replaced' | 'rejected';
-  source: 'upload' | 'autocrypt' | 'attachment';
+  source: 'upload' | 'autocrypt' | 'attachment' | 'stakeholder';
   createdAt: Date;
   usability: KeyUsability;
 }
@@ -758,4 +758,44 @@ export async function confirmedKeys(
     const hit = cache.get(row.id);
     return hit && hit.digest === row.digest ? [{ personId: row.person_id, email: hit.email, key: hit.key }] : [];
   });
+}
+
+/**
+ * The key of a stakeholder organisation's contact alias, read from what the organisation gave
+ * (hostile input: a clear error for anything that is not a usable public key carrying the alias).
+ */
+export async function readAliasKey(armored: string, alias: string, now: Date): Promise<{ key: PublicKey; facts: KeyFacts }> {
+  const key = await parsePublic(armored);
+  const usability = await keyUsability(key, now, alias);
+  if (!usability.usable) throw new ValidationError(`This key cannot be used for ${alias}: ${whyUnusable(usability)}.`);
+  return { key, facts: await factsOf(key) };
+}
+
+/**
+ * Confirms a stakeholder alias's key: the confirmer read its fingerprint out of band (a call, a signed
+ * mail, a keysigning) and typed it; a different fingerprint is refused. From then on the alias's mail
+ * is encrypted to it, like any correspondent's.
+ */
+export async function confirmAliasKey(
+  app: KeyCrypto,
+  tx: Queryable,
+  k: { alias: string; armored: string; fingerprint: string; confirmedBy: string | null; now: Date },
+): Promise<KeyFacts> {
+  const { key, facts } = await readAliasKey(k.armored, k.alias, k.now);
+  const typed = k.fingerprint.replace(/\s+/g, '').toUpperCase();
+  if (typed !== facts.fingerprint)
+    throw new ValidationError("The fingerprint does not match the organisation's key: check it with the organisation out of band.", [
+      { path: 'fingerprint', message: `the key's fingerprint is ${facts.fingerprint}` },
+    ]);
+  await storeConfirmed(app, tx, {
+    email: k.alias,
+    personId: null,
+    key,
+    facts,
+    source: 'stakeholder',
+    reportId: null,
+    now: k.now,
+    confirmedBy: k.confirmedBy,
+  });
+  return facts;
 }

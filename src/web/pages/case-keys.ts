@@ -23,6 +23,7 @@ const SOURCE_WORDS: Record<StoredKey['source'], string> = {
   autocrypt: 'Autocrypt header of their mail',
   attachment: 'key attached to their mail',
   upload: 'uploaded',
+  stakeholder: "a stakeholder organisation's alias key",
 };
 
 /** 40 hex digits as ten groups of four, the way gpg --fingerprint prints them and people read them aloud. */
