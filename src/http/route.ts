@@ -12,8 +12,9 @@ import { isUuid } from '../domain/ids.ts';
  * - reporter-link: anyone holding the report's secret link
  * - signed-in: a person with a session or API token; the use case applies need-to-know per case
  * - admin: a signed-in admin
+ * - stakeholder: a stakeholder organisation signed in to the portal; the use case shows only what its tier may see
  */
-export type Policy = 'public' | 'reporter-link' | 'signed-in' | 'admin';
+export type Policy = 'public' | 'reporter-link' | 'signed-in' | 'admin' | 'stakeholder';
 
 export interface RouteInput {
   ctx: Ctx;
@@ -74,6 +75,7 @@ export const PATH_PARAMS: Record<string, PathParam> = {
   proposalId: uuid,
   itemId: uuid,
   daysOffId: uuid,
+  orgId: uuid,
   version,
   /** An incident id (TF-2026-0007), an advisory's public id, or an advisory's uuid. */
   ref: segment,

@@ -22,6 +22,8 @@ import { relayRoutes } from './routes/relay.ts';
 import { mailInboxRoutes } from './routes/mail-inbox.ts';
 import { redactionRoutes } from './routes/redaction.ts';
 import { disclosureRoutes } from './routes/disclosure.ts';
+import { PORTAL_COOKIE, stakeholderRoutes } from './routes/stakeholders.ts';
+import { principalFromPortalSession } from '../app/stakeholders/portal-auth.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -56,6 +58,7 @@ export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
     ...relayRoutes,
     ...redactionRoutes,
     ...disclosureRoutes,
+    ...stakeholderRoutes,
     ...extra,
   ];
 }
@@ -164,6 +167,12 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     return { principal: { kind: 'anonymous' }, csrfToken: null };
   };
 
+  const authenticatePortal = async (request: FastifyRequest): Promise<AuthResult> => {
+    const token = request.cookies[PORTAL_COOKIE];
+    const s = token ? await principalFromPortalSession(app, token) : null;
+    return s ?? { principal: { kind: 'anonymous' }, csrfToken: null };
+  };
+
   server.setErrorHandler((error, request, reply) => {
     const body = toErrorBody(error);
     if (body.status >= 500) request.log.error(error);
@@ -182,8 +191,11 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
       url: route.url,
       ...(route.rateLimitPerMinute ? { config: { rateLimit: { max: route.rateLimitPerMinute(app.config), timeWindow: '1 minute' } } } : {}),
       handler: async (request, reply) => {
-        const auth = await authenticate(request);
+        // The portal's routes are the organisation's session's only, and its session reaches no other route.
+        const auth = route.policy === 'stakeholder' ? await authenticatePortal(request) : await authenticate(request);
         const { principal } = auth;
+        if (route.policy === 'stakeholder' && principal.kind !== 'stakeholder')
+          throw new EmbargoError('unauthenticated', 'Sign in to the stakeholder portal first.');
         if (route.policy === 'signed-in' || route.policy === 'admin') {
           if (principal.kind !== 'person') throw new EmbargoError('unauthenticated', 'Sign in first.');
           if (route.policy === 'admin' && !mayDo(principal, 'admin.manage'))

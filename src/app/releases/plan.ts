@@ -35,9 +35,10 @@ async function insertRelease(
 
 /** Plans the incident's releases anew from its agreed timeline (nothing while no embargo is in force). */
 export async function planReleases(tx: Queryable, incidentId: string, now: Date): Promise<void> {
-  await tx.query(`UPDATE timed_releases SET state = 'cancelled' WHERE incident_id = $1 AND state = 'scheduled' AND kind IN ${PLANNED_KINDS}`, [
-    incidentId,
-  ]);
+  await tx.query(
+    `UPDATE timed_releases SET state = 'cancelled' WHERE incident_id = $1 AND state = 'scheduled' AND kind IN ${PLANNED_KINDS}`,
+    [incidentId],
+  );
   const inc = await tx.query<{ embargo_state: string }>('SELECT embargo_state FROM incidents WHERE id = $1', [incidentId]);
   if (!['active', 'revise'].includes(inc.rows[0]?.embargo_state ?? '')) return;
   const agreed = await tx.query<{ tiers: { tier: string; endsAt: string }[]; public_at: Date }>(
@@ -61,18 +62,29 @@ export async function planReleases(tx: Queryable, incidentId: string, now: Date)
 
 /** The embargo ended early: nothing more goes on the old schedule, and every tier is told at once. */
 export async function endReleases(ctx: Ctx, tx: Queryable, incidentId: string, now: Date, reason: string): Promise<void> {
-  await tx.query(`UPDATE timed_releases SET state = 'cancelled' WHERE incident_id = $1 AND state = 'scheduled' AND kind IN ${PLANNED_KINDS}`, [
-    incidentId,
-  ]);
+  await tx.query(
+    `UPDATE timed_releases SET state = 'cancelled' WHERE incident_id = $1 AND state = 'scheduled' AND kind IN ${PLANNED_KINDS}`,
+    [incidentId],
+  );
   const id = await insertRelease(tx, { incidentId, kind: 'embargo_ended', tier: null, dueAt: now, now });
-  await tx.query('UPDATE timed_releases SET note_sealed = $2 WHERE id = $1', [id, ctx.app.sealer.seal(reason, aad('timed_releases', 'note', id))]);
+  await tx.query('UPDATE timed_releases SET note_sealed = $2 WHERE id = $1', [
+    id,
+    ctx.app.sealer.seal(reason, aad('timed_releases', 'note', id)),
+  ]);
 }
 
 /** The reporter is told of the publication at its instant, not when it is scheduled. */
-export async function scheduleReporterDisclosure(tx: Queryable, incidentId: string, advisoryId: string, at: Date, now: Date): Promise<void> {
-  await tx.query(`UPDATE timed_releases SET state = 'cancelled' WHERE advisory_id = $1 AND state = 'scheduled' AND kind = 'reporter_disclosure'`, [
-    advisoryId,
-  ]);
+export async function scheduleReporterDisclosure(
+  tx: Queryable,
+  incidentId: string,
+  advisoryId: string,
+  at: Date,
+  now: Date,
+): Promise<void> {
+  await tx.query(
+    `UPDATE timed_releases SET state = 'cancelled' WHERE advisory_id = $1 AND state = 'scheduled' AND kind = 'reporter_disclosure'`,
+    [advisoryId],
+  );
   await insertRelease(tx, { incidentId, kind: 'reporter_disclosure', tier: null, advisoryId, dueAt: at, now });
 }
 

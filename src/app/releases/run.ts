@@ -59,12 +59,10 @@ export async function runDueReleases(app: App, now: Date, node = 'serve'): Promi
         if (!row) return null;
         claimed = row;
         const outcome = await perform(ctx, tx, row, now);
-        await tx.query(`UPDATE timed_releases SET state = 'done', done_at = $2, done_by = $3, outcome = $4, last_error = NULL WHERE id = $1`, [
-          row.id,
-          now,
-          node,
-          outcome,
-        ]);
+        await tx.query(
+          `UPDATE timed_releases SET state = 'done', done_at = $2, done_by = $3, outcome = $4, last_error = NULL WHERE id = $1`,
+          [row.id, now, node, outcome],
+        );
         return row;
       });
     } catch (e) {
@@ -219,9 +217,11 @@ async function makeFixPublic(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: Prof
   let words: string;
   if (fix?.published_at) words = 'The fix was public already.';
   else if (!fix?.ready_at)
-    words = 'The last embargo before publication ended, but the fix is not marked ready: nothing was made public. Mark it ready when it is.';
+    words =
+      'The last embargo before publication ended, but the fix is not marked ready: nothing was made public. Mark it ready when it is.';
   else if (fix.export_controlled)
-    words = 'The last embargo before publication ended; the fix stays within the security teams under export control (public release deferred).';
+    words =
+      'The last embargo before publication ended; the fix stays within the security teams under export control (public release deferred).';
   else {
     await tx.query('UPDATE incident_fixes SET published_at = $2 WHERE incident_id = $1', [incidentId, at]);
     await emit(ctx, tx, 'fix_published', { reportId: c.row.reportId, incidentId, at });
@@ -296,7 +296,7 @@ async function tellReporterOfDisclosure(
     [row.advisory_id],
   );
   const adv = a.rows[0];
-  if (!adv || adv.state !== 'published' || !isPublicAt({ publishedVersion: adv.published_version, publishAt: adv.publish_at }, now))
+  if (adv?.state !== 'published' || !isPublicAt({ publishedVersion: adv.published_version, publishAt: adv.publish_at }, now))
     return 'the advisory is not public: the reporter was not told';
   const v = await readVersion(ctx, tx, row.advisory_id!, adv.published_version!);
   await notifyReporterOfDisclosure(ctx, tx, rules, c, v.document, at, now);

@@ -24,7 +24,14 @@ export interface Briefing {
   fix: { state: FixState; items: { kind: string; text: string; done: boolean }[] };
 }
 
-export async function briefingOf(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRules, tier: string, zone: string): Promise<Briefing> {
+export async function briefingOf(
+  ctx: Ctx,
+  tx: Queryable,
+  c: LoadedCase,
+  rules: ProfileRules,
+  tier: string,
+  zone: string,
+): Promise<Briefing> {
   const incidentId = c.row.incidentId!;
   const r = renderForAudience({ kind: 'stakeholder', tier }, await caseSensitiveValues(ctx.app, tx, c.row.reportId));
   const outside = await outsideTextOf(ctx.app.sealer, tx, c.row.reportId);

@@ -35,7 +35,15 @@ export async function mailOrgs(
     const id = crypto.randomUUID();
     await tx.query(
       'INSERT INTO stakeholder_receipts (id, incident_id, org_id, what, body_sealed, outbox_id, sent_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [id, c.row.incidentId, org.id, mail.what, ctx.app.sealer.seal(`Subject: ${mail.subject}\n\n${body}`, aad('stakeholder_receipts', 'body', id)), outboxId, now],
+      [
+        id,
+        c.row.incidentId,
+        org.id,
+        mail.what,
+        ctx.app.sealer.seal(`Subject: ${mail.subject}\n\n${body}`, aad('stakeholder_receipts', 'body', id)),
+        outboxId,
+        now,
+      ],
     );
     ids.push(outboxId);
   }

@@ -29,7 +29,10 @@ export const ApplicationInput = z.strictObject({
   /** The tier it asks to join. */
   project: z.string().trim().min(1).max(100),
   tier: z.string().trim().min(1).max(64),
-  publicKey: z.string().min(1).max(256 * 1024),
+  publicKey: z
+    .string()
+    .min(1)
+    .max(256 * 1024),
   /** Its statement that it accepts the disclosure policy (keeps details confidential until the public instant). */
   statement: z.string().trim().min(10).max(5000),
   acceptsPolicy: z.literal(true, { error: 'the policy must be accepted to apply' }),
@@ -52,7 +55,10 @@ export const AddOrgInput = z.strictObject({
   alias,
   about: z.string().trim().max(5000).optional(),
   timeZone: tz,
-  publicKey: z.string().min(1).max(256 * 1024),
+  publicKey: z
+    .string()
+    .min(1)
+    .max(256 * 1024),
   fingerprint: z.string().trim().min(16).max(100),
   tiers: z.array(membership).min(1).max(50),
 });
@@ -90,7 +96,8 @@ const ORG_COLUMNS =
   'id, name_sealed, alias_sealed, about_sealed, time_zone, policy_statement_sealed, status, key_fingerprint, created_at, decided_at';
 
 /** Opens a sealed column of an organisation's row. */
-const open = (app: App, row: { id: string }, column: string, sealed: string) => app.sealer.open(sealed, aad('stakeholder_orgs', column, row.id));
+const open = (app: App, row: { id: string }, column: string, sealed: string) =>
+  app.sealer.open(sealed, aad('stakeholder_orgs', column, row.id));
 
 export function orgName(app: App, row: { id: string; name_sealed: string }): string {
   return open(app, row, 'name', row.name_sealed);
@@ -202,10 +209,12 @@ export async function applyAsStakeholder(ctx: Ctx, raw: unknown): Promise<{ id: 
     const [tier] = await resolveTiers(tx, rules, [{ project: input.project, tier: input.tier }], 'application');
     const id = await insertOrg(ctx, tx, now, { ...input, status: 'applied' });
     await tx.query('UPDATE stakeholder_orgs SET key_fingerprint = $2 WHERE id = $1', [id, facts.fingerprint]);
-    await tx.query(
-      `INSERT INTO stakeholder_applications (org_id, project_id, tier, key_sealed) VALUES ($1, $2, $3, $4)`,
-      [id, tier!.projectId, tier!.tier, ctx.app.sealer.seal(input.publicKey, aad('stakeholder_applications', 'key', id))],
-    );
+    await tx.query(`INSERT INTO stakeholder_applications (org_id, project_id, tier, key_sealed) VALUES ($1, $2, $3, $4)`, [
+      id,
+      tier!.projectId,
+      tier!.tier,
+      ctx.app.sealer.seal(input.publicKey, aad('stakeholder_applications', 'key', id)),
+    ]);
     await audit(ctx, tx, now, { action: 'stakeholder.applied', subjectType: 'stakeholder', subjectId: id, data: { tier: input.tier } });
     return { id, fingerprint: facts.fingerprint };
   });
