@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { parseAdvisory, type Advisory } from '../../domain/advisory.ts';
 import { EmbargoError, ValidationError } from '../../domain/errors.ts';
-import { STAKEHOLDER_KINDS, STAKEHOLDER_KINDS_SQL } from '../../domain/stakeholders.ts';
 import { toText } from '../../formats/text.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
 import { openReporter, type LoadedCase } from '../cases/case.ts';
@@ -11,11 +10,14 @@ import { addMessage, messageReporter, queueMail, stageOf } from '../cases/messag
 import { readVersion } from './advisories.ts';
 import { withAdvisory } from '../gate.ts';
 import { publicationLeaks } from './leak-check.ts';
+import type { ProfileRules } from '../profile/rules.ts';
+import { orgsInTiers, type TierOrg } from '../stakeholders/orgs.ts';
+import { mailOrgs, toldTiers } from '../stakeholders/notify.ts';
 
 // Circulating a draft before publication: to the reporter (into the case thread and, when they gave
 // an address, the outbox, copied as the profile says) or to stakeholders (addresses given, or the
-// members of the incident's projects' ESS and trusted teams), one mail per stakeholder so none
-// learns who else is in the loop. Each circulation records the exact version sent and to whom.
+// organisations of the tiers already told of the incident, whose portal then shows the draft), one
+// mail per stakeholder so none learns who else is in the loop. Each circulation records the exact version sent and to whom.
 // Stakeholders never see who reported: the reporter's credit is shown anonymously in their copy and
 // the leak guard refuses a copy that still names the reporter anywhere.
 
@@ -23,27 +25,22 @@ export const CirculateInput = z.strictObject({
   audience: z.enum(['reporter', 'stakeholders']),
   /** The version to send; default the head. */
   version: z.number().int().min(1).optional(),
-  /** Stakeholders only: the addresses; default the members of the projects' ESS and trusted teams. */
+  /** Stakeholders only: the addresses; default the organisations of the tiers already told. */
   recipients: z.array(z.string().trim().toLowerCase().email().max(320)).max(200).optional(),
   /** A note above the draft. */
   message: z.string().trim().max(10_000).optional(),
 });
 
-/** Members' addresses of the ESS and trusted teams of the incident's projects (linked, or named <project>-ess / <project>-trusted). */
-async function stakeholderAddresses(tx: Queryable, c: LoadedCase): Promise<string[]> {
-  const r = await tx.query<{ email: string }>(
-    `SELECT DISTINCT pe.email
-       FROM projects p
-       JOIN teams t ON t.id IN (p.ess_team_id, p.trusted_team_id)
-                    OR (t.kind IN ${STAKEHOLDER_KINDS_SQL} AND t.slug IN (${STAKEHOLDER_KINDS.map((k) => `p.slug || '-${k}'`).join(', ')}))
-       JOIN team_members tm ON tm.team_id = t.id
-       JOIN people pe0 ON pe0.id = tm.person_id AND NOT pe0.disabled
-       JOIN person_emails pe ON pe.person_id = tm.person_id AND pe.is_primary
-      WHERE p.id = ANY($1::uuid[])
-      ORDER BY pe.email`,
-    [c.projects.map((p) => p.projectId)],
+/** The organisations of the tiers already told of the incident: a draft goes only where the case has. */
+async function toldOrgs(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRules): Promise<TierOrg[]> {
+  if (!c.row.incidentId) return [];
+  const tiers = await toldTiers(tx, c.row.incidentId, rules.embargo.tiers);
+  return orgsInTiers(
+    ctx.app,
+    tx,
+    c.projects.map((p) => p.projectId),
+    tiers,
   );
-  return r.rows.map((x) => x.email);
 }
 
 /** The draft as sent: the plain-text announcement, dated now, marked as a draft. */
@@ -109,11 +106,14 @@ export async function circulateAdvisory(
       return { version, recipients: recipients.to, outboxIds: outboxId ? [outboxId] : [] };
     }
 
-    const addresses = input.recipients ?? (await stakeholderAddresses(tx, c));
+    // By default the organisations of the tiers already told; addresses given go as they are.
+    const orgs = input.recipients ? [] : await toldOrgs(ctx, tx, c, rules);
+    const addresses = input.recipients ?? orgs.map((o) => o.alias);
     if (addresses.length === 0) {
-      throw new ValidationError("No stakeholders to send to: give addresses, or add members to the projects' ESS or trusted teams.", [
-        { path: 'recipients', message: 'no recipients' },
-      ]);
+      throw new ValidationError(
+        'No stakeholders to send to: no tier has been told of this incident yet (or its tiers have no organisation). Give addresses, or wait for the tier notice.',
+        [{ path: 'recipients', message: 'no recipients' }],
+      );
     }
     // Stakeholders learn nothing about the reporter, not even a name they chose to be credited by.
     const anonymised = parseAdvisory({
@@ -133,7 +133,13 @@ export async function circulateAdvisory(
     }
     const body = draftText(anonymised, version, now, input.message);
     const outboxIds: string[] = [];
-    for (const to of [...new Set(addresses)]) {
+    const orgMail = { what: `Draft advisory ${row.publicId} version ${version}`, templateId: 'advisory.draft', subject, body: () => body };
+    for (const org of orgs) {
+      const [outboxId] = await mailOrgs(ctx, tx, now, c, [org], orgMail);
+      await record('stakeholders', { to: [org.alias], cc: [] }, outboxId!);
+      outboxIds.push(outboxId!);
+    }
+    for (const to of input.recipients ? [...new Set(addresses)] : []) {
       const outboxId = await queueMail(ctx, tx, now, {
         reportId: c.row.reportId,
         incidentId: c.row.incidentId,

@@ -12,6 +12,8 @@ import { caseSensitiveValues } from './sensitive.ts';
 import { marksOf } from './marks.ts';
 import { disclosureOf } from '../disclosure/negotiation.ts';
 import { fixOf, type FixView } from '../disclosure/fix.ts';
+import { caseStakeholders } from '../stakeholders/portal.ts';
+import { releasesOf } from '../releases/plan.ts';
 import type { Queryable } from '../../store/db.ts';
 import type { LoadedCase } from './case.ts';
 import { outsideTextOf } from './outside-text.ts';
@@ -384,6 +386,13 @@ export async function caseView(ctx: Ctx, reportId: string, raw: unknown = {}) {
        * it while it is under export control.
        */
       fix: await fixFor(ctx, tx, c, sensitive, r),
+      /**
+       * Who is warned early is itself confidential (the security teams only): per organisation of the
+       * incident's tiers, what it was sent, whether it opened and acknowledged it, and its questions;
+       * and the timed releases, planned and done.
+       */
+      stakeholders: sensitive ? await caseStakeholders(ctx, tx, c, rules) : [],
+      releases: sensitive && c.row.incidentId ? await releasesOf(tx, c.row.incidentId) : [],
       /** Whether this person may start (and so work on) the incident's advisories. */
       advisoryActions: advisoryActions(p, c.facts, null, now),
       severities: rules.severities,
