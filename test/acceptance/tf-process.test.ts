@@ -588,7 +588,7 @@ test('TF project handling 4, 5, 9, 10 and footnote ^^: consolidate with the repo
   );
   const st = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
     as: hank,
-    body: { audience: 'stakeholders', version: v },
+    body: { audience: 'stakeholders', version: v, recipients: ['stan@ess.example'] },
   });
   assert.equal(st.status, 201, st.body);
   assert.deepEqual(st.json.recipients, ['stan@ess.example']);

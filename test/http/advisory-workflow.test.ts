@@ -252,8 +252,14 @@ test('circulation records the exact version sent, to the reporter and to stakeho
     'the reporter reads it on their status page',
   );
 
-  // Stakeholders: the TF-A ESS team by default, one mail each, never naming the reporter.
-  const st = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, { as: hank, body: { audience: 'stakeholders' } });
+  // Stakeholders: by default the tiers told of the incident, and none is told yet.
+  const none = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, { as: hank, body: { audience: 'stakeholders' } });
+  assert.equal(none.status, 400, none.body);
+  // Addresses given: one mail each, never naming the reporter.
+  const st = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
+    as: hank,
+    body: { audience: 'stakeholders', recipients: ['stan@ess.example'] },
+  });
   assert.equal(st.status, 201, st.body);
   assert.deepEqual(st.json.recipients, ['stan@ess.example']);
   const toStan = (await outbox(h, reportId)).filter((m) => m.to.includes('stan@ess.example'));

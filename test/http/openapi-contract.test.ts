@@ -1,3 +1,6 @@
+import { AddOrgInput, ApplicationInput, DecideInput, TiersInput } from '../../src/app/stakeholders/orgs.ts';
+import { PortalLinkInput } from '../../src/app/stakeholders/portal-auth.ts';
+import { QuestionInput } from '../../src/app/stakeholders/portal.ts';
 import { test, before, after } from 'node:test';
 import { MarkInput } from '../../src/app/cases/marks.ts';
 import { OutsideTextInput } from '../../src/app/cases/outside-text.ts';
@@ -138,6 +141,13 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/reports/:id/disclosure-flags': { body: DisclosureFlagInput },
   'POST /api/reporter/:token/embargo/answer': { body: ReporterAnswerInput },
   'POST /api/audit/verify': { body: VerifyInput },
+  'POST /api/stakeholders/applications': { body: ApplicationInput },
+  'POST /api/stakeholders': { body: AddOrgInput },
+  'POST /api/stakeholders/:id/decision': { body: DecideInput },
+  'PUT /api/stakeholders/:id/tiers': { body: TiersInput },
+  'POST /api/reports/:id/stakeholders/:orgId/answers': { body: QuestionInput },
+  'POST /api/portal/sign-in': { body: PortalLinkInput },
+  'POST /api/portal/cases/:ref/questions': { body: QuestionInput },
 };
 
 /**
@@ -158,6 +168,7 @@ const doorValidated = new Set([
   'GET /api/deliveries/queued',
   'GET /api/deliveries/status',
   'POST /api/audit/checkpoint',
+  'POST /api/portal/sign-in/:token',
 ]);
 
 const apiRoutes = allRoutes().filter((r) => r.url.startsWith('/api/'));

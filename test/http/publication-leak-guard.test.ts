@@ -209,7 +209,10 @@ test('the credit alias the reporter chose: refused in a draft for stakeholders a
   await saveComplete(advisoryId, { description: 'As zeroday-hal showed, BL2 copies the image header into a stack buffer.' });
 
   const outboxBefore = (await outbox(h, reportId)).length;
-  const st = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, { as: tina, body: { audience: 'stakeholders' } });
+  const st = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
+    as: tina,
+    body: { audience: 'stakeholders' },
+  });
   assert.equal(st.status, 422, st.body);
   assert.deepEqual(refusedFields(st), { description: 'identity' });
   assert.doesNotMatch(st.body, /zeroday/);
@@ -220,7 +223,10 @@ test('the credit alias the reporter chose: refused in a draft for stakeholders a
   assert.deepEqual(refusedFields(refused), { description: 'identity' }, 'the alias choice covers their own credit only');
 
   await saveComplete(advisoryId);
-  const clean = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, { as: tina, body: { audience: 'stakeholders' } });
+  const clean = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
+    as: tina,
+    body: { audience: 'stakeholders', recipients: ['psirt@vendor.example'] },
+  });
   assert.equal(clean.status, 201, clean.body);
   const ok = await approveAndSchedule(advisoryId);
   assert.equal(ok.status, 200, ok.body);

@@ -85,7 +85,9 @@ function fill(url: string): string {
     .replace('/mail-inbox/:id', `/mail-inbox/${MAIL_SAMPLE_ID}`)
     .replace('/keys/:id', `/keys/${MAIL_SAMPLE_ID}`)
     .replace('/deliveries/:id', `/deliveries/${MAIL_SAMPLE_ID}`)
-    .replace('/tokens/:id', `/tokens/${MAIL_SAMPLE_ID}`);
+    .replace('/tokens/:id', `/tokens/${MAIL_SAMPLE_ID}`)
+    .replace('/stakeholders/:id', `/stakeholders/${MAIL_SAMPLE_ID}`)
+    .replace(':orgId', MAIL_SAMPLE_ID);
 }
 
 async function snapshot() {
@@ -126,6 +128,11 @@ test('every route × every role: no read or write where the policy says no', asy
         // Keys the reporter offered carry their identity: not for people pulled into the case.
         else if (route.url === '/api/reports/:id/keys' && role === 'collaborator') expected = 404;
       }
+      // The portal is an organisation's session's only: no person, signed in or not, reaches it.
+      if (route.policy === 'stakeholder') expected = 401;
+      // The stakeholder organisations: admins and the central team only.
+      if (route.policy === 'signed-in' && member && /^\/api\/stakeholders(\/|$)/.test(route.url) && role !== 'admin' && role !== 'central')
+        expected = 403;
       // A secret link of the wrong kind (a reporter's link used as an enrollment link) opens nothing.
       if (route.url.startsWith('/api/enrollment/')) expected = 404;
       // Allowed writes are exercised by the acceptance tests; here only refusals and reads are sent.

@@ -257,7 +257,7 @@ test(`campaign: ${RUNS} generated cases through the running desk, on every path 
       });
       const circulated = await api(h, 'POST', `/api/advisories/${advisoryId}/circulations`, {
         as: tina,
-        body: { audience: 'stakeholders' },
+        body: { audience: 'stakeholders', recipients: ['stan@ess.example'] },
       });
       assert.equal(circulated.status, 201, circulated.body);
       // Mail to anyone outside the security teams: the clean draft to the stakeholders, the collaborator's notices.

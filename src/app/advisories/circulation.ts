@@ -106,15 +106,6 @@ export async function circulateAdvisory(
       return { version, recipients: recipients.to, outboxIds: outboxId ? [outboxId] : [] };
     }
 
-    // By default the organisations of the tiers already told; addresses given go as they are.
-    const orgs = input.recipients ? [] : await toldOrgs(ctx, tx, c, rules);
-    const addresses = input.recipients ?? orgs.map((o) => o.alias);
-    if (addresses.length === 0) {
-      throw new ValidationError(
-        'No stakeholders to send to: no tier has been told of this incident yet (or its tiers have no organisation). Give addresses, or wait for the tier notice.',
-        [{ path: 'recipients', message: 'no recipients' }],
-      );
-    }
     // Stakeholders learn nothing about the reporter, not even a name they chose to be credited by.
     const anonymised = parseAdvisory({
       ...v.document,
@@ -129,6 +120,15 @@ export async function circulateAdvisory(
         'leak_blocked',
         `The draft cannot go to stakeholders: ${leaks.length} field${leaks.length === 1 ? ' carries' : 's carry'} what only the security teams may know. Remove or rephrase ${leaks.length === 1 ? 'it' : 'them'}.`,
         leaks,
+      );
+    }
+    // By default the organisations of the tiers already told; addresses given go as they are.
+    const orgs = input.recipients ? [] : await toldOrgs(ctx, tx, c, rules);
+    const addresses = input.recipients ?? orgs.map((o) => o.alias);
+    if (addresses.length === 0) {
+      throw new ValidationError(
+        'No stakeholders to send to: no tier has been told of this incident yet (or its tiers have no organisation). Give addresses, or wait for the tier notice.',
+        [{ path: 'recipients', message: 'no recipients' }],
       );
     }
     const body = draftText(anonymised, version, now, input.message);

@@ -138,10 +138,12 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
       now,
     ]);
     row.state = 'published';
-    // The reporter is told that it is public at the instant it is, not when it is scheduled.
-    if (input.notifyReporter && !alreadyPublic && rules.hasTemplate('disclosure_notification')) {
-      if (at.getTime() <= now.getTime()) await notifyReporterOfDisclosure(ctx, tx, rules, va.c, document, at, now);
-      else await scheduleReporterDisclosure(tx, va.c.row.incidentId!, advisoryId, at, now);
+    // The profile's disclosure notification tells the reporter the date and asks how to credit them,
+    // now; that it is public they are told at the instant it is (a timed release), not before.
+    if (input.notifyReporter && !alreadyPublic) {
+      if (rules.hasTemplate('disclosure_notification')) await notifyReporterOfDisclosure(ctx, tx, rules, va.c, document, at, now);
+      if (at.getTime() > now.getTime() && va.c.row.incidentId)
+        await scheduleReporterDisclosure(tx, va.c.row.incidentId, advisoryId, at, now);
     }
     await audit(ctx, tx, now, {
       action: alreadyPublic ? 'advisory.update_published' : 'advisory.publication_scheduled',

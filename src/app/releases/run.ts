@@ -3,12 +3,12 @@ import { readableInstant } from '../../domain/reader-dates.ts';
 import { isPublicAt } from '../../domain/publication.ts';
 import { aad, audit, type App, type Ctx } from '../context.ts';
 import { loadCase, type LoadedCase } from '../cases/case.ts';
-import { addMessage } from '../cases/messaging.ts';
+import { addMessage, messageReporter } from '../cases/messaging.ts';
+import { advisoryPageUrl } from '../../config.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { emit } from '../events.ts';
 import { readVersion } from '../advisories/advisories.ts';
-import { notifyReporterOfDisclosure } from '../advisories/review.ts';
 import { orgsInTiers, type TierOrg } from '../stakeholders/orgs.ts';
 import { briefingOf, briefingText } from '../stakeholders/briefing.ts';
 import { mailOrgs, portalCaseUrl, toldTiers } from '../stakeholders/notify.ts';
@@ -299,6 +299,13 @@ async function tellReporterOfDisclosure(
   if (adv?.state !== 'published' || !isPublicAt({ publishedVersion: adv.published_version, publishAt: adv.publish_at }, now))
     return 'the advisory is not public: the reporter was not told';
   const v = await readVersion(ctx, tx, row.advisory_id!, adv.published_version!);
-  await notifyReporterOfDisclosure(ctx, tx, rules, c, v.document, at, now);
+  const link = v.document.url ?? advisoryPageUrl(ctx.app.config, v.document.id);
+  const zone = (await tx.query<{ default_time_zone: string }>('SELECT default_time_zone FROM instance WHERE id = 1')).rows[0]
+    ?.default_time_zone;
+  await messageReporter(ctx, tx, now, rules, c, {
+    templateId: 'advisory.public',
+    subject: `[${c.row.incidentRef}] The advisory is public`,
+    body: `The advisory ${v.document.id}${v.document.cveIds.length ? ` (${v.document.cveIds.join(', ')})` : ''} about the vulnerability you reported is public as of ${readableInstant(at, zone ?? 'UTC')}:\n${link}\n\nThank you for reporting it and for keeping it confidential until now.`,
+  });
   return 'the reporter was told of the publication';
 }

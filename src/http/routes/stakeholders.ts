@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { defineRoutes, NoBody } from '../route.ts';
 import {
   AddOrgInput,
@@ -110,7 +109,8 @@ export const stakeholderRoutes = defineRoutes([
     body: NoBody,
     rateLimitPerMinute: (c) => c.publicFormRatePerMinute,
     summary: 'Redeem a sign-in link: a session of the organisation (cookie), valid for 12 hours, and its CSRF token for unsafe requests.',
-    handler: async ({ ctx, params, reply }) => {
+    handler: async ({ ctx, params, body, reply }) => {
+      NoBody.parse(body);
       const s = await redeemPortalLink(ctx, params.token!);
       reply.setCookie(PORTAL_COOKIE, s.sessionToken, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', expires: s.expiresAt });
       return { signedIn: true, csrfToken: s.csrfToken, expiresAt: s.expiresAt.toISOString() };
@@ -121,7 +121,6 @@ export const stakeholderRoutes = defineRoutes([
     url: '/api/portal/sign-out',
     policy: 'stakeholder',
     tag: 'portal',
-    body: NoBody,
     summary: 'End the portal session.',
     handler: async ({ ctx, request, reply }) => {
       const token = request.cookies[PORTAL_COOKIE];
@@ -135,7 +134,6 @@ export const stakeholderRoutes = defineRoutes([
     url: '/api/portal/cases',
     policy: 'stakeholder',
     tag: 'portal',
-    query: z.strictObject({}),
     summary: "The incidents released to the organisation's tier, from the instant of their release.",
     handler: ({ ctx }) => portalCases(ctx),
   },
@@ -152,7 +150,6 @@ export const stakeholderRoutes = defineRoutes([
     url: '/api/portal/cases/:ref/acknowledge',
     policy: 'stakeholder',
     tag: 'portal',
-    body: NoBody,
     summary: 'Acknowledge receipt.',
     handler: ({ ctx, params }) => acknowledgeCase(ctx, params.ref!),
   },
