@@ -8,6 +8,7 @@ import type { LoadedCase } from '../cases/case.ts';
 import { addMessage } from '../cases/messaging.ts';
 import { emit } from '../events.ts';
 import { planReleases } from '../releases/plan.ts';
+import { markFixShared, updateToldTiers } from '../stakeholders/notify.ts';
 import { setCaseFlags } from './case-state.ts';
 
 // The fix record of an incident: what the fix is made of as it grows (patches, the private branch or
@@ -164,7 +165,7 @@ export function setExportControl(ctx: Ctx, reportId: string, raw: unknown) {
 
 /** The fix is ready: the case state's F flag is set and the profile's fix_ready event fires (its clocks stop or start). */
 export function markFixReady(ctx: Ctx, reportId: string) {
-  return withCase(ctx, reportId, { lock: true, action: 'incident.fix' }, async (tx, c, _rules, now) => {
+  return withCase(ctx, reportId, { lock: true, action: 'incident.fix' }, async (tx, c, rules, now) => {
     const incidentId = incidentOf(c);
     await ensureFix(tx, incidentId, now);
     const r = await tx.query(
@@ -174,8 +175,17 @@ export function markFixReady(ctx: Ctx, reportId: string) {
     if (r.rowCount !== 1) throw new ConflictError('The fix is marked ready already.');
     await setCaseFlags(ctx, tx, { incidentId, reportId }, ['fixReady'], now, 'the fix is ready');
     await emit(ctx, tx, 'fix_ready', { reportId, incidentId, at: now });
-    // Under an agreed embargo the first tier is told now (the primary embargo starts).
+    // Under an agreed embargo the first tier is told now (the primary embargo starts); tiers told
+    // before the fix was ready get it as an update (unless it is under export control).
     await planReleases(tx, incidentId, now);
+    if (await fixMayLeaveTheTeams(tx, incidentId)) {
+      const told = await updateToldTiers(ctx, tx, now, c, rules, {
+        what: 'The fix is available',
+        subject: 'the fix is available',
+        lead: `A fix for ${c.row.incidentRef} is available; it is below. Keep it confidential until its public release.`,
+      });
+      if (told > 0) await markFixShared(ctx, tx, c, now);
+    }
     await addMessage(ctx, tx, now, c, 'note', 'The fix is ready.');
     await audit(ctx, tx, now, { action: 'fix.ready', subjectType: 'report', subjectId: reportId, data: {} });
     return { readyAt: now.toISOString() };

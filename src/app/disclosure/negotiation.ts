@@ -15,6 +15,7 @@ import type { ProfileRules } from '../profile/rules.ts';
 import { moveEmbargo, setCaseFlags } from './case-state.ts';
 import { emit } from '../events.ts';
 import { endReleases, planReleases } from '../releases/plan.ts';
+import { updateToldTiers } from '../stakeholders/notify.ts';
 
 // Embargo negotiation (TF P5: "The project incident handler is responsible for negotiating
 // embargo/disclosure timelines with the reporter"; Tock 4.1: "Determine an appropriate disclosure
@@ -224,9 +225,10 @@ async function propose(
 
 /** Accepts the open proposal: the embargo is active until its public instant. */
 async function accept(ctx: Ctx, tx: Queryable, c: LoadedCase, p: ProposalRow, now: Date, by: string): Promise<void> {
-  await closeProposal(tx, p.id, 'accepted', now);
+  // The timeline agreed before (a revision replaces it), read before this one is accepted.
   const previous = await lastAgreed(tx, c.row.incidentId!);
-  if (previous && previous.id !== p.id) await closeProposal(tx, previous.id, 'superseded', now);
+  await closeProposal(tx, p.id, 'accepted', now);
+  if (previous) await closeProposal(tx, previous.id, 'superseded', now);
   await moveEmbargo(
     ctx,
     tx,
@@ -237,8 +239,15 @@ async function accept(ctx: Ctx, tx: Queryable, c: LoadedCase, p: ProposalRow, no
     p.public_at,
   );
   if (!previous) await emit(ctx, tx, 'embargo_started', { reportId: c.row.reportId, incidentId: c.row.incidentId!, at: now });
-  // The tiers are told, and the fix made public, on the agreed timeline from now on.
+  // The tiers are told, and the fix made public, on the agreed timeline from now on; those told
+  // already hear of the new dates.
   await planReleases(tx, c.row.incidentId!, now);
+  if (previous)
+    await updateToldTiers(ctx, tx, now, c, await rulesOf(tx), {
+      what: 'The disclosure timeline changed',
+      subject: 'the disclosure timeline changed',
+      lead: `The disclosure timeline of ${c.row.incidentRef} changed (${by} agreed new dates): the dates below replace those you were given.`,
+    });
   await audit(ctx, tx, now, { action: 'embargo.accepted', subjectType: 'report', subjectId: c.row.reportId, data: { proposal: p.id, by } });
 }
 

@@ -11,7 +11,7 @@ import { emit } from '../events.ts';
 import { readVersion } from '../advisories/advisories.ts';
 import { orgsInTiers, type TierOrg } from '../stakeholders/orgs.ts';
 import { briefingOf, briefingText } from '../stakeholders/briefing.ts';
-import { mailOrgs, portalCaseUrl, toldTiers } from '../stakeholders/notify.ts';
+import { mailOrgs, markFixShared, portalCaseUrl, updateToldTiers } from '../stakeholders/notify.ts';
 
 // The scheduler of timed releases: every server runs this pass; each due release is claimed with
 // FOR UPDATE SKIP LOCKED and marked done in the same transaction as everything it does (tier
@@ -192,10 +192,7 @@ async function tellTier(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRu
     subject: `[${c.row.incidentRef}] Embargoed vulnerability notice`,
     body: (org) => briefings.get(org.id)!,
   });
-  if (fixShared) {
-    const first = await tx.query('UPDATE incident_fixes SET shared_at = $2 WHERE incident_id = $1 AND shared_at IS NULL', [incidentId, at]);
-    if (first.rowCount === 1) await emit(ctx, tx, 'fix_shared', { reportId: c.row.reportId, incidentId, at });
-  }
+  if (fixShared && orgs.length > 0) await markFixShared(ctx, tx, c, at);
   const words = `Told the ${released.map((t) => tierName(rules, t)).join(' and the ')} at ${at.toISOString()}${fixShared ? ', with the fix' : ''}: ${orgList(orgs)}.`;
   await addMessage(ctx, tx, now, c, 'note', words);
   await audit(ctx, tx, now, {
@@ -225,21 +222,12 @@ async function makeFixPublic(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: Prof
   else {
     await tx.query('UPDATE incident_fixes SET published_at = $2 WHERE incident_id = $1', [incidentId, at]);
     await emit(ctx, tx, 'fix_published', { reportId: c.row.reportId, incidentId, at });
-    const told = await toldTiers(tx, incidentId, rules.embargo.tiers);
-    const orgs = await orgsInTiers(
-      ctx.app,
-      tx,
-      c.projects.map((p) => p.projectId),
-      told,
-    );
-    await mailOrgs(ctx, tx, now, c, orgs, {
+    const told = await updateToldTiers(ctx, tx, now, c, rules, {
       what: 'The fix is public',
-      templateId: 'stakeholder.update',
-      subject: `[${c.row.incidentRef}] Update: the fix is public`,
-      body: (org) =>
-        `The fix of ${c.row.incidentRef} is public as of ${readableInstant(at, org.timeZone)}. The advisory follows at the public disclosure.\n\n${portalCaseUrl(ctx, c.row.incidentRef ?? '')}`,
+      subject: 'the fix is public',
+      lead: `The fix of ${c.row.incidentRef} is public as of ${at.toISOString()}. The advisory follows at the public disclosure.`,
     });
-    words = `The fix is public as of ${at.toISOString()}; told ${orgs.length} organisation${orgs.length === 1 ? '' : 's'}.`;
+    words = `The fix is public as of ${at.toISOString()}; told ${told} organisation${told === 1 ? '' : 's'}.`;
   }
   await addMessage(ctx, tx, now, c, 'note', words);
   return words;
@@ -248,36 +236,19 @@ async function makeFixPublic(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: Prof
 async function tellEmbargoEnded(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRules, row: ReleaseRow, now: Date): Promise<string> {
   const incidentId = c.row.incidentId!;
   const reason = row.note_sealed ? ctx.app.sealer.open(row.note_sealed, aad('timed_releases', 'note', row.id)) : 'the embargo ended';
-  const all = rules.embargo.tiers.map((t) => t.id);
-  await releaseTiers(tx, incidentId, all, now);
-  const orgs = await orgsInTiers(
-    ctx.app,
+  // Every tier is told now, the ones not told yet included: they need to act.
+  await releaseTiers(
     tx,
-    c.projects.map((p) => p.projectId),
-    all,
+    incidentId,
+    rules.embargo.tiers.map((t) => t.id),
+    now,
   );
-  const briefings = new Map<string, string>();
-  for (const org of orgs) {
-    const b = await briefingOf(ctx, tx, c, rules, org.tier, org.timeZone);
-    briefings.set(
-      org.id,
-      [
-        `The embargo on ${b.ref} has ended early: ${reason}`,
-        'Act on it now: the vulnerability may be known to attackers. The advisory will be published as soon as possible.',
-        '',
-        briefingText(b, org.timeZone),
-        '',
-        portalCaseUrl(ctx, b.ref),
-      ].join('\n'),
-    );
-  }
-  await mailOrgs(ctx, tx, now, c, orgs, {
+  const told = await updateToldTiers(ctx, tx, now, c, rules, {
     what: 'The embargo ended early',
-    templateId: 'stakeholder.embargo_ended',
-    subject: `[${c.row.incidentRef}] The embargo has ended`,
-    body: (org) => briefings.get(org.id)!,
+    subject: 'the embargo has ended',
+    lead: `The embargo on ${c.row.incidentRef} has ended early: ${reason}\nAct on it now: the vulnerability may be known to attackers. The advisory will be published as soon as possible.`,
   });
-  const words = `Told every tier that the embargo ended: ${orgList(orgs)}.`;
+  const words = `Told every tier that the embargo ended: ${told} organisation${told === 1 ? '' : 's'}.`;
   await addMessage(ctx, tx, now, c, 'note', words);
   return words;
 }

@@ -1,3 +1,4 @@
+import { updateToldTiers } from '../stakeholders/notify.ts';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
@@ -95,5 +96,12 @@ export async function applySeverityChange(
     data: { from, to },
     secret: { reason: input.reason },
   });
+  // A severity change is news for the stakeholders already told (the reason stays with the teams).
+  if (old.severity !== null && old.severity !== input.severity)
+    await updateToldTiers(ctx, tx, now, c, rules, {
+      what: 'The severity changed',
+      subject: 'the severity changed',
+      lead: `The severity of ${c.row.incidentRef} changed from ${old.severity} to ${input.severity}.`,
+    });
   return { severity: input.severity, priority, resolutionDueAt: resolutionDueAt?.toISOString() ?? null };
 }
