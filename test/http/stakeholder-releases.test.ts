@@ -241,6 +241,11 @@ test('a revised timeline is told to the tiers already told, and only to them', a
   });
   assert.equal(p.status, 201, p.body);
   assert.equal((await api(h, 'POST', `/api/reporter/${c.token}/embargo/answer`, { body: { answer: 'accept' } })).status, 200);
+  const agreed = await h.app.db.query(
+    `SELECT p.id FROM embargo_proposals p JOIN incidents i ON i.id = p.incident_id WHERE i.report_id = $1 AND p.status = 'accepted'`,
+    [c.reportId],
+  );
+  assert.equal(agreed.rows.length, 1, 'the revision supersedes the timeline agreed before');
   const update = (await mailsTo(c.reportId, ess.alias)).at(-1)!;
   assert.match(update.subject, /the disclosure timeline changed/);
   assert.match(update.body, /Public disclosure/);
