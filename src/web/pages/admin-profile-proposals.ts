@@ -1,6 +1,6 @@
 import { applyProfileProposal, listProfileProposals, rejectProfileProposal } from '../../app/profile/proposals.ts';
 import { html } from '../html.ts';
-import { field, hiddenCsrf, input, layout, sendHtml, type FormProblem } from '../common.ts';
+import { field, flashOf, hiddenCsrf, input, layout, sendHtml, type FormProblem } from '../common.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { adminNav } from '../admin-nav.ts';
 import { formPost } from '../form-action.ts';
@@ -67,7 +67,7 @@ export const adminProfileProposalPages = definePages([
     method: 'GET',
     url: '/admin/profile-proposals',
     policy: 'admin.manage',
-    handler: async (input) => page(input, 200, DONE[field(input.query, 'done')] ?? null, null),
+    handler: async (input) => page(input, 200, flashOf(input.query, DONE), null),
   },
   formPost({
     url: '/admin/profile-proposals/:id/apply',
