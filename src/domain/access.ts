@@ -77,6 +77,10 @@ export type CaseAction =
   | 'incident.disclosure'
   /** Record the fix as it grows, mark it ready, hold it under export control. */
   | 'incident.fix'
+  /** After disclosure: note what monitoring the public fix finds, reopen the fix when it proves incomplete (Tock §6.1). */
+  | 'incident.after_disclosure'
+  /** Record the retrospective and propose an edit of the process from it (Tock §6.2–6.3), also once closed. */
+  | 'incident.retrospective'
   | 'incident.close'
   | 'incident.reopen';
 
@@ -139,8 +143,9 @@ export function caseActions(p: Principal, c: CaseFacts, wf: WorkflowModes): Case
   actions.push('case.note');
   if (teamMember) actions.push('case.reply', 'case.status_update', 'case.redact');
   if (c.incidentId !== null && (p.central || c.projects.some((x) => x.handlerId === p.personId))) {
-    if (c.incidentOpen) actions.push('incident.change_severity', 'incident.disclosure', 'incident.fix', 'incident.mark_serious');
-    actions.push(c.incidentOpen ? 'incident.close' : 'incident.reopen');
+    if (c.incidentOpen)
+      actions.push('incident.change_severity', 'incident.disclosure', 'incident.fix', 'incident.mark_serious', 'incident.after_disclosure');
+    actions.push('incident.retrospective', c.incidentOpen ? 'incident.close' : 'incident.reopen');
   }
   return actions;
 }

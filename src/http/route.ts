@@ -87,6 +87,8 @@ export const PATH_PARAMS: Record<string, PathParam> = {
   cveId: segment,
   /** A role id of the profile (triage-coordinator). */
   role: segment,
+  /** An item id of the profile's remediation checklist (code-review). */
+  item: segment,
 };
 
 /** The names of a route's path parameters, in order. */

@@ -24,6 +24,7 @@ import { redactionRoutes } from './routes/redaction.ts';
 import { disclosureRoutes } from './routes/disclosure.ts';
 import { PORTAL_COOKIE, stakeholderRoutes } from './routes/stakeholders.ts';
 import { principalFromPortalSession } from '../app/stakeholders/portal-auth.ts';
+import { remediationRoutes } from './routes/remediation.ts';
 import { openApiDocument } from './openapi.ts';
 
 // The HTTP door: authenticates, enforces each route's declared policy and CSRF, calls the use case,
@@ -59,6 +60,7 @@ export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
     ...redactionRoutes,
     ...disclosureRoutes,
     ...stakeholderRoutes,
+    ...remediationRoutes,
     ...extra,
   ];
 }

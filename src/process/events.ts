@@ -25,6 +25,7 @@ export const EMITTED_EVENTS = [
   'fix_published',
   'advisory_published',
   'incident_closed',
+  'fix_reopened',
   'waiting_for_reporter',
   'reporter_replied',
 ] as const satisfies readonly KnownEvent[];

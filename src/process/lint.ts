@@ -250,6 +250,26 @@ const CHECKS: Check[] = [
     });
   }),
 
+  // --- remediation checklist and status updates --------------------------------------------
+  check(['remediation', 'workflow'], (p, r) => {
+    if (!p.remediation) return;
+    duplicates(p.remediation.checklist, ['remediation', 'checklist'], 'checklist item', r);
+    const stages = p.workflow.stages.map((s) => s.id);
+    p.remediation.checklist.forEach((item, i) => {
+      if (item.stage !== undefined && !stages.includes(item.stage)) {
+        r.error(['remediation', 'checklist', i, 'stage'], unknown('stage', item.stage, stages));
+      }
+    });
+  }),
+  check(['statusUpdates'], (p, r) => {
+    const seen = new Set<string>();
+    p.statusUpdates?.states.forEach((state, i) => {
+      const key = state.toLowerCase();
+      if (seen.has(key)) r.error(['statusUpdates', 'states', i], `the state "${state}" is listed twice`);
+      seen.add(key);
+    });
+  }),
+
   // --- subsystems and keys -----------------------------------------------------------------
   check(['subsystems', 'workflow'], (p, r) => {
     duplicates(p.subsystems, ['subsystems'], 'subsystem', r);

@@ -81,6 +81,7 @@ export const KNOWN_EVENTS = {
   fix_published: 'The fix was made public.',
   advisory_published: 'The advisory was made public.',
   incident_closed: 'The incident was closed.',
+  fix_reopened: 'The public fix proved incomplete: the incident went back to remediation.',
   waiting_for_reporter: 'The team asked the reporter for information and waits for the answer.',
   reporter_replied: 'The reporter answered.',
 } as const satisfies Record<string, string>;
@@ -347,6 +348,22 @@ const Embargo = z.strictObject({
   maxDays: z.number().int().positive().max(3650).optional(),
 });
 
+/**
+ * What remediation is made of (Tock §3–5: a private branch, review, validation, ...; TF P6–P8: the fix
+ * available, shared, public): each incident gets this checklist, each item with an owner and a done
+ * mark. An item names the stage it belongs to.
+ */
+const Remediation = z.strictObject({
+  checklist: z
+    .array(z.strictObject({ id: ident, name: text, stage: ident.optional(), description: text.optional() }))
+    .min(1, 'list at least one item, or leave remediation out'),
+});
+
+/** The states a status update to the reporter may name (Tock: "Assessment/In Development/Testing/Preparing Release"). */
+const StatusUpdates = z.strictObject({
+  states: z.array(z.string().trim().min(1).max(200)).min(1, 'list at least one state, or leave statusUpdates out'),
+});
+
 // ---------------------------------------------------------------------------------------------
 // The profile
 // ---------------------------------------------------------------------------------------------
@@ -371,6 +388,8 @@ export const ProcessProfileSchema = z.strictObject({
   keyPolicy: KeyPolicy,
   advisory: Advisory.optional(),
   embargo: Embargo.default({ tiers: [] }),
+  remediation: Remediation.optional(),
+  statusUpdates: StatusUpdates.optional(),
 });
 
 /** A validated profile, with defaults filled in. Loaded profiles are deeply frozen. */

@@ -12,6 +12,10 @@ import {
   TimelineInput,
 } from '../../src/app/disclosure/negotiation.ts';
 import { ExportControlInput, FixItemInput } from '../../src/app/disclosure/fix.ts';
+import { ChecklistDoneInput, ChecklistOwnerInput } from '../../src/app/disclosure/checklist.ts';
+import { CorrectedFixInput, MonitoringNoteInput, ReopenFixInput } from '../../src/app/disclosure/after-disclosure.ts';
+import { RetrospectiveActionInput, RetrospectiveInput } from '../../src/app/disclosure/retrospective.ts';
+import { ProfileProposalInput, ProposalDecisionInput } from '../../src/app/profile/proposals.ts';
 import assert from 'node:assert/strict';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
@@ -148,6 +152,16 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/reports/:id/stakeholders/:orgId/answers': { body: QuestionInput },
   'POST /api/portal/sign-in': { body: PortalLinkInput },
   'POST /api/portal/cases/:ref/questions': { body: QuestionInput },
+  'PUT /api/reports/:id/checklist/:item/owner': { body: ChecklistOwnerInput },
+  'PUT /api/reports/:id/checklist/:item/done': { body: ChecklistDoneInput },
+  'POST /api/reports/:id/monitoring-notes': { body: MonitoringNoteInput },
+  'POST /api/reports/:id/fix/reopen': { body: ReopenFixInput },
+  'POST /api/reports/:id/fix/corrected': { body: CorrectedFixInput },
+  'PUT /api/reports/:id/retrospective': { body: RetrospectiveInput },
+  'POST /api/reports/:id/retrospective/actions': { body: RetrospectiveActionInput },
+  'POST /api/reports/:id/profile-proposals': { body: ProfileProposalInput },
+  'POST /api/profile/proposals/:proposalId/apply': { body: ProposalDecisionInput },
+  'POST /api/profile/proposals/:proposalId/reject': { body: ProposalDecisionInput },
 };
 
 /**
@@ -222,6 +236,10 @@ const refusedByUseCase: [string, unknown][] = [
   ['POST /api/reporter/:token/messages', { body: '' }],
   ['POST /api/teams/:slug/members', { email: 'not-an-address' }],
   ['PUT /api/profile', { yaml: 'x'.repeat(500_001) }],
+  ['POST /api/reports/:id/fix/reopen', { reason: 'short' }],
+  ['PUT /api/reports/:id/checklist/:item/owner', { ownerId: 'kim' }],
+  ['PUT /api/reports/:id/checklist/:item/done', { done: 'yes' }],
+  ['POST /api/reports/:id/profile-proposals', { summary: 'x', patch: '--- a' }],
 ];
 
 const accepted: [string, unknown][] = [

@@ -15,6 +15,7 @@ import { slaDashboard } from '../../src/app/sla/stats.ts';
 
 let h: Harness;
 let admin: Member, coord: Member, kim: Member, tom: Member;
+let published: string;
 
 before(async () => {
   h = await startHarness({ clock: '2026-11-30T14:00:00Z' });
@@ -45,6 +46,7 @@ test('Tock: at the advisory publication instant the resolution clock stops, and 
   });
   assert.equal(submitted.status, 201, submitted.body);
   const reportId = submitted.json.reportId as string;
+  published = reportId;
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/acknowledge`, { as: coord })).status, 200);
   const assessed = await api(h, 'POST', `/api/reports/${reportId}/assess`, {
     as: coord,
@@ -132,4 +134,24 @@ test('Tock: at the advisory publication instant the resolution clock stops, and 
   const dist = (m: string) => d.distributions.find((x) => x.measure === m)!;
   assert.equal(dist('fix').n, 1);
   assert.equal(dist('disclose').n, 1);
+});
+
+test('Tock: a severity changed after the fix is public does not start the resolution clock again', async () => {
+  // The fix is public (above): a P0 → P3 change later (the team rescored it) moves the target of a
+  // clock that has nothing left to time. Started again, it would run from the report and escalate.
+  h.clock.set('2026-12-21T09:00:00Z');
+  const changed = await api(h, 'POST', `/api/reports/${published}/severity`, {
+    as: coord,
+    body: { severity: 'low', reason: 'Rescored after the release: needs a local app.' },
+  });
+  assert.equal(changed.status, 200, changed.body);
+  const running = (await resolution(published)).filter((d) => d.stopped_at === null);
+  assert.deepEqual(running, [], 'no resolution clock runs once the fix is public');
+  const [clock] = await resolution(published);
+  assert.equal(clock?.stop_reason, 'fix_published');
+  const view = (await api(h, 'GET', `/api/reports/${published}`, { as: coord })).json;
+  assert.equal(view.incident.priority, 'P3');
+  assert.equal(view.incident.resolutionDueAt, clock?.due_at.toISOString(), 'the target the fix was held to stays');
+  h.clock.set('2027-03-30T12:00:00Z');
+  assert.equal((await runSlaScheduler(h.app, h.clock.fn())).escalations, 0);
 });

@@ -165,6 +165,18 @@ export async function updateProfile(ctx: Ctx, text: string): Promise<{ profileId
   requireAdmin(ctx);
   if (typeof text !== 'string' || text.length > 500_000) throw new ValidationError('Send the profile as YAML text of at most 500 kB.');
   const yaml = await keepingDeskAddresses(ctx, text);
+  const now = ctx.app.clock();
+  return ctx.app.db.transaction((tx) => replaceProfile(ctx, tx, yaml, now));
+}
+
+/**
+ * Writes a new profile text inside the caller's transaction, after the checks of updateProfile: it
+ * must parse and lint without errors, keep the workflow modes and name real addresses. Any problem
+ * refuses it (nothing is written). Also the last step of applying a proposed edit
+ * (src/app/profile/proposals.ts).
+ */
+export async function replaceProfile(ctx: Ctx, tx: Queryable, yaml: string, now: Date): Promise<{ profileId: string }> {
+  requireAdmin(ctx);
   const problems = checkProfileText(yaml, 'profile').filter((p) => p.severity === 'error');
   const { profile } = parseProfile(yaml, 'profile');
   if (!profile || problems.length) {
@@ -174,32 +186,29 @@ export async function updateProfile(ctx: Ctx, text: string): Promise<{ profileId
       problems.map((p) => ({ path: `${p.line}:${p.column} ${p.path}`, message: p.message })),
     );
   }
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const current = await rulesOf(tx);
-    if (current.workflow.triage !== profile.workflow.triage || current.workflow.assignment !== profile.workflow.assignment) {
-      throw new EmbargoError(
-        'conflict',
-        `The new profile changes the workflow (${profile.workflow.triage}/${profile.workflow.assignment}); set up a new desk for a different workflow.`,
-      );
-    }
-    // A copy that still says "{domain}" would send to no real list: the team writes its addresses in.
-    const placeholders = domainPlaceholders(profile);
-    if (placeholders.length) {
-      throw new ValidationError(
-        `The profile says "{domain}" at ${placeholders.join(', ')}, where the desk has no address of its own to keep: write the team's address there.`,
-        placeholders.map((path) => ({ path, message: 'write the address instead of "{domain}"' })),
-      );
-    }
-    await tx.query('UPDATE instance SET profile_id = $1, profile_yaml = $2 WHERE id = 1', [profile.id, yaml]);
-    await audit(ctx, tx, now, {
-      action: 'instance.profile_updated',
-      subjectType: 'instance',
-      subjectId: '1',
-      data: { profile: profile.id, version: profile.version },
-    });
-    return { profileId: profile.id };
+  const current = await rulesOf(tx);
+  if (current.workflow.triage !== profile.workflow.triage || current.workflow.assignment !== profile.workflow.assignment) {
+    throw new EmbargoError(
+      'conflict',
+      `The new profile changes the workflow (${profile.workflow.triage}/${profile.workflow.assignment}); set up a new desk for a different workflow.`,
+    );
+  }
+  // A copy that still says "{domain}" would send to no real list: the team writes its addresses in.
+  const placeholders = domainPlaceholders(profile);
+  if (placeholders.length) {
+    throw new ValidationError(
+      `The profile says "{domain}" at ${placeholders.join(', ')}, where the desk has no address of its own to keep: write the team's address there.`,
+      placeholders.map((path) => ({ path, message: 'write the address instead of "{domain}"' })),
+    );
+  }
+  await tx.query('UPDATE instance SET profile_id = $1, profile_yaml = $2 WHERE id = 1', [profile.id, yaml]);
+  await audit(ctx, tx, now, {
+    action: 'instance.profile_updated',
+    subjectType: 'instance',
+    subjectId: '1',
+    data: { profile: profile.id, version: profile.version },
   });
+  return { profileId: profile.id };
 }
 
 /**

@@ -3,6 +3,7 @@ import { audit } from '../context.ts';
 import { publicAtSql } from '../../domain/publication.ts';
 import { emit } from '../events.ts';
 import { setCaseFlags } from '../disclosure/case-state.ts';
+import { enterPostDisclosure } from '../disclosure/after-disclosure.ts';
 
 // Publication is scheduled: an advisory becomes public at its instant with nobody acting. This pass,
 // run by a job, emits what that instant means for the incident, exactly once per advisory however many
@@ -67,6 +68,8 @@ async function emitFor(ctx: Ctx, advisoryId: string, now: Date): Promise<boolean
         [row.incident_id, at],
       );
       if (fix.rowCount === 1) await emit(ctx, tx, 'fix_published', { ...incident, at });
+      // Disclosed: the incident is in post-disclosure, where the team monitors the fix (Tock §6).
+      await enterPostDisclosure(ctx, tx, incident, at, `advisory ${row.public_id} published`);
     }
     await audit(ctx, tx, now, {
       action: 'advisory.published',

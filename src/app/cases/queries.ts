@@ -14,6 +14,10 @@ import { disclosureOf } from '../disclosure/negotiation.ts';
 import { fixOf, type FixView } from '../disclosure/fix.ts';
 import { caseStakeholders } from '../stakeholders/portal.ts';
 import { releasesOf } from '../releases/plan.ts';
+import { checklistOf } from '../disclosure/checklist.ts';
+import { afterDisclosureOf } from '../disclosure/after-disclosure.ts';
+import { retrospectiveOf } from '../disclosure/retrospective.ts';
+import { proposalsOfCase } from '../profile/proposals.ts';
 import type { Queryable } from '../../store/db.ts';
 import type { LoadedCase } from './case.ts';
 import { outsideTextOf } from './outside-text.ts';
@@ -153,6 +157,12 @@ async function fixFor(ctx: Ctx, tx: Queryable, c: LoadedCase, sensitive: boolean
   if (!fix || sensitive) return fix;
   if (fix.exportControlled) return null;
   return { ...fix, exportNote: null, items: fix.items.map((i) => ({ ...i, text: r.text(i.text) })) };
+}
+
+async function afterDisclosureFor(ctx: Ctx, tx: Queryable, c: LoadedCase, sensitive: boolean, r: CaseRenderer) {
+  const after = await afterDisclosureOf(ctx, tx, c);
+  if (!after || sensitive) return after;
+  return { ...after, monitoring: after.monitoring.map((n) => ({ ...n, text: r.text(n.text) })) };
 }
 
 /** A case's title as outsiders read it: the team's rephrasing, else the title, with the labels either way. */
@@ -393,6 +403,15 @@ export async function caseView(ctx: Ctx, reportId: string, raw: unknown = {}) {
        */
       stakeholders: sensitive ? await caseStakeholders(ctx, tx, c, rules) : [],
       releases: sensitive && c.row.incidentId ? await releasesOf(tx, c.row.incidentId) : [],
+      /** The profile's remediation checklist for this incident: owners and done marks. */
+      checklist: await checklistOf(tx, c, rules),
+      /** After the advisory is public: post-disclosure or reopened, with the monitoring notes (relabelled for collaborators). */
+      afterDisclosure: await afterDisclosureFor(ctx, tx, c, sensitive, r),
+      /** The retrospective and the profile edits proposed from it: the security teams only. */
+      retrospective: sensitive ? await retrospectiveOf(ctx, tx, c) : null,
+      profileProposals: sensitive ? await proposalsOfCase(tx, c) : [],
+      /** The states a status update may name (the profile's); empty: free text. */
+      statusStates: rules.statusStates,
       /** Whether this person may start (and so work on) the incident's advisories. */
       advisoryActions: advisoryActions(p, c.facts, null, now),
       severities: rules.severities,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { isLocalDate, readableDate } from '../../domain/reader-dates.ts';
-import { ConflictError } from '../../domain/errors.ts';
+import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { reportManagement, type ReportState } from '../../domain/report-management.ts';
 import { audit, type Ctx } from '../context.ts';
 import { closeIncidentRow, reopenIncidentRow, restartProjectPart } from './records/incidents.ts';
@@ -70,8 +70,9 @@ export const StatusUpdateInput = z.strictObject({
 export async function sendStatusUpdate(ctx: Ctx, reportId: string, raw: unknown): Promise<{ messageId: string }> {
   const input = StatusUpdateInput.parse(raw);
   return withCase(ctx, reportId, { action: 'case.status_update' }, async (tx, c, rules, now) => {
+    const status = statusOf(input.status, rules.statusStates);
     const vars = await templateVars(ctx, tx, rules, c, {
-      status: input.status,
+      status,
       resolution_date: input.resolutionDate ? readableDate(input.resolutionDate, 'resolutionDate') : 'to be determined',
       details: input.details ?? '',
     });
@@ -81,10 +82,26 @@ export async function sendStatusUpdate(ctx: Ctx, reportId: string, raw: unknown)
       action: 'case.status_update_sent',
       subjectType: 'report',
       subjectId: reportId,
-      data: { status: input.status },
+      data: { status },
     });
     return { messageId };
   });
+}
+
+/**
+ * The status as sent: one of the profile's states when it lists them (Tock's "Assessment/In
+ * Development/Testing/Preparing Release"), written as the profile writes it; the sender's own words
+ * otherwise.
+ */
+function statusOf(status: string, states: readonly string[]): string {
+  if (states.length === 0) return status;
+  const state = states.find((s) => s.toLowerCase() === status.toLowerCase());
+  if (!state) {
+    throw new ValidationError(`The status must be one of the process's states: ${states.join(', ')}.`, [
+      { path: 'status', message: `not one of ${states.join(', ')}` },
+    ]);
+  }
+  return state;
 }
 
 export const Reason = z.strictObject({ reason: z.string().trim().min(3).max(10_000) });

@@ -191,3 +191,21 @@ export function markFixReady(ctx: Ctx, reportId: string) {
     return { readyAt: now.toISOString() };
   });
 }
+
+/**
+ * The public fix proved incomplete (src/app/disclosure/after-disclosure.ts): it is neither ready nor
+ * public any more, so the team marks the corrected fix ready again (fix_ready fires again) and records
+ * it public (fixPublicAgain). The F and P flags of the case state stay: Vultron's flags are one-way.
+ */
+export async function fixNoLongerReady(tx: Queryable, incidentId: string, now: Date): Promise<void> {
+  await tx.query(
+    'UPDATE incident_fixes SET ready_at = NULL, ready_by = NULL, published_at = NULL, updated_at = $2 WHERE incident_id = $1',
+    [incidentId, now],
+  );
+}
+
+/** The corrected fix of a reopened incident is public. */
+export async function fixPublicAgain(tx: Queryable, incidentId: string, now: Date): Promise<void> {
+  await ensureFix(tx, incidentId, now);
+  await tx.query('UPDATE incident_fixes SET published_at = $2, updated_at = $2 WHERE incident_id = $1', [incidentId, now]);
+}

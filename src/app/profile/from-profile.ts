@@ -104,6 +104,13 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
     },
     advisorySections: { text: requiredSections, checks: sectionsFromProfileText(requiredSections) },
     embargo: { tiers: profile.embargo.tiers.map((t) => ({ id: t.id, name: t.name })), maxDays: profile.embargo.maxDays },
+    remediationChecklist: (profile.remediation?.checklist ?? []).map((i) => ({
+      id: i.id,
+      name: i.name,
+      stage: profile.workflow.stages.find((s) => s.id === i.stage)?.name ?? null,
+    })),
+    statusStates: profile.statusUpdates?.states ?? [],
+    stages: profile.workflow.stages.map((s) => ({ id: s.id, name: s.name })),
     hasTemplate: (id) => id in profile.templates,
     render: (id, vars) => renderTemplate(profile, id, vars),
   };

@@ -73,6 +73,12 @@ export interface ProfileRules {
   readonly advisorySections: { readonly text: readonly string[]; readonly checks: readonly OptionalSection[] };
   /** The stakeholder tiers an embargo releases to, in order, and the longest timeline allowed. */
   readonly embargo: { readonly tiers: readonly { id: string; name: string }[]; readonly maxDays?: number | undefined };
+  /** The remediation checklist each incident gets (remediation.checklist), with each item's stage name. */
+  readonly remediationChecklist: readonly { id: string; name: string; stage: string | null }[];
+  /** The states a status update may name (statusUpdates.states); empty: the sender's own words. */
+  readonly statusStates: readonly string[];
+  /** The workflow's stages, in order. */
+  readonly stages: readonly { id: string; name: string }[];
   hasTemplate(id: string): boolean;
   render(templateId: string, vars: Record<string, string>): { subject: string; body: string };
 }

@@ -2,7 +2,7 @@ import { refreshNextDue } from '../cases/records/incidents.ts';
 import type { Queryable } from '../../store/db.ts';
 import { dueAt, type OwnerCalendar } from '../../domain/deadline.ts';
 import type { CaseEvent, ProfileRules } from '../profile/rules.ts';
-import type { EmittedEvent } from '../../process/events.ts';
+import { EMITTED_EVENTS, type EmittedEvent } from '../../process/events.ts';
 import { SUPERSEDING_PREFIX, supersededReason, type StopReason } from '../../domain/sla-outcome.ts';
 import type { Sealer } from '../../crypto/sealed.ts';
 import { aad } from '../context.ts';
@@ -174,6 +174,14 @@ export async function startPriorityClocks(
     if (rule.amount !== null) continue;
     const start = eventTimes[rule.startsOn];
     if (!start) continue;
+    // A clock its own stop event has ended (Tock's resolution, stopped when the fix went public) has
+    // nothing left to time: a priority changed afterwards does not start it again.
+    const stops = EMITTED_EVENTS.filter((e) => rules.clocksStoppingOn(e).includes(rule.id));
+    const ended = await tx.query(
+      'SELECT 1 FROM deadlines WHERE report_id = $1 AND clock = $2 AND stopped_at IS NOT NULL AND stop_reason = ANY($3) LIMIT 1',
+      [scope.reportId, rule.id, stops],
+    );
+    if (ended.rows.length > 0) continue;
     const cal = await ownerCalendar(tx, ownerId);
     const due = dueAt({ amount: days, unit: rule.unit }, start, cal);
     const replaced = await tx.query<{ id: string }>('SELECT id FROM deadlines WHERE report_id = $1 AND clock = $2 AND stopped_at IS NULL', [

@@ -287,8 +287,28 @@ export const CASE_ACTIONS: CaseActionDef[] = [
   },
   {
     action: 'case.status_update',
-    fields: (_v, _extras, f) =>
-      html`${input({ name: 'status', label: 'Status', required: true, value: val(f, 'status'), error: err(f, 'status'), hint: 'For example "fix in review".' })}
+    fields: (v, _extras, f) =>
+      html`${
+        // The profile's states when it lists them (Tock); the sender's own words otherwise.
+        v.statusStates.length
+          ? select({
+              name: 'status',
+              label: 'Status',
+              required: true,
+              value: val(f, 'status'),
+              error: err(f, 'status'),
+              blank: 'Choose…',
+              options: v.statusStates.map((s) => ({ value: s, label: s })),
+            })
+          : input({
+              name: 'status',
+              label: 'Status',
+              required: true,
+              value: val(f, 'status'),
+              error: err(f, 'status'),
+              hint: 'For example "fix in review".',
+            })
+      }
         ${input({ name: 'resolutionDate', label: 'Expected resolution date', value: val(f, 'resolutionDate'), error: err(f, 'resolutionDate'), hint: 'Optional, e.g. 2026-12-15.' })}
         ${textarea({ name: 'details', label: 'Details', value: val(f, 'details'), error: err(f, 'details'), rows: 3 })}`,
     slug: 'status-update',

@@ -6,6 +6,7 @@ import { when } from '../format.ts';
 import { formPost } from '../form-action.ts';
 import type { PageRoute } from '../route.ts';
 import type { Failed, showCase } from './case.ts';
+import { checklistPart } from './case-after-disclosure.ts';
 
 // The case page's fix record: its items, each marked done when it is; "the fix is ready"; and the
 // export-control hold. The forms are for the incident's handlers and the central team.
@@ -53,6 +54,7 @@ export function caseFixSection(v: CaseView, viewer: Viewer, failed: Failed | nul
           )}</ul>`
         : html`<p class="muted">Nothing recorded yet.</p>`
     }
+    ${checklistPart(v, viewer, failed, tz)}
     ${
       may
         ? html`<form method="post" action="${base}/items" class="stack" aria-label="Add to the fix">

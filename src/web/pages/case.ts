@@ -17,6 +17,12 @@ import { CASE_KEY_DONE, caseKeyForms, caseKeysSection } from './case-keys.ts';
 import { CASE_REDACTION_DONE, caseRedactionForms, caseRedactionSection } from './case-redaction.ts';
 import { CASE_DISCLOSURE_DONE, caseDisclosureForms, caseDisclosureSection } from './case-disclosure.ts';
 import { CASE_FIX_DONE, caseFixForms, caseFixSection } from './case-fix.ts';
+import {
+  afterDisclosureSection,
+  CASE_AFTER_DISCLOSURE_DONE,
+  caseAfterDisclosureForms,
+  retrospectiveSection,
+} from './case-after-disclosure.ts';
 import { CASE_ACTIONS, PROJECT_ACTIONS, type Failed, type FormExtras } from './case-actions.ts';
 import { mailLabel } from '../mail-status.ts';
 
@@ -32,6 +38,7 @@ const DONE: Record<string, string> = {
   ...CASE_REDACTION_DONE,
   ...CASE_DISCLOSURE_DONE,
   ...CASE_FIX_DONE,
+  ...CASE_AFTER_DISCLOSURE_DONE,
 };
 
 interface Extras extends FormExtras {
@@ -207,7 +214,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
 
   return html`<p class="muted"><a href="/">← Queue</a> · times in ${tz}</p>
     ${forms}
-    ${reportSection}${caseRedactionSection(v, viewer, failed)}${extras.offeredKeys}${incidentSection}${caseFixSection(v, viewer, failed, tz)}${caseDisclosureSection(v, viewer, failed, tz)}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
+    ${reportSection}${caseRedactionSection(v, viewer, failed)}${extras.offeredKeys}${incidentSection}${caseFixSection(v, viewer, failed, tz)}${caseDisclosureSection(v, viewer, failed, tz)}${afterDisclosureSection(v, viewer, failed, tz)}${retrospectiveSection(v, viewer, failed, tz)}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
 }
 
 /**
@@ -357,6 +364,7 @@ export const casePages = definePages([
   ...caseRedactionForms(showCase),
   ...caseDisclosureForms(showCase),
   ...caseFixForms(showCase),
+  ...caseAfterDisclosureForms(showCase),
   ...PROJECT_ACTIONS.map((a) =>
     caseForm(
       `/cases/:reportId/projects/:project/${a.slug}`,

@@ -1,0 +1,141 @@
+import { defineRoutes } from '../route.ts';
+import { ChecklistDoneInput, ChecklistOwnerInput, markChecklistItem, setChecklistOwner } from '../../app/disclosure/checklist.ts';
+import {
+  addMonitoringNote,
+  CorrectedFixInput,
+  MonitoringNoteInput,
+  recordCorrectedFixPublic,
+  ReopenFixInput,
+  reopenFix,
+} from '../../app/disclosure/after-disclosure.ts';
+import {
+  addRetrospectiveAction,
+  markRetrospectiveActionDone,
+  RetrospectiveActionInput,
+  RetrospectiveInput,
+  saveRetrospective,
+} from '../../app/disclosure/retrospective.ts';
+import {
+  applyProfileProposal,
+  listProfileProposals,
+  ProfileProposalInput,
+  ProposalDecisionInput,
+  proposeProfileEdit,
+  rejectProfileProposal,
+} from '../../app/profile/proposals.ts';
+
+// Remediation and what follows disclosure: the profile's remediation checklist, monitoring the public
+// fix, reopening it when it proves incomplete, the retrospective and the profile edits proposed from it.
+
+export const remediationRoutes = defineRoutes([
+  {
+    method: 'PUT',
+    url: '/api/reports/:id/checklist/:item/owner',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    body: ChecklistOwnerInput,
+    summary: "Give an item of the remediation checklist an owner on the incident's security teams (null: nobody).",
+    handler: ({ ctx, params, body }) => setChecklistOwner(ctx, params.id!, params.item!, body),
+  },
+  {
+    method: 'PUT',
+    url: '/api/reports/:id/checklist/:item/done',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    body: ChecklistDoneInput,
+    summary: 'Mark an item of the remediation checklist done (who, when), or not done again.',
+    handler: ({ ctx, params, body }) => markChecklistItem(ctx, params.id!, params.item!, body),
+  },
+  {
+    method: 'POST',
+    url: '/api/reports/:id/monitoring-notes',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    status: 201,
+    body: MonitoringNoteInput,
+    summary: 'After disclosure: note what monitoring the public fix found.',
+    handler: ({ ctx, params, body }) => addMonitoringNote(ctx, params.id!, body),
+  },
+  {
+    method: 'POST',
+    url: '/api/reports/:id/fix/reopen',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    body: ReopenFixInput,
+    summary: 'The public fix proved incomplete: back to remediation, with the reason (the fix_reopened event).',
+    handler: ({ ctx, params, body }) => reopenFix(ctx, params.id!, body),
+  },
+  {
+    method: 'POST',
+    url: '/api/reports/:id/fix/corrected',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    body: CorrectedFixInput,
+    summary: 'The corrected fix of a reopened incident is public: back to post-disclosure (the fix_published event).',
+    handler: ({ ctx, params, body }) => recordCorrectedFixPublic(ctx, params.id!, body),
+  },
+  {
+    method: 'PUT',
+    url: '/api/reports/:id/retrospective',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    body: RetrospectiveInput,
+    summary: 'Record the retrospective: what went well and what did not.',
+    handler: ({ ctx, params, body }) => saveRetrospective(ctx, params.id!, body),
+  },
+  {
+    method: 'POST',
+    url: '/api/reports/:id/retrospective/actions',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    status: 201,
+    body: RetrospectiveActionInput,
+    summary: "Add an action the retrospective agreed, with its owner on the incident's security teams.",
+    handler: ({ ctx, params, body }) => addRetrospectiveAction(ctx, params.id!, body),
+  },
+  {
+    method: 'POST',
+    url: '/api/reports/:id/retrospective/actions/:itemId/done',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    summary: 'Mark an action of the retrospective done.',
+    handler: ({ ctx, params }) => markRetrospectiveActionDone(ctx, params.id!, params.itemId!),
+  },
+  {
+    method: 'POST',
+    url: '/api/reports/:id/profile-proposals',
+    policy: 'signed-in',
+    tag: 'disclosure',
+    status: 201,
+    body: ProfileProposalInput,
+    summary:
+      "Propose an edit of the desk's process profile from the retrospective: a unified diff against the current profile, or the whole proposed text.",
+    handler: ({ ctx, params, body }) => proposeProfileEdit(ctx, params.id!, body),
+  },
+  {
+    method: 'GET',
+    url: '/api/profile/proposals',
+    policy: 'admin',
+    tag: 'admin',
+    summary: 'The proposed edits of the process profile, open ones first, each with whether it applies and lints.',
+    handler: ({ ctx }) => listProfileProposals(ctx),
+  },
+  {
+    method: 'POST',
+    url: '/api/profile/proposals/:proposalId/apply',
+    policy: 'admin',
+    tag: 'admin',
+    body: ProposalDecisionInput,
+    summary: 'Apply a proposed edit of the profile: refused, with every problem, when the patched profile does not lint.',
+    handler: ({ ctx, params, body }) => applyProfileProposal(ctx, params.proposalId!, body),
+  },
+  {
+    method: 'POST',
+    url: '/api/profile/proposals/:proposalId/reject',
+    policy: 'admin',
+    tag: 'admin',
+    body: ProposalDecisionInput,
+    summary: 'Reject a proposed edit of the profile, with a note.',
+    handler: ({ ctx, params, body }) => rejectProfileProposal(ctx, params.proposalId!, body),
+  },
+]);
