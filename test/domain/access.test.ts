@@ -61,11 +61,19 @@ test('desk-wide actions: admins manage the instance, the central team and admins
     'mail.deliveries',
     'mail.settings',
     'metrics.read',
+    'stakeholders.manage',
   ]);
-  assert.deepEqual(deskActions(central), ['cve_pool.manage', 'cve_pool.see_advisories', 'mail.deliveries', 'metrics.read']);
+  assert.deepEqual(deskActions(central), [
+    'cve_pool.manage',
+    'cve_pool.see_advisories',
+    'mail.deliveries',
+    'metrics.read',
+    'stakeholders.manage',
+  ]);
   assert.deepEqual(deskActions(person({ projectIds: ['proj-a'] })), []);
   assert.deepEqual(deskActions(anonymous), []);
   assert.deepEqual(deskActions(reporter), []);
+  assert.deepEqual(deskActions({ kind: 'stakeholder', orgId: 'o-1', name: 'Distro One' }), [], 'an organisation manages nothing');
   assert.ok(mayDo(system, 'admin.manage') && mayDo(system, 'cve_pool.see_advisories'), 'the operator at the shell');
 });
 

@@ -84,6 +84,6 @@ test('the OpenAPI document lists every route with its policy and request schema'
   assert.equal(doc.paths['/api/reports'].post.requestBody.content['application/json'].schema.additionalProperties, false);
   for (const [path, ops] of Object.entries<any>(doc.paths)) {
     for (const [method, op] of Object.entries<any>(ops))
-      assert.ok(['public', 'reporter-link', 'signed-in', 'admin'].includes(op['x-policy']), `${method} ${path}`);
+      assert.ok(['public', 'reporter-link', 'signed-in', 'admin', 'stakeholder'].includes(op['x-policy']), `${method} ${path}`);
   }
 });
