@@ -5,6 +5,7 @@ import {
   addMember,
   addProject,
   api,
+  backend,
   outbox,
   sampleReport,
   setupDesk,
@@ -13,6 +14,7 @@ import {
   type Member,
 } from '../support/harness.ts';
 import { runDueReleases } from '../../src/app/releases/run.ts';
+import { createApp } from '../../src/app/bootstrap.ts';
 import { redeemPortalLink, requestPortalLink } from '../../src/app/stakeholders/portal-auth.ts';
 
 // What the timed releases do when things do not go to plan, and what stakeholder input may not do:
@@ -300,4 +302,35 @@ test('a removed organisation is told nothing more and its portal session ends', 
   await requestPortalLink({ app: h.app, principal: { kind: 'anonymous' } }, { alias: gone.alias });
   const links = await h.app.db.query('SELECT 1 FROM stakeholder_links WHERE org_id = $1 AND used_at IS NULL', [gone.id]);
   assert.equal(links.rows.length, 0, 'no link for a removed organisation');
+});
+
+test(`two servers passing at once (${backend === 'postgres' ? 'two App instances, two connection pools' : 'two concurrent passes'}): every release once`, async () => {
+  const B4 = 60 * DAY;
+  await pass(at(B4)); // what the tests before left due
+  const cases = [];
+  for (let i = 0; i < 6; i++) {
+    const c = await newIncident(`Loader overflow ${i + 10}`);
+    await agree(c, B4 + 10 * DAY, B4 + 15 * DAY, B4 + 20 * DAY);
+    await fixReady(c.reportId, `https://review.example/c/${i + 10}`);
+    cases.push(c);
+  }
+  let second = h.app;
+  if (backend === 'postgres') {
+    const schema = (await h.app.db.query<{ s: string }>('SELECT current_schema() AS s')).rows[0]!.s;
+    second = await createApp(h.app.config, { clock: h.clock.fn, schema });
+  }
+  try {
+    for (const instant of [B4, B4 + 10 * DAY, B4 + 15 * DAY]) {
+      h.clock.set(at(instant));
+      const [a, b] = await Promise.all([runDueReleases(h.app, h.clock.now, 'one'), runDueReleases(second, h.clock.now, 'two')]);
+      assert.equal(a.done + b.done, cases.length, `at day ${(instant - B4) / DAY}: each release of each case once`);
+      assert.deepEqual([...a.failures, ...b.failures], []);
+    }
+    for (const c of cases) {
+      assert.equal((await mailsTo(c.reportId, ess.alias)).length, 2, 'the ESS notice and the fix made public, once each');
+      assert.equal((await mailsTo(c.reportId, trusted.alias)).length, 2, 'the trusted notice and the fix made public, once each');
+    }
+  } finally {
+    if (second !== h.app) await second.db.close();
+  }
 });
