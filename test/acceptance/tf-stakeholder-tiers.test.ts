@@ -9,7 +9,7 @@ import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
 import { runDueReleases } from '../../src/app/releases/run.ts';
 import { emitPublicationEvents } from '../../src/app/advisories/publication-events.ts';
 import { TF_A_AFFECTED } from '../support/advisory-parts.ts';
-import { addCveBlock } from '../../src/app/cve/pool.ts';
+import { startCveServicesMock, type CveServicesMock } from '../support/cve-services-mock.ts';
 
 // Trusted Firmware's project handling, steps 5–10, with an injected clock: the timeline agreed with the
 // reporter; the fix recorded and marked ready, which tells the ESS tier at once (the primary embargo);
@@ -25,6 +25,8 @@ let sink: SmtpSink;
 let admin: Member, tina: Member, hank: Member, tom: Member;
 let reportId: string, ref: string, token: string;
 let teamFingerprint: string;
+let cna: CveServicesMock;
+const CNA_KEY = 'cna-secret-key-tiers-1234';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let t0: number;
@@ -102,6 +104,8 @@ async function pass(iso: string) {
 before(async () => {
   t0 = Math.ceil(Date.now() / HOUR) * HOUR;
   h = await startHarness({ clock: new Date(t0).toISOString() });
+  cna = await startCveServicesMock({ now: () => h.clock.now });
+  cna.addOrg('TrustedFW', 'cna@tf.example', CNA_KEY, { idQuota: 20 });
   admin = await setupDesk(h, 'trusted-firmware');
   await addProject(admin, 'tf-a', 'TF-A');
   await addProject(admin, 'tf-m', 'TF-M');
@@ -187,6 +191,7 @@ before(async () => {
 });
 after(async () => {
   await sink?.close();
+  await cna?.close();
   for (const o of Object.values(orgs ?? {})) await o.peer.close();
   await h?.close();
 });
@@ -291,7 +296,15 @@ test('P9–P10: drafts go to the tiers told; the advisory cannot be public befor
     body: { vectors: ['CVSS:3.1/AV:L/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H'] },
   });
   assert.equal(cvss.status, 200, cvss.body);
-  await addCveBlock(admin.ctx, { block: 'CVE-2026-7000..CVE-2026-7001' });
+  // The team's CNA account (the local CVE Services built from its API description): the id comes from it.
+  const account = await api(h, 'PUT', '/api/cve/account', {
+    as: admin,
+    body: { url: cna.url, shortName: 'TrustedFW', user: 'cna@tf.example', apiKey: CNA_KEY },
+  });
+  assert.equal(account.status, 200, account.body);
+  const reserved = await api(h, 'POST', '/api/cve/pool/reserve', { as: tina, body: { amount: 1 } });
+  assert.equal(reserved.status, 201, reserved.body);
+  const cveId = reserved.json.added[0] as string;
   const created = await api(h, 'POST', `/api/reports/${reportId}/advisories`, { as: hank, body: {} });
   assert.equal(created.status, 201, created.body);
   const advisoryId = created.json.advisoryId as string;
@@ -345,9 +358,13 @@ test('P9–P10: drafts go to the tiers told; the advisory cannot be public befor
   assert.equal((await pass(at(PUBLIC_AT - 1000))).done, 0);
   h.clock.set(at(PUBLIC_AT));
   await emitPublicationEvents(h.app, h.clock.now);
-  assert.equal((await pass(at(PUBLIC_AT))).done, 1, 'the reporter is told at the public instant');
+  assert.equal(cna.records.size, 0, 'no CVE record before the public instant');
+  const atPublic = await pass(at(PUBLIC_AT));
+  assert.deepEqual(atPublic.failures, []);
+  assert.equal(atPublic.done, 2, 'at the public instant: the CVE record published, the reporter told');
+  assert.equal((cna.records.get(cveId) as any).cveMetadata.state, 'PUBLISHED');
   assert.equal(before, 0, 'not told it is public before it is');
   const told = await reporterMessages();
   assert.equal(told.length, 1, 'told once, at the public instant');
-  assert.match(told[0]!, /CVE-2026-7000/);
+  assert.ok(told[0]!.includes(cveId), told[0]);
 });

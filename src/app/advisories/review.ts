@@ -4,7 +4,8 @@ import { describeRange, parseAdvisory, publicationProblems, type Advisory } from
 import type { Queryable } from '../../store/db.ts';
 import type { LoadedCase } from '../cases/case.ts';
 import type { ProfileRules } from '../profile/rules.ts';
-import { scheduleReporterDisclosure } from '../releases/plan.ts';
+import { scheduleCveRecords, scheduleReporterDisclosure } from '../releases/plan.ts';
+import { hasCnaAccount } from '../cve/account.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { isPublicAt } from '../../domain/publication.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
@@ -138,6 +139,9 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
       now,
     ]);
     row.state = 'published';
+    // The CVE records are published to the CNA at the public instant, by the scheduler.
+    if (!alreadyPublic && document.cveIds.length > 0 && va.c.row.incidentId && (await hasCnaAccount(ctx.app, tx)))
+      await scheduleCveRecords(tx, va.c.row.incidentId, advisoryId, at, now);
     // The profile's disclosure notification tells the reporter the date and asks how to credit them,
     // now; that it is public they are told at the instant it is (a timed release), not before.
     if (input.notifyReporter && !alreadyPublic) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { App } from '../context.ts';
+import type { Queryable } from '../../store/db.ts';
 import { aad, audit, requireDesk, type Ctx } from '../context.ts';
 import { ConflictError, EmbargoError } from '../../domain/errors.ts';
 import { outbound } from '../outbound.ts';
@@ -147,6 +148,12 @@ export async function cnaCredentials(app: App): Promise<CveServicesCredentials> 
       'No CNA account is set up: an admin enters the CVE Services URL, organisation, user and API key on the CVE page.',
     );
   return { baseUrl: s.base_url, org: s.short_name, user: s.api_user, apiKey: app.sealer.open(s.api_key_sealed, KEY_AAD) };
+}
+
+/** Whether the desk can publish CVE records (a CNA account in the config file or entered by an admin). */
+export async function hasCnaAccount(app: App, tx: Queryable = app.db): Promise<boolean> {
+  if (app.config.cveServices) return true;
+  return (await tx.query('SELECT 1 FROM cve_services_account')).rows.length > 0;
 }
 
 /** A client for the team's CNA account. */

@@ -88,6 +88,17 @@ export async function scheduleReporterDisclosure(
   await insertRelease(tx, { incidentId, kind: 'reporter_disclosure', tier: null, advisoryId, dueAt: at, now });
 }
 
+/**
+ * The advisory's CVE records go to the CNA at its public instant (a CNA account is set up and the
+ * advisory has CVE ids); a publication rescheduled replaces it.
+ */
+export async function scheduleCveRecords(tx: Queryable, incidentId: string, advisoryId: string, at: Date, now: Date): Promise<void> {
+  await tx.query(`UPDATE timed_releases SET state = 'cancelled' WHERE advisory_id = $1 AND state = 'scheduled' AND kind = 'cve_records'`, [
+    advisoryId,
+  ]);
+  await insertRelease(tx, { incidentId, kind: 'cve_records', tier: null, advisoryId, dueAt: at, now });
+}
+
 /** The incident's releases, planned and done, for the case page. */
 export async function releasesOf(tx: Queryable, incidentId: string): Promise<ReleaseView[]> {
   const r = await tx.query<{

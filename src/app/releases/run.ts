@@ -9,6 +9,7 @@ import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { emit } from '../events.ts';
 import { readVersion } from '../advisories/advisories.ts';
+import { publishCveRecords } from '../cve/cna.ts';
 import { orgsInTiers, type TierOrg } from '../stakeholders/orgs.ts';
 import { briefingOf, briefingText } from '../stakeholders/briefing.ts';
 import { mailOrgs, markFixShared, portalCaseUrl, updateToldTiers } from '../stakeholders/notify.ts';
@@ -27,7 +28,7 @@ const RETRY_MS = 5 * 60_000;
 interface ReleaseRow {
   id: string;
   incident_id: string;
-  kind: 'tier_notice' | 'fix_public' | 'reporter_disclosure' | 'embargo_ended';
+  kind: 'tier_notice' | 'fix_public' | 'reporter_disclosure' | 'embargo_ended' | 'cve_records';
   tier: string | null;
   advisory_id: string | null;
   due_at: Date;
@@ -58,6 +59,13 @@ export async function runDueReleases(app: App, now: Date, node = 'serve'): Promi
         const row = r.rows[0];
         if (!row) return null;
         claimed = row;
+        // The CNA is a service outside the desk, called outside the transaction: the row is leased
+        // (retry_at) and done after the call; a server dying between the two leaves it to be tried
+        // again, which CVE Services answers by updating the same record.
+        if (row.kind === 'cve_records') {
+          await tx.query('UPDATE timed_releases SET retry_at = $2 WHERE id = $1', [row.id, new Date(now.getTime() + RETRY_MS)]);
+          return row;
+        }
         const outcome = await perform(ctx, tx, row, now);
         await tx.query(
           `UPDATE timed_releases SET state = 'done', done_at = $2, done_by = $3, outcome = $4, last_error = NULL WHERE id = $1`,
@@ -75,6 +83,22 @@ export async function runDueReleases(app: App, now: Date, node = 'serve'): Promi
       continue;
     }
     if (!claimed) return result;
+    if ((claimed as ReleaseRow).kind === 'cve_records') {
+      const row: ReleaseRow = claimed;
+      try {
+        const published = await publishCveRecords(ctx, row.advisory_id!);
+        await app.db.query(
+          `UPDATE timed_releases SET state = 'done', done_at = $2, done_by = $3, outcome = $4, last_error = NULL WHERE id = $1`,
+          [row.id, now, node, `CVE records of ${published.advisory}: ${published.records.map((x) => `${x.cveId} ${x.action}`).join(', ')}`],
+        );
+      } catch (e) {
+        const message = e instanceof Error ? e.message : String(e);
+        failed.add(row.id);
+        result.failures.push({ releaseId: row.id, message });
+        await recordFailure(ctx, row, now, message);
+        continue;
+      }
+    }
     result.done++;
   }
   result.more = result.failures.length === 0;
@@ -113,6 +137,8 @@ function describeRelease(r: Pick<ReleaseRow, 'kind' | 'tier'>): string {
       return 'telling the reporter of the publication';
     case 'embargo_ended':
       return 'telling every tier the embargo ended';
+    case 'cve_records':
+      return 'publishing the CVE records';
   }
 }
 
@@ -135,6 +161,8 @@ async function perform(ctx: Ctx, tx: Queryable, row: ReleaseRow, now: Date): Pro
       return tellEmbargoEnded(ctx, tx, c, rules, row, now);
     case 'reporter_disclosure':
       return tellReporterOfDisclosure(ctx, tx, c, rules, row, at, now);
+    case 'cve_records':
+      throw new Error('the CVE records are published outside the transaction');
   }
 }
 

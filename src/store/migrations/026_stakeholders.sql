@@ -50,7 +50,7 @@ ALTER TABLE correspondent_keys ADD CONSTRAINT correspondent_keys_source_check
 CREATE TABLE timed_releases (
   id           uuid PRIMARY KEY,
   incident_id  uuid NOT NULL REFERENCES incidents(id),
-  kind         text NOT NULL CHECK (kind IN ('tier_notice', 'fix_public', 'reporter_disclosure', 'embargo_ended')),
+  kind         text NOT NULL CHECK (kind IN ('tier_notice', 'fix_public', 'reporter_disclosure', 'embargo_ended', 'cve_records')),
   tier         text,
   advisory_id  uuid REFERENCES advisories(id),
   due_at       timestamptz NOT NULL,
