@@ -16,6 +16,7 @@ import { advisoryEditorPages } from './pages/advisory-editor.ts';
 import { advisoryVersionPages } from './pages/advisory-versions.ts';
 import { adminPeoplePages } from './pages/admin-people.ts';
 import { adminSignInsPages } from './pages/admin-sign-ins.ts';
+import { adminActivityPages } from './pages/admin-activity.ts';
 import { unlockPages } from './pages/unlock.ts';
 import { adminTeamsPages } from './pages/admin-teams.ts';
 import { adminProjectsPages } from './pages/admin-projects.ts';
@@ -61,6 +62,7 @@ export const webPages: readonly PageRoute[] = [
   ...advisoryVersionPages,
   ...adminPeoplePages,
   ...adminSignInsPages,
+  ...adminActivityPages,
   ...adminTeamsPages,
   ...adminProjectsPages,
   ...mailSettingsPages,

@@ -74,7 +74,10 @@ test('served over plain HTTP the cookie is embargo_session; over HTTPS __Host-em
     const cookie = String(r.headers['set-cookie']);
     assert.match(cookie, /^__Host-embargo_session=ses_/);
     const attrs = cookie.split(';').map((x) => x.trim().toLowerCase());
-    assert.ok(attrs.includes('secure') && attrs.includes('httponly') && attrs.includes('path=/') && attrs.includes('samesite=strict'), cookie);
+    assert.ok(
+      attrs.includes('secure') && attrs.includes('httponly') && attrs.includes('path=/') && attrs.includes('samesite=strict'),
+      cookie,
+    );
     assert.ok(!attrs.some((x) => x.startsWith('domain=')), cookie);
     const value = cookie.split(';')[0]!.split('=').slice(1).join('=');
     const ok = await https.server.inject({ method: 'GET', url: '/api/me', headers: { cookie: `__Host-embargo_session=${value}` } });
@@ -172,7 +175,10 @@ test('step-up covers resetting a person, API tokens, team members, mail servers 
   const viaToken = await api(h, 'POST', `/api/people/${m.personId}/disabled`, { as: admin, body: { disabled: true } });
   assert.equal(viaToken.status, 200, viaToken.body);
   // Step-up is for sessions: a token has nothing to step up.
-  const tokenReauth = await api(h, 'POST', '/api/session/reauthentication', { as: admin, body: { password: admin.password, totp: '000000' } });
+  const tokenReauth = await api(h, 'POST', '/api/session/reauthentication', {
+    as: admin,
+    body: { password: admin.password, totp: '000000' },
+  });
   assert.equal(tokenReauth.status, 400, tokenReauth.body);
 });
 
