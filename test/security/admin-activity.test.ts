@@ -37,7 +37,11 @@ const activity = async () => {
 };
 
 test('admin actions through the API and the pages are listed with who, what, when and the source address', async () => {
-  const added = await from('203.0.113.7', admin, 'POST', '/api/people', { name: 'Pia Probe', emails: ['pia@tock.example'], timeZone: 'UTC' });
+  const added = await from('203.0.113.7', admin, 'POST', '/api/people', {
+    name: 'Pia Probe',
+    emails: ['pia@tock.example'],
+    timeZone: 'UTC',
+  });
   assert.equal(added.statusCode, 201, added.body);
   const pia = (added.json() as { personId: string }).personId;
   assert.equal((await from('203.0.113.8', admin, 'POST', `/api/people/${pia}/disabled`, { disabled: true })).statusCode, 200);
@@ -54,7 +58,10 @@ test('admin actions through the API and the pages are listed with who, what, whe
   assert.equal(page.statusCode, 200, page.body);
 
   // The operator at the server's shell: no address.
-  await addPerson({ app: h.app, principal: { kind: 'system', label: 'cli' } }, { name: 'Cli Carl', emails: ['carl@tock.example'], timeZone: 'UTC' });
+  await addPerson(
+    { app: h.app, principal: { kind: 'system', label: 'cli' } },
+    { name: 'Cli Carl', emails: ['carl@tock.example'], timeZone: 'UTC' },
+  );
 
   const events = await activity();
   const find = (action: string, subject: string) => events.find((e) => e.action === action && e.subject === subject);
@@ -71,7 +78,10 @@ test('admin actions through the API and the pages are listed with who, what, whe
 
   const html = (await h.server.inject({ method: 'GET', url: '/admin/activity', headers: { cookie: s.cookie } })).body;
   assert.match(html, /<td>Ada Admin<\/td>\s*<td>disabled a person<\/td>\s*<td>Pia Probe<\/td>\s*<td><code>203\.0\.113\.8<\/code><\/td>/);
-  assert.match(html, /<td>system \(cli\)<\/td>\s*<td>added a person<\/td>\s*<td>Cli Carl<\/td>\s*<td><span class="muted">at the server<\/span><\/td>/);
+  assert.match(
+    html,
+    /<td>system \(cli\)<\/td>\s*<td>added a person<\/td>\s*<td>Cli Carl<\/td>\s*<td><span class="muted">at the server<\/span><\/td>/,
+  );
   assert.match(html, /href="\/admin\/activity" aria-current="page"/);
 });
 
