@@ -1,7 +1,7 @@
 import { requireAdmin, type Ctx } from '../context.ts';
 
 // What admins did, for admins to see: the audit events of administration (people, teams, projects,
-// roles, the profile, mail servers and aliases, the CNA account and CVE pool, team keys, API tokens
+// roles, the profile, mail servers and aliases, the CNA account and CVE pool, stakeholder organisations, team keys, API tokens
 // and step-ups, locks lifted by an admin), newest first, with who did it, when and from which address
 // (recorded for every action a person takes through the API or the pages: src/app/context.ts). The
 // operator's commands at the server's shell have no address. An API token used from an address it
@@ -34,6 +34,11 @@ export const ADMIN_ACTIONS = [
   'cve.account_removed',
   'cve.block_added',
   'cve.removed_from_pool',
+  'stakeholder.added',
+  'stakeholder.approved',
+  'stakeholder.rejected',
+  'stakeholder.removed',
+  'stakeholder.tiers_set',
   'team_key.generated',
   'team_key.imported',
   'auth.api_token_created',
