@@ -51,7 +51,7 @@ const ConfigSchema = z
       .number()
       .int()
       .min(1)
-      .max(24 * 60)
+      .max(30 * 24 * 60)
       .default(30),
     /**
      * Step-up: the sensitive actions (src/domain/access.ts, STEP_UP_ACTIONS) need the password and
