@@ -43,6 +43,26 @@ const ConfigSchema = z
       .min(1)
       .max(24 * 30)
       .default(12),
+    /**
+     * A session unused for this many minutes ends (the next request asks to sign in again); 30 is
+     * ASVS 3.3.2's level 2 limit, sessionHours the absolute one.
+     */
+    sessionIdleMinutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(30 * 24 * 60)
+      .default(30),
+    /**
+     * Step-up: the sensitive actions (src/domain/access.ts, STEP_UP_ACTIONS) need the password and
+     * authenticator code entered again within this many minutes in a browser session.
+     */
+    stepUpMinutes: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .default(10),
     bodyLimitBytes: z.coerce
       .number()
       .int()
@@ -237,6 +257,16 @@ export function deskUrl(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): st
   return `http://${local ? 'localhost' : host.includes(':') ? `[${host}]` : host}:${port}`;
 }
 
+/**
+ * The session cookie's name. Served over HTTPS (the public URL says so) it carries the __Host-
+ * prefix, which browsers accept only with Secure, Path=/ and no Domain, so no other host of the
+ * domain and no plain-HTTP page can set or shadow it. On plain HTTP (localhost) the prefix would be
+ * refused by some browsers, so the desk keeps the plain name there.
+ */
+export function sessionCookieName(config: Pick<Config, 'publicUrl' | 'host' | 'port'>): string {
+  return deskUrl(config).startsWith('https://') ? '__Host-embargo_session' : 'embargo_session';
+}
+
 /** Where the desk mounts the public advisory site; the static export has the same tree at its root. */
 export const SITE_PREFIX = '/advisories';
 
@@ -273,6 +303,8 @@ const envNames: Record<string, keyof z.infer<typeof ConfigSchema>> = {
   EMBARGO_PASSWORD_MIN_SCORE: 'passwordMinScore',
   EMBARGO_TEST_PASSWORD_COST_LOG2: 'testPasswordCostLog2',
   EMBARGO_SESSION_HOURS: 'sessionHours',
+  EMBARGO_SESSION_IDLE_MINUTES: 'sessionIdleMinutes',
+  EMBARGO_STEP_UP_MINUTES: 'stepUpMinutes',
   EMBARGO_BODY_LIMIT_BYTES: 'bodyLimitBytes',
   EMBARGO_PUBLIC_FORM_RATE_PER_MINUTE: 'publicFormRatePerMinute',
   EMBARGO_TRUST_PROXY: 'trustProxy',

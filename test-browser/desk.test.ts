@@ -54,7 +54,7 @@ async function enrollThroughBrowser(link: string): Promise<{ email: string; totp
 describe('the desk in Chromium', { skip: skipBrowser }, () => {
   before(async () => {
     // Long sessions: the tests move the app clock days ahead to make a deadline overdue.
-    h = await startWebHarness({ config: { sessionHours: 24 * 30 } });
+    h = await startWebHarness({ config: { sessionHours: 24 * 30, sessionIdleMinutes: 30 * 24 * 60 } });
     browser = await launchBrowser();
   });
   after(async () => {

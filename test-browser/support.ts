@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { webPlugin } from '../src/web/index.ts';
 import { totpCode } from '../src/crypto/totp.ts';
-import { startHarness, type Harness, type Member } from '../test/support/harness.ts';
+import { startHarness, type Harness, type HarnessOptions, type Member } from '../test/support/harness.ts';
 
 // The browser-test harness: the real app on the test database with an injected clock, the real server
 // with the web plugin listening on 127.0.0.1, and headless Chromium from Debian (/usr/bin/chromium).
@@ -46,10 +46,12 @@ export interface WebHarness extends Harness {
  * second): session cookies carry an expiry from the app clock, and Chromium drops cookies that
  * expired by its own clock.
  */
-export async function startWebHarness(opts: { clock?: string; config?: Record<string, unknown> } = {}): Promise<WebHarness> {
+export async function startWebHarness(
+  opts: { clock?: string; config?: Record<string, unknown>; plugins?: NonNullable<HarnessOptions['plugins']> } = {},
+): Promise<WebHarness> {
   const h = await startHarness({
     clock: opts.clock ?? new Date(Math.floor(Date.now() / 1000) * 1000).toISOString(),
-    plugins: [webPlugin],
+    plugins: [webPlugin, ...(opts.plugins ?? [])],
     listen: true,
     ...(opts.config ? { config: opts.config } : {}),
   });

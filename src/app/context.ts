@@ -3,7 +3,15 @@ import type { Db, Queryable } from '../store/db.ts';
 import type { Sealer } from '../crypto/sealed.ts';
 import type { AuditKeys } from '../crypto/audit-keys.ts';
 import type { BlindIndex } from '../crypto/blind-index.ts';
-import { deskRefusal, mayDo, type DeskAction, type Principal, type PersonPrincipal } from '../domain/access.ts';
+import {
+  deskRefusal,
+  mayDo,
+  stepUpRefusal,
+  type DeskAction,
+  type Principal,
+  type PersonPrincipal,
+  type StepUpAction,
+} from '../domain/access.ts';
 import { EmbargoError, ForbiddenError, NotFoundError } from '../domain/errors.ts';
 import { appendAudit, appendAuditBatch, type AuditInput } from '../store/audit.ts';
 import type { ResolveHost } from '../integrations/outbound-guard.ts';
@@ -27,6 +35,12 @@ export interface App {
 export interface Ctx {
   readonly app: App;
   readonly principal: Principal;
+  /**
+   * Where the request came from, when a door has one (HTTP and the web UI: the client's address as
+   * Fastify sees it, X-Forwarded-For only behind a trusted proxy). Every audit event a person causes
+   * records it (ASVS 7.1.4), so admins see from where each admin action came.
+   */
+  readonly source?: { readonly ip: string };
 }
 
 export function requirePerson(ctx: Ctx): PersonPrincipal {
@@ -43,6 +57,12 @@ export function requireDesk(ctx: Ctx, action: DeskAction): void {
 
 export function requireAdmin(ctx: Ctx): void {
   requireDesk(ctx, 'admin.manage');
+}
+
+/** Enforces step-up (src/domain/access.ts): a session must have re-proven its password and code lately. */
+export function requireStepUp(ctx: Ctx, action: StepUpAction): void {
+  const why = stepUpRefusal(ctx.principal, action, ctx.app.clock(), ctx.app.config.stepUpMinutes);
+  if (why) throw new EmbargoError('reauthentication_required', why);
 }
 
 export function actorLabel(p: Principal): string {
@@ -81,8 +101,22 @@ function sealSecrets(ctx: Ctx, now: Date, e: AuditEntry): Omit<AuditInput, 'acto
   return { ...event, data: { ...event.data, ...sealed } };
 }
 
+/**
+ * The source address an event records: a person's request's (a reporter's address is theirs to keep
+ * private, like the rest of their identity, and is never recorded); an event that names its own `ip`
+ * keeps it.
+ */
+function withSource(ctx: Ctx, e: Omit<AuditInput, 'actorId' | 'actorLabel'>): Omit<AuditInput, 'actorId' | 'actorLabel'> {
+  if (ctx.principal.kind !== 'person' || !ctx.source || (e.data && 'ip' in e.data)) return e;
+  return { ...e, data: { ...e.data, ip: ctx.source.ip } };
+}
+
 export function audit(ctx: Ctx, tx: Queryable, now: Date, e: AuditEntry) {
-  return appendAudit(tx, now, { actorId: actorId(ctx.principal), actorLabel: actorLabel(ctx.principal), ...sealSecrets(ctx, now, e) });
+  return appendAudit(tx, now, {
+    actorId: actorId(ctx.principal),
+    actorLabel: actorLabel(ctx.principal),
+    ...withSource(ctx, sealSecrets(ctx, now, e)),
+  });
 }
 
 /** Several audit events of one action in one statement (a batch of delivery outcomes, of notices). */
@@ -91,7 +125,7 @@ export function auditAll(ctx: Ctx, tx: Queryable, now: Date, events: readonly Au
   return appendAuditBatch(
     tx,
     now,
-    events.map((e) => ({ ...who, ...sealSecrets(ctx, now, e) })),
+    events.map((e) => ({ ...who, ...withSource(ctx, sealSecrets(ctx, now, e)) })),
   );
 }
 

@@ -15,6 +15,12 @@ export type Principal =
       central: boolean;
       /** Projects whose security team this person is on. */
       projectIds: readonly string[];
+      /**
+       * Set when the request came with a browser session: when the person last entered their password
+       * and authenticator code in it (signing in, or again for a step-up action). An API token or the
+       * desk's own code acting as the person has none (see STEP_UP_ACTIONS).
+       */
+      session?: { verifiedAt: Date };
     }
   | { kind: 'reporter'; reportId: string }
   /** A stakeholder organisation signed in to the portal: it sees only incidents released to its tier. */
@@ -345,6 +351,53 @@ export function deskRefusal(action: DeskAction): string {
 /** Everything desk-wide the principal may do (the navigation offers exactly these). */
 export function deskActions(p: Principal): DeskAction[] {
   return DESK_ACTIONS.filter((a) => mayDo(p, a));
+}
+
+// --- Step-up ---
+// Actions that hand out or take away access to the desk, or point its secrets at other servers, need
+// more than a session: the password and authenticator code entered again within the last
+// stepUpMinutes (ASVS 3.7.1). A stolen session cookie alone cannot lock the team out, let someone in,
+// mint an API token or send the desk's mail or CVE key elsewhere. API tokens are not asked: a token
+// is shown once to a person who had just stepped up to make it, and it can only be held, not
+// re-proven, as GitHub's sudo mode treats its tokens too.
+
+export type StepUpAction =
+  /** Disable a person or enable them again. */
+  | 'person.disable'
+  /** Reset a person's password and authenticator (a new enrollment link). */
+  | 'person.reset'
+  /** Add a person as an admin. */
+  | 'person.add_admin'
+  /** Put a person on a team or take them off it (a team sees cases). */
+  | 'team.membership'
+  /** Create an API token. */
+  | 'api_token.create'
+  /** The SMTP relay, the IMAP accounts and the aliases the desk answers. */
+  | 'mail.servers'
+  /** The CVE Services (CNA) account and its key. */
+  | 'cna_account.change'
+  /** Generate or import the team's OpenPGP key. */
+  | 'team_key.change';
+
+export const STEP_UP_ACTIONS: Readonly<Record<StepUpAction, string>> = {
+  'person.disable': 'disabling or enabling a person',
+  'person.reset': "resetting a person's password and authenticator",
+  'person.add_admin': 'adding an admin',
+  'team.membership': "changing a team's members",
+  'api_token.create': 'creating an API token',
+  'mail.servers': "changing the desk's mail servers and aliases",
+  'cna_account.change': 'changing the CVE Services account',
+  'team_key.change': "changing the team's OpenPGP key",
+};
+
+/**
+ * Why the principal must enter their password and code again before the action, or null when they
+ * need not: a browser session verified longer ago than the window asks again.
+ */
+export function stepUpRefusal(p: Principal, action: StepUpAction, now: Date, windowMinutes: number): string | null {
+  if (p.kind !== 'person' || !p.session) return null;
+  if (now.getTime() - p.session.verifiedAt.getTime() <= windowMinutes * 60_000) return null;
+  return `Confirm it is you: ${STEP_UP_ACTIONS[action]} needs your password and authenticator code, entered within the last ${windowMinutes} minutes.`;
 }
 
 // --- Calendars ---

@@ -5,6 +5,8 @@ export type ErrorCode =
   | 'bad_request'
   | 'validation_failed'
   | 'unauthenticated'
+  /** Signed in, but the action needs the password and authenticator code entered again (step-up). */
+  | 'reauthentication_required'
   | 'forbidden'
   | 'not_found'
   | 'conflict'
@@ -79,6 +81,7 @@ export const httpStatusOf: Record<ErrorCode, number> = {
   bad_request: 400,
   validation_failed: 400,
   unauthenticated: 401,
+  reauthentication_required: 401,
   forbidden: 403,
   not_found: 404,
   conflict: 409,

@@ -74,7 +74,10 @@ export function openApiDocument(routes: RouteDef[]) {
           type: 'apiKey',
           in: 'cookie',
           name: 'embargo_session',
-          description: 'Browser session; unsafe methods also need the x-csrf-token header.',
+          description:
+            'Browser session (named __Host-embargo_session when the desk is served over HTTPS); unsafe methods also need the ' +
+            'x-csrf-token header. It ends after sessionIdleMinutes unused or sessionHours after sign-in; a 401 with the code ' +
+            'reauthentication_required asks for the password and code again (POST /api/session/reauthentication).',
         },
       },
     },

@@ -10,7 +10,7 @@ import { EmbargoError, httpStatusOf, type ErrorCode } from '../domain/errors.ts'
 import { deskRefusal, mayDo, type Principal } from '../domain/access.ts';
 import { PATH_PARAMS, pathParamsOf, type RouteDef } from './route.ts';
 import { apiRoutes } from './routes/api.ts';
-import { sessionRoutes, SESSION_COOKIE } from './routes/session.ts';
+import { sessionRoutes, sessionTokenOf } from './routes/session.ts';
 import { slaRoutes } from './routes/sla.ts';
 import { calendarRoutes } from './routes/calendars.ts';
 import { scoringRoutes } from './routes/scoring.ts';
@@ -161,7 +161,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
       if (!principal) throw new EmbargoError('unauthenticated', 'The API token is unknown or revoked.');
       return { principal, csrfToken: null };
     }
-    const token = request.cookies[SESSION_COOKIE];
+    const token = sessionTokenOf(app, request);
     if (token) {
       const s = await principalFromSession(app, token);
       if (s) return { principal: s.principal, csrfToken: s.csrfToken };
@@ -213,7 +213,7 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
           if (!shape.accepts((request.params as Record<string, string>)[name] ?? ''))
             throw new EmbargoError('not_found', 'No such page or resource.');
         }
-        const ctx: Ctx = { app, principal };
+        const ctx: Ctx = { app, principal, source: { ip: request.ip } };
         const result = await route.handler({
           ctx,
           request,

@@ -122,7 +122,11 @@ export async function viewerOf(deps: WebDeps, request: FastifyRequest): Promise<
   return { principal: p, csrfToken: auth.csrfToken, outboundMail };
 }
 
-export const ctxOf = (app: App, viewer: Viewer): Ctx => ({ app, principal: viewer.principal ?? { kind: 'anonymous' } });
+export const ctxOf = (app: App, viewer: Viewer, request?: FastifyRequest): Ctx => ({
+  app,
+  principal: viewer.principal ?? { kind: 'anonymous' },
+  ...(request ? { source: { ip: request.ip } } : {}),
+});
 export const anonymousCtx = (app: App): Ctx => ({ app, principal: { kind: 'anonymous' } });
 
 /** Only local paths are followed after sign-in, so the sign-in page cannot send anyone elsewhere. */

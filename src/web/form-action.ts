@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import { formOf, notFoundPage, pageProblem, seeOther, type FormBody, type FormProblem } from './common.ts';
 import type { PageForm, PageInput } from './route.ts';
+import { stepUpPage } from './step-up.ts';
 
 // The one door of every form post: the route's policy has already checked sign-in, the page's
 // audience and the CSRF token (registerPages); here the use case runs, and then either the browser
@@ -42,6 +43,9 @@ export function formAction<R>(def: FormActionDef<R>): (input: PageInput) => Prom
       if (problem.status === 404 && (def.notFound ?? 'page') === 'page') return notFoundPage(input.reply, input.viewer);
       const values = { ...formOf(input.body) };
       delete values._csrf;
+      // A sensitive action on a session not verified lately: the password and code, then the same form again.
+      if (problem.code === 'reauthentication_required')
+        return stepUpPage(input, { values, status: problem.status, message: problem.message });
       return def.refused(input, { values, problem, error });
     }
     const next = def.done(result, input);

@@ -17,6 +17,7 @@ import { advisoryVersionPages } from './pages/advisory-versions.ts';
 import { adminPeoplePages } from './pages/admin-people.ts';
 import { adminSignInsPages } from './pages/admin-sign-ins.ts';
 import { adminProfileProposalPages } from './pages/admin-profile-proposals.ts';
+import { adminActivityPages } from './pages/admin-activity.ts';
 import { unlockPages } from './pages/unlock.ts';
 import { adminTeamsPages } from './pages/admin-teams.ts';
 import { adminProjectsPages } from './pages/admin-projects.ts';
@@ -63,6 +64,7 @@ export const webPages: readonly PageRoute[] = [
   ...adminPeoplePages,
   ...adminSignInsPages,
   ...adminProfileProposalPages,
+  ...adminActivityPages,
   ...adminTeamsPages,
   ...adminProjectsPages,
   ...mailSettingsPages,

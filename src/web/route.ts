@@ -4,6 +4,7 @@ import { DESK_ACTIONS, mayDo, type DeskAction } from '../domain/access.ts';
 import { anonymousCtx, csrfOk, ctxOf, htmlErrorHandler, notFoundPage, seeOther, viewerOf, type Viewer, type WebDeps } from './common.ts';
 import { csrfRefused } from './refusals.ts';
 import { formAction, type FormActionDef } from './form-action.ts';
+import { stepUpFromForm } from './step-up.ts';
 
 // Every page route is declared as data, like the API's: method, path, access policy and handler.
 // registerPages applies the policy before the handler runs, so a page without a policy cannot
@@ -88,7 +89,7 @@ export function registerPages(fastify: FastifyInstance, deps: WebDeps, routes: r
           app: deps.app,
           viewer,
           // Public pages act anonymously even for a signed-in visitor: they are the public door.
-          ctx: needsSession(route.policy) ? ctxOf(deps.app, viewer) : anonymousCtx(deps.app),
+          ctx: needsSession(route.policy) ? ctxOf(deps.app, viewer, request) : anonymousCtx(deps.app),
           params: request.params as Record<string, string>,
           query: request.query,
           body: request.body,
@@ -103,7 +104,9 @@ export function registerPages(fastify: FastifyInstance, deps: WebDeps, routes: r
           if (isDeskAction(route.policy) && !mayDo(viewer.principal, route.policy)) return notFoundPage(reply, viewer);
           if (route.method === 'POST' && !csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
         }
-        return route.method === 'POST' ? formAction(route.action)(input) : route.handler(input);
+        if (route.method === 'GET') return route.handler(input);
+        const stepped = needsSession(route.policy) ? await stepUpFromForm(deps, input) : { input };
+        return 'input' in stepped ? formAction(route.action)(stepped.input) : stepped.reply;
       },
     });
   }

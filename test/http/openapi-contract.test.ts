@@ -170,6 +170,7 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
  */
 const doorValidated = new Set([
   'POST /api/session',
+  'POST /api/session/reauthentication',
   'POST /api/setup',
   'POST /api/enrollment/:token',
   'POST /api/tokens',

@@ -38,6 +38,7 @@ export const bodies: Record<string, unknown> = {
   'POST /api/teams/:slug/members': { email: 'sam@tf.example' },
   'POST /api/projects': { slug: 'probe', name: 'Probe' },
   'PUT /api/projects/:slug/subsystems/:name': { primary: null, secondary: null },
+  'POST /api/session/reauthentication': { password: 'wrong password!', totp: '000000' },
   'POST /api/session': { email: 'nobody@x.example', password: 'wrong password!', totp: '000000' },
   'POST /api/setup': { setupToken: 'wrong', instance: {} },
   'POST /api/admin/mail-settings/test-mail': { to: 'probe@x.example' },

@@ -6,6 +6,7 @@
 import { loadConfig } from '../../src/config.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
+import { openDeliveryText } from '../../src/app/delivery/deliveries.ts';
 
 let offset = Number(process.env.EMBARGO_TEST_CLOCK_OFFSET_MS ?? '0');
 const schema = process.env.EMBARGO_TEST_SCHEMA;
@@ -13,12 +14,15 @@ const app = await createApp(loadConfig(), { clock: () => new Date(Date.now() + o
 for (;;) {
   const r = await runDeliveryPass(app, { batch: Number(process.env.EMBARGO_TEST_DELIVERY_BATCH ?? '1'), leaseMs: 60_000 });
   if (r.claimed === 0) {
-    const left = await app.db.query<{ n: number; next: Date | null; errors: string[] | null }>(
-      `SELECT count(*)::int AS n, min(CASE WHEN status = 'queued' THEN next_attempt_at ELSE lease_until END) AS next,
-              array_agg(DISTINCT last_error) FILTER (WHERE last_error IS NOT NULL) AS errors
+    const left = await app.db.query<{ n: number; next: Date | null }>(
+      `SELECT count(*)::int AS n, min(CASE WHEN status = 'queued' THEN next_attempt_at ELSE lease_until END) AS next
          FROM deliveries WHERE status IN ('queued', 'sending')`,
     );
-    const { n, next, errors } = left.rows[0]!;
+    const { n, next } = left.rows[0]!;
+    const sealed = await app.db.query<{ id: string; last_error_sealed: string }>(
+      `SELECT id, last_error_sealed FROM deliveries WHERE status IN ('queued', 'sending') AND last_error_sealed IS NOT NULL`,
+    );
+    const errors = [...new Set(sealed.rows.map((r) => openDeliveryText(app, r.id, 'last_error', r.last_error_sealed, null)))];
     if (n === 0) break;
     // A copy put back with a backoff (a connection cut by a kill of the previous run, say) is due
     // later than this run's clock: let the clock run on to it instead of waiting in real time.

@@ -12,7 +12,7 @@ import { handleBounce } from '../../src/app/delivery/deliveries.ts';
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
 import { signIn } from '../../src/app/auth/auth.ts';
 import type { Ctx } from '../../src/app/context.ts';
-import { openRecipient } from '../../src/app/delivery/deliveries.ts';
+import { openDeliveryText, openRecipient } from '../../src/app/delivery/deliveries.ts';
 
 // Outbound delivery against a real SMTP server on loopback, every copy decrypted and verified by
 // GnuPG: fan-out to each member's own key, the notice for a member without one, the reporter's copy
@@ -73,15 +73,19 @@ async function deliveries(reportId: string) {
     mode: string | null;
     message_id: string;
     attempts: number;
-    failure: string | null;
+    failure_sealed: string | null;
     next_attempt_at: Date;
   }>(
-    'SELECT id, recipient_sealed, status, mode, message_id, attempts, failure, next_attempt_at FROM deliveries WHERE report_id = $1 ORDER BY created_at',
+    'SELECT id, recipient_sealed, status, mode, message_id, attempts, failure_sealed, next_attempt_at FROM deliveries WHERE report_id = $1 ORDER BY created_at',
     [reportId],
   );
-  // The recipient is sealed: opened here, and sorted by it as before.
+  // The recipient and the failure are sealed: opened here, and sorted by the recipient as before.
   return r.rows
-    .map(({ recipient_sealed, ...row }) => ({ ...row, recipient: openRecipient(h.app, { id: row.id, recipient_sealed }) }))
+    .map(({ recipient_sealed, failure_sealed, ...row }) => ({
+      ...row,
+      failure: openDeliveryText(h.app, row.id, 'failure', failure_sealed, null),
+      recipient: openRecipient(h.app, { id: row.id, recipient_sealed }),
+    }))
     .sort((a, b) => (a.recipient < b.recipient ? -1 : a.recipient > b.recipient ? 1 : 0));
 }
 

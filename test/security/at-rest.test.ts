@@ -23,7 +23,7 @@ import {
 } from '../support/harness.ts';
 import { sealClearColumns } from '../../src/app/admin/at-rest.ts';
 import { openKeyArmored, openKeyEmail, openKeyUserIds } from '../../src/app/keys/stored.ts';
-import { openRecipient } from '../../src/app/delivery/deliveries.ts';
+import { handleBounce, openDeliveryText, openRecipient } from '../../src/app/delivery/deliveries.ts';
 import { createApiToken, loadPrincipal } from '../../src/app/auth/auth.ts';
 import { cloneTemplateDatabase, seedPgliteDataDir } from '../support/templates.ts';
 import { ALIAS, deliver, plainMail } from '../inbound/support.ts';
@@ -47,6 +47,9 @@ const V = {
   closeReason: `Tamarillo${R} fixed upstream and released`,
   keyComment: `Vorpal${R}`,
   confirmNote: `Quinceconfirm${R} reproduced on the board`,
+  // What receiving servers answer about a copy: they quote the recipient and lines of the message.
+  bounceQuote: `Glockenspiel${R} quoted line of the message`,
+  delayQuote: `Marimbadelay${R} greylisted`,
 };
 
 /** A byte needle and the ways a database may hold it (as typed, lower case). */
@@ -132,6 +135,24 @@ async function workACase(h: Harness): Promise<Record<string, string>> {
   assert.equal(confirm.status, 200, confirm.body);
   const close = await api(h, 'POST', `/api/reports/${reportId}/close`, { as: hana, body: { reason: V.closeReason } });
   assert.equal(close.status, 200, close.body);
+
+  // Two of the case's copies come back: one bounced, one delayed, each answer quoting what it was about.
+  const copies = (
+    await h.app.db.query<{ id: string; message_id: string }>(
+      `SELECT id, message_id FROM deliveries WHERE report_id = $1 AND status = 'queued' ORDER BY id`,
+      [reportId],
+    )
+  ).rows;
+  assert.ok(copies.length >= 2, 'the case has copies to bounce');
+  const system = { app: h.app, principal: { kind: 'system' as const, label: 'test' } };
+  const dsn = (m: string, action: string, status: string, diagnostic: string) =>
+    h.app.db.transaction((tx) =>
+      handleBounce(system, tx, h.clock.now, { originalMessageId: `<${m}>`, recipient: V.email, action, status, diagnostic }),
+    );
+  assert.equal((await dsn(copies[0]!.message_id, 'failed', '5.1.1', `smtp; 550 ${V.bounceQuote}`))?.failed, true);
+  assert.equal((await dsn(copies[1]!.message_id, 'delayed', '4.2.0', `smtp; 451 ${V.delayQuote}`))?.failed, false);
+  const failed = await api(h, 'GET', '/api/deliveries/failed', { as: tess });
+  assert.ok(failed.body.includes(V.bounceQuote), 'the failed list shows the bounce text');
 
   // Everything still reads back for the team: the queue, the case page and the case's history.
   const q = await api(h, 'GET', '/api/queue?status=closed', { as: tess });
@@ -280,6 +301,16 @@ test('values an earlier version stored in clear are sealed at the next start, an
         openRecipient(h.app, d),
       ]);
     for (const d of (
+      await db.query<{ id: string; failure_sealed: string | null; last_error_sealed: string | null }>(
+        'SELECT id, failure_sealed, last_error_sealed FROM deliveries WHERE failure_sealed IS NOT NULL OR last_error_sealed IS NOT NULL',
+      )
+    ).rows)
+      await db.query('UPDATE deliveries SET failure = $2, last_error = $3, failure_sealed = NULL, last_error_sealed = NULL WHERE id = $1', [
+        d.id,
+        openDeliveryText(h.app, d.id, 'failure', d.failure_sealed, null),
+        openDeliveryText(h.app, d.id, 'last_error', d.last_error_sealed, null),
+      ]);
+    for (const d of (
       await db.query<{ id: string; stop_reason: string; stop_note_sealed: string }>(
         'SELECT id, stop_reason, stop_note_sealed FROM deadlines WHERE stop_note_sealed IS NOT NULL',
       )
@@ -299,7 +330,7 @@ test('values an earlier version stored in clear are sealed at the next start, an
     const clear = await db.query<{ n: number }>(
       `SELECT (SELECT count(*) FROM incidents WHERE title IS NOT NULL) + (SELECT count(*) FROM transitions WHERE reason IS NOT NULL)
             + (SELECT count(*) FROM correspondent_keys WHERE email IS NOT NULL OR user_ids IS NOT NULL OR armored IS NOT NULL)
-            + (SELECT count(*) FROM deliveries WHERE recipient IS NOT NULL)
+            + (SELECT count(*) FROM deliveries WHERE recipient IS NOT NULL OR failure IS NOT NULL OR last_error IS NOT NULL)
             + (SELECT count(*) FROM deadlines WHERE stop_reason LIKE 'reassigned: %') AS n`,
     );
     assert.equal(Number(clear.rows[0]!.n), 0);
@@ -316,6 +347,10 @@ test('values an earlier version stored in clear are sealed at the next start, an
     assert.deepEqual(same(after.json), same(before.json));
     const keys = await api(h, 'GET', `/api/reports/${incident.report_id}/keys`, { as: await someCentral(h) });
     assert.equal(keys.json.keys[0].email, V.email, 'the key is found by its address again');
+    const failed = await api(h, 'GET', '/api/deliveries/failed', { as: await someCentral(h) });
+    assert.ok(failed.body.includes(V.bounceQuote), 'the bounce text reads back');
+    const queued = await api(h, 'GET', '/api/deliveries/queued', { as: await someCentral(h) });
+    assert.ok(queued.body.includes(V.delayQuote), 'the delay text reads back');
   } finally {
     await h.close();
   }

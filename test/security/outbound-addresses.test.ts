@@ -15,6 +15,7 @@ import { AddressRefusedError } from '../../src/integrations/outbound-guard.ts';
 import { loadCase } from '../../src/app/cases/case.ts';
 import { addMessage } from '../../src/app/cases/messaging.ts';
 import { fanOutMessage } from '../../src/app/delivery/fan-out.ts';
+import { openDeliveryText } from '../../src/app/delivery/deliveries.ts';
 import type { Ctx } from '../../src/app/context.ts';
 
 // Server addresses an admin types (the CVE Services URL, the SMTP relay, IMAP accounts) must not turn
@@ -193,9 +194,15 @@ test('a relay name that resolves to a public address when saved and to loopback 
   assert.equal(pass.sent, 0);
   assert.equal(pass.retried, pass.claimed, 'retried later, as for an unreachable relay');
   assert.equal(sink.received.length, 0, 'nothing reached the address the name turned into');
-  const errors = await h.app.db.query<{ last_error: string }>("SELECT last_error FROM deliveries WHERE status = 'queued'");
+  const errors = await h.app.db.query<{ id: string; last_error_sealed: string }>(
+    "SELECT id, last_error_sealed FROM deliveries WHERE status = 'queued'",
+  );
   assert.ok(errors.rows.length > 0);
-  for (const e of errors.rows) assert.match(e.last_error, /The SMTP relay: mail\.rebind\.example \(127\.0\.0\.1\) is a loopback address/);
+  for (const e of errors.rows)
+    assert.match(
+      openDeliveryText(h.app, e.id, 'last_error', e.last_error_sealed, null) ?? '',
+      /The SMTP relay: mail\.rebind\.example \(127\.0\.0\.1\) is a loopback address/,
+    );
 });
 
 test('a relay the allow-list names by host name is used, at the address the name resolved to', async (t) => {

@@ -4,7 +4,7 @@ import type { Queryable } from '../../store/db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
 import { mayManageCalendarOf } from '../../domain/access.ts';
-import { audit, requireAdmin, requirePerson, type Ctx } from '../context.ts';
+import { audit, requireAdmin, requirePerson, requireStepUp, type Ctx } from '../context.ts';
 import { issueEnrollment } from '../auth/auth.ts';
 import { rulesOf } from './instance.ts';
 import { isUuid } from '../../domain/ids.ts';
@@ -37,6 +37,7 @@ export const PersonInput = z.strictObject({
 export async function addPerson(ctx: Ctx, raw: unknown): Promise<{ personId: string; enrollmentToken: string }> {
   requireAdmin(ctx);
   const input = PersonInput.parse(raw);
+  if (input.isAdmin) requireStepUp(ctx, 'person.add_admin');
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const slugs = [...new Set(input.teams)];
@@ -82,6 +83,7 @@ export async function addPerson(ctx: Ctx, raw: unknown): Promise<{ personId: str
 
 export async function reissueEnrollment(ctx: Ctx, personId: string): Promise<{ enrollmentToken: string }> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'person.reset');
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     await personExists(tx, personId);
@@ -112,6 +114,7 @@ export const DisabledInput = z.strictObject({ disabled: z.boolean() });
  */
 export async function setPersonDisabled(ctx: Ctx, personId: string, raw: unknown): Promise<{ disabled: boolean }> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'person.disable');
   const input = DisabledInput.parse(raw);
   const me = requirePerson(ctx);
   const now = ctx.app.clock();
@@ -193,6 +196,7 @@ export const TeamMemberInput = z.strictObject({ email: z.string().trim().toLower
 
 export async function setTeamMember(ctx: Ctx, teamSlug: string, raw: unknown, member: boolean): Promise<void> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'team.membership');
   const { email } = TeamMemberInput.parse(raw);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {

@@ -3,13 +3,13 @@ import { aad, type App } from '../context.ts';
 import { sealClearIncidentTitles } from '../cases/records/incidents.ts';
 import { sealClearTransitionReasons } from '../cases/records/transitions.ts';
 import { sealKeyValues } from '../keys/stored.ts';
-import { sealRecipient } from '../delivery/deliveries.ts';
+import { sealDeliveryText, sealRecipient } from '../delivery/deliveries.ts';
 import { SUPERSEDING_PREFIX } from '../../domain/sla-outcome.ts';
 import { versionCommentAad } from '../advisories/advisories.ts';
 
 // The one-time data step of migration 022: SQL cannot seal, so the values that desks stored in clear
 // before it (incident titles, reasons, keys' addresses and user IDs, recipients, clock notes, version
-// comments) are sealed here, by createApp right after the migrations and before anything is served.
+// comments; and of migration 028, what servers answered about a delivery) are sealed here, by createApp right after the migrations and before anything is served.
 // Each table is done in one transaction under the migrations' advisory lock, so two servers starting
 // at once do it once; on a desk with nothing left in clear it is one cheap query per table.
 //
@@ -71,6 +71,30 @@ const steps: Step[] = [
     },
   },
   {
+    // What servers answered about a copy (migration 028).
+    table: 'deliveries',
+    pending: 'SELECT 1 FROM deliveries WHERE failure IS NOT NULL OR last_error IS NOT NULL LIMIT 1',
+    async seal(app, tx) {
+      const rows = (
+        await tx.query<{ id: string; failure: string | null; last_error: string | null }>(
+          'SELECT id, failure, last_error FROM deliveries WHERE failure IS NOT NULL OR last_error IS NOT NULL FOR UPDATE',
+        )
+      ).rows;
+      for (const r of rows) {
+        await tx.query(
+          `UPDATE deliveries SET failure_sealed = COALESCE($2, failure_sealed), last_error_sealed = COALESCE($3, last_error_sealed),
+                  failure = NULL, last_error = NULL WHERE id = $1`,
+          [
+            r.id,
+            r.failure === null ? null : sealDeliveryText(app, r.id, 'failure', r.failure),
+            r.last_error === null ? null : sealDeliveryText(app, r.id, 'last_error', r.last_error),
+          ],
+        );
+      }
+      return rows.length;
+    },
+  },
+  {
     // "reassigned: <why>" becomes "reassigned" with the why sealed beside it.
     table: 'deadlines',
     pending: `SELECT 1 FROM deadlines WHERE stop_reason LIKE '${SUPERSEDING_PREFIX}: %' LIMIT 1`,
@@ -124,7 +148,7 @@ export async function sealClearColumns(
       await tx.query(LOCK);
       return step.seal(app, tx);
     });
-    if (n > 0) done[step.table] = n;
+    if (n > 0) done[step.table] = (done[step.table] ?? 0) + n;
   }
   const tables = Object.keys(done);
   if (tables.length > 0) {

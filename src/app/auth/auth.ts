@@ -4,11 +4,11 @@ import { EmbargoError, ValidationError } from '../../domain/errors.ts';
 import { passwordCost } from '../../config.ts';
 import { dummyPasswordHash, hashPassword, newSecret, passwordProblem, secretHash, verifyPassword } from '../../crypto/password.ts';
 import { newTotpSecret, totpStep, totpUri } from '../../crypto/totp.ts';
-import { aad, audit, requirePerson, type App, type Ctx } from '../context.ts';
+import { aad, audit, requirePerson, requireStepUp, type App, type Ctx } from '../context.ts';
 import { isUuid } from '../../domain/ids.ts';
 import { placeOf } from '../../domain/sign-in-guard.ts';
 import { deskUrl } from '../../config.ts';
-import { bucketOf, claimAttempt, recordFailure, type FailureReason, type SignInSource } from './guard.ts';
+import { bucketOf, claimAttempt, recordFailure, type Bucket, type FailureReason, type SignInSource } from './guard.ts';
 import { NEW_PLACE_TEMPLATE, queueAccountMail } from './account-mail.ts';
 
 export type { SignInSource };
@@ -65,44 +65,13 @@ export async function signIn(
   const now = app.clock();
   const email = input.email.trim().toLowerCase();
   const place = placeOf(source.ip);
-  const r = await app.db.query<{
-    id: string;
-    password_hash: string | null;
-    totp_secret_sealed: string | null;
-    totp_last_step: number | null;
-    disabled: boolean;
-    known_place: boolean;
-    places: number;
-  }>(
-    `SELECT p.id, p.password_hash, p.totp_secret_sealed, p.totp_last_step, p.disabled,
-            EXISTS (SELECT 1 FROM sign_in_places sp WHERE sp.person_id = p.id AND sp.place = $2) AS known_place,
-            (SELECT count(*)::int FROM sign_in_places sp WHERE sp.person_id = p.id) AS places
-       FROM person_emails e JOIN people p ON p.id = e.person_id WHERE e.email = $1`,
-    [email, place],
-  );
-  const row = r.rows[0];
-  const bucket = bucketOf(email, place, row ? { personId: row.id, knownPlace: row.known_place } : null);
-  const claim = await claimAttempt(app, bucket, now);
-  if (!claim.ok) throw await recordFailure(app, bucket, source, now, { reason: claim.reason, failures: null, refusal: claim.error });
-  const fail = async (reason: FailureReason) => recordFailure(app, bucket, source, now, { reason, failures: claim.failures });
-  const passwordOk = await verifyPassword(input.password, row?.password_hash ?? dummyPasswordHash(passwordCost(app.config)));
-  if (!row) throw await fail('unknown_address');
-  if (!passwordOk) throw await fail('password');
-  if (row.disabled) throw await fail('disabled');
-  if (!row.totp_secret_sealed) throw await fail('not_enrolled');
-  const secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
-  const step = totpStep(secret, input.totp, now);
-  if (step === null) throw await fail('code');
+  const r = await app.db.query<Account>(`${ACCOUNT_SQL} FROM person_emails e JOIN people p ON p.id = e.person_id WHERE e.email = $1`, [
+    email,
+    place,
+  ]);
+  const { row, step, fail, bucket } = await checkCredentials(app, email, r.rows[0], input, source, now);
   const signedIn = await app.db.transaction(async (tx) => {
-    // A code is good once: the conditional update refuses the same or an older step (replay).
-    const used = await tx.query('UPDATE people SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)', [
-      row.id,
-      step,
-    ]);
-    if (used.rowCount !== 1) return null;
-    // Success ends this bucket's run of failures; a lock on another bucket (the guessing from
-    // elsewhere) stays until its link or an admin lifts it.
-    await tx.query('DELETE FROM sign_in_guards WHERE bucket = $1', [bucket.key]);
+    if (!(await useCode(tx, row.id, step, bucket))) return null;
     const newPlace = await rememberPlace(tx, row.id, place, now);
     const session = await createSession(tx, app, row.id, now);
     const principal = await loadPrincipal(tx, row.id);
@@ -120,6 +89,105 @@ export async function signIn(
   });
   if (!signedIn) throw await fail('replay');
   return signedIn;
+}
+
+interface Account {
+  id: string;
+  email: string;
+  password_hash: string | null;
+  totp_secret_sealed: string | null;
+  totp_last_step: number | null;
+  disabled: boolean;
+  known_place: boolean;
+  places: number;
+}
+
+/** The account's credentials and what the sign-in guard needs ($2: the place); FROM and WHERE follow. */
+const ACCOUNT_SQL = `SELECT p.id, e.email, p.password_hash, p.totp_secret_sealed, p.totp_last_step, p.disabled,
+            EXISTS (SELECT 1 FROM sign_in_places sp WHERE sp.person_id = p.id AND sp.place = $2) AS known_place,
+            (SELECT count(*)::int FROM sign_in_places sp WHERE sp.person_id = p.id) AS places`;
+
+/**
+ * The password and code check of signing in and of stepping up, under the sign-in guard: the attempt
+ * is counted before anything is checked, every failure costs the same scrypt work and is recorded.
+ * Returns the TOTP step the code matched, for the caller to use up in its transaction.
+ */
+async function checkCredentials(
+  app: App,
+  email: string,
+  row: Account | undefined,
+  input: { password: string; totp: string },
+  source: SignInSource,
+  now: Date,
+): Promise<{ row: Account; step: number; bucket: Bucket; fail: (reason: FailureReason) => Promise<EmbargoError> }> {
+  const place = placeOf(source.ip);
+  const bucket = bucketOf(email, place, row ? { personId: row.id, knownPlace: row.known_place } : null);
+  const claim = await claimAttempt(app, bucket, now);
+  if (!claim.ok) throw await recordFailure(app, bucket, source, now, { reason: claim.reason, failures: null, refusal: claim.error });
+  const fail = async (reason: FailureReason) => recordFailure(app, bucket, source, now, { reason, failures: claim.failures });
+  const passwordOk = await verifyPassword(input.password, row?.password_hash ?? dummyPasswordHash(passwordCost(app.config)));
+  if (!row) throw await fail('unknown_address');
+  if (!passwordOk) throw await fail('password');
+  if (row.disabled) throw await fail('disabled');
+  if (!row.totp_secret_sealed) throw await fail('not_enrolled');
+  const secret = app.sealer.open(row.totp_secret_sealed, aad('people', 'totp_secret', row.id));
+  const step = totpStep(secret, input.totp, now);
+  if (step === null) throw await fail('code');
+  return { row, step, bucket, fail };
+}
+
+/**
+ * Uses the code up (a code is good once: the conditional update refuses the same or an older step, a
+ * replay) and ends this bucket's run of failures; false for a replay. A lock on another bucket (the
+ * guessing from elsewhere) stays until its link or an admin lifts it.
+ */
+async function useCode(tx: Queryable, personId: string, step: number, bucket: Bucket): Promise<boolean> {
+  const used = await tx.query('UPDATE people SET totp_last_step = $2 WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)', [
+    personId,
+    step,
+  ]);
+  if (used.rowCount !== 1) return false;
+  await tx.query('DELETE FROM sign_in_guards WHERE bucket = $1', [bucket.key]);
+  return true;
+}
+
+/**
+ * Step-up: the person of a browser session enters their password and a current authenticator code
+ * again, which the sensitive actions (src/domain/access.ts, STEP_UP_ACTIONS) need within the last
+ * stepUpMinutes. Counted by the sign-in guard like a sign-in, so a stolen session cannot guess the
+ * password through it.
+ */
+export async function reauthenticate(
+  app: App,
+  sessionToken: string,
+  input: { password: string; totp: string },
+  source: SignInSource,
+): Promise<{ verifiedAt: string }> {
+  const now = app.clock();
+  const session = await liveSession(app, sessionToken, now);
+  if (!session) throw new EmbargoError('unauthenticated', 'Your session has ended; sign in again.');
+  const place = placeOf(source.ip);
+  const r = await app.db.query<Account>(
+    `${ACCOUNT_SQL} FROM people p JOIN person_emails e ON e.person_id = p.id AND e.is_primary WHERE p.id = $1`,
+    [session.person_id, place],
+  );
+  const account = r.rows[0];
+  if (!account) throw new EmbargoError('unauthenticated', 'Your session has ended; sign in again.');
+  const { row, step, fail, bucket } = await checkCredentials(app, account.email, account, input, source, now);
+  const done = await app.db.transaction(async (tx) => {
+    if (!(await useCode(tx, row.id, step, bucket))) return false;
+    await tx.query('UPDATE sessions SET verified_at = $2, last_seen_at = $2 WHERE token_hash = $1', [secretHash(sessionToken), now]);
+    const principal = await loadPrincipal(tx, row.id);
+    await audit({ app, principal: principal ?? ANON, source }, tx, now, {
+      action: 'auth.reauthenticated',
+      subjectType: 'person',
+      subjectId: row.id,
+      data: { place },
+    });
+    return true;
+  });
+  if (!done) throw await fail('replay');
+  return { verifiedAt: now.toISOString() };
 }
 
 /** Records that the person signed in (or enrolled) at this place; true when it is new to them. */
@@ -153,13 +221,11 @@ async function createSession(tx: Queryable, app: App, personId: string, now: Dat
   const token = newSecret('ses');
   const csrfToken = newSecret('csrf');
   const expiresAt = new Date(now.getTime() + app.config.sessionHours * 3600_000);
-  await tx.query('INSERT INTO sessions (token_hash, person_id, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)', [
-    secretHash(token),
-    personId,
-    csrfToken,
-    now,
-    expiresAt,
-  ]);
+  await tx.query(
+    `INSERT INTO sessions (token_hash, person_id, csrf_token, created_at, expires_at, last_seen_at, verified_at)
+     VALUES ($1, $2, $3, $4, $5, $4, $4)`,
+    [secretHash(token), personId, csrfToken, now, expiresAt],
+  );
   return { token, csrfToken, expiresAt };
 }
 
@@ -167,18 +233,40 @@ export async function signOut(app: App, sessionToken: string): Promise<void> {
   await app.db.query('DELETE FROM sessions WHERE token_hash = $1', [secretHash(sessionToken)]);
 }
 
+/**
+ * The session behind a cookie while it lives: not past its absolute end (sessionHours after sign-in)
+ * and used within the last sessionIdleMinutes. A session found dead is deleted. "Last seen" is
+ * written at most once a minute, which saves a write per request and can only end a session sooner.
+ */
+async function liveSession(
+  app: App,
+  sessionToken: string,
+  now: Date,
+): Promise<{ person_id: string; csrf_token: string; verified_at: Date } | null> {
+  const hash = secretHash(sessionToken);
+  const r = await app.db.query<{ person_id: string; csrf_token: string; expires_at: Date; last_seen_at: Date; verified_at: Date }>(
+    'SELECT person_id, csrf_token, expires_at, last_seen_at, verified_at FROM sessions WHERE token_hash = $1',
+    [hash],
+  );
+  const row = r.rows[0];
+  if (!row) return null;
+  const lastSeen = new Date(row.last_seen_at).getTime();
+  if (new Date(row.expires_at) <= now || now.getTime() - lastSeen >= app.config.sessionIdleMinutes * 60_000) {
+    await app.db.query('DELETE FROM sessions WHERE token_hash = $1', [hash]);
+    return null;
+  }
+  if (now.getTime() - lastSeen > 60_000) await app.db.query('UPDATE sessions SET last_seen_at = $2 WHERE token_hash = $1', [hash, now]);
+  return { person_id: row.person_id, csrf_token: row.csrf_token, verified_at: new Date(row.verified_at) };
+}
+
 export async function principalFromSession(
   app: App,
   sessionToken: string,
 ): Promise<{ principal: PersonPrincipal; csrfToken: string } | null> {
-  const r = await app.db.query<{ person_id: string; csrf_token: string }>(
-    'SELECT person_id, csrf_token FROM sessions WHERE token_hash = $1 AND expires_at > $2',
-    [secretHash(sessionToken), app.clock()],
-  );
-  const row = r.rows[0];
+  const row = await liveSession(app, sessionToken, app.clock());
   if (!row) return null;
   const principal = await loadPrincipal(app.db, row.person_id);
-  return principal ? { principal, csrfToken: row.csrf_token } : null;
+  return principal ? { principal: { ...principal, session: { verifiedAt: row.verified_at } }, csrfToken: row.csrf_token } : null;
 }
 
 export async function principalFromApiToken(app: App, token: string, source: SignInSource): Promise<PersonPrincipal | null> {
@@ -221,6 +309,7 @@ export async function principalFromApiToken(app: App, token: string, source: Sig
 /** A new API token; where it is made (the person's own address) is its first known place. */
 export async function createApiToken(ctx: Ctx, input: { name: string }, source: SignInSource): Promise<{ id: string; token: string }> {
   const p = requirePerson(ctx);
+  requireStepUp(ctx, 'api_token.create');
   const now = ctx.app.clock();
   const token = newSecret('emb');
   const id = crypto.randomUUID();

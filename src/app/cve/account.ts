@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { App } from '../context.ts';
 import type { Queryable } from '../../store/db.ts';
-import { aad, audit, requireDesk, type Ctx } from '../context.ts';
+import { aad, audit, requireDesk, requireStepUp, type Ctx } from '../context.ts';
 import { ConflictError, EmbargoError } from '../../domain/errors.ts';
 import { outbound } from '../outbound.ts';
 import { cveServicesClient, vetBaseUrl, type CveServicesClient, type CveServicesCredentials } from '../../integrations/cve-services.ts';
@@ -82,6 +82,7 @@ function refuseWhenConfigured(app: App): void {
 
 export async function setCveAccount(ctx: Ctx, raw: unknown): Promise<CveAccountView> {
   requireDesk(ctx, 'cna_account.manage');
+  requireStepUp(ctx, 'cna_account.change');
   refuseWhenConfigured(ctx.app);
   const input = CveAccountInput.parse(raw);
   // Before the transaction: the host is resolved and judged (no internal address without the allow-list).
@@ -130,6 +131,7 @@ export async function setCveAccount(ctx: Ctx, raw: unknown): Promise<CveAccountV
 
 export async function removeCveAccount(ctx: Ctx): Promise<void> {
   requireDesk(ctx, 'cna_account.manage');
+  requireStepUp(ctx, 'cna_account.change');
   refuseWhenConfigured(ctx.app);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {

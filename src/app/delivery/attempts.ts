@@ -1,5 +1,5 @@
 import { aad, auditAll, type App, type AuditEntry, type Ctx } from '../context.ts';
-import { openRecipient, syncOutboxStatus } from './deliveries.ts';
+import { openRecipient, sealDeliveryText, syncOutboxStatus } from './deliveries.ts';
 
 // The states of a delivery attempt: claimed for sending, its built copy stored, its outcome recorded.
 //
@@ -108,10 +108,12 @@ export async function recordOutcomes(app: App, attempts: readonly Attempt[], now
       `UPDATE deliveries d SET
           status = u.status,
           sent_at = CASE WHEN u.status = 'sent' THEN $7::timestamptz ELSE d.sent_at END,
-          failure = CASE WHEN u.status = 'failed' THEN u.reason ELSE d.failure END,
+          failure = CASE WHEN u.status = 'failed' THEN NULL ELSE d.failure END,
+          failure_sealed = CASE WHEN u.status = 'failed' THEN u.reason ELSE d.failure_sealed END,
           failed_at = CASE WHEN u.status = 'failed' THEN $7::timestamptz ELSE d.failed_at END,
           next_attempt_at = CASE WHEN u.status = 'queued' THEN u.retry_at::timestamptz ELSE d.next_attempt_at END,
-          last_error = CASE u.status WHEN 'sent' THEN NULL WHEN 'queued' THEN u.reason ELSE d.last_error END,
+          last_error = CASE WHEN u.status IN ('sent', 'queued') THEN NULL ELSE d.last_error END,
+          last_error_sealed = CASE u.status WHEN 'sent' THEN NULL WHEN 'queued' THEN u.reason ELSE d.last_error_sealed END,
           attempts = d.attempts - u.refund,
           held_for_key = u.status = 'failed' AND u.held,
           lease_until = NULL
@@ -123,7 +125,14 @@ export async function recordOutcomes(app: App, attempts: readonly Attempt[], now
         attempts.map((a) => a.d.id),
         attempts.map((a) => a.d.attempts),
         attempts.map((a) => status(a.outcome)),
-        attempts.map(({ outcome: o }) => ('failed' in o ? o.failed : 'error' in o ? o.error : null)),
+        // The server's words, sealed for the column they go to (they quote addresses and the message).
+        attempts.map(({ d, outcome: o }) =>
+          'failed' in o
+            ? sealDeliveryText(app, d.id, 'failure', o.failed)
+            : 'error' in o
+              ? sealDeliveryText(app, d.id, 'last_error', o.error)
+              : null,
+        ),
         attempts.map(({ outcome: o }) => ('retryAt' in o ? o.retryAt.toISOString() : null)),
         attempts.map(({ outcome: o }) => ('refund' in o && o.refund ? 1 : 0)),
         now,

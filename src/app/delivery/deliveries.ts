@@ -40,6 +40,29 @@ export const sealRecipient = (app: Pick<App, 'sealer'>, deliveryId: string, reci
 export const openRecipient = (app: Pick<App, 'sealer'>, row: { id: string; recipient_sealed: string }): string =>
   app.sealer.open(row.recipient_sealed, aad('deliveries', 'recipient', row.id));
 
+/**
+ * What a server said about a copy (a bounce's diagnostic, an SMTP reply, why it is held) is sealed for
+ * its row too: receiving servers quote the recipient's address and sometimes lines of the message.
+ */
+export type DeliveryText = 'failure' | 'last_error';
+
+export const sealDeliveryText = (app: Pick<App, 'sealer'>, deliveryId: string, column: DeliveryText, text: string): string =>
+  app.sealer.seal(text, aad('deliveries', column, deliveryId));
+
+/** The text, from its sealed column (or, on a row an earlier version wrote, the clear one). */
+export function openDeliveryText(
+  app: Pick<App, 'sealer'>,
+  deliveryId: string,
+  column: DeliveryText,
+  sealed: string | null,
+  clear: string | null,
+): string | null {
+  return sealed ? app.sealer.open(sealed, aad('deliveries', column, deliveryId)) : clear;
+}
+
+/** The SET clause that empties both texts of a copy queued again. */
+export const CLEAR_DELIVERY_TEXTS = 'failure = NULL, failure_sealed = NULL, last_error = NULL, last_error_sealed = NULL';
+
 export async function messageIdDomain(ctx: Ctx, tx: Queryable): Promise<string> {
   const r = await tx.query<{ bounce_address: string }>('SELECT bounce_address FROM smtp_relay WHERE id = 1');
   const bounce = r.rows[0]?.bounce_address;
@@ -222,26 +245,30 @@ export async function listFailedDeliveries(ctx: Ctx, limit = 200): Promise<Faile
     message_id: string;
     attempts: number;
     failure: string | null;
+    failure_sealed: string | null;
     failed_at: Date;
   }>(
-    `SELECT d.id, d.recipient_sealed, d.recipient_kind, d.report_id, i.ref, r.number, d.message_id, d.attempts, d.failure, d.failed_at
+    `SELECT d.id, d.recipient_sealed, d.recipient_kind, d.report_id, i.ref, r.number, d.message_id, d.attempts, d.failure, d.failure_sealed, d.failed_at
        FROM deliveries d LEFT JOIN reports r ON r.id = d.report_id LEFT JOIN incidents i ON i.id = r.incident_id
       WHERE d.status = 'failed' ORDER BY d.failed_at DESC, d.id LIMIT $1`,
     [Math.max(1, Math.min(limit, 1000))],
   );
-  return r.rows.map((row) => ({
-    id: row.id,
-    recipient: row.recipient_kind === 'external' && !showExternal ? '(an external recipient)' : openRecipient(ctx.app, row),
-    recipientKind: row.recipient_kind,
-    reportId: row.report_id,
-    caseLabel: row.ref ?? (row.number !== null ? `report #${row.number}` : null),
-    messageId: row.message_id,
-    attempts: row.attempts,
-    // The reason is text from elsewhere (a bounce names the recipient; SMTP servers repeat it in their
-    // replies, sometimes rewritten): every address in it goes, not only the recipient's.
-    failure: row.recipient_kind === 'external' && !showExternal ? withoutAddresses(row.failure ?? 'failed') : (row.failure ?? 'failed'),
-    failedAt: new Date(row.failed_at),
-  }));
+  return r.rows.map((row) => {
+    const failure = openDeliveryText(ctx.app, row.id, 'failure', row.failure_sealed, row.failure) ?? 'failed';
+    return {
+      id: row.id,
+      recipient: row.recipient_kind === 'external' && !showExternal ? '(an external recipient)' : openRecipient(ctx.app, row),
+      recipientKind: row.recipient_kind,
+      reportId: row.report_id,
+      caseLabel: row.ref ?? (row.number !== null ? `report #${row.number}` : null),
+      messageId: row.message_id,
+      attempts: row.attempts,
+      // The reason is text from elsewhere (a bounce names the recipient; SMTP servers repeat it in their
+      // replies, sometimes rewritten): every address in it goes, not only the recipient's.
+      failure: row.recipient_kind === 'external' && !showExternal ? withoutAddresses(failure) : failure,
+      failedAt: new Date(row.failed_at),
+    };
+  });
 }
 
 const withoutAddresses = (text: string): string => text.replace(/[^\s<>()[\]"',;:]+@[^\s<>()[\]"',;:]+/g, '(an external address)');
@@ -263,8 +290,8 @@ export async function resendDelivery(ctx: Ctx, deliveryId: string): Promise<void
     if (row.status !== 'failed')
       throw new EmbargoError('conflict', `This delivery is ${row.status}, not failed; only failed deliveries are resent.`);
     await tx.query(
-      `UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = $2, raw_sealed = NULL, mode = NULL, failure = NULL,
-              last_error = NULL, failed_at = NULL, lease_until = NULL, held_for_key = false WHERE id = $1`,
+      `UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = $2, raw_sealed = NULL, mode = NULL, ${CLEAR_DELIVERY_TEXTS},
+              failed_at = NULL, lease_until = NULL, held_for_key = false WHERE id = $1`,
       [deliveryId, now],
     );
     await syncOutboxStatus(tx, row.outbox_id, now);
@@ -351,15 +378,17 @@ export async function handleBounce(
     .replace(/[\r\n]+/g, ' ')
     .slice(0, 500);
   if (delayed) {
-    await tx.query('UPDATE deliveries SET last_error = $2 WHERE id = $1', [row.id, `delayed: ${detail || 'no details'}`]);
+    await tx.query('UPDATE deliveries SET last_error = NULL, last_error_sealed = $2 WHERE id = $1', [
+      row.id,
+      sealDeliveryText(ctx.app, row.id, 'last_error', `delayed: ${detail || 'no details'}`),
+    ]);
     return { deliveryId: row.id, failed: false };
   }
   const reason = `bounced${input.recipient ? ` for ${input.recipient.trim().toLowerCase().slice(0, 320)}` : ''}: ${detail || 'no details given'}`;
-  await tx.query(`UPDATE deliveries SET status = 'failed', failure = $2, failed_at = $3, lease_until = NULL WHERE id = $1`, [
-    row.id,
-    reason,
-    at,
-  ]);
+  await tx.query(
+    `UPDATE deliveries SET status = 'failed', failure = NULL, failure_sealed = $2, failed_at = $3, lease_until = NULL WHERE id = $1`,
+    [row.id, sealDeliveryText(ctx.app, row.id, 'failure', reason), at],
+  );
   await syncOutboxStatus(tx, row.outbox_id, at);
   await audit(ctx, tx, at, {
     action: 'mail.delivery_bounced',

@@ -1,6 +1,6 @@
 import type { Queryable } from '../../store/db.ts';
 import { audit, type Ctx } from '../context.ts';
-import { syncOutboxStatus } from './deliveries.ts';
+import { CLEAR_DELIVERY_TEXTS, sealDeliveryText, syncOutboxStatus } from './deliveries.ts';
 
 // Deliveries to an outsider held for want of their key: the copy cannot be encrypted to them and the
 // profile refuses mail in clear. A held copy is a failed delivery (listed with the reason,
@@ -16,10 +16,15 @@ export function heldReason(why: string): string {
 /** Marks the recipient's planned delivery of an outbox row held: failed now, with the reason. */
 export async function holdDelivery(ctx: Ctx, tx: Queryable, at: Date, outboxId: string, recipient: string, why: string): Promise<void> {
   const r = await tx.query<{ id: string }>(
-    `UPDATE deliveries SET status = 'failed', failure = $3, failed_at = $4, held_for_key = true
-      WHERE outbox_id = $1 AND recipient_index = $2 AND status = 'queued' RETURNING id`,
-    [outboxId, ctx.app.blind.of('email', recipient), heldReason(why), at],
+    `SELECT id FROM deliveries WHERE outbox_id = $1 AND recipient_index = $2 AND status = 'queued' FOR UPDATE`,
+    [outboxId, ctx.app.blind.of('email', recipient)],
   );
+  for (const row of r.rows) {
+    await tx.query(
+      `UPDATE deliveries SET status = 'failed', failure = NULL, failure_sealed = $2, failed_at = $3, held_for_key = true WHERE id = $1`,
+      [row.id, sealDeliveryText(ctx.app, row.id, 'failure', heldReason(why)), at],
+    );
+  }
   await syncOutboxStatus(tx, outboxId, at);
   for (const row of r.rows) {
     await audit(ctx, tx, at, { action: 'mail.delivery_held', subjectType: 'delivery', subjectId: row.id, data: { outboxId } });
@@ -32,8 +37,8 @@ export async function holdDelivery(ctx: Ctx, tx: Queryable, at: Date, outboxId: 
  */
 export async function releaseHeld(ctx: Ctx, tx: Queryable, at: Date, email: string): Promise<number> {
   const r = await tx.query<{ id: string; outbox_id: string }>(
-    `UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = $2, raw_sealed = NULL, mode = NULL, failure = NULL,
-            last_error = NULL, failed_at = NULL, lease_until = NULL, held_for_key = false
+    `UPDATE deliveries SET status = 'queued', attempts = 0, next_attempt_at = $2, raw_sealed = NULL, mode = NULL, ${CLEAR_DELIVERY_TEXTS},
+            failed_at = NULL, lease_until = NULL, held_for_key = false
       WHERE recipient_index = $1 AND status = 'failed' AND held_for_key RETURNING id, outbox_id`,
     [ctx.app.blind.of('email', email), at],
   );

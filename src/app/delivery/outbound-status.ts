@@ -7,7 +7,7 @@ import type { PersonPrincipal } from '../../domain/access.ts';
 import { aad, audit, requireDesk, requirePerson, type Ctx } from '../context.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { Envelope } from '../cases/messaging.ts';
-import { openRecipient, planDeliveries } from './deliveries.ts';
+import { openDeliveryText, openRecipient, planDeliveries } from './deliveries.ts';
 
 // Whether outbound mail can go out, what waits, and a test mail through the relay. The outbox takes
 // mail whatever the settings: a desk with no relay, or no team key, or no delivery job running,
@@ -116,14 +116,17 @@ export async function listQueuedDeliveries(ctx: Ctx, limit = 200): Promise<Queue
     created_at: Date;
     next_attempt_at: Date;
     last_error: string | null;
+    last_error_sealed: string | null;
   }>(
-    `SELECT d.id, d.recipient_sealed, d.recipient_kind, d.report_id, i.ref, r.number, d.status, d.attempts, d.created_at, d.next_attempt_at, d.last_error
+    `SELECT d.id, d.recipient_sealed, d.recipient_kind, d.report_id, i.ref, r.number, d.status, d.attempts, d.created_at, d.next_attempt_at,
+            d.last_error, d.last_error_sealed
        FROM deliveries d LEFT JOIN reports r ON r.id = d.report_id LEFT JOIN incidents i ON i.id = r.incident_id
       WHERE d.status IN ('queued', 'sending') ORDER BY d.created_at, d.id LIMIT $1`,
     [Math.max(1, Math.min(limit, 1000))],
   );
   return r.rows.map((row) => {
     const hide = row.recipient_kind === 'external' && !showExternal;
+    const lastError = openDeliveryText(ctx.app, row.id, 'last_error', row.last_error_sealed, row.last_error);
     return {
       id: row.id,
       recipient: hide ? '(an external recipient)' : openRecipient(ctx.app, row),
@@ -133,7 +136,7 @@ export async function listQueuedDeliveries(ctx: Ctx, limit = 200): Promise<Queue
       attempts: row.attempts,
       queuedAt: new Date(row.created_at),
       nextAttemptAt: new Date(row.next_attempt_at),
-      lastError: row.last_error && hide ? withoutAddresses(row.last_error) : row.last_error,
+      lastError: lastError && hide ? withoutAddresses(lastError) : lastError,
     };
   });
 }
@@ -228,9 +231,11 @@ export async function recentTestMails(ctx: Ctx, limit = 5): Promise<TestMailReco
     created_at: Date;
     status: TestMailRecord['status'];
     failure: string | null;
+    failure_sealed: string | null;
     last_error: string | null;
+    last_error_sealed: string | null;
   }>(
-    `SELECT d.id, d.recipient_sealed, d.created_at, d.status, d.failure, d.last_error
+    `SELECT d.id, d.recipient_sealed, d.created_at, d.status, d.failure, d.failure_sealed, d.last_error, d.last_error_sealed
        FROM deliveries d JOIN outbox o ON o.id = d.outbox_id
       WHERE o.template_id = $1 ORDER BY d.created_at DESC, d.id LIMIT $2`,
     [TEST_MAIL_TEMPLATE, Math.max(1, Math.min(limit, 50))],
@@ -239,6 +244,8 @@ export async function recentTestMails(ctx: Ctx, limit = 5): Promise<TestMailReco
     recipient: openRecipient(ctx.app, row),
     queuedAt: new Date(row.created_at),
     status: row.status,
-    detail: row.failure ?? row.last_error,
+    detail:
+      openDeliveryText(ctx.app, row.id, 'failure', row.failure_sealed, row.failure) ??
+      openDeliveryText(ctx.app, row.id, 'last_error', row.last_error_sealed, row.last_error),
   }));
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { aad, audit, requireAdmin, type App, type Ctx } from '../context.ts';
+import { aad, audit, requireAdmin, requireStepUp, type App, type Ctx } from '../context.ts';
 import { outbound } from '../outbound.ts';
 import type { Endpoint } from '../../integrations/outbound-guard.ts';
 
@@ -260,6 +260,7 @@ const fromConfig = (what: string) =>
 
 export async function setSmtpRelay(ctx: Ctx, raw: unknown): Promise<void> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'mail.servers');
   const input = SmtpRelayInput.parse(raw);
   // Before the transaction: a name is resolved (DNS must not hold a transaction open).
   await outbound(ctx.app).vet(input.host, 'The SMTP relay', 'host');
@@ -327,6 +328,7 @@ async function teamIdOf(tx: Queryable, slug: string): Promise<string> {
 
 export async function setAlias(ctx: Ctx, raw: unknown): Promise<void> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'mail.servers');
   const input = AliasInput.parse(raw);
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
@@ -353,6 +355,7 @@ export async function setAlias(ctx: Ctx, raw: unknown): Promise<void> {
 
 export async function removeAlias(ctx: Ctx, address: string): Promise<void> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'mail.servers');
   const a = address.trim().toLowerCase();
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
@@ -366,6 +369,7 @@ export async function removeAlias(ctx: Ctx, address: string): Promise<void> {
 
 export async function saveImapAccount(ctx: Ctx, raw: unknown): Promise<{ id: string }> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'mail.servers');
   const input = ImapAccountInput.parse(raw);
   await outbound(ctx.app).vet(input.host, `The IMAP account ${input.name}`, 'host');
   const now = ctx.app.clock();
@@ -431,6 +435,7 @@ async function upsertImap(
 
 export async function removeImapAccount(ctx: Ctx, name: string): Promise<void> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'mail.servers');
   const now = ctx.app.clock();
   await ctx.app.db.transaction(async (tx) => {
     const cur = await tx.query<{ id: string; source: string }>('SELECT id, source FROM imap_accounts WHERE name = $1 FOR UPDATE', [name]);

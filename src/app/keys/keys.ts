@@ -4,7 +4,7 @@ import { readKey, readPrivateKey, type PrivateKey, type PublicKey } from 'openpg
 import type { Queryable } from '../../store/db.ts';
 import { canSeeSensitive, type PersonPrincipal } from '../../domain/access.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { aad, audit, requireAdmin, requirePerson, type App, type Ctx } from '../context.ts';
+import { aad, audit, requireAdmin, requirePerson, requireStepUp, type App, type Ctx } from '../context.ts';
 import { loadCase } from '../cases/case.ts';
 import { withCase } from '../gate.ts';
 import { rulesOf } from '../admin/instance.ts';
@@ -616,6 +616,7 @@ async function storeTeamKey(ctx: Ctx, key: PrivateKey, source: 'generated' | 'im
 /** Generates a new active team key (Curve25519 by default, RSA-4096 on request) for the central alias. */
 export async function generateTeamKeyFor(ctx: Ctx, raw: unknown = {}): Promise<TeamKeyInfo> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'team_key.change');
   const input = GenerateTeamKeyInput.parse(raw);
   const rules = await rulesOf(ctx.app.db);
   // The reporter address is a user ID too, so a member's client encrypts an answer to the reporter
@@ -635,6 +636,7 @@ export async function generateTeamKeyFor(ctx: Ctx, raw: unknown = {}): Promise<T
 /** Imports the team's existing key (armored private key, unlocked with its passphrase) as the active one. */
 export async function importTeamKeyFor(ctx: Ctx, raw: unknown): Promise<TeamKeyInfo> {
   requireAdmin(ctx);
+  requireStepUp(ctx, 'team_key.change');
   const input = ImportTeamKeyInput.parse(raw);
   if (!/-----BEGIN PGP PRIVATE KEY BLOCK-----/.test(input.armored)) {
     throw new ValidationError(

@@ -1,3 +1,4 @@
+import { listAdminActivity } from '../../app/admin/activity.ts';
 import { z } from 'zod';
 import { defineRoutes, NoBody } from '../route.ts';
 import { EmbargoError } from '../../domain/errors.ts';
@@ -315,6 +316,15 @@ export const apiRoutes = defineRoutes([
     summary:
       'Sign-ins: the accounts the sign-in guard holds back or has locked, and the newest sign-in events of the audit log (successes, failures with their source address and reason, locks, unlocks, API tokens used from a new address).',
     handler: ({ ctx }) => listSignIns(ctx),
+  },
+  {
+    method: 'GET',
+    url: '/api/admin/activity',
+    policy: 'admin',
+    tag: 'admin',
+    summary:
+      'Admin activity: the newest admin actions of the audit log (people, teams, projects, roles, profile, mail servers, CNA account, CVE pool, team keys, API tokens, step-ups, locks lifted), each with who, when and the source address; API tokens used from a new address.',
+    handler: ({ ctx }) => listAdminActivity(ctx),
   },
   {
     method: 'DELETE',

@@ -1,6 +1,9 @@
 import { z } from 'zod';
 import { defineRoutes } from '../route.ts';
-import { signIn, signOut } from '../../app/auth/auth.ts';
+import { reauthenticate, signIn, signOut } from '../../app/auth/auth.ts';
+import type { App } from '../../app/context.ts';
+import { sessionCookieName } from '../../config.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { initInstance, isInitialised, InitInput } from '../../app/admin/instance.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { secretHash } from '../../crypto/password.ts';
@@ -9,7 +12,26 @@ import { timingSafeEqual } from 'node:crypto';
 /** Compares secrets in constant time (over their hashes, so lengths do not leak either). */
 const sameSecret = (a: string, b: string) => timingSafeEqual(Buffer.from(secretHash(a), 'hex'), Buffer.from(secretHash(b), 'hex'));
 
-export const SESSION_COOKIE = 'embargo_session';
+/** The session cookie: its name by the desk's scheme (src/config.ts), HttpOnly, Secure, SameSite=Strict, Path=/, no Domain. */
+export function setSessionCookie(app: App, reply: FastifyReply, token: string, expiresAt: Date): void {
+  reply.setCookie(sessionCookieName(app.config), token, {
+    path: '/',
+    httpOnly: true,
+    secure: true,
+    sameSite: 'strict',
+    expires: expiresAt,
+  });
+}
+
+export function sessionTokenOf(app: App, request: FastifyRequest): string | undefined {
+  return request.cookies[sessionCookieName(app.config)];
+}
+
+export function clearSessionCookie(app: App, reply: FastifyReply): void {
+  reply.clearCookie(sessionCookieName(app.config), { path: '/', httpOnly: true, secure: true, sameSite: 'strict' });
+}
+
+export const Reauth = z.strictObject({ password: z.string().max(1024), totp: z.string().max(10) });
 
 const SignIn = z.strictObject({ email: z.string().max(320), password: z.string().max(1024), totp: z.string().max(10) });
 
@@ -31,7 +53,7 @@ export const sessionRoutes = defineRoutes([
     handler: async ({ ctx, body, request, reply }) => {
       const input = SignIn.parse(body);
       const s = await signIn(ctx.app, input, { ip: request.ip });
-      reply.setCookie(SESSION_COOKIE, s.token, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', expires: s.expiresAt });
+      setSessionCookie(ctx.app, reply, s.token, s.expiresAt);
       return { personId: s.personId, csrfToken: s.csrfToken, expiresAt: s.expiresAt.toISOString() };
     },
   },
@@ -42,10 +64,28 @@ export const sessionRoutes = defineRoutes([
     tag: 'account',
     summary: 'Sign out.',
     handler: async ({ ctx, request, reply }) => {
-      const token = request.cookies[SESSION_COOKIE];
+      const token = sessionTokenOf(ctx.app, request);
       if (token) await signOut(ctx.app, token);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(ctx.app, reply);
       return { ok: true };
+    },
+  },
+  {
+    method: 'POST',
+    url: '/api/session/reauthentication',
+    policy: 'signed-in',
+    tag: 'account',
+    body: Reauth,
+    summary:
+      'Step-up: enter the password and a current authenticator code again in a browser session. The actions that answer 401 ' +
+      'with the code reauthentication_required (disabling or resetting a person, API tokens, mail servers, the CNA account, ' +
+      'team keys and members) are allowed for stepUpMinutes after it.',
+    rateLimitPerMinute: () => 20,
+    handler: async ({ ctx, body, request }) => {
+      const input = Reauth.parse(body);
+      const token = sessionTokenOf(ctx.app, request);
+      if (!token) throw new EmbargoError('bad_request', 'Step-up is for a browser session; an API token is not asked to step up.');
+      return reauthenticate(ctx.app, token, input, { ip: request.ip });
     },
   },
   {

@@ -1,7 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
 import { signIn, signOut } from '../../app/auth/auth.ts';
-import { SESSION_COOKIE } from '../../http/routes/session.ts';
+import { clearSessionCookie, sessionTokenOf, setSessionCookie } from '../../http/routes/session.ts';
 import { html } from '../html.ts';
 import { field, FormRefusal, input, layout, safeNext, seeOther, sendHtml, type Viewer } from '../common.ts';
 import { formPost } from '../form-action.ts';
@@ -90,7 +90,7 @@ export const signinPages = definePages([
         },
         { ip: request.ip },
       );
-      reply.setCookie(SESSION_COOKIE, s.token, { path: '/', httpOnly: true, secure: true, sameSite: 'strict', expires: s.expiresAt });
+      setSessionCookie(app, reply, s.token, s.expiresAt);
       reply.clearCookie(SIGNIN_COOKIE, { path: '/signin' });
     },
     done: (_r, { body }) => safeNext(field(body, 'next')),
@@ -104,9 +104,9 @@ export const signinPages = definePages([
     policy: 'signed-in',
     signInNext: () => '/',
     run: async ({ app, request, reply }) => {
-      const token = request.cookies[SESSION_COOKIE];
+      const token = sessionTokenOf(app, request);
       if (token) await signOut(app, token);
-      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      clearSessionCookie(app, reply);
     },
     done: () => '/signin?signedout=1',
     refused: async ({ reply, viewer }, { problem }) =>
