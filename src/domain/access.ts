@@ -377,7 +377,9 @@ export type StepUpAction =
   /** The CVE Services (CNA) account and its key. */
   | 'cna_account.change'
   /** Generate or import the team's OpenPGP key. */
-  | 'team_key.change';
+  | 'team_key.change'
+  /** Confirm a stakeholder organisation's key and put it in a tier (it will receive embargoed details). */
+  | 'stakeholder.admit';
 
 export const STEP_UP_ACTIONS: Readonly<Record<StepUpAction, string>> = {
   'person.disable': 'disabling or enabling a person',
@@ -388,6 +390,7 @@ export const STEP_UP_ACTIONS: Readonly<Record<StepUpAction, string>> = {
   'mail.servers': "changing the desk's mail servers and aliases",
   'cna_account.change': 'changing the CVE Services account',
   'team_key.change': "changing the team's OpenPGP key",
+  'stakeholder.admit': 'admitting a stakeholder organisation or changing its tiers',
 };
 
 /**

@@ -3,7 +3,7 @@ import type { Queryable } from '../../store/db.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { isUuid } from '../../domain/ids.ts';
-import { aad, actorId, audit, requireDesk, type App, type Ctx } from '../context.ts';
+import { aad, actorId, audit, requireDesk, requireStepUp, type App, type Ctx } from '../context.ts';
 import { confirmAliasKey, readAliasKey } from '../keys/keys.ts';
 import { rulesOf } from '../admin/instance.ts';
 import type { ProfileRules } from '../profile/rules.ts';
@@ -224,6 +224,7 @@ export async function applyAsStakeholder(ctx: Ctx, raw: unknown): Promise<{ id: 
 export async function decideApplication(ctx: Ctx, orgId: string, raw: unknown): Promise<OrgView> {
   requireDesk(ctx, 'stakeholders.manage');
   const input = DecideInput.parse(raw);
+  if (input.decision === 'approve') requireStepUp(ctx, 'stakeholder.admit');
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const row = await lockOrg(tx, orgId);
@@ -269,6 +270,7 @@ export async function decideApplication(ctx: Ctx, orgId: string, raw: unknown): 
 /** The central team registers an organisation it knows, with its confirmed key and tiers. */
 export async function addStakeholder(ctx: Ctx, raw: unknown): Promise<OrgView> {
   requireDesk(ctx, 'stakeholders.manage');
+  requireStepUp(ctx, 'stakeholder.admit');
   const input = AddOrgInput.parse(raw);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
@@ -297,6 +299,7 @@ export async function addStakeholder(ctx: Ctx, raw: unknown): Promise<OrgView> {
 /** Moves an approved organisation between tiers (an empty list: in no tier, told nothing new). */
 export async function setStakeholderTiers(ctx: Ctx, orgId: string, raw: unknown): Promise<OrgView> {
   requireDesk(ctx, 'stakeholders.manage');
+  requireStepUp(ctx, 'stakeholder.admit');
   const input = TiersInput.parse(raw);
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
