@@ -334,3 +334,34 @@ test(`two servers passing at once (${backend === 'postgres' ? 'two App instances
     if (second !== h.app) await second.db.close();
   }
 });
+
+test('a revision to a later public instant holds a publication scheduled before it, and the team is told', async () => {
+  const B5 = 90 * DAY;
+  await pass(at(B5));
+  const c = await newIncident('Loader overflow held');
+  await agree(c, B5 + 10 * DAY, B5 + 15 * DAY, B5 + 20 * DAY);
+  const created = await api(h, 'POST', `/api/reports/${c.reportId}/advisories`, { as: hank, body: {} });
+  const advisoryId = created.json.advisoryId as string;
+  // Scheduled at the agreed instant, as the desk does by default (stored directly: the drafting is tested elsewhere).
+  await h.app.db.query(`UPDATE advisories SET state = 'published', published_version = head_version, publish_at = $2 WHERE id = $1`, [
+    advisoryId,
+    at(B5 + 20 * DAY),
+  ]);
+  const p = await api(h, 'POST', `/api/reports/${c.reportId}/embargo/proposals`, {
+    as: hank,
+    body: {
+      tiers: [
+        { tier: 'ess', endsAt: at(B5 + 12 * DAY) },
+        { tier: 'trusted-stakeholders', endsAt: at(B5 + 18 * DAY) },
+      ],
+      publicAt: at(B5 + 25 * DAY),
+      timeZone: 'UTC',
+    },
+  });
+  assert.equal(p.status, 201, p.body);
+  assert.equal((await api(h, 'POST', `/api/reporter/${c.token}/embargo/answer`, { body: { answer: 'accept' } })).status, 200);
+  const row = await h.app.db.query<{ publish_at: Date }>('SELECT publish_at FROM advisories WHERE id = $1', [advisoryId]);
+  assert.equal(new Date(row.rows[0]!.publish_at).toISOString(), at(B5 + 25 * DAY), 'not public at the old instant');
+  const notes = (await api(h, 'GET', `/api/reports/${c.reportId}`, { as: hank })).json.thread.map((m: any) => m.body as string);
+  assert.ok(notes.some((b: string) => /now waits for the new public instant/.test(b)));
+});

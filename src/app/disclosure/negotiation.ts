@@ -241,7 +241,16 @@ async function accept(ctx: Ctx, tx: Queryable, c: LoadedCase, p: ProposalRow, no
   if (!previous) await emit(ctx, tx, 'embargo_started', { reportId: c.row.reportId, incidentId: c.row.incidentId!, at: now });
   // The tiers are told, and the fix made public, on the agreed timeline from now on; those told
   // already hear of the new dates.
-  await planReleases(tx, c.row.incidentId!, now);
+  const held = await planReleases(tx, c.row.incidentId!, now);
+  if (held.length)
+    await addMessage(
+      ctx,
+      tx,
+      now,
+      c,
+      'note',
+      `The publication of ${held.join(', ')} now waits for the new public instant, ${new Date(p.public_at).toISOString()}. Schedule it again to date the published document by it.`,
+    );
   if (previous)
     await updateToldTiers(ctx, tx, now, c, await rulesOf(tx), {
       what: 'The disclosure timeline changed',

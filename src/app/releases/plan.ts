@@ -33,20 +33,24 @@ async function insertRelease(
   return id;
 }
 
-/** Plans the incident's releases anew from its agreed timeline (nothing while no embargo is in force). */
-export async function planReleases(tx: Queryable, incidentId: string, now: Date): Promise<void> {
+/**
+ * Plans the incident's releases anew from its agreed timeline (nothing while no embargo is in force).
+ * A publication scheduled before a later agreed public instant waits for it (with its CVE records and
+ * the reporter's notice): the ids of the advisories moved are returned, for the team to be told.
+ */
+export async function planReleases(tx: Queryable, incidentId: string, now: Date): Promise<string[]> {
   await tx.query(
     `UPDATE timed_releases SET state = 'cancelled' WHERE incident_id = $1 AND state = 'scheduled' AND kind IN ${PLANNED_KINDS}`,
     [incidentId],
   );
   const inc = await tx.query<{ embargo_state: string }>('SELECT embargo_state FROM incidents WHERE id = $1', [incidentId]);
-  if (!['active', 'revise'].includes(inc.rows[0]?.embargo_state ?? '')) return;
+  if (!['active', 'revise'].includes(inc.rows[0]?.embargo_state ?? '')) return [];
   const agreed = await tx.query<{ tiers: { tier: string; endsAt: string }[]; public_at: Date }>(
     `SELECT tiers, public_at FROM embargo_proposals WHERE incident_id = $1 AND status = 'accepted' ORDER BY seq DESC LIMIT 1`,
     [incidentId],
   );
   const t = agreed.rows[0];
-  if (!t) return;
+  if (!t) return [];
   const fix = await tx.query<{ ready_at: Date | null; published_at: Date | null }>(
     'SELECT ready_at, published_at FROM incident_fixes WHERE incident_id = $1',
     [incidentId],
@@ -58,6 +62,17 @@ export async function planReleases(tx: Queryable, incidentId: string, now: Date)
     { tiers: new Set(told.rows.map((r) => r.tier)), fixPublic: Boolean(fix.rows[0]?.published_at) },
   );
   for (const p of plan) await insertRelease(tx, { incidentId, kind: p.kind, tier: p.tier, dueAt: p.dueAt, now });
+  const moved = await tx.query<{ id: string; public_id: string }>(
+    `UPDATE advisories SET publish_at = $2, updated_at = $3
+      WHERE incident_id = $1 AND state = 'published' AND publish_at > $3 AND publish_at < $2 RETURNING id, public_id`,
+    [incidentId, t.public_at, now],
+  );
+  if (moved.rows.length)
+    await tx.query(
+      `UPDATE timed_releases SET due_at = $2 WHERE advisory_id = ANY($1::uuid[]) AND state = 'scheduled' AND kind IN ('reporter_disclosure', 'cve_records')`,
+      [moved.rows.map((r) => r.id), t.public_at],
+    );
+  return moved.rows.map((r) => r.public_id);
 }
 
 /** The embargo ended early: nothing more goes on the old schedule, and every tier is told at once. */
