@@ -344,3 +344,60 @@ test('once its tier is told the organisation reads the incident, acknowledges it
     'someone pulled in gets no Stakeholders section',
   );
 });
+
+test('an application rejected with a note; an organisation removed on the admin page loses its portal session; signing out ends one', async () => {
+  const gamma = await makeOrg('Gamma Three', 'security@gamma.example');
+  const applied = await send('POST', '/stakeholders/apply', {
+    form: {
+      name: gamma.name,
+      alias: gamma.alias,
+      about: 'We resell boards and would like to know early.',
+      timeZone: 'UTC',
+      project: 'tf-m',
+      tier: 'ess',
+      publicKey: gamma.publicKey,
+      statement: 'We keep embargoed details confidential.',
+      acceptsPolicy: 'yes',
+    },
+  });
+  assert.equal(applied.status, 201, applied.body);
+  const again = await send('POST', '/stakeholders/apply', {
+    form: {
+      name: 'Gamma Again',
+      alias: gamma.alias,
+      about: 'The same alias a second time.',
+      timeZone: 'UTC',
+      project: 'tf-m',
+      tier: 'ess',
+      publicKey: gamma.publicKey,
+      statement: 'We keep embargoed details confidential.',
+      acceptsPolicy: 'yes',
+    },
+  });
+  assert.equal(again.status, 409, 'an alias applies once');
+  const page = await asTina('GET', '/admin/stakeholders');
+  const id = /<form[^>]+action="\/admin\/stakeholders\/([0-9a-f-]+)\/decision"[^>]+aria-label="Reject Gamma Three"/.exec(page.body)![1]!;
+  const short = await asTina('POST', `/admin/stakeholders/${id}/decision`, { decision: 'reject', note: 'no' });
+  assert.equal(short.status, 400, short.body);
+  assert.match(short.body, /The note must be at least 5 characters/);
+  const rejected = await asTina('POST', `/admin/stakeholders/${id}/decision`, {
+    decision: 'reject',
+    note: 'Not a distributor of our projects.',
+  });
+  assert.equal(rejected.status, 303, rejected.body);
+  assert.match((await asTina('GET', rejected.location!)).body, /Gamma Three <span class="badge">rejected<\/span>/);
+
+  const removed = await asTina('POST', `/admin/stakeholders/${orgs.vendor.id}/remove`);
+  assert.equal(removed.status, 303, removed.body);
+  assert.match((await asTina('GET', removed.location!)).body, /Vendor Two <span class="badge">removed<\/span>/);
+  const gone = await asOrg(orgs.vendor, 'GET', '/portal');
+  assert.match(gone.body, /action="\/portal\/sign-in"/, 'its session has ended');
+  assert.doesNotMatch(gone.body, /Signed in as/);
+
+  const out = await asOrg(orgs.distro, 'POST', '/portal/sign-out');
+  assert.equal(out.status, 303, out.body);
+  assert.equal(out.location, '/portal?done=signed-out');
+  const after = await asOrg(orgs.distro, 'GET', `/portal/cases/${ref}`);
+  assert.equal(after.status, 401);
+  assert.match(after.body, /Sign in to the stakeholder portal first/);
+});
