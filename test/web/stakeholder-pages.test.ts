@@ -6,6 +6,7 @@ import { startWebHarness, type WebHarness } from '../../test-browser/support.ts'
 import { webSession } from '../support/web-client.ts';
 import { runDueReleases } from '../../src/app/releases/run.ts';
 import { PORTAL_SIGN_IN_TEMPLATE } from '../../src/app/stakeholders/portal-auth.ts';
+import { totpCode } from '../../src/crypto/totp.ts';
 
 // Stakeholder organisations through the pages, without JavaScript: the central team registers one
 // on /admin/stakeholders, another applies on the public page and is approved there once the key's
@@ -400,4 +401,32 @@ test('an application rejected with a note; an organisation removed on the admin 
   const after = await asOrg(orgs.distro, 'GET', `/portal/cases/${ref}`);
   assert.equal(after.status, 401);
   assert.match(after.body, /Sign in to the stakeholder portal first/);
+});
+
+test('registering an organisation on a session not verified lately asks for the password and code, then registers it', async () => {
+  const delta = await makeOrg('Delta Four', 'psirt@delta.example');
+  h.clock.advance((h.app.config.stepUpMinutes + 1) * 60_000);
+  const form = {
+    name: delta.name,
+    alias: delta.alias,
+    timeZone: 'UTC',
+    publicKey: delta.publicKey,
+    fingerprint: delta.fingerprint,
+    project: 'tf-a',
+    tier: 'ess',
+  };
+  const asked = await asTina('POST', '/admin/stakeholders', form);
+  assert.equal(asked.status, 401, asked.body.slice(0, 300));
+  assert.match(asked.body, /Confirm it is you/);
+  assert.equal(
+    (await api(h, 'GET', '/api/stakeholders', { as: tina })).json.filter((o: { name: string }) => o.name === delta.name).length,
+    0,
+  );
+  const confirmed = await asTina('POST', '/admin/stakeholders', {
+    ...form,
+    _stepup_password: tina.password,
+    _stepup_totp: totpCode(tina.totpSecret, h.clock.now),
+  });
+  assert.equal(confirmed.status, 303, confirmed.body.slice(0, 300));
+  assert.match((await asTina('GET', confirmed.location!)).body, /Delta Four <span class="badge">approved<\/span>/);
 });
