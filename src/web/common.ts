@@ -9,6 +9,8 @@ import type { AuthResult } from '../http/server.ts';
 import { html, raw, type Html, type Interpolation } from './html.ts';
 import { outboundMailStatus, type OutboundMailStatus } from '../app/delivery/outbound-status.ts';
 import { outboundBanner } from './mail-status.ts';
+import { PORTAL_COOKIE } from '../http/routes/stakeholders.ts';
+import { principalFromPortalSession } from '../app/stakeholders/portal-auth.ts';
 
 // Shared machinery of the web pages: layout, authentication guards, CSRF, form fields, and turning
 // errors into sentences a person can act on.
@@ -23,7 +25,10 @@ export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; f
 
 export interface Viewer {
   principal: PersonPrincipal | null;
+  /** The CSRF token of the session: the person's, or on a portal page the organisation's. */
   csrfToken: string | null;
+  /** On a portal page: the signed-in organisation (never together with a person). */
+  portal?: { orgId: string; name: string } | null;
   /** For admins: whether outbound mail waits, and why (every page shows it until it goes out). */
   outboundMail?: OutboundMailStatus | null;
 }
@@ -42,12 +47,23 @@ export interface PageOptions {
 
 export function layout(o: PageOptions): Html {
   const p = o.viewer.principal;
-  const nav = p
-    ? html`<ul class="nav">
+  const org = o.viewer.portal;
+  const nav = org
+    ? html`<ul class="nav"><li><a href="/portal">Incidents</a></li></ul>
+      <div class="who">
+        <span>Signed in as <strong>${org.name}</strong></span>
+        <form method="post" action="/portal/sign-out" class="inline">
+          <input type="hidden" name="_csrf" value="${o.viewer.csrfToken ?? ''}">
+          <button type="submit" class="link">Sign out</button>
+        </form>
+      </div>`
+    : p
+      ? html`<ul class="nav">
         <li><a href="/">Queue</a></li>
         <li><a href="/dashboard">Dashboard</a></li>
         <li><a href="/me">My calendar</a></li>
         ${mayDo(p, 'cve_pool.manage') ? html`<li><a href="/cve">CVE ids</a></li>` : ''}
+        ${mayDo(p, 'stakeholders.manage') ? html`<li><a href="/admin/stakeholders">Stakeholders</a></li>` : ''}
         ${mayDo(p, 'admin.manage') ? html`<li><a href="/admin/people">Admin</a></li>` : ''}
       </ul>
       <div class="who">
@@ -57,7 +73,7 @@ export function layout(o: PageOptions): Html {
           <button type="submit" class="link">Sign out</button>
         </form>
       </div>`
-    : html`<ul class="nav"><li><a href="/report">Report a vulnerability</a></li><li><a href="/signin">Sign in</a></li></ul>`;
+      : html`<ul class="nav"><li><a href="/report">Report a vulnerability</a></li><li><a href="/signin">Sign in</a></li></ul>`;
   return html`<!doctype html>
 <html lang="en">
 <head>
@@ -70,7 +86,7 @@ export function layout(o: PageOptions): Html {
 <body>
 <a class="skip" href="#main">Skip to the content</a>
 <header class="site">
-  <a class="brand" href="${p ? '/' : '/report'}">Embargo</a>
+  <a class="brand" href="${startOf(o.viewer)}">Embargo</a>
   <nav aria-label="Main">${nav}</nav>
 </header>
 <main id="main">
@@ -90,6 +106,9 @@ export function sendHtml(reply: FastifyReply, status: number, page: Html): Fasti
   return reply.status(status).header('content-security-policy', PAGE_CSP).type('text/html; charset=utf-8').send(page.value);
 }
 
+/** Where "back to the start" leads: the queue, the portal's list, or the report form. */
+export const startOf = (viewer: Viewer): string => (viewer.portal ? '/portal' : viewer.principal ? '/' : '/report');
+
 export function notFoundPage(reply: FastifyReply, viewer: Viewer): FastifyReply {
   return sendHtml(
     reply,
@@ -97,7 +116,7 @@ export function notFoundPage(reply: FastifyReply, viewer: Viewer): FastifyReply 
     layout({
       title: 'Not found',
       viewer,
-      body: html`<p>There is no such page, or you may not see it.</p><p><a href="${viewer.principal ? '/' : '/report'}">Back to the start</a></p>`,
+      body: html`<p>There is no such page, or you may not see it.</p><p><a href="${startOf(viewer)}">Back to the start</a></p>`,
     }),
   );
 }
@@ -121,6 +140,22 @@ export async function viewerOf(deps: WebDeps, request: FastifyRequest): Promise<
   const outboundMail = mayDo(p, 'mail.settings') ? await outboundMailStatus({ app: deps.app, principal: p }) : null;
   return { principal: p, csrfToken: auth.csrfToken, outboundMail };
 }
+
+/**
+ * The organisation behind the portal cookie, as a viewer of the portal's pages: only that cookie
+ * counts there (a person's session opens no portal page), and it opens nothing else.
+ */
+export async function portalSessionOf(app: App, request: FastifyRequest): Promise<PortalSession | null> {
+  const token = request.cookies[PORTAL_COOKIE];
+  return token ? principalFromPortalSession(app, token) : null;
+}
+
+export type PortalSession = NonNullable<Awaited<ReturnType<typeof principalFromPortalSession>>>;
+
+export const portalViewerOf = (s: PortalSession | null): Viewer =>
+  s
+    ? { principal: null, csrfToken: s.csrfToken, portal: { orgId: s.principal.orgId, name: s.principal.name } }
+    : { principal: null, csrfToken: null };
 
 export const ctxOf = (app: App, viewer: Viewer, request?: FastifyRequest): Ctx => ({
   app,
@@ -290,11 +325,11 @@ export function pageProblem(
 }
 
 /** The error handler of every web route: an HTML page instead of the API's JSON shape. */
-export function htmlErrorHandler(deps: WebDeps) {
+export function htmlErrorHandler(deps: WebDeps, viewerFor: (request: FastifyRequest) => Promise<Viewer> = (r) => viewerOf(deps, r)) {
   return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const p = problemOf(error);
     if (p.status >= 500) request.log.error(error);
-    const viewer = await viewerOf(deps, request).catch(() => ({ principal: null, csrfToken: null }));
+    const viewer: Viewer = await viewerFor(request).catch(() => ({ principal: null, csrfToken: null }));
     if (p.status === 404) return notFoundPage(reply, viewer);
     return sendHtml(
       reply,
@@ -303,7 +338,7 @@ export function htmlErrorHandler(deps: WebDeps) {
         title: p.status === 429 ? 'Slow down' : 'Something went wrong',
         viewer,
         error: p.message,
-        body: html`<p><a href="${viewer.principal ? '/' : '/report'}">Back to the start</a></p>`,
+        body: html`<p><a href="${startOf(viewer)}">Back to the start</a></p>`,
       }),
     );
   };

@@ -30,6 +30,9 @@ import { mePages } from './pages/me.ts';
 import { dashboardPages } from './pages/dashboard.ts';
 import { cvePages } from './pages/cve.ts';
 import { cwePages } from './pages/cwe-search.ts';
+import { adminStakeholdersPages } from './pages/admin-stakeholders.ts';
+import { stakeholderApplyPages } from './pages/stakeholder-apply.ts';
+import { portalPages } from './pages/portal.ts';
 
 // The web UI: server-rendered HTML pages and plain forms (no JavaScript), on the same server and use
 // cases as the JSON API. Wire it with buildServer(app, { plugins: [webPlugin] }).
@@ -76,6 +79,9 @@ export const webPages: readonly PageRoute[] = [
   ...dashboardPages,
   ...cvePages,
   ...cwePages,
+  ...adminStakeholdersPages,
+  ...stakeholderApplyPages,
+  ...portalPages,
 ];
 
 type WebPlugin = NonNullable<ServerOptions['plugins']>[number];

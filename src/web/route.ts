@@ -1,7 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { App, Ctx } from '../app/context.ts';
 import { DESK_ACTIONS, mayDo, type DeskAction } from '../domain/access.ts';
-import { anonymousCtx, csrfOk, ctxOf, htmlErrorHandler, notFoundPage, seeOther, viewerOf, type Viewer, type WebDeps } from './common.ts';
+import {
+  anonymousCtx,
+  csrfOk,
+  ctxOf,
+  htmlErrorHandler,
+  notFoundPage,
+  portalSessionOf,
+  portalViewerOf,
+  seeOther,
+  viewerOf,
+  type Viewer,
+  type WebDeps,
+} from './common.ts';
+import { portalSignInPage } from './portal-sign-in.ts';
 import { csrfRefused } from './refusals.ts';
 import { formAction, type FormActionDef } from './form-action.ts';
 import { stepUpFromForm } from './step-up.ts';
@@ -17,11 +30,14 @@ import { stepUpFromForm } from './step-up.ts';
  * - signed-in: a person with a session; the use case applies need-to-know per case
  * - a desk-wide action ('admin.manage', 'mail.settings', ...): a signed-in person the vocabulary
  *   allows it (mayDo), the same question the page's use cases ask
+ * - stakeholder: an organisation signed in to the portal, by the portal's cookie only (as the API's
+ *   'stakeholder' routes); a person's session counts for nothing there
  *
  * Someone not signed in is sent to sign in (and back); a signed-in person the page is not for sees
  * "not found", so its existence tells them nothing; a form post on a session must carry its CSRF token.
+ * A portal page without the organisation's session shows the portal's sign-in page instead.
  */
-export type PagePolicy = 'public' | 'reporter-link' | 'signed-in' | DeskAction;
+export type PagePolicy = 'public' | 'reporter-link' | 'signed-in' | 'stakeholder' | DeskAction;
 
 const isDeskAction = (policy: PagePolicy): policy is DeskAction => (DESK_ACTIONS as readonly string[]).includes(policy);
 
@@ -30,7 +46,7 @@ export const needsSession = (policy: PagePolicy): boolean => policy !== 'public'
 
 export interface PageInput {
   app: App;
-  /** The signed-in person (always set under a session policy) or nobody. */
+  /** The signed-in person (always set under a person's session policy), the organisation on a portal page, or nobody. */
   viewer: Viewer;
   ctx: Ctx;
   params: Record<string, string>;
@@ -76,8 +92,19 @@ function signInTarget(route: PageRoute, request: FastifyRequest): string {
 /** Registers every page with its policy guard and the HTML error handler. */
 export function registerPages(fastify: FastifyInstance, deps: WebDeps, routes: readonly PageRoute[]): void {
   const errorHandler = htmlErrorHandler(deps);
+  const portalErrorHandler = htmlErrorHandler(deps, async (r) => portalViewerOf(await portalSessionOf(deps.app, r)));
   for (const route of routes) {
     const limit = route.rateLimitPerMinute?.(deps.app.config);
+    if (route.policy === 'stakeholder') {
+      fastify.route({
+        method: route.method,
+        url: route.url,
+        errorHandler: portalErrorHandler,
+        ...(limit ? { config: { rateLimit: { max: limit, timeWindow: '1 minute' } } } : {}),
+        handler: (request, reply) => portalPage(deps, route, request, reply),
+      });
+      continue;
+    }
     fastify.route({
       method: route.method,
       url: route.url,
@@ -110,4 +137,29 @@ export function registerPages(fastify: FastifyInstance, deps: WebDeps, routes: r
       },
     });
   }
+}
+
+/** A portal page: the organisation's session by the portal cookie, else the portal's sign-in page. */
+async function portalPage(deps: WebDeps, route: PageRoute, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const session = await portalSessionOf(deps.app, request);
+  const viewer = portalViewerOf(session);
+  const input: PageInput = {
+    app: deps.app,
+    viewer,
+    ctx: session ? { app: deps.app, principal: session.principal } : anonymousCtx(deps.app),
+    params: request.params as Record<string, string>,
+    query: request.query,
+    body: request.body,
+    request,
+    reply,
+  };
+  if (!session) {
+    if (route.signedOut) return route.signedOut(input);
+    return portalSignInPage(reply, viewer, {
+      status: 401,
+      error: 'Sign in to the stakeholder portal first: ask for a link at your alias (a session lasts hours, not days).',
+    });
+  }
+  if (route.method === 'POST' && !csrfOk(request, viewer.csrfToken)) return csrfRefused(reply, viewer);
+  return route.method === 'POST' ? formAction(route.action)(input) : route.handler(input);
 }

@@ -75,6 +75,8 @@ export interface OrgView {
   status: 'applied' | 'approved' | 'rejected' | 'removed';
   keyFingerprint: string | null;
   tiers: { project: string; tier: string; tierName: string }[];
+  /** For an application: the tier of the project it asked to join (the approval's default). */
+  applied: { project: string; tier: string; tierName: string } | null;
   createdAt: string;
   decidedAt: string | null;
 }
@@ -121,7 +123,20 @@ async function tiersOf(tx: Queryable, rules: ProfileRules, orgIds: string[]): Pr
   return out;
 }
 
-function viewOf(app: App, row: OrgRow, tiers: OrgView['tiers']): OrgView {
+async function appliedOf(tx: Queryable, rules: ProfileRules, orgIds: string[]): Promise<Map<string, NonNullable<OrgView['applied']>>> {
+  const r = await tx.query<{ org_id: string; slug: string; tier: string }>(
+    'SELECT a.org_id, p.slug, a.tier FROM stakeholder_applications a JOIN projects p ON p.id = a.project_id WHERE a.org_id = ANY($1)',
+    [orgIds],
+  );
+  return new Map(
+    r.rows.map((row) => [
+      row.org_id,
+      { project: row.slug, tier: row.tier, tierName: rules.embargo.tiers.find((t) => t.id === row.tier)?.name ?? row.tier },
+    ]),
+  );
+}
+
+function viewOf(app: App, row: OrgRow, tiers: OrgView['tiers'], applied: OrgView['applied'] = null): OrgView {
   return {
     id: row.id,
     name: orgName(app, row),
@@ -132,6 +147,7 @@ function viewOf(app: App, row: OrgRow, tiers: OrgView['tiers']): OrgView {
     status: row.status,
     keyFingerprint: row.key_fingerprint,
     tiers,
+    applied: row.status === 'applied' ? applied : null,
     createdAt: new Date(row.created_at).toISOString(),
     decidedAt: row.decided_at ? new Date(row.decided_at).toISOString() : null,
   };
@@ -346,12 +362,10 @@ export async function listStakeholders(ctx: Ctx): Promise<OrgView[]> {
     const r = await tx.query<OrgRow>(
       `SELECT ${ORG_COLUMNS} FROM stakeholder_orgs ORDER BY CASE status WHEN 'applied' THEN 0 WHEN 'approved' THEN 1 ELSE 2 END, created_at`,
     );
-    const tiers = await tiersOf(
-      tx,
-      rules,
-      r.rows.map((x) => x.id),
-    );
-    return r.rows.map((row) => viewOf(ctx.app, row, tiers.get(row.id) ?? []));
+    const ids = r.rows.map((x) => x.id);
+    const tiers = await tiersOf(tx, rules, ids);
+    const applied = await appliedOf(tx, rules, ids);
+    return r.rows.map((row) => viewOf(ctx.app, row, tiers.get(row.id) ?? [], applied.get(row.id) ?? null));
   });
 }
 

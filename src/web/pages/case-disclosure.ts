@@ -6,6 +6,7 @@ import {
   proposeEmbargo,
   type ProposalView,
 } from '../../app/disclosure/negotiation.ts';
+import { answerStakeholder } from '../../app/stakeholders/portal.ts';
 import { html, type Html } from '../html.ts';
 import { field, formOf, hiddenCsrf, select, textarea, type Viewer } from '../common.ts';
 import { when } from '../format.ts';
@@ -24,6 +25,23 @@ export const CASE_DISCLOSURE_DONE: Record<string, string> = {
   'embargo-answered': "The reporter's proposal is answered; they are told.",
   'embargo-ended': 'The embargo has ended; the reporter is told.',
   'flag-recorded': 'Recorded. A running or proposed embargo ended with it, and the reporter is told.',
+  'stakeholder-answered': 'The answer is in the organisation’s thread and on its way to its alias, encrypted.',
+};
+
+const RELEASE_KIND: Record<string, string> = {
+  tier_notice: 'Tell the tier',
+  fix_public: 'Make the fix public',
+  reporter_disclosure: 'Tell the reporter the advisory is public',
+  embargo_ended: 'The embargo ended: tell every tier',
+};
+
+const RELEASE_STATE: Record<string, string> = { scheduled: 'scheduled', done: 'done', cancelled: 'cancelled' };
+
+const DELIVERY: Record<string, string> = {
+  queued: 'queued',
+  sending: 'being sent',
+  sent: 'sent',
+  failed: 'failed',
 };
 
 const STATE_WORDS: Record<string, string> = {
@@ -40,6 +58,10 @@ function timelineList(p: ProposalView): Html {
 }
 
 export function caseDisclosureSection(v: CaseView, viewer: Viewer, failed: Failed | null, tz: string): Html {
+  return html`${timelineSection(v, viewer, failed, tz)}${stakeholdersSection(v, viewer, failed, tz)}`;
+}
+
+function timelineSection(v: CaseView, viewer: Viewer, failed: Failed | null, tz: string): Html {
   const d = v.disclosure;
   if (!d) return html``;
   const may = v.actions.includes('incident.disclosure');
@@ -103,6 +125,78 @@ export function caseDisclosureSection(v: CaseView, viewer: Viewer, failed: Faile
   </section>`;
 }
 
+/**
+ * Who is told early, for the security teams only: the timed releases (what is done when, and how
+ * it went) and, per organisation of the incident's tiers, what it was sent and how that went, whether
+ * it opened and acknowledged it, and its thread with the form to answer. Someone pulled into the case
+ * reads the case redacted (v.sensitive) and gets none of it; the case view gives them nothing either.
+ */
+function stakeholdersSection(v: CaseView, viewer: Viewer, failed: Failed | null, tz: string): Html {
+  if ('redacted' in v.sensitive || !v.incident) return html``;
+  const may = v.actions.includes('incident.disclosure');
+  const base = `/cases/${encodeURIComponent(v.reportId)}`;
+  const tierName = (id: string | null) => (id ? (v.disclosure?.tiers.find((t) => t.id === id)?.name ?? id) : '');
+  return html`<section aria-labelledby="stakeholders-h" class="card" id="stakeholders">
+    <h2 id="stakeholders-h">Stakeholders</h2>
+    <p class="muted">Confidential to the security teams: who is told early, and what they were told.</p>
+    <h3>Timed releases</h3>
+    ${
+      v.releases.length
+        ? html`<table>
+      <caption class="visually-hidden">The incident's timed releases</caption>
+      <thead><tr><th scope="col">What</th><th scope="col">Tier</th><th scope="col">Due</th><th scope="col">State</th><th scope="col">Outcome</th><th scope="col">Last error</th></tr></thead>
+      <tbody>${v.releases.map(
+        (r) => html`<tr>
+        <td>${RELEASE_KIND[r.kind] ?? r.kind}</td>
+        <td>${tierName(r.tier)}</td>
+        <td>${when(r.dueAt, tz)}</td>
+        <td>${RELEASE_STATE[r.state] ?? r.state}${r.doneAt ? html` ${when(r.doneAt, tz)}` : ''}</td>
+        <td>${r.outcome ?? ''}</td>
+        <td>${r.lastError ? html`<span class="field-error">${r.lastError}</span>` : ''}</td>
+      </tr>`,
+      )}</tbody></table>`
+        : html`<p class="muted">None planned: releases are planned once a timeline is agreed.</p>`
+    }
+    <h3>Organisations</h3>
+    ${
+      v.stakeholders.length
+        ? v.stakeholders.map((o) => {
+            const key = `stakeholder.answer:${o.orgId}`;
+            const f = failed?.key === key ? failed : null;
+            return html`<article class="card" aria-labelledby="org-${o.orgId}">
+        <h4 id="org-${o.orgId}">${o.name} <span class="badge">${o.tierName}</span></h4>
+        <dl class="facts">
+          <div><dt>Its tier told</dt><dd>${o.releasedAt ? when(o.releasedAt, tz) : html`<span class="muted">not yet</span>`}</dd></div>
+          <div><dt>Opened</dt><dd>${o.openedAt ? when(o.openedAt, tz) : html`<span class="muted">not yet</span>`}</dd></div>
+          <div><dt>Acknowledged</dt><dd>${o.acknowledgedAt ? when(o.acknowledgedAt, tz) : html`<span class="muted">not yet</span>`}</dd></div>
+        </dl>
+        ${
+          o.received.length
+            ? html`<ul>${o.received.map((r) => html`<li>${r.what} · ${when(r.sentAt, tz)} · ${DELIVERY[r.delivery] ?? r.delivery}</li>`)}</ul>`
+            : html`<p class="muted">Sent nothing yet.</p>`
+        }
+        ${o.thread.map(
+          (
+            m,
+          ) => html`<article class="message${m.fromTeam ? '' : ' kind-from_reporter'}" aria-label="${m.fromTeam ? 'Answer of the security team' : `Question of ${o.name}`}">
+          <header><strong>${m.fromTeam ? 'The security team' : o.name}</strong> · ${when(m.at, tz)}</header>
+          <pre class="body">${m.body}</pre></article>`,
+        )}
+        ${
+          may && o.releasedAt
+            ? html`<form method="post" action="${base}/stakeholders/${o.orgId}/answers" class="stack" aria-label="Answer ${o.name}">
+          ${f ? html`<p class="field-error" role="alert">${f.problem.message}</p>` : ''}${hiddenCsrf(viewer)}
+          ${textarea({ name: 'body', label: `Answer ${o.name}`, required: true, rows: 3, value: f ? field(f.values, 'body') : '', error: f?.problem.fields.body, hint: 'Goes into its thread and to its alias, encrypted; it must carry nothing only the security teams may know.' })}
+          <p><button type="submit">Send the answer</button></p></form>`
+            : ''
+        }
+      </article>`;
+          })
+        : html`<p class="muted">No organisation is in a tier of this incident's projects.</p>`
+    }
+  </section>`;
+}
+
 /** The section's forms; a refusal redraws the case page with the form that failed. */
 export function caseDisclosureForms(show: typeof showCase): PageRoute[] {
   const back = (params: Record<string, string>) => `/cases/${params.reportId}`;
@@ -145,6 +239,16 @@ export function caseDisclosureForms(show: typeof showCase): PageRoute[] {
         recordDisclosureFlag(ctx, params.reportId!, { flag: field(body, 'flag'), evidence: field(body, 'evidence') }),
       done: (_r, { params }) => done(params, 'flag-recorded'),
       refused: refused('disclosure.flag'),
+    }),
+    formPost({
+      url: '/cases/:reportId/stakeholders/:orgId/answers',
+      policy: 'signed-in',
+      signInNext: back,
+      labels: { body: ['body', 'The answer'] },
+      run: ({ ctx, params, body }) => answerStakeholder(ctx, params.reportId!, params.orgId!, { body: field(body, 'body') }),
+      done: (_r, { params }) => `/cases/${encodeURIComponent(params.reportId!)}?done=stakeholder-answered#stakeholders`,
+      refused: (input, r) =>
+        show(input, r.problem.status, null, { key: `stakeholder.answer:${input.params.orgId}`, values: r.values, problem: r.problem }),
     }),
   ];
 }
