@@ -74,7 +74,9 @@ export function actorLabel(p: Principal): string {
     case 'system':
       return `system (${p.label})`;
     case 'stakeholder':
-      return `stakeholder (${p.name})`;
+      // Not its name: the case's event list is read by people pulled into the case, and who is
+      // warned early is the security teams' to know (the event's data names the organisation's id).
+      return 'a stakeholder organisation';
     default:
       return 'anonymous';
   }

@@ -22,7 +22,7 @@ import { startCveServicesMock, type CveServicesMock } from '../support/cve-servi
 
 let h: Harness;
 let sink: SmtpSink;
-let admin: Member, tina: Member, hank: Member, tom: Member;
+let admin: Member, tina: Member, hank: Member, tom: Member, cora: Member;
 let reportId: string, ref: string, token: string;
 let teamFingerprint: string;
 let cna: CveServicesMock;
@@ -112,6 +112,7 @@ before(async () => {
   tina = await addMember(h, admin, { name: 'Tina Triager', email: 'tina@tf.example', teams: ['security'] });
   hank = await addMember(h, admin, { name: 'Hank Handler', email: 'hank@tf.example', teams: ['tf-a-security'] });
   tom = await addMember(h, admin, { name: 'Tom Reviewer', email: 'tom@tf.example', teams: ['tf-a-security'] });
+  cora = await addMember(h, admin, { name: 'Cora Collaborator', email: 'cora@tf.example' });
   sink = await startSmtpSink();
   await setSmtpRelay(admin.ctx, { host: '127.0.0.1', port: sink.port, tls: 'none', bounceAddress: 'bounces@desk.example.org' });
   // OpenPGP.js signs at the real time: the team key may not be younger than that.
@@ -152,7 +153,8 @@ before(async () => {
     },
   });
   assert.equal(applied.status, 201, applied.body);
-  orgs.vendor.id = applied.json.id;
+  assert.equal(applied.json.fingerprint, orgs.vendor.key.fingerprint, 'the fingerprint the central team will check');
+  orgs.vendor.id = (await api(h, 'GET', '/api/stakeholders', { as: tina })).json.find((o: any) => o.alias === orgs.vendor.alias).id;
   const wrong = await api(h, 'POST', `/api/stakeholders/${orgs.vendor.id}/decision`, {
     as: tina,
     body: { decision: 'approve', fingerprint: orgs.distro.key.fingerprint },
@@ -187,6 +189,7 @@ before(async () => {
   assert.equal(acc.status, 200, acc.body);
   ref = acc.json.incidentRef;
   assert.equal((await api(h, 'POST', `/api/reports/${reportId}/projects/tf-a/claim`, { as: hank })).status, 200);
+  assert.equal((await api(h, 'POST', `/api/reports/${reportId}/pull-in`, { as: tina, body: { email: 'cora@tf.example' } })).status, 200);
   for (const o of Object.values(orgs)) await signInToPortal(o);
 });
 after(async () => {
@@ -288,6 +291,11 @@ test('P7: at the end of the primary embargo the scheduler tells the trusted tier
   assert.deepEqual(mine.thread, [], "another organisation's questions are not shown");
   assert.deepEqual(await mailTo(orgs.distro), [], 'the ESS tier is not told twice');
   assert.equal((await pass(at(ESS_ENDS + HOUR))).done, 0, 'a release happens once');
+  // Who is warned early is the security teams' to know: not someone pulled into the case.
+  const pulledIn = await api(h, 'GET', `/api/reports/${reportId}`, { as: cora });
+  assert.equal(pulledIn.status, 200);
+  assert.deepEqual(pulledIn.json.stakeholders, []);
+  assert.doesNotMatch(pulledIn.body, /Distro One|Vendor Two|distro\.example|vendor\.example/);
 });
 
 test('P9–P10: drafts go to the tiers told; the advisory cannot be public before the agreed instant and is public at it', async () => {

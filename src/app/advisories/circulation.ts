@@ -156,7 +156,8 @@ export async function circulateAdvisory(
       now,
       c,
       'note',
-      `Draft advisory ${row.publicId} version ${version} sent to ${outboxIds.length} stakeholder${outboxIds.length === 1 ? '' : 's'}: ${[...new Set(addresses)].join(', ')}`,
+      // How many, not who: people pulled into the case read the thread too.
+      `Draft advisory ${row.publicId} version ${version} sent to ${outboxIds.length} stakeholder${outboxIds.length === 1 ? '' : 's'}.`,
     );
     await audit(ctx, tx, now, {
       action: 'advisory.circulated',

@@ -10,7 +10,7 @@ import type { ProfileRules } from '../profile/rules.ts';
 import { emit } from '../events.ts';
 import { readVersion } from '../advisories/advisories.ts';
 import { publishCveRecords } from '../cve/cna.ts';
-import { orgsInTiers, type TierOrg } from '../stakeholders/orgs.ts';
+import { orgsInTiers } from '../stakeholders/orgs.ts';
 import { briefingOf, briefingText } from '../stakeholders/briefing.ts';
 import { mailOrgs, markFixShared, portalCaseUrl, updateToldTiers } from '../stakeholders/notify.ts';
 
@@ -182,8 +182,9 @@ async function releaseTiers(tx: Queryable, incidentId: string, tiers: readonly s
 
 const tierName = (rules: ProfileRules, id: string) => rules.embargo.tiers.find((t) => t.id === id)?.name ?? id;
 
-function orgList(orgs: readonly TierOrg[]): string {
-  return orgs.length ? orgs.map((o) => o.name).join(', ') : 'no organisation is in it';
+/** How many were told, never who: the thread is read by people pulled into the case too; the names are in the Stakeholders section. */
+function orgCount(n: number): string {
+  return n === 0 ? 'no organisation is in it' : `${n} organisation${n === 1 ? '' : 's'}`;
 }
 
 async function tellTier(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRules, tier: string, at: Date, now: Date): Promise<string> {
@@ -221,7 +222,7 @@ async function tellTier(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRu
     body: (org) => briefings.get(org.id)!,
   });
   if (fixShared && orgs.length > 0) await markFixShared(ctx, tx, c, at);
-  const words = `Told the ${released.map((t) => tierName(rules, t)).join(' and the ')} at ${at.toISOString()}${fixShared ? ', with the fix' : ''}: ${orgList(orgs)}.`;
+  const words = `Told the ${released.map((t) => tierName(rules, t)).join(' and the ')} at ${at.toISOString()}${fixShared ? ', with the fix' : ''}: ${orgCount(orgs.length)}.`;
   await addMessage(ctx, tx, now, c, 'note', words);
   await audit(ctx, tx, now, {
     action: 'stakeholders.told',
@@ -276,7 +277,7 @@ async function tellEmbargoEnded(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: P
     subject: 'the embargo has ended',
     lead: `The embargo on ${c.row.incidentRef} has ended early: ${reason}\nAct on it now: the vulnerability may be known to attackers. The advisory will be published as soon as possible.`,
   });
-  const words = `Told every tier that the embargo ended: ${told} organisation${told === 1 ? '' : 's'}.`;
+  const words = `Told every tier that the embargo ended: ${orgCount(told)}.`;
   await addMessage(ctx, tx, now, c, 'note', words);
   return words;
 }

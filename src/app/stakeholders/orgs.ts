@@ -216,13 +216,17 @@ async function insertOrg(
  * An organisation applies to be told early (public: anyone may apply; nothing is granted until the
  * central team approves). Its key is read and kept with the application, unconfirmed.
  */
-export async function applyAsStakeholder(ctx: Ctx, raw: unknown): Promise<{ id: string; fingerprint: string }> {
+export async function applyAsStakeholder(ctx: Ctx, raw: unknown): Promise<{ received: true; fingerprint: string }> {
   const input = ApplicationInput.parse(raw);
   const now = ctx.app.clock();
   const { facts } = await readAliasKey(input.publicKey, input.alias, now);
   return ctx.app.db.transaction(async (tx) => {
     const rules = await rulesOf(tx);
     const [tier] = await resolveTiers(tx, rules, [{ project: input.project, tier: input.tier }], 'application');
+    // An alias that applied or is registered already gets the same answer and changes nothing: the
+    // public door does not tell who is warned early.
+    const known = await tx.query('SELECT 1 FROM stakeholder_orgs WHERE alias_index = $1', [ctx.app.blind.of('email', input.alias)]);
+    if (known.rows.length) return { received: true as const, fingerprint: facts.fingerprint };
     const id = await insertOrg(ctx, tx, now, { ...input, status: 'applied' });
     await tx.query('UPDATE stakeholder_orgs SET key_fingerprint = $2 WHERE id = $1', [id, facts.fingerprint]);
     await tx.query(`INSERT INTO stakeholder_applications (org_id, project_id, tier, key_sealed) VALUES ($1, $2, $3, $4)`, [
@@ -232,7 +236,7 @@ export async function applyAsStakeholder(ctx: Ctx, raw: unknown): Promise<{ id: 
       ctx.app.sealer.seal(input.publicKey, aad('stakeholder_applications', 'key', id)),
     ]);
     await audit(ctx, tx, now, { action: 'stakeholder.applied', subjectType: 'stakeholder', subjectId: id, data: { tier: input.tier } });
-    return { id, fingerprint: facts.fingerprint };
+    return { received: true as const, fingerprint: facts.fingerprint };
   });
 }
 

@@ -195,7 +195,7 @@ export function askQuestion(ctx: Ctx, ref: string, raw: unknown): Promise<{ id: 
       now,
       c,
       'note',
-      `${org.name} asked a question on the stakeholder portal (see Stakeholders on the disclosure page).`,
+      'A stakeholder organisation asked a question on the portal (see Stakeholders on the disclosure page).',
     );
     return { id };
   });
