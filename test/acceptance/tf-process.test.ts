@@ -16,7 +16,6 @@ import {
 import { storeRaw } from '../../src/app/inbound/inbox.ts';
 import { runIntakePass } from '../../src/jobs/mail-intake.ts';
 import { runSlaScheduler } from '../../src/jobs/sla-scheduler.ts';
-import { createTeam } from '../../src/app/admin/admin.ts';
 import { addCveBlock } from '../../src/app/cve/pool.ts';
 import * as openpgp from 'openpgp';
 
@@ -43,8 +42,7 @@ before(async () => {
   paula = await addMember(h, admin, { name: 'Paula Project', email: 'paula@tf.example', teams: ['tf-m-security'] });
   // A trusted contributor of TF-A, on no security team; and TF-A's enhanced security stakeholders.
   cora = await addMember(h, admin, { name: 'Cora Contributor', email: 'cora@tf.example' });
-  await createTeam(admin.ctx, { slug: 'tf-a-ess', name: 'TF-A ESS', kind: 'ess' });
-  await addMember(h, admin, { name: 'Stan Stakeholder', email: 'stan@ess.example', teams: ['tf-a-ess'] });
+  await addMember(h, admin, { name: 'Stan Stakeholder', email: 'stan@ess.example' });
 });
 after(() => h.close());
 

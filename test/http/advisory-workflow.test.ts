@@ -13,7 +13,7 @@ import {
   type Harness,
   type Member,
 } from '../support/harness.ts';
-import { addPerson, createTeam } from '../../src/app/admin/admin.ts';
+import { addPerson } from '../../src/app/admin/admin.ts';
 import { addCveBlock } from '../../src/app/cve/pool.ts';
 import { EXPORT_FORMATS } from '../../src/formats/export.ts';
 
@@ -36,13 +36,12 @@ before(async () => {
   const admin = await setupDesk(h, 'trusted-firmware');
   await addProject(admin, 'tf-a', 'TF-A');
   await addProject(admin, 'tf-m', 'TF-M');
-  await createTeam(admin.ctx, { slug: 'tf-a-ess', name: 'TF-A ESS', kind: 'ess' });
   tina = await addMember(h, admin, { name: 'Tina Triager', email: 'tina@tf.example', teams: ['security'] });
   tom = await addMember(h, admin, { name: 'Tom Second', email: 'tom@tf.example', teams: ['security'] });
   hank = await addMember(h, admin, { name: 'Hank Handler', email: 'hank@tf.example', teams: ['tf-a-security'] });
   paula = await addMember(h, admin, { name: 'Paula Project', email: 'paula@tf.example', teams: ['tf-m-security'] });
   cora = await addMember(h, admin, { name: 'Cora Collaborator', email: 'cora@tf.example' });
-  await addMember(h, admin, { name: 'Stan Stakeholder', email: 'stan@ess.example', teams: ['tf-a-ess'] });
+  await addMember(h, admin, { name: 'Stan Stakeholder', email: 'stan@ess.example' });
   const pureAdmin = await addPerson(admin.ctx, { name: 'Ann Admin', emails: ['ann@tf.example'], timeZone: 'UTC', isAdmin: true });
   adminOnly = { personId: pureAdmin.personId, ...(await enroll(h, pureAdmin.personId, pureAdmin.enrollmentToken)) };
 

@@ -38,15 +38,7 @@ import { Body as NoteInput, ReplyInput, StatusUpdateInput, Reason as TaskReasonI
 import { CaseViewQuery, QueueQuery } from '../../src/app/cases/queries.ts';
 import { Input as SeverityInput } from '../../src/app/scoring/severity.ts';
 import { CvssQuery, CvssVectorsInput, CweQuery } from '../../src/app/scoring/scoring.ts';
-import {
-  AvailabilityInput,
-  ContactsInput,
-  DisabledInput,
-  PersonInput,
-  ProjectInput,
-  TeamInput,
-  TeamMemberInput,
-} from '../../src/app/admin/admin.ts';
+import { AvailabilityInput, ContactsInput, DisabledInput, PersonInput, ProjectInput, TeamMemberInput } from '../../src/app/admin/admin.ts';
 import { InitInput } from '../../src/app/admin/instance.ts';
 import { AddProjectInput, RemoveProjectInput } from '../../src/app/cases/forwarding.ts';
 import { SeriousInput } from '../../src/app/cases/serious.ts';
@@ -102,7 +94,6 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/reports/:id/projects/:slug/downgrade': { body: DowngradeInput },
   'POST /api/reports/:id/projects/:slug/confirm': { body: ConfirmInput },
   'POST /api/people': { body: PersonInput },
-  'POST /api/teams': { body: TeamInput },
   'POST /api/teams/:slug/members': { body: TeamMemberInput },
   'POST /api/projects': { body: ProjectInput },
   'PUT /api/projects/:slug/subsystems/:name': { body: ContactsInput },

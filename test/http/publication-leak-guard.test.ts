@@ -11,7 +11,6 @@ import {
   type Harness,
   type Member,
 } from '../support/harness.ts';
-import { createTeam } from '../../src/app/admin/admin.ts';
 import { addCveBlock } from '../../src/app/cve/pool.ts';
 import { EXPORT_FORMATS } from '../../src/formats/export.ts';
 
@@ -31,10 +30,9 @@ before(async () => {
   h = await startHarness({ clock: '2026-11-23T09:00:00Z' });
   const admin = await setupDesk(h, 'trusted-firmware');
   await addProject(admin, 'tf-a', 'TF-A');
-  await createTeam(admin.ctx, { slug: 'tf-a-ess', name: 'TF-A ESS', kind: 'ess' });
   tina = await addMember(h, admin, { name: 'Tina Triager', email: 'tina@tf.example', teams: ['security'] });
   tom = await addMember(h, admin, { name: 'Tom Second', email: 'tom@tf.example', teams: ['security'] });
-  await addMember(h, admin, { name: 'Stan Stakeholder', email: 'stan@ess.example', teams: ['tf-a-ess'] });
+  await addMember(h, admin, { name: 'Stan Stakeholder', email: 'stan@ess.example' });
   await addCveBlock(tina.ctx, { block: 'CVE-2026-2000..CVE-2026-2009' });
 });
 after(() => h.close());

@@ -34,7 +34,6 @@ export const bodies: Record<string, unknown> = {
   'POST /api/reports/:id/projects/:slug/confirm': {},
   'POST /api/people': { name: 'Probe Person', emails: ['probe@x.example'], timeZone: 'UTC' },
   'POST /api/people/:id/disabled': { disabled: true },
-  'POST /api/teams': { slug: 'probe-ess', name: 'Probe ESS', kind: 'ess' },
   'POST /api/teams/:slug/members': { email: 'sam@tf.example' },
   'POST /api/projects': { slug: 'probe', name: 'Probe' },
   'PUT /api/projects/:slug/subsystems/:name': { primary: null, secondary: null },

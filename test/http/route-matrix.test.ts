@@ -77,7 +77,7 @@ function fill(url: string): string {
     .replace(':ref', incidentRef)
     .replace(':token', reporterToken)
     .replace(':slug/subsystems', 'tf-a/subsystems')
-    .replace('/teams/:slug', '/teams/tf-a-ess')
+    .replace('/teams/:slug', '/teams/tf-m-security')
     .replace(':slug', 'tf-a')
     .replace(':name', 'Kernel')
     .replace(':email', 'sam@tf.example')
@@ -200,7 +200,7 @@ test('the queue lists exactly the cases each role may see, earliest due first', 
   );
   const other = await q(as.otherCollaborator!);
   assert.deepEqual([other.incidents.length, other.reports.map((r: any) => r.reportId)], [0, [otherReportId]]);
-  for (const role of ['otherProject', 'stakeholder', 'admin'] as const) {
+  for (const role of ['otherProject', 'outsider', 'admin'] as const) {
     const x = await q(as[role]!);
     assert.deepEqual([x.incidents.length, x.reports.length], [0, 0], role);
   }

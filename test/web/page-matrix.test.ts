@@ -98,7 +98,7 @@ function fill(url: string): string {
     .replace(':project', 'tf-a')
     .replace(':keyId', SAMPLE_ID)
     .replace('/admin/people/:id', `/admin/people/${as.projectTeam!.personId}`)
-    .replace('/teams/:slug', '/teams/tf-a-ess')
+    .replace('/teams/:slug', '/teams/tf-m-security')
     .replace('/projects/:slug', '/projects/tf-a')
     .replace(':name', 'Kernel')
     .replace(':cveId', 'CVE-2026-1000')

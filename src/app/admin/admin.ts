@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { STAKEHOLDER_KINDS } from '../../domain/stakeholders.ts';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
@@ -170,26 +169,6 @@ async function personExists(tx: Queryable, personId: string): Promise<void> {
   if (!isUuid(personId)) throw new NotFoundError('person');
   const r = await tx.query('SELECT 1 FROM people WHERE id = $1', [personId]);
   if (!r.rows.length) throw new NotFoundError('person');
-}
-
-export const TeamInput = z.strictObject({
-  slug,
-  name: z.string().trim().min(1).max(200),
-  kind: z.enum(STAKEHOLDER_KINDS),
-  alias: z.string().trim().toLowerCase().email().nullable().default(null),
-});
-
-/** Stakeholder groups (ESS, trusted stakeholders). The central team exists from setup; project teams come with projects. */
-export async function createTeam(ctx: Ctx, raw: unknown): Promise<{ teamId: string }> {
-  requireAdmin(ctx);
-  const input = TeamInput.parse(raw);
-  const now = ctx.app.clock();
-  return ctx.app.db.transaction(async (tx) => {
-    const teamId = crypto.randomUUID();
-    await insertTeam(tx, { id: teamId, ...input }, now);
-    await audit(ctx, tx, now, { action: 'team.created', subjectType: 'team', subjectId: teamId, data: input });
-    return { teamId };
-  });
 }
 
 export const TeamMemberInput = z.strictObject({ email: z.string().trim().toLowerCase().email() });

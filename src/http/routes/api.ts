@@ -55,7 +55,6 @@ import {
   AvailabilityInput,
   ContactsInput,
   createProject,
-  createTeam,
   DisabledInput,
   listPeople,
   listProjects,
@@ -66,7 +65,6 @@ import {
   setPersonDisabled,
   setSubsystemContacts,
   setTeamMember,
-  TeamInput,
   TeamMemberInput,
   updateAvailability,
 } from '../../app/admin/admin.ts';
@@ -341,16 +339,6 @@ export const apiRoutes = defineRoutes([
     tag: 'admin',
     summary: 'List teams and members.',
     handler: ({ ctx }) => listTeams(ctx),
-  },
-  {
-    method: 'POST',
-    url: '/api/teams',
-    policy: 'admin',
-    tag: 'admin',
-    status: 201,
-    body: TeamInput,
-    summary: 'Create a stakeholder group (ESS, trusted).',
-    handler: ({ ctx, body }) => createTeam(ctx, body),
   },
   {
     method: 'POST',

@@ -1,5 +1,4 @@
-import { createTeam, listTeams, setTeamMember } from '../../app/admin/admin.ts';
-import { STAKEHOLDER_KIND_LABELS, STAKEHOLDER_KINDS } from '../../domain/stakeholders.ts';
+import { listTeams, setTeamMember } from '../../app/admin/admin.ts';
 import { html } from '../html.ts';
 import { field, flashOf, hiddenCsrf, input, layout, nullable, select, sendHtml } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
@@ -7,8 +6,8 @@ import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts'
 import { doneAt, formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 
-// Admin page /admin/teams: every team with its members (add, remove), and new ESS and trusted
-// stakeholder groups. The central team exists from setup; project teams come with their projects.
+// Admin page /admin/teams: every team with its members (add, remove). The central team exists from
+// setup; project teams come with their projects. Stakeholders are organisations, on /admin/stakeholders.
 
 const DONE: Record<string, string> = {
   team: 'The group is created.',
@@ -27,7 +26,7 @@ async function teamsPage({ ctx, viewer, reply }: PageInput, status: number, fail
       flash,
       error: failed?.problem.message ?? null,
       body: html`${adminNav('/admin/teams')}
-      <p class="muted">The central team exists from setup; project security teams come with their projects. Here you also create ESS and trusted stakeholder groups.</p>
+      <p class="muted">The central team exists from setup; project security teams come with their projects. Stakeholder organisations (ESS, trusted stakeholders) are under <a href="/admin/stakeholders">Stakeholders</a>.</p>
       ${teams.map(
         (t) => html`<section class="card team" aria-labelledby="team-${t.slug}">
         <h2 id="team-${t.slug}">${t.name} <span class="muted">(${t.slug}, ${t.kind})</span></h2>
@@ -46,25 +45,7 @@ async function teamsPage({ ctx, viewer, reply }: PageInput, status: number, fail
           <button type="submit">Add member</button>
         </form>
       </section>`,
-      )}
-      <section aria-labelledby="newteam-h" class="card">
-        <h2 id="newteam-h">Create a stakeholder group</h2>
-        <form method="post" action="/admin/teams" class="stack">
-          ${hiddenCsrf(viewer)}
-          ${input({ name: 'slug', label: 'Short name (slug)', required: true, value: v(failed, 'team', 'slug'), error: e(failed, 'team', 'slug'), hint: 'Lower case, like "ess" or "trusted-partners".' })}
-          ${input({ name: 'name', label: 'Name', required: true, value: v(failed, 'team', 'name'), error: e(failed, 'team', 'name') })}
-          ${select({
-            name: 'kind',
-            label: 'Kind',
-            required: true,
-            value: v(failed, 'team', 'kind', STAKEHOLDER_KINDS[0]),
-            error: e(failed, 'team', 'kind'),
-            options: STAKEHOLDER_KINDS.map((k) => ({ value: k, label: STAKEHOLDER_KIND_LABELS[k] })),
-          })}
-          ${input({ name: 'alias', label: 'Mail alias', type: 'email', value: v(failed, 'team', 'alias'), error: e(failed, 'team', 'alias'), hint: 'Optional.' })}
-          <p><button type="submit">Create group</button></p>
-        </form>
-      </section>`,
+      )}`,
     }),
   );
 }
@@ -89,21 +70,6 @@ export const adminTeamsPages = definePages([
     policy: 'admin.manage',
     handler: async (input) => teamsPage(input, 200, null, flashOf(input.query, DONE)),
   },
-  formPost({
-    url: '/admin/teams',
-    policy: 'admin.manage',
-    labels: { slug: ['slug', 'The short name'], name: ['name', 'The name'], kind: ['kind', 'The kind'], alias: ['alias', 'The alias'] },
-    notFound: 'form',
-    run: ({ ctx, body }) =>
-      createTeam(ctx, {
-        slug: field(body, 'slug').trim(),
-        name: field(body, 'name'),
-        kind: field(body, 'kind'),
-        alias: nullable(body, 'alias'),
-      }),
-    done: () => doneAt('/admin/teams', 'team'),
-    refused: (input, { values, problem }) => teamsPage(input, problem.status, { form: 'team', values, problem }, null),
-  }),
   memberForm('members', true),
   memberForm('members/remove', false),
 ]);
