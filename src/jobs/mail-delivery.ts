@@ -170,6 +170,8 @@ export interface DeliveryHandle {
   stop(): Promise<void>;
   /** Runs a pass now (after the current one): for tests and for a just-queued message. */
   kick(): Promise<void>;
+  /** Mail was just queued: a pass soon, unless one is already waiting to start (see loop.ts). */
+  nudge(): void;
 }
 
 /** Runs passes every intervalMs until stopped (`embargo serve`); a full batch is followed by another pass at once. */
@@ -195,5 +197,5 @@ export function startMailDelivery(
     startNow: false,
     ...(opts.onError ? { onError: opts.onError } : {}),
   });
-  return { stop: () => loop.stop(), kick: () => loop.wake() };
+  return { stop: () => loop.stop(), kick: () => loop.wake(), nudge: () => loop.nudge() };
 }
