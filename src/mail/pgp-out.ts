@@ -266,7 +266,9 @@ export async function sealForEach(opts: Omit<SealOptions, 'recipientKeys' | 'hea
   for (const c of opts.copies)
     if (!c.recipientKey) throw new KeyProblemError('No recipient key: refusing to send this message unencrypted.');
   const v = visibleOf({ ...opts, headers: {} });
-  const shells = opts.copies.map((c) => ({ v: { ...v, to: formatAddressList(c.to) }, extra: (extraHeaders(c.headers), c.headers) }));
+  // Every copy's headers checked before any cryptography is spent on them.
+  for (const c of opts.copies) extraHeaders(c.headers);
+  const shells = opts.copies.map((c) => ({ v: { ...v, to: formatAddressList(c.to) }, extra: c.headers }));
   const entity = enc.encode(innerEntity(v, opts.text, opts.attachments));
   let armored: string[];
   try {

@@ -295,7 +295,7 @@ async function sealShared(
       date: now,
       copies: these.map((j) => ({ to: addressees(j.d, shared).to, headers: copyHeaders(j.d, shared), recipientKey: j.seal.key })),
     });
-    these.forEach((j, i) => out.set(j.d.id, raws[i]!));
+    for (const [i, j] of these.entries()) out.set(j.d.id, raws[i]!);
   }
   return out;
 }
