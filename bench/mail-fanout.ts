@@ -112,13 +112,24 @@ class Peer {
 // The baseline on every core
 
 type RawMode = 'openpgp' | 'openpgp-naive' | 'floor';
+/** Encrypted copies and signed messages (outbox rows by text) per report, as the desk made them. */
+interface PerReport {
+  copies: number;
+  signatures: number;
+}
 
-async function rawRun(d: Desk, algorithm: Algorithm, reports: PreparedReport[], mode: RawMode) {
+async function rawRun(d: Desk, algorithm: Algorithm, reports: PreparedReport[], mode: RawMode, crypto: PerReport) {
   const workers = Array.from(
     { length: CORES },
     () =>
       new Worker(new URL('./mail-fanout-raw.ts', import.meta.url), {
-        workerData: { algorithm, team: d.teamPrivate.armor(), members: d.members.map((m) => m.key.toPublic().armor()), size: SIZE },
+        workerData: {
+          algorithm,
+          team: d.teamPrivate.armor(),
+          members: d.members.map((m) => m.key.toPublic().armor()),
+          size: SIZE,
+          ...crypto,
+        },
       }),
   );
   // Ready once each thread has parsed its keys: one report each, untimed.
@@ -181,7 +192,7 @@ async function openDesk(backend: Backend, algorithm: Algorithm, sinkPort: number
 }
 
 /** The copies one report makes (its fan-out, the receipt and the receipt's list copies), from reports sent untimed. */
-async function warmUp(d: Desk, peer: Peer, reports: PreparedReport[]): Promise<number> {
+async function warmUp(d: Desk, peer: Peer, reports: PreparedReport[]): Promise<{ copiesPerReport: number; crypto: PerReport }> {
   d.h.clock.set(realNow());
   const jobs = await startDeskJobs(deskApp(d.h.app), { write: () => true }, { isNew: false });
   const inbox = await d.h.app.db.query<{ n: number }>('SELECT count(*)::int AS n FROM mail_inbox');
@@ -195,8 +206,16 @@ async function warmUp(d: Desk, peer: Peer, reports: PreparedReport[]): Promise<n
     if (r.rows[0]!.done >= inbox.rows[0]!.n + reports.length && r.rows[0]!.open === 0) break;
   }
   await jobs.stop();
-  const sent = await d.h.app.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM deliveries WHERE status = 'sent'`);
-  return sent.rows[0]!.n / reports.length;
+  const sent = await d.h.app.db.query<{ n: number; encrypted: number; signed: number }>(
+    `SELECT count(*)::int AS n, count(*) FILTER (WHERE mode = 'encrypted')::int AS encrypted,
+            count(DISTINCT (outbox_id, recipient_kind)) FILTER (WHERE mode = 'encrypted')::int AS signed
+       FROM deliveries WHERE status = 'sent'`,
+  );
+  const row = sent.rows[0]!;
+  return {
+    copiesPerReport: row.n / reports.length,
+    crypto: { copies: Math.round(row.encrypted / reports.length), signatures: Math.round(row.signed / reports.length) },
+  };
 }
 
 async function deskRun(d: Desk, peer: Peer, reports: PreparedReport[], copiesPerReport: number) {
@@ -263,22 +282,25 @@ async function runOne(backend: Backend, algorithm: Algorithm) {
     const prepared: PreparedReport[] = [];
     for (let i = 0; i < total; i++) prepared.push(await makeReport(i, d.teamPublic, `${backend}-${algorithm}`, SIZE));
     log(`  ${total} reports made (${f(prepared[0]!.raw.length / 1024)} KiB each) in ${f((performance.now() - t0) / 1000)} s`);
-    const copiesPerReport = await warmUp(d, peer, prepared.slice(0, WARMUP));
+    const { copiesPerReport, crypto } = await warmUp(d, peer, prepared.slice(0, WARMUP));
     log(
-      `  ${copiesPerReport} copies sent per report (the fan-out to every member, the reporter's receipt and its list copies), warm-up of ${WARMUP}`,
+      `  ${copiesPerReport} copies sent per report (the fan-out to every member, the reporter's receipt and its list copies), ` +
+        `${crypto.copies} of them encrypted, ${crypto.signatures} signed messages; warm-up of ${WARMUP}`,
     );
     const results = [];
     let from = WARMUP;
     for (const n of COUNTS) {
       const reports = prepared.slice(from, (from += n));
-      const before = await rawRun(d, algorithm, reports, 'openpgp');
+      const before = await rawRun(d, algorithm, reports, 'openpgp', crypto);
       const desk = await deskRun(d, peer, reports, copiesPerReport);
-      const after = await rawRun(d, algorithm, reports, 'openpgp');
-      const naive = await rawRun(d, algorithm, reports, 'openpgp-naive');
-      const floor = await rawRun(d, algorithm, reports, 'floor');
+      const after = await rawRun(d, algorithm, reports, 'openpgp', crypto);
+      const naive = await rawRun(d, algorithm, reports, 'openpgp-naive', crypto);
+      const floor = await rawRun(d, algorithm, reports, 'floor', crypto);
       const raw = (before.reportsPerSecond + after.reportsPerSecond) / 2;
       const rawCpu = (before.cpuMsPerReport + after.cpuMsPerReport) / 2;
-      log(`\n  ${n} reports                                 reports/s   CPU ms/report   load before -> after`);
+      log(
+        `\n  ${n} reports (raw: ${crypto.copies} encryptions, ${crypto.signatures} signatures each)      reports/s   CPU ms/report   load before -> after`,
+      );
       const row = (label: string, rps: number, cpu: number, l: number[]) =>
         log(`  ${label.padEnd(42)} ${f(rps).padStart(9)}   ${f(cpu).padStart(13)}   ${f(l[0]!, 2)} -> ${f(l[1]!, 2)}`);
       row('desk (startDeskJobs, to the last copy)', desk.reportsPerSecond, desk.cpuMsPerReport, desk.load);
