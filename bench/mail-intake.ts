@@ -27,7 +27,7 @@
 //             entity, SHA-1 (MDC), SHA-256 and base64 armour: what any OpenPGP on OpenSSL must pay.
 // It prints median and p95 per phase and end to end, the ratios desk/raw and desk/floor, and reports
 // per second. Then a burst: --burst reports sent back to back into the listener with the jobs wired as
-// `embargo serve` wires them (each 250 kicks the intake job, each intake pass kicks the delivery job),
+// `embargo serve` wires them (startDeskJobs of src/cli/desk.ts: its SMTP listener, each stored message nudges the intake job, each commit that queues copies the delivery job),
 // timed until the sink has every copy: throughput and per-report latency under a queue. Last, probes
 // time the per-message and per-copy helpers the jobs call (key parsing, rules, case loads) to show
 // where the time beyond cryptography goes.
@@ -39,25 +39,10 @@
 
 import { parseArgs } from 'node:util';
 import { cpus, loadavg } from 'node:os';
-import {
-  constants,
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  diffieHellman,
-  generateKeyPairSync,
-  privateDecrypt,
-  publicEncrypt,
-  randomBytes,
-  sign,
-  verify,
-  type KeyObject,
-} from 'node:crypto';
 import * as openpgp from 'openpgp';
 import { createTransport, type Transporter } from 'nodemailer';
 import { setupDesk, addMember, type Member } from '../test/support/harness.ts';
-import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { headerValue, startSmtpSink, type SmtpSink } from '../test/support/smtp-sink.ts';
+import { startSmtpSink, type SmtpSink } from '../test/support/smtp-sink.ts';
 import { setSmtpRelay } from '../src/app/delivery/settings.ts';
 import {
   activeTeamKey,
@@ -72,12 +57,24 @@ import { rulesOf } from '../src/app/admin/instance.ts';
 import { loadCase } from '../src/app/cases/case.ts';
 import { keyUsability } from '../src/mail/key-quality.ts';
 import { replyAddress } from '../src/app/inbound/threading.ts';
-import { sealOutbound } from '../src/mail/pgp-out.ts';
 import { generateTeamKey } from '../src/mail/team-key.ts';
 import { startSmtpListener, type SmtpListener } from '../src/listeners/smtp.ts';
-import { runIntakePass, startMailIntake } from '../src/jobs/mail-intake.ts';
-import { runDeliveryPass, startMailDelivery } from '../src/jobs/mail-delivery.ts';
-import type { Db, Queryable } from '../src/store/db.ts';
+import { runIntakePass } from '../src/jobs/mail-intake.ts';
+import { runDeliveryPass } from '../src/jobs/mail-delivery.ts';
+import { deskApp, startDeskJobs } from '../src/cli/desk.ts';
+import {
+  ALIAS,
+  type Algorithm,
+  countQueries,
+  diff,
+  type Floor,
+  makeFloor,
+  makeReport,
+  type PreparedReport,
+  type QueryCounter,
+  snapshot,
+  startPromptSink,
+} from './mail-support.ts';
 import { backendsArg, intArg, openBench, stats, writeResults, type Backend, type BenchEnv, type Stats } from './support.ts';
 
 const { values: args } = parseArgs({
@@ -110,243 +107,8 @@ const SINK = args.sink;
 const BURST_CONCURRENCY = intArg('burst-concurrency', args['burst-concurrency'], 1, 64);
 if (SINK !== 'prompt' && SINK !== 'smtp-server') throw new Error('--sink must be prompt or smtp-server');
 
-const ALIAS = 'security@lists.trustedfirmware.org';
 const SCHLEUDER_MS = 3500;
 const log = (s: string) => process.stdout.write(`${s}\n`);
-
-type Algorithm = 'curve25519' | 'rsa4096';
-
-// ---------------------------------------------------------------------------------------------
-// Reports as real mail, made before any timing
-
-/** ~bytes of report text that does not repeat (a hex dump after the prose), so nothing compresses it away. */
-function reportText(i: number, bytes: number): string {
-  const head =
-    `Report ${i}: heap overflow in the FIP image parser of BL2.\n\n` +
-    'The parser trusts the length field of the TLV header; a crafted value makes memcpy write past the\n' +
-    'end of the image buffer. Steps to reproduce, the crash log and a proof of concept follow.\n\nCrash dump:\n';
-  const lines: string[] = [head];
-  let size = head.length;
-  for (let off = 0; size < bytes; off += 16) {
-    const line = `${off.toString(16).padStart(8, '0')}  ${randomBytes(16).toString('hex').replace(/(..)/g, '$1 ').trim()}\n`;
-    lines.push(line);
-    size += line.length;
-  }
-  return lines.join('').slice(0, bytes);
-}
-
-/** An Autocrypt header (Level 1) carrying the reporter's public key, folded at 76 columns. */
-function autocryptHeader(addr: string, key: openpgp.PublicKey): string {
-  const b64 = Buffer.from(key.write()).toString('base64');
-  const lines = b64.match(/.{1,76}/g) ?? [];
-  return `Autocrypt: addr=${addr}; prefer-encrypt=mutual; keydata=\r\n ${lines.join('\r\n ')}\r\n`;
-}
-
-interface PreparedReport {
-  raw: Buffer;
-  reporter: openpgp.PrivateKey;
-  from: string;
-  /** The armored OpenPGP message inside, for the raw baseline. */
-  armored: string;
-}
-
-async function makeReport(i: number, teamPublic: openpgp.PublicKey, tag: string): Promise<PreparedReport> {
-  const addr = `reporter${i}.${tag}@research.example`;
-  const reporter = await generateTeamKey({ name: `Reporter ${i}`, email: addr });
-  const sealed = await sealOutbound({
-    from: `Reporter ${i} <${addr}>`,
-    to: [ALIAS],
-    subject: `Heap overflow in the FIP parser (${tag} ${i})`,
-    text: reportText(i, SIZE),
-    headers: { 'Message-ID': `<${randomBytes(12).toString('hex')}@research.example>` },
-    recipientKeys: [teamPublic],
-    signingKey: reporter,
-  });
-  const raw = Buffer.concat([Buffer.from(autocryptHeader(addr, reporter.toPublic())), Buffer.from(sealed)]);
-  const armored = /-----BEGIN PGP MESSAGE-----[\s\S]*?-----END PGP MESSAGE-----/.exec(raw.toString('latin1'))![0];
-  return { raw, reporter, from: addr, armored };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The node:crypto floor
-
-interface Floor {
-  label: string;
-  run(entity: Uint8Array): void;
-}
-
-/** The OpenSSL operations an OpenPGP implementation on OpenSSL would do for one report and its copies. */
-function makeFloor(algorithm: Algorithm, members: number): Floor {
-  const reporter = generateKeyPairSync('ed25519');
-  const memberKeys = Array.from({ length: members }, () => generateKeyPairSync('x25519'));
-  let teamPrivateOp: () => void;
-  let teamSign: (digest: Buffer) => void;
-  if (algorithm === 'rsa4096') {
-    const team = generateKeyPairSync('rsa', { modulusLength: 4096 });
-    const ct = publicEncrypt({ key: team.publicKey, padding: constants.RSA_PKCS1_PADDING }, randomBytes(35));
-    teamPrivateOp = () => void privateDecrypt({ key: team.privateKey, padding: constants.RSA_PKCS1_PADDING }, ct);
-    teamSign = (digest) => void sign('sha256', digest, team.privateKey);
-  } else {
-    const teamX = generateKeyPairSync('x25519');
-    const eph = generateKeyPairSync('x25519');
-    const teamEd = generateKeyPairSync('ed25519');
-    teamPrivateOp = () => void diffieHellman({ privateKey: teamX.privateKey, publicKey: eph.publicKey });
-    teamSign = (digest) => void sign(null, digest, teamEd.privateKey);
-  }
-  const key = randomBytes(32);
-  const iv = Buffer.alloc(16);
-  const reporterSig = sign(null, createHash('sha256').update('x').digest(), reporter.privateKey);
-  const aes = (decrypt: boolean, data: Uint8Array) => {
-    const c = decrypt ? createDecipheriv('aes-256-cfb', key, iv) : createCipheriv('aes-256-cfb', key, iv);
-    return Buffer.concat([c.update(data), c.final()]);
-  };
-  const agree = (pub: KeyObject) => {
-    const e = generateKeyPairSync('x25519');
-    return diffieHellman({ privateKey: e.privateKey, publicKey: pub });
-  };
-  return {
-    label:
-      algorithm === 'rsa4096'
-        ? 'RSA-4096 PKCS#1 v1.5 decrypt + Ed25519 verify + AES/SHA over the entity; per member X25519 + RSA-4096 sign + AES/SHA + base64'
-        : 'X25519 + Ed25519 verify + AES/SHA over the entity; per member X25519 + Ed25519 sign + AES/SHA + base64',
-    run(entity) {
-      teamPrivateOp();
-      const plain = aes(true, entity);
-      createHash('sha1').update(plain).digest();
-      const digest = createHash('sha256').update(plain).digest();
-      verify(null, createHash('sha256').update('x').digest(), reporter.publicKey, reporterSig);
-      for (const m of memberKeys) {
-        agree(m.publicKey);
-        teamSign(createHash('sha256').update(entity).update(digest).digest());
-        const ct = aes(false, entity);
-        createHash('sha1').update(entity).digest();
-        ct.toString('base64');
-      }
-    },
-  };
-}
-
-// ---------------------------------------------------------------------------------------------
-// The relay: a prompt SMTP sink
-
-/**
- * A minimal SMTP server on loopback that greets at once and records what it accepts: the stand-in for
- * the team's relay MTA (Postfix's smtpd greets at once too). smtp-server, which test/support/smtp-sink.ts
- * uses, holds every new connection 100 ms before its greeting to catch early talkers
- * (smtp-connection.js, connectionReady), so with it the bench would time that pause once per copy;
- * --sink=smtp-server shows how much.
- */
-async function startPromptSink(): Promise<SmtpSink> {
-  const sink: SmtpSink = { port: 0, host: '127.0.0.1', received: [], refused: [], reply: null, onAccepted: null, close: async () => {} };
-  const sockets = new Set<Socket>();
-  const server = createServer((socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    let buf = Buffer.alloc(0);
-    let inData = false;
-    let from = '';
-    let rcpt: string[] = [];
-    socket.on('error', () => {});
-    socket.write('220 bench-relay ESMTP\r\n');
-    socket.on('data', (chunk: Buffer) => {
-      buf = Buffer.concat([buf, chunk]);
-      for (;;) {
-        if (inData) {
-          const end = buf.indexOf('\r\n.\r\n');
-          if (end < 0) return;
-          const raw = Buffer.from(
-            buf
-              .subarray(0, end + 2)
-              .toString('latin1')
-              .replace(/^\.\./gm, '.'),
-            'latin1',
-          );
-          buf = buf.subarray(end + 5);
-          inData = false;
-          const m = { mailFrom: from, rcptTo: rcpt, raw, messageId: headerValue(raw, 'Message-ID')?.replace(/^<|>$/g, '') ?? null };
-          sink.received.push(m);
-          socket.write('250 2.0.0 accepted\r\n');
-          sink.onAccepted?.(m);
-          continue;
-        }
-        const eol = buf.indexOf('\r\n');
-        if (eol < 0) return;
-        const line = buf.subarray(0, eol).toString('latin1');
-        buf = buf.subarray(eol + 2);
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'EHLO') socket.write('250-bench-relay\r\n250-8BITMIME\r\n250 SIZE 52428800\r\n');
-        else if (verb === 'HELO' || verb === 'NOOP') socket.write('250 ok\r\n');
-        else if (verb === 'RSET') {
-          from = '';
-          rcpt = [];
-          socket.write('250 ok\r\n');
-        } else if (verb === 'MAIL') {
-          from = /<([^>]*)>/.exec(line)?.[1] ?? '';
-          rcpt = [];
-          socket.write('250 ok\r\n');
-        } else if (verb === 'RCPT') {
-          rcpt.push((/<([^>]*)>/.exec(line)?.[1] ?? '').toLowerCase());
-          socket.write('250 ok\r\n');
-        } else if (verb === 'DATA') {
-          inData = true;
-          socket.write('354 go ahead\r\n');
-        } else if (verb === 'QUIT') {
-          socket.end('221 bye\r\n');
-          return;
-        } else socket.write('502 not implemented\r\n');
-      }
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
-  sink.port = (server.address() as AddressInfo).port;
-  sink.close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      for (const so of sockets) so.destroy();
-    });
-  return sink;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Counting statements: on PGlite every statement costs a WebAssembly round trip, on PostgreSQL a network
-// one, so how many a report takes is part of the answer to "where does the time go".
-
-interface QueryCounter {
-  queries: number;
-  transactions: number;
-  bySql: Map<string, number>;
-}
-
-/** Wraps the App's Db (and every transaction's Queryable) so statements are counted; returns the live counter. */
-function countQueries(db: Db): QueryCounter {
-  const c: QueryCounter = { queries: 0, transactions: 0, bySql: new Map() };
-  const note = (sql: string) => {
-    c.queries++;
-    const k = sql.replace(/\s+/g, ' ').trim().slice(0, 90);
-    c.bySql.set(k, (c.bySql.get(k) ?? 0) + 1);
-  };
-  const wrapQ = (q: Queryable): Queryable => ({
-    query: <R>(sql: string, params?: unknown[]) => (note(sql), q.query<R>(sql, params)),
-    exec: (sql: string) => (note(sql), q.exec(sql)),
-  });
-  const query = db.query.bind(db);
-  const transaction = db.transaction.bind(db);
-  Object.assign(db, {
-    query: <R>(sql: string, params?: unknown[]) => (note(sql), query<R>(sql, params)),
-    transaction: <T>(fn: (tx: Queryable) => Promise<T>) => (c.transactions++, transaction((tx) => fn(wrapQ(tx)))),
-  });
-  return c;
-}
-
-function snapshot(c: QueryCounter): QueryCounter {
-  return { queries: c.queries, transactions: c.transactions, bySql: new Map(c.bySql) };
-}
-
-function diff(a: QueryCounter, b: QueryCounter): QueryCounter {
-  const bySql = new Map<string, number>();
-  for (const [k, v] of b.bySql) if (v - (a.bySql.get(k) ?? 0) > 0) bySql.set(k, v - (a.bySql.get(k) ?? 0));
-  return { queries: b.queries - a.queries, transactions: b.transactions - a.transactions, bySql };
-}
 
 // ---------------------------------------------------------------------------------------------
 // One desk
@@ -365,7 +127,10 @@ interface Desk {
 const realNow = () => new Date().toISOString();
 
 async function openDesk(backend: Backend, algorithm: Algorithm): Promise<Desk> {
-  const h = await openBench(backend, realNow(), { config: { mailAliases: [ALIAS] }, schemaPrefix: 'bench_mail' });
+  const h = await openBench(backend, realNow(), {
+    config: { mailAliases: [ALIAS], smtpHost: '127.0.0.1', smtpPort: 0 },
+    schemaPrefix: 'bench_mail',
+  });
   const admin = await setupDesk(h, 'trusted-firmware');
   const people: { member: Member; email: string }[] = [{ member: admin, email: 'admin@example.org' }];
   for (let i = 1; i < MEMBERS; i++) {
@@ -529,21 +294,11 @@ async function burst(d: Desk, reports: PreparedReport[]): Promise<BurstResult> {
     if (m.messageId) arrivedAt.set(m.messageId, performance.now());
     if (++copies === expected) resolveAll();
   };
-  const errors: unknown[] = [];
-  const delivery = startMailDelivery(app, { intervalMs: 500, batch: 50, onError: (e) => errors.push(e) });
-  const intake = startMailIntake(app, {
-    leaseMs: 600_000,
-    intervalMs: 500,
-    onError: (e) => errors.push(e),
-    onPass: () => void delivery.kick(),
-  });
-  const listener: SmtpListener = await startSmtpListener(app, {
-    host: '127.0.0.1',
-    port: 0,
-    maxBytes: app.config.mailMaxBytes,
-    aliases: [ALIAS],
-    onStored: () => void intake.kick(),
-  });
+  // The jobs exactly as `embargo serve` starts them (src/cli/desk.ts), the SMTP listener among them
+  // (the bench's config asks for one on an ephemeral port).
+  const desk = deskApp(app);
+  const jobs = await startDeskJobs(desk, { write: () => true }, { isNew: false });
+  const listener = jobs.ingress.smtp!;
   const transport = createTransport({ host: '127.0.0.1', port: listener.port, secure: false, ignoreTLS: true });
   const t0 = performance.now();
   try {
@@ -559,21 +314,15 @@ async function burst(d: Desk, reports: PreparedReport[]): Promise<BurstResult> {
       }),
     );
     const timeout = new Promise<never>((_, rej) =>
-      setTimeout(
-        () => rej(new Error(`burst: ${copies}/${expected} copies after 10 minutes; errors: ${errors.map(String).join('; ')}`)),
-        600_000,
-      ).unref(),
+      setTimeout(() => rej(new Error(`burst: ${copies}/${expected} copies after 10 minutes (job errors are on stderr)`)), 600_000).unref(),
     );
     await Promise.race([all, timeout]);
   } finally {
     transport.close();
-    await listener.close();
-    await intake.stop();
-    await delivery.stop();
+    await jobs.stop();
     d.sink.onAccepted = null;
   }
   const wallMs = performance.now() - t0;
-  if (errors.length) throw new Error(`burst: job errors: ${errors.map(String).join('; ')}`);
   // Per report: from the start of its SMTP send to the arrival of its last member copy.
   const rows = await app.db.query<{ inbox_id: string; message_id: string }>(
     `SELECT i.id AS inbox_id, d.message_id FROM mail_inbox i JOIN deliveries d ON d.report_id = i.report_id WHERE i.id = ANY($1::uuid[]) AND d.recipient_kind = 'member'`,
@@ -653,7 +402,7 @@ async function runOne(backend: Backend, algorithm: Algorithm) {
     const t0 = performance.now();
     const tag = `${backend}-${algorithm}`;
     const prepared: PreparedReport[] = [];
-    for (let i = 0; i < WARMUP + REPORTS + BURST; i++) prepared.push(await makeReport(i, d.teamPublic, tag));
+    for (let i = 0; i < WARMUP + REPORTS + BURST; i++) prepared.push(await makeReport(i, d.teamPublic, tag, SIZE));
     log(
       `  ${prepared.length} reports made (PGP/MIME, ${f(prepared[0]!.raw.length / 1024)} KiB each, encrypted to the team key, signed by the reporter) in ${f((performance.now() - t0) / 1000)} s`,
     );

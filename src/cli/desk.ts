@@ -13,9 +13,10 @@ import { publicSitePlugin } from '../public/index.ts';
 import { startScheduler } from '../jobs/sla-scheduler.ts';
 import { startPublicationEvents } from '../jobs/publication-events.ts';
 import { startTimedReleases } from '../jobs/timed-releases.ts';
-import { startMailDelivery } from '../jobs/mail-delivery.ts';
+import { type DeliveryHandle, startMailDelivery } from '../jobs/mail-delivery.ts';
+import { wakeOnQueuedMail } from '../app/delivery/wake.ts';
 import { startAuditChain, startAuditCheckpoints } from '../jobs/audit-chain.ts';
-import { startMailIngress } from './mail.ts';
+import { type MailIngress, startMailIngress } from './mail.ts';
 import { parse, UsageError } from './args.ts';
 import { link, openDesk, withApp, type Command, type Out } from './command.ts';
 import { ZodError } from 'zod';
@@ -140,11 +141,84 @@ export const deskCommands: Command[] = [init, serveCommand, migrateCommand];
 /** The server `embargo serve` runs: the API, the web UI and the public advisory site (the benchmarks wire the same). */
 export const buildDeskServer = (app: App) => buildServer(app, { plugins: [webPlugin, publicSitePlugin], logger: false });
 
+/**
+ * The App a running desk hands every door and job: its database signals each commit that queued
+ * mail, so the delivery job sends it at once instead of at its next timer (src/app/delivery/wake.ts).
+ * The signal goes to the delivery job startDeskJobs starts; before that, to nobody.
+ */
+export interface DeskApp {
+  app: App;
+  /** Set by startDeskJobs: what a commit that queued mail calls. */
+  onQueued: () => void;
+}
+
+export function deskApp(opened: App): DeskApp {
+  const desk: DeskApp = { app: opened, onQueued: () => {} };
+  desk.app = wakeOnQueuedMail(opened, () => desk.onQueued());
+  return desk;
+}
+
+export interface DeskJobs {
+  delivery: DeliveryHandle;
+  ingress: MailIngress;
+  /** Stops every job (the mail ones first); `before` runs after the mail jobs stop (the HTTP server's close), then the audit chain's last pass. */
+  stop(opts?: { before?: () => Promise<unknown> }): Promise<void>;
+}
+
+/**
+ * Every job `embargo serve` runs, wired as it runs them: the SLA scheduler, publication events, timed releases, the
+ * delivery job (woken by each commit that queues mail, an intake pass's fan-out among them), the mail ingress
+ * (the intake job woken by each stored message; SMTP listener and IMAP pollers as configured), the
+ * audit chain and its checkpoints. The benchmarks call this same function.
+ */
+export async function startDeskJobs(desk: DeskApp, out: Out, opts: { isNew: boolean }): Promise<DeskJobs> {
+  const { app } = desk;
+  const config = app.config;
+  // Reminders and escalations: every server runs the scheduler; notices are claimed in the database,
+  // so several servers never send one twice.
+  const scheduler = startScheduler(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
+  // Advisories public by the clock: their publication events (clocks stopping on them) once each.
+  const publication = startPublicationEvents(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
+  // What an embargo times (tier notices, the fix made public, the reporter told of the publication),
+  // each once at its instant however many servers run.
+  const releases = startTimedReleases(app, { intervalMs: config.schedulerIntervalSeconds * 1000, node: `${hostname()}:${process.pid}` });
+  // Outbound mail: the config file's relay, aliases and IMAP account win over the admin UI's; then
+  // the delivery job sends the outbox (every server runs it; rows are claimed with SKIP LOCKED). The
+  // timer stays for retries that come due and for mail queued by another server.
+  if (!opts.isNew) await applyMailConfig(app);
+  const delivery = startMailDelivery(app, { intervalMs: config.mailDeliveryIntervalSeconds * 1000 });
+  desk.onQueued = () => delivery.nudge();
+  // Incoming mail: the intake job, and the SMTP listener and IMAP pollers where configured.
+  const ingress = await startMailIngress(app, out);
+  // The audit chain: writes only append; this links them under the instance key within a second
+  // (one server at a time, the others skip), and keeps a signed checkpoint of the head every so often.
+  const chaining = startAuditChain(app, { intervalMs: config.auditChainIntervalSeconds * 1000 });
+  const checkpoints = startAuditCheckpoints(app, { intervalMs: config.auditCheckpointIntervalSeconds * 1000 });
+  return {
+    delivery,
+    ingress,
+    async stop(o = {}) {
+      await ingress.stop();
+      desk.onQueued = () => {};
+      await delivery.stop();
+      await scheduler.stop();
+      await publication.stop();
+      await releases.stop();
+      await o.before?.();
+      // A last pass links what this server's final requests and jobs appended.
+      await checkpoints.stop();
+      await chaining.wake();
+      await chaining.stop();
+    },
+  };
+}
+
 async function serve(out: Out): Promise<number> {
   const config = loadConfig();
   // On the embedded database this holds its lock until the server stops: every other command, and a
   // second server, is refused meanwhile rather than writing where this server cannot see it.
-  const app = await openDesk(config);
+  const desk = deskApp(await openDesk(config));
+  const { app } = desk;
   const server = await buildDeskServer(app);
   await server.listen({ host: config.host, port: config.port });
   const address = server.server.address();
@@ -155,35 +229,9 @@ async function serve(out: Out): Promise<number> {
   if (token) setSetupToken(token);
   // Links printed by commands in other shells point here (they have none of this process's settings).
   await recordDeskAddress(app, base);
-  // Reminders and escalations: every server runs the scheduler; notices are claimed in the database,
-  // so several servers never send one twice.
-  const scheduler = startScheduler(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
-  // Advisories public by the clock: their publication events (clocks stopping on them) once each.
-  const publication = startPublicationEvents(app, { intervalMs: config.schedulerIntervalSeconds * 1000 });
-  // What an embargo times (tier notices, the fix made public, the reporter told of the publication),
-  // each once at its instant however many servers run.
-  const releases = startTimedReleases(app, { intervalMs: config.schedulerIntervalSeconds * 1000, node: `${hostname()}:${process.pid}` });
-  // Outbound mail: the config file's relay, aliases and IMAP account win over the admin UI's; then
-  // the delivery job sends the outbox (every server runs it; rows are claimed with SKIP LOCKED).
-  if (!isNew) await applyMailConfig(app);
-  const delivery = startMailDelivery(app, { intervalMs: config.mailDeliveryIntervalSeconds * 1000 });
-  // Incoming mail: the intake job, and the SMTP listener and IMAP pollers where configured.
-  const ingress = await startMailIngress(app, out);
-  // The audit chain: writes only append; this links them under the instance key within a second
-  // (one server at a time, the others skip), and keeps a signed checkpoint of the head every so often.
-  const chaining = startAuditChain(app, { intervalMs: config.auditChainIntervalSeconds * 1000 });
-  const checkpoints = startAuditCheckpoints(app, { intervalMs: config.auditCheckpointIntervalSeconds * 1000 });
+  const jobs = await startDeskJobs(desk, out, { isNew });
   const stop = async () => {
-    await ingress.stop();
-    await delivery.stop();
-    await scheduler.stop();
-    await publication.stop();
-    await releases.stop();
-    await server.close();
-    // A last pass links what this server's final requests and jobs appended.
-    await checkpoints.stop();
-    await chaining.wake();
-    await chaining.stop();
+    await jobs.stop({ before: () => server.close() });
     await app.db.close();
     process.exit(0);
   };

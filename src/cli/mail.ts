@@ -251,14 +251,14 @@ export async function startMailIngress(app: App, out: Out): Promise<MailIngress>
   const smtpOptions = smtpOptionsFromConfig(app);
   let smtp: SmtpListener | null = null;
   if (smtpOptions) {
-    smtp = await startSmtpListener(app, { ...smtpOptions, onStored: () => void intake.kick() });
+    smtp = await startSmtpListener(app, { ...smtpOptions, onStored: () => intake.nudge() });
     out.write(`Receiving mail by SMTP on ${smtp.host}:${smtp.port}${smtpOptions.tls ? ' (STARTTLS offered)' : ''}.\n`);
   }
   const imap = superviseImapPollers(app, {
     intervalMs: c.imapIntervalSeconds * 1000,
     refreshMs: c.imapIntervalSeconds * 1000,
     processedFolder: c.imapProcessedFolder,
-    onStored: () => void intake.kick(),
+    onStored: () => intake.nudge(),
     out,
   });
   await imap.refresh(); // the accounts stored now are polled from the start

@@ -1,7 +1,9 @@
 // The loop every background job runs in: a pass now (or after the first interval), then one every
 // intervalMs measured from the end of the last pass, so passes of one job never overlap. A pass that
 // reports more work (a full batch) is followed at once by another. wake() lets work that was just
-// queued start a pass without waiting for the timer. An error is logged and the loop goes on: a job
+// queued start a pass without waiting for the timer; nudge() does the same for work that arrives in
+// streams (each stored mail, each queued copy): many nudges while a pass waits to start make one pass,
+// not a queue of empty ones. An error is logged and the loop goes on: a job
 // must outlive a database hiccup. stop() ends the timer and waits for the running pass.
 
 export interface LoopOptions {
@@ -18,6 +20,11 @@ export interface LoopOptions {
 export interface Loop {
   /** Runs a pass as soon as the running one (if any) has ended; resolves when it is done. */
   wake(): Promise<void>;
+  /**
+   * Work was just queued: a pass runs as soon as the running one (if any) has ended, unless one is
+   * already waiting to start, which will see this work too. Never queues more than one pass.
+   */
+  nudge(): void;
   /** Stops the timer and waits for a pass in progress to finish; no pass starts afterwards. */
   stop(): Promise<void>;
 }
@@ -27,8 +34,11 @@ export function startLoop(opts: LoopOptions): Loop {
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | null = null;
   let chain: Promise<void> = Promise.resolve();
+  // A pass chained but not started yet: a nudge now is answered by it.
+  let waiting = false;
 
   const passes = async () => {
+    waiting = false;
     let more = true;
     while (more && !stopped) {
       try {
@@ -62,6 +72,11 @@ export function startLoop(opts: LoopOptions): Loop {
   return {
     wake() {
       return stopped ? chain : run();
+    },
+    nudge() {
+      if (stopped || waiting) return;
+      waiting = true;
+      void run();
     },
     async stop() {
       stopped = true;

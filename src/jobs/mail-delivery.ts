@@ -1,7 +1,7 @@
 import { createTransport, type Transporter } from 'nodemailer';
 import type { App } from '../app/context.ts';
 import { rulesOf } from '../app/admin/instance.ts';
-import { activeTeamKey } from '../app/keys/keys.ts';
+import { activeTeamKey, confirmedKeysOfPeople } from '../app/keys/keys.ts';
 import { type Endpoint, mailServerEndpoint, smtpRelay, type SmtpRelay } from '../app/delivery/settings.ts';
 import { verpAddress } from '../app/delivery/deliveries.ts';
 import { type Attempt, type ClaimedRow, claimDue, type Outcome, recordOutcomes, retryOrFail } from '../app/delivery/attempts.ts';
@@ -110,12 +110,15 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
   result.claimed = claimed.length;
   if (claimed.length === 0) return result;
   let rules: ReturnType<typeof rulesOf> | undefined;
+  // Every member's key the pass may need, in one query, parsed once for as long as the key is unchanged.
+  const people = claimed.flatMap((d) => (d.recipient_kind === 'member' && d.person_id && !d.raw_sealed ? [d.person_id] : []));
   const p: CopySettings = {
     now,
     maxAttempts: opts.maxAttempts ?? app.config.mailDeliveryMaxAttempts,
     baseMs: opts.backoffMs ?? app.config.mailDeliveryBackoffSeconds * 1000,
     teamKey: await activeTeamKey(app),
     facts: { marker: await deskLoopMarker(app), rules: () => (rules ??= rulesOf(app.db)) },
+    keys: { members: await confirmedKeysOfPeople(app, app.db, people, app), usability: new Map() },
   };
   // Opened at the first copy to send: a pass with nothing ready resolves nothing. A refused address
   // fails every copy of the pass like an unreachable relay (retried later: an admin may fix it).
@@ -170,6 +173,8 @@ export interface DeliveryHandle {
   stop(): Promise<void>;
   /** Runs a pass now (after the current one): for tests and for a just-queued message. */
   kick(): Promise<void>;
+  /** Mail was just queued: a pass soon, unless one is already waiting to start (see loop.ts). */
+  nudge(): void;
 }
 
 /** Runs passes every intervalMs until stopped (`embargo serve`); a full batch is followed by another pass at once. */
@@ -195,5 +200,5 @@ export function startMailDelivery(
     startNow: false,
     ...(opts.onError ? { onError: opts.onError } : {}),
   });
-  return { stop: () => loop.stop(), kick: () => loop.wake() };
+  return { stop: () => loop.stop(), kick: () => loop.wake(), nudge: () => loop.nudge() };
 }

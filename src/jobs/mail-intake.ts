@@ -39,6 +39,8 @@ export async function runIntakePass(app: App, opts: IntakeOptions): Promise<Inta
 export interface IntakeHandle {
   /** Runs a pass now (after one that is running); resolves when it is done. */
   kick(): Promise<void>;
+  /** Mail was just stored: a pass soon, unless one is already waiting to start (see loop.ts). */
+  nudge(): void;
   stop(): Promise<void>;
 }
 
@@ -53,5 +55,5 @@ export function startMailIntake(
     return r.processed === (opts.batch ?? 100);
   };
   const loop = startLoop({ name: 'mail intake', intervalMs: opts.intervalMs, pass, ...(opts.onError ? { onError: opts.onError } : {}) });
-  return { kick: () => loop.wake(), stop: () => loop.stop() };
+  return { kick: () => loop.wake(), nudge: () => loop.nudge(), stop: () => loop.stop() };
 }

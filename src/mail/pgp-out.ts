@@ -18,6 +18,8 @@ import { KeyProblemError, type OutboundAttachment, type RelayOptions, type SealO
 import { parseEntity } from './mime.ts';
 import { readWhole } from './pgp-in.ts';
 import { DEFAULT_MIME_LIMITS } from './types.ts';
+import type { SealCopy } from './types.ts';
+import { encryptInPool, signInPool } from './pgp-pool.ts';
 
 const enc = new TextEncoder();
 
@@ -226,23 +228,56 @@ function visibleOf(opts: {
   };
 }
 
-/** An RFC 5322 multipart/encrypted message, signed by signingKey and encrypted to recipientKeys. */
-export async function sealOutbound(opts: SealOptions): Promise<Uint8Array> {
-  const v = visibleOf(opts);
-  const textPart = `Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${quotedPrintable(opts.text)}`;
+/** The inner MIME entity: the text (and attachments) under the protected headers of v. */
+function innerEntity(v: Visible, text: string, attachments: OutboundAttachment[] | undefined): string {
+  const textPart = `Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${quotedPrintable(text)}`;
   let inner: string;
-  if (opts.attachments?.length) {
+  if (attachments?.length) {
     const b = boundary();
     inner =
       `Content-Type: multipart/mixed; boundary="${b}"; protected-headers="v1"\r\n${protectedHeaderLines(v)}\r\n` +
       `--${b}\r\n${textPart}\r\n` +
-      opts.attachments.map((a) => `--${b}\r\n${attachmentPart(a)}\r\n`).join('') +
+      attachments.map((a) => `--${b}\r\n${attachmentPart(a)}\r\n`).join('') +
       `--${b}--\r\n`;
   } else {
-    inner = `Content-Type: text/plain; charset=utf-8; protected-headers="v1"\r\nContent-Transfer-Encoding: quoted-printable\r\n${protectedHeaderLines(v)}\r\n${quotedPrintable(opts.text)}\r\n`;
+    inner = `Content-Type: text/plain; charset=utf-8; protected-headers="v1"\r\nContent-Transfer-Encoding: quoted-printable\r\n${protectedHeaderLines(v)}\r\n${quotedPrintable(text)}\r\n`;
   }
-  const armored = await encryptEntity(enc.encode(inner), opts.recipientKeys, opts.signingKey);
+  return inner;
+}
+
+/** An RFC 5322 multipart/encrypted message, signed by signingKey and encrypted to recipientKeys. */
+export async function sealOutbound(opts: SealOptions): Promise<Uint8Array> {
+  const v = visibleOf(opts);
+  const armored = await encryptEntity(enc.encode(innerEntity(v, opts.text, opts.attachments)), opts.recipientKeys, opts.signingKey);
   return envelope(v, opts.headers, opts.outerSubject ?? '...', armored);
+}
+
+/**
+ * One message to several recipients, each copy encrypted to its own key: the inner entity is built
+ * and signed once and that signed message encrypted to each recipient, on the OpenPGP threads
+ * (pgp-pool.ts). A signature covers the entity's bytes, so sharing it needs one entity for all the
+ * copies: its protected headers are the message's (From, the `to` and `cc` given here, Subject,
+ * Date) and carry nothing of one copy; what differs per copy (the outer To, Message-ID) is in each
+ * copy's outer header block. GnuPG and OpenPGP.js read the result as any message signed and
+ * encrypted in one pass (RFC 3156 6.2).
+ */
+export async function sealForEach(opts: Omit<SealOptions, 'recipientKeys' | 'headers'> & { copies: SealCopy[] }): Promise<Uint8Array[]> {
+  if (opts.copies.length === 0) return [];
+  for (const c of opts.copies)
+    if (!c.recipientKey) throw new KeyProblemError('No recipient key: refusing to send this message unencrypted.');
+  const v = visibleOf({ ...opts, headers: {} });
+  // Every copy's headers checked before any cryptography is spent on them.
+  for (const c of opts.copies) extraHeaders(c.headers);
+  const shells = opts.copies.map((c) => ({ v: { ...v, to: formatAddressList(c.to) }, extra: c.headers }));
+  const entity = enc.encode(innerEntity(v, opts.text, opts.attachments));
+  let armored: string[];
+  try {
+    const signed = await signInPool(entity, opts.signingKey);
+    armored = await Promise.all(opts.copies.map((c) => encryptInPool(signed, [c.recipientKey])));
+  } catch (e) {
+    throw new KeyProblemError(`Could not encrypt: ${(e as Error).message}`);
+  }
+  return shells.map((s, i) => envelope(s.v, s.extra, opts.outerSubject ?? '...', armored[i]!));
 }
 
 function toCrlf(bytes: Uint8Array): Uint8Array {

@@ -248,6 +248,15 @@ export interface SealOptions {
   outerSubject?: string;
 }
 
+/** One copy of a message sealed for several recipients (sealForEach). */
+export interface SealCopy {
+  /** The outer To of this copy. */
+  to: string[];
+  /** This copy's outer headers (its Message-ID among them). */
+  headers: Record<string, string>;
+  recipientKey: PublicKey;
+}
+
 export interface RelayOptions {
   from: string;
   to: string[];

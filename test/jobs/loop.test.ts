@@ -81,3 +81,29 @@ test('stop() waits for the running pass and no pass starts afterwards', async ()
   await tick(20);
   assert.equal(passes, after);
 });
+
+test('nudges while a pass waits to start make one pass, not one each', async () => {
+  let passes = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  const loop = startLoop({
+    name: 'test',
+    intervalMs: 60_000,
+    startNow: false,
+    pass: async () => {
+      passes++;
+      if (passes === 1) await gate;
+      return false;
+    },
+  });
+  loop.nudge(); // starts the first pass, which waits on the gate
+  await tick(5);
+  for (let i = 0; i < 10; i++) loop.nudge(); // all answered by one pass after the running one
+  release();
+  await tick(20);
+  assert.equal(passes, 2);
+  loop.nudge();
+  await tick(20);
+  assert.equal(passes, 3, 'a nudge after the passes ended runs another');
+  await loop.stop();
+});

@@ -5,7 +5,7 @@ import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as openpgp from 'openpgp';
 import { startGpg, validSigPrimary, type GpgKey, type GpgPeer } from '../support/gpg.ts';
-import { sealOutbound, relaySigned, quotedPrintable } from '../../src/mail/pgp-out.ts';
+import { sealOutbound, sealForEach, relaySigned, quotedPrintable } from '../../src/mail/pgp-out.ts';
 import { openInbound } from '../../src/mail/pgp-in.ts';
 import { parseMessage, parseEntity, decodeTransfer, decodeText } from '../../src/mail/mime.ts';
 import { generateTeamKey, importTeamKey, exportPublicArmored, fingerprintOf } from '../../src/mail/team-key.ts';
@@ -92,6 +92,48 @@ for (const which of ['curve25519', 'rsa'] as const) {
     const att = inner.children[1]!;
     assert.equal(att.disposition?.params.filename, 'patch ü.diff');
     assert.equal(new TextDecoder().decode(att.decodedBody()), '--- a\n+++ b\n');
+  });
+}
+
+for (const which of ['curve25519', 'rsa'] as const) {
+  test(`sealForEach (${which} team key): one signature shared by the copies, each copy decrypted and verified by gpg`, async () => {
+    const signingKey = which === 'rsa' ? teamRsa : team;
+    const raws = await sealForEach({
+      from: 'Project Security <security@project.test>',
+      to: ['security@project.test'],
+      subject: '[TF-2026-0008] Second message',
+      text: 'The overflow also reaches BL31.\n',
+      signingKey,
+      date: new Date('2026-11-03T10:00:00Z'),
+      copies: [
+        { to: ['rita@example.org'], headers: { 'Message-ID': '<copy-1@project.test>' }, recipientKey: ritaPub },
+        { to: ['bob@project.test'], headers: { 'Message-ID': '<copy-2@project.test>' }, recipientKey: bobPub },
+      ],
+    });
+    assert.equal(raws.length, 2);
+    const sigIds: string[] = [];
+    for (const [i, raw] of raws.entries()) {
+      const text = new TextDecoder().decode(raw);
+      assert.doesNotMatch(text, /BL31|Second message/, 'nothing secret outside the encryption');
+      assert.match(
+        text,
+        new RegExp(`^To: ${i === 0 ? 'rita@example.org' : 'bob@project.test'}\r$`, 'm'),
+        "the outer To names the copy's recipient",
+      );
+      assert.match(text, new RegExp(`^Message-ID: <copy-${i + 1}@project.test>\r$`, 'm'));
+      const outer = parseMessage(raw);
+      const out = await gpg.decrypt(new TextDecoder().decode(outer.root.children[1]!.decodedBody()));
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(validSigPrimary(out.status), fingerprintOf(signingKey));
+      // Each copy is encrypted to its recipient alone.
+      assert.equal(out.status.filter((l) => l.startsWith('ENC_TO ')).length, 1);
+      sigIds.push(out.status.find((l) => l.startsWith('SIG_ID '))!.split(' ')[1]!);
+      const inner = parseEntity(new Uint8Array(out.stdout), DEFAULT_MIME_LIMITS, []);
+      assert.equal(inner.headers.get('subject'), '[TF-2026-0008] Second message');
+      assert.equal(inner.headers.get('to'), 'security@project.test', "the protected headers are the message's");
+      assert.equal(inner.headers.get('message-id'), undefined, 'nothing of one copy inside the signed entity');
+    }
+    assert.equal(sigIds[0], sigIds[1], 'one signature for both copies');
   });
 }
 

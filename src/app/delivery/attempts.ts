@@ -35,14 +35,18 @@ export function backoffMs(attempts: number, baseMs: number): number {
   return Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
-/** Claims up to `batch` due rows (queued and due, or 'sending' with a lease that ran out) for `leaseMs`. */
+/**
+ * Claims up to `batch` due rows (queued and due, or 'sending' with a lease that ran out) for `leaseMs`,
+ * the copies of one message together (by outbox row): a pass builds each message's shared parts, and
+ * signs it, once for the copies it claimed.
+ */
 export async function claimDue(app: App, now: Date, batch: number, leaseMs: number): Promise<ClaimedRow[]> {
   return app.db.transaction(async (tx) => {
     const r = await tx.query<Omit<ClaimedRow, 'recipient'> & { recipient_sealed: string }>(
       `UPDATE deliveries d SET status = 'sending', attempts = d.attempts + 1, lease_until = $2
          FROM (SELECT id FROM deliveries
                 WHERE (status = 'queued' AND next_attempt_at <= $1) OR (status = 'sending' AND lease_until <= $1)
-                ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED) due
+                ORDER BY next_attempt_at, outbox_id, id LIMIT $3 FOR UPDATE SKIP LOCKED) due
         WHERE d.id = due.id
         RETURNING d.id, d.outbox_id, d.report_id, d.recipient_sealed, d.person_id, d.recipient_kind, d.notice_only, d.message_id, d.raw_sealed, d.mode, d.attempts`,
       [now, new Date(now.getTime() + leaseMs), batch],

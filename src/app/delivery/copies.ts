@@ -1,17 +1,18 @@
 import { deskUrl } from '../../config.ts';
 import MailComposer from 'nodemailer/lib/mail-composer';
-import type { PrivateKey } from 'openpgp';
+import type { PrivateKey, PublicKey } from 'openpgp';
 import type { Queryable } from '../../store/db.ts';
 import { aad, type App } from '../context.ts';
 import { loadCase } from '../cases/case.ts';
 import type { rulesOf } from '../admin/instance.ts';
 import { stageOf, threadHeaders, type Envelope } from '../cases/messaging.ts';
-import { confirmedKeyFor, confirmedKeyOfPerson } from '../keys/keys.ts';
+import { confirmedKeyFor } from '../keys/keys.ts';
 import { LOOP_HEADER, loopMarker } from '../../mail/inbound-hygiene.ts';
 import { messageIdDomain } from './deliveries.ts';
 import type { OutboundAttachment } from '../../mail/types.ts';
 import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
-import { sealOutbound } from '../../mail/pgp-out.ts';
+import type { KeyUsability } from '../../mail/types.ts';
+import { sealForEach } from '../../mail/pgp-out.ts';
 import { type Attempt, type ClaimedRow, retryOrFail, storeCopies } from './attempts.ts';
 import { heldReason } from './held.ts';
 
@@ -96,6 +97,8 @@ export interface Shared {
   env: Envelope;
   templateId: string | null;
   from: string;
+  /** The address the message comes from: the case's team alias. */
+  fromAddress: string;
   /** Where replies go; null when the desk has no address to offer (then no Reply-To at all). */
   replyTo: string | null;
   teamName: string;
@@ -127,6 +130,7 @@ async function loadShared(app: App, tx: Queryable, outboxId: string, reportId: s
     teamName: rules.teamName,
     unencryptedMail: rules.unencryptedMail,
     from: `"${rules.teamName.replace(/["\\\r\n]/g, '')}" <${fromAddress}>`,
+    fromAddress,
     loop: { [LOOP_HEADER]: pass.marker },
     attachments: attachmentsOf(env),
   };
@@ -143,55 +147,43 @@ export interface PassFacts {
   rules: () => ReturnType<typeof rulesOf>;
 }
 
-/** Builds the copy for one delivery, with the keys and policy as they are now. */
-export async function buildCopy(
-  app: App,
-  tx: Queryable,
-  d: ClaimedRow,
-  shared: Shared,
-  teamKey: PrivateKey | null,
-  now: Date,
-): Promise<Built> {
-  const { env, templateId, from, replyTo, loop, attachments } = shared;
-  // The reporter's own Message-IDs go on the reporter's copy only (their client threads the answer).
-  const answers = [...(d.recipient_kind === 'external' ? (env.answersReporter ?? []) : []), ...(env.inReplyTo ? [env.inReplyTo] : [])];
-  // Auto-Submitted is what the queueing code said the mail is (RFC 3834), never guessed here.
-  const headers: Record<string, string> = {
-    'Message-ID': `<${d.message_id}>`,
-    ...replyHeader(replyTo),
-    ...threadHeaders(answers),
-    ...(env.automatic ? { 'Auto-Submitted': env.automatic } : {}),
-    ...loop,
-  };
-  // A fan-out copy names only its recipient; other mail shows its real addressees.
-  const to = templateId === 'fan-out' ? [d.recipient] : env.to;
-  const cc = templateId === 'fan-out' ? [] : env.cc;
+/** A copy to encrypt: the recipient's key and which of the message's texts it carries. */
+type ToSeal = { seal: { key: PublicKey; variant: 'member' | 'outsider' } };
 
-  // The reporter's own part (their status link) only in copies to outsiders; what became of the
-  // reporter's copy only in the members' copies.
+/** What a pass has looked up once for the copies it builds: member keys and their usability. */
+export interface PassKeys {
+  /** The confirmed key of each member the pass sends to, by person id. */
+  members: Map<string, { key: PublicKey; email: string }>;
+  /** keyUsability per key and address, computed once per pass. */
+  usability: Map<PublicKey, Map<string, Promise<KeyUsability>>>;
+}
+
+function usabilityOf(keys: PassKeys, key: PublicKey, email: string, now: Date): Promise<KeyUsability> {
+  let byEmail = keys.usability.get(key);
+  if (!byEmail) keys.usability.set(key, (byEmail = new Map()));
+  let u = byEmail.get(email);
+  if (!u) byEmail.set(email, (u = keyUsability(key, now, email)));
+  return u;
+}
+
+/**
+ * What one delivery's copy is, with the keys and policy as they are now: built here when it goes in
+ * clear or as a notice, or a key to encrypt to (sealed together with the other copies of its
+ * message, sealShared).
+ */
+async function planCopy(app: App, tx: Queryable, d: ClaimedRow, shared: Shared, keys: PassKeys, now: Date): Promise<Built | ToSeal> {
+  const { env, from, replyTo, loop, attachments } = shared;
+  const headers = copyHeaders(d, shared);
+  const { to, cc } = addressees(d, shared);
   const memberText = env.teamNote ? `${env.teamNote}\n\n${env.body}` : env.body;
   const outsiderText = env.reporterOnly ? `${env.body}\n\n${env.reporterOnly}` : env.body;
-  const encrypted = async (key: Awaited<ReturnType<typeof confirmedKeyFor>>, text: string): Promise<Built> => {
-    if (!teamKey) return { wait: 'the desk has no team key yet (generate or import one under Mail settings)' };
-    const raw = await sealOutbound({
-      from,
-      to,
-      cc,
-      subject: env.subject,
-      text,
-      attachments,
-      headers,
-      recipientKeys: [key!],
-      signingKey: teamKey,
-      date: now,
-    });
-    return { mode: 'encrypted', raw };
-  };
 
   if (d.recipient_kind === 'member') {
-    const own = d.person_id ? await confirmedKeyOfPerson(app, tx, d.person_id) : null;
-    const usability = own ? await keyUsability(own.key, now, own.email) : { usable: false, reason: 'no OpenPGP key is on file for you' };
-    if (!d.notice_only && usability.usable) return encrypted(own!.key, memberText);
+    const own = d.person_id ? keys.members.get(d.person_id) : undefined;
+    const usability = own
+      ? await usabilityOf(keys, own.key, own.email, now)
+      : { usable: false, reason: 'no OpenPGP key is on file for you' };
+    if (!d.notice_only && usability.usable) return { seal: { key: own!.key, variant: 'member' } };
     // Mail that holds nothing of any case (about the member's own account: an unlock link) is no use
     // as a notice pointing at the desk; it goes in clear, as it would to anyone without a key.
     if (!d.notice_only && env.nothingSecret) {
@@ -225,9 +217,9 @@ export async function buildCopy(
   }
   const key = await confirmedKeyFor(app, tx, d.recipient);
   const usability = key
-    ? await keyUsability(key, now, d.recipient)
+    ? await usabilityOf(keys, key, d.recipient, now)
     : { usable: false, reason: 'no confirmed OpenPGP key is on file for this address' };
-  if (usability.usable) return encrypted(key, outsiderText);
+  if (usability.usable) return { seal: { key: key!, variant: 'outsider' } };
   // Mail that holds nothing confidential (the answer to undecryptable mail) may go in clear.
   if (shared.unencryptedMail !== 'allow' && !env.nothingSecret) {
     return { refuse: heldReason(whyUnusable(usability)), held: true };
@@ -246,6 +238,68 @@ export async function buildCopy(
   return { mode: 'plaintext', raw };
 }
 
+/** A copy's outer headers: its own Message-ID, where replies go, threading, Auto-Submitted, X-Loop. */
+function copyHeaders(d: ClaimedRow, shared: Shared): Record<string, string> {
+  const { env, replyTo, loop } = shared;
+  // The reporter's own Message-IDs go on the reporter's copy only (their client threads the answer).
+  const answers = [...(d.recipient_kind === 'external' ? (env.answersReporter ?? []) : []), ...(env.inReplyTo ? [env.inReplyTo] : [])];
+  // Auto-Submitted is what the queueing code said the mail is (RFC 3834), never guessed here.
+  return {
+    'Message-ID': `<${d.message_id}>`,
+    ...replyHeader(replyTo),
+    ...threadHeaders(answers),
+    ...(env.automatic ? { 'Auto-Submitted': env.automatic } : {}),
+    ...loop,
+  };
+}
+
+/** A fan-out copy names only its recipient; other mail shows its real addressees. */
+function addressees(d: ClaimedRow, shared: Shared): { to: string[]; cc: string[] } {
+  return shared.templateId === 'fan-out' ? { to: [d.recipient], cc: [] } : { to: shared.env.to, cc: shared.env.cc };
+}
+
+/**
+ * The encrypted copies of one message, per text (the members' and the outsiders'): one entity signed
+ * once by the team key and encrypted to each recipient (sealForEach). Its protected headers are the
+ * same for every copy: a fan-out's name the team's address it comes from (each copy's outer To names
+ * its one recipient), other mail its real addressees.
+ */
+async function sealShared(
+  shared: Shared,
+  jobs: readonly { d: ClaimedRow; seal: ToSeal['seal'] }[],
+  teamKey: PrivateKey,
+  now: Date,
+): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  const { env } = shared;
+  for (const variant of ['member', 'outsider'] as const) {
+    const these = jobs.filter((j) => j.seal.variant === variant);
+    if (these.length === 0) continue;
+    const text =
+      variant === 'member'
+        ? env.teamNote
+          ? `${env.teamNote}\n\n${env.body}`
+          : env.body
+        : env.reporterOnly
+          ? `${env.body}\n\n${env.reporterOnly}`
+          : env.body;
+    const fanOut = shared.templateId === 'fan-out';
+    const raws = await sealForEach({
+      from: shared.from,
+      to: fanOut ? [shared.fromAddress] : env.to,
+      cc: fanOut ? [] : env.cc,
+      subject: env.subject,
+      text,
+      attachments: shared.attachments,
+      signingKey: teamKey,
+      date: now,
+      copies: these.map((j) => ({ to: addressees(j.d, shared).to, headers: copyHeaders(j.d, shared), recipientKey: j.seal.key })),
+    });
+    for (const [i, j] of these.entries()) out.set(j.d.id, raws[i]!);
+  }
+  return out;
+}
+
 export interface Ready {
   d: ClaimedRow;
   raw: Uint8Array;
@@ -259,12 +313,14 @@ export interface CopySettings {
   baseMs: number;
   teamKey: PrivateKey | null;
   facts: PassFacts;
+  keys: PassKeys;
 }
 
 /**
  * The copies of one outbox row's claimed deliveries: stored ones opened, missing ones built (the
- * shared parts loaded once) and stored sealed, all in one statement, before any of them is sent.
- * Deliveries that cannot be built now come back as outcomes to record.
+ * shared parts loaded once, the encrypted ones signed once and encrypted on the OpenPGP threads) and
+ * stored sealed, all in one statement, before any of them is sent. Deliveries that cannot be built
+ * now come back as outcomes to record.
  */
 export async function copiesOf(
   app: App,
@@ -274,8 +330,16 @@ export async function copiesOf(
   const ready: Ready[] = [];
   const early: Attempt[] = [];
   const built: Ready[] = [];
+  const toSeal: { d: ClaimedRow; seal: ToSeal['seal'] }[] = [];
   let waiting: string | null = null;
   let shared: Promise<Shared> | undefined;
+  const couldNotBuild = (d: ClaimedRow, e: unknown) => {
+    const message = `could not build the message: ${e instanceof Error ? e.message : String(e)}`;
+    early.push({
+      d,
+      outcome: d.attempts >= p.maxAttempts ? { failed: message } : retryOrFail(d, message, p.now, p.maxAttempts, p.baseMs),
+    });
+  };
   for (const d of group) {
     try {
       if (d.raw_sealed) {
@@ -283,18 +347,27 @@ export async function copiesOf(
         continue;
       }
       shared ??= loadShared(app, app.db, d.outbox_id, d.report_id, p.facts);
-      const b = await buildCopy(app, app.db, d, await shared, p.teamKey, p.now);
-      if ('refuse' in b) early.push({ d, outcome: { failed: b.refuse, ...(b.held ? { held: true } : {}) } });
-      // Not the recipient's fault: the attempt is not counted.
+      const b = await planCopy(app, app.db, d, await shared, p.keys, p.now);
+      if ('seal' in b) {
+        // Not the recipient's fault: the attempt is not counted.
+        if (!p.teamKey) {
+          waiting = 'the desk has no team key yet (generate or import one under Mail settings)';
+          early.push({ d, outcome: { retryAt: new Date(p.now.getTime() + p.baseMs), error: waiting, refund: true } });
+        } else toSeal.push({ d, seal: b.seal });
+      } else if ('refuse' in b) early.push({ d, outcome: { failed: b.refuse, ...(b.held ? { held: true } : {}) } });
       else if ('wait' in b)
         early.push({ d, outcome: { retryAt: new Date(p.now.getTime() + p.baseMs), error: (waiting = b.wait), refund: true } });
       else built.push({ d, raw: b.raw, mode: b.mode });
     } catch (e) {
-      const message = `could not build the message: ${e instanceof Error ? e.message : String(e)}`;
-      early.push({
-        d,
-        outcome: d.attempts >= p.maxAttempts ? { failed: message } : retryOrFail(d, message, p.now, p.maxAttempts, p.baseMs),
-      });
+      couldNotBuild(d, e);
+    }
+  }
+  if (toSeal.length > 0 && shared && p.teamKey) {
+    try {
+      const sealed = await sealShared(await shared, toSeal, p.teamKey, p.now);
+      for (const j of toSeal) built.push({ d: j.d, raw: sealed.get(j.d.id)!, mode: 'encrypted' });
+    } catch (e) {
+      for (const j of toSeal) couldNotBuild(j.d, e);
     }
   }
   const ours = await storeCopies(app, built);

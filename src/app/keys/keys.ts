@@ -480,6 +480,38 @@ export async function confirmedKeyOfPerson(
   return row ? { key: await readKey({ armoredKey: openKeyArmored(app, row) }), email: openKeyEmail(app, row) } : null;
 }
 
+/**
+ * The confirmed key of each of several people (the newest, as confirmedKeyOfPerson), in one query:
+ * the delivery job asks for the keys of a whole pass at once. With a cache owner (the job's App) a
+ * key is unsealed and parsed once and reused while its row is unchanged, so the same key object comes
+ * back pass after pass (and what was derived from it, such as its usability, can be kept beside it).
+ */
+export async function confirmedKeysOfPeople(
+  app: KeyCrypto,
+  tx: Queryable,
+  personIds: readonly string[],
+  cacheOwner: object,
+): Promise<Map<string, { key: PublicKey; email: string }>> {
+  const out = new Map<string, { key: PublicKey; email: string }>();
+  if (personIds.length === 0) return out;
+  const cache = cacheOf(publicKeyCaches, cacheOwner, (): PublicKeyCache => new Map());
+  const r = await tx.query<{ id: string; person_id: string; armored_sealed: string; email_sealed: string; digest: string }>(
+    `SELECT DISTINCT ON (person_id) id, person_id, armored_sealed, email_sealed, md5(armored_sealed) AS digest
+       FROM correspondent_keys WHERE person_id = ANY($1::uuid[]) AND status = 'confirmed'
+      ORDER BY person_id, confirmed_at DESC`,
+    [[...new Set(personIds)]],
+  );
+  for (const row of r.rows) {
+    let hit = cache.get(row.id);
+    if (!hit || hit.digest !== row.digest) {
+      hit = { digest: row.digest, email: openKeyEmail(app, row), key: await readKey({ armoredKey: openKeyArmored(app, row) }) };
+      cache.set(row.id, hit);
+    }
+    out.set(row.person_id, { key: hit.key, email: hit.email });
+  }
+  return out;
+}
+
 export interface MemberKeyStatus {
   personId: string;
   name: string;
