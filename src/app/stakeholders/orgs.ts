@@ -264,17 +264,15 @@ export async function decideApplication(ctx: Ctx, orgId: string, raw: unknown): 
       await audit(ctx, tx, now, { action: 'stakeholder.rejected', subjectType: 'stakeholder', subjectId: orgId, data: {} });
     } else {
       const tiers = await resolveTiers(tx, rules, input.tiers ?? [{ project: applied.slug, tier: applied.tier }], 'tiers');
-      const facts = await confirmAliasKey(ctx.app, tx, {
+      const facts = await admit(ctx, tx, orgId, now, {
         alias: orgAlias(ctx.app, row),
         armored: ctx.app.sealer.open(applied.key_sealed, aad('stakeholder_applications', 'key', orgId)),
         fingerprint: input.fingerprint,
-        confirmedBy: actorId(ctx.principal),
-        now,
+        tiers,
       });
-      await setTiers(tx, orgId, tiers);
       await tx.query(
-        `UPDATE stakeholder_orgs SET status = 'approved', key_fingerprint = $5, decided_by = $2, decided_at = $3, decision_note_sealed = $4 WHERE id = $1`,
-        [orgId, actorId(ctx.principal), now, note, facts.fingerprint],
+        `UPDATE stakeholder_orgs SET status = 'approved', decided_by = $2, decided_at = $3, decision_note_sealed = $4 WHERE id = $1`,
+        [orgId, actorId(ctx.principal), now, note],
       );
       await audit(ctx, tx, now, {
         action: 'stakeholder.approved',
@@ -287,6 +285,20 @@ export async function decideApplication(ctx: Ctx, orgId: string, raw: unknown): 
   });
 }
 
+/** Confirms the organisation's alias key by the fingerprint typed and puts it in its tiers. */
+async function admit(
+  ctx: Ctx,
+  tx: Queryable,
+  orgId: string,
+  now: Date,
+  a: { alias: string; armored: string; fingerprint: string; tiers: readonly { projectId: string; tier: string }[] },
+) {
+  const facts = await confirmAliasKey(ctx.app, tx, { ...a, confirmedBy: actorId(ctx.principal), now });
+  await tx.query('UPDATE stakeholder_orgs SET key_fingerprint = $2 WHERE id = $1', [orgId, facts.fingerprint]);
+  await setTiers(tx, orgId, a.tiers);
+  return facts;
+}
+
 /** The central team registers an organisation it knows, with its confirmed key and tiers. */
 export async function addStakeholder(ctx: Ctx, raw: unknown): Promise<OrgView> {
   requireDesk(ctx, 'stakeholders.manage');
@@ -297,15 +309,7 @@ export async function addStakeholder(ctx: Ctx, raw: unknown): Promise<OrgView> {
     const rules = await rulesOf(tx);
     const tiers = await resolveTiers(tx, rules, input.tiers, 'tiers');
     const id = await insertOrg(ctx, tx, now, { ...input, status: 'approved' });
-    const facts = await confirmAliasKey(ctx.app, tx, {
-      alias: input.alias,
-      armored: input.publicKey,
-      fingerprint: input.fingerprint,
-      confirmedBy: actorId(ctx.principal),
-      now,
-    });
-    await tx.query('UPDATE stakeholder_orgs SET key_fingerprint = $2 WHERE id = $1', [id, facts.fingerprint]);
-    await setTiers(tx, id, tiers);
+    const facts = await admit(ctx, tx, id, now, { alias: input.alias, armored: input.publicKey, fingerprint: input.fingerprint, tiers });
     await audit(ctx, tx, now, {
       action: 'stakeholder.added',
       subjectType: 'stakeholder',
