@@ -76,6 +76,7 @@ export const PATH_PARAMS: Record<string, PathParam> = {
   itemId: uuid,
   daysOffId: uuid,
   orgId: uuid,
+  updateId: uuid,
   version,
   /** An incident id (TF-2026-0007), an advisory's public id, or an advisory's uuid. */
   ref: segment,

@@ -346,6 +346,12 @@ const Embargo = z.strictObject({
   tiers: z.array(z.strictObject({ id: ident, name: text, description: text.optional() })).default([]),
   /** The longest a timeline may run, from its proposal to the public instant (the distros lists cap at 14). */
   maxDays: z.number().int().positive().max(3650).optional(),
+  /**
+   * Updates to the tiers already told (a revised timeline, a severity change, the fix available or
+   * public): sent at once, or kept for a team member to review and send. An embargo ended early is
+   * always told at once.
+   */
+  updates: z.enum(['at-once', 'after-review']).default('at-once'),
 });
 
 /**
@@ -387,7 +393,7 @@ export const ProcessProfileSchema = z.strictObject({
   projects: z.array(StartingProject).default([]),
   keyPolicy: KeyPolicy,
   advisory: Advisory.optional(),
-  embargo: Embargo.default({ tiers: [] }),
+  embargo: Embargo.default({ tiers: [], updates: 'at-once' }),
   remediation: Remediation.optional(),
   statusUpdates: StatusUpdates.optional(),
 });

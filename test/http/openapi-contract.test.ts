@@ -1,6 +1,6 @@
 import { AddOrgInput, ApplicationInput, DecideInput, TiersInput } from '../../src/app/stakeholders/orgs.ts';
 import { PortalLinkInput } from '../../src/app/stakeholders/portal-auth.ts';
-import { QuestionInput } from '../../src/app/stakeholders/portal.ts';
+import { QuestionInput, UpdateDecisionInput } from '../../src/app/stakeholders/portal.ts';
 import { test, before, after } from 'node:test';
 import { MarkInput } from '../../src/app/cases/marks.ts';
 import { OutsideTextInput } from '../../src/app/cases/outside-text.ts';
@@ -141,6 +141,7 @@ const useCaseSchemas: Record<string, { body?: ZodType; query?: ZodType }> = {
   'POST /api/stakeholders/:id/decision': { body: DecideInput },
   'PUT /api/stakeholders/:id/tiers': { body: TiersInput },
   'POST /api/reports/:id/stakeholders/:orgId/answers': { body: QuestionInput },
+  'POST /api/reports/:id/stakeholder-updates/:updateId': { body: UpdateDecisionInput },
   'POST /api/portal/sign-in': { body: PortalLinkInput },
   'POST /api/portal/cases/:ref/questions': { body: QuestionInput },
   'PUT /api/reports/:id/checklist/:item/owner': { body: ChecklistOwnerInput },

@@ -87,7 +87,8 @@ function fill(url: string): string {
     .replace('/deliveries/:id', `/deliveries/${MAIL_SAMPLE_ID}`)
     .replace('/tokens/:id', `/tokens/${MAIL_SAMPLE_ID}`)
     .replace('/stakeholders/:id', `/stakeholders/${MAIL_SAMPLE_ID}`)
-    .replace(':orgId', MAIL_SAMPLE_ID);
+    .replace(':orgId', MAIL_SAMPLE_ID)
+    .replace(':updateId', MAIL_SAMPLE_ID);
 }
 
 async function snapshot() {

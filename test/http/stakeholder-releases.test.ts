@@ -14,6 +14,7 @@ import {
   type Member,
 } from '../support/harness.ts';
 import { runDueReleases } from '../../src/app/releases/run.ts';
+import { loadShippedProfileText } from '../../src/process/loader.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
 import { redeemPortalLink, requestPortalLink } from '../../src/app/stakeholders/portal-auth.ts';
 
@@ -23,7 +24,7 @@ import { redeemPortalLink, requestPortalLink } from '../../src/app/stakeholders/
 // revised timeline is told to the tiers already told; hostile applications change nothing.
 
 let h: Harness;
-let tina: Member, hank: Member;
+let tina: Member, hank: Member, admin: Member;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let t0: number;
@@ -126,7 +127,7 @@ const B3 = 40 * DAY;
 before(async () => {
   t0 = Math.ceil((Date.now() + HOUR) / HOUR) * HOUR;
   h = await startHarness({ clock: new Date(t0).toISOString() });
-  const admin = await setupDesk(h, 'trusted-firmware');
+  admin = await setupDesk(h, 'trusted-firmware');
   await addProject(admin, 'tf-a', 'TF-A');
   tina = await addMember(h, admin, { name: 'Tina Triager', email: 'tina@tf.example', teams: ['security'] });
   hank = await addMember(h, admin, { name: 'Hank Handler', email: 'hank@tf.example', teams: ['tf-a-security'] });
@@ -366,4 +367,61 @@ test('a revision to a later public instant holds a publication scheduled before 
   assert.equal(new Date(row.rows[0]!.publish_at).toISOString(), at(B5 + 25 * DAY), 'not public at the old instant');
   const notes = (await api(h, 'GET', `/api/reports/${c.reportId}`, { as: hank })).json.thread.map((m: any) => m.body as string);
   assert.ok(notes.some((b: string) => /now waits for the new public instant/.test(b)));
+});
+
+test('a profile that has updates reviewed keeps them for a team member to send or discard; an ended embargo is told at once', async () => {
+  const B6 = 120 * DAY;
+  await pass(at(B6));
+  const yaml = loadShippedProfileText('trusted-firmware')
+    .replace(/^embargo:\n/m, 'embargo:\n  updates: after-review\n')
+    .replace(
+      /^templates:\n/m,
+      'templates:\n  stakeholder_update:\n    audience: stakeholders\n    subject: "[TF Security] {{incident_id}}: update for stakeholders"\n    body: |\n      {{status}}\n\n      {{details}}\n',
+    );
+  const edited = await api(h, 'PUT', '/api/profile', { as: admin, body: { yaml } });
+  assert.equal(edited.status, 200, edited.body);
+  try {
+    const c = await newIncident('Loader overflow reviewed');
+    await agree(c, B6 + 10 * DAY, B6 + 15 * DAY, B6 + 20 * DAY);
+    await fixReady(c.reportId, 'https://review.example/c/reviewed');
+    assert.equal((await pass(at(B6))).done, 1, 'the tier notice itself is no update: it goes at its instant');
+    const before = (await mailsTo(c.reportId, ess.alias)).length;
+    const sev = await api(h, 'POST', `/api/reports/${c.reportId}/severity`, {
+      as: hank,
+      body: { severity: 'high', reason: 'It is worse than we thought.' },
+    });
+    const sev2 = await api(h, 'POST', `/api/reports/${c.reportId}/severity`, {
+      as: hank,
+      body: { severity: 'critical', reason: 'Remote after all, it turns out.' },
+    });
+    assert.ok(
+      [sev.status, sev2.status].every((x) => x === 200),
+      `${sev.body} ${sev2.body}`,
+    );
+    assert.equal((await mailsTo(c.reportId, ess.alias)).length, before, 'nothing goes before the review');
+    const view = (await api(h, 'GET', `/api/reports/${c.reportId}`, { as: hank })).json;
+    assert.equal(view.stakeholderUpdates.length, 1);
+    assert.match(view.stakeholderUpdates[0].lead, /changed from high to critical/);
+    const cora = (await api(h, 'GET', `/api/reports/${c.reportId}`, { as: tina })).json.stakeholderUpdates.length;
+    assert.equal(cora, 1, 'the central team sees it too');
+    const id = view.stakeholderUpdates[0].id as string;
+    const sent = await api(h, 'POST', `/api/reports/${c.reportId}/stakeholder-updates/${id}`, { as: hank, body: { decision: 'send' } });
+    assert.equal(sent.status, 200, sent.body);
+    assert.equal(sent.json.mailed, 1);
+    const update = (await mailsTo(c.reportId, ess.alias)).at(-1)!;
+    assert.match(update.subject, /^\[TF Security\] TF-\d{4}-\d{4}: update for stakeholders$/, "the profile's template");
+    assert.match(update.body, /changed from high to critical[\s\S]*Public disclosure/);
+    const again = await api(h, 'POST', `/api/reports/${c.reportId}/stakeholder-updates/${id}`, { as: hank, body: { decision: 'send' } });
+    assert.equal(again.status, 404, 'an update is decided once');
+    const flag = await api(h, 'POST', `/api/reports/${c.reportId}/disclosure-flags`, {
+      as: hank,
+      body: { flag: 'attacks_observed', evidence: 'Our partner saw it exploited in the wild.' },
+    });
+    assert.equal(flag.status, 200, flag.body);
+    assert.equal((await pass(at(B6 + HOUR))).done, 1);
+    assert.match((await mailsTo(c.reportId, trusted.alias)).at(-1)!.body, /has ended early/, 'an ended embargo is told at once');
+  } finally {
+    const back = await api(h, 'PUT', '/api/profile', { as: admin, body: { yaml: loadShippedProfileText('trusted-firmware') } });
+    assert.equal(back.status, 200, back.body);
+  }
 });

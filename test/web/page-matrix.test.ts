@@ -107,6 +107,7 @@ function fill(url: string): string {
     .replace('/portal/sign-in/:token', `/portal/sign-in/${'x'.repeat(43)}`)
     .replace(':ref', incidentRef)
     .replace(':orgId', SAMPLE_ID)
+    .replace(':updateId', SAMPLE_ID)
     .replace(':version', '1')
     .replace(':id', SAMPLE_ID);
 }

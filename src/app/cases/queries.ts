@@ -14,6 +14,7 @@ import { disclosureOf } from '../disclosure/negotiation.ts';
 import { fixOf, type FixView } from '../disclosure/fix.ts';
 import { caseStakeholders } from '../stakeholders/portal.ts';
 import { releasesOf } from '../releases/plan.ts';
+import { pendingUpdates } from '../stakeholders/notify.ts';
 import { checklistOf } from '../disclosure/checklist.ts';
 import { afterDisclosureOf } from '../disclosure/after-disclosure.ts';
 import { retrospectiveOf } from '../disclosure/retrospective.ts';
@@ -403,6 +404,8 @@ export async function caseView(ctx: Ctx, reportId: string, raw: unknown = {}) {
        */
       stakeholders: sensitive ? await caseStakeholders(ctx, tx, c, rules) : [],
       releases: sensitive && c.row.incidentId ? await releasesOf(tx, c.row.incidentId) : [],
+      /** Updates to the tiers told that the profile keeps for a team member to review. */
+      stakeholderUpdates: sensitive && c.row.incidentId ? await pendingUpdates(ctx, tx, c.row.incidentId) : [],
       /** The profile's remediation checklist for this incident: owners and done marks. */
       checklist: await checklistOf(tx, c, rules),
       /** After the advisory is public: post-disclosure or reopened, with the monitoring notes (relabelled for collaborators). */

@@ -103,7 +103,11 @@ export function rulesFromProfile(profile: ProcessProfile, teamName: string): Pro
       return [...out];
     },
     advisorySections: { text: requiredSections, checks: sectionsFromProfileText(requiredSections) },
-    embargo: { tiers: profile.embargo.tiers.map((t) => ({ id: t.id, name: t.name })), maxDays: profile.embargo.maxDays },
+    embargo: {
+      tiers: profile.embargo.tiers.map((t) => ({ id: t.id, name: t.name })),
+      maxDays: profile.embargo.maxDays,
+      updates: profile.embargo.updates,
+    },
     remediationChecklist: (profile.remediation?.checklist ?? []).map((i) => ({
       id: i.id,
       name: i.name,

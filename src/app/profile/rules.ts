@@ -72,7 +72,11 @@ export interface ProfileRules {
   /** What the process requires of an advisory: its own words, and the publication checks they map to. */
   readonly advisorySections: { readonly text: readonly string[]; readonly checks: readonly OptionalSection[] };
   /** The stakeholder tiers an embargo releases to, in order, and the longest timeline allowed. */
-  readonly embargo: { readonly tiers: readonly { id: string; name: string }[]; readonly maxDays?: number | undefined };
+  readonly embargo: {
+    readonly tiers: readonly { id: string; name: string }[];
+    readonly maxDays?: number | undefined;
+    readonly updates: 'at-once' | 'after-review';
+  };
   /** The remediation checklist each incident gets (remediation.checklist), with each item's stage name. */
   readonly remediationChecklist: readonly { id: string; name: string; stage: string | null }[];
   /** The states a status update may name (statusUpdates.states); empty: the sender's own words. */

@@ -272,11 +272,19 @@ async function tellEmbargoEnded(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: P
     rules.embargo.tiers.map((t) => t.id),
     now,
   );
-  const told = await updateToldTiers(ctx, tx, now, c, rules, {
-    what: 'The embargo ended early',
-    subject: 'the embargo has ended',
-    lead: `The embargo on ${c.row.incidentRef} has ended early: ${reason}\nAct on it now: the vulnerability may be known to attackers. The advisory will be published as soon as possible.`,
-  });
+  const told = await updateToldTiers(
+    ctx,
+    tx,
+    now,
+    c,
+    rules,
+    {
+      what: 'The embargo ended early',
+      subject: 'the embargo has ended',
+      lead: `The embargo on ${c.row.incidentRef} has ended early: ${reason}\nAct on it now: the vulnerability may be known to attackers. The advisory will be published as soon as possible.`,
+    },
+    { urgent: true },
+  );
   const words = `Told every tier that the embargo ended: ${orgCount(told)}.`;
   await addMessage(ctx, tx, now, c, 'note', words);
   return words;

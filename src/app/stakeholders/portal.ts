@@ -12,7 +12,7 @@ import { rulesOf } from '../admin/instance.ts';
 import { withCase } from '../gate.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { briefingOf, type Briefing } from './briefing.ts';
-import { mailOrgs, portalCaseUrl } from './notify.ts';
+import { decidePendingUpdate, mailOrgs, portalCaseUrl } from './notify.ts';
 import { orgAlias, orgName } from './orgs.ts';
 
 // The stakeholder portal: a signed-in organisation sees the incidents released to its tier of one of
@@ -301,5 +301,23 @@ export function answerStakeholder(ctx: Ctx, reportId: string, orgId: string, raw
     });
     await audit(ctx, tx, now, { action: 'stakeholder.answered', subjectType: 'report', subjectId: reportId, data: { org: orgId } });
     return { id };
+  });
+}
+
+export const UpdateDecisionInput = z.strictObject({ decision: z.enum(['send', 'discard']) });
+
+/** A team member sends an update kept for review (to the tiers told by now, with the briefing as it stands) or discards it. */
+export function decideStakeholderUpdate(ctx: Ctx, reportId: string, updateId: string, raw: unknown): Promise<{ mailed: number }> {
+  return withCase(ctx, reportId, { lock: true, action: 'incident.disclosure' }, async (tx, c, rules, now) => {
+    const { decision } = UpdateDecisionInput.parse(raw);
+    if (!isUuid(updateId)) throw new NotFoundError('update waiting for review');
+    const mailed = await decidePendingUpdate(ctx, tx, now, c, rules, updateId, decision === 'send');
+    await audit(ctx, tx, now, {
+      action: decision === 'send' ? 'stakeholder.update_sent' : 'stakeholder.update_discarded',
+      subjectType: 'report',
+      subjectId: reportId,
+      data: { update: updateId, organisations: mailed },
+    });
+    return { mailed };
   });
 }

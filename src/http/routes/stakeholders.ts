@@ -12,7 +12,16 @@ import {
   TiersInput,
 } from '../../app/stakeholders/orgs.ts';
 import { endPortalSession, PortalLinkInput, redeemPortalLink, requestPortalLink } from '../../app/stakeholders/portal-auth.ts';
-import { acknowledgeCase, answerStakeholder, askQuestion, portalCase, portalCases, QuestionInput } from '../../app/stakeholders/portal.ts';
+import {
+  acknowledgeCase,
+  answerStakeholder,
+  askQuestion,
+  decideStakeholderUpdate,
+  portalCase,
+  portalCases,
+  QuestionInput,
+  UpdateDecisionInput,
+} from '../../app/stakeholders/portal.ts';
 
 // Stakeholder organisations (managed by the central team), their applications, and the portal where
 // a signed-in organisation reads what its tier may see of an incident, acknowledges and asks.
@@ -88,6 +97,15 @@ export const stakeholderRoutes = defineRoutes([
     body: QuestionInput,
     summary: "Answer an organisation's questions: into its thread, mailed to its alias encrypted.",
     handler: ({ ctx, params, body }) => answerStakeholder(ctx, params.id!, params.orgId!, body),
+  },
+  {
+    method: 'POST',
+    url: '/api/reports/:id/stakeholder-updates/:updateId',
+    policy: 'signed-in',
+    tag: 'stakeholders',
+    body: UpdateDecisionInput,
+    summary: 'Send an update to the tiers told that the profile keeps for review (with the briefing as it stands), or discard it.',
+    handler: ({ ctx, params, body }) => decideStakeholderUpdate(ctx, params.id!, params.updateId!, body),
   },
   {
     method: 'POST',

@@ -134,3 +134,18 @@ CREATE TABLE stakeholder_sessions (
   expires_at  timestamptz NOT NULL,
   created_at  timestamptz NOT NULL
 );
+
+-- An update to the tiers told, kept for review where the profile says so (embargo.updates:
+-- after-review): what it says, until a team member sends or discards it.
+CREATE TABLE stakeholder_updates (
+  id           uuid PRIMARY KEY,
+  incident_id  uuid NOT NULL REFERENCES incidents(id),
+  what         text NOT NULL,
+  subject_sealed text NOT NULL,
+  lead_sealed  text NOT NULL,
+  state        text NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sent', 'discarded')),
+  created_at   timestamptz NOT NULL,
+  decided_by   uuid REFERENCES people(id),
+  decided_at   timestamptz
+);
+CREATE INDEX stakeholder_updates_pending ON stakeholder_updates (incident_id) WHERE state = 'pending';

@@ -6,7 +6,7 @@ import {
   proposeEmbargo,
   type ProposalView,
 } from '../../app/disclosure/negotiation.ts';
-import { answerStakeholder } from '../../app/stakeholders/portal.ts';
+import { answerStakeholder, decideStakeholderUpdate } from '../../app/stakeholders/portal.ts';
 import { html, type Html } from '../html.ts';
 import { field, formOf, hiddenCsrf, select, textarea, type Viewer } from '../common.ts';
 import { when } from '../format.ts';
@@ -26,6 +26,7 @@ export const CASE_DISCLOSURE_DONE: Record<string, string> = {
   'embargo-ended': 'The embargo has ended; the reporter is told.',
   'flag-recorded': 'Recorded. A running or proposed embargo ended with it, and the reporter is told.',
   'stakeholder-answered': 'The answer is in the organisation’s thread and on its way to its alias, encrypted.',
+  'stakeholder-update': 'Done: the update went to the tiers told, or was discarded.',
 };
 
 const RELEASE_KIND: Record<string, string> = {
@@ -157,6 +158,22 @@ function stakeholdersSection(v: CaseView, viewer: Viewer, failed: Failed | null,
       )}</tbody></table>`
         : html`<p class="muted">None planned: releases are planned once a timeline is agreed.</p>`
     }
+    ${
+      v.stakeholderUpdates.length
+        ? html`<h3>Updates waiting for review</h3>
+    <p class="muted">The process profile has updates to the tiers told reviewed before they go: each goes with the briefing as it stands when sent.</p>
+    <ul>${v.stakeholderUpdates.map(
+      (u) =>
+        html`<li><strong>${u.what}</strong> · ${when(u.createdAt, tz)}<br>${u.lead}${
+          may
+            ? html`<form method="post" action="${base}/stakeholder-updates/${u.id}" class="inline-form" aria-label="${u.what}">${hiddenCsrf(viewer)}
+        <button type="submit" name="decision" value="send">Send to the tiers told</button>
+        <button type="submit" name="decision" value="discard" class="secondary">Discard</button></form>`
+            : ''
+        }</li>`,
+    )}</ul>`
+        : ''
+    }
     <h3>Organisations</h3>
     ${
       v.stakeholders.length
@@ -239,6 +256,15 @@ export function caseDisclosureForms(show: typeof showCase): PageRoute[] {
         recordDisclosureFlag(ctx, params.reportId!, { flag: field(body, 'flag'), evidence: field(body, 'evidence') }),
       done: (_r, { params }) => done(params, 'flag-recorded'),
       refused: refused('disclosure.flag'),
+    }),
+    formPost({
+      url: '/cases/:reportId/stakeholder-updates/:updateId',
+      policy: 'signed-in',
+      signInNext: back,
+      run: ({ ctx, params, body }) =>
+        decideStakeholderUpdate(ctx, params.reportId!, params.updateId!, { decision: field(body, 'decision') }),
+      done: (_r, { params }) => `/cases/${encodeURIComponent(params.reportId!)}?done=stakeholder-update#stakeholders`,
+      refused: refused('stakeholder.update'),
     }),
     formPost({
       url: '/cases/:reportId/stakeholders/:orgId/answers',
