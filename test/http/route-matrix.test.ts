@@ -5,6 +5,7 @@ import { startHarness, api, sampleReport, type Harness, type Member } from '../s
 import { bodies, queries } from './route-inputs.ts';
 import { allRoutes } from '../../src/http/server.ts';
 import { addDaysOff } from '../../src/app/sla/calendars.ts';
+import { addOrg, portalHeaders } from '../support/portal.ts';
 
 // Every API route against every role. Each role either may use the route (by its declared policy and
 // need-to-know on the case) or gets 401/403/404 — and a refused request changes nothing: the newest audit
@@ -225,35 +226,9 @@ test('the queue filters to what is due before an instant, or overdue now', async
 });
 
 test("an organisation's portal session opens no person's route, and no incident not released to its tier", async () => {
-  const { generateKey, readKey } = await import('openpgp');
   h.clock.set(new Date().toISOString()); // the key is made now, and is not valid before it
-  const { publicKey } = await generateKey({ type: 'curve25519', userIDs: [{ email: 'ess@distro.example' }], format: 'armored' });
-  const fingerprint = (await readKey({ armoredKey: publicKey })).getFingerprint();
-  const org = await api(h, 'POST', '/api/stakeholders', {
-    as: as.central!,
-    body: {
-      name: 'Distro One',
-      alias: 'ess@distro.example',
-      timeZone: 'UTC',
-      publicKey,
-      fingerprint,
-      tiers: [{ project: 'tf-a', tier: 'ess' }],
-    },
-  });
-  assert.equal(org.status, 201, org.body);
-  const { requestPortalLink, redeemPortalLink } = await import('../../src/app/stakeholders/portal-auth.ts');
-  const anonymous = { app: h.app, principal: { kind: 'anonymous' as const } };
-  await requestPortalLink(anonymous, { alias: 'ess@distro.example' });
-  const mail = (
-    await h.app.db.query<{ id: string; envelope_sealed: string }>(
-      `SELECT id, envelope_sealed FROM outbox WHERE template_id = 'stakeholder.sign_in' ORDER BY seq DESC LIMIT 1`,
-    )
-  ).rows[0]!;
-  const link = /\/portal\/sign-in\/([A-Za-z0-9_-]+)/.exec(
-    h.app.sealer.openJson<{ body: string }>(mail.envelope_sealed, `outbox.envelope:${mail.id}`).body,
-  )!;
-  const session = await redeemPortalLink(anonymous, link[1]!);
-  const headers = { cookie: `embargo_portal=${session.sessionToken}`, 'x-csrf-token': session.csrfToken };
+  const org = await addOrg(h, as.central!, 'Distro One', 'ess@distro.example', [{ project: 'tf-a', tier: 'ess' }]);
+  const headers = portalHeaders(org);
   const checked: string[] = [];
   for (const route of allRoutes().filter((r) => r.url.startsWith('/api/'))) {
     const key = `${route.method} ${route.url}`;

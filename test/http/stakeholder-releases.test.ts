@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKey, readKey } from 'openpgp';
+import { generateKey } from 'openpgp';
 import {
   addMember,
   addProject,
@@ -16,7 +16,8 @@ import {
 import { runDueReleases } from '../../src/app/releases/run.ts';
 import { loadShippedProfileText } from '../../src/process/loader.ts';
 import { createApp } from '../../src/app/bootstrap.ts';
-import { redeemPortalLink, requestPortalLink } from '../../src/app/stakeholders/portal-auth.ts';
+import { requestPortalLink } from '../../src/app/stakeholders/portal-auth.ts';
+import { addOrg as addTestOrg, aliasKey, portalSession, type TestOrg } from '../support/portal.ts';
 
 // What the timed releases do when things do not go to plan, and what stakeholder input may not do:
 // an exploit made public mid-embargo tells every tier and the reporter in one scheduler pass and
@@ -30,47 +31,13 @@ const DAY = 24 * HOUR;
 let t0: number;
 const at = (ms: number) => new Date(t0 + ms).toISOString();
 
-interface Org {
-  id: string;
-  alias: string;
-  cookie: string;
-  csrf: string;
-}
+type Org = TestOrg;
 
-async function aliasKey(name: string, alias: string) {
-  const { publicKey } = await generateKey({ type: 'curve25519', userIDs: [{ name, email: alias }], format: 'armored' });
-  return { publicKey, fingerprint: (await readKey({ armoredKey: publicKey })).getFingerprint().toUpperCase() };
-}
-
-async function addOrg(name: string, alias: string, tier: string): Promise<Org> {
-  const k = await aliasKey(name, alias);
-  const r = await api(h, 'POST', '/api/stakeholders', {
-    as: tina,
-    body: { name, alias, timeZone: 'UTC', publicKey: k.publicKey, fingerprint: k.fingerprint, tiers: [{ project: 'tf-a', tier }] },
-  });
-  assert.equal(r.status, 201, r.body);
-  return { id: r.json.id, alias, ...(await portalSession(alias)) };
-}
-
-/** A portal session, through the use cases (the acceptance test walks the encrypted mail). */
-async function portalSession(alias: string): Promise<{ cookie: string; csrf: string }> {
-  const before = await h.app.db.query<{ digest: string }>('SELECT digest FROM stakeholder_links');
-  await requestPortalLink({ app: h.app, principal: { kind: 'anonymous' } }, { alias });
-  const mail = (
-    await h.app.db.query<{ envelope_sealed: string; id: string }>(
-      `SELECT id, envelope_sealed FROM outbox WHERE template_id = 'stakeholder.sign_in' ORDER BY seq DESC LIMIT 1`,
-    )
-  ).rows[0]!;
-  const body = h.app.sealer.openJson<{ body: string }>(mail.envelope_sealed, `outbox.envelope:${mail.id}`).body;
-  const token = /\/portal\/sign-in\/([A-Za-z0-9_-]+)/.exec(body)![1]!;
-  assert.ok((await h.app.db.query('SELECT digest FROM stakeholder_links')).rows.length > before.rows.length);
-  const s = await redeemPortalLink({ app: h.app, principal: { kind: 'anonymous' } }, token);
-  return { cookie: `embargo_portal=${s.sessionToken}`, csrf: s.csrfToken };
-}
+const addOrg = (name: string, alias: string, tier: string) => addTestOrg(h, tina, name, alias, [{ project: 'tf-a', tier }]);
 
 /** A portal request, on a session opened now (a session lasts hours; the tests jump days). */
 async function portal(org: Org, method: string, url: string, fresh = true) {
-  if (fresh) Object.assign(org, await portalSession(org.alias));
+  if (fresh) Object.assign(org, await portalSession(h, org.alias));
   const res = await h.server.inject({
     method: method as 'GET',
     url,

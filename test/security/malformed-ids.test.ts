@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addProject, api, sampleReport, type Harness, type Member } from '../support/harness.ts';
 import { allRoutes } from '../../src/http/server.ts';
 import { bodies, queries } from '../http/route-inputs.ts';
+import { addOrg, portalHeaders } from '../support/portal.ts';
 
 // Ids in a URL are hostile input: a string that passes a loose shape check but is no UUID must get
 // the same 404 as an unknown id, not a database error (500, logged as a server fault) that tells the
@@ -102,6 +103,9 @@ test('hostile path parameters on every route answer 404 or 400 in the error shap
   ).json.incidentRef as string;
   const advisoryId = (await api(h, 'POST', `/api/reports/${reportId}/advisories`, { as: admin })).json.advisoryId as string;
   const wellFormed = '00000000-0000-4000-8000-000000000001';
+  // The portal's routes are for an organisation's session: probed with one.
+  h.clock.set(new Date().toISOString()); // its key is made now, and is not valid before it
+  const org = await addOrg(h, admin, 'Probe Org', 'probe@org.example', [{ project: 'tf-a', tier: 'ess' }]);
   /** A real value for each parameter, by the path segment before it. */
   const good = (url: string, name: string): string => {
     const before = url.slice(0, url.indexOf(`:${name}`));
@@ -132,7 +136,7 @@ test('hostile path parameters on every route answer 404 or 400 in the error shap
           name === hostile ? value : encodeURIComponent(good(route.url, name)),
         );
         const res = await api(h, route.method, url + (queries[key] ?? ''), {
-          as: admin,
+          ...(route.policy === 'stakeholder' ? { headers: portalHeaders(org) } : { as: admin }),
           ...(bodies[key] !== undefined ? { body: bodies[key] } : route.method === 'GET' || route.method === 'DELETE' ? {} : { body: {} }),
         });
         probes++;
