@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { isValidTimeZone } from '../../domain/calendar.ts';
+import { timeZoneInput } from '../../domain/time-zones.ts';
 import { mayManageCalendarOf } from '../../domain/access.ts';
 import { audit, requireAdmin, requirePerson, requireStepUp, type Ctx } from '../context.ts';
 import { issueEnrollment } from '../auth/auth.ts';
@@ -11,7 +11,7 @@ import { insertProject, insertTeam } from './rows.ts';
 
 // Admin use cases: people, teams and projects (with their subsystem contact table).
 
-const tz = z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/London');
+const tz = timeZoneInput;
 const slug = z
   .string()
   .trim()

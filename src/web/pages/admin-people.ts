@@ -2,6 +2,7 @@ import { addPerson, listPeople, reissueEnrollment, setPersonDisabled } from '../
 import { html, type Html } from '../html.ts';
 import { baseUrl, field, fieldList, hiddenCsrf, input, layout, seeOther, sendHtml, splitList, textarea } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
+import { timeZoneField } from '../time-zone-field.ts';
 import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
@@ -51,7 +52,7 @@ async function peoplePage(
           ${hiddenCsrf(viewer)}
           ${input({ name: 'name', label: 'Name', required: true, value: v(failed, 'add', 'name'), error: e(failed, 'add', 'name') })}
           ${textarea({ name: 'emails', label: 'E-mail addresses', required: true, value: v(failed, 'add', 'emails'), error: e(failed, 'add', 'emails'), hint: 'One per line; the first is the primary address.', rows: 2 })}
-          ${input({ name: 'timeZone', label: 'Time zone', required: true, value: v(failed, 'add', 'timeZone', 'UTC'), error: e(failed, 'add', 'timeZone'), hint: 'An IANA zone like Europe/London; deadlines count working days there.' })}
+          ${timeZoneField({ name: 'timeZone', label: 'Time zone', required: true, value: v(failed, 'add', 'timeZone', 'UTC'), error: e(failed, 'add', 'timeZone'), hint: 'Type a city or region, like Europe/London or Asia/Kolkata; deadlines count working days there.' })}
           <fieldset><legend>Working days</legend>
             ${WEEKDAYS.map((d, i) => html`<label class="day"><input type="checkbox" name="workingWeek" value="${i + 1}"${week.includes(String(i + 1)) ? html` checked` : ''}> ${d}</label>`)}
           </fieldset>
