@@ -382,7 +382,8 @@ export async function beginEnrollment(
         app.sealer.seal(secret, aad('people', 'totp_secret', row.id)),
       ]);
     }
-    return { name: row.name, email: row.email, totpSecret: secret, totpUri: totpUri(secret, row.email) };
+    const desk = await tx.query<{ name: string }>('SELECT name FROM instance WHERE id = 1');
+    return { name: row.name, email: row.email, totpSecret: secret, totpUri: totpUri(secret, row.email, desk.rows[0]?.name) };
   });
 }
 
