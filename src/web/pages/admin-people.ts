@@ -4,6 +4,7 @@ import { html, type Html } from '../html.ts';
 import { baseUrl, field, fieldList, hiddenCsrf, input, layout, seeOther, sendHtml, splitList, textarea } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
 import { timeZoneField } from '../time-zone-field.ts';
+import { viewerTimeZone } from '../viewer-zone.ts';
 import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
@@ -23,13 +24,19 @@ const TEAM_GROUPS: readonly { kind: string; legend: string }[] = [
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 async function peoplePage(
-  { ctx, viewer, reply }: PageInput,
+  { app, ctx, viewer, reply }: PageInput,
   status: number,
   failed: FailedForm | null,
   flash: string | null,
   extra: Html = html``,
 ) {
-  const [people, teams, mail] = await Promise.all([listPeople(ctx), listTeams(ctx), outboundMailStatus(ctx)]);
+  const [people, teams, mail, zone] = await Promise.all([
+    listPeople(ctx),
+    listTeams(ctx),
+    outboundMailStatus(ctx),
+    // A new colleague most likely works where the admin does: their zone is the first guess.
+    viewerTimeZone(app, viewer.principal?.personId ?? null),
+  ]);
   const week = failed?.form === 'add' ? fieldList(failed.values, 'workingWeek') : ['1', '2', '3', '4', '5'];
   const chosenTeams = failed?.form === 'add' ? fieldList(failed.values, 'teams') : [];
   const teamBoxes = TEAM_GROUPS.map((g) => ({ ...g, teams: teams.filter((t) => t.kind === g.kind) }))
@@ -70,7 +77,7 @@ async function peoplePage(
           ${hiddenCsrf(viewer)}
           ${input({ name: 'name', label: 'Name', required: true, value: v(failed, 'add', 'name'), error: e(failed, 'add', 'name') })}
           ${textarea({ name: 'emails', label: 'E-mail addresses', required: true, value: v(failed, 'add', 'emails'), error: e(failed, 'add', 'emails'), hint: 'One per line; the first is the primary address.', rows: 2 })}
-          ${timeZoneField({ name: 'timeZone', label: 'Time zone', required: true, value: v(failed, 'add', 'timeZone', 'UTC'), error: e(failed, 'add', 'timeZone'), hint: 'Type a city or region, like Europe/London or Asia/Kolkata; deadlines count working days there.' })}
+          ${timeZoneField({ name: 'timeZone', label: 'Time zone', required: true, value: v(failed, 'add', 'timeZone', zone), error: e(failed, 'add', 'timeZone'), hint: 'Type a city or region, like Europe/London or Asia/Kolkata; deadlines count working days there.' })}
           <fieldset><legend>Working days</legend>
             ${WEEKDAYS.map((d, i) => html`<label class="day"><input type="checkbox" name="workingWeek" value="${i + 1}"${week.includes(String(i + 1)) ? html` checked` : ''}> ${d}</label>`)}
           </fieldset>
