@@ -9,7 +9,7 @@ import { queueAccountMail } from '../auth/account-mail.ts';
 import { deskUrl } from '../../config.ts';
 import { rulesOf } from './instance.ts';
 import { isUuid } from '../../domain/ids.ts';
-import { insertProject, insertTeam } from './rows.ts';
+import { insertProject } from './rows.ts';
 
 // Admin use cases: people, teams and projects (with their subsystem contact table).
 
