@@ -17,8 +17,6 @@ import { definePages, type PageInput } from '../route.ts';
 const TEAM_GROUPS: readonly { kind: string; legend: string }[] = [
   { kind: 'central', legend: 'Central security team (sees every report)' },
   { kind: 'project', legend: "Project security teams (see their project's incidents)" },
-  { kind: 'ess', legend: 'Enhanced security stakeholders (ESS)' },
-  { kind: 'trusted', legend: 'Trusted stakeholders' },
 ];
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
@@ -82,7 +80,7 @@ async function peoplePage(
             ${WEEKDAYS.map((d, i) => html`<label class="day"><input type="checkbox" name="workingWeek" value="${i + 1}"${week.includes(String(i + 1)) ? html` checked` : ''}> ${d}</label>`)}
           </fieldset>
           <fieldset><legend>Teams</legend>
-            <p class="hint">A person sees the cases of the teams they are on. A project's security team comes with the project; stakeholder groups are made under Teams.</p>
+            <p class="hint">A person sees the cases of the teams they are on. A project's security team comes with the project. Stakeholders are organisations, not people on the desk.</p>
             ${e(failed, 'add', 'teams') ? html`<p class="field-error">${e(failed, 'add', 'teams')}</p>` : ''}
             ${teamBoxes}
           </fieldset>
