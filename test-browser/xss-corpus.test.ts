@@ -117,7 +117,7 @@ describe('the XSS corpus in every field, on every page, as every role', { skip: 
       'project',
     );
     await must(
-      await api(h, 'POST', '/api/people/' + xPerson.personId + '/days-off', {
+      await api(h, 'POST', `/api/people/${xPerson.personId}/days-off`, {
         as: xPerson,
         body: { startsOn: '2030-01-05', endsOn: '2030-01-06', reason: SHORT },
       }),

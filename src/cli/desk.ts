@@ -20,6 +20,7 @@ import { type MailIngress, startMailIngress } from './mail.ts';
 import { parse, UsageError } from './args.ts';
 import { link, openDesk, withApp, type Command, type Out } from './command.ts';
 import { ZodError } from 'zod';
+import { zodDetails, zodSentence } from '../domain/validation-words.ts';
 import { EmbargoError, ValidationError } from '../domain/errors.ts';
 import type { App } from '../app/context.ts';
 
@@ -93,14 +94,9 @@ function inFlagWords(e: unknown): unknown {
       .replace(/\bmail\.aliases\.([\w-]+)/g, '--alias $1=...')
       .replace(/^admin\.(name|email)$/, '--admin-$1')
       .replace(/^timeZone$/, '--time-zone');
-  const details =
-    e instanceof ZodError
-      ? e.issues.map((i) => ({ path: i.path.join('.'), message: i.message }))
-      : e instanceof EmbargoError && e.code === 'validation_failed'
-        ? e.details
-        : null;
+  const details = e instanceof ZodError ? zodDetails(e) : e instanceof EmbargoError && e.code === 'validation_failed' ? e.details : null;
   if (!details) return e;
-  const message = e instanceof ZodError ? 'The input is not valid.' : (e as Error).message;
+  const message = e instanceof ZodError ? zodSentence(e) : (e as Error).message;
   return new ValidationError(
     words(message),
     details.map((d) => ({ ...d, ...(d.path ? { path: words(d.path) } : {}) })),

@@ -7,12 +7,18 @@ export function newTotpSecret(): string {
   return new Secret({ size: 20 }).base32;
 }
 
-function totp(secretBase32: string, label: string): TOTP {
-  return new TOTP({ issuer: 'Embargo', label, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secretBase32) });
+function totp(secretBase32: string, label: string, issuer = 'Embargo'): TOTP {
+  return new TOTP({ issuer, label, algorithm: 'SHA1', digits: 6, period: 30, secret: Secret.fromBase32(secretBase32) });
 }
 
-export function totpUri(secretBase32: string, label: string): string {
-  return totp(secretBase32, label).toString();
+/**
+ * The otpauth:// URI an authenticator app reads (from a QR code or pasted). The issuer is the name
+ * the app shows beside the code: the desk's own name, so a person on two desks tells them apart.
+ * A colon separates issuer and account in the URI's label, so none is left in the issuer.
+ */
+export function totpUri(secretBase32: string, label: string, issuer = 'Embargo'): string {
+  const name = issuer.replace(/:/g, ' ').replace(/\s+/g, ' ').trim() || 'Embargo';
+  return totp(secretBase32, label, name).toString();
 }
 
 /** Returns the time step the code matched, so callers can refuse a replay of the same step. */

@@ -7,6 +7,7 @@ import { ZodError } from 'zod';
 import type { App, Ctx } from '../app/context.ts';
 import { principalFromApiToken, principalFromSession } from '../app/auth/auth.ts';
 import { EmbargoError, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
+import { zodDetails, zodSentence } from '../domain/validation-words.ts';
 import { deskRefusal, mayDo, type Principal } from '../domain/access.ts';
 import { PATH_PARAMS, pathParamsOf, type RouteDef } from './route.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -81,8 +82,8 @@ export function toErrorBody(error: unknown): {
     return {
       status: 400,
       code: 'validation_failed',
-      message: 'The input is not valid.',
-      details: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      message: zodSentence(error),
+      details: zodDetails(error),
     };
   }
   const e = error as { statusCode?: number; code?: string; message?: string };

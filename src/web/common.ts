@@ -5,6 +5,7 @@ import { ZodError } from 'zod';
 import type { App, Ctx } from '../app/context.ts';
 import { mayDo, type PersonPrincipal } from '../domain/access.ts';
 import { EmbargoError, httpStatusOf } from '../domain/errors.ts';
+import { issueInWords } from '../domain/validation-words.ts';
 import type { AuthResult } from '../http/server.ts';
 import { html, raw, type Html, type Interpolation } from './html.ts';
 import { outboundMailStatus, type OutboundMailStatus } from '../app/delivery/outbound-status.ts';
@@ -233,34 +234,6 @@ export interface FormProblem {
   fields: Record<string, string>;
 }
 
-const DEFAULT_ZOD_MESSAGE = /^(Too small|Too big|Invalid|Expected|Required)/;
-
-function describeIssue(issue: ZodError['issues'][number]): string {
-  if (!DEFAULT_ZOD_MESSAGE.test(issue.message)) return issue.message;
-  const i = issue as unknown as Record<string, unknown>;
-  switch (issue.code) {
-    case 'too_small':
-      if (i.origin === 'string') return i.minimum === 1 ? 'is required' : `must be at least ${String(i.minimum)} characters`;
-      if (i.origin === 'array') return `needs at least ${String(i.minimum)}`;
-      return `must be at least ${String(i.minimum)}`;
-    case 'too_big':
-      if (i.origin === 'string') return `must be at most ${String(i.maximum)} characters`;
-      if (i.origin === 'array') return `may have at most ${String(i.maximum)}`;
-      return `must be at most ${String(i.maximum)}`;
-    case 'invalid_format':
-      if (i.format === 'email') return 'must be an e-mail address like name@example.org';
-      if (i.format === 'url') return 'must be a link like https://example.org/...';
-      if (i.format === 'datetime') return 'must be a date and time like 2026-12-01T09:00:00Z';
-      return 'is not in the expected format';
-    case 'invalid_value':
-      return Array.isArray(i.values) ? `must be one of ${(i.values as unknown[]).map(String).join(', ')}` : 'is not an allowed value';
-    case 'invalid_type':
-      return i.input === undefined || i.input === null ? 'is required' : 'has the wrong kind of value';
-    default:
-      return 'is not valid';
-  }
-}
-
 /** A refusal a page decides itself (a form that expired, two passwords that differ), already in words. */
 export class FormRefusal extends Error {
   readonly problem: FormProblem;
@@ -282,7 +255,7 @@ export function problemOf(error: unknown, labels: Record<string, [field: string,
     for (const issue of error.issues) {
       const path = issue.path.map(String).join('.');
       const key = labels[path] ?? labels[issue.path.map(String)[0] ?? ''] ?? [path || 'form', path || 'The form'];
-      const text = describeIssue(issue);
+      const text = issueInWords(issue);
       fields[key[0]] ??= text;
       sentences.push(`${key[1]} ${text}.`);
     }

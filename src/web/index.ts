@@ -15,6 +15,7 @@ import { advisoryOverviewPages } from './pages/advisory-overview.ts';
 import { advisoryEditorPages } from './pages/advisory-editor.ts';
 import { advisoryVersionPages } from './pages/advisory-versions.ts';
 import { adminPeoplePages } from './pages/admin-people.ts';
+import { adminStartPages } from './pages/admin-start.ts';
 import { adminSignInsPages } from './pages/admin-sign-ins.ts';
 import { adminProfileProposalPages } from './pages/admin-profile-proposals.ts';
 import { adminActivityPages } from './pages/admin-activity.ts';
@@ -65,6 +66,7 @@ export const webPages: readonly PageRoute[] = [
   ...advisoryEditorPages,
   ...advisoryVersionPages,
   ...adminPeoplePages,
+  ...adminStartPages,
   ...adminSignInsPages,
   ...adminProfileProposalPages,
   ...adminActivityPages,

@@ -1,6 +1,8 @@
 import { instantFromLocal, isoWithOffset, isValidTimeZone } from '../domain/calendar.ts';
 import { html, type Html } from './html.ts';
 import { field, input, textarea, type FormBody } from './common.ts';
+import { canonicalTimeZone } from '../domain/time-zones.ts';
+import { timeZoneField } from './time-zone-field.ts';
 
 // The fields of a disclosure timeline, on the case page (the team proposes) and on the reporter's
 // status page (the reporter counters): a date and time per stakeholder tier and for the public
@@ -22,7 +24,7 @@ export function timelineFields(tiers: Tiers, zone: string, typed: FormBody | nul
     }),
   )}
   ${input({ name: 'publicAt', label: 'Public disclosure', type: 'datetime-local', required: true, value: value('publicAt'), error: errors.publicAt })}
-  ${input({ name: 'timeZone', label: 'In the time zone', required: true, value: value('timeZone') || zone, error: errors.timeZone, hint: 'Like Europe/London or UTC: both sides read these dates in it.' })}
+  ${timeZoneField({ name: 'timeZone', label: 'In the time zone', required: true, value: value('timeZone') || zone, error: errors.timeZone, hint: 'Like Europe/London or UTC: both sides read these dates in it.' })}
   ${textarea({ name: 'note', label: 'A word to the other side', rows: 2, value: value('note') })}`;
 }
 
@@ -35,7 +37,9 @@ function instantIn(local: string, zone: string): string {
 
 /** The timeline a form posted (a field per tier, `tier_<id>`), in the shape the use cases take. */
 export function timelineFromForm(body: unknown) {
-  const zone = field(body, 'timeZone').trim();
+  // An old name (Asia/Calcutta) is taken, and the timeline keeps the zone's IANA name.
+  const typedZone = field(body, 'timeZone').trim();
+  const zone = canonicalTimeZone(typedZone) ?? typedZone;
   const note = field(body, 'note').trim();
   const tierIds = Object.keys(body && typeof body === 'object' ? body : {})
     .filter((k) => k.startsWith('tier_'))

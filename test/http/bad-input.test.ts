@@ -147,7 +147,7 @@ test('the audit chain verifies, and tampering with it is detected', async () => 
   await h.app.db.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_update');
 });
 
-test('sign-in: wrong password, wrong or replayed code all give the same answer', async () => {
+test('sign-in: wrong password, wrong or replayed code all give the same answer, but a replay where the person signs in says so', async () => {
   const { totpCode } = await import('../../src/crypto/totp.ts');
   h.clock.advance(60_000);
   const code = totpCode(tom.totpSecret, h.clock.now);
@@ -160,9 +160,23 @@ test('sign-in: wrong password, wrong or replayed code all give the same answer',
   assert.match(cookie, /HttpOnly/);
   assert.match(cookie, /Secure/);
   assert.match(cookie, /SameSite=Strict/);
+  // From a place the account has never signed in from, a replay is told apart from nothing.
+  const elsewhere = await h.server.inject({
+    method: 'POST',
+    url: '/api/session',
+    remoteAddress: '198.51.100.7',
+    payload: { email: tom.email, password: tom.password, totp: code },
+  });
+  assert.equal(elsewhere.statusCode, 401);
+  assert.equal(elsewhere.json().error.code, 'unauthenticated');
+  assert.equal(elsewhere.json().error.message, wrongPw.json.error.message);
+  // Where Tom signs in, the right password with the code he just used says so (docs/security.md).
   const replay = await api(h, 'POST', '/api/session', { body: { email: tom.email, password: tom.password, totp: code } });
   await expectError(replay, 401, 'unauthenticated');
-  assert.equal(replay.json.error.message, wrongPw.json.error.message);
+  assert.match(replay.json.error.message, /This code was just used/);
+  // A wrong password with the used code stays the general answer.
+  const replayWrongPw = await api(h, 'POST', '/api/session', { body: { email: tom.email, password: 'wrong password here', totp: code } });
+  assert.equal(replayWrongPw.json.error.message, wrongPw.json.error.message);
   const nobody = await api(h, 'POST', '/api/session', { body: { email: 'nobody@x.example', password: tom.password, totp: code } });
   assert.equal(nobody.json.error.message, wrongPw.json.error.message);
 

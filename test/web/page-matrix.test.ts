@@ -65,6 +65,7 @@ const BODY: Record<string, string> = {
   startsOn: '2027-01-05',
   address: 'probe@tf.example',
   team: 'security',
+  teams: 'security',
   host: 'smtp.example',
   port: '587',
   tls: 'starttls',

@@ -1,17 +1,19 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { isValidTimeZone } from '../../domain/calendar.ts';
+import { timeZoneInput } from '../../domain/time-zones.ts';
 import { mayManageCalendarOf } from '../../domain/access.ts';
 import { audit, requireAdmin, requirePerson, requireStepUp, type Ctx } from '../context.ts';
 import { issueEnrollment } from '../auth/auth.ts';
+import { queueAccountMail } from '../auth/account-mail.ts';
+import { deskUrl } from '../../config.ts';
 import { rulesOf } from './instance.ts';
 import { isUuid } from '../../domain/ids.ts';
-import { insertProject, insertTeam } from './rows.ts';
+import { insertProject } from './rows.ts';
 
 // Admin use cases: people, teams and projects (with their subsystem contact table).
 
-const tz = z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/London');
+const tz = timeZoneInput;
 const slug = z
   .string()
   .trim()
@@ -34,9 +36,39 @@ export const PersonInput = z.strictObject({
  * with the right team does not find the address taken.
  */
 export async function addPerson(ctx: Ctx, raw: unknown): Promise<{ personId: string; enrollmentToken: string }> {
+  const r = await insertPerson(ctx, raw, false);
+  return { personId: r.personId, enrollmentToken: r.enrollmentToken };
+}
+
+export type AddedPerson =
+  | { personId: string; mailedTo: string; enrollmentToken?: never }
+  | { personId: string; mailedTo: null; enrollmentToken: string };
+
+/**
+ * Adds a person like addPerson, and when the desk has an SMTP relay mails their enrollment link to
+ * their primary address, queued in the same transaction; the link is then not returned, so it
+ * exists in one place only. Without a relay nothing can go out: the link is returned for the admin to
+ * hand over, as addPerson does.
+ */
+export async function addPersonMailingLink(ctx: Ctx, raw: unknown): Promise<AddedPerson> {
+  const r = await insertPerson(ctx, raw, true);
+  return r.mailedTo
+    ? { personId: r.personId, mailedTo: r.mailedTo }
+    : { personId: r.personId, mailedTo: null, enrollmentToken: r.enrollmentToken };
+}
+
+export const ENROLLMENT_TEMPLATE = 'auth.enrollment';
+
+async function insertPerson(
+  ctx: Ctx,
+  raw: unknown,
+  mail: boolean,
+): Promise<{ personId: string; enrollmentToken: string; mailedTo: string | null }> {
   requireAdmin(ctx);
   const input = PersonInput.parse(raw);
   if (input.isAdmin) requireStepUp(ctx, 'person.add_admin');
+  // Putting someone on a team opens its cases to them: the same confirmation as adding a member later.
+  if (input.teams.length) requireStepUp(ctx, 'team.membership');
   const now = ctx.app.clock();
   return ctx.app.db.transaction(async (tx) => {
     const slugs = [...new Set(input.teams)];
@@ -66,18 +98,50 @@ export async function addPerson(ctx: Ctx, raw: unknown): Promise<{ personId: str
       await tx.query('INSERT INTO person_emails (email, person_id, is_primary) VALUES ($1, $2, $3)', [email, personId, i === 0]);
     }
     const enrollmentToken = await issueEnrollment(tx, personId, now);
+    const mailedTo = mail && (await hasRelay(tx)) ? await mailEnrollmentLink(ctx, tx, now, personId, enrollmentToken) : null;
     await audit(ctx, tx, now, {
       action: 'person.added',
       subjectType: 'person',
       subjectId: personId,
-      data: { name: input.name, isAdmin: input.isAdmin },
+      data: { name: input.name, isAdmin: input.isAdmin, enrollmentMailed: mailedTo !== null },
     });
     for (const team of teams) {
       await tx.query('INSERT INTO team_members (team_id, person_id) VALUES ($1, $2)', [team.id, personId]);
       await audit(ctx, tx, now, { action: 'team.member_added', subjectType: 'team', subjectId: team.id, data: { personId } });
     }
-    return { personId, enrollmentToken };
+    return { personId, enrollmentToken, mailedTo };
   });
+}
+
+async function hasRelay(tx: Queryable): Promise<boolean> {
+  return (await tx.query('SELECT 1 FROM smtp_relay WHERE id = 1')).rows.length > 0;
+}
+
+/** Queues the enrollment link to the person's primary address; the address it goes to. */
+async function mailEnrollmentLink(ctx: Ctx, tx: Queryable, now: Date, personId: string, token: string): Promise<string | null> {
+  const desk = (await tx.query<{ name: string }>('SELECT name FROM instance WHERE id = 1')).rows[0]?.name ?? 'Embargo';
+  const base = deskUrl(ctx.app.config);
+  const queued = await queueAccountMail(ctx, tx, now, {
+    personId,
+    templateId: ENROLLMENT_TEMPLATE,
+    subject: `Your account on ${desk}`,
+    body: [
+      `An admin of ${desk} added you to its vulnerability disclosure desk at ${base}.`,
+      '',
+      'Open this link to choose your password and set up your authenticator app (it works once, for 7 days):',
+      '',
+      `  ${base}/enroll/${encodeURIComponent(token)}`,
+      '',
+      'The link is your way in until you have enrolled: do not forward it. If you did not expect this mail,',
+      'tell the security team; once someone has used the link it stops working.',
+    ].join('\n'),
+  });
+  if (!queued) return null;
+  const r = await tx.query<{ email: string }>(
+    'SELECT email FROM person_emails WHERE person_id = $1 ORDER BY is_primary DESC, email LIMIT 1',
+    [personId],
+  );
+  return r.rows[0]?.email ?? null;
 }
 
 export async function reissueEnrollment(ctx: Ctx, personId: string): Promise<{ enrollmentToken: string }> {

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { EmbargoError, ValidationError } from '../../domain/errors.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
+import { timeZoneInput } from '../../domain/time-zones.ts';
 import { parseProfile, loadShippedProfileText } from '../../process/loader.ts';
 import { checkProfileText, formatProblems, type Problem } from '../../process/lint.ts';
 import {
@@ -49,11 +50,11 @@ export const InitInput = z.strictObject({
   name: z.string().trim().min(2).max(200),
   profile: z.string().trim().min(1).max(100).optional(),
   profileYaml: z.string().max(500_000).optional(),
-  timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/London'),
+  timeZone: timeZoneInput,
   admin: z.strictObject({
     name: z.string().trim().min(1).max(200),
     email: z.string().trim().toLowerCase().email().max(320),
-    timeZone: z.string().refine(isValidTimeZone, 'must be an IANA time zone like Europe/London').optional(),
+    timeZone: timeZoneInput.optional(),
   }),
   /**
    * The team's own mail addresses: its domain, for every alias of the profile that says "{domain}"

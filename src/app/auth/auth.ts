@@ -8,7 +8,7 @@ import { aad, audit, requirePerson, requireStepUp, type App, type Ctx } from '..
 import { isUuid } from '../../domain/ids.ts';
 import { placeOf } from '../../domain/sign-in-guard.ts';
 import { deskUrl } from '../../config.ts';
-import { bucketOf, claimAttempt, recordFailure, type Bucket, type FailureReason, type SignInSource } from './guard.ts';
+import { bucketOf, claimAttempt, codeJustUsed, recordFailure, type Bucket, type FailureReason, type SignInSource } from './guard.ts';
 import { NEW_PLACE_TEMPLATE, queueAccountMail } from './account-mail.ts';
 
 export type { SignInSource };
@@ -124,7 +124,14 @@ async function checkCredentials(
   const bucket = bucketOf(email, place, row ? { personId: row.id, knownPlace: row.known_place } : null);
   const claim = await claimAttempt(app, bucket, now);
   if (!claim.ok) throw await recordFailure(app, bucket, source, now, { reason: claim.reason, failures: null, refusal: claim.error });
-  const fail = async (reason: FailureReason) => recordFailure(app, bucket, source, now, { reason, failures: claim.failures });
+  // A replayed code past a right password is said plainly where the person has been before, the
+  // general refusal anywhere else (docs/security.md, "A code used twice").
+  const fail = async (reason: FailureReason) =>
+    recordFailure(app, bucket, source, now, {
+      reason,
+      failures: claim.failures,
+      ...(reason === 'replay' && row?.known_place ? { refusal: codeJustUsed() } : {}),
+    });
   const passwordOk = await verifyPassword(input.password, row?.password_hash ?? dummyPasswordHash(passwordCost(app.config)));
   if (!row) throw await fail('unknown_address');
   if (!passwordOk) throw await fail('password');
@@ -375,7 +382,8 @@ export async function beginEnrollment(
         app.sealer.seal(secret, aad('people', 'totp_secret', row.id)),
       ]);
     }
-    return { name: row.name, email: row.email, totpSecret: secret, totpUri: totpUri(secret, row.email) };
+    const desk = await tx.query<{ name: string }>('SELECT name FROM instance WHERE id = 1');
+    return { name: row.name, email: row.email, totpSecret: secret, totpUri: totpUri(secret, row.email, desk.rows[0]?.name) };
   });
 }
 

@@ -54,6 +54,18 @@ export function bucketOf(email: string, place: string, account: { personId: stri
 /** The refusals, worded the same for every address, known or not. */
 export const wrongCredentials = () => new EmbargoError('unauthenticated', 'The e-mail address, password or code is wrong.');
 
+/**
+ * A right password with a code that was right but is used up (the one just typed to enroll, or to
+ * sign in on another device), said plainly. Only for an account at a place it has signed in or
+ * enrolled from: docs/security.md, "A code used twice", says why this tells nobody more than the
+ * general refusal would.
+ */
+export const codeJustUsed = () =>
+  new EmbargoError(
+    'unauthenticated',
+    'This code was just used (each code works once); wait for the next code from your authenticator app and sign in with that.',
+  );
+
 const lockedError = () =>
   new EmbargoError(
     'forbidden',

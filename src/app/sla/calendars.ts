@@ -1,4 +1,5 @@
 import { z, ZodError, type ZodType } from 'zod';
+import { zodDetails, zodSentence } from '../../domain/validation-words.ts';
 import type { Queryable } from '../../store/db.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { addDaysToLocalDate, parseLocalDate } from '../../domain/calendar.ts';
@@ -51,10 +52,7 @@ function parseInput<T>(schema: ZodType<T>, raw: unknown): T {
     return schema.parse(raw);
   } catch (e) {
     if (!(e instanceof ZodError)) throw e;
-    throw new ValidationError(
-      'The input is not valid.',
-      e.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
-    );
+    throw new ValidationError(zodSentence(e), zodDetails(e));
   }
 }
 

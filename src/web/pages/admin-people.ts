@@ -1,25 +1,49 @@
-import { addPerson, listPeople, reissueEnrollment, setPersonDisabled } from '../../app/admin/admin.ts';
+import { addPersonMailingLink, listPeople, listTeams, reissueEnrollment, setPersonDisabled } from '../../app/admin/admin.ts';
+import { outboundMailStatus } from '../../app/delivery/outbound-status.ts';
 import { html, type Html } from '../html.ts';
 import { baseUrl, field, fieldList, hiddenCsrf, input, layout, seeOther, sendHtml, splitList, textarea } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
+import { timeZoneField } from '../time-zone-field.ts';
+import { viewerTimeZone } from '../viewer-zone.ts';
 import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 
-// Admin page /admin/people: everyone on the desk, adding a person, a new enrollment link for
-// someone who lost their password or authenticator, and disabling someone who left. The link is a secret shown once, in the response.
+// Admin page /admin/people: everyone on the desk, adding a person (with their teams, in one form),
+// a new enrollment link for someone who lost their password or authenticator, and disabling
+// someone who left. A new person's enrollment link is mailed to them when the desk has an SMTP
+// relay; otherwise, like a new link, it is a secret shown once, in the response, to hand over.
+
+const TEAM_GROUPS: readonly { kind: string; legend: string }[] = [
+  { kind: 'central', legend: 'Central security team (sees every report)' },
+  { kind: 'project', legend: "Project security teams (see their project's incidents)" },
+];
 
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 async function peoplePage(
-  { ctx, viewer, reply }: PageInput,
+  { app, ctx, viewer, reply }: PageInput,
   status: number,
   failed: FailedForm | null,
   flash: string | null,
   extra: Html = html``,
 ) {
-  const people = await listPeople(ctx);
+  const [people, teams, mail, zone] = await Promise.all([
+    listPeople(ctx),
+    listTeams(ctx),
+    outboundMailStatus(ctx),
+    // A new colleague most likely works where the admin does: their zone is the first guess.
+    viewerTimeZone(app, viewer.principal?.personId ?? null),
+  ]);
   const week = failed?.form === 'add' ? fieldList(failed.values, 'workingWeek') : ['1', '2', '3', '4', '5'];
+  const chosenTeams = failed?.form === 'add' ? fieldList(failed.values, 'teams') : [];
+  const teamBoxes = TEAM_GROUPS.map((g) => ({ ...g, teams: teams.filter((t) => t.kind === g.kind) }))
+    .filter((g) => g.teams.length)
+    .map(
+      (g) => html`<fieldset class="team-picker"><legend>${g.legend}</legend>
+        ${g.teams.map((t) => html`<div class="choice"><label><input type="checkbox" name="teams" value="${t.slug}"${chosenTeams.includes(t.slug) ? html` checked` : ''}> ${t.name} <span class="muted">(${t.slug})</span></label></div>`)}
+      </fieldset>`,
+    );
   return sendHtml(
     reply,
     status,
@@ -51,11 +75,21 @@ async function peoplePage(
           ${hiddenCsrf(viewer)}
           ${input({ name: 'name', label: 'Name', required: true, value: v(failed, 'add', 'name'), error: e(failed, 'add', 'name') })}
           ${textarea({ name: 'emails', label: 'E-mail addresses', required: true, value: v(failed, 'add', 'emails'), error: e(failed, 'add', 'emails'), hint: 'One per line; the first is the primary address.', rows: 2 })}
-          ${input({ name: 'timeZone', label: 'Time zone', required: true, value: v(failed, 'add', 'timeZone', 'UTC'), error: e(failed, 'add', 'timeZone'), hint: 'An IANA zone like Europe/London; deadlines count working days there.' })}
+          ${timeZoneField({ name: 'timeZone', label: 'Time zone', required: true, value: v(failed, 'add', 'timeZone', zone), error: e(failed, 'add', 'timeZone'), hint: 'Type a city or region, like Europe/London or Asia/Kolkata; deadlines count working days there.' })}
           <fieldset><legend>Working days</legend>
             ${WEEKDAYS.map((d, i) => html`<label class="day"><input type="checkbox" name="workingWeek" value="${i + 1}"${week.includes(String(i + 1)) ? html` checked` : ''}> ${d}</label>`)}
           </fieldset>
+          <fieldset><legend>Teams</legend>
+            <p class="hint">A person sees the cases of the teams they are on. A project's security team comes with the project. Stakeholders are organisations, not people on the desk.</p>
+            ${e(failed, 'add', 'teams') ? html`<p class="field-error">${e(failed, 'add', 'teams')}</p>` : ''}
+            ${teamBoxes}
+          </fieldset>
           <div class="choice"><label><input type="checkbox" name="isAdmin" value="1"${v(failed, 'add', 'isAdmin') ? html` checked` : ''}> Admin of this desk</label></div>
+          <p class="hint" id="enrollment-delivery">${
+            mail.canSend
+              ? 'Their enrollment link is mailed to their first address.'
+              : 'No mail goes out yet (no SMTP relay is set up under Mail), so their enrollment link is shown here for you to hand over.'
+          }</p>
           <p><button type="submit">Add person</button></p>
         </form>
       </section>`,
@@ -85,20 +119,26 @@ export const adminPeoplePages = definePages([
       emails: ['emails', 'The e-mail addresses'],
       timeZone: ['timeZone', 'The time zone'],
       workingWeek: ['workingWeek', 'The working days'],
+      teams: ['teams', 'The teams'],
     },
     notFound: 'form',
     run: ({ ctx, body }) =>
-      addPerson(ctx, {
+      addPersonMailingLink(ctx, {
         name: field(body, 'name'),
         emails: splitList(field(body, 'emails')),
         timeZone: field(body, 'timeZone').trim(),
         workingWeek: fieldList(body, 'workingWeek').map(Number),
         isAdmin: field(body, 'isAdmin') === '1',
+        teams: fieldList(body, 'teams'),
       }),
     // The link is a secret shown once: rendered in this response, never put in a redirect URL.
     done: (r, input) => {
       const name = field(input.body, 'name').trim();
-      return peoplePage(input, 201, null, `${name} is added.`, enrollmentNotice(linkOf(input, r.enrollmentToken), name));
+      const teams = fieldList(input.body, 'teams');
+      const added = `${name} is added${teams.length ? `, on ${teams.join(', ')}` : ''}.`;
+      return r.mailedTo !== null
+        ? peoplePage(input, 201, null, `${added} Their enrollment link is mailed to ${r.mailedTo}; it works once, for 7 days.`)
+        : peoplePage(input, 201, null, added, enrollmentNotice(linkOf(input, r.enrollmentToken), name));
     },
     refused: (input, { values, problem }) => peoplePage(input, problem.status, { form: 'add', values, problem }, null),
   }),

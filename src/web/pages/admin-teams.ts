@@ -1,6 +1,6 @@
 import { listTeams, setTeamMember } from '../../app/admin/admin.ts';
 import { html } from '../html.ts';
-import { field, flashOf, hiddenCsrf, input, layout, nullable, select, sendHtml } from '../common.ts';
+import { field, flashOf, hiddenCsrf, input, layout, sendHtml } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
 import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts';
 import { doneAt, formPost } from '../form-action.ts';

@@ -1,8 +1,11 @@
 import { slaDashboard, type ClockCounts, type Distribution, type SlaDashboard } from '../../app/sla/stats.ts';
 import { dateTimeFormat } from '../../domain/date-formats.ts';
 import { html, type Html } from '../html.ts';
-import { field, layout, sendHtml } from '../common.ts';
+import { baseUrl, field, layout, sendHtml } from '../common.ts';
 import { definePages } from '../route.ts';
+import { mayDo } from '../../domain/access.ts';
+import { firstRunChecklist } from '../../app/admin/first-run.ts';
+import { firstRunCard } from '../first-run-card.ts';
 import { when } from '../format.ts';
 import { histogramChart, humanDuration, shareChart } from '../charts.ts';
 
@@ -147,14 +150,17 @@ export const dashboardPages = definePages([
     method: 'GET',
     url: '/dashboard',
     policy: 'signed-in',
-    handler: async ({ app, ctx, viewer, query, reply }) => {
+    handler: async ({ app, ctx, viewer, query, reply, request }) => {
       const askedDays = Number(field(query, 'days'));
       const days = (PERIODS as readonly number[]).includes(askedDays) ? askedDays : 90;
       const bucket = field(query, 'bucket') === 'month' ? 'month' : 'week';
       const to = app.clock();
       const from = new Date(to.getTime() - days * 86_400_000);
       const d = await slaDashboard(ctx, { from: from.toISOString(), to: to.toISOString(), bucket });
-      return sendHtml(reply, 200, layout({ title: 'SLA dashboard', viewer, body: renderDashboard(d, days) }));
+      // An admin of a desk not ready yet sees what it still lacks first: an empty dashboard says nothing.
+      const ready = viewer.principal && mayDo(viewer.principal, 'admin.manage') ? await firstRunChecklist(ctx) : null;
+      const checklist = ready && !ready.allDone ? firstRunCard(ready, `${baseUrl(app, request)}/report`) : html``;
+      return sendHtml(reply, 200, layout({ title: 'SLA dashboard', viewer, body: html`${checklist}${renderDashboard(d, days)}` }));
     },
   },
 ]);

@@ -6,6 +6,7 @@ import { html } from '../html.ts';
 import { field, FormRefusal, input, layout, sendHtml, type Viewer } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages } from '../route.ts';
+import { qrSvg } from '../qr-svg.ts';
 
 // Enrollment through the one-time link an admin sent: the authenticator secret, then a password and
 // a first code. The link itself is the credential; no session is involved.
@@ -40,10 +41,13 @@ async function enrollPage(
       body: html`<p>Welcome, <strong>${e.name}</strong> (${e.email}).</p>
         <section aria-labelledby="totp-h">
           <h2 id="totp-h">1. Add Embargo to your authenticator app</h2>
-          <p>Enter this secret key into your authenticator app (time-based, 6 digits, 30 seconds):</p>
+          <p>Scan this code with your authenticator app (any app for time-based codes: 6 digits, 30 seconds):</p>
+          <figure class="totp-qr">${qrSvg(e.totpUri, { id: 'totp-qr', title: `Authenticator setup code for ${e.email}` })}</figure>
+          <p>No camera? Enter this secret key into the app instead:</p>
           <p class="secret"><code id="totp-secret" data-secret="${e.totpSecret}">${grouped}</code></p>
           <p>Or, if your app accepts a setup URI, use:</p>
           <p class="secret"><code id="totp-uri">${e.totpUri}</code></p>
+          <p class="hint">Keep this page to yourself: the code and the key are your second factor. Once you finish enrollment they are not shown again.</p>
         </section>
         <section aria-labelledby="pw-h">
           <h2 id="pw-h">2. Choose a password and confirm a code</h2>

@@ -9,7 +9,6 @@ import {
   input,
   layout,
   notFoundPage,
-  select,
   sendHtml,
   type FormBody,
   type FormProblem,
@@ -17,6 +16,7 @@ import {
 } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages } from '../route.ts';
+import { timeZoneField } from '../time-zone-field.ts';
 
 // First-run setup: the process profile, the desk's name and time zone, its mail domain and lists,
 // and the first admin, who then gets an enrollment link. Once the desk is set up the page is "not
@@ -28,11 +28,6 @@ const PROFILE_LABELS: Record<string, string> = {
   'trusted-firmware': 'Trusted Firmware — central triager claims, forwards to project teams',
   tock: 'Tock — triage coordinator, severity → priority, subsystem contacts',
 };
-
-function timeZones(): string[] {
-  const zones = Intl.supportedValuesOf('timeZone');
-  return zones.includes('UTC') ? zones : ['UTC', ...zones];
-}
 
 /** Each shipped profile's aliases, as the form asks for them: one optional field per alias. */
 function profileAliases(): { profile: string; aliases: DeskAlias[] }[] {
@@ -96,7 +91,7 @@ function setupForm(values: FormBody, problem: FormProblem | null): Html {
         ${listShippedProfiles().map((p) => html`<div class="choice"><label><input type="radio" name="profile" value="${p.id}"${p.id === profile ? html` checked` : ''}> ${PROFILE_LABELS[p.id] ?? p.id}</label></div>`)}
       </fieldset>
       ${input({ name: 'name', label: 'Name of this desk', hint: 'For example "Trusted Firmware Security Team".', required: true, value: v('name'), error: e.name })}
-      ${select({ name: 'timeZone', label: 'Time zone of the desk', hint: 'Deadlines of unowned reports count working days here.', required: true, value: v('timeZone') || 'UTC', error: e.timeZone, options: timeZones().map((z) => ({ value: z, label: z })) })}
+      ${timeZoneField({ name: 'timeZone', label: 'Time zone of the desk', hint: 'Type a city or region, like Europe/London or Asia/Kolkata. Deadlines of unowned reports count working days here.', required: true, value: v('timeZone') || 'UTC', error: e.timeZone })}
       ${mailFields(v, e, profile)}
       <fieldset>
         <legend>First admin</legend>

@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply } from 'fastify';
-import { signIn, signOut } from '../../app/auth/auth.ts';
+import { loadPrincipal, signIn, signOut } from '../../app/auth/auth.ts';
+import { firstRunChecklist } from '../../app/admin/first-run.ts';
 import { clearSessionCookie, sessionTokenOf, setSessionCookie } from '../../http/routes/session.ts';
 import { html } from '../html.ts';
 import { field, FormRefusal, input, layout, safeNext, seeOther, sendHtml, type Viewer } from '../common.ts';
@@ -59,7 +60,7 @@ export const signinPages = definePages([
       const next = safeNext(field(query, 'next'));
       if (viewer.principal) return seeOther(reply, next);
       const flash = field(query, 'enrolled')
-        ? 'You are enrolled. Sign in with your password and a new code.'
+        ? 'You are enrolled. Sign in with your password and the next code your app shows (the one you just used works only once).'
         : field(query, 'signedout')
           ? 'You are signed out.'
           : field(query, 'unlocked')
@@ -92,8 +93,14 @@ export const signinPages = definePages([
       );
       setSessionCookie(app, reply, s.token, s.expiresAt);
       reply.clearCookie(SIGNIN_COOKIE, { path: '/signin' });
+      // An admin of a desk that still lacks what its process needs starts on the checklist, unless the
+      // sign-in was on the way to a page of their own choosing.
+      const next = safeNext(field(body, 'next'));
+      if (next !== '/') return next;
+      const principal = await loadPrincipal(app.db, s.personId);
+      return principal?.isAdmin && !(await firstRunChecklist({ app, principal })).allDone ? '/admin/start' : next;
     },
-    done: (_r, { body }) => safeNext(field(body, 'next')),
+    done: (next) => next,
     // Whatever went wrong, the form again: "not found" is a sentence here, never the 404 page.
     notFound: 'form',
     refused: async ({ body, reply }, { problem }) =>
