@@ -121,6 +121,14 @@ export function notFoundPage(reply: FastifyReply, viewer: Viewer): FastifyReply 
   );
 }
 
+/**
+ * A table that may be wider than a phone's screen: it scrolls inside this region rather than widening
+ * the page, and the region takes the keyboard focus so it can be scrolled without a mouse.
+ */
+export function scrollTable(label: string, table: Html): Html {
+  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
+}
+
 /** A redirect after a form POST: 303 makes the browser follow with GET. */
 export function seeOther(reply: FastifyReply, location: string): FastifyReply {
   return reply.status(303).header('location', location).send();
