@@ -35,8 +35,28 @@ export interface ServerOptions {
   /** Extra routes from other doors (the web UI), registered with the same policy machinery. */
   extraRoutes?: RouteDef[];
   /** Raw Fastify plugins (web UI pages) that do their own rendering. */
-  plugins?: ((app: FastifyInstance, deps: { app: App; authenticate: (r: FastifyRequest) => Promise<AuthResult> }) => Promise<void>)[];
+  plugins?: ((app: FastifyInstance, deps: PluginDeps) => Promise<void>)[];
   logger?: boolean;
+}
+
+/**
+ * Renders an error as a page for a browser: what a request outside the API that accepts HTML gets
+ * instead of the JSON error shape (the web plugin provides it; without it, JSON for everyone).
+ */
+export type BrowserErrorPage = (request: FastifyRequest, reply: FastifyReply, status: number, message: string) => Promise<unknown>;
+
+export interface PluginDeps {
+  app: App;
+  authenticate: (r: FastifyRequest) => Promise<AuthResult>;
+  /** Sets the page browsers get for "not found" and other errors outside the API. */
+  setBrowserErrorPage?: (page: BrowserErrorPage) => void;
+}
+
+/** A browser asking for a page outside the API: it gets an HTML error page; the API always answers JSON. */
+function wantsPage(request: FastifyRequest): boolean {
+  const path = request.url.split('?')[0]!;
+  if (path === '/api' || path.startsWith('/api/')) return false;
+  return /(^|,)\s*(text\/html|application\/xhtml\+xml)\s*(;|,|$)/i.test(String(request.headers.accept ?? ''));
 }
 
 export interface AuthResult {
@@ -125,6 +145,21 @@ function safeEqual(a: string, b: string): boolean {
 }
 
 export async function buildServer(app: App, opts: ServerOptions = {}): Promise<FastifyInstance> {
+  let browserPage: BrowserErrorPage | null = null;
+  /** The error as a browser's page where one is wanted and can be drawn, else the JSON shape. */
+  const answer = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    code: ErrorCode,
+    message: string,
+    details?: { path?: string; message: string }[],
+  ) =>
+    browserPage && wantsPage(request)
+      ? browserPage(request, reply, httpStatusOf[code], message).catch((e: unknown) => {
+          request.log.error(e);
+          return sendError(reply, code, message, details);
+        })
+      : sendError(reply, code, message, details);
   const server = Fastify({
     logger: opts.logger ?? false,
     bodyLimit: app.config.bodyLimitBytes,
@@ -135,9 +170,9 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
     // These replies skip the hooks, so they get the security headers here; they never echo the URL.
     frameworkErrors: (error, request, reply) => {
       withSecurityHeaders(reply);
-      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendError(reply, 'not_found', 'No such page or resource.');
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return answer(request, reply, 'not_found', 'No such page or resource.');
       if (!(error.statusCode && error.statusCode < 500)) request.log.error(error);
-      return sendError(reply, 'bad_request', 'The URL is not valid.');
+      return answer(request, reply, 'bad_request', 'The URL is not valid.');
     },
   });
   await server.register(cookie);
@@ -179,9 +214,9 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   server.setErrorHandler((error, request, reply) => {
     const body = toErrorBody(error);
     if (body.status >= 500) request.log.error(error);
-    return sendError(reply.status(body.status), body.code, body.message, body.details);
+    return answer(request, reply.status(body.status), body.code, body.message, body.details);
   });
-  server.setNotFoundHandler((_req, reply) => sendError(reply, 'not_found', 'No such page or resource.'));
+  server.setNotFoundHandler((request, reply) => answer(request, reply, 'not_found', 'No such page or resource.'));
 
   for (const route of allRoutes(opts.extraRoutes)) {
     const params = pathParamsOf(route.url).map((name) => {
@@ -233,6 +268,9 @@ export async function buildServer(app: App, opts: ServerOptions = {}): Promise<F
   server.get('/api/openapi.json', async () => openApiDocument(allRoutes(opts.extraRoutes)));
   server.get('/api/health', async () => ({ ok: true }));
 
-  for (const plugin of opts.plugins ?? []) await plugin(server, { app, authenticate });
+  const setBrowserErrorPage = (page: BrowserErrorPage) => {
+    browserPage = page;
+  };
+  for (const plugin of opts.plugins ?? []) await plugin(server, { app, authenticate, setBrowserErrorPage });
   return server;
 }

@@ -88,7 +88,10 @@ export function layout(o: PageOptions): Html {
 <a class="skip" href="#main">Skip to the content</a>
 <header class="site">
   <a class="brand" href="${startOf(o.viewer)}">Embargo</a>
-  <nav aria-label="Main">${nav}</nav>
+  <details class="site-menu">
+    <summary>Menu</summary>
+    <nav aria-label="Main">${nav}</nav>
+  </details>
 </header>
 <main id="main">
 ${outboundBanner(o.viewer.outboundMail)}
@@ -120,6 +123,14 @@ export function notFoundPage(reply: FastifyReply, viewer: Viewer): FastifyReply 
       body: html`<p>There is no such page, or you may not see it.</p><p><a href="${startOf(viewer)}">Back to the start</a></p>`,
     }),
   );
+}
+
+/**
+ * A table that may be wider than a phone's screen: it scrolls inside this region rather than widening
+ * the page, and the region takes the keyboard focus so it can be scrolled without a mouse.
+ */
+export function scrollTable(label: string, table: Html): Html {
+  return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
 }
 
 /** A redirect after a form POST: 303 makes the browser follow with GET. */
@@ -297,23 +308,55 @@ export function pageProblem(
   return p;
 }
 
+/** The heading of an error page, by status: what happened, in a word or two. */
+const ERROR_TITLES: Record<number, string> = {
+  400: 'The request was not understood',
+  401: 'Sign in first',
+  403: 'Not allowed',
+  409: 'Changed meanwhile',
+  413: 'Too large',
+  429: 'Slow down',
+};
+
+/** An error as a page in the desk's layout: the sentence to act on, and the way back. */
+export function errorPage(reply: FastifyReply, viewer: Viewer, status: number, message: string): FastifyReply {
+  if (status === 404) return notFoundPage(reply, viewer);
+  return sendHtml(
+    reply,
+    status,
+    layout({
+      title: ERROR_TITLES[status] ?? 'Something went wrong',
+      viewer,
+      error: message,
+      body: html`<p><a href="${startOf(viewer)}">Back to the start</a></p>`,
+    }),
+  );
+}
+
 /** The error handler of every web route: an HTML page instead of the API's JSON shape. */
 export function htmlErrorHandler(deps: WebDeps, viewerFor: (request: FastifyRequest) => Promise<Viewer> = (r) => viewerOf(deps, r)) {
   return async (error: unknown, request: FastifyRequest, reply: FastifyReply) => {
     const p = problemOf(error);
     if (p.status >= 500) request.log.error(error);
     const viewer: Viewer = await viewerFor(request).catch(() => ({ principal: null, csrfToken: null }));
-    if (p.status === 404) return notFoundPage(reply, viewer);
-    return sendHtml(
-      reply,
-      p.status,
-      layout({
-        title: p.status === 429 ? 'Slow down' : 'Something went wrong',
-        viewer,
-        error: p.message,
-        body: html`<p><a href="${startOf(viewer)}">Back to the start</a></p>`,
-      }),
-    );
+    return errorPage(reply, viewer, p.status, p.message);
+  };
+}
+
+/**
+ * The page a browser gets for a request no web route answered (no such page) or that failed before
+ * reaching one: the desk's layout for whoever is signed in, never the API's JSON. The server's own
+ * handlers have logged a fault already; a server fault shows the sentence, not the cause.
+ */
+export function browserErrorPage(deps: WebDeps) {
+  return async (request: FastifyRequest, reply: FastifyReply, status: number, message: string): Promise<unknown> => {
+    const path = request.url.split('?')[0]!;
+    const viewer: Viewer = await (path === '/portal' || path.startsWith('/portal/')
+      ? portalSessionOf(deps.app, request).then(portalViewerOf)
+      : viewerOf(deps, request)
+    ).catch(() => ({ principal: null, csrfToken: null }));
+    const shown = status >= 500 ? problemOf(new Error('server fault')).message : message;
+    return errorPage(reply, viewer, status, shown);
   };
 }
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
-import type { ServerOptions } from '../http/server.ts';
-import type { WebDeps } from './common.ts';
+import type { PluginDeps, ServerOptions } from '../http/server.ts';
+import { browserErrorPage, type WebDeps } from './common.ts';
 import { definePages, registerPages, type PageRoute } from './route.ts';
 import { setupPages } from './pages/setup.ts';
 import { enrollPages } from './pages/enroll.ts';
@@ -88,6 +88,8 @@ export const webPages: readonly PageRoute[] = [
 
 type WebPlugin = NonNullable<ServerOptions['plugins']>[number];
 
-export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDeps) => {
+export const webPlugin: WebPlugin = async (fastify: FastifyInstance, deps: WebDeps & Pick<PluginDeps, 'setBrowserErrorPage'>) => {
   registerPages(fastify, deps, webPages);
+  // A browser that asks for a page no route answers gets the desk's "not found" page, not JSON.
+  deps.setBrowserErrorPage?.(browserErrorPage(deps));
 };

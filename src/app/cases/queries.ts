@@ -23,10 +23,21 @@ import type { Queryable } from '../../store/db.ts';
 import type { LoadedCase } from './case.ts';
 import { outsideTextOf } from './outside-text.ts';
 import { SENSITIVE_KINDS } from '../../domain/sensitive.ts';
+import { SEVERITIES } from '../../domain/severity.ts';
+import { REPORT_STATES } from '../../domain/report-management.ts';
 import { transitionReasonAad } from './records/transitions.ts';
 
 // Read models: the queue and the case page. Reads of sensitive data are audited; the case page is
 // rendered for the reader's audience, so those outside the security teams read labels, not values.
+
+/** The columns the queue sorts by; the title is sealed at rest, so it is not one of them. */
+export const QUEUE_SORTS = ['due', 'ref', 'severity', 'priority', 'owner', 'received'] as const;
+export type QueueSort = (typeof QUEUE_SORTS)[number];
+
+const flag = z
+  .enum(['true', 'false'])
+  .transform((v) => v === 'true')
+  .optional();
 
 export const QueueQuery = z.strictObject({
   status: z.enum(['open', 'closed']).default('open'),
@@ -34,10 +45,23 @@ export const QueueQuery = z.strictObject({
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
   /** Only cases due before this instant (with offset); `overdue=true` means due before now. */
   dueBefore: z.string().datetime({ offset: true }).optional(),
-  overdue: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
+  overdue: flag,
+  /** Only incidents forwarded to this project (by slug); reports still in triage have none. */
+  project: z
+    .string()
+    .regex(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/, 'must be a project slug like "tf-a"')
+    .max(64)
     .optional(),
+  /** Only cases in this report-management state: the report's, or any of the incident's projects'. */
+  state: z.enum(REPORT_STATES).optional(),
+  /** Only incidents of this severity (reports in triage have none yet). */
+  severity: z.enum(SEVERITIES).optional(),
+  /** Only cases this person owns (the report's triager, the incident's contact), or `nobody` for unowned ones. */
+  owner: z.union([z.uuid(), z.literal('nobody')]).optional(),
+  /** Only the caller's own: owned by them, or (incidents) a project part they handle. */
+  mine: flag,
+  sort: z.enum(QUEUE_SORTS).default('due'),
+  dir: z.enum(['asc', 'desc']).default('asc'),
 });
 
 export interface QueueItem {
@@ -46,16 +70,65 @@ export interface QueueItem {
   ref: string;
   title: string;
   state: string;
+  severity: string | null;
+  priority: string | null;
   owner: string | null;
   dueAt: string | null;
   overdue: boolean;
   receivedAt: string;
 }
 
-/** The SQL behind the incident half of the queue; exported so the benchmark times the same query raw. */
+type QueueOptions = z.output<typeof QueueQuery>;
+
+const SEVERITY_RANK = `CASE $a.severity ${SEVERITIES.map((s, n) => `WHEN '${s}' THEN ${n}`).join(' ')} END`;
+
+/** The ORDER BY of one sort, over the alias `a` of an incidents row; every order ends on the id, so pages are stable. */
+function incidentOrder(sort: QueueSort, dir: 'asc' | 'desc', a: string): string {
+  const d = dir === 'desc' ? 'DESC' : 'ASC';
+  const due = `${a}.next_due_at ASC NULLS LAST, ${a}.id`;
+  switch (sort) {
+    case 'due':
+      return `${a}.next_due_at ${d} NULLS LAST, ${a}.id`;
+    case 'ref':
+      return `${a}.ref ${d}, ${a}.id`;
+    case 'severity':
+      return `${SEVERITY_RANK.replace('$a', a)} ${d} NULLS LAST, ${due}`;
+    case 'priority':
+      return `${a}.priority ${d} NULLS LAST, ${due}`;
+    case 'owner':
+      return `(SELECT name FROM people WHERE id = ${a}.contact_id) ${d} NULLS LAST, ${due}`;
+    case 'received':
+      return `${a}.created_at ${d}, ${a}.id`;
+  }
+}
+
+function reportOrder(sort: QueueSort, dir: 'asc' | 'desc'): string {
+  const d = dir === 'desc' ? 'DESC' : 'ASC';
+  const due = 'r.next_due_at ASC NULLS LAST, r.id';
+  switch (sort) {
+    case 'due':
+      return `r.next_due_at ${d} NULLS LAST, r.id`;
+    case 'ref':
+      return `r.number ${d}`;
+    case 'owner':
+      return `(SELECT name FROM people WHERE id = r.triager_id) ${d} NULLS LAST, ${due}`;
+    case 'received':
+      return `r.received_at ${d}, r.id`;
+    // Reports in triage have no severity or priority yet: those orders fall back to the due date.
+    default:
+      return due;
+  }
+}
+
+/**
+ * The SQL behind the incident half of the queue, for one order; exported so the benchmark times the
+ * same query raw. The filters only narrow the cases the person may see ($2–$4): none of them
+ * widens it, so a filter never reveals a case.
+ */
 // The page is chosen first, on the incidents_queue index; the per-row look-ups (owner, project
 // states) then run only for the rows of the page, not for every row skipped by OFFSET.
-export const INCIDENT_QUEUE_SQL = `
+export function incidentQueueSql(sort: QueueSort = 'due', dir: 'asc' | 'desc' = 'asc'): string {
+  return `
   SELECT p.report_id, p.ref, p.id, p.title_sealed, p.status, p.severity, p.priority, p.next_due_at, p.created_at,
          (SELECT name FROM people WHERE id = p.contact_id) AS owner,
          (SELECT string_agg(ip.rm_state, ',' ORDER BY ip.project_id) FROM incident_projects ip WHERE ip.incident_id = p.id) AS rm_states,
@@ -67,19 +140,48 @@ export const INCIDENT_QUEUE_SQL = `
                   OR EXISTS (SELECT 1 FROM incident_projects ip WHERE ip.incident_id = i.id AND ip.project_id = ANY($3::uuid[]))
                   OR EXISTS (SELECT 1 FROM case_participants cp WHERE cp.report_id = i.report_id AND cp.person_id = $4))
              AND ($7::timestamptz IS NULL OR i.next_due_at < $7)
-           ORDER BY i.next_due_at ASC NULLS LAST, i.id
+             AND (($8::text IS NULL AND $9::text IS NULL)
+                  OR EXISTS (SELECT 1 FROM incident_projects ip JOIN projects pr ON pr.id = ip.project_id
+                              WHERE ip.incident_id = i.id AND ($8::text IS NULL OR pr.slug = $8) AND ($9::text IS NULL OR ip.rm_state = $9)))
+             AND ($10::text IS NULL OR i.severity = $10)
+             AND ($11::text IS NULL OR ($11 = 'nobody' AND i.contact_id IS NULL) OR i.contact_id::text = $11)
+             AND (NOT $12::boolean OR i.contact_id = $4
+                  OR EXISTS (SELECT 1 FROM incident_projects ip WHERE ip.incident_id = i.id AND ip.handler_id = $4))
+           ORDER BY ${incidentOrder(sort, dir, 'i')}
            LIMIT $5 OFFSET $6) AS p
-   ORDER BY p.next_due_at ASC NULLS LAST, p.id`;
-
-export function incidentQueueParams(p: PersonPrincipal, q: z.output<typeof QueueQuery>, now: Date = new Date()): unknown[] {
-  return [q.status, p.central, p.projectIds, p.personId, q.limit, q.offset, dueBefore(q, now)];
+   ORDER BY ${incidentOrder(sort, dir, 'p')}`;
 }
 
-function dueBefore(q: z.output<typeof QueueQuery>, now: Date): Date | null {
+/** The default order's query, as the benchmark measures it. */
+export const INCIDENT_QUEUE_SQL = incidentQueueSql();
+
+export function incidentQueueParams(p: PersonPrincipal, q: QueueOptions, now: Date = new Date()): unknown[] {
+  return [
+    q.status,
+    p.central,
+    p.projectIds,
+    p.personId,
+    q.limit,
+    q.offset,
+    dueBefore(q, now),
+    q.project ?? null,
+    q.state ?? null,
+    q.severity ?? null,
+    q.owner ?? null,
+    q.mine === true,
+  ];
+}
+
+function dueBefore(q: QueueOptions, now: Date): Date | null {
   const times = [q.dueBefore ? new Date(q.dueBefore) : null, q.overdue ? now : null].filter((t): t is Date => t !== null);
   return times.length ? new Date(Math.min(...times.map((t) => t.getTime()))) : null;
 }
 
+/**
+ * The queue as this person may see it: reports still in triage and incidents, in the order asked,
+ * narrowed by the filters. Each case appears once: a report that became an incident is listed as the
+ * incident only.
+ */
 export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueItem[]; incidents: QueueItem[] }> {
   const p = requirePerson(ctx);
   const q = QueueQuery.parse(raw ?? {});
@@ -98,10 +200,11 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
     severity: string | null;
     priority: string | null;
     on_team: boolean;
-  }>(INCIDENT_QUEUE_SQL, incidentQueueParams(p, q, now));
-  // Reports still in triage: the central team's work, and those someone was pulled into.
+  }>(incidentQueueSql(q.sort, q.dir), incidentQueueParams(p, q, now));
+  // Reports still in triage: the central team's work, and those someone was pulled into. They have
+  // no project or severity yet, so either filter leaves them out.
   const reports =
-    q.status === 'open' && q.offset === 0
+    q.status === 'open' && q.offset === 0 && !q.project && !q.severity
       ? await db.query<{
           id: string;
           number: number;
@@ -116,8 +219,11 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
           WHERE r.incident_id IS NULL AND r.rm_state <> 'closed'
             AND ($1::boolean OR EXISTS (SELECT 1 FROM case_participants cp WHERE cp.report_id = r.id AND cp.person_id = $2))
             AND ($3::timestamptz IS NULL OR r.next_due_at < $3)
-          ORDER BY r.next_due_at ASC NULLS LAST, r.id LIMIT 200`,
-          [p.central, p.personId, dueBefore(q, now)],
+            AND ($4::text IS NULL OR r.rm_state = $4)
+            AND ($5::text IS NULL OR ($5 = 'nobody' AND r.triager_id IS NULL) OR r.triager_id::text = $5)
+            AND (NOT $6::boolean OR r.triager_id = $2)
+          ORDER BY ${reportOrder(q.sort, q.dir)} LIMIT 200`,
+          [p.central, p.personId, dueBefore(q, now), q.state ?? null, q.owner ?? null, q.mine === true],
         )
       : { rows: [] };
   const due = (d: Date | null) => (d ? new Date(d).toISOString() : null);
@@ -134,6 +240,8 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
       ref: `#${r.number}`,
       title: reportTitles[n]!,
       state: r.rm_state === 'received' && r.owner ? 'in triage' : r.rm_state === 'received' ? 'awaiting triage' : r.rm_state,
+      severity: null,
+      priority: null,
       owner: r.owner,
       dueAt: due(r.next_due_at),
       overdue: r.next_due_at !== null && new Date(r.next_due_at) < now,
@@ -144,13 +252,45 @@ export async function queue(ctx: Ctx, raw: unknown): Promise<{ reports: QueueIte
       reportId: i.report_id,
       ref: i.ref,
       title: incidentTitles[n]!,
-      state: i.status === 'closed' ? 'closed' : [i.severity, i.priority, i.rm_states].filter(Boolean).join(' · '),
+      state: i.status === 'closed' ? 'closed' : [...new Set((i.rm_states ?? '').split(',').filter(Boolean))].join(', '),
+      severity: i.severity,
+      priority: i.priority,
       owner: i.owner,
       dueAt: due(i.next_due_at),
       overdue: i.next_due_at !== null && new Date(i.next_due_at) < now,
       receivedAt: new Date(i.created_at).toISOString(),
     })),
   };
+}
+
+/**
+ * What the queue's filters offer this person: the projects whose incidents they may see, and the
+ * owners of the open cases they may see (never the name of someone who owns only cases they may not).
+ */
+export async function queueFilterOptions(
+  ctx: Ctx,
+): Promise<{ projects: { slug: string; name: string }[]; owners: { id: string; name: string }[] }> {
+  const p = requirePerson(ctx);
+  const db = ctx.app.db;
+  const projects = await db.query<{ slug: string; name: string }>(
+    `SELECT slug, name FROM projects WHERE $1::boolean OR id = ANY($2::uuid[]) ORDER BY name, slug`,
+    [p.central, p.projectIds],
+  );
+  const owners = await db.query<{ id: string; name: string }>(
+    `SELECT pe.id, pe.name FROM people pe
+      WHERE pe.id IN (
+        SELECT r.triager_id FROM reports r
+         WHERE r.incident_id IS NULL AND r.rm_state <> 'closed'
+           AND ($1::boolean OR EXISTS (SELECT 1 FROM case_participants cp WHERE cp.report_id = r.id AND cp.person_id = $3))
+        UNION
+        SELECT i.contact_id FROM incidents i
+         WHERE $1::boolean
+            OR EXISTS (SELECT 1 FROM incident_projects ip WHERE ip.incident_id = i.id AND ip.project_id = ANY($2::uuid[]))
+            OR EXISTS (SELECT 1 FROM case_participants cp WHERE cp.report_id = i.report_id AND cp.person_id = $3))
+      ORDER BY pe.name, pe.id`,
+    [p.central, p.projectIds, p.personId],
+  );
+  return { projects: projects.rows, owners: owners.rows };
 }
 
 async function fixFor(ctx: Ctx, tx: Queryable, c: LoadedCase, sensitive: boolean, r: CaseRenderer): Promise<FixView | null> {

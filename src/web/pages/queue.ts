@@ -1,16 +1,89 @@
-import { queue, type QueueItem } from '../../app/cases/queries.ts';
+import { queue, queueFilterOptions, QueueQuery, type QueueItem, type QueueSort } from '../../app/cases/queries.ts';
 import { runningClocks, type RunningClock } from '../../app/sla/stats.ts';
 import { isInitialised } from '../../app/admin/instance.ts';
-import { html, type Html } from '../html.ts';
-import { field, layout, sendHtml, seeOther } from '../common.ts';
+import { REPORT_STATES } from '../../domain/report-management.ts';
+import { SEVERITIES } from '../../domain/severity.ts';
+import { html, raw, type Html } from '../html.ts';
+import { field, layout, scrollTable, select, sendHtml, seeOther } from '../common.ts';
 import { definePages } from '../route.ts';
-import { due } from '../format.ts';
+import { relativeDue } from '../format.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
 
-// The queue: overdue items first, then reports still in triage and incidents, earliest due first,
-// each with the clock that runs (the one due first) and who owns it.
+// The queue: what is overdue first, then reports still in triage and incidents, each case once, in
+// the order the person chose, narrowed by filters that are a plain GET form, so every view is a link
+// that can be shared. The filters only narrow what the use case lets the person see.
 
 type Clocks = Map<string, RunningClock[]>;
+
+/** The filters and order of one view of the queue, as they travel in its URL. */
+interface View {
+  status: 'open' | 'closed';
+  project?: string;
+  state?: string;
+  severity?: string;
+  owner?: string;
+  mine?: boolean;
+  overdue?: boolean;
+  sort: QueueSort;
+  dir: 'asc' | 'desc';
+}
+
+/** Reads the view from the query string; a value that is not one the queue knows is ignored rather than refused. */
+function viewOf(query: unknown): View {
+  const s = QueueQuery.shape;
+  const given = (name: string) => field(query, name) || undefined;
+  const v: View = {
+    status: s.status.safeParse(given('status')).data ?? 'open',
+    sort: s.sort.safeParse(given('sort')).data ?? 'due',
+    dir: s.dir.safeParse(given('dir')).data ?? 'asc',
+  };
+  const project = s.project.safeParse(given('project')).data;
+  const state = s.state.safeParse(given('state')).data;
+  const severity = s.severity.safeParse(given('severity')).data;
+  const owner = s.owner.safeParse(given('owner')).data;
+  if (project) v.project = project;
+  if (state) v.state = state;
+  if (severity) v.severity = severity;
+  if (owner) v.owner = owner;
+  if (s.mine.safeParse(given('mine')).data) v.mine = true;
+  if (s.overdue.safeParse(given('overdue')).data) v.overdue = true;
+  return v;
+}
+
+const hasFilters = (v: View) => Boolean(v.project || v.state || v.severity || v.owner || v.mine || v.overdue);
+
+/** The link to a view: only what differs from the defaults, so links stay short. */
+function hrefOf(v: View): string {
+  const q = new URLSearchParams();
+  if (v.status !== 'open') q.set('status', v.status);
+  for (const k of ['project', 'state', 'severity', 'owner'] as const) if (v[k]) q.set(k, v[k]!);
+  if (v.mine) q.set('mine', 'true');
+  if (v.overdue) q.set('overdue', 'true');
+  if (v.sort !== 'due') q.set('sort', v.sort);
+  if (v.dir !== 'asc') q.set('dir', v.dir);
+  const s = q.toString();
+  return s ? `/?${s}` : '/';
+}
+
+/** Which way a column sorts first: the most severe, the newest received; the rest from the top. */
+const FIRST_DIR: Record<QueueSort, 'asc' | 'desc'> = {
+  due: 'asc',
+  ref: 'asc',
+  severity: 'desc',
+  priority: 'asc',
+  owner: 'asc',
+  received: 'desc',
+};
+
+/** A column heading that sorts by it: a plain link; the current order is announced by aria-sort. */
+function sortHeader(v: View, sort: QueueSort, label: string): Html {
+  const current = v.sort === sort;
+  const dir = current ? (v.dir === 'asc' ? 'desc' : 'asc') : FIRST_DIR[sort];
+  const aria = current ? html` aria-sort="${v.dir === 'asc' ? 'ascending' : 'descending'}"` : '';
+  const arrow = current ? (v.dir === 'asc' ? ' ▲' : ' ▼') : '';
+  const hint = current ? `, sorted ${v.dir === 'asc' ? 'ascending' : 'descending'}; sort the other way` : ', sort by it';
+  return html`<th scope="col"${aria}><a href="${hrefOf({ ...v, sort, dir })}">${label}<span aria-hidden="true">${arrow}</span><span class="visually-hidden">${hint}</span></a></th>`;
+}
 
 /** The clock due first on a case, its owner, and how many more run. */
 function clockCell(list: RunningClock[] | undefined): Html {
@@ -21,42 +94,82 @@ function clockCell(list: RunningClock[] | undefined): Html {
     <span class="muted">owned by</span> ${first.owner ?? html`<span class="muted">nobody yet</span>`}${more > 0 ? html`<br><span class="muted">+${more} more running</span>` : ''}`;
 }
 
-function table(caption: string, items: QueueItem[], tz: string, empty: string, clocks: Clocks): Html {
-  return html`<table class="queue">
-  <caption>${caption} <span class="count">(${items.length})</span></caption>
-  <thead><tr><th scope="col">Ref</th><th scope="col">Title</th><th scope="col">State</th><th scope="col">Owner</th><th scope="col">Clock running</th><th scope="col">Due</th></tr></thead>
+const notSet = html`<span class="muted">—</span>`;
+
+interface TableOptions {
+  className: string;
+  caption: string;
+  items: QueueItem[];
+  empty: string;
+  /** Severity and priority belong to incidents; reports in triage have neither yet. */
+  incidentColumns: boolean;
+}
+
+function table(o: TableOptions, v: View, tz: string, now: Date, clocks: Clocks): Html {
+  const cols = o.incidentColumns ? 8 : 6;
+  return scrollTable(
+    o.caption,
+    html`<table class="${o.className}">
+  <caption>${o.caption} <span class="count">(${o.items.length})</span></caption>
+  <thead><tr>${sortHeader(v, 'ref', 'Ref')}<th scope="col">Title</th><th scope="col">State</th>${o.incidentColumns ? html`${sortHeader(v, 'severity', 'Severity')}${sortHeader(v, 'priority', 'Priority')}` : ''}${sortHeader(v, 'owner', 'Owner')}<th scope="col">Clock running</th>${sortHeader(v, 'due', 'Due')}</tr></thead>
   <tbody>
   ${
-    items.length === 0
-      ? html`<tr><td colspan="6" class="muted">${empty}</td></tr>`
-      : items.map(
+    o.items.length === 0
+      ? html`<tr><td colspan="${cols}" class="muted">${o.empty}</td></tr>`
+      : o.items.map(
           (i) => html`<tr${i.overdue ? html` class="overdue-row"` : ''}>
       <td><a href="/cases/${i.reportId}">${i.ref}</a></td>
       <td><a href="/cases/${i.reportId}">${i.title}</a></td>
       <td>${i.state}</td>
+      ${o.incidentColumns ? html`<td>${i.severity ?? notSet}</td><td>${i.priority ?? notSet}</td>` : ''}
       <td>${i.owner ?? html`<span class="muted">unclaimed</span>`}</td>
       <td>${clockCell(clocks.get(i.reportId))}</td>
-      <td>${due(i.dueAt, tz, i.overdue)}</td>
+      <td>${relativeDue(i.dueAt, tz, now, i.overdue)}</td>
     </tr>`,
         )
   }
   </tbody>
-</table>`;
+</table>`,
+  );
 }
 
-/** Everything overdue, reports and incidents together, most overdue first: what needs someone now. */
-function overdueTable(items: QueueItem[], tz: string, clocks: Clocks): Html {
-  const late = items.filter((i) => i.overdue).sort((a, b) => Date.parse(a.dueAt!) - Date.parse(b.dueAt!));
-  if (late.length === 0) return html``;
-  return html`<table class="overdue-list">
-  <caption>Overdue now <span class="count">(${late.length})</span></caption>
-  <thead><tr><th scope="col">Ref</th><th scope="col">Title</th><th scope="col">Clock running</th><th scope="col">Due</th></tr></thead>
-  <tbody>${late.map(
-    (i) => html`<tr class="overdue-row">
-    <td><a href="/cases/${i.reportId}">${i.ref}</a></td><td>${i.title}</td><td>${clockCell(clocks.get(i.reportId))}</td><td>${due(i.dueAt, tz, true)}</td>
-  </tr>`,
-  )}</tbody>
-</table>`;
+function filterForm(v: View, options: Awaited<ReturnType<typeof queueFilterOptions>>): Html {
+  const check = (name: 'mine' | 'overdue', label: string) =>
+    html`<div class="field choice"><label><input type="checkbox" name="${name}" value="true"${v[name] ? raw(' checked') : ''}> ${label}</label></div>`;
+  return html`<form method="get" action="/" class="filters" role="search" aria-label="Filter the queue">
+  <input type="hidden" name="status" value="${v.status}">
+  <input type="hidden" name="sort" value="${v.sort}">
+  <input type="hidden" name="dir" value="${v.dir}">
+  ${select({ name: 'project', label: 'Project', value: v.project ?? '', blank: 'Any project', options: options.projects.map((p) => ({ value: p.slug, label: p.name })) })}
+  ${select({ name: 'state', label: 'State', value: v.state ?? '', blank: 'Any state', options: REPORT_STATES.filter((s) => s !== 'start').map((s) => ({ value: s, label: s })) })}
+  ${select({ name: 'severity', label: 'Severity', value: v.severity ?? '', blank: 'Any severity', options: [...SEVERITIES].reverse().map((s) => ({ value: s, label: s })) })}
+  ${select({
+    name: 'owner',
+    label: 'Owner',
+    value: v.owner ?? '',
+    blank: 'Anyone',
+    options: [{ value: 'nobody', label: 'Nobody yet' }, ...options.owners.map((o) => ({ value: o.id, label: o.name }))],
+  })}
+  ${check('mine', 'Mine only')}
+  ${check('overdue', 'Overdue only')}
+  <div class="filter-buttons"><button type="submit">Filter</button>${hasFilters(v) ? html` <a href="${hrefOf({ status: v.status, sort: v.sort, dir: v.dir })}">Clear the filters</a>` : ''}</div>
+</form>`;
+}
+
+/** What to do when nothing is listed: clear the filters, or where new work comes from. */
+function emptyQueue(v: View, central: boolean): Html {
+  if (hasFilters(v))
+    return html`<div class="empty-state" role="status"><p><strong>No case matches these filters.</strong></p>
+    <p><a href="${hrefOf({ status: v.status, sort: v.sort, dir: v.dir })}">Clear the filters</a> to see the whole ${v.status === 'open' ? 'queue' : 'list of closed incidents'}.</p></div>`;
+  if (v.status === 'closed')
+    return html`<div class="empty-state" role="status"><p><strong>No closed incidents yet.</strong></p><p><a href="/">Back to the open queue</a>.</p></div>`;
+  return html`<div class="empty-state" role="status"><p><strong>The queue is empty: nothing waits for triage and no incident is open.</strong></p>
+  ${
+    central
+      ? html`<p>New reports arrive through the <a href="/report">report form</a>, the API or the security alias's mail, and appear here for triage.</p>`
+      : html`<p>Cases appear here once they are forwarded to your project or someone pulls you into one.</p>`
+  }
+  <p>See the <a href="/?status=closed">closed incidents</a>, or the <a href="/dashboard">dashboard</a> for how the deadlines went.</p></div>`;
 }
 
 export const queuePages = definePages([
@@ -67,28 +180,51 @@ export const queuePages = definePages([
     // The start page: a fresh desk goes to setup, anyone else signed out to sign in.
     signedOut: async ({ app, reply }) => seeOther(reply, (await isInitialised(app.db)) ? '/signin' : '/setup'),
     handler: async ({ app, ctx, viewer, query, reply }) => {
-      const status = field(query, 'status') === 'closed' ? 'closed' : 'open';
-      const q = await queue(ctx, { status });
+      const v = viewOf(query);
+      const { status, sort, dir, ...filters } = v;
+      const q = await queue(ctx, {
+        status,
+        sort,
+        dir,
+        ...filters,
+        ...(filters.mine ? { mine: 'true' } : {}),
+        ...(filters.overdue ? { overdue: 'true' } : {}),
+      });
+      const all = [...q.reports, ...q.incidents];
       const clocks = await runningClocks(
         ctx,
-        [...q.reports, ...q.incidents].map((i) => i.reportId),
+        all.map((i) => i.reportId),
       );
       const tz = await viewerTimeZone(app, viewer.principal!.personId);
+      const now = app.clock();
+      const options = await queueFilterOptions(ctx);
       const tab = (s: 'open' | 'closed', label: string) =>
         s === status
-          ? html`<li><a href="/?status=${s}" aria-current="page">${label}</a></li>`
-          : html`<li><a href="/?status=${s}">${label}</a></li>`;
+          ? html`<li><a href="${hrefOf({ ...v, status: s })}" aria-current="page">${label}</a></li>`
+          : html`<li><a href="${hrefOf({ ...v, status: s })}">${label}</a></li>`;
+      // Each case once: what is overdue is listed in its own table first, and only there.
+      const late = all.filter((i) => i.overdue);
+      const onTime = (items: QueueItem[]) => items.filter((i) => !i.overdue);
+      const body =
+        all.length === 0
+          ? emptyQueue(v, viewer.principal!.central)
+          : html`${late.length ? table({ className: 'overdue-list', caption: 'Overdue now', items: late, empty: '', incidentColumns: true }, v, tz, now, clocks) : ''}
+          ${
+            v.overdue
+              ? ''
+              : html`${status === 'open' ? table({ className: 'queue', caption: 'Reports in triage', items: onTime(q.reports), empty: late.some((i) => i.kind === 'report') ? 'No other reports waiting for triage.' : 'No reports waiting for triage.', incidentColumns: false }, v, tz, now, clocks) : ''}
+          ${table({ className: 'queue', caption: status === 'open' ? 'Open incidents' : 'Closed incidents', items: onTime(q.incidents), empty: status === 'closed' ? 'No closed incidents.' : late.some((i) => i.kind === 'incident') ? 'No other open incidents.' : 'No open incidents.', incidentColumns: true }, v, tz, now, clocks)}`
+          }`;
       return sendHtml(
         reply,
         200,
         layout({
           title: 'Queue',
           viewer,
-          body: html`<nav aria-label="Filter" class="tabs"><ul>${tab('open', 'Open')}${tab('closed', 'Closed')}</ul></nav>
+          body: html`<nav aria-label="Open or closed" class="tabs"><ul>${tab('open', 'Open')}${tab('closed', 'Closed')}</ul></nav>
+          ${filterForm(v, options)}
           <p class="muted">Times are shown in ${tz}.</p>
-          ${overdueTable([...q.reports, ...q.incidents], tz, clocks)}
-          ${status === 'open' ? table('Reports in triage', q.reports, tz, 'No reports waiting for triage.', clocks) : ''}
-          ${table(status === 'open' ? 'Open incidents' : 'Closed incidents', q.incidents, tz, status === 'open' ? 'No open incidents.' : 'No closed incidents.', clocks)}`,
+          ${body}`,
         }),
       );
     },
