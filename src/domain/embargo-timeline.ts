@@ -6,6 +6,8 @@
 
 import { ValidationError, type ErrorDetail } from './errors.ts';
 import { parseEmbargoEnd } from './embargo-management.ts';
+import { publicHolidayDetails } from './holidays.ts';
+import { localDate } from './calendar.ts';
 
 export interface TierEnd {
   tier: string;
@@ -22,6 +24,8 @@ export interface TimelineRules {
   /** The profile's tiers, in order. */
   tiers: readonly { id: string; name: string }[];
   maxDays?: number | undefined;
+  /** Where the recipients keep public holidays (a region and the zone they read dates in): an end on one is warned about. */
+  holidays?: readonly { region: string; timeZone: string }[];
 }
 
 export interface TimelineInput {
@@ -99,6 +103,17 @@ export function checkTimeline(input: TimelineInput, rules: TimelineRules, now: D
   const warnings = ordered
     .filter((o) => [0, 6].includes(weekdayIn(o.at, zone)))
     .map((o) => `${o.path} falls on a weekend in ${zone}: people may not be there to act on it`);
+  for (const o of ordered) {
+    const seen = new Set<string>();
+    for (const h of rules.holidays ?? []) {
+      const day = localDate(o.at, h.timeZone);
+      const holiday = publicHolidayDetails(h.region, Number(day.slice(0, 4)), Number(day.slice(0, 4))).find((x) => x.date === day);
+      if (holiday && !seen.has(`${h.region}:${holiday.name}`)) {
+        seen.add(`${h.region}:${holiday.name}`);
+        warnings.push(`${o.path} falls on ${holiday.name}, a public holiday in ${h.region} where a stakeholder organisation is`);
+      }
+    }
+  }
   return { timeline: { tiers, publicAt, timeZone: zone }, warnings };
 }
 

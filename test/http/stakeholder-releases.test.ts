@@ -392,3 +392,40 @@ test('a profile that has updates reviewed keeps them for a team member to send o
     assert.equal(back.status, 200, back.body);
   }
 });
+
+test("a timeline ending on an organisation's public holiday is a warning to the team; a region that is none is refused", async () => {
+  const B7 = 150 * DAY;
+  await pass(at(B7));
+  const k = await aliasKey('Holiday Corp', 'sec@holiday.example');
+  const body = {
+    name: 'Holiday Corp',
+    alias: 'sec@holiday.example',
+    timeZone: 'America/New_York',
+    publicKey: k.publicKey,
+    fingerprint: k.fingerprint,
+    tiers: [{ project: 'tf-a', tier: 'trusted-stakeholders' }],
+  };
+  const bad = await api(h, 'POST', '/api/stakeholders', { as: tina, body: { ...body, holidayRegion: 'XX-NOPE' } });
+  assert.equal(bad.status, 400, bad.body);
+  assert.match(bad.body, /not a holiday region/);
+  const added = await api(h, 'POST', '/api/stakeholders', { as: tina, body: { ...body, holidayRegion: 'us' } });
+  assert.equal(added.status, 201, added.body);
+  assert.equal(added.json.holidayRegion, 'US');
+  const c = await newIncident('Loader overflow on a holiday');
+  // Memorial Day 2027 is Monday 31 May; 15:00 UTC is 11:00 in New York.
+  const p = await api(h, 'POST', `/api/reports/${c.reportId}/embargo/proposals`, {
+    as: hank,
+    body: {
+      tiers: [
+        { tier: 'ess', endsAt: '2027-05-31T15:00:00Z' },
+        { tier: 'trusted-stakeholders', endsAt: '2027-06-08T15:00:00Z' },
+      ],
+      publicAt: '2027-06-15T15:00:00Z',
+      timeZone: 'UTC',
+    },
+  });
+  assert.equal(p.status, 201, p.body);
+  assert.deepEqual(p.json.warnings, ['tiers[0].endsAt falls on Memorial Day, a public holiday in US where a stakeholder organisation is']);
+  const seen = (await api(h, 'GET', `/api/reporter/${c.token}`)).json;
+  assert.doesNotMatch(JSON.stringify(seen), /Memorial Day|stakeholder organisation is/, 'the reporter is not told where stakeholders are');
+});

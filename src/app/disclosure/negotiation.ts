@@ -16,6 +16,7 @@ import { moveEmbargo, setCaseFlags } from './case-state.ts';
 import { emit } from '../events.ts';
 import { endReleases, planReleases } from '../releases/plan.ts';
 import { updateToldTiers } from '../stakeholders/notify.ts';
+import { orgsInTiers } from '../stakeholders/orgs.ts';
 
 // Embargo negotiation (TF P5: "The project incident handler is responsible for negotiating
 // embargo/disclosure timelines with the reporter"; Tock 4.1: "Determine an appropriate disclosure
@@ -189,7 +190,19 @@ async function propose(
   raw: z.input<typeof TimelineInput>,
 ): Promise<{ proposal: ProposalView; warnings: string[] }> {
   const input = TimelineInput.parse(raw);
-  const { timeline, warnings } = checkTimeline(input, rules.embargo, now);
+  // The organisations of the incident's tiers, where they keep public holidays: a date on one is a
+  // warning to the team (the reporter's counter is not told where stakeholders are).
+  const orgs =
+    by === 'reporter'
+      ? []
+      : await orgsInTiers(
+          ctx.app,
+          tx,
+          c.projects.map((p) => p.projectId),
+          rules.embargo.tiers.map((t) => t.id),
+        );
+  const holidays = orgs.flatMap((o) => (o.holidayRegion ? [{ region: o.holidayRegion, timeZone: o.timeZone }] : []));
+  const { timeline, warnings } = checkTimeline(input, { ...rules.embargo, holidays }, now);
   const incidentId = c.row.incidentId!;
   const current = await openProposal(tx, incidentId);
   if (current) await closeProposal(tx, current.id, 'superseded', now);

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Queryable } from '../../store/db.ts';
 import { isValidTimeZone } from '../../domain/calendar.ts';
+import { normalizeHolidayRegion } from '../../domain/holidays.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { isUuid } from '../../domain/ids.ts';
 import { aad, actorId, audit, requireDesk, requireStepUp, type App, type Ctx } from '../context.ts';
@@ -18,6 +19,19 @@ import type { ProfileRules } from '../profile/rules.ts';
 
 const tz = z.string().trim().refine(isValidTimeZone, 'must be an IANA time zone like Europe/London');
 const alias = z.string().trim().toLowerCase().email().max(320);
+const holidayRegion = z
+  .string()
+  .trim()
+  .max(40)
+  .transform((v, c) => {
+    try {
+      return normalizeHolidayRegion(v);
+    } catch {
+      c.addIssue({ code: 'custom', message: `"${v}" is not a holiday region (like US, GB-ENG or DE-BY)` });
+      return z.NEVER;
+    }
+  })
+  .optional();
 const membership = z.strictObject({ project: z.string().trim().min(1).max(100), tier: z.string().trim().min(1).max(64) });
 
 export const ApplicationInput = z.strictObject({
@@ -26,6 +40,8 @@ export const ApplicationInput = z.strictObject({
   /** What the organisation is and why it needs early warning (a distributor, a silicon vendor, ...). */
   about: z.string().trim().min(10).max(5000),
   timeZone: tz,
+  /** Where its people keep public holidays: a timeline ending on one is warned about. */
+  holidayRegion,
   /** The tier it asks to join. */
   project: z.string().trim().min(1).max(100),
   tier: z.string().trim().min(1).max(64),
@@ -55,6 +71,7 @@ export const AddOrgInput = z.strictObject({
   alias,
   about: z.string().trim().max(5000).optional(),
   timeZone: tz,
+  holidayRegion,
   publicKey: z
     .string()
     .min(1)
@@ -71,6 +88,7 @@ export interface OrgView {
   alias: string;
   about: string | null;
   timeZone: string;
+  holidayRegion: string | null;
   statement: string | null;
   status: 'applied' | 'approved' | 'rejected' | 'removed';
   keyFingerprint: string | null;
@@ -87,6 +105,7 @@ interface OrgRow {
   alias_sealed: string;
   about_sealed: string | null;
   time_zone: string;
+  holiday_region: string | null;
   policy_statement_sealed: string | null;
   status: OrgView['status'];
   key_fingerprint: string | null;
@@ -95,7 +114,7 @@ interface OrgRow {
 }
 
 const ORG_COLUMNS =
-  'id, name_sealed, alias_sealed, about_sealed, time_zone, policy_statement_sealed, status, key_fingerprint, created_at, decided_at';
+  'id, name_sealed, alias_sealed, about_sealed, time_zone, holiday_region, policy_statement_sealed, status, key_fingerprint, created_at, decided_at';
 
 /** Opens a sealed column of an organisation's row. */
 const open = (app: App, row: { id: string }, column: string, sealed: string) =>
@@ -143,6 +162,7 @@ function viewOf(app: App, row: OrgRow, tiers: OrgView['tiers'], applied: OrgView
     alias: orgAlias(app, row),
     about: row.about_sealed ? open(app, row, 'about', row.about_sealed) : null,
     timeZone: row.time_zone,
+    holidayRegion: row.holiday_region,
     statement: row.policy_statement_sealed ? open(app, row, 'policy_statement', row.policy_statement_sealed) : null,
     status: row.status,
     keyFingerprint: row.key_fingerprint,
@@ -184,7 +204,15 @@ async function insertOrg(
   ctx: Ctx,
   tx: Queryable,
   now: Date,
-  o: { name: string; alias: string; about?: string | undefined; timeZone: string; statement?: string; status: 'applied' | 'approved' },
+  o: {
+    name: string;
+    alias: string;
+    about?: string | undefined;
+    timeZone: string;
+    holidayRegion?: string | undefined;
+    statement?: string;
+    status: 'applied' | 'approved';
+  },
 ): Promise<string> {
   const index = ctx.app.blind.of('email', o.alias);
   const taken = await tx.query('SELECT 1 FROM stakeholder_orgs WHERE alias_index = $1', [index]);
@@ -193,8 +221,8 @@ async function insertOrg(
   const seal = (column: string, v: string) => ctx.app.sealer.seal(v, aad('stakeholder_orgs', column, id));
   await tx.query(
     `INSERT INTO stakeholder_orgs (id, name_sealed, alias_sealed, alias_index, about_sealed, time_zone, policy_statement_sealed, status, created_at,
-                                   decided_by, decided_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+                                   decided_by, decided_at, holiday_region)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
     [
       id,
       seal('name', o.name),
@@ -207,6 +235,7 @@ async function insertOrg(
       now,
       o.status === 'approved' ? actorId(ctx.principal) : null,
       o.status === 'approved' ? now : null,
+      o.holidayRegion ?? null,
     ],
   );
   return id;
@@ -394,17 +423,32 @@ export interface TierOrg {
   name: string;
   alias: string;
   timeZone: string;
+  holidayRegion: string | null;
   tier: string;
 }
 
 /** The approved organisations in the given tiers of the incident's projects. */
 export async function orgsInTiers(app: App, tx: Queryable, projectIds: readonly string[], tiers: readonly string[]): Promise<TierOrg[]> {
-  const r = await tx.query<{ id: string; name_sealed: string; alias_sealed: string; time_zone: string; tier: string }>(
-    `SELECT DISTINCT ON (o.id) o.id, o.name_sealed, o.alias_sealed, o.time_zone, st.tier
+  const r = await tx.query<{
+    id: string;
+    name_sealed: string;
+    alias_sealed: string;
+    time_zone: string;
+    holiday_region: string | null;
+    tier: string;
+  }>(
+    `SELECT DISTINCT ON (o.id) o.id, o.name_sealed, o.alias_sealed, o.time_zone, o.holiday_region, st.tier
        FROM stakeholder_orgs o JOIN stakeholder_tiers st ON st.org_id = o.id
       WHERE o.status = 'approved' AND st.project_id = ANY($1::uuid[]) AND st.tier = ANY($2::text[])
       ORDER BY o.id, st.tier`,
     [projectIds, tiers],
   );
-  return r.rows.map((row) => ({ id: row.id, name: orgName(app, row), alias: orgAlias(app, row), timeZone: row.time_zone, tier: row.tier }));
+  return r.rows.map((row) => ({
+    id: row.id,
+    name: orgName(app, row),
+    alias: orgAlias(app, row),
+    timeZone: row.time_zone,
+    holidayRegion: row.holiday_region,
+    tier: row.tier,
+  }));
 }

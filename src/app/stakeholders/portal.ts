@@ -292,7 +292,14 @@ export function answerStakeholder(ctx: Ctx, reportId: string, orgId: string, raw
         leaks,
       );
     const id = await insertMessage(ctx, tx, c.row.incidentId, orgId, true, body, now);
-    const org = { id: row.id, name: orgName(ctx.app, row), alias: orgAlias(ctx.app, row), timeZone: row.time_zone, tier: row.tier };
+    const org = {
+      id: row.id,
+      name: orgName(ctx.app, row),
+      alias: orgAlias(ctx.app, row),
+      timeZone: row.time_zone,
+      holidayRegion: null,
+      tier: row.tier,
+    };
     await mailOrgs(ctx, tx, now, c, [org], {
       what: 'Answer from the security team',
       templateId: 'stakeholder.answer',

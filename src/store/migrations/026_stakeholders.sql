@@ -11,6 +11,9 @@ CREATE TABLE stakeholder_orgs (
   alias_index        text NOT NULL UNIQUE,
   about_sealed       text,
   time_zone          text NOT NULL,
+  -- Where its people keep public holidays (date-holidays region, e.g. US, DE-BY): a timeline that
+  -- ends on one is warned about.
+  holiday_region     text,
   -- The organisation's statement that it accepts the disclosure policy, as it gave it, and when.
   policy_statement_sealed text,
   status             text NOT NULL CHECK (status IN ('applied', 'approved', 'rejected', 'removed')),

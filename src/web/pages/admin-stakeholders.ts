@@ -34,6 +34,7 @@ const ADD_LABELS: Labels = {
   alias: ['alias', 'The alias'],
   about: ['about', 'What it is'],
   timeZone: ['timeZone', 'The time zone'],
+  holidayRegion: ['holidayRegion', 'The holiday region'],
   publicKey: ['publicKey', 'The public key'],
   fingerprint: ['fingerprint', 'The fingerprint'],
   'tiers.0.project': ['project', 'The project'],
@@ -104,6 +105,7 @@ function orgCard(o: OrgView, choices: StakeholderChoices, failed: FailedForm | n
     <dl class="facts">
       <div><dt>Alias</dt><dd>${o.alias}</dd></div>
       <div><dt>Time zone</dt><dd>${o.timeZone}</dd></div>
+      <div><dt>Public holidays of</dt><dd>${o.holidayRegion ?? html`<span class="muted">not given</span>`}</dd></div>
       <div><dt>Key fingerprint</dt><dd><code>${o.keyFingerprint ?? '—'}</code>${o.status === 'applied' ? html` <span class="muted">(not confirmed yet)</span>` : ''}</dd></div>
       <div><dt>Tiers</dt><dd>${
         o.tiers.length
@@ -159,6 +161,7 @@ async function stakeholdersPage(input_: PageInput, status: number, failed: Faile
           ${input({ name: 'alias', label: 'Security alias', type: 'email', required: true, value: v(failed, add, 'alias'), error: e(failed, add, 'alias'), hint: 'A contact alias of the organisation, not a person’s address.' })}
           ${textarea({ name: 'about', label: 'What it is (optional)', rows: 2, value: v(failed, add, 'about'), error: e(failed, add, 'about') })}
           ${input({ name: 'timeZone', label: 'Time zone', required: true, value: v(failed, add, 'timeZone', 'UTC'), error: e(failed, add, 'timeZone'), hint: 'Like Europe/Berlin: the dates it is sent are in it.' })}
+          ${input({ name: 'holidayRegion', label: 'Public holidays of (optional)', value: v(failed, add, 'holidayRegion', ''), error: e(failed, add, 'holidayRegion'), hint: 'A region like US, GB-ENG or DE-BY: a timeline ending on one of its holidays is warned about.' })}
           ${textarea({ name: 'publicKey', label: 'OpenPGP public key of the alias (armored)', required: true, rows: 6, value: v(failed, add, 'publicKey'), error: e(failed, add, 'publicKey') })}
           ${input({ name: 'fingerprint', label: 'Fingerprint, as the organisation read it to you', required: true, value: v(failed, add, 'fingerprint'), error: e(failed, add, 'fingerprint') })}
           ${tierFields(choices, failed?.form === add ? failed : null, add, choices.projects[0]?.slug ?? '', choices.tiers[0]?.id ?? '')}
@@ -190,6 +193,7 @@ export const adminStakeholdersPages = definePages([
         alias: field(body, 'alias'),
         ...(optional(body, 'about') ? { about: optional(body, 'about') } : {}),
         timeZone: field(body, 'timeZone'),
+        ...(field(body, 'holidayRegion').trim() ? { holidayRegion: field(body, 'holidayRegion') } : {}),
         publicKey: field(body, 'publicKey'),
         fingerprint: field(body, 'fingerprint'),
         tiers: [{ project: field(body, 'project'), tier: field(body, 'tier') }],

@@ -16,6 +16,7 @@ const LABELS: Labels = {
   alias: ['alias', 'The alias'],
   about: ['about', 'What the organisation is'],
   timeZone: ['timeZone', 'The time zone'],
+  holidayRegion: ['holidayRegion', 'The holiday region'],
   project: ['project', 'The project'],
   tier: ['tier', 'The tier'],
   publicKey: ['publicKey', 'The public key'],
@@ -37,6 +38,7 @@ function applicationForm(choices: StakeholderChoices, values: FormBody, problem:
     ${input({ name: 'alias', label: 'Security alias', type: 'email', required: true, value: v('alias'), error: e('alias'), hint: 'A contact alias of your security team (like psirt@example.com), not a person’s address: everything is sent there.' })}
     ${textarea({ name: 'about', label: 'What your organisation is, and why it needs early warning', required: true, rows: 4, value: v('about'), error: e('about') })}
     ${input({ name: 'timeZone', label: 'Time zone', required: true, value: v('timeZone', 'UTC'), error: e('timeZone'), hint: 'Like Europe/Berlin or America/New_York: the dates you are sent are in it.' })}
+    ${input({ name: 'holidayRegion', label: 'Your public holidays (optional)', value: v('holidayRegion', ''), error: e('holidayRegion'), hint: 'A region like US, GB-ENG or DE-BY: we avoid deadlines on its holidays.' })}
     ${select({
       name: 'project',
       label: 'Project',
@@ -96,6 +98,7 @@ export const stakeholderApplyPages = definePages([
         alias: field(body, 'alias'),
         about: field(body, 'about'),
         timeZone: field(body, 'timeZone'),
+        ...(field(body, 'holidayRegion').trim() ? { holidayRegion: field(body, 'holidayRegion') } : {}),
         project: field(body, 'project'),
         tier: field(body, 'tier'),
         publicKey: field(body, 'publicKey'),
