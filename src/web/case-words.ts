@@ -9,8 +9,12 @@ import { html, type Html } from './html.ts';
 /** A date on the case page: "Fri 4 Dec 2026, 19:14", the exact instant (to the second) in datetime. */
 export function at(iso: string | null | undefined, timeZone: string): Html {
   if (!iso) return html`<span class="muted">—</span>`;
-  const d = new Date(iso);
-  const text = dateTimeFormat('en-GB', {
+  return html`<time datetime="${secondsIso(new Date(iso))}">${plainTime(iso, timeZone)}</time>`;
+}
+
+/** The readable text of a date on the case page, without the zone's name. */
+export function plainTime(iso: string, timeZone: string): string {
+  return dateTimeFormat('en-GB', {
     timeZone,
     weekday: 'short',
     day: 'numeric',
@@ -18,8 +22,7 @@ export function at(iso: string | null | undefined, timeZone: string): Html {
     year: 'numeric',
     hour: '2-digit',
     minute: '2-digit',
-  }).format(d);
-  return html`<time datetime="${secondsIso(d)}">${text}</time>`;
+  }).format(new Date(iso));
 }
 
 /** ISO 8601 in UTC without milliseconds: the machine-readable instant. */
@@ -82,13 +85,24 @@ export function clockWords(clock: string): string {
   return clock.replace(/[-_]/g, ' ');
 }
 
+/** The report as a whole (its coordinator: triage). */
 const REPORT_STATE_WORDS: Record<string, string> = {
   received: 'The report was received',
   valid: 'The report was found valid',
   invalid: 'The report was found not to be a vulnerability',
-  accepted: 'The vulnerability was confirmed',
+  accepted: 'The report was accepted',
   deferred: 'Work on it was deferred',
   closed: 'It was closed',
+};
+
+/** One project's part of an incident. */
+const PROJECT_STATE_WORDS: Record<string, string> = {
+  received: 'the project team received the incident',
+  valid: 'the project team took the incident on',
+  invalid: 'not a vulnerability for this project',
+  accepted: 'the vulnerability was confirmed',
+  deferred: 'work on it was deferred',
+  closed: 'closed for this project',
 };
 
 const FLAG_WORDS: Record<Flag, string> = {
@@ -136,11 +150,9 @@ export function timelineSentence(t: TimelineEntry): Html {
   const who = t.participant.startsWith('project ') ? `${t.participant.charAt(0).toUpperCase()}${t.participant.slice(1)}: ` : '';
   switch (t.machine) {
     case 'report-management': {
-      const phrase = REPORT_STATE_WORDS[t.to];
+      const phrase = (who ? PROJECT_STATE_WORDS : REPORT_STATE_WORDS)[t.to];
       if (!phrase) break;
-      if (t.participant.startsWith('project ') && t.to === 'received') return html`${who}the project team received the incident`;
-      if (t.from === 'closed') return html`${who}${lower(phrase)} again (reopened)`;
-      return html`${who}${who ? lower(phrase) : phrase}`;
+      return html`${who}${phrase}${t.from === 'closed' ? ' (reopened)' : ''}`;
     }
     case 'task':
       return html`${t.to === 'closed' ? 'The incident was closed' : 'The incident was reopened'}`;
@@ -162,16 +174,13 @@ export function timelineSentence(t: TimelineEntry): Html {
   return html`<strong>${t.participant}</strong> ${t.from} → ${t.to}`;
 }
 
-function lower(s: string): string {
-  return `${s.charAt(0).toLowerCase()}${s.slice(1)}`;
-}
-
 /** The report's state in plain words, for the summary. */
 export function reportStateWords(rmState: string, triager: string | null, incident: boolean): string {
   if (!incident) {
     if (rmState === 'received') return triager ? `In triage with ${triager}` : 'Awaiting triage: nobody has claimed it';
     if (rmState === 'invalid' || rmState === 'closed') return 'Rejected: not a vulnerability';
   }
+  if (rmState === 'accepted') return 'Accepted: the incident is with the project team(s)';
   return REPORT_STATE_WORDS[rmState] ?? rmState;
 }
 

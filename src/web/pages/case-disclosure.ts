@@ -53,10 +53,10 @@ const STATE_WORDS: Record<string, string> = {
   exited: 'The embargo has ended.',
 };
 
-/** A timeline's dates in the page's one zone (the viewer's); the zone it was proposed in is said in words. */
+/** A timeline's dates in the page's one zone (the viewer's), whatever zone it was proposed in. */
 function timelineList(p: ProposalView, tz: string): Html {
   return html`<ul class="timeline-ends">${p.tiers.map((t) => html`<li>${t.name}: the embargo ends ${when(t.endsAt, tz)}</li>`)}
-    <li><strong>Public disclosure: ${when(p.publicAt, tz)}</strong></li></ul>${p.timeZone !== tz ? html`<p class="muted">Proposed in ${p.timeZone}.</p>` : ''}${p.note ? html`<p class="muted">${p.note}</p>` : ''}`;
+    <li><strong>Public disclosure: ${when(p.publicAt, tz)}</strong></li></ul>${p.note ? html`<p class="muted">${p.note}</p>` : ''}`;
 }
 
 /**

@@ -178,7 +178,8 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
   const timeline = html`<section aria-labelledby="tl-h" class="card">
     <h2 id="tl-h">Timeline</h2>
     <ol class="timeline">${v.timeline.map(
-      (t) => html`<li>${at(t.at, tz)}: ${timelineSentence(t)}${t.actor ? html` <span class="muted">(by ${t.actor})</span>` : ''}${t.reason ? html`<br><span class="reason">${t.reason}</span>` : ''}</li>`,
+      (t) =>
+        html`<li>${at(t.at, tz)}: ${timelineSentence(t)}${t.actor ? html` <span class="muted">(by ${t.actor})</span>` : ''}${t.reason ? html`<br><span class="reason">${t.reason}</span>` : ''}</li>`,
     )}</ol>
   </section>`;
 
@@ -213,12 +214,12 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
 
   return html`<p class="muted case-meta"><a href="/">← Queue</a> · All times on this page are in ${tz}.</p>
     <div class="case-layout">
-      <aside class="case-side" aria-label="Summary and actions">
-        ${summaryPanel(v, extras)}
+      <aside class="case-side" aria-label="What you can do now, and a summary">
         ${actionPanels(v, viewer, extras, failed, plan)}
+        ${summaryPanel(v, extras)}
       </aside>
       <div class="case-main">
-        ${reportSection}${thread}${composer(v, viewer, extras, failed, plan.compose)}
+        ${reportSection}${thread}${composer(viewer, extras, failed, plan.compose)}
       </div>
     </div>
     ${caseRedactionSection(v, viewer, failed)}${extras.offeredKeys}${incidentSection}${caseFixSection(v, viewer, failed, tz)}${caseDisclosureSection(v, viewer, failed, tz)}${afterDisclosureSection(v, viewer, failed, tz)}${retrospectiveSection(v, viewer, failed, tz)}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${attachments}`;
@@ -239,12 +240,17 @@ function summaryPanel(v: CaseView, extras: Extras): Html {
   const inc = v.incident;
   const running = v.deadlines.filter((d) => !d.stoppedAt && d.dueAt);
   const owner = inc
-    ? (inc.pointOfContact ?? (v.projects.map((p) => p.handler).filter(Boolean).join(', ') || null))
+    ? (inc.pointOfContact ??
+      (v.projects
+        .map((p) => p.handler)
+        .filter(Boolean)
+        .join(', ') ||
+        null))
     : v.triager;
   const d = v.disclosure;
   const agreed = d?.agreed ?? null;
   return html`<section aria-labelledby="summary-h" class="card summary" id="summary">
-    <h2 id="summary-h">${inc ? html`Incident ${String(inc.ref)}` : html`Report #${v.number}`}</h2>
+    <h2 id="summary-h">Summary</h2>
     <dl class="summary-facts">
       <div><dt>State</dt><dd>${reportStateWords(v.rmState, v.triager, inc !== null)}${inc && String(inc.status) === 'closed' ? ' · the incident is closed' : ''}
         ${v.projects.length ? html`<ul class="plain">${v.projects.map((p) => html`<li>${p.name}: ${projectStateWords(p.rmState, p.handler)}</li>`)}</ul>` : ''}</dd></div>
@@ -418,10 +424,16 @@ function actionPanels(v: CaseView, viewer: Viewer, extras: Extras, failed: Faile
   </section>`;
 }
 
-function actionForm(p: PlannedForm, viewer: Viewer, failed: Failed | null, fields: Html, kind: 'primary' | 'secondary' | 'danger'): Html {
+function actionForm(
+  p: PlannedForm,
+  viewer: Viewer,
+  failed: Failed | null,
+  fields: Html,
+  kind: 'primary' | 'secondary' | 'danger' | 'compose',
+): Html {
   const cls = p.action.replace('.', '-').replace('_', '-');
   return html`<form method="post" action="${p.url}" class="action ${cls} ${kind}${failed ? ' has-error' : ''}" aria-label="${p.title}">
-    <h3>${kind === 'danger' ? html`<span class="badge danger-word">Destructive</span> ` : ''}${p.title}</h3>
+    ${fields.value.trim() || kind === 'danger' ? html`<h3>${kind === 'danger' ? html`<span class="badge danger-word">Destructive</span> ` : ''}${p.title}</h3>` : ''}
     ${failed ? html`<p class="field-error" role="alert">${failed.problem.message}</p>` : ''}
     ${hiddenCsrf(viewer)}
     ${fields}
@@ -439,11 +451,11 @@ const COMPOSE_TABS: Record<string, { id: string; label: string }> = {
  * One composer under the thread: a tab per kind of message (radio buttons and labels, so it works
  * without JavaScript), each posting to its own form route. The tab of a refused form is the one shown.
  */
-function composer(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null, forms: PlannedForm[]): Html {
+function composer(viewer: Viewer, extras: Extras, failed: Failed | null, forms: PlannedForm[]): Html {
   if (forms.length === 0) return html``;
   const failedOf = (p: PlannedForm) => (failed?.key === p.key ? failed : null);
   const chosen = forms.find((p) => failedOf(p)) ?? forms[0]!;
-  const form = (p: PlannedForm) => actionForm(p, viewer, failedOf(p), p.fields(extras, failedOf(p)), 'primary');
+  const form = (p: PlannedForm) => actionForm(p, viewer, failedOf(p), p.fields(extras, failedOf(p)), 'compose');
   if (forms.length === 1)
     return html`<section aria-labelledby="composer-h" class="card composer" id="composer"><h2 id="composer-h">Write</h2>${form(chosen)}</section>`;
   return html`<section aria-labelledby="composer-h" class="card composer" id="composer">
