@@ -432,8 +432,9 @@ function actionForm(
   kind: 'primary' | 'secondary' | 'danger' | 'compose',
 ): Html {
   const cls = p.action.replace('.', '-').replace('_', '-');
+  // A heading names a form with fields; a lone button names itself, and a composer tab names its form.
   return html`<form method="post" action="${p.url}" class="action ${cls} ${kind}${failed ? ' has-error' : ''}" aria-label="${p.title}">
-    ${fields.value.trim() || kind === 'danger' ? html`<h3>${kind === 'danger' ? html`<span class="badge danger-word">Destructive</span> ` : ''}${p.title}</h3>` : ''}
+    ${(fields.value.trim() && kind !== 'compose') || kind === 'danger' ? html`<h3>${kind === 'danger' ? html`<span class="badge danger-word">Destructive</span> ` : ''}${p.title}</h3>` : ''}
     ${failed ? html`<p class="field-error" role="alert">${failed.problem.message}</p>` : ''}
     ${hiddenCsrf(viewer)}
     ${fields}
