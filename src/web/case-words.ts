@@ -1,6 +1,7 @@
 import { dateTimeFormat } from '../domain/date-formats.ts';
 import { FLAGS, type Flag } from '../domain/case-state.ts';
 import { html, type Html } from './html.ts';
+import { relativeDueText } from './format.ts';
 
 // The case page in plain words: the state machines' codes (Vultron's "vfdpxa", report management's
 // "received → valid"), the events that stop clocks ("report_accepted") and due times as people say
@@ -30,20 +31,10 @@ function secondsIso(d: Date): string {
   return `${d.toISOString().slice(0, 19)}Z`;
 }
 
-/** "due in 2 days", "due in 40 min", "5 h overdue", "3 days overdue". */
+/** "due in 2 days", "due in 40 min", "5 h overdue": the queue's words, with "due" before a time to come. */
 export function relativeDue(dueIso: string, now: Date): string {
-  const ms = new Date(dueIso).getTime() - now.getTime();
-  const amount = span(Math.abs(ms));
-  return ms >= 0 ? `due in ${amount}` : `${amount} overdue`;
-}
-
-function span(ms: number): string {
-  const minutes = Math.round(ms / 60_000);
-  if (minutes < 60) return `${Math.max(1, minutes)} min`;
-  const hours = Math.round(ms / 3_600_000);
-  if (hours < 48) return `${hours} h`;
-  const days = Math.round(ms / 86_400_000);
-  return `${days} days`;
+  const text = relativeDueText(dueIso, now);
+  return text.startsWith('in ') ? `due ${text}` : text;
 }
 
 /** What the events a clock stops on mean, as a sentence's end: "stopped: the report was accepted". */
