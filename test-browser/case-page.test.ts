@@ -1,5 +1,7 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Browser, Page } from 'playwright-core';
 import { setupDesk, addMember, addProject, api, sampleReport, type Member } from '../test/support/harness.ts';
 import { launchBrowser, newPage, resultsDir, signInAs, skipBrowser, startWebHarness, type WebHarness } from './support.ts';
@@ -9,6 +11,7 @@ import { launchBrowser, newPage, resultsDir, signInAs, skipBrowser, startWebHarn
 // it; the composer's tabs switch without JavaScript.
 
 const VIEWPORT = { width: 1440, height: 900 };
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let h: WebHarness;
 let browser: Browser;
@@ -100,5 +103,33 @@ describe('the case page at 1440×900', { skip: skipBrowser }, () => {
     await page.locator('label[for=compose-status]').click();
     assert.ok(await page.locator('form.case-status-update').isVisible());
     await page.context().close();
+  });
+
+  test('axe-core finds no critical or serious violation on the case page, the action groups and composer open', async () => {
+    const bad: string[] = [];
+    for (const [who, m, id] of [
+      ['central', tina, inTriage],
+      ['project', hank, incident],
+    ] as const) {
+      const page = await caseAt(m, id);
+      for (const d of await page.locator('details').all()) await d.evaluate((el) => el.setAttribute('open', ''));
+      // axe goes in through the DevTools protocol, which the page's CSP does not govern.
+      await page.evaluate(AXE_SOURCE);
+      const found = await page.evaluate(async () => {
+        const axe = (
+          window as unknown as {
+            axe: {
+              run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }>;
+            };
+          }
+        ).axe;
+        const r = await axe.run(document, { resultTypes: ['violations'] });
+        return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
+      });
+      for (const v of found)
+        if (v.impact === 'critical' || v.impact === 'serious') bad.push(`${who}: ${v.impact} ${v.id} (${v.nodes}): ${v.help}`);
+      await page.context().close();
+    }
+    assert.deepEqual(bad, []);
   });
 });
