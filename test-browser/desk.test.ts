@@ -256,7 +256,7 @@ describe('the desk in Chromium', { skip: skipBrowser }, () => {
     assert.match(hank.page.url(), /done=project\.confirm/);
     const projectRow = (await hank.page.locator('section[aria-labelledby=projects-h] tbody tr').innerText()).replace(/\s+/g, ' ');
     assert.match(projectRow, /TF-A \(tf-a\) .*Hank Handler accepted/);
-    assert.match(text, /project tf-a valid → accepted/);
+    assert.match(text, /Project tf-a: the vulnerability was confirmed/);
     assert.equal(await hank.page.locator('form.project-confirm').count(), 0, 'the action is gone once taken');
     await hank.page.screenshot({ path: `${resultsDir()}case-page.png`, fullPage: true });
     assert.deepEqual([...tina.dialogs, ...hank.dialogs, ...tina.errors, ...hank.errors], []);

@@ -90,6 +90,8 @@ describe('signing a reply in the browser', { skip: skipBrowser }, () => {
     await signInAs(page, h, alice);
 
     await page.goto(`${h.baseUrl}/cases/${reportId}`);
+    // The link is on the composer's reply tab.
+    await page.locator('label[for=compose-reply]').click();
     const [response] = await Promise.all([
       page.waitForResponse((r) => new URL(r.url()).pathname === `/cases/${reportId}/signed-reply`),
       page.getByRole('link', { name: 'Sign the reply with your own OpenPGP key instead' }).click(),

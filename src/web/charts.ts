@@ -150,7 +150,16 @@ export interface GanttRow {
  * A Gantt-style strip of a case's clocks: a bar per clock row from its start to its stop (or now),
  * a tick at its due time, and a line at now.
  */
-export function ganttChart(o: { title: string; desc: string; rows: GanttRow[]; now: Date; timeZone: string }): Html {
+export function ganttChart(o: {
+  title: string;
+  desc: string;
+  rows: GanttRow[];
+  now: Date;
+  timeZone: string;
+  /** How a due time reads; a page that names its one zone once leaves the zone out. */
+  timeText?: (iso: string, timeZone: string) => string;
+}): Html {
+  const timeText = o.timeText ?? humanTime;
   const rowH = 24;
   const f: Frame = { width: 720, height: 10 + rowH * o.rows.length + 30, left: 190, right: 36, top: 10, bottom: 30 };
   const times = o.rows.flatMap((r) => [r.start.getTime(), r.end.getTime(), r.due.getTime()]);
@@ -176,7 +185,7 @@ export function ganttChart(o: { title: string; desc: string; rows: GanttRow[]; n
     return html`<g class="gantt-row ${r.state}">
 <text class="label" x="${f.left - 8}" y="${y + 16}" text-anchor="end">${r.label}</text>
 <rect class="span ${r.state}" x="${xs}" y="${y + 6}" width="${r1(xe - xs)}" height="12"><title>${r.title}</title></rect>
-<line class="due" x1="${x(r.due.getTime())}" x2="${x(r.due.getTime())}" y1="${y + 2}" y2="${y + 22}"><title>due ${humanTime(r.due.toISOString(), o.timeZone)}</title></line>
+<line class="due" x1="${x(r.due.getTime())}" x2="${x(r.due.getTime())}" y1="${y + 2}" y2="${y + 22}"><title>due ${timeText(r.due.toISOString(), o.timeZone)}</title></line>
 </g>`;
   });
   return svg(

@@ -1,7 +1,7 @@
 import type { CaseView } from '../app/cases/queries.ts';
 import { deadlineOutcome, effectiveDue, type DeadlineOutcome } from '../domain/sla-outcome.ts';
 import { html, type Html } from './html.ts';
-import { humanTime } from './format.ts';
+import { plainTime, stopWords } from './case-words.ts';
 import { ganttChart } from './charts.ts';
 
 // The case page's clock timeline: every clock row of the case (superseded ones too, greyed) as a
@@ -41,7 +41,8 @@ export function outcomeBadge(d: Deadline, now: Date): Html {
 
 export function clockTimeline(deadlines: readonly Deadline[], now: Date, timeZone: string): Html {
   if (deadlines.length === 0) return html``;
-  const at = (iso: string) => humanTime(iso, timeZone);
+  // The case page names its one zone once; the strip's words leave it out.
+  const at = (iso: string) => plainTime(iso, timeZone);
   const rows = deadlines.map((d) => {
     const t = times(d);
     const state = deadlineOutcome(t, now);
@@ -51,7 +52,7 @@ export function clockTimeline(deadlines: readonly Deadline[], now: Date, timeZon
     const title =
       `${label}, ${d.owner ?? 'nobody yet'}: started ${at(d.startedAt!)}, due ${at(due.toISOString())}` +
       (d.stoppedAt
-        ? `, stopped ${at(d.stoppedAt)} (${d.stopReason ?? 'stopped'})`
+        ? `, stopped ${at(d.stoppedAt)} (${stopWords(d.stopReason)})`
         : d.pausedAt
           ? `, paused since ${at(d.pausedAt)}`
           : ', running') +
@@ -67,6 +68,7 @@ export function clockTimeline(deadlines: readonly Deadline[], now: Date, timeZon
     rows,
     now,
     timeZone,
+    timeText: plainTime,
   })}
   <figcaption class="muted">Bars run from a clock's start to its stop (or now); the tick is its due time; the dashed line is now.
     ${[...counts].map(([s, n]) => html`<span class="badge outcome-${s}">${n} ${WORDS[s as DeadlineOutcome]}</span> `)}</figcaption>

@@ -5,7 +5,7 @@ import { addRetrospectiveAction, markRetrospectiveActionDone, saveRetrospective 
 import { proposeProfileEdit, type ProfileProposalView } from '../../app/profile/proposals.ts';
 import { html, type Html } from '../html.ts';
 import { field, hiddenCsrf, optional, select, textarea, type Viewer } from '../common.ts';
-import { when } from '../format.ts';
+import { at as when } from '../case-words.ts';
 import { formPost } from '../form-action.ts';
 import type { PageRoute } from '../route.ts';
 import type { Failed, showCase } from './case.ts';

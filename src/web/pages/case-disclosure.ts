@@ -9,7 +9,7 @@ import {
 import { answerStakeholder, decideStakeholderUpdate } from '../../app/stakeholders/portal.ts';
 import { html, type Html } from '../html.ts';
 import { field, formOf, hiddenCsrf, select, textarea, type Viewer } from '../common.ts';
-import { when } from '../format.ts';
+import { at as when } from '../case-words.ts';
 import { formPost } from '../form-action.ts';
 import type { PageRoute } from '../route.ts';
 import { timelineFields, timelineFromForm } from '../timeline-form.ts';
@@ -53,9 +53,24 @@ const STATE_WORDS: Record<string, string> = {
   exited: 'The embargo has ended.',
 };
 
-function timelineList(p: ProposalView): Html {
-  return html`<ul class="timeline-ends">${p.tiers.map((t) => html`<li>${t.name}: the embargo ends ${when(t.endsAt, p.timeZone)}</li>`)}
-    <li><strong>Public disclosure: ${when(p.publicAt, p.timeZone)}</strong></li></ul>${p.note ? html`<p class="muted">${p.note}</p>` : ''}`;
+/** A timeline's dates in the page's one zone (the viewer's), whatever zone it was proposed in. */
+function timelineList(p: ProposalView, tz: string): Html {
+  return html`<ul class="timeline-ends">${p.tiers.map((t) => html`<li>${t.name}: the embargo ends ${when(t.endsAt, tz)}</li>`)}
+    <li><strong>Public disclosure: ${when(p.publicAt, tz)}</strong></li></ul>${p.note ? html`<p class="muted">${p.note}</p>` : ''}`;
+}
+
+/**
+ * Ending the embargo now: for the case page's group of destructive actions, apart from the timeline.
+ * Nothing when the embargo is not running or proposed, or the person may not negotiate it.
+ */
+export function embargoEndForm(v: CaseView, viewer: Viewer, failed: Failed | null): Html | null {
+  const d = v.disclosure;
+  if (!d || !v.actions.includes('incident.disclosure') || d.embargo === 'none' || d.embargo === 'exited') return null;
+  const f = failed?.key === 'disclosure.end' ? failed : null;
+  return html`<form method="post" action="/cases/${encodeURIComponent(v.reportId)}/embargo/end" class="action embargo-end danger${f ? ' has-error' : ''}" aria-label="End the embargo">
+        <h3><span class="badge danger-word">Destructive</span> End the embargo now</h3>${f ? html`<p class="field-error" role="alert">${f.problem.message}</p>` : ''}${hiddenCsrf(viewer)}
+        ${textarea({ name: 'reason', label: 'Why', required: true, rows: 2, value: f ? field(f.values, 'reason') : '' })}
+        <p><button type="submit" class="danger"><span aria-hidden="true">⚠ </span>End the embargo</button></p></form>`;
 }
 
 export function caseDisclosureSection(v: CaseView, viewer: Viewer, failed: Failed | null, tz: string): Html {
@@ -73,10 +88,10 @@ function timelineSection(v: CaseView, viewer: Viewer, failed: Failed | null, tz:
   return html`<section aria-labelledby="disclosure-h" class="card" id="disclosure">
     <h2 id="disclosure-h">Disclosure timeline</h2>
     <p><strong>${STATE_WORDS[d.embargo] ?? d.embargo}</strong></p>
-    ${d.agreed ? html`<h3>Agreed with the reporter</h3>${timelineList(d.agreed)}` : ''}
+    ${d.agreed ? html`<h3>Agreed with the reporter</h3>${timelineList(d.agreed, tz)}` : ''}
     ${
       d.open
-        ? html`<h3>Proposed by ${d.open.by === 'team' ? 'the team, waiting for the reporter' : 'the reporter'}</h3>${timelineList(d.open)}
+        ? html`<h3>Proposed by ${d.open.by === 'team' ? 'the team, waiting for the reporter' : 'the reporter'}</h3>${timelineList(d.open, tz)}
       ${d.warnings.map((w) => html`<p class="warning">${w}</p>`)}
       ${
         may && d.open.by === 'reporter'
@@ -96,14 +111,7 @@ function timelineSection(v: CaseView, viewer: Viewer, failed: Failed | null, tz:
         ${timelineFields(d.tiers, tz, proposeFailed ? formOf(proposeFailed.values) : null, proposeFailed?.problem.fields ?? {})}
         <p><button type="submit">Propose the timeline</button></p>
       </form>
-      ${
-        d.embargo !== 'none'
-          ? html`<form method="post" action="${base}/embargo/end" class="stack" aria-label="End the embargo">
-        <h3>End the embargo now</h3>${error(f('disclosure.end'))}${hiddenCsrf(viewer)}
-        ${textarea({ name: 'reason', label: 'Why', required: true, rows: 2, value: f('disclosure.end') ? field(f('disclosure.end')!.values, 'reason') : '' })}
-        <p><button type="submit" class="secondary">End the embargo</button></p></form>`
-          : ''
-      }`
+      ${d.embargo !== 'none' ? html`<p class="hint">To end the embargo now, see <a href="#actions">Destructive actions</a>.</p>` : ''}`
         : ''
     }
     ${

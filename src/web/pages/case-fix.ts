@@ -2,7 +2,7 @@ import type { CaseView } from '../../app/cases/queries.ts';
 import { addFixItem, FIX_ITEM_KINDS, markFixItemDone, markFixReady, setExportControl } from '../../app/disclosure/fix.ts';
 import { html, type Html } from '../html.ts';
 import { field, hiddenCsrf, input, select, textarea, type Viewer } from '../common.ts';
-import { when } from '../format.ts';
+import { at as when } from '../case-words.ts';
 import { formPost } from '../form-action.ts';
 import type { PageRoute } from '../route.ts';
 import type { Failed, showCase } from './case.ts';

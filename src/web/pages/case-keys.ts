@@ -2,7 +2,7 @@ import type { Ctx } from '../../app/context.ts';
 import type { CaseView } from '../../app/cases/queries.ts';
 import { caseKeyCandidates, confirmKey, dismissKey, type StoredKey } from '../../app/keys/keys.ts';
 import { html, type Html } from '../html.ts';
-import { when } from '../format.ts';
+import { at as when } from '../case-words.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { hiddenCsrf, type Viewer } from '../common.ts';
 import { formPost } from '../form-action.ts';

@@ -8,14 +8,14 @@ import { html, safeHref, type Html } from '../html.ts';
 import { flashOf, hiddenCsrf, layout, notFoundPage, sendHtml, type Viewer } from '../common.ts';
 import { formPost, type Labels } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
-import { due, when, zoneOr } from '../format.ts';
+import { at, clockWords, projectStateWords, relativeDue, reportStateWords, stopWords, timelineSentence } from '../case-words.ts';
 import { viewerTimeZone } from '../viewer-zone.ts';
 import { clockTimeline, outcomeBadge } from '../clock-timeline.ts';
 import { CVSS_DONE, cvssSection } from './cvss-calculator.ts';
 import { describeMailFacts, mailFactsOfCase } from '../../app/inbound/view.ts';
 import { CASE_KEY_DONE, caseKeyForms, caseKeysSection } from './case-keys.ts';
 import { CASE_REDACTION_DONE, caseRedactionForms, caseRedactionSection } from './case-redaction.ts';
-import { CASE_DISCLOSURE_DONE, caseDisclosureForms, caseDisclosureSection } from './case-disclosure.ts';
+import { CASE_DISCLOSURE_DONE, caseDisclosureForms, caseDisclosureSection, embargoEndForm } from './case-disclosure.ts';
 import { CASE_FIX_DONE, caseFixForms, caseFixSection } from './case-fix.ts';
 import {
   afterDisclosureSection,
@@ -64,16 +64,15 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
   const bug = inc?.bugLink ? String(inc.bugLink) : null;
   const bugHref = safeHref(bug);
 
-  const reportSection = html`<section aria-labelledby="report-h" class="card">
+  const reportSection = html`<section aria-labelledby="report-h" class="card report" id="report">
     <h2 id="report-h">Report #${v.number}</h2>
     ${dl([
       ['Title', v.title],
       ...(v.redaction === null && v.summary ? [['Summary', v.summary] as [string, string]] : []),
-      ['Received', when(v.receivedAt, tz)],
+      ['Received', at(v.receivedAt, tz)],
       ['Channel', v.channel],
-      ['Report state', v.rmState],
       ['Triager', v.triager],
-      ['Acknowledged', v.acknowledgedAt ? when(v.acknowledgedAt, tz) : null],
+      ['Acknowledged', v.acknowledgedAt ? at(v.acknowledgedAt, tz) : null],
       ['Credit preference', v.creditPreference],
     ])}
     <h3>Description</h3>
@@ -119,24 +118,24 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
             : null,
         ],
         ['Bug link', bug ? (bugHref ? html`<a href="${bugHref}" rel="noreferrer noopener">${bug}</a>` : bug) : null],
-        ['Resolution due', inc.resolutionDueAt ? due(inc.resolutionDueAt, tz, false) : null],
+        ['Resolution due', inc.resolutionDueAt ? dueAt(inc.resolutionDueAt, tz, extras.now) : null],
         ['Point of contact for the reporter', inc.pointOfContact],
         [
           'Deemed serious',
           inc.serious
-            ? html`${when(inc.serious.at ?? '', tz)}${inc.serious.by ? html`, by ${inc.serious.by}` : ''}: the response team talks ${inc.serious.channel ? html`at ${inc.serious.channel} and` : ''} on this case (notes are mailed to everyone on it)`
+            ? html`${at(inc.serious.at ?? '', tz)}${inc.serious.by ? html`, by ${inc.serious.by}` : ''}: the response team talks ${inc.serious.channel ? html`at ${inc.serious.channel} and` : ''} on this case (notes are mailed to everyone on it)`
             : null,
         ],
-        ['Created', when(inc.createdAt, tz)],
-        ['Closed', inc.closedAt ? when(inc.closedAt, tz) : null],
+        ['Created', at(inc.createdAt, tz)],
+        ['Closed', inc.closedAt ? at(inc.closedAt, tz) : null],
       ])}
       <h3>Case state</h3>
       ${dl([
-        ['Vendor aware', inc.caseState.vendorAware ? when(inc.caseState.vendorAware, tz) : 'no'],
-        ['Fix ready', inc.caseState.fixReady ? when(inc.caseState.fixReady, tz) : 'no'],
-        ['Public aware', inc.caseState.publicAware ? when(inc.caseState.publicAware, tz) : 'no'],
-        ['Exploit public', inc.caseState.exploitPublic ? when(inc.caseState.exploitPublic, tz) : 'no'],
-        ['Attacks observed', inc.caseState.attacksObserved ? when(inc.caseState.attacksObserved, tz) : 'no'],
+        ['Vendor aware', inc.caseState.vendorAware ? at(inc.caseState.vendorAware, tz) : 'no'],
+        ['Fix ready', inc.caseState.fixReady ? at(inc.caseState.fixReady, tz) : 'no'],
+        ['Public aware', inc.caseState.publicAware ? at(inc.caseState.publicAware, tz) : 'no'],
+        ['Exploit public', inc.caseState.exploitPublic ? at(inc.caseState.exploitPublic, tz) : 'no'],
+        ['Attacks observed', inc.caseState.attacksObserved ? at(inc.caseState.attacksObserved, tz) : 'no'],
       ])}
     </section>`
     : '';
@@ -156,6 +155,8 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
       <ul>${v.participants.map((p) => html`<li>${p.name ?? 'unknown'} <span class="muted">(${p.role})</span></li>`)}</ul></section>`
     : '';
 
+  // Every date of the page in the viewer's zone, named once at the top: a clock kept in its owner's
+  // zone is still counted there, but shown here.
   const deadlines = html`<section aria-labelledby="dl-h" class="card">
     <h2 id="dl-h">Deadlines</h2>
     ${clockTimeline(v.deadlines, extras.now, tz)}
@@ -164,11 +165,10 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
         ? html`<table class="deadlines">
         <thead><tr><th scope="col">Clock</th><th scope="col">Project</th><th scope="col">Owner</th><th scope="col">Started</th><th scope="col">Due</th><th scope="col">Stopped</th></tr></thead>
         <tbody>${v.deadlines.map((d) => {
-          const z = zoneOr(d.timeZone, tz);
           return html`<tr${d.stoppedAt ? html` class="stopped"` : ''}>
-            <td>${d.clock}</td><td>${d.project ?? '—'}</td><td>${d.owner ?? html`<span class="muted">nobody yet</span>`}<br><span class="muted">${z}</span></td>
-            <td>${when(d.startedAt, z)}</td><td>${due(d.dueAt, z, d.overdue)}</td>
-            <td>${outcomeBadge(d, extras.now)} ${d.stoppedAt ? html`${when(d.stoppedAt, z)}<br><span class="muted">${d.stopReason ?? ''}</span>` : html`<span class="running">running</span>`}</td>
+            <td>${d.clock}</td><td>${d.project ?? '—'}</td><td>${d.owner ?? html`<span class="muted">nobody yet</span>`}</td>
+            <td>${at(d.startedAt, tz)}</td><td>${d.stoppedAt ? at(d.dueAt, tz) : dueAt(d.dueAt!, tz, extras.now)}</td>
+            <td>${outcomeBadge(d, extras.now)} ${d.stoppedAt ? html`${at(d.stoppedAt, tz)}<br><span class="muted">${stopWords(d.stopReason)}</span>` : html`<span class="running">running</span>`}</td>
           </tr>`;
         })}</tbody></table>`
         : html`<p class="muted">No clocks.</p>`
@@ -178,8 +178,8 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
   const timeline = html`<section aria-labelledby="tl-h" class="card">
     <h2 id="tl-h">Timeline</h2>
     <ol class="timeline">${v.timeline.map(
-      (t) => html`<li>${when(t.at, tz)}: <strong>${t.participant}</strong> ${t.from} → ${t.to}
-      <span class="muted">(${t.machine}${t.actor ? html`, by ${t.actor}` : ''})</span>${t.reason ? html`<br><span class="reason">${t.reason}</span>` : ''}</li>`,
+      (t) =>
+        html`<li>${at(t.at, tz)}: ${timelineSentence(t)}${t.actor ? html` <span class="muted">(by ${t.actor})</span>` : ''}${t.reason ? html`<br><span class="reason">${t.reason}</span>` : ''}</li>`,
     )}</ol>
   </section>`;
 
@@ -191,7 +191,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
         ? v.thread.map(
             (m) => html`<article class="message kind-${m.kind}" aria-label="${KIND_LABEL[m.kind] ?? m.kind}">
         <header><strong class="badge ${m.kind === 'note' ? 'internal' : ''}">${KIND_LABEL[m.kind] ?? m.kind}</strong>
-          ${m.author ?? 'unknown'} · ${when(m.at, tz)}${m.mail ? html` · ${mailLabel(m.mail)}` : ''}
+          ${m.author ?? 'unknown'} · ${at(m.at, tz)}${m.mail ? html` · ${mailLabel(m.mail)}` : ''}
           ${extras.mailFacts.has(m.id) ? html`<br><span class="muted mail-facts">${extras.mailFacts.get(m.id)}</span>` : ''}</header>
         <pre class="body">${m.body}</pre>
       </article>`,
@@ -210,12 +210,85 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
     }
   </section>`;
 
-  const forms = actionForms(v, viewer, extras, failed);
+  const plan = planActions(v);
 
-  return html`<p class="muted"><a href="/">← Queue</a> · times in ${tz}</p>
-    ${forms}
-    ${reportSection}${caseRedactionSection(v, viewer, failed)}${extras.offeredKeys}${incidentSection}${caseFixSection(v, viewer, failed, tz)}${caseDisclosureSection(v, viewer, failed, tz)}${afterDisclosureSection(v, viewer, failed, tz)}${retrospectiveSection(v, viewer, failed, tz)}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${thread}${attachments}`;
+  return html`<p class="muted case-meta"><a href="/">← Queue</a> · All times on this page are in ${tz}.</p>
+    <div class="case-layout">
+      <aside class="case-side" aria-label="What you can do now, and a summary">
+        ${actionPanels(v, viewer, extras, failed, plan)}
+        ${summaryPanel(v, extras)}
+      </aside>
+      <div class="case-main">
+        ${reportSection}${thread}${composer(viewer, extras, failed, plan.compose)}
+      </div>
+    </div>
+    ${caseRedactionSection(v, viewer, failed)}${extras.offeredKeys}${incidentSection}${caseFixSection(v, viewer, failed, tz)}${caseDisclosureSection(v, viewer, failed, tz)}${afterDisclosureSection(v, viewer, failed, tz)}${retrospectiveSection(v, viewer, failed, tz)}${cvssSection(v, viewer)}${v.advisoryActions.includes('advisory.create') ? html`<section aria-labelledby="adv-h" class="card"><h2 id="adv-h">Advisory</h2><p><a href="/cases/${v.reportId}/advisories">Draft, review and publish the advisory</a></p></section>` : ''}${projectsSection}${participants}${deadlines}${timeline}${attachments}`;
 }
+
+/** A due time: relative ("due in 2 days", "5 h overdue", the word, not colour alone) and absolute. */
+function dueAt(iso: string, tz: string, now: Date): Html {
+  const overdue = new Date(iso).getTime() < now.getTime();
+  return html`<span class="due${overdue ? ' is-overdue' : ''}">${overdue ? html`<strong class="badge overdue">${relativeDue(iso, now)}</strong>` : html`<strong>${relativeDue(iso, now)}</strong>`} · ${at(iso, tz)}</span>`;
+}
+
+/**
+ * The summary beside the report: where the case stands in words, who has it, how bad it is, each
+ * running clock, the embargo dates once agreed and the state of the fix.
+ */
+function summaryPanel(v: CaseView, extras: Extras): Html {
+  const tz = extras.tz;
+  const inc = v.incident;
+  const running = v.deadlines.filter((d) => !d.stoppedAt && d.dueAt);
+  const owner = inc
+    ? (inc.pointOfContact ??
+      (v.projects
+        .map((p) => p.handler)
+        .filter(Boolean)
+        .join(', ') ||
+        null))
+    : v.triager;
+  const d = v.disclosure;
+  const agreed = d?.agreed ?? null;
+  return html`<section aria-labelledby="summary-h" class="card summary" id="summary">
+    <h2 id="summary-h">Summary</h2>
+    <dl class="summary-facts">
+      <div><dt>State</dt><dd>${reportStateWords(v.rmState, v.triager, inc !== null)}${inc && String(inc.status) === 'closed' ? ' · the incident is closed' : ''}
+        ${v.projects.length ? html`<ul class="plain">${v.projects.map((p) => html`<li>${p.name}: ${projectStateWords(p.rmState, p.handler)}</li>`)}</ul>` : ''}</dd></div>
+      <div><dt>Owner</dt><dd>${owner ?? html`<span class="muted">nobody yet</span>`}</dd></div>
+      ${inc ? html`<div><dt>Severity and priority</dt><dd>${inc.severity ? String(inc.severity) : html`<span class="muted">not assessed</span>`}${inc.priority ? html` · ${String(inc.priority)}` : ''}</dd></div>` : ''}
+      <div><dt>Running clocks</dt><dd>${
+        running.length
+          ? html`<ul class="plain clocks">${running.map(
+              (c) =>
+                html`<li>${clockWords(c.clock)}${c.project ? html` <span class="muted">(${c.project})</span>` : ''}${c.pausedAt ? html`: <span class="badge outcome-paused">paused</span>` : html`: ${dueAt(c.dueAt!, tz, extras.now)}`}</li>`,
+            )}</ul>`
+          : html`<span class="muted">none</span>`
+      }</dd></div>
+      ${
+        d
+          ? html`<div><dt>Embargo</dt><dd>${EMBARGO_SUMMARY[d.embargo] ?? d.embargo}${
+              agreed
+                ? html`<ul class="plain"><li><strong>Public: ${at(agreed.publicAt, tz)}</strong></li>${agreed.tiers.map((t) => html`<li>${t.name} until ${at(t.endsAt, tz)}</li>`)}</ul>`
+                : ''
+            }</dd></div>`
+          : ''
+      }
+      ${
+        inc
+          ? html`<div><dt>Fix</dt><dd>${v.fix?.readyAt ? html`<strong>Ready</strong> since ${at(v.fix.readyAt, tz)}` : 'Not ready yet'}${v.fix?.exportControlled ? html` · <strong class="badge export-controlled">Export-controlled</strong>` : ''}</dd></div>`
+          : ''
+      }
+    </dl>
+  </section>`;
+}
+
+const EMBARGO_SUMMARY: Record<string, string> = {
+  none: 'None agreed',
+  proposed: 'Proposed, waiting for an answer',
+  active: 'In force',
+  revise: 'In force; a revision is proposed',
+  exited: 'Ended',
+};
 
 /**
  * Where this page of the thread sits among all of them, with links to the older messages (above, as
@@ -242,42 +315,160 @@ function threadPager(v: CaseView, where: 'top' | 'bottom'): Html {
   }${shown.map((l, i) => html`${i ? ' · ' : ''}${l}`)}</p></nav>`;
 }
 
-function actionForms(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null): Html {
-  const caseForms = CASE_ACTIONS.filter((a) => v.actions.includes(a.action)).map((a) => {
-    const f = failed?.key === a.action ? failed : null;
-    return actionForm(`/cases/${v.reportId}/${a.slug}`, a.title, a.action, viewer, f, a.fields?.(v, extras, f) ?? html``);
-  });
-  const projectForms = v.projects.flatMap((p) =>
-    PROJECT_ACTIONS.filter((a) => p.actions.includes(a.action)).map((a) => {
-      const key = `${a.action}:${p.slug}`;
-      const f = failed?.key === key ? failed : null;
-      return actionForm(
-        `/cases/${v.reportId}/projects/${encodeURIComponent(p.slug)}/${a.slug}`,
-        `${p.name}: ${a.title}`,
-        a.action,
-        viewer,
-        f,
-        a.fields?.(f) ?? html``,
-      );
-    }),
-  );
-  const all = [...caseForms, ...projectForms];
-  if (all.length === 0) return html``;
+/** One form of the actions panel: its route, title, vocabulary key, the key a refusal names, and its fields. */
+interface PlannedForm {
+  url: string;
+  title: string;
+  action: CaseAction;
+  key: string;
+  fields: (extras: Extras, f: Failed | null) => Html;
+}
+
+/** The next step, in the order a case moves: the first of these the vocabulary allows is the primary action. */
+const PRIMARY_ORDER: readonly CaseAction[] = [
+  'triage.claim',
+  'triage.accept',
+  'triage.acknowledge',
+  'triage.assess',
+  'project.claim',
+  'project.confirm',
+  'incident.assign',
+];
+
+/** Actions that end or take something back: grouped apart, marked in words and by an icon. */
+const DESTRUCTIVE: ReadonlySet<CaseAction> = new Set(['triage.reject', 'project.reject', 'incident.remove_project', 'incident.close']);
+
+/** The composer's tabs: writing on the case, not a change of its state. */
+const COMPOSE: readonly CaseAction[] = ['case.note', 'case.reply', 'case.status_update'];
+
+interface ActionPlan {
+  primary: PlannedForm | null;
+  more: PlannedForm[];
+  danger: PlannedForm[];
+  compose: PlannedForm[];
+}
+
+/** Sorts every form the vocabulary allows (v.actions, and each project's actions) into the panels. */
+function planActions(v: CaseView): ActionPlan {
+  const forms: PlannedForm[] = [
+    ...CASE_ACTIONS.filter((a) => v.actions.includes(a.action)).map((a) => ({
+      url: `/cases/${v.reportId}/${a.slug}`,
+      title: a.title,
+      action: a.action,
+      key: a.action as string,
+      fields: (extras: Extras, f: Failed | null) => a.fields?.(v, extras, f) ?? html``,
+    })),
+    ...v.projects.flatMap((p) =>
+      PROJECT_ACTIONS.filter((a) => p.actions.includes(a.action)).map((a) => ({
+        url: `/cases/${v.reportId}/projects/${encodeURIComponent(p.slug)}/${a.slug}`,
+        title: `${p.name}: ${a.title}`,
+        action: a.action,
+        key: `${a.action}:${p.slug}`,
+        fields: (_extras: Extras, f: Failed | null) => a.fields?.(f) ?? html``,
+      })),
+    ),
+  ];
+  const compose = COMPOSE.flatMap((c) => forms.filter((f) => f.action === c));
+  const rest = forms.filter((f) => !COMPOSE.includes(f.action));
+  let primary: PlannedForm | null = null;
+  for (const a of PRIMARY_ORDER) {
+    primary = rest.find((f) => f.action === a) ?? null;
+    if (primary) break;
+  }
+  return {
+    primary,
+    more: rest.filter((f) => f !== primary && !DESTRUCTIVE.has(f.action)),
+    danger: rest.filter((f) => DESTRUCTIVE.has(f.action)),
+    compose,
+  };
+}
+
+function actionPanels(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed | null, plan: ActionPlan): Html {
+  const failedOf = (p: PlannedForm) => (failed?.key === p.key ? failed : null);
+  // With no state-moving step left, marking the fix ready is the next one for its handlers.
+  const fixReady =
+    !plan.primary && v.actions.includes('incident.fix') && v.fix && !v.fix.readyAt && v.fix.items.length > 0
+      ? html`<form method="post" action="/cases/${encodeURIComponent(v.reportId)}/fix/ready" class="action fix-ready primary" aria-label="The fix is ready">
+      <h3>Mark the fix ready</h3>${hiddenCsrf(viewer)}
+      <p class="hint">Everything the fix needs is recorded below; marking it ready lets the planned releases go out.</p>
+      <p><button type="submit" class="primary">The fix is ready</button></p></form>`
+      : null;
+  const endEmbargo = embargoEndForm(v, viewer, failed);
+  const dangerOpen = plan.danger.some((p) => failedOf(p)) || failed?.key === 'disclosure.end';
+  const moreOpen = plan.more.some((p) => failedOf(p));
+  if (!plan.primary && !fixReady && plan.more.length === 0 && plan.danger.length === 0 && !endEmbargo) return html``;
   return html`<section aria-labelledby="actions-h" id="actions" class="card actions">
     <h2 id="actions-h">What you can do now</h2>
-    <div class="action-grid">${all}</div>
+    ${
+      plan.primary
+        ? actionForm(plan.primary, viewer, failedOf(plan.primary), plan.primary.fields(extras, failedOf(plan.primary)), 'primary')
+        : (fixReady ?? html`<p class="muted">No next step waits on you.</p>`)
+    }
+    ${
+      plan.more.length
+        ? html`<details class="more-actions"${moreOpen ? html` open` : ''}>
+      <summary>More actions <span class="count">(${plan.more.length})</span></summary>
+      <div class="action-list">${plan.more.map((p) => actionForm(p, viewer, failedOf(p), p.fields(extras, failedOf(p)), 'secondary'))}</div>
+    </details>`
+        : ''
+    }
+    ${
+      plan.danger.length || endEmbargo
+        ? html`<details class="danger-zone"${dangerOpen ? html` open` : ''}>
+      <summary><span aria-hidden="true">⚠</span> Destructive actions <span class="count">(${plan.danger.length + (endEmbargo ? 1 : 0)})</span></summary>
+      <p class="hint">These reject, close or take something back; the reporter or a team may be told at once.</p>
+      <div class="action-list">${plan.danger.map((p) => actionForm(p, viewer, failedOf(p), p.fields(extras, failedOf(p)), 'danger'))}${endEmbargo ?? ''}</div>
+    </details>`
+        : ''
+    }
   </section>`;
 }
 
-function actionForm(action: string, title: string, key: CaseAction, viewer: Viewer, failed: Failed | null, fields: Html): Html {
-  const cls = key.replace('.', '-').replace('_', '-');
-  return html`<form method="post" action="${action}" class="action ${cls}${failed ? ' has-error' : ''}" aria-label="${title}">
-    <h3>${title}</h3>
+function actionForm(
+  p: PlannedForm,
+  viewer: Viewer,
+  failed: Failed | null,
+  fields: Html,
+  kind: 'primary' | 'secondary' | 'danger' | 'compose',
+): Html {
+  const cls = p.action.replace('.', '-').replace('_', '-');
+  // A heading names a form with fields; a lone button names itself, and a composer tab names its form.
+  return html`<form method="post" action="${p.url}" class="action ${cls} ${kind}${failed ? ' has-error' : ''}" aria-label="${p.title}">
+    ${(fields.value.trim() && kind !== 'compose') || kind === 'danger' ? html`<h3>${kind === 'danger' ? html`<span class="badge danger-word">Destructive</span> ` : ''}${p.title}</h3>` : ''}
     ${failed ? html`<p class="field-error" role="alert">${failed.problem.message}</p>` : ''}
     ${hiddenCsrf(viewer)}
     ${fields}
-    <p><button type="submit">${title}</button></p>
+    <p><button type="submit" class="${kind}">${kind === 'danger' ? html`<span aria-hidden="true">⚠ </span>` : ''}${p.title}</button></p>
   </form>`;
+}
+
+const COMPOSE_TABS: Record<string, { id: string; label: string }> = {
+  'case.note': { id: 'compose-note', label: 'Internal note' },
+  'case.reply': { id: 'compose-reply', label: 'Reply to the reporter' },
+  'case.status_update': { id: 'compose-status', label: 'Status update' },
+};
+
+/**
+ * One composer under the thread: a tab per kind of message (radio buttons and labels, so it works
+ * without JavaScript), each posting to its own form route. The tab of a refused form is the one shown.
+ */
+function composer(viewer: Viewer, extras: Extras, failed: Failed | null, forms: PlannedForm[]): Html {
+  if (forms.length === 0) return html``;
+  const failedOf = (p: PlannedForm) => (failed?.key === p.key ? failed : null);
+  const chosen = forms.find((p) => failedOf(p)) ?? forms[0]!;
+  const form = (p: PlannedForm) => actionForm(p, viewer, failedOf(p), p.fields(extras, failedOf(p)), 'compose');
+  if (forms.length === 1)
+    return html`<section aria-labelledby="composer-h" class="card composer" id="composer"><h2 id="composer-h">Write</h2>${form(chosen)}</section>`;
+  return html`<section aria-labelledby="composer-h" class="card composer" id="composer">
+    <h2 id="composer-h">Write</h2>
+    <div class="compose-tabs">
+      ${forms.map((p) => {
+        const t = COMPOSE_TABS[p.action]!;
+        return html`<input type="radio" name="compose-tab" id="${t.id}" class="tab-radio"${p === chosen ? html` checked` : ''}><label for="${t.id}" class="tab-label">${t.label}</label>`;
+      })}
+      ${forms.map((p) => html`<div class="tab-panel panel-${COMPOSE_TABS[p.action]!.id}">${form(p)}</div>`)}
+    </div>
+  </section>`;
 }
 
 async function extrasFor(ctx: Ctx, v: CaseView, viewer: Viewer): Promise<Extras> {
