@@ -18,7 +18,7 @@ import { sampleReport } from '../support/harness.ts';
 import { cliDatabase, runEmbargo } from '../support/cli.ts';
 
 // `embargo advisory export ID` as a real process, reading advisories from the desk's database (the
-// embedded one on disk, or a schema of its own on the PostgreSQL server of the test run), and the
+// embedded one on disk, or a database of its own on the PostgreSQL server of the test run), and the
 // FILE form still working beside it.
 
 const embargo = (vars: NodeJS.ProcessEnv, ...args: string[]) => runEmbargo(vars, args);
@@ -26,7 +26,6 @@ const embargo = (vars: NodeJS.ProcessEnv, ...args: string[]) => runEmbargo(vars,
 test('embargo advisory export ID: published without --as, any version with --as and access, files still work', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-adv-cli-'));
   const key = randomBytes(32).toString('base64');
-  const url = process.env.EMBARGO_TEST_DATABASE_URL;
   const { databaseUrl, schema } = await cliDatabase(t, 'cli', dir);
   const vars: NodeJS.ProcessEnv = {
     ...process.env,
@@ -38,7 +37,7 @@ test('embargo advisory export ID: published without --as, any version with --as 
 
   // The desk, set up through the use cases in this process, then closed before the CLI opens it.
   const app = await createApp(
-    loadConfig({}, { databaseUrl: url ?? null, dataDir: dir, instanceKey: key, passwordCostLog2: 14 }),
+    loadConfig({}, { databaseUrl: databaseUrl || null, dataDir: dir, instanceKey: key, passwordCostLog2: 14 }),
     schema ? { schema } : {},
   );
   const system: Ctx = { app, principal: { kind: 'system', label: 'test' } };

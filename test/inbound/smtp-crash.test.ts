@@ -24,7 +24,8 @@ const KILLS = 4;
 
 function startServer(env: NodeJS.ProcessEnv): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [childScript], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // As bin/embargo starts `serve`: the database's WebAssembly on the baseline compiler.
+    const child = spawn(process.execPath, ['--liftoff-only', childScript], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout!.on('data', (d) => {

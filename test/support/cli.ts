@@ -2,7 +2,7 @@ import type { TestContext } from 'node:test';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { TEST_PASSWORD_COST_LOG2 } from './password-cost.ts';
-import { seedPgliteDataDir } from './templates.ts';
+import { cloneTemplateDatabase, seedPgliteDataDir } from './templates.ts';
 
 // bin/embargo as a user, an operator or an MTA runs it: a real process, judged by its exit code and
 // its output, against the embedded database or the PostgreSQL server of the test run.
@@ -37,13 +37,14 @@ export function runEmbargo(env: NodeJS.ProcessEnv, args: string[], stdin: string
 
 /**
  * The DATABASE_URL for the bin/embargo processes of one test: '' (the embedded database in the data
- * directory) on PGlite; on the PostgreSQL server of the test run, a schema of its own, created now
- * and dropped when the test ends, that the first process migrates. The schema is chosen through the
- * connection's options because every process opens its own pool.
+ * directory) on PGlite; on the PostgreSQL server of the test run, a database or schema of its own,
+ * created now and dropped when the test ends.
  *
- * Given the test's data directory, on PGlite the embedded database is put there already migrated (a
- * copy of the suite's template, ./templates.ts), so the test's processes skip creating it; a test
- * about the first start of a desk leaves dataDir out.
+ * Given the test's data directory, the desk's database is there already migrated: on PGlite a copy of
+ * the suite's template put in the directory, on PostgreSQL a database copied from the template
+ * (./templates.ts), so the test's processes skip creating it. A test about the first start of a desk
+ * leaves dataDir out: on PostgreSQL it gets an empty schema, chosen through the connection's options
+ * because every process opens its own pool, that its first process migrates.
  */
 export async function cliDatabase(
   t: TestContext,
@@ -54,6 +55,11 @@ export async function cliDatabase(
   if (!server) {
     if (dataDir) await seedPgliteDataDir(dataDir);
     return { databaseUrl: '', schema: null };
+  }
+  if (dataDir) {
+    const clone = await cloneTemplateDatabase(server, prefix);
+    t.after(() => clone.drop());
+    return { databaseUrl: clone.url, schema: null };
   }
   const schema = `${prefix}_${randomBytes(5).toString('hex')}`;
   const pg = (await import('pg')).default;
