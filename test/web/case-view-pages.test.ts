@@ -107,11 +107,17 @@ test('a long run of views leaves the answer and the heap as they were', async ()
     gc();
     return process.memoryUsage().heapUsed;
   };
+  // Over a real socket, as a browser and an API client reach the server: the in-process injection
+  // keeps chains of its fake streams alive, which would be measured instead of the server.
+  const overHttp = async (path: string, headers: Record<string, string>) => {
+    const res = await fetch(`${h.baseUrl}${path}`, { headers });
+    return { status: res.status, body: await res.text() };
+  };
   const round = async () => {
-    const json = await view();
+    const json = await overHttp(`/api/reports/${big.reportId}`, { authorization: `Bearer ${tina.token}` });
     assert.equal(json.status, 200);
-    assert.equal((await page()).statusCode, 200);
-    assert.equal((await page('?page=2')).statusCode, 200);
+    assert.equal((await overHttp(`/cases/${big.reportId}`, { cookie })).status, 200);
+    assert.equal((await overHttp(`/cases/${big.reportId}?page=2`, { cookie })).status, 200);
     return json.body.length;
   };
   for (let i = 0; i * 3 < CASE_AUDIT_SHOWN + 10; i++) await round();
