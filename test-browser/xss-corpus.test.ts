@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import { api, addMember, type Member } from '../test/support/harness.ts';
 import { castOfRoles, type Role } from '../test/support/roles.ts';
+import { aliasKey } from '../test/support/portal.ts';
 import { insertPublished } from '../test/support/published-advisories.ts';
 import { TF_A_AFFECTED } from '../test/support/advisory-parts.ts';
 import { webPages } from '../src/web/index.ts';
@@ -111,7 +112,41 @@ describe('the XSS corpus in every field, on every page, as every role', { skip: 
 
     // Admin: people, teams, projects and their subsystems, mail aliases, days off, token names.
     const xPerson = await addMember(h, deskAdmin, { name: SHORT, email: 'xss-person@tf.example', teams: ['tf-a-security'] });
-    await must(await api(h, 'POST', '/api/teams', { as: deskAdmin, body: { slug: 'xss-ess', name: SHORT, kind: 'ess' } }), 'team');
+    // Stakeholder organisations: one registered, one applying, their texts the payloads (keys made now).
+    h.clock.set(new Date().toISOString());
+    const orgKey = await aliasKey('XSS Org', 'xss-org@org.example');
+    await must(
+      await api(h, 'POST', '/api/stakeholders', {
+        as: central,
+        body: {
+          name: SHORT,
+          alias: 'xss-org@org.example',
+          about: SHORT,
+          timeZone: 'UTC',
+          publicKey: orgKey.publicKey,
+          fingerprint: orgKey.fingerprint,
+          tiers: [{ project: 'tf-a', tier: 'ess' }],
+        },
+      }),
+      'stakeholder organisation',
+    );
+    const applicantKey = await aliasKey('XSS Applicant', 'xss-applicant@org.example');
+    await must(
+      await api(h, 'POST', '/api/stakeholders/applications', {
+        body: {
+          name: SHORT,
+          alias: 'xss-applicant@org.example',
+          about: SHORT,
+          timeZone: 'UTC',
+          project: 'tf-a',
+          tier: 'trusted-stakeholders',
+          publicKey: applicantKey.publicKey,
+          statement: SHORT,
+          acceptsPolicy: true,
+        },
+      }),
+      'stakeholder application',
+    );
     await must(
       await api(h, 'POST', '/api/projects', { as: deskAdmin, body: { slug: 'xss-proj', name: SHORT, subsystems: [SHORT] } }),
       'project',
