@@ -45,7 +45,7 @@ describe('the public report form in Chromium', { skip: skipBrowser }, () => {
     await page.locator('textarea[name=product]').fill('Musca-B1 board, TF-M v2.1');
     await page.locator('#label_0').fill('customer');
     await page.locator('#value_0').fill('Megacorp Automotive');
-    await page.getByLabel('Credit me by my handle').check();
+    await page.getByLabel('By my handle or another name').check();
     await page.getByRole('button', { name: 'Send the report' }).click();
 
     const text = await mainText(page);
