@@ -87,6 +87,10 @@ test('team messages read as messages: the subject a heading, the text in paragra
   assert.match(body, /<h3 class="message-subject">A question about BL2<\/h3>/);
   assert.match(body, /<p>Which board did you use\?<\/p>\s*<p>And which firmware version\?<\/p>/);
   assert.doesNotMatch(body, /Subject: /);
+  const viaApi = (await api(h, 'GET', `/api/reporter/${token}`)).json.messages.find((m: { subject: string | null }) => m.subject);
+  assert.equal(viaApi.subject, 'A question about BL2');
+  assert.equal(viaApi.text, 'Which board did you use?\n\nAnd which firmware version?');
+  assert.match(viaApi.body, /^Subject: A question about BL2\n\n/, 'the stored form as before');
   const mails = (await outbox(h, reportId)).filter((m) => m.to.includes('rita@research.example'));
   const plain = mails.find((m) => m.body.includes('One more thing.'));
   assert.ok(plain, 'the second reply is queued');

@@ -173,8 +173,11 @@ export interface ReporterView {
   incidentRef: string | null;
   /** How the reporter wants to be credited in the advisory, and the other name or handle for 'handle'. */
   credit: { preference: 'name' | 'handle' | 'anonymous'; alias: string | null };
-  /** A message as the reporter reads it: the subject of a mail as its heading, apart from the text. */
-  messages: { id: string; kind: 'from_reporter' | 'to_reporter'; subject: string | null; body: string; at: string }[];
+  /**
+   * The messages: `body` as stored ("Subject: …", a blank line, the text, for mail), and the same
+   * split for reading, the subject (a heading) apart from the `text`.
+   */
+  messages: { id: string; kind: 'from_reporter' | 'to_reporter'; body: string; subject: string | null; text: string; at: string }[];
   /** What happened to the report so far, oldest first, in plain words. */
   timeline: { at: string; text: string }[];
   /** When the team next aims to act: the earliest running clock's due instant (a paused clock waits for the reporter). */
@@ -198,7 +201,8 @@ export async function reporterView(ctx: Ctx, token: string): Promise<ReporterVie
   );
   const messages = msgs.rows.map((m) => {
     const text = ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id));
-    return { id: m.id, kind: m.kind, ...splitSubject(text), at: new Date(m.created_at).toISOString() };
+    const { subject, body } = splitSubject(text);
+    return { id: m.id, kind: m.kind, body: text, subject, text: body, at: new Date(m.created_at).toISOString() };
   });
   const disclosure = await disclosureOf(ctx, tx, c, await rulesOf(tx));
   const advisories = await publicAdvisoriesOf(ctx, tx, reportId);

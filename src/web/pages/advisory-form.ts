@@ -436,7 +436,7 @@ let cweOptions: Html | null = null;
 function cweDatalist(): Html {
   cweOptions ??= html`<datalist id="cwe-catalogue">${CWE_CATALOGUE.weaknesses
     .filter((w) => w.usage !== 'Prohibited' && w.status !== 'Deprecated')
-    .map((w) => html`<option value="${w.id}">${w.id} ${w.name}</option>`)}</datalist>`;
+    .map((w) => html`<option value="${w.id}">${w.name}</option>`)}</datalist>`;
   return cweOptions;
 }
 

@@ -76,7 +76,7 @@ async function statusPage(
                   ) => html`<article class="message kind-${m.kind}" aria-label="${m.subject ?? (m.kind === 'from_reporter' ? 'Your message' : 'A message from the team')}">
                 <header><p class="message-from"><strong>${m.kind === 'from_reporter' ? 'You' : 'The security team'}</strong> · ${when(m.at, tz)}</p>
                   ${m.subject ? html`<h3 class="message-subject">${m.subject}</h3>` : ''}</header>
-                <div class="message-text">${paragraphs(m.body)}</div>
+                <div class="message-text">${paragraphs(m.text)}</div>
               </article>`,
                 )
               : html`<p class="muted">No messages yet.</p>`
