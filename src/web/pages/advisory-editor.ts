@@ -21,6 +21,7 @@ import {
 // Three columns on a wide screen (one below the other on a narrow one): the sections to jump to, the
 // form, and the preview of the saved version beside it, drawn by the server as readers will see it
 // (Markdown through the one renderer). Without JavaScript the preview follows the form on each save.
+// The preview scrolls on its own beside the form, so it takes the keyboard's focus to scroll.
 
 async function showEditor(
   input: PageInput,
@@ -49,7 +50,7 @@ async function showEditor(
         <div class="editor-columns">
           <nav class="editor-sections" aria-label="Sections of the advisory"><ul>${EDITOR_SECTIONS.map((x) => html`<li><a href="#${x.id}">${x.label}</a></li>`)}<li><a href="#editor-preview">Preview</a></li></ul></nav>
           <div class="editor-form">${renderEditor(withEmptyRows(m, add), { action: `/desk/advisories/${enc(id)}/edit`, viewer, errors: problem?.fields ?? {}, projects })}</div>
-          <aside class="editor-preview" id="editor-preview" aria-labelledby="editor-preview-h">
+          <aside class="editor-preview" id="editor-preview" aria-labelledby="editor-preview-h" tabindex="0">
             <h2 id="editor-preview-h">Preview of version ${v.headVersion}, as saved</h2>
             <p class="hint">What readers will see of the saved version; save to see your changes here.</p>
             ${renderPreview(v.head.document)}
