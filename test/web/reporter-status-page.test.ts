@@ -55,6 +55,11 @@ test('a reference made from the random id; the API and the form give it and neve
   const api3 = await api(h, 'GET', `/api/reporter/${token}`);
   assert.equal(api3.json.reference, reporterReference(reportId));
   assert.equal(api3.json.number, undefined);
+  // The team finds the report by the reference the reporter quotes.
+  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tina });
+  const teamView = await api(h, 'GET', `/api/reports/${reportId}`, { as: tina });
+  assert.equal(teamView.json.reporterReference, reporterReference(reportId));
+  assert.equal(typeof teamView.json.number, 'number', 'the team keeps the running number');
 });
 
 test('the status page: reference in the title, what happened, and the date the team aims to answer by', async () => {
@@ -76,7 +81,6 @@ test('the status page: reference in the title, what happened, and the date the t
 });
 
 test('team messages read as messages: the subject a heading, the text in paragraphs, no "Subject:" dump; its mail subject names the reference', async () => {
-  await api(h, 'POST', `/api/reports/${reportId}/claim`, { as: tina });
   const sent = await api(h, 'POST', `/api/reports/${reportId}/replies`, {
     as: tina,
     body: { subject: 'A question about BL2', body: 'Which board did you use?\n\nAnd which firmware version?' },
