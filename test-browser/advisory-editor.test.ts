@@ -87,4 +87,57 @@ describe('advisory editor and preview in Chromium', { skip: skipBrowser }, () =>
     assert.deepEqual(dialogs, [], 'no dialog opened');
     assert.deepEqual(errors, []);
   });
+  test('wide: the sections, the form and the saved preview side by side, the preview kept in view; narrow: one below the other; the CWE picker', async () => {
+    const created = await api(h, 'POST', `/api/reports/${reportId}/advisories`, { as: tina });
+    assert.equal(created.status, 201, created.body);
+    const id = created.json.advisoryId;
+    const { page, errors } = await newPage(browser);
+    await signInAs(page, h, tina);
+    await page.setViewportSize({ width: 1600, height: 900 });
+    await page.goto(`${h.baseUrl}/desk/advisories/${id}/edit`);
+    const box = async (selector: string) => {
+      const b = await page.locator(selector).boundingBox();
+      assert.ok(b, `${selector} is shown`);
+      return b;
+    };
+    const nav = await box('nav.editor-sections');
+    const form = await box('.editor-form');
+    let preview = await box('#editor-preview');
+    assert.ok(nav.x + nav.width <= form.x, 'the sections left of the form');
+    assert.ok(form.x + form.width <= preview.x, 'the preview right of the form');
+    assert.ok(Math.abs(form.y - preview.y) < 2, 'side by side, tops level');
+    assert.ok(preview.width >= 350, `the preview is readable (${preview.width}px)`);
+    assert.ok(form.width >= 500, `the form is usable (${form.width}px)`);
+
+    // A section link of the navigation scrolls the form there; the preview stays in view beside it.
+    await page.locator('nav.editor-sections').getByRole('link', { name: 'Credits' }).click();
+    assert.match(page.url(), /#sec-credits$/);
+    const credits = await box('#sec-credits');
+    assert.ok(credits.y >= -1 && credits.y < 100, `the credits section is at the top (${credits.y})`);
+    preview = await box('#editor-preview');
+    assert.ok(preview.y >= 0 && preview.y < 900, `the preview is still in view (${preview.y})`);
+
+    // The picker is an input on the shipped list: the choice joins the weaknesses on save.
+    const pick = page.getByLabel('Add a weakness from the CWE list');
+    assert.equal(await pick.getAttribute('list'), 'cwe-catalogue');
+    assert.equal(await page.locator('#cwe-catalogue option[value="CWE-121"]').count(), 1);
+    await pick.fill('CWE-121');
+    await page.getByRole('button', { name: 'Save as a new version' }).click();
+    await page.waitForURL(/\?done=saved/);
+    const doc = (await api(h, 'GET', `/api/advisories/${id}`, { as: tina })).json.head.document;
+    assert.deepEqual(doc.cweIds, ['CWE-121']);
+
+    await page.setViewportSize({ width: 700, height: 900 });
+    await page.goto(`${h.baseUrl}/desk/advisories/${id}/edit`);
+    const narrowForm = await box('.editor-form');
+    const narrowPreview = await box('#editor-preview');
+    assert.ok(narrowPreview.y >= narrowForm.y + narrowForm.height - 1, 'narrow: the preview below the form');
+    assert.ok(narrowForm.width <= 700, 'no sideways scrolling of the form');
+    assert.match(
+      await page.locator('#editor-preview').innerText(),
+      /CWE-121 Stack-based Buffer Overflow/,
+      'the saved version is previewed',
+    );
+    assert.deepEqual(errors, []);
+  });
 });

@@ -45,7 +45,7 @@ describe('the public report form in Chromium', { skip: skipBrowser }, () => {
     await page.locator('textarea[name=product]').fill('Musca-B1 board, TF-M v2.1');
     await page.locator('#label_0').fill('customer');
     await page.locator('#value_0').fill('Megacorp Automotive');
-    await page.getByLabel('Credit me by my handle').check();
+    await page.getByLabel('By my handle or another name').check();
     await page.getByRole('button', { name: 'Send the report' }).click();
 
     const text = await mainText(page);
@@ -61,6 +61,9 @@ describe('the public report form in Chromium', { skip: skipBrowser }, () => {
     assert.match(status, /Heap overflow in the TF-M crypto service/);
     assert.match(await page.locator('#report-status').innerText(), /awaiting triage/);
     assert.match(status, /No messages yet/);
+    // The reference is the reporter's, not the desk's running number; the page says when to expect an answer.
+    assert.match(await page.locator('#report-reference').innerText(), /^R-[0-9A-Z]{8}$/);
+    assert.match(await page.locator('#next-expected').innerText(), /^We aim to answer by \w{3}, \d{1,2} \w{3} \d{4}/);
 
     await page.getByLabel('Your message').fill('I can also share a proof of concept if useful.');
     await page.getByRole('button', { name: 'Send message' }).click();

@@ -165,7 +165,8 @@ describe('the desk on a phone and under axe-core', { skip: skipBrowser }, () => 
     );
     // The reporter's long message: wrapped, and its box (taller than its limit) takes the focus to scroll.
     await page.goto(`${h.baseUrl}/status/${statusToken}`);
-    const pre = page.locator('pre.body').last();
+    // The message's text box (paragraphs, no longer a <pre> dump).
+    const pre = page.locator('.message-text').last();
     const box = await pre.evaluate((el) => {
       (el as HTMLElement).focus();
       return {
@@ -183,7 +184,19 @@ describe('the desk on a phone and under axe-core', { skip: skipBrowser }, () => 
       [
         'central',
         as.central!,
-        ['/', '/?project=tf-a&sort=severity&dir=desc', '/?owner=nobody', '/dashboard', '/no/such/page', '/deliveries', '/me'],
+        [
+          '/',
+          '/?project=tf-a&sort=severity&dir=desc',
+          '/?owner=nobody',
+          '/dashboard',
+          '/no/such/page',
+          '/deliveries',
+          '/me',
+          // The advisory editor's columns and picker, the overview's checklist, the reporter's status page.
+          `/desk/advisories/${advisoryId}/edit`,
+          `/desk/advisories/${advisoryId}`,
+          `/status/${statusToken}`,
+        ],
       ],
       ['admin', as.admin!, ['/', '/admin/people', '/admin/teams', '/admin/projects', '/admin/activity', '/admin/mail', '/no/such/page']],
     ];

@@ -29,7 +29,7 @@ export function timelineFields(tiers: Tiers, zone: string, typed: FormBody | nul
 }
 
 /** A wall time of the form as an instant with its offset in the zone; anything else is passed on for the use case to refuse. */
-function instantIn(local: string, zone: string): string {
+export function instantIn(local: string, zone: string): string {
   const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2}(?::\d{2})?)$/.exec(local.trim());
   if (!m || !isValidTimeZone(zone)) return local;
   return isoWithOffset(instantFromLocal(m[1]!, m[2]!, zone), zone);

@@ -1,4 +1,5 @@
 import { test, before, after } from 'node:test';
+import { reporterReference } from '../../src/domain/reporter-facing.ts';
 import assert from 'node:assert/strict';
 import { startHarness, setupDesk, addMember, api, outbox, auditActions, type Harness, type Member } from '../support/harness.ts';
 import { setSubsystemContacts, updateAvailability } from '../../src/app/admin/admin.ts';
@@ -109,7 +110,8 @@ test('Tock 1.2 (acknowledgment template), 1.3 (severity, components, priority), 
   });
   assert.equal(su.status, 200, su.body);
   mail = await outbox(h, reportId);
-  assert.match(mail.at(-1)!.subject, /^\[Tock Security\] Status Update on Report #\d+$/);
+  // The reporter's reference, never the desk's running number.
+  assert.equal(mail.at(-1)!.subject, `[Tock Security] Status Update on Report #${reporterReference(reportId)}`);
   assert.match(mail.at(-1)!.body, /Current status: In Development\nEstimated resolution timeline: 11 December 2026\n/);
   // The estimated date is a real date: "next week" or 30 February is refused with a clear message.
   for (const resolutionDate of ['next week', '2026-02-30']) {

@@ -187,7 +187,8 @@ test('preview renders Markdown safely; the diff shows what changed; the overview
   assert.match(diff.body, /<ins>A stack overflow in BL2\.\n<\/ins>/);
   const overview = await get(`/desk/advisories/${advisoryId}`, tina);
   assert.match(overview.body, /id="checklist"/);
-  assert.match(overview.body, /Missing:<\/span> cveIds: no CVE identifier/);
+  // The item links to the field that fixes it.
+  assert.match(overview.body, /Missing:<\/span> (?:<a href="[^"]*">)?cveIds: no CVE identifier/);
   assert.match(overview.body, /not approved by a second team member yet/);
   assert.match(overview.body, /You wrote the latest version: a second team member reviews it\./, 'no approval form for the author');
   assert.doesNotMatch(overview.body, /name="verdict" value="approved"/);

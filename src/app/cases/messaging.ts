@@ -1,4 +1,5 @@
 import type { Queryable } from '../../store/db.ts';
+import { reporterReference } from '../../domain/reporter-facing.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { aad, actorId, type Ctx } from '../context.ts';
 import { openReporter, type LoadedCase, type Reporter } from './case.ts';
@@ -95,7 +96,7 @@ export async function defaultReporterSubject(ctx: Ctx, tx: Queryable, c: LoadedC
   const mail = await reporterMail(ctx, tx, c.row.reportId);
   return mail.subject && mail.subject !== '...'
     ? replySubject(mail.subject)
-    : `[${c.row.incidentRef ?? `report ${c.row.number}`}] ${teamName}`;
+    : `[${c.row.incidentRef ?? reporterReference(c.row.reportId)}] ${teamName}`;
 }
 
 export interface EnvelopeAttachment {
@@ -230,7 +231,7 @@ export async function messageReporter(
       if (notify) {
         const notice = await heldNoticeEnvelope(ctx, tx, reporter.email, {
           teamName: rules.teamName,
-          reportNumber: c.row.number,
+          reportReference: reporterReference(c.row.reportId),
           receipt: content.templateId === RECEIPT_TEMPLATE,
           hasStatusPage: page,
           candidateKeys: await candidateKeysOf(ctx.app, tx, plan.address),
@@ -344,8 +345,9 @@ export async function templateVars(
   return {
     ...(agreed ? { disclosure_date: readableInstant(new Date(agreed.public_at), agreed.time_zone) } : {}),
     reporter_name: reporter.name ?? reporter.handle ?? 'reporter',
-    report_id: String(c.row.number),
-    incident_id: c.row.incidentRef ?? `report ${c.row.number}`,
+    // What the reporter reads: never the desk's running number (it tells how many reports there are).
+    report_id: reporterReference(c.row.reportId),
+    incident_id: c.row.incidentRef ?? reporterReference(c.row.reportId),
     team_name: rules.teamName,
     coordinator_name: me,
     sender_name: me,

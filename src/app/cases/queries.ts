@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reporterReference } from '../../domain/reporter-facing.ts';
 import { advisoryActions, caseActions, projectActions, type PersonPrincipal } from '../../domain/access.ts';
 import { audienceOf, readsUnredacted } from '../../domain/audience.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
@@ -461,6 +462,8 @@ export async function caseView(ctx: Ctx, reportId: string, raw: unknown = {}) {
     return {
       reportId,
       number: c.row.number,
+      /** The reference the reporter knows the report by (their pages and mail), to find it when they quote it. */
+      reporterReference: reporterReference(reportId),
       channel: c.row.channel,
       receivedAt: c.row.receivedAt.toISOString(),
       title: sensitive ? title : outsiders.text(outside.title ?? title),

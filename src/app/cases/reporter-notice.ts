@@ -22,7 +22,8 @@ const NOTICE_PERIOD_MS = 24 * 3600_000;
 
 export interface HeldNoticeFacts {
   teamName: string;
-  reportNumber: number;
+  /** The reference the reporter knows the report by. */
+  reportReference: string;
   /** The held message is the automatic receipt of their report (their first answer from the desk). */
   receipt: boolean;
   /** The reporter was shown their status link (web form, API): they can read it there already. */
@@ -55,8 +56,8 @@ export async function heldNoticeEnvelope(ctx: Ctx, tx: Queryable, to: string, f:
   const key = await teamPublicKey(tx);
   const desk = deskUrl(ctx.app.config);
   const what = f.receipt
-    ? `Your message to ${f.teamName} arrived and is recorded as report ${f.reportNumber}. The team will read it.`
-    : `${f.teamName} has written to you about report ${f.reportNumber}.`;
+    ? `Your message to ${f.teamName} arrived and is recorded as report ${f.reportReference}. The team will read it.`
+    : `${f.teamName} has written to you about report ${f.reportReference}.`;
   const held = f.receipt
     ? 'Nothing more is in this mail because it is not encrypted: the team sends its answers, and the link to your private status page, only encrypted with OpenPGP.'
     : 'The message is not in this mail because it is not encrypted: the team sends its answers only encrypted with OpenPGP.';
@@ -83,7 +84,7 @@ export async function heldNoticeEnvelope(ctx: Ctx, tx: Queryable, to: string, f:
           '',
           ...sendKey,
           '- If you do not use OpenPGP, write to the team through the web form (mention report',
-          `  ${f.reportNumber}): ${desk}/report`,
+          `  ${f.reportReference}): ${desk}/report`,
           '  It shows you the link to a private status page, over HTTPS, where you read the',
           "  team's answers and write to them.",
         ];

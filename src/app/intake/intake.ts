@@ -12,6 +12,10 @@ import { marksOf } from '../cases/marks.ts';
 import { disclosureOf, type DisclosureView } from '../disclosure/negotiation.ts';
 import { rulesOf } from '../admin/instance.ts';
 import { sendReceipt } from './receipt.ts';
+import { reporterReference } from '../../domain/reporter-facing.ts';
+import { effectiveDue } from '../../domain/sla-outcome.ts';
+import { publicAtSql } from '../../domain/publication.ts';
+import { advisoryPageUrl } from '../../config.ts';
 
 // Intake: a report arrives on any channel (web form, API, import from a file; the mail gateway and
 // GitHub later) and becomes a report in the queue with its triage clock running.
@@ -58,7 +62,10 @@ export type Channel = 'web' | 'email' | 'github' | 'api' | 'import';
 
 export interface SubmittedReport {
   reportId: string;
+  /** The desk's running number: for the team only (it tells how many reports the desk has). */
   number: number;
+  /** The reference the reporter knows the report by (reporterReference). */
+  reference: string;
   /** The reporter's secret link token: shown once, stored only as a hash. */
   statusToken: string;
 }
@@ -145,7 +152,7 @@ export async function submitReportIn(ctx: Ctx, tx: Queryable, now: Date, channel
     subjectId: id,
     data: { channel, number, attachments: decoded.length },
   });
-  return { reportId: id, number, statusToken };
+  return { reportId: id, number, reference: reporterReference(id), statusToken };
 }
 
 // --- The reporter's own view, through the secret link. ---
@@ -158,14 +165,25 @@ export async function reportIdForToken(tx: Queryable, token: string): Promise<st
 }
 
 export interface ReporterView {
-  number: number;
+  /** The reference the reporter knows the report by; never the desk's running number. */
+  reference: string;
   title: string;
   receivedAt: string;
   status: string;
   incidentRef: string | null;
   /** How the reporter wants to be credited in the advisory, and the other name or handle for 'handle'. */
   credit: { preference: 'name' | 'handle' | 'anonymous'; alias: string | null };
-  messages: { id: string; kind: 'from_reporter' | 'to_reporter'; body: string; at: string }[];
+  /**
+   * The messages: `body` as stored ("Subject: …", a blank line, the text, for mail), and the same
+   * split for reading, the subject (a heading) apart from the `text`.
+   */
+  messages: { id: string; kind: 'from_reporter' | 'to_reporter'; body: string; subject: string | null; text: string; at: string }[];
+  /** What happened to the report so far, oldest first, in plain words. */
+  timeline: { at: string; text: string }[];
+  /** When the team next aims to act: the earliest running clock's due instant (a paused clock waits for the reporter). */
+  nextExpected: { at: string; waitingForYou: boolean } | null;
+  /** The advisories of the report that are public, with their public page. */
+  advisories: { id: string; title: string; url: string; publishedAt: string }[];
   /** What the reporter marked sensitive: the team keeps it from everyone outside the security teams. */
   marks: { id: string; kind: string; value: string; name: string | null }[];
   /** The disclosure timeline: agreed, or proposed and waiting for the reporter's answer. */
@@ -181,27 +199,107 @@ export async function reporterView(ctx: Ctx, token: string): Promise<ReporterVie
     `SELECT id, kind, body_sealed, created_at FROM messages WHERE report_id = $1 AND kind IN ('from_reporter', 'to_reporter') ORDER BY seq`,
     [reportId],
   );
+  const messages = msgs.rows.map((m) => {
+    const text = ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id));
+    const { subject, body } = splitSubject(text);
+    return { id: m.id, kind: m.kind, body: text, subject, text: body, at: new Date(m.created_at).toISOString() };
+  });
+  const disclosure = await disclosureOf(ctx, tx, c, await rulesOf(tx));
+  const advisories = await publicAdvisoriesOf(ctx, tx, reportId);
   return {
-    number: c.row.number,
+    reference: reporterReference(reportId),
     title: openTitle(ctx, c),
     receivedAt: c.row.receivedAt.toISOString(),
     status: reporterStatus(c.row.rmState, c.row.incidentStatus),
     incidentRef: c.row.incidentRef,
     credit: await creditOf(ctx, tx, reportId),
-    messages: msgs.rows.map((m) => ({
-      id: m.id,
-      kind: m.kind,
-      body: ctx.app.sealer.open(m.body_sealed, aad('messages', 'body', m.id)),
-      at: new Date(m.created_at).toISOString(),
-    })),
+    messages,
+    timeline: await timelineOf(tx, reportId, c.row.receivedAt, disclosure, advisories),
+    nextExpected: await nextExpectedOf(ctx, tx, reportId),
+    advisories,
     marks: (await marksOf(ctx.app.sealer, tx, reportId, 'reporter-mark')).map((m) => ({
       id: m.id,
       kind: m.kind,
       value: m.value,
       name: m.name,
     })),
-    disclosure: await disclosureOf(ctx, tx, c, await rulesOf(tx)),
+    disclosure,
   };
+}
+
+/** A message stored as "Subject: …" and a blank line before the text: the subject apart, as the heading. */
+export function splitSubject(text: string): { subject: string | null; body: string } {
+  const m = /^Subject: ([^\r\n]*)\r?\n(?:\r?\n)?/u.exec(text);
+  if (!m) return { subject: null, body: text };
+  return { subject: m[1]!.trim() || null, body: text.slice(m[0].length) };
+}
+
+// The report-management states in the reporter's words. Only the coordinator's state is told: the
+// projects' own states are the team's business.
+const STATE_WORDS: Record<string, string> = {
+  valid: 'The team confirmed that your report describes a security issue.',
+  invalid: 'The team concluded that your report does not describe a security vulnerability.',
+  accepted: 'The team accepted your report and is handling it.',
+  deferred: 'The team put the handling of your report on hold.',
+  closed: 'The team closed your report.',
+};
+
+async function timelineOf(
+  tx: Queryable,
+  reportId: string,
+  receivedAt: Date,
+  disclosure: DisclosureView | null,
+  advisories: ReporterView['advisories'],
+): Promise<ReporterView['timeline']> {
+  const moves = await tx.query<{ to_state: string; at: Date }>(
+    `SELECT to_state, at FROM transitions WHERE machine = 'report-management' AND subject_id = $1 AND participant = 'coordinator' ORDER BY at, id`,
+    [reportId],
+  );
+  const out: ReporterView['timeline'] = [{ at: receivedAt.toISOString(), text: 'We received your report.' }];
+  for (const t of moves.rows) {
+    const text = STATE_WORDS[t.to_state];
+    if (text) out.push({ at: new Date(t.at).toISOString(), text });
+  }
+  if (disclosure?.agreed)
+    out.push({ at: disclosure.agreed.createdAt, text: 'A disclosure timeline was proposed that you and the team then agreed on.' });
+  for (const a of advisories) out.push({ at: a.publishedAt, text: `The advisory ${a.id} was published.` });
+  return out.sort((x, y) => (x.at < y.at ? -1 : x.at > y.at ? 1 : 0));
+}
+
+async function nextExpectedOf(ctx: Ctx, tx: Queryable, reportId: string): Promise<ReporterView['nextExpected']> {
+  const now = ctx.app.clock();
+  const r = await tx.query<{ due_at: Date; paused_at: Date | null; started_at: Date }>(
+    'SELECT due_at, paused_at, started_at FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL',
+    [reportId],
+  );
+  if (r.rows.length === 0) return null;
+  const dues = r.rows.map((d) => ({
+    at: effectiveDue({ startedAt: d.started_at, dueAt: d.due_at, stoppedAt: null, stopReason: null, pausedAt: d.paused_at }, now),
+    paused: d.paused_at !== null,
+  }));
+  const running = dues.filter((d) => !d.paused);
+  // Every clock paused: the team waits for the reporter, and no date would be honest.
+  if (running.length === 0) return { at: dues.sort((a, b) => a.at.getTime() - b.at.getTime())[0]!.at.toISOString(), waitingForYou: true };
+  return { at: running.sort((a, b) => a.at.getTime() - b.at.getTime())[0]!.at.toISOString(), waitingForYou: false };
+}
+
+async function publicAdvisoriesOf(ctx: Ctx, tx: Queryable, reportId: string): Promise<ReporterView['advisories']> {
+  const r = await tx.query<{ id: string; public_id: string; publish_at: Date; version: number; document_sealed: string }>(
+    `SELECT a.id, a.public_id, a.publish_at, v.version, v.document_sealed FROM advisories a
+       JOIN incidents i ON i.id = a.incident_id
+       JOIN advisory_versions v ON v.advisory_id = a.id AND v.version = a.published_version
+      WHERE i.report_id = $2 AND a.state = 'published' AND ${publicAtSql('a', '$1')} ORDER BY a.publish_at`,
+    [ctx.app.clock(), reportId],
+  );
+  return r.rows.map((a) => {
+    const doc = ctx.app.sealer.openJson<{ title: string }>(a.document_sealed, aad('advisory_versions', 'document', `${a.id}/${a.version}`));
+    return {
+      id: a.public_id,
+      title: doc.title,
+      url: advisoryPageUrl(ctx.app.config, a.public_id),
+      publishedAt: new Date(a.publish_at).toISOString(),
+    };
+  });
 }
 
 async function creditOf(ctx: Ctx, tx: Queryable, reportId: string): Promise<ReporterView['credit']> {

@@ -92,7 +92,11 @@ export const apiRoutes = defineRoutes([
     body: ReportInput,
     summary: 'Submit a vulnerability report (web form or API). Returns the secret status link token once.',
     rateLimitPerMinute: (c) => c.publicFormRatePerMinute,
-    handler: ({ ctx, body }) => submitReport(ctx, ctx.principal.kind === 'person' ? 'api' : 'web', body),
+    // The reporter gets the reference they know the report by, never the desk's running number.
+    handler: async ({ ctx, body }) => {
+      const r = await submitReport(ctx, ctx.principal.kind === 'person' ? 'api' : 'web', body);
+      return { reportId: r.reportId, reference: r.reference, statusToken: r.statusToken };
+    },
   },
   {
     method: 'GET',

@@ -5,11 +5,23 @@ import { html } from '../html.ts';
 import { field, flashOf, layout, sendHtml } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
-import { advisoryPage, DONE, enc } from './advisory.ts';
-import { documentFromModel, modelFromAdvisory, modelFromForm, renderEditor, withEmptyRows, type EditorModel } from './advisory-form.ts';
+import { advisoryPage, APPROVAL_RULE, DONE, enc, renderPreview } from './advisory.ts';
+import {
+  documentFromModel,
+  EDITOR_SECTIONS,
+  modelFromAdvisory,
+  modelFromForm,
+  renderEditor,
+  withEmptyRows,
+  type EditorModel,
+} from './advisory-form.ts';
 
 // The structured advisory editor. Saving makes a new version on top of the one the form was opened
 // on; "Add a row" draws the form again with one more empty row and saves nothing.
+// Three columns on a wide screen (one below the other on a narrow one): the sections to jump to, the
+// form, and the preview of the saved version beside it, drawn by the server as readers will see it
+// (Markdown through the one renderer). Without JavaScript the preview follows the form on each save.
+// The preview scrolls on its own beside the form, so it takes the keyboard's focus to scroll.
 
 async function showEditor(
   input: PageInput,
@@ -33,8 +45,17 @@ async function showEditor(
       flash,
       error: problem?.message ?? null,
       body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · editing on top of version ${m.baseVersion}</p>
+        <p class="approval-rule" id="approval-rule">${APPROVAL_RULE}</p>
         ${problem?.list.length ? html`<ul class="problems" id="problems">${problem.list.map((p) => html`<li>${p}</li>`)}</ul>` : ''}
-        ${renderEditor(withEmptyRows(m, add), { action: `/desk/advisories/${enc(id)}/edit`, viewer, errors: problem?.fields ?? {}, projects })}`,
+        <div class="editor-columns">
+          <nav class="editor-sections" aria-label="Sections of the advisory"><ul>${EDITOR_SECTIONS.map((x) => html`<li><a href="#${x.id}">${x.label}</a></li>`)}<li><a href="#editor-preview">Preview</a></li></ul></nav>
+          <div class="editor-form">${renderEditor(withEmptyRows(m, add), { action: `/desk/advisories/${enc(id)}/edit`, viewer, errors: problem?.fields ?? {}, projects })}</div>
+          <aside class="editor-preview" id="editor-preview" aria-labelledby="editor-preview-h" tabindex="0">
+            <h2 id="editor-preview-h">Preview of version ${v.headVersion}, as saved</h2>
+            <p class="hint">What readers will see of the saved version; save to see your changes here.</p>
+            ${renderPreview(v.head.document)}
+          </aside>
+        </div>`,
     }),
   );
 }

@@ -6,6 +6,7 @@ import {
   REFERENCE_TYPES,
   type Advisory,
 } from '../../domain/advisory.ts';
+import { CWE_CATALOGUE, normalizeCweId } from '../../domain/cwe.ts';
 import { html, type Html } from '../html.ts';
 import { field, formOf, hiddenCsrf, type FormBody, type Viewer } from '../common.ts';
 
@@ -180,7 +181,7 @@ export function modelFromForm(raw: unknown): EditorModel {
     upgrade: f('upgrade'),
     url: f('url'),
     cveIds: f('cveIds'),
-    cweIds: f('cweIds'),
+    cweIds: withPickedCwe(f('cweIds'), f('cwePick')),
     cvss: f('cvss'),
     products: rows('p', 50, (i) => ({
       project: f(`p${i}_project`),
@@ -221,6 +222,18 @@ export function modelFromForm(raw: unknown): EditorModel {
     comment: f('comment'),
     baseVersion: f('baseVersion'),
   };
+}
+
+/**
+ * The weakness chosen in the picker joins the typed list (once). What is not a CWE id is added as
+ * typed, so validation refuses it at the field with the reason, rather than dropping it silently.
+ */
+function withPickedCwe(typed: string, picked: string): string {
+  const p = picked.trim();
+  if (!p) return typed;
+  const id = normalizeCweId(/^(?:CWE-)?\d+/i.exec(p)?.[0] ?? p) ?? p;
+  if (list(typed).some((t) => (normalizeCweId(t) ?? t) === id)) return typed;
+  return typed.trim() ? `${typed.trim()}, ${id}` : id;
 }
 
 const list = (text: string) =>
@@ -375,6 +388,58 @@ function choice(name: string, label: string, value: string, options: readonly st
     <select id="f-${name}" name="${name}">${blank !== undefined ? html`<option value="">${blank}</option>` : ''}${options.map((o) => html`<option value="${o}"${o === value ? html` selected` : ''}>${o}</option>`)}</select></div>`;
 }
 
+/** The editor's sections, for the navigation beside the form and the links of the checklist. */
+export const EDITOR_SECTIONS: readonly { id: string; label: string }[] = [
+  { id: 'sec-title', label: 'Title and summary' },
+  { id: 'sec-description', label: 'Description' },
+  { id: 'sec-affected', label: 'Affected products' },
+  { id: 'sec-identifiers', label: 'Identifiers and severity' },
+  { id: 'sec-mitigation', label: 'Mitigation and upgrade' },
+  { id: 'sec-references', label: 'References' },
+  { id: 'sec-credits', label: 'Credits' },
+  { id: 'sec-timeline', label: 'Timeline' },
+  { id: 'sec-publication', label: 'Publication details' },
+];
+
+const FIELD_OF_PATH: Record<string, string> = {
+  title: 'f-title',
+  summary: 'f-summary',
+  description: 'f-description',
+  cveIds: 'f-cveIds',
+  cweIds: 'f-cweIds',
+  cvss: 'f-cvss',
+  mitigation: 'f-mitigation',
+  upgrade: 'f-upgrade',
+  affected: 'sec-affected',
+  references: 'sec-references',
+  credits: 'sec-credits',
+  timeline: 'sec-timeline',
+  url: 'f-url',
+};
+
+/**
+ * The editor's element that fixes a problem of publicationProblems, by its document path
+ * ("affected[1].components" → product 2's components field), or null when the editor has none
+ * (the publication time is set on the overview page). The editor opens on the saved version, whose
+ * rows are the document's in order, so a document index is the row index.
+ */
+export function editorAnchor(path: string): string | null {
+  const p = /^affected\[(\d+)\](?:\.(\w+))?/.exec(path);
+  if (p) return p[2] === 'components' ? `f-p${p[1]}_components` : `sec-p${p[1]}`;
+  if (path.startsWith('publisher')) return 'sec-publication';
+  return FIELD_OF_PATH[path] ?? null;
+}
+
+// The shipped catalogue as the picker's suggestions: built once, the same for every page. Entries
+// MITRE marks Prohibited for mapping or Deprecated are left out; the search page still finds them.
+let cweOptions: Html | null = null;
+function cweDatalist(): Html {
+  cweOptions ??= html`<datalist id="cwe-catalogue">${CWE_CATALOGUE.weaknesses
+    .filter((w) => w.usage !== 'Prohibited' && w.status !== 'Deprecated')
+    .map((w) => html`<option value="${w.id}">${w.name}</option>`)}</datalist>`;
+  return cweOptions;
+}
+
 const addButton = (value: string, label: string) =>
   html`<p><button type="submit" name="add" value="${value}" class="secondary">${label}</button></p>`;
 
@@ -387,18 +452,18 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
     <input type="hidden" name="ref_n" value="${m.references.length}">
     <input type="hidden" name="cr_n" value="${m.credits.length}">
     <input type="hidden" name="tl_n" value="${m.timeline.length}">
-    <fieldset><legend>Title and summary</legend>
+    <fieldset id="sec-title"><legend>Title and summary</legend>
       ${text('title', 'Title', m.title, e)}
       ${area('summary', 'Summary', m.summary, e, 3, 'One paragraph of plain text.')}
     </fieldset>
-    <fieldset><legend>Description</legend>
+    <fieldset id="sec-description"><legend>Description</legend>
       ${area('description', 'Description (Markdown)', m.description, e, 12, 'What the vulnerability is and what an attacker gains. Markdown; raw HTML is shown as text.')}
     </fieldset>
-    <fieldset><legend>Affected products</legend>
+    <fieldset id="sec-affected"><legend>Affected products</legend>
       <p class="hint">Per project: a package (ecosystem and name) or a vendor and product; version ranges by version, as the package's ecosystem numbers them (semantic versions for a vendor's product), or by git commit (full hashes, with the repository).</p>
       ${err(e, 'affected')}
       ${m.products.map(
-        (p, i) => html`<fieldset class="row"><legend>Product ${i + 1}</legend>
+        (p, i) => html`<fieldset class="row" id="sec-p${i}"><legend>Product ${i + 1}</legend>
         <input type="hidden" name="p${i}_r_n" value="${p.ranges.length}">
         ${choice(`p${i}_project`, 'Project', p.project, [...new Set([...o.projects, ...(p.project ? [p.project] : [])])], e, '(none)')}
         ${choice(`p${i}_ecosystem`, 'Package ecosystem', p.ecosystem, OSV_ECOSYSTEMS.includes(p.ecosystem as never) || !p.ecosystem ? OSV_ECOSYSTEMS : [p.ecosystem, ...OSV_ECOSYSTEMS], e, '(no package)')}
@@ -424,16 +489,19 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
       )}
       ${addButton('product', 'Add a product')}
     </fieldset>
-    <fieldset><legend>Identifiers and severity</legend>
+    <fieldset id="sec-identifiers"><legend>Identifiers and severity</legend>
       ${text('cveIds', 'CVE identifiers', m.cveIds, e, "Comma-separated, like CVE-2026-12345; or assign one from the team's pool on the advisory page.")}
       ${text('cweIds', 'Weaknesses (CWE)', m.cweIds, e, 'Comma-separated, like CWE-121.')}
+      <div class="field cwe-pick"><label for="f-cwePick">Add a weakness from the CWE list</label>
+        <p class="hint">Type an id or words of its name and choose one of MITRE's CWE ${CWE_CATALOGUE.version}; it joins the weaknesses above when you save. Or <a href="/cwe" target="_blank" rel="noopener">search the CWE list</a> (opens beside this page).</p>
+        <input id="f-cwePick" name="cwePick" list="cwe-catalogue" autocomplete="off" value="">${cweDatalist()}</div>
       ${area('cvss', 'CVSS vectors', m.cvss, e, 2, 'One per line, at most one per version (3.1 and 4.0); scores are computed.')}
     </fieldset>
-    <fieldset><legend>Mitigation and upgrade</legend>
+    <fieldset id="sec-mitigation"><legend>Mitigation and upgrade</legend>
       ${area('mitigation', 'Mitigation (Markdown)', m.mitigation, e, 5, 'What users can do before they can upgrade.')}
       ${area('upgrade', 'Upgrade instructions (Markdown)', m.upgrade, e, 5)}
     </fieldset>
-    <fieldset><legend>References</legend>${err(e, 'references')}
+    <fieldset id="sec-references"><legend>References</legend>${err(e, 'references')}
       <table><thead><tr><th scope="col">URL</th><th scope="col">Type</th><th scope="col">Title</th></tr></thead>
       <tbody>${m.references.map(
         (r, i) => html`<tr>
@@ -444,7 +512,7 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
       )}</tbody></table>
       ${addButton('reference', 'Add a reference')}
     </fieldset>
-    <fieldset><legend>Credits</legend>${err(e, 'credits')}${err(e, 'reporterCredit')}
+    <fieldset id="sec-credits"><legend>Credits</legend>${err(e, 'credits')}${err(e, 'reporterCredit')}
       <p class="hint">The reporter's own credit always follows the preference the reporter gave (by name, by another name or handle, or anonymously), whatever is typed here.</p>
       ${m.credits.map(
         (c, i) => html`<fieldset class="row"><legend>Credit ${i + 1}</legend>
@@ -460,7 +528,7 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
       <div class="choice"><label><input type="radio" name="reporterCredit" value=""${m.reporterCredit === '' ? html` checked` : ''}> The reporter is not credited</label></div>
       ${addButton('credit', 'Add a credit')}
     </fieldset>
-    <fieldset><legend>Timeline</legend>${err(e, 'timeline')}
+    <fieldset id="sec-timeline"><legend>Timeline</legend>${err(e, 'timeline')}
       <table><thead><tr><th scope="col">When (2026-11-23 or 2026-11-23T09:00:00Z)</th><th scope="col">Event</th></tr></thead>
       <tbody>${m.timeline.map(
         (t, i) => html`<tr>
@@ -470,7 +538,7 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
       )}</tbody></table>
       ${addButton('timeline', 'Add a timeline entry')}
     </fieldset>
-    <fieldset><legend>Publication details</legend>
+    <fieldset id="sec-publication"><legend>Publication details</legend>
       ${text('url', 'Advisory URL (optional)', m.url, e)}
       ${text('pub_name', 'Publisher', m.publisher.name, e)}
       ${text('pub_namespace', 'Publisher namespace (a URL the team controls)', m.publisher.namespace, e)}

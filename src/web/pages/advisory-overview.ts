@@ -1,4 +1,5 @@
 import { assignCveFromPool, reviewAdvisory, schedulePublication, withdrawAdvisory } from '../../app/advisories/review.ts';
+import { instantIn } from '../timeline-form.ts';
 import { circulateAdvisory } from '../../app/advisories/circulation.ts';
 import { publishCveRecords } from '../../app/cve/cna.ts';
 import { EmbargoError } from '../../domain/errors.ts';
@@ -68,7 +69,8 @@ export const advisoryOverviewPages = definePages([
     'schedule',
     ({ ctx, params, body: b }) =>
       schedulePublication(ctx, params.id!, {
-        ...(field(b, 'publishAt').trim() ? { publishAt: field(b, 'publishAt').trim() } : {}),
+        // The form's date-time control sends a wall time, read in the zone the form names beside it.
+        ...(field(b, 'publishAt').trim() ? { publishAt: instantIn(field(b, 'publishAt'), field(b, 'publishZone').trim() || 'UTC') } : {}),
         notifyReporter: field(b, 'notifyReporter') === '1',
       }),
     () => 'scheduled',

@@ -10,6 +10,7 @@ import { EXPORT_FORMATS } from '../../formats/export.ts';
 import { html, safeHref, type Html } from '../html.ts';
 import { renderMarkdown } from '../markdown.ts';
 import { when, zoneOr } from '../format.ts';
+import { editorAnchor } from './advisory-form.ts';
 import { hiddenCsrf, layout, notFoundPage, pageProblem, sendHtml, type Viewer } from '../common.ts';
 import type { PageInput } from '../route.ts';
 import { CVE_RECORDS_DONE, cveRecordsSection } from './advisory-cve-records.ts';
@@ -33,6 +34,14 @@ export const DONE: Record<string, string> = {
   cve: "A CVE id from the team's pool is added.",
   cve_records: CVE_RECORDS_DONE,
 };
+
+/**
+ * When an approval carries over, in the words of writeVersion and schedulePublication
+ * (src/app/advisories): every save is a new version and needs its own approval; the version that
+ * publication writes adds only the publication time to the approved one, so it keeps the approval.
+ */
+export const APPROVAL_RULE =
+  'An approval is for one version. Saving makes a new version, which needs a second team member’s approval again before it can be published; scheduling publication keeps the approval, because the published version adds only the publication time to the approved one.';
 
 export const STATE_WORDS: Record<string, string> = { draft: 'Draft', approved: 'Approved', published: 'Published', withdrawn: 'Withdrawn' };
 
@@ -80,16 +89,25 @@ export function renderPreview(doc: Advisory): Html {
   </article>`;
 }
 
+/** A problem of the checklist as a link to what fixes it: the editor's field or section, or the publication form below. */
+function problemItem(v: AdvisoryView, problem: string): Html {
+  const path = problem.slice(0, Math.max(0, problem.indexOf(':')));
+  const anchor =
+    path === 'published' ? '#pub-at' : v.can.edit && editorAnchor(path) ? `/desk/advisories/${enc(v.id)}/edit#${editorAnchor(path)}` : null;
+  return html`<li class="problem"><span aria-hidden="true">☐</span> <span class="visually-hidden">Missing:</span> ${anchor ? html`<a href="${anchor}">${problem}</a>` : problem}</li>`;
+}
+
 function checklist(v: AdvisoryView): Html {
   const approved = v.approvedVersion === v.headVersion;
   return html`<section aria-labelledby="check-h" class="card" id="checklist"><h2 id="check-h">Before publication</h2>
     ${v.requiredSections.length ? html`<p class="hint">The process requires: ${v.requiredSections.join('; ')}.</p>` : ''}
     <ul class="checklist">
-      ${v.problems.map((p) => html`<li class="problem"><span aria-hidden="true">☐</span> <span class="visually-hidden">Missing:</span> ${p}</li>`)}
+      ${v.problems.map((p) => problemItem(v, p))}
       ${v.problems.length === 0 ? html`<li class="ok"><span aria-hidden="true">☑</span> Every section publication needs is there.</li>` : ''}
-      <li class="${approved ? 'ok' : 'problem'}"><span aria-hidden="true">${approved ? '☑' : '☐'}</span> ${approved ? `Version ${v.headVersion} is approved by a second team member.` : `Version ${v.headVersion} is not approved by a second team member yet.`}</li>
-      <li class="${v.publishAt ? 'ok' : 'problem'}"><span aria-hidden="true">${v.publishAt ? '☑' : '☐'}</span> ${v.publishAt ? `Publication at ${v.publishAt}${v.isPublic ? ' (public now)' : ''}.` : 'No publication time: schedule it below.'}</li>
-    </ul></section>`;
+      <li class="${approved ? 'ok' : 'problem'}"><span aria-hidden="true">${approved ? '☑' : '☐'}</span> ${approved ? `Version ${v.headVersion} is approved by a second team member.` : html`<a href="#review-h">Version ${v.headVersion} is not approved by a second team member yet.</a>`}</li>
+      <li class="${v.publishAt ? 'ok' : 'problem'}"><span aria-hidden="true">${v.publishAt ? '☑' : '☐'}</span> ${v.publishAt ? `Publication at ${v.publishAt}${v.isPublic ? ' (public now)' : ''}.` : html`<a href="#pub-h">No publication time: schedule it below.</a>`}</li>
+    </ul>
+    <p class="hint approval-rule">${APPROVAL_RULE}</p></section>`;
 }
 
 function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html): Html {
@@ -159,7 +177,8 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
       ${
         v.can.schedule
           ? html`<form method="post" action="${base}/schedule" class="stack">${csrf}
-            <div class="field"><label for="pub-at">Publish at</label><p class="hint">Date and time with offset, like 2026-12-01T09:00:00Z; empty: now. ${v.isPublic ? 'The advisory is public: an update is published at once.' : ''}</p><input id="pub-at" name="publishAt"></div>
+            <div class="field"><label for="pub-at">Publish at (${tz})</label><p class="hint">Date and time in ${tz}, your time zone (set it on your profile page); empty: now, or the end of the embargo agreed with the reporter. ${v.isPublic ? 'The advisory is public: an update is published at once.' : ''}</p>
+              <input id="pub-at" name="publishAt" type="datetime-local" step="60"><input type="hidden" name="publishZone" value="${tz}"></div>
             <div class="choice"><label><input type="checkbox" name="notifyReporter" value="1"> Send the disclosure notification to the reporter (it asks how they want to be credited)</label></div>
             <p><button type="submit">Schedule publication of version ${v.headVersion}</button></p></form>`
           : html`<p class="muted">Publication needs the latest version approved and nothing missing (see the list above).</p>`

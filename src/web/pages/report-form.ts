@@ -1,4 +1,5 @@
 import { submitReport } from '../../app/intake/intake.ts';
+import { REPORTER_CREDIT_CHOICES } from '../../domain/reporter-facing.ts';
 import { html, type Html } from '../html.ts';
 import { baseUrl, field, input, layout, nullable, sendHtml, textarea, type FormBody, type FormProblem } from '../common.ts';
 import { formPost } from '../form-action.ts';
@@ -8,12 +9,6 @@ import { definePages } from '../route.ts';
 // reporter's private status link is shown once, in the response.
 
 const SENSITIVE_ROWS = 4;
-
-const CREDIT: { value: string; label: string }[] = [
-  { value: 'name', label: 'Credit me by name' },
-  { value: 'handle', label: 'Credit me by my handle' },
-  { value: 'anonymous', label: 'Do not credit me' },
-];
 
 const LABELS: Record<string, [string, string]> = {
   title: ['title', 'The title'],
@@ -63,9 +58,9 @@ function reportForm(values: FormBody, problem: FormProblem | null): Html {
       </table>
     </fieldset>
     <fieldset>
-      <legend>Credit</legend>
+      <legend>How to credit you in the advisory</legend>
       ${e('creditPreference') ? html`<p class="field-error">${e('creditPreference')}</p>` : ''}
-      ${CREDIT.map((c) => html`<div class="choice"><label><input type="radio" name="creditPreference" value="${c.value}"${c.value === credit ? html` checked` : ''}> ${c.label}</label></div>`)}
+      ${REPORTER_CREDIT_CHOICES.map((c) => html`<div class="choice"><label><input type="radio" name="creditPreference" value="${c.value}"${c.value === credit ? html` checked` : ''}> ${c.label}</label></div>`)}
     </fieldset>
     <p><button type="submit">Send the report</button></p>
   </form>`;
@@ -116,7 +111,7 @@ export const reportFormPages = definePages([
         layout({
           title: 'Thank you: your report is received',
           viewer,
-          body: html`<p>Your report is number <strong>${r.number}</strong>. The security team will look at it.</p>
+          body: html`<p>Your report's reference is <strong id="report-reference">${r.reference}</strong>. The security team will look at it.</p>
             <div class="notice">
               <p><strong>Keep this private link.</strong> It is the only way to see the status of your report and to talk to the team here, and it is shown only once.
               Anyone who has it can read the messages about your report.</p>

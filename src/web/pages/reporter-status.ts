@@ -1,7 +1,7 @@
 import { replyAsReporter, reporterView } from '../../app/intake/intake.ts';
 import { setCreditPreference } from '../../app/advisories/credit.ts';
 import { EmbargoError } from '../../domain/errors.ts';
-import { html } from '../html.ts';
+import { html, type Html } from '../html.ts';
 import { field, layout, notFoundPage, sendHtml, textarea } from '../common.ts';
 import { when } from '../format.ts';
 import { formPost } from '../form-action.ts';
@@ -31,29 +31,52 @@ async function statusPage(
     if (e instanceof EmbargoError && e.code === 'not_found') return notFoundPage(reply, viewer);
     throw e;
   }
+  // The link carries no account, so no zone of the reader's own: UTC, said with every date.
   const tz = 'UTC';
   return sendHtml(
     reply,
     status,
     layout({
-      title: `Your report #${r.number}`,
+      title: `Your report ${r.reference}`,
       viewer,
       flash: o.flash ?? null,
       error: o.error ?? null,
-      body: html`<dl class="facts">
+      body: html`<dl class="facts reporter-facts">
+          <div><dt>Your reference</dt><dd><strong id="report-reference">${r.reference}</strong></dd></div>
           <div><dt>Title</dt><dd>${r.title}</dd></div>
           <div><dt>Received</dt><dd>${when(r.receivedAt, tz)}</dd></div>
           <div><dt>Status</dt><dd><strong id="report-status">${r.status}</strong></dd></div>
-          ${r.incidentRef ? html`<div><dt>Reference</dt><dd>${r.incidentRef}</dd></div>` : ''}
+          ${r.incidentRef ? html`<div><dt>The team's incident</dt><dd>${r.incidentRef}</dd></div>` : ''}
         </dl>
+        <p class="muted">Times are shown in UTC.</p>
+        ${
+          r.advisories.length
+            ? html`<section aria-labelledby="adv-h" class="card" id="advisory"><h2 id="adv-h">Published advisory</h2>
+              <ul>${r.advisories.map((a) => html`<li><a href="${a.url}">${a.id}: ${a.title}</a>, public since ${when(a.publishedAt, tz)}</li>`)}</ul></section>`
+            : ''
+        }
+        <section aria-labelledby="timeline-h" class="card" id="progress">
+          <h2 id="timeline-h">What has happened</h2>
+          <ol class="reporter-timeline">${r.timeline.map((t) => html`<li>${when(t.at, tz)}: ${t.text}</li>`)}</ol>
+          ${
+            r.nextExpected
+              ? r.nextExpected.waitingForYou
+                ? html`<p id="next-expected" class="next-expected">The team is waiting for your answer; its clock runs again when you write.</p>`
+                : html`<p id="next-expected" class="next-expected">We aim to answer by ${when(r.nextExpected.at, tz)}.</p>`
+              : ''
+          }
+        </section>
         <section aria-labelledby="msgs-h" class="card">
           <h2 id="msgs-h">Messages</h2>
           ${
             r.messages.length
               ? r.messages.map(
-                  (m) => html`<article class="message kind-${m.kind}">
-                <header><strong>${m.kind === 'from_reporter' ? 'You' : 'The security team'}</strong> · ${when(m.at, tz)}</header>
-                <pre class="body">${m.body}</pre>
+                  (
+                    m,
+                  ) => html`<article class="message kind-${m.kind}" aria-label="${m.subject ?? (m.kind === 'from_reporter' ? 'Your message' : 'A message from the team')}">
+                <header><p class="message-from"><strong>${m.kind === 'from_reporter' ? 'You' : 'The security team'}</strong> · ${when(m.at, tz)}</p>
+                  ${m.subject ? html`<h3 class="message-subject">${m.subject}</h3>` : ''}</header>
+                <div class="message-text"${scrolls(m.text) ? html` tabindex="0"` : ''}>${paragraphs(m.text)}</div>
               </article>`,
                 )
               : html`<p class="muted">No messages yet.</p>`
@@ -71,6 +94,24 @@ async function statusPage(
         </section>`,
     }),
   );
+}
+
+/**
+ * Whether a message's text may be taller than its box (40rem): then the box scrolls and takes the
+ * keyboard's focus to do so. Generous, for a phone's narrow lines; a short message is no tab stop.
+ */
+function scrolls(text: string): boolean {
+  return text.length > 1000 || text.split('\n').length > 20;
+}
+
+/** A message's text as paragraphs (blank lines apart), its line breaks kept: mail text, not a dump. */
+function paragraphs(text: string): Html {
+  const parts = text
+    .replace(/\r\n/g, '\n')
+    .split(/\n{2,}/)
+    .map((p) => p.replace(/^\n+|\s+$/g, ''))
+    .filter((p) => p !== '');
+  return html`${parts.map((p) => html`<p>${p}</p>`)}`;
 }
 
 const enc = encodeURIComponent;
