@@ -198,19 +198,8 @@ test('a revised timeline is told to the tiers already told, and only to them', a
   await agree(c, B3 + 10 * DAY, B3 + 15 * DAY, B3 + 20 * DAY);
   await fixReady(c.reportId, 'https://review.example/c/3');
   assert.equal((await pass(at(B3))).done, 1);
-  const p = await api(h, 'POST', `/api/reports/${c.reportId}/embargo/proposals`, {
-    as: hank,
-    body: {
-      tiers: [
-        { tier: 'ess', endsAt: at(B3 + 12 * DAY) },
-        { tier: 'trusted-stakeholders', endsAt: at(B3 + 16 * DAY) },
-      ],
-      publicAt: at(B3 + 21 * DAY),
-      timeZone: 'UTC',
-    },
-  });
-  assert.equal(p.status, 201, p.body);
-  assert.equal((await api(h, 'POST', `/api/reporter/${c.token}/embargo/answer`, { body: { answer: 'accept' } })).status, 200);
+  // A revision, agreed: a new proposal the reporter accepts.
+  await agree(c, B3 + 12 * DAY, B3 + 16 * DAY, B3 + 21 * DAY);
   const agreed = await h.app.db.query(
     `SELECT p.id FROM embargo_proposals p JOIN incidents i ON i.id = p.incident_id WHERE i.report_id = $1 AND p.status = 'accepted'`,
     [c.reportId],
@@ -317,19 +306,8 @@ test('a revision to a later public instant holds a publication scheduled before 
     advisoryId,
     at(B5 + 20 * DAY),
   ]);
-  const p = await api(h, 'POST', `/api/reports/${c.reportId}/embargo/proposals`, {
-    as: hank,
-    body: {
-      tiers: [
-        { tier: 'ess', endsAt: at(B5 + 12 * DAY) },
-        { tier: 'trusted-stakeholders', endsAt: at(B5 + 18 * DAY) },
-      ],
-      publicAt: at(B5 + 25 * DAY),
-      timeZone: 'UTC',
-    },
-  });
-  assert.equal(p.status, 201, p.body);
-  assert.equal((await api(h, 'POST', `/api/reporter/${c.token}/embargo/answer`, { body: { answer: 'accept' } })).status, 200);
+  // A revision, agreed: a new proposal the reporter accepts.
+  await agree(c, B5 + 12 * DAY, B5 + 18 * DAY, B5 + 25 * DAY);
   const row = await h.app.db.query<{ publish_at: Date }>('SELECT publish_at FROM advisories WHERE id = $1', [advisoryId]);
   assert.equal(new Date(row.rows[0]!.publish_at).toISOString(), at(B5 + 25 * DAY), 'not public at the old instant');
   const notes = (await api(h, 'GET', `/api/reports/${c.reportId}`, { as: hank })).json.thread.map((m: any) => m.body as string);
