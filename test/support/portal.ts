@@ -14,9 +14,17 @@ export interface TestOrg {
   csrf: string;
 }
 
-/** An OpenPGP key for an alias, armored, with its fingerprint. The key is made now: the desk's clock must not be before it. */
-export async function aliasKey(name: string, alias: string): Promise<{ publicKey: string; fingerprint: string }> {
-  const { publicKey } = await generateKey({ type: 'curve25519', userIDs: [{ name, email: alias }], format: 'armored' });
+/**
+ * An OpenPGP key for an alias, armored, with its fingerprint. It is made at `created` (default now):
+ * the desk's clock must not be before it.
+ */
+export async function aliasKey(name: string, alias: string, created?: Date): Promise<{ publicKey: string; fingerprint: string }> {
+  const { publicKey } = await generateKey({
+    type: 'curve25519',
+    userIDs: [{ name, email: alias }],
+    format: 'armored',
+    ...(created ? { date: created } : {}),
+  });
   return { publicKey, fingerprint: (await readKey({ armoredKey: publicKey })).getFingerprint().toUpperCase() };
 }
 
