@@ -1,7 +1,6 @@
-import { dateTimeFormat } from '../domain/date-formats.ts';
 import { FLAGS, type Flag } from '../domain/case-state.ts';
 import { html, type Html } from './html.ts';
-import { relativeDueText } from './format.ts';
+import { plainTime, relativeDueText } from './format.ts';
 
 // The case page in plain words: the state machines' codes (Vultron's "vfdpxa", report management's
 // "received → valid"), the events that stop clocks ("report_accepted") and due times as people say
@@ -11,19 +10,6 @@ import { relativeDueText } from './format.ts';
 export function at(iso: string | null | undefined, timeZone: string): Html {
   if (!iso) return html`<span class="muted">—</span>`;
   return html`<time datetime="${secondsIso(new Date(iso))}">${plainTime(iso, timeZone)}</time>`;
-}
-
-/** The readable text of a date on the case page, without the zone's name. */
-export function plainTime(iso: string, timeZone: string): string {
-  return dateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-  }).format(new Date(iso));
 }
 
 /** ISO 8601 in UTC without milliseconds: the machine-readable instant. */

@@ -1,7 +1,8 @@
 import type { CaseView } from '../app/cases/queries.ts';
 import { deadlineOutcome, effectiveDue, type DeadlineOutcome } from '../domain/sla-outcome.ts';
 import { html, type Html } from './html.ts';
-import { plainTime, stopWords } from './case-words.ts';
+import { stopWords } from './case-words.ts';
+import { plainTime } from './format.ts';
 import { ganttChart } from './charts.ts';
 
 // The case page's clock timeline: every clock row of the case (superseded ones too, greyed) as a

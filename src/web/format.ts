@@ -9,18 +9,24 @@ export function zoneOr(tz: string | null | undefined, fallback = 'UTC'): string 
   return tz && isValidTimeZone(tz) ? tz : fallback;
 }
 
+/** How the desk writes an instant for people: "Fri 4 Dec 2026, 19:14". */
+const READABLE: Intl.DateTimeFormatOptions = {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  hour: '2-digit',
+  minute: '2-digit',
+};
+
+/** An instant as people read it, with its zone's short name. */
 export function humanTime(iso: string, timeZone: string): string {
-  const d = new Date(iso);
-  return dateTimeFormat('en-GB', {
-    timeZone,
-    weekday: 'short',
-    day: 'numeric',
-    month: 'short',
-    year: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZoneName: 'short',
-  }).format(d);
+  return dateTimeFormat('en-GB', { ...READABLE, timeZone, timeZoneName: 'short' }).format(new Date(iso));
+}
+
+/** The same without the zone's name, for a page that names its one zone once. */
+export function plainTime(iso: string, timeZone: string): string {
+  return dateTimeFormat('en-GB', { ...READABLE, timeZone }).format(new Date(iso));
 }
 
 /** A point in time: readable text in a <time> element carrying the exact instant. */

@@ -6,6 +6,7 @@ import type { LoadedCase } from '../cases/case.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { scheduleCveRecords, scheduleReporterDisclosure } from '../releases/plan.ts';
 import { hasCnaAccount } from '../cve/account.ts';
+import { agreedEmbargo, embargoInForce } from '../disclosure/agreed-timeline.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { isPublicAt } from '../../domain/publication.ts';
 import { aad, audit, requirePerson, type Ctx } from '../context.ts';
@@ -162,12 +163,8 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
 /** The agreed timeline's public instant while an embargo is in force, else null. */
 async function embargoPublicAt(tx: Queryable, incidentId: string | null): Promise<Date | null> {
   if (!incidentId) return null;
-  const r = await tx.query<{ public_at: Date }>(
-    `SELECT p.public_at FROM incidents i JOIN embargo_proposals p ON p.incident_id = i.id AND p.status = 'accepted'
-      WHERE i.id = $1 AND i.embargo_state IN ('active', 'revise') ORDER BY p.seq DESC LIMIT 1`,
-    [incidentId],
-  );
-  return r.rows[0] ? new Date(r.rows[0].public_at) : null;
+  const embargo = await agreedEmbargo(tx, incidentId);
+  return embargoInForce(embargo) ? (embargo.agreed?.publicAt ?? null) : null;
 }
 
 /** The profile's disclosure notification to the reporter: the advisory is public, with its fixed versions and CVE ids. */

@@ -1,6 +1,7 @@
 import type { Queryable } from '../../store/db.ts';
 import { releasePlan } from '../../domain/embargo-timeline.ts';
 import { aad, type Ctx } from '../context.ts';
+import { agreedEmbargo, embargoInForce } from '../disclosure/agreed-timeline.ts';
 
 // The schedule of an incident's timed releases ("at instant T, release X to audience Y"). It is
 // planned from the agreed timeline whenever something it depends on changes (the timeline is
@@ -43,21 +44,16 @@ export async function planReleases(tx: Queryable, incidentId: string, now: Date)
     `UPDATE timed_releases SET state = 'cancelled' WHERE incident_id = $1 AND state = 'scheduled' AND kind IN ${PLANNED_KINDS}`,
     [incidentId],
   );
-  const inc = await tx.query<{ embargo_state: string }>('SELECT embargo_state FROM incidents WHERE id = $1', [incidentId]);
-  if (!['active', 'revise'].includes(inc.rows[0]?.embargo_state ?? '')) return [];
-  const agreed = await tx.query<{ tiers: { tier: string; endsAt: string }[]; public_at: Date }>(
-    `SELECT tiers, public_at FROM embargo_proposals WHERE incident_id = $1 AND status = 'accepted' ORDER BY seq DESC LIMIT 1`,
-    [incidentId],
-  );
-  const t = agreed.rows[0];
-  if (!t) return [];
+  const embargo = await agreedEmbargo(tx, incidentId);
+  const t = embargo.agreed;
+  if (!embargoInForce(embargo) || !t) return [];
   const fix = await tx.query<{ ready_at: Date | null; published_at: Date | null }>(
     'SELECT ready_at, published_at FROM incident_fixes WHERE incident_id = $1',
     [incidentId],
   );
   const told = await tx.query<{ tier: string }>('SELECT tier FROM tier_releases WHERE incident_id = $1', [incidentId]);
   const plan = releasePlan(
-    { tiers: t.tiers.map((x) => ({ tier: x.tier, endsAt: new Date(x.endsAt) })), publicAt: new Date(t.public_at) },
+    { tiers: t.tiers.map((x) => ({ tier: x.tier, endsAt: new Date(x.endsAt) })), publicAt: t.publicAt },
     fix.rows[0]?.ready_at ? new Date(fix.rows[0].ready_at) : null,
     { tiers: new Set(told.rows.map((r) => r.tier)), fixPublic: Boolean(fix.rows[0]?.published_at) },
   );
@@ -65,12 +61,12 @@ export async function planReleases(tx: Queryable, incidentId: string, now: Date)
   const moved = await tx.query<{ id: string; public_id: string }>(
     `UPDATE advisories SET publish_at = $2, updated_at = $3
       WHERE incident_id = $1 AND state = 'published' AND publish_at > $3 AND publish_at < $2 RETURNING id, public_id`,
-    [incidentId, t.public_at, now],
+    [incidentId, t.publicAt, now],
   );
   if (moved.rows.length)
     await tx.query(
       `UPDATE timed_releases SET due_at = $2 WHERE advisory_id = ANY($1::uuid[]) AND state = 'scheduled' AND kind IN ('reporter_disclosure', 'cve_records')`,
-      [moved.rows.map((r) => r.id), t.public_at],
+      [moved.rows.map((r) => r.id), t.publicAt],
     );
   return moved.rows.map((r) => r.public_id);
 }

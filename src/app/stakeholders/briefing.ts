@@ -6,6 +6,7 @@ import { outsideTextOf } from '../cases/outside-text.ts';
 import { renderForAudience } from '../cases/render-for-audience.ts';
 import { caseSensitiveValues } from '../cases/sensitive.ts';
 import type { ProfileRules } from '../profile/rules.ts';
+import { agreedEmbargo } from '../disclosure/agreed-timeline.ts';
 
 // What a stakeholder tier may know of an incident, rendered for that audience by the need-to-know
 // path: the title and summary outsiders read (labels in place of the reporter's identity), the agreed
@@ -35,20 +36,16 @@ export async function briefingOf(
   const incidentId = c.row.incidentId!;
   const r = renderForAudience({ kind: 'stakeholder', tier }, await caseSensitiveValues(ctx.app, tx, c.row.reportId));
   const outside = await outsideTextOf(ctx.app.sealer, tx, c.row.reportId);
-  const agreed = await tx.query<{ tiers: { tier: string; endsAt: string }[]; public_at: Date }>(
-    `SELECT tiers, public_at FROM embargo_proposals WHERE incident_id = $1 AND status = 'accepted' ORDER BY seq DESC LIMIT 1`,
-    [incidentId],
-  );
-  const inc = await tx.query<{ embargo_state: string }>('SELECT embargo_state FROM incidents WHERE id = $1', [incidentId]);
+  const embargo = await agreedEmbargo(tx, incidentId);
   const at = (d: Date | string) => ({ at: readableInstant(new Date(d), zone), instant: new Date(d).toISOString() });
-  const plan = agreed.rows[0];
+  const plan = embargo.agreed;
   const timeline = plan
     ? [
         ...plan.tiers.map((t) => ({
           label: `${rules.embargo.tiers.find((x) => x.id === t.tier)?.name ?? t.tier}: the embargo ends`,
           ...at(t.endsAt),
         })),
-        { label: 'Public disclosure', ...at(plan.public_at) },
+        { label: 'Public disclosure', ...at(plan.publicAt) },
       ]
     : [];
   const fixRow = await tx.query<{ ready_at: Date | null; export_controlled: boolean }>(
@@ -75,7 +72,7 @@ export async function briefingOf(
     title: outside.title ?? r.text(openTitle(ctx, c)),
     summary: outside.summary ? r.text(outside.summary) : null,
     timeline,
-    embargo: inc.rows[0]?.embargo_state ?? 'none',
+    embargo: embargo.state,
     fix: { state, items },
   };
 }
