@@ -465,8 +465,11 @@ test('TF pre-setup: a team key for inbound mail (new keys at least RSA-4096 or e
   const pub = await api(h, 'GET', '/api/team-key');
   assert.equal(pub.status, 200);
   assert.match(pub.body, /BEGIN PGP PUBLIC KEY BLOCK/);
-  // A member's pre-existing personal key: RSA-2048 is enough for an existing key.
+  // A member's pre-existing personal key: RSA-2048 is enough for an existing key. Keys are made a day
+  // before the desk's clock, which is fixed: one made at the real time may be younger than the clock.
+  const made = new Date(h.clock.now.getTime() - 24 * 3_600_000);
   const { publicKey } = await openpgp.generateKey({
+    date: made,
     type: 'rsa',
     rsaBits: 2048,
     userIDs: [{ name: 'Tom Triager', email: 'tom@tf.example' }],
@@ -474,7 +477,12 @@ test('TF pre-setup: a team key for inbound mail (new keys at least RSA-4096 or e
   const up = await api(h, 'POST', '/api/me/keys', { as: tom, body: { armored: publicKey } });
   assert.equal(up.status, 201, up.body);
   // Someone else's address on the key is refused: a personal key carries the member's own address.
-  const other = await openpgp.generateKey({ type: 'ecc', curve: 'curve25519Legacy', userIDs: [{ email: 'mallory@elsewhere.example' }] });
+  const other = await openpgp.generateKey({
+    date: made,
+    type: 'ecc',
+    curve: 'curve25519Legacy',
+    userIDs: [{ email: 'mallory@elsewhere.example' }],
+  });
   assert.equal((await api(h, 'POST', '/api/me/keys', { as: tina, body: { armored: other.publicKey } })).status, 400);
   const keys = (await api(h, 'GET', '/api/admin/member-keys', { as: admin })).json;
   assert.ok(JSON.stringify(keys).includes('tom@tf.example'));

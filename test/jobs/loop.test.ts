@@ -11,6 +11,8 @@ test('a pass runs at once; one that reports more work is followed by another; th
   let passes = 0;
   let running = 0;
   let overlapped = false;
+  let thirdEnded: () => void;
+  const third = new Promise<void>((resolve) => (thirdEnded = resolve));
   const loop = startLoop({
     name: 'test',
     intervalMs: 60_000,
@@ -19,10 +21,14 @@ test('a pass runs at once; one that reports more work is followed by another; th
       running++;
       await tick(2);
       running--;
-      return ++passes < 3;
+      if (++passes === 3) thirdEnded();
+      return passes < 3;
     },
   });
-  await tick(50);
+  // Waits for the work, not for a guessed time: then a loop that went on would have started a fourth pass.
+  await third;
+  await new Promise((r) => setImmediate(r));
+  assert.equal(running, 0);
   assert.equal(passes, 3, 'two passes with more work, then one without; the next waits for the interval');
   await Promise.all([loop.wake(), loop.wake()]);
   assert.equal(passes, 5);
