@@ -122,7 +122,7 @@ function orgCard(o: OrgView, choices: StakeholderChoices, failed: FailedForm | n
     ${
       o.status === 'removed' || o.status === 'rejected'
         ? ''
-        : html`${removeFailed ? html`<p class="field-error" role="alert">${removeFailed.problem.message}</p>` : ''}<form method="post" action="/admin/stakeholders/${o.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link danger" aria-label="Remove ${o.name}">Remove this organisation</button></form>`
+        : html`${removeFailed ? html`<p class="field-error" role="alert">${removeFailed.problem.message}</p>` : ''}<form method="post" action="/admin/stakeholders/${o.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link danger" aria-label="Remove this organisation, ${o.name}">Remove this organisation</button></form>`
     }
   </section>`;
 }

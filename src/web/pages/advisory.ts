@@ -131,7 +131,7 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
       · Download: ${EXPORT_FORMATS.map((f, i) => html`${i ? ', ' : ''}<a href="${base}/export?format=${f}">${f}</a>`)}</p>
     ${checklist(v)}
     <section aria-labelledby="versions-h" class="card"><h2 id="versions-h">Versions</h2>
-      <table><thead><tr><th scope="col">Version</th><th scope="col">By</th><th scope="col">When</th><th scope="col">What changed</th><th scope="col"></th></tr></thead>
+      <table><thead><tr><th scope="col">Version</th><th scope="col">By</th><th scope="col">When</th><th scope="col">What changed</th><th scope="col"><span class="visually-hidden">Preview and changes</span></th></tr></thead>
       <tbody>${v.versions.map(
         (
           x,

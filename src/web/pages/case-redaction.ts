@@ -62,7 +62,7 @@ export function caseRedactionSection(v: CaseView, viewer: Viewer, failed: Failed
         ? scrollTable(
             'Marked on this case',
             html`<table class="marks"><caption>Marked on this case</caption>
-        <thead><tr><th scope="col">Value</th><th scope="col">Outsiders read</th><th scope="col">From</th><th scope="col"></th></tr></thead>
+        <thead><tr><th scope="col">Value</th><th scope="col">Outsiders read</th><th scope="col">From</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
         <tbody>${r.marks.map(
           (
             m,
