@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { isAbsolute, resolve } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { webPlugin } from '../src/web/index.ts';
 import { totpCode } from '../src/crypto/totp.ts';
@@ -96,6 +97,19 @@ export async function newPage(
 /** The two sizes the desk is checked at: a laptop screen and a phone (an iPhone 12–15's viewport). */
 export const WIDE = { width: 1440, height: 900 } as const;
 export const PHONE = { width: 390, height: 844 } as const;
+
+/**
+ * Where a test keeps what it saves for people to look at (screenshots of a walk): the directory in
+ * EMBARGO_TEST_ARTIFACTS (a relative path from the working directory), else test-artifacts/ in the
+ * repository; `sub` is made under it.
+ */
+export function artifactsDir(sub = ''): string {
+  const env = process.env.EMBARGO_TEST_ARTIFACTS;
+  const root = env ? (isAbsolute(env) ? env : resolve(process.cwd(), env)) : new URL('../test-artifacts/', import.meta.url).pathname;
+  const dir = resolve(root, sub);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 export function resultsDir(): string {
   const dir = new URL('../test-results/', import.meta.url).pathname;
