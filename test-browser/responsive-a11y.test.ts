@@ -1,12 +1,10 @@
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { api, type Member } from '../test/support/harness.ts';
 import { castOfRoles, type Role } from '../test/support/roles.ts';
 import { webPages } from '../src/web/index.ts';
-import { launchBrowser, newPage, signInAs, skipBrowser, startWebHarness, type WebHarness } from './support.ts';
+import { launchBrowser, newPage, PHONE, runAxe, signInAs, skipBrowser, startWebHarness, type WebHarness } from './support.ts';
 
 // The desk on a phone and for assistive technology, in Chromium:
 // - at 390×844 no page the web door has is wider than the viewport (tables scroll inside their own
@@ -14,9 +12,6 @@ import { launchBrowser, newPage, signInAs, skipBrowser, startWebHarness, type We
 // - axe-core over the queue, the dashboard, an error page and admin pages, for a central member and
 //   an admin: no critical or serious violation. axe is put into the page through the DevTools
 //   protocol (page.evaluate), which the page's CSP does not govern; the CSP itself stays on.
-
-const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-const PHONE = { width: 390, height: 844 };
 
 let h: WebHarness;
 let browser: Browser;
@@ -222,19 +217,3 @@ describe('the desk on a phone and under axe-core', { skip: skipBrowser }, () => 
     assert.deepEqual(bad, []);
   });
 });
-
-/** axe-core's violations on the page (WCAG 2.x A and AA and best practices), one line per rule. */
-async function runAxe(page: Page): Promise<{ id: string; impact: string; help: string; nodes: number }[]> {
-  await page.evaluate(AXE_SOURCE);
-  return page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (ctx: Document, o: object) => Promise<{ violations: { id: string; impact: string; help: string; nodes: unknown[] }[] }>;
-        };
-      }
-    ).axe;
-    const r = await axe.run(document, { resultTypes: ['violations'] });
-    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.length }));
-  });
-}

@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { isAbsolute, resolve } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { webPlugin } from '../src/web/index.ts';
 import { totpCode } from '../src/crypto/totp.ts';
 import { startHarness, type Harness, type HarnessOptions, type Member } from '../test/support/harness.ts';
@@ -68,8 +70,11 @@ export async function signInAs(page: Page, h: WebHarness, m: Pick<Member, 'email
 }
 
 /** A fresh browser context (own cookies) whose page fails the test on any dialog or page error. */
-export async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; dialogs: string[]; errors: string[] }> {
-  const context = await browser.newContext();
+export async function newPage(
+  browser: Browser,
+  options: BrowserContextOptions = {},
+): Promise<{ context: BrowserContext; page: Page; dialogs: string[]; errors: string[] }> {
+  const context = await browser.newContext(options);
   const page = await context.newPage();
   const dialogs: string[] = [];
   const errors: string[] = [];
@@ -89,6 +94,23 @@ export async function newPage(browser: Browser): Promise<{ context: BrowserConte
   return { context, page, dialogs, errors };
 }
 
+/** The two sizes the desk is checked at: a laptop screen and a phone (an iPhone 12–15's viewport). */
+export const WIDE = { width: 1440, height: 900 } as const;
+export const PHONE = { width: 390, height: 844 } as const;
+
+/**
+ * Where a test keeps what it saves for people to look at (screenshots of a walk): the directory in
+ * EMBARGO_TEST_ARTIFACTS (a relative path from the working directory), else test-artifacts/ in the
+ * repository; `sub` is made under it.
+ */
+export function artifactsDir(sub = ''): string {
+  const env = process.env.EMBARGO_TEST_ARTIFACTS;
+  const root = env ? (isAbsolute(env) ? env : resolve(process.cwd(), env)) : new URL('../test-artifacts/', import.meta.url).pathname;
+  const dir = resolve(root, sub);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
 export function resultsDir(): string {
   const dir = new URL('../test-results/', import.meta.url).pathname;
   mkdirSync(dir, { recursive: true });
@@ -99,3 +121,48 @@ export function resultsDir(): string {
 export async function mainText(page: Page): Promise<string> {
   return (await page.locator('main').innerText()).replace(/\s+/g, ' ');
 }
+
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+export interface AxeViolation {
+  id: string;
+  impact: 'critical' | 'serious' | 'moderate' | 'minor';
+  help: string;
+  /** How many elements break the rule. */
+  nodes: number;
+  /** The first few of them, as CSS selectors, for the failure message. */
+  targets: string[];
+}
+
+/**
+ * axe-core's violations on the page as it is laid out now (WCAG 2.x A and AA and best practices),
+ * one entry per rule. axe is put into the page through the DevTools protocol (page.evaluate), which
+ * the page's CSP does not govern, so the CSP stays on; it is put in once per loaded document, so a
+ * page checked again after a resize reuses it.
+ */
+export async function runAxe(page: Page): Promise<AxeViolation[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            o: object,
+          ) => Promise<{ violations: { id: string; impact: AxeViolation['impact']; help: string; nodes: { target: unknown[] }[] }[] }>;
+        };
+      }
+    ).axe;
+    const r = await axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.length,
+      targets: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+    }));
+  });
+}
+
+/** Whether axe counts the violation as one that blocks people: critical or serious. */
+export const blocking = (v: AxeViolation): boolean => v.impact === 'critical' || v.impact === 'serious';

@@ -133,6 +133,22 @@ export function scrollTable(label: string, table: Html): Html {
   return html`<div class="table-scroll" role="region" aria-label="${label}" tabindex="0">${table}</div>`;
 }
 
+/**
+ * Whether a text (a report, a message, a mail as sent) is long enough to be held to a box of its own
+ * height, 40rem, that scrolls, so that one long message does not make the page endless. Only such a
+ * box is held and it takes the keyboard's focus, so that it can be scrolled without a mouse; a shorter
+ * text is shown whole. So no box scrolls that the keyboard cannot reach, however narrow the screen
+ * (a guess of whether the text fits would be wrong on some screen).
+ */
+export function isLongText(text: string): boolean {
+  return text.length > 1000 || text.split('\n').length > 20;
+}
+
+/** A text as it was written, its line breaks kept, in a box that scrolls when it is long (isLongText). */
+export function textBox(text: string): Html {
+  return isLongText(text) ? html`<pre class="body long" tabindex="0">${text}</pre>` : html`<pre class="body">${text}</pre>`;
+}
+
 /** A redirect after a form POST: 303 makes the browser follow with GET. */
 export function seeOther(reply: FastifyReply, location: string): FastifyReply {
   return reply.status(303).header('location', location).send();

@@ -44,10 +44,8 @@ export async function addOrg(
   return { id: r.json.id, alias, ...(await portalSession(h, alias)) };
 }
 
-/** A portal session of the organisation at `alias`, opened now. */
-export async function portalSession(h: Harness, alias: string): Promise<{ cookie: string; csrf: string }> {
-  const anonymous = { app: h.app, principal: { kind: 'anonymous' as const } };
-  await requestPortalLink(anonymous, { alias });
+/** The sign-in token of the newest portal link mailed to `alias` (read from the outbox, before encryption). */
+export async function portalLinkToken(h: Harness, alias: string): Promise<string> {
   const mail = (
     await h.app.db.query<{ envelope_sealed: string; id: string }>(
       `SELECT id, envelope_sealed FROM outbox WHERE template_id = 'stakeholder.sign_in' ORDER BY seq DESC LIMIT 1`,
@@ -55,8 +53,14 @@ export async function portalSession(h: Harness, alias: string): Promise<{ cookie
   ).rows[0]!;
   const body = h.app.sealer.openJson<{ body: string; to: string[] }>(mail.envelope_sealed, `outbox.envelope:${mail.id}`);
   assert.deepEqual(body.to, [alias], 'the newest sign-in link went to this alias');
-  const token = /\/portal\/sign-in\/([A-Za-z0-9_-]+)/.exec(body.body)![1]!;
-  const s = await redeemPortalLink(anonymous, token);
+  return /\/portal\/sign-in\/([A-Za-z0-9_-]+)/.exec(body.body)![1]!;
+}
+
+/** A portal session of the organisation at `alias`, opened now. */
+export async function portalSession(h: Harness, alias: string): Promise<{ cookie: string; csrf: string }> {
+  const anonymous = { app: h.app, principal: { kind: 'anonymous' as const } };
+  await requestPortalLink(anonymous, { alias });
+  const s = await redeemPortalLink(anonymous, await portalLinkToken(h, alias));
   return { cookie: `embargo_portal=${s.sessionToken}`, csrf: s.csrfToken };
 }
 

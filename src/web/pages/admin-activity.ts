@@ -1,6 +1,6 @@
 import { listAdminActivity } from '../../app/admin/activity.ts';
 import { html } from '../html.ts';
-import { layout, sendHtml } from '../common.ts';
+import { layout, scrollTable, sendHtml } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
 import { definePages } from '../route.ts';
 
@@ -69,7 +69,9 @@ export const adminActivityPages = definePages([
       ${
         events.length === 0
           ? html`<p>No admin actions yet.</p>`
-          : html`<table>
+          : scrollTable(
+              'Admin actions',
+              html`<table>
         <caption class="visually-hidden">Admin actions from the audit log, newest first</caption>
         <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Subject</th><th scope="col">From address</th></tr></thead>
         <tbody>${events.map(
@@ -80,7 +82,8 @@ export const adminActivityPages = definePages([
           <td>${e.subject}</td>
           <td>${e.ip ? html`<code>${e.ip}</code>` : html`<span class="muted">${e.actorId ? 'none recorded' : 'at the server'}</span>`}</td>
         </tr>`,
-        )}</tbody></table>`
+        )}</tbody></table>`,
+            )
       }`,
         }),
       );

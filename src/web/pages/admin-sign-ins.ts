@@ -1,6 +1,6 @@
 import { clearSignInLock, listSignIns } from '../../app/auth/guard.ts';
 import { html } from '../html.ts';
-import { field, hiddenCsrf, layout, sendHtml } from '../common.ts';
+import { field, hiddenCsrf, layout, scrollTable, sendHtml } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
@@ -52,7 +52,9 @@ async function page({ ctx, viewer, reply }: PageInput, status: number, flash: st
         ${
           s.guarded.length === 0
             ? html`<p>No account has failed sign-ins in a row.</p>`
-            : html`<table>
+            : scrollTable(
+                'Accounts with failed sign-ins in a row',
+                html`<table>
           <caption class="visually-hidden">Accounts with failed sign-ins in a row</caption>
           <thead><tr><th scope="col">Person</th><th scope="col">Where from</th><th scope="col">Failures in a row</th><th scope="col">Last attempt</th><th scope="col">Status</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
           <tbody>${s.guarded.map(
@@ -64,7 +66,8 @@ async function page({ ctx, viewer, reply }: PageInput, status: number, flash: st
             <td>${g.lockedAt ? html`<strong>locked</strong> since ${when(g.lockedAt)}` : g.blockedUntil ? `waiting until ${when(g.blockedUntil)}` : 'may try again'}</td>
             <td><form method="post" action="/admin/people/${g.personId}/sign-in-lock" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">Lift lock and delay</button></form></td>
           </tr>`,
-          )}</tbody></table>`
+          )}</tbody></table>`,
+              )
         }
         <p class="muted">Unknown addresses: ${String(s.unknownAddresses.locked)} locked, ${String(s.unknownAddresses.held)} waiting.</p>
       </section>
@@ -73,7 +76,9 @@ async function page({ ctx, viewer, reply }: PageInput, status: number, flash: st
         ${
           s.events.length === 0
             ? html`<p>No sign-in events yet.</p>`
-            : html`<table>
+            : scrollTable(
+                'Sign-in events',
+                html`<table>
           <caption class="visually-hidden">Sign-in events from the audit log</caption>
           <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">From address</th><th scope="col">Detail</th></tr></thead>
           <tbody>${s.events.map(
@@ -84,7 +89,8 @@ async function page({ ctx, viewer, reply }: PageInput, status: number, flash: st
             <td><code>${e.ip ?? ''}</code></td>
             <td>${e.detail ?? ''}</td>
           </tr>`,
-          )}</tbody></table>`
+          )}</tbody></table>`,
+              )
         }
       </section>`,
     }),

@@ -2,7 +2,7 @@ import { addStakeholder, decideApplication, listStakeholders, removeStakeholder,
 import { stakeholderChoices, type StakeholderChoices } from '../../app/stakeholders/choices.ts';
 import { mayDo } from '../../domain/access.ts';
 import { html, type Html } from '../html.ts';
-import { field, flashOf, hiddenCsrf, input, layout, optional, select, sendHtml, textarea } from '../common.ts';
+import { field, flashOf, hiddenCsrf, input, layout, optional, select, sendHtml, textarea, textBox } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
 import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts';
 import { when } from '../format.ts';
@@ -116,13 +116,13 @@ function orgCard(o: OrgView, choices: StakeholderChoices, failed: FailedForm | n
       }</dd></div>
       <div><dt>Since</dt><dd>${when(o.createdAt, 'UTC')}${o.decidedAt ? html`; decided ${when(o.decidedAt, 'UTC')}` : ''}</dd></div>
     </dl>
-    ${o.about ? html`<h4>What it is</h4><pre class="body">${o.about}</pre>` : ''}
-    ${o.statement ? html`<h4>Its statement on the policy</h4><pre class="body">${o.statement}</pre>` : ''}
+    ${o.about ? html`<h4>What it is</h4>${textBox(o.about)}` : ''}
+    ${o.statement ? html`<h4>Its statement on the policy</h4>${textBox(o.statement)}` : ''}
     ${o.status === 'applied' ? decisionForms(o, choices, failed, viewer) : ''}
     ${
       o.status === 'removed' || o.status === 'rejected'
         ? ''
-        : html`${removeFailed ? html`<p class="field-error" role="alert">${removeFailed.problem.message}</p>` : ''}<form method="post" action="/admin/stakeholders/${o.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link danger" aria-label="Remove ${o.name}">Remove this organisation</button></form>`
+        : html`${removeFailed ? html`<p class="field-error" role="alert">${removeFailed.problem.message}</p>` : ''}<form method="post" action="/admin/stakeholders/${o.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link danger" aria-label="Remove this organisation, ${o.name}">Remove this organisation</button></form>`
     }
   </section>`;
 }

@@ -11,7 +11,7 @@ import { html, safeHref, type Html } from '../html.ts';
 import { renderMarkdown } from '../markdown.ts';
 import { when, zoneOr } from '../format.ts';
 import { editorAnchor } from './advisory-form.ts';
-import { hiddenCsrf, layout, notFoundPage, pageProblem, sendHtml, type Viewer } from '../common.ts';
+import { hiddenCsrf, layout, notFoundPage, pageProblem, scrollTable, sendHtml, type Viewer } from '../common.ts';
 import type { PageInput } from '../route.ts';
 import { CVE_RECORDS_DONE, cveRecordsSection } from './advisory-cve-records.ts';
 
@@ -68,7 +68,9 @@ export function renderPreview(doc: Advisory): Html {
     <h3>Affected products</h3>
     ${
       doc.affected.length
-        ? html`<table><thead><tr><th scope="col">Product</th><th scope="col">Affected</th><th scope="col">Components</th></tr></thead><tbody>
+        ? scrollTable(
+            'Affected products',
+            html`<table><thead><tr><th scope="col">Product</th><th scope="col">Affected</th><th scope="col">Components</th></tr></thead><tbody>
           ${doc.affected.map(
             (
               p,
@@ -76,7 +78,8 @@ export function renderPreview(doc: Advisory): Html {
             <td>${p.ranges.length ? html`<ul>${p.ranges.map((r) => html`<li>${describeRange(r)}</li>`)}</ul>` : html`<span class="muted">no range yet</span>`}</td>
             <td>${p.components.join(', ')}</td></tr>`,
           )}
-        </tbody></table>`
+        </tbody></table>`,
+          )
         : html`<p class="muted">None yet.</p>`
     }
     ${doc.description ? html`<h3>Description</h3><div class="markdown" id="preview-description">${renderMarkdown(doc.description)}</div>` : ''}
@@ -128,7 +131,7 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
       · Download: ${EXPORT_FORMATS.map((f, i) => html`${i ? ', ' : ''}<a href="${base}/export?format=${f}">${f}</a>`)}</p>
     ${checklist(v)}
     <section aria-labelledby="versions-h" class="card"><h2 id="versions-h">Versions</h2>
-      <table><thead><tr><th scope="col">Version</th><th scope="col">By</th><th scope="col">When</th><th scope="col">What changed</th><th scope="col"></th></tr></thead>
+      <table><thead><tr><th scope="col">Version</th><th scope="col">By</th><th scope="col">When</th><th scope="col">What changed</th><th scope="col"><span class="visually-hidden">Preview and changes</span></th></tr></thead>
       <tbody>${v.versions.map(
         (
           x,
@@ -158,8 +161,11 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
     <section aria-labelledby="circ-h" class="card"><h2 id="circ-h">Circulate a draft</h2>
       ${
         v.circulations.length
-          ? html`<table><caption>Sent so far</caption><thead><tr><th scope="col">Version</th><th scope="col">To</th><th scope="col">By</th><th scope="col">When</th></tr></thead>
-            <tbody>${v.circulations.map((c) => html`<tr><td>${c.version}</td><td>${c.audience}: ${c.recipients.to.join(', ')}${c.recipients.cc.length ? ` (cc ${c.recipients.cc.join(', ')})` : ''}</td><td>${c.sentBy ?? ''}</td><td>${when(c.at, tz)}</td></tr>`)}</tbody></table>`
+          ? scrollTable(
+              'Circulations sent so far',
+              html`<table><caption>Sent so far</caption><thead><tr><th scope="col">Version</th><th scope="col">To</th><th scope="col">By</th><th scope="col">When</th></tr></thead>
+            <tbody>${v.circulations.map((c) => html`<tr><td>${c.version}</td><td>${c.audience}: ${c.recipients.to.join(', ')}${c.recipients.cc.length ? ` (cc ${c.recipients.cc.join(', ')})` : ''}</td><td>${c.sentBy ?? ''}</td><td>${when(c.at, tz)}</td></tr>`)}</tbody></table>`,
+            )
           : html`<p class="muted">Not circulated yet.</p>`
       }
       <form method="post" action="${base}/circulate" class="stack">${csrf}

@@ -4,7 +4,7 @@ import { addMonitoringNote, recordCorrectedFixPublic, reopenFix } from '../../ap
 import { addRetrospectiveAction, markRetrospectiveActionDone, saveRetrospective } from '../../app/disclosure/retrospective.ts';
 import { proposeProfileEdit, type ProfileProposalView } from '../../app/profile/proposals.ts';
 import { html, type Html } from '../html.ts';
-import { field, hiddenCsrf, optional, select, textarea, type Viewer } from '../common.ts';
+import { field, hiddenCsrf, optional, scrollTable, select, textarea, textBox, type Viewer } from '../common.ts';
 import { at as when } from '../case-words.ts';
 import { formPost } from '../form-action.ts';
 import type { PageRoute } from '../route.ts';
@@ -40,8 +40,10 @@ export function checklistPart(v: CaseView, viewer: Viewer, failed: Failed | null
   const base = `/cases/${encodeURIComponent(v.reportId)}/checklist`;
   const owners = [{ value: '', label: 'Nobody' }, ...list.candidates.map((p) => ({ value: p.id, label: p.name }))];
   return html`<h3 id="checklist-h">Remediation checklist</h3>${errorOf(failed, 'checklist')}
-    <table class="checklist" aria-labelledby="checklist-h"><thead><tr><th scope="col">Step</th><th scope="col">Owner</th><th scope="col">Done</th></tr></thead><tbody>${list.items.map(
-      (i) => html`<tr>
+    ${scrollTable(
+      'Remediation checklist',
+      html`<table class="checklist" aria-labelledby="checklist-h"><thead><tr><th scope="col">Step</th><th scope="col">Owner</th><th scope="col">Done</th></tr></thead><tbody>${list.items.map(
+        (i) => html`<tr>
         <td>${i.name}${i.stage ? html`<br><span class="muted">${i.stage}</span>` : ''}</td>
         <td>${
           may
@@ -53,7 +55,8 @@ export function checklistPart(v: CaseView, viewer: Viewer, failed: Failed | null
             ? html` <form method="post" action="${base}/${i.id}/done" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="done" value="${i.doneAt ? 'false' : 'true'}"><button type="submit" class="secondary">${i.doneAt ? 'Not done' : 'Mark done'}</button></form>`
             : ''
         }</td></tr>`,
-    )}</tbody></table>`;
+      )}</tbody></table>`,
+    )}`;
 }
 
 const PHASE_WORDS = {
@@ -139,7 +142,7 @@ export function retrospectiveSection(v: CaseView, viewer: Viewer, failed: Failed
         ${textarea({ name: 'wentWell', label: 'What went well', rows: 3, value: typed(failed, 'retro.save', 'wentWell', r.wentWell ?? '') })}
         ${textarea({ name: 'wentBadly', label: 'What did not', rows: 3, value: typed(failed, 'retro.save', 'wentBadly', r.wentBadly ?? '') })}
         <p><button type="submit">Save the retrospective</button></p></form>`
-        : html`<h3>What went well</h3><pre class="body">${r.wentWell ?? ''}</pre><h3>What did not</h3><pre class="body">${r.wentBadly ?? ''}</pre>`
+        : html`<h3>What went well</h3>${textBox(r.wentWell ?? '')}<h3>What did not</h3>${textBox(r.wentBadly ?? '')}`
     }
     <h3>Actions</h3>
     ${

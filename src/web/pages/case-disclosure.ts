@@ -8,7 +8,7 @@ import {
 } from '../../app/disclosure/negotiation.ts';
 import { answerStakeholder, decideStakeholderUpdate } from '../../app/stakeholders/portal.ts';
 import { html, type Html } from '../html.ts';
-import { field, formOf, hiddenCsrf, select, textarea, type Viewer } from '../common.ts';
+import { field, formOf, hiddenCsrf, scrollTable, select, textarea, textBox, type Viewer } from '../common.ts';
 import { at as when } from '../case-words.ts';
 import { formPost } from '../form-action.ts';
 import type { PageRoute } from '../route.ts';
@@ -151,7 +151,9 @@ function stakeholdersSection(v: CaseView, viewer: Viewer, failed: Failed | null,
     <h3>Timed releases</h3>
     ${
       v.releases.length
-        ? html`<table>
+        ? scrollTable(
+            "The incident's timed releases",
+            html`<table>
       <caption class="visually-hidden">The incident's timed releases</caption>
       <thead><tr><th scope="col">What</th><th scope="col">Tier</th><th scope="col">Due</th><th scope="col">State</th><th scope="col">Outcome</th><th scope="col">Last error</th></tr></thead>
       <tbody>${v.releases.map(
@@ -163,7 +165,8 @@ function stakeholdersSection(v: CaseView, viewer: Viewer, failed: Failed | null,
         <td>${r.outcome ?? ''}</td>
         <td>${r.lastError ? html`<span class="field-error">${r.lastError}</span>` : ''}</td>
       </tr>`,
-      )}</tbody></table>`
+      )}</tbody></table>`,
+          )
         : html`<p class="muted">None planned: releases are planned once a timeline is agreed.</p>`
     }
     ${
@@ -205,7 +208,7 @@ function stakeholdersSection(v: CaseView, viewer: Viewer, failed: Failed | null,
             m,
           ) => html`<article class="message${m.fromTeam ? '' : ' kind-from_reporter'}" aria-label="${m.fromTeam ? 'Answer of the security team' : `Question of ${o.name}`}">
           <header><strong>${m.fromTeam ? 'The security team' : o.name}</strong> · ${when(m.at, tz)}</header>
-          <pre class="body">${m.body}</pre></article>`,
+          ${textBox(m.body)}</article>`,
         )}
         ${
           may && o.releasedAt

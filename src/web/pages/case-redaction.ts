@@ -3,7 +3,7 @@ import { markSensitive, unmarkSensitive } from '../../app/cases/marks.ts';
 import { rephraseForOutsiders } from '../../app/cases/outside-text.ts';
 import { MARKABLE_KINDS, labelOf, mayRemoveMark, type SensitiveSource } from '../../domain/sensitive.ts';
 import { html, type Html } from '../html.ts';
-import { field, formOf, hiddenCsrf, input, select, textarea, type Viewer } from '../common.ts';
+import { field, formOf, hiddenCsrf, input, scrollTable, select, textarea, textBox, type Viewer } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import type { PageRoute } from '../route.ts';
 import type { Failed, showCase } from './case.ts';
@@ -59,8 +59,10 @@ export function caseRedactionSection(v: CaseView, viewer: Viewer, failed: Failed
       are kept out by default.</p>
     ${
       r.marks.length
-        ? html`<table class="marks"><caption>Marked on this case</caption>
-        <thead><tr><th scope="col">Value</th><th scope="col">Outsiders read</th><th scope="col">From</th><th scope="col"></th></tr></thead>
+        ? scrollTable(
+            'Marked on this case',
+            html`<table class="marks"><caption>Marked on this case</caption>
+        <thead><tr><th scope="col">Value</th><th scope="col">Outsiders read</th><th scope="col">From</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
         <tbody>${r.marks.map(
           (
             m,
@@ -71,7 +73,8 @@ export function caseRedactionSection(v: CaseView, viewer: Viewer, failed: Failed
                 ? html`<form method="post" action="${base}/marks/${m.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">Take back</button></form>`
                 : html`<span class="muted">only the reporter can take it back</span>`
             }</td></tr>`,
-        )}</tbody></table>`
+        )}</tbody></table>`,
+          )
         : html`<p class="muted">Nothing marked beyond the defaults yet.</p>`
     }
     <form method="post" action="${base}/marks" class="stack${markFailed ? ' has-error' : ''}" aria-label="Mark sensitive">
@@ -106,9 +109,9 @@ export function caseRedactionSection(v: CaseView, viewer: Viewer, failed: Failed
     </form>
     <div class="preview-pair" role="group" aria-label="Preview">
       <div class="preview" id="preview-team"><h3>The security teams read</h3>
-        <p><strong>${v.title}</strong></p><pre class="body">${v.body}</pre></div>
+        <p><strong>${v.title}</strong></p>${textBox(v.body)}</div>
       <div class="preview" id="preview-outsiders"><h3>Collaborators, stakeholders and the public read</h3>
-        <p><strong>${r.outsiders.title}</strong></p>${r.outsiders.summary ? html`<p class="summary">${r.outsiders.summary}</p>` : ''}<pre class="body">${r.outsiders.body}</pre></div>
+        <p><strong>${r.outsiders.title}</strong></p>${r.outsiders.summary ? html`<p class="summary">${r.outsiders.summary}</p>` : ''}${textBox(r.outsiders.body)}</div>
     </div>
   </section>`;
 }

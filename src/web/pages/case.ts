@@ -5,7 +5,7 @@ import { listProjects } from '../../app/admin/admin.ts';
 import type { CaseAction } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, safeHref, type Html } from '../html.ts';
-import { flashOf, hiddenCsrf, layout, notFoundPage, sendHtml, type Viewer } from '../common.ts';
+import { flashOf, hiddenCsrf, layout, notFoundPage, scrollTable, sendHtml, textBox, type Viewer } from '../common.ts';
 import { formPost, type Labels } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { at, clockWords, projectStateWords, relativeDue, reportStateWords, stopWords, timelineSentence } from '../case-words.ts';
@@ -76,7 +76,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
       ['Credit preference', v.creditPreference],
     ])}
     <h3>Description</h3>
-    <pre class="body">${v.body}</pre>
+    ${textBox(v.body)}
     <h3>Reporter</h3>
     ${
       reporter
@@ -94,8 +94,11 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
         ? html`${dl([['Product', sensitive.product]])}
         ${
           sensitive.fields.length
-            ? html`<table><caption>Fields the reporter marked sensitive</caption><thead><tr><th scope="col">Label</th><th scope="col">Value</th></tr></thead>
-            <tbody>${sensitive.fields.map((f) => html`<tr><td>${f.label}</td><td>${f.value}</td></tr>`)}</tbody></table>`
+            ? scrollTable(
+                'Fields the reporter marked sensitive',
+                html`<table><caption>Fields the reporter marked sensitive</caption><thead><tr><th scope="col">Label</th><th scope="col">Value</th></tr></thead>
+            <tbody>${sensitive.fields.map((f) => html`<tr><td>${f.label}</td><td>${f.value}</td></tr>`)}</tbody></table>`,
+              )
             : html`<p class="muted">No other sensitive fields.</p>`
         }`
         : html`<p class="redacted">Redacted.</p>`
@@ -143,10 +146,13 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
   const projectsSection = v.projects.length
     ? html`<section aria-labelledby="projects-h" class="card">
       <h2 id="projects-h">Projects</h2>
-      <table>
+      ${scrollTable(
+        'Projects of the incident',
+        html`<table>
         <thead><tr><th scope="col">Project</th><th scope="col">Team alias</th><th scope="col">Handler</th><th scope="col">State</th></tr></thead>
         <tbody>${v.projects.map((p) => html`<tr><td>${p.name} <span class="muted">(${p.slug})</span></td><td>${p.alias ?? '—'}</td><td>${p.handler ?? html`<span class="muted">unclaimed</span>`}</td><td>${p.rmState}</td></tr>`)}</tbody>
-      </table>
+      </table>`,
+      )}
     </section>`
     : '';
 
@@ -162,7 +168,9 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
     ${clockTimeline(v.deadlines, extras.now, tz)}
     ${
       v.deadlines.length
-        ? html`<table class="deadlines">
+        ? scrollTable(
+            'Deadlines, one row per clock',
+            html`<table class="deadlines">
         <thead><tr><th scope="col">Clock</th><th scope="col">Project</th><th scope="col">Owner</th><th scope="col">Started</th><th scope="col">Due</th><th scope="col">Stopped</th></tr></thead>
         <tbody>${v.deadlines.map((d) => {
           return html`<tr${d.stoppedAt ? html` class="stopped"` : ''}>
@@ -170,7 +178,8 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
             <td>${at(d.startedAt, tz)}</td><td>${d.stoppedAt ? at(d.dueAt, tz) : dueAt(d.dueAt!, tz, extras.now)}</td>
             <td>${outcomeBadge(d, extras.now)} ${d.stoppedAt ? html`${at(d.stoppedAt, tz)}<br><span class="muted">${stopWords(d.stopReason)}</span>` : html`<span class="running">running</span>`}</td>
           </tr>`;
-        })}</tbody></table>`
+        })}</tbody></table>`,
+          )
         : html`<p class="muted">No clocks.</p>`
     }
   </section>`;
@@ -193,7 +202,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
         <header><strong class="badge ${m.kind === 'note' ? 'internal' : ''}">${KIND_LABEL[m.kind] ?? m.kind}</strong>
           ${m.author ?? 'unknown'} · ${at(m.at, tz)}${m.mail ? html` · ${mailLabel(m.mail)}` : ''}
           ${extras.mailFacts.has(m.id) ? html`<br><span class="muted mail-facts">${extras.mailFacts.get(m.id)}</span>` : ''}</header>
-        <pre class="body">${m.body}</pre>
+        ${textBox(m.body)}
       </article>`,
           )
         : html`<p class="muted">${v.threadPage.totalMessages ? 'No messages on this page.' : 'No messages yet.'}</p>`

@@ -3,7 +3,7 @@ import { checkCveAccount, cveAccountView, setCveAccount } from '../../app/cve/ac
 import { reserveFromCna } from '../../app/cve/cna.ts';
 import { mayDo } from '../../domain/access.ts';
 import { html, type Html } from '../html.ts';
-import { field, flashOf, hiddenCsrf, input, layout, sendHtml, textarea, type FormProblem, type Viewer } from '../common.ts';
+import { field, flashOf, hiddenCsrf, input, layout, scrollTable, sendHtml, textarea, type FormProblem, type Viewer } from '../common.ts';
 import { doneAt, formPost, type FormActionDef, type Labels } from '../form-action.ts';
 import { definePages, type PageInput, type PagePolicy } from '../route.ts';
 
@@ -33,7 +33,9 @@ const page = async (
   <p>${pool.free} free, ${pool.assigned} assigned. An advisory takes the lowest free id.</p>
   ${
     pool.ids.length
-      ? html`<table><caption>The pool, in numeric order</caption>
+      ? scrollTable(
+          'The CVE pool',
+          html`<table><caption>The pool, in numeric order</caption>
       <thead><tr><th scope="col">CVE id</th><th scope="col">Source</th><th scope="col">State</th><th scope="col">Advisory</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>${pool.ids.map(
         (x) => html`<tr><td>${x.cveId}</td><td>${x.source === 'cna' ? 'CNA account' : 'reserved block'}</td><td>${x.state}</td>
@@ -43,7 +45,8 @@ const page = async (
             ? html`<form method="post" action="/cve/pool/${x.cveId}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link">Remove</button></form>`
             : ''
         }</td></tr>`,
-      )}</tbody></table>`
+      )}</tbody></table>`,
+        )
       : html`<p class="muted">The pool is empty.</p>`
   }
   <form method="post" action="/cve/pool" class="stack">${hiddenCsrf(viewer)}

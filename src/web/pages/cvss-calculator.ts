@@ -10,7 +10,7 @@ import {
 } from '../../app/scoring/scoring.ts';
 import { CVSS_VERSIONS, type CvssVersion } from '../../domain/cvss.ts';
 import { html, raw, type Html } from '../html.ts';
-import { field, FormRefusal, hiddenCsrf, layout, notFoundPage, problemOf, sendHtml, uid, type Viewer } from '../common.ts';
+import { field, FormRefusal, hiddenCsrf, layout, notFoundPage, problemOf, scrollTable, sendHtml, uid, type Viewer } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { when } from '../format.ts';
@@ -195,11 +195,14 @@ function scoreLine(s: ScoredVector): Html {
 
 function currentTable(vectors: readonly ScoredVector[]): Html {
   if (vectors.length === 0) return html`<p class="muted">Not scored yet.</p>`;
-  return html`<table class="cvss-current">
+  return scrollTable(
+    "The incident's CVSS vectors",
+    html`<table class="cvss-current">
     <caption>The incident's CVSS vectors</caption>
     <thead><tr><th scope="col">Version</th><th scope="col">Vector</th><th scope="col">Score</th></tr></thead>
     <tbody>${vectors.map((v) => html`<tr><td>CVSS ${v.version}</td><td><code>${v.vector}</code></td><td>${scoreLine(v)}</td></tr>`)}</tbody>
-  </table>`;
+  </table>`,
+  );
 }
 
 function resultBox(r: VectorScore): Html {

@@ -1,7 +1,7 @@
 import { slaDashboard, type ClockCounts, type Distribution, type SlaDashboard } from '../../app/sla/stats.ts';
 import { dateTimeFormat } from '../../domain/date-formats.ts';
 import { html, type Html } from '../html.ts';
-import { baseUrl, field, layout, sendHtml } from '../common.ts';
+import { baseUrl, field, layout, scrollTable, sendHtml } from '../common.ts';
 import { definePages } from '../route.ts';
 import { mayDo } from '../../domain/access.ts';
 import { firstRunChecklist } from '../../app/admin/first-run.ts';
@@ -30,7 +30,9 @@ function bucketName(iso: string, bucket: 'week' | 'month', timeZone: string): st
 }
 
 function countsTable(clocks: ClockCounts[]): Html {
-  return html`<table class="sla-counts">
+  return scrollTable(
+    'Deadlines per clock',
+    html`<table class="sla-counts">
   <caption>Deadlines per clock</caption>
   <thead><tr><th scope="col">Clock</th><th scope="col">Stage</th><th scope="col">Met</th><th scope="col">Missed</th><th scope="col">Breached</th>
     <th scope="col">Share met</th><th scope="col">Running now</th><th scope="col">Paused</th><th scope="col">Overdue now</th></tr></thead>
@@ -41,7 +43,8 @@ function countsTable(clocks: ClockCounts[]): Html {
     <td>${c.running}</td><td>${c.paused}</td><td>${c.overdue ? html`<strong class="badge overdue">${c.overdue}</strong>` : '0'}</td>
   </tr>`,
   )}</tbody>
-</table>`;
+</table>`,
+  );
 }
 
 function seriesFigure(d: SlaDashboard, s: SlaDashboard['series'][number]): Html {
@@ -70,8 +73,11 @@ function seriesFigure(d: SlaDashboard, s: SlaDashboard['series'][number]): Html 
     })),
   })}
   <details><summary>The numbers per ${per}</summary>
-    <table class="sla-series"><thead><tr><th scope="col">${bucket === 'week' ? 'Week of' : 'Month'}</th><th scope="col">Met</th><th scope="col">Breached</th><th scope="col">Share met</th></tr></thead>
-    <tbody>${s.buckets.map((b) => html`<tr><td>${bucketName(b.start, bucket, timeZone)}</td><td>${b.met}</td><td>${b.breached}</td><td>${pct(b.shareMet)}</td></tr>`)}</tbody></table>
+    ${scrollTable(
+      `${s.name}: the numbers per ${per}`,
+      html`<table class="sla-series"><thead><tr><th scope="col">${bucket === 'week' ? 'Week of' : 'Month'}</th><th scope="col">Met</th><th scope="col">Breached</th><th scope="col">Share met</th></tr></thead>
+    <tbody>${s.buckets.map((b) => html`<tr><td>${bucketName(b.start, bucket, timeZone)}</td><td>${b.met}</td><td>${b.breached}</td><td>${pct(b.shareMet)}</td></tr>`)}</tbody></table>`,
+    )}
   </details>
 </figure>`;
 }
@@ -99,8 +105,11 @@ function distributionFigure(x: Distribution): Html {
     bars: x.histogram.map((b, i) => ({ label: labels[i]!, count: b.count, title: `${ranges[i]}: ${b.count}` })),
   })}
   <details><summary>The numbers</summary>
-    <table class="sla-hist"><thead><tr><th scope="col">Duration</th><th scope="col">Count</th></tr></thead>
-    <tbody>${x.histogram.map((b, i) => html`<tr><td>${ranges[i]}</td><td>${b.count}</td></tr>`)}</tbody></table>
+    ${scrollTable(
+      `${x.label}: the numbers`,
+      html`<table class="sla-hist"><thead><tr><th scope="col">Duration</th><th scope="col">Count</th></tr></thead>
+    <tbody>${x.histogram.map((b, i) => html`<tr><td>${ranges[i]}</td><td>${b.count}</td></tr>`)}</tbody></table>`,
+    )}
     <p>n = ${x.n}; p50 ${humanDuration(x.p50Seconds)}; p90 ${humanDuration(x.p90Seconds)}.</p>
   </details>
 </figure>`;

@@ -1,5 +1,5 @@
 import { html, type Html } from '../html.ts';
-import { field, hiddenCsrf, input, layout, sendHtml, type Viewer } from '../common.ts';
+import { field, hiddenCsrf, input, layout, scrollTable, sendHtml, type Viewer } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { listFailedDeliveries, resendDelivery } from '../../app/delivery/deliveries.ts';
@@ -36,7 +36,9 @@ function queuedSection(rows: QueuedDelivery[]): Html {
     ${
       rows.length === 0
         ? html`<p>Nothing waits.</p>`
-        : html`<table>
+        : scrollTable(
+            'Deliveries not sent yet',
+            html`<table>
       <caption class="visually-hidden">Deliveries not sent yet, oldest first</caption>
       <thead><tr><th scope="col">Queued</th><th scope="col">Case</th><th scope="col">Recipient</th><th scope="col">Next attempt</th><th scope="col">Why it waits</th></tr></thead>
       <tbody>${rows.map(
@@ -47,7 +49,8 @@ function queuedSection(rows: QueuedDelivery[]): Html {
         <td>${d.status === 'sending' ? 'being sent now' : utc(d.nextAttemptAt)}</td>
         <td>${d.lastError ?? html`<span class="muted">not tried yet</span>`} <span class="muted">(${d.attempts} attempt${d.attempts === 1 ? '' : 's'})</span></td>
       </tr>`,
-      )}</tbody></table>`
+      )}</tbody></table>`,
+          )
     }</section>`;
 }
 
@@ -82,9 +85,12 @@ function testMailSection(viewer: Viewer, recent: TestMailRecord[], typed: string
     </form>
     ${
       recent.length
-        ? html`<table id="test-mails"><caption>Latest test mails</caption>
+        ? scrollTable(
+            'Latest test mails',
+            html`<table id="test-mails"><caption>Latest test mails</caption>
       <thead><tr><th scope="col">Queued</th><th scope="col">To</th><th scope="col">Status</th></tr></thead>
-      <tbody>${recent.map((t) => html`<tr><td>${utc(t.queuedAt)}</td><td>${t.recipient}</td><td>${t.status}${t.detail ? html` <span class="muted">${t.detail}</span>` : ''}</td></tr>`)}</tbody></table>`
+      <tbody>${recent.map((t) => html`<tr><td>${utc(t.queuedAt)}</td><td>${t.recipient}</td><td>${t.status}${t.detail ? html` <span class="muted">${t.detail}</span>` : ''}</td></tr>`)}</tbody></table>`,
+          )
         : ''
     }</section>`;
 }

@@ -2,7 +2,7 @@ import { inboxAttention, retryInbox, type InboxAttention } from '../../app/inbou
 import { viewerTimeZone } from '../viewer-zone.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
-import { field, hiddenCsrf, layout, sendHtml, type Viewer } from '../common.ts';
+import { field, hiddenCsrf, layout, scrollTable, sendHtml, type Viewer } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { adminNav } from '../admin-nav.ts';
@@ -60,10 +60,13 @@ const page = async ({ app, ctx, viewer, reply }: PageInput, status: number, flas
       ${
         rows.length === 0
           ? html`<p>No failed, rejected or stuck mail.</p>`
-          : html`<table>
+          : scrollTable(
+              'Inbound mail that needs attention',
+              html`<table>
         <caption class="visually-hidden">Inbound mail that needs attention, newest first</caption>
         <thead><tr><th scope="col">Received</th><th scope="col">Via</th><th scope="col">Envelope sender</th><th scope="col">Size</th><th scope="col">Status</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
-        <tbody>${rows.map((m) => row(m, viewer, tz))}</tbody></table>`
+        <tbody>${rows.map((m) => row(m, viewer, tz))}</tbody></table>`,
+            )
       }`,
     }),
   );

@@ -1,5 +1,5 @@
 import { html, type Html } from '../html.ts';
-import { field, flashOf, hiddenCsrf, input, layout, select, sendHtml, textarea } from '../common.ts';
+import { field, flashOf, hiddenCsrf, input, layout, scrollTable, select, sendHtml, textarea } from '../common.ts';
 import { doneAt, formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { mailSettings, removeAlias, removeImapAccount, saveImapAccount, setAlias, setSmtpRelay } from '../../app/delivery/settings.ts';
@@ -64,7 +64,9 @@ const page = async ({ ctx, viewer, reply }: PageInput, status: number, flash: st
       <section class="card" aria-labelledby="memberkeys-h">
         <h2 id="memberkeys-h">Members' keys</h2>
         <p class="muted">A member without a usable key gets a notice that a message is waiting, never the message.</p>
-        <table><caption class="visually-hidden">Each member's OpenPGP key</caption>
+        ${scrollTable(
+          'Member keys',
+          html`<table><caption class="visually-hidden">Each member's OpenPGP key</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">E-mail</th><th scope="col">Key</th><th scope="col">Status</th></tr></thead>
           <tbody>${members.map(
             (
@@ -72,7 +74,8 @@ const page = async ({ ctx, viewer, reply }: PageInput, status: number, flash: st
             ) => html`<tr><td>${m.name}</td><td>${m.email}</td><td>${m.fingerprint ? html`<code>${m.fingerprint}</code>` : html`<span class="muted">none</span>`}</td>
             <td>${m.usable ? 'usable' : html`<strong>${m.reason ?? m.status}</strong>`}</td></tr>`,
           )}</tbody>
-        </table>
+        </table>`,
+        )}
       </section>
       <section class="card" aria-labelledby="relay-h">
         <h2 id="relay-h">SMTP relay ${relayLocked ? fromConfig : ''}</h2>
@@ -98,7 +101,9 @@ const page = async ({ ctx, viewer, reply }: PageInput, status: number, flash: st
       </section>
       <section class="card" aria-labelledby="aliases-h">
         <h2 id="aliases-h">Aliases</h2>
-        <table><caption class="visually-hidden">Addresses the desk receives mail for</caption>
+        ${scrollTable(
+          'Addresses the desk receives mail for',
+          html`<table><caption class="visually-hidden">Addresses the desk receives mail for</caption>
           <thead><tr><th scope="col">Address</th><th scope="col">Team</th><th scope="col">Set by</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
           <tbody>${s.aliases.map(
             (
@@ -106,7 +111,8 @@ const page = async ({ ctx, viewer, reply }: PageInput, status: number, flash: st
             ) => html`<tr><td>${a.address}</td><td>${a.teamName}</td><td>${a.source === 'profile' ? 'the team (profile)' : a.source === 'config' ? 'config file' : 'admin'}</td>
             <td>${a.source === 'admin' ? html`<form method="post" action="/admin/mail/aliases/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="address" value="${a.address}"><button type="submit" class="secondary">Remove</button></form>` : ''}</td></tr>`,
           )}</tbody>
-        </table>
+        </table>`,
+        )}
         <form method="post" action="/admin/mail/aliases" class="stack">
           ${hiddenCsrf(viewer)}
           ${input({ name: 'address', label: 'Alias address', required: true })}
@@ -118,14 +124,17 @@ const page = async ({ ctx, viewer, reply }: PageInput, status: number, flash: st
         <h2 id="imap-h">IMAP accounts</h2>
         ${
           s.imapAccounts.length
-            ? html`<table><caption class="visually-hidden">Mailboxes the poller reads</caption>
+            ? scrollTable(
+                'Mailboxes the poller reads',
+                html`<table><caption class="visually-hidden">Mailboxes the poller reads</caption>
           <thead><tr><th scope="col">Name</th><th scope="col">Server</th><th scope="col">User</th><th scope="col">Folder</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
           <tbody>${s.imapAccounts.map(
             (
               a,
             ) => html`<tr><td>${a.name} ${a.source === 'config' ? fromConfig : ''}${a.enabled ? '' : ' (disabled)'}</td><td>${a.host}:${a.port} (${a.tls})</td><td>${a.username}</td><td>${a.folder}</td>
             <td>${a.source === 'admin' ? html`<form method="post" action="/admin/mail/imap/remove" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="name" value="${a.name}"><button type="submit" class="secondary">Remove</button></form>` : ''}</td></tr>`,
-          )}</tbody></table>`
+          )}</tbody></table>`,
+              )
             : html`<p class="muted">None.</p>`
         }
         <form method="post" action="/admin/mail/imap" class="stack">

@@ -52,7 +52,7 @@ async function page(
   <h3>Days off and out of office</h3>
   ${
     cal.daysOff.length
-      ? html`<table><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Reason</th><th scope="col"></th></tr></thead><tbody>
+      ? html`<table><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>
         ${cal.daysOff.map(
           (d) => html`<tr><td>${d.startsOn}</td><td>${d.endsOn}</td><td>${d.reason ?? ''}</td>
           <td><form method="post" action="/me/days-off/${d.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link">Remove</button></form></td></tr>`,
@@ -71,7 +71,7 @@ async function page(
   <p>For the CLI and automation (<code>Authorization: Bearer …</code>). A token is shown once.</p>
   ${
     tokens.length
-      ? html`<table><thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"></th></tr></thead><tbody>
+      ? html`<table><thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>
         ${tokens.map(
           (t) => html`<tr><td>${t.name}</td><td>${t.createdAt}</td><td>${t.lastUsedAt ?? 'never'}</td>
           <td>${t.revokedAt ? html`revoked` : html`<form method="post" action="/me/tokens/${t.id}/revoke" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link">Revoke</button></form>`}</td></tr>`,

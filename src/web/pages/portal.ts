@@ -3,7 +3,7 @@ import { acknowledgeCase, askQuestion, portalCase, portalCases, type PortalCaseV
 import { EmbargoError } from '../../domain/errors.ts';
 import { PORTAL_COOKIE } from '../../http/routes/stakeholders.ts';
 import { html, safeHref, type Html } from '../html.ts';
-import { field, flashOf, hiddenCsrf, layout, notFoundPage, sendHtml, textarea, type FormProblem } from '../common.ts';
+import { field, flashOf, hiddenCsrf, layout, notFoundPage, sendHtml, textarea, textBox, type FormProblem } from '../common.ts';
 import { when } from '../format.ts';
 import { doneAt, formPost } from '../form-action.ts';
 import { portalSignInPage } from '../portal-sign-in.ts';
@@ -91,7 +91,7 @@ async function casePage(input: PageInput, status: number, flash: string | null, 
       body: html`<p class="muted">Released to your tier (${c.tier}) ${when(c.releasedAt, 'UTC')}. Keep what you read here confidential until the public disclosure.</p>
       <section aria-labelledby="brief-h" class="card">
         <h2 id="brief-h">Briefing</h2>
-        ${b.summary ? html`<pre class="body">${b.summary}</pre>` : html`<p class="muted">No summary yet.</p>`}
+        ${b.summary ? textBox(b.summary) : html`<p class="muted">No summary yet.</p>`}
         <h3>Timeline</h3>
         <p>${EMBARGO[b.embargo] ?? b.embargo}</p>
         ${b.timeline.length ? html`<ul class="timeline-ends">${b.timeline.map((t) => html`<li>${t.label} <time datetime="${t.instant}">${t.at}</time></li>`)}</ul>` : ''}
@@ -115,7 +115,7 @@ async function casePage(input: PageInput, status: number, flash: string | null, 
             ? c.received.map(
                 (r) => html`<article class="message" aria-label="${r.what}">
             <header><strong>${r.what}</strong> · ${when(r.sentAt, 'UTC')}</header>
-            <pre class="body">${r.text}</pre></article>`,
+            ${textBox(r.text)}</article>`,
               )
             : html`<p class="muted">Nothing yet.</p>`
         }
@@ -130,7 +130,7 @@ async function casePage(input: PageInput, status: number, flash: string | null, 
                   m,
                 ) => html`<article class="message${m.fromTeam ? '' : ' kind-from_reporter'}" aria-label="${m.fromTeam ? 'From the security team' : 'From you'}">
             <header><strong>${m.fromTeam ? 'The security team' : 'You'}</strong> · ${when(m.at, 'UTC')}</header>
-            <pre class="body">${m.body}</pre></article>`,
+            ${textBox(m.body)}</article>`,
               )
             : html`<p class="muted">No questions yet.</p>`
         }

@@ -2,7 +2,7 @@ import { replyAsReporter, reporterView } from '../../app/intake/intake.ts';
 import { setCreditPreference } from '../../app/advisories/credit.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, type Html } from '../html.ts';
-import { field, layout, notFoundPage, sendHtml, textarea } from '../common.ts';
+import { field, isLongText, layout, notFoundPage, sendHtml, textarea } from '../common.ts';
 import { when } from '../format.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
@@ -76,7 +76,7 @@ async function statusPage(
                   ) => html`<article class="message kind-${m.kind}" aria-label="${m.subject ?? (m.kind === 'from_reporter' ? 'Your message' : 'A message from the team')}">
                 <header><p class="message-from"><strong>${m.kind === 'from_reporter' ? 'You' : 'The security team'}</strong> · ${when(m.at, tz)}</p>
                   ${m.subject ? html`<h3 class="message-subject">${m.subject}</h3>` : ''}</header>
-                <div class="message-text"${scrolls(m.text) ? html` tabindex="0"` : ''}>${paragraphs(m.text)}</div>
+                <div class="message-text${isLongText(m.text) ? ' long' : ''}"${isLongText(m.text) ? html` tabindex="0"` : ''}>${paragraphs(m.text)}</div>
               </article>`,
                 )
               : html`<p class="muted">No messages yet.</p>`
@@ -94,14 +94,6 @@ async function statusPage(
         </section>`,
     }),
   );
-}
-
-/**
- * Whether a message's text may be taller than its box (40rem): then the box scrolls and takes the
- * keyboard's focus to do so. Generous, for a phone's narrow lines; a short message is no tab stop.
- */
-function scrolls(text: string): boolean {
-  return text.length > 1000 || text.split('\n').length > 20;
 }
 
 /** A message's text as paragraphs (blank lines apart), its line breaks kept: mail text, not a dump. */

@@ -9,6 +9,7 @@ import {
   input,
   layout,
   notFoundPage,
+  scrollTable,
   sendHtml,
   type FormBody,
   type FormProblem,
@@ -218,8 +219,11 @@ export const setupPages = definePages([
             <p class="secret"><a href="${link}">${link}</a></p>
             <h2>Its mail addresses</h2>
             <p>Route these lists to the desk (an SMTP listener or an IMAP mailbox: see Mail settings once signed in).</p>
-            <table id="desk-aliases"><thead><tr><th scope="col">List</th><th scope="col">Address</th></tr></thead>
-              <tbody>${(answer.aliases ?? []).map((a) => html`<tr><td>${a.description ?? a.id}${a.inbound ? '' : ' (outbound only)'}</td><td><code>${a.address}</code></td></tr>`)}</tbody></table>
+            ${scrollTable(
+              'Mail addresses of the desk',
+              html`<table id="desk-aliases"><thead><tr><th scope="col">List</th><th scope="col">Address</th></tr></thead>
+              <tbody>${(answer.aliases ?? []).map((a) => html`<tr><td>${a.description ?? a.id}${a.inbound ? '' : ' (outbound only)'}</td><td><code>${a.address}</code></td></tr>`)}</tbody></table>`,
+            )}
             ${answer.projects?.length ? html`<p>The profile's projects are created, each with its security team: ${answer.projects.join(', ')}.</p>` : ''}`,
         }),
       );
