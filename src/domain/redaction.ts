@@ -103,7 +103,7 @@ function occurrences<T>(text: string, gs: readonly Guard<T>[]): Occurrence<T>[] 
       const re = guard.pattern;
       re.lastIndex = 0;
       for (let m = re.exec(folded.text); m; m = re.exec(folded.text)) {
-        if (m[0].length > 0) found.push({ guard, start: folded.from[m.index]!, end: folded.to[m.index + m[0].length - 1]! });
+        if (m[0].length > 0) found.push({ guard, start: folded.from(m.index), end: folded.to(m.index + m[0].length - 1) });
         re.lastIndex = m.index + 1; // also catch overlapping occurrences ("aaaa" in "aaaaa")
       }
     }

@@ -14,11 +14,11 @@
 import { decodeHTML } from 'entities';
 import { latinReading } from './look-alikes.ts';
 
-/** A folded text: `text[i]` came from `original.slice(from[i], to[i])`. */
+/** A folded text: `text[i]` came from `original.slice(from(i), to(i))`. */
 export interface Folded {
   text: string;
-  from: Int32Array;
-  to: Int32Array;
+  from(i: number): number;
+  to(i: number): number;
 }
 
 /** What markup becomes: kept as written, removed, or a space (a tag between two words). */
@@ -64,12 +64,39 @@ function decodePercent(run: string): string {
  * back to the original characters it came from.
  */
 export function foldText(original: string, markup: MarkupMode = 'keep'): Folded {
-  // Most text is plain ASCII with nothing to decode: lower case is the whole fold.
-  if (!/[^\x09\x0a\x0d\x20-\x7e]|[<&%]/.test(original)) {
-    const from = new Int32Array(original.length);
-    for (let k = 0; k < from.length; k++) from[k] = k;
-    return { text: original.toLowerCase(), from, to: from.map((k) => k + 1) };
+  // Most text is plain ASCII with nothing to decode: lower case is the whole fold, and each folded
+  // character is the original one at the same place (no position map to build).
+  if (!/[^\x09\x0a\x0d\x20-\x7e]|[<&%]/.test(original)) return { text: original.toLowerCase(), from: samePlace, to: nextPlace };
+  // One case's texts are checked against several lists and read by several pages and formats: the
+  // latest folds are kept, so the same text is not folded again for each.
+  const key = `${markup}\u0000${original}`;
+  const known = recentFolds.get(key);
+  if (known) return known;
+  const folded = foldMixed(original, markup);
+  remember(key, folded);
+  return folded;
+}
+
+const samePlace = (i: number) => i;
+const nextPlace = (i: number) => i + 1;
+
+const recentFolds = new Map<string, Folded>();
+const MAX_RECENT_FOLDS = 256;
+let recentChars = 0;
+const MAX_RECENT_CHARS = 4_000_000;
+
+function remember(key: string, folded: Folded): void {
+  recentFolds.set(key, folded);
+  recentChars += key.length;
+  for (const oldest of recentFolds.keys()) {
+    if (recentFolds.size <= MAX_RECENT_FOLDS && recentChars <= MAX_RECENT_CHARS) break;
+    recentFolds.delete(oldest);
+    recentChars -= oldest.length;
   }
+}
+
+/** The fold of a text with something beyond plain ASCII in it (or markup, an entity, a percent sign). */
+function foldMixed(original: string, markup: MarkupMode): Folded {
   let text = '';
   const from: number[] = [];
   const to: number[] = [];
@@ -114,7 +141,9 @@ export function foldText(original: string, markup: MarkupMode = 'keep'): Folded 
     emit(original.slice(i, end), i, end);
     i = end;
   }
-  return { text, from: Int32Array.from(from), to: Int32Array.from(to) };
+  const fromAt = Int32Array.from(from);
+  const toAt = Int32Array.from(to);
+  return { text, from: (k) => fromAt[k]!, to: (k) => toAt[k]! };
 }
 
 const COMBINING = /^\p{M}$/u;
