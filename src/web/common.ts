@@ -10,6 +10,8 @@ import type { AuthResult } from '../http/server.ts';
 import { html, raw, type Html, type Interpolation } from './html.ts';
 import { outboundMailStatus, type OutboundMailStatus } from '../app/delivery/outbound-status.ts';
 import { outboundBanner } from './mail-status.ts';
+import { zoneOr } from './format.ts';
+import { viewerTimeZone } from './viewer-zone.ts';
 import { PORTAL_COOKIE } from '../http/routes/stakeholders.ts';
 import { principalFromPortalSession } from '../app/stakeholders/portal-auth.ts';
 
@@ -32,7 +34,15 @@ export interface Viewer {
   portal?: { orgId: string; name: string } | null;
   /** For admins: whether outbound mail waits, and why (every page shows it until it goes out). */
   outboundMail?: OutboundMailStatus | null;
+  /**
+   * The one time zone the viewer's pages show dates in: the person's own (else the desk's default),
+   * on a portal page the organisation's. Unset for a visitor with no session (see zoneOf).
+   */
+  timeZone?: string;
 }
+
+/** The time zone of the page's dates: the viewer's, UTC for a visitor the desk knows no zone of. */
+export const zoneOf = (viewer: Viewer): string => viewer.timeZone ?? 'UTC';
 
 export interface PageOptions {
   title: string;
@@ -94,7 +104,7 @@ export function layout(o: PageOptions): Html {
   </details>
 </header>
 <main id="main">
-${outboundBanner(o.viewer.outboundMail)}
+${outboundBanner(o.viewer.outboundMail, zoneOf(o.viewer))}
 ${o.flash ? html`<p class="flash" role="status">${o.flash}</p>` : ''}
 ${o.error ? html`<div class="error" role="alert"><p>${o.error}</p></div>` : ''}
 ${o.heading === false ? '' : html`<h1>${o.title}</h1>`}
@@ -149,8 +159,11 @@ export async function viewerOf(deps: WebDeps, request: FastifyRequest): Promise<
   if (auth.principal.kind !== 'person') return { principal: null, csrfToken: null };
   const p = auth.principal;
   // Admins are the ones who can set up the relay and the team key: they are told on every page.
-  const outboundMail = mayDo(p, 'mail.settings') ? await outboundMailStatus({ app: deps.app, principal: p }) : null;
-  return { principal: p, csrfToken: auth.csrfToken, outboundMail };
+  const [outboundMail, timeZone] = await Promise.all([
+    mayDo(p, 'mail.settings') ? outboundMailStatus({ app: deps.app, principal: p }) : null,
+    viewerTimeZone(deps.app, p.personId),
+  ]);
+  return { principal: p, csrfToken: auth.csrfToken, outboundMail, timeZone };
 }
 
 /**
@@ -166,7 +179,12 @@ export type PortalSession = NonNullable<Awaited<ReturnType<typeof principalFromP
 
 export const portalViewerOf = (s: PortalSession | null): Viewer =>
   s
-    ? { principal: null, csrfToken: s.csrfToken, portal: { orgId: s.principal.orgId, name: s.principal.name } }
+    ? {
+        principal: null,
+        csrfToken: s.csrfToken,
+        portal: { orgId: s.principal.orgId, name: s.principal.name },
+        timeZone: zoneOr(s.timeZone),
+      }
     : { principal: null, csrfToken: null };
 
 export const ctxOf = (app: App, viewer: Viewer, request?: FastifyRequest): Ctx => ({

@@ -4,10 +4,9 @@ import { isInitialised } from '../../app/admin/instance.ts';
 import { REPORT_STATES } from '../../domain/report-management.ts';
 import { SEVERITIES } from '../../domain/severity.ts';
 import { html, raw, type Html } from '../html.ts';
-import { field, layout, scrollTable, select, sendHtml, seeOther } from '../common.ts';
+import { field, layout, scrollTable, select, sendHtml, seeOther, zoneOf } from '../common.ts';
 import { definePages } from '../route.ts';
 import { relativeDue } from '../format.ts';
-import { viewerTimeZone } from '../viewer-zone.ts';
 
 // The queue: what is overdue first, then reports still in triage and incidents, each case once, in
 // the order the person chose, narrowed by filters that are a plain GET form, so every view is a link
@@ -195,7 +194,7 @@ export const queuePages = definePages([
         ctx,
         all.map((i) => i.reportId),
       );
-      const tz = await viewerTimeZone(app, viewer.principal!.personId);
+      const tz = zoneOf(viewer);
       const now = app.clock();
       const options = await queueFilterOptions(ctx);
       const tab = (s: 'open' | 'closed', label: string) =>
