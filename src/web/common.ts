@@ -23,7 +23,7 @@ export interface WebDeps {
   authenticate: (r: FastifyRequest) => Promise<AuthResult>;
 }
 
-/** Pages allow only this site's stylesheet: no scripts at all, no inline styles, forms post here only. */
+/** Pages allow only this site's stylesheet: no scripts (a page with one of the desk's own names its CSP), no inline styles, forms post here only. */
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export interface Viewer {
@@ -116,8 +116,14 @@ ${o.body}
 `;
 }
 
-export function sendHtml(reply: FastifyReply, status: number, page: Html): FastifyReply {
-  return reply.status(status).header('content-security-policy', PAGE_CSP).type('text/html; charset=utf-8').send(page.value);
+/** A page, under the pages' CSP unless it names its own (a page with a script of the desk's: the queue). */
+export function sendHtml(reply: FastifyReply, status: number, page: Html, csp = PAGE_CSP): FastifyReply {
+  return reply.status(status).header('content-security-policy', csp).type('text/html; charset=utf-8').send(page.value);
+}
+
+/** One of the desk's own scripts under /static/: JavaScript that may load nothing itself. */
+export function sendScript(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type('text/javascript; charset=utf-8').header('content-security-policy', "default-src 'none'").send(body);
 }
 
 /** Where "back to the start" leads: the queue, the portal's list, or the report form. */
