@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { queue, queueFilterOptions, QueueQuery, type QueueItem, type QueueSort } from '../../app/cases/queries.ts';
 import { runningClocks, type RunningClock } from '../../app/sla/stats.ts';
 import { isInitialised, rulesOf } from '../../app/admin/instance.ts';
@@ -6,14 +7,37 @@ import { mayDo } from '../../domain/access.ts';
 import { REPORT_STATES } from '../../domain/report-management.ts';
 import { SEVERITIES } from '../../domain/severity.ts';
 import { html, raw, type Html } from '../html.ts';
-import { baseUrl, field, layout, scrollTable, select, sendHtml, seeOther, zoneOf } from '../common.ts';
+import { baseUrl, field, layout, PAGE_CSP, scrollTable, select, sendHtml, sendScript, seeOther, zoneOf } from '../common.ts';
 import { nextStepCard } from '../first-run-card.ts';
 import { definePages } from '../route.ts';
 import { relativeDue } from '../format.ts';
 
 // The queue: what is overdue first, then reports still in triage and incidents, each case once, in
 // the order the person chose, narrowed by filters that are a plain GET form, so every view is a link
-// that can be shared. The filters only narrow what the use case lets the person see.
+// that can be shared. The filters only narrow what the use case lets the person see. Keyboard
+// shortcuts (static/queue-keys.mjs) are an enhancement: each does what a link or field here does.
+
+const KEYS_SCRIPT = readFileSync(new URL('../static/queue-keys.mjs', import.meta.url), 'utf8');
+
+/**
+ * The queue's CSP: the pages' own, plus the desk's script for the shortcuts (script-src 'self':
+ * nothing inline, no eval), which builds no markup, so Trusted Types allow it no policy at all.
+ */
+export const QUEUE_CSP = `${PAGE_CSP}; script-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'`;
+
+/** The shortcuts, said on the page for everyone: a <details> that opens without script, and that "?" opens. */
+const SHORTCUTS = html`<details class="shortcuts" id="queue-shortcuts">
+  <summary>Keyboard shortcuts</summary>
+  <p>With JavaScript on, these single keys work on this page while you are not typing in a field. Each does what a link or a field here does.</p>
+  <dl class="keys">
+    <div><dt><kbd>j</kbd> or <kbd>↓</kbd></dt><dd>Select the next case (the arrow once a case is selected)</dd></div>
+    <div><dt><kbd>k</kbd> or <kbd>↑</kbd></dt><dd>Select the previous case</dd></div>
+    <div><dt><kbd>Enter</kbd> or <kbd>o</kbd></dt><dd>Open the selected case</dd></div>
+    <div><dt><kbd>/</kbd></dt><dd>Go to the filters</dd></div>
+    <div><dt><kbd>m</kbd></dt><dd>Turn "Mine only" on or off</dd></div>
+    <div><dt><kbd>?</kbd></dt><dd>Open or close this list (<kbd>Escape</kbd> closes it)</dd></div>
+  </dl>
+</details>`;
 
 type Clocks = Map<string, RunningClock[]>;
 
@@ -189,6 +213,7 @@ function emptyQueue(v: View, o: EmptyFacts): Html {
 }
 
 export const queuePages = definePages([
+  { method: 'GET', url: '/static/queue-keys.mjs', policy: 'public', handler: async ({ reply }) => sendScript(reply, KEYS_SCRIPT) },
   {
     method: 'GET',
     url: '/',
@@ -247,8 +272,11 @@ export const queuePages = definePages([
           body: html`<nav aria-label="Open or closed" class="tabs"><ul>${tab('open', 'Open')}${tab('closed', 'Closed')}</ul></nav>
           ${filterForm(v, options)}
           <p class="muted">Times are shown in ${tz}.</p>
-          ${body}`,
+          ${body}
+          ${SHORTCUTS}
+          <script type="module" src="/static/queue-keys.mjs"></script>`,
         }),
+        QUEUE_CSP,
       );
     },
   },
