@@ -136,7 +136,7 @@ export function canonicalInstant(value: string): string {
   return new Date(value).toISOString().replace('.000Z', 'Z');
 }
 const Instant = z.iso
-  .datetime({ offset: true, message: 'must be a date and time with an offset, like 2026-12-01T09:00:00Z' })
+  .datetime({ offset: true, message: 'must be a date and time with an offset, like 2026-12-01T10:00:00+01:00' })
   .transform(canonicalInstant);
 
 function isHttpUrl(value: string): boolean {

@@ -1,21 +1,13 @@
 import { FLAGS, type Flag } from '../domain/case-state.ts';
 import { html, type Html } from './html.ts';
-import { plainTime, relativeDueText } from './format.ts';
+import { plainWhen, relativeDueText } from './format.ts';
 
 // The case page in plain words: the state machines' codes (Vultron's "vfdpxa", report management's
 // "received → valid"), the events that stop clocks ("report_accepted") and due times as people say
 // them ("due in 2 days", "5 h overdue"). Dates carry no zone name: the page names its one zone once.
 
 /** A date on the case page: "Fri 4 Dec 2026, 19:14", the exact instant (to the second) in datetime. */
-export function at(iso: string | null | undefined, timeZone: string): Html {
-  if (!iso) return html`<span class="muted">—</span>`;
-  return html`<time datetime="${secondsIso(new Date(iso))}">${plainTime(iso, timeZone)}</time>`;
-}
-
-/** ISO 8601 in UTC without milliseconds: the machine-readable instant. */
-function secondsIso(d: Date): string {
-  return `${d.toISOString().slice(0, 19)}Z`;
-}
+export const at = plainWhen;
 
 /** "due in 2 days", "due in 40 min", "5 h overdue": the queue's words, with "due" before a time to come. */
 export function relativeDue(dueIso: string, now: Date): string {

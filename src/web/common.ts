@@ -10,6 +10,8 @@ import type { AuthResult } from '../http/server.ts';
 import { html, raw, type Html, type Interpolation } from './html.ts';
 import { outboundMailStatus, type OutboundMailStatus } from '../app/delivery/outbound-status.ts';
 import { outboundBanner } from './mail-status.ts';
+import { zoneOr } from './format.ts';
+import { viewerTimeZone } from './viewer-zone.ts';
 import { PORTAL_COOKIE } from '../http/routes/stakeholders.ts';
 import { principalFromPortalSession } from '../app/stakeholders/portal-auth.ts';
 
@@ -21,7 +23,7 @@ export interface WebDeps {
   authenticate: (r: FastifyRequest) => Promise<AuthResult>;
 }
 
-/** Pages allow only this site's stylesheet: no scripts at all, no inline styles, forms post here only. */
+/** Pages allow only this site's stylesheet: no scripts (a page with one of the desk's own names its CSP), no inline styles, forms post here only. */
 export const PAGE_CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 export interface Viewer {
@@ -32,7 +34,15 @@ export interface Viewer {
   portal?: { orgId: string; name: string } | null;
   /** For admins: whether outbound mail waits, and why (every page shows it until it goes out). */
   outboundMail?: OutboundMailStatus | null;
+  /**
+   * The one time zone the viewer's pages show dates in: the person's own (else the desk's default),
+   * on a portal page the organisation's. Unset for a visitor with no session (see zoneOf).
+   */
+  timeZone?: string;
 }
+
+/** The time zone of the page's dates: the viewer's, UTC for a visitor the desk knows no zone of. */
+export const zoneOf = (viewer: Viewer): string => viewer.timeZone ?? 'UTC';
 
 export interface PageOptions {
   title: string;
@@ -94,7 +104,7 @@ export function layout(o: PageOptions): Html {
   </details>
 </header>
 <main id="main">
-${outboundBanner(o.viewer.outboundMail)}
+${outboundBanner(o.viewer.outboundMail, zoneOf(o.viewer))}
 ${o.flash ? html`<p class="flash" role="status">${o.flash}</p>` : ''}
 ${o.error ? html`<div class="error" role="alert"><p>${o.error}</p></div>` : ''}
 ${o.heading === false ? '' : html`<h1>${o.title}</h1>`}
@@ -106,8 +116,14 @@ ${o.body}
 `;
 }
 
-export function sendHtml(reply: FastifyReply, status: number, page: Html): FastifyReply {
-  return reply.status(status).header('content-security-policy', PAGE_CSP).type('text/html; charset=utf-8').send(page.value);
+/** A page, under the pages' CSP unless it names its own (a page with a script of the desk's: the queue). */
+export function sendHtml(reply: FastifyReply, status: number, page: Html, csp = PAGE_CSP): FastifyReply {
+  return reply.status(status).header('content-security-policy', csp).type('text/html; charset=utf-8').send(page.value);
+}
+
+/** One of the desk's own scripts under /static/: JavaScript that may load nothing itself. */
+export function sendScript(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type('text/javascript; charset=utf-8').header('content-security-policy', "default-src 'none'").send(body);
 }
 
 /** Where "back to the start" leads: the queue, the portal's list, or the report form. */
@@ -165,8 +181,11 @@ export async function viewerOf(deps: WebDeps, request: FastifyRequest): Promise<
   if (auth.principal.kind !== 'person') return { principal: null, csrfToken: null };
   const p = auth.principal;
   // Admins are the ones who can set up the relay and the team key: they are told on every page.
-  const outboundMail = mayDo(p, 'mail.settings') ? await outboundMailStatus({ app: deps.app, principal: p }) : null;
-  return { principal: p, csrfToken: auth.csrfToken, outboundMail };
+  const [outboundMail, timeZone] = await Promise.all([
+    mayDo(p, 'mail.settings') ? outboundMailStatus({ app: deps.app, principal: p }) : null,
+    viewerTimeZone(deps.app, p.personId),
+  ]);
+  return { principal: p, csrfToken: auth.csrfToken, outboundMail, timeZone };
 }
 
 /**
@@ -182,7 +201,12 @@ export type PortalSession = NonNullable<Awaited<ReturnType<typeof principalFromP
 
 export const portalViewerOf = (s: PortalSession | null): Viewer =>
   s
-    ? { principal: null, csrfToken: s.csrfToken, portal: { orgId: s.principal.orgId, name: s.principal.name } }
+    ? {
+        principal: null,
+        csrfToken: s.csrfToken,
+        portal: { orgId: s.principal.orgId, name: s.principal.name },
+        timeZone: zoneOr(s.timeZone),
+      }
     : { principal: null, csrfToken: null };
 
 export const ctxOf = (app: App, viewer: Viewer, request?: FastifyRequest): Ctx => ({

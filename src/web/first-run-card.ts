@@ -59,6 +59,22 @@ function step(i: FirstRunItem, reportUrl: string): { title: string; href: string
   }
 }
 
+/**
+ * The next step of the checklist only, for the empty queue of a desk not ready yet: what to do and
+ * where, and the way to the whole list. Nothing when every step is done.
+ */
+export function nextStepCard(list: FirstRunChecklist, reportUrl: string): Html {
+  const next = list.items.find((i) => !i.done);
+  if (!next) return html``;
+  const s = step(next, reportUrl);
+  const done = list.items.filter((i) => i.done).length;
+  return html`<section class="card first-run next-step" aria-labelledby="next-step-h" data-step="${next.step}">
+  <h2 id="next-step-h">Next step in setting up the desk: ${s.title}</h2>
+  <p>${s.text} <a href="${s.href}">${s.link}</a></p>
+  <p class="muted">${done} of ${list.items.length} steps done. <a href="/admin/start">The whole first-run checklist</a></p>
+</section>`;
+}
+
 export function firstRunCard(list: FirstRunChecklist, reportUrl: string, o: { heading?: string } = {}): Html {
   const done = list.items.filter((i) => i.done).length;
   return html`<section class="card first-run" aria-labelledby="first-run-h">

@@ -35,7 +35,8 @@ import { adminStakeholdersPages } from './pages/admin-stakeholders.ts';
 import { stakeholderApplyPages } from './pages/stakeholder-apply.ts';
 import { portalPages } from './pages/portal.ts';
 
-// The web UI: server-rendered HTML pages and plain forms (no JavaScript), on the same server and use
+// The web UI: server-rendered HTML pages and plain forms (no JavaScript but the signed-reply page's and
+// the queue's shortcuts, the desk's own files under /static/), on the same server and use
 // cases as the JSON API. Wire it with buildServer(app, { plugins: [webPlugin] }).
 
 const STYLESHEET = readFileSync(new URL('./style.css', import.meta.url), 'utf8');

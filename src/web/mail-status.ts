@@ -1,6 +1,7 @@
 import type { MailState } from '../app/cases/queries.ts';
 import type { OutboundMailStatus } from '../app/delivery/outbound-status.ts';
 import { html, type Html } from './html.ts';
+import { when } from './format.ts';
 
 // Outbound mail as people see it: what became of a thread message's mail, and the admins' banner
 // when mail cannot go out.
@@ -25,12 +26,12 @@ export function mailLabel(mail: MailState): Html {
 }
 
 /** The banner on every page an admin sees while outbound mail waits, with why and where to fix it. */
-export function outboundBanner(status: OutboundMailStatus | null | undefined): Html {
+export function outboundBanner(status: OutboundMailStatus | null | undefined, timeZone: string): Html {
   if (!status || status.problems.length === 0) return html``;
   const waiting =
     status.queued === 0
       ? 'Nothing is waiting yet.'
-      : `${status.queued} ${status.queued === 1 ? 'delivery waits' : 'deliveries wait'}${status.oldestQueuedAt ? `, the oldest since ${status.oldestQueuedAt.slice(0, 16).replace('T', ' ')} UTC` : ''}.`;
+      : html`${status.queued} ${status.queued === 1 ? 'delivery waits' : 'deliveries wait'}${status.oldestQueuedAt ? html`, the oldest since ${when(status.oldestQueuedAt, timeZone)}` : ''}.`;
   return html`<div class="notice" role="status" id="outbound-mail">
   <p><strong>${status.canSend ? 'Outbound mail is held.' : 'Outbound mail is off.'}</strong> ${waiting}</p>
   <ul>${status.problems.map((p) => html`<li>${p}</li>`)}</ul>

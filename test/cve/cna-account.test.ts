@@ -119,7 +119,7 @@ test('the CVE records are published with the advisory, never before its publicat
   adv = await storeAdvisory(h, base, { publishAt: '2026-12-01T12:00:00Z' });
   const early = await call('POST', `/api/cve/advisories/${adv.publicId}/records`, { as: tom });
   assert.equal(early.status, 409, early.body);
-  assert.match(early.json.error.message, /becomes public at 2026-12-01T12:00:00.000Z/);
+  assert.match(early.json.error.message, /becomes public at 1 December 2026, 12:00 UTC/);
   assert.equal(mock.records.size, 0, 'nothing reached CVE Services');
 
   // The project team does not handle this advisory (no incident): not found, as for an outsider.

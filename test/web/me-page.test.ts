@@ -61,8 +61,11 @@ test('the /me page: region, days off, availability and tokens, with CSRF and esc
 
   page = await h.server.inject({ method: 'GET', url: '/me', headers: { cookie: s.cookie } });
   assert.match(page.body, /value="GB-ENG"/);
-  assert.match(page.body, /2026-12-25: Christmas Day/);
-  assert.match(page.body, /2026-12-28<\/td><td>2026-12-31<\/td><td>holiday &lt;script&gt;/);
+  assert.match(page.body, /<time datetime="2026-12-25">Fri, 25 Dec 2026<\/time>: Christmas Day/);
+  assert.match(
+    page.body,
+    /<time datetime="2026-12-28">Mon, 28 Dec 2026<\/time><\/td><td><time datetime="2026-12-31">Thu, 31 Dec 2026<\/time><\/td><td>holiday &lt;script&gt;/,
+  );
   assert.match(page.body, /laptop CLI/);
   assert.doesNotMatch(page.body, new RegExp(token!), 'the token is not shown again');
 
@@ -82,5 +85,5 @@ test('the /me page: region, days off, availability and tokens, with CSRF and esc
   const dayOff = /action="\/me\/days-off\/([0-9a-f-]{36})\/remove"/.exec(page.body)![1]!;
   assert.equal((await post(`/me/days-off/${dayOff}/remove`, { _csrf: s.csrf }, s.cookie)).statusCode, 303);
   page = await h.server.inject({ method: 'GET', url: '/me', headers: { cookie: s.cookie } });
-  assert.doesNotMatch(page.body, /2026-12-28<\/td>/);
+  assert.doesNotMatch(page.body, /<td><time datetime="2026-12-28">/);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readableInstant } from '../../domain/reader-dates.ts';
 import { advisoryPageUrl } from '../../config.ts';
 import { describeRange, parseAdvisory, publicationProblems, type Advisory } from '../../domain/advisory.ts';
 import type { Queryable } from '../../store/db.ts';
@@ -97,7 +98,7 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
     const at = alreadyPublic ? now : input.publishAt ? new Date(input.publishAt) : (agreedPublicAt ?? now);
     if (agreedPublicAt && at.getTime() < agreedPublicAt.getTime()) {
       throw new ValidationError(
-        `The embargo agreed with the reporter and the stakeholders holds until ${agreedPublicAt.toISOString()}: the advisory cannot be public before then. End the embargo first if it has leaked.`,
+        `The embargo agreed with the reporter and the stakeholders holds until ${readableInstant(agreedPublicAt, 'UTC')}: the advisory cannot be public before then. End the embargo first if it has leaked.`,
         [{ path: 'publishAt', message: 'is before the agreed public instant' }],
       );
     }
@@ -126,7 +127,10 @@ export async function schedulePublication(ctx: Ctx, advisoryId: string, raw: unk
     // What goes public leaves the security teams: nothing in it may carry the case's sensitive values.
     await assertPublishable(ctx, tx, va.c, candidate, head.reporterCredit, iso);
     const { version, document } = await writeVersion(ctx, tx, va, head.document, {
-      comment: alreadyPublic ? `Update published ${iso}.` : `Publication scheduled for ${iso}.`,
+      // Read by people in the version history: a readable instant, not the machine's (the document has that).
+      comment: alreadyPublic
+        ? `Update published ${readableInstant(at, 'UTC')}.`
+        : `Publication scheduled for ${readableInstant(at, 'UTC')}.`,
       at: now,
       keepApproval: true,
       deskFields,

@@ -77,7 +77,7 @@ function waitError(until: Date, now: Date): EmbargoError {
   const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
   return new EmbargoError(
     'rate_limited',
-    `Too many failed sign-ins with this e-mail address: wait ${seconds} second${seconds === 1 ? '' : 's'} (until ${until.toISOString()}) and try again.`,
+    `Too many failed sign-ins with this e-mail address: wait ${seconds} second${seconds === 1 ? '' : 's'} and try again.`,
   );
 }
 

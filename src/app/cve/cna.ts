@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { readableInstant } from '../../domain/reader-dates.ts';
 import type { Queryable } from '../../store/db.ts';
 import { worksOnAdvisories } from '../../domain/access.ts';
 import type { Advisory } from '../../domain/advisory.ts';
@@ -93,7 +94,7 @@ async function publishedDocument(ctx: Ctx, tx: Queryable, row: TeamAdvisoryRow):
   const at = new Date(row.publish_at);
   if (!isPublicAt({ publishedVersion: row.published_version, publishAt: at }, ctx.app.clock())) {
     throw new ConflictError(
-      `${row.public_id} becomes public at ${at.toISOString()}; its CVE records can be published from then, not before (the embargo).`,
+      `${row.public_id} becomes public at ${readableInstant(at, 'UTC')}; its CVE records can be published from then, not before (the embargo).`,
     );
   }
   return (await readVersion(ctx, tx, row.id, row.published_version)).document;

@@ -262,7 +262,7 @@ async function accept(ctx: Ctx, tx: Queryable, c: LoadedCase, p: ProposalRow, no
       now,
       c,
       'note',
-      `The publication of ${held.join(', ')} now waits for the new public instant, ${new Date(p.public_at).toISOString()}. Schedule it again to date the published document by it.`,
+      `The publication of ${held.join(', ')} now waits for the new public instant, ${readableInstant(new Date(p.public_at), 'UTC')}. Schedule it again to date the published document by it.`,
     );
   if (previous)
     await updateToldTiers(ctx, tx, now, c, await rulesOf(tx), {

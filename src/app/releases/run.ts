@@ -121,7 +121,7 @@ async function recordFailure(ctx: Ctx, row: ReleaseRow, now: Date, message: stri
           now,
           c,
           'note',
-          `A timed release (${describeRelease(row)}, due ${row.due_at.toISOString()}) could not be done: ${message}\nIt is tried again every few minutes; fix what it says.`,
+          `A timed release (${describeRelease(row)}, due ${readableInstant(new Date(row.due_at), 'UTC')}) could not be done: ${message}\nIt is tried again every few minutes; fix what it says.`,
         );
     }
   });
@@ -222,7 +222,7 @@ async function tellTier(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: ProfileRu
     body: (org) => briefings.get(org.id)!,
   });
   if (fixShared && orgs.length > 0) await markFixShared(ctx, tx, c, at);
-  const words = `Told the ${released.map((t) => tierName(rules, t)).join(' and the ')} at ${at.toISOString()}${fixShared ? ', with the fix' : ''}: ${orgCount(orgs.length)}.`;
+  const words = `Told the ${released.map((t) => tierName(rules, t)).join(' and the ')} at ${readableInstant(at, 'UTC')}${fixShared ? ', with the fix' : ''}: ${orgCount(orgs.length)}.`;
   await addMessage(ctx, tx, now, c, 'note', words);
   await audit(ctx, tx, now, {
     action: 'stakeholders.told',
@@ -254,9 +254,9 @@ async function makeFixPublic(ctx: Ctx, tx: Queryable, c: LoadedCase, rules: Prof
     const told = await updateToldTiers(ctx, tx, now, c, rules, {
       what: 'The fix is public',
       subject: 'the fix is public',
-      lead: `The fix of ${c.row.incidentRef} is public as of ${at.toISOString()}. The advisory follows at the public disclosure.`,
+      lead: `The fix of ${c.row.incidentRef} is public as of ${readableInstant(at, 'UTC')}. The advisory follows at the public disclosure.`,
     });
-    words = `The fix is public as of ${at.toISOString()}; told ${told} organisation${told === 1 ? '' : 's'}.`;
+    words = `The fix is public as of ${readableInstant(at, 'UTC')}; told ${told} organisation${told === 1 ? '' : 's'}.`;
   }
   await addMessage(ctx, tx, now, c, 'note', words);
   return words;

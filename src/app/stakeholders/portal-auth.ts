@@ -98,9 +98,9 @@ export async function principalFromPortalSession(
   app: App,
   token: string,
   tx: Queryable = app.db,
-): Promise<{ principal: Extract<Principal, { kind: 'stakeholder' }>; csrfToken: string } | null> {
-  const r = await tx.query<{ org_id: string; csrf_token: string; name_sealed: string }>(
-    `SELECT s.org_id, s.csrf_token, o.name_sealed FROM stakeholder_sessions s JOIN stakeholder_orgs o ON o.id = s.org_id
+): Promise<{ principal: Extract<Principal, { kind: 'stakeholder' }>; csrfToken: string; timeZone: string } | null> {
+  const r = await tx.query<{ org_id: string; csrf_token: string; name_sealed: string; time_zone: string }>(
+    `SELECT s.org_id, s.csrf_token, o.name_sealed, o.time_zone FROM stakeholder_sessions s JOIN stakeholder_orgs o ON o.id = s.org_id
       WHERE s.digest = $1 AND s.expires_at > $2 AND o.status = 'approved'`,
     [digest(token), app.clock()],
   );
@@ -109,6 +109,8 @@ export async function principalFromPortalSession(
   return {
     principal: { kind: 'stakeholder', orgId: row.org_id, name: orgName(app, { id: row.org_id, ...row }) },
     csrfToken: row.csrf_token,
+    // The zone the organisation reads its dates in (its pages show them there).
+    timeZone: row.time_zone,
   };
 }
 

@@ -1,6 +1,7 @@
 import { listAdminActivity } from '../../app/admin/activity.ts';
 import { html } from '../html.ts';
-import { layout, scrollTable, sendHtml } from '../common.ts';
+import { layout, scrollTable, sendHtml, zoneOf } from '../common.ts';
+import { when } from '../format.ts';
 import { adminNav } from '../admin-nav.ts';
 import { definePages } from '../route.ts';
 
@@ -48,8 +49,6 @@ const WHAT: Record<string, string> = {
   'auth.unlocked': 'lifted a sign-in lock',
 };
 
-const when = (iso: string) => `${iso.slice(0, 19).replace('T', ' ')} UTC`;
-
 export const adminActivityPages = definePages([
   {
     method: 'GET',
@@ -76,7 +75,7 @@ export const adminActivityPages = definePages([
         <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">Subject</th><th scope="col">From address</th></tr></thead>
         <tbody>${events.map(
           (e) => html`<tr>
-          <td>${when(e.at)}</td>
+          <td>${when(e.at, zoneOf(viewer))}</td>
           <td>${e.actor}</td>
           <td>${WHAT[e.action] ?? e.action}</td>
           <td>${e.subject}</td>

@@ -1,10 +1,10 @@
 import { addPersonMailingLink, listPeople, listTeams, reissueEnrollment, setPersonDisabled } from '../../app/admin/admin.ts';
 import { outboundMailStatus } from '../../app/delivery/outbound-status.ts';
 import { html, type Html } from '../html.ts';
-import { baseUrl, field, fieldList, hiddenCsrf, input, layout, seeOther, sendHtml, splitList, textarea } from '../common.ts';
+import { baseUrl, field, fieldList, hiddenCsrf, input, layout, seeOther, sendHtml, splitList, textarea, zoneOf } from '../common.ts';
+import { when } from '../format.ts';
 import { adminNav } from '../admin-nav.ts';
 import { timeZoneField } from '../time-zone-field.ts';
-import { viewerTimeZone } from '../viewer-zone.ts';
 import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
@@ -22,19 +22,15 @@ const TEAM_GROUPS: readonly { kind: string; legend: string }[] = [
 const WEEKDAYS = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
 async function peoplePage(
-  { app, ctx, viewer, reply }: PageInput,
+  { ctx, viewer, reply }: PageInput,
   status: number,
   failed: FailedForm | null,
   flash: string | null,
   extra: Html = html``,
 ) {
-  const [people, teams, mail, zone] = await Promise.all([
-    listPeople(ctx),
-    listTeams(ctx),
-    outboundMailStatus(ctx),
-    // A new colleague most likely works where the admin does: their zone is the first guess.
-    viewerTimeZone(app, viewer.principal?.personId ?? null),
-  ]);
+  const [people, teams, mail] = await Promise.all([listPeople(ctx), listTeams(ctx), outboundMailStatus(ctx)]);
+  // A new colleague most likely works where the admin does: their zone is the first guess.
+  const zone = zoneOf(viewer);
   const week = failed?.form === 'add' ? fieldList(failed.values, 'workingWeek') : ['1', '2', '3', '4', '5'];
   const chosenTeams = failed?.form === 'add' ? fieldList(failed.values, 'teams') : [];
   const teamBoxes = TEAM_GROUPS.map((g) => ({ ...g, teams: teams.filter((t) => t.kind === g.kind) }))
@@ -63,7 +59,7 @@ async function peoplePage(
           <td>${p.emails.join(', ')}</td>
           <td>${p.timeZone}<br><span class="muted">${p.workingWeek.map((d) => WEEKDAYS[d - 1] ?? String(d)).join(' ')}</span></td>
           <td>${p.teams.join(', ') || html`<span class="muted">none</span>`}</td>
-          <td>${p.disabled ? html`<strong>disabled</strong> · ` : ''}${p.enrolled ? 'enrolled' : html`<strong>not enrolled</strong>`}${p.available ? '' : ' · unavailable'}${p.awayUntil ? ` · away until ${p.awayUntil}` : ''}</td>
+          <td>${p.disabled ? html`<strong>disabled</strong> · ` : ''}${p.enrolled ? 'enrolled' : html`<strong>not enrolled</strong>`}${p.available ? '' : ' · unavailable'}${p.awayUntil ? html` · away until ${when(p.awayUntil, zone)}` : ''}</td>
           <td><form method="post" action="/admin/people/${p.id}/enrollment" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">New enrollment link</button></form>
             <form method="post" action="/admin/people/${p.id}/disabled" class="inline">${hiddenCsrf(viewer)}<input type="hidden" name="disabled" value="${p.disabled ? '0' : '1'}"><button type="submit" class="secondary">${p.disabled ? 'Enable' : 'Disable'}</button></form></td>
         </tr>`,

@@ -1,6 +1,6 @@
 import { applyProfileProposal, listProfileProposals, rejectProfileProposal } from '../../app/profile/proposals.ts';
 import { html } from '../html.ts';
-import { field, flashOf, hiddenCsrf, input, layout, sendHtml, type FormProblem } from '../common.ts';
+import { field, flashOf, hiddenCsrf, input, layout, sendHtml, zoneOf, type FormProblem } from '../common.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { adminNav } from '../admin-nav.ts';
 import { formPost } from '../form-action.ts';
@@ -15,7 +15,7 @@ const DONE: Record<string, string> = { applied: 'The edit is applied: the desk r
 
 async function page({ ctx, viewer, reply }: PageInput, status: number, flash: string | null, error: string | null) {
   const proposals = await listProfileProposals(ctx);
-  const tz = 'UTC';
+  const tz = zoneOf(viewer);
   return sendHtml(
     reply,
     status,

@@ -1,6 +1,7 @@
 import { clearSignInLock, listSignIns } from '../../app/auth/guard.ts';
 import { html } from '../html.ts';
-import { field, hiddenCsrf, layout, scrollTable, sendHtml } from '../common.ts';
+import { field, hiddenCsrf, layout, scrollTable, sendHtml, zoneOf } from '../common.ts';
+import { when } from '../format.ts';
 import { adminNav } from '../admin-nav.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
@@ -31,11 +32,10 @@ const REASON: Record<string, string> = {
   admin: 'by an admin',
 };
 
-const when = (iso: string | null) => (iso ? `${iso.slice(0, 19).replace('T', ' ')} UTC` : '');
-
 async function page({ ctx, viewer, reply }: PageInput, status: number, flash: string | null, error: string | null) {
   const s = await listSignIns(ctx);
   const locked = s.guarded.filter((g) => g.lockedAt).length;
+  const tz = zoneOf(viewer);
   return sendHtml(
     reply,
     status,
@@ -62,8 +62,8 @@ async function page({ ctx, viewer, reply }: PageInput, status: number, flash: st
             <td>${g.name}<br><span class="muted">${g.email ?? ''}</span></td>
             <td>${g.scope}</td>
             <td>${String(g.failures)}</td>
-            <td>${when(g.lastFailureAt)}<br><span class="muted">${g.lastPlace ?? ''}</span></td>
-            <td>${g.lockedAt ? html`<strong>locked</strong> since ${when(g.lockedAt)}` : g.blockedUntil ? `waiting until ${when(g.blockedUntil)}` : 'may try again'}</td>
+            <td>${when(g.lastFailureAt, tz)}<br><span class="muted">${g.lastPlace ?? ''}</span></td>
+            <td>${g.lockedAt ? html`<strong>locked</strong> since ${when(g.lockedAt, tz)}` : g.blockedUntil ? html`waiting until ${when(g.blockedUntil, tz)}` : 'may try again'}</td>
             <td><form method="post" action="/admin/people/${g.personId}/sign-in-lock" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">Lift lock and delay</button></form></td>
           </tr>`,
           )}</tbody></table>`,
@@ -83,7 +83,7 @@ async function page({ ctx, viewer, reply }: PageInput, status: number, flash: st
           <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th><th scope="col">From address</th><th scope="col">Detail</th></tr></thead>
           <tbody>${s.events.map(
             (e) => html`<tr>
-            <td>${when(e.at)}</td>
+            <td>${when(e.at, tz)}</td>
             <td>${e.name ?? html`<span class="muted">${e.personId ? 'a removed person' : 'unknown address'}</span>`}</td>
             <td>${WHAT[e.action] ?? e.action}${e.reason ? html` <span class="muted">(${REASON[e.reason] ?? e.reason})</span>` : ''}</td>
             <td><code>${e.ip ?? ''}</code></td>

@@ -2,7 +2,7 @@ import { addStakeholder, decideApplication, listStakeholders, removeStakeholder,
 import { stakeholderChoices, type StakeholderChoices } from '../../app/stakeholders/choices.ts';
 import { mayDo } from '../../domain/access.ts';
 import { html, type Html } from '../html.ts';
-import { field, flashOf, hiddenCsrf, input, layout, optional, select, sendHtml, textarea, textBox } from '../common.ts';
+import { field, flashOf, hiddenCsrf, input, layout, optional, select, sendHtml, textarea, textBox, zoneOf } from '../common.ts';
 import { adminNav } from '../admin-nav.ts';
 import { fieldError as e, typed as v, type FailedForm } from '../failed-form.ts';
 import { when } from '../format.ts';
@@ -114,7 +114,7 @@ function orgCard(o: OrgView, choices: StakeholderChoices, failed: FailedForm | n
             ? html`asks for ${o.applied.project}: ${o.applied.tierName}`
             : html`<span class="muted">none</span>`
       }</dd></div>
-      <div><dt>Since</dt><dd>${when(o.createdAt, 'UTC')}${o.decidedAt ? html`; decided ${when(o.decidedAt, 'UTC')}` : ''}</dd></div>
+      <div><dt>Since</dt><dd>${when(o.createdAt, zoneOf(viewer))}${o.decidedAt ? html`; decided ${when(o.decidedAt, zoneOf(viewer))}` : ''}</dd></div>
     </dl>
     ${o.about ? html`<h4>What it is</h4>${textBox(o.about)}` : ''}
     ${o.statement ? html`<h4>Its statement on the policy</h4>${textBox(o.statement)}` : ''}

@@ -2,7 +2,7 @@ import { advisoryView, saveAdvisory } from '../../app/advisories/advisories.ts';
 import { listProjects } from '../../app/admin/admin.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { html } from '../html.ts';
-import { field, flashOf, layout, sendHtml } from '../common.ts';
+import { field, flashOf, layout, sendHtml, zoneOf } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { advisoryPage, APPROVAL_RULE, DONE, enc, renderPreview } from './advisory.ts';
@@ -53,7 +53,7 @@ async function showEditor(
           <aside class="editor-preview" id="editor-preview" aria-labelledby="editor-preview-h" tabindex="0">
             <h2 id="editor-preview-h">Preview of version ${v.headVersion}, as saved</h2>
             <p class="hint">What readers will see of the saved version; save to see your changes here.</p>
-            ${renderPreview(v.head.document)}
+            ${renderPreview(v.head.document, zoneOf(viewer))}
           </aside>
         </div>`,
     }),

@@ -529,7 +529,7 @@ export function renderEditor(m: EditorModel, o: { action: string; viewer: Viewer
       ${addButton('credit', 'Add a credit')}
     </fieldset>
     <fieldset id="sec-timeline"><legend>Timeline</legend>${err(e, 'timeline')}
-      <table><thead><tr><th scope="col">When (2026-11-23 or 2026-11-23T09:00:00Z)</th><th scope="col">Event</th></tr></thead>
+      <table><thead><tr><th scope="col">When (2026-11-23, or 2026-11-23T10:00:00+01:00)</th><th scope="col">Event</th></tr></thead>
       <tbody>${m.timeline.map(
         (t, i) => html`<tr>
         <td>${err(e, `tl${i}_at`)}<label class="visually-hidden" for="f-tl${i}_at">Timeline ${i + 1} time</label><input id="f-tl${i}_at" name="tl${i}_at" value="${t.at}"></td>

@@ -2,7 +2,7 @@ import { advisoryVersion, diffVersions, exportVersion } from '../../app/advisori
 import { ValidationError } from '../../domain/errors.ts';
 import { EXPORT_FORMATS, isExportFormat } from '../../formats/export.ts';
 import { html } from '../html.ts';
-import { field, layout, notFoundPage, sendHtml } from '../common.ts';
+import { field, layout, notFoundPage, sendHtml, zoneOf } from '../common.ts';
 import { definePages } from '../route.ts';
 import { advisoryPage, enc, renderPreview } from './advisory.ts';
 
@@ -27,7 +27,7 @@ export const advisoryVersionPages = definePages([
             title: `Preview of version ${v.version}`,
             viewer,
             body: html`<p><a href="/desk/advisories/${enc(id)}">Back to the advisory</a> · version ${v.version} by ${v.author ?? 'the desk'}${v.comment ? ` — ${v.comment}` : ''}</p>
-            ${renderPreview(v.document)}`,
+            ${renderPreview(v.document, zoneOf(viewer))}`,
           }),
         );
       });

@@ -1,7 +1,5 @@
 import type { FastifyReply } from 'fastify';
 import { advisoryView, type AdvisoryView } from '../../app/advisories/advisories.ts';
-import { viewerTimeZone } from '../../app/viewer.ts';
-import type { Ctx } from '../../app/context.ts';
 import { creditLine, describeRange, productLabel, type Advisory } from '../../domain/advisory.ts';
 import { cweById } from '../../domain/cwe.ts';
 import { EmbargoError } from '../../domain/errors.ts';
@@ -9,9 +7,9 @@ import { describeCvss } from '../../domain/cvss.ts';
 import { EXPORT_FORMATS } from '../../formats/export.ts';
 import { html, safeHref, type Html } from '../html.ts';
 import { renderMarkdown } from '../markdown.ts';
-import { when, zoneOr } from '../format.ts';
+import { day, when } from '../format.ts';
 import { editorAnchor } from './advisory-form.ts';
-import { hiddenCsrf, layout, notFoundPage, pageProblem, scrollTable, sendHtml, type Viewer } from '../common.ts';
+import { hiddenCsrf, layout, notFoundPage, pageProblem, scrollTable, sendHtml, zoneOf, type Viewer } from '../common.ts';
 import type { PageInput } from '../route.ts';
 import { CVE_RECORDS_DONE, cveRecordsSection } from './advisory-cve-records.ts';
 
@@ -49,8 +47,8 @@ function facts(rows: [string, Html | string | null][]): Html {
   return html`<dl class="facts">${rows.map(([k, v]) => html`<div><dt>${k}</dt><dd>${v === null || v === '' ? html`<span class="muted">—</span>` : v}</dd></div>`)}</dl>`;
 }
 
-/** The document as readers will see it: structured parts as HTML, the Markdown parts rendered safely. */
-export function renderPreview(doc: Advisory): Html {
+/** The document as readers will see it: structured parts as HTML, the Markdown parts rendered safely; its instants in the viewer's zone. */
+export function renderPreview(doc: Advisory, tz: string): Html {
   const link = (url: string, label?: string) => {
     const href = safeHref(url);
     return href ? html`<a href="${href}" rel="noopener noreferrer nofollow">${label ?? url}</a>` : html`${label ?? url}`;
@@ -62,7 +60,7 @@ export function renderPreview(doc: Advisory): Html {
       ['CVE', doc.cveIds.join(', ') || null],
       ['Severity', doc.cvss.length ? html`${doc.cvss.map((s) => html`<div>${describeCvss(s)} <code>${s.vector}</code></div>`)}` : null],
       ['Weaknesses', doc.cweIds.length ? doc.cweIds.map((id) => `${id} ${cweById(id)?.name ?? ''}`.trim()).join('; ') : null],
-      ['Published', doc.published ?? null],
+      ['Published', doc.published ? when(doc.published, tz) : null],
     ])}
     ${doc.summary ? html`<h3>Summary</h3><p>${doc.summary}</p>` : ''}
     <h3>Affected products</h3>
@@ -86,7 +84,7 @@ export function renderPreview(doc: Advisory): Html {
     ${doc.mitigation ? html`<h3>Mitigation</h3><div class="markdown">${renderMarkdown(doc.mitigation)}</div>` : ''}
     ${doc.upgrade ? html`<h3>Upgrade instructions</h3><div class="markdown">${renderMarkdown(doc.upgrade)}</div>` : ''}
     ${doc.credits.length ? html`<h3>Credits</h3><ul>${doc.credits.map((c) => html`<li>${creditLine(c)}</li>`)}</ul>` : ''}
-    ${doc.timeline.length ? html`<h3>Timeline</h3><ul>${doc.timeline.map((t) => html`<li>${t.at.slice(0, 10)}: ${t.event}</li>`)}</ul>` : ''}
+    ${doc.timeline.length ? html`<h3>Timeline</h3><ul>${doc.timeline.map((t) => html`<li>${day(t.at.slice(0, 10))}: ${t.event}</li>`)}</ul>` : ''}
     ${doc.references.length ? html`<h3>References</h3><ul>${doc.references.map((r) => html`<li>${link(r.url, r.name)} <span class="muted">(${r.type})</span></li>`)}</ul>` : ''}
     <p class="muted">${doc.publisher.name}${doc.publisher.contact ? ` · ${doc.publisher.contact}` : ''}</p>
   </article>`;
@@ -100,7 +98,7 @@ function problemItem(v: AdvisoryView, problem: string): Html {
   return html`<li class="problem"><span aria-hidden="true">☐</span> <span class="visually-hidden">Missing:</span> ${anchor ? html`<a href="${anchor}">${problem}</a>` : problem}</li>`;
 }
 
-function checklist(v: AdvisoryView): Html {
+function checklist(v: AdvisoryView, tz: string): Html {
   const approved = v.approvedVersion === v.headVersion;
   return html`<section aria-labelledby="check-h" class="card" id="checklist"><h2 id="check-h">Before publication</h2>
     ${v.requiredSections.length ? html`<p class="hint">The process requires: ${v.requiredSections.join('; ')}.</p>` : ''}
@@ -108,7 +106,7 @@ function checklist(v: AdvisoryView): Html {
       ${v.problems.map((p) => problemItem(v, p))}
       ${v.problems.length === 0 ? html`<li class="ok"><span aria-hidden="true">☑</span> Every section publication needs is there.</li>` : ''}
       <li class="${approved ? 'ok' : 'problem'}"><span aria-hidden="true">${approved ? '☑' : '☐'}</span> ${approved ? `Version ${v.headVersion} is approved by a second team member.` : html`<a href="#review-h">Version ${v.headVersion} is not approved by a second team member yet.</a>`}</li>
-      <li class="${v.publishAt ? 'ok' : 'problem'}"><span aria-hidden="true">${v.publishAt ? '☑' : '☐'}</span> ${v.publishAt ? `Publication at ${v.publishAt}${v.isPublic ? ' (public now)' : ''}.` : html`<a href="#pub-h">No publication time: schedule it below.</a>`}</li>
+      <li class="${v.publishAt ? 'ok' : 'problem'}"><span aria-hidden="true">${v.publishAt ? '☑' : '☐'}</span> ${v.publishAt ? html`Publication at ${when(v.publishAt, tz)}${v.isPublic ? ' (public now)' : ''}.` : html`<a href="#pub-h">No publication time: schedule it below.</a>`}</li>
     </ul>
     <p class="hint approval-rule">${APPROVAL_RULE}</p></section>`;
 }
@@ -129,7 +127,7 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
     ])}
     <p class="actions-row">${v.can.edit ? html`<a href="${base}/edit">Edit (new version)</a> · ` : ''}<a href="${base}/versions/${v.headVersion}">Preview version ${v.headVersion}</a>
       · Download: ${EXPORT_FORMATS.map((f, i) => html`${i ? ', ' : ''}<a href="${base}/export?format=${f}">${f}</a>`)}</p>
-    ${checklist(v)}
+    ${checklist(v, tz)}
     <section aria-labelledby="versions-h" class="card"><h2 id="versions-h">Versions</h2>
       <table><thead><tr><th scope="col">Version</th><th scope="col">By</th><th scope="col">When</th><th scope="col">What changed</th><th scope="col"><span class="visually-hidden">Preview and changes</span></th></tr></thead>
       <tbody>${v.versions.map(
@@ -205,10 +203,6 @@ function overview(v: AdvisoryView, viewer: Viewer, tz: string, cveRecords: Html)
     ${cveRecords}`;
 }
 
-export async function tzOf(ctx: Ctx, viewer: Viewer): Promise<string> {
-  return zoneOr(await viewerTimeZone(ctx.app, viewer.principal?.personId ?? null));
-}
-
 /** Runs a page; "not found" becomes the 404 page, other refusals the error page (a server fault logged first). */
 export async function advisoryPage({ viewer, reply }: PageInput, fn: () => Promise<FastifyReply>): Promise<FastifyReply> {
   try {
@@ -234,7 +228,7 @@ export async function showOverview(input: PageInput, status: number, flash: stri
   const { ctx, viewer, reply } = input;
   const id = input.params.id!;
   const v = await advisoryView(ctx, id);
-  const tz = await tzOf(ctx, viewer);
+  const tz = zoneOf(viewer);
   return sendHtml(
     reply,
     status,

@@ -5,11 +5,10 @@ import { listProjects } from '../../app/admin/admin.ts';
 import type { CaseAction } from '../../domain/access.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { html, safeHref, type Html } from '../html.ts';
-import { flashOf, hiddenCsrf, layout, notFoundPage, scrollTable, sendHtml, textBox, type Viewer } from '../common.ts';
+import { flashOf, hiddenCsrf, layout, notFoundPage, scrollTable, sendHtml, textBox, zoneOf, type Viewer } from '../common.ts';
 import { formPost, type Labels } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { at, clockWords, projectStateWords, relativeDue, reportStateWords, stopWords, timelineSentence } from '../case-words.ts';
-import { viewerTimeZone } from '../viewer-zone.ts';
 import { clockTimeline, outcomeBadge } from '../clock-timeline.ts';
 import { CVSS_DONE, cvssSection } from './cvss-calculator.ts';
 import { describeMailFacts, mailFactsOfCase } from '../../app/inbound/view.ts';
@@ -487,7 +486,7 @@ async function extrasFor(ctx: Ctx, v: CaseView, viewer: Viewer): Promise<Extras>
   const projects = needProjects ? await listProjects(ctx) : [];
   const replyMail = v.actions.includes('case.reply') ? await reporterMailNote(ctx, v.reportId) : null;
   const mailFacts = new Map([...(await mailFactsOfCase(ctx, v.reportId))].map(([id, f]) => [id, describeMailFacts(f)]));
-  const tz = await viewerTimeZone(ctx.app, viewer.principal!.personId);
+  const tz = zoneOf(viewer);
   const offeredKeys = await caseKeysSection(ctx, v, viewer, tz);
   return { projects, priorities: [...v.priorities], tz, now: ctx.app.clock(), replyMail, mailFacts, offeredKeys };
 }

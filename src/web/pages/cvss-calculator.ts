@@ -10,11 +10,22 @@ import {
 } from '../../app/scoring/scoring.ts';
 import { CVSS_VERSIONS, type CvssVersion } from '../../domain/cvss.ts';
 import { html, raw, type Html } from '../html.ts';
-import { field, FormRefusal, hiddenCsrf, layout, notFoundPage, problemOf, scrollTable, sendHtml, uid, type Viewer } from '../common.ts';
+import {
+  field,
+  FormRefusal,
+  hiddenCsrf,
+  layout,
+  notFoundPage,
+  problemOf,
+  scrollTable,
+  sendHtml,
+  uid,
+  zoneOf,
+  type Viewer,
+} from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { when } from '../format.ts';
-import { viewerTimeZone } from '../viewer-zone.ts';
 
 // The CVSS calculator of an incident, without JavaScript: one form per CVSS version with a radio
 // group per base metric (pre-selected from the incident's vector), and a field to paste a whole
@@ -346,7 +357,7 @@ function calculatorPage(s: IncidentScoring, viewer: Viewer, tz: string, state: C
     </section>`;
 }
 
-async function show({ app, ctx, viewer, reply, params }: PageInput, status: number, state: CalculatorState | null) {
+async function show({ ctx, viewer, reply, params }: PageInput, status: number, state: CalculatorState | null) {
   let s: IncidentScoring;
   try {
     s = await incidentScoring(ctx, params.reportId!);
@@ -354,7 +365,7 @@ async function show({ app, ctx, viewer, reply, params }: PageInput, status: numb
     if (problemOf(e).status === 404) return notFoundPage(reply, viewer);
     throw e;
   }
-  const tz = await viewerTimeZone(app, viewer.principal!.personId);
+  const tz = zoneOf(viewer);
   return sendHtml(
     reply,
     status,

@@ -1,5 +1,6 @@
 import { html, type Html } from '../html.ts';
-import { field, hiddenCsrf, input, layout, scrollTable, sendHtml, type Viewer } from '../common.ts';
+import { field, hiddenCsrf, input, layout, scrollTable, sendHtml, zoneOf, type Viewer } from '../common.ts';
+import { when } from '../format.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { listFailedDeliveries, resendDelivery } from '../../app/delivery/deliveries.ts';
@@ -21,7 +22,6 @@ import type { FailedDelivery } from '../../app/delivery/deliveries.ts';
 // given up after retries) with the reason and a resend button, and for admins a test mail through
 // the relay. Admins and the central team; the address of an outside recipient only for the latter.
 
-const utc = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const caseCell = (d: { reportId: string | null; caseLabel: string | null }) =>
   d.reportId ? html`<a href="/cases/${d.reportId}">${d.caseLabel ?? 'case'}</a>` : html`<span class="muted">none</span>`;
 
@@ -31,7 +31,7 @@ function statusSection(s: OutboundMailStatus): Html {
     : html`<p><strong>${s.canSend ? 'Outbound mail is held:' : 'Outbound mail is off:'}</strong></p><ul>${s.problems.map((p) => html`<li>${p}</li>`)}</ul>`;
 }
 
-function queuedSection(rows: QueuedDelivery[]): Html {
+function queuedSection(rows: QueuedDelivery[], tz: string): Html {
   return html`<section aria-labelledby="queued-h" id="queued"><h2 id="queued-h">Queued (${rows.length})</h2>
     ${
       rows.length === 0
@@ -43,10 +43,10 @@ function queuedSection(rows: QueuedDelivery[]): Html {
       <thead><tr><th scope="col">Queued</th><th scope="col">Case</th><th scope="col">Recipient</th><th scope="col">Next attempt</th><th scope="col">Why it waits</th></tr></thead>
       <tbody>${rows.map(
         (d) => html`<tr>
-        <td>${utc(d.queuedAt)}</td>
+        <td>${when(d.queuedAt, tz)}</td>
         <td>${caseCell(d)}</td>
         <td>${d.recipient}</td>
-        <td>${d.status === 'sending' ? 'being sent now' : utc(d.nextAttemptAt)}</td>
+        <td>${d.status === 'sending' ? 'being sent now' : when(d.nextAttemptAt, tz)}</td>
         <td>${d.lastError ?? html`<span class="muted">not tried yet</span>`} <span class="muted">(${d.attempts} attempt${d.attempts === 1 ? '' : 's'})</span></td>
       </tr>`,
       )}</tbody></table>`,
@@ -54,7 +54,7 @@ function queuedSection(rows: QueuedDelivery[]): Html {
     }</section>`;
 }
 
-function failedSection(rows: FailedDelivery[], viewer: Viewer): Html {
+function failedSection(rows: FailedDelivery[], viewer: Viewer, tz: string): Html {
   return html`<section aria-labelledby="failed-h" id="failed"><h2 id="failed-h">Failed (${rows.length})</h2>
     <p class="muted">A resent delivery keeps its Message-ID and is built again with the keys on file now.</p>
     ${
@@ -65,7 +65,7 @@ function failedSection(rows: FailedDelivery[], viewer: Viewer): Html {
       <thead><tr><th scope="col">When</th><th scope="col">Case</th><th scope="col">Recipient</th><th scope="col">Why</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead>
       <tbody>${rows.map(
         (d) => html`<tr>
-        <td>${utc(d.failedAt)}</td>
+        <td>${when(d.failedAt, tz)}</td>
         <td>${caseCell(d)}</td>
         <td>${d.recipient}</td>
         <td>${d.failure} <span class="muted">(${d.attempts} attempt${d.attempts === 1 ? '' : 's'})</span></td>
@@ -75,7 +75,7 @@ function failedSection(rows: FailedDelivery[], viewer: Viewer): Html {
     }</section>`;
 }
 
-function testMailSection(viewer: Viewer, recent: TestMailRecord[], typed: string, error: string | undefined): Html {
+function testMailSection(viewer: Viewer, recent: TestMailRecord[], typed: string, error: string | undefined, tz: string): Html {
   return html`<section aria-labelledby="test-h" id="test-mail" class="card"><h2 id="test-h">Send a test mail</h2>
     <p>It goes the way every mail goes: queued, built (encrypted to the recipient's key if one is on file, signed with the team key), sent
       over the relay. It says nothing about any case, so without a key on file it goes in clear.</p>
@@ -89,7 +89,7 @@ function testMailSection(viewer: Viewer, recent: TestMailRecord[], typed: string
             'Latest test mails',
             html`<table id="test-mails"><caption>Latest test mails</caption>
       <thead><tr><th scope="col">Queued</th><th scope="col">To</th><th scope="col">Status</th></tr></thead>
-      <tbody>${recent.map((t) => html`<tr><td>${utc(t.queuedAt)}</td><td>${t.recipient}</td><td>${t.status}${t.detail ? html` <span class="muted">${t.detail}</span>` : ''}</td></tr>`)}</tbody></table>`,
+      <tbody>${recent.map((t) => html`<tr><td>${when(t.queuedAt, tz)}</td><td>${t.recipient}</td><td>${t.status}${t.detail ? html` <span class="muted">${t.detail}</span>` : ''}</td></tr>`)}</tbody></table>`,
           )
         : ''
     }</section>`;
@@ -106,6 +106,7 @@ const page = async ({ ctx, viewer, reply }: PageInput, status: number, shown: Sh
   const [mail, queued, failed] = await Promise.all([outboundMailStatus(ctx), listQueuedDeliveries(ctx), listFailedDeliveries(ctx)]);
   const admin = viewer.principal !== null && mayDo(viewer.principal, 'mail.settings');
   const recent = admin ? await recentTestMails(ctx) : [];
+  const tz = zoneOf(viewer);
   return sendHtml(
     reply,
     status,
@@ -115,9 +116,9 @@ const page = async ({ ctx, viewer, reply }: PageInput, status: number, shown: Sh
       flash: shown.flash ?? null,
       error: shown.error ?? null,
       body: html`${statusSection(mail)}
-      ${queuedSection(queued)}
-      ${failedSection(failed, viewer)}
-      ${admin ? testMailSection(viewer, recent, shown.testTo ?? '', shown.testError) : ''}`,
+      ${queuedSection(queued, tz)}
+      ${failedSection(failed, viewer, tz)}
+      ${admin ? testMailSection(viewer, recent, shown.testTo ?? '', shown.testError, tz) : ''}`,
     }),
   );
 };

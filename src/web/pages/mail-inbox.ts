@@ -1,8 +1,7 @@
 import { inboxAttention, retryInbox, type InboxAttention } from '../../app/inbound/inbox.ts';
-import { viewerTimeZone } from '../viewer-zone.ts';
 import { html, type Html } from '../html.ts';
 import { when } from '../format.ts';
-import { field, hiddenCsrf, layout, scrollTable, sendHtml, type Viewer } from '../common.ts';
+import { field, hiddenCsrf, layout, scrollTable, sendHtml, zoneOf, type Viewer } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { adminNav } from '../admin-nav.ts';
@@ -43,9 +42,9 @@ function row(m: InboxAttention, viewer: Viewer, tz: string): Html {
   </tr>`;
 }
 
-const page = async ({ app, ctx, viewer, reply }: PageInput, status: number, flash: string | null, error: string | null) => {
+const page = async ({ ctx, viewer, reply }: PageInput, status: number, flash: string | null, error: string | null) => {
   const rows = await inboxAttention(ctx);
-  const tz = await viewerTimeZone(app, viewer.principal!.personId);
+  const tz = zoneOf(viewer);
   return sendHtml(
     reply,
     status,

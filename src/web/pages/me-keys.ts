@@ -1,7 +1,8 @@
 import type { App } from '../../app/context.ts';
 import { confirmKey, myKeys, removeMyKey, uploadMyKey } from '../../app/keys/keys.ts';
 import { html, type Html } from '../html.ts';
-import { ctxOf, field, hiddenCsrf, textarea, type Viewer } from '../common.ts';
+import { ctxOf, field, hiddenCsrf, textarea, zoneOf, type Viewer } from '../common.ts';
+import { when } from '../format.ts';
 import { doneAt } from '../form-action.ts';
 import type { PageRoute } from '../route.ts';
 import type { meForm } from './me.ts';
@@ -22,7 +23,7 @@ export async function myKeySection(app: App, viewer: Viewer): Promise<Html> {
   return html`<section class="card" aria-labelledby="key-h"><h2 id="key-h">Your OpenPGP key</h2>
   ${
     confirmed
-      ? html`<p><code>${confirmed.fingerprint}</code> (${confirmed.algorithm}) for ${confirmed.email}${confirmed.expiresAt ? `, expires ${confirmed.expiresAt.toISOString().slice(0, 10)}` : ''}:
+      ? html`<p><code>${confirmed.fingerprint}</code> (${confirmed.algorithm}) for ${confirmed.email}${confirmed.expiresAt ? html`, expires ${when(confirmed.expiresAt, zoneOf(viewer))}` : ''}:
         ${confirmed.usability.usable ? 'mail to you is encrypted to it.' : html`<strong>not usable (${confirmed.usability.reason ?? confirmed.usability.code}); you get notices only.</strong>`}</p>
        <form method="post" action="/me/keys/${confirmed.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="secondary">Remove</button></form>`
       : html`<p><strong>No key yet.</strong> Mail about cases reaches you only as a notice that a message is waiting here.</p>`

@@ -2,7 +2,8 @@ import { addDaysOff, personCalendar, removeDaysOff, setHolidayRegion } from '../
 import { updateAvailability } from '../../app/admin/admin.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../../app/auth/auth.ts';
 import { html, type Html } from '../html.ts';
-import { field, flashOf, hiddenCsrf, input, layout, optional, sendHtml } from '../common.ts';
+import { field, flashOf, hiddenCsrf, input, layout, optional, sendHtml, zoneOf } from '../common.ts';
+import { day, when } from '../format.ts';
 import { doneAt, formPost, type FormActionDef } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 import { KEY_DONE, myKeyForms, myKeySection } from './me-keys.ts';
@@ -33,6 +34,7 @@ async function page(
   const cal = await personCalendar(ctx, p.personId);
   const tokens = await listApiTokens(ctx);
   const keySection = await myKeySection(app, viewer);
+  const tz = zoneOf(viewer);
   const body = html`${extra}
 <section class="card"><h2>Availability</h2>
   <p>Reminders and escalations skip people who are unavailable or away.</p>
@@ -48,13 +50,13 @@ async function page(
     ${input({ name: 'region', label: 'Public-holiday region', value: cal.holidayRegion ?? '', hint: 'A code such as GB-ENG, US-CA, IN or NZ; empty for none.' })}
     <button type="submit">Save region</button>
   </form>
-  ${cal.publicHolidays.length ? html`<details><summary>Public holidays counted (${cal.publicHolidays.length})</summary><ul>${cal.publicHolidays.map((d) => html`<li>${d.date}: ${d.name}</li>`)}</ul></details>` : ''}
+  ${cal.publicHolidays.length ? html`<details><summary>Public holidays counted (${cal.publicHolidays.length})</summary><ul>${cal.publicHolidays.map((d) => html`<li>${day(d.date)}: ${d.name}</li>`)}</ul></details>` : ''}
   <h3>Days off and out of office</h3>
   ${
     cal.daysOff.length
       ? html`<table><thead><tr><th scope="col">From</th><th scope="col">To</th><th scope="col">Reason</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>
         ${cal.daysOff.map(
-          (d) => html`<tr><td>${d.startsOn}</td><td>${d.endsOn}</td><td>${d.reason ?? ''}</td>
+          (d) => html`<tr><td>${day(d.startsOn)}</td><td>${day(d.endsOn)}</td><td>${d.reason ?? ''}</td>
           <td><form method="post" action="/me/days-off/${d.id}/remove" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link">Remove</button></form></td></tr>`,
         )}
       </tbody></table>`
@@ -73,7 +75,7 @@ async function page(
     tokens.length
       ? html`<table><thead><tr><th scope="col">Name</th><th scope="col">Created</th><th scope="col">Last used</th><th scope="col"><span class="visually-hidden">Actions</span></th></tr></thead><tbody>
         ${tokens.map(
-          (t) => html`<tr><td>${t.name}</td><td>${t.createdAt}</td><td>${t.lastUsedAt ?? 'never'}</td>
+          (t) => html`<tr><td>${t.name}</td><td>${when(t.createdAt, tz)}</td><td>${t.lastUsedAt ? when(t.lastUsedAt, tz) : 'never'}</td>
           <td>${t.revokedAt ? html`revoked` : html`<form method="post" action="/me/tokens/${t.id}/revoke" class="inline">${hiddenCsrf(viewer)}<button type="submit" class="link">Revoke</button></form>`}</td></tr>`,
         )}
       </tbody></table>`

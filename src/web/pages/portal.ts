@@ -3,7 +3,7 @@ import { acknowledgeCase, askQuestion, portalCase, portalCases, type PortalCaseV
 import { EmbargoError } from '../../domain/errors.ts';
 import { PORTAL_COOKIE } from '../../http/routes/stakeholders.ts';
 import { html, safeHref, type Html } from '../html.ts';
-import { field, flashOf, hiddenCsrf, layout, notFoundPage, sendHtml, textarea, textBox, type FormProblem } from '../common.ts';
+import { field, flashOf, hiddenCsrf, layout, notFoundPage, sendHtml, textarea, textBox, zoneOf, type FormProblem } from '../common.ts';
 import { when } from '../format.ts';
 import { doneAt, formPost } from '../form-action.ts';
 import { portalSignInPage } from '../portal-sign-in.ts';
@@ -55,7 +55,7 @@ async function listPage({ ctx, viewer, reply, query }: PageInput) {
             <td><a href="/portal/cases/${encodeURIComponent(c.ref)}">${c.ref}</a></td>
             <td>${c.title}</td>
             <td>${c.tier}</td>
-            <td>${when(c.releasedAt, 'UTC')}</td>
+            <td>${when(c.releasedAt, zoneOf(viewer))}</td>
             <td>${c.acknowledged ? 'yes' : html`<strong>not yet</strong>`}</td>
           </tr>`,
           )}</tbody></table>`
@@ -80,6 +80,8 @@ async function casePage(input: PageInput, status: number, flash: string | null, 
   }
   const b = c.briefing;
   const base = `/portal/cases/${encodeURIComponent(b.ref)}`;
+  // The organisation's own zone, the one its mail gives these dates in.
+  const tz = zoneOf(viewer);
   return sendHtml(
     reply,
     status,
@@ -88,13 +90,13 @@ async function casePage(input: PageInput, status: number, flash: string | null, 
       viewer,
       flash,
       error: failed?.problem.message ?? null,
-      body: html`<p class="muted">Released to your tier (${c.tier}) ${when(c.releasedAt, 'UTC')}. Keep what you read here confidential until the public disclosure.</p>
+      body: html`<p class="muted">Released to your tier (${c.tier}) ${when(c.releasedAt, tz)}. Keep what you read here confidential until the public disclosure.</p>
       <section aria-labelledby="brief-h" class="card">
         <h2 id="brief-h">Briefing</h2>
         ${b.summary ? textBox(b.summary) : html`<p class="muted">No summary yet.</p>`}
         <h3>Timeline</h3>
         <p>${EMBARGO[b.embargo] ?? b.embargo}</p>
-        ${b.timeline.length ? html`<ul class="timeline-ends">${b.timeline.map((t) => html`<li>${t.label} <time datetime="${t.instant}">${t.at}</time></li>`)}</ul>` : ''}
+        ${b.timeline.length ? html`<ul class="timeline-ends">${b.timeline.map((t) => html`<li>${t.label} ${when(t.instant, tz)}</li>`)}</ul>` : ''}
         <h3>Fix</h3>
         <p>${FIX_STATE[b.fix.state] ?? b.fix.state}</p>
         ${b.fix.items.length ? html`<ul>${b.fix.items.map(fixItem)}</ul>` : ''}
@@ -103,7 +105,7 @@ async function casePage(input: PageInput, status: number, flash: string | null, 
         <h2 id="ack-h">Acknowledgement</h2>
         ${
           c.acknowledgedAt
-            ? html`<p><strong>Acknowledged</strong> ${when(c.acknowledgedAt, 'UTC')}.</p>`
+            ? html`<p><strong>Acknowledged</strong> ${when(c.acknowledgedAt, tz)}.</p>`
             : html`<p>Let the security team know you received this.</p>
           <form method="post" action="${base}/acknowledge" class="inline">${hiddenCsrf(viewer)}<button type="submit">Acknowledge receipt</button></form>`
         }
@@ -114,7 +116,7 @@ async function casePage(input: PageInput, status: number, flash: string | null, 
           c.received.length
             ? c.received.map(
                 (r) => html`<article class="message" aria-label="${r.what}">
-            <header><strong>${r.what}</strong> · ${when(r.sentAt, 'UTC')}</header>
+            <header><strong>${r.what}</strong> · ${when(r.sentAt, tz)}</header>
             ${textBox(r.text)}</article>`,
               )
             : html`<p class="muted">Nothing yet.</p>`
@@ -129,7 +131,7 @@ async function casePage(input: PageInput, status: number, flash: string | null, 
                 (
                   m,
                 ) => html`<article class="message${m.fromTeam ? '' : ' kind-from_reporter'}" aria-label="${m.fromTeam ? 'From the security team' : 'From you'}">
-            <header><strong>${m.fromTeam ? 'The security team' : 'You'}</strong> · ${when(m.at, 'UTC')}</header>
+            <header><strong>${m.fromTeam ? 'The security team' : 'You'}</strong> · ${when(m.at, tz)}</header>
             ${textBox(m.body)}</article>`,
               )
             : html`<p class="muted">No questions yet.</p>`

@@ -1,17 +1,43 @@
+import { readFileSync } from 'node:fs';
 import { queue, queueFilterOptions, QueueQuery, type QueueItem, type QueueSort } from '../../app/cases/queries.ts';
 import { runningClocks, type RunningClock } from '../../app/sla/stats.ts';
-import { isInitialised } from '../../app/admin/instance.ts';
+import { isInitialised, rulesOf } from '../../app/admin/instance.ts';
+import { firstRunChecklist, type FirstRunChecklist } from '../../app/admin/first-run.ts';
+import { mayDo } from '../../domain/access.ts';
 import { REPORT_STATES } from '../../domain/report-management.ts';
 import { SEVERITIES } from '../../domain/severity.ts';
 import { html, raw, type Html } from '../html.ts';
-import { field, layout, scrollTable, select, sendHtml, seeOther } from '../common.ts';
+import { baseUrl, field, layout, PAGE_CSP, scrollTable, select, sendHtml, sendScript, seeOther, zoneOf } from '../common.ts';
+import { nextStepCard } from '../first-run-card.ts';
 import { definePages } from '../route.ts';
 import { relativeDue } from '../format.ts';
-import { viewerTimeZone } from '../viewer-zone.ts';
 
 // The queue: what is overdue first, then reports still in triage and incidents, each case once, in
 // the order the person chose, narrowed by filters that are a plain GET form, so every view is a link
-// that can be shared. The filters only narrow what the use case lets the person see.
+// that can be shared. The filters only narrow what the use case lets the person see. Keyboard
+// shortcuts (static/queue-keys.mjs) are an enhancement: each does what a link or field here does.
+
+const KEYS_SCRIPT = readFileSync(new URL('../static/queue-keys.mjs', import.meta.url), 'utf8');
+
+/**
+ * The queue's CSP: the pages' own, plus the desk's script for the shortcuts (script-src 'self':
+ * nothing inline, no eval), which builds no markup, so Trusted Types allow it no policy at all.
+ */
+export const QUEUE_CSP = `${PAGE_CSP}; script-src 'self'; require-trusted-types-for 'script'; trusted-types 'none'`;
+
+/** The shortcuts, said on the page for everyone: a <details> that opens without script, and that "?" opens. */
+const SHORTCUTS = html`<details class="shortcuts" id="queue-shortcuts">
+  <summary>Keyboard shortcuts</summary>
+  <p>With JavaScript on, these single keys work on this page while you are not typing in a field. Each does what a link or a field here does.</p>
+  <dl class="keys">
+    <div><dt><kbd>j</kbd> or <kbd>↓</kbd></dt><dd>Select the next case (the arrow once a case is selected)</dd></div>
+    <div><dt><kbd>k</kbd> or <kbd>↑</kbd></dt><dd>Select the previous case</dd></div>
+    <div><dt><kbd>Enter</kbd> or <kbd>o</kbd></dt><dd>Open the selected case</dd></div>
+    <div><dt><kbd>/</kbd></dt><dd>Go to the filters</dd></div>
+    <div><dt><kbd>m</kbd></dt><dd>Turn "Mine only" on or off</dd></div>
+    <div><dt><kbd>?</kbd></dt><dd>Open or close this list (<kbd>Escape</kbd> closes it)</dd></div>
+  </dl>
+</details>`;
 
 type Clocks = Map<string, RunningClock[]>;
 
@@ -156,30 +182,45 @@ function filterForm(v: View, options: Awaited<ReturnType<typeof queueFilterOptio
 </form>`;
 }
 
-/** What to do when nothing is listed: clear the filters, or where new work comes from. */
-function emptyQueue(v: View, central: boolean): Html {
+/** What the empty queue says about what comes next. */
+interface EmptyFacts {
+  central: boolean;
+  /** The public report form's address, to share. */
+  reportUrl: string;
+  /** The central team's alias, where reports arrive by mail. */
+  alias: string;
+  /** For an admin: the first-run checklist, while the desk still lacks something. */
+  firstRun: FirstRunChecklist | null;
+}
+
+/** What to do when nothing is listed: clear the filters, set the desk up, or where new work comes from. */
+function emptyQueue(v: View, o: EmptyFacts): Html {
   if (hasFilters(v))
     return html`<div class="empty-state" role="status"><p><strong>No case matches these filters.</strong></p>
     <p><a href="${hrefOf({ status: v.status, sort: v.sort, dir: v.dir })}">Clear the filters</a> to see the whole ${v.status === 'open' ? 'queue' : 'list of closed incidents'}.</p></div>`;
   if (v.status === 'closed')
     return html`<div class="empty-state" role="status"><p><strong>No closed incidents yet.</strong></p><p><a href="/">Back to the open queue</a>.</p></div>`;
-  return html`<div class="empty-state" role="status"><p><strong>The queue is empty: nothing waits for triage and no incident is open.</strong></p>
+  const arrive = html`Reports arrive through the public report form at <a href="${o.reportUrl}"><code>${o.reportUrl}</code></a>${o.alias ? html`, by mail to <code>${o.alias}</code>` : ''} or through the API`;
+  const card = o.firstRun && !o.firstRun.allDone ? nextStepCard(o.firstRun, o.reportUrl) : '';
+  // An admin of a desk not ready yet reads first what to do next: no report can go through its process before.
+  return html`${card}<div class="empty-state" role="status"><p><strong>The queue is empty: nothing waits for triage and no incident is open.</strong></p>
   ${
-    central
-      ? html`<p>New reports arrive through the <a href="/report">report form</a>, the API or the security alias's mail, and appear here for triage.</p>`
-      : html`<p>Cases appear here once they are forwarded to your project or someone pulls you into one.</p>`
+    o.central
+      ? html`<p>${arrive}. Each new one appears here for triage.</p>`
+      : html`<p>Cases appear here once they are forwarded to your project or someone pulls you into one. ${arrive}, to the central security team first.</p>`
   }
   <p>See the <a href="/?status=closed">closed incidents</a>, or the <a href="/dashboard">dashboard</a> for how the deadlines went.</p></div>`;
 }
 
 export const queuePages = definePages([
+  { method: 'GET', url: '/static/queue-keys.mjs', policy: 'public', handler: async ({ reply }) => sendScript(reply, KEYS_SCRIPT) },
   {
     method: 'GET',
     url: '/',
     policy: 'signed-in',
     // The start page: a fresh desk goes to setup, anyone else signed out to sign in.
     signedOut: async ({ app, reply }) => seeOther(reply, (await isInitialised(app.db)) ? '/signin' : '/setup'),
-    handler: async ({ app, ctx, viewer, query, reply }) => {
+    handler: async ({ app, ctx, viewer, query, request, reply }) => {
       const v = viewOf(query);
       const { status, sort, dir, ...filters } = v;
       const q = await queue(ctx, {
@@ -195,7 +236,7 @@ export const queuePages = definePages([
         ctx,
         all.map((i) => i.reportId),
       );
-      const tz = await viewerTimeZone(app, viewer.principal!.personId);
+      const tz = zoneOf(viewer);
       const now = app.clock();
       const options = await queueFilterOptions(ctx);
       const tab = (s: 'open' | 'closed', label: string) =>
@@ -205,9 +246,16 @@ export const queuePages = definePages([
       // Each case once: what is overdue is listed in its own table first, and only there.
       const late = all.filter((i) => i.overdue);
       const onTime = (items: QueueItem[]) => items.filter((i) => !i.overdue);
+      const p = viewer.principal!;
+      const empty = all.length === 0 && !hasFilters(v) && status === 'open';
       const body =
         all.length === 0
-          ? emptyQueue(v, viewer.principal!.central)
+          ? emptyQueue(v, {
+              central: p.central,
+              reportUrl: `${baseUrl(app, request)}/report`,
+              alias: empty ? (await rulesOf(app.db)).centralAlias : '',
+              firstRun: empty && mayDo(p, 'admin.manage') ? await firstRunChecklist(ctx) : null,
+            })
           : html`${late.length ? table({ className: 'overdue-list', caption: 'Overdue now', items: late, empty: '', incidentColumns: true }, v, tz, now, clocks) : ''}
           ${
             v.overdue
@@ -224,8 +272,11 @@ export const queuePages = definePages([
           body: html`<nav aria-label="Open or closed" class="tabs"><ul>${tab('open', 'Open')}${tab('closed', 'Closed')}</ul></nav>
           ${filterForm(v, options)}
           <p class="muted">Times are shown in ${tz}.</p>
-          ${body}`,
+          ${body}
+          ${SHORTCUTS}
+          <script type="module" src="/static/queue-keys.mjs"></script>`,
         }),
+        QUEUE_CSP,
       );
     },
   },

@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
 import { signedReplyContext, signedReplyFromBrowser, checkReplyEntity, type SignedReplyContext } from '../../app/relay/relay-web.ts';
 import { html, raw, type Html } from '../html.ts';
-import { field, hiddenCsrf, layout, notFoundPage, optional, problemOf, type Viewer } from '../common.ts';
+import { field, hiddenCsrf, layout, notFoundPage, optional, problemOf, sendScript, type Viewer } from '../common.ts';
 import { formPost } from '../form-action.ts';
 import { definePages, type PageInput } from '../route.ts';
 
 // The signed-reply page: a reply to the reporter signed in the browser with the member's own key.
-// It is the one page with JavaScript: OpenPGP.js and our small script, both served by Embargo itself
+// It is the one page that needs JavaScript: OpenPGP.js and our small script, both served by Embargo itself
 // (script-src 'self', nothing inline, nothing from elsewhere), and only on this page. Without
 // JavaScript the page says what is needed and offers the reply address for a mail client instead.
 // Before anything is signed, it says what will happen to the reporter's copy: encrypted to their key,
@@ -104,14 +104,11 @@ async function show(
   );
 }
 
-const js = (reply: FastifyReply, body: string) =>
-  reply.type('text/javascript; charset=utf-8').header('content-security-policy', "default-src 'none'").send(body);
-
 const here = (params: Record<string, string>) => `/cases/${params.reportId}/signed-reply`;
 
 export const signedReplyPages = definePages([
-  { method: 'GET', url: '/static/signed-reply.mjs', policy: 'public', handler: async ({ reply }) => js(reply, SCRIPT) },
-  { method: 'GET', url: '/static/openpgp.min.mjs', policy: 'public', handler: async ({ reply }) => js(reply, OPENPGP) },
+  { method: 'GET', url: '/static/signed-reply.mjs', policy: 'public', handler: async ({ reply }) => sendScript(reply, SCRIPT) },
+  { method: 'GET', url: '/static/openpgp.min.mjs', policy: 'public', handler: async ({ reply }) => sendScript(reply, OPENPGP) },
   {
     method: 'GET',
     url: '/cases/:reportId/signed-reply',

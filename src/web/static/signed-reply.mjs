@@ -1,4 +1,4 @@
-// The only JavaScript of Embargo's UI: signs a reply to the reporter in the member's browser with the
+// The one script of Embargo's UI that a page needs (the queue's shortcuts are an extra): signs a reply to the reporter in the member's browser with the
 // member's own private key, which is read from a file chosen here and never leaves the page (the key
 // file and passphrase fields have no name, so the form cannot submit them; only the signed entity and
 // the detached signature are posted).
