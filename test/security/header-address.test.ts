@@ -16,22 +16,11 @@ test('the sender address is read from From and Return-Path lines', () => {
   assert.equal(headerAddress(mail('To: someone@example.org'), 'from'), null);
 });
 
-/** The fastest of a few runs of reading the sender of a From line `size` characters long. */
-function fastest(size: number): number {
-  const raw = Buffer.from(`From: ${'a'.repeat(size)}\r\nSubject: x\r\n\r\nbody\r\n`, 'latin1');
-  let best = Number.POSITIVE_INFINITY;
-  for (let run = 0; run < 5; run++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < 5; i++) assert.equal(headerAddress(raw, 'from'), null);
-    best = Math.min(best, Number(process.hrtime.bigint() - t0));
-  }
-  return best;
-}
-
-test('a long From line costs about ten times a line a tenth as long, not a hundred', () => {
-  fastest(6_000); // warm up the JIT
-  const short = fastest(6_000);
-  const long = fastest(60_000);
-  // Linear work gives a ratio near 10; the backtracking pattern gave about 100.
-  assert.ok(long / short < 35, `ratio ${(long / short).toFixed(1)} (short ${short} ns, long ${long} ns)`);
+test('a From line as long as the whole head is read to its end, with or without an address', () => {
+  // How its cost grows with the line (linear, where a backtracking pattern was quadratic) is a
+  // benchmark figure, not a test: bench/header-address.ts prints the ratio.
+  const line = (value: string) => Buffer.from(`From: ${value}\r\nSubject: x\r\n\r\nbody\r\n`, 'latin1');
+  assert.equal(headerAddress(line('a'.repeat(64 * 1024)), 'from'), null);
+  assert.equal(headerAddress(line(`${'a '.repeat(30_000)}<rita@example.org>`), 'from'), 'rita@example.org');
+  assert.equal(headerAddress(line(`${'@'.repeat(60_000)}x@example.org`), 'from'), 'x@example.org');
 });
