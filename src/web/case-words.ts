@@ -1,6 +1,6 @@
 import { FLAGS, type Flag } from '../domain/case-state.ts';
 import { html, type Html } from './html.ts';
-import { plainWhen, relativeDueText } from './format.ts';
+import { plainTime, plainWhen, relativeDueText } from './format.ts';
 
 // The case page in plain words: the state machines' codes (Vultron's "vfdpxa", report management's
 // "received → valid"), the events that stop clocks ("report_accepted") and due times as people say
@@ -42,11 +42,22 @@ const EVENT_WORDS: Record<string, string> = {
 };
 
 /** A clock's stop reason in words: an event name becomes a phrase; other reasons are kept, underscores spaced. */
-export function stopWords(reason: string | null): string {
+export function stopWords(reason: string | null, timeZone: string): string {
   if (!reason) return 'stopped';
   const [head, ...rest] = reason.split(': ');
   const words = EVENT_WORDS[head!] ?? head!.replace(/_/g, ' ');
-  return rest.length ? `${words}: ${rest.join(': ')}` : words;
+  return rest.length ? `${words}: ${pausedWords(rest.join(': '), timeZone)}` : words;
+}
+
+/**
+ * A clock that resumed after a pause records "paused from <instant> until <event>" (the API keeps
+ * that form); the page reads the instant in its zone and the event in words.
+ */
+function pausedWords(why: string, timeZone: string): string {
+  const paused = /^paused from (\S+) until (\w+)$/.exec(why);
+  const from = paused ? new Date(paused[1]!) : null;
+  if (!paused || !from || Number.isNaN(from.getTime())) return why;
+  return `paused from ${plainTime(from, timeZone)} until ${EVENT_WORDS[paused[2]!] ?? paused[2]!.replace(/_/g, ' ')}`;
 }
 
 /** A clock's name in words: "project-analysis" → "project analysis". */

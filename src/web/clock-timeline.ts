@@ -53,7 +53,7 @@ export function clockTimeline(deadlines: readonly Deadline[], now: Date, timeZon
     const title =
       `${label}, ${d.owner ?? 'nobody yet'}: started ${at(d.startedAt!)}, due ${at(due.toISOString())}` +
       (d.stoppedAt
-        ? `, stopped ${at(d.stoppedAt)} (${stopWords(d.stopReason)})`
+        ? `, stopped ${at(d.stoppedAt)} (${stopWords(d.stopReason, timeZone)})`
         : d.pausedAt
           ? `, paused since ${at(d.pausedAt)}`
           : ', running') +

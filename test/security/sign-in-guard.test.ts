@@ -73,7 +73,7 @@ async function auditOf(personId: string, action: string) {
 }
 
 test('API door: failed passwords and codes back off, then lock, even for the right credentials; the mailed link unlocks once', async () => {
-  const m = await addMember(h, admin, { name: 'Petra Password', email: 'petra@tock.example' });
+  const m = await addMember(h, admin, { name: 'Petra Password', email: 'petra@tock.example', timeZone: 'Asia/Kolkata' });
   // Three free failures: a wrong password twice, the right password with a wrong code once.
   assert.equal((await apiSignIn(m.email, 'wrong password one', '000000')).status, 401);
   assert.equal((await apiSignIn(m.email, 'wrong password two', '000000')).status, 401);
@@ -106,6 +106,10 @@ test('API door: failed passwords and codes back off, then lock, even for the rig
   const mails = await accountMail('auth.unlock', m.email);
   assert.equal(mails.length, 1);
   assert.match(mails[0]!.body, /10 failed sign-ins/);
+  // Instants in words and in the person's own zone, not the machine's ISO form.
+  assert.match(mails[0]!.body, /came from [\d.]+ at \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d GMT\+5:30\./);
+  assert.match(mails[0]!.body, /it works once, until \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d GMT\+5:30\)/);
+  assert.doesNotMatch(mails[0]!.body, /\d{4}-\d\d-\d\dT/);
   const token = unlockTokenOf(mails[0]!.body);
   // Opening the link changes nothing (mail scanners open links); the button does, once.
   const page = await h.server.inject({ method: 'GET', url: `/unlock/${token}` });
@@ -246,13 +250,13 @@ test('failed attempts are in the audit log with their address and reason, on the
 });
 
 test('a sign-in from a new place queues a notice to the person; a known place does not', async () => {
-  const m = await addMember(h, admin, { name: 'Nadia Newplace', email: 'nadia@tock.example' });
+  const m = await addMember(h, admin, { name: 'Nadia Newplace', email: 'nadia@tock.example', timeZone: 'America/New_York' });
   assert.equal((await accountMail('auth.new_place', m.email)).length, 0, 'enrolling and signing in at one place is no news');
   h.clock.advance(31_000);
   assert.equal((await apiSignIn(m.email, m.password, code(m), '198.51.100.77')).status, 200);
   const notices = await accountMail('auth.new_place', m.email);
   assert.equal(notices.length, 1);
-  assert.match(notices[0]!.body, /198\.51\.100\.77/);
+  assert.match(notices[0]!.body, /address 198\.51\.100\.77, at \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d GMT-[45]\n/);
   h.clock.advance(31_000);
   assert.equal((await apiSignIn(m.email, m.password, code(m), '198.51.100.77')).status, 200);
   h.clock.advance(31_000);

@@ -17,6 +17,7 @@ import { setSmtpRelay } from '../../src/app/delivery/settings.ts';
 import { generateTeamKeyFor } from '../../src/app/keys/keys.ts';
 import { webPages, webPlugin } from '../../src/web/index.ts';
 import { day, exactTime, when } from '../../src/web/format.ts';
+import { stopWords } from '../../src/web/case-words.ts';
 
 // One date format on every page of the desk: a desk with something dated on every page (a case with
 // its clocks, notes, fix and agreed embargo; an advisory scheduled for publication; deliveries queued
@@ -331,4 +332,11 @@ test("a page's dates are in the viewer's zone: the organisation's on the portal,
     admin.body,
     /(?:delivery waits|deliveries wait), the oldest since <time datetime="[^"]+Z" title="[^"]+\+00:00">[^<]+ GMT<\/time>/,
   );
+});
+
+test('a clock that resumed after a pause reads its pause in the page zone and its event in words, not as stored', () => {
+  const stored = 'reassigned: paused from 2026-11-24T10:00:00.000Z until reporter_replied';
+  assert.equal(stopWords(stored, 'Europe/Berlin'), 'reassigned: paused from Tue, 24 Nov 2026, 11:00 until the reporter answered');
+  assert.equal(stopWords('reassigned: Tom claimed', 'Europe/Berlin'), 'reassigned: Tom claimed');
+  assert.equal(stopWords('report_accepted', 'UTC'), 'the report was accepted');
 });

@@ -13,30 +13,37 @@ import { planDeliveries } from '../delivery/deliveries.ts';
 export const UNLOCK_TEMPLATE = 'auth.unlock';
 export const NEW_PLACE_TEMPLATE = 'auth.new_place';
 
-/** The person's primary address (any address if none is marked), or null when they have none. */
-async function addressOf(tx: Queryable, personId: string): Promise<string | null> {
-  const r = await tx.query<{ email: string }>(
-    'SELECT email FROM person_emails WHERE person_id = $1 ORDER BY is_primary DESC, email LIMIT 1',
+/** The person's primary address (any address if none is marked) and zone, or null when they have no address. */
+async function recipientOf(tx: Queryable, personId: string): Promise<{ email: string; timeZone: string } | null> {
+  const r = await tx.query<{ email: string; time_zone: string }>(
+    `SELECT e.email, p.time_zone FROM person_emails e JOIN people p ON p.id = e.person_id
+      WHERE e.person_id = $1 ORDER BY e.is_primary DESC, e.email LIMIT 1`,
     [personId],
   );
-  return r.rows[0]?.email ?? null;
+  const row = r.rows[0];
+  return row ? { email: row.email, timeZone: row.time_zone } : null;
 }
 
-/** Queues one account mail to the person; returns the outbox id, or null when they have no address. */
+/**
+ * Queues one account mail to the person; returns the outbox id, or null when they have no address.
+ * A body given as a function is written in the person's own time zone (the instants it names).
+ */
 export async function queueAccountMail(
   ctx: Ctx,
   tx: Queryable,
   at: Date,
-  opts: { personId: string; templateId: string; subject: string; body: string },
+  opts: { personId: string; templateId: string; subject: string; body: string | ((timeZone: string) => string) },
 ): Promise<string | null> {
-  const to = await addressOf(tx, opts.personId);
-  if (!to) return null;
+  const recipient = await recipientOf(tx, opts.personId);
+  if (!recipient) return null;
+  const to = recipient.email;
+  const body = typeof opts.body === 'string' ? opts.body : opts.body(recipient.timeZone);
   const outboxId = randomUUID();
   const envelope: Envelope = {
     to: [to],
     cc: [],
     subject: opts.subject,
-    body: opts.body,
+    body,
     automatic: 'auto-generated',
     nothingSecret: true,
   };

@@ -1,3 +1,4 @@
+import { readableInstant } from '../../domain/reader-dates.ts';
 import type { Queryable } from '../../store/db.ts';
 import type { PersonPrincipal } from '../../domain/access.ts';
 import { EmbargoError, ValidationError } from '../../domain/errors.ts';
@@ -212,15 +213,16 @@ async function queueNewPlaceNotice(ctx: Ctx, tx: Queryable, now: Date, personId:
     personId,
     templateId: NEW_PLACE_TEMPLATE,
     subject: 'Sign-in to your account from a new place',
-    body: [
-      `Someone signed in to your account at ${deskUrl(ctx.app.config)} from a place you had not signed in from before:`,
-      '',
-      `  address ${source.ip}, at ${now.toISOString()}`,
-      '',
-      'If that was you, there is nothing to do.',
-      'If it was not you, your password and authenticator are in other hands: ask an admin of the desk at once to reset',
-      'your account (that ends every session and revokes your API tokens), and tell the security team.',
-    ].join('\n'),
+    body: (zone) =>
+      [
+        `Someone signed in to your account at ${deskUrl(ctx.app.config)} from a place you had not signed in from before:`,
+        '',
+        `  address ${source.ip}, at ${readableInstant(now, zone)}`,
+        '',
+        'If that was you, there is nothing to do.',
+        'If it was not you, your password and authenticator are in other hands: ask an admin of the desk at once to reset',
+        'your account (that ends every session and revokes your API tokens), and tell the security team.',
+      ].join('\n'),
   });
 }
 

@@ -1,3 +1,4 @@
+import { readableInstant } from '../../domain/reader-dates.ts';
 import { createHash } from 'node:crypto';
 import { deskUrl } from '../../config.ts';
 import type { Queryable } from '../../store/db.ts';
@@ -180,7 +181,7 @@ async function issueUnlockLink(app: App, tx: Queryable, bucket: Bucket, now: Dat
   const where = bucket.key.includes('@')
     ? `from ${bucket.place}, a place you signed in from before`
     : 'from places you have not signed in from before';
-  const last = source ? ` The last attempt came from ${source.ip} at ${now.toISOString()}.` : '';
+  const last = (zone: string) => (source ? ` The last attempt came from ${source.ip} at ${readableInstant(now, zone)}.` : '');
   const others = bucket.key.includes('@')
     ? ''
     : '\nSigning in from a place you signed in from before is not locked: this lock stops only the guessing from elsewhere.\n';
@@ -188,16 +189,17 @@ async function issueUnlockLink(app: App, tx: Queryable, bucket: Bucket, now: Dat
     personId: bucket.personId!,
     templateId: UNLOCK_TEMPLATE,
     subject: 'Sign-in to your account is locked',
-    body: [
-      `After ${app.config.signInLockAfter} failed sign-ins in a row with your address ${where}, signing in there is locked.${last}`,
-      others,
-      `If that was you, this link lifts the lock (it works once, until ${expires.toISOString()}):`,
-      '',
-      `  ${deskUrl(app.config)}/unlock/${token}`,
-      '',
-      'If it was not you, someone may be guessing your password. Leave the lock in place and tell an admin of the desk;',
-      'they can see where the attempts came from and reset your password and authenticator.',
-    ].join('\n'),
+    body: (zone) =>
+      [
+        `After ${app.config.signInLockAfter} failed sign-ins in a row with your address ${where}, signing in there is locked.${last(zone)}`,
+        others,
+        `If that was you, this link lifts the lock (it works once, until ${readableInstant(expires, zone)}):`,
+        '',
+        `  ${deskUrl(app.config)}/unlock/${token}`,
+        '',
+        'If it was not you, someone may be guessing your password. Leave the lock in place and tell an admin of the desk;',
+        'they can see where the attempts came from and reset your password and authenticator.',
+      ].join('\n'),
   });
 }
 

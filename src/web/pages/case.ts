@@ -175,7 +175,7 @@ function renderCase(v: CaseView, viewer: Viewer, extras: Extras, failed: Failed 
           return html`<tr${d.stoppedAt ? html` class="stopped"` : ''}>
             <td>${d.clock}</td><td>${d.project ?? '—'}</td><td>${d.owner ?? html`<span class="muted">nobody yet</span>`}</td>
             <td>${at(d.startedAt, tz)}</td><td>${d.stoppedAt ? at(d.dueAt, tz) : dueAt(d.dueAt!, tz, extras.now)}</td>
-            <td>${outcomeBadge(d, extras.now)} ${d.stoppedAt ? html`${at(d.stoppedAt, tz)}<br><span class="muted">${stopWords(d.stopReason)}</span>` : html`<span class="running">running</span>`}</td>
+            <td>${outcomeBadge(d, extras.now)} ${d.stoppedAt ? html`${at(d.stoppedAt, tz)}<br><span class="muted">${stopWords(d.stopReason, tz)}</span>` : html`<span class="running">running</span>`}</td>
           </tr>`;
         })}</tbody></table>`,
           )
