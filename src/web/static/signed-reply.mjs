@@ -33,11 +33,11 @@ export function quotedPrintable(text) {
       let token;
       if ((b === 32 || b === 9) && !last) token = String.fromCharCode(b);
       else if (b >= 33 && b <= 126 && b !== 61) token = String.fromCharCode(b);
-      else token = '=' + b.toString(16).toUpperCase().padStart(2, '0');
+      else token = `=${b.toString(16).toUpperCase().padStart(2, '0')}`;
       // "From " and a lone "." at a line start are mangled by some mail paths: encode them.
-      if (i === 0 && (b === 46 || (b === 70 && line.startsWith('From ')))) token = '=' + b.toString(16).toUpperCase();
+      if (i === 0 && (b === 46 || (b === 70 && line.startsWith('From ')))) token = `=${b.toString(16).toUpperCase()}`;
       if (cur.length + token.length > 75) {
-        out.push(cur + '=');
+        out.push(`${cur}=`);
         cur = '';
       }
       cur += token;
@@ -48,14 +48,15 @@ export function quotedPrintable(text) {
 }
 
 export function replyEntity(text) {
-  return 'Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n' + quotedPrintable(text) + '\r\n';
+  return `Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n${quotedPrintable(text)}\r\n`;
 }
 
 async function readKeyFile(file) {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const text = new TextDecoder().decode(bytes);
   if (text.includes('-----BEGIN PGP PRIVATE KEY BLOCK-----')) return openpgp.readPrivateKey({ armoredKey: text });
-  if (text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----')) throw new Error('This file holds a public key. Choose your private key (gpg --armor --export-secret-keys YOUR-FINGERPRINT > key.asc).');
+  if (text.includes('-----BEGIN PGP PUBLIC KEY BLOCK-----'))
+    throw new Error('This file holds a public key. Choose your private key (gpg --armor --export-secret-keys YOUR-FINGERPRINT > key.asc).');
   return openpgp.readPrivateKey({ binaryKey: bytes });
 }
 
@@ -66,7 +67,7 @@ async function sign(event) {
   const body = form.querySelector('#signed-reply-body').value;
   const expected = form.dataset.fingerprint;
   if (!body.trim()) return say('Write the message first.', true);
-  const file = fileInput.files && fileInput.files[0];
+  const file = fileInput.files?.[0];
   if (!file) return say('Choose your private key file.', true);
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
@@ -74,7 +75,13 @@ async function sign(event) {
   try {
     let key = await readKeyFile(file);
     if (key.getFingerprint().toUpperCase() !== expected) {
-      throw new Error('This private key (' + key.getFingerprint().toUpperCase() + ') is not the key on the desk for you (' + expected + '). Choose the matching key, or upload this one\u2019s public key on your account page first.');
+      throw new Error(
+        'This private key (' +
+          key.getFingerprint().toUpperCase() +
+          ') is not the key on the desk for you (' +
+          expected +
+          '). Choose the matching key, or upload this one\u2019s public key on your account page first.',
+      );
     }
     if (!key.isDecrypted()) {
       if (!passInput.value) throw new Error('This key is protected by a passphrase: type it in the passphrase field.');
@@ -92,7 +99,7 @@ async function sign(event) {
     form.submit();
   } catch (e) {
     button.disabled = false;
-    const msg = e && e.message ? e.message : String(e);
+    const msg = e?.message ? e.message : String(e);
     say(/passphrase|decrypt/i.test(msg) && !/type it/.test(msg) ? 'The passphrase does not unlock this key.' : msg, true);
   }
 }
