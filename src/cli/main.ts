@@ -1,5 +1,5 @@
 import { ConfigError } from '../config.ts';
-import { toErrorBody } from '../http/server.ts';
+import { toErrorBody } from '../http/error-body.ts';
 import { UsageError } from './args.ts';
 import { deskHeld, EXIT_DESK_HELD, setRunningCommand, type Io, type Out } from './command.ts';
 import { COMMANDS, commandsOfGroup, findCommand } from './commands.ts';
