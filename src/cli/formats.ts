@@ -10,17 +10,8 @@ import { parseAdvisory, publicationProblems } from '../domain/advisory.ts';
 import { EmbargoError } from '../domain/errors.ts';
 import { describeCvss, parseCvss } from '../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, isExportFormat, type ExportedFile } from '../formats/export.ts';
-import type { Command } from './command.ts';
-
-type Out = NodeJS.WritableStream;
-
-export const CVSS_USAGE = `Usage: embargo cvss [--json] VECTOR [VECTOR...]
-
-Checks and scores CVSS 3.1 and 4.0 vectors and prints, for each, the score and qualitative severity:
-  9.8 critical (CVSS 3.1 base)  CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
-With --json, one JSON object per vector (version, vector, baseScore, baseSeverity, score, severity, ...).
-Exit status: 0 when every vector is valid, 1 when any is not, 2 on bad usage.
-`;
+import type { Out } from './command.ts';
+import { CVSS_USAGE } from './commands/cvss.ts';
 
 export const ADVISORY_EXPORT_USAGE = `Usage: embargo advisory export FILE --format FORMAT [options]
 
@@ -166,15 +157,3 @@ export async function advisoryExportCommand(args: string[], out: Out, err: Out):
     return printError(err, e);
   }
 }
-
-/** `embargo cvss`: vectors on the command line, no desk data. */
-export const cvssCommands: Command[] = [
-  {
-    name: 'cvss',
-    summary: 'Score CVSS 3.1 and 4.0 vectors',
-    help: CVSS_USAGE,
-    opensDatabase: 'never',
-    ownUsage: true,
-    run: (args, { out, err }) => cvssCommand(args, out as Out, err as Out),
-  },
-];
