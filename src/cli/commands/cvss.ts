@@ -1,6 +1,6 @@
 import type { Command } from '../command.ts';
 
-// `embargo cvss`: vectors on the command line, no desk data (../formats.ts).
+// `embargo cvss`: vectors on the command line, no desk data (../cvss.ts).
 
 export const CVSS_USAGE = `Usage: embargo cvss [--json] VECTOR [VECTOR...]
 
@@ -17,6 +17,6 @@ export const cvssCommands: Command[] = [
     help: CVSS_USAGE,
     opensDatabase: 'never',
     ownUsage: true,
-    run: async (args, { out, err }) => (await import('../formats.ts')).cvssCommand(args, out, err),
+    run: async (args, { out, err }) => (await import('../cvss.ts')).cvssCommand(args, out, err),
   },
 ];
