@@ -1,15 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Ctx } from '../app/context.ts';
-import { principalByEmail } from '../app/auth/auth.ts';
-import { advisoryIdOf, exportPublished, exportVersion } from '../app/advisories/advisories.ts';
 import { EmbargoError } from '../domain/errors.ts';
-import { isExportFormat, type ExportedFile } from '../formats/export.ts';
+import type { ExportedFile } from '../formats/export.ts';
+import { isExportFormat } from '../formats/export-formats.ts';
 import { advisoryExportCommand, writeExportedFiles } from './formats.ts';
 import { printError } from './print.ts';
 import type { Out } from './command.ts';
-import { deskHeld, EXIT_DESK_HELD } from './failure.ts';
-import { openDesk } from './with-app.ts';
 import { ADVISORY_EXPORT_DB_USAGE } from './commands/advisory.ts';
 
 // `embargo advisory export ID|FILE`: an advisory from the desk's database (ID: its public id such
@@ -77,6 +74,14 @@ export async function advisoryExport(args: string[], out: Out, err: Out): Promis
     return usage('--version needs --as EMAIL (without it, only the published version is written)');
   if (values.cve && values.format !== 'cve') return usage('--cve goes with --format cve');
 
+  // An advisory on the desk: the store and the use cases are loaded for it, not for a file.
+  const [{ openDesk }, { deskHeld, EXIT_DESK_HELD }, { principalByEmail }, { advisoryIdOf, exportPublished, exportVersion }] =
+    await Promise.all([
+      import('./with-app.ts'),
+      import('./failure.ts'),
+      import('../app/auth/auth.ts'),
+      import('../app/advisories/advisories.ts'),
+    ]);
   let app;
   try {
     app = await openDesk();

@@ -2,10 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { parseAdvisory } from '../domain/advisory.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { toCveRequest } from '../formats/cve-request.ts';
-import { cveRequestText } from '../app/cve/request.ts';
 import { parse, UsageError } from './args.ts';
 import type { Io } from './command.ts';
-import { asPerson, withApp } from './with-app.ts';
 
 // `embargo cve request FILE|ID`: the ready-to-paste CVE request of an advisory (its help is in
 // commands/cve.ts). A FILE (or - for standard input) is an advisory JSON document and needs no
@@ -35,6 +33,8 @@ export async function cveRequest(args: string[], { out }: Io): Promise<number> {
     out.write(cveRequestFromFile(target));
     return 0;
   }
+  // An id on the desk: the store and the use cases are loaded for it, not for a file.
+  const [{ asPerson, withApp }, { cveRequestText }] = await Promise.all([import('./with-app.ts'), import('../app/cve/request.ts')]);
   return withApp(async (app) => {
     out.write(await cveRequestText(await asPerson(app, values.as), target));
     return 0;
