@@ -5,7 +5,7 @@ import { EmbargoError } from '../domain/errors.ts';
 import { imapAccountsForPoller } from '../app/delivery/settings.ts';
 import { runIntakePass, startMailIntake } from '../jobs/mail-intake.ts';
 import { inboxEntry, listInbox, retryInbox, storeRaw, type InboxEntry } from '../app/inbound/inbox.ts';
-import { smtpOptionsFromConfig, startSmtpListener, type SmtpListener } from '../listeners/smtp.ts';
+import type { SmtpListener } from '../listeners/smtp.ts';
 import type { ImapPollerHandle } from '../listeners/imap.ts';
 import { parse, UsageError } from './args.ts';
 import type { Io, Out } from './command.ts';
@@ -255,6 +255,8 @@ function superviseImapPollers(
 export async function startMailIngress(app: App, out: Out): Promise<MailIngress> {
   const c = app.config;
   const intake = startMailIntake(app, { intervalMs: c.mailIntakeIntervalSeconds * 1000, leaseMs: c.mailLeaseSeconds * 1000 });
+  // The SMTP listener (smtp-server) is loaded here, by serve: `embargo mail import` shares this module.
+  const { smtpOptionsFromConfig, startSmtpListener } = await import('../listeners/smtp.ts');
   const smtpOptions = smtpOptionsFromConfig(app);
   let smtp: SmtpListener | null = null;
   if (smtpOptions) {
