@@ -154,6 +154,85 @@ test('use cases, the codec, formats and the domain never reach out to a door or 
   assert.deepEqual(found, []);
 });
 
+/**
+ * What loading a file loads with it: its imports, re-exports and side-effect imports, `import { type
+ * A }` among them (under verbatimModuleSyntax that still loads the module), but not `import type` or
+ * `export type` (erased) nor import(), which loads a module when the code runs.
+ */
+function staticImports(code: string, file: string): { local: string[]; packages: string[] } {
+  const local: string[] = [];
+  const packages: string[] = [];
+  for (const m of code.matchAll(
+    /(?:^|\s)(?:import|export)(\s+type)?\s[^'"`;]*?from\s*['"]([^'"]+)['"]|(?:^|\s)import\s*['"]([^'"]+)['"]/g,
+  )) {
+    if (m[1]) continue;
+    const spec = (m[2] ?? m[3])!;
+    if (spec.startsWith('.')) local.push(relative(SRC, resolve(dirname(file), spec)));
+    else packages.push(spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0]!);
+  }
+  return { local, packages };
+}
+
+/**
+ * Every source file ("src/cli/main.ts") and package ("zod") that loading `start` loads, each with the
+ * chain of imports that first reaches it.
+ */
+function staticallyReached(start: string): Map<string, string[]> {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const reached = new Map<string, string[]>([[`src/${start}`, []]]);
+  const queue = [start];
+  while (queue.length) {
+    const path = queue.shift()!;
+    const f = byPath.get(path);
+    if (!f) continue; // JSON and other data files import nothing
+    const chain = [...reached.get(`src/${path}`)!, `src/${path}`];
+    const { local, packages } = staticImports(f.code, join(SRC, path));
+    for (const p of packages) if (!reached.has(p)) reached.set(p, chain);
+    for (const p of local) {
+      if (reached.has(`src/${p}`)) continue;
+      reached.set(`src/${p}`, chain);
+      queue.push(p);
+    }
+  }
+  return reached;
+}
+
+test('the command line starts light: before a command runs, and for the commands that open no database, no web server, database or OpenPGP.js is loaded', () => {
+  // Every `embargo` process loads main.ts and the command table before it knows what runs; each
+  // command imports its implementation when it runs (src/cli/commands/). A static import of any of
+  // these on that path would load it for `embargo --help`, `embargo cvss` and every message an MTA
+  // pipes to `embargo mail import`.
+  const HEAVY =
+    /^(?:fastify|@fastify\/.*|openpgp|@electric-sql\/pglite|pg|smtp-server|imapflow|nodemailer)$|^src\/(?:http|web|public|store|jobs|listeners)\/|^src\/app\/bootstrap\.ts$|^src\/cli\/with-app\.ts$/;
+  // The commands that never open the database: sla due and sla regions, cvss, process check and copy.
+  for (const start of ['cli/main.ts', 'cli/sla.ts', 'cli/cvss.ts', 'cli/process.ts']) {
+    const reached = staticallyReached(start);
+    assert.ok(reached.size > 1, `nothing reached from src/${start}: update the architecture test`);
+    const found = [...reached].filter(([name]) => HEAVY.test(name)).map(([name, chain]) => `${[...chain, name].join(' → ')}`);
+    assert.deepEqual(found, [], `loaded with src/${start}`);
+  }
+  assert.ok(staticallyReached('cli/main.ts').has('src/cli/commands/sla.ts'), 'the walk reaches the command table');
+});
+
+test('the walk of static imports follows what loads a module and skips what does not', () => {
+  const code = stripComments(
+    [
+      "import type { A } from '../store/a.ts';",
+      "export type { B } from '../store/b.ts';",
+      "import { type C } from './c.ts';",
+      "import d, { e } from 'fastify';",
+      "export { f } from './f.ts';",
+      "import './g.ts';",
+      "const h = await import('../store/h.ts');",
+      "// import { i } from './i.ts';",
+    ].join('\n'),
+  );
+  assert.deepEqual(staticImports(code, join(SRC, 'cli', 'probe.ts')), {
+    local: ['cli/c.ts', 'cli/f.ts', 'cli/g.ts'],
+    packages: ['fastify'],
+  });
+});
+
 test('the scanner sees imports and SQL in code, and not in comments', () => {
   const f = parse(
     join(SRC, 'web', 'probe.ts'),

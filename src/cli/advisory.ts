@@ -1,37 +1,19 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Ctx } from '../app/context.ts';
-import { principalByEmail } from '../app/auth/auth.ts';
-import { advisoryIdOf, exportPublished, exportVersion } from '../app/advisories/advisories.ts';
 import { EmbargoError } from '../domain/errors.ts';
-import { EXPORT_FORMATS, isExportFormat, type ExportedFile } from '../formats/export.ts';
-import { advisoryExportCommand, printError, writeExportedFiles } from './formats.ts';
-import { deskHeld, EXIT_DESK_HELD, openDesk, type Command } from './command.ts';
+import type { ExportedFile } from '../formats/export.ts';
+import { isExportFormat } from '../formats/export-formats.ts';
+import { advisoryExportCommand, writeExportedFiles } from './formats.ts';
+import { printError } from './print.ts';
+import type { Out } from './command.ts';
+import { ADVISORY_EXPORT_DB_USAGE } from './commands/advisory.ts';
 
 // `embargo advisory export ID|FILE`: an advisory from the desk's database (ID: its public id such
 // as TF-2026-0001, or its id) or from a JSON file. The argument is a file when it is "-" or names
 // an existing file; anything else is looked up in the database. With --as EMAIL the person's access
 // applies and any version can be written (a draft is dated now); without it, only the published
-// version of a public advisory, as the public site shows it.
-
-type Out = NodeJS.WritableStream;
-
-export const ADVISORY_EXPORT_DB_USAGE = `Usage: embargo advisory export ID|FILE --format FORMAT [options]
-
-ID is an advisory in the desk's database: its public id (TF-2026-0001) or its id.
-FILE is an advisory as a JSON file ("-" for standard input); an argument that is "-" or an
-existing file is read as a file, anything else is looked up as an ID.
-Formats: ${EXPORT_FORMATS.join(', ')}
-Options:
-  --format FORMAT     the format (required)
-  --version N         (ID) the version to write; default the latest (with --as) or the published one
-  --as EMAIL          (ID) act as this person: their access applies, drafts can be written
-  --cve ID            with --format cve and several CVE ids: the record to print
-  --output-dir DIR    write the file(s) into DIR instead of printing
-  --now INSTANT       (FILE) generation time for a draft preview
-Without --as, only a published advisory whose publication time has come is written.
-Exit status: 0 done, 1 not found or cannot be written in that format, 2 bad usage.
-`;
+// version of a public advisory, as the public site shows it. Its help is in commands/advisory.ts.
 
 function isFileArgument(arg: string): boolean {
   if (arg === '-') return true;
@@ -92,6 +74,14 @@ export async function advisoryExport(args: string[], out: Out, err: Out): Promis
     return usage('--version needs --as EMAIL (without it, only the published version is written)');
   if (values.cve && values.format !== 'cve') return usage('--cve goes with --format cve');
 
+  // An advisory on the desk: the store and the use cases are loaded for it, not for a file.
+  const [{ openDesk }, { deskHeld, EXIT_DESK_HELD }, { principalByEmail }, { advisoryIdOf, exportPublished, exportVersion }] =
+    await Promise.all([
+      import('./with-app.ts'),
+      import('./failure.ts'),
+      import('../app/auth/auth.ts'),
+      import('../app/advisories/advisories.ts'),
+    ]);
   let app;
   try {
     app = await openDesk();
@@ -121,14 +111,3 @@ export async function advisoryExport(args: string[], out: Out, err: Out): Promis
     await app.db.close();
   }
 }
-
-export const advisoryCommands: Command[] = [
-  {
-    name: 'advisory export',
-    summary: 'Export an advisory (from the desk by id, or a JSON file) as CVE, OSV, CSAF 2.0/2.1, text or Markdown',
-    help: ADVISORY_EXPORT_DB_USAGE,
-    opensDatabase: 'for an id',
-    ownUsage: true,
-    run: (args, { out, err }) => advisoryExport(args, out as Out, err as Out),
-  },
-];

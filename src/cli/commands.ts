@@ -1,55 +1,21 @@
-import { parse, UsageError } from './args.ts';
-import { system, withApp, type Command } from './command.ts';
-import { deskCommands } from './desk.ts';
-import { processCommands } from './process.ts';
-import { caseCommands } from './cases.ts';
-import { adminCommands } from './admin.ts';
-import { MAIL_IMPORT_HELP, MAIL_INBOX_HELP, MAIL_RETRY_HELP, mailImport, mailInbox, mailRetry } from './mail.ts';
-import { slaCommands } from './sla.ts';
-import { cvssCommands } from './formats.ts';
-import { advisoryCommands } from './advisory.ts';
-import { siteCommands } from './site.ts';
-import { cveCommands } from './cve.ts';
-import { keyCommands } from './keys.ts';
+import type { Command } from './command.ts';
+import { deskCommands } from './commands/desk.ts';
+import { processCommands } from './commands/process.ts';
+import { caseCommands } from './commands/cases.ts';
+import { adminCommands } from './commands/admin.ts';
+import { mailCommands } from './commands/mail.ts';
+import { slaCommands } from './commands/sla.ts';
+import { cvssCommands } from './commands/cvss.ts';
+import { advisoryCommands } from './commands/advisory.ts';
+import { siteCommands } from './commands/site.ts';
+import { cveCommands } from './commands/cve.ts';
+import { keyCommands } from './commands/keys.ts';
 
 // The command table of `embargo`, in the order `embargo --help` lists it. A new command goes in the
-// file of its group (desk, process, cases, admin, mail, sla, formats, advisory, site, cve, keys) and
-// its group's list is named here once.
-
-/** The mail commands (their work is in mail.ts: storing, processing, the inbox). */
-const mailCommands: Command[] = [
-  {
-    name: 'mail import',
-    summary: 'Store and process one e-mail message (file or standard input; for an MTA pipe)',
-    help: MAIL_IMPORT_HELP,
-    opensDatabase: 'always',
-    async run(args, { out, err }) {
-      const { positionals } = parse(args, {});
-      if (positionals.length > 1) throw new UsageError('give at most one FILE (without it, the message is read from standard input)');
-      return withApp((app) => mailImport(app, positionals[0] && positionals[0] !== '-' ? positionals[0] : null, out, err));
-    },
-  },
-  {
-    name: 'mail inbox',
-    summary: 'List failed and rejected mail (also: mail retry ID)',
-    help: MAIL_INBOX_HELP,
-    opensDatabase: 'always',
-    async run(args, { out }) {
-      const { values } = parse(args, { all: { type: 'boolean' } }, false);
-      return withApp((app) => mailInbox(system(app), values.all ?? false, out));
-    },
-  },
-  {
-    name: 'mail retry',
-    help: MAIL_RETRY_HELP,
-    opensDatabase: 'always',
-    async run(args, { out }) {
-      const { positionals } = parse(args, {});
-      if (positionals.length !== 1) throw new UsageError('give exactly one ID (see embargo mail inbox)');
-      return withApp((app) => mailRetry(system(app), positionals[0]!, out));
-    },
-  },
-];
+// table of its group (commands/: desk, process, cases, admin, mail, sla, cvss, advisory, site, cve,
+// keys), with its name, summary, help and a run that imports its implementation (the group's file in
+// src/cli) when it runs; its group's list is named here once. Every `embargo` process loads this
+// table, so the group tables import nothing but types and a few constants.
 
 export const COMMANDS: readonly Command[] = [
   ...deskCommands,

@@ -1,10 +1,8 @@
 import { hostname } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { deskUrl, loadConfig } from '../config.ts';
-import { initInstance, isInitialised } from '../app/admin/instance.ts';
+import { isInitialised } from '../app/admin/instance.ts';
 import { applyMailConfig } from '../app/delivery/settings.ts';
-import { migrateDesk } from '../app/admin/maintenance.ts';
 import { recordDeskAddress } from '../app/admin/desk-address.ts';
 import { buildServer } from '../http/server.ts';
 import { setSetupToken } from '../http/routes/session.ts';
@@ -17,122 +15,13 @@ import { type DeliveryHandle, startMailDelivery } from '../jobs/mail-delivery.ts
 import { wakeOnQueuedMail } from '../app/delivery/wake.ts';
 import { startAuditChain, startAuditCheckpoints } from '../jobs/audit-chain.ts';
 import { type MailIngress, startMailIngress } from './mail.ts';
-import { parse, UsageError } from './args.ts';
-import { link, openDesk, withApp, type Command, type Out } from './command.ts';
-import { ZodError } from 'zod';
-import { zodDetails, zodSentence } from '../domain/validation-words.ts';
-import { EmbargoError, ValidationError } from '../domain/errors.ts';
+import { parse } from './args.ts';
+import type { Io, Out } from './command.ts';
+import { openDesk } from './with-app.ts';
 import type { App } from '../app/context.ts';
 
-// The desk itself: `embargo init` creates it, `embargo serve` runs it, `embargo migrate` brings its
-// database schema up to date.
-
-const init: Command = {
-  name: 'init',
-  summary: 'Create the desk: process profile, name, time zone, mail addresses and first admin',
-  help: `Usage: embargo init --profile trusted-firmware|tock|FILE --name NAME --time-zone ZONE
-                    --mail-domain DOMAIN [--alias ID=ADDRESS...] --admin-name NAME --admin-email EMAIL
-Creates the desk and prints the admin's one-time enrollment link.
-  --mail-domain  the team's own mail domain (lists.example.org): the profile's aliases are written
-                 with it (security@DOMAIN, {project}-security@DOMAIN, ...); needed for the shipped
-                 profiles, which name no team's lists
-  --alias        an alias kept elsewhere, by its id in the profile: --alias ess={project}-ess@example.org
-The desk's copy of the profile gets these addresses; the projects the profile starts with (Tock:
-Tock, with its subsystem table) are created with their security teams.\n`,
-  opensDatabase: 'always',
-  async run(args, { out, err }) {
-    const { values } = parse(
-      args,
-      {
-        profile: { type: 'string' },
-        name: { type: 'string' },
-        'time-zone': { type: 'string' },
-        'mail-domain': { type: 'string' },
-        alias: { type: 'string', multiple: true },
-        'admin-name': { type: 'string' },
-        'admin-email': { type: 'string' },
-      },
-      false,
-    );
-    for (const k of ['profile', 'name', 'time-zone', 'admin-name', 'admin-email'] as const)
-      if (!values[k]) throw new UsageError(`--${k} is required`);
-    const aliases: Record<string, string> = {};
-    for (const pair of values.alias ?? []) {
-      const eq = pair.indexOf('=');
-      if (eq < 1) throw new UsageError(`--alias ${pair}: write it as ID=ADDRESS, like ess={project}-ess@lists.example.org`);
-      aliases[pair.slice(0, eq).trim()] = pair.slice(eq + 1);
-    }
-    const profile = values.profile!;
-    const isFile = profile.includes('/') || profile.endsWith('.yaml') || profile.endsWith('.yml');
-    return withApp(async (app) => {
-      const r = await initInstance(app, {
-        name: values.name,
-        timeZone: values['time-zone'],
-        ...(isFile ? { profileYaml: readFileSync(profile, 'utf8') } : { profile }),
-        admin: { name: values['admin-name'], email: values['admin-email'] },
-        mail: { ...(values['mail-domain'] ? { domain: values['mail-domain'] } : {}), aliases },
-      }).catch((e: unknown) => {
-        throw inFlagWords(e);
-      });
-      out.write(
-        `Desk created. Its mail addresses:\n${r.aliases.map((a) => `  ${a.id}: ${a.address}${a.inbound ? '' : ' (outbound only)'}\n`).join('')}` +
-          (r.projects.length
-            ? `Projects: ${r.projects.join(', ')} (each with its security team ${r.projects.map((p) => `${p}-security`).join(', ')})\n`
-            : '') +
-          `The admin sets a password and second factor at:\n  ${link(app, `/enroll/${r.enrollmentToken}`, err)}\n`,
-      );
-      return 0;
-    });
-  },
-};
-
-/** The use case names its input's fields; the operator typed flags. */
-function inFlagWords(e: unknown): unknown {
-  const words = (s: string) =>
-    s
-      .replace(/\bmail\.domain\b/g, '--mail-domain')
-      .replace(/\bmail\.aliases\.([\w-]+)/g, '--alias $1=...')
-      .replace(/^admin\.(name|email)$/, '--admin-$1')
-      .replace(/^timeZone$/, '--time-zone');
-  const details = e instanceof ZodError ? zodDetails(e) : e instanceof EmbargoError && e.code === 'validation_failed' ? e.details : null;
-  if (!details) return e;
-  const message = e instanceof ZodError ? zodSentence(e) : (e as Error).message;
-  return new ValidationError(
-    words(message),
-    details.map((d) => ({ ...d, ...(d.path ? { path: words(d.path) } : {}) })),
-  );
-}
-
-const serveCommand: Command = {
-  name: 'serve',
-  summary: 'Run the desk (HTTP API and web UI)',
-  help: `Usage: embargo serve
-Runs the desk on EMBARGO_HOST:EMBARGO_PORT (default 127.0.0.1:8080). On an empty desk it prints a
-one-time setup link. With EMBARGO_SMTP_PORT set it receives mail for the aliases by SMTP on
-EMBARGO_SMTP_HOST:EMBARGO_SMTP_PORT (default host 127.0.0.1); configured IMAP accounts are polled.\n`,
-  opensDatabase: 'always',
-  async run(args, { out }) {
-    parse(args, {}, false);
-    return serve(out);
-  },
-};
-
-const migrateCommand: Command = {
-  name: 'migrate',
-  summary: 'Apply pending database migrations',
-  help: 'Usage: embargo migrate\nApplies pending migrations and prints their names.\n',
-  opensDatabase: 'always',
-  async run(args, { out }) {
-    parse(args, {}, false);
-    return withApp(async (app) => {
-      const applied = await migrateDesk(app); // createApp already migrated; this reports nothing left to do
-      out.write(applied.length ? `Applied: ${applied.join(', ')}\n` : 'The database schema is up to date.\n');
-      return 0;
-    });
-  },
-};
-
-export const deskCommands: Command[] = [init, serveCommand, migrateCommand];
+// `embargo serve`: the desk running, the web server and every job (its help is in commands/desk.ts).
+// The benchmarks and tests wire the same server and jobs from here.
 
 /** The server `embargo serve` runs: the API, the web UI and the public advisory site (the benchmarks wire the same). */
 export const buildDeskServer = (app: App) => buildServer(app, { plugins: [webPlugin, publicSitePlugin], logger: false });
@@ -209,7 +98,9 @@ export async function startDeskJobs(desk: DeskApp, out: Out, opts: { isNew: bool
   };
 }
 
-async function serve(out: Out): Promise<number> {
+/** `embargo serve`: runs until a signal stops it. */
+export async function serve(args: string[], { out }: Io): Promise<number> {
+  parse(args, {}, false);
   const config = loadConfig();
   // On the embedded database this holds its lock until the server stops: every other command, and a
   // second server, is refused meanwhile rather than writing where this server cannot see it.

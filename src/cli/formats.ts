@@ -1,26 +1,18 @@
-// Command-line doors to the formats, in-process and with injected streams:
-//   embargo cvss [--json] VECTOR...
+// The command-line door to the formats for a file, in-process and with injected streams:
 //   embargo advisory export FILE --format FORMAT [--cve ID] [--output-dir DIR] [--now INSTANT]
-// Exit codes: 0 done, 1 invalid input (every problem printed), 2 bad usage.
+// (`embargo advisory export` of ./advisory.ts comes here for a file). Exit codes: 0 done, 1 invalid
+// input (every problem printed), 2 bad usage.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseAdvisory, publicationProblems } from '../domain/advisory.ts';
-import { EmbargoError } from '../domain/errors.ts';
-import { describeCvss, parseCvss } from '../domain/cvss.ts';
 import { EXPORT_FORMATS, exportAdvisory, isExportFormat, type ExportedFile } from '../formats/export.ts';
-import type { Command } from './command.ts';
+import type { Out } from './command.ts';
+import { printError, usage } from './print.ts';
 
-type Out = NodeJS.WritableStream;
-
-export const CVSS_USAGE = `Usage: embargo cvss [--json] VECTOR [VECTOR...]
-
-Checks and scores CVSS 3.1 and 4.0 vectors and prints, for each, the score and qualitative severity:
-  9.8 critical (CVSS 3.1 base)  CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H
-With --json, one JSON object per vector (version, vector, baseScore, baseSeverity, score, severity, ...).
-Exit status: 0 when every vector is valid, 1 when any is not, 2 on bad usage.
-`;
+// `embargo cvss` is in ./cvss.ts, which loads none of the formats; re-exported for this door's callers.
+export { cvssCommand } from './cvss.ts';
 
 export const ADVISORY_EXPORT_USAGE = `Usage: embargo advisory export FILE --format FORMAT [options]
 
@@ -34,11 +26,6 @@ Options:
 Problems that keep the advisory from publication are printed as warnings.
 Exit status: 0 done, 1 the advisory is invalid or cannot be written in that format, 2 bad usage.
 `;
-
-function usage(err: Out, text: string, message: string): number {
-  err.write(`error: ${message}\n\n${text}`);
-  return 2;
-}
 
 /**
  * Where both `advisory export` commands put what an export made: with --cve only that CVE record,
@@ -74,47 +61,6 @@ export function writeExportedFiles(
   }
   out.write(files[0]!.content);
   return 0;
-}
-
-/** An EmbargoError as the commands print it (its message, then one line per detail), exit status 1;
- * anything else is a fault and is thrown on. */
-export function printError(err: Out, e: unknown): number {
-  if (e instanceof EmbargoError) {
-    err.write(`error: ${e.message}\n`);
-    for (const d of e.details) err.write(`  ${d.path ? `${d.path}: ` : ''}${d.message}\n`);
-    return 1;
-  }
-  throw e;
-}
-
-/** `embargo cvss ...`; `args` are the words after "cvss". */
-export async function cvssCommand(args: string[], out: Out, err: Out): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    return usage(err, CVSS_USAGE, (e as Error).message);
-  }
-  if (parsed.values.help) {
-    out.write(CVSS_USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length === 0) return usage(err, CVSS_USAGE, 'give at least one VECTOR');
-  let status = 0;
-  for (const vector of parsed.positionals) {
-    try {
-      const score = parseCvss(vector);
-      out.write(parsed.values.json ? `${JSON.stringify(score)}\n` : `${describeCvss(score)}  ${score.vector}\n`);
-    } catch (e) {
-      status = printError(err, e);
-    }
-  }
-  return status;
 }
 
 /** `embargo advisory export ...`; `args` are the words after "export". */
@@ -166,15 +112,3 @@ export async function advisoryExportCommand(args: string[], out: Out, err: Out):
     return printError(err, e);
   }
 }
-
-/** `embargo cvss`: vectors on the command line, no desk data. */
-export const cvssCommands: Command[] = [
-  {
-    name: 'cvss',
-    summary: 'Score CVSS 3.1 and 4.0 vectors',
-    help: CVSS_USAGE,
-    opensDatabase: 'never',
-    ownUsage: true,
-    run: (args, { out, err }) => cvssCommand(args, out as Out, err as Out),
-  },
-];

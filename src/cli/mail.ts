@@ -5,27 +5,34 @@ import { EmbargoError } from '../domain/errors.ts';
 import { imapAccountsForPoller } from '../app/delivery/settings.ts';
 import { runIntakePass, startMailIntake } from '../jobs/mail-intake.ts';
 import { inboxEntry, listInbox, retryInbox, storeRaw, type InboxEntry } from '../app/inbound/inbox.ts';
-import { smtpOptionsFromConfig, startSmtpListener, type SmtpListener } from '../listeners/smtp.ts';
+import type { SmtpListener } from '../listeners/smtp.ts';
 import type { ImapPollerHandle } from '../listeners/imap.ts';
+import { parse, UsageError } from './args.ts';
+import type { Io, Out } from './command.ts';
+import { system, withApp } from './with-app.ts';
 
-// The mail commands of the CLI and the mail ingress `embargo serve` runs.
+// The mail commands of the CLI (their help is in commands/mail.ts) and the mail ingress `embargo
+// serve` runs.
 
-export const MAIL_IMPORT_HELP = `Usage: embargo mail import [FILE]
-Reads one RFC 5322 message from FILE, or from standard input without FILE (an MTA pipe:
-  "|/usr/local/bin/embargo mail import"), stores it durably, processes it and prints the id of the
-incident (e.g. TF-2026-0007) or report it landed on. The same message imported twice lands once.
-Exits 1 with the reason when the message is rejected (not an e-mail message, too large, a member's
-mail without a valid signature, ...) and 75 (EX_TEMPFAIL, the MTA retries) when it could not be stored.\n`;
+/** `embargo mail import [FILE]`. */
+export async function mailImportCommand(args: string[], { out, err }: Io): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length > 1) throw new UsageError('give at most one FILE (without it, the message is read from standard input)');
+  return withApp((app) => mailImport(app, positionals[0] && positionals[0] !== '-' ? positionals[0] : null, out, err));
+}
 
-export const MAIL_INBOX_HELP = `Usage: embargo mail inbox [--all]
-Lists stored messages that need an admin's attention: failed (processing threw; kept, retryable)
-and rejected ones, newest first, without content or addresses. --all lists every status.\n`;
+/** `embargo mail inbox [--all]`. */
+export async function mailInboxCommand(args: string[], { out }: Io): Promise<number> {
+  const { values } = parse(args, { all: { type: 'boolean' } }, false);
+  return withApp((app) => mailInbox(system(app), values.all ?? false, out));
+}
 
-export const MAIL_RETRY_HELP = `Usage: embargo mail retry ID
-Puts a failed message back in the queue; the intake job of a running server (or the next
-\`embargo mail import\`) processes it again.\n`;
-
-type Out = { write(s: string): unknown };
+/** `embargo mail retry ID`. */
+export async function mailRetryCommand(args: string[], { out }: Io): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length !== 1) throw new UsageError('give exactly one ID (see embargo mail inbox)');
+  return withApp((app) => mailRetry(system(app), positionals[0]!, out));
+}
 
 const readAll = async (stream: NodeJS.ReadableStream): Promise<Buffer> => {
   const chunks: Buffer[] = [];
@@ -248,6 +255,8 @@ function superviseImapPollers(
 export async function startMailIngress(app: App, out: Out): Promise<MailIngress> {
   const c = app.config;
   const intake = startMailIntake(app, { intervalMs: c.mailIntakeIntervalSeconds * 1000, leaseMs: c.mailLeaseSeconds * 1000 });
+  // The SMTP listener (smtp-server) is loaded here, by serve: `embargo mail import` shares this module.
+  const { smtpOptionsFromConfig, startSmtpListener } = await import('../listeners/smtp.ts');
   const smtpOptions = smtpOptionsFromConfig(app);
   let smtp: SmtpListener | null = null;
   if (smtpOptions) {

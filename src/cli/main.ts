@@ -1,7 +1,5 @@
-import { ConfigError } from '../config.ts';
-import { toErrorBody } from '../http/server.ts';
 import { UsageError } from './args.ts';
-import { deskHeld, EXIT_DESK_HELD, setRunningCommand, type Io, type Out } from './command.ts';
+import { setRunningCommand, type Io, type Out } from './command.ts';
 import { COMMANDS, commandsOfGroup, findCommand } from './commands.ts';
 
 // `embargo`: the command-line door. Commands that act on the desk open the database directly
@@ -9,6 +7,10 @@ import { COMMANDS, commandsOfGroup, findCommand } from './commands.ts';
 // Administrative commands act as the shell operator ("system"); case commands act as a named person
 // (--as EMAIL), so access rules and the audit log apply to them as to anyone. The commands are the
 // table in commands.ts; this file finds one, prints help, and turns errors into exit statuses.
+// Before a command runs, only this file, the table and the argument parser are loaded; each command
+// imports its implementation when it runs (test/architecture.test.ts keeps it so). `embargo --help`
+// and `embargo cvss` load neither the database nor the web server, and an MTA's `embargo mail
+// import` loads the database and the intake, not the web server.
 
 function usage(): string {
   const lines = COMMANDS.filter((c) => c.summary).map((c) => `  ${(c.listedAs ?? c.name).padEnd(16)} ${c.summary}\n`);
@@ -68,19 +70,9 @@ export async function run(argv: string[], out: Out = process.stdout, err: Out = 
       err.write(`embargo ${command.name}: ${e.message}\n\n${command.help}`);
       return 2;
     }
-    if (e instanceof ConfigError) {
-      err.write(`${e.message}\n`);
-      return 2;
-    }
-    const held = deskHeld(e, command.name);
-    if (held) {
-      err.write(held);
-      return EXIT_DESK_HELD;
-    }
-    const body = toErrorBody(e);
-    if (body.code === 'internal') err.write(`embargo: ${(e as Error).stack ?? e}\n`);
-    else err.write(`embargo: ${body.message}\n${body.details.map((d) => `  ${d.path ? `${d.path}: ` : ''}${d.message}\n`).join('')}`);
-    return 1;
+    // Any other failure is put into words by a module loaded now, not at every start.
+    const { failure } = await import('./failure.ts');
+    return failure(e, command.name, err);
   }
 }
 

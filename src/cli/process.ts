@@ -7,19 +7,8 @@ import { checkProfileText } from '../process/lint.ts';
 import { loadProfile } from '../process/loader.ts';
 import { copyProfile } from '../process/render.ts';
 import { formatProblems } from '../process/problems.ts';
-import type { Command } from './command.ts';
-
-export const PROCESS_USAGE = `Usage:
-  embargo process check FILE [FILE...]   Validate and lint process profiles (YAML).
-  embargo process copy ID NEW_ID [--name NAME] > FILE.yaml
-                                         Copy a shipped profile (or a profile file) under a new
-                                         id, keeping its comments, for a team to edit.
-
-check exits 0 when there are no errors (warnings allowed), 1 when any file has errors, 2 on bad
-usage. Problems are printed as FILE:LINE:COLUMN: error: MESSAGE (PATH).
-`;
-
-type Out = NodeJS.WritableStream;
+import type { Out } from './command.ts';
+import { PROCESS_USAGE } from './commands/process.ts';
 
 /** Entry point for `embargo process ...`; `args` are the words after "process". Returns the exit code. */
 export async function processCheckCommand(args: string[], out: Out, err: Out): Promise<number> {
@@ -101,16 +90,3 @@ function usage(err: Out, message: string): number {
   err.write(`embargo process: ${message}\n\n${PROCESS_USAGE}`);
   return 2;
 }
-
-/** `embargo process check|copy`: profile files only, no desk data. */
-export const processCommands: Command[] = [
-  {
-    name: 'process',
-    listedAs: 'process check',
-    summary: 'Validate and lint process profiles (also: process copy)',
-    help: PROCESS_USAGE,
-    opensDatabase: 'never',
-    ownUsage: true,
-    run: (args, { out, err }) => processCheckCommand(args, out as Out, err as Out),
-  },
-];

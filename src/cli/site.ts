@@ -1,29 +1,16 @@
 import { exportSite } from '../public/export.ts';
 import { parse, UsageError } from './args.ts';
-import { withApp, type Command } from './command.ts';
+import type { Io } from './command.ts';
+import { withApp } from './with-app.ts';
 
-// `embargo site export DIR`: the public advisory site as static files.
+// `embargo site export DIR`: the public advisory site as static files (its help is in commands/site.ts).
 
-export const siteCommands: Command[] = [
-  {
-    name: 'site export',
-    summary: 'Write the public advisory site (/advisories/) as static files',
-    help: `Usage: embargo site export DIR
-Writes the public advisory site as it is served under /advisories/ now, byte for byte: index.html,
-feed.atom, index.json, style.css and, per published advisory, ID/index.html with its records
-(ID/osv.json, ID/csaf-2.0.json, ID/csaf-2.1.json, ID/cve/CVE-ID.json, ID/advisory.txt, ID/advisory.md).
-Only advisories whose publication time has come are written. DIR must be new or empty.
-The feed and the JSON index carry absolute links: set EMBARGO_ADVISORY_SITE_URL to where DIR will
-be hosted (default: EMBARGO_PUBLIC_URL + /advisories/; one of the two is required).\n`,
-    opensDatabase: 'always',
-    async run(args, { out }) {
-      const { positionals } = parse(args, {});
-      if (positionals.length !== 1) throw new UsageError('give exactly one DIR');
-      return withApp(async (app) => {
-        const r = await exportSite(app, positionals[0]!);
-        out.write(`Wrote ${r.files} files (${r.advisories} published advisories) to ${r.dir}\n`);
-        return 0;
-      });
-    },
-  },
-];
+export async function siteExport(args: string[], { out }: Io): Promise<number> {
+  const { positionals } = parse(args, {});
+  if (positionals.length !== 1) throw new UsageError('give exactly one DIR');
+  return withApp(async (app) => {
+    const r = await exportSite(app, positionals[0]!);
+    out.write(`Wrote ${r.files} files (${r.advisories} published advisories) to ${r.dir}\n`);
+    return 0;
+  });
+}

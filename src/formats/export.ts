@@ -12,9 +12,9 @@ import { toCsaf21 } from './csaf21.ts';
 import { toMarkdown } from './markdown.ts';
 import { osvId, toOsv } from './osv.ts';
 import { toText } from './text.ts';
+import { EXPORT_FORMATS, type ExportFormat } from './export-formats.ts';
 
-export const EXPORT_FORMATS = ['cve', 'osv', 'csaf-2.0', 'csaf-2.1', 'text', 'markdown'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+export { EXPORT_FORMATS, isExportFormat, type ExportFormat } from './export-formats.ts';
 
 export interface ExportedFile {
   /** A file name for the document, e.g. "CVE-2026-1234.json", "tf-2026-0001.json". */
@@ -30,10 +30,6 @@ export interface ExportResult {
   format: ExportFormat;
   /** One file per CVE id for "cve"; one file for every other format. */
   files: ExportedFile[];
-}
-
-export function isExportFormat(value: string): value is ExportFormat {
-  return (EXPORT_FORMATS as readonly string[]).includes(value);
 }
 
 export { csafFileName, csafSitePath } from './csaf.ts';

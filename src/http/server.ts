@@ -3,11 +3,10 @@ import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import { timingSafeEqual } from 'node:crypto';
-import { ZodError } from 'zod';
 import type { App, Ctx } from '../app/context.ts';
 import { principalFromApiToken, principalFromSession } from '../app/auth/auth.ts';
 import { EmbargoError, httpStatusOf, type ErrorCode } from '../domain/errors.ts';
-import { zodDetails, zodSentence } from '../domain/validation-words.ts';
+import { toErrorBody } from './error-body.ts';
 import { deskRefusal, mayDo, type Principal } from '../domain/access.ts';
 import { PATH_PARAMS, pathParamsOf, type RouteDef } from './route.ts';
 import { apiRoutes } from './routes/api.ts';
@@ -88,35 +87,6 @@ export function allRoutes(extra: RouteDef[] = []): RouteDef[] {
 
 function sendError(reply: FastifyReply, code: ErrorCode, message: string, details: { path?: string; message: string }[] = []) {
   return reply.status(httpStatusOf[code]).type('application/json').send({ error: { code, message, details } });
-}
-
-export function toErrorBody(error: unknown): {
-  status: number;
-  code: ErrorCode;
-  message: string;
-  details: { path?: string; message: string }[];
-} {
-  if (error instanceof EmbargoError)
-    return { status: httpStatusOf[error.code], code: error.code, message: error.message, details: error.details };
-  if (error instanceof ZodError) {
-    return {
-      status: 400,
-      code: 'validation_failed',
-      message: zodSentence(error),
-      details: zodDetails(error),
-    };
-  }
-  const e = error as { statusCode?: number; code?: string; message?: string };
-  if (e.code === 'FST_ERR_CTP_BODY_TOO_LARGE')
-    return { status: 413, code: 'payload_too_large', message: 'The request body is too large.', details: [] };
-  if (e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE')
-    return { status: 415 as number, code: 'bad_request', message: 'Send JSON (application/json) or a form.', details: [] };
-  if (e.statusCode === 429)
-    return { status: 429, code: 'rate_limited', message: 'Too many requests; wait a minute and try again.', details: [] };
-  if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
-    return { status: 400, code: 'bad_request', message: e.message ?? 'Bad request.', details: [] };
-  }
-  return { status: 500, code: 'internal', message: 'Something went wrong on the server; it has been logged.', details: [] };
 }
 
 /** The headers every response carries, whichever path (route, hook, router refusal) sends it. */
