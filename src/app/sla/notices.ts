@@ -4,7 +4,7 @@ import { queueMail } from '../cases/messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { composeNotice, minimalNotice } from './notice-text.ts';
-import { decideRecipients, loadFacts, type NoticeKind, type RunningDeadline } from './recipients.ts';
+import { decideAll, decideRecipients, loadFacts, loadFactsOf, type NoticeKind, type RunningDeadline } from './recipients.ts';
 
 // Sending the notices of one kind (reminder or escalation) for one running clock.
 //
@@ -34,6 +34,34 @@ export type { NoticeKind, RunningDeadline } from './recipients.ts';
 const CLOCK_DUE = `d.report_id::text || '/' || coalesce(d.project_id::text, '-') || '/' || d.clock || '/' || coalesce(d.owner_id::text, '-') || '@' || ((extract(epoch FROM d.due_at) * 1000)::bigint)::text`;
 
 const SYSTEM: Ctx['principal'] = { kind: 'system', label: 'sla-scheduler' };
+
+/**
+ * The clocks among `due` that have someone to tell at `now`, decided for all of them at once in a few
+ * statements outside any transaction (sendClockNotices decides again under the clock's lock). A clock
+ * whose recipients are all away stays due at every pass until someone is back; this way it costs no
+ * transaction of its own at each of them.
+ */
+export async function clocksWithRecipients<D extends RunningDeadline & { kind: NoticeKind }>(
+  app: App,
+  rules: ProfileRules,
+  due: readonly D[],
+  now: Date,
+): Promise<D[]> {
+  if (due.length === 0) return [];
+  const facts = await loadFactsOf(
+    app.db,
+    due.map((d) => d.report_id),
+  );
+  const known = due.filter((d) => facts.has(d.report_id));
+  const decisions = await decideAll(
+    app.db,
+    known.map((d) => ({ kind: d.kind, d, rule: rules.clockRule(d.clock), c: facts.get(d.report_id)! })),
+    now,
+  );
+  const told = new Set(known.filter((_, i) => decisions[i]!.recipients.length > 0));
+  // A clock whose case could not be read is left to sendClockNotices, which reports it.
+  return due.filter((d) => told.has(d) || !facts.has(d.report_id));
+}
 
 /** Sends the notices of one kind for one deadline, in one transaction; returns how many it sent. */
 export async function sendClockNotices(app: App, rules: ProfileRules, kind: NoticeKind, d: RunningDeadline, now: Date): Promise<number> {
