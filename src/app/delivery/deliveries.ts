@@ -110,12 +110,22 @@ export async function principalsOf(tx: Queryable, personIds: readonly string[]):
   return out;
 }
 
+/**
+ * What planning a case's deliveries reads besides the addresses: who may see the case and the
+ * Message-ID domain. A caller queueing several mails of one case in one transaction reads them once
+ * (messaging.ts, mailReads).
+ */
+export interface DeliveryReads {
+  access(): Promise<CaseFacts | null>;
+  messageIdDomain(): Promise<string>;
+}
+
 /** Splits the envelope's addresses into members and external recipients, aliases expanded. */
 export async function planDeliveries(
   ctx: Ctx,
   tx: Queryable,
   at: Date,
-  opts: { outboxId: string; reportId: string | null; envelope: Envelope },
+  opts: { outboxId: string; reportId: string | null; envelope: Envelope; reads?: DeliveryReads },
 ): Promise<PlannedDelivery[]> {
   const addresses = [...new Set([...opts.envelope.to, ...opts.envelope.cc].map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
   if (addresses.length === 0) return [];
@@ -137,7 +147,11 @@ export async function planDeliveries(
       )
     : [];
   const people = await principalsOf(tx, [...personOf.values(), ...viaAlias]);
-  const facts: CaseFacts | null = opts.reportId ? ((await loadCase(tx, opts.reportId))?.facts ?? null) : null;
+  const facts: CaseFacts | null = opts.reads
+    ? await opts.reads.access()
+    : opts.reportId
+      ? ((await loadCase(tx, opts.reportId))?.facts ?? null)
+      : null;
 
   const planned = new Map<string, Omit<PlannedDelivery, 'id' | 'messageId'>>();
   const addMember = (personId: string, fromAlias: boolean) => {
@@ -164,7 +178,7 @@ export async function planDeliveries(
   }
   for (const personId of viaAlias) addMember(personId, true);
 
-  const domain = await messageIdDomain(ctx, tx);
+  const domain = await (opts.reads?.messageIdDomain() ?? messageIdDomain(ctx, tx));
   const out: PlannedDelivery[] = [...planned.values()].map((d) => ({
     ...d,
     id: randomUUID(),

@@ -1,6 +1,6 @@
 import { deskUrl } from '../../config.ts';
 import { auditAll, type App, type AuditEntry, type Ctx } from '../context.ts';
-import { queueMail } from '../cases/messaging.ts';
+import { mailReads, queueMail } from '../cases/messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { composeNotice, minimalNotice } from './notice-text.ts';
@@ -79,6 +79,8 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     const decision = await decideRecipients(tx, kind, d, rule, c, now);
     if (decision.recipients.length === 0) return 0;
     const events: AuditEntry[] = [];
+    // The notices of this clock are mails of one case: its sensitive values and who may see it are read once.
+    const reads = mailReads(ctx, tx, d.report_id);
     // Claim every recipient's notice in one statement; the rows that went in are this pass's to send.
     const ids = decision.recipients.map(() => crypto.randomUUID());
     // Either key decides: the deadline row, or the clock and its due instant (a clock recreated with
@@ -95,7 +97,7 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     for (const r of decision.recipients) {
       const noticeId = won.get(r.person.id);
       if (!noticeId) continue; // another scheduler sent this one
-      const mail = { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, guard: true };
+      const mail = { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, guard: true, reads };
       let redacted = false;
       let outboxId: string;
       try {
