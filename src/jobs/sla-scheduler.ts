@@ -45,10 +45,13 @@ export async function runSlaScheduler(app: App, now: Date): Promise<SchedulerRes
   }
   const defaultLead: ReminderLead = { amount: app.config.slaRemindBeforeHours, unit: 'hours' };
   const leadOf = (clock: string): ReminderLead => rules.clockRule(clock)?.remindBefore ?? defaultLead;
-  const horizon = new Date(now.getTime() + Math.max(maxLeadMs(defaultLead), ...rules.clocks.map((c) => maxLeadMs(leadOf(c.id)))));
+  // Each clock's own horizon: a lead in hours is exact in the selection, so only a lead in working
+  // days brings the clocks that are not due yet, to be computed in the owner's calendar here.
+  const ahead = (lead: ReminderLead) => new Date(now.getTime() + maxLeadMs(lead));
+  const horizons = { byClock: new Map(rules.clocks.map((c) => [c.id, ahead(leadOf(c.id))])), other: ahead(defaultLead) };
 
   const work: ClockDue[] = [];
-  for (const d of await clocksDue(app.db, now, horizon)) {
+  for (const d of await clocksDue(app.db, now, horizons)) {
     if (d.kind === 'escalation' || reminderInstant(d, leadOf(d.clock)) <= now.getTime()) work.push(d);
   }
   // Clocks with nobody present to tell wait for a later pass without a transaction each; should that
