@@ -1,7 +1,7 @@
 import type { Queryable } from '../../store/db.ts';
 import type { ClockRule } from '../profile/rules.ts';
 import type { EscalationTarget } from '../../process/schema.ts';
-import { presentAt } from './presence.ts';
+import { peopleAt, type PersonAt } from './presence.ts';
 
 // Who is told about a running clock.
 //
@@ -9,7 +9,7 @@ import { presentAt } from './presence.ts';
 //   comes from (the central team for triage clocks, the project's security team for project clocks).
 // - escalation: the profile's escalateTo targets (central-team, project-team, secondary-contact,
 //   triage-role), never the owner; if none of them is present, the central team.
-// People who are not present (presentAt: unavailable, disabled, away, or on a day off today in their
+// People who are not present (peopleAt: unavailable, disabled, away, or on a day off today in their
 // own time zone) or have no address are skipped.
 
 export type NoticeKind = 'reminder' | 'escalation';
@@ -88,13 +88,8 @@ export async function loadFactsOf(q: Queryable, reportIds: readonly string[]): P
   );
 }
 
-export interface Person {
-  id: string;
-  name: string;
-  timeZone: string;
-  email: string | null;
-  present: boolean;
-}
+/** A person a notice may go to: their address, and whether they are present now. */
+export type Person = PersonAt;
 
 /** Why a person gets the notice; decides the sentence that tells them. */
 export type Because = 'owner' | 'stage-team' | EscalationTarget | 'fallback';
@@ -160,7 +155,7 @@ export async function decideAll(q: Queryable, clocks: readonly Undecided[], now:
     const owner = clocks[i]!.d.owner_id;
     if (owner) ids.add(owner);
   }
-  const people = await loadPeople(q, [...ids], now);
+  const people = await peopleAt(q, [...ids], now);
   return targets.map((t, i) => choose(clocks[i]!.kind, clocks[i]!.d, t, people));
 }
 
@@ -255,17 +250,4 @@ async function subsystemsOf(tx: Queryable, scope: CaseFacts['projects'], compone
     [assigned, scope.map((p) => p.projectId), components.map((x) => x.toLowerCase())],
   );
   return r.rows;
-}
-
-/** The people with their address and whether they are present now. */
-async function loadPeople(tx: Queryable, ids: string[], now: Date): Promise<Map<string, Person>> {
-  if (ids.length === 0) return new Map();
-  const r = await tx.query<{ id: string; name: string; time_zone: string; email: string | null }>(
-    `SELECT p.id, p.name, p.time_zone,
-            (SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.is_primary DESC, e.email LIMIT 1) AS email
-       FROM people p WHERE p.id = ANY($1::uuid[])`,
-    [ids],
-  );
-  const present = await presentAt(tx, ids, now);
-  return new Map(r.rows.map((p) => [p.id, { id: p.id, name: p.name, timeZone: p.time_zone, email: p.email, present: present.has(p.id) }]));
 }
