@@ -8,8 +8,8 @@ import { decideAll, decideRecipients, loadFacts, loadFactsOf, type NoticeKind, t
 
 // Sending the notices of one kind (reminder or escalation) for one running clock.
 //
-// Each clock is handled in its own transaction: lock the deadline row (a clock stopped meanwhile is
-// skipped), decide the recipients, claim one `notices` row per recipient with INSERT ... ON CONFLICT
+// Each clock is handled in its own transaction: lock the deadline row (a clock stopped meanwhile, or
+// given notices of this kind by another scheduler, is skipped), decide the recipients, claim one `notices` row per recipient with INSERT ... ON CONFLICT
 // DO NOTHING, and only for the rows this transaction inserted queue the mail in the outbox and append
 // the audit event. Several servers may send at the same time: the unique (deadline, kind, person) row
 // decides who sends.
@@ -72,7 +72,15 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     // foreign key takes anyway) and then the deadline's means the two wait for each other instead of
     // deadlocking, and a clock stopped meanwhile is seen as stopped.
     await tx.query('SELECT 1 FROM reports WHERE id = $1 FOR KEY SHARE', [d.report_id]);
-    const live = await tx.query('SELECT id FROM deadlines WHERE id = $1 AND stopped_at IS NULL AND paused_at IS NULL FOR UPDATE', [d.id]);
+    // A clock that already has notices of this kind was settled by another scheduler meanwhile: nothing
+    // to decide. (One whose notices commit while this waits for the lock is settled by the claim below.)
+    const live = await tx.query(
+      `SELECT d.id FROM deadlines d
+        WHERE d.id = $1 AND d.stopped_at IS NULL AND d.paused_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.deadline_id = d.id AND n.kind = $2)
+          FOR UPDATE OF d`,
+      [d.id, kind],
+    );
     if (live.rows.length === 0) return 0;
     const rule = rules.clockRule(d.clock);
     const c = await loadFacts(tx, d.report_id);
