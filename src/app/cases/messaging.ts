@@ -7,7 +7,7 @@ import { caseSensitiveValues } from './sensitive.ts';
 import type { SensitiveValue } from '../../domain/sensitive.ts';
 import { outsideLeaks } from './outside-text.ts';
 import type { ProfileRules, Stage } from '../profile/rules.ts';
-import { type DeliveryReads, messageIdDomain, outsideAddresses, planDeliveries } from '../delivery/deliveries.ts';
+import { type DeliveryReads, knownAddresses, messageIdDomain, outsideOf, planDeliveries } from '../delivery/deliveries.ts';
 import { hasStatusLink, reporterMailPlan, statusLinkOf } from '../delivery/reporter-plan.ts';
 import { holdDelivery } from '../delivery/held.ts';
 import { candidateKeysOf, HELD_NOTICE_TEMPLATE, heldNoticeEnvelope, noticeDue } from './reporter-notice.ts';
@@ -148,7 +148,8 @@ export async function queueMail(
   // before anything is queued and names the part of the mail and the kinds, never a value.
   // Most mail goes to members, lists and the reporter: the reporter record is read only when an
   // address is neither a member's nor a list's.
-  const outside = opts.guard ? [] : await outsideAddresses(tx, opts.envelope);
+  const known = await knownAddresses(tx, opts.envelope);
+  const outside = opts.guard ? [] : outsideOf(known);
   const reporterAddress = outside.length > 0 ? await reporterAddressOf(ctx, tx, opts.reportId) : null;
   if (opts.guard || outside.some((a) => a !== reporterAddress)) {
     const leaks = outsideLeaks(
@@ -170,7 +171,7 @@ export async function queueMail(
     [id, opts.reportId, opts.incidentId, opts.templateId, ctx.app.sealer.sealJson(opts.envelope, aad('outbox', 'envelope', id)), at],
   );
   // One delivery per recipient, each with its Message-ID fixed now (retries never change it).
-  await planDeliveries(ctx, tx, at, { outboxId: id, reportId: opts.reportId, envelope: opts.envelope, reads: opts.reads });
+  await planDeliveries(ctx, tx, at, { outboxId: id, reportId: opts.reportId, envelope: opts.envelope, reads: opts.reads, known });
   return id;
 }
 
