@@ -108,11 +108,13 @@ export interface EnvelopeAttachment {
 }
 
 /**
- * What queueMail reads of a case besides the addresses: its sensitive values for the leak guard, who
- * may see it, and the Message-ID domain. For several mails of one case queued in one transaction that
- * changes none of these in between (the SLA notices of a clock, one per recipient), each is read once.
+ * What queueMail reads of a case besides the addresses: the reporter's address and the case's
+ * sensitive values for the leak guard, who may see it, and the Message-ID domain. For several mails
+ * of one case queued in one transaction that changes none of these in between (the SLA notices of a
+ * clock, one per recipient; a reporter's held copy and the notice about it), each is read once.
  */
 export interface MailReads extends DeliveryReads {
+  reporterAddress(): Promise<string | null>;
   sensitive(): Promise<SensitiveValue[]>;
 }
 
@@ -122,6 +124,7 @@ export function mailReads(ctx: Ctx, tx: Queryable, reportId: string): MailReads 
     return () => (p ??= read());
   };
   return {
+    reporterAddress: once(() => reporterAddressOf(ctx, tx, reportId)),
     sensitive: once(() => caseSensitiveValues(ctx.app, tx, reportId)),
     access: once(async () => (await loadCase(tx, reportId))?.facts ?? null),
     messageIdDomain: once(() => messageIdDomain(ctx, tx)),
@@ -150,7 +153,7 @@ export async function queueMail(
   // address is neither a member's nor a list's.
   const known = await knownAddresses(tx, opts.envelope);
   const outside = opts.guard ? [] : outsideOf(known);
-  const reporterAddress = outside.length > 0 ? await reporterAddressOf(ctx, tx, opts.reportId) : null;
+  const reporterAddress = outside.length > 0 ? await (opts.reads?.reporterAddress() ?? reporterAddressOf(ctx, tx, opts.reportId)) : null;
   if (opts.guard || outside.some((a) => a !== reporterAddress)) {
     const leaks = outsideLeaks(
       { subject: opts.envelope.subject, body: opts.envelope.body },
@@ -234,6 +237,8 @@ export async function messageReporter(
     const held = plan.mode === 'refused';
     const page = held ? await hasStatusLink(ctx.app, tx, c.row.reportId, plan.address) : false;
     const notify = held && (await noticeDue(tx, c.row.reportId, at));
+    // The copy and the notice about it are two mails of this case: what queueMail reads of it is read once.
+    const reads = mailReads(ctx, tx, c.row.reportId);
     const envelope: Envelope = {
       to: [reporter.email],
       cc,
@@ -250,6 +255,7 @@ export async function messageReporter(
       incidentId: c.row.incidentId,
       templateId: content.templateId,
       envelope,
+      reads,
     });
     if (held) {
       await holdDelivery(ctx, tx, at, outboxId, plan.address, plan.why);
@@ -267,6 +273,7 @@ export async function messageReporter(
           incidentId: c.row.incidentId,
           templateId: HELD_NOTICE_TEMPLATE,
           envelope: notice,
+          reads,
         });
       }
     }
