@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { App } from '../app/context.ts';
 import { rulesOf } from '../app/admin/instance.ts';
 import type { ProfileRules } from '../app/profile/rules.ts';
-import { type NoticeKind, sendClockNotices } from '../app/sla/notices.ts';
+import { clocksWithRecipients, type NoticeKind, sendClockNotices } from '../app/sla/notices.ts';
 import { recordSchedulerPass } from '../app/sla/heartbeats.ts';
 import { type ClockDue, clocksDue } from '../app/sla/due.ts';
 import { EmbargoError } from '../domain/errors.ts';
@@ -13,9 +13,10 @@ import { startLoop } from './loop.ts';
 // The SLA scheduler: reminders before a clock is due and escalations once it has passed.
 //
 // A pass selects the running clocks (deadlines not stopped and not paused) whose reminder time has
-// come or whose deadline has passed and that have no notice of that kind yet, and hands each to the
-// notices use case (src/app/sla/notices.ts), which decides the recipients and claims each notice in
-// the database, so that several servers running passes at once send each notice once.
+// come or whose deadline has passed and that have no notice of that kind yet, keeps those with someone
+// present to tell, and hands each to the notices use case (src/app/sla/notices.ts), which decides the
+// recipients again under the clock's lock and claims each notice in the database, so that several
+// servers running passes at once send each notice once.
 
 export type { NoticeKind } from '../app/sla/notices.ts';
 
@@ -44,13 +45,19 @@ export async function runSlaScheduler(app: App, now: Date): Promise<SchedulerRes
   }
   const defaultLead: ReminderLead = { amount: app.config.slaRemindBeforeHours, unit: 'hours' };
   const leadOf = (clock: string): ReminderLead => rules.clockRule(clock)?.remindBefore ?? defaultLead;
-  const horizon = new Date(now.getTime() + Math.max(maxLeadMs(defaultLead), ...rules.clocks.map((c) => maxLeadMs(leadOf(c.id)))));
+  // Each clock's own horizon: a lead in hours is exact in the selection, so only a lead in working
+  // days brings the clocks that are not due yet, to be computed in the owner's calendar here.
+  const ahead = (lead: ReminderLead) => new Date(now.getTime() + maxLeadMs(lead));
+  const horizons = { byClock: new Map(rules.clocks.map((c) => [c.id, ahead(leadOf(c.id))])), other: ahead(defaultLead) };
 
   const work: ClockDue[] = [];
-  for (const d of await clocksDue(app.db, now, horizon)) {
+  for (const d of await clocksDue(app.db, now, horizons)) {
     if (d.kind === 'escalation' || reminderInstant(d, leadOf(d.clock)) <= now.getTime()) work.push(d);
   }
-  for (const d of work) {
+  // Clocks with nobody present to tell wait for a later pass without a transaction each; should that
+  // joint read fail, every clock is tried on its own and a failure is reported with it.
+  const toSend = await clocksWithRecipients(app, rules, work, now).catch(() => work);
+  for (const d of toSend) {
     try {
       const sent = await sendClockNotices(app, rules, d.kind, d, now);
       if (d.kind === 'reminder') result.reminders += sent;

@@ -26,7 +26,27 @@ import { audit, requireAdmin, requirePerson, type App, type Ctx } from '../conte
 
 const cache = new Map<string, ProfileRules>();
 
-export async function rulesOf(tx: Queryable): Promise<ProfileRules> {
+/**
+ * The rules a transaction has read, by its Queryable (each transaction has its own): a use case asks
+ * rulesOf(tx) in its gate, in every emit and in its mail, and the profile is 15 KB of text. The two
+ * writers of the instance row below forget their transaction's entry. The database itself (outside a
+ * transaction) is read at every call: another server may have changed the profile since.
+ */
+const perTransaction = new WeakMap<Queryable, Promise<ProfileRules>>();
+
+export function rulesOf(tx: Queryable): Promise<ProfileRules> {
+  if ('transaction' in tx) return readRules(tx);
+  let rules = perTransaction.get(tx);
+  if (!rules) {
+    rules = readRules(tx);
+    perTransaction.set(tx, rules);
+    // A desk not set up yet is asked again (the transaction may be the one that sets it up).
+    rules.catch(() => perTransaction.delete(tx));
+  }
+  return rules;
+}
+
+async function readRules(tx: Queryable): Promise<ProfileRules> {
   const r = await tx.query<{ name: string; profile_yaml: string }>('SELECT name, profile_yaml FROM instance WHERE id = 1');
   const row = r.rows[0];
   if (!row) throw new EmbargoError('conflict', 'This desk is not set up yet: run `embargo init` or open the setup page.');
@@ -120,6 +140,7 @@ export async function initInstance(app: App, raw: unknown): Promise<InitResult> 
       'INSERT INTO instance (id, name, profile_id, profile_yaml, default_time_zone, created_at) VALUES (1, $1, $2, $3, $4, $5)',
       [input.name, profile.id, yaml, input.timeZone, now],
     );
+    perTransaction.delete(tx);
     const rules = rulesFromProfile(profile, input.name);
     const teamId = crypto.randomUUID();
     await insertTeam(
@@ -203,6 +224,7 @@ export async function replaceProfile(ctx: Ctx, tx: Queryable, yaml: string, now:
     );
   }
   await tx.query('UPDATE instance SET profile_id = $1, profile_yaml = $2 WHERE id = 1', [profile.id, yaml]);
+  perTransaction.delete(tx);
   await audit(ctx, tx, now, {
     action: 'instance.profile_updated',
     subjectType: 'instance',

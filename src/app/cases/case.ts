@@ -35,6 +35,8 @@ export interface LoadedCase {
 }
 
 export async function loadCase(tx: Queryable, reportId: string, lock = false): Promise<LoadedCase | null> {
+  // One statement whether the report exists, is hidden or is unknown: visibleCase's "not found" must
+  // not be quicker for an id that does not exist. Its projects and participants come as JSON arrays.
   const r = await tx.query<{
     id: string;
     number: number;
@@ -51,36 +53,31 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
     reporter_sealed: string;
     title_sealed: string;
     credit_preference: string;
-  }>(
-    `SELECT r.id, r.number, r.channel, r.received_at, r.rm_state, r.triager_id, r.acknowledged_at, r.incident_id,
-            i.ref, i.status, i.contact_id, i.serious_at, r.reporter_sealed, r.title_sealed, r.credit_preference
-       FROM reports r LEFT JOIN incidents i ON i.id = r.incident_id
-      WHERE r.id = $1 ${lock ? 'FOR UPDATE OF r' : ''}`,
-    [reportId],
-  );
-  const row = r.rows[0];
-  // The same three statements whether the report exists, is hidden or is unknown (NO_SUCH_ID for
-  // what is missing): visibleCase's "not found" must not be quicker for an id that does not exist.
-  const projects = (
-    await tx.query<{
+    projects: {
       project_id: string;
       slug: string;
       name: string;
       rm_state: ReportState;
       handler_id: string | null;
       alias: string | null;
-    }>(
-      `SELECT ip.project_id, p.slug, p.name, ip.rm_state, ip.handler_id, t.alias
-         FROM incident_projects ip JOIN projects p ON p.id = ip.project_id JOIN teams t ON t.id = p.security_team_id
-        WHERE ip.incident_id = $1 ORDER BY p.slug`,
-      [row?.incident_id ?? NO_SUCH_ID],
-    )
-  ).rows;
-  const participants = await tx.query<{ person_id: string; role: 'collaborator' | 'assignee' }>(
-    'SELECT person_id, role FROM case_participants WHERE report_id = $1',
+    }[];
+    participants: { person_id: string; role: 'collaborator' | 'assignee' }[];
+  }>(
+    `SELECT r.id, r.number, r.channel, r.received_at, r.rm_state, r.triager_id, r.acknowledged_at, r.incident_id,
+            i.ref, i.status, i.contact_id, i.serious_at, r.reporter_sealed, r.title_sealed, r.credit_preference,
+            (SELECT coalesce(json_agg(json_build_object('project_id', ip.project_id, 'slug', p.slug, 'name', p.name, 'rm_state', ip.rm_state,
+                                                        'handler_id', ip.handler_id, 'alias', t.alias) ORDER BY p.slug), '[]')
+               FROM incident_projects ip JOIN projects p ON p.id = ip.project_id JOIN teams t ON t.id = p.security_team_id
+              WHERE ip.incident_id = r.incident_id) AS projects,
+            (SELECT coalesce(json_agg(json_build_object('person_id', cp.person_id, 'role', cp.role)), '[]')
+               FROM case_participants cp WHERE cp.report_id = r.id) AS participants
+       FROM reports r LEFT JOIN incidents i ON i.id = r.incident_id
+      WHERE r.id = $1 ${lock ? 'FOR UPDATE OF r' : ''}`,
     [reportId],
   );
+  const row = r.rows[0];
   if (!row) return null;
+  const projects = row.projects;
   return {
     row: {
       reportId: row.id,
@@ -107,7 +104,7 @@ export async function loadCase(tx: Queryable, reportId: string, lock = false): P
       incidentOpen: row.status === 'open',
       serious: row.serious_at !== null,
       projects: projects.map((p) => ({ projectId: p.project_id, rmState: p.rm_state, handlerId: p.handler_id })),
-      participants: participants.rows.map((p) => ({ personId: p.person_id, role: p.role })),
+      participants: row.participants.map((p) => ({ personId: p.person_id, role: p.role })),
     },
     projects: projects.map((p) => ({
       projectId: p.project_id,

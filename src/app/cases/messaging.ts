@@ -2,11 +2,12 @@ import type { Queryable } from '../../store/db.ts';
 import { reporterReference } from '../../domain/reporter-facing.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { aad, actorId, type Ctx } from '../context.ts';
-import { openReporter, type LoadedCase, type Reporter } from './case.ts';
+import { loadCase, openReporter, type LoadedCase, type Reporter } from './case.ts';
 import { caseSensitiveValues } from './sensitive.ts';
+import type { SensitiveValue } from '../../domain/sensitive.ts';
 import { outsideLeaks } from './outside-text.ts';
 import type { ProfileRules, Stage } from '../profile/rules.ts';
-import { outsideAddresses, planDeliveries } from '../delivery/deliveries.ts';
+import { type DeliveryReads, knownAddresses, messageIdDomain, outsideOf, planDeliveries } from '../delivery/deliveries.ts';
 import { hasStatusLink, reporterMailPlan, statusLinkOf } from '../delivery/reporter-plan.ts';
 import { holdDelivery } from '../delivery/held.ts';
 import { candidateKeysOf, HELD_NOTICE_TEMPLATE, heldNoticeEnvelope, noticeDue } from './reporter-notice.ts';
@@ -106,6 +107,30 @@ export interface EnvelopeAttachment {
   contentBase64: string;
 }
 
+/**
+ * What queueMail reads of a case besides the addresses: the reporter's address and the case's
+ * sensitive values for the leak guard, who may see it, and the Message-ID domain. For several mails
+ * of one case queued in one transaction that changes none of these in between (the SLA notices of a
+ * clock, one per recipient; a reporter's held copy and the notice about it), each is read once.
+ */
+export interface MailReads extends DeliveryReads {
+  reporterAddress(): Promise<string | null>;
+  sensitive(): Promise<SensitiveValue[]>;
+}
+
+export function mailReads(ctx: Ctx, tx: Queryable, reportId: string): MailReads {
+  const once = <T>(read: () => Promise<T>): (() => Promise<T>) => {
+    let p: Promise<T> | undefined;
+    return () => (p ??= read());
+  };
+  return {
+    reporterAddress: once(() => reporterAddressOf(ctx, tx, reportId)),
+    sensitive: once(() => caseSensitiveValues(ctx.app, tx, reportId)),
+    access: once(async () => (await loadCase(tx, reportId))?.facts ?? null),
+    messageIdDomain: once(() => messageIdDomain(ctx, tx)),
+  };
+}
+
 export async function queueMail(
   ctx: Ctx,
   tx: Queryable,
@@ -117,6 +142,8 @@ export async function queueMail(
     envelope: Envelope;
     /** Check for the case's sensitive values whoever receives it (notices, drafts): a second lock on the door. */
     guard?: boolean;
+    /** The reads of this case shared by the mails of one transaction (mailReads(ctx, tx, reportId)). */
+    reads?: MailReads;
   },
 ): Promise<string> {
   // The leak guard: mail that reaches anyone outside the security teams but the reporter (an address
@@ -124,12 +151,13 @@ export async function queueMail(
   // before anything is queued and names the part of the mail and the kinds, never a value.
   // Most mail goes to members, lists and the reporter: the reporter record is read only when an
   // address is neither a member's nor a list's.
-  const outside = opts.guard ? [] : await outsideAddresses(tx, opts.envelope);
-  const reporterAddress = outside.length > 0 ? await reporterAddressOf(ctx, tx, opts.reportId) : null;
+  const known = await knownAddresses(tx, opts.envelope);
+  const outside = opts.guard ? [] : outsideOf(known);
+  const reporterAddress = outside.length > 0 ? await (opts.reads?.reporterAddress() ?? reporterAddressOf(ctx, tx, opts.reportId)) : null;
   if (opts.guard || outside.some((a) => a !== reporterAddress)) {
     const leaks = outsideLeaks(
       { subject: opts.envelope.subject, body: opts.envelope.body },
-      await caseSensitiveValues(ctx.app, tx, opts.reportId),
+      await (opts.reads?.sensitive() ?? caseSensitiveValues(ctx.app, tx, opts.reportId)),
     );
     if (leaks.length > 0) {
       throw new EmbargoError(
@@ -146,7 +174,7 @@ export async function queueMail(
     [id, opts.reportId, opts.incidentId, opts.templateId, ctx.app.sealer.sealJson(opts.envelope, aad('outbox', 'envelope', id)), at],
   );
   // One delivery per recipient, each with its Message-ID fixed now (retries never change it).
-  await planDeliveries(ctx, tx, at, { outboxId: id, reportId: opts.reportId, envelope: opts.envelope });
+  await planDeliveries(ctx, tx, at, { outboxId: id, reportId: opts.reportId, envelope: opts.envelope, reads: opts.reads, known });
   return id;
 }
 
@@ -209,6 +237,8 @@ export async function messageReporter(
     const held = plan.mode === 'refused';
     const page = held ? await hasStatusLink(ctx.app, tx, c.row.reportId, plan.address) : false;
     const notify = held && (await noticeDue(tx, c.row.reportId, at));
+    // The copy and the notice about it are two mails of this case: what queueMail reads of it is read once.
+    const reads = mailReads(ctx, tx, c.row.reportId);
     const envelope: Envelope = {
       to: [reporter.email],
       cc,
@@ -225,6 +255,7 @@ export async function messageReporter(
       incidentId: c.row.incidentId,
       templateId: content.templateId,
       envelope,
+      reads,
     });
     if (held) {
       await holdDelivery(ctx, tx, at, outboxId, plan.address, plan.why);
@@ -242,6 +273,7 @@ export async function messageReporter(
           incidentId: c.row.incidentId,
           templateId: HELD_NOTICE_TEMPLATE,
           envelope: notice,
+          reads,
         });
       }
     }

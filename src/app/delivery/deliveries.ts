@@ -110,34 +110,79 @@ export async function principalsOf(tx: Queryable, personIds: readonly string[]):
   return out;
 }
 
+/**
+ * What planning a case's deliveries reads besides the addresses: who may see the case and the
+ * Message-ID domain. A caller queueing several mails of one case in one transaction reads them once
+ * (messaging.ts, mailReads).
+ */
+export interface DeliveryReads {
+  access(): Promise<CaseFacts | null>;
+  messageIdDomain(): Promise<string>;
+}
+
+/** How the desk knows an envelope's addresses: its lists among them, with their teams' members, and its people's. */
+export interface KnownAddresses {
+  /** The envelope's addresses, lower case, each once. */
+  addresses: string[];
+  /** The teams whose list each list address is. */
+  aliasTeams: Map<string, string[]>;
+  /** The person each personal address is. */
+  personOf: Map<string, string>;
+  /** The members of the lists' teams. */
+  viaAlias: string[];
+}
+
+/** The envelope's addresses as the desk knows them, in one statement. */
+export async function knownAddresses(tx: Queryable, envelope: Envelope): Promise<KnownAddresses> {
+  const addresses = [...new Set([...envelope.to, ...envelope.cc].map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
+  const known: KnownAddresses = { addresses, aliasTeams: new Map(), personOf: new Map(), viaAlias: [] };
+  if (addresses.length === 0) return known;
+  const r = await tx.query<{ kind: 'list' | 'person' | 'member'; address: string | null; id: string }>(
+    `WITH lists AS (SELECT address, team_id FROM mail_aliases WHERE address = ANY($1)
+                    UNION SELECT lower(alias), id FROM teams WHERE lower(alias) = ANY($1))
+     SELECT 'list' AS kind, address, team_id AS id FROM lists
+     UNION ALL SELECT 'person', email, person_id FROM person_emails WHERE email = ANY($1)
+     UNION ALL SELECT 'member', NULL, m.person_id FROM (SELECT DISTINCT person_id FROM team_members WHERE team_id IN (SELECT team_id FROM lists)) m`,
+    [addresses],
+  );
+  for (const row of r.rows) {
+    if (row.kind === 'list') known.aliasTeams.set(row.address!, [...(known.aliasTeams.get(row.address!) ?? []), row.id]);
+    else if (row.kind === 'person') known.personOf.set(row.address!, row.id);
+    else known.viaAlias.push(row.id);
+  }
+  return known;
+}
+
+/**
+ * The addresses that are neither one of the desk's lists nor a person's: mail to them leaves the desk
+ * as written (encrypted to their key at most), so the leak guard checks it first.
+ */
+export function outsideOf(known: KnownAddresses): string[] {
+  return known.addresses.filter((a) => !known.aliasTeams.has(a) && !known.personOf.has(a));
+}
+
 /** Splits the envelope's addresses into members and external recipients, aliases expanded. */
 export async function planDeliveries(
   ctx: Ctx,
   tx: Queryable,
   at: Date,
-  opts: { outboxId: string; reportId: string | null; envelope: Envelope },
+  opts: {
+    outboxId: string;
+    reportId: string | null;
+    envelope: Envelope;
+    reads?: DeliveryReads;
+    /** The envelope's addresses, when the caller looked them up already (knownAddresses). */
+    known?: KnownAddresses;
+  },
 ): Promise<PlannedDelivery[]> {
-  const addresses = [...new Set([...opts.envelope.to, ...opts.envelope.cc].map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
+  const { addresses, aliasTeams, personOf, viaAlias } = opts.known ?? (await knownAddresses(tx, opts.envelope));
   if (addresses.length === 0) return [];
-  const aliasRows = await tx.query<{ address: string; team_id: string }>(
-    `SELECT address, team_id FROM mail_aliases WHERE address = ANY($1)
-     UNION SELECT lower(alias), id FROM teams WHERE lower(alias) = ANY($1)`,
-    [addresses],
-  );
-  const aliasTeams = new Map<string, string[]>();
-  for (const row of aliasRows.rows) aliasTeams.set(row.address, [...(aliasTeams.get(row.address) ?? []), row.team_id]);
-  const direct = await tx.query<{ email: string; person_id: string }>('SELECT email, person_id FROM person_emails WHERE email = ANY($1)', [
-    addresses,
-  ]);
-  const personOf = new Map(direct.rows.map((r) => [r.email, r.person_id]));
-  const teamIds = [...new Set([...aliasTeams.values()].flat())];
-  const viaAlias = teamIds.length
-    ? (await tx.query<{ person_id: string }>('SELECT DISTINCT person_id FROM team_members WHERE team_id = ANY($1)', [teamIds])).rows.map(
-        (r) => r.person_id,
-      )
-    : [];
   const people = await principalsOf(tx, [...personOf.values(), ...viaAlias]);
-  const facts: CaseFacts | null = opts.reportId ? ((await loadCase(tx, opts.reportId))?.facts ?? null) : null;
+  const facts: CaseFacts | null = opts.reads
+    ? await opts.reads.access()
+    : opts.reportId
+      ? ((await loadCase(tx, opts.reportId))?.facts ?? null)
+      : null;
 
   const planned = new Map<string, Omit<PlannedDelivery, 'id' | 'messageId'>>();
   const addMember = (personId: string, fromAlias: boolean) => {
@@ -164,7 +209,7 @@ export async function planDeliveries(
   }
   for (const personId of viaAlias) addMember(personId, true);
 
-  const domain = await messageIdDomain(ctx, tx);
+  const domain = await (opts.reads?.messageIdDomain() ?? messageIdDomain(ctx, tx));
   const out: PlannedDelivery[] = [...planned.values()].map((d) => ({
     ...d,
     id: randomUUID(),
@@ -191,23 +236,6 @@ export async function planDeliveries(
     ],
   );
   return out;
-}
-
-/**
- * The addresses of an envelope that are neither one of the desk's lists nor a person's: mail to them
- * leaves the desk as written (encrypted to their key at most), so the leak guard checks it first.
- */
-export async function outsideAddresses(tx: Queryable, envelope: Envelope): Promise<string[]> {
-  const addresses = [...new Set([...envelope.to, ...envelope.cc].map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
-  if (addresses.length === 0) return [];
-  const known = await tx.query<{ address: string }>(
-    `SELECT address FROM mail_aliases WHERE address = ANY($1)
-     UNION SELECT lower(alias) FROM teams WHERE lower(alias) = ANY($1)
-     UNION SELECT email FROM person_emails WHERE email = ANY($1)`,
-    [addresses],
-  );
-  const inside = new Set(known.rows.map((r) => r.address));
-  return addresses.filter((a) => !inside.has(a));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ import { personCalendarExtras } from './calendars.ts';
 
 // SLA clocks are rows in `deadlines`: started when the profile's start event happens, stopped by its
 // stop events, and recomputed (old row stopped with a reason, new row started) when the owner changes.
-// reports.next_due_at and incidents.next_due_at cache the earliest running deadline for the queue.
+// reports.next_due_at and incidents.next_due_at cache the earliest running deadline for the queue;
+// each function here refreshes them when it changed a running clock, and only then.
 
 export interface ClockScope {
   reportId: string;
@@ -60,6 +61,7 @@ export async function startClocks(
   ownerFor: (ownerRole: string) => string | null,
   priorityDays: number | null = null,
 ): Promise<void> {
+  let started = 0;
   for (const rule of rules.clocksStartingOn(event)) {
     // A clock whose length comes from the priority starts only once a priority is known.
     const amount = rule.amount ?? priorityDays;
@@ -67,41 +69,40 @@ export async function startClocks(
     const ownerId = ownerFor(rule.ownerRole);
     const cal = await ownerCalendar(tx, ownerId);
     await insertDeadline(tx, scope, rule.id, ownerId, cal.timeZone, start, dueAt({ amount, unit: rule.unit }, start, cal));
+    started++;
   }
-  await refreshNextDue(tx, scope.reportId);
+  if (started > 0) await refreshNextDue(tx, scope.reportId);
 }
 
 export async function stopClocks(tx: Queryable, rules: ProfileRules, event: CaseEvent, scope: ClockScope, at: Date): Promise<void> {
   const ids = rules.clocksStoppingOn(event);
   if (ids.length === 0) return;
-  await tx.query(
+  const r = await tx.query(
     `UPDATE deadlines SET stopped_at = $3, stop_reason = $4
       WHERE report_id = $1 AND clock = ANY($2) AND stopped_at IS NULL
         AND ($5::uuid IS NULL OR project_id = $5)`,
     [scope.reportId, ids, at, event, scope.projectId ?? null],
   );
-  await refreshNextDue(tx, scope.reportId);
+  if (r.rowCount > 0) await refreshNextDue(tx, scope.reportId);
 }
 
 /** Stops every running clock of one project's part (the project was taken off the incident). */
 export async function stopProjectClocks(tx: Queryable, reportId: string, projectId: string, at: Date, why: string): Promise<void> {
-  await tx.query('UPDATE deadlines SET stopped_at = $3, stop_reason = $4 WHERE report_id = $1 AND project_id = $2 AND stopped_at IS NULL', [
-    reportId,
-    projectId,
-    at,
-    supersededReason(why),
-  ]);
-  await refreshNextDue(tx, reportId);
+  const r = await tx.query(
+    'UPDATE deadlines SET stopped_at = $3, stop_reason = $4 WHERE report_id = $1 AND project_id = $2 AND stopped_at IS NULL',
+    [reportId, projectId, at, supersededReason(why)],
+  );
+  if (r.rowCount > 0) await refreshNextDue(tx, reportId);
 }
 
 /** Stops every running clock of the case (it was closed or rejected). */
 export async function stopAllClocks(tx: Queryable, reportId: string, at: Date, reason: StopReason<EmittedEvent>): Promise<void> {
-  await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE report_id = $1 AND stopped_at IS NULL', [
+  const r = await tx.query('UPDATE deadlines SET stopped_at = $2, stop_reason = $3 WHERE report_id = $1 AND stopped_at IS NULL', [
     reportId,
     at,
     reason,
   ]);
-  await refreshNextDue(tx, reportId);
+  if (r.rowCount > 0) await refreshNextDue(tx, reportId);
 }
 
 /**
@@ -142,6 +143,7 @@ export async function reassignClocks(
   );
   if (running.rows.length === 0) return;
   const cal = await ownerCalendar(tx, newOwnerId);
+  let replaced = 0;
   for (const d of running.rows) {
     const rule = rules.clockRule(d.clock);
     // Priority-length clocks count calendar days and keep their due date when the owner changes.
@@ -150,8 +152,9 @@ export async function reassignClocks(
     const start = new Date(d.started_at);
     const where = { reportId: scope.reportId, incidentId: d.incident_id, projectId: d.project_id };
     await insertDeadline(tx, where, d.clock, newOwnerId, cal.timeZone, start, dueAt({ amount: rule.amount, unit: rule.unit }, start, cal));
+    replaced++;
   }
-  await refreshNextDue(tx, scope.reportId);
+  if (replaced > 0) await refreshNextDue(tx, scope.reportId);
 }
 
 /**
@@ -170,6 +173,7 @@ export async function startPriorityClocks(
   why = 'priority changed',
 ): Promise<Date | null> {
   let latest: Date | null = null;
+  let started = 0;
   for (const rule of rules.clocks) {
     if (rule.amount !== null) continue;
     const start = eventTimes[rule.startsOn];
@@ -196,9 +200,10 @@ export async function startPriorityClocks(
       why,
     );
     await insertDeadline(tx, scope, rule.id, ownerId, cal.timeZone, start, due);
+    started++;
     if (!latest || due > latest) latest = due;
   }
-  await refreshNextDue(tx, scope.reportId);
+  if (started > 0) await refreshNextDue(tx, scope.reportId);
   return latest;
 }
 
@@ -210,7 +215,7 @@ export async function pauseClocks(tx: Queryable, rules: ProfileRules, event: Cas
     'UPDATE deadlines SET paused_at = $3 WHERE report_id = $1 AND clock = ANY($2) AND stopped_at IS NULL AND paused_at IS NULL',
     [reportId, ids, at],
   );
-  await refreshNextDue(tx, reportId);
+  if (r.rowCount > 0) await refreshNextDue(tx, reportId);
   return r.rowCount;
 }
 
@@ -254,6 +259,6 @@ export async function resumeClocks(tx: Queryable, rules: ProfileRules, event: Ca
       due,
     );
   }
-  await refreshNextDue(tx, reportId);
+  if (paused.rows.length > 0) await refreshNextDue(tx, reportId);
   return paused.rows.length;
 }

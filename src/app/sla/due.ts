@@ -16,11 +16,23 @@ export interface ClockDue extends RunningDeadline {
 }
 
 /**
- * Running clocks past their deadline without an escalation, and clocks due within the horizon without
- * a reminder (with their owner's calendar: a lead in working days counts in it), in one scan of the
- * running deadlines, earliest due first.
+ * How far ahead each clock's reminders may fall: the latest due instant at which a clock of that name
+ * may need its reminder now (now + its lead, or the furthest its lead in working days can reach), and
+ * the same for clocks the profile does not name.
  */
-export async function clocksDue(db: Queryable, now: Date, horizon: Date): Promise<ClockDue[]> {
+export interface Horizons {
+  byClock: ReadonlyMap<string, Date>;
+  other: Date;
+}
+
+/**
+ * Running clocks past their deadline without an escalation, and clocks due within their clock's
+ * horizon without a reminder (with their owner's calendar: a lead in working days counts in it), in
+ * one scan of the running deadlines, earliest due first.
+ */
+export async function clocksDue(db: Queryable, now: Date, horizons: Horizons): Promise<ClockDue[]> {
+  const clocks = [...horizons.byClock.keys()];
+  const furthest = new Date(Math.max(horizons.other.getTime(), ...[...horizons.byClock.values()].map((h) => h.getTime())));
   const r = await db.query<ClockDue>(
     `SELECT CASE WHEN d.due_at <= $1 THEN 'escalation' ELSE 'reminder' END AS kind,
             d.id, d.report_id, d.incident_id, d.project_id, d.clock, d.owner_id, d.time_zone, d.due_at,
@@ -29,13 +41,15 @@ export async function clocksDue(db: Queryable, now: Date, horizon: Date): Promis
                  ELSE ARRAY(SELECT x.starts_on::text || '/' || x.ends_on::text FROM person_days_off x
                              WHERE x.person_id = d.owner_id AND x.ends_on >= (d.due_at - interval '120 days')::date
                                AND x.starts_on <= (d.due_at + interval '1 day')::date ORDER BY x.starts_on) END AS owner_days_off
-       FROM deadlines d LEFT JOIN people o ON o.id = d.owner_id
-      WHERE d.stopped_at IS NULL AND d.paused_at IS NULL AND d.due_at <= $2
+       FROM deadlines d
+       LEFT JOIN unnest($3::text[], $4::timestamptz[]) AS h(clock, horizon) ON h.clock = d.clock
+       LEFT JOIN people o ON o.id = d.owner_id
+      WHERE d.stopped_at IS NULL AND d.paused_at IS NULL AND d.due_at <= $2 AND d.due_at <= coalesce(h.horizon, $5)
         AND NOT EXISTS (SELECT 1 FROM notices n
                          WHERE n.deadline_id = d.id AND n.kind = CASE WHEN d.due_at <= $1 THEN 'escalation' ELSE 'reminder' END)
       ORDER BY d.due_at
       LIMIT ${BATCH}`,
-    [now, horizon],
+    [now, furthest, clocks, clocks.map((c) => horizons.byClock.get(c)!), horizons.other],
   );
   return r.rows;
 }

@@ -1,15 +1,15 @@
 import { deskUrl } from '../../config.ts';
 import { auditAll, type App, type AuditEntry, type Ctx } from '../context.ts';
-import { queueMail } from '../cases/messaging.ts';
+import { mailReads, queueMail } from '../cases/messaging.ts';
 import type { ProfileRules } from '../profile/rules.ts';
 import { EmbargoError } from '../../domain/errors.ts';
 import { composeNotice, minimalNotice } from './notice-text.ts';
-import { decideRecipients, loadFacts, type NoticeKind, type RunningDeadline } from './recipients.ts';
+import { decideAll, decideRecipients, loadFacts, loadFactsOf, type NoticeKind, type RunningDeadline } from './recipients.ts';
 
 // Sending the notices of one kind (reminder or escalation) for one running clock.
 //
-// Each clock is handled in its own transaction: lock the deadline row (a clock stopped meanwhile is
-// skipped), decide the recipients, claim one `notices` row per recipient with INSERT ... ON CONFLICT
+// Each clock is handled in its own transaction: lock the deadline row (a clock stopped meanwhile, or
+// given notices of this kind by another scheduler, is skipped), decide the recipients, claim one `notices` row per recipient with INSERT ... ON CONFLICT
 // DO NOTHING, and only for the rows this transaction inserted queue the mail in the outbox and append
 // the audit event. Several servers may send at the same time: the unique (deadline, kind, person) row
 // decides who sends.
@@ -35,6 +35,34 @@ const CLOCK_DUE = `d.report_id::text || '/' || coalesce(d.project_id::text, '-')
 
 const SYSTEM: Ctx['principal'] = { kind: 'system', label: 'sla-scheduler' };
 
+/**
+ * The clocks among `due` that have someone to tell at `now`, decided for all of them at once in a few
+ * statements outside any transaction (sendClockNotices decides again under the clock's lock). A clock
+ * whose recipients are all away stays due at every pass until someone is back; this way it costs no
+ * transaction of its own at each of them.
+ */
+export async function clocksWithRecipients<D extends RunningDeadline & { kind: NoticeKind }>(
+  app: App,
+  rules: ProfileRules,
+  due: readonly D[],
+  now: Date,
+): Promise<D[]> {
+  if (due.length === 0) return [];
+  const facts = await loadFactsOf(
+    app.db,
+    due.map((d) => d.report_id),
+  );
+  const known = due.filter((d) => facts.has(d.report_id));
+  const decisions = await decideAll(
+    app.db,
+    known.map((d) => ({ kind: d.kind, d, rule: rules.clockRule(d.clock), c: facts.get(d.report_id)! })),
+    now,
+  );
+  const told = new Set(known.filter((_, i) => decisions[i]!.recipients.length > 0));
+  // A clock whose case could not be read is left to sendClockNotices, which reports it.
+  return due.filter((d) => told.has(d) || !facts.has(d.report_id));
+}
+
 /** Sends the notices of one kind for one deadline, in one transaction; returns how many it sent. */
 export async function sendClockNotices(app: App, rules: ProfileRules, kind: NoticeKind, d: RunningDeadline, now: Date): Promise<number> {
   const ctx: Ctx = { app, principal: SYSTEM };
@@ -44,13 +72,23 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     // foreign key takes anyway) and then the deadline's means the two wait for each other instead of
     // deadlocking, and a clock stopped meanwhile is seen as stopped.
     await tx.query('SELECT 1 FROM reports WHERE id = $1 FOR KEY SHARE', [d.report_id]);
-    const live = await tx.query('SELECT id FROM deadlines WHERE id = $1 AND stopped_at IS NULL AND paused_at IS NULL FOR UPDATE', [d.id]);
+    // A clock that already has notices of this kind was settled by another scheduler meanwhile: nothing
+    // to decide. (One whose notices commit while this waits for the lock is settled by the claim below.)
+    const live = await tx.query(
+      `SELECT d.id FROM deadlines d
+        WHERE d.id = $1 AND d.stopped_at IS NULL AND d.paused_at IS NULL
+          AND NOT EXISTS (SELECT 1 FROM notices n WHERE n.deadline_id = d.id AND n.kind = $2)
+          FOR UPDATE OF d`,
+      [d.id, kind],
+    );
     if (live.rows.length === 0) return 0;
     const rule = rules.clockRule(d.clock);
     const c = await loadFacts(tx, d.report_id);
     const decision = await decideRecipients(tx, kind, d, rule, c, now);
     if (decision.recipients.length === 0) return 0;
     const events: AuditEntry[] = [];
+    // The notices of this clock are mails of one case: its sensitive values and who may see it are read once.
+    const reads = mailReads(ctx, tx, d.report_id);
     // Claim every recipient's notice in one statement; the rows that went in are this pass's to send.
     const ids = decision.recipients.map(() => crypto.randomUUID());
     // Either key decides: the deadline row, or the clock and its due instant (a clock recreated with
@@ -67,7 +105,7 @@ export async function sendClockNotices(app: App, rules: ProfileRules, kind: Noti
     for (const r of decision.recipients) {
       const noticeId = won.get(r.person.id);
       if (!noticeId) continue; // another scheduler sent this one
-      const mail = { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, guard: true };
+      const mail = { reportId: d.report_id, incidentId: c.incidentId, templateId: `sla.${kind}`, guard: true, reads };
       let redacted = false;
       let outboxId: string;
       try {

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../store/db.ts';
 import type { ClockRule } from '../profile/rules.ts';
 import type { EscalationTarget } from '../../process/schema.ts';
-import { presentAt } from './presence.ts';
+import { peopleAt, type PersonAt } from './presence.ts';
 
 // Who is told about a running clock.
 //
@@ -9,7 +9,7 @@ import { presentAt } from './presence.ts';
 //   comes from (the central team for triage clocks, the project's security team for project clocks).
 // - escalation: the profile's escalateTo targets (central-team, project-team, secondary-contact,
 //   triage-role), never the owner; if none of them is present, the central team.
-// People who are not present (presentAt: unavailable, disabled, away, or on a day off today in their
+// People who are not present (peopleAt: unavailable, disabled, away, or on a day off today in their
 // own time zone) or have no address are skipped.
 
 export type NoticeKind = 'reminder' | 'escalation';
@@ -36,7 +36,13 @@ export interface CaseFacts {
 }
 
 export async function loadFacts(tx: Queryable, reportId: string): Promise<CaseFacts> {
-  const r = await tx.query<{
+  return (await loadFactsOf(tx, [reportId])).get(reportId)!;
+}
+
+/** The facts of several cases in one statement, by report id. */
+export async function loadFactsOf(q: Queryable, reportIds: readonly string[]): Promise<Map<string, CaseFacts>> {
+  const r = await q.query<{
+    id: string;
     number: number;
     triager_id: string | null;
     incident_id: string | null;
@@ -53,38 +59,37 @@ export async function loadFacts(tx: Queryable, reportId: string): Promise<CaseFa
         }[]
       | null;
   }>(
-    `SELECT r.number, r.triager_id, i.id AS incident_id, i.ref, i.affected_components,
+    `SELECT r.id, r.number, r.triager_id, i.id AS incident_id, i.ref, i.affected_components,
             (SELECT json_agg(json_build_object('project_id', ip.project_id, 'slug', p.slug, 'name', p.name, 'security_team_id', p.security_team_id,
                                                'handler_id', ip.handler_id, 'subsystem_id', ip.subsystem_id) ORDER BY p.slug)
                FROM incident_projects ip JOIN projects p ON p.id = ip.project_id WHERE ip.incident_id = i.id) AS projects
-       FROM reports r LEFT JOIN incidents i ON i.id = r.incident_id WHERE r.id = $1`,
-    [reportId],
+       FROM reports r LEFT JOIN incidents i ON i.id = r.incident_id WHERE r.id = ANY($1::uuid[])`,
+    [[...new Set(reportIds)]],
   );
-  const row = r.rows[0]!;
-  return {
-    number: Number(row.number),
-    triagerId: row.triager_id,
-    incidentId: row.incident_id,
-    ref: row.ref,
-    components: row.affected_components ?? [],
-    projects: (row.projects ?? []).map((p) => ({
-      projectId: p.project_id,
-      slug: p.slug,
-      name: p.name,
-      teamId: p.security_team_id,
-      handlerId: p.handler_id,
-      subsystemId: p.subsystem_id,
-    })),
-  };
+  return new Map(
+    r.rows.map((row) => [
+      row.id,
+      {
+        number: Number(row.number),
+        triagerId: row.triager_id,
+        incidentId: row.incident_id,
+        ref: row.ref,
+        components: row.affected_components ?? [],
+        projects: (row.projects ?? []).map((p) => ({
+          projectId: p.project_id,
+          slug: p.slug,
+          name: p.name,
+          teamId: p.security_team_id,
+          handlerId: p.handler_id,
+          subsystemId: p.subsystem_id,
+        })),
+      },
+    ]),
+  );
 }
 
-export interface Person {
-  id: string;
-  name: string;
-  timeZone: string;
-  email: string | null;
-  present: boolean;
-}
+/** A person a notice may go to: their address, and whether they are present now. */
+export type Person = PersonAt;
 
 /** Why a person gets the notice; decides the sentence that tells them. */
 export type Because = 'owner' | 'stage-team' | EscalationTarget | 'fallback';
@@ -102,6 +107,14 @@ export interface Decision {
   subsystemName: string | null;
 }
 
+/** One clock to decide the recipients of. */
+export interface Undecided {
+  kind: NoticeKind;
+  d: RunningDeadline;
+  rule: ClockRule | undefined;
+  c: CaseFacts;
+}
+
 export async function decideRecipients(
   tx: Queryable,
   kind: NoticeKind,
@@ -110,17 +123,61 @@ export async function decideRecipients(
   c: CaseFacts,
   now: Date,
 ): Promise<Decision> {
-  const scope = d.project_id ? c.projects.filter((p) => p.projectId === d.project_id) : c.projects;
-  const teams = await tx.query<{ person_id: string; central: boolean }>(
-    `SELECT DISTINCT tm.person_id, t.kind = 'central' AS central FROM team_members tm JOIN teams t ON t.id = tm.team_id
-      WHERE t.kind = 'central' OR t.id = ANY($1::uuid[]) ORDER BY 1`,
-    [scope.map((p) => p.teamId)],
-  );
-  const central = teams.rows.filter((m) => m.central).map((m) => m.person_id);
-  const projectTeam = [...new Set(teams.rows.filter((m) => !m.central).map((m) => m.person_id))];
-  const stageTeam = (rule?.ownerTeam ?? 'central') === 'central' || scope.length === 0 ? central : projectTeam;
+  return (await decideAll(tx, [{ kind, d, rule, c }], now))[0]!;
+}
 
-  // Who the profile's targets name, in order, each with the reason they are told.
+/**
+ * The recipients of several clocks at `now`, in the order given, with the same few statements however
+ * many clocks there are: the members of the teams they name, the subsystems where a target needs
+ * them, and the people with their presence.
+ */
+export async function decideAll(q: Queryable, clocks: readonly Undecided[], now: Date): Promise<Decision[]> {
+  if (clocks.length === 0) return [];
+  const scopes = clocks.map(({ d, c }) => (d.project_id ? c.projects.filter((p) => p.projectId === d.project_id) : c.projects));
+  const members = await q.query<{ person_id: string; team_id: string; central: boolean }>(
+    `SELECT tm.person_id, tm.team_id, t.kind = 'central' AS central FROM team_members tm JOIN teams t ON t.id = tm.team_id
+      WHERE t.kind = 'central' OR t.id = ANY($1::uuid[]) ORDER BY tm.person_id, tm.team_id`,
+    [[...new Set(scopes.flat().map((p) => p.teamId))]],
+  );
+  const central = [...new Set(members.rows.filter((m) => m.central).map((m) => m.person_id))];
+  const targets: Targets[] = [];
+  for (const [i, { kind, d, rule, c }] of clocks.entries()) {
+    const scope = scopes[i]!;
+    const teamIds = new Set(scope.map((p) => p.teamId));
+    const projectTeam = [...new Set(members.rows.filter((m) => !m.central && teamIds.has(m.team_id)).map((m) => m.person_id))];
+    const needsSubsystems = kind === 'escalation' && (rule?.escalateTo ?? []).includes('secondary-contact');
+    const subsystems = needsSubsystems ? await subsystemsOf(q, scope, c.components) : [];
+    targets.push(targetsOf(kind, d, rule, c, scope, central, projectTeam, subsystems));
+  }
+  const ids = new Set<string>();
+  for (const [i, t] of targets.entries()) {
+    for (const [id] of t.wanted) ids.add(id);
+    const owner = clocks[i]!.d.owner_id;
+    if (owner) ids.add(owner);
+  }
+  const people = await peopleAt(q, [...ids], now);
+  return targets.map((t, i) => choose(clocks[i]!.kind, clocks[i]!.d, t, people));
+}
+
+/** Who the profile's targets name for one clock, in order, each with the reason they are told. */
+interface Targets {
+  wanted: [string, Because][];
+  central: string[];
+  projectTeam: string[];
+  subsystemName: string | null;
+}
+
+function targetsOf(
+  kind: NoticeKind,
+  d: RunningDeadline,
+  rule: ClockRule | undefined,
+  c: CaseFacts,
+  scope: CaseFacts['projects'],
+  central: string[],
+  projectTeam: string[],
+  subsystems: readonly Subsystem[],
+): Targets {
+  const stageTeam = (rule?.ownerTeam ?? 'central') === 'central' || scope.length === 0 ? central : projectTeam;
   const wanted: [string, Because][] = [];
   let subsystemName: string | null = null;
   if (kind === 'reminder') {
@@ -133,7 +190,7 @@ export async function decideRecipients(
       if (target === 'triage-role' && c.triagerId) wanted.push([c.triagerId, target]);
       if (target === 'secondary-contact') {
         const handlers = new Set(scope.map((p) => p.handlerId).filter((x): x is string => x !== null));
-        for (const s of await subsystemsOf(tx, scope, c.components)) {
+        for (const s of subsystems) {
           subsystemName ??= s.name;
           // The secondary backs up the primary; when the secondary has the work, the primary backs them up.
           const busy = (id: string | null) => id !== null && (id === d.owner_id || handlers.has(id));
@@ -144,9 +201,11 @@ export async function decideRecipients(
     }
     for (const id of central) wanted.push([id, 'fallback']);
   }
+  return { wanted, central, projectTeam, subsystemName };
+}
 
-  const ids = [...new Set([...wanted.map(([id]) => id), ...(d.owner_id ? [d.owner_id] : [])])];
-  const people = await loadPeople(tx, ids, now);
+/** Those of the targets who are present and have an address. */
+function choose(kind: NoticeKind, d: RunningDeadline, t: Targets, people: ReadonlyMap<string, Person>): Decision {
   const owner = d.owner_id ? (people.get(d.owner_id) ?? null) : null;
   const reachable = (id: string) => {
     const p = people.get(id);
@@ -155,28 +214,35 @@ export async function decideRecipients(
   const chosen = new Map<string, Because>();
   if (kind === 'reminder') {
     if (owner && reachable(owner.id)) chosen.set(owner.id, 'owner');
-    else for (const [id, because] of wanted) if (because === 'stage-team' && id !== d.owner_id && reachable(id)) chosen.set(id, because);
+    else for (const [id, because] of t.wanted) if (because === 'stage-team' && id !== d.owner_id && reachable(id)) chosen.set(id, because);
   } else {
-    for (const [id, because] of wanted) {
+    for (const [id, because] of t.wanted) {
       if (because === 'fallback' || id === d.owner_id || chosen.has(id) || !reachable(id)) continue;
       chosen.set(id, because);
     }
     if (chosen.size === 0)
-      for (const [id, because] of wanted) if (because === 'fallback' && id !== d.owner_id && reachable(id)) chosen.set(id, because);
+      for (const [id, because] of t.wanted) if (because === 'fallback' && id !== d.owner_id && reachable(id)) chosen.set(id, because);
   }
   return {
     recipients: [...chosen].map(([id, because]) => ({ person: people.get(id)!, because })),
     owner,
-    centralIds: new Set(central),
-    projectTeamIds: new Set(projectTeam),
-    subsystemName,
+    centralIds: new Set(t.central),
+    projectTeamIds: new Set(t.projectTeam),
+    subsystemName: t.subsystemName,
   };
 }
 
-async function subsystemsOf(tx: Queryable, scope: CaseFacts['projects'], components: readonly string[]) {
+interface Subsystem {
+  id: string;
+  name: string;
+  primary_contact_id: string | null;
+  secondary_contact_id: string | null;
+}
+
+async function subsystemsOf(tx: Queryable, scope: CaseFacts['projects'], components: readonly string[]): Promise<Subsystem[]> {
   const assigned = scope.map((p) => p.subsystemId).filter((x): x is string => x !== null);
   // Assigned subsystems first; before assignment, the subsystems named by the affected components.
-  const r = await tx.query<{ id: string; name: string; primary_contact_id: string | null; secondary_contact_id: string | null }>(
+  const r = await tx.query<Subsystem>(
     `SELECT id, name, primary_contact_id, secondary_contact_id FROM subsystems
       WHERE CASE WHEN cardinality($1::uuid[]) > 0 THEN id = ANY($1::uuid[])
                  ELSE project_id = ANY($2::uuid[]) AND lower(name) = ANY($3::text[]) END
@@ -184,17 +250,4 @@ async function subsystemsOf(tx: Queryable, scope: CaseFacts['projects'], compone
     [assigned, scope.map((p) => p.projectId), components.map((x) => x.toLowerCase())],
   );
   return r.rows;
-}
-
-/** The people with their address and whether they are present now. */
-async function loadPeople(tx: Queryable, ids: string[], now: Date): Promise<Map<string, Person>> {
-  if (ids.length === 0) return new Map();
-  const r = await tx.query<{ id: string; name: string; time_zone: string; email: string | null }>(
-    `SELECT p.id, p.name, p.time_zone,
-            (SELECT e.email FROM person_emails e WHERE e.person_id = p.id ORDER BY e.is_primary DESC, e.email LIMIT 1) AS email
-       FROM people p WHERE p.id = ANY($1::uuid[])`,
-    [ids],
-  );
-  const present = await presentAt(tx, ids, now);
-  return new Map(r.rows.map((p) => [p.id, { id: p.id, name: p.name, timeZone: p.time_zone, email: p.email, present: present.has(p.id) }]));
 }

@@ -22,10 +22,12 @@ export interface NewIncident {
 }
 
 export async function insertIncident(tx: Queryable, i: NewIncident): Promise<void> {
+  // Born with its case's earliest running deadline (refreshNextDue runs only when a clock changes).
   await tx.query(
     `INSERT INTO incidents (id, ref, report_id, title_sealed, status, severity, priority, affected_components, triager_id, contact_id,
-                            vendor_aware_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $10, $10)`,
+                            vendor_aware_at, created_at, updated_at, next_due_at)
+     VALUES ($1, $2, $3, $4, 'open', $5, $6, $7, $8, $9, $10, $10, $10,
+             (SELECT min(due_at) FROM deadlines WHERE report_id = $3 AND stopped_at IS NULL AND paused_at IS NULL))`,
     [i.id, i.ref, i.reportId, i.titleSealed, i.severity, i.priority, i.components, i.triagerId, i.contactId, i.at],
   );
 }
@@ -205,16 +207,12 @@ export async function moveEmbargoRow(
   return r.rowCount === 1;
 }
 
-/** The earliest running deadline of the case, kept on the report and its incident for the queue. */
+/** The earliest running deadline of the case, kept on the report and its incident for the queue (one statement for both). */
 export async function refreshNextDue(tx: Queryable, reportId: string): Promise<void> {
   await tx.query(
-    `WITH next AS (SELECT min(due_at) AS due FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL AND paused_at IS NULL)
-     UPDATE reports SET next_due_at = (SELECT due FROM next) WHERE id = $1`,
-    [reportId],
-  );
-  await tx.query(
-    `UPDATE incidents SET next_due_at = (SELECT min(due_at) FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL AND paused_at IS NULL)
-      WHERE report_id = $1`,
+    `WITH next AS (SELECT min(due_at) AS due FROM deadlines WHERE report_id = $1 AND stopped_at IS NULL AND paused_at IS NULL),
+          report AS (UPDATE reports SET next_due_at = (SELECT due FROM next) WHERE id = $1)
+     UPDATE incidents SET next_due_at = (SELECT due FROM next) WHERE report_id = $1`,
     [reportId],
   );
 }
