@@ -6,7 +6,7 @@ import { openReporter, type LoadedCase, type Reporter } from './case.ts';
 import { caseSensitiveValues } from './sensitive.ts';
 import { outsideLeaks } from './outside-text.ts';
 import type { ProfileRules, Stage } from '../profile/rules.ts';
-import { outsideAddresses, planDeliveries } from '../delivery/deliveries.ts';
+import { addressBook, outsideOf, planDeliveries } from '../delivery/deliveries.ts';
 import { hasStatusLink, reporterMailPlan, statusLinkOf } from '../delivery/reporter-plan.ts';
 import { holdDelivery } from '../delivery/held.ts';
 import { candidateKeysOf, HELD_NOTICE_TEMPLATE, heldNoticeEnvelope, noticeDue } from './reporter-notice.ts';
@@ -124,7 +124,8 @@ export async function queueMail(
   // before anything is queued and names the part of the mail and the kinds, never a value.
   // Most mail goes to members, lists and the reporter: the reporter record is read only when an
   // address is neither a member's nor a list's.
-  const outside = opts.guard ? [] : await outsideAddresses(tx, opts.envelope);
+  const book = await addressBook(tx, opts.envelope);
+  const outside = opts.guard ? [] : outsideOf(book);
   const reporterAddress = outside.length > 0 ? await reporterAddressOf(ctx, tx, opts.reportId) : null;
   if (opts.guard || outside.some((a) => a !== reporterAddress)) {
     const leaks = outsideLeaks(
@@ -146,7 +147,7 @@ export async function queueMail(
     [id, opts.reportId, opts.incidentId, opts.templateId, ctx.app.sealer.sealJson(opts.envelope, aad('outbox', 'envelope', id)), at],
   );
   // One delivery per recipient, each with its Message-ID fixed now (retries never change it).
-  await planDeliveries(ctx, tx, at, { outboxId: id, reportId: opts.reportId, envelope: opts.envelope });
+  await planDeliveries(ctx, tx, at, { outboxId: id, reportId: opts.reportId, envelope: opts.envelope, book });
   return id;
 }
 

@@ -110,26 +110,50 @@ export async function principalsOf(tx: Queryable, personIds: readonly string[]):
   return out;
 }
 
-/** Splits the envelope's addresses into members and external recipients, aliases expanded. */
+/** An envelope's addresses, lower case, and which of them are the desk's lists (with their teams) and which are people's. */
+export interface AddressBook {
+  addresses: string[];
+  aliasTeams: Map<string, string[]>;
+  personOf: Map<string, string>;
+}
+
+/** The envelope's addresses looked up in one statement: the leak guard and the planning both need them. */
+export async function addressBook(tx: Queryable, envelope: Envelope): Promise<AddressBook> {
+  const addresses = [...new Set([...envelope.to, ...envelope.cc].map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
+  const aliasTeams = new Map<string, string[]>();
+  const personOf = new Map<string, string>();
+  if (addresses.length === 0) return { addresses, aliasTeams, personOf };
+  const r = await tx.query<{ address: string; team_id: string | null; person_id: string | null }>(
+    `SELECT address, team_id, NULL::uuid AS person_id FROM mail_aliases WHERE address = ANY($1)
+     UNION SELECT lower(alias), id, NULL FROM teams WHERE lower(alias) = ANY($1)
+     UNION SELECT email, NULL, person_id FROM person_emails WHERE email = ANY($1)`,
+    [addresses],
+  );
+  for (const row of r.rows) {
+    if (row.team_id) aliasTeams.set(row.address, [...(aliasTeams.get(row.address) ?? []), row.team_id]);
+    if (row.person_id) personOf.set(row.address, row.person_id);
+  }
+  return { addresses, aliasTeams, personOf };
+}
+
+/**
+ * The addresses of an envelope that are neither one of the desk's lists nor a person's: mail to them
+ * leaves the desk as written (encrypted to their key at most), so the leak guard checks it first.
+ */
+export const outsideOf = (book: AddressBook): string[] => book.addresses.filter((a) => !book.aliasTeams.has(a) && !book.personOf.has(a));
+
+/**
+ * Splits the envelope's addresses into members and external recipients, aliases expanded. book: the
+ * envelope's addresses as addressBook looked them up in this transaction, when the caller has them.
+ */
 export async function planDeliveries(
   ctx: Ctx,
   tx: Queryable,
   at: Date,
-  opts: { outboxId: string; reportId: string | null; envelope: Envelope },
+  opts: { outboxId: string; reportId: string | null; envelope: Envelope; book?: AddressBook },
 ): Promise<PlannedDelivery[]> {
-  const addresses = [...new Set([...opts.envelope.to, ...opts.envelope.cc].map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
+  const { addresses, aliasTeams, personOf } = opts.book ?? (await addressBook(tx, opts.envelope));
   if (addresses.length === 0) return [];
-  const aliasRows = await tx.query<{ address: string; team_id: string }>(
-    `SELECT address, team_id FROM mail_aliases WHERE address = ANY($1)
-     UNION SELECT lower(alias), id FROM teams WHERE lower(alias) = ANY($1)`,
-    [addresses],
-  );
-  const aliasTeams = new Map<string, string[]>();
-  for (const row of aliasRows.rows) aliasTeams.set(row.address, [...(aliasTeams.get(row.address) ?? []), row.team_id]);
-  const direct = await tx.query<{ email: string; person_id: string }>('SELECT email, person_id FROM person_emails WHERE email = ANY($1)', [
-    addresses,
-  ]);
-  const personOf = new Map(direct.rows.map((r) => [r.email, r.person_id]));
   const teamIds = [...new Set([...aliasTeams.values()].flat())];
   const viaAlias = teamIds.length
     ? (await tx.query<{ person_id: string }>('SELECT DISTINCT person_id FROM team_members WHERE team_id = ANY($1)', [teamIds])).rows.map(
@@ -191,23 +215,6 @@ export async function planDeliveries(
     ],
   );
   return out;
-}
-
-/**
- * The addresses of an envelope that are neither one of the desk's lists nor a person's: mail to them
- * leaves the desk as written (encrypted to their key at most), so the leak guard checks it first.
- */
-export async function outsideAddresses(tx: Queryable, envelope: Envelope): Promise<string[]> {
-  const addresses = [...new Set([...envelope.to, ...envelope.cc].map((a) => a.trim().toLowerCase()).filter((a) => a.length > 0))];
-  if (addresses.length === 0) return [];
-  const known = await tx.query<{ address: string }>(
-    `SELECT address FROM mail_aliases WHERE address = ANY($1)
-     UNION SELECT lower(alias) FROM teams WHERE lower(alias) = ANY($1)
-     UNION SELECT email FROM person_emails WHERE email = ANY($1)`,
-    [addresses],
-  );
-  const inside = new Set(known.rows.map((r) => r.address));
-  return addresses.filter((a) => !inside.has(a));
 }
 
 // ---------------------------------------------------------------------------------------------
