@@ -100,9 +100,10 @@ export async function storeCopies(
  * Records the outcomes of attempts in one transaction, each only if its row is still ours (the same
  * claim: 'sending' with the attempt count we claimed it with; otherwise our lease ran out and another
  * pass took the row over). One audit event per delivery outcome, as for a single copy; the outbox
- * rows follow their deliveries. Returns the ids recorded.
+ * rows follow their deliveries, unless the caller knows their status cannot change (syncOutboxes
+ * false: see runDeliveryPass). Returns the ids recorded.
  */
-export async function recordOutcomes(app: App, attempts: readonly Attempt[], now: Date): Promise<Set<string>> {
+export async function recordOutcomes(app: App, attempts: readonly Attempt[], now: Date, syncOutboxes = true): Promise<Set<string>> {
   if (attempts.length === 0) return new Set();
   const ctx: Ctx = { app, principal: SYSTEM };
   const status = (o: Outcome) => ('sent' in o ? 'sent' : 'failed' in o ? 'failed' : 'queued');
@@ -144,7 +145,7 @@ export async function recordOutcomes(app: App, attempts: readonly Attempt[], now
     );
     const ours = new Set(r.rows.map((row) => row.id));
     const recorded = attempts.filter((a) => ours.has(a.d.id));
-    for (const outboxId of new Set(recorded.map((a) => a.d.outbox_id))) await syncOutboxStatus(tx, outboxId, now);
+    if (syncOutboxes) for (const outboxId of new Set(recorded.map((a) => a.d.outbox_id))) await syncOutboxStatus(tx, outboxId, now);
     // One audit event per delivery outcome, appended in one statement for the whole batch.
     await auditAll(
       ctx,
