@@ -19,18 +19,29 @@ type Request =
       /** Copies to wait for after sending (0: answer once everything is sent). */
       expected: number;
     }
+  | {
+      kind: 'latency';
+      port: number;
+      alias: string;
+      reports: { raw: Uint8Array; from: string }[];
+      members: string[];
+      /** Copies one report makes: the next report is sent once the sink has them all. */
+      perReport: number;
+      /** Pause between one report's last copy and the next report, so the desk is idle when each arrives. */
+      gapMs: number;
+    }
   | { kind: 'stop' };
 
 const port = parentPort!;
 const sink = await startPromptSink();
-let onCopy: (() => void) | null = null;
+let onCopy: ((rcpt: string[]) => void) | null = null;
 let kept: { raw: Uint8Array; rcpt: string }[] = [];
 let keep = 0;
 let memberSet = new Set<string>();
 sink.onAccepted = (m) => {
   if (kept.length < keep && m.rcptTo.some((r) => memberSet.has(r)) && Math.random() < 0.05)
     kept.push({ raw: new Uint8Array(m.raw), rcpt: m.rcptTo.find((r) => memberSet.has(r))! });
-  onCopy?.();
+  onCopy?.(m.rcptTo);
 };
 
 port.on('message', async (msg: Request) => {
@@ -41,6 +52,10 @@ port.on('message', async (msg: Request) => {
   if (msg.kind === 'stop') {
     await sink.close();
     port.postMessage({ kind: 'stopped' });
+    return;
+  }
+  if (msg.kind === 'latency') {
+    port.postMessage({ kind: 'done', ...(await latency(msg)) });
     return;
   }
   memberSet = new Set(msg.members);
@@ -74,3 +89,37 @@ port.on('message', async (msg: Request) => {
   const cpu = process.threadCpuUsage(cpu0);
   port.postMessage({ kind: 'done', wallMs: performance.now() - t0, sentMs: lastSent, cpuMs: (cpu.user + cpu.system) / 1000, copies, kept });
 });
+
+/**
+ * One report at a time on an idle desk: from the listener's 250 (sendMail resolves when the client
+ * has it) to the sink's acceptance of the report's last copy to a member, and to its last copy at all.
+ */
+async function latency(msg: Extract<Request, { kind: 'latency' }>): Promise<{ toLastMember: number[]; toLastCopy: number[] }> {
+  memberSet = new Set(msg.members);
+  keep = 0;
+  const toLastMember: number[] = [];
+  const toLastCopy: number[] = [];
+  for (const r of msg.reports) {
+    let copies = 0;
+    let lastMember = 0;
+    let last = 0;
+    const all = new Promise<void>((resolve) => {
+      onCopy = (rcpt) => {
+        last = performance.now();
+        if (rcpt.some((a) => memberSet.has(a))) lastMember = last;
+        if (++copies === msg.perReport) resolve();
+      };
+    });
+    // A connection of its own, as an MTA delivering one message.
+    const transport = createTransport({ host: '127.0.0.1', port: msg.port, secure: false, ignoreTLS: true });
+    await transport.sendMail({ envelope: { from: r.from, to: [msg.alias] }, raw: Buffer.from(r.raw) });
+    const at250 = performance.now();
+    transport.close();
+    await all;
+    onCopy = null;
+    toLastMember.push(lastMember - at250);
+    toLastCopy.push(last - at250);
+    await new Promise((resolve) => setTimeout(resolve, msg.gapMs));
+  }
+  return { toLastMember, toLastCopy };
+}

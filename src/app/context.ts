@@ -113,22 +113,58 @@ function withSource(ctx: Ctx, e: Omit<AuditInput, 'actorId' | 'actorLabel'>): Om
   return { ...e, data: { ...e.data, ip: ctx.source.ip } };
 }
 
-export function audit(ctx: Ctx, tx: Queryable, now: Date, e: AuditEntry) {
-  return appendAudit(tx, now, {
+export async function audit(ctx: Ctx, tx: Queryable, now: Date, e: AuditEntry): Promise<void> {
+  const input: AuditInput = {
     actorId: actorId(ctx.principal),
     actorLabel: actorLabel(ctx.principal),
     ...withSource(ctx, sealSecrets(ctx, now, e)),
-  });
+  };
+  const held = heldAudits.get(tx);
+  if (held) held.push({ at: now, input });
+  else await appendAudit(tx, now, input);
 }
 
 /** Several audit events of one action in one statement (a batch of delivery outcomes, of notices). */
-export function auditAll(ctx: Ctx, tx: Queryable, now: Date, events: readonly AuditEntry[]) {
+export async function auditAll(ctx: Ctx, tx: Queryable, now: Date, events: readonly AuditEntry[]): Promise<void> {
   const who = { actorId: actorId(ctx.principal), actorLabel: actorLabel(ctx.principal) };
-  return appendAuditBatch(
-    tx,
-    now,
-    events.map((e) => ({ ...who, ...withSource(ctx, sealSecrets(ctx, now, e)) })),
-  );
+  const inputs = events.map((e): AuditInput => ({ ...who, ...withSource(ctx, sealSecrets(ctx, now, e)) }));
+  const held = heldAudits.get(tx);
+  if (held) held.push(...inputs.map((input) => ({ at: now, input })));
+  else await appendAuditBatch(tx, now, inputs);
+}
+
+/** Audit events held back by withAuditBatch, by the transaction they belong to. */
+const heldAudits = new WeakMap<Queryable, { at: Date; input: AuditInput }[]>();
+
+/**
+ * Runs fn, a part of a transaction that appends many audit events (the intake of one message: the
+ * report, its message, the offered key, the queued mail, the outcome), and appends them when fn is
+ * done, in the order they were made, in one statement per instant instead of one each. They are in
+ * the same transaction, so they commit or roll back with everything else; nothing in between reads
+ * the audit log (fn must not: its own events are not in the table yet).
+ */
+export async function withAuditBatch<T>(tx: Queryable, fn: () => Promise<T>): Promise<T> {
+  if (heldAudits.has(tx)) return fn();
+  const held: { at: Date; input: AuditInput }[] = [];
+  heldAudits.set(tx, held);
+  let result: T;
+  try {
+    result = await fn();
+  } finally {
+    heldAudits.delete(tx);
+  }
+  for (let i = 0; i < held.length; ) {
+    const at = held[i]!.at;
+    let j = i;
+    while (j < held.length && held[j]!.at.getTime() === at.getTime()) j++;
+    await appendAuditBatch(
+      tx,
+      at,
+      held.slice(i, j).map((h) => h.input),
+    );
+    i = j;
+  }
+  return result;
 }
 
 /** Where a sealed value of an audit event belongs: its name, the event's subject, instant and action. */

@@ -1,4 +1,4 @@
-import { createHmac, hkdfSync } from 'node:crypto';
+import { createHmac, createSecretKey, hkdfSync, type KeyObject } from 'node:crypto';
 
 // Keyed blind indexes: where the desk must find a row by a value it keeps sealed (a key by its
 // e-mail address, the deliveries held for an address), the row also holds HMAC-SHA-256 of the value
@@ -19,11 +19,13 @@ export const normaliseEmail = (email: string): string => email.trim().toLowerCas
 
 export function createBlindIndex(instanceKey: Buffer): BlindIndex {
   if (instanceKey.length !== 32) throw new Error('The instance key must be 32 bytes.');
-  const keys = new Map<BlindPurpose, Buffer>();
-  const keyFor = (purpose: BlindPurpose): Buffer => {
+  // Each derived key is handed to OpenSSL as a KeyObject, made once: a raw Buffer key costs
+  // node:crypto a slow validation path on every HMAC (several times the HMAC of an address itself).
+  const keys = new Map<BlindPurpose, KeyObject>();
+  const keyFor = (purpose: BlindPurpose): KeyObject => {
     let k = keys.get(purpose);
     if (!k) {
-      k = Buffer.from(hkdfSync('sha256', instanceKey, Buffer.alloc(0), `embargo blind index v1: ${purpose}`, 32));
+      k = createSecretKey(Buffer.from(hkdfSync('sha256', instanceKey, Buffer.alloc(0), `embargo blind index v1: ${purpose}`, 32)));
       keys.set(purpose, k);
     }
     return k;

@@ -160,7 +160,14 @@ export async function runDeliveryPass(app: App, opts: DeliveryOptions = {}): Pro
         );
         const attempts = [...pending, ...sent];
         pending = [];
-        count(attempts, await recordOutcomes(app, attempts, now));
+        // The outbox row follows its deliveries: 'sending' from the first copies recorded, 'sent' or
+        // 'failed' once the last of them is. Between the first and the last round of its copies that
+        // this pass claimed, while every copy is sent, its status is 'sending' before and after (the
+        // pass's later copies are still pending), so those rounds leave it alone.
+        const first = i === 0;
+        const last = i + SETTLE_EVERY >= ready.length;
+        const settled = first || last || attempts.some((a) => !('sent' in a.outcome));
+        count(attempts, await recordOutcomes(app, attempts, now, settled));
       }
     }
   } finally {

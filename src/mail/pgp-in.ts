@@ -455,7 +455,11 @@ function entity(raw: Uint8Array, limits: MimeLimits, warnings: string[]): MimePa
 /** Decrypts and verifies one raw message. Throws UndecryptableError for encrypted mail it cannot open. */
 export async function openInbound(raw: Uint8Array, keys: InboundKeys, limitsIn: Partial<MimeLimits> = {}): Promise<OpenedMessage> {
   const limits: MimeLimits = { ...DEFAULT_MIME_LIMITS, ...limitsIn };
-  const outer = parseMessage(raw, limits);
+  return openParsed(raw, parseMessage(raw, limits), keys, limits);
+}
+
+/** openInbound of a message already parsed (by parseMessage of raw, with these limits): parsed once, not twice. */
+export async function openParsed(raw: Uint8Array, outer: ParsedMessage, keys: InboundKeys, limits: MimeLimits): Promise<OpenedMessage> {
   const warnings = outer.warnings;
   const offeredKeys: OfferedKey[] = [];
   const offeredParsed: PublicKey[] = [];

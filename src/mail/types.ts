@@ -207,6 +207,22 @@ export interface OpenedMessage {
 }
 
 /**
+ * A parsed message without its MIME tree and its bytes: all the desk uses of a message once it has
+ * been read, as plain data (it is read on an OpenPGP thread and crosses back to the desk's thread).
+ * Attachment bytes are copies of their own, not views into the message.
+ */
+export type MessageSummary = Omit<ParsedMessage, 'raw' | 'root' | 'headers'>;
+
+/** An opened message as plain data (see MessageSummary). */
+export interface OpenedSummary {
+  outer: MessageSummary;
+  inner: MessageSummary;
+  security: SecurityInfo;
+  offeredKeys: OfferedKey[];
+  signedEntity?: SignedEntity;
+}
+
+/**
  * The signed content exactly as signed: a multipart/signed entity's raw bytes, clearsigned text, or a
  * signed OpenPGP message (one-pass signature, literal data, signature; possibly compressed) as it was
  * inside the encryption of a message signed and encrypted in one pass (RFC 3156 6.2).

@@ -25,6 +25,18 @@ test('sealed values open only with the same key and the same place', () => {
   assert.deepEqual(s.openJson(s.sealJson({ a: [1, 'ü'] }, 'j'), 'j'), { a: [1, 'ü'] });
 });
 
+test('sealed bytes open as the same bytes, only with the same key and place, and never as text (nor text as bytes)', () => {
+  const s = createSealer(randomBytes(32));
+  const bytes = new Uint8Array(randomBytes(5000));
+  const sealed = s.sealBytes(bytes.subarray(100, 4100), 'deliveries.raw:1');
+  assert.match(sealed, /^b1\.k1\./);
+  assert.ok(s.openBytes(sealed, 'deliveries.raw:1').equals(Buffer.from(bytes.subarray(100, 4100))), 'a view seals only its own bytes');
+  assert.throws(() => s.openBytes(sealed, 'deliveries.raw:2'), /failed authentication/, 'moved to another row');
+  assert.throws(() => createSealer(randomBytes(32)).openBytes(sealed, 'deliveries.raw:1'), /failed authentication/, 'other key');
+  assert.throws(() => s.open(sealed, 'deliveries.raw:1'), /unknown format/);
+  assert.throws(() => s.openBytes(s.seal('text', 'x'), 'x'), /unknown format/);
+});
+
 test('the instance key file is created owner-only and refused when others can read it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'embargo-key-'));
   const file = join(dir, 'sub', 'instance.key');

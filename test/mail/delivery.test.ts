@@ -12,7 +12,7 @@ import { handleBounce } from '../../src/app/delivery/deliveries.ts';
 import { runDeliveryPass } from '../../src/jobs/mail-delivery.ts';
 import { signIn } from '../../src/app/auth/auth.ts';
 import type { Ctx } from '../../src/app/context.ts';
-import { openDeliveryText, openRecipient } from '../../src/app/delivery/deliveries.ts';
+import { openCopy, openDeliveryText, openRecipient } from '../../src/app/delivery/deliveries.ts';
 
 // Outbound delivery against a real SMTP server on loopback, every copy decrypted and verified by
 // GnuPG: fan-out to each member's own key, the notice for a member without one, the reporter's copy
@@ -333,6 +333,39 @@ test('4xx: retried with doubling backoff and the same Message-ID; 5xx: failed at
     ),
     null,
   );
+});
+
+test('a copy stored as a desk before this one stored copies (base64 text sealed as v1) is retried byte for byte as it was stored', async () => {
+  const reportId = await submit('nokey@research.example');
+  let refusedOnce = false;
+  sink.reply = (m) => {
+    if (!m.rcptTo.includes('alice@tf.example') || refusedOnce) return undefined;
+    refusedOnce = true;
+    return { code: 451, message: '4.7.1 Try again later' };
+  };
+  await h.app.db.transaction(async (tx) => {
+    const c = (await loadCase(tx, reportId))!;
+    const ctx: Ctx = { app: h.app, principal: { kind: 'reporter', reportId } };
+    await fanOutMessage(ctx, tx, h.clock.now, {
+      reportId,
+      messageId: await addMessage(ctx, tx, h.clock.now, c, 'from_reporter', 'stored the old way'),
+    });
+  });
+  await runDeliveryPass(h.app);
+  sink.reply = null;
+  const row = (await deliveries(reportId)).find((d) => d.recipient === 'alice@tf.example')!;
+  assert.equal(row.status, 'queued');
+  const stored = (await h.app.db.query<{ raw_sealed: string }>('SELECT raw_sealed FROM deliveries WHERE id = $1', [row.id])).rows[0]!;
+  assert.match(stored.raw_sealed, /^b1\./, 'a copy is sealed as the bytes it is');
+  const old = h.app.sealer.seal(openCopy(h.app, row.id, stored.raw_sealed).toString('base64'), `deliveries.raw:${row.id}`);
+  await h.app.db.query('UPDATE deliveries SET raw_sealed = $2 WHERE id = $1', [row.id, old]);
+  h.clock.advance(60_000);
+  assert.equal((await runDeliveryPass(h.app)).sent, 1);
+  const first = sink.refused.filter((m) => m.messageId === row.message_id);
+  const again = sink.received.filter((m) => m.messageId === row.message_id);
+  assert.equal(first.length, 1);
+  assert.equal(again.length, 1);
+  assert.ok(first[0]!.raw.equals(again[0]!.raw), 'the retry sends the bytes first built');
 });
 
 /** Fails sign-in as the person from elsewhere until the account locks (3 free failures, then 5 s doubling, lock at 10). */

@@ -1,5 +1,5 @@
-import { aad, auditAll, type App, type AuditEntry, type Ctx } from '../context.ts';
-import { openRecipient, sealDeliveryText, syncOutboxStatus } from './deliveries.ts';
+import { auditAll, type App, type AuditEntry, type Ctx } from '../context.ts';
+import { openRecipient, sealCopy, sealDeliveryText, syncOutboxStatus } from './deliveries.ts';
 
 // The states of a delivery attempt: claimed for sending, its built copy stored, its outcome recorded.
 //
@@ -76,23 +76,22 @@ export function retryOrFail(d: ClaimedRow, message: string, now: Date, maxAttemp
 /**
  * Stores built copies sealed, each only if its row is still ours and has no copy yet, in one
  * statement; returns the ids stored. A row taken over meanwhile is sent by the other pass, with its own build.
+ * Each copy is a parameter of its own, not an element of an array parameter: a copy is tens of
+ * kilobytes, and an array's text form is quoted element by element on the way in and parsed again
+ * on the other side.
  */
 export async function storeCopies(
   app: App,
   built: readonly { d: ClaimedRow; raw: Uint8Array; mode: string | null }[],
 ): Promise<Set<string>> {
   if (built.length === 0) return new Set();
+  const rows = built.map((_, i) => `($${4 * i + 1}::uuid, $${4 * i + 2}::int, $${4 * i + 3}::text, $${4 * i + 4}::text)`);
   const stored = await app.db.query<{ id: string }>(
     `UPDATE deliveries d SET raw_sealed = u.raw, mode = u.mode
-       FROM unnest($1::uuid[], $2::int[], $3::text[], $4::text[]) AS u(id, attempts, raw, mode)
+       FROM (VALUES ${rows.join(', ')}) AS u(id, attempts, raw, mode)
       WHERE d.id = u.id AND d.status = 'sending' AND d.attempts = u.attempts AND d.raw_sealed IS NULL
       RETURNING d.id`,
-    [
-      built.map((b) => b.d.id),
-      built.map((b) => b.d.attempts),
-      built.map((b) => app.sealer.seal(Buffer.from(b.raw).toString('base64'), aad('deliveries', 'raw', b.d.id))),
-      built.map((b) => b.mode),
-    ],
+    built.flatMap((b) => [b.d.id, b.d.attempts, sealCopy(app, b.d.id, b.raw), b.mode]),
   );
   return new Set(stored.rows.map((row) => row.id));
 }
@@ -101,9 +100,10 @@ export async function storeCopies(
  * Records the outcomes of attempts in one transaction, each only if its row is still ours (the same
  * claim: 'sending' with the attempt count we claimed it with; otherwise our lease ran out and another
  * pass took the row over). One audit event per delivery outcome, as for a single copy; the outbox
- * rows follow their deliveries. Returns the ids recorded.
+ * rows follow their deliveries, unless the caller knows their status cannot change (syncOutboxes
+ * false: see runDeliveryPass). Returns the ids recorded.
  */
-export async function recordOutcomes(app: App, attempts: readonly Attempt[], now: Date): Promise<Set<string>> {
+export async function recordOutcomes(app: App, attempts: readonly Attempt[], now: Date, syncOutboxes = true): Promise<Set<string>> {
   if (attempts.length === 0) return new Set();
   const ctx: Ctx = { app, principal: SYSTEM };
   const status = (o: Outcome) => ('sent' in o ? 'sent' : 'failed' in o ? 'failed' : 'queued');
@@ -145,7 +145,7 @@ export async function recordOutcomes(app: App, attempts: readonly Attempt[], now
     );
     const ours = new Set(r.rows.map((row) => row.id));
     const recorded = attempts.filter((a) => ours.has(a.d.id));
-    for (const outboxId of new Set(recorded.map((a) => a.d.outbox_id))) await syncOutboxStatus(tx, outboxId, now);
+    if (syncOutboxes) for (const outboxId of new Set(recorded.map((a) => a.d.outbox_id))) await syncOutboxStatus(tx, outboxId, now);
     // One audit event per delivery outcome, appended in one statement for the whole batch.
     await auditAll(
       ctx,

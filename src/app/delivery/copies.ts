@@ -8,7 +8,7 @@ import type { rulesOf } from '../admin/instance.ts';
 import { stageOf, threadHeaders, type Envelope } from '../cases/messaging.ts';
 import { confirmedKeyFor } from '../keys/keys.ts';
 import { LOOP_HEADER, loopMarker } from '../../mail/inbound-hygiene.ts';
-import { messageIdDomain } from './deliveries.ts';
+import { messageIdDomain, openCopy } from './deliveries.ts';
 import type { OutboundAttachment } from '../../mail/types.ts';
 import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import type { KeyUsability } from '../../mail/types.ts';
@@ -343,7 +343,7 @@ export async function copiesOf(
   for (const d of group) {
     try {
       if (d.raw_sealed) {
-        ready.push({ d, raw: Buffer.from(app.sealer.open(d.raw_sealed, aad('deliveries', 'raw', d.id)), 'base64'), mode: d.mode });
+        ready.push({ d, raw: openCopy(app, d.id, d.raw_sealed), mode: d.mode });
         continue;
       }
       shared ??= loadShared(app, app.db, d.outbox_id, d.report_id, p.facts);

@@ -41,6 +41,19 @@ export const openRecipient = (app: Pick<App, 'sealer'>, row: { id: string; recip
   app.sealer.open(row.recipient_sealed, aad('deliveries', 'recipient', row.id));
 
 /**
+ * A built copy, sealed for its row as the bytes it is. Copies stored before were sealed as base64 text
+ * (a v1 value); they open as they were, so a retry still sends exactly the bytes first built.
+ */
+export const sealCopy = (app: Pick<App, 'sealer'>, deliveryId: string, raw: Uint8Array): string =>
+  app.sealer.sealBytes(raw, aad('deliveries', 'raw', deliveryId));
+
+export function openCopy(app: Pick<App, 'sealer'>, deliveryId: string, sealed: string): Buffer {
+  return sealed.startsWith('v1.')
+    ? Buffer.from(app.sealer.open(sealed, aad('deliveries', 'raw', deliveryId)), 'base64')
+    : app.sealer.openBytes(sealed, aad('deliveries', 'raw', deliveryId));
+}
+
+/**
  * What a server said about a copy (a bounce's diagnostic, an SMTP reply, why it is held) is sealed for
  * its row too: receiving servers quote the recipient's address and sometimes lines of the message.
  */

@@ -2,7 +2,7 @@ import type { Queryable } from '../../store/db.ts';
 import { canSeeCase } from '../../domain/access.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { aad, audit, type Ctx } from '../context.ts';
-import { loadCase } from '../cases/case.ts';
+import { type LoadedCase, loadCase } from '../cases/case.ts';
 import { queueMail, type EnvelopeAttachment } from '../cases/messaging.ts';
 import { deskUrl } from '../../config.ts';
 import { rulesOf } from '../admin/instance.ts';
@@ -26,6 +26,12 @@ export interface FanOutResult {
 export async function peopleWithAccess(tx: Queryable, reportId: string): Promise<{ personId: string; email: string }[]> {
   const c = await loadCase(tx, reportId);
   if (!c) throw new NotFoundError('report');
+  return peopleWithAccessTo(tx, c);
+}
+
+/** peopleWithAccess for a case just loaded in this transaction. */
+async function peopleWithAccessTo(tx: Queryable, c: LoadedCase): Promise<{ personId: string; email: string }[]> {
+  const reportId = c.row.reportId;
   const candidates = await tx.query<{ person_id: string }>(
     `SELECT tm.person_id FROM team_members tm JOIN teams t ON t.id = tm.team_id WHERE t.kind = 'central'
      UNION SELECT tm.person_id FROM team_members tm JOIN projects p ON p.security_team_id = tm.team_id
@@ -61,7 +67,7 @@ export async function fanOutMessage(
   if (!msg || msg.report_id !== opts.reportId) throw new NotFoundError('message');
   const c = await loadCase(tx, opts.reportId);
   if (!c) throw new NotFoundError('report');
-  const recipients = (await peopleWithAccess(tx, opts.reportId)).filter((p) => p.personId !== msg.author_id);
+  const recipients = (await peopleWithAccessTo(tx, c)).filter((p) => p.personId !== msg.author_id);
   if (recipients.length === 0) return { outboxId: null, recipients: 0 };
   const text = ctx.app.sealer.open(msg.body_sealed, aad('messages', 'body', opts.messageId));
   const files = await attachmentsOfMessage(ctx, tx, opts.reportId, opts.messageId);

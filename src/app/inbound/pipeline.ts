@@ -1,5 +1,5 @@
 import type { Queryable } from '../../store/db.ts';
-import { audit, type App, type Ctx } from '../context.ts';
+import { audit, type App, type Ctx, withAuditBatch } from '../context.ts';
 import { handleBounce } from '../delivery/deliveries.ts';
 import { decide, MEMBER_UNVERIFIED } from './decide.ts';
 import { followUp } from './follow-up.ts';
@@ -41,7 +41,9 @@ export async function processClaim(app: App, claim: Claim): Promise<ProcessResul
     const reading = await readClaim(ctx, claim);
     const result = await app.db.transaction(async (tx) => {
       if (!(await holdClaim(tx, claim))) return null; // another processor took it over after our lease ran out
-      return intake(ctx, tx, claim, reading);
+      // A new report appends half a dozen audit events (report, message, offered key, queued mail,
+      // outcome): one statement for all of them.
+      return withAuditBatch(tx, () => intake(ctx, tx, claim, reading));
     });
     return result ?? { status: 'done', outcome: null, reportId: null, error: 'claim taken over by another processor' };
   } catch (e) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Bounce, Hygiene } from '../../mail/inbound-hygiene.ts';
-import { openMail, screenInbound } from '../../mail/read.ts';
-import { DEFAULT_MIME_LIMITS, type OpenedMessage, type ParsedMessage, type UndecryptableError } from '../../mail/types.ts';
+import { readInboundInPool } from '../../mail/pgp-pool.ts';
+import { DEFAULT_MIME_LIMITS, type MessageSummary, type OpenedSummary, UndecryptableError } from '../../mail/types.ts';
 import type { App, Ctx } from '../context.ts';
 import { messageIdDomain } from '../delivery/deliveries.ts';
 import { allTeamKeys, confirmedKeys } from '../keys/keys.ts';
@@ -10,7 +10,9 @@ import { acceptedAliases } from './threading.ts';
 
 // The first step of the pipeline, outside any transaction (OpenPGP is slow and must not hold the
 // database): the codec reads the stored bytes with what the desk knows (its aliases, its Message-ID
-// domain, the team keys, the confirmed keys), and the result is everything the later steps use.
+// domain, the team keys, the confirmed keys), and the result is everything the later steps use. The
+// codec runs on an OpenPGP thread (src/mail/pgp-pool.ts): parsing the MIME, decrypting and verifying
+// a report take the desk's own thread, which runs the database, no time at all.
 
 /** The longest text put on a case; a longer one is cut there (the whole message stays in the inbox). */
 const MAX_TEXT = 190_000;
@@ -18,10 +20,10 @@ const MAX_TEXT = 190_000;
 /** A message that goes on to a case (or to a new report). */
 export interface Letter {
   kind: 'letter';
-  outer: ParsedMessage;
+  outer: MessageSummary;
   hygiene: Hygiene;
   /** Null when the message could not be decrypted (then undecryptable says why). */
-  opened: OpenedMessage | null;
+  opened: OpenedSummary | null;
   undecryptable: UndecryptableError | null;
   htmlConverted: boolean;
   /** Subject of the decrypted message (its protected header when there is one), trimmed. */
@@ -44,16 +46,22 @@ const EmailSchema = z.string().trim().toLowerCase().email().max(320);
 export async function readClaim(ctx: Ctx, claim: Claim): Promise<Reading> {
   const { app } = ctx;
   const limits = { ...DEFAULT_MIME_LIMITS, maxBytes: app.config.mailMaxBytes };
-  const screened = screenInbound(claim.raw, claim.envelopeFrom, limits, {
-    aliases: await acceptedAliases(app),
-    messageIdDomain: await messageIdDomain(ctx, app.db),
-  });
-  if (screened.kind !== 'mail') return screened;
-  const opened = await openMail(claim.raw, await inboundKeys(app), limits, MAX_TEXT);
+  const read = await readInboundInPool(
+    claim.raw,
+    claim.envelopeFrom,
+    limits,
+    { aliases: await acceptedAliases(app), messageIdDomain: await messageIdDomain(ctx, app.db) },
+    await inboundKeys(app),
+    MAX_TEXT,
+  );
+  if (read.kind !== 'mail') return read;
+  const { outer, hygiene, opened } = read;
   if (opened.kind === 'unreadable') return opened;
-  const { outer, hygiene } = screened;
   const message = opened.kind === 'opened' ? opened.opened : null;
-  const undecryptable = opened.kind === 'undecryptable' ? opened.error : null;
+  const undecryptable =
+    opened.kind === 'undecryptable'
+      ? new UndecryptableError(opened.error.reason, opened.error.message, opened.error.recipientKeyIds)
+      : null;
   const inner = message?.inner ?? outer;
   const from = inner.from ?? outer.from;
   const parsedSender = EmailSchema.safeParse(from?.address ?? claim.envelopeFrom);

@@ -11,7 +11,7 @@ import { recordSignedReply, RelayRefusedError } from './relay.ts';
 import type { Envelope } from '../cases/messaging.ts';
 import { keyUsability, whyUnusable } from '../../mail/key-quality.ts';
 import { verifySignedMessage } from '../../mail/pgp-in.ts';
-import type { OpenedMessage, SignedEntity } from '../../mail/types.ts';
+import type { OpenedSummary, SignedEntity } from '../../mail/types.ts';
 
 // The mail door of signed replies: a desk member writes from their own mail client to a case's reply
 // address (alias+token@...), signed with their key and encrypted to the team key. The inbound pipeline
@@ -37,7 +37,7 @@ export interface MemberMail {
   sender: string;
   /** The message as received. */
   raw: Uint8Array;
-  opened: OpenedMessage | null;
+  opened: Pick<OpenedSummary, 'security' | 'signedEntity'> | null;
   subject: string;
   /** The decrypted text, as the pipeline records it. */
   text: string;

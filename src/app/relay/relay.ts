@@ -12,6 +12,7 @@ import { armoredSignedMessage, encodeWords, formatAddressList, relaySigned } fro
 import { parseEntity } from '../../mail/mime.ts';
 import { DEFAULT_MIME_LIMITS, type SignedEntity } from '../../mail/types.ts';
 import { type ReporterMailPlan, reporterMailPlan } from '../delivery/reporter-plan.ts';
+import { sealCopy } from '../delivery/deliveries.ts';
 
 export { type ReporterMailPlan, reporterMailPlan };
 
@@ -129,11 +130,7 @@ export async function recordSignedReply(
       plan.mode === 'encrypted'
         ? await relaySigned({ ...visible, signed: reply.signed, recipientKeys: [plan.key] })
         : signedInClear({ ...visible, signed: reply.signed });
-    await tx.query('UPDATE deliveries SET raw_sealed = $2, mode = $3 WHERE id = $1', [
-      row.id,
-      ctx.app.sealer.seal(Buffer.from(raw).toString('base64'), aad('deliveries', 'raw', row.id)),
-      plan.mode,
-    ]);
+    await tx.query('UPDATE deliveries SET raw_sealed = $2, mode = $3 WHERE id = $1', [row.id, sealCopy(ctx.app, row.id, raw), plan.mode]);
     deliveryId = row.id;
   }
   await tx.query(
